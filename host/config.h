@@ -1,4 +1,4 @@
-/* Configuration: gordon.ini, then conf.d/*.ini in lexical order (later wins),
+/* Configuration: gordon.ini, then conf.d/NN-name.ini files in lexical order (later wins),
  * then GORDON_<SECTION>_<KEY> environment overrides. Everything is validated
  * up front; any error names file:line and key and nothing is half-applied. */
 #ifndef GD_CONFIG_H

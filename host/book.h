@@ -1,0 +1,66 @@
+/* Positions, marks and equity: host state that no plugin can write. One
+ * position per (owner, symbol), where owner is the strategy instance. */
+#ifndef GD_BOOK_H
+#define GD_BOOK_H
+
+#include <stdint.h>
+
+#include <gordon/sdk.h>
+
+typedef struct gd_position {
+    int32_t side;        /* gordon_side; NONE when flat */
+    double qty;
+    double entry_price;
+    double stop;
+    double take_profit;
+    double entry_fee;    /* to report a round trip net of both fees */
+    int64_t opened_ms;
+    uint64_t intent_id;
+} gd_position;
+
+typedef struct gd_book {
+    uint32_t n_owners;
+    uint32_t n_symbols;
+    gd_position *pos;      /* owned: [owner * n_symbols + symbol] */
+    double *mark;          /* owned: last close per symbol (0 before the first) */
+    double *sym_unreal;    /* owned: unrealised PnL per symbol */
+    double *sym_gross;     /* owned: |qty| x mark per symbol */
+    uint32_t *sym_open;    /* owned: open positions per symbol */
+
+    double start_equity;
+    double cash;           /* start + realised - fees */
+    double unreal;         /* sum of sym_unreal */
+    double gross;          /* sum of sym_gross */
+    double equity;         /* cash + unreal */
+    uint32_t open_count;
+
+    /* statistics */
+    double peak;
+    double max_dd_pct;
+    int64_t peak_ms;
+    int64_t max_dd_duration_ms;
+    double realized;
+    double fees;
+    uint64_t trades;       /* closed round trips */
+    uint64_t wins;
+    double gross_profit;   /* sum of winning round trips, net of fees */
+    double gross_loss;     /* sum of losing round trips (positive number) */
+    uint64_t fills;
+} gd_book;
+
+int gd_book_init(gd_book *b, uint32_t n_owners, uint32_t n_symbols, double equity);
+void gd_book_free(gd_book *b);
+
+static inline gd_position *gd_book_pos(gd_book *b, uint32_t owner, uint32_t symbol)
+{
+    return &b->pos[(size_t)owner * b->n_symbols + symbol];
+}
+
+/* Marks symbol at price (a bar close) at time now; updates equity and drawdown. */
+void gd_book_mark(gd_book *b, uint32_t symbol, double price, int64_t now_ms);
+
+/* Applies a fill to owner's position. Entry fills open it with stop/tp;
+ * reducing fills close (part of) it and set fill->realized_pnl. */
+void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *fill, double stop, double tp);
+
+#endif

@@ -1,0 +1,766 @@
+#include "engine.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "loader.h"
+#include "log.h"
+#include "params.h"
+#include "simexec.h"
+
+/* "CTX!": a plugin that passes a stale or forged handle is caught, not obeyed. */
+#define GD_CTX_MAGIC 0x21585443u
+
+typedef struct gd_inst gd_inst;
+
+struct gordon_ctx {
+    uint32_t magic;
+    gd_engine *eng;
+    gd_inst *inst;
+};
+
+struct gd_inst {
+    gordon_ctx ctx;
+    int kind;
+    uint32_t index;          /* among instances of its kind */
+    char *name;              /* owned: "strategy.NAME" style label */
+    const char *short_name;  /* points into name after the dot */
+    gd_plugin_lib *lib;      /* borrowed from the engine's plugin set */
+    const gordon_plugin *d;  /* &lib->d: the host's zero-extended copy */
+    void *self;              /* the plugin's instance */
+    gd_params params;        /* owned */
+    uint8_t *sub;            /* owned: per symbol, 1 if subscribed */
+    gordon_breaker_result last;
+};
+
+typedef void (*gd_bar_fn)(void *self, uint32_t symbol, const gordon_bar *bar);
+
+typedef struct gd_call {
+    gd_bar_fn fn;
+    void *self;     /* the plugin's instance */
+    gd_inst *inst;  /* the host's record of it */
+} gd_call;
+
+/* Per-symbol dispatch lists, built once so the hot path only walks arrays. */
+typedef struct gd_dispatch {
+    gd_call *pre;            /* breakers' and overlays' on_bar */
+    uint32_t n_pre;
+    gd_call *strat;          /* strategies' on_bar */
+    uint32_t n_strat;
+} gd_dispatch;
+
+/* Bar history per symbol: a power-of-two ring, long enough for every warm-up. */
+typedef struct gd_ring {
+    gordon_bar *bars;
+    uint64_t n;
+    uint64_t mask;
+} gd_ring;
+
+struct gd_engine {
+    const gd_config *cfg;
+    uint32_t n_symbols;
+    char **symbols;              /* owned */
+    gd_instrument *instr;        /* owned, per symbol */
+
+    gd_plugin_set plugins;       /* owned */
+    gd_inst *insts;              /* owned, all kinds in config order */
+    uint32_t n_insts;
+    gd_inst **strategies;        /* borrowed pointers into insts */
+    uint32_t n_strategies;
+    gd_inst **breakers;
+    uint32_t n_breakers;
+    gd_overlay_ref *overlays;    /* owned */
+    gd_inst **overlay_insts;
+    uint32_t n_overlays;
+    gd_overlay_ref *ov_scratch;  /* owned: the overlays applying to one signal */
+
+    gd_dispatch *dispatch;       /* owned, per symbol */
+    gd_ring *hist;               /* owned, per symbol */
+
+    gordon_host_api api;
+    gd_pipeline pipe;
+    gd_book book;
+    gd_executor exec;
+    gd_intentlog log;            /* ops NULL when none */
+
+    int64_t now_ms;
+    int64_t last_data_ms;
+    gd_inst *in_strategy;        /* set while a strategy's on_bar runs */
+    int halted;
+    char halt_reason[160];
+    const char *tripped;         /* name of a breaker tripped at the last evaluation */
+    uint64_t bars;
+    uint64_t signals;
+};
+
+/* ------------------------------------------------------------ host API */
+
+static gd_inst *ctx_inst(gordon_ctx *ctx)
+{
+    return ctx && ctx->magic == GD_CTX_MAGIC ? ctx->inst : NULL;
+}
+
+static void api_log(gordon_ctx *ctx, int level, const char *fmt, ...)
+{
+    gd_inst *in = ctx_inst(ctx);
+    char msg[1024], fields[256], name[160];
+    va_list ap;
+    if (level < GORDON_LOG_DEBUG || level > GORDON_LOG_ERROR)
+        level = GORDON_LOG_INFO;
+    if (!gd_log_enabled(level))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    gd_json_escape(name, sizeof name, in ? in->name : "?");
+    snprintf(fields, sizeof fields, "\"plugin\":\"%s\"", name);
+    gd_log(level, "plugin", fields, "%s", msg);
+}
+
+static const gd_param_value *param_of(gordon_ctx *ctx, const char *name, int type)
+{
+    gd_inst *in = ctx_inst(ctx);
+    if (!in || !name)
+        return NULL;
+    const gd_param_value *v = gd_params_find(&in->params, name);
+    return v && v->decl.type == type ? v : NULL;
+}
+
+static int api_param_int(gordon_ctx *ctx, const char *name, int64_t *out)
+{
+    const gd_param_value *v = param_of(ctx, name, GORDON_PARAM_INT);
+    if (!v || !out)
+        return -1;
+    *out = v->i;
+    return 0;
+}
+
+static int api_param_double(gordon_ctx *ctx, const char *name, double *out)
+{
+    const gd_param_value *v = param_of(ctx, name, GORDON_PARAM_DOUBLE);
+    if (!v || !out)
+        return -1;
+    *out = v->d;
+    return 0;
+}
+
+static int api_param_bool(gordon_ctx *ctx, const char *name, int *out)
+{
+    const gd_param_value *v = param_of(ctx, name, GORDON_PARAM_BOOL);
+    if (!v || !out)
+        return -1;
+    *out = v->i != 0;
+    return 0;
+}
+
+static int api_param_string(gordon_ctx *ctx, const char *name, const char **out)
+{
+    const gd_param_value *v = param_of(ctx, name, GORDON_PARAM_STRING);
+    if (!v || !out)
+        return -1;
+    *out = v->s ? v->s : "";
+    return 0;
+}
+
+static int64_t api_now_ms(gordon_ctx *ctx)
+{
+    gd_inst *in = ctx_inst(ctx);
+    return in ? in->ctx.eng->now_ms : 0;
+}
+
+static uint32_t api_symbol_count(gordon_ctx *ctx)
+{
+    gd_inst *in = ctx_inst(ctx);
+    return in ? in->ctx.eng->n_symbols : 0;
+}
+
+static const char *api_symbol_name(gordon_ctx *ctx, uint32_t s)
+{
+    gd_inst *in = ctx_inst(ctx);
+    return in && s < in->ctx.eng->n_symbols ? in->ctx.eng->symbols[s] : NULL;
+}
+
+static int api_subscribed(gordon_ctx *ctx, uint32_t s)
+{
+    gd_inst *in = ctx_inst(ctx);
+    return in && s < in->ctx.eng->n_symbols ? in->sub[s] : 0;
+}
+
+static size_t api_bars(gordon_ctx *ctx, uint32_t s, size_t n, gordon_bar *out, size_t elem_size)
+{
+    gd_inst *in = ctx_inst(ctx);
+    if (!in || s >= in->ctx.eng->n_symbols || !out || elem_size == 0)
+        return 0;
+    const gd_ring *r = &in->ctx.eng->hist[s];
+    uint64_t have = r->n < r->mask + 1 ? r->n : r->mask + 1;
+    if (n > have)
+        n = (size_t)have;
+    size_t copy = elem_size < sizeof(gordon_bar) ? elem_size : sizeof(gordon_bar);
+    for (size_t i = 0; i < n; i++) {
+        char *dst = (char *)out + i * elem_size;
+        memcpy(dst, &r->bars[(r->n - n + i) & r->mask], copy);
+        if (elem_size > copy)
+            memset(dst + copy, 0, elem_size - copy);
+    }
+    return n;
+}
+
+static int api_position(gordon_ctx *ctx, uint32_t s, gordon_position *out)
+{
+    gd_inst *in = ctx_inst(ctx);
+    if (!in || !out || s >= in->ctx.eng->n_symbols || out->struct_size < sizeof(gordon_position))
+        return -1;
+    gd_engine *e = in->ctx.eng;
+    gordon_position p;
+    memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
+    if (in->kind == GORDON_KIND_STRATEGY) {
+        const gd_position *bp = gd_book_pos(&e->book, in->index, s);
+        gd_slot_orders so;
+        e->exec.ops->slot(e->exec.self, in->index, s, &so);
+        p.side = bp->side;
+        p.qty = bp->qty;
+        p.entry_price = bp->entry_price;
+        p.stop_loss = bp->stop;
+        p.take_profit = bp->take_profit;
+        p.opened_ms = bp->opened_ms;
+        if (bp->side != GORDON_SIDE_NONE)
+            p.unrealized_pnl = bp->side * bp->qty * (e->book.mark[s] - bp->entry_price);
+        p.order_pending = so.entry_pending || so.exit_pending;
+    }
+    memcpy(out, &p, sizeof p);
+    return 0;
+}
+
+static double api_equity(gordon_ctx *ctx)
+{
+    gd_inst *in = ctx_inst(ctx);
+    return in ? in->ctx.eng->book.equity : 0.0;
+}
+
+static void record_intent(gd_engine *e, const gd_intent *it)
+{
+    gd_pipeline_commit(&e->pipe, it);
+    if (e->log.ops) {
+        const char *strat = it->strategy < e->n_strategies ? e->strategies[it->strategy]->short_name : "?";
+        const char *sym = it->symbol < e->n_symbols ? e->symbols[it->symbol] : "?";
+        if (e->log.ops->record(e->log.self, it, strat, sym) != 0)
+            gd_log(GD_LOG_ERROR, "intentlog", NULL, "failed to record intent %llu",
+                   (unsigned long long)it->id);
+    }
+}
+
+static int api_emit(gordon_ctx *ctx, const gordon_signal *sig)
+{
+    gd_inst *in = ctx_inst(ctx);
+    if (!in || in->kind != GORDON_KIND_STRATEGY || !sig)
+        return -1;
+    gd_engine *e = in->ctx.eng;
+    /* Signals come from on_bar only: no reentry from fills or overlays. */
+    if (e->in_strategy != in)
+        return -1;
+    e->signals++;
+
+    gd_account_view acct;
+    gd_slot_orders so = {0, 0, 0.0};
+    uint32_t sym = sig->struct_size >= offsetof(gordon_signal, action) ? sig->symbol : UINT32_MAX;
+    memset(&acct, 0, sizeof acct);
+    acct.equity = e->book.equity;
+    acct.gross_exposure = e->book.gross + e->exec.ops->pending_notional(e->exec.self);
+    acct.halted = e->halted;
+    acct.tripped = e->tripped;
+    if (sym < e->n_symbols) {
+        e->exec.ops->slot(e->exec.self, in->index, sym, &so);
+        acct.subscribed = in->sub[sym];
+        acct.pos_side = gd_book_pos(&e->book, in->index, sym)->side;
+        acct.entry_pending = so.entry_pending;
+        acct.exit_pending = so.exit_pending;
+    }
+    /* Overlays judge only the symbols they follow. */
+    uint32_t n_ov = 0;
+    for (uint32_t i = 0; i < e->n_overlays; i++)
+        if (sym < e->n_symbols && e->overlay_insts[i]->sub[sym])
+            e->ov_scratch[n_ov++] = e->overlays[i];
+
+    gd_intent it;
+    gd_pipeline_decide(&e->pipe, in->index, sig, &acct, e->ov_scratch, n_ov, e->now_ms, &it);
+    if (it.result == GORDON_ACCEPTED) {
+        gd_order o;
+        gd_err err;
+        memset(&o, 0, sizeof o);
+        o.intent_id = it.id;
+        o.owner = in->index;
+        o.symbol = it.symbol;
+        o.kind = it.action == GORDON_ACTION_ENTRY ? GD_ORDER_ENTRY : GD_ORDER_EXIT;
+        o.side = it.side;
+        o.qty = it.qty;
+        o.stop = it.stop;
+        o.take_profit = it.take_profit;
+        o.ref_price = it.entry;
+        o.time_ms = it.time_ms;
+        if (e->exec.ops->submit(e->exec.self, &o, &err) != 0) {
+            it.result = GORDON_REJECT_EXECUTOR;
+            it.qty = it.notional = 0.0;
+            snprintf(it.detail, sizeof it.detail, "%.150s", err.msg);
+        }
+    }
+    record_intent(e, &it);
+    return it.result;
+}
+
+/* ------------------------------------------------------------ fills */
+
+static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, double tp)
+{
+    gd_engine *e = host;
+    gd_book_apply_fill(&e->book, owner, f, stop, tp);
+    if (owner < e->n_strategies) {
+        gd_inst *in = e->strategies[owner];
+        if (in->d->on_fill)
+            in->d->on_fill(in->self, f);
+    }
+}
+
+/* ------------------------------------------------------------ halt, breakers */
+
+void gd_engine_halt(gd_engine *e, const char *who, const char *why)
+{
+    if (e->halted)
+        return;
+    e->halted = 1;
+    snprintf(e->halt_reason, sizeof e->halt_reason, "%s: %s", who, why);
+    char fields[512], w1[128], w2[256];
+    gd_json_escape(w1, sizeof w1, who);
+    gd_json_escape(w2, sizeof w2, why);
+    snprintf(fields, sizeof fields, "\"event\":\"halt\",\"who\":\"%s\",\"why\":\"%s\",\"at_ms\":%lld", w1,
+             w2, (long long)e->now_ms);
+    gd_log(GD_LOG_WARN, "risk", fields, "halt latch set by %s", who);
+}
+
+int gd_engine_halted(const gd_engine *e) { return e->halted; }
+
+/* Breakers run on every bar and after every fill; a breaker that fails to
+ * evaluate counts as tripped, because silence is not safety. */
+static void evaluate_breakers(gd_engine *e)
+{
+    gordon_breaker_input in;
+    memset(&in, 0, sizeof in);
+    in.struct_size = sizeof in;
+    in.open_positions = e->book.open_count;
+    in.now_ms = e->now_ms;
+    in.equity = e->book.equity;
+    in.gross_exposure = e->book.gross;
+    in.realized_pnl = e->book.realized;
+    in.last_data_ms = e->last_data_ms;
+    e->tripped = NULL;
+    for (uint32_t i = 0; i < e->n_breakers; i++) {
+        gd_inst *b = e->breakers[i];
+        gordon_breaker_result r;
+        memset(&r, 0, sizeof r);
+        r.struct_size = sizeof r;
+        int rc = b->d->evaluate(b->self, &in, &r);
+        r.reason[sizeof r.reason - 1] = '\0';
+        if (rc != 0 || r.state < GORDON_BREAKER_OK || r.state > GORDON_BREAKER_TRIPPED) {
+            r.state = GORDON_BREAKER_TRIPPED;
+            snprintf(r.reason, sizeof r.reason, "evaluate failed (rc %d)", rc);
+        }
+        b->last = r;
+        if (r.state == GORDON_BREAKER_TRIPPED) {
+            if (!e->tripped)
+                e->tripped = b->short_name;
+            if (!e->halted) {
+                char why[200];
+                snprintf(why, sizeof why, "breaker tripped: %s (value %.6g, threshold %.6g)", r.reason,
+                         r.value, r.threshold);
+                gd_engine_halt(e, b->name, why);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------ hot path */
+
+void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
+{
+    e->now_ms = bar->close_time_ms;
+    e->last_data_ms = bar->close_time_ms;
+    e->bars++;
+
+    /* Orders placed at earlier closes meet this bar first: no lookahead. */
+    if (e->exec.ops->on_bar)
+        e->exec.ops->on_bar(e->exec.self, s, bar);
+    gd_book_mark(&e->book, s, bar->close, bar->close_time_ms);
+
+    gd_ring *r = &e->hist[s];
+    r->bars[r->n & r->mask] = *bar;
+    r->n++;
+
+    const gd_dispatch *d = &e->dispatch[s];
+    for (uint32_t i = 0; i < d->n_pre; i++)
+        d->pre[i].fn(d->pre[i].self, s, bar);
+    if (e->n_breakers)
+        evaluate_breakers(e);
+    for (uint32_t i = 0; i < d->n_strat; i++) {
+        e->in_strategy = d->strat[i].inst;
+        d->strat[i].fn(d->strat[i].self, s, bar);
+    }
+    e->in_strategy = NULL;
+}
+
+/* ------------------------------------------------------------ setup */
+
+static int name_skipped(const gd_engine_opts *o, const char *name)
+{
+    for (uint32_t i = 0; i < o->n_skip; i++)
+        if (o->skip[i] && strcmp(o->skip[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *kind_section(int kind)
+{
+    return kind == GORDON_KIND_STRATEGY ? "strategy" : kind == GORDON_KIND_OVERLAY ? "overlay" : "breaker";
+}
+
+static int setup_api(gd_engine *e)
+{
+    gordon_host_api *a = &e->api;
+    memset(a, 0, sizeof *a);
+    a->struct_size = sizeof *a;
+    a->abi_major = GORDON_SDK_ABI_MAJOR;
+    a->abi_minor = GORDON_SDK_ABI_MINOR;
+    a->bar_size = sizeof(gordon_bar);
+    a->log = api_log;
+    a->param_int = api_param_int;
+    a->param_double = api_param_double;
+    a->param_bool = api_param_bool;
+    a->param_string = api_param_string;
+    a->now_ms = api_now_ms;
+    a->symbol_count = api_symbol_count;
+    a->symbol_name = api_symbol_name;
+    a->subscribed = api_subscribed;
+    a->bars = api_bars;
+    a->position = api_position;
+    a->equity = api_equity;
+    a->emit = api_emit;
+    return 0;
+}
+
+static int resolve_plugin_path(const gd_engine_opts *o, const gd_plugin_conf *pc, char *buf, size_t cap,
+                               gd_err *err)
+{
+    if (pc->plugin_path)
+        snprintf(buf, cap, "%s", pc->plugin_path);
+    else if (strchr(pc->plugin, '/'))
+        snprintf(buf, cap, "%s", pc->plugin);
+    else if (o->plugin_dir)
+        snprintf(buf, cap, "%s/%s.so", o->plugin_dir, pc->plugin);
+    else
+        return gd_err_set(err, GD_ENOENT, "%s:%d: [%s.%s] plugin = %s: no plugin directory configured",
+                          pc->file, pc->line, kind_section(pc->kind), pc->name, pc->plugin);
+    return 0;
+}
+
+static int setup_instance(gd_engine *e, const gd_engine_opts *o, const gd_plugin_conf *pc, gd_inst *in,
+                          gd_err *err)
+{
+    char path[4096];
+    int rc = resolve_plugin_path(o, pc, path, sizeof path, err);
+    if (rc)
+        return rc;
+    in->kind = pc->kind;
+    in->ctx.magic = GD_CTX_MAGIC;
+    in->ctx.eng = e;
+    in->ctx.inst = in;
+    size_t nl = strlen(pc->name) + 16;
+    in->name = malloc(nl);
+    in->sub = calloc(e->n_symbols ? e->n_symbols : 1, 1);
+    if (!in->name || !in->sub)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    snprintf(in->name, nl, "%s.%s", kind_section(pc->kind), pc->name);
+    in->short_name = strchr(in->name, '.') + 1;
+
+    rc = gd_plugin_set_add(&e->plugins, path, &in->lib, err);
+    if (rc)
+        return gd_err_prefix(err, rc, "%s:%d: [%s]: ", pc->file, pc->line, in->name);
+    in->d = &in->lib->d;
+    if (in->d->kind != pc->kind)
+        return gd_err_set(err, GD_EINVAL, "%s:%d: [%s]: plugin %s is a %s, not a %s", pc->file, pc->line,
+                          in->name, in->d->name, gd_kind_name(in->d->kind), gd_kind_name(pc->kind));
+    rc = gd_params_bind(in->d, pc, &in->params, err);
+    if (rc)
+        return rc;
+
+    if (pc->n_symbols == 0) {
+        memset(in->sub, 1, e->n_symbols);
+    } else {
+        for (size_t k = 0; k < pc->n_symbols; k++) {
+            uint32_t s;
+            for (s = 0; s < e->n_symbols; s++)
+                if (strcmp(e->symbols[s], pc->symbols[k]) == 0)
+                    break;
+            if (s == e->n_symbols)
+                return gd_err_set(err, GD_EINVAL, "%s:%d: [%s] symbols: %s has no market data configured",
+                                  pc->file, pc->line, in->name, pc->symbols[k]);
+            in->sub[s] = 1;
+        }
+    }
+
+    char perr[512] = "";
+    rc = in->d->create(&e->api, &in->ctx, &in->self, perr, sizeof perr);
+    perr[sizeof perr - 1] = '\0';
+    if (rc != 0) {
+        in->self = NULL;
+        return gd_err_set(err, GD_EPLUGIN, "%s:%d: [%s]: plugin %s failed to create: %s", pc->file, pc->line,
+                          in->name, in->d->name, perr[0] ? perr : "no reason given");
+    }
+    return 0;
+}
+
+static int build_dispatch(gd_engine *e, gd_err *err)
+{
+    uint32_t max_warmup = 0;
+    e->dispatch = calloc(e->n_symbols, sizeof *e->dispatch);
+    e->hist = calloc(e->n_symbols, sizeof *e->hist);
+    if (!e->dispatch || !e->hist)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < e->n_insts; i++)
+        if (e->insts[i].d->warmup_bars > max_warmup)
+            max_warmup = e->insts[i].d->warmup_bars;
+    uint64_t cap = 256;
+    while (cap < (uint64_t)max_warmup + 1)
+        cap <<= 1;
+    for (uint32_t s = 0; s < e->n_symbols; s++) {
+        gd_dispatch *d = &e->dispatch[s];
+        d->pre = calloc(e->n_insts ? e->n_insts : 1, sizeof *d->pre);
+        d->strat = calloc(e->n_insts ? e->n_insts : 1, sizeof *d->strat);
+        e->hist[s].bars = calloc(cap, sizeof(gordon_bar));
+        e->hist[s].mask = cap - 1;
+        if (!d->pre || !d->strat || !e->hist[s].bars)
+            return gd_err_set(err, GD_ENOMEM, "out of memory");
+        /* Breakers and overlays see the bar before strategies act on it. */
+        for (uint32_t i = 0; i < e->n_insts; i++) {
+            gd_inst *in = &e->insts[i];
+            if (!in->sub[s] || !in->d->on_bar)
+                continue;
+            if (in->kind == GORDON_KIND_STRATEGY)
+                d->strat[d->n_strat++] = (gd_call){in->d->on_bar, in->self, in};
+            else
+                d->pre[d->n_pre++] = (gd_call){in->d->on_bar, in->self, in};
+        }
+    }
+    return 0;
+}
+
+int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
+{
+    const gd_config *cfg = o->cfg;
+    int rc = GD_ENOMEM;
+    gd_engine *e = calloc(1, sizeof *e);
+    *out = NULL;
+    if (!e)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    e->cfg = cfg;
+    e->n_symbols = o->n_symbols;
+    if (o->n_symbols == 0) {
+        rc = gd_err_set(err, GD_EINVAL, "no symbols: configure [replay] data = SYMBOL:file.csv");
+        goto fail;
+    }
+    e->symbols = calloc(o->n_symbols, sizeof *e->symbols);
+    e->instr = calloc(o->n_symbols, sizeof *e->instr);
+    if (!e->symbols || !e->instr)
+        goto nomem;
+    for (uint32_t s = 0; s < o->n_symbols; s++) {
+        const gd_instrument *ins = gd_config_instrument(cfg, o->symbols[s]);
+        if (!(e->symbols[s] = strdup(o->symbols[s])))
+            goto nomem;
+        if (!ins) {
+            rc = gd_err_set(err, GD_EINVAL,
+                            "symbol %s has no [instrument.%s] section (tick_size, step_size, min_qty, "
+                            "min_notional): refusing to guess exchange rules",
+                            o->symbols[s], o->symbols[s]);
+            goto fail;
+        }
+        e->instr[s] = *ins;
+    }
+    setup_api(e);
+
+    /* Count enabled instances per kind, then create them in config order. */
+    uint32_t n = 0, ns = 0, nb = 0, no = 0;
+    for (size_t i = 0; i < cfg->n_plugins; i++) {
+        const gd_plugin_conf *pc = &cfg->plugins[i];
+        char label[160];
+        snprintf(label, sizeof label, "%s.%s", kind_section(pc->kind), pc->name);
+        if (!pc->enabled || name_skipped(o, label) || name_skipped(o, pc->name))
+            continue;
+        n++;
+        ns += pc->kind == GORDON_KIND_STRATEGY;
+        nb += pc->kind == GORDON_KIND_BREAKER;
+        no += pc->kind == GORDON_KIND_OVERLAY;
+    }
+    e->insts = calloc(n ? n : 1, sizeof *e->insts);
+    e->strategies = calloc(ns ? ns : 1, sizeof *e->strategies);
+    e->breakers = calloc(nb ? nb : 1, sizeof *e->breakers);
+    e->overlays = calloc(no ? no : 1, sizeof *e->overlays);
+    e->overlay_insts = calloc(no ? no : 1, sizeof *e->overlay_insts);
+    e->ov_scratch = calloc(no ? no : 1, sizeof *e->ov_scratch);
+    if (!e->insts || !e->strategies || !e->breakers || !e->overlays || !e->overlay_insts || !e->ov_scratch)
+        goto nomem;
+    if (ns == 0) {
+        rc = gd_err_set(err, GD_EINVAL, "no enabled [strategy.NAME] section: nothing would trade");
+        goto fail;
+    }
+    for (size_t i = 0; i < cfg->n_plugins; i++) {
+        const gd_plugin_conf *pc = &cfg->plugins[i];
+        char label[160];
+        snprintf(label, sizeof label, "%s.%s", kind_section(pc->kind), pc->name);
+        if (!pc->enabled || name_skipped(o, label) || name_skipped(o, pc->name))
+            continue;
+        gd_inst *in = &e->insts[e->n_insts++];
+        rc = setup_instance(e, o, pc, in, err);
+        if (rc)
+            goto fail;
+        if (in->kind == GORDON_KIND_STRATEGY) {
+            in->index = e->n_strategies;
+            e->strategies[e->n_strategies++] = in;
+        } else if (in->kind == GORDON_KIND_BREAKER) {
+            in->index = e->n_breakers;
+            e->breakers[e->n_breakers++] = in;
+        } else {
+            in->index = e->n_overlays;
+            e->overlay_insts[e->n_overlays] = in;
+            e->overlays[e->n_overlays++] = (gd_overlay_ref){in->short_name, in->self, in->d->filter};
+        }
+    }
+    rc = build_dispatch(e, err);
+    if (rc)
+        goto fail;
+
+    gd_limits lim;
+    gd_limits_from_config(cfg, &lim);
+    if (gd_pipeline_init(&e->pipe, &lim, e->instr, e->n_symbols, e->n_strategies) != 0)
+        goto nomem;
+    if (gd_book_init(&e->book, e->n_strategies, e->n_symbols, cfg->equity) != 0)
+        goto nomem;
+    gd_simexec_conf sc = {e->n_strategies, e->n_symbols, cfg->fee_bps, cfg->slippage_bps};
+    rc = gd_simexec_new(&sc, (gd_fill_sink){e, on_fill}, &e->exec, err);
+    if (rc)
+        goto fail;
+    *out = e;
+    return 0;
+nomem:
+    rc = gd_err_set(err, GD_ENOMEM, "out of memory");
+fail:
+    gd_engine_free(e);
+    return rc;
+}
+
+void gd_engine_free(gd_engine *e)
+{
+    if (!e)
+        return;
+    if (e->log.ops)
+        e->log.ops->close(e->log.self);
+    for (uint32_t i = 0; i < e->n_insts; i++) {
+        gd_inst *in = &e->insts[i];
+        if (in->self && in->d && in->d->destroy)
+            in->d->destroy(in->self);
+        gd_params_free(&in->params);
+        free(in->sub);
+        free(in->name);
+    }
+    if (e->dispatch)
+        for (uint32_t s = 0; s < e->n_symbols; s++) {
+            free(e->dispatch[s].pre);
+            free(e->dispatch[s].strat);
+        }
+    if (e->hist)
+        for (uint32_t s = 0; s < e->n_symbols; s++)
+            free(e->hist[s].bars);
+    free(e->dispatch);
+    free(e->hist);
+    if (e->exec.ops)
+        e->exec.ops->destroy(e->exec.self);
+    gd_book_free(&e->book);
+    gd_pipeline_free(&e->pipe);
+    gd_plugin_set_free(&e->plugins);
+    free(e->insts);
+    free(e->strategies);
+    free(e->breakers);
+    free(e->overlays);
+    free(e->overlay_insts);
+    free(e->ov_scratch);
+    if (e->symbols)
+        for (uint32_t s = 0; s < e->n_symbols; s++)
+            free(e->symbols[s]);
+    free(e->symbols);
+    free(e->instr);
+    free(e);
+}
+
+void gd_engine_set_intentlog(gd_engine *e, gd_intentlog log)
+{
+    if (e->log.ops)
+        e->log.ops->close(e->log.self);
+    e->log = log;
+}
+
+int gd_engine_flush(gd_engine *e, gd_err *err)
+{
+    return e->log.ops ? e->log.ops->flush(e->log.self, err) : 0;
+}
+
+const gd_book *gd_engine_book(const gd_engine *e) { return &e->book; }
+
+void gd_engine_stats_get(const gd_engine *e, gd_engine_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->bars = e->bars;
+    out->signals = e->signals;
+    memcpy(out->by_result, e->pipe.by_result, sizeof out->by_result);
+    out->halted = e->halted;
+    snprintf(out->halt_reason, sizeof out->halt_reason, "%s", e->halt_reason);
+}
+
+void gd_engine_summary(const gd_engine *e, FILE *out)
+{
+    const gd_book *b = &e->book;
+    double net = b->equity - b->start_equity;
+    uint64_t accepted = e->pipe.by_result[GORDON_ACCEPTED], rejected = 0;
+    for (int i = 1; i < GORDON_REJECT__COUNT; i++)
+        rejected += e->pipe.by_result[i];
+    fprintf(out, "bars            %llu\n", (unsigned long long)e->bars);
+    fprintf(out, "signals         %llu (accepted %llu, rejected %llu)\n", (unsigned long long)e->signals,
+            (unsigned long long)accepted, (unsigned long long)rejected);
+    fprintf(out, "trades          %llu", (unsigned long long)b->trades);
+    if (b->trades)
+        fprintf(out, " (win rate %.1f%%)", 100.0 * (double)b->wins / (double)b->trades);
+    fprintf(out, "\n");
+    if (b->gross_loss > 0.0)
+        fprintf(out, "profit factor   %.2f\n", b->gross_profit / b->gross_loss);
+    else
+        fprintf(out, "profit factor   n/a (no losing trades)\n");
+    fprintf(out, "net PnL         %+.2f (%+.2f%%), fees %.2f\n", net, 100.0 * net / b->start_equity, b->fees);
+    fprintf(out, "final equity    %.2f (start %.2f)\n", b->equity, b->start_equity);
+    fprintf(out, "max drawdown    %.2f%% (longest %.1f days below a peak)\n", b->max_dd_pct,
+            (double)b->max_dd_duration_ms / 86400000.0);
+    fprintf(out, "open positions  %u\n", b->open_count);
+    fprintf(out, "halt latch      %s%s%s\n", e->halted ? "SET" : "clear", e->halted ? ": " : "",
+            e->halted ? e->halt_reason : "");
+    if (rejected) {
+        fprintf(out, "rejections by reason:\n");
+        for (int i = 1; i < GORDON_REJECT__COUNT; i++)
+            if (e->pipe.by_result[i])
+                fprintf(out, "  %-20s %llu\n", gd_reject_name(i), (unsigned long long)e->pipe.by_result[i]);
+    }
+    for (uint32_t i = 0; i < e->n_breakers; i++) {
+        const gd_inst *bi = e->breakers[i];
+        static const char *const st[] = {"ok", "warn", "tripped"};
+        fprintf(out, "breaker %-12s %s (value %.4g, threshold %.4g)\n", bi->short_name,
+                st[bi->last.state >= 0 && bi->last.state <= 2 ? bi->last.state : 2], bi->last.value,
+                bi->last.threshold);
+    }
+}

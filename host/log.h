@@ -1,0 +1,24 @@
+/* JSON-lines logging: one object per line {ts, level, component, msg, ...}.
+ * Never pass secrets. Logging is for events, never per bar. */
+#ifndef GD_LOG_H
+#define GD_LOG_H
+
+#include <stdio.h>
+
+enum { GD_LOG_DEBUG = 0, GD_LOG_INFO = 1, GD_LOG_WARN = 2, GD_LOG_ERROR = 3, GD_LOG_OFF = 4 };
+
+/* out defaults to stderr; level to INFO. */
+void gd_log_init(FILE *out, int level);
+int gd_log_level_parse(const char *name); /* -1 if unknown */
+int gd_log_enabled(int level);
+
+/* msg is printf-formatted; fields is NULL or a pre-formatted JSON fragment
+ * of extra members without braces (e.g. "\"symbol\":\"BTCUSDT\""). */
+void gd_log(int level, const char *component, const char *fields, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Appends s JSON-escaped (without quotes) into buf; returns bytes written or
+ * would-be-written like snprintf. */
+size_t gd_json_escape(char *buf, size_t cap, const char *s);
+
+#endif

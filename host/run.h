@@ -1,0 +1,34 @@
+/* `gordon run` over replayed bars: everything on one libuv loop. CSVs load on
+ * the threadpool; bars are replayed in batches from an idle handle so that the
+ * loop keeps serving its other handles (signals now, HTTP later). */
+#ifndef GD_RUN_H
+#define GD_RUN_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "engine.h"
+#include "err.h"
+
+typedef struct gd_run_opts {
+    const gd_config *cfg;
+    const char *plugin_dir;
+    const char *intent_log;   /* overrides cfg->intent_log when non-NULL */
+    FILE *summary;            /* NULL: no summary */
+    const char *const *skip;  /* instances to leave out, see gd_engine_opts */
+    uint32_t n_skip;
+} gd_run_opts;
+
+typedef struct gd_run_result {
+    uint64_t bars;
+    double seconds;           /* wall time of the replay itself */
+    int interrupted;          /* SIGINT/SIGTERM stopped it early */
+} gd_run_result;
+
+int gd_run_replay(const gd_run_opts *opts, gd_run_result *res, gd_err *err);
+
+/* Where bare plugin names are found: cfg's plugin_dir, else <exe dir>/plugins,
+ * else the compiled-in default. Writes into buf. */
+const char *gd_default_plugin_dir(const gd_config *cfg, char *buf, size_t cap);
+
+#endif
