@@ -25,7 +25,17 @@ int gd_err_prefix(gd_err *err, int code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(pre, sizeof pre, fmt, ap);
         va_end(ap);
-        snprintf(err->msg, sizeof err->msg, "%s%s", pre, old);
+        /* Truncation is fine: the prefix (where) matters most. */
+        size_t n = strlen(pre);
+        if (n >= sizeof err->msg)
+            n = sizeof err->msg - 1;
+        memcpy(err->msg, pre, n);
+        size_t rest = sizeof err->msg - 1 - n;
+        size_t m = strlen(old);
+        if (m > rest)
+            m = rest;
+        memcpy(err->msg + n, old, m);
+        err->msg[n + m] = '\0';
     }
     return code;
 }

@@ -1,0 +1,53 @@
+# A thin front door over CMake. Newcomers type `make demo` and `make check`.
+SHELL := /bin/bash
+BUILD ?= build
+CHECK_BUILD ?= build-check
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+# Debian packages the build and the tests need.
+DEPS := build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev libcjson-dev libpq-dev \
+        libinih-dev libcmocka-dev libssl-dev libelf-dev libhttp-parser-dev postgresql cppcheck
+
+.PHONY: all deps build demo check test asan lint bench clean
+
+all: build
+
+# Installs only what is missing; needs root (or sudo) the first time.
+deps:
+	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	@mkdir -p out
+	@echo "== gordon run: ema_cross + 3 overlays + drawdown breaker on real S&P 500 and USD/CHF bars =="
+	./$(BUILD)/gordon run --config examples/demo.ini
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer with -Werror,
+# then cppcheck over the host, the SDK and the bundled plugins.
+check: deps
+	cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug -DGD_SANITIZE=ON -DGD_WERROR=ON
+	cmake --build $(CHECK_BUILD) -j$(JOBS)
+	cd $(CHECK_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j$(JOBS)
+	$(MAKE) lint
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \
+	  --inline-suppr --suppress=missingIncludeSystem -D__GNUC__ -I host -I sdk/include \
+	  host sdk strategies plugins
+
+bench: build
+	./$(BUILD)/bench/bench_replay
+
+clean:
+	rm -rf $(BUILD) $(CHECK_BUILD)

@@ -1,0 +1,3 @@
+# Risk pipeline, rounding, book and simulated execution.
+gd_add_unit(test_pipeline tests/test_pipeline.c)
+gd_add_unit(test_simexec tests/test_simexec.c)

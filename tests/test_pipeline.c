@@ -1,0 +1,612 @@
+/* The risk pipeline: sizing, stops, overlays, caps, throttles, the latch. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "instr.h"
+#include "pipeline.h"
+
+#define DAY 86400000LL
+#define T0 (1700000000000LL / DAY * DAY) /* a UTC midnight */
+
+static gd_instrument instr[2] = {
+    {"BTCUSDT", 0.1, 0.001, 0.001, 5.0},
+    {"ETHUSDT", 0.01, 1.0, 1.0, 10.0},
+};
+
+static gd_limits base_limits(void)
+{
+    gd_limits l = {.risk_pct = 1.0,
+                   .sl_required = 1,
+                   .max_order_notional = 1e9,
+                   .max_daily_notional = 1e12,
+                   .max_gross_exposure = 1e12,
+                   .rate_global = 1000,
+                   .rate_strategy = 1000};
+    return l;
+}
+
+static gd_account_view flat(double equity)
+{
+    gd_account_view a;
+    memset(&a, 0, sizeof a);
+    a.equity = equity;
+    a.subscribed = 1;
+    return a;
+}
+
+static gordon_signal entry(int side, double px, double stop)
+{
+    gordon_signal s = GORDON_SIGNAL_INIT;
+    s.symbol = 0;
+    s.action = GORDON_ACTION_ENTRY;
+    s.side = side;
+    s.entry = px;
+    s.stop_loss = stop;
+    return s;
+}
+
+static gd_intent run1(gd_pipeline *p, const gordon_signal *s, const gd_account_view *a, int64_t t)
+{
+    gd_intent it;
+    gd_pipeline_decide(p, 0, s, a, NULL, 0, t, &it);
+    gd_pipeline_commit(p, &it);
+    return it;
+}
+
+static void test_rounding(void **state)
+{
+    (void)state;
+    assert_true(gd_round_down_step(0.3, 0.1) == 0.3);
+    assert_true(gd_round_down_step(0.29999, 0.1) == 0.2);
+    assert_true(gd_round_down_step(20.0, 0.001) == 20.0);
+    assert_true(gd_round_down_step(33.3333, 1.0) == 33.0);
+    assert_true(gd_round_down_step(1.23456789, 0.001) == 1.234);
+    assert_true(gd_round_down_step(0.0009, 0.001) == 0.0);
+    assert_true(gd_round_down_step(-1.0, 0.001) == 0.0);
+    assert_true(gd_round_down_step(NAN, 0.001) == 0.0);
+    assert_true(gd_round_down_step(INFINITY, 0.001) == 0.0);
+    assert_int_equal(gd_step_decimals(0.001), 3);
+    assert_int_equal(gd_step_decimals(1.0), 0);
+    assert_int_equal(gd_step_decimals(0.00001), 5);
+    assert_true(gd_round_tick(95.07, 0.1, -1) == 95.0);
+    assert_true(gd_round_tick(95.01, 0.1, 1) == 95.1);
+    assert_true(gd_round_tick(95.0, 0.1, 1) == 95.0);
+    assert_true(gd_round_tick(95.04, 0.1, 0) == 95.0);
+}
+
+static void test_sizing(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+    gd_account_view a = flat(10000.0);
+
+    /* 1% of 10000 = 100 at risk over a 5.0 stop distance: 20 units. */
+    gordon_signal s = entry(GORDON_SIDE_LONG, 100.0, 95.0);
+    gd_intent it = run1(&p, &s, &a, T0);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.qty == 20.0);
+    assert_true(it.notional == 2000.0);
+
+    /* 100 / 3 = 33.333.. rounded down to the 0.001 step. */
+    s = entry(GORDON_SIDE_SHORT, 100.0, 103.0);
+    it = run1(&p, &s, &a, T0 + 1000);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.qty == 33.333);
+
+    /* Whole-unit steps round down, never up. */
+    s = entry(GORDON_SIDE_LONG, 100.0, 97.0);
+    s.symbol = 1;
+    it = run1(&p, &s, &a, T0 + 2000);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.qty == 33.0);
+
+    /* risk_scale halves the budget. */
+    s = entry(GORDON_SIDE_LONG, 100.0, 95.0);
+    s.risk_scale = 0.5;
+    it = run1(&p, &s, &a, T0 + 3000);
+    assert_true(it.qty == 10.0);
+
+    /* The stop is rounded away from entry to the tick before sizing:
+     * 95.07 -> 95.0 for a long, so the size uses the wider distance. */
+    s = entry(GORDON_SIDE_LONG, 100.0, 95.07);
+    it = run1(&p, &s, &a, T0 + 4000);
+    assert_true(it.stop == 95.0);
+    assert_true(it.qty == 20.0);
+    gd_pipeline_free(&p);
+}
+
+static void test_min_qty_and_notional(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+    gd_account_view a = flat(10.0); /* 0.1 at risk */
+
+    /* ETH: step 1, min qty 1. 0.1 / 5 = 0.02 -> 0 units. */
+    gordon_signal s = entry(GORDON_SIDE_LONG, 100.0, 95.0);
+    s.symbol = 1;
+    gd_intent it = run1(&p, &s, &a, T0);
+    assert_int_equal(it.result, GORDON_REJECT_BELOW_MIN_QTY);
+    assert_true(it.qty == 0.0);
+
+    /* BTC: 0.1 / 5 = 0.02 units x 100 = 2 notional < 5 min notional. */
+    s.symbol = 0;
+    it = run1(&p, &s, &a, T0);
+    assert_int_equal(it.result, GORDON_REJECT_BELOW_MIN_NOTIONAL);
+
+    /* Exactly at the minimum notional is allowed: 0.05 x 100 = 5. */
+    a.equity = 25.0; /* 0.25 / 5 = 0.05 */
+    it = run1(&p, &s, &a, T0);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.qty == 0.05);
+    gd_pipeline_free(&p);
+}
+
+static void test_leverage_never_changes_qty(void **state)
+{
+    (void)state;
+    gd_config c1, c2;
+    gd_config_defaults(&c1);
+    gd_config_defaults(&c2);
+    c1.leverage = 1.0;
+    c2.leverage = 20.0;
+    gd_limits l1, l2;
+    gd_limits_from_config(&c1, &l1);
+    gd_limits_from_config(&c2, &l2);
+    assert_memory_equal(&l1, &l2, sizeof l1);
+    gd_config_free(&c1);
+    gd_config_free(&c2);
+}
+
+static void test_stop_loss_rules(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+    gd_account_view a = flat(10000.0);
+
+    gordon_signal s = entry(GORDON_SIDE_LONG, 100.0, 0.0);
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_NO_STOP);
+    s = entry(GORDON_SIDE_LONG, 100.0, 100.0); /* zero distance */
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_STOP_SIDE);
+    s = entry(GORDON_SIDE_LONG, 100.0, 101.0); /* above a long */
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_STOP_SIDE);
+    s = entry(GORDON_SIDE_SHORT, 100.0, 99.0); /* below a short */
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_STOP_SIDE);
+    s = entry(GORDON_SIDE_SHORT, 100.0, 100.0);
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_STOP_SIDE);
+    s = entry(GORDON_SIDE_LONG, 100.0, -5.0);
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_BAD_SIGNAL);
+    s = entry(GORDON_SIDE_LONG, 100.0, NAN);
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_BAD_SIGNAL);
+    /* A stop a hair below entry that tick rounding pushes to the entry's tick
+     * still counts as below: 99.95 rounds down to 99.9. */
+    s = entry(GORDON_SIDE_LONG, 100.0, 99.95);
+    gd_intent it = run1(&p, &s, &a, T0);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.stop == 99.9);
+    gd_pipeline_free(&p);
+
+    /* With stops not required: a long without a stop is sized as if the price
+     * could go to zero; a short without one is refused (unbounded risk). */
+    l.sl_required = 0;
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+    s = entry(GORDON_SIDE_LONG, 100.0, 0.0);
+    it = run1(&p, &s, &a, T0);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.qty == 1.0); /* 100 / 100 */
+    s = entry(GORDON_SIDE_SHORT, 100.0, 0.0);
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_NO_STOP);
+    gd_pipeline_free(&p);
+}
+
+/* ----- overlays */
+
+static int ov_keep(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)in; (void)out; (void)r; (void)n;
+    return GORDON_FILTER_KEEP;
+}
+static int ov_veto(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)in; (void)out;
+    snprintf(r, n, "too volatile");
+    return GORDON_FILTER_VETO;
+}
+static int ov_tighten_stop(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)r; (void)n;
+    out->stop_loss = in->entry - (in->entry - in->stop_loss) / 2; /* half the distance */
+    return GORDON_FILTER_TIGHTEN;
+}
+static int ov_loosen_stop(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)r; (void)n;
+    out->stop_loss = in->stop_loss - 1.0;
+    return GORDON_FILTER_TIGHTEN;
+}
+static int ov_raise_scale(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)in; (void)r; (void)n;
+    out->risk_scale = 2.0;
+    return GORDON_FILTER_TIGHTEN;
+}
+static int ov_half_scale(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)r; (void)n;
+    out->risk_scale = in->risk_scale / 2;
+    return GORDON_FILTER_TIGHTEN;
+}
+static int ov_flip_side(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)r; (void)n;
+    out->side = -in->side;
+    out->stop_loss = in->entry + (in->entry - in->stop_loss);
+    return GORDON_FILTER_TIGHTEN;
+}
+static int ov_remove_stop(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)in; (void)r; (void)n;
+    out->stop_loss = 0.0;
+    return GORDON_FILTER_TIGHTEN;
+}
+static int ov_bogus(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)in; (void)out; (void)r; (void)n;
+    return 42;
+}
+
+static gd_intent with_overlay(gd_pipeline *p, gd_overlay_ref *ov, size_t n)
+{
+    gd_account_view a = flat(10000.0);
+    gordon_signal s = entry(GORDON_SIDE_LONG, 100.0, 95.0);
+    gd_intent it;
+    gd_pipeline_decide(p, 0, &s, &a, ov, n, T0, &it);
+    return it;
+}
+
+static void test_overlays_only_tighten(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+
+    gd_overlay_ref keep = {"keep", NULL, ov_keep}, veto = {"vol", NULL, ov_veto};
+    gd_overlay_ref tight = {"tight", NULL, ov_tighten_stop}, loose = {"loose", NULL, ov_loosen_stop};
+    gd_overlay_ref raise = {"raise", NULL, ov_raise_scale}, half = {"half", NULL, ov_half_scale};
+    gd_overlay_ref flip = {"flip", NULL, ov_flip_side}, nostop = {"nostop", NULL, ov_remove_stop};
+    gd_overlay_ref bogus = {"bogus", NULL, ov_bogus};
+
+    gd_intent it = with_overlay(&p, &keep, 1);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.qty == 20.0);
+
+    gd_overlay_ref kv[2] = {keep, veto};
+    it = with_overlay(&p, kv, 2);
+    assert_int_equal(it.result, GORDON_REJECT_OVERLAY_VETO);
+    assert_non_null(strstr(it.detail, "vol: too volatile"));
+
+    /* A tighter stop is applied, but the size stays that of the wider,
+     * original stop: tightening never buys more. */
+    it = with_overlay(&p, &tight, 1);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.stop == 97.5);
+    assert_true(it.orig_stop == 95.0);
+    assert_true(it.qty == 20.0);
+
+    it = with_overlay(&p, &half, 1);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.qty == 10.0);
+
+    gd_overlay_ref bad[] = {loose, raise, flip, nostop, bogus};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        it = with_overlay(&p, &bad[i], 1);
+        assert_int_equal(it.result, GORDON_REJECT_OVERLAY_INVALID);
+        assert_non_null(strstr(it.detail, bad[i].name));
+        assert_true(it.qty == 0.0);
+    }
+    /* A violating overlay after a valid one still rejects. */
+    gd_overlay_ref chain[2] = {tight, loose};
+    assert_int_equal(with_overlay(&p, chain, 2).result, GORDON_REJECT_OVERLAY_INVALID);
+    gd_pipeline_free(&p);
+}
+
+/* ----- caps */
+
+static void test_order_cap_clamps(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    l.max_order_notional = 1000.0;
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+    gd_account_view a = flat(10000.0);
+    gordon_signal s = entry(GORDON_SIDE_LONG, 100.0, 95.0); /* wants 2000 */
+    gd_intent it = run1(&p, &s, &a, T0);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.qty == 10.0);
+    assert_true(it.notional <= 1000.0);
+    assert_int_equal(it.capped_by, GD_CAP_ORDER);
+
+    /* A cap too small for the minimum notional rejects. */
+    l.max_order_notional = 4.0;
+    gd_pipeline_free(&p);
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+    it = run1(&p, &s, &a, T0);
+    assert_int_equal(it.result, GORDON_REJECT_ORDER_CAP);
+    gd_pipeline_free(&p);
+}
+
+static void test_daily_cap_across_utc_midnight(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    l.max_daily_notional = 5000.0;
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+    gd_account_view a = flat(10000.0);
+    gordon_signal s = entry(GORDON_SIDE_LONG, 100.0, 95.0); /* 2000 each */
+
+    int64_t late = T0 + DAY - 10000; /* 23:59:50 */
+    assert_true(run1(&p, &s, &a, late).notional == 2000.0);
+    assert_true(run1(&p, &s, &a, late + 1000).notional == 2000.0);
+    gd_intent it = run1(&p, &s, &a, late + 2000); /* 1000 left: clamped */
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.notional == 1000.0);
+    assert_int_equal(it.capped_by, GD_CAP_DAILY);
+    it = run1(&p, &s, &a, late + 3000);
+    assert_int_equal(it.result, GORDON_REJECT_DAILY_CAP);
+    /* The last millisecond of the day still counts against it. */
+    it = run1(&p, &s, &a, T0 + DAY - 1);
+    assert_int_equal(it.result, GORDON_REJECT_DAILY_CAP);
+    /* 00:00:00.000 UTC: a fresh day. */
+    it = run1(&p, &s, &a, T0 + DAY);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.notional == 2000.0);
+    assert_true(gd_pipeline_daily_left(&p, T0 + DAY) == 3000.0);
+
+    /* Exits are never blocked by an exhausted cap. */
+    gd_account_view in_pos = a;
+    in_pos.pos_side = GORDON_SIDE_LONG;
+    gordon_signal x = GORDON_SIGNAL_INIT;
+    x.action = GORDON_ACTION_EXIT;
+    it = run1(&p, &x, &in_pos, late + 4000);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    gd_pipeline_free(&p);
+}
+
+static void test_gross_exposure_cap(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    l.max_gross_exposure = 3000.0;
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+    gd_account_view a = flat(10000.0);
+    a.gross_exposure = 2500.0;
+    gordon_signal s = entry(GORDON_SIDE_LONG, 100.0, 95.0);
+    gd_intent it = run1(&p, &s, &a, T0);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.notional == 500.0);
+    assert_int_equal(it.capped_by, GD_CAP_EXPOSURE);
+    a.gross_exposure = 2999.0;
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_EXPOSURE_CAP);
+    gd_pipeline_free(&p);
+}
+
+static void test_throttle(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    l.rate_strategy = 2;
+    l.rate_global = 3;
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 2), 0);
+    gd_account_view a = flat(10000.0);
+    gordon_signal s = entry(GORDON_SIDE_LONG, 100.0, 95.0);
+    gd_intent it;
+    gd_pipeline_decide(&p, 0, &s, &a, NULL, 0, T0, &it);
+    gd_pipeline_commit(&p, &it);
+    gd_pipeline_decide(&p, 0, &s, &a, NULL, 0, T0 + 500, &it);
+    gd_pipeline_commit(&p, &it);
+    gd_pipeline_decide(&p, 0, &s, &a, NULL, 0, T0 + 999, &it);
+    assert_int_equal(it.result, GORDON_REJECT_THROTTLED);
+    gd_pipeline_commit(&p, &it);
+    /* Another strategy still has room, until the global window is full. */
+    gd_pipeline_decide(&p, 1, &s, &a, NULL, 0, T0 + 999, &it);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    gd_pipeline_commit(&p, &it);
+    gd_pipeline_decide(&p, 1, &s, &a, NULL, 0, T0 + 999, &it);
+    assert_int_equal(it.result, GORDON_REJECT_THROTTLED);
+    assert_non_null(strstr(it.detail, "in total"));
+    gd_pipeline_commit(&p, &it);
+    /* One second after the first, strategy 0 may go again. */
+    gd_pipeline_decide(&p, 0, &s, &a, NULL, 0, T0 + 1000, &it);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    gd_pipeline_free(&p);
+}
+
+static void test_halt_and_breakers(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+    gd_account_view a = flat(10000.0);
+    gordon_signal s = entry(GORDON_SIDE_LONG, 100.0, 95.0);
+    a.halted = 1;
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_HALTED);
+    a.halted = 0;
+    a.tripped = "dd";
+    gd_intent it = run1(&p, &s, &a, T0);
+    assert_int_equal(it.result, GORDON_REJECT_BREAKER);
+    assert_non_null(strstr(it.detail, "dd"));
+
+    /* While halted, exits still go through. */
+    a.halted = 1;
+    a.pos_side = GORDON_SIDE_LONG;
+    gordon_signal x = GORDON_SIGNAL_INIT;
+    x.action = GORDON_ACTION_EXIT;
+    assert_int_equal(run1(&p, &x, &a, T0).result, GORDON_ACCEPTED);
+    /* An exit with nothing to close is reported, not silently accepted. */
+    a.pos_side = GORDON_SIDE_NONE;
+    assert_int_equal(run1(&p, &x, &a, T0).result, GORDON_REJECT_NO_POSITION);
+    gd_pipeline_free(&p);
+}
+
+static void test_position_rules(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+    gd_account_view a = flat(10000.0);
+    gordon_signal s = entry(GORDON_SIDE_LONG, 100.0, 95.0);
+    a.pos_side = GORDON_SIDE_LONG;
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_POSITION_OPEN);
+    a.pos_side = GORDON_SIDE_SHORT; /* reversal without a pending exit */
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_POSITION_OPEN);
+    a.exit_pending = 1; /* reversal after the exit was accepted */
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_ACCEPTED);
+    a = flat(10000.0);
+    a.entry_pending = 1;
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_POSITION_OPEN);
+    a = flat(10000.0);
+    a.subscribed = 0;
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_BAD_SIGNAL);
+    a = flat(0.0);
+    assert_int_equal(run1(&p, &s, &a, T0).result, GORDON_REJECT_NO_EQUITY);
+    gd_pipeline_free(&p);
+}
+
+/* ----- property test: a hostile stream of signals */
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+static double rnd_price(void)
+{
+    switch (rnd() % 12) {
+    case 0: return NAN;
+    case 1: return INFINITY;
+    case 2: return -INFINITY;
+    case 3: return -(double)(rnd() % 1000);
+    case 4: return 0.0;
+    case 5: return 1e300;
+    case 6: return 1e-300;
+    default: return 50.0 + (double)(rnd() % 10000) / 100.0;
+    }
+}
+
+static int ov_random(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)in; (void)r; (void)n;
+    switch (rnd() % 4) {
+    case 0: return GORDON_FILTER_KEEP;
+    case 1: return GORDON_FILTER_VETO;
+    case 2: out->stop_loss = rnd_price(); out->risk_scale = (double)(rnd() % 300) / 100.0; return GORDON_FILTER_TIGHTEN;
+    default: return (int)(rnd() % 7) - 3;
+    }
+}
+
+static void test_property_hostile_signals(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    l.max_order_notional = 5000.0;
+    l.max_daily_notional = 40000.0;
+    l.max_gross_exposure = 20000.0;
+    l.rate_strategy = 3;
+    l.rate_global = 5;
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 3), 0);
+    gd_overlay_ref ov = {"random", NULL, ov_random};
+    double used[64] = {0};
+    int64_t t = T0;
+    unsigned accepted = 0;
+    for (int k = 0; k < 200000; k++) {
+        t += (int64_t)(rnd() % 20000); /* ~ 5 days over the run */
+        gordon_signal s = GORDON_SIGNAL_INIT;
+        s.symbol = (uint32_t)(rnd() % 3); /* 2 is invalid */
+        s.action = (int32_t)(rnd() % 4);
+        s.side = (int32_t)(rnd() % 5) - 2;
+        s.entry = rnd_price();
+        s.stop_loss = rnd() % 3 ? s.entry * (1.0 + ((double)(rnd() % 200) - 100.0) / 1000.0) : rnd_price();
+        s.take_profit = rnd() % 4 ? 0.0 : rnd_price();
+        s.risk_scale = rnd() % 5 ? 1.0 : rnd_price();
+        if (rnd() % 50 == 0)
+            s.struct_size = (uint32_t)(rnd() % sizeof s);
+        gd_account_view a = flat(rnd() % 20 ? 10000.0 + (double)(rnd() % 100000) : rnd_price());
+        a.halted = rnd() % 4 == 0;
+        a.tripped = rnd() % 8 == 0 ? "dd" : NULL;
+        a.gross_exposure = (double)(rnd() % 25000);
+        a.subscribed = rnd() % 10 != 0;
+        uint32_t strat = (uint32_t)(rnd() % 3);
+        gd_intent it;
+        gd_pipeline_decide(&p, strat, &s, &a, &ov, rnd() % 2, t, &it);
+        gd_pipeline_commit(&p, &it);
+        if (it.result != GORDON_ACCEPTED || it.action != GORDON_ACTION_ENTRY)
+            continue;
+        accepted++;
+        /* Never while halted or tripped. */
+        assert_false(a.halted);
+        assert_null(a.tripped);
+        /* Always a valid stop on the losing side. */
+        assert_true(isfinite(it.stop) && isfinite(it.entry) && it.entry > 0.0);
+        if (it.side == GORDON_SIDE_LONG)
+            assert_true(it.stop > 0.0 && it.stop < it.entry);
+        else
+            assert_true(it.side == GORDON_SIDE_SHORT && it.stop > it.entry);
+        /* Finite positive quantity within every cap. */
+        assert_true(isfinite(it.qty) && it.qty > 0.0);
+        assert_true(it.notional <= l.max_order_notional);
+        assert_true(a.gross_exposure + it.notional <= l.max_gross_exposure);
+        int64_t day = (it.time_ms - T0) / DAY;
+        assert_true(day >= 0 && day < 64);
+        used[day] += it.notional;
+        assert_true(used[day] <= l.max_daily_notional * (1.0 + 1e-12));
+        /* Never more risk than the budget: qty x |entry - stop| <= equity x risk%. */
+        assert_true(it.qty * fabs(it.entry - it.stop) <= a.equity * l.risk_pct / 100.0 * (1.0 + 1e-9));
+    }
+    assert_true(accepted > 100); /* the test must exercise the accept path */
+    gd_pipeline_free(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rounding),
+        cmocka_unit_test(test_sizing),
+        cmocka_unit_test(test_min_qty_and_notional),
+        cmocka_unit_test(test_leverage_never_changes_qty),
+        cmocka_unit_test(test_stop_loss_rules),
+        cmocka_unit_test(test_overlays_only_tighten),
+        cmocka_unit_test(test_order_cap_clamps),
+        cmocka_unit_test(test_daily_cap_across_utc_midnight),
+        cmocka_unit_test(test_gross_exposure_cap),
+        cmocka_unit_test(test_throttle),
+        cmocka_unit_test(test_halt_and_breakers),
+        cmocka_unit_test(test_position_rules),
+        cmocka_unit_test(test_property_hostile_signals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
