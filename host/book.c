@@ -21,6 +21,7 @@ int gd_book_init(gd_book *b, uint32_t n_owners, uint32_t n_symbols, double equit
         return -1;
     }
     b->start_equity = b->cash = b->equity = b->peak = equity;
+    b->peak_ms = INT64_MIN;
     return 0;
 }
 
@@ -36,6 +37,8 @@ void gd_book_free(gd_book *b)
 
 static void track_drawdown(gd_book *b, int64_t now_ms)
 {
+    if (b->peak_ms == INT64_MIN) /* the first observation starts the clock */
+        b->peak_ms = now_ms;
     if (b->equity > b->peak) {
         b->peak = b->equity;
         b->peak_ms = now_ms;
