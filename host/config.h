@@ -25,7 +25,8 @@ typedef struct gd_kv {
     int line;
 } gd_kv;
 
-/* A [strategy.NAME], [overlay.NAME] or [breaker.NAME] section. */
+/* A [strategy.NAME], [overlay.NAME] or [breaker.NAME] section. NAME is
+ * [a-z0-9_]{1,63} and unique across the three kinds. */
 typedef struct gd_plugin_conf {
     int kind;          /* GORDON_KIND_* */
     char *name;        /* instance name: the part after the dot */
@@ -99,7 +100,12 @@ void gd_config_defaults(gd_config *cfg);
 
 /* Loads path (may be NULL: defaults + env only), then every *.ini of confd
  * (NULL: "<dir of path>/conf.d" if it exists) in lexical order, then the
- * environment. On error cfg is left zeroed/freed and err names file:line:key. */
+ * environment. On error cfg is left zeroed/freed and err names file:line:key.
+ * cfg's previous contents are not read or freed: pass a fresh struct.
+ * A key given twice (in one file or across files) takes the later value; an
+ * indented line continues the previous key, which only the lists data and
+ * symbols accept. Relative paths resolve against the directory of the file
+ * that set them (environment values: the cwd). */
 int gd_config_load(const char *path, const char *confd, gd_config *cfg, gd_err *err);
 
 /* Same, with an explicit environment (NULL-terminated "K=V" array) for tests. */
@@ -110,5 +116,14 @@ void gd_config_free(gd_config *cfg);
 
 const gd_instrument *gd_config_instrument(const gd_config *cfg, const char *symbol);
 const char *gd_mode_name(gd_mode mode);
+
+/* Strict value parsers shared with params.c. The whole string must match (no
+ * blanks, no trailing garbage); they return 0, GD_EINVAL or GD_ERANGE.
+ * bool: true/false/yes/no/on/off/1/0, any case.
+ * double: decimal with optional fraction and exponent, finite (no hex/inf/nan).
+ * int64: optional sign and decimal digits only. */
+int gd_parse_bool(const char *s, int *out);
+int gd_parse_double(const char *s, double *out);
+int gd_parse_int64(const char *s, int64_t *out);
 
 #endif

@@ -14,7 +14,7 @@ typedef struct gd_param_value {
     gordon_param decl;  /* host copy, zero-extended past the plugin's param_size */
     int64_t i;          /* INT and BOOL (0/1) */
     double d;           /* DOUBLE (also INT as double) */
-    char *s;            /* STRING, owned */
+    char *s;            /* STRING, owned; a NULL def_str reads as "" (NULL for other types) */
     int from_config;    /* 1 if set in the INI/env, 0 if the default */
     const char *file;   /* where it was set (borrowed from the gd_config), or NULL */
     int line;
@@ -36,7 +36,8 @@ int gd_params_decl(const gordon_plugin *desc, uint32_t i, gordon_param *out, gd_
 
 const gd_param_value *gd_params_find(const gd_params *p, const char *name);
 
-/* Sets a numeric parameter (walk-forward search); range-checked. */
+/* Sets a numeric parameter (walk-forward search); range-checked, INT must be
+ * integral. from_config/file/line are left as they were. */
 int gd_params_set_number(gd_params *p, const char *name, double value, gd_err *err);
 
 int gd_params_copy(const gd_params *src, gd_params *dst);

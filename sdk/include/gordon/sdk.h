@@ -295,11 +295,14 @@ typedef struct gordon_plugin {
     /* A fill of one of this strategy's orders (optional). */
     void (*on_fill)(void *instance, const gordon_fill *fill);
 
-    /* Overlays: judge a signal. *out starts as a copy of *in. */
+    /* Overlays: judge an entry signal of a symbol the overlay is subscribed
+     * to (exits never reach overlays). *out starts as a copy of *in. */
     int (*filter)(void *instance, const gordon_signal *in, gordon_signal *out, char *reason,
                   size_t reason_len);
 
-    /* Breakers: report state on every bar and every account change. */
+    /* Breakers: report state on every bar and every account change. The host
+     * zeroes *out first and reads reason only when state is not OK, so leave
+     * it empty on the (hot) OK path. */
     int (*evaluate)(void *instance, const gordon_breaker_input *in, gordon_breaker_result *out);
 
     /* Optional, for hot reload: serialise indicator state (return bytes

@@ -1,0 +1,177 @@
+/*
+ * drawdown (breaker): trips when equity falls max_drawdown_pct below its peak.
+ *
+ * The peak is the highest equity seen in evaluate() inputs since the instance
+ * was created (or restored). value = (peak - equity) / peak * 100.
+ *  - TRIPPED when value >= max_drawdown_pct. "At the threshold" is decided
+ *    with a tolerance of 1e-9 percentage points, so peak 100 / equity 80 trips
+ *    a 20% breaker even when the division rounds just below 20;
+ *  - WARN when value >= the warn level: warn_pct, or 75% of max_drawdown_pct
+ *    when warn_pct is 0 (warn_pct must be below max_drawdown_pct);
+ *  - OK otherwise, and while no positive equity has been seen.
+ * A non-finite equity trips (fail closed). Bars are not needed (warm-up 0).
+ *
+ * snapshot/restore keep the peak across a hot reload: a 16-byte blob
+ * {u32 magic, u32 version, f64 peak}; refused if the header or length differs.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gordon/sdk.h>
+
+#define SNAP_MAGIC 0x44524431u /* "DRD1" */
+#define SNAP_VERSION 1u
+#define SNAP_BYTES 16u
+#define TOL_PCT 1e-9
+
+typedef struct inst {
+    const gordon_host_api *api;
+    gordon_ctx *ctx;
+    double max_pct, warn_pct;
+    double peak; /* 0 until a positive equity is seen */
+} inst;
+
+static const gordon_param params[] = {
+    {.name = "max_drawdown_pct", .type = GORDON_PARAM_DOUBLE, .def = 20, .min = 0.1, .max = 100,
+     .help = "trip when equity is this many percent below its peak"},
+    {.name = "warn_pct", .type = GORDON_PARAM_DOUBLE, .def = 0, .min = 0, .max = 100,
+     .help = "warn at this drawdown in percent; 0 = 75% of max_drawdown_pct"},
+};
+
+static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, char *err,
+                  size_t err_len)
+{
+    inst *s;
+    double max_pct = 0, warn = 0;
+    if (!api || api->struct_size < offsetof(gordon_host_api, param_double) + sizeof api->param_double) {
+        snprintf(err, err_len, "drawdown: host API table too small");
+        return -1;
+    }
+    if (api->param_double(ctx, "max_drawdown_pct", &max_pct) != 0 ||
+        api->param_double(ctx, "warn_pct", &warn) != 0) {
+        snprintf(err, err_len, "drawdown: cannot read parameters max_drawdown_pct, warn_pct");
+        return -1;
+    }
+    if (!(max_pct > 0)) {
+        snprintf(err, err_len, "drawdown: max_drawdown_pct must be positive");
+        return -1;
+    }
+    if (warn == 0)
+        warn = 0.75 * max_pct;
+    if (!(warn > 0 && warn < max_pct)) {
+        snprintf(err, err_len, "drawdown: warn_pct (%g) must be below max_drawdown_pct (%g)", warn,
+                 max_pct);
+        return -1;
+    }
+    s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, err_len, "drawdown: out of memory");
+        return -1;
+    }
+    s->api = api;
+    s->ctx = ctx;
+    s->max_pct = max_pct;
+    s->warn_pct = warn;
+    *instance = s;
+    return 0;
+}
+
+static void destroy(void *instance) { free(instance); }
+
+static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
+{
+    (void)instance;
+    (void)symbol;
+    (void)bar;
+}
+
+static int evaluate(void *instance, const gordon_breaker_input *in, gordon_breaker_result *out)
+{
+    inst *s = instance;
+    double eq = in->equity, value;
+    out->threshold = s->max_pct;
+    if (!isfinite(eq)) {
+        out->state = GORDON_BREAKER_TRIPPED;
+        out->value = 100;
+        snprintf(out->reason, sizeof out->reason, "equity is not a finite number");
+        return 0;
+    }
+    if (eq > s->peak)
+        s->peak = eq;
+    if (!(s->peak > 0)) {
+        out->state = GORDON_BREAKER_OK;
+        out->value = 0;
+        snprintf(out->reason, sizeof out->reason, "no positive equity seen yet");
+        return 0;
+    }
+    value = (s->peak - eq) / s->peak * 100.0;
+    out->value = value;
+    if (value >= s->max_pct - TOL_PCT) {
+        out->state = GORDON_BREAKER_TRIPPED;
+        snprintf(out->reason, sizeof out->reason,
+                 "drawdown %.2f%% >= %.2f%% (peak %.2f, equity %.2f)", value, s->max_pct, s->peak,
+                 eq);
+    } else if (value >= s->warn_pct - TOL_PCT) {
+        out->state = GORDON_BREAKER_WARN;
+        snprintf(out->reason, sizeof out->reason,
+                 "drawdown %.2f%% >= warn %.2f%% (peak %.2f, equity %.2f; trips at %.2f%%)", value,
+                 s->warn_pct, s->peak, eq, s->max_pct);
+    } else {
+        /* No text when all is well: evaluate runs on every bar, and
+         * formatting numbers would cost more than the rest of the bar. */
+        out->state = GORDON_BREAKER_OK;
+    }
+    return 0;
+}
+
+static size_t snapshot(void *instance, void *buf, size_t cap)
+{
+    const inst *s = instance;
+    uint32_t hdr[2] = {SNAP_MAGIC, SNAP_VERSION};
+    if (!buf || cap < SNAP_BYTES)
+        return SNAP_BYTES;
+    memcpy(buf, hdr, sizeof hdr);
+    memcpy((unsigned char *)buf + sizeof hdr, &s->peak, sizeof s->peak);
+    return SNAP_BYTES;
+}
+
+static int restore(void *instance, const void *buf, size_t len)
+{
+    inst *s = instance;
+    uint32_t hdr[2];
+    double peak;
+    if (!buf || len != SNAP_BYTES)
+        goto refuse;
+    memcpy(hdr, buf, sizeof hdr);
+    memcpy(&peak, (const unsigned char *)buf + sizeof hdr, sizeof peak);
+    if (hdr[0] != SNAP_MAGIC || hdr[1] != SNAP_VERSION || !isfinite(peak) || peak < 0)
+        goto refuse;
+    if (peak > s->peak)
+        s->peak = peak;
+    return 0;
+refuse:
+    s->api->log(s->ctx, GORDON_LOG_WARN, "drawdown: snapshot refused (length, magic or version differ)");
+    return -1;
+}
+
+static const gordon_plugin desc = {
+    GORDON_PLUGIN_HEADER(GORDON_KIND_BREAKER),
+    .name = "drawdown",
+    .version = "1.0.0",
+    .description = "trips when equity is max_drawdown_pct below its peak; warns before",
+    .params = params,
+    .n_params = sizeof params / sizeof params[0],
+    .warmup_bars = 0,
+    .create = create,
+    .destroy = destroy,
+    .on_bar = on_bar,
+    .evaluate = evaluate,
+    .snapshot = snapshot,
+    .restore = restore,
+};
+
+GORDON_PLUGIN_ENTRY(desc)

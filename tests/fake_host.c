@@ -1,0 +1,326 @@
+/* A tiny fake gordon host for plugin tests: see fake_host.h. */
+#include "fake_host.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define FH_MAGIC 0x46484F53u /* "FHOS" */
+
+typedef struct fh_param {
+    gordon_param decl;
+    int64_t i;
+    double d;
+    const char *s; /* borrowed from the params list or the declaration */
+} fh_param;
+
+struct gordon_ctx {
+    uint32_t magic;
+    fh_host *host;
+};
+
+struct fh_host {
+    gordon_ctx ctx;
+    const gordon_plugin *desc;
+    void *instance;
+    fh_param *params;
+    uint32_t n_params;
+    uint32_t nsym;
+    char (*names)[16];
+    gordon_position *pos;
+    int64_t now_ms;
+    double equity;
+    int emit_rc;
+    gordon_signal sigs[FH_MAX_SIGNALS];
+    size_t nsig;
+    int log_count;
+    char last_log[512];
+};
+
+static fh_host *host_of(gordon_ctx *ctx)
+{
+    if (!ctx || ctx->magic != FH_MAGIC) {
+        fprintf(stderr, "fake_host: bad ctx handle\n");
+        abort();
+    }
+    return ctx->host;
+}
+
+static void h_log(gordon_ctx *ctx, int level, const char *fmt, ...) GORDON_PRINTF(3, 4);
+static void h_log(gordon_ctx *ctx, int level, const char *fmt, ...)
+{
+    fh_host *h = host_of(ctx);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(h->last_log, sizeof h->last_log, fmt, ap);
+    va_end(ap);
+    h->log_count++;
+    if (getenv("FH_VERBOSE"))
+        fprintf(stderr, "[plugin log %d] %s\n", level, h->last_log);
+}
+
+static const fh_param *find(fh_host *h, const char *name, int type)
+{
+    uint32_t i;
+    for (i = 0; i < h->n_params; i++)
+        if (strcmp(h->params[i].decl.name, name) == 0)
+            return h->params[i].decl.type == type ? &h->params[i] : NULL;
+    return NULL;
+}
+
+static int h_param_int(gordon_ctx *ctx, const char *name, int64_t *out)
+{
+    const fh_param *p = find(host_of(ctx), name, GORDON_PARAM_INT);
+    if (!p)
+        return -1;
+    *out = p->i;
+    return 0;
+}
+
+static int h_param_double(gordon_ctx *ctx, const char *name, double *out)
+{
+    const fh_param *p = find(host_of(ctx), name, GORDON_PARAM_DOUBLE);
+    if (!p)
+        return -1;
+    *out = p->d;
+    return 0;
+}
+
+static int h_param_bool(gordon_ctx *ctx, const char *name, int *out)
+{
+    const fh_param *p = find(host_of(ctx), name, GORDON_PARAM_BOOL);
+    if (!p)
+        return -1;
+    *out = (int)p->i;
+    return 0;
+}
+
+static int h_param_string(gordon_ctx *ctx, const char *name, const char **out)
+{
+    const fh_param *p = find(host_of(ctx), name, GORDON_PARAM_STRING);
+    if (!p)
+        return -1;
+    *out = p->s ? p->s : "";
+    return 0;
+}
+
+static int64_t h_now_ms(gordon_ctx *ctx) { return host_of(ctx)->now_ms; }
+static uint32_t h_symbol_count(gordon_ctx *ctx) { return host_of(ctx)->nsym; }
+
+static const char *h_symbol_name(gordon_ctx *ctx, uint32_t symbol)
+{
+    fh_host *h = host_of(ctx);
+    return symbol < h->nsym ? h->names[symbol] : NULL;
+}
+
+static int h_subscribed(gordon_ctx *ctx, uint32_t symbol) { return symbol < host_of(ctx)->nsym; }
+
+static size_t h_bars(gordon_ctx *ctx, uint32_t symbol, size_t n, gordon_bar *out, size_t elem_size)
+{
+    (void)host_of(ctx);
+    (void)symbol;
+    (void)n;
+    (void)out;
+    (void)elem_size;
+    return 0; /* the fake host keeps no history */
+}
+
+static int h_position(gordon_ctx *ctx, uint32_t symbol, gordon_position *out)
+{
+    fh_host *h = host_of(ctx);
+    uint32_t size;
+    if (!out || symbol >= h->nsym || out->struct_size < sizeof(uint32_t))
+        return -1;
+    size = out->struct_size < sizeof *out ? out->struct_size : (uint32_t)sizeof *out;
+    memcpy(out, &h->pos[symbol], size);
+    out->struct_size = size;
+    return 0;
+}
+
+static double h_equity(gordon_ctx *ctx) { return host_of(ctx)->equity; }
+
+static int h_emit(gordon_ctx *ctx, const gordon_signal *sig)
+{
+    fh_host *h = host_of(ctx);
+    if (h->desc->kind != GORDON_KIND_STRATEGY || !sig || sig->struct_size != sizeof *sig)
+        return -1;
+    if (h->nsig < FH_MAX_SIGNALS)
+        h->sigs[h->nsig++] = *sig;
+    return h->emit_rc;
+}
+
+static const gordon_host_api api = {
+    .struct_size = sizeof(gordon_host_api),
+    .abi_major = GORDON_SDK_ABI_MAJOR,
+    .abi_minor = GORDON_SDK_ABI_MINOR,
+    .bar_size = sizeof(gordon_bar),
+    .log = h_log,
+    .param_int = h_param_int,
+    .param_double = h_param_double,
+    .param_bool = h_param_bool,
+    .param_string = h_param_string,
+    .now_ms = h_now_ms,
+    .symbol_count = h_symbol_count,
+    .symbol_name = h_symbol_name,
+    .subscribed = h_subscribed,
+    .bars = h_bars,
+    .position = h_position,
+    .equity = h_equity,
+    .emit = h_emit,
+};
+
+const gordon_host_api *fh_api(void) { return &api; }
+
+static int parse_value(fh_param *p, const char *v, char *err, size_t err_len)
+{
+    char *end = NULL;
+    errno = 0;
+    switch (p->decl.type) {
+    case GORDON_PARAM_INT:
+        p->i = strtoll(v, &end, 10);
+        if (errno || end == v || *end) {
+            snprintf(err, err_len, "%s: bad integer '%s'", p->decl.name, v);
+            return -1;
+        }
+        p->d = (double)p->i;
+        break;
+    case GORDON_PARAM_DOUBLE:
+        p->d = strtod(v, &end);
+        if (errno || end == v || *end || !isfinite(p->d)) {
+            snprintf(err, err_len, "%s: bad number '%s'", p->decl.name, v);
+            return -1;
+        }
+        break;
+    case GORDON_PARAM_BOOL:
+        if (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes") || !strcasecmp(v, "on"))
+            p->i = 1;
+        else if (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no") ||
+                 !strcasecmp(v, "off"))
+            p->i = 0;
+        else {
+            snprintf(err, err_len, "%s: bad boolean '%s'", p->decl.name, v);
+            return -1;
+        }
+        return 0;
+    default:
+        p->s = v;
+        return 0;
+    }
+    if (p->d < p->decl.min || p->d > p->decl.max) {
+        snprintf(err, err_len, "%s: %s outside [%g, %g]", p->decl.name, v, p->decl.min, p->decl.max);
+        return -1;
+    }
+    return 0;
+}
+
+fh_host *fh_new(const gordon_plugin *desc, const char *const *params, uint32_t nsym, char *err,
+                size_t err_len)
+{
+    fh_host *h = calloc(1, sizeof *h);
+    uint32_t i;
+    if (!h)
+        return NULL;
+    h->ctx.magic = FH_MAGIC;
+    h->ctx.host = h;
+    h->desc = desc;
+    h->nsym = nsym;
+    h->equity = 10000;
+    h->emit_rc = GORDON_ACCEPTED;
+    h->names = calloc(nsym ? nsym : 1, sizeof *h->names);
+    h->pos = calloc(nsym ? nsym : 1, sizeof *h->pos);
+    h->n_params = desc->n_params;
+    h->params = calloc(desc->n_params ? desc->n_params : 1, sizeof *h->params);
+    if (!h->names || !h->pos || !h->params)
+        goto fail;
+    for (i = 0; i < nsym; i++) {
+        snprintf(h->names[i], sizeof h->names[i], "S%u", i);
+        h->pos[i].struct_size = sizeof h->pos[i];
+    }
+    for (i = 0; i < desc->n_params; i++) {
+        fh_param *p = &h->params[i];
+        size_t n = desc->param_size < sizeof p->decl ? desc->param_size : sizeof p->decl;
+        memcpy(&p->decl, (const char *)desc->params + (size_t)i * desc->param_size, n);
+        p->i = (int64_t)p->decl.def;
+        p->d = p->decl.def;
+        p->s = p->decl.def_str;
+    }
+    for (; params && *params; params++) {
+        const char *eq = strchr(*params, '=');
+        size_t klen = eq ? (size_t)(eq - *params) : 0;
+        fh_param *p = NULL;
+        for (i = 0; eq && i < h->n_params; i++)
+            if (strlen(h->params[i].decl.name) == klen &&
+                strncmp(h->params[i].decl.name, *params, klen) == 0)
+                p = &h->params[i];
+        if (!p) {
+            snprintf(err, err_len, "unknown parameter '%s'", *params);
+            goto fail;
+        }
+        if (parse_value(p, eq + 1, err, err_len) != 0)
+            goto fail;
+    }
+    return h;
+fail:
+    fh_free(h);
+    return NULL;
+}
+
+void fh_free(fh_host *h)
+{
+    if (!h)
+        return;
+    if (h->instance && h->desc->destroy)
+        h->desc->destroy(h->instance);
+    free(h->names);
+    free(h->pos);
+    free(h->params);
+    free(h);
+}
+
+gordon_ctx *fh_ctx(fh_host *h) { return &h->ctx; }
+
+int fh_create_instance(fh_host *h, char *err, size_t err_len)
+{
+    void *inst = NULL;
+    int rc;
+    if (err_len)
+        err[0] = '\0';
+    rc = h->desc->create(&api, &h->ctx, &inst, err, err_len);
+    if (rc == 0)
+        h->instance = inst;
+    return rc;
+}
+
+void *fh_instance(fh_host *h) { return h->instance; }
+
+void fh_bar(fh_host *h, uint32_t symbol, const gordon_bar *bar)
+{
+    h->now_ms = bar->close_time_ms;
+    h->desc->on_bar(h->instance, symbol, bar);
+}
+
+void fh_set_now(fh_host *h, int64_t now_ms) { h->now_ms = now_ms; }
+void fh_set_equity(fh_host *h, double equity) { h->equity = equity; }
+
+void fh_set_position(fh_host *h, uint32_t symbol, int side, double qty, double entry_price,
+                     int order_pending)
+{
+    gordon_position *p = &h->pos[symbol];
+    memset(p, 0, sizeof *p);
+    p->struct_size = sizeof *p;
+    p->side = side;
+    p->qty = side ? qty : 0;
+    p->entry_price = side ? entry_price : 0;
+    p->order_pending = order_pending;
+}
+
+void fh_set_emit_result(fh_host *h, int rc) { h->emit_rc = rc; }
+size_t fh_signal_count(const fh_host *h) { return h->nsig; }
+const gordon_signal *fh_signal(const fh_host *h, size_t i) { return i < h->nsig ? &h->sigs[i] : NULL; }
+void fh_clear_signals(fh_host *h) { h->nsig = 0; }
+int fh_log_count(const fh_host *h) { return h->log_count; }
+const char *fh_last_log(const fh_host *h) { return h->last_log; }

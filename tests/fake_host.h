@@ -1,0 +1,54 @@
+/* A tiny stand-in for the gordon host, for testing plugins in isolation.
+ *
+ * It implements gordon_host_api over a fake context: parameters come from a
+ * "name=value" list checked against the plugin's declarations (unknown names,
+ * bad numbers and out-of-range values are refused like the real host does;
+ * missing ones take their defaults), symbols are named by the test, now_ms,
+ * positions and equity are set by the test, and emit() records signals. */
+#ifndef FAKE_HOST_H
+#define FAKE_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gordon/sdk.h>
+
+#define FH_MAX_SIGNALS 1024
+
+typedef struct fh_host fh_host;
+
+/* Creates a fake host for one plugin instance. params: NULL-terminated
+ * "name=value" strings (may be NULL). Symbols are 0..nsym-1, named "S0",
+ * "S1", ... Returns NULL and a message in err on bad params. */
+fh_host *fh_new(const gordon_plugin *desc, const char *const *params, uint32_t nsym, char *err,
+                size_t err_len);
+void fh_free(fh_host *h);
+
+const gordon_host_api *fh_api(void);
+gordon_ctx *fh_ctx(fh_host *h);
+
+/* Calls desc->create through the fake host; returns its result. The instance
+ * is destroyed by fh_free. */
+int fh_create_instance(fh_host *h, char *err, size_t err_len);
+void *fh_instance(fh_host *h);
+
+/* Sets now_ms to bar->close_time_ms and calls on_bar. */
+void fh_bar(fh_host *h, uint32_t symbol, const gordon_bar *bar);
+
+void fh_set_now(fh_host *h, int64_t now_ms);
+void fh_set_equity(fh_host *h, double equity);
+/* Sets the instance's position; side 0 = flat. */
+void fh_set_position(fh_host *h, uint32_t symbol, int side, double qty, double entry_price,
+                     int order_pending);
+/* What emit returns (default GORDON_ACCEPTED). */
+void fh_set_emit_result(fh_host *h, int rc);
+
+size_t fh_signal_count(const fh_host *h);
+const gordon_signal *fh_signal(const fh_host *h, size_t i);
+void fh_clear_signals(fh_host *h);
+
+/* Number of log lines and the last one (for checking messages). */
+int fh_log_count(const fh_host *h);
+const char *fh_last_log(const fh_host *h);
+
+#endif

@@ -1,0 +1,29 @@
+/* Exports a descriptor under the wrong symbol: refused (GD_EABI). */
+#include <gordon/sdk.h>
+
+static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, char *err,
+                  size_t err_len)
+{
+    (void)api; (void)ctx; (void)err; (void)err_len;
+    *instance = 0;
+    return 0;
+}
+
+static void destroy(void *instance) { (void)instance; }
+
+static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
+{
+    (void)instance; (void)symbol; (void)bar;
+}
+
+static const gordon_plugin desc = {
+    GORDON_PLUGIN_HEADER(GORDON_KIND_STRATEGY),
+    .name = "no_entry",
+    .version = "1.0",
+    .create = create,
+    .destroy = destroy,
+    .on_bar = on_bar,
+};
+
+GORDON_EXPORT const gordon_plugin *gordon_plugin_entry_v0(void);
+GORDON_EXPORT const gordon_plugin *gordon_plugin_entry_v0(void) { return &desc; }

@@ -1,0 +1,709 @@
+/* Loader tests: import audit, ABI/content validation, dlopen, plugin sets, hashes. */
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+
+#include "hash.h"
+#include "loader.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+static char plugin_path_buf[PATH_MAX];
+
+/* Path of a test plugin built into GD_TEST_PLUGIN_DIR. */
+static const char *tp(const char *name)
+{
+    const char *dir = getenv("GD_TEST_PLUGIN_DIR");
+
+    assert_non_null(dir);
+    snprintf(plugin_path_buf, sizeof plugin_path_buf, "%s/%s.so", dir, name);
+    return plugin_path_buf;
+}
+
+#define assert_msg_has(err, needle)                                                            \
+    do {                                                                                       \
+        if (!strstr((err).msg, (needle)))                                                      \
+            fail_msg("message \"%s\" lacks \"%s\"", (err).msg, (needle));                      \
+    } while (0)
+
+static void assert_zeroed(const gd_plugin_lib *lib)
+{
+    static const gd_plugin_lib zero;
+    assert_memory_equal(lib, &zero, sizeof zero);
+}
+
+/* gd_loader_open must fail with code and a message holding both needles. */
+static void expect_open_fails(const char *name, int code, const char *n1, const char *n2)
+{
+    gd_plugin_lib lib;
+    gd_err err = {{0}};
+    int rc;
+
+    memset(&lib, 0x5a, sizeof lib);
+    rc = gd_loader_open(tp(name), &lib, &err);
+    if (rc != code)
+        fail_msg("%s: expected %d, got %d: %s", name, code, rc, err.msg);
+    assert_msg_has(err, name);
+    if (n1)
+        assert_msg_has(err, n1);
+    if (n2)
+        assert_msg_has(err, n2);
+    assert_zeroed(&lib);
+}
+
+static void expect_imports_fail(const char *name, int code, const char *n1, const char *n2)
+{
+    gd_err err = {{0}};
+    int rc = gd_loader_check_imports(tp(name), &err);
+
+    if (rc != code)
+        fail_msg("%s: expected %d, got %d: %s", name, code, rc, err.msg);
+    assert_msg_has(err, name);
+    if (n1)
+        assert_msg_has(err, n1);
+    if (n2)
+        assert_msg_has(err, n2);
+}
+
+/* --------------------------------------------------------------- hashing */
+
+static void test_sha256_buf(void **state)
+{
+    char hex[65];
+    (void)state;
+
+    gd_sha256_buf("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    gd_sha256_buf("", 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+static void test_sha256_file(void **state)
+{
+    char path[] = "/tmp/gd_test_hash_XXXXXX";
+    char hex[65], want[65];
+    static char big[200000];
+    gd_err err = {{0}};
+    FILE *f;
+    int fd;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)(i * 31u);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(big, 1, sizeof big, f), sizeof big);
+    fclose(f);
+    assert_int_equal(gd_sha256_file(path, hex, &err), GD_OK);
+    gd_sha256_buf(big, sizeof big, want);
+    assert_string_equal(hex, want);
+    unlink(path);
+
+    assert_int_equal(gd_sha256_file("/nonexistent/gd/file", hex, &err), GD_ENOENT);
+    assert_msg_has(err, "/nonexistent/gd/file");
+}
+
+/* ----------------------------------------------------------- import audit */
+
+static void test_imports_good(void **state)
+{
+    gd_err err = {{0}};
+    (void)state;
+    assert_int_equal(gd_loader_check_imports(tp("good_strategy"), &err), GD_OK);
+    /* Every bundled-style valid test plugin passes the audit too. */
+    assert_int_equal(gd_loader_check_imports(tp("bad_kind"), &err), GD_OK);
+    assert_int_equal(gd_loader_check_imports(tp("host_symbol"), &err), GD_OK);
+}
+
+static void test_imports_forbidden(void **state)
+{
+    (void)state;
+    expect_imports_fail("imports_socket", GD_EFORBIDDEN, "'socket' (network)",
+                        "plugins may not do I/O; use the host API");
+    expect_imports_fail("imports_getenv", GD_EFORBIDDEN, "'getenv'", "(environment)");
+    expect_imports_fail("imports_dlopen", GD_EFORBIDDEN, "'dlopen'", "(loader)");
+    expect_imports_fail("needs_lib", GD_EFORBIDDEN, "libcjson", "needs library");
+}
+
+static void test_imports_not_found(void **state)
+{
+    gd_err err = {{0}};
+    (void)state;
+    assert_int_equal(gd_loader_check_imports("/nonexistent/gd/plugin.so", &err), GD_ENOENT);
+    assert_msg_has(err, "/nonexistent/gd/plugin.so");
+}
+
+static void test_imports_not_elf(void **state)
+{
+    char path[] = "/tmp/gd_test_notelf_XXXXXX";
+    static const char text[] = "this is not an ELF file\n";
+    gd_err err = {{0}};
+    int fd;
+    (void)state;
+
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    assert_int_equal(gd_loader_check_imports(path, &err), GD_EINVAL);
+    assert_msg_has(err, "not an ELF shared object");
+    assert_msg_has(err, path);
+
+    /* Empty file. */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(gd_loader_check_imports(path, &err), GD_EINVAL);
+    assert_msg_has(err, "not an ELF shared object");
+
+    /* gd_loader_open reports the same and leaves nothing behind. */
+    {
+        gd_plugin_lib lib;
+        assert_int_equal(gd_loader_open(path, &lib, &err), GD_EINVAL);
+        assert_msg_has(err, "not an ELF shared object");
+        assert_zeroed(&lib);
+    }
+    unlink(path);
+
+    /* A directory. */
+    assert_int_equal(gd_loader_check_imports("/tmp", &err), GD_EINVAL);
+    assert_msg_has(err, "not an ELF shared object");
+}
+
+static void test_imports_not_shared(void **state)
+{
+    gd_err err = {{0}};
+    (void)state;
+
+    /* ELF, but a relocatable object. */
+    assert_int_equal(gd_loader_check_imports(GD_TEST_RELOC_OBJ, &err), GD_EINVAL);
+    assert_msg_has(err, "not an ELF shared object");
+    assert_msg_has(err, "relocatable");
+
+    /* ELF, but an executable (ET_EXEC, or ET_DYN flagged PIE). */
+    assert_int_equal(gd_loader_check_imports("/proc/self/exe", &err), GD_EINVAL);
+    assert_msg_has(err, "not an ELF shared object");
+    assert_msg_has(err, "executable");
+}
+
+/* ---------------------------------------------------------------- opening */
+
+static void test_open_good(void **state)
+{
+    gd_plugin_lib lib;
+    gd_err err = {{0}};
+    char hex[65];
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *mem;
+    (void)state;
+
+    assert_int_equal(gd_loader_open(tp("good_strategy"), &lib, &err), GD_OK);
+    assert_non_null(lib.handle);
+    assert_non_null(lib.desc);
+    assert_string_equal(lib.path, tp("good_strategy"));
+    assert_int_equal(gd_sha256_file(tp("good_strategy"), hex, &err), GD_OK);
+    assert_string_equal(lib.sha256_hex, hex);
+    assert_string_equal(lib.d.name, "good_strategy");
+    assert_string_equal(lib.d.version, "1.2.3");
+    assert_int_equal(lib.d.kind, GORDON_KIND_STRATEGY);
+    assert_int_equal(lib.d.n_params, 2);
+    assert_int_equal(lib.d.warmup_bars, 20);
+    assert_non_null(lib.d.on_bar);
+    assert_memory_equal(&lib.d, lib.desc, sizeof lib.d);
+
+    mem = open_memstream(&text, &text_len);
+    assert_non_null(mem);
+    gd_loader_describe(&lib, mem);
+    fclose(mem);
+    assert_non_null(strstr(text, "good_strategy"));
+    assert_non_null(strstr(text, hex));
+    assert_non_null(strstr(text, "strategy"));
+    assert_non_null(strstr(text, "1.2.3"));
+    assert_non_null(strstr(text, "test strategy for the loader"));
+    assert_non_null(strstr(text, "warmup_bars:  20"));
+    assert_non_null(strstr(text, "fast"));
+    assert_non_null(strstr(text, "range [2, 50]"));
+    assert_non_null(strstr(text, "tunable step 1"));
+    assert_non_null(strstr(text, "fast moving average length"));
+    assert_non_null(strstr(text, "threshold"));
+    assert_non_null(strstr(text, "on_fill yes"));
+    assert_non_null(strstr(text, "snapshot/restore no"));
+    free(text);
+
+    gd_loader_close(&lib);
+    assert_zeroed(&lib);
+    gd_loader_close(&lib); /* idempotent */
+}
+
+/* A bare file name must load that file, not search the library path. */
+static void test_open_relative(void **state)
+{
+    char cwd[PATH_MAX];
+    gd_plugin_lib lib;
+    gd_err err = {{0}};
+    int rc;
+    (void)state;
+
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(getenv("GD_TEST_PLUGIN_DIR")), 0);
+    rc = gd_loader_open("good_strategy.so", &lib, &err);
+    assert_int_equal(chdir(cwd), 0);
+    if (rc != GD_OK)
+        fail_msg("%s", err.msg);
+    assert_string_equal(lib.path, "good_strategy.so");
+    gd_loader_close(&lib);
+}
+
+static void test_open_failures(void **state)
+{
+    gd_plugin_lib lib;
+    gd_err err = {{0}};
+    (void)state;
+
+    memset(&lib, 0x5a, sizeof lib);
+    assert_int_equal(gd_loader_open("/nonexistent/gd/x.so", &lib, &err), GD_ENOENT);
+    assert_msg_has(err, "/nonexistent/gd/x.so");
+    assert_msg_has(err, "not found");
+    assert_zeroed(&lib);
+
+    expect_open_fails("imports_socket", GD_EFORBIDDEN, "'socket'", "network");
+    expect_open_fails("future_major", GD_EABI, "major", "2.0");
+    expect_open_fails("newer_minor", GD_EABI, "minor", "1.1");
+    expect_open_fails("small_struct", GD_EABI, "struct_size 16", "too small");
+    expect_open_fails("bad_magic", GD_EABI, "magic", "0xdeadbeef");
+    expect_open_fails("no_entry", GD_EABI, "missing entry symbol gordon_plugin_entry_v1",
+                      "GORDON_PLUGIN_ENTRY");
+    expect_open_fails("null_desc", GD_EPLUGIN, "gordon_plugin_entry_v1", "NULL");
+    expect_open_fails("bad_kind", GD_EINVAL, "kind 7", NULL);
+    expect_open_fails("missing_callback", GD_EINVAL, "on_bar", NULL);
+    expect_open_fails("bad_params", GD_EINVAL, "'period'", "outside [2, 50]");
+    /* The host exports no symbols: dlopen(RTLD_NOW) names the unresolved one. */
+    expect_open_fails("host_symbol", GD_EINVAL, "gd_engine_secret", "cannot load plugin");
+    expect_open_fails("host_real_symbol", GD_EINVAL, "gd_strerror", "cannot load plugin");
+}
+
+/* ------------------------------------------------------ in-memory validate */
+
+static int t_create(const gordon_host_api *api, gordon_ctx *ctx, void **inst, char *e, size_t n)
+{
+    (void)api, (void)ctx, (void)e, (void)n;
+    *inst = NULL;
+    return 0;
+}
+static void t_destroy(void *inst) { (void)inst; }
+static void t_on_bar(void *inst, uint32_t s, const gordon_bar *b) { (void)inst, (void)s, (void)b; }
+static int t_filter(void *inst, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)inst, (void)in, (void)out, (void)r, (void)n;
+    return 0;
+}
+static int t_evaluate(void *inst, const gordon_breaker_input *in, gordon_breaker_result *out)
+{
+    (void)inst, (void)in, (void)out;
+    return 0;
+}
+static size_t t_snapshot(void *inst, void *buf, size_t cap)
+{
+    (void)inst, (void)buf, (void)cap;
+    return 0;
+}
+
+static gordon_param base_params[3];
+
+static gordon_plugin base_desc(void)
+{
+    static const gordon_param p[3] = {
+        {.name = "period", .type = GORDON_PARAM_INT, .tunable = 1, .def = 14, .min = 2,
+         .max = 200, .step = 1, .help = "length"},
+        {.name = "k", .type = GORDON_PARAM_DOUBLE, .def = 2.0, .min = 0.5, .max = 4.0},
+        {.name = "label", .type = GORDON_PARAM_STRING, .def_str = "x"},
+    };
+    gordon_plugin d = {GORDON_PLUGIN_HEADER(GORDON_KIND_STRATEGY)};
+
+    memcpy(base_params, p, sizeof p);
+    d.name = "base";
+    d.version = "1";
+    d.params = base_params;
+    d.n_params = 3;
+    d.create = t_create;
+    d.destroy = t_destroy;
+    d.on_bar = t_on_bar;
+    return d;
+}
+
+static void expect_invalid(const gordon_plugin *d, int code, const char *needle)
+{
+    gordon_plugin copy;
+    gd_err err = {{0}};
+    int rc;
+
+    memset(&copy, 0x5a, sizeof copy);
+    rc = gd_loader_validate(d, &copy, &err);
+    if (rc != code)
+        fail_msg("expected %d (%s), got %d: %s", code, needle, rc, err.msg);
+    assert_msg_has(err, needle);
+    {
+        static const gordon_plugin zero;
+        assert_memory_equal(&copy, &zero, sizeof zero);
+    }
+}
+
+static void test_validate_ok(void **state)
+{
+    gordon_plugin d = base_desc(), copy;
+    gd_err err = {{0}};
+    (void)state;
+
+    assert_int_equal(gd_loader_validate(&d, &copy, &err), GD_OK);
+    assert_memory_equal(&copy, &d, sizeof d);
+    assert_int_equal(gd_loader_validate(&d, NULL, &err), GD_OK);
+
+    /* Overlays and breakers with the callbacks their kinds need. */
+    d.kind = GORDON_KIND_OVERLAY;
+    d.on_bar = NULL;
+    d.filter = t_filter;
+    assert_int_equal(gd_loader_validate(&d, &copy, &err), GD_OK);
+    d.kind = GORDON_KIND_BREAKER;
+    d.filter = NULL;
+    d.evaluate = t_evaluate;
+    assert_int_equal(gd_loader_validate(&d, &copy, &err), GD_OK);
+
+    /* No params at all: params may be NULL. */
+    d = base_desc();
+    d.n_params = 0;
+    d.params = NULL;
+    assert_int_equal(gd_loader_validate(&d, &copy, &err), GD_OK);
+
+    /* Longest legal name. */
+    d = base_desc();
+    d.name = "abcdefghijklmnopqrstuvwxyz0123456789_abcdefghijklmnopqrstuvwxyz";
+    assert_int_equal(strlen(d.name), 63);
+    assert_int_equal(gd_loader_validate(&d, &copy, &err), GD_OK);
+}
+
+/* A v1-minimum descriptor (no reserved tail) is zero-extended in the copy;
+ * a larger one (a future minor's layout) is truncated to what the host knows. */
+static void test_validate_sizes(void **state)
+{
+    union {
+        gordon_plugin d;
+        unsigned char bytes[sizeof(gordon_plugin) + 256];
+    } big;
+    gordon_plugin copy;
+    gd_err err = {{0}};
+    (void)state;
+
+    memset(big.bytes, 0xab, sizeof big.bytes);
+    big.d = base_desc();
+    memset(big.d.reserved, 0xab, sizeof big.d.reserved);
+    big.d.struct_size = (uint32_t)offsetof(gordon_plugin, reserved);
+    assert_int_equal(gd_loader_validate(&big.d, &copy, &err), GD_OK);
+    for (size_t i = 0; i < 8; i++)
+        assert_null(copy.reserved[i]);
+    assert_string_equal(copy.name, "base");
+
+    big.d.struct_size = (uint32_t)sizeof big;
+    assert_int_equal(gd_loader_validate(&big.d, &copy, &err), GD_OK);
+    assert_int_equal(copy.struct_size, sizeof big);
+}
+
+static void test_validate_header(void **state)
+{
+    gordon_plugin d;
+    (void)state;
+
+    expect_invalid(NULL, GD_EINVAL, "NULL");
+    d = base_desc();
+    d.magic = 0x12345678u;
+    expect_invalid(&d, GD_EABI, "magic 0x12345678");
+    d = base_desc();
+    d.abi_major = GORDON_SDK_ABI_MAJOR + 1;
+    expect_invalid(&d, GD_EABI, "major");
+    d = base_desc();
+    d.abi_major = 0;
+    expect_invalid(&d, GD_EABI, "major");
+    d = base_desc();
+    d.abi_minor = GORDON_SDK_ABI_MINOR + 1;
+    expect_invalid(&d, GD_EABI, "minor");
+    d = base_desc();
+    d.struct_size = (uint32_t)offsetof(gordon_plugin, reserved) - 1;
+    expect_invalid(&d, GD_EABI, "struct_size");
+    d = base_desc();
+    d.struct_size = 0;
+    expect_invalid(&d, GD_EABI, "too small");
+    d = base_desc();
+    d.struct_size = 64u * 1024u + 1u;
+    expect_invalid(&d, GD_EABI, "implausibly large");
+}
+
+static void test_validate_content(void **state)
+{
+    gordon_plugin d;
+    (void)state;
+
+    d = base_desc();
+    d.kind = 0;
+    expect_invalid(&d, GD_EINVAL, "kind 0");
+    d = base_desc();
+    d.kind = 4;
+    expect_invalid(&d, GD_EINVAL, "kind 4");
+    d = base_desc();
+    d.name = NULL;
+    expect_invalid(&d, GD_EINVAL, "name is NULL");
+    d = base_desc();
+    d.name = "";
+    expect_invalid(&d, GD_EINVAL, "must match [a-z0-9_]");
+    d = base_desc();
+    d.name = "Bad";
+    expect_invalid(&d, GD_EINVAL, "'Bad'");
+    d = base_desc();
+    d.name = "has-dash";
+    expect_invalid(&d, GD_EINVAL, "'has-dash'");
+    d = base_desc();
+    d.name = "abcdefghijklmnopqrstuvwxyz0123456789_abcdefghijklmnopqrstuvwxyz0";
+    expect_invalid(&d, GD_EINVAL, "must match [a-z0-9_]{1,63}");
+    d = base_desc();
+    d.version = NULL;
+    expect_invalid(&d, GD_EINVAL, "version");
+    d = base_desc();
+    d.version = "";
+    expect_invalid(&d, GD_EINVAL, "version");
+    d = base_desc();
+    d.create = NULL;
+    expect_invalid(&d, GD_EINVAL, "create");
+    d = base_desc();
+    d.destroy = NULL;
+    expect_invalid(&d, GD_EINVAL, "destroy");
+    d = base_desc();
+    d.on_bar = NULL;
+    expect_invalid(&d, GD_EINVAL, "on_bar");
+    d = base_desc();
+    d.kind = GORDON_KIND_OVERLAY;
+    expect_invalid(&d, GD_EINVAL, "filter");
+    d = base_desc();
+    d.kind = GORDON_KIND_BREAKER;
+    expect_invalid(&d, GD_EINVAL, "evaluate");
+    d = base_desc();
+    d.snapshot = t_snapshot;
+    expect_invalid(&d, GD_EINVAL, "snapshot and restore");
+}
+
+static void test_validate_params(void **state)
+{
+    gordon_plugin d;
+    (void)state;
+
+    d = base_desc();
+    d.n_params = 257;
+    expect_invalid(&d, GD_EINVAL, "n_params 257");
+    d = base_desc();
+    d.params = NULL;
+    expect_invalid(&d, GD_EINVAL, "params is NULL");
+    d = base_desc();
+    d.param_size = (uint32_t)offsetof(gordon_param, help);
+    expect_invalid(&d, GD_EABI, "param_size");
+    d = base_desc();
+    d.param_size = 100000;
+    expect_invalid(&d, GD_EABI, "param_size 100000");
+    d = base_desc();
+    d.param_size = (uint32_t)sizeof(gordon_param) + 4;
+    d.n_params = 1;
+    expect_invalid(&d, GD_EABI, "not a multiple");
+
+    d = base_desc();
+    base_params[1].name = NULL;
+    expect_invalid(&d, GD_EINVAL, "param 1: name is NULL");
+    d = base_desc();
+    base_params[1].name = "K";
+    expect_invalid(&d, GD_EINVAL, "'K'");
+    d = base_desc();
+    base_params[2].name = "period";
+    expect_invalid(&d, GD_EINVAL, "'period' is declared twice");
+    d = base_desc();
+    base_params[1].type = 9;
+    expect_invalid(&d, GD_EINVAL, "type 9");
+    d = base_desc();
+    base_params[1].def = 0.1;
+    expect_invalid(&d, GD_EINVAL, "'k': default 0.1 is outside [0.5, 4]");
+    d = base_desc();
+    base_params[1].def = 5;
+    expect_invalid(&d, GD_EINVAL, "outside");
+    d = base_desc();
+    base_params[1].min = 5;
+    expect_invalid(&d, GD_EINVAL, "range [5, 4]");
+    d = base_desc();
+    base_params[1].def = NAN;
+    expect_invalid(&d, GD_EINVAL, "not finite");
+    d = base_desc();
+    base_params[1].max = NAN;
+    expect_invalid(&d, GD_EINVAL, "NaN");
+    d = base_desc();
+    base_params[0].def = 14.5;
+    expect_invalid(&d, GD_EINVAL, "whole numbers");
+    d = base_desc();
+    base_params[0].step = 0;
+    expect_invalid(&d, GD_EINVAL, "step must be > 0");
+    d = base_desc();
+    base_params[0].step = 0.5;
+    expect_invalid(&d, GD_EINVAL, "int step 0.5");
+    d = base_desc();
+    base_params[1].tunable = 1;
+    expect_invalid(&d, GD_EINVAL, "'k': tunable, so step must be > 0");
+    d = base_desc();
+    base_params[1].tunable = 2;
+    expect_invalid(&d, GD_EINVAL, "tunable must be 0 or 1");
+    d = base_desc();
+    base_params[2].tunable = 1;
+    base_params[2].step = 1;
+    expect_invalid(&d, GD_EINVAL, "only int and double params can be tunable");
+    d = base_desc();
+    base_params[2].type = GORDON_PARAM_BOOL;
+    base_params[2].def = 2;
+    expect_invalid(&d, GD_EINVAL, "bool default 2");
+
+    /* Valid edge cases: a bool, a string with no default, unbounded doubles. */
+    {
+        gordon_plugin copy;
+        gd_err err = {{0}};
+        d = base_desc();
+        base_params[2].type = GORDON_PARAM_BOOL;
+        base_params[2].def = 1;
+        assert_int_equal(gd_loader_validate(&d, &copy, &err), GD_OK);
+        d = base_desc();
+        base_params[2].def_str = NULL;
+        base_params[1].min = -INFINITY;
+        base_params[1].max = INFINITY;
+        assert_int_equal(gd_loader_validate(&d, &copy, &err), GD_OK);
+    }
+}
+
+/* ------------------------------------------------------------ plugin sets */
+
+static void test_set(void **state)
+{
+    gd_plugin_set set = {0};
+    gd_plugin_lib *a = NULL, *b = NULL, *c = NULL;
+    gd_err err = {{0}};
+    char good[PATH_MAX], dup_a[PATH_MAX], link_path[] = "/tmp/gd_test_link_XXXXXX";
+    int fd;
+    (void)state;
+
+    snprintf(good, sizeof good, "%s", tp("good_strategy"));
+    snprintf(dup_a, sizeof dup_a, "%s", tp("dup_name_a"));
+
+    assert_int_equal(gd_plugin_set_add(&set, good, &a, &err), GD_OK);
+    assert_non_null(a);
+    /* Same path, same contents: the existing entry. */
+    assert_int_equal(gd_plugin_set_add(&set, good, &b, &err), GD_OK);
+    assert_ptr_equal(a, b);
+    assert_int_equal(set.n, 1);
+    /* A link to the same file is the same file. */
+    fd = mkstemp(link_path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(link_path);
+    assert_int_equal(symlink(good, link_path), 0);
+    assert_int_equal(gd_plugin_set_add(&set, link_path, &c, &err), GD_OK);
+    assert_ptr_equal(a, c);
+    unlink(link_path);
+
+    assert_int_equal(gd_plugin_set_add(&set, dup_a, &b, &err), GD_OK);
+    assert_int_equal(set.n, 2);
+    assert_string_equal(b->d.name, "dup_name");
+    /* A different file with a name already in the set names both files. */
+    c = (gd_plugin_lib *)1;
+    assert_int_equal(gd_plugin_set_add(&set, tp("dup_name_b"), &c, &err), GD_EEXIST);
+    assert_null(c);
+    assert_msg_has(err, "dup_name_b.so");
+    assert_msg_has(err, dup_a);
+    assert_msg_has(err, "'dup_name'");
+    assert_int_equal(set.n, 2);
+
+    /* Failures inside open propagate unchanged. */
+    assert_int_equal(gd_plugin_set_add(&set, tp("imports_socket"), NULL, &err), GD_EFORBIDDEN);
+    assert_int_equal(gd_plugin_set_add(&set, "/nonexistent/gd/x.so", NULL, &err), GD_ENOENT);
+    assert_int_equal(set.n, 2);
+
+    gd_plugin_set_free(&set);
+    assert_null(set.libs);
+    assert_int_equal(set.n, 0);
+    gd_plugin_set_free(&set);
+}
+
+/* Every bundled plugin that has been built passes the loader (the list is
+ * whatever is in GD_PLUGIN_DIR; none built is not an error here). */
+static void test_bundled_plugins(void **state)
+{
+    const char *dir = getenv("GD_PLUGIN_DIR");
+    struct dirent *e;
+    DIR *d;
+    (void)state;
+
+    if (!dir || !(d = opendir(dir)))
+        skip();
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        char path[PATH_MAX];
+        gd_plugin_lib lib;
+        gd_err err = {{0}};
+
+        if (len < 4 || strcmp(e->d_name + len - 3, ".so") != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (gd_loader_open(path, &lib, &err) != GD_OK) {
+            closedir(d);
+            fail_msg("bundled plugin refused: %s", err.msg);
+        }
+        gd_loader_close(&lib);
+    }
+    closedir(d);
+}
+
+static void test_kind_name(void **state)
+{
+    (void)state;
+    assert_string_equal(gd_kind_name(GORDON_KIND_STRATEGY), "strategy");
+    assert_string_equal(gd_kind_name(GORDON_KIND_OVERLAY), "overlay");
+    assert_string_equal(gd_kind_name(GORDON_KIND_BREAKER), "breaker");
+    assert_string_equal(gd_kind_name(0), "unknown");
+    assert_string_equal(gd_kind_name(42), "unknown");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sha256_buf),
+        cmocka_unit_test(test_sha256_file),
+        cmocka_unit_test(test_imports_good),
+        cmocka_unit_test(test_imports_forbidden),
+        cmocka_unit_test(test_imports_not_found),
+        cmocka_unit_test(test_imports_not_elf),
+        cmocka_unit_test(test_imports_not_shared),
+        cmocka_unit_test(test_open_good),
+        cmocka_unit_test(test_open_relative),
+        cmocka_unit_test(test_open_failures),
+        cmocka_unit_test(test_validate_ok),
+        cmocka_unit_test(test_validate_sizes),
+        cmocka_unit_test(test_validate_header),
+        cmocka_unit_test(test_validate_content),
+        cmocka_unit_test(test_validate_params),
+        cmocka_unit_test(test_set),
+        cmocka_unit_test(test_bundled_plugins),
+        cmocka_unit_test(test_kind_name),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
