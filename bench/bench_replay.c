@@ -63,7 +63,8 @@ static gordon_bar *synth(size_t n)
             drift = (urand() - 0.5) * 0.0004;
         }
         double o = px;
-        double c = o * exp(drift + vol * nrand());
+        /* A pull towards 100 keeps prices on a sane tick grid over millions of bars. */
+        double c = o * exp(drift - 0.001 * log(o / 100.0) + vol * nrand());
         double h = fmax(o, c) * (1.0 + fabs(nrand()) * vol * 0.5);
         double l = fmin(o, c) * (1.0 - fabs(nrand()) * vol * 0.5);
         b[i] = (gordon_bar){t, t + 60000, o, h, l, c, 100.0 + urand() * 1000.0};
@@ -192,7 +193,7 @@ static ref_result reference(const gordon_bar *bars, size_t n)
 
 /* ------------------------------------------------------------ host run */
 
-typedef struct host_result { double seconds; double equity; uint64_t trades; } host_result;
+typedef struct host_result { double seconds; double equity; uint64_t trades; gd_engine_stats st; } host_result;
 
 static int host_run(const gd_config *cfg, const char *sym, const gordon_bar *bars, size_t n,
                     host_result *out)
@@ -211,6 +212,7 @@ static int host_run(const gd_config *cfg, const char *sym, const gordon_bar *bar
     out->seconds = now_s() - t0;
     out->equity = gd_engine_book(e)->equity;
     out->trades = gd_engine_book(e)->trades;
+    gd_engine_stats_get(e, &out->st);
     gd_engine_free(e);
     return 0;
 }
@@ -231,18 +233,25 @@ static double best_ref(const gordon_bar *bars, size_t n, int reps, ref_result *r
 static int bench_series(const gd_config *cfg, const char *label, const char *sym,
                         const gordon_bar *bars, size_t n, int reps, double *ratio)
 {
-    host_result best = {1e30, 0, 0}, h;
+    host_result best, h;
+    memset(&best, 0, sizeof best);
+    best.seconds = 1e30;
     for (int r = 0; r < reps; r++) {
         if (host_run(cfg, sym, bars, n, &h) != 0)
             return -1;
         if (h.seconds < best.seconds)
             best = h;
     }
-    ref_result rr;
+    ref_result rr = {0, 0};
     double ref = best_ref(bars, n, reps, &rr);
     double hb = (double)n / best.seconds, rb = (double)n / ref;
     printf("%-34s %10zu bars  host %8.2f M bars/s (%llu trades)  reference %8.2f M bars/s (%llu trades)\n",
            label, n, hb / 1e6, (unsigned long long)best.trades, rb / 1e6, (unsigned long long)rr.trades);
+    printf("%-34s host signals %llu:", "", (unsigned long long)best.st.signals);
+    for (int i = 0; i < GORDON_REJECT__COUNT; i++)
+        if (best.st.by_result[i])
+            printf(" %s %llu", gd_reject_name(i), (unsigned long long)best.st.by_result[i]);
+    printf("\n");
     *ratio = hb / rb;
     return 0;
 }

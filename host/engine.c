@@ -86,6 +86,7 @@ struct gd_engine {
     gd_executor exec;
     gd_intentlog log;            /* ops NULL when none */
 
+    gordon_breaker_input bin;    /* reused for every evaluation */
     int64_t now_ms;
     int64_t last_data_ms;
     gd_inst *in_strategy;        /* set while a strategy's on_bar runs */
@@ -346,35 +347,36 @@ int gd_engine_halted(const gd_engine *e) { return e->halted; }
  * evaluate counts as tripped, because silence is not safety. */
 static void evaluate_breakers(gd_engine *e)
 {
-    gordon_breaker_input in;
-    memset(&in, 0, sizeof in);
-    in.struct_size = sizeof in;
-    in.open_positions = e->book.open_count;
-    in.now_ms = e->now_ms;
-    in.equity = e->book.equity;
-    in.gross_exposure = e->book.gross;
-    in.realized_pnl = e->book.realized;
-    in.last_data_ms = e->last_data_ms;
+    gordon_breaker_input *in = &e->bin;
+    in->open_positions = e->book.open_count;
+    in->now_ms = e->now_ms;
+    in->equity = e->book.equity;
+    in->gross_exposure = e->book.gross;
+    in->realized_pnl = e->book.realized;
+    in->last_data_ms = e->last_data_ms;
     e->tripped = NULL;
     for (uint32_t i = 0; i < e->n_breakers; i++) {
         gd_inst *b = e->breakers[i];
-        gordon_breaker_result r;
-        memset(&r, 0, sizeof r);
-        r.struct_size = sizeof r;
-        int rc = b->d->evaluate(b->self, &in, &r);
-        r.reason[sizeof r.reason - 1] = '\0';
-        if (rc != 0 || r.state < GORDON_BREAKER_OK || r.state > GORDON_BREAKER_TRIPPED) {
-            r.state = GORDON_BREAKER_TRIPPED;
-            snprintf(r.reason, sizeof r.reason, "evaluate failed (rc %d)", rc);
+        gordon_breaker_result *r = &b->last;
+        /* The result persists per breaker, so a breaker may write its reason
+         * only when its state changes. */
+        r->state = GORDON_BREAKER_OK;
+        r->value = r->threshold = 0.0;
+        int rc = b->d->evaluate(b->self, in, r);
+        if (rc == 0 && r->state == GORDON_BREAKER_OK)
+            continue;
+        r->reason[sizeof r->reason - 1] = '\0';
+        if (rc != 0 || r->state < GORDON_BREAKER_OK || r->state > GORDON_BREAKER_TRIPPED) {
+            r->state = GORDON_BREAKER_TRIPPED;
+            snprintf(r->reason, sizeof r->reason, "evaluate failed (rc %d)", rc);
         }
-        b->last = r;
-        if (r.state == GORDON_BREAKER_TRIPPED) {
+        if (r->state == GORDON_BREAKER_TRIPPED) {
             if (!e->tripped)
                 e->tripped = b->short_name;
             if (!e->halted) {
                 char why[200];
-                snprintf(why, sizeof why, "breaker tripped: %s (value %.6g, threshold %.6g)", r.reason,
-                         r.value, r.threshold);
+                snprintf(why, sizeof why, "breaker tripped: %s (value %.6g, threshold %.6g)", r->reason,
+                         r->value, r->threshold);
                 gd_engine_halt(e, b->name, why);
             }
         }
@@ -472,6 +474,7 @@ static int setup_instance(gd_engine *e, const gd_engine_opts *o, const gd_plugin
     if (rc)
         return rc;
     in->kind = pc->kind;
+    in->last.struct_size = sizeof in->last;
     in->ctx.magic = GD_CTX_MAGIC;
     in->ctx.eng = e;
     in->ctx.inst = in;
@@ -587,6 +590,7 @@ int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
         e->instr[s] = *ins;
     }
     setup_api(e);
+    e->bin.struct_size = sizeof e->bin;
 
     /* Count enabled instances per kind, then create them in config order. */
     uint32_t n = 0, ns = 0, nb = 0, no = 0;

@@ -33,6 +33,7 @@ typedef struct inst {
     gordon_ctx *ctx;
     double max_pct, warn_pct;
     double peak; /* 0 until a positive equity is seen */
+    int last_state; /* state of the previous evaluation; -1 before the first */
 } inst;
 
 static const gordon_param params[] = {
@@ -76,6 +77,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     s->ctx = ctx;
     s->max_pct = max_pct;
     s->warn_pct = warn;
+    s->last_state = -1;
     *instance = s;
     return 0;
 }
@@ -110,21 +112,26 @@ static int evaluate(void *instance, const gordon_breaker_input *in, gordon_break
     }
     value = (s->peak - eq) / s->peak * 100.0;
     out->value = value;
-    if (value >= s->max_pct - TOL_PCT) {
-        out->state = GORDON_BREAKER_TRIPPED;
-        snprintf(out->reason, sizeof out->reason,
-                 "drawdown %.2f%% >= %.2f%% (peak %.2f, equity %.2f)", value, s->max_pct, s->peak,
-                 eq);
-    } else if (value >= s->warn_pct - TOL_PCT) {
-        out->state = GORDON_BREAKER_WARN;
-        snprintf(out->reason, sizeof out->reason,
-                 "drawdown %.2f%% >= warn %.2f%% (peak %.2f, equity %.2f; trips at %.2f%%)", value,
-                 s->warn_pct, s->peak, eq, s->max_pct);
-    } else {
-        /* No text when all is well: evaluate runs on every bar, and
-         * formatting numbers would cost more than the rest of the bar. */
-        out->state = GORDON_BREAKER_OK;
+    int state = value >= s->max_pct - TOL_PCT  ? GORDON_BREAKER_TRIPPED
+                : value >= s->warn_pct - TOL_PCT ? GORDON_BREAKER_WARN
+                                                 : GORDON_BREAKER_OK;
+    out->state = state;
+    /* evaluate runs on every bar and formatting numbers costs more than the
+     * rest of the bar, so the reason is written when the state changes; the
+     * host keeps *out between calls and value carries the live number. */
+    if (state != s->last_state || out->reason[0] == '\0') {
+        if (state == GORDON_BREAKER_TRIPPED)
+            snprintf(out->reason, sizeof out->reason,
+                     "drawdown %.2f%% >= %.2f%% (peak %.2f, equity %.2f)", value, s->max_pct,
+                     s->peak, eq);
+        else if (state == GORDON_BREAKER_WARN)
+            snprintf(out->reason, sizeof out->reason,
+                     "drawdown %.2f%% >= warn %.2f%% (peak %.2f, equity %.2f; trips at %.2f%%)",
+                     value, s->warn_pct, s->peak, eq, s->max_pct);
+        else
+            out->reason[0] = '\0';
     }
+    s->last_state = state;
     return 0;
 }
 
