@@ -44,7 +44,7 @@ check: deps
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -D__GNUC__ -I host -I sdk/include \
-	  host sdk strategies plugins
+	  host sdk strategies plugins tests bench
 
 bench: build
 	./$(BUILD)/bench/bench_replay

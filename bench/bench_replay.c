@@ -173,6 +173,7 @@ static ref_result reference(const gordon_bar *bars, size_t n)
         /* percentile of the current ATR% within the ring, as the filter does */
         uint32_t m = rn < 500 ? rn : 500, below = 0;
         double cur = ring[(rn - 1) % 500];
+        /* cppcheck-suppress knownConditionTrueFalse ; rn grows in the loop above */
         for (uint32_t k = 0; k < m; k++)
             below += ring[k] < cur;
         double pct = m ? 100.0 * below / m : 50.0;

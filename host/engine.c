@@ -199,12 +199,13 @@ static size_t api_bars(gordon_ctx *ctx, uint32_t s, size_t n, gordon_bar *out, s
     uint64_t have = r->n < r->mask + 1 ? r->n : r->mask + 1;
     if (n > have)
         n = (size_t)have;
+    /* An older plugin's smaller bar gets a prefix; a newer one's extra fields are zero. */
     size_t copy = elem_size < sizeof(gordon_bar) ? elem_size : sizeof(gordon_bar);
+    size_t pad = elem_size - copy;
     for (size_t i = 0; i < n; i++) {
         char *dst = (char *)out + i * elem_size;
         memcpy(dst, &r->bars[(r->n - n + i) & r->mask], copy);
-        if (elem_size > copy)
-            memset(dst + copy, 0, elem_size - copy);
+        memset(dst + copy, 0, pad);
     }
     return n;
 }

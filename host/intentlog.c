@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ static const char *side_name(int s)
 /* JSON has no NaN/inf: such values (only in rejected garbage) become null. */
 static size_t put_num(char *buf, size_t cap, const char *key, double v)
 {
-    if (v != v || v > 1.7976931348623157e308 || v < -1.7976931348623157e308)
+    if (!isfinite(v))
         return (size_t)snprintf(buf, cap, ",\"%s\":null", key);
     return (size_t)snprintf(buf, cap, ",\"%s\":%.12g", key, v);
 }

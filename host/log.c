@@ -32,7 +32,6 @@ size_t gd_json_escape(char *buf, size_t cap, const char *s)
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         char tmp[8];
         const char *rep = NULL;
-        size_t len;
         switch (*p) {
         case '"': rep = "\\\""; break;
         case '\\': rep = "\\\\"; break;
@@ -46,7 +45,7 @@ size_t gd_json_escape(char *buf, size_t cap, const char *s)
             }
         }
         if (rep) {
-            len = strlen(rep);
+            size_t len = strlen(rep);
             if (n + len < cap)
                 memcpy(buf + n, rep, len);
             n += len;

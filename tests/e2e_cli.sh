@@ -85,5 +85,11 @@ INI
 run run --config "$T/sock.ini"
 expect "run refuses a forbidden plugin" 1 "socket" "$T/err"
 
+# The plugin template builds against the SDK alone and passes the audit.
+cp -r sdk/template "$T/tpl"
+if make -s -C "$T/tpl" SDK_CFLAGS="-I$PWD/sdk/include" GORDON="$GORDON" check >"$T/out" 2>"$T/err"; then
+  rc=0; else rc=$?; fi
+expect "plugin template builds and loads" 0 "OK" "$T/out"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -581,7 +581,8 @@ static void test_property_hostile_signals(void **state)
         assert_true(it.notional <= l.max_order_notional);
         assert_true(a.gross_exposure + it.notional <= l.max_gross_exposure);
         int64_t day = (it.time_ms - T0) / DAY;
-        assert_true(day >= 0 && day < 64);
+        if (day < 0 || day >= 64)
+            fail_msg("day %lld outside the test's range", (long long)day);
         used[day] += it.notional;
         assert_true(used[day] <= l.max_daily_notional * (1.0 + 1e-12));
         /* Never more risk than the budget: qty x |entry - stop| <= equity x risk%. */
