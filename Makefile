@@ -32,14 +32,14 @@ demo: build
 	@echo "== gordon run: ema_cross + 3 overlays + drawdown breaker on real S&P 500 and USD/CHF bars =="
 	./$(BUILD)/gordon run --config examples/demo.ini
 
-# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer with -Werror,
-# then cppcheck over the host, the SDK and the bundled plugins.
+# cppcheck over everything, then the whole suite under AddressSanitizer +
+# UndefinedBehaviorSanitizer with -Werror.
 check: deps
 	cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug -DGD_SANITIZE=ON -DGD_WERROR=ON
 	cmake --build $(CHECK_BUILD) -j$(JOBS)
+	$(MAKE) --no-print-directory lint
 	cd $(CHECK_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j$(JOBS)
-	$(MAKE) lint
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \

@@ -202,7 +202,12 @@ static int host_run(const gd_config *cfg, const char *sym, const gordon_bar *bar
     gd_engine *e;
     gd_err err;
     const char *syms[1] = {sym};
-    gd_engine_opts o = {cfg, syms, 1, GD_BENCH_PLUGIN_DIR, NULL, 0};
+    gd_engine_opts o;
+    memset(&o, 0, sizeof o);
+    o.cfg = cfg;
+    o.symbols = syms;
+    o.n_symbols = 1;
+    o.plugin_dir = GD_BENCH_PLUGIN_DIR;
     if (gd_engine_new(&o, &e, &err) != 0) {
         fprintf(stderr, "bench: %s\n", err.msg);
         return -1;

@@ -100,6 +100,7 @@ void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *f, double stop,
             p->qty = f->qty;
             p->entry_price = f->price;
             p->entry_fee = f->fee;
+            p->init_risk = stop > 0.0 ? f->qty * fabs(f->price - stop) : 0.0;
             p->opened_ms = f->time_ms;
             p->intent_id = f->intent_id;
         } else { /* same-side add: average in (the pipeline does not issue these in v1) */
@@ -107,6 +108,7 @@ void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *f, double stop,
             p->entry_price = (p->entry_price * p->qty + f->price * f->qty) / q;
             p->qty = q;
             p->entry_fee += f->fee;
+            p->init_risk = stop > 0.0 ? q * fabs(p->entry_price - stop) : 0.0;
         }
         p->stop = stop;
         p->take_profit = tp;
@@ -119,7 +121,13 @@ void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *f, double stop,
         f->realized_pnl = pnl - f->fee;
         double share = q / p->qty;
         double trade = pnl - f->fee - p->entry_fee * share;
+        double risk = p->init_risk * share;
         p->entry_fee -= p->entry_fee * share;
+        p->init_risk -= risk;
+        if (risk > 0.0) {
+            b->sum_r += trade / risk;
+            b->r_count++;
+        }
         p->qty -= q;
         if (p->qty <= 1e-12 * q) {
             memset(p, 0, sizeof *p);

@@ -14,6 +14,7 @@ typedef struct gd_position {
     double stop;
     double take_profit;
     double entry_fee;    /* to report a round trip net of both fees */
+    double init_risk;    /* qty x |entry - stop| at the entry fill; 0 without a stop */
     int64_t opened_ms;
     uint64_t intent_id;
 } gd_position;
@@ -45,6 +46,8 @@ typedef struct gd_book {
     uint64_t wins;
     double gross_profit;   /* sum of winning round trips, net of fees */
     double gross_loss;     /* sum of losing round trips (positive number) */
+    double sum_r;          /* sum of R multiples (net PnL / initial risk) */
+    uint64_t r_count;      /* round trips with a known initial risk */
     uint64_t fills;
 } gd_book;
 

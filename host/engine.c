@@ -89,6 +89,7 @@ struct gd_engine {
     gordon_breaker_input bin;    /* reused for every evaluation */
     int64_t now_ms;
     int64_t last_data_ms;
+    int64_t trade_from_ms;
     gd_inst *in_strategy;        /* set while a strategy's on_bar runs */
     int halted;
     char halt_reason[160];
@@ -261,8 +262,9 @@ static int api_emit(gordon_ctx *ctx, const gordon_signal *sig)
     if (!in || in->kind != GORDON_KIND_STRATEGY || !sig)
         return -1;
     gd_engine *e = in->ctx.eng;
-    /* Signals come from on_bar only: no reentry from fills or overlays. */
-    if (e->in_strategy != in)
+    /* Signals come from on_bar only: no reentry from fills or overlays; and
+     * none while a backtest window is still warming up. */
+    if (e->in_strategy != in || e->now_ms < e->trade_from_ms)
         return -1;
     e->signals++;
 
@@ -487,9 +489,16 @@ static int setup_instance(gd_engine *e, const gd_engine_opts *o, const gd_plugin
     snprintf(in->name, nl, "%s.%s", kind_section(pc->kind), pc->name);
     in->short_name = strchr(in->name, '.') + 1;
 
-    rc = gd_plugin_set_add(&e->plugins, path, &in->lib, err);
-    if (rc)
-        return gd_err_prefix(err, rc, "%s:%d: [%s]: ", pc->file, pc->line, in->name);
+    if (o->shared_plugins) {
+        in->lib = gd_plugin_set_find(o->shared_plugins, path);
+        if (!in->lib)
+            return gd_err_set(err, GD_ENOENT, "%s:%d: [%s]: %s was not preloaded", pc->file, pc->line,
+                              in->name, path);
+    } else {
+        rc = gd_plugin_set_add(&e->plugins, path, &in->lib, err);
+        if (rc)
+            return gd_err_prefix(err, rc, "%s:%d: [%s]: ", pc->file, pc->line, in->name);
+    }
     in->d = &in->lib->d;
     if (in->d->kind != pc->kind)
         return gd_err_set(err, GD_EINVAL, "%s:%d: [%s]: plugin %s is a %s, not a %s", pc->file, pc->line,
@@ -497,6 +506,14 @@ static int setup_instance(gd_engine *e, const gd_engine_opts *o, const gd_plugin
     rc = gd_params_bind(in->d, pc, &in->params, err);
     if (rc)
         return rc;
+    for (uint32_t k = 0; k < o->n_overrides; k++) {
+        const gd_param_override *ov = &o->overrides[k];
+        if (strcmp(ov->instance, in->name) != 0)
+            continue;
+        rc = gd_params_set_number(&in->params, ov->param, ov->value, err);
+        if (rc)
+            return gd_err_prefix(err, rc, "[%s] %s: ", in->name, ov->param);
+    }
 
     if (pc->n_symbols == 0) {
         memset(in->sub, 1, e->n_symbols);
@@ -569,6 +586,7 @@ int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
         return gd_err_set(err, GD_ENOMEM, "out of memory");
     e->cfg = cfg;
     e->n_symbols = o->n_symbols;
+    e->trade_from_ms = o->trade_from_ms ? o->trade_from_ms : INT64_MIN;
     if (o->n_symbols == 0) {
         rc = gd_err_set(err, GD_EINVAL, "no symbols: configure [replay] data = SYMBOL:file.csv");
         goto fail;

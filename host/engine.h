@@ -13,9 +13,17 @@
 #include "err.h"
 #include "executor.h"
 #include "intentlog.h"
+#include "loader.h"
 #include "pipeline.h"
 
 typedef struct gd_engine gd_engine;
+
+/* A parameter value imposed on an instance (walk-forward search). */
+typedef struct gd_param_override {
+    const char *instance;  /* section name: "strategy.ema" */
+    const char *param;
+    double value;
+} gd_param_override;
 
 typedef struct gd_engine_opts {
     const gd_config *cfg;        /* borrowed; must outlive the engine */
@@ -26,6 +34,15 @@ typedef struct gd_engine_opts {
      * [kind.NAME] sections, or NULL. */
     const char *const *skip;
     uint32_t n_skip;
+    /* Optional: plugins already opened (by the resolved path), shared by
+     * many engines; the engine then opens nothing itself. Borrowed. */
+    const gd_plugin_set *shared_plugins;
+    const gd_param_override *overrides;
+    uint32_t n_overrides;
+    /* Backtest windows: signals before this time are dropped (return -1 to
+     * the plugin) so indicators warm up on earlier bars without trading.
+     * 0 means no such restriction. */
+    int64_t trade_from_ms;
 } gd_engine_opts;
 
 /* Loads and checks every enabled plugin, binds its parameters, creates its

@@ -796,6 +796,14 @@ fail:
     return rc;
 }
 
+gd_plugin_lib *gd_plugin_set_find(const gd_plugin_set *set, const char *path)
+{
+    for (size_t i = 0; set && path && i < set->n; i++)
+        if (strcmp(set->libs[i]->path, path) == 0)
+            return set->libs[i];
+    return NULL;
+}
+
 void gd_plugin_set_free(gd_plugin_set *set)
 {
     size_t i;

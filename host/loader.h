@@ -48,4 +48,8 @@ typedef struct gd_plugin_set {
 int gd_plugin_set_add(gd_plugin_set *set, const char *path, gd_plugin_lib **out, gd_err *err);
 void gd_plugin_set_free(gd_plugin_set *set);
 
+/* The entry opened from exactly this path string, or NULL. No I/O: safe to
+ * call from worker threads on a set that is no longer being changed. */
+gd_plugin_lib *gd_plugin_set_find(const gd_plugin_set *set, const char *path);
+
 #endif

@@ -155,7 +155,14 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
         syms[i] = cfg->data[i].symbol;
 
     /* Plugins are checked before any data is read: fail fast on bad plugins. */
-    gd_engine_opts eo = {cfg, syms, (uint32_t)cfg->n_data, o->plugin_dir, o->skip, o->n_skip};
+    gd_engine_opts eo;
+    memset(&eo, 0, sizeof eo);
+    eo.cfg = cfg;
+    eo.symbols = syms;
+    eo.n_symbols = (uint32_t)cfg->n_data;
+    eo.plugin_dir = o->plugin_dir;
+    eo.skip = o->skip;
+    eo.n_skip = o->n_skip;
     rc = gd_engine_new(&eo, &st->eng, err);
     if (rc)
         goto out;

@@ -135,7 +135,11 @@ static void hostile_run(const gordon_bar *a, const gordon_bar *b, size_t nbars, 
     if (rc)
         fail_msg("%s", err.msg);
     const char *syms[] = {"AAA", "BBB"};
-    gd_engine_opts o = {&cfg, syms, 2, NULL, NULL, 0};
+    gd_engine_opts o;
+    memset(&o, 0, sizeof o);
+    o.cfg = &cfg;
+    o.symbols = syms;
+    o.n_symbols = 2;
     gd_engine *e;
     rc = gd_engine_new(&o, &e, &err);
     if (rc)
@@ -213,7 +217,12 @@ static int engine_error(const char *ini_text, const char *symbol, gd_err *err)
     if (rc)
         return rc;
     const char *syms[] = {symbol};
-    gd_engine_opts o = {&cfg, syms, 1, env_or("GD_PLUGIN_DIR", "build/plugins"), NULL, 0};
+    gd_engine_opts o;
+    memset(&o, 0, sizeof o);
+    o.cfg = &cfg;
+    o.symbols = syms;
+    o.n_symbols = 1;
+    o.plugin_dir = env_or("GD_PLUGIN_DIR", "build/plugins");
     gd_engine *e = NULL;
     rc = gd_engine_new(&o, &e, err);
     gd_engine_free(e);
