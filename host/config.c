@@ -52,7 +52,8 @@ enum {
     SEC_REPLAY,
     SEC_N_HOST, /* sections above take GORDON_<SECTION>_<KEY> overrides */
     SEC_INSTRUMENT = SEC_N_HOST,
-    SEC_PLUGIN
+    SEC_PLUGIN,
+    SEC_ABLATE
 };
 
 static const char *const sec_names[] = {"gordon", "risk", "executor", "replay", "instrument"};
@@ -574,6 +575,32 @@ static void free_kv(gd_kv *kv)
     free(kv->file);
 }
 
+/* Stores key = value with where it was written; a later value replaces an
+ * earlier one in place. */
+static int kv_set(gd_ctx *c, gd_where w, gd_kv **arr, size_t *n, const char *key, const char *value)
+{
+    gd_kv kv = {strdup(key), strdup(value), strdup(w.file), w.line};
+    size_t i;
+    if (!kv.key || !kv.value || !kv.file) {
+        free_kv(&kv);
+        return oom(c, w);
+    }
+    for (i = 0; i < *n; i++)
+        if (!strcmp((*arr)[i].key, key))
+            break;
+    if (i < *n) {
+        free_kv(&(*arr)[i]); /* later wins, keeps its first position */
+    } else {
+        if (grow((void **)arr, *n, sizeof **arr)) {
+            free_kv(&kv);
+            return oom(c, w);
+        }
+        (*n)++;
+    }
+    (*arr)[i] = kv;
+    return 0;
+}
+
 static int plugin_key(gd_ctx *c, gd_where w, const char *key, const char *value)
 {
     gd_plugin_conf *pc = &c->cfg->plugins[c->sec_idx];
@@ -623,28 +650,7 @@ static int plugin_key(gd_ctx *c, gd_where w, const char *key, const char *value)
         return 0;
     }
     /* Anything else is a plugin parameter, checked later against its declarations. */
-    {
-        gd_kv kv = {strdup(key), strdup(value), strdup(w.file), w.line};
-        size_t i;
-        if (!kv.key || !kv.value || !kv.file) {
-            free_kv(&kv);
-            return oom(c, w);
-        }
-        for (i = 0; i < pc->n_params; i++)
-            if (!strcmp(pc->params[i].key, key))
-                break;
-        if (i < pc->n_params) {
-            free_kv(&pc->params[i]); /* later wins, keeps its first position */
-        } else {
-            if (grow((void **)&pc->params, pc->n_params, sizeof *pc->params)) {
-                free_kv(&kv);
-                return oom(c, w);
-            }
-            pc->n_params++;
-        }
-        pc->params[i] = kv;
-    }
-    return 0;
+    return kv_set(c, w, &pc->params, &pc->n_params, key, value);
 }
 
 /* inih's handler: called for each key = value and each continuation line. */
@@ -673,6 +679,12 @@ static int on_kv(void *user, const char *section, const char *name, const char *
         return 0;
     case SEC_PLUGIN:
         return plugin_key(c, w, key, value) == 0;
+    case SEC_ABLATE:
+        /* Validated by the ablation runner, which owns its keys. */
+        if (c->cont)
+            return fail(c, w, GD_EPARSE, "%s %s: indented continuation line (allowed: start keys in column 1)",
+                        c->sec_label, key), 0;
+        return kv_set(c, w, &c->cfg->ablate, &c->cfg->n_ablate, key, value) == 0;
     case SEC_INSTRUMENT:
         ki = find_key(c->sec, key);
         if (ki == N_KEYS)
@@ -715,6 +727,10 @@ static int enter_section(gd_ctx *c, const char *name)
             c->sec = s;
             return 0;
         }
+    }
+    if (!strcmp(name, "ablate")) {
+        c->sec = SEC_ABLATE;
+        return 0;
     }
     if (!strncmp(name, "instrument.", 11)) {
         const char *sym = name + 11;
@@ -773,7 +789,7 @@ static int enter_section(gd_ctx *c, const char *name)
     }
     return fail(c, w, GD_EINVAL,
                 "%s: unknown section (allowed: gordon, risk, executor, replay, instrument.SYMBOL, "
-                "strategy.NAME, overlay.NAME, breaker.NAME)",
+                "strategy.NAME, overlay.NAME, breaker.NAME, ablate)",
                 label);
 }
 
@@ -1158,6 +1174,9 @@ void gd_config_free(gd_config *cfg)
         free(pc->file);
     }
     free(cfg->plugins);
+    for (size_t i = 0; i < cfg->n_ablate; i++)
+        free_kv(&cfg->ablate[i]);
+    free(cfg->ablate);
     for (size_t i = 0; i < cfg->n_files; i++)
         free(cfg->files[i]);
     free(cfg->files);

@@ -91,6 +91,11 @@ typedef struct gd_config {
     gd_plugin_conf *plugins;   /* in order of first appearance */
     size_t n_plugins;
 
+    /* [ablate]: walk-forward settings, kept as written (with file:line) and
+     * validated by the ablation runner, which owns those keys. */
+    gd_kv *ablate;
+    size_t n_ablate;
+
     char **files;              /* every file read, in order (for reload diffs and logs) */
     size_t n_files;
 } gd_config;
