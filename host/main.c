@@ -1,11 +1,16 @@
 /* gordon: the command line. */
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gordon/sdk.h>
 
+#include "ablate.h"
+#include "ablate_run.h"
 #include "config.h"
 #include "loader.h"
 #include "log.h"
@@ -20,6 +25,9 @@ static void usage(FILE *out)
             "  run --config FILE [--confd DIR] [--plugin-dir DIR] [--intent-log PATH] [--quiet]\n"
             "        replay the configured market data through the strategies, overlays,\n"
             "        breakers and the host's risk pipeline; print a summary\n"
+            "  ablate --config FILE [--data SYMBOL:FILE.csv]... [--out DIR] [--jobs N] [--plugin-dir DIR]\n"
+            "        walk-forward evaluation of the strategy with every overlay toggled;\n"
+            "        writes DIR/ablation.json and DIR/report.html (default DIR: out/ablation)\n"
             "  plugin check FILE.so...\n"
             "        audit a plugin offline (ELF imports, ABI, descriptor) and describe it\n"
             "  version | --version\n"
@@ -116,6 +124,160 @@ static int cmd_run(int argc, char **argv)
     return res.interrupted ? 130 : 0;
 }
 
+/* mkdir -p */
+static int make_dirs(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* --data SYMBOL:FILE replaces [replay] data; paths are relative to the cwd. */
+static int replace_data(gd_config *cfg, char **specs, int n)
+{
+    gd_data_conf *d = calloc((size_t)n, sizeof *d);
+    if (!d)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        const char *colon = strchr(specs[i], ':');
+        size_t sl = colon ? (size_t)(colon - specs[i]) : 0;
+        if (!colon || sl == 0 || sl >= sizeof d[i].symbol || !colon[1]) {
+            fprintf(stderr, "gordon ablate: --data %s: expected SYMBOL:FILE.csv\n", specs[i]);
+            for (int k = 0; k < i; k++)
+                free(d[k].path);
+            free(d);
+            return -1;
+        }
+        memcpy(d[i].symbol, specs[i], sl);
+        d[i].path = strdup(colon + 1);
+    }
+    for (size_t i = 0; i < cfg->n_data; i++)
+        free(cfg->data[i].path);
+    free(cfg->data);
+    cfg->data = d;
+    cfg->n_data = (size_t)n;
+    return 0;
+}
+
+static int cmd_ablate(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"confd", required_argument, NULL, 'd'},
+        {"data", required_argument, NULL, 'D'},   {"out", required_argument, NULL, 'o'},
+        {"jobs", required_argument, NULL, 'j'},   {"plugin-dir", required_argument, NULL, 'p'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config = NULL, *confd = NULL, *out_dir = "out/ablation", *plugin_dir = NULL;
+    char *data[64];
+    int n_data = 0, quiet = 0, c;
+    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:d:D:o:j:p:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'd': confd = optarg; break;
+        case 'D':
+            if (n_data == 64) {
+                fprintf(stderr, "gordon ablate: at most 64 --data\n");
+                return 2;
+            }
+            data[n_data++] = optarg;
+            break;
+        case 'o': out_dir = optarg; break;
+        case 'j': {
+            char *end;
+            jobs = strtol(optarg, &end, 10);
+            if (*end || jobs < 1 || jobs > 256) {
+                fprintf(stderr, "gordon ablate: --jobs %s: expected 1..256\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case 'p': plugin_dir = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc || !config) {
+        fprintf(stderr, optind < argc ? "gordon ablate: unexpected argument '%s'\n" : "gordon ablate: --config is required\n",
+                optind < argc ? argv[optind] : "");
+        return 2;
+    }
+    if (jobs < 1)
+        jobs = 1;
+    gd_config cfg;
+    gd_err err;
+    if (gd_config_load(config, confd, &cfg, &err) != 0) {
+        fprintf(stderr, "gordon: configuration error: %s\n", err.msg);
+        return 1;
+    }
+    if (n_data && replace_data(&cfg, data, n_data) != 0) {
+        gd_config_free(&cfg);
+        return 2;
+    }
+    /* Plugins' own logs would drown the progress: warnings and errors only. */
+    gd_log_init(stderr, GD_LOG_WARN);
+    char dirbuf[4096];
+    gd_ablate_opts ao;
+    memset(&ao, 0, sizeof ao);
+    ao.cfg = &cfg;
+    ao.config_path = config;
+    ao.plugin_dir = plugin_dir ? plugin_dir : gd_default_plugin_dir(&cfg, dirbuf, sizeof dirbuf);
+    ao.jobs = (unsigned)jobs;
+    ao.progress = quiet ? NULL : stderr;
+    ao.progress_tty = isatty(STDERR_FILENO);
+    gd_ab_result res;
+    int rc = gd_ablate_run(&ao, &res, &err);
+    if (rc) {
+        fprintf(stderr, "gordon ablate: %s\n", err.msg);
+        gd_config_free(&cfg);
+        return 1;
+    }
+    gd_ab_print_table(&res, stdout);
+    char path[4200];
+    if (make_dirs(out_dir) != 0) {
+        fprintf(stderr, "gordon ablate: cannot create %s: %s\n", out_dir, strerror(errno));
+        rc = 1;
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/ablation.json", out_dir);
+    if (gd_ab_write_json(&res, path, &err) != 0) {
+        fprintf(stderr, "gordon ablate: %s\n", err.msg);
+        rc = 1;
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/report.html", out_dir);
+    FILE *f = fopen(path, "w");
+    if (!f || gd_ab_write_html(&res, f, &err) != 0) {
+        fprintf(stderr, "gordon ablate: %s: %s\n", path, f ? err.msg : strerror(errno));
+        if (f)
+            fclose(f);
+        rc = 1;
+        goto done;
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "gordon ablate: %s: %s\n", path, strerror(errno));
+        rc = 1;
+        goto done;
+    }
+    printf("\n%llu runs on %u thread(s) in %.2f s; wrote %s/ablation.json and %s/report.html\n",
+           (unsigned long long)res.runs, res.jobs, res.seconds, out_dir, out_dir);
+done:
+    gd_ab_result_free(&res);
+    gd_config_free(&cfg);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     gd_log_init(stderr, GD_LOG_INFO);
@@ -132,6 +294,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "ablate") == 0)
+        return cmd_ablate(argc - 1, argv + 1);
     if (strcmp(cmd, "plugin") == 0 && argc >= 3 && strcmp(argv[2], "check") == 0)
         return cmd_plugin_check(argc - 3, argv + 3);
     fprintf(stderr, "gordon: unknown command '%s'\n", cmd);
