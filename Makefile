@@ -31,6 +31,9 @@ demo: build
 	@mkdir -p out
 	@echo "== gordon run: ema_cross + 3 overlays + drawdown breaker on real S&P 500 and USD/CHF bars =="
 	./$(BUILD)/gordon run --config examples/demo.ini
+	@echo
+	@echo "== gordon ablate: walk-forward, every overlay toggled, on real USD/CHF 30m bars =="
+	./$(BUILD)/gordon ablate --config examples/ablate.ini --out out/ablation
 
 # cppcheck over everything, then the whole suite under AddressSanitizer +
 # UndefinedBehaviorSanitizer with -Werror.
@@ -48,6 +51,7 @@ lint:
 
 bench: build
 	./$(BUILD)/bench/bench_replay
+	./$(BUILD)/bench/bench_ablate
 
 clean:
 	rm -rf $(BUILD) $(CHECK_BUILD)

@@ -302,6 +302,7 @@ typedef struct ab_ctx {
 typedef struct ab_run {
     int failed;
     char error[200];
+    uint64_t bars_fed;
     gd_trade_stats ts;
     int64_t *t;        /* owned: daily samples */
     double *eq;
@@ -368,6 +369,7 @@ static void run_window(const ab_ctx *c, uint32_t mask, const double *values, int
     }
     const gd_book *b = gd_engine_book(e);
     size_t k0 = tape_lower(&c->data, start - c->warmup_ms), k1 = tape_lower(&c->data, end);
+    r->bars_fed = k1 > k0 ? k1 - k0 : 0;
     int64_t day = floor_day(start);
     int started = 0;
     for (size_t k = k0; k < k1; k++) {
@@ -446,6 +448,7 @@ typedef struct ab_pool {
     size_t n_tasks;
     atomic_size_t next;
     atomic_size_t done;
+    atomic_uint_fast64_t bars;
     /* results, by task index */
     double *score;       /* IS objective (NaN when undefined) */
     double *sr;          /* IS per-period Sharpe */
@@ -465,6 +468,7 @@ static void do_task(ab_pool *p, size_t i)
         gd_ablate_grid_point(p->c->axes, p->c->n_axes, t->set, values);
         run_window(p->c, p->cfgs[t->cfg].mask, values, w->train_start, w->train_end, &r);
         int m = objective_metric[p->c->s->objective];
+        atomic_fetch_add(&p->bars, r.bars_fed);
         p->score[i] = r.failed ? NAN : r.m.v[m];
         p->sr[i] = r.failed ? NAN : r.m.sr_period;
         run_free(&r);
@@ -472,6 +476,7 @@ static void do_task(ab_pool *p, size_t i)
         size_t slot = (size_t)t->cfg * p->n_wins + t->win;
         gd_ablate_grid_point(p->c->axes, p->c->n_axes, p->chosen[slot], values);
         run_window(p->c, p->cfgs[t->cfg].mask, values, w->test_start, w->test_end, &p->oos[slot]);
+        atomic_fetch_add(&p->bars, p->oos[slot].bars_fed);
     }
 }
 
@@ -1066,6 +1071,7 @@ int gd_ablate_run(const gd_ablate_opts *o, gd_ab_result *res, gd_err *err)
     pr.t0 = t0;
     pr.last_decile = -1;
     atomic_store(&pool.done, 0);
+    atomic_store(&pool.bars, 0);
 
     /* A configuration whose overlay failed to load fails in its runs and is
      * reported as failed; the others are unaffected. */
@@ -1090,6 +1096,7 @@ int gd_ablate_run(const gd_ablate_opts *o, gd_ab_result *res, gd_err *err)
         goto out;
     progress_print(&pr, 1);
     res->runs = pool.n_tasks;
+    res->bars_run = atomic_load(&pool.bars);
 
     /* Per configuration: windows, the chained curve, overall metrics. */
     double *trial_sr = malloc((n_is ? n_is : res->n_configs) * sizeof *trial_sr);

@@ -94,6 +94,7 @@ typedef struct gd_ab_result {
     uint64_t param_sets;     /* parameter sets tried per config and window */
     uint64_t trials;         /* configs x param sets: the DSR's number of trials */
     uint64_t runs;           /* engine runs done */
+    uint64_t bars_run;       /* bars fed through the engine over all runs (warm-up included) */
     double seconds;          /* wall time (not part of the deterministic output) */
     unsigned jobs;
 } gd_ab_result;

@@ -270,8 +270,8 @@ static int cmd_ablate(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    printf("\n%llu runs on %u thread(s) in %.2f s; wrote %s/ablation.json and %s/report.html\n",
-           (unsigned long long)res.runs, res.jobs, res.seconds, out_dir, out_dir);
+    printf("\n%llu runs, %.1f M bars, on %u thread(s) in %.2f s; wrote %s/ablation.json and %s/report.html\n",
+           (unsigned long long)res.runs, (double)res.bars_run / 1e6, res.jobs, res.seconds, out_dir, out_dir);
 done:
     gd_ab_result_free(&res);
     gd_config_free(&cfg);
