@@ -3,3 +3,7 @@ add_test(NAME e2e_cli
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_cli.sh $<TARGET_FILE:gordon>
                  ${GD_PLUGIN_OUTPUT_DIR} ${CMAKE_BINARY_DIR}/tests/plugins
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME e2e_ablate
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_ablate.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_ablate PROPERTIES TIMEOUT 600)
