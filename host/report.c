@@ -361,7 +361,7 @@ static void svg_yaxis(FILE *f, const axis *a, double top, double h, const char *
 /* ------------------------------------------------------------- colours --- */
 
 static const char *const g_palette[] = {"#2563eb", "#ea7317", "#0d9488", "#dc2626", "#7c3aed",
-                                         "#65a30d", "#db2777", "#a16207", "#0891b2", "#4338ca"};
+                                         "#65a30d", "#8b5e34", "#c026d3", "#0891b2", "#ca8a04"};
 #define N_PALETTE (sizeof g_palette / sizeof g_palette[0])
 
 /* configs[0] (the baseline) is slate; the others cycle the palette, dashed
@@ -465,14 +465,14 @@ static const struct {
     {GD_M_TRADES, "Trades", "closed round trips", 0},
     {GD_M_WIN_RATE, "Win rate", "percent of round trips with positive net PnL", 0},
     {GD_M_PROFIT_FACTOR, "Profit factor", "gross profit / gross loss, net of fees", 0},
-    {GD_M_NET_PNL, "Net PnL", "final minus initial equity", 1},
+    {GD_M_NET_PNL, "Net&nbsp;PnL", "final minus initial equity", 1},
     {GD_M_CAGR, "CAGR", "compounded annual growth rate", 1},
-    {GD_M_MAX_DD, "Max DD", "peak-to-trough drawdown of the daily curve", 0},
-    {GD_M_MAX_DD_DAYS, "DD days", "longest time below a previous peak", 0},
+    {GD_M_MAX_DD, "Max&nbsp;DD", "peak-to-trough drawdown of the daily curve", 0},
+    {GD_M_MAX_DD_DAYS, "DD&nbsp;days", "longest time below a previous peak", 0},
     {GD_M_SHARPE, "Sharpe", "annualised Sharpe ratio of daily returns", 1},
     {GD_M_SORTINO, "Sortino", "annualised Sortino ratio of daily returns", 1},
     {GD_M_EXPOSURE, "Exposure", "percent of bars with a position open", 0},
-    {GD_M_AVG_R, "Avg R", "mean net PnL per round trip in units of initial risk", 1},
+    {GD_M_AVG_R, "Avg&nbsp;R", "mean net PnL per round trip in units of initial risk", 1},
     {GD_M_FEES, "Fees", "fees paid", 0},
 };
 #define N_COLS (sizeof g_cols / sizeof g_cols[0])
@@ -851,6 +851,9 @@ static void put_legend(const gd_ab_result *r, FILE *f)
     fputs("</div>\n", f);
 }
 
+/* Beyond this many windows their boundary lines are clutter. */
+#define MAX_WINDOW_LINES 30
+
 static void write_curves(const gd_ab_result *r, FILE *f)
 {
     int64_t t0 = INT64_MAX, t1 = INT64_MIN;
@@ -859,8 +862,11 @@ static void write_curves(const gd_ab_result *r, FILE *f)
 
     fputs("<section id=\"equity\">\n<h2>Out-of-sample equity and drawdown</h2>\n<p class=\"hint\">Each "
           "configuration's out-of-sample windows, concatenated; one point per UTC day. Drawdown is the "
-          "percentage below the running peak of the same curve. Dashed verticals: window starts.</p>\n",
+          "percentage below the running peak of the same curve.",
           f);
+    if (r->windows && r->n_windows > 1 && r->n_windows <= MAX_WINDOW_LINES)
+        fputs(" Dashed verticals: starts of the test windows.", f);
+    fputs("</p>\n", f);
     for (size_t i = 0; i < r->n_configs; i++) {
         const gd_ab_config *c = &r->configs[i];
         ddstate s = {-INFINITY};
@@ -917,9 +923,12 @@ static void write_curves(const gd_ab_result *r, FILE *f)
         double x = xmap(&xs, ticks[i].t);
         fprintf(f, "<line class=\"g\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"/>", x, etop, x, etop + eh);
         fprintf(f, "<line class=\"g\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"/>", x, dtop, x, dtop + dh);
-        fprintf(f, "<text class=\"xl\" x=\"%.1f\" y=\"%.0f\">%s</text>\n", x, dtop + dh + 18, ticks[i].label);
+        /* labels near an edge are anchored inwards so they are not clipped */
+        const char *anchor = x > CW - MR - 30 ? " style=\"text-anchor:end\"" : x < ML + 30 ? " style=\"text-anchor:start\"" : "";
+        fprintf(f, "<text class=\"xl\" x=\"%.1f\" y=\"%.0f\"%s>%s</text>\n", x, dtop + dh + 18, anchor,
+                ticks[i].label);
     }
-    if (r->windows && r->n_windows <= 60)
+    if (r->windows && r->n_windows <= MAX_WINDOW_LINES)
         for (size_t w = 1; w < r->n_windows; w++) {
             int64_t t = r->windows[w].test_start;
             if (t <= t0 || t >= t1)
@@ -1082,8 +1091,8 @@ static void write_window_table(const gd_ab_result *r, FILE *f)
         fputs("<p class=\"muted\">No windows.</p>\n</section>\n", f);
         return;
     }
-    fputs("<div class=\"tw\"><table class=\"win\">\n<thead><tr><th>#</th><th class=\"l\">Train</th><th "
-          "class=\"l\">Test</th>",
+    fputs("<div class=\"tw\"><table class=\"win\">\n<thead><tr><th>#</th><th class=\"l\">Test window"
+          "<br><span class=\"trn\">train window</span></th>",
           f);
     for (size_t i = 0; i < r->n_configs; i++) {
         if (r->configs[i].failed) {
@@ -1104,12 +1113,12 @@ static void write_window_table(const gd_ab_result *r, FILE *f)
             if (isfinite(v) && v > best)
                 best = v;
         }
-        fmt_date(d0, sizeof d0, win->train_start);
-        fmt_date(d1, sizeof d1, win->train_end);
-        fprintf(f, "<tr><td class=\"rk\">%zu</td><td class=\"l dt\">%s &rarr; %s</td>", w + 1, d0, d1);
         fmt_date(d0, sizeof d0, win->test_start);
         fmt_date(d1, sizeof d1, win->test_end);
-        fprintf(f, "<td class=\"l dt\">%s &rarr; %s</td>", d0, d1);
+        fprintf(f, "<tr><td class=\"rk\">%zu</td><td class=\"l dt\">%s &rarr; %s", w + 1, d0, d1);
+        fmt_date(d0, sizeof d0, win->train_start);
+        fmt_date(d1, sizeof d1, win->train_end);
+        fprintf(f, "<br><span class=\"trn\">%s &rarr; %s</span></td>", d0, d1);
         for (size_t i = 0; i < r->n_configs; i++) {
             const gd_ab_config *c = &r->configs[i];
             if (c->failed)
@@ -1167,9 +1176,24 @@ static void write_window_table(const gd_ab_result *r, FILE *f)
 
 /* ------------------------------------------------------ header/footer --- */
 
-static void meta(FILE *f, const char *key)
+/* Opens one key/value tile of the header grid; wide tiles span two columns. */
+static void meta(FILE *f, const char *key, int wide)
 {
-    fprintf(f, "<dt>%s</dt><dd>", key);
+    fprintf(f, "<div%s><dt>%s</dt><dd>", wide ? " class=\"wide\"" : "", key);
+}
+
+static void meta_end(FILE *f)
+{
+    fputs("</dd></div>\n", f);
+}
+
+static void meta_u64(FILE *f, const char *key, uint64_t v)
+{
+    char b[40];
+    fmt_u64(b, sizeof b, v);
+    meta(f, key, 0);
+    fputs(b, f);
+    meta_end(f);
 }
 
 static void write_header(const gd_ab_result *r, FILE *f)
@@ -1186,7 +1210,7 @@ static void write_header(const gd_ab_result *r, FILE *f)
     ESC_ARR(f, r->config_path);
     fputs("</code></p>\n<dl class=\"meta\">\n", f);
 
-    meta(f, "Symbols");
+    meta(f, "Symbols", 1);
     if (!r->n_symbols || !r->symbols)
         fputs("<span class=\"muted\">none</span>", f);
     for (size_t i = 0; r->symbols && i < r->n_symbols; i++) {
@@ -1194,52 +1218,49 @@ static void write_header(const gd_ab_result *r, FILE *f)
             fputs(", ", f);
         esc(f, r->symbols[i]);
     }
-    fputs("</dd>", f);
-    meta(f, "Data");
+    meta_end(f);
+    meta(f, "Data (UTC)", 1);
     fmt_date(a, sizeof a, r->data_start);
     fmt_date(b, sizeof b, r->data_end);
     fprintf(f, "%s &rarr; %s", a, b);
     fmt_u64(a, sizeof a, r->data_bars);
-    fprintf(f, " <span class=\"muted\">(%s bars)</span></dd>", a);
-    meta(f, "Windows");
-    fprintf(f, "%zu <span class=\"muted\">(", r->n_windows);
-    esc(f, r->mode);
-    fputs(")</span></dd>\n", f);
+    fprintf(f, " <span class=\"muted\">&middot; %s bars</span>", a);
+    meta_end(f);
+    meta(f, "Windows", 0);
+    fprintf(f, "%zu", r->n_windows);
+    meta_end(f);
+    meta(f, "Mode", 0);
+    ESC_ARR(f, r->mode);
+    meta_end(f);
 
-    meta(f, "Train / test / step");
+    meta(f, "Train / test / step", 1);
     fmt_days(a, sizeof a, r->train_ms);
     fprintf(f, "%s / ", a);
     fmt_days(a, sizeof a, r->test_ms);
     fprintf(f, "%s / ", a);
     fmt_days(a, sizeof a, r->step_ms);
-    fprintf(f, "%s</dd>", a);
-    meta(f, "Mode");
-    ESC_ARR(f, r->mode);
-    fputs("</dd>", f);
-    meta(f, "Objective");
+    fprintf(f, "%s", a);
+    meta_end(f);
+    meta(f, "Objective (in sample)", 0);
     ESC_ARR(f, r->objective);
-    fputs(" <span class=\"muted\">(in sample)</span></dd>\n", f);
+    meta_end(f);
+    meta_u64(f, "Param sets / window", r->param_sets);
+    meta_u64(f, "Trials (DSR)", r->trials);
+    meta_u64(f, "Engine runs", r->runs);
 
-    meta(f, "Parameter sets / window");
-    fmt_u64(a, sizeof a, r->param_sets);
-    fprintf(f, "%s</dd>", a);
-    meta(f, "Trials (DSR)");
-    fmt_u64(a, sizeof a, r->trials);
-    fprintf(f, "%s</dd>", a);
-    meta(f, "Engine runs");
-    fmt_u64(a, sizeof a, r->runs);
-    fprintf(f, "%s</dd>\n", a);
-
-    meta(f, "Bootstrap resamples");
-    fmt_u64(a, sizeof a, r->bootstrap);
-    fprintf(f, "%s</dd>", a);
-    meta(f, "Seed");
-    fprintf(f, "%" PRIu64 "</dd>", r->seed);
-    meta(f, "Starting equity");
+    meta(f, "Starting equity", 0);
     fmt_num(a, sizeof a, r->equity, 2, 1, 0);
+    fputs(a, f);
+    meta_end(f);
+    meta(f, "Periods / year", 0);
     fmt_num(b, sizeof b, r->periods_per_year, fabs(r->periods_per_year - round(r->periods_per_year)) < 1e-9 ? 0 : 2,
             0, 0);
-    fprintf(f, "%s <span class=\"muted\">(%s periods/year)</span></dd>\n", a, b);
+    fputs(b, f);
+    meta_end(f);
+    meta_u64(f, "Bootstrap resamples", r->bootstrap);
+    meta(f, "Seed", 0);
+    fprintf(f, "%" PRIu64, r->seed);
+    meta_end(f);
     fputs("</dl>\n</header>\n", f);
 }
 
@@ -1291,9 +1312,11 @@ static const char g_css[] =
     ".sub{margin:0 0 14px;color:var(--muted)}\n"
     "code{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,\"Liberation Mono\",monospace;"
     "background:var(--soft);padding:1px 5px;border-radius:4px;color:var(--fg)}\n"
-    "dl.meta{display:grid;grid-template-columns:repeat(3,max-content minmax(0,1fr));gap:6px 14px;"
-    "margin:0;padding:14px 18px;background:var(--card);border:1px solid var(--line);border-radius:8px}\n"
-    "dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;font-variant-numeric:tabular-nums}\n"
+    "dl.meta{display:grid;grid-template-columns:repeat(6,minmax(0,1fr));gap:12px 16px;margin:0;"
+    "padding:14px 18px;background:var(--card);border:1px solid var(--line);border-radius:8px}\n"
+    "dl.meta>div{min-width:0}dl.meta>div.wide{grid-column:span 2}\n"
+    "dl.meta dt{color:var(--muted);font-size:11.5px;text-transform:uppercase;letter-spacing:.04em}\n"
+    "dl.meta dd{margin:1px 0 0;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}\n"
     "section,footer{background:var(--card);border:1px solid var(--line);border-radius:8px;"
     "padding:16px 18px;margin:16px 0}\n"
     ".hint{margin:0 0 10px;color:var(--muted);font-size:12.5px}\n"
@@ -1301,6 +1324,8 @@ static const char g_css[] =
     ".tw{overflow-x:auto}\n"
     "table{border-collapse:collapse;width:100%;font-size:13px;font-variant-numeric:tabular-nums}\n"
     "th,td{padding:5px 8px;text-align:right;white-space:nowrap;border-bottom:1px solid var(--soft)}\n"
+    "table.rank{font-size:12.5px}table.rank th,table.rank td{padding:5px 4px}\n"
+    "table.rank th{white-space:normal;min-width:2.8em}\n"
     "th{font-weight:600;color:var(--muted);font-size:12px;background:#f8fafb;"
     "border-bottom:1px solid var(--line);vertical-align:bottom}\n"
     "th[title]{cursor:help}\n"
@@ -1337,7 +1362,10 @@ static const char g_css[] =
     ".chart .wl{stroke:#c4ccd4;stroke-width:1;stroke-dasharray:3 3}\n"
     ".chart .frame{fill:none;stroke:var(--line)}.chart .band{fill:#f7f9fb}\n"
     ".chart .hollow{fill:#fff;stroke-width:1.5}\n"
-    "table.win td.tip{cursor:help}td.best{font-weight:700}td.dt{color:var(--muted)}\n"
+    "table.win td.tip{cursor:help}td.best{font-weight:700}\n"
+    "table.win th{white-space:normal}table.win th .sw{display:block;margin:0 0 3px auto}"
+    "table.win td{vertical-align:top}\n"
+    "td.dt{font-size:12.5px;line-height:1.35}.trn{color:#8c959f;font-size:11.5px;font-weight:400}\n"
     "td.path{white-space:normal;word-break:break-all;color:var(--muted)}\n"
     ".fine{margin:12px 0 0;font-size:12px;color:var(--muted)}\n";
 

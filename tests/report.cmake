@@ -1,0 +1,2 @@
+# The walk-forward ablation HTML report (host/report.c).
+gd_add_unit(test_report tests/test_report.c)
