@@ -482,7 +482,7 @@ static void do_task(ab_pool *p, size_t i)
 
 typedef struct ab_phase {
     ab_pool *pool;
-    size_t begin, end;   /* task range of this phase */
+    size_t end;          /* tasks run up to here; p->next starts at the phase's first */
 } ab_phase;
 
 static void worker(void *arg)
@@ -558,7 +558,7 @@ static int run_phase(ab_pool *p, ab_progress *pr, size_t begin, size_t end, unsi
 {
     uv_loop_t loop;
     uv_thread_t th[256];
-    ab_phase ph = {p, begin, end};
+    ab_phase ph = {p, end};
     if (begin == end)
         return 0;
     if (uv_loop_init(&loop) != 0)

@@ -167,7 +167,8 @@ static const gd_ab_result *build(void)
         snprintf(g_plugins[i].instance, sizeof g_plugins[i].instance, "%s", i ? "overlay.trend" : "strategy.ema");
         snprintf(g_plugins[i].plugin, sizeof g_plugins[i].plugin, "%s", i ? "trend_filter" : "ema_cross");
         snprintf(g_plugins[i].version, sizeof g_plugins[i].version, "1.0.%d", i);
-        snprintf(g_plugins[i].path, sizeof g_plugins[i].path, "build/plugins/%s.so", g_plugins[i].plugin);
+        snprintf(g_plugins[i].path, sizeof g_plugins[i].path, "%s",
+                 i ? "build/plugins/trend_filter.so" : "build/plugins/ema_cross.so");
         snprintf(g_plugins[i].sha256, sizeof g_plugins[i].sha256, "%s",
                  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
     }
