@@ -50,15 +50,17 @@ enum {
     SEC_RISK,
     SEC_EXECUTOR,
     SEC_REPLAY,
+    SEC_HTTP,
+    SEC_FRED,
     SEC_N_HOST, /* sections above take GORDON_<SECTION>_<KEY> overrides */
     SEC_INSTRUMENT = SEC_N_HOST,
     SEC_PLUGIN,
     SEC_ABLATE
 };
 
-static const char *const sec_names[] = {"gordon", "risk", "executor", "replay", "instrument"};
+static const char *const sec_names[] = {"gordon", "risk", "executor", "replay", "http", "fred", "instrument"};
 
-enum { KT_BOOL, KT_DOUBLE, KT_MODE, KT_LOGLEVEL, KT_PATH, KT_DATA };
+enum { KT_BOOL, KT_DOUBLE, KT_MODE, KT_LOGLEVEL, KT_PATH, KT_DATA, KT_STRING, KT_LISTEN, KT_HASHES };
 
 #define KF_MIN_EXCL 1u /* min is exclusive */
 #define KF_REQUIRED 2u /* instrument keys that must be given */
@@ -96,7 +98,18 @@ static const gd_key_spec gd_keys[] = {
     {SEC_EXECUTOR, "max_notional_usd_prod", KT_DOUBLE, CF(max_notional_usd_prod), 1000, 0, INFINITY, 0},
     {SEC_EXECUTOR, "fee_bps", KT_DOUBLE, CF(fee_bps), 4, 0, 100, 0},
     {SEC_EXECUTOR, "slippage_bps", KT_DOUBLE, CF(slippage_bps), 1, 0, 1000, 0},
+    {SEC_GORDON, "exit_when_done", KT_BOOL, CF(exit_when_done), 1, 0, 0, 0},
     {SEC_REPLAY, "data", KT_DATA, 0, 0, 0, 0, 0},
+    {SEC_REPLAY, "bars_per_sec", KT_DOUBLE, CF(bars_per_sec), 0, 0, 1e9, 0},
+    {SEC_HTTP, "listen", KT_LISTEN, CF(http_listen), 0, 0, 0, 0},
+    {SEC_HTTP, "operator_token_sha256", KT_HASHES, CF(http_token_hashes), 0, 0, 0, 0},
+    {SEC_HTTP, "max_body_bytes", KT_DOUBLE, CF(http_max_body), 65536, 256, 16777216, 0},
+    {SEC_HTTP, "idle_timeout_ms", KT_DOUBLE, CF(http_idle_ms), 10000, 100, 3600000, 0},
+    {SEC_FRED, "api_key", KT_STRING, CF(fred_api_key), 0, 0, 0, 0},
+    {SEC_FRED, "base_url", KT_STRING, CF(fred_base_url), 0, 0, 0, 0},
+    {SEC_FRED, "poll_ms", KT_DOUBLE, CF(fred_poll_ms), 3600000, 1000, 86400000.0 * 7, 0},
+    {SEC_FRED, "timeout_ms", KT_DOUBLE, CF(fred_timeout_ms), 10000, 100, 600000, 0},
+    {SEC_FRED, "observation_start", KT_STRING, CF(fred_observation_start), 0, 0, 0, 0},
     {SEC_INSTRUMENT, "tick_size", KT_DOUBLE, IF(tick_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED},
     {SEC_INSTRUMENT, "step_size", KT_DOUBLE, IF(step_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED},
     {SEC_INSTRUMENT, "min_qty", KT_DOUBLE, IF(min_qty), 0, 0, INFINITY, 0},
@@ -104,7 +117,7 @@ static const gd_key_spec gd_keys[] = {
 };
 
 #define N_KEYS (sizeof gd_keys / sizeof gd_keys[0])
-_Static_assert(sizeof gd_keys / sizeof gd_keys[0] <= 32, "instrument key bits fit an unsigned");
+_Static_assert(sizeof gd_keys / sizeof gd_keys[0] <= 64, "key bits fit the provenance table");
 
 static const char *const mode_names[] = {"backtest", "testnet", "production"};
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -118,7 +131,7 @@ typedef struct gd_where {
 
 typedef struct gd_inst_meta {
     gd_where hdr; /* first [instrument.X] header */
-    unsigned set; /* bit k: gd_keys[k] given */
+    uint64_t set; /* bit k: gd_keys[k] given */
 } gd_inst_meta;
 
 typedef struct gd_plug_meta {
@@ -465,6 +478,44 @@ static int symbol_item(gd_ctx *c, gd_where w, char *item, void *arg)
 
 /* Sets gd_keys[ki] in base (the config or an instrument) from value.
  * dir: where relative paths resolve (NULL: the cwd). cont: continuation line. */
+/* HOST:PORT with a port 0..65535; HOST an IPv4 literal, [IPv6] or a name. */
+static int listen_ok(const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    char *end;
+    if (!colon || colon == v || !colon[1])
+        return 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535)
+        return 0;
+    if (v[0] == '[')
+        return colon > v + 1 && colon[-1] == ']';
+    for (const char *p = v; p < colon; p++)
+        if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+            return 0;
+    return 1;
+}
+
+static int hashes_ok(const char *v)
+{
+    size_t run = 0;
+    for (const char *p = v;; p++) {
+        if (*p == ',' || *p == '\0') {
+            if (run != 64)
+                return 0;
+            if (!*p)
+                return 1;
+            run = 0;
+            while (p[1] == ' ')
+                p++;
+        } else if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')) {
+            run++;
+        } else {
+            return 0;
+        }
+    }
+}
+
 static int set_key(gd_ctx *c, void *base, size_t ki, const char *value, gd_where w, const char *dir,
                    int cont)
 {
@@ -537,6 +588,24 @@ static int set_key(gd_ctx *c, void *base, size_t ki, const char *value, gd_where
             return oom(c, w);
         free(*(char **)(void *)field);
         *(char **)(void *)field = s;
+        break;
+    }
+    case KT_STRING:
+    case KT_LISTEN:
+    case KT_HASHES: {
+        char *str;
+        if (k->type == KT_LISTEN && !listen_ok(value))
+            return fail(c, w, GD_EINVAL, "%s %s: '%s' is not HOST:PORT (allowed: e.g. 127.0.0.1:8080, [::1]:8080)",
+                        c->sec_label, k->key, value);
+        if (k->type == KT_HASHES && !hashes_ok(value))
+            return fail(c, w, GD_EINVAL,
+                        "%s %s: expected SHA-256 hashes, 64 lowercase hex characters each, separated by commas "
+                        "(allowed: the hash line printed by `gordon token new`)",
+                        c->sec_label, k->key);
+        if (!(str = strdup(value)))
+            return oom(c, w);
+        free(*(char **)(void *)field);
+        *(char **)(void *)field = str;
         break;
     }
     case KT_DATA:
@@ -691,7 +760,7 @@ static int on_kv(void *user, const char *section, const char *name, const char *
             return unknown_key(c, w, c->sec, key), 0;
         if (set_key(c, &c->cfg->instruments[c->sec_idx], ki, value, w, c->dir, c->cont))
             return 0;
-        c->inst[c->sec_idx].set |= 1u << ki;
+        c->inst[c->sec_idx].set |= 1ull << ki;
         return 1;
     default:
         ki = find_key(c->sec, key);
@@ -788,7 +857,7 @@ static int enter_section(gd_ctx *c, const char *name)
         return 0;
     }
     return fail(c, w, GD_EINVAL,
-                "%s: unknown section (allowed: gordon, risk, executor, replay, instrument.SYMBOL, "
+                "%s: unknown section (allowed: gordon, risk, executor, replay, http, fred, instrument.SYMBOL, "
                 "strategy.NAME, overlay.NAME, breaker.NAME, ablate)",
                 label);
 }
@@ -1083,7 +1152,7 @@ static int finish(gd_ctx *c)
     for (size_t i = 0; i < cfg->n_instruments; i++) {
         for (size_t ki = 0; ki < N_KEYS; ki++) {
             char allowed[64];
-            if (!(gd_keys[ki].flags & KF_REQUIRED) || (c->inst[i].set & (1u << ki)))
+            if (!(gd_keys[ki].flags & KF_REQUIRED) || (c->inst[i].set & (1ull << ki)))
                 continue;
             fmt_range(allowed, sizeof allowed, &gd_keys[ki]);
             return fail(c, c->inst[i].hdr, GD_EINVAL,
@@ -1160,6 +1229,11 @@ void gd_config_free(gd_config *cfg)
     free(cfg->intent_log);
     free(cfg->state_dir);
     free(cfg->log_level);
+    free(cfg->http_listen);
+    free(cfg->http_token_hashes);
+    free(cfg->fred_api_key);
+    free(cfg->fred_base_url);
+    free(cfg->fred_observation_start);
     free_data(cfg);
     free(cfg->instruments);
     for (size_t i = 0; i < cfg->n_plugins; i++) {

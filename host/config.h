@@ -63,6 +63,7 @@ typedef struct gd_config {
     char *intent_log;          /* intent_log = PATH (default NULL: none) */
     char *state_dir;           /* state_dir = DIR (default NULL: no persisted state) */
     char *log_level;           /* log_level = debug|info|warn|error (default info) */
+    int exit_when_done;        /* exit_when_done = true|false: leave when the replay ends (default true) */
 
     /* [risk] */
     double equity;             /* equity = starting equity for simulation, > 0 (default 10000) */
@@ -84,6 +85,20 @@ typedef struct gd_config {
     /* [replay] */
     gd_data_conf *data;
     size_t n_data;
+    double bars_per_sec;       /* bars_per_sec = pace of the replay, 0 = as fast as possible */
+
+    /* [http]: the operator API; off unless listen is set */
+    char *http_listen;         /* listen = HOST:PORT, e.g. 127.0.0.1:8080 */
+    char *http_token_hashes;   /* operator_token_sha256 = HEX, HEX (SHA-256 of each token) */
+    double http_max_body;      /* max_body_bytes (default 65536) */
+    double http_idle_ms;       /* idle_timeout_ms (default 10000) */
+
+    /* [fred]: macro series for macro breakers; api_key is a secret, never logged */
+    char *fred_api_key;        /* api_key (or GORDON_FRED_API_KEY) */
+    char *fred_base_url;       /* base_url (default the real FRED) */
+    double fred_poll_ms;       /* poll_ms (default 3600000) */
+    double fred_timeout_ms;    /* timeout_ms (default 10000) */
+    char *fred_observation_start; /* observation_start = YYYY-MM-DD (default: whole history) */
 
     gd_instrument *instruments;
     size_t n_instruments;

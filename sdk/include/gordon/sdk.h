@@ -37,8 +37,8 @@ extern "C" {
 #endif
 
 #define GORDON_SDK_ABI_MAJOR 1
-#define GORDON_SDK_ABI_MINOR 0
-#define GORDON_SDK_VERSION_STRING "1.0"
+#define GORDON_SDK_ABI_MINOR 1
+#define GORDON_SDK_VERSION_STRING "1.1"
 
 /* "GRDN": first field of every descriptor; catches a wrong symbol or garbage. */
 #define GORDON_PLUGIN_MAGIC 0x4752444Eu
@@ -191,6 +191,8 @@ typedef struct gordon_breaker_input {
     double gross_exposure;  /* sum of |qty| x mark over open positions */
     double realized_pnl;    /* since start */
     int64_t last_data_ms;   /* time of the newest market data */
+    /* since 1.1 (check struct_size): */
+    int64_t last_venue_ms;  /* time of the last good venue reply; 0 when there is no venue (replay) */
 } gordon_breaker_input;
 
 typedef struct gordon_breaker_result {
@@ -224,6 +226,27 @@ typedef struct gordon_param {
     const char *def_str;   /* default for STRING */
     const char *help;
 } gordon_param;
+
+/* All strategies' exposure in one symbol, open and intended (since 1.1). */
+typedef struct gordon_exposure {
+    uint32_t struct_size;
+    uint32_t strategies;    /* strategies with a position or a pending entry in the symbol */
+    double net_qty;         /* signed sum of open positions */
+    double gross_qty;       /* sum of |qty| of open positions */
+    double pending_qty;     /* sum of pending entry quantities */
+    double notional;        /* gross_qty x last close */
+} gordon_exposure;
+
+/* The latest observation of an external series (FRED) at the host's clock:
+ * in replay, the newest observation dated at or before now (no lookahead). */
+typedef struct gordon_series_point {
+    uint32_t struct_size;
+    int32_t stale;          /* 1: the last fetch failed or is older than the series' window */
+    int64_t obs_ms;         /* observation date, UTC ms; 0 if none yet */
+    int64_t fetched_ms;     /* when the host last fetched the series successfully; 0 if never */
+    double value;           /* NaN if none yet */
+    double prev_value;      /* the observation before it, NaN if none */
+} gordon_series_point;
 
 /* ------------------------------------------------------------- host API */
 
@@ -263,8 +286,19 @@ typedef struct gordon_host_api {
     double (*equity)(gordon_ctx *ctx);
 
     /* Strategies only: hand a signal to the host's risk pipeline. Returns
-     * GORDON_ACCEPTED, a gordon_reject code, or -1 if not allowed here. */
+     * GORDON_ACCEPTED, a gordon_reject code, or -1 if not allowed here
+     * (outside on_bar, or while a backtest window warms up). */
     int (*emit)(gordon_ctx *ctx, const gordon_signal *signal);
+
+    /* --- since 1.1: check api->struct_size before using these --- */
+
+    /* All strategies' exposure in a symbol (read only). out->struct_size must be set. */
+    int (*exposure)(gordon_ctx *ctx, uint32_t symbol, gordon_exposure *out);
+    /* Ask the host to fetch an external series (e.g. FRED "VIXCLS"); only
+     * from create(). The host does the I/O; a breaker reads it with
+     * series_get. Returns 0, or -1 (bad id, no source configured). */
+    int (*series_subscribe)(gordon_ctx *ctx, const char *series_id);
+    int (*series_get)(gordon_ctx *ctx, const char *series_id, gordon_series_point *out);
 } gordon_host_api;
 
 /* ------------------------------------------------------------ descriptor */
