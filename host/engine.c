@@ -6,15 +6,29 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "loader.h"
 #include "log.h"
 #include "params.h"
+#include "prom_families.h"
 #include "simexec.h"
+#include "state.h"
 
 /* "CTX!": a plugin that passes a stale or forged handle is caught, not obeyed. */
 #define GD_CTX_MAGIC 0x21585443u
 
 typedef struct gd_inst gd_inst;
+
+/* An external series (FRED) as the host last fetched it. */
+typedef struct gd_series_data {
+    char id[64];
+    int64_t *t;          /* owned, observation dates, increasing */
+    double *v;           /* owned */
+    size_t n;
+    int64_t fetched_ms;  /* wall clock of the last good fetch; 0 never */
+    int ok;              /* the last fetch succeeded */
+} gd_series_data;
 
 struct gordon_ctx {
     uint32_t magic;
@@ -93,6 +107,17 @@ struct gd_engine {
     gd_inst *in_strategy;        /* set while a strategy's on_bar runs */
     int halted;
     char halt_reason[160];
+    char halt_who[96];
+    int64_t halt_since_ms;       /* wall clock */
+    gd_state *state;             /* borrowed; NULL: the latch is not persisted */
+    int in_create;               /* a plugin's create() is running */
+    int replay;                  /* bar time is the clock; series freshness follows it */
+    int series_source;           /* a series fetcher is configured */
+    gd_series_data *series;      /* owned */
+    uint32_t n_series;
+    gd_engine_counters ctr;
+    double *slot_ref;            /* owned: reference price of each slot's last order */
+    int64_t *last_bar_ms;        /* owned: close time of each symbol's last bar */
     const char *tripped;         /* name of a breaker tripped at the last evaluation */
     uint64_t bars;
     uint64_t signals;
@@ -309,17 +334,142 @@ static int api_emit(gordon_ctx *ctx, const gordon_signal *sig)
             it.result = GORDON_REJECT_EXECUTOR;
             it.qty = it.notional = 0.0;
             snprintf(it.detail, sizeof it.detail, "%.150s", err.msg);
+        } else {
+            e->ctr.orders[o.kind]++;
+            /* Slippage is measured against what the strategy saw. */
+            e->slot_ref[(size_t)in->index * e->n_symbols + o.symbol] =
+                o.kind == GD_ORDER_ENTRY ? o.ref_price : e->book.mark[o.symbol];
         }
     }
     record_intent(e, &it);
     return it.result;
 }
 
+static int api_exposure(gordon_ctx *ctx, uint32_t sym, gordon_exposure *out)
+{
+    gd_inst *in = ctx_inst(ctx);
+    if (!in || !out || sym >= in->ctx.eng->n_symbols || out->struct_size < sizeof(gordon_exposure))
+        return -1;
+    gd_engine *e = in->ctx.eng;
+    gordon_exposure x;
+    memset(&x, 0, sizeof x);
+    x.struct_size = sizeof x;
+    for (uint32_t k = 0; k < e->n_strategies; k++) {
+        const gd_position *p = gd_book_pos(&e->book, k, sym);
+        gd_slot_orders so;
+        e->exec.ops->slot(e->exec.self, k, sym, &so);
+        if (p->side == GORDON_SIDE_NONE && !so.entry_pending)
+            continue;
+        x.strategies++;
+        x.net_qty += p->side * p->qty;
+        x.gross_qty += p->qty;
+        if (so.entry_pending && e->book.mark[sym] > 0)
+            x.pending_qty += so.entry_notional / e->book.mark[sym];
+    }
+    x.notional = x.gross_qty * e->book.mark[sym];
+    memcpy(out, &x, sizeof x);
+    return 0;
+}
+
+static gd_series_data *series_find(gd_engine *e, const char *id)
+{
+    for (uint32_t i = 0; i < e->n_series; i++)
+        if (!strcmp(e->series[i].id, id))
+            return &e->series[i];
+    return NULL;
+}
+
+static int series_id_ok(const char *id)
+{
+    size_t n = 0;
+    for (; id[n]; n++)
+        if (!((id[n] >= 'A' && id[n] <= 'Z') || (id[n] >= '0' && id[n] <= '9') || id[n] == '_'))
+            return 0;
+    return n >= 1 && n < 64;
+}
+
+static int api_series_subscribe(gordon_ctx *ctx, const char *id)
+{
+    gd_inst *in = ctx_inst(ctx);
+    if (!in || !id || !series_id_ok(id))
+        return -1;
+    gd_engine *e = in->ctx.eng;
+    /* Sources are wired once at start-up: subscriptions come from create(). */
+    if (!e->in_create || !e->series_source)
+        return -1;
+    if (series_find(e, id))
+        return 0;
+    if (e->n_series == 32)
+        return -1;
+    gd_series_data *grown = realloc(e->series, (e->n_series + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    e->series = grown;
+    memset(&e->series[e->n_series], 0, sizeof e->series[0]);
+    snprintf(e->series[e->n_series].id, sizeof e->series[0].id, "%s", id);
+    e->n_series++;
+    return 0;
+}
+
+static int api_series_get(gordon_ctx *ctx, const char *id, gordon_series_point *out)
+{
+    gd_inst *in = ctx_inst(ctx);
+    if (!in || !id || !out || out->struct_size < sizeof(gordon_series_point))
+        return -1;
+    gd_engine *e = in->ctx.eng;
+    gd_series_data *sd = series_find(e, id);
+    if (!sd)
+        return -1;
+    gordon_series_point pt;
+    memset(&pt, 0, sizeof pt);
+    pt.struct_size = sizeof pt;
+    pt.value = pt.prev_value = NAN;
+    /* The newest observation dated at or before the host's clock. */
+    size_t lo = 0, hi = sd->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sd->t[mid] <= e->now_ms)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo > 0) {
+        pt.obs_ms = sd->t[lo - 1];
+        pt.value = sd->v[lo - 1];
+        if (lo > 1)
+            pt.prev_value = sd->v[lo - 2];
+    }
+    pt.stale = !sd->ok;
+    /* In replay the clock is bar time: a series fetched fine is as fresh
+     * as the bar; live, the wall time of the fetch. */
+    pt.fetched_ms = sd->fetched_ms == 0 ? 0 : e->replay ? (sd->ok ? e->now_ms : 0) : sd->fetched_ms;
+    memcpy(out, &pt, sizeof pt);
+    return 0;
+}
+
 /* ------------------------------------------------------------ fills */
+
+const double gd_slip_bounds[GD_SLIP_BUCKETS] = GD_PROM_SLIPPAGE_BUCKETS_BPS;
 
 static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, double tp)
 {
     gd_engine *e = host;
+    double ref = f->reason == GORDON_FILL_STOP ? stop
+                 : f->reason == GORDON_FILL_TAKE_PROFIT ? tp
+                 : owner < e->n_strategies ? e->slot_ref[(size_t)owner * e->n_symbols + f->symbol] : 0.0;
+    if (f->reason >= 0 && f->reason < 6)
+        e->ctr.fills[f->reason]++;
+    if (ref > 0.0) {
+        double bps = f->side * (f->price - ref) / ref * 1e4;
+        if (bps < 0.0)
+            bps = 0.0; /* the histogram measures harm; a better price counts as none */
+        size_t b = 0;
+        while (b < GD_SLIP_BUCKETS && bps > gd_slip_bounds[b])
+            b++;
+        e->ctr.slip_le[b]++;
+        e->ctr.slip_sum += bps;
+        e->ctr.slip_count++;
+    }
     gd_book_apply_fill(&e->book, owner, f, stop, tp);
     if (owner < e->n_strategies) {
         gd_inst *in = e->strategies[owner];
@@ -330,18 +480,94 @@ static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, dou
 
 /* ------------------------------------------------------------ halt, breakers */
 
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void audit(gd_engine *e, const char *event, const char *who, const char *why, const char *fields)
+{
+    char f[768], w1[128], w2[400];
+    gd_json_escape(w1, sizeof w1, who);
+    gd_json_escape(w2, sizeof w2, why);
+    snprintf(f, sizeof f, "\"event\":\"%s\",\"who\":\"%s\",\"why\":\"%s\",\"bar_ms\":%lld%s%s", event, w1, w2,
+             (long long)e->now_ms, fields ? "," : "", fields ? fields : "");
+    gd_log(GD_LOG_WARN, "risk", f, "%s by %s", event, who);
+    if (e->state) {
+        gd_err err;
+        if (gd_state_audit(e->state, event, who, why, wall_ms(), fields, &err) != 0)
+            gd_log(GD_LOG_ERROR, "state", NULL, "audit record lost: %s", err.msg);
+    }
+}
+
 void gd_engine_halt(gd_engine *e, const char *who, const char *why)
 {
     if (e->halted)
         return;
+    /* The latch is set in memory first: whatever happens to the disk, no
+     * entry gets through from here on. */
     e->halted = 1;
+    e->halt_since_ms = wall_ms();
+    snprintf(e->halt_who, sizeof e->halt_who, "%s", who);
     snprintf(e->halt_reason, sizeof e->halt_reason, "%s: %s", who, why);
-    char fields[512], w1[128], w2[256];
-    gd_json_escape(w1, sizeof w1, who);
-    gd_json_escape(w2, sizeof w2, why);
-    snprintf(fields, sizeof fields, "\"event\":\"halt\",\"who\":\"%s\",\"why\":\"%s\",\"at_ms\":%lld", w1,
-             w2, (long long)e->now_ms);
-    gd_log(GD_LOG_WARN, "risk", fields, "halt latch set by %s", who);
+    if (e->state) {
+        gd_latch l;
+        gd_err err;
+        memset(&l, 0, sizeof l);
+        l.halted = 1;
+        snprintf(l.who, sizeof l.who, "%s", who);
+        snprintf(l.why, sizeof l.why, "%s", why);
+        l.since_ms = e->halt_since_ms;
+        if (gd_state_set_latch(e->state, &l, &err) != 0)
+            gd_log(GD_LOG_ERROR, "state", NULL, "halt latch NOT persisted: %s", err.msg);
+    }
+    audit(e, "halt", who, why, NULL);
+}
+
+int gd_engine_resume(gd_engine *e, const char *who, const char *why, int force, gd_err *err)
+{
+    if (!e->halted)
+        return 0;
+    if (e->tripped && !force) {
+        char f[160];
+        snprintf(f, sizeof f, "\"tripped\":\"%s\"", e->tripped);
+        audit(e, "resume_refused", who, why, f);
+        return gd_err_set(err, GD_ESTATE, "breaker %s is still tripped: resume refused (use force to override)",
+                          e->tripped);
+    }
+    if (e->state) {
+        gd_latch l;
+        memset(&l, 0, sizeof l);
+        l.since_ms = wall_ms();
+        snprintf(l.who, sizeof l.who, "%s", who);
+        snprintf(l.why, sizeof l.why, "%s", why);
+        /* Not cleared in memory unless it is cleared on disk too. */
+        if (gd_state_set_latch(e->state, &l, err) != 0)
+            return GD_EIO;
+    }
+    e->halted = 0;
+    e->halt_reason[0] = e->halt_who[0] = '\0';
+    audit(e, force && e->tripped ? "resume_forced" : "resume", who, why, NULL);
+    /* Breakers may re-baseline; whatever still trips latches again at the
+     * next evaluation. */
+    for (uint32_t i = 0; i < e->n_breakers; i++)
+        if (e->breakers[i]->d->on_resume)
+            e->breakers[i]->d->on_resume(e->breakers[i]->self);
+    e->tripped = NULL;
+    return 0;
+}
+
+void gd_engine_set_state(gd_engine *e, gd_state *st)
+{
+    e->state = st;
+    if (st && st->latch.halted && !e->halted) {
+        e->halted = 1;
+        e->halt_since_ms = st->latch.since_ms;
+        snprintf(e->halt_who, sizeof e->halt_who, "%s", st->latch.who);
+        snprintf(e->halt_reason, sizeof e->halt_reason, "%s: %s (restored)", st->latch.who, st->latch.why);
+    }
 }
 
 int gd_engine_halted(const gd_engine *e) { return e->halted; }
@@ -392,6 +618,7 @@ void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
 {
     e->now_ms = bar->close_time_ms;
     e->last_data_ms = bar->close_time_ms;
+    e->last_bar_ms[s] = bar->close_time_ms;
     e->bars++;
 
     /* Orders placed at earlier closes meet this bar first: no lookahead. */
@@ -451,6 +678,9 @@ static int setup_api(gd_engine *e)
     a->position = api_position;
     a->equity = api_equity;
     a->emit = api_emit;
+    a->exposure = api_exposure;
+    a->series_subscribe = api_series_subscribe;
+    a->series_get = api_series_get;
     return 0;
 }
 
@@ -531,7 +761,9 @@ static int setup_instance(gd_engine *e, const gd_engine_opts *o, const gd_plugin
     }
 
     char perr[512] = "";
+    e->in_create = 1;
     rc = in->d->create(&e->api, &in->ctx, &in->self, perr, sizeof perr);
+    e->in_create = 0;
     perr[sizeof perr - 1] = '\0';
     if (rc != 0) {
         in->self = NULL;
@@ -587,6 +819,8 @@ int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
     e->cfg = cfg;
     e->n_symbols = o->n_symbols;
     e->trade_from_ms = o->trade_from_ms ? o->trade_from_ms : INT64_MIN;
+    e->replay = !o->live;
+    e->series_source = o->series_source;
     if (o->n_symbols == 0) {
         rc = gd_err_set(err, GD_EINVAL, "no symbols: configure [replay] data = SYMBOL:file.csv");
         goto fail;
@@ -661,6 +895,10 @@ int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
     rc = build_dispatch(e, err);
     if (rc)
         goto fail;
+    e->slot_ref = calloc((size_t)(e->n_strategies ? e->n_strategies : 1) * e->n_symbols, sizeof *e->slot_ref);
+    e->last_bar_ms = calloc(e->n_symbols, sizeof *e->last_bar_ms);
+    if (!e->slot_ref || !e->last_bar_ms)
+        goto nomem;
 
     gd_limits lim;
     gd_limits_from_config(cfg, &lim);
@@ -721,6 +959,13 @@ void gd_engine_free(gd_engine *e)
             free(e->symbols[s]);
     free(e->symbols);
     free(e->instr);
+    free(e->slot_ref);
+    free(e->last_bar_ms);
+    for (uint32_t i = 0; i < e->n_series; i++) {
+        free(e->series[i].t);
+        free(e->series[i].v);
+    }
+    free(e->series);
     free(e);
 }
 
@@ -786,4 +1031,329 @@ void gd_engine_summary(const gd_engine *e, FILE *out)
                 st[bi->last.state >= 0 && bi->last.state <= 2 ? bi->last.state : 2], bi->last.value,
                 bi->last.threshold);
     }
+}
+
+/* ------------------------------------------------------------ operator views */
+
+const gd_engine_counters *gd_engine_counters_get(const gd_engine *e) { return &e->ctr; }
+int64_t gd_engine_now(const gd_engine *e) { return e->now_ms; }
+
+static const char *side_name(int side)
+{
+    return side > 0 ? "long" : side < 0 ? "short" : "flat";
+}
+
+int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **json)
+{
+    int failures = 0;
+    char hw[256];
+    snprintf(hw, sizeof hw, "emergency flatten: %s", why);
+    gd_engine_halt(e, who, hw);
+    cJSON *root = cJSON_CreateObject();
+    cJSON *sent = cJSON_AddArrayToObject(root, "closed");
+    cJSON *errs = cJSON_AddArrayToObject(root, "errors");
+    for (uint32_t k = 0; k < e->n_strategies; k++)
+        for (uint32_t s = 0; s < e->n_symbols; s++) {
+            const gd_position *p = gd_book_pos(&e->book, k, s);
+            gd_slot_orders so;
+            e->exec.ops->slot(e->exec.self, k, s, &so);
+            if (p->side == GORDON_SIDE_NONE && !so.entry_pending)
+                continue;
+            if (so.exit_pending && !so.entry_pending)
+                continue; /* already on its way out */
+            gd_order o;
+            gd_err err;
+            gd_intent it;
+            memset(&o, 0, sizeof o);
+            memset(&it, 0, sizeof it);
+            it.id = e->pipe.next_id++;
+            it.time_ms = e->now_ms;
+            it.strategy = k;
+            it.symbol = s;
+            it.action = GORDON_ACTION_EXIT;
+            it.side = p->side;
+            it.qty = p->qty;
+            snprintf(it.tag, sizeof it.tag, "emergency-flatten");
+            o.intent_id = it.id;
+            o.owner = k;
+            o.symbol = s;
+            o.kind = GD_ORDER_FLATTEN;
+            o.ref_price = e->book.mark[s];
+            o.time_ms = e->now_ms;
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "strategy", e->strategies[k]->short_name);
+            cJSON_AddStringToObject(x, "symbol", e->symbols[s]);
+            cJSON_AddStringToObject(x, "side", side_name(p->side));
+            cJSON_AddNumberToObject(x, "qty", p->qty);
+            if (e->exec.ops->submit(e->exec.self, &o, &err) != 0) {
+                failures++;
+                it.result = GORDON_REJECT_EXECUTOR;
+                snprintf(it.detail, sizeof it.detail, "flatten failed: %.130s", err.msg);
+                cJSON_AddStringToObject(x, "error", err.msg);
+                cJSON_AddItemToArray(errs, x);
+            } else {
+                e->ctr.orders[GD_ORDER_FLATTEN]++;
+                e->slot_ref[(size_t)k * e->n_symbols + s] = e->book.mark[s];
+                snprintf(it.detail, sizeof it.detail, "emergency flatten by %.100s", who);
+                cJSON_AddStringToObject(x, "order", p->side ? "reduce-only market" : "pending entry cancelled");
+                cJSON_AddItemToArray(sent, x);
+            }
+            record_intent(e, &it);
+        }
+    char f[64];
+    snprintf(f, sizeof f, "\"orders\":%d,\"failures\":%d", cJSON_GetArraySize(sent), failures);
+    audit(e, "flatten", who, why, f);
+    cJSON_AddBoolToObject(root, "halted", 1);
+    if (json)
+        *json = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return failures;
+}
+
+char *gd_engine_positions_json(const gd_engine *e)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(root, "positions");
+    for (uint32_t k = 0; k < e->n_strategies; k++)
+        for (uint32_t s = 0; s < e->n_symbols; s++) {
+            const gd_position *p = &e->book.pos[(size_t)k * e->n_symbols + s];
+            if (p->side == GORDON_SIDE_NONE)
+                continue;
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "strategy", e->strategies[k]->short_name);
+            cJSON_AddStringToObject(x, "symbol", e->symbols[s]);
+            cJSON_AddStringToObject(x, "side", side_name(p->side));
+            cJSON_AddNumberToObject(x, "qty", p->qty);
+            cJSON_AddNumberToObject(x, "entry_price", p->entry_price);
+            cJSON_AddNumberToObject(x, "stop", p->stop);
+            cJSON_AddNumberToObject(x, "take_profit", p->take_profit);
+            cJSON_AddNumberToObject(x, "mark", e->book.mark[s]);
+            cJSON_AddNumberToObject(x, "unrealized_pnl", p->side * p->qty * (e->book.mark[s] - p->entry_price));
+            cJSON_AddNumberToObject(x, "opened_ms", (double)p->opened_ms);
+            cJSON_AddItemToArray(arr, x);
+        }
+    cJSON_AddNumberToObject(root, "equity", e->book.equity);
+    char *out = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return out;
+}
+
+char *gd_engine_risk_json(const gd_engine *e)
+{
+    static const char *const st[] = {"ok", "warn", "tripped"};
+    cJSON *root = cJSON_CreateObject();
+    cJSON *latch = cJSON_AddObjectToObject(root, "halt_latch");
+    cJSON_AddBoolToObject(latch, "halted", e->halted);
+    if (e->halted) {
+        cJSON_AddStringToObject(latch, "who", e->halt_who);
+        cJSON_AddStringToObject(latch, "reason", e->halt_reason);
+        cJSON_AddNumberToObject(latch, "since_ms", (double)e->halt_since_ms);
+    }
+    cJSON_AddBoolToObject(latch, "persisted", e->state != NULL);
+    cJSON *br = cJSON_AddArrayToObject(root, "breakers");
+    for (uint32_t i = 0; i < e->n_breakers; i++) {
+        const gd_inst *b = e->breakers[i];
+        cJSON *x = cJSON_CreateObject();
+        int s = b->last.state >= 0 && b->last.state <= 2 ? b->last.state : 2;
+        cJSON_AddStringToObject(x, "name", b->short_name);
+        cJSON_AddStringToObject(x, "plugin", b->d->name);
+        cJSON_AddStringToObject(x, "state", st[s]);
+        if (isfinite(b->last.value))
+            cJSON_AddNumberToObject(x, "value", b->last.value);
+        else
+            cJSON_AddNullToObject(x, "value");
+        cJSON_AddNumberToObject(x, "threshold", b->last.threshold);
+        if (s != GORDON_BREAKER_OK)
+            cJSON_AddStringToObject(x, "reason", b->last.reason);
+        cJSON_AddItemToArray(br, x);
+    }
+    cJSON *acct = cJSON_AddObjectToObject(root, "account");
+    cJSON_AddNumberToObject(acct, "equity", e->book.equity);
+    cJSON_AddNumberToObject(acct, "peak_equity", e->book.peak);
+    cJSON_AddNumberToObject(acct, "drawdown_pct",
+                            e->book.peak > 0 ? (e->book.peak - e->book.equity) / e->book.peak * 100.0 : 0.0);
+    cJSON_AddNumberToObject(acct, "gross_exposure", e->book.gross);
+    cJSON_AddNumberToObject(acct, "gross_exposure_cap", e->pipe.lim.max_gross_exposure);
+    cJSON_AddNumberToObject(acct, "notional_used_today", e->pipe.used_today);
+    cJSON_AddNumberToObject(acct, "notional_cap_daily", e->pipe.lim.max_daily_notional);
+    cJSON_AddNumberToObject(acct, "open_positions", e->book.open_count);
+    cJSON *in = cJSON_AddObjectToObject(root, "intents");
+    for (int i = 0; i < GORDON_REJECT__COUNT; i++)
+        if (e->pipe.by_result[i])
+            cJSON_AddNumberToObject(in, gd_reject_name(i), (double)e->pipe.by_result[i]);
+    cJSON_AddNumberToObject(root, "clock_ms", (double)e->now_ms);
+    char *out = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return out;
+}
+
+uint32_t gd_engine_series_count(const gd_engine *e) { return e->n_series; }
+
+const char *gd_engine_series_id(const gd_engine *e, uint32_t i) { return i < e->n_series ? e->series[i].id : NULL; }
+
+int gd_engine_series_update(gd_engine *e, const char *id, const int64_t *t, const double *v, size_t n, int ok)
+{
+    gd_series_data *sd = series_find(e, id);
+    if (!sd)
+        return GD_ENOENT;
+    if (!ok) { /* keep what we had: stale, not gone */
+        sd->ok = 0;
+        return 0;
+    }
+    int64_t *nt = malloc((n ? n : 1) * sizeof *nt);
+    double *nv = malloc((n ? n : 1) * sizeof *nv);
+    if (!nt || !nv) {
+        free(nt);
+        free(nv);
+        sd->ok = 0;
+        return GD_ENOMEM;
+    }
+    memcpy(nt, t, n * sizeof *nt);
+    memcpy(nv, v, n * sizeof *nv);
+    free(sd->t);
+    free(sd->v);
+    sd->t = nt;
+    sd->v = nv;
+    sd->n = n;
+    sd->ok = 1;
+    sd->fetched_ms = wall_ms();
+    return 0;
+}
+
+/* ------------------------------------------------------------ Prometheus */
+
+#define GD_PROM_ENUM(name, type, help, labels) GD_PROM_##name,
+enum { GD_PROM_FAMILIES(GD_PROM_ENUM) GD_PROM__COUNT };
+#define GD_PROM_ROW(name, type, help, labels) {#name, #type, help},
+static const struct {
+    const char *name, *type, *help;
+} prom_rows[] = {GD_PROM_FAMILIES(GD_PROM_ROW)};
+
+typedef struct pbuf {
+    char *s;
+    size_t n, cap;
+    int oom;
+} pbuf;
+
+static void pf(pbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pf(pbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        if (b->oom)
+            return;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            b->oom = 1;
+            return;
+        }
+        if ((size_t)k < b->cap - b->n) {
+            b->n += (size_t)k;
+            return;
+        }
+        size_t nc = (b->cap + (size_t)k) * 2;
+        char *ns = realloc(b->s, nc);
+        if (!ns) {
+            b->oom = 1;
+            return;
+        }
+        b->s = ns;
+        b->cap = nc;
+    }
+}
+
+static void head(pbuf *b, int fam)
+{
+    pf(b, "# HELP %s %s\n# TYPE %s %s\n", prom_rows[fam].name, prom_rows[fam].help, prom_rows[fam].name,
+       prom_rows[fam].type);
+}
+
+/* Label values from plugins' names are [a-z0-9_] and symbols [A-Za-z0-9_.-]:
+ * nothing to escape, by the config loader's rules. */
+char *gd_engine_metrics(const gd_engine *e, const char *extra)
+{
+    static const char *const fill_reasons[] = {"", "entry", "exit", "stop", "take_profit", "flatten"};
+    static const char *const order_kinds[] = {"", "entry", "exit", "flatten"};
+    pbuf b = {malloc(8192), 0, 8192, 0};
+    if (!b.s)
+        return NULL;
+    head(&b, GD_PROM_gordon_up);
+    pf(&b, "gordon_up 1\n");
+    head(&b, GD_PROM_gordon_build_info);
+    pf(&b, "gordon_build_info{version=\"%s\",git=\"%s\",sdk_abi=\"%d.%d\"} 1\n", GD_VERSION, GD_GIT_DESCRIBE,
+       GORDON_SDK_ABI_MAJOR, GORDON_SDK_ABI_MINOR);
+    head(&b, GD_PROM_gordon_breaker_state);
+    for (uint32_t i = 0; i < e->n_breakers; i++)
+        pf(&b, "gordon_breaker_state{breaker=\"%s\"} %d\n", e->breakers[i]->short_name, e->breakers[i]->last.state);
+    head(&b, GD_PROM_gordon_breaker_value);
+    for (uint32_t i = 0; i < e->n_breakers; i++) {
+        double v = e->breakers[i]->last.value;
+        if (isfinite(v))
+            pf(&b, "gordon_breaker_value{breaker=\"%s\"} %.17g\n", e->breakers[i]->short_name, v);
+        else
+            pf(&b, "gordon_breaker_value{breaker=\"%s\"} NaN\n", e->breakers[i]->short_name);
+    }
+    head(&b, GD_PROM_gordon_halt_latch);
+    pf(&b, "gordon_halt_latch %d\n", e->halted);
+    head(&b, GD_PROM_gordon_intents_total);
+    pf(&b, "gordon_intents_total{result=\"accepted\",reason=\"\"} %llu\n",
+       (unsigned long long)e->pipe.by_result[GORDON_ACCEPTED]);
+    for (int i = 1; i < GORDON_REJECT__COUNT; i++)
+        pf(&b, "gordon_intents_total{result=\"rejected\",reason=\"%s\"} %llu\n", gd_reject_name(i),
+           (unsigned long long)e->pipe.by_result[i]);
+    head(&b, GD_PROM_gordon_orders_total);
+    for (int k = 1; k < 4; k++)
+        pf(&b, "gordon_orders_total{kind=\"%s\"} %llu\n", order_kinds[k], (unsigned long long)e->ctr.orders[k]);
+    head(&b, GD_PROM_gordon_fills_total);
+    for (int k = 1; k < 6; k++)
+        pf(&b, "gordon_fills_total{reason=\"%s\"} %llu\n", fill_reasons[k], (unsigned long long)e->ctr.fills[k]);
+    head(&b, GD_PROM_gordon_fill_slippage_bps);
+    uint64_t cum = 0;
+    for (int k = 0; k < GD_SLIP_BUCKETS; k++) {
+        cum += e->ctr.slip_le[k];
+        pf(&b, "gordon_fill_slippage_bps_bucket{le=\"%g\"} %llu\n", gd_slip_bounds[k], (unsigned long long)cum);
+    }
+    cum += e->ctr.slip_le[GD_SLIP_BUCKETS];
+    pf(&b, "gordon_fill_slippage_bps_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+    pf(&b, "gordon_fill_slippage_bps_sum %.17g\ngordon_fill_slippage_bps_count %llu\n", e->ctr.slip_sum,
+       (unsigned long long)e->ctr.slip_count);
+    head(&b, GD_PROM_gordon_equity);
+    pf(&b, "gordon_equity %.17g\n", e->book.equity);
+    head(&b, GD_PROM_gordon_drawdown_pct);
+    pf(&b, "gordon_drawdown_pct %.17g\n", e->book.peak > 0 ? (e->book.peak - e->book.equity) / e->book.peak * 100.0 : 0.0);
+    head(&b, GD_PROM_gordon_notional_used_today);
+    pf(&b, "gordon_notional_used_today %.17g\n", e->pipe.used_today);
+    head(&b, GD_PROM_gordon_notional_cap_daily);
+    pf(&b, "gordon_notional_cap_daily %.17g\n", e->pipe.lim.max_daily_notional);
+    head(&b, GD_PROM_gordon_positions_open);
+    pf(&b, "gordon_positions_open %u\n", e->book.open_count);
+    head(&b, GD_PROM_gordon_data_freshness_seconds);
+    for (uint32_t s = 0; s < e->n_symbols; s++)
+        if (e->last_bar_ms[s])
+            pf(&b, "gordon_data_freshness_seconds{symbol=\"%s\"} %.3f\n", e->symbols[s],
+               (double)(e->now_ms - e->last_bar_ms[s]) / 1000.0);
+    head(&b, GD_PROM_gordon_plugin_loads_total);
+    pf(&b, "gordon_plugin_loads_total{result=\"ok\"} %llu\ngordon_plugin_loads_total{result=\"error\"} 0\n",
+       (unsigned long long)e->n_insts);
+    head(&b, GD_PROM_gordon_plugin_reloads_total);
+    pf(&b, "gordon_plugin_reloads_total{result=\"ok\"} 0\ngordon_plugin_reloads_total{result=\"error\"} 0\n");
+    head(&b, GD_PROM_gordon_bars_total);
+    pf(&b, "gordon_bars_total %llu\n", (unsigned long long)e->bars);
+    if (extra)
+        pf(&b, "%s", extra);
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+const char *gd_prom_family_help(const char *name)
+{
+    for (int i = 0; i < GD_PROM__COUNT; i++)
+        if (!strcmp(prom_rows[i].name, name))
+            return prom_rows[i].help;
+    return NULL;
 }

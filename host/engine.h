@@ -17,6 +17,19 @@
 #include "pipeline.h"
 
 typedef struct gd_engine gd_engine;
+struct gd_state;
+
+/* Fill slippage against the order's reference, in bps (positive = worse). */
+#define GD_SLIP_BUCKETS 9
+extern const double gd_slip_bounds[GD_SLIP_BUCKETS]; /* upper bounds; +Inf is implied */
+
+typedef struct gd_engine_counters {
+    uint64_t orders[4];                    /* by gd_order_kind */
+    uint64_t fills[6];                     /* by gordon_fill_reason */
+    uint64_t slip_le[GD_SLIP_BUCKETS + 1]; /* cumulative-ready counts per bucket, last = +Inf */
+    double slip_sum;
+    uint64_t slip_count;
+} gd_engine_counters;
 
 /* A parameter value imposed on an instance (walk-forward search). */
 typedef struct gd_param_override {
@@ -43,6 +56,8 @@ typedef struct gd_engine_opts {
      * the plugin) so indicators warm up on earlier bars without trading.
      * 0 means no such restriction. */
     int64_t trade_from_ms;
+    int live;           /* 1: the clock is the wall clock (venue data); 0: bar time */
+    int series_source;  /* 1: a fetcher for external series ([fred]) is configured */
 } gd_engine_opts;
 
 /* Loads and checks every enabled plugin, binds its parameters, creates its
@@ -73,8 +88,38 @@ void gd_engine_stats_get(const gd_engine *e, gd_engine_stats *out);
 /* A human summary of the run (trades, PnL, drawdown, rejections). */
 void gd_engine_summary(const gd_engine *e, FILE *out);
 
-/* The halt latch. Setting it is always allowed; clearing is the operator's. */
+/* The halt latch. Setting it is always allowed; clearing is the operator's.
+ * With a state store attached the latch is persisted and every change is an
+ * audit event. */
 void gd_engine_halt(gd_engine *e, const char *who, const char *why);
 int gd_engine_halted(const gd_engine *e);
+/* Clears the latch; refused (GD_ESTATE) while a breaker is tripped unless
+ * force; GD_EIO if it could not be persisted (then it stays set). */
+int gd_engine_resume(gd_engine *e, const char *who, const char *why, int force, gd_err *err);
+/* Restores a persisted latch and persists changes from now on. Borrowed. */
+void gd_engine_set_state(gd_engine *e, struct gd_state *st);
+
+/* Emergency flatten: sets the latch, cancels pending entries and sends a
+ * reduce-only market order for every open position. *json (malloc'd) lists
+ * what was sent and what failed; returns the number of failures. */
+int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **json);
+
+/* JSON views for the operator API (malloc'd strings). */
+char *gd_engine_positions_json(const gd_engine *e);
+char *gd_engine_risk_json(const gd_engine *e);
+
+/* External series the plugins subscribed to, and their updates. */
+uint32_t gd_engine_series_count(const gd_engine *e);
+const char *gd_engine_series_id(const gd_engine *e, uint32_t i);
+int gd_engine_series_update(gd_engine *e, const char *id, const int64_t *t, const double *v, size_t n, int ok);
+
+/* Prometheus text exposition of the engine's state and counters. extra is
+ * appended as-is (the daemon's own families); returns a malloc'd string. */
+char *gd_engine_metrics(const gd_engine *e, const char *extra);
+
+const gd_engine_counters *gd_engine_counters_get(const gd_engine *e);
+/* The HELP text of a family in prom_families.h (for the daemon's own families). */
+const char *gd_prom_family_help(const char *name);
+int64_t gd_engine_now(const gd_engine *e);
 
 #endif

@@ -55,5 +55,18 @@ void gd_http_stop(gd_http_server *s, void (*on_closed)(void *arg), void *arg);
  * headers, body) into *out (malloc'd, caller frees). Returns the status. */
 int gd_http_process_buffer(const char *data, size_t len, const gd_http_limits *lim,
                            gd_http_handler handler, void *user, char **out, size_t *out_len);
+/* The buffer is everything one client sent: pipelined requests are answered
+ * in order (responses concatenated); parsing stops after an error response
+ * or Connection: close. Bytes of a request left incomplete at the end get no
+ * answer (on a socket they would wait for the idle timer). The status
+ * returned is the last response's, 0 when none was produced; GD_EINVAL on
+ * bad arguments, GD_ENOMEM (and *out NULL) when memory ran out. The peer is
+ * "buffer". A response body left with body_len 0 is sent up to its NUL. */
+
+/* The same, but feeds the parser at most chunk bytes at a time (0 = all),
+ * as socket reads would split a request: lets the fuzzer cover callbacks
+ * that receive a name or value in pieces. */
+int gd_http_process_chunks(const char *data, size_t len, size_t chunk, const gd_http_limits *lim,
+                           gd_http_handler handler, void *user, char **out, size_t *out_len);
 
 #endif

@@ -15,6 +15,7 @@
 #include "loader.h"
 #include "log.h"
 #include "run.h"
+#include "token.h"
 
 static void usage(FILE *out)
 {
@@ -28,6 +29,8 @@ static void usage(FILE *out)
             "  ablate --config FILE [--data SYMBOL:FILE.csv]... [--out DIR] [--jobs N] [--plugin-dir DIR]\n"
             "        walk-forward evaluation of the strategy with every overlay toggled;\n"
             "        writes DIR/ablation.json and DIR/report.html (default DIR: out/ablation)\n"
+            "  token new\n"
+            "        print a new operator token (once) and the line for [http] operator_token_sha256\n"
             "  plugin check FILE.so...\n"
             "        audit a plugin offline (ELF imports, ABI, descriptor) and describe it\n"
             "  version | --version\n"
@@ -39,6 +42,21 @@ static int cmd_version(void)
 {
     printf("gordon %s (%s), SDK ABI %d.%d\n", GD_VERSION, GD_GIT_DESCRIBE, GORDON_SDK_ABI_MAJOR,
            GORDON_SDK_ABI_MINOR);
+    return 0;
+}
+
+static int cmd_token_new(void)
+{
+    char token[65], hash[65];
+    gd_err err;
+    if (gd_token_new(token, hash, &err) != 0) {
+        fprintf(stderr, "gordon token new: %s\n", err.msg);
+        return 1;
+    }
+    printf("token (shown once; give it to the operator, keep it out of files and logs):\n  %s\n", token);
+    printf("config line for [http] (add to operator_token_sha256, comma separated):\n"
+           "  operator_token_sha256 = %s\n",
+           hash);
     return 0;
 }
 
@@ -101,8 +119,9 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "gordon: configuration error: %s\n", err.msg);
         return 1;
     }
+    /* JSON log lines go to stdout, where journald and Loki collect them. */
     int level = cfg.log_level ? gd_log_level_parse(cfg.log_level) : GD_LOG_INFO;
-    gd_log_init(stderr, quiet ? GD_LOG_WARN : (level < 0 ? GD_LOG_INFO : level));
+    gd_log_init(stdout, quiet ? GD_LOG_WARN : (level < 0 ? GD_LOG_INFO : level));
 
     char dirbuf[4096];
     gd_run_opts ro;
@@ -296,6 +315,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "ablate") == 0)
         return cmd_ablate(argc - 1, argv + 1);
+    if (strcmp(cmd, "token") == 0 && argc == 3 && strcmp(argv[2], "new") == 0)
+        return cmd_token_new();
     if (strcmp(cmd, "plugin") == 0 && argc >= 3 && strcmp(argv[2], "check") == 0)
         return cmd_plugin_check(argc - 3, argv + 3);
     fprintf(stderr, "gordon: unknown command '%s'\n", cmd);

@@ -1,6 +1,7 @@
 /* `gordon run` over replayed bars: everything on one libuv loop. CSVs load on
- * the threadpool; bars are replayed in batches from an idle handle so that the
- * loop keeps serving its other handles (signals now, HTTP later). */
+ * the threadpool; bars are replayed in batches from an idle handle (or paced
+ * by a timer) so that the loop keeps serving its other handles: signals, the
+ * operator HTTP API, FRED fetches. */
 #ifndef GD_RUN_H
 #define GD_RUN_H
 
@@ -17,6 +18,10 @@ typedef struct gd_run_opts {
     FILE *summary;            /* NULL: no summary */
     const char *const *skip;  /* instances to leave out, see gd_engine_opts */
     uint32_t n_skip;
+    int *port_out;            /* if non-NULL: the operator API's bound port */
+    /* Called once everything is listening, before data loads (tests, sd_notify). */
+    void (*ready)(void *arg, int http_port);
+    void *ready_arg;
 } gd_run_opts;
 
 typedef struct gd_run_result {

@@ -135,6 +135,15 @@ static int evaluate(void *instance, const gordon_breaker_input *in, gordon_break
     return 0;
 }
 
+/* An operator resumed after a halt: the drawdown counts from here, or the
+ * breaker would trip again on the very next bar. */
+static void on_resume(void *instance)
+{
+    inst *s = instance;
+    s->peak = 0;
+    s->last_state = -1;
+}
+
 static size_t snapshot(void *instance, void *buf, size_t cap)
 {
     const inst *s = instance;
@@ -179,6 +188,7 @@ static const gordon_plugin desc = {
     .evaluate = evaluate,
     .snapshot = snapshot,
     .restore = restore,
+    .on_resume = on_resume,
 };
 
 GORDON_PLUGIN_ENTRY(desc)

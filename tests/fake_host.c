@@ -23,9 +23,16 @@ struct gordon_ctx {
     fh_host *host;
 };
 
+typedef struct fh_series {
+    char id[64];
+    int subscribed;
+    gordon_series_point pt;
+} fh_series;
+
 struct fh_host {
     gordon_ctx ctx;
     const gordon_plugin *desc;
+    gordon_host_api api; /* what create() sees: the full table, or a shortened one */
     void *instance;
     fh_param *params;
     uint32_t n_params;
@@ -39,6 +46,15 @@ struct fh_host {
     size_t nsig;
     int log_count;
     char last_log[512];
+    /* SDK 1.1 */
+    gordon_exposure *expo;
+    int in_create;
+    int sub_rc;
+    char sub_ids[FH_MAX_SERIES][64];
+    int n_sub_ids;
+    fh_series series[FH_MAX_SERIES];
+    int n_series;
+    gordon_breaker_result bres;
 };
 
 static fh_host *host_of(gordon_ctx *ctx)
@@ -153,6 +169,76 @@ static int h_emit(gordon_ctx *ctx, const gordon_signal *sig)
     return h->emit_rc;
 }
 
+static int h_exposure(gordon_ctx *ctx, uint32_t symbol, gordon_exposure *out)
+{
+    fh_host *h = host_of(ctx);
+    uint32_t size;
+    if (!out || symbol >= h->nsym || out->struct_size < sizeof(uint32_t))
+        return -1;
+    size = out->struct_size < sizeof *out ? out->struct_size : (uint32_t)sizeof *out;
+    memcpy(out, &h->expo[symbol], size);
+    out->struct_size = size;
+    return 0;
+}
+
+static fh_series *series_find(fh_host *h, const char *id)
+{
+    int i;
+    for (i = 0; i < h->n_series; i++)
+        if (strcmp(h->series[i].id, id) == 0)
+            return &h->series[i];
+    return NULL;
+}
+
+static fh_series *series_add(fh_host *h, const char *id)
+{
+    fh_series *s = series_find(h, id);
+    if (s)
+        return s;
+    if (h->n_series >= FH_MAX_SERIES || strlen(id) >= sizeof s->id)
+        return NULL;
+    s = &h->series[h->n_series++];
+    memset(s, 0, sizeof *s);
+    snprintf(s->id, sizeof s->id, "%s", id);
+    s->pt.struct_size = sizeof s->pt;
+    s->pt.value = NAN;
+    s->pt.prev_value = NAN;
+    return s;
+}
+
+static int h_series_subscribe(gordon_ctx *ctx, const char *id)
+{
+    fh_host *h = host_of(ctx);
+    fh_series *s;
+    if (!h->in_create || !id || !*id)
+        return -1;
+    if (h->n_sub_ids < FH_MAX_SERIES)
+        snprintf(h->sub_ids[h->n_sub_ids++], sizeof h->sub_ids[0], "%s", id);
+    if (h->sub_rc != 0)
+        return h->sub_rc;
+    s = series_add(h, id);
+    if (!s)
+        return -1;
+    s->subscribed = 1;
+    return 0;
+}
+
+static int h_series_get(gordon_ctx *ctx, const char *id, gordon_series_point *out)
+{
+    fh_host *h = host_of(ctx);
+    const fh_series *s;
+    uint32_t size;
+    if (!id || !out || out->struct_size < sizeof(uint32_t))
+        return -1;
+    s = series_find(h, id);
+    if (!s)
+        return -1;
+    size = out->struct_size < sizeof *out ? out->struct_size : (uint32_t)sizeof *out;
+    memcpy(out, &s->pt, size);
+    out->struct_size = size;
+    return 0;
+}
+
 static const gordon_host_api api = {
     .struct_size = sizeof(gordon_host_api),
     .abi_major = GORDON_SDK_ABI_MAJOR,
@@ -171,6 +257,9 @@ static const gordon_host_api api = {
     .position = h_position,
     .equity = h_equity,
     .emit = h_emit,
+    .exposure = h_exposure,
+    .series_subscribe = h_series_subscribe,
+    .series_get = h_series_get,
 };
 
 const gordon_host_api *fh_api(void) { return &api; }
@@ -227,19 +316,23 @@ fh_host *fh_new(const gordon_plugin *desc, const char *const *params, uint32_t n
     h->ctx.magic = FH_MAGIC;
     h->ctx.host = h;
     h->desc = desc;
+    h->api = api;
     h->nsym = nsym;
     h->equity = 10000;
     h->emit_rc = GORDON_ACCEPTED;
     h->names = calloc(nsym ? nsym : 1, sizeof *h->names);
     h->pos = calloc(nsym ? nsym : 1, sizeof *h->pos);
+    h->expo = calloc(nsym ? nsym : 1, sizeof *h->expo);
     h->n_params = desc->n_params;
     h->params = calloc(desc->n_params ? desc->n_params : 1, sizeof *h->params);
-    if (!h->names || !h->pos || !h->params)
+    if (!h->names || !h->pos || !h->expo || !h->params)
         goto fail;
     for (i = 0; i < nsym; i++) {
         snprintf(h->names[i], sizeof h->names[i], "S%u", i);
         h->pos[i].struct_size = sizeof h->pos[i];
+        h->expo[i].struct_size = sizeof h->expo[i];
     }
+    h->bres.struct_size = sizeof h->bres;
     for (i = 0; i < desc->n_params; i++) {
         fh_param *p = &h->params[i];
         size_t n = desc->param_size < sizeof p->decl ? desc->param_size : sizeof p->decl;
@@ -277,6 +370,7 @@ void fh_free(fh_host *h)
         h->desc->destroy(h->instance);
     free(h->names);
     free(h->pos);
+    free(h->expo);
     free(h->params);
     free(h);
 }
@@ -289,7 +383,9 @@ int fh_create_instance(fh_host *h, char *err, size_t err_len)
     int rc;
     if (err_len)
         err[0] = '\0';
-    rc = h->desc->create(&api, &h->ctx, &inst, err, err_len);
+    h->in_create = 1;
+    rc = h->desc->create(&h->api, &h->ctx, &inst, err, err_len);
+    h->in_create = 0;
     if (rc == 0)
         h->instance = inst;
     return rc;
@@ -300,7 +396,8 @@ void *fh_instance(fh_host *h) { return h->instance; }
 void fh_bar(fh_host *h, uint32_t symbol, const gordon_bar *bar)
 {
     h->now_ms = bar->close_time_ms;
-    h->desc->on_bar(h->instance, symbol, bar);
+    if (h->desc->on_bar) /* optional for overlays and breakers */
+        h->desc->on_bar(h->instance, symbol, bar);
 }
 
 void fh_set_now(fh_host *h, int64_t now_ms) { h->now_ms = now_ms; }
@@ -324,3 +421,60 @@ const gordon_signal *fh_signal(const fh_host *h, size_t i) { return i < h->nsig 
 void fh_clear_signals(fh_host *h) { h->nsig = 0; }
 int fh_log_count(const fh_host *h) { return h->log_count; }
 const char *fh_last_log(const fh_host *h) { return h->last_log; }
+
+/* ---------------------------------------------------------------- SDK 1.1 */
+
+void fh_set_api_size(fh_host *h, uint32_t size)
+{
+    h->api.struct_size = size ? size : (uint32_t)sizeof h->api;
+}
+
+void fh_set_exposure(fh_host *h, uint32_t symbol, double gross_qty, double pending_qty)
+{
+    gordon_exposure e;
+    memset(&e, 0, sizeof e);
+    e.struct_size = sizeof e;
+    e.strategies = gross_qty > 0 || pending_qty > 0;
+    e.net_qty = gross_qty;
+    e.gross_qty = gross_qty;
+    e.pending_qty = pending_qty;
+    fh_set_exposure_full(h, symbol, &e);
+}
+
+void fh_set_exposure_full(fh_host *h, uint32_t symbol, const gordon_exposure *e)
+{
+    if (symbol >= h->nsym)
+        return;
+    h->expo[symbol] = *e;
+    h->expo[symbol].struct_size = sizeof h->expo[symbol];
+}
+
+void fh_set_series_subscribe_result(fh_host *h, int rc) { h->sub_rc = rc; }
+int fh_series_subscribed_count(const fh_host *h) { return h->n_sub_ids; }
+
+const char *fh_series_subscribed(const fh_host *h, int i)
+{
+    return i >= 0 && i < h->n_sub_ids ? h->sub_ids[i] : NULL;
+}
+
+void fh_set_series(fh_host *h, const char *id, const gordon_series_point *p)
+{
+    fh_series *s = series_add(h, id);
+    if (!s) {
+        fprintf(stderr, "fake_host: too many series or id too long: %s\n", id);
+        abort();
+    }
+    s->pt = *p;
+    s->pt.struct_size = sizeof s->pt;
+}
+
+int fh_evaluate(fh_host *h, const gordon_breaker_input *in)
+{
+    gordon_breaker_result *r = &h->bres;
+    h->now_ms = in->now_ms;
+    r->state = GORDON_BREAKER_OK;
+    r->value = r->threshold = 0.0;
+    return h->desc->evaluate(h->instance, in, r);
+}
+
+gordon_breaker_result *fh_breaker_result(fh_host *h) { return &h->bres; }

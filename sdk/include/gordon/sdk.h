@@ -334,9 +334,11 @@ typedef struct gordon_plugin {
     int (*filter)(void *instance, const gordon_signal *in, gordon_signal *out, char *reason,
                   size_t reason_len);
 
-    /* Breakers: report state on every bar and every account change. The host
-     * zeroes *out first and reads reason only when state is not OK, so leave
-     * it empty on the (hot) OK path. */
+    /* Breakers: report state on every bar and every account change. *out is
+     * kept per instance between calls: the host resets state, value and
+     * threshold, keeps reason, and reads reason only when state is not OK.
+     * Formatting text costs more than a bar: write reason when the state
+     * changes, and let value carry the live number. */
     int (*evaluate)(void *instance, const gordon_breaker_input *in, gordon_breaker_result *out);
 
     /* Optional, for hot reload: serialise indicator state (return bytes
@@ -346,6 +348,13 @@ typedef struct gordon_plugin {
     int (*restore)(void *instance, const void *buf, size_t len);
 
     void *reserved[8];
+
+    /* --- since 1.1 (the host reads these only when struct_size covers them) --- */
+
+    /* Breakers, optional: an operator resumed trading after a halt. A breaker
+     * may re-baseline here (the drawdown breaker restarts its peak), or keep
+     * its state and trip again at the next evaluation. */
+    void (*on_resume)(void *instance);
 } gordon_plugin;
 
 typedef const gordon_plugin *(*gordon_plugin_entry_fn)(void);

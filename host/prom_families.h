@@ -1,0 +1,67 @@
+/* Every metric family the host exports on /metrics, in one table.
+ *
+ * X(name, type, help, labels):
+ *   name    the family name, a bare identifier (stringify with #name);
+ *   type    counter | gauge | histogram, a bare identifier (#type is the
+ *           text for the "# TYPE" line);
+ *   help    the "# HELP" text, a string literal;
+ *   labels  the label names, comma-separated in one string literal, "" for
+ *           none.
+ *
+ * Use:
+ *   #define GD_PROM_ENUM(name, type, help, labels) GD_PROM_##name,
+ *   enum { GD_PROM_FAMILIES(GD_PROM_ENUM) GD_PROM__COUNT };
+ *
+ * packaging/prometheus/alerts.yml and packaging/grafana/gordon.json must
+ * cover every family listed here, and alerts may use no other gordon_
+ * metric: tests/check_prometheus.sh reads this file (each "X(gordon_name,
+ * type," with name and type on one line) and enforces both.
+ *
+ * Label values the alert rules rely on (keep them stable):
+ *   gordon_breaker_state      0 ok, 1 warn, 2 tripped
+ *   gordon_intents_total      result = accepted | rejected;
+ *                             reason = "" when accepted, else gd_reject_name()
+ *                             (overlay_veto, daily_notional_cap, halted, ...)
+ *   gordon_orders_total       kind = the order kind (entry, exit, stop, ...)
+ *   gordon_fills_total        reason = entry | exit | stop | take_profit | ...
+ *   gordon_plugin_*_total     result = ok | error
+ *   gordon_http_requests_total code = the HTTP status as three digits
+ * Units are in the names: seconds, bps, pct (0..100), and the account
+ * currency (USD) for equity and notional. */
+#ifndef GD_PROM_FAMILIES_H
+#define GD_PROM_FAMILIES_H
+
+#define GD_PROM_FAMILIES(X)                                                                        \
+    X(gordon_up, gauge, "1 while the host is running and its trading loop is alive", "")           \
+    X(gordon_build_info, gauge,                                                                    \
+      "Always 1; labels identify the running build", "version,git,sdk_abi")                        \
+    X(gordon_breaker_state, gauge, "Breaker state: 0 ok, 1 warn, 2 tripped", "breaker")            \
+    X(gordon_breaker_value, gauge, "Last value a breaker evaluated (its own units)", "breaker")    \
+    X(gordon_halt_latch, gauge, "1 while the persisted halt latch is set, else 0", "")             \
+    X(gordon_intents_total, counter,                                                               \
+      "Signals turned into intents, by result and reject reason", "result,reason")                 \
+    X(gordon_orders_total, counter, "Orders sent to the executor, by kind", "kind")                \
+    X(gordon_fills_total, counter,                                                                 \
+      "Fills received, by what closed or opened the position", "reason")                           \
+    X(gordon_fill_slippage_bps, histogram,                                                         \
+      "Adverse fill slippage vs the intended price, bps (favourable = 0)", "")                     \
+    X(gordon_equity, gauge, "Account equity in USD, marked to market", "")                         \
+    X(gordon_drawdown_pct, gauge, "Drawdown from the equity peak, in percent (0..100)", "")        \
+    X(gordon_notional_used_today, gauge, "Notional accepted today (UTC), in USD", "")              \
+    X(gordon_notional_cap_daily, gauge, "Configured daily notional cap, in USD", "")               \
+    X(gordon_positions_open, gauge, "Open positions", "")                                          \
+    X(gordon_data_freshness_seconds, gauge,                                                        \
+      "Seconds since market data for the symbol last arrived", "symbol")                           \
+    X(gordon_plugin_loads_total, counter, "Plugin load attempts, by result", "result")             \
+    X(gordon_plugin_reloads_total, counter,                                                        \
+      "Config and plugin reload transactions, by result", "result")                                \
+    X(gordon_loop_lag_seconds, gauge,                                                              \
+      "Event loop lag: how late the last timer fired, in seconds", "")                             \
+    X(gordon_bars_total, counter, "Closed bars processed", "")                                     \
+    X(gordon_http_requests_total, counter,                                                         \
+      "Operator API requests answered, by HTTP status", "code")
+
+/* Upper bounds (le) of gordon_fill_slippage_bps, in bps; +Inf is implied. */
+#define GD_PROM_SLIPPAGE_BUCKETS_BPS {0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 250.0}
+
+#endif
