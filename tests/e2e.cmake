@@ -7,3 +7,11 @@ add_test(NAME e2e_ablate
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_ablate.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(e2e_ablate PROPERTIES TIMEOUT 600)
+add_test(NAME e2e_risk
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_risk.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+                 ${CMAKE_BINARY_DIR}/tests/plugins
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_risk PROPERTIES TIMEOUT 300)
+add_test(NAME check_prometheus COMMAND bash ${CMAKE_SOURCE_DIR}/tests/check_prometheus.sh
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(check_prometheus PROPERTIES SKIP_RETURN_CODE 77)

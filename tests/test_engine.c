@@ -266,6 +266,68 @@ static void test_setup_errors(void **state)
     assert_int_equal(engine_error(INSTR "[strategy.s]\nplugin = ema_cross\n", "X", &err), 0);
 }
 
+/* Emergency flatten closes every position through the executor, latches
+ * the halt, and nothing opens again. */
+static void test_flatten(void **state)
+{
+    (void)state;
+    char ini[2048], path[512];
+    const size_t nbars = 200;
+    gordon_bar *a = walk(nbars, 0x55aa), *b = walk(nbars, 0x77bb);
+    const char *dir = env_or("GD_TEST_PLUGIN_DIR", "build/tests/plugins");
+    snprintf(ini, sizeof ini,
+             "[risk]\nequity = 50000\nrisk_pct = 1\nmax_gross_exposure_usd = 1000000\n"
+             "max_order_notional_usd = 1000000\nmax_daily_notional_usd = 100000000\n"
+             "[instrument.AAA]\ntick_size = 0.01\nstep_size = 0.001\n"
+             "[instrument.BBB]\ntick_size = 0.01\nstep_size = 0.001\n"
+             "[strategy.l1]\nplugin = %s/always_long.so\n[strategy.l2]\nplugin = %s/always_long.so\n",
+             dir, dir);
+    snprintf(path, sizeof path, "%s/flat.ini", tmpdir);
+    write_file(path, ini);
+    gd_config cfg;
+    gd_err err;
+    if (gd_config_load(path, NULL, &cfg, &err))
+        fail_msg("%s", err.msg);
+    const char *syms[] = {"AAA", "BBB"};
+    gd_engine_opts o;
+    memset(&o, 0, sizeof o);
+    o.cfg = &cfg;
+    o.symbols = syms;
+    o.n_symbols = 2;
+    gd_engine *e;
+    if (gd_engine_new(&o, &e, &err))
+        fail_msg("%s", err.msg);
+    size_t i = 0;
+    for (; i < 50; i++) {
+        gd_engine_on_bar(e, 0, &a[i]);
+        gd_engine_on_bar(e, 1, &b[i]);
+    }
+    assert_true(gd_engine_book(e)->open_count >= 3); /* 2 strategies x 2 symbols, minus stop-outs */
+    char *json = NULL;
+    assert_int_equal(gd_engine_flatten(e, "operator:test", "drill", &json), 0);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"closed\":[{"));
+    free(json);
+    assert_true(gd_engine_halted(e));
+    /* The reduce-only orders fill at the next bar's open. */
+    gd_engine_on_bar(e, 0, &a[i]);
+    gd_engine_on_bar(e, 1, &b[i]);
+    i++;
+    assert_int_equal(gd_engine_book(e)->open_count, 0);
+    for (; i < nbars; i++) {
+        gd_engine_on_bar(e, 0, &a[i]);
+        gd_engine_on_bar(e, 1, &b[i]);
+        assert_int_equal(gd_engine_book(e)->open_count, 0);
+    }
+    /* Resume is the operator's; then trading starts again. */
+    assert_int_equal(gd_engine_resume(e, "operator:test", "drill over", 0, &err), 0);
+    assert_false(gd_engine_halted(e));
+    gd_engine_free(e);
+    gd_config_free(&cfg);
+    free(a);
+    free(b);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -288,6 +350,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_strategy_end_to_end),
         cmocka_unit_test(test_setup_errors),
+        cmocka_unit_test(test_flatten),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
