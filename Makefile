@@ -53,6 +53,7 @@ lint:
 bench: build
 	./$(BUILD)/bench/bench_replay
 	./$(BUILD)/bench/bench_ablate
+	bash bench/ops.sh $(BUILD)/gordon
 
 clean:
 	rm -rf $(BUILD) $(CHECK_BUILD)
