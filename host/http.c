@@ -638,7 +638,7 @@ static void server_release(gd_http_server *s)
         return;
     void (*cb)(void *) = s->on_closed;
     void *arg = s->on_closed_arg;
-    gd_log(GD_LOG_INFO, "http", NULL, "stopped listening on %s", s->name);
+    gd_log(GD_LOG_DEBUG, "http", NULL, "stopped listening on %s", s->name);
     free(s);
     if (cb)
         cb(arg);
@@ -1106,7 +1106,7 @@ int gd_http_start(uv_loop_t *loop, const char *host, int port, const gd_http_lim
         gd_http_stop(s, NULL, NULL);
         return code;
     }
-    gd_log(GD_LOG_INFO, "http", NULL, "listening on %s", s->name);
+    gd_log(GD_LOG_DEBUG, "http", NULL, "listening on %s", s->name);
     *out = s;
     return 0;
 

@@ -37,6 +37,8 @@ typedef struct run_state {
     double pace_credit;   /* bars owed to the paced replay */
     int rc;
     gd_err err;
+    int load_rc;          /* written by the loader thread only, read in after_load */
+    gd_err load_err;
     int interrupted;
     int closing;
     int loaded;           /* market data is in memory */
@@ -52,17 +54,18 @@ typedef struct run_state {
     uint64_t t1;
 } run_state;
 
+/* On the threadpool: touches only the series, the tape and load_rc/load_err. */
 static void load_work(uv_work_t *w)
 {
     run_state *st = w->data;
     for (size_t i = 0; i < st->cfg->n_data; i++) {
-        int rc = gd_csv_load(st->cfg->data[i].path, st->cfg->data[i].symbol, &st->series[i], &st->err);
+        int rc = gd_csv_load(st->cfg->data[i].path, st->cfg->data[i].symbol, &st->series[i], &st->load_err);
         if (rc) {
-            st->rc = rc;
+            st->load_rc = rc;
             return;
         }
     }
-    st->rc = gd_tape_build(st->series, st->cfg->n_data, &st->tape, &st->err);
+    st->load_rc = gd_tape_build(st->series, st->cfg->n_data, &st->tape, &st->load_err);
 }
 
 static void closed_nothing(void *arg) { (void)arg; }
@@ -160,6 +163,10 @@ static void start_replay(run_state *st)
 static void after_load(uv_work_t *w, int status)
 {
     run_state *st = w->data;
+    if (st->load_rc && !st->rc) {
+        st->rc = st->load_rc;
+        st->err = st->load_err;
+    }
     if (status != 0 && st->rc == 0)
         st->rc = gd_err_set(&st->err, GD_EIO, "loading market data was cancelled");
     if (st->rc || st->closing) {
@@ -395,7 +402,7 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
     }
     rc = gd_engine_flush(st->eng, err);
     res->bars = st->pos;
-    res->seconds = st->t1 > st->t0 ? (double)(st->t1 - st->t0) / 1e9 : 0.0;
+    res->seconds = st->t0 && st->t1 > st->t0 ? (double)(st->t1 - st->t0) / 1e9 : 0.0;
     res->interrupted = st->interrupted;
     if (o->summary) {
         gd_engine_summary(st->eng, o->summary);

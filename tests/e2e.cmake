@@ -15,3 +15,10 @@ set_tests_properties(e2e_risk PROPERTIES TIMEOUT 300)
 add_test(NAME check_prometheus COMMAND bash ${CMAKE_SOURCE_DIR}/tests/check_prometheus.sh
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(check_prometheus PROPERTIES SKIP_RETURN_CODE 77)
+add_test(NAME e2e_macro
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_macro.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_macro PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+# The HTTP request path under libFuzzer for a short, bounded time (clang).
+add_test(NAME fuzz_http COMMAND bash ${CMAKE_SOURCE_DIR}/tests/fuzz/run_fuzz.sh WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(fuzz_http PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 ENVIRONMENT "FUZZ_SECONDS=30" LABELS fuzz)

@@ -5,6 +5,7 @@
  * the test thread) and finally wakes the loop, which stops the server. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <setjmp.h>
@@ -630,9 +631,19 @@ static void client_main(void *arg)
     uv_async_send(&h->async); /* a second send is harmless */
 }
 
+static int count_fds(void)
+{
+    int n = 0;
+    for (int fd = 0; fd < 1024; fd++)
+        if (fcntl(fd, F_GETFD) != -1)
+            n++;
+    return n;
+}
+
 static void run_harness(harness *h, const char *host)
 {
     gd_err err = {{0}};
+    int fds = count_fds();
     assert_int_equal(uv_loop_init(&h->loop), 0);
     assert_int_equal(uv_async_init(&h->loop, &h->async, on_async), 0);
     h->async.data = h;
@@ -648,8 +659,9 @@ static void run_harness(harness *h, const char *host)
     if (h->fail[0])
         fail_msg("client: %s", h->fail);
     assert_true(h->closed);
-    /* Every handle closed: nothing left behind on the loop. */
+    /* Every handle closed: nothing left behind on the loop, no socket. */
     assert_int_equal(uv_loop_close(&h->loop), 0);
+    assert_int_equal(count_fds(), fds);
 }
 
 static harness *new_harness(void (*client)(harness *))
@@ -1076,6 +1088,11 @@ static void test_stop_in_handler_and_bind_error(void **state)
 int main(void)
 {
     gd_log_init(stderr, GD_LOG_OFF);
+    /* libuv opens a process-wide pipe with the first loop; open it now so
+     * the per-test descriptor counts compare like with like. */
+    uv_loop_t warm;
+    if (uv_loop_init(&warm) == 0)
+        uv_loop_close(&warm);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_buf_get, reset),
         cmocka_unit_test_setup(test_buf_post_headers, reset),
