@@ -182,10 +182,7 @@ void gd_api_handle(void *user, const gd_http_request *req, gd_http_response *res
     } else if (!strcmp(p, "/readyz") && get) {
         readyz(a, resp);
     } else if (!strcmp(p, "/metrics") && get) {
-        /* Counted before rendering, so this request shows in its own output. */
-        a->http_by_code[200]++;
         char *extra = daemon_metrics(a);
-        a->http_by_code[200]--;
         reply(resp, 200, "text/plain; version=0.0.4; charset=utf-8", gd_engine_metrics(a->eng, extra));
         free(extra);
     } else if (!strcmp(p, "/risk/state") && get) {
@@ -221,8 +218,6 @@ void gd_api_handle(void *user, const gd_http_request *req, gd_http_response *res
     }
     if (!resp->body)
         reply(resp, 500, "application/json", strdup("{\"error\":\"out of memory\"}"));
-    if (resp->status >= 100 && resp->status < 600)
-        a->http_by_code[resp->status]++;
     /* Every attempt at a mutating endpoint is logged, with who, never the token. */
     if (post || resp->status >= 400)
         log_access(req, resp->status, who[0] ? who : NULL);

@@ -28,7 +28,7 @@ typedef struct gd_api {
     double loop_lag_s;
     uint32_t series_rounds;
     /* counters */
-    uint64_t http_by_code[600]; /* by status */
+    uint64_t http_by_code[600]; /* by status, counted by the HTTP server */
 } gd_api;
 
 int gd_api_init(gd_api *a, gd_err *err);

@@ -418,6 +418,8 @@ static int append_response(gd_http_session *s, int status, const char *ctype, co
         s->oom = 1;
         return -1;
     }
+    if (s->lim.status_counts && status >= 100 && status < 600)
+        s->lim.status_counts[status]++;
     s->last_status = status;
     s->close_after = close;
     return 0;
@@ -881,6 +883,8 @@ static void reject_connection(gd_http_server *s)
     }
     r->srv = s;
     r->tcp.data = r;
+    if (s->lim.status_counts)
+        s->lim.status_counts[503]++;
     if (uv_tcp_init(s->loop, &r->tcp) < 0) {
         free(r);
         return;

@@ -38,6 +38,9 @@ typedef struct gd_http_limits {
     size_t max_body_bytes;      /* 0 = 64 KiB */
     unsigned max_connections;   /* 0 = 64 */
     uint64_t idle_timeout_ms;   /* 0 = 10 s */
+    /* Optional: counts[status]++ for every response the server sends,
+     * its own refusals (400, 413, 431, 503) included. 600 entries. */
+    uint64_t *status_counts;
 } gd_http_limits;
 
 typedef struct gd_http_server gd_http_server;

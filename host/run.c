@@ -357,7 +357,7 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
     if (cfg->http_listen) {
         char host[256];
         int port;
-        gd_http_limits lim = {0, (size_t)cfg->http_max_body, 0, (uint64_t)cfg->http_idle_ms};
+        gd_http_limits lim = {0, (size_t)cfg->http_max_body, 0, (uint64_t)cfg->http_idle_ms, st->api.http_by_code};
         if (split_listen(cfg->http_listen, host, sizeof host, &port) != 0) {
             rc = gd_err_set(err, GD_EINVAL, "[http] listen = %s: expected HOST:PORT", cfg->http_listen);
             goto out;
