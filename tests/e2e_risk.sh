@@ -41,6 +41,10 @@ step_size = 1
 plugin = ema_cross
 fast = 5
 slow = 20
+[strategy.al]
+; always in a position (or about to be), at 1% of the budget: something to flatten
+plugin = $TPLUGINS/always_long.so
+risk_scale = 0.01
 [breaker.dd]
 plugin = drawdown
 max_drawdown_pct = 4
@@ -94,7 +98,7 @@ if wait_for "accepted" '[ "$(curl -s "$U/metrics" | sed -n "s/^gordon_intents_to
 if wait_for "position" 'curl -s "$U/positions" | grep -q "\"symbol\":\"USDCHF\""'; then ok "a position is open"; else bad "no position opened"; fi
 check "flatten without a token: 401" '[ "$(code -X POST "$U/risk/emergency-flatten")" = 401 ]'
 check "emergency flatten: 200" '[ "$(code -X POST -H "Authorization: Bearer $TOKEN" -d "{\"reason\":\"drill\"}" "$U/risk/emergency-flatten")" = 200 ]'
-check "flatten lists what it closed" 'grep -q "\"closed\":\[{\"strategy\":\"ema\",\"symbol\":\"USDCHF\"" "$T/body"'
+check "flatten lists what it closed" 'grep -q "\"closed\":\[{\"strategy\":\"[a-z]*\",\"symbol\":\"USDCHF\"" "$T/body"'
 check "flatten latches the halt" 'curl -s "$U/risk/state" | grep -q "\"halted\":true"'
 if wait_for "flat" 'curl -s "$U/positions" | grep -q "\"positions\":\[\]"'; then ok "positions closed"; else bad "positions still open"; fi
 

@@ -8,7 +8,13 @@
 typedef struct inst {
     const gordon_host_api *api;
     gordon_ctx *ctx;
+    double scale;
 } inst;
+
+static const gordon_param params[] = {
+    {.name = "risk_scale", .type = GORDON_PARAM_DOUBLE, .def = 1, .min = 0.001, .max = 1,
+     .help = "fraction of the risk budget per entry"},
+};
 
 static int create(const gordon_host_api *api, gordon_ctx *ctx, void **out, char *err, size_t n)
 {
@@ -19,6 +25,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **out, char 
     }
     s->api = api;
     s->ctx = ctx;
+    api->param_double(ctx, "risk_scale", &s->scale);
     *out = s;
     return 0;
 }
@@ -37,6 +44,7 @@ static void on_bar(void *p, uint32_t sym, const gordon_bar *b)
     sig.side = GORDON_SIDE_LONG;
     sig.entry = b->close;
     sig.stop_loss = b->close * 0.99;
+    sig.risk_scale = s->scale;
     snprintf(sig.tag, sizeof sig.tag, "always long");
     s->api->emit(s->ctx, &sig);
 }
@@ -46,6 +54,8 @@ static const gordon_plugin desc = {
     .name = "always_long",
     .version = "1.0",
     .description = "long whenever flat (tests)",
+    .params = params,
+    .n_params = 1,
     .create = create,
     .destroy = destroy,
     .on_bar = on_bar,
