@@ -25,6 +25,21 @@ int gd_book_init(gd_book *b, uint32_t n_owners, uint32_t n_symbols, double equit
     return 0;
 }
 
+int gd_book_grow(gd_book *b, uint32_t n_owners)
+{
+    if (n_owners <= b->n_owners)
+        return 0;
+    /* Owner-major layout: new owners are new rows at the end. */
+    size_t old = (size_t)b->n_owners * b->n_symbols, now = (size_t)n_owners * b->n_symbols;
+    gd_position *p = realloc(b->pos, now * sizeof *p);
+    if (!p)
+        return -1;
+    memset(p + old, 0, (now - old) * sizeof *p);
+    b->pos = p;
+    b->n_owners = n_owners;
+    return 0;
+}
+
 void gd_book_free(gd_book *b)
 {
     free(b->pos);

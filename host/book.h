@@ -52,6 +52,8 @@ typedef struct gd_book {
 } gd_book;
 
 int gd_book_init(gd_book *b, uint32_t n_owners, uint32_t n_symbols, double equity);
+/* Room for more owners (a reload added strategies); existing rows stay. */
+int gd_book_grow(gd_book *b, uint32_t n_owners);
 void gd_book_free(gd_book *b);
 
 static inline gd_position *gd_book_pos(gd_book *b, uint32_t owner, uint32_t symbol)

@@ -64,6 +64,7 @@ enum { KT_BOOL, KT_DOUBLE, KT_MODE, KT_LOGLEVEL, KT_PATH, KT_DATA, KT_STRING, KT
 
 #define KF_MIN_EXCL 1u /* min is exclusive */
 #define KF_REQUIRED 2u /* instrument keys that must be given */
+#define KF_RESTART 4u  /* a reload cannot change it: the running host depends on it */
 
 typedef struct gd_key_spec {
     int sec;
@@ -79,12 +80,12 @@ typedef struct gd_key_spec {
 #define IF(f) offsetof(gd_instrument, f)
 
 static const gd_key_spec gd_keys[] = {
-    {SEC_GORDON, "mode", KT_MODE, CF(mode), GD_MODE_BACKTEST, 0, 0, 0},
+    {SEC_GORDON, "mode", KT_MODE, CF(mode), GD_MODE_BACKTEST, 0, 0, KF_RESTART},
     {SEC_GORDON, "plugin_dir", KT_PATH, CF(plugin_dir), 0, 0, 0, 0},
-    {SEC_GORDON, "intent_log", KT_PATH, CF(intent_log), 0, 0, 0, 0},
-    {SEC_GORDON, "state_dir", KT_PATH, CF(state_dir), 0, 0, 0, 0},
+    {SEC_GORDON, "intent_log", KT_PATH, CF(intent_log), 0, 0, 0, KF_RESTART},
+    {SEC_GORDON, "state_dir", KT_PATH, CF(state_dir), 0, 0, 0, KF_RESTART},
     {SEC_GORDON, "log_level", KT_LOGLEVEL, CF(log_level), 0, 0, 0, 0},
-    {SEC_RISK, "equity", KT_DOUBLE, CF(equity), 10000, 0, INFINITY, KF_MIN_EXCL},
+    {SEC_RISK, "equity", KT_DOUBLE, CF(equity), 10000, 0, INFINITY, KF_MIN_EXCL | KF_RESTART},
     {SEC_RISK, "risk_pct", KT_DOUBLE, CF(risk_pct), 0.5, 0, 5, KF_MIN_EXCL},
     {SEC_RISK, "leverage", KT_DOUBLE, CF(leverage), 1, 1, 125, 0},
     {SEC_RISK, "max_order_notional_usd", KT_DOUBLE, CF(max_order_notional), 50000, 0, INFINITY, 0},
@@ -99,17 +100,17 @@ static const gd_key_spec gd_keys[] = {
     {SEC_EXECUTOR, "fee_bps", KT_DOUBLE, CF(fee_bps), 4, 0, 100, 0},
     {SEC_EXECUTOR, "slippage_bps", KT_DOUBLE, CF(slippage_bps), 1, 0, 1000, 0},
     {SEC_GORDON, "exit_when_done", KT_BOOL, CF(exit_when_done), 1, 0, 0, 0},
-    {SEC_REPLAY, "data", KT_DATA, 0, 0, 0, 0, 0},
+    {SEC_REPLAY, "data", KT_DATA, 0, 0, 0, 0, KF_RESTART},
     {SEC_REPLAY, "bars_per_sec", KT_DOUBLE, CF(bars_per_sec), 0, 0, 1e9, 0},
-    {SEC_HTTP, "listen", KT_LISTEN, CF(http_listen), 0, 0, 0, 0},
+    {SEC_HTTP, "listen", KT_LISTEN, CF(http_listen), 0, 0, 0, KF_RESTART},
     {SEC_HTTP, "operator_token_sha256", KT_HASHES, CF(http_token_hashes), 0, 0, 0, 0},
-    {SEC_HTTP, "max_body_bytes", KT_DOUBLE, CF(http_max_body), 65536, 256, 16777216, 0},
-    {SEC_HTTP, "idle_timeout_ms", KT_DOUBLE, CF(http_idle_ms), 10000, 100, 3600000, 0},
-    {SEC_FRED, "api_key", KT_STRING, CF(fred_api_key), 0, 0, 0, 0},
-    {SEC_FRED, "base_url", KT_STRING, CF(fred_base_url), 0, 0, 0, 0},
-    {SEC_FRED, "poll_ms", KT_DOUBLE, CF(fred_poll_ms), 3600000, 1000, 86400000.0 * 7, 0},
-    {SEC_FRED, "timeout_ms", KT_DOUBLE, CF(fred_timeout_ms), 10000, 100, 600000, 0},
-    {SEC_FRED, "observation_start", KT_STRING, CF(fred_observation_start), 0, 0, 0, 0},
+    {SEC_HTTP, "max_body_bytes", KT_DOUBLE, CF(http_max_body), 65536, 256, 16777216, KF_RESTART},
+    {SEC_HTTP, "idle_timeout_ms", KT_DOUBLE, CF(http_idle_ms), 10000, 100, 3600000, KF_RESTART},
+    {SEC_FRED, "api_key", KT_STRING, CF(fred_api_key), 0, 0, 0, KF_RESTART},
+    {SEC_FRED, "base_url", KT_STRING, CF(fred_base_url), 0, 0, 0, KF_RESTART},
+    {SEC_FRED, "poll_ms", KT_DOUBLE, CF(fred_poll_ms), 3600000, 1000, 86400000.0 * 7, KF_RESTART},
+    {SEC_FRED, "timeout_ms", KT_DOUBLE, CF(fred_timeout_ms), 10000, 100, 600000, KF_RESTART},
+    {SEC_FRED, "observation_start", KT_STRING, CF(fred_observation_start), 0, 0, 0, KF_RESTART},
     {SEC_INSTRUMENT, "tick_size", KT_DOUBLE, IF(tick_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED},
     {SEC_INSTRUMENT, "step_size", KT_DOUBLE, IF(step_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED},
     {SEC_INSTRUMENT, "min_qty", KT_DOUBLE, IF(min_qty), 0, 0, INFINITY, 0},
@@ -1330,4 +1331,120 @@ const char *gd_mode_name(gd_mode mode)
     if ((unsigned)mode < 3)
         return mode_names[mode];
     return "unknown";
+}
+
+/* ------------------------------------------------------------ reload diff */
+
+static int field_equal(const gd_key_spec *k, const gd_config *a, const gd_config *b)
+{
+    const char *fa = (const char *)a + k->off, *fb = (const char *)b + k->off;
+    switch (k->type) {
+    case KT_BOOL: return *(const int *)(const void *)fa == *(const int *)(const void *)fb;
+    case KT_DOUBLE: return *(const double *)(const void *)fa == *(const double *)(const void *)fb;
+    case KT_MODE: return *(const gd_mode *)(const void *)fa == *(const gd_mode *)(const void *)fb;
+    case KT_DATA: {
+        if (a->n_data != b->n_data)
+            return 0;
+        for (size_t i = 0; i < a->n_data; i++)
+            if (strcmp(a->data[i].symbol, b->data[i].symbol) || strcmp(a->data[i].path, b->data[i].path))
+                return 0;
+        return 1;
+    }
+    default: {
+        const char *x = *(char *const *)(const void *)fa, *y = *(char *const *)(const void *)fb;
+        return (!x && !y) || (x && y && !strcmp(x, y));
+    }
+    }
+}
+
+/* Appends "sep item suffix" to a list in buf. */
+static void append(char *buf, size_t cap, size_t *n, const char *item, const char *suffix)
+{
+    if (*n >= cap)
+        return;
+    int k = snprintf(buf + *n, cap - *n, "%s%s%s", *n ? ", " : "", item, suffix);
+    if (k > 0)
+        *n += (size_t)k;
+}
+
+static const gd_plugin_conf *find_plugin(const gd_config *c, int kind, const char *name)
+{
+    for (size_t i = 0; i < c->n_plugins; i++)
+        if (c->plugins[i].kind == kind && !strcmp(c->plugins[i].name, name))
+            return &c->plugins[i];
+    return NULL;
+}
+
+static int plugin_conf_equal(const gd_plugin_conf *a, const gd_plugin_conf *b)
+{
+    if (a->enabled != b->enabled || strcmp(a->plugin, b->plugin) || a->n_symbols != b->n_symbols ||
+        a->n_params != b->n_params)
+        return 0;
+    if ((a->plugin_path == NULL) != (b->plugin_path == NULL) || (a->plugin_path && strcmp(a->plugin_path, b->plugin_path)))
+        return 0;
+    for (size_t i = 0; i < a->n_symbols; i++)
+        if (strcmp(a->symbols[i], b->symbols[i]))
+            return 0;
+    for (size_t i = 0; i < a->n_params; i++) {
+        size_t j;
+        for (j = 0; j < b->n_params; j++)
+            if (!strcmp(a->params[i].key, b->params[j].key))
+                break;
+        if (j == b->n_params || strcmp(a->params[i].value, b->params[j].value))
+            return 0;
+    }
+    return 1;
+}
+
+int gd_config_diff(const gd_config *a, const gd_config *b, char *buf, size_t cap, char *restart, size_t rcap)
+{
+    static const char *const kinds[] = {"", "strategy", "overlay", "breaker"};
+    size_t n = 0, rn = 0;
+    int changes = 0;
+    buf[0] = '\0';
+    if (restart && rcap)
+        restart[0] = '\0';
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const gd_key_spec *k = &gd_keys[i];
+        if (k->sec >= SEC_N_HOST || field_equal(k, a, b))
+            continue;
+        char key[96];
+        snprintf(key, sizeof key, "[%s] %s", sec_names[k->sec], k->key);
+        append(buf, cap, &n, key, "");
+        if ((k->flags & KF_RESTART) && restart)
+            append(restart, rcap, &rn, key, "");
+        changes++;
+    }
+    /* Instruments: only the rules of symbols already traded can change. */
+    for (size_t i = 0; i < b->n_instruments; i++) {
+        const gd_instrument *x = gd_config_instrument(a, b->instruments[i].symbol);
+        if (!x || memcmp(x, &b->instruments[i], sizeof *x)) {
+            char key[64];
+            snprintf(key, sizeof key, "[instrument.%s]", b->instruments[i].symbol);
+            append(buf, cap, &n, key, "");
+            changes++;
+        }
+    }
+    for (size_t i = 0; i < b->n_plugins; i++) {
+        const gd_plugin_conf *pb = &b->plugins[i], *pa = find_plugin(a, pb->kind, pb->name);
+        char key[96];
+        snprintf(key, sizeof key, "[%s.%s]", kinds[pb->kind], pb->name);
+        if (!pa) {
+            append(buf, cap, &n, key, " added");
+            changes++;
+        } else if (!plugin_conf_equal(pa, pb)) {
+            append(buf, cap, &n, key, " changed");
+            changes++;
+        }
+    }
+    for (size_t i = 0; i < a->n_plugins; i++) {
+        const gd_plugin_conf *pa = &a->plugins[i];
+        if (!find_plugin(b, pa->kind, pa->name)) {
+            char key[96];
+            snprintf(key, sizeof key, "[%s.%s]", kinds[pa->kind], pa->name);
+            append(buf, cap, &n, key, " removed");
+            changes++;
+        }
+    }
+    return changes;
 }

@@ -135,6 +135,13 @@ int gd_config_load_env(const char *path, const char *confd, char *const *envp, g
 void gd_config_free(gd_config *cfg);
 
 const gd_instrument *gd_config_instrument(const gd_config *cfg, const char *symbol);
+
+/* What a reload from a to b changes: host keys, instruments and plugin
+ * sections, as "[risk] risk_pct, [strategy.x] added, ..." into buf. Keys a
+ * running host cannot take without a restart (market data, equity, mode,
+ * state and log paths, the HTTP listener, FRED) are also listed in restart.
+ * Returns the number of changes. */
+int gd_config_diff(const gd_config *a, const gd_config *b, char *buf, size_t cap, char *restart, size_t rcap);
 const char *gd_mode_name(gd_mode mode);
 
 /* Strict value parsers shared with params.c. The whole string must match (no

@@ -1,13 +1,18 @@
 #include "engine.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "hash.h"
 #include "loader.h"
 #include "log.h"
 #include "params.h"
@@ -39,7 +44,8 @@ struct gordon_ctx {
 struct gd_inst {
     gordon_ctx ctx;
     int kind;
-    uint32_t index;          /* among instances of its kind */
+    uint32_t index;          /* among instances of its kind in its generation */
+    uint32_t slot;           /* strategies: the book/executor/pipeline owner, stable across reloads */
     char *name;              /* owned: "strategy.NAME" style label */
     const char *short_name;  /* points into name after the dot */
     gd_plugin_lib *lib;      /* borrowed from the engine's plugin set */
@@ -66,20 +72,10 @@ typedef struct gd_dispatch {
     uint32_t n_strat;
 } gd_dispatch;
 
-/* Bar history per symbol: a power-of-two ring, long enough for every warm-up. */
-typedef struct gd_ring {
-    gordon_bar *bars;
-    uint64_t n;
-    uint64_t mask;
-} gd_ring;
-
-struct gd_engine {
+/* One generation of plugin instances: what a reload replaces as a whole. */
+typedef struct gd_gen {
+    gd_config *owned_cfg;        /* owned after a reload; NULL when borrowed from the caller */
     const gd_config *cfg;
-    uint32_t n_symbols;
-    char **symbols;              /* owned */
-    gd_instrument *instr;        /* owned, per symbol */
-
-    gd_plugin_set plugins;       /* owned */
     gd_inst *insts;              /* owned, all kinds in config order */
     uint32_t n_insts;
     gd_inst **strategies;        /* borrowed pointers into insts */
@@ -90,8 +86,52 @@ struct gd_engine {
     gd_inst **overlay_insts;
     uint32_t n_overlays;
     gd_overlay_ref *ov_scratch;  /* owned: the overlays applying to one signal */
-
     gd_dispatch *dispatch;       /* owned, per symbol */
+    gd_inst **by_slot;           /* owned: the strategy instance of each slot, NULL if none */
+    uint32_t n_slots;
+    char **new_slots;            /* owned: strategy names this generation adds */
+    uint32_t n_new_slots;
+    gd_plugin_lib **libs;        /* references into the engine's library cache */
+    uint32_t n_libs;
+} gd_gen;
+
+/* A loaded plugin library, shared by the generations that use it. */
+typedef struct gd_libref {
+    gd_plugin_lib *lib;          /* owned */
+    char *orig;                  /* owned: the path it was loaded from (the copy is lib->path) */
+    unsigned refs;
+} gd_libref;
+
+/* Bar history per symbol: a power-of-two ring, long enough for every warm-up. */
+typedef struct gd_ring {
+    gordon_bar *bars;
+    uint64_t n;
+    uint64_t mask;
+} gd_ring;
+
+struct gd_engine {
+    uint32_t n_symbols;
+    char **symbols;              /* owned */
+    gd_instrument *instr;        /* owned, per symbol */
+
+    gd_gen *gen;                 /* owned: the running generation */
+    const gd_plugin_set *shared; /* borrowed (ablation): plugins opened by the caller */
+    gd_libref *libs;             /* owned: the library cache */
+    uint32_t n_libs;
+    char *cache_dir;             /* owned: private copies of the .so files */
+    int cache_dir_temp;          /* 1: made by us, removed at the end */
+    char *plugin_dir;            /* owned: where bare plugin names are looked up */
+    char **skip;                 /* owned copies of gd_engine_opts.skip */
+    uint32_t n_skip;
+    gd_param_override *overrides;/* borrowed from the options (ablation only) */
+    uint32_t n_overrides;
+    char **slot_names;           /* owned: strategy names by slot, grow only */
+    uint32_t n_slots;
+    int warming;                 /* replaying history into new instances: no signals */
+    int reloading;               /* a new generation is being built */
+    uint64_t reloads_ok, reloads_failed;
+    uint64_t loads_ok, loads_failed;
+
     gd_ring *hist;               /* owned, per symbol */
 
     gordon_host_api api;
@@ -246,9 +286,9 @@ static int api_position(gordon_ctx *ctx, uint32_t s, gordon_position *out)
     memset(&p, 0, sizeof p);
     p.struct_size = sizeof p;
     if (in->kind == GORDON_KIND_STRATEGY) {
-        const gd_position *bp = gd_book_pos(&e->book, in->index, s);
+        const gd_position *bp = gd_book_pos(&e->book, in->slot, s);
         gd_slot_orders so;
-        e->exec.ops->slot(e->exec.self, in->index, s, &so);
+        e->exec.ops->slot(e->exec.self, in->slot, s, &so);
         p.side = bp->side;
         p.qty = bp->qty;
         p.entry_price = bp->entry_price;
@@ -273,7 +313,7 @@ static void record_intent(gd_engine *e, const gd_intent *it)
 {
     gd_pipeline_commit(&e->pipe, it);
     if (e->log.ops) {
-        const char *strat = it->strategy < e->n_strategies ? e->strategies[it->strategy]->short_name : "?";
+        const char *strat = it->strategy < e->n_slots ? e->slot_names[it->strategy] : "?";
         const char *sym = it->symbol < e->n_symbols ? e->symbols[it->symbol] : "?";
         if (e->log.ops->record(e->log.self, it, strat, sym) != 0)
             gd_log(GD_LOG_ERROR, "intentlog", NULL, "failed to record intent %llu",
@@ -289,7 +329,7 @@ static int api_emit(gordon_ctx *ctx, const gordon_signal *sig)
     gd_engine *e = in->ctx.eng;
     /* Signals come from on_bar only: no reentry from fills or overlays; and
      * none while a backtest window is still warming up. */
-    if (e->in_strategy != in || e->now_ms < e->trade_from_ms)
+    if (e->in_strategy != in || e->warming || e->now_ms < e->trade_from_ms)
         return -1;
     e->signals++;
 
@@ -302,26 +342,27 @@ static int api_emit(gordon_ctx *ctx, const gordon_signal *sig)
     acct.halted = e->halted;
     acct.tripped = e->tripped;
     if (sym < e->n_symbols) {
-        e->exec.ops->slot(e->exec.self, in->index, sym, &so);
+        e->exec.ops->slot(e->exec.self, in->slot, sym, &so);
         acct.subscribed = in->sub[sym];
-        acct.pos_side = gd_book_pos(&e->book, in->index, sym)->side;
+        acct.pos_side = gd_book_pos(&e->book, in->slot, sym)->side;
         acct.entry_pending = so.entry_pending;
         acct.exit_pending = so.exit_pending;
     }
     /* Overlays judge only the symbols they follow. */
     uint32_t n_ov = 0;
-    for (uint32_t i = 0; i < e->n_overlays; i++)
-        if (sym < e->n_symbols && e->overlay_insts[i]->sub[sym])
-            e->ov_scratch[n_ov++] = e->overlays[i];
+    const gd_gen *g = e->gen;
+    for (uint32_t i = 0; i < g->n_overlays; i++)
+        if (sym < e->n_symbols && g->overlay_insts[i]->sub[sym])
+            g->ov_scratch[n_ov++] = g->overlays[i];
 
     gd_intent it;
-    gd_pipeline_decide(&e->pipe, in->index, sig, &acct, e->ov_scratch, n_ov, e->now_ms, &it);
+    gd_pipeline_decide(&e->pipe, in->slot, sig, &acct, g->ov_scratch, n_ov, e->now_ms, &it);
     if (it.result == GORDON_ACCEPTED) {
         gd_order o;
         gd_err err;
         memset(&o, 0, sizeof o);
         o.intent_id = it.id;
-        o.owner = in->index;
+        o.owner = in->slot;
         o.symbol = it.symbol;
         o.kind = it.action == GORDON_ACTION_ENTRY ? GD_ORDER_ENTRY : GD_ORDER_EXIT;
         o.side = it.side;
@@ -337,7 +378,7 @@ static int api_emit(gordon_ctx *ctx, const gordon_signal *sig)
         } else {
             e->ctr.orders[o.kind]++;
             /* Slippage is measured against what the strategy saw. */
-            e->slot_ref[(size_t)in->index * e->n_symbols + o.symbol] =
+            e->slot_ref[(size_t)in->slot * e->n_symbols + o.symbol] =
                 o.kind == GD_ORDER_ENTRY ? o.ref_price : e->book.mark[o.symbol];
         }
     }
@@ -354,7 +395,7 @@ static int api_exposure(gordon_ctx *ctx, uint32_t sym, gordon_exposure *out)
     gordon_exposure x;
     memset(&x, 0, sizeof x);
     x.struct_size = sizeof x;
-    for (uint32_t k = 0; k < e->n_strategies; k++) {
+    for (uint32_t k = 0; k < e->n_slots; k++) {
         const gd_position *p = gd_book_pos(&e->book, k, sym);
         gd_slot_orders so;
         e->exec.ops->slot(e->exec.self, k, sym, &so);
@@ -394,11 +435,14 @@ static int api_series_subscribe(gordon_ctx *ctx, const char *id)
     if (!in || !id || !series_id_ok(id))
         return -1;
     gd_engine *e = in->ctx.eng;
-    /* Sources are wired once at start-up: subscriptions come from create(). */
-    if (!e->in_create || !e->series_source)
+    /* Sources are wired once at start-up: subscriptions come from create(),
+     * and a reload may only use series that are already being fetched. */
+    if (!e->in_create)
         return -1;
     if (series_find(e, id))
         return 0;
+    if (!e->series_source || e->reloading)
+        return -1;
     if (e->n_series == 32)
         return -1;
     gd_series_data *grown = realloc(e->series, (e->n_series + 1) * sizeof *grown);
@@ -456,7 +500,7 @@ static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, dou
     gd_engine *e = host;
     double ref = f->reason == GORDON_FILL_STOP ? stop
                  : f->reason == GORDON_FILL_TAKE_PROFIT ? tp
-                 : owner < e->n_strategies ? e->slot_ref[(size_t)owner * e->n_symbols + f->symbol] : 0.0;
+                 : owner < e->n_slots ? e->slot_ref[(size_t)owner * e->n_symbols + f->symbol] : 0.0;
     if (f->reason >= 0 && f->reason < 6)
         e->ctr.fills[f->reason]++;
     if (ref > 0.0) {
@@ -471,8 +515,9 @@ static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, dou
         e->ctr.slip_count++;
     }
     gd_book_apply_fill(&e->book, owner, f, stop, tp);
-    if (owner < e->n_strategies) {
-        gd_inst *in = e->strategies[owner];
+    /* An orphan (its strategy was removed by a reload) has no one to tell. */
+    gd_inst *in = owner < e->gen->n_slots ? e->gen->by_slot[owner] : NULL;
+    if (in) {
         if (in->d->on_fill)
             in->d->on_fill(in->self, f);
     }
@@ -552,9 +597,9 @@ int gd_engine_resume(gd_engine *e, const char *who, const char *why, int force, 
     audit(e, force && e->tripped ? "resume_forced" : "resume", who, why, NULL);
     /* Breakers may re-baseline; whatever still trips latches again at the
      * next evaluation. */
-    for (uint32_t i = 0; i < e->n_breakers; i++)
-        if (e->breakers[i]->d->on_resume)
-            e->breakers[i]->d->on_resume(e->breakers[i]->self);
+    for (uint32_t i = 0; i < e->gen->n_breakers; i++)
+        if (e->gen->breakers[i]->d->on_resume)
+            e->gen->breakers[i]->d->on_resume(e->gen->breakers[i]->self);
     e->tripped = NULL;
     return 0;
 }
@@ -584,8 +629,8 @@ static void evaluate_breakers(gd_engine *e)
     in->realized_pnl = e->book.realized;
     in->last_data_ms = e->last_data_ms;
     e->tripped = NULL;
-    for (uint32_t i = 0; i < e->n_breakers; i++) {
-        gd_inst *b = e->breakers[i];
+    for (uint32_t i = 0; i < e->gen->n_breakers; i++) {
+        gd_inst *b = e->gen->breakers[i];
         gordon_breaker_result *r = &b->last;
         /* The result persists per breaker, so a breaker may write its reason
          * only when its state changes. */
@@ -630,10 +675,10 @@ void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
     r->bars[r->n & r->mask] = *bar;
     r->n++;
 
-    const gd_dispatch *d = &e->dispatch[s];
+    const gd_dispatch *d = &e->gen->dispatch[s];
     for (uint32_t i = 0; i < d->n_pre; i++)
         d->pre[i].fn(d->pre[i].self, s, bar);
-    if (e->n_breakers)
+    if (e->gen->n_breakers)
         evaluate_breakers(e);
     for (uint32_t i = 0; i < d->n_strat; i++) {
         e->in_strategy = d->strat[i].inst;
@@ -644,10 +689,10 @@ void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
 
 /* ------------------------------------------------------------ setup */
 
-static int name_skipped(const gd_engine_opts *o, const char *name)
+static int name_skipped(const gd_engine *e, const char *name)
 {
-    for (uint32_t i = 0; i < o->n_skip; i++)
-        if (o->skip[i] && strcmp(o->skip[i], name) == 0)
+    for (uint32_t i = 0; i < e->n_skip; i++)
+        if (strcmp(e->skip[i], name) == 0)
             return 1;
     return 0;
 }
@@ -684,26 +729,244 @@ static int setup_api(gd_engine *e)
     return 0;
 }
 
-static int resolve_plugin_path(const gd_engine_opts *o, const gd_plugin_conf *pc, char *buf, size_t cap,
-                               gd_err *err)
+static int resolve_plugin_path(const gd_engine *e, const gd_config *cfg, const gd_plugin_conf *pc, char *buf,
+                               size_t cap, gd_err *err)
 {
+    const char *dir = cfg->plugin_dir ? cfg->plugin_dir : e->plugin_dir;
     if (pc->plugin_path)
         snprintf(buf, cap, "%s", pc->plugin_path);
     else if (strchr(pc->plugin, '/'))
         snprintf(buf, cap, "%s", pc->plugin);
-    else if (o->plugin_dir)
-        snprintf(buf, cap, "%s/%s.so", o->plugin_dir, pc->plugin);
+    else if (dir)
+        snprintf(buf, cap, "%s/%s.so", dir, pc->plugin);
     else
         return gd_err_set(err, GD_ENOENT, "%s:%d: [%s.%s] plugin = %s: no plugin directory configured",
                           pc->file, pc->line, kind_section(pc->kind), pc->name, pc->plugin);
     return 0;
 }
 
-static int setup_instance(gd_engine *e, const gd_engine_opts *o, const gd_plugin_conf *pc, gd_inst *in,
-                          gd_err *err)
+/* ----- the library cache: private, content-addressed copies of each .so */
+
+static int copy_file(const char *src, const char *dst, gd_err *err)
+{
+    FILE *in = fopen(src, "rb"), *out = NULL;
+    char buf[65536];
+    size_t n;
+    int rc = 0;
+    if (!in)
+        return gd_err_set(err, errno == ENOENT ? GD_ENOENT : GD_EIO, "%s: %s", src, strerror(errno));
+    out = fopen(dst, "wb");
+    if (!out) {
+        rc = gd_err_set(err, GD_EIO, "%s: %s", dst, strerror(errno));
+        goto done;
+    }
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n) {
+            rc = gd_err_set(err, GD_EIO, "%s: write: %s", dst, strerror(errno));
+            goto done;
+        }
+    if (ferror(in))
+        rc = gd_err_set(err, GD_EIO, "%s: read error", src);
+done:
+    fclose(in);
+    if (out && fclose(out) != 0 && !rc)
+        rc = gd_err_set(err, GD_EIO, "%s: %s", dst, strerror(errno));
+    return rc;
+}
+
+static int ensure_cache_dir(gd_engine *e, const gd_config *cfg, gd_err *err)
+{
+    if (e->cache_dir)
+        return 0;
+    char buf[4096];
+    if (cfg->state_dir) {
+        snprintf(buf, sizeof buf, "%s/plugin-cache", cfg->state_dir);
+        if (mkdir(cfg->state_dir, 0700) != 0 && errno != EEXIST)
+            return gd_err_set(err, GD_EIO, "%s: %s", cfg->state_dir, strerror(errno));
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+            return gd_err_set(err, GD_EIO, "%s: %s", buf, strerror(errno));
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(buf, sizeof buf, "%s/gordon-plugins-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(buf))
+            return gd_err_set(err, GD_EIO, "cannot create a plugin cache directory: %s", strerror(errno));
+        e->cache_dir_temp = 1;
+    }
+    if (!(e->cache_dir = strdup(buf)))
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* Opens path through the cache. glibc returns the already-loaded object for
+ * a path it has seen, so a changed .so at the same path would not load: each
+ * distinct content gets its own copy, <name>.<sha256>.so, and a copy is also
+ * safe from an operator overwriting the original in place. */
+static int cache_open(gd_engine *e, const gd_config *cfg, const char *path, gd_plugin_lib **out, gd_err *err)
+{
+    char tmp[4200], dst[4400], hex[65];
+    int rc = ensure_cache_dir(e, cfg, err);
+    if (rc)
+        return rc;
+    /* Refuse forbidden imports before copying anything, naming the original. */
+    rc = gd_loader_check_imports(path, err);
+    if (rc)
+        return rc;
+    snprintf(tmp, sizeof tmp, "%s/.incoming.XXXXXX", e->cache_dir);
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return gd_err_set(err, GD_EIO, "%s: %s", tmp, strerror(errno));
+    close(fd);
+    rc = copy_file(path, tmp, err);
+    if (!rc)
+        rc = gd_sha256_file(tmp, hex, err);
+    if (rc) {
+        unlink(tmp);
+        return rc;
+    }
+    /* What is hashed is exactly what gets loaded. */
+    for (uint32_t i = 0; i < e->n_libs; i++)
+        if (!strcmp(e->libs[i].lib->sha256_hex, hex)) {
+            unlink(tmp);
+            e->libs[i].refs++;
+            *out = e->libs[i].lib;
+            return 0;
+        }
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t bl = strlen(base);
+    if (bl > 3 && !strcmp(base + bl - 3, ".so"))
+        bl -= 3;
+    snprintf(dst, sizeof dst, "%s/%.*s.%s.so", e->cache_dir, (int)(bl > 200 ? 200 : bl), base, hex);
+    if (rename(tmp, dst) != 0) {
+        rc = gd_err_set(err, GD_EIO, "%s: %s", dst, strerror(errno));
+        unlink(tmp);
+        return rc;
+    }
+    gd_libref *grown = realloc(e->libs, (e->n_libs + 1) * sizeof *grown);
+    if (!grown)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    e->libs = grown;
+    gd_plugin_lib *lib = calloc(1, sizeof *lib);
+    char *orig = strdup(path);
+    if (!lib || !orig) {
+        free(lib);
+        free(orig);
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    }
+    rc = gd_loader_open(dst, lib, err);
+    if (rc) {
+        e->loads_failed++;
+        gd_err_prefix(err, rc, "%s (private copy %s): ", path, dst);
+        free(lib);
+        free(orig);
+        return rc;
+    }
+    e->loads_ok++;
+    e->libs[e->n_libs++] = (gd_libref){lib, orig, 1};
+    *out = lib;
+    return 0;
+}
+
+static void cache_release(gd_engine *e, gd_plugin_lib *lib)
+{
+    for (uint32_t i = 0; i < e->n_libs; i++) {
+        if (e->libs[i].lib != lib)
+            continue;
+        if (--e->libs[i].refs > 0)
+            return;
+        /* No generation uses it any more: close it and drop its copy. */
+        char *path = strdup(lib->path);
+        gd_loader_close(lib);
+        free(lib);
+        if (path)
+            unlink(path);
+        free(path);
+        free(e->libs[i].orig);
+        e->libs[i] = e->libs[--e->n_libs];
+        return;
+    }
+}
+
+static const char *lib_origin(const gd_engine *e, const gd_plugin_lib *lib)
+{
+    for (uint32_t i = 0; i < e->n_libs; i++)
+        if (e->libs[i].lib == lib)
+            return e->libs[i].orig;
+    return lib->path;
+}
+
+/* ----- generations */
+
+static void inst_free(gd_inst *in)
+{
+    if (in->self && in->d && in->d->destroy)
+        in->d->destroy(in->self);
+    in->self = NULL;
+    gd_params_free(&in->params);
+    free(in->sub);
+    free(in->name);
+}
+
+static void gen_free(gd_engine *e, gd_gen *g)
+{
+    if (!g)
+        return;
+    for (uint32_t i = 0; i < g->n_insts; i++)
+        inst_free(&g->insts[i]);
+    if (g->dispatch)
+        for (uint32_t s = 0; s < e->n_symbols; s++) {
+            free(g->dispatch[s].pre);
+            free(g->dispatch[s].strat);
+        }
+    free(g->dispatch);
+    for (uint32_t i = 0; i < g->n_libs; i++)
+        cache_release(e, g->libs[i]);
+    free(g->libs);
+    for (uint32_t i = 0; i < g->n_new_slots; i++)
+        free(g->new_slots[i]);
+    free(g->new_slots);
+    free(g->by_slot);
+    free(g->insts);
+    free(g->strategies);
+    free(g->breakers);
+    free(g->overlays);
+    free(g->overlay_insts);
+    free(g->ov_scratch);
+    if (g->owned_cfg) {
+        gd_config_free(g->owned_cfg);
+        free(g->owned_cfg);
+    }
+    free(g);
+}
+
+/* The slot of a strategy name: its old one, one this generation already
+ * added, or a new one after both. */
+static int assign_slot(const gd_engine *e, gd_gen *g, const char *name, uint32_t *slot)
+{
+    for (uint32_t i = 0; i < e->n_slots; i++)
+        if (!strcmp(e->slot_names[i], name)) {
+            *slot = i;
+            return 0;
+        }
+    for (uint32_t i = 0; i < g->n_new_slots; i++)
+        if (!strcmp(g->new_slots[i], name)) {
+            *slot = e->n_slots + i;
+            return 0;
+        }
+    char **grown = realloc(g->new_slots, (g->n_new_slots + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    g->new_slots = grown;
+    if (!(g->new_slots[g->n_new_slots] = strdup(name)))
+        return -1;
+    *slot = e->n_slots + g->n_new_slots++;
+    return 0;
+}
+
+static int setup_instance(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_inst *in, gd_err *err)
 {
     char path[4096];
-    int rc = resolve_plugin_path(o, pc, path, sizeof path, err);
+    int rc = resolve_plugin_path(e, g->cfg, pc, path, sizeof path, err);
     if (rc)
         return rc;
     in->kind = pc->kind;
@@ -719,15 +982,25 @@ static int setup_instance(gd_engine *e, const gd_engine_opts *o, const gd_plugin
     snprintf(in->name, nl, "%s.%s", kind_section(pc->kind), pc->name);
     in->short_name = strchr(in->name, '.') + 1;
 
-    if (o->shared_plugins) {
-        in->lib = gd_plugin_set_find(o->shared_plugins, path);
+    if (e->shared) {
+        in->lib = gd_plugin_set_find(e->shared, path);
         if (!in->lib)
             return gd_err_set(err, GD_ENOENT, "%s:%d: [%s]: %s was not preloaded", pc->file, pc->line,
                               in->name, path);
     } else {
-        rc = gd_plugin_set_add(&e->plugins, path, &in->lib, err);
+        gd_plugin_lib **grown = realloc(g->libs, (g->n_libs + 1) * sizeof *grown);
+        if (!grown)
+            return gd_err_set(err, GD_ENOMEM, "out of memory");
+        g->libs = grown;
+        rc = cache_open(e, g->cfg, path, &in->lib, err);
         if (rc)
             return gd_err_prefix(err, rc, "%s:%d: [%s]: ", pc->file, pc->line, in->name);
+        g->libs[g->n_libs++] = in->lib;
+        /* Two different libraries with one descriptor name in one set: refuse. */
+        for (uint32_t i = 0; i + 1 < g->n_libs; i++)
+            if (g->libs[i] != in->lib && !strcmp(g->libs[i]->d.name, in->lib->d.name))
+                return gd_err_set(err, GD_EEXIST, "%s:%d: [%s]: plugin name '%s' is already provided by %s",
+                                  pc->file, pc->line, in->name, in->lib->d.name, lib_origin(e, g->libs[i]));
     }
     in->d = &in->lib->d;
     if (in->d->kind != pc->kind)
@@ -736,8 +1009,8 @@ static int setup_instance(gd_engine *e, const gd_engine_opts *o, const gd_plugin
     rc = gd_params_bind(in->d, pc, &in->params, err);
     if (rc)
         return rc;
-    for (uint32_t k = 0; k < o->n_overrides; k++) {
-        const gd_param_override *ov = &o->overrides[k];
+    for (uint32_t k = 0; k < e->n_overrides; k++) {
+        const gd_param_override *ov = &e->overrides[k];
         if (strcmp(ov->instance, in->name) != 0)
             continue;
         rc = gd_params_set_number(&in->params, ov->param, ov->value, err);
@@ -759,6 +1032,8 @@ static int setup_instance(gd_engine *e, const gd_engine_opts *o, const gd_plugin
             in->sub[s] = 1;
         }
     }
+    if (pc->kind == GORDON_KIND_STRATEGY && assign_slot(e, g, pc->name, &in->slot) != 0)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
 
     char perr[512] = "";
     e->in_create = 1;
@@ -773,30 +1048,20 @@ static int setup_instance(gd_engine *e, const gd_engine_opts *o, const gd_plugin
     return 0;
 }
 
-static int build_dispatch(gd_engine *e, gd_err *err)
+static int build_dispatch(gd_engine *e, gd_gen *g, gd_err *err)
 {
-    uint32_t max_warmup = 0;
-    e->dispatch = calloc(e->n_symbols, sizeof *e->dispatch);
-    e->hist = calloc(e->n_symbols, sizeof *e->hist);
-    if (!e->dispatch || !e->hist)
+    g->dispatch = calloc(e->n_symbols, sizeof *g->dispatch);
+    if (!g->dispatch)
         return gd_err_set(err, GD_ENOMEM, "out of memory");
-    for (uint32_t i = 0; i < e->n_insts; i++)
-        if (e->insts[i].d->warmup_bars > max_warmup)
-            max_warmup = e->insts[i].d->warmup_bars;
-    uint64_t cap = 256;
-    while (cap < (uint64_t)max_warmup + 1)
-        cap <<= 1;
     for (uint32_t s = 0; s < e->n_symbols; s++) {
-        gd_dispatch *d = &e->dispatch[s];
-        d->pre = calloc(e->n_insts ? e->n_insts : 1, sizeof *d->pre);
-        d->strat = calloc(e->n_insts ? e->n_insts : 1, sizeof *d->strat);
-        e->hist[s].bars = calloc(cap, sizeof(gordon_bar));
-        e->hist[s].mask = cap - 1;
-        if (!d->pre || !d->strat || !e->hist[s].bars)
+        gd_dispatch *d = &g->dispatch[s];
+        d->pre = calloc(g->n_insts ? g->n_insts : 1, sizeof *d->pre);
+        d->strat = calloc(g->n_insts ? g->n_insts : 1, sizeof *d->strat);
+        if (!d->pre || !d->strat)
             return gd_err_set(err, GD_ENOMEM, "out of memory");
         /* Breakers and overlays see the bar before strategies act on it. */
-        for (uint32_t i = 0; i < e->n_insts; i++) {
-            gd_inst *in = &e->insts[i];
+        for (uint32_t i = 0; i < g->n_insts; i++) {
+            gd_inst *in = &g->insts[i];
             if (!in->sub[s] || !in->d->on_bar)
                 continue;
             if (in->kind == GORDON_KIND_STRATEGY)
@@ -804,6 +1069,212 @@ static int build_dispatch(gd_engine *e, gd_err *err)
             else
                 d->pre[d->n_pre++] = (gd_call){in->d->on_bar, in->self, in};
         }
+    }
+    return 0;
+}
+
+/* Bar history long enough for the largest declared warm-up; grows (keeping
+ * what it has) when a reload brings a plugin that needs more. */
+static int ensure_history(gd_engine *e, const gd_gen *g, gd_err *err)
+{
+    uint32_t max_warmup = 0;
+    for (uint32_t i = 0; i < g->n_insts; i++)
+        if (g->insts[i].d->warmup_bars > max_warmup)
+            max_warmup = g->insts[i].d->warmup_bars;
+    uint64_t cap = 256;
+    while (cap < (uint64_t)max_warmup + 1)
+        cap <<= 1;
+    if (!e->hist && !(e->hist = calloc(e->n_symbols, sizeof *e->hist)))
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    for (uint32_t s = 0; s < e->n_symbols; s++) {
+        gd_ring *r = &e->hist[s];
+        if (r->bars && r->mask + 1 >= cap)
+            continue;
+        gordon_bar *nb = calloc(cap, sizeof *nb);
+        if (!nb)
+            return gd_err_set(err, GD_ENOMEM, "out of memory");
+        uint64_t have = r->bars ? (r->n < r->mask + 1 ? r->n : r->mask + 1) : 0;
+        for (uint64_t i = 0; i < have; i++) {
+            uint64_t k = r->n - have + i;
+            nb[k & (cap - 1)] = r->bars[k & r->mask];
+        }
+        free(r->bars);
+        r->bars = nb;
+        r->mask = cap - 1;
+    }
+    return 0;
+}
+
+/* Builds a complete generation from cfg; nothing of the running one changes. */
+static int gen_build(gd_engine *e, const gd_config *cfg, gd_gen **out, gd_err *err)
+{
+    int rc;
+    gd_gen *g = calloc(1, sizeof *g);
+    *out = NULL;
+    if (!g)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    g->cfg = cfg;
+    uint32_t n = 0, ns = 0, nb = 0, no = 0;
+    for (size_t i = 0; i < cfg->n_plugins; i++) {
+        const gd_plugin_conf *pc = &cfg->plugins[i];
+        char label[160];
+        snprintf(label, sizeof label, "%s.%s", kind_section(pc->kind), pc->name);
+        if (!pc->enabled || name_skipped(e, label) || name_skipped(e, pc->name))
+            continue;
+        n++;
+        ns += pc->kind == GORDON_KIND_STRATEGY;
+        nb += pc->kind == GORDON_KIND_BREAKER;
+        no += pc->kind == GORDON_KIND_OVERLAY;
+    }
+    g->insts = calloc(n ? n : 1, sizeof *g->insts);
+    g->strategies = calloc(ns ? ns : 1, sizeof *g->strategies);
+    g->breakers = calloc(nb ? nb : 1, sizeof *g->breakers);
+    g->overlays = calloc(no ? no : 1, sizeof *g->overlays);
+    g->overlay_insts = calloc(no ? no : 1, sizeof *g->overlay_insts);
+    g->ov_scratch = calloc(no ? no : 1, sizeof *g->ov_scratch);
+    if (!g->insts || !g->strategies || !g->breakers || !g->overlays || !g->overlay_insts || !g->ov_scratch) {
+        rc = gd_err_set(err, GD_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (ns == 0) {
+        rc = gd_err_set(err, GD_EINVAL, "no enabled [strategy.NAME] section: nothing would trade");
+        goto fail;
+    }
+    for (size_t i = 0; i < cfg->n_plugins; i++) {
+        const gd_plugin_conf *pc = &cfg->plugins[i];
+        char label[160];
+        snprintf(label, sizeof label, "%s.%s", kind_section(pc->kind), pc->name);
+        if (!pc->enabled || name_skipped(e, label) || name_skipped(e, pc->name))
+            continue;
+        gd_inst *in = &g->insts[g->n_insts++];
+        rc = setup_instance(e, g, pc, in, err);
+        if (rc)
+            goto fail;
+        if (in->kind == GORDON_KIND_STRATEGY) {
+            in->index = g->n_strategies;
+            g->strategies[g->n_strategies++] = in;
+        } else if (in->kind == GORDON_KIND_BREAKER) {
+            in->index = g->n_breakers;
+            g->breakers[g->n_breakers++] = in;
+        } else {
+            in->index = g->n_overlays;
+            g->overlay_insts[g->n_overlays] = in;
+            g->overlays[g->n_overlays++] = (gd_overlay_ref){in->short_name, in->self, in->d->filter};
+        }
+    }
+    g->n_slots = e->n_slots + g->n_new_slots;
+    g->by_slot = calloc(g->n_slots ? g->n_slots : 1, sizeof *g->by_slot);
+    if (!g->by_slot) {
+        rc = gd_err_set(err, GD_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (uint32_t i = 0; i < g->n_strategies; i++)
+        g->by_slot[g->strategies[i]->slot] = g->strategies[i];
+    rc = build_dispatch(e, g, err);
+    if (rc)
+        goto fail;
+    *out = g;
+    return 0;
+fail:
+    gen_free(e, g);
+    return rc;
+}
+
+static const gd_inst *gen_find(const gd_gen *g, const char *name)
+{
+    for (uint32_t i = 0; g && i < g->n_insts; i++)
+        if (!strcmp(g->insts[i].name, name))
+            return &g->insts[i];
+    return NULL;
+}
+
+/* A new instance takes over its predecessor's state: through snapshot and
+ * restore when both versions offer them, else by replaying the host's bar
+ * history (without signals) for its warm-up. Returns 1 if restored. */
+static int carry_state(gd_inst *in, const gd_inst *old)
+{
+    if (old && !strcmp(old->d->name, in->d->name)) {
+        in->last = old->last; /* a breaker's last verdict and reason */
+        if (old->d->snapshot && in->d->restore) {
+            size_t need = old->d->snapshot(old->self, NULL, 0);
+            void *buf = need ? malloc(need) : NULL;
+            int ok = buf && old->d->snapshot(old->self, buf, need) == need && in->d->restore(in->self, buf, need) == 0;
+            free(buf);
+            if (ok)
+                return 1;
+            gd_log(GD_LOG_WARN, "reload", NULL, "%s: snapshot not restored; warming up from history", in->name);
+        }
+    }
+    return 0;
+}
+
+static void warm_up(gd_engine *e, gd_inst *const *insts, uint32_t n)
+{
+    if (!n)
+        return;
+    /* Merge the rings by close time so multi-symbol plugins see the order
+     * the market did. */
+    uint64_t *pos = calloc(e->n_symbols, sizeof *pos);
+    if (!pos)
+        return;
+    for (uint32_t s = 0; s < e->n_symbols; s++) {
+        const gd_ring *r = &e->hist[s];
+        uint64_t have = r->n < r->mask + 1 ? r->n : r->mask + 1;
+        pos[s] = r->n - have;
+    }
+    int64_t saved_now = e->now_ms;
+    e->warming = 1;
+    for (;;) {
+        uint32_t best = UINT32_MAX;
+        for (uint32_t s = 0; s < e->n_symbols; s++)
+            if (pos[s] < e->hist[s].n &&
+                (best == UINT32_MAX || e->hist[s].bars[pos[s] & e->hist[s].mask].close_time_ms <
+                                           e->hist[best].bars[pos[best] & e->hist[best].mask].close_time_ms))
+                best = s;
+        if (best == UINT32_MAX)
+            break;
+        const gordon_bar *bar = &e->hist[best].bars[pos[best]++ & e->hist[best].mask];
+        e->now_ms = bar->close_time_ms;
+        for (uint32_t i = 0; i < n; i++)
+            if (insts[i]->sub[best] && insts[i]->d->on_bar) {
+                e->in_strategy = insts[i];
+                insts[i]->d->on_bar(insts[i]->self, best, bar);
+            }
+    }
+    e->in_strategy = NULL;
+    e->warming = 0;
+    e->now_ms = saved_now;
+    free(pos);
+}
+
+/* Owners (strategy slots) grow on every ledger at once. */
+static int grow_slots(gd_engine *e, uint32_t n, gd_err *err)
+{
+    if (n <= e->n_slots && e->slot_ref)
+        return 0;
+    size_t old = (size_t)e->n_slots * e->n_symbols, now = (size_t)(n ? n : 1) * e->n_symbols;
+    double *ref = realloc(e->slot_ref, now * sizeof *ref);
+    if (!ref)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    if (now > old)
+        memset(ref + old, 0, (now - old) * sizeof *ref);
+    e->slot_ref = ref;
+    if (gd_book_grow(&e->book, n) != 0 || gd_pipeline_grow(&e->pipe, n) != 0 ||
+        e->exec.ops->grow(e->exec.self, n) != 0)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    return 0;
+}
+
+static int copy_instruments(const gd_engine *e, const gd_config *cfg, gd_instrument *out, gd_err *err)
+{
+    for (uint32_t s = 0; s < e->n_symbols; s++) {
+        const gd_instrument *ins = gd_config_instrument(cfg, e->symbols[s]);
+        if (!ins)
+            return gd_err_set(err, GD_EINVAL,
+                              "symbol %s has no [instrument.%s] section (tick_size, step_size, min_qty, "
+                              "min_notional): refusing to guess exchange rules",
+                              e->symbols[s], e->symbols[s]);
+        out[s] = *ins;
     }
     return 0;
 }
@@ -816,100 +1287,65 @@ int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
     *out = NULL;
     if (!e)
         return gd_err_set(err, GD_ENOMEM, "out of memory");
-    e->cfg = cfg;
     e->n_symbols = o->n_symbols;
     e->trade_from_ms = o->trade_from_ms ? o->trade_from_ms : INT64_MIN;
     e->replay = !o->live;
     e->series_source = o->series_source;
+    e->shared = o->shared_plugins;
+    e->overrides = (gd_param_override *)o->overrides;
+    e->n_overrides = o->n_overrides;
+    if (o->plugin_dir && !(e->plugin_dir = strdup(o->plugin_dir)))
+        goto nomem;
+    if (o->n_skip) {
+        if (!(e->skip = calloc(o->n_skip, sizeof *e->skip)))
+            goto nomem;
+        for (uint32_t i = 0; i < o->n_skip; i++)
+            if (o->skip[i] && !(e->skip[e->n_skip++] = strdup(o->skip[i])))
+                goto nomem;
+    }
     if (o->n_symbols == 0) {
         rc = gd_err_set(err, GD_EINVAL, "no symbols: configure [replay] data = SYMBOL:file.csv");
         goto fail;
     }
     e->symbols = calloc(o->n_symbols, sizeof *e->symbols);
     e->instr = calloc(o->n_symbols, sizeof *e->instr);
-    if (!e->symbols || !e->instr)
+    e->last_bar_ms = calloc(o->n_symbols, sizeof *e->last_bar_ms);
+    if (!e->symbols || !e->instr || !e->last_bar_ms)
         goto nomem;
-    for (uint32_t s = 0; s < o->n_symbols; s++) {
-        const gd_instrument *ins = gd_config_instrument(cfg, o->symbols[s]);
+    for (uint32_t s = 0; s < o->n_symbols; s++)
         if (!(e->symbols[s] = strdup(o->symbols[s])))
             goto nomem;
-        if (!ins) {
-            rc = gd_err_set(err, GD_EINVAL,
-                            "symbol %s has no [instrument.%s] section (tick_size, step_size, min_qty, "
-                            "min_notional): refusing to guess exchange rules",
-                            o->symbols[s], o->symbols[s]);
-            goto fail;
-        }
-        e->instr[s] = *ins;
-    }
+    rc = copy_instruments(e, cfg, e->instr, err);
+    if (rc)
+        goto fail;
     setup_api(e);
     e->bin.struct_size = sizeof e->bin;
 
-    /* Count enabled instances per kind, then create them in config order. */
-    uint32_t n = 0, ns = 0, nb = 0, no = 0;
-    for (size_t i = 0; i < cfg->n_plugins; i++) {
-        const gd_plugin_conf *pc = &cfg->plugins[i];
-        char label[160];
-        snprintf(label, sizeof label, "%s.%s", kind_section(pc->kind), pc->name);
-        if (!pc->enabled || name_skipped(o, label) || name_skipped(o, pc->name))
-            continue;
-        n++;
-        ns += pc->kind == GORDON_KIND_STRATEGY;
-        nb += pc->kind == GORDON_KIND_BREAKER;
-        no += pc->kind == GORDON_KIND_OVERLAY;
-    }
-    e->insts = calloc(n ? n : 1, sizeof *e->insts);
-    e->strategies = calloc(ns ? ns : 1, sizeof *e->strategies);
-    e->breakers = calloc(nb ? nb : 1, sizeof *e->breakers);
-    e->overlays = calloc(no ? no : 1, sizeof *e->overlays);
-    e->overlay_insts = calloc(no ? no : 1, sizeof *e->overlay_insts);
-    e->ov_scratch = calloc(no ? no : 1, sizeof *e->ov_scratch);
-    if (!e->insts || !e->strategies || !e->breakers || !e->overlays || !e->overlay_insts || !e->ov_scratch)
-        goto nomem;
-    if (ns == 0) {
-        rc = gd_err_set(err, GD_EINVAL, "no enabled [strategy.NAME] section: nothing would trade");
-        goto fail;
-    }
-    for (size_t i = 0; i < cfg->n_plugins; i++) {
-        const gd_plugin_conf *pc = &cfg->plugins[i];
-        char label[160];
-        snprintf(label, sizeof label, "%s.%s", kind_section(pc->kind), pc->name);
-        if (!pc->enabled || name_skipped(o, label) || name_skipped(o, pc->name))
-            continue;
-        gd_inst *in = &e->insts[e->n_insts++];
-        rc = setup_instance(e, o, pc, in, err);
-        if (rc)
-            goto fail;
-        if (in->kind == GORDON_KIND_STRATEGY) {
-            in->index = e->n_strategies;
-            e->strategies[e->n_strategies++] = in;
-        } else if (in->kind == GORDON_KIND_BREAKER) {
-            in->index = e->n_breakers;
-            e->breakers[e->n_breakers++] = in;
-        } else {
-            in->index = e->n_overlays;
-            e->overlay_insts[e->n_overlays] = in;
-            e->overlays[e->n_overlays++] = (gd_overlay_ref){in->short_name, in->self, in->d->filter};
-        }
-    }
-    rc = build_dispatch(e, err);
+    rc = gen_build(e, cfg, &e->gen, err);
     if (rc)
         goto fail;
-    e->slot_ref = calloc((size_t)(e->n_strategies ? e->n_strategies : 1) * e->n_symbols, sizeof *e->slot_ref);
-    e->last_bar_ms = calloc(e->n_symbols, sizeof *e->last_bar_ms);
-    if (!e->slot_ref || !e->last_bar_ms)
-        goto nomem;
+    rc = ensure_history(e, e->gen, err);
+    if (rc)
+        goto fail;
+    /* The first generation's strategy names are the first slots. */
+    e->slot_names = e->gen->new_slots;
+    e->n_slots = e->gen->n_new_slots;
+    e->gen->new_slots = NULL;
+    e->gen->n_new_slots = 0;
 
     gd_limits lim;
     gd_limits_from_config(cfg, &lim);
-    if (gd_pipeline_init(&e->pipe, &lim, e->instr, e->n_symbols, e->n_strategies) != 0)
+    if (gd_pipeline_init(&e->pipe, &lim, e->instr, e->n_symbols, e->n_slots) != 0)
         goto nomem;
-    if (gd_book_init(&e->book, e->n_strategies, e->n_symbols, cfg->equity) != 0)
+    if (gd_book_init(&e->book, e->n_slots, e->n_symbols, cfg->equity) != 0)
         goto nomem;
-    gd_simexec_conf sc = {e->n_strategies, e->n_symbols, cfg->fee_bps, cfg->slippage_bps};
+    gd_simexec_conf sc = {e->n_slots, e->n_symbols, cfg->fee_bps, cfg->slippage_bps};
     rc = gd_simexec_new(&sc, (gd_fill_sink){e, on_fill}, &e->exec, err);
     if (rc)
         goto fail;
+    e->slot_ref = calloc((size_t)(e->n_slots ? e->n_slots : 1) * e->n_symbols, sizeof *e->slot_ref);
+    if (!e->slot_ref)
+        goto nomem;
     *out = e;
     return 0;
 nomem:
@@ -919,41 +1355,52 @@ fail:
     return rc;
 }
 
+static void remove_cache_dir(gd_engine *e)
+{
+    if (!e->cache_dir || !e->cache_dir_temp)
+        return;
+    DIR *d = opendir(e->cache_dir);
+    if (d) {
+        struct dirent *de;
+        char path[4400];
+        while ((de = readdir(d)) != NULL) {
+            if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+                continue;
+            snprintf(path, sizeof path, "%s/%s", e->cache_dir, de->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(e->cache_dir);
+}
+
 void gd_engine_free(gd_engine *e)
 {
     if (!e)
         return;
     if (e->log.ops)
         e->log.ops->close(e->log.self);
-    for (uint32_t i = 0; i < e->n_insts; i++) {
-        gd_inst *in = &e->insts[i];
-        if (in->self && in->d && in->d->destroy)
-            in->d->destroy(in->self);
-        gd_params_free(&in->params);
-        free(in->sub);
-        free(in->name);
-    }
-    if (e->dispatch)
-        for (uint32_t s = 0; s < e->n_symbols; s++) {
-            free(e->dispatch[s].pre);
-            free(e->dispatch[s].strat);
-        }
+    gen_free(e, e->gen);
+    while (e->n_libs) /* anything a failed build left behind */
+        cache_release(e, e->libs[0].lib);
+    free(e->libs);
+    remove_cache_dir(e);
+    free(e->cache_dir);
     if (e->hist)
         for (uint32_t s = 0; s < e->n_symbols; s++)
             free(e->hist[s].bars);
-    free(e->dispatch);
     free(e->hist);
     if (e->exec.ops)
         e->exec.ops->destroy(e->exec.self);
     gd_book_free(&e->book);
     gd_pipeline_free(&e->pipe);
-    gd_plugin_set_free(&e->plugins);
-    free(e->insts);
-    free(e->strategies);
-    free(e->breakers);
-    free(e->overlays);
-    free(e->overlay_insts);
-    free(e->ov_scratch);
+    for (uint32_t i = 0; i < e->n_slots; i++)
+        free(e->slot_names[i]);
+    free(e->slot_names);
+    for (uint32_t i = 0; i < e->n_skip; i++)
+        free(e->skip[i]);
+    free(e->skip);
+    free(e->plugin_dir);
     if (e->symbols)
         for (uint32_t s = 0; s < e->n_symbols; s++)
             free(e->symbols[s]);
@@ -968,6 +1415,132 @@ void gd_engine_free(gd_engine *e)
     free(e->series);
     free(e);
 }
+
+/* ------------------------------------------------------------ reload */
+
+int gd_engine_reload(gd_engine *e, gd_config *cfg, char *summary, size_t cap, gd_err *err)
+{
+    gd_gen *g = NULL;
+    gd_instrument *instr = NULL;
+    char changes[2048], restart[512];
+    int rc;
+    const gd_config *old_cfg = e->gen->cfg;
+    summary[0] = '\0';
+
+    /* 1. What cannot change while running. */
+    gd_config_diff(old_cfg, cfg, changes, sizeof changes, restart, sizeof restart);
+    if (restart[0]) {
+        rc = gd_err_set(err, GD_EINVAL, "these keys need a restart, not a reload: %s", restart);
+        goto fail;
+    }
+    instr = calloc(e->n_symbols, sizeof *instr);
+    if (!instr) {
+        rc = gd_err_set(err, GD_ENOMEM, "out of memory");
+        goto fail;
+    }
+    rc = copy_instruments(e, cfg, instr, err);
+    if (rc)
+        goto fail;
+
+    /* 2. The whole new set, next to the running one. */
+    e->reloading = 1;
+    rc = gen_build(e, cfg, &g, err);
+    e->reloading = 0;
+    if (rc)
+        goto fail;
+    rc = ensure_history(e, g, err);
+    if (rc)
+        goto fail;
+    gd_limits lim;
+    gd_limits_from_config(cfg, &lim);
+    rc = grow_slots(e, g->n_slots, err);
+    if (rc)
+        goto fail;
+    if (gd_pipeline_set_limits(&e->pipe, &lim, instr) != 0) {
+        rc = gd_err_set(err, GD_ENOMEM, "out of memory applying the new limits");
+        goto fail;
+    }
+
+    /* 3. State: restored where the plugin can, warmed up from history where not. */
+    gd_inst **cold = calloc(g->n_insts ? g->n_insts : 1, sizeof *cold);
+    uint32_t n_cold = 0;
+    if (!cold) {
+        rc = gd_err_set(err, GD_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (uint32_t i = 0; i < g->n_insts; i++)
+        if (!carry_state(&g->insts[i], gen_find(e->gen, g->insts[i].name)))
+            cold[n_cold++] = &g->insts[i];
+    warm_up(e, cold, n_cold);
+    free(cold);
+
+    /* 4. Describe what changed, then swap between two events of the loop. */
+    size_t n = 0;
+    const char *sep = "";
+    char line[256];
+    for (uint32_t i = 0; i < g->n_insts; i++) {
+        const gd_inst *in = &g->insts[i], *old = gen_find(e->gen, in->name);
+        if (!old)
+            snprintf(line, sizeof line, "%s+%s (%s)", sep, in->name, in->d->name);
+        else if (old->lib != in->lib)
+            snprintf(line, sizeof line, "%s~%s (%s %.12s -> %.12s)", sep, in->name, in->d->name,
+                     old->lib->sha256_hex, in->lib->sha256_hex);
+        else
+            continue;
+        n += (size_t)snprintf(summary + n, n < cap ? cap - n : 0, "%s", line);
+        sep = ", ";
+    }
+    for (uint32_t i = 0; i < e->gen->n_insts; i++)
+        if (!gen_find(g, e->gen->insts[i].name)) {
+            n += (size_t)snprintf(summary + n, n < cap ? cap - n : 0, "%s-%s", sep, e->gen->insts[i].name);
+            sep = ", ";
+        }
+    if (n == 0)
+        n += (size_t)snprintf(summary, cap, "plugins unchanged");
+    snprintf(summary + n, n < cap ? cap - n : 0, "; config: %s", changes[0] ? changes : "unchanged");
+
+    /* The new generation's strategy names join the registry. */
+    if (g->n_new_slots) {
+        char **names = realloc(e->slot_names, (e->n_slots + g->n_new_slots) * sizeof *names);
+        if (!names) {
+            rc = gd_err_set(err, GD_ENOMEM, "out of memory");
+            goto fail;
+        }
+        e->slot_names = names;
+        for (uint32_t i = 0; i < g->n_new_slots; i++)
+            e->slot_names[e->n_slots++] = g->new_slots[i];
+        free(g->new_slots);
+        g->new_slots = NULL;
+        g->n_new_slots = 0;
+    }
+    gd_simexec_set_costs(&e->exec, cfg->fee_bps, cfg->slippage_bps); /* no-op for a venue */
+    memcpy(e->instr, instr, e->n_symbols * sizeof *instr);
+    free(instr);
+    g->owned_cfg = cfg;
+    gd_gen *old = e->gen;
+    e->gen = g;
+    gen_free(e, old);
+
+    /* Positions whose strategy is gone keep their stops; say so. */
+    for (uint32_t k = 0; k < e->n_slots; k++)
+        for (uint32_t s = 0; s < e->n_symbols; s++) {
+            const gd_position *p = gd_book_pos(&e->book, k, s);
+            if (p->side != GORDON_SIDE_NONE && (k >= g->n_slots || !g->by_slot[k]))
+                gd_log(GD_LOG_WARN, "reload", NULL, "orphaned position: strategy %s %s %s qty %.10g, stop %.10g",
+                       e->slot_names[k], e->symbols[s], p->side > 0 ? "long" : "short", p->qty, p->stop);
+        }
+    e->reloads_ok++;
+    return 0;
+fail:
+    gen_free(e, g);
+    free(instr);
+    gd_config_free(cfg);
+    free(cfg);
+    e->reloads_failed++;
+    return rc;
+}
+
+void gd_engine_reload_failed(gd_engine *e) { e->reloads_failed++; }
 
 void gd_engine_set_intentlog(gd_engine *e, gd_intentlog log)
 {
@@ -1024,8 +1597,8 @@ void gd_engine_summary(const gd_engine *e, FILE *out)
             if (e->pipe.by_result[i])
                 fprintf(out, "  %-20s %llu\n", gd_reject_name(i), (unsigned long long)e->pipe.by_result[i]);
     }
-    for (uint32_t i = 0; i < e->n_breakers; i++) {
-        const gd_inst *bi = e->breakers[i];
+    for (uint32_t i = 0; i < e->gen->n_breakers; i++) {
+        const gd_inst *bi = e->gen->breakers[i];
         static const char *const st[] = {"ok", "warn", "tripped"};
         fprintf(out, "breaker %-12s %s (value %.4g, threshold %.4g)\n", bi->short_name,
                 st[bi->last.state >= 0 && bi->last.state <= 2 ? bi->last.state : 2], bi->last.value,
@@ -1052,7 +1625,7 @@ int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **jso
     cJSON *root = cJSON_CreateObject();
     cJSON *sent = cJSON_AddArrayToObject(root, "closed");
     cJSON *errs = cJSON_AddArrayToObject(root, "errors");
-    for (uint32_t k = 0; k < e->n_strategies; k++)
+    for (uint32_t k = 0; k < e->n_slots; k++)
         for (uint32_t s = 0; s < e->n_symbols; s++) {
             const gd_position *p = gd_book_pos(&e->book, k, s);
             gd_slot_orders so;
@@ -1081,7 +1654,7 @@ int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **jso
             o.ref_price = e->book.mark[s];
             o.time_ms = e->now_ms;
             cJSON *x = cJSON_CreateObject();
-            cJSON_AddStringToObject(x, "strategy", e->strategies[k]->short_name);
+            cJSON_AddStringToObject(x, "strategy", e->slot_names[k]);
             cJSON_AddStringToObject(x, "symbol", e->symbols[s]);
             cJSON_AddStringToObject(x, "side", side_name(p->side));
             cJSON_AddNumberToObject(x, "qty", p->qty);
@@ -1114,15 +1687,17 @@ char *gd_engine_positions_json(const gd_engine *e)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *arr = cJSON_AddArrayToObject(root, "positions");
-    for (uint32_t k = 0; k < e->n_strategies; k++)
+    for (uint32_t k = 0; k < e->n_slots; k++)
         for (uint32_t s = 0; s < e->n_symbols; s++) {
             const gd_position *p = &e->book.pos[(size_t)k * e->n_symbols + s];
             if (p->side == GORDON_SIDE_NONE)
                 continue;
             cJSON *x = cJSON_CreateObject();
-            cJSON_AddStringToObject(x, "strategy", e->strategies[k]->short_name);
+            cJSON_AddStringToObject(x, "strategy", e->slot_names[k]);
             cJSON_AddStringToObject(x, "symbol", e->symbols[s]);
             cJSON_AddStringToObject(x, "side", side_name(p->side));
+            /* Its strategy was removed by a reload: nobody manages it but its stop. */
+            cJSON_AddBoolToObject(x, "orphaned", k >= e->gen->n_slots || !e->gen->by_slot[k]);
             cJSON_AddNumberToObject(x, "qty", p->qty);
             cJSON_AddNumberToObject(x, "entry_price", p->entry_price);
             cJSON_AddNumberToObject(x, "stop", p->stop);
@@ -1151,8 +1726,8 @@ char *gd_engine_risk_json(const gd_engine *e)
     }
     cJSON_AddBoolToObject(latch, "persisted", e->state != NULL);
     cJSON *br = cJSON_AddArrayToObject(root, "breakers");
-    for (uint32_t i = 0; i < e->n_breakers; i++) {
-        const gd_inst *b = e->breakers[i];
+    for (uint32_t i = 0; i < e->gen->n_breakers; i++) {
+        const gd_inst *b = e->gen->breakers[i];
         cJSON *x = cJSON_CreateObject();
         int s = b->last.state >= 0 && b->last.state <= 2 ? b->last.state : 2;
         cJSON_AddStringToObject(x, "name", b->short_name);
@@ -1285,15 +1860,16 @@ char *gd_engine_metrics(const gd_engine *e, const char *extra)
     pf(&b, "gordon_build_info{version=\"%s\",git=\"%s\",sdk_abi=\"%d.%d\"} 1\n", GD_VERSION, GD_GIT_DESCRIBE,
        GORDON_SDK_ABI_MAJOR, GORDON_SDK_ABI_MINOR);
     head(&b, GD_PROM_gordon_breaker_state);
-    for (uint32_t i = 0; i < e->n_breakers; i++)
-        pf(&b, "gordon_breaker_state{breaker=\"%s\"} %d\n", e->breakers[i]->short_name, e->breakers[i]->last.state);
+    for (uint32_t i = 0; i < e->gen->n_breakers; i++)
+        pf(&b, "gordon_breaker_state{breaker=\"%s\"} %d\n", e->gen->breakers[i]->short_name,
+           e->gen->breakers[i]->last.state);
     head(&b, GD_PROM_gordon_breaker_value);
-    for (uint32_t i = 0; i < e->n_breakers; i++) {
-        double v = e->breakers[i]->last.value;
+    for (uint32_t i = 0; i < e->gen->n_breakers; i++) {
+        double v = e->gen->breakers[i]->last.value;
         if (isfinite(v))
-            pf(&b, "gordon_breaker_value{breaker=\"%s\"} %.17g\n", e->breakers[i]->short_name, v);
+            pf(&b, "gordon_breaker_value{breaker=\"%s\"} %.17g\n", e->gen->breakers[i]->short_name, v);
         else
-            pf(&b, "gordon_breaker_value{breaker=\"%s\"} NaN\n", e->breakers[i]->short_name);
+            pf(&b, "gordon_breaker_value{breaker=\"%s\"} NaN\n", e->gen->breakers[i]->short_name);
     }
     head(&b, GD_PROM_gordon_halt_latch);
     pf(&b, "gordon_halt_latch %d\n", e->halted);
@@ -1335,10 +1911,11 @@ char *gd_engine_metrics(const gd_engine *e, const char *extra)
             pf(&b, "gordon_data_freshness_seconds{symbol=\"%s\"} %.3f\n", e->symbols[s],
                (double)(e->now_ms - e->last_bar_ms[s]) / 1000.0);
     head(&b, GD_PROM_gordon_plugin_loads_total);
-    pf(&b, "gordon_plugin_loads_total{result=\"ok\"} %llu\ngordon_plugin_loads_total{result=\"error\"} 0\n",
-       (unsigned long long)e->n_insts);
+    pf(&b, "gordon_plugin_loads_total{result=\"ok\"} %llu\ngordon_plugin_loads_total{result=\"error\"} %llu\n",
+       (unsigned long long)e->loads_ok, (unsigned long long)e->loads_failed);
     head(&b, GD_PROM_gordon_plugin_reloads_total);
-    pf(&b, "gordon_plugin_reloads_total{result=\"ok\"} 0\ngordon_plugin_reloads_total{result=\"error\"} 0\n");
+    pf(&b, "gordon_plugin_reloads_total{result=\"ok\"} %llu\ngordon_plugin_reloads_total{result=\"error\"} %llu\n",
+       (unsigned long long)e->reloads_ok, (unsigned long long)e->reloads_failed);
     head(&b, GD_PROM_gordon_bars_total);
     pf(&b, "gordon_bars_total %llu\n", (unsigned long long)e->bars);
     if (extra)

@@ -65,6 +65,16 @@ typedef struct gd_engine_opts {
 int gd_engine_new(const gd_engine_opts *opts, gd_engine **out, gd_err *err);
 void gd_engine_free(gd_engine *e);
 
+/* Hot reload: builds the whole new plugin set from cfg (heap-allocated; the
+ * engine takes it, also on failure), carries state over (snapshot/restore or
+ * a warm-up from the bar history), then swaps it in. Positions, orders, stops,
+ * equity, today's caps and the latch are untouched; a strategy removed from
+ * the config leaves orphaned positions that keep their stops. On any error
+ * the running set is untouched. summary lists what changed. */
+int gd_engine_reload(gd_engine *e, gd_config *cfg, char *summary, size_t cap, gd_err *err);
+/* Counts a reload that failed before reaching the engine (a config error). */
+void gd_engine_reload_failed(gd_engine *e);
+
 /* Takes ownership of an intent log (closed by gd_engine_free). */
 void gd_engine_set_intentlog(gd_engine *e, gd_intentlog log);
 

@@ -49,6 +49,8 @@ typedef struct gd_executor_ops {
     int (*submit)(void *self, const gd_order *order, gd_err *err);
     void (*slot)(void *self, uint32_t owner, uint32_t symbol, gd_slot_orders *out);
     double (*pending_notional)(void *self);
+    /* Room for more owners after a reload added strategies. */
+    int (*grow)(void *self, uint32_t n_owners);
     /* Simulated venues only (NULL otherwise): a bar opened and closed. */
     void (*on_bar)(void *self, uint32_t symbol, const gordon_bar *bar);
     void (*destroy)(void *self);

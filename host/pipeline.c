@@ -112,6 +112,63 @@ fail:
     return -1;
 }
 
+int gd_pipeline_grow(gd_pipeline *p, uint32_t n)
+{
+    if (n <= p->n_strategies)
+        return 0;
+    gd_rate *r = realloc(p->per_strategy, n * sizeof *r);
+    if (!r)
+        return -1;
+    p->per_strategy = r;
+    for (uint32_t i = p->n_strategies; i < n; i++) {
+        if (rate_init(&r[i], p->lim.rate_strategy) != 0) {
+            p->n_strategies = i; /* the ones made so far are freed with the pipeline */
+            return -1;
+        }
+        p->n_strategies = i + 1;
+    }
+    return 0;
+}
+
+int gd_pipeline_set_limits(gd_pipeline *p, const gd_limits *lim, const gd_instrument *instr)
+{
+    /* Everything new is allocated before anything changes: all or nothing. */
+    gd_rate g = {0}, *ps = NULL;
+    int new_g = lim->rate_global != p->lim.rate_global;
+    int new_s = lim->rate_strategy != p->lim.rate_strategy && p->n_strategies;
+    if (new_g && rate_init(&g, lim->rate_global) != 0)
+        goto fail;
+    if (new_s) {
+        ps = calloc(p->n_strategies, sizeof *ps);
+        if (!ps)
+            goto fail;
+        for (uint32_t i = 0; i < p->n_strategies; i++)
+            if (rate_init(&ps[i], lim->rate_strategy) != 0)
+                goto fail;
+    }
+    if (new_g) {
+        free(p->global.t);
+        p->global = g;
+    }
+    if (new_s) {
+        for (uint32_t i = 0; i < p->n_strategies; i++) {
+            free(p->per_strategy[i].t);
+            p->per_strategy[i] = ps[i];
+        }
+        free(ps);
+    }
+    p->lim = *lim;
+    p->instr = instr;
+    return 0;
+fail:
+    free(g.t);
+    if (ps)
+        for (uint32_t i = 0; i < p->n_strategies; i++)
+            free(ps[i].t);
+    free(ps);
+    return -1;
+}
+
 void gd_pipeline_free(gd_pipeline *p)
 {
     free(p->global.t);

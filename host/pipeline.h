@@ -93,6 +93,11 @@ typedef struct gd_pipeline {
 int gd_pipeline_init(gd_pipeline *p, const gd_limits *lim, const gd_instrument *instr,
                      uint32_t n_symbols, uint32_t n_strategies);
 void gd_pipeline_free(gd_pipeline *p);
+/* More strategies (reload); existing windows and today's usage stay. */
+int gd_pipeline_grow(gd_pipeline *p, uint32_t n_strategies);
+/* New limits (reload): today's usage is kept; rate windows restart only
+ * when their size changed. */
+int gd_pipeline_set_limits(gd_pipeline *p, const gd_limits *lim, const gd_instrument *instr);
 
 /* Runs every check and fills *out. Does not change caps or throttles: call
  * gd_pipeline_commit once the executor has taken an accepted order. */

@@ -195,6 +195,21 @@ static void sim_on_bar(void *self, uint32_t sym, const gordon_bar *b)
     }
 }
 
+static int sim_grow(void *self, uint32_t n_owners)
+{
+    simexec *x = self;
+    if (n_owners <= x->c.n_owners)
+        return 0;
+    size_t old = (size_t)x->c.n_owners * x->c.n_symbols, now = (size_t)n_owners * x->c.n_symbols;
+    simslot *s = realloc(x->slots, now * sizeof *s);
+    if (!s)
+        return -1;
+    memset(s + old, 0, (now - old) * sizeof *s);
+    x->slots = s;
+    x->c.n_owners = n_owners;
+    return 0;
+}
+
 static void sim_destroy(void *self)
 {
     simexec *x = self;
@@ -210,6 +225,7 @@ static const gd_executor_ops sim_ops = {
     .submit = sim_submit,
     .slot = sim_slot,
     .pending_notional = sim_pending_notional,
+    .grow = sim_grow,
     .on_bar = sim_on_bar,
     .destroy = sim_destroy,
 };
@@ -230,5 +246,15 @@ int gd_simexec_new(const gd_simexec_conf *conf, gd_fill_sink sink, gd_executor *
     }
     out->ops = &sim_ops;
     out->self = x;
+    return 0;
+}
+
+int gd_simexec_set_costs(gd_executor *x, double fee_bps, double slippage_bps)
+{
+    if (!x || x->ops != &sim_ops)
+        return -1;
+    simexec *sx = x->self;
+    sx->c.fee_bps = fee_bps;
+    sx->c.slippage_bps = slippage_bps;
     return 0;
 }

@@ -15,4 +15,7 @@ typedef struct gd_simexec_conf {
 
 int gd_simexec_new(const gd_simexec_conf *conf, gd_fill_sink sink, gd_executor *out, gd_err *err);
 
+/* New fee and slippage (a reload); returns -1 if x is not the simulator. */
+int gd_simexec_set_costs(gd_executor *x, double fee_bps, double slippage_bps);
+
 #endif
