@@ -1456,7 +1456,8 @@ int gd_engine_reload(gd_engine *e, gd_config *cfg, char *summary, size_t cap, gd
     rc = grow_slots(e, g->n_slots, err);
     if (rc)
         goto fail;
-    if (gd_pipeline_set_limits(&e->pipe, &lim, instr) != 0) {
+    /* The pipeline keeps reading e->instr, which takes the new rules at the swap. */
+    if (gd_pipeline_set_limits(&e->pipe, &lim, e->instr) != 0) {
         rc = gd_err_set(err, GD_ENOMEM, "out of memory applying the new limits");
         goto fail;
     }
@@ -1541,6 +1542,8 @@ fail:
 }
 
 void gd_engine_reload_failed(gd_engine *e) { e->reloads_failed++; }
+
+const gd_config *gd_engine_config(const gd_engine *e) { return e->gen->cfg; }
 
 void gd_engine_set_intentlog(gd_engine *e, gd_intentlog log)
 {

@@ -72,6 +72,8 @@ void gd_engine_free(gd_engine *e);
  * the config leaves orphaned positions that keep their stops. On any error
  * the running set is untouched. summary lists what changed. */
 int gd_engine_reload(gd_engine *e, gd_config *cfg, char *summary, size_t cap, gd_err *err);
+/* The configuration of the running generation. */
+const gd_config *gd_engine_config(const gd_engine *e);
 /* Counts a reload that failed before reaching the engine (a config error). */
 void gd_engine_reload_failed(gd_engine *e);
 

@@ -15,6 +15,8 @@ void gd_log_init(FILE *out, int level)
     g_level = level;
 }
 
+void gd_log_set_level(int level) { g_level = level; }
+
 int gd_log_level_parse(const char *name)
 {
     static const char *const names[] = {"debug", "info", "warn", "error", "off"};

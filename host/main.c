@@ -128,6 +128,9 @@ static int cmd_run(int argc, char **argv)
     gd_run_result res;
     memset(&ro, 0, sizeof ro);
     ro.cfg = &cfg;
+    ro.config_path = config;
+    ro.confd = confd;
+    ro.quiet = quiet;
     ro.plugin_dir = plugin_dir ? plugin_dir : gd_default_plugin_dir(&cfg, dirbuf, sizeof dirbuf);
     ro.intent_log = intent_log;
     ro.summary = stdout;

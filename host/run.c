@@ -12,6 +12,7 @@
 #include "fred.h"
 #include "http.h"
 #include "log.h"
+#include "notify.h"
 #include "replay.h"
 #include "state.h"
 
@@ -28,6 +29,8 @@ typedef struct run_state {
     uv_timer_t lag;       /* loop lag probe */
     uv_signal_t sigint;
     uv_signal_t sigterm;
+    uv_signal_t sighup;
+    uv_timer_t reload_timer; /* SIGHUPs between two loop turns make one reload */
     const gd_config *cfg;
     const gd_run_opts *opts;
     gd_engine *eng;
@@ -82,6 +85,9 @@ static void stop_all(run_state *st)
     uv_close((uv_handle_t *)&st->lag, NULL);
     uv_close((uv_handle_t *)&st->sigint, NULL);
     uv_close((uv_handle_t *)&st->sigterm, NULL);
+    uv_close((uv_handle_t *)&st->sighup, NULL);
+    uv_close((uv_handle_t *)&st->reload_timer, NULL);
+    gd_notify("STOPPING=1");
     if (st->http) {
         gd_http_stop(st->http, closed_nothing, NULL);
         st->http = NULL;
@@ -182,11 +188,60 @@ static void on_signal(uv_signal_t *h, int signum)
 {
     run_state *st = h->data;
     gd_log(GD_LOG_WARN, "run", NULL, "signal %d: stopping", signum);
-    if (!st->replay_done)
+    /* SIGTERM is how a service is stopped: a clean exit. SIGINT is a person
+     * interrupting a replay: say so in the exit status. */
+    if (!st->replay_done && signum == SIGINT)
         st->interrupted = 1;
     if (st->t0 == 0)
         st->t0 = uv_hrtime();
     stop_all(st);
+}
+
+/* A reload is one transaction: the whole new config and plugin set, or
+ * nothing. It runs between two events of the loop. */
+static void do_reload(uv_timer_t *h)
+{
+    run_state *st = h->data;
+    gd_err err;
+    char summary[2048];
+    uint64_t t0 = uv_hrtime();
+    if (st->closing)
+        return;
+    gd_notify("RELOADING=1");
+    gd_config *cfg = calloc(1, sizeof *cfg);
+    int rc = cfg ? gd_config_load(st->opts->config_path, st->opts->confd, cfg, &err)
+                 : gd_err_set(&err, GD_ENOMEM, "out of memory");
+    if (rc) {
+        free(cfg);
+        gd_engine_reload_failed(st->eng);
+        gd_log(GD_LOG_ERROR, "reload", "\"result\":\"error\"", "reload refused, the running set keeps trading: %s",
+               err.msg);
+    } else if ((rc = gd_engine_reload(st->eng, cfg, summary, sizeof summary, &err)) != 0) {
+        gd_log(GD_LOG_ERROR, "reload", "\"result\":\"error\"", "reload refused, the running set keeps trading: %s",
+               err.msg);
+    } else {
+        char f[128];
+        const gd_config *now = gd_engine_config(st->eng);
+        int level = now->log_level ? gd_log_level_parse(now->log_level) : -1;
+        if (level >= 0 && !st->opts->quiet)
+            gd_log_set_level(level);
+        /* Operator tokens may rotate with a reload. */
+        gd_api_free(&st->api);
+        st->api.cfg = now;
+        if (gd_api_init(&st->api, &err) != 0)
+            gd_log(GD_LOG_ERROR, "reload", NULL, "operator tokens: %s", err.msg);
+        snprintf(f, sizeof f, "\"result\":\"ok\",\"ms\":%.3f", (double)(uv_hrtime() - t0) / 1e6);
+        gd_log(GD_LOG_INFO, "reload", f, "reload: %s", summary);
+    }
+    gd_notify("READY=1");
+}
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    run_state *st = h->data;
+    (void)signum;
+    if (!st->closing && !uv_is_active((uv_handle_t *)&st->reload_timer))
+        uv_timer_start(&st->reload_timer, do_reload, 0, 0);
 }
 
 /* Loop lag: how late a 100 ms timer fires, as a gauge. */
@@ -342,6 +397,7 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
     }
     loop_ok = 1;
     st->work.data = st->idle.data = st->pace.data = st->lag.data = st->sigint.data = st->sigterm.data = st;
+    st->sighup.data = st->reload_timer.data = st;
     uv_idle_init(&st->loop, &st->idle);
     uv_timer_init(&st->loop, &st->pace);
     uv_timer_init(&st->loop, &st->lag);
@@ -349,6 +405,9 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
     uv_signal_init(&st->loop, &st->sigterm);
     uv_signal_start(&st->sigint, on_signal, SIGINT);
     uv_signal_start(&st->sigterm, on_signal, SIGTERM);
+    uv_signal_init(&st->loop, &st->sighup);
+    uv_timer_init(&st->loop, &st->reload_timer);
+    uv_signal_start(&st->sighup, on_sighup, SIGHUP);
     uv_timer_start(&st->lag, lag_probe, 100, 100);
 
     st->api.eng = st->eng;
@@ -390,6 +449,8 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
     } else {
         st->fred_first_done = 1;
     }
+    /* Config, plugins, state store and listeners are up: tell systemd. */
+    gd_notify("READY=1\nSTATUS=loading market data");
     if (o->ready)
         o->ready(o->ready_arg, st->http ? gd_http_port(st->http) : 0);
     uv_queue_work(&st->loop, &st->work, load_work, after_load);

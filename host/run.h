@@ -13,18 +13,22 @@
 
 typedef struct gd_run_opts {
     const gd_config *cfg;
+    const char *config_path;  /* re-read on SIGHUP (NULL: reload only conf.d and the environment) */
+    const char *confd;        /* as given to gd_config_load */
     const char *plugin_dir;
     const char *intent_log;   /* overrides cfg->intent_log when non-NULL */
     FILE *summary;            /* NULL: no summary */
     const char *const *skip;  /* instances to leave out, see gd_engine_opts */
     uint32_t n_skip;
     int *port_out;            /* if non-NULL: the operator API's bound port */
+    int quiet;                /* keep the log level at warnings across reloads */
     /* Called once everything is listening, before data loads (tests, sd_notify). */
     void (*ready)(void *arg, int http_port);
     void *ready_arg;
 } gd_run_opts;
 
 typedef struct gd_run_result {
+    uint64_t reloads_ok, reloads_failed;
     uint64_t bars;
     double seconds;           /* wall time of the replay itself */
     int interrupted;          /* SIGINT/SIGTERM stopped it early */

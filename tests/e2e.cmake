@@ -22,3 +22,8 @@ set_tests_properties(e2e_macro PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 # The HTTP request path under libFuzzer for a short, bounded time (clang).
 add_test(NAME fuzz_http COMMAND bash ${CMAKE_SOURCE_DIR}/tests/fuzz/run_fuzz.sh WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(fuzz_http PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 ENVIRONMENT "FUZZ_SECONDS=30" LABELS fuzz)
+add_test(NAME e2e_reload
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_reload.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+                 ${CMAKE_BINARY_DIR}/tests/plugins
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_reload PROPERTIES TIMEOUT 400)
