@@ -1755,6 +1755,21 @@ char *gd_engine_risk_json(const gd_engine *e)
     cJSON_AddNumberToObject(acct, "notional_used_today", e->pipe.used_today);
     cJSON_AddNumberToObject(acct, "notional_cap_daily", e->pipe.lim.max_daily_notional);
     cJSON_AddNumberToObject(acct, "open_positions", e->book.open_count);
+    /* Positions whose strategy a reload removed: only their stops manage them. */
+    cJSON *orph = cJSON_AddArrayToObject(root, "orphaned_positions");
+    for (uint32_t k = 0; k < e->n_slots; k++)
+        for (uint32_t s = 0; s < e->n_symbols; s++) {
+            const gd_position *p = &e->book.pos[(size_t)k * e->n_symbols + s];
+            if (p->side == GORDON_SIDE_NONE || (k < e->gen->n_slots && e->gen->by_slot[k]))
+                continue;
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "strategy", e->slot_names[k]);
+            cJSON_AddStringToObject(x, "symbol", e->symbols[s]);
+            cJSON_AddStringToObject(x, "side", side_name(p->side));
+            cJSON_AddNumberToObject(x, "qty", p->qty);
+            cJSON_AddNumberToObject(x, "stop", p->stop);
+            cJSON_AddItemToArray(orph, x);
+        }
     cJSON *in = cJSON_AddObjectToObject(root, "intents");
     for (int i = 0; i < GORDON_REJECT__COUNT; i++)
         if (e->pipe.by_result[i])

@@ -154,6 +154,7 @@ grep -q '"msg":"reload: .*-strategy.probe' "$D/out" && ok "reload line names the
 if curl -s "$U/positions" | grep -q '"strategy":"probe"'; then
   check "its open position is reported orphaned" 'curl -s "$U/positions" | grep -q "\"strategy\":\"probe\",\"symbol\":\"USDCHF\",\"side\":\"[a-z]*\",\"orphaned\":true"'
   check "and logged as orphaned" 'grep -q "orphaned position: strategy probe" "$D/out"'
+  check "and listed in /risk/state" 'curl -s "$U/risk/state" | grep -q "\"orphaned_positions\":\[{\"strategy\":\"probe\""'
 else
   echo "     (the probe was flat at removal: nothing to orphan)"
 fi
