@@ -216,7 +216,7 @@ static void do_reload(uv_timer_t *h)
         gd_engine_reload_failed(st->eng);
         gd_log(GD_LOG_ERROR, "reload", "\"result\":\"error\"", "reload refused, the running set keeps trading: %s",
                err.msg);
-    } else if ((rc = gd_engine_reload(st->eng, cfg, summary, sizeof summary, &err)) != 0) {
+    } else if (gd_engine_reload(st->eng, cfg, summary, sizeof summary, &err) != 0) {
         gd_log(GD_LOG_ERROR, "reload", "\"result\":\"error\"", "reload refused, the running set keeps trading: %s",
                err.msg);
     } else {

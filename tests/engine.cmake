@@ -2,3 +2,13 @@
 gd_add_unit(test_engine tests/test_engine.c)
 add_dependencies(test_engine gd_test_plugin_hostile_strategy gd_test_plugin_trip_breaker gd_test_plugin_always_long
                  ema_cross trend_filter drawdown)
+
+# Two builds of one reload probe, differing in behaviour (tests/e2e_reload.sh).
+foreach(v 1 2)
+  add_library(gd_test_plugin_probe_v${v} MODULE ${CMAKE_SOURCE_DIR}/tests/plugins/variants/probe.c)
+  target_link_libraries(gd_test_plugin_probe_v${v} PRIVATE gordon_sdk)
+  target_compile_definitions(gd_test_plugin_probe_v${v} PRIVATE PROBE_VERSION=${v})
+  set_target_properties(gd_test_plugin_probe_v${v} PROPERTIES PREFIX "" OUTPUT_NAME probe_v${v}
+                        C_VISIBILITY_PRESET hidden LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/plugins)
+  target_link_options(gd_test_plugin_probe_v${v} PRIVATE -Wl,-z,defs)
+endforeach()

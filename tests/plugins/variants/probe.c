@@ -1,12 +1,15 @@
-/* Reload probe, version 2: one descriptor name ("probe") in two builds that
- * behave differently, to show a reload really swaps the code. v1 goes long
- * when flat; v2 asks to go short (refused while the long is open). */
+/* Reload probe: one descriptor name ("probe") in two builds (PROBE_VERSION
+ * 1 and 2) that behave differently, to show a reload really swaps the code.
+ * v1 goes long when flat; v2 asks to go short (refused while the long is open). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <gordon/sdk.h>
 
-#define VERSION 2
+#ifndef PROBE_VERSION
+#define PROBE_VERSION 1 /* tests/engine.cmake builds it with 1 and with 2 */
+#endif
+#define VERSION PROBE_VERSION
 
 typedef struct inst {
     const gordon_host_api *api;
@@ -56,8 +59,8 @@ static void on_bar(void *p, uint32_t sym, const gordon_bar *b)
 static const gordon_plugin desc = {
     GORDON_PLUGIN_HEADER(GORDON_KIND_STRATEGY),
     .name = "probe",
-    .version = "2.0",
-    .description = "reload probe v2 (tests)",
+    .version = VERSION == 1 ? "1.0" : "2.0",
+    .description = "reload probe (tests)",
     .create = create,
     .destroy = destroy,
     .on_bar = on_bar,
