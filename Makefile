@@ -57,3 +57,13 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) $(CHECK_BUILD)
+
+# Debian packages gordon and gordon-sdk-dev into build-deb/ (installs dpkg-dev,
+# debhelper and the build dependencies if missing). check-deb also runs lintian and
+# installs, exercises and purges them in a clean Debian root (needs root).
+.PHONY: deb check-deb
+deb:
+	bash packaging/check_deb.sh --build-only
+
+check-deb:
+	bash packaging/check_deb.sh

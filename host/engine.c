@@ -774,24 +774,19 @@ done:
     return rc;
 }
 
-static int ensure_cache_dir(gd_engine *e, const gd_config *cfg, gd_err *err)
+/* The private copies live in a fresh 0700 directory of this process
+ * (PrivateTmp under systemd), never in a place that outlives it: nothing
+ * loaded can have been left there by anyone else. */
+static int ensure_cache_dir(gd_engine *e, gd_err *err)
 {
     if (e->cache_dir)
         return 0;
     char buf[4096];
-    if (cfg->state_dir) {
-        snprintf(buf, sizeof buf, "%s/plugin-cache", cfg->state_dir);
-        if (mkdir(cfg->state_dir, 0700) != 0 && errno != EEXIST)
-            return gd_err_set(err, GD_EIO, "%s: %s", cfg->state_dir, strerror(errno));
-        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-            return gd_err_set(err, GD_EIO, "%s: %s", buf, strerror(errno));
-    } else {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(buf, sizeof buf, "%s/gordon-plugins-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        if (!mkdtemp(buf))
-            return gd_err_set(err, GD_EIO, "cannot create a plugin cache directory: %s", strerror(errno));
-        e->cache_dir_temp = 1;
-    }
+    const char *tmp = getenv("TMPDIR");
+    snprintf(buf, sizeof buf, "%s/gordon-plugins-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(buf))
+        return gd_err_set(err, GD_EIO, "cannot create a private plugin directory %s: %s", buf, strerror(errno));
+    e->cache_dir_temp = 1;
     if (!(e->cache_dir = strdup(buf)))
         return gd_err_set(err, GD_ENOMEM, "out of memory");
     return 0;
@@ -801,10 +796,10 @@ static int ensure_cache_dir(gd_engine *e, const gd_config *cfg, gd_err *err)
  * a path it has seen, so a changed .so at the same path would not load: each
  * distinct content gets its own copy, <name>.<sha256>.so, and a copy is also
  * safe from an operator overwriting the original in place. */
-static int cache_open(gd_engine *e, const gd_config *cfg, const char *path, gd_plugin_lib **out, gd_err *err)
+static int cache_open(gd_engine *e, const char *path, gd_plugin_lib **out, gd_err *err)
 {
     char tmp[4200], dst[4400], hex[65];
-    int rc = ensure_cache_dir(e, cfg, err);
+    int rc = ensure_cache_dir(e, err);
     if (rc)
         return rc;
     /* Refuse forbidden imports before copying anything, naming the original. */
@@ -992,7 +987,7 @@ static int setup_instance(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_
         if (!grown)
             return gd_err_set(err, GD_ENOMEM, "out of memory");
         g->libs = grown;
-        rc = cache_open(e, g->cfg, path, &in->lib, err);
+        rc = cache_open(e, path, &in->lib, err);
         if (rc)
             return gd_err_prefix(err, rc, "%s:%d: [%s]: ", pc->file, pc->line, in->name);
         g->libs[g->n_libs++] = in->lib;

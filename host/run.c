@@ -114,6 +114,7 @@ static void replay_finished(run_state *st)
         gd_err e;
         gd_engine_flush(st->eng, &e);
         gd_log(GD_LOG_INFO, "replay", NULL, "replay done (%zu bars); serving until SIGTERM", st->pos);
+        gd_notify("STATUS=replay done; serving the operator API");
     }
 }
 
@@ -158,6 +159,7 @@ static void start_replay(run_state *st)
            st->cfg->bars_per_sec > 0 ? " (paced)" : "");
     st->t0 = uv_hrtime();
     st->api.replay_started = 1;
+    gd_notify("STATUS=replaying market data");
     if (st->tape.n == 0)
         replay_finished(st);
     else if (st->cfg->bars_per_sec > 0)

@@ -6,6 +6,7 @@
 set -u
 GORDON=$1 PLUGINS=$2
 T=$(mktemp -d)
+export TMPDIR=$T # private plugin copies of killed daemons go away with it
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   - $1"; }

@@ -8,6 +8,7 @@ set -u
 GORDON=$1 PLUGINS=$2
 command -v python3 >/dev/null || { echo "skip - python3 not installed"; exit 77; }
 T=$(mktemp -d)
+export TMPDIR=$T # private plugin copies of killed daemons go away with it
 SP=
 cleanup() { [ -n "$SP" ] && kill "$SP" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT

@@ -8,6 +8,7 @@
 set -u
 GORDON=$1 PLUGINS=$2 TPLUGINS=$3
 T=$(mktemp -d)
+export TMPDIR=$T # private plugin copies of killed daemons go away with it
 PID=
 cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
