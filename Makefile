@@ -31,7 +31,7 @@ build: deps $(BUILD)/CMakeCache.txt
 demo: build
 	@mkdir -p out
 	@echo "== gordon run: ema_cross + 3 overlays + drawdown breaker on real S&P 500 and USD/CHF bars =="
-	./$(BUILD)/gordon run --config examples/demo.ini
+	./$(BUILD)/gordon run --config examples/demo.ini --quiet
 	@echo
 	@echo "== gordon ablate: walk-forward, every overlay toggled, on real USD/CHF 30m bars =="
 	./$(BUILD)/gordon ablate --config examples/ablate.ini --out out/ablation

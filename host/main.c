@@ -25,7 +25,8 @@ static void usage(FILE *out)
             "commands:\n"
             "  run --config FILE [--confd DIR] [--plugin-dir DIR] [--intent-log PATH] [--quiet]\n"
             "        replay the configured market data through the strategies, overlays,\n"
-            "        breakers and the host's risk pipeline; print a summary\n"
+            "        breakers and the host's risk pipeline; print a summary (--quiet: log\n"
+            "        warnings and errors only; JSON log lines go to stdout)\n"
             "  ablate --config FILE [--data SYMBOL:FILE.csv]... [--out DIR] [--jobs N] [--plugin-dir DIR]\n"
             "        walk-forward evaluation of the strategy with every overlay toggled;\n"
             "        writes DIR/ablation.json and DIR/report.html (default DIR: out/ablation)\n"
@@ -134,8 +135,7 @@ static int cmd_run(int argc, char **argv)
     ro.plugin_dir = plugin_dir ? plugin_dir : gd_default_plugin_dir(&cfg, dirbuf, sizeof dirbuf);
     ro.intent_log = intent_log;
     ro.summary = stdout;
-    if (!quiet)
-        printf("gordon %s: mode %s, %zu symbol(s), %zu plugin section(s), risk %.2f%% per trade\n",
+    printf("gordon %s: mode %s, %zu symbol(s), %zu plugin section(s), risk %.2f%% per trade\n",
                GD_VERSION, gd_mode_name(cfg.mode), cfg.n_data, cfg.n_plugins, cfg.risk_pct);
     rc = gd_run_replay(&ro, &res, &err);
     gd_config_free(&cfg);
