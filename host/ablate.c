@@ -451,7 +451,6 @@ typedef struct ab_pool {
     atomic_uint_fast64_t bars;
     /* results, by task index */
     double *score;       /* IS objective (NaN when undefined) */
-    double *sr;          /* IS per-period Sharpe */
     ab_run *oos;         /* OOS runs, by cfg * n_wins + win */
     uint64_t *chosen;    /* chosen set, by cfg * n_wins + win */
     size_t n_wins;
@@ -470,7 +469,6 @@ static void do_task(ab_pool *p, size_t i)
         int m = objective_metric[p->c->s->objective];
         atomic_fetch_add(&p->bars, r.bars_fed);
         p->score[i] = r.failed ? NAN : r.m.v[m];
-        p->sr[i] = r.failed ? NAN : r.m.sr_period;
         run_free(&r);
     } else {
         size_t slot = (size_t)t->cfg * p->n_wins + t->win;
@@ -1049,10 +1047,9 @@ int gd_ablate_run(const gd_ablate_opts *o, gd_ab_result *res, gd_err *err)
     pool.n_tasks = n_is + n_oos;
     pool.tasks = calloc(pool.n_tasks, sizeof *pool.tasks);
     pool.score = calloc(n_is ? n_is : 1, sizeof *pool.score);
-    pool.sr = calloc(n_is ? n_is : 1, sizeof *pool.sr);
     pool.oos = calloc(n_oos, sizeof *pool.oos);
     pool.chosen = calloc(n_oos, sizeof *pool.chosen);
-    if (!pool.tasks || !pool.score || !pool.sr || !pool.oos || !pool.chosen)
+    if (!pool.tasks || !pool.score || !pool.oos || !pool.chosen)
         goto nomem;
     size_t t = 0;
     for (uint32_t ci = 0; ci < res->n_configs; ci++)
@@ -1099,13 +1096,13 @@ int gd_ablate_run(const gd_ablate_opts *o, gd_ab_result *res, gd_err *err)
     res->bars_run = atomic_load(&pool.bars);
 
     /* Per configuration: windows, the chained curve, overall metrics. */
-    double *trial_sr = malloc((n_is ? n_is : res->n_configs) * sizeof *trial_sr);
+    /* The Deflated Sharpe needs the spread of Sharpe ratios measured on one
+     * sample: the configurations' out-of-sample curves share theirs (the
+     * in-sample windows are each too short and would inflate it). */
+    double *trial_sr = malloc(res->n_configs * sizeof *trial_sr);
     size_t n_trial_sr = 0;
     if (!trial_sr)
         goto nomem;
-    for (size_t i = 0; i < n_is; i++)
-        if (isfinite(pool.sr[i]))
-            trial_sr[n_trial_sr++] = pool.sr[i];
     for (uint32_t ci = 0; ci < res->n_configs; ci++) {
         gd_ab_config *rc_ = &res->configs[ci];
         ab_run *runs = &pool.oos[(size_t)ci * res->n_windows];
@@ -1160,7 +1157,7 @@ int gd_ablate_run(const gd_ablate_opts *o, gd_ab_result *res, gd_err *err)
                 rc_->overall.v[m] = NAN;
                 rc_->overall.na[m] = "configuration failed";
             }
-        if (n_is == 0 && !rc_->failed && isfinite(rc_->overall.sr_period))
+        if (!rc_->failed && isfinite(rc_->overall.sr_period))
             trial_sr[n_trial_sr++] = rc_->overall.sr_period;
     }
     /* Deflated Sharpe: how likely the best is skill, given every trial. */
@@ -1196,7 +1193,6 @@ out:
     free(pool.oos);
     free(pool.tasks);
     free(pool.score);
-    free(pool.sr);
     free(pool.chosen);
     data_free(&c.data);
     gd_plugin_set_free(&c.plugins);
