@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -478,3 +479,37 @@ int fh_evaluate(fh_host *h, const gordon_breaker_input *in)
 }
 
 gordon_breaker_result *fh_breaker_result(fh_host *h) { return &h->bres; }
+
+int fh_load_plugins(const char *const *names, int n, void **handles, const gordon_plugin **descs)
+{
+    const char *dir = getenv("GD_PLUGIN_DIR");
+    if (!dir) {
+        fprintf(stderr, "GD_PLUGIN_DIR is not set\n");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        char path[4096];
+        gordon_plugin_entry_fn entry;
+        snprintf(path, sizeof path, "%s/%s.so", dir, names[i]);
+        handles[i] = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        if (!handles[i]) {
+            fprintf(stderr, "dlopen %s: %s\n", path, dlerror());
+            return -1;
+        }
+        *(void **)&entry = dlsym(handles[i], GORDON_ENTRY_SYMBOL);
+        if (!entry) {
+            fprintf(stderr, "%s: no %s\n", path, GORDON_ENTRY_SYMBOL);
+            return -1;
+        }
+        if (!(descs[i] = entry()))
+            return -1;
+    }
+    return 0;
+}
+
+void fh_unload_plugins(void **handles, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (handles[i])
+            dlclose(handles[i]);
+}

@@ -34,6 +34,11 @@ fh_host *fh_new(const gordon_plugin *desc, const char *const *params, uint32_t n
                 size_t err_len);
 void fh_free(fh_host *h);
 
+/* dlopen()s GD_PLUGIN_DIR/<names[i]>.so for each name and fetches each
+ * descriptor from gordon_plugin_entry_v1; 0, or -1 with a message on stderr. */
+int fh_load_plugins(const char *const *names, int n, void **handles, const gordon_plugin **descs);
+void fh_unload_plugins(void **handles, int n);
+
 const gordon_host_api *fh_api(void);
 gordon_ctx *fh_ctx(fh_host *h);
 

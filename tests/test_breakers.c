@@ -45,37 +45,14 @@ static int plugin_path(int i, char *path, size_t len)
 
 static int load_all(void **state)
 {
-    int i;
     (void)state;
-    for (i = 0; i < B_N; i++) {
-        char path[4096];
-        gordon_plugin_entry_fn entry;
-        if (plugin_path(i, path, sizeof path) != 0)
-            return -1;
-        handles[i] = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-        if (!handles[i]) {
-            fprintf(stderr, "dlopen %s: %s\n", path, dlerror());
-            return -1;
-        }
-        *(void **)&entry = dlsym(handles[i], GORDON_ENTRY_SYMBOL);
-        if (!entry) {
-            fprintf(stderr, "%s: no %s\n", path, GORDON_ENTRY_SYMBOL);
-            return -1;
-        }
-        descs[i] = entry();
-        if (!descs[i])
-            return -1;
-    }
-    return 0;
+    return fh_load_plugins(plugin_names, B_N, handles, descs);
 }
 
 static int unload_all(void **state)
 {
-    int i;
     (void)state;
-    for (i = 0; i < B_N; i++)
-        if (handles[i])
-            dlclose(handles[i]);
+    fh_unload_plugins(handles, B_N);
     return 0;
 }
 

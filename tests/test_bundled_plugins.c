@@ -34,41 +34,14 @@ static const gordon_plugin *descs[P_N];
 
 static int load_all(void **state)
 {
-    const char *dir = getenv("GD_PLUGIN_DIR");
-    int i;
     (void)state;
-    if (!dir) {
-        fprintf(stderr, "GD_PLUGIN_DIR is not set\n");
-        return -1;
-    }
-    for (i = 0; i < P_N; i++) {
-        char path[4096];
-        gordon_plugin_entry_fn entry;
-        snprintf(path, sizeof path, "%s/%s.so", dir, plugin_names[i]);
-        handles[i] = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-        if (!handles[i]) {
-            fprintf(stderr, "dlopen %s: %s\n", path, dlerror());
-            return -1;
-        }
-        *(void **)&entry = dlsym(handles[i], GORDON_ENTRY_SYMBOL);
-        if (!entry) {
-            fprintf(stderr, "%s: no %s\n", path, GORDON_ENTRY_SYMBOL);
-            return -1;
-        }
-        descs[i] = entry();
-        if (!descs[i])
-            return -1;
-    }
-    return 0;
+    return fh_load_plugins(plugin_names, P_N, handles, descs);
 }
 
 static int unload_all(void **state)
 {
-    int i;
     (void)state;
-    for (i = 0; i < P_N; i++)
-        if (handles[i])
-            dlclose(handles[i]);
+    fh_unload_plugins(handles, P_N);
     return 0;
 }
 
