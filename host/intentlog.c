@@ -149,20 +149,20 @@ static void jsonl_close(void *self)
 
 static const gd_intentlog_ops jsonl_ops = {jsonl_record, jsonl_flush, jsonl_close};
 
-int gd_intentlog_jsonl_open(const char *path, int fsync_on_flush, gd_intentlog *out, gd_err *err)
+int gd_intentlog_jsonl_open(const char *path, int durable, gd_intentlog *out, gd_err *err)
 {
     jsonl *j = calloc(1, sizeof *j);
     if (!j)
         return gd_err_set(err, GD_ENOMEM, "out of memory");
     j->fd = -1;
-    j->fsync_on_flush = fsync_on_flush;
+    j->fsync_on_flush = durable;
     j->path = strdup(path);
     j->buf = malloc(JSONL_BUF);
     if (!j->path || !j->buf) {
         jsonl_close(j);
         return gd_err_set(err, GD_ENOMEM, "out of memory");
     }
-    j->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    j->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (durable ? O_APPEND : O_TRUNC), 0640);
     if (j->fd < 0) {
         int e = errno;
         jsonl_close(j);

@@ -22,8 +22,10 @@ typedef struct gd_intentlog {
     void *self;
 } gd_intentlog;
 
-/* Opens (truncates) path for JSON lines. fsync_on_flush: fdatasync each flush. */
-int gd_intentlog_jsonl_open(const char *path, int fsync_on_flush, gd_intentlog *out, gd_err *err);
+/* Opens path for JSON lines. durable: append to what is there (a daemon
+ * never erases its record) and fdatasync each flush; otherwise truncate (a
+ * backtest writes a fresh log per run) and only write. */
+int gd_intentlog_jsonl_open(const char *path, int durable, gd_intentlog *out, gd_err *err);
 
 /* Formats one intent as a JSON object (no newline); returns its length or
  * the length needed, like snprintf. */
