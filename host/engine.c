@@ -1451,11 +1451,6 @@ int gd_engine_reload(gd_engine *e, gd_config *cfg, char *summary, size_t cap, gd
     rc = grow_slots(e, g->n_slots, err);
     if (rc)
         goto fail;
-    /* The pipeline keeps reading e->instr, which takes the new rules at the swap. */
-    if (gd_pipeline_set_limits(&e->pipe, &lim, e->instr) != 0) {
-        rc = gd_err_set(err, GD_ENOMEM, "out of memory applying the new limits");
-        goto fail;
-    }
 
     /* 3. State: restored where the plugin can, warmed up from history where not. */
     gd_inst **cold = calloc(g->n_insts ? g->n_insts : 1, sizeof *cold);
@@ -1495,7 +1490,9 @@ int gd_engine_reload(gd_engine *e, gd_config *cfg, char *summary, size_t cap, gd
         n += (size_t)snprintf(summary, cap, "plugins unchanged");
     snprintf(summary + n, n < cap ? cap - n : 0, "; config: %s", changes[0] ? changes : "unchanged");
 
-    /* The new generation's strategy names join the registry. */
+    /* The last steps that can fail come first, and change nothing visible:
+     * room for the new names, then the limits (all or nothing). The pipeline
+     * keeps reading e->instr, which takes the new rules at the swap. */
     if (g->n_new_slots) {
         char **names = realloc(e->slot_names, (e->n_slots + g->n_new_slots) * sizeof *names);
         if (!names) {
@@ -1503,6 +1500,13 @@ int gd_engine_reload(gd_engine *e, gd_config *cfg, char *summary, size_t cap, gd
             goto fail;
         }
         e->slot_names = names;
+    }
+    if (gd_pipeline_set_limits(&e->pipe, &lim, e->instr) != 0) {
+        rc = gd_err_set(err, GD_ENOMEM, "out of memory applying the new limits");
+        goto fail;
+    }
+    /* From here on nothing fails: the new generation's names join the registry. */
+    if (g->n_new_slots) {
         for (uint32_t i = 0; i < g->n_new_slots; i++)
             e->slot_names[e->n_slots++] = g->new_slots[i];
         free(g->new_slots);
