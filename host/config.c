@@ -1199,6 +1199,12 @@ static int finish(gd_ctx *c)
     if (cfg->mode == GD_MODE_TESTNET && !cfg->testnet)
         return fail(c, where_or(c, k_testnet, k_mode), GD_EINVAL,
                     "[executor] testnet: mode = testnet needs testnet = true");
+    /* Outside backtests the halt latch must survive a restart. */
+    if (cfg->mode != GD_MODE_BACKTEST && !cfg->state_dir)
+        return fail(c, c->prov[k_mode].file ? c->prov[k_mode] : (gd_where){"config", 0}, GD_EINVAL,
+                    "[gordon] state_dir: mode = %s needs a state directory, so that the halt latch "
+                    "survives a restart (allowed: a writable directory)",
+                    gd_mode_name(cfg->mode));
     return 0;
 }
 

@@ -406,7 +406,7 @@ static void test_bools_and_enums(void **state)
     expect_fail("main.ini", NULL, GD_EINVAL, "[executor] testnet: 'maybe' is not a boolean (allowed: true/false/yes/no/on/off/1/0)");
     W("main.ini", "[gordon]\nlog_level = verbose\n");
     expect_fail("main.ini", NULL, GD_EINVAL, "(allowed: debug, info, warn, error)");
-    W("main.ini", "[gordon]\nmode = TestNet\nlog_level = warn\n");
+    W("main.ini", "[gordon]\nmode = TestNet\nlog_level = warn\nstate_dir = st\n");
     assert_int_equal(load("main.ini", NULL, &cfg, &err), 0);
     assert_int_equal(cfg.mode, GD_MODE_TESTNET);
     assert_string_equal(gd_mode_name(cfg.mode), "testnet");
@@ -453,8 +453,14 @@ static void test_production_rules(void **state)
     W("main.ini", "[gordon]\nmode = testnet\n[executor]\ntestnet = 0\n");
     expect_fail("main.ini", NULL, GD_EINVAL, "main.ini:4: [executor] testnet: mode = testnet needs testnet = true");
 
-    /* The valid production set. */
+    /* Outside backtests the latch needs a state directory to survive restarts. */
     W("main.ini", "[gordon]\nmode = production\n[executor]\ntestnet = false\nsl_required = true\n");
+    snprintf(want, sizeof want, "%s:2: [gordon] state_dir: mode = production needs a state directory",
+             P("main.ini"));
+    expect_fail("main.ini", NULL, GD_EINVAL, want);
+
+    /* The valid production set. */
+    W("main.ini", "[gordon]\nmode = production\nstate_dir = st\n[executor]\ntestnet = false\nsl_required = true\n");
     assert_int_equal(load("main.ini", NULL, &cfg, &err), 0);
     assert_int_equal(cfg.mode, GD_MODE_PRODUCTION);
     assert_int_equal(cfg.sl_required, 1);
