@@ -170,6 +170,7 @@ static gd_inst *ctx_inst(gordon_ctx *ctx)
     return ctx && ctx->magic == GD_CTX_MAGIC ? ctx->inst : NULL;
 }
 
+static void api_log(gordon_ctx *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void api_log(gordon_ctx *ctx, int level, const char *fmt, ...)
 {
     gd_inst *in = ctx_inst(ctx);

@@ -650,7 +650,7 @@ static void test_bundled_plugins(void **state)
 {
     const char *dir = getenv("GD_PLUGIN_DIR");
     struct dirent *e;
-    DIR *d;
+    DIR *d = NULL;
     (void)state;
 
     if (!dir || !(d = opendir(dir)))
