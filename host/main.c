@@ -12,6 +12,7 @@
 #include "ablate.h"
 #include "ablate_run.h"
 #include "config.h"
+#include "engine.h"
 #include "loader.h"
 #include "log.h"
 #include "run.h"
@@ -30,6 +31,9 @@ static void usage(FILE *out)
             "  ablate --config FILE [--data SYMBOL:FILE.csv]... [--out DIR] [--jobs N] [--plugin-dir DIR]\n"
             "        walk-forward evaluation of the strategy with every overlay toggled;\n"
             "        writes DIR/ablation.json and DIR/report.html (default DIR: out/ablation)\n"
+            "  check --config FILE [--confd DIR] [--plugin-dir DIR]\n"
+            "        validate the configuration and load, bind and create every plugin as\n"
+            "        `run` (and a reload) would, without trading; exit 0 if all is well\n"
             "  token new\n"
             "        print a new operator token (once) and the line for [http] operator_token_sha256\n"
             "  plugin check FILE.so...\n"
@@ -44,6 +48,66 @@ static int cmd_version(void)
     printf("gordon %s (%s), SDK ABI %d.%d\n", GD_VERSION, GD_GIT_DESCRIBE, GORDON_SDK_ABI_MAJOR,
            GORDON_SDK_ABI_MINOR);
     return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"confd", required_argument, NULL, 'd'},
+        {"plugin-dir", required_argument, NULL, 'p'}, {NULL, 0, NULL, 0},
+    };
+    const char *config = NULL, *confd = NULL, *plugin_dir = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:d:p:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'd': confd = optarg; break;
+        case 'p': plugin_dir = optarg; break;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "gordon check: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    gd_config cfg;
+    gd_err err;
+    gd_log_init(stderr, GD_LOG_WARN);
+    if (gd_config_load(config, confd, &cfg, &err) != 0) {
+        fprintf(stderr, "gordon check: configuration error: %s\n", err.msg);
+        return 1;
+    }
+    /* The same engine `run` builds: plugins audited, loaded, bound, created. */
+    const char **syms = calloc(cfg.n_data ? cfg.n_data : 1, sizeof *syms);
+    char dirbuf[4096];
+    gd_engine_opts eo;
+    gd_engine *e = NULL;
+    int rc = 1;
+    if (!syms) {
+        fprintf(stderr, "gordon check: out of memory\n");
+        goto done;
+    }
+    for (size_t i = 0; i < cfg.n_data; i++)
+        syms[i] = cfg.data[i].symbol;
+    memset(&eo, 0, sizeof eo);
+    eo.cfg = &cfg;
+    eo.symbols = syms;
+    eo.n_symbols = (uint32_t)cfg.n_data;
+    eo.plugin_dir = plugin_dir ? plugin_dir : gd_default_plugin_dir(&cfg, dirbuf, sizeof dirbuf);
+    eo.series_source = cfg.fred_api_key && cfg.fred_api_key[0];
+    if (gd_engine_new(&eo, &e, &err) != 0) {
+        fprintf(stderr, "gordon check: %s\n", err.msg);
+        goto done;
+    }
+    printf("OK: mode %s, %zu symbol(s), %zu plugin section(s), %zu file(s) read\n", gd_mode_name(cfg.mode),
+           cfg.n_data, cfg.n_plugins, cfg.n_files);
+    rc = 0;
+done:
+    gd_engine_free(e);
+    free(syms);
+    gd_config_free(&cfg);
+    return rc;
 }
 
 static int cmd_token_new(void)
@@ -318,6 +382,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "ablate") == 0)
         return cmd_ablate(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "token") == 0 && argc == 3 && strcmp(argv[2], "new") == 0)
         return cmd_token_new();
     if (strcmp(cmd, "plugin") == 0 && argc >= 3 && strcmp(argv[2], "check") == 0)

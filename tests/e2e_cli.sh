@@ -32,6 +32,14 @@ if grep -q '"result":"accepted"' "$T/intents.jsonl" && ! grep '"result":"accepte
 run run --config examples/demo.ini --plugin-dir "$PLUGINS" --intent-log "$T/intents2.jsonl" --quiet
 if cmp -s "$T/intents.jsonl" "$T/intents2.jsonl"; then ok "replay is deterministic"; else bad "two runs differ"; fi
 
+# `gordon check` validates without trading.
+run check --config examples/demo.ini --plugin-dir "$PLUGINS"
+expect "check accepts the demo config" 0 "^OK: mode backtest, 2 symbol" "$T/out"
+printf '[replay]\ndata = X:%s\n[instrument.X]\ntick_size = 0.01\nstep_size = 0.01\n[strategy.s]\nplugin = ema_cross\nfast = 0\n' \
+  "$PWD/data/sp500_1d_2000_2020.csv" >"$T/chk.ini"
+run check --config "$T/chk.ini" --plugin-dir "$PLUGINS"
+expect "check names a bad plugin parameter" 1 "chk.ini:8" "$T/err"
+
 # Configuration errors name file and line, and the host refuses to start.
 cat >"$T/bad.ini" <<'INI'
 [risk]
