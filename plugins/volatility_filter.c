@@ -33,15 +33,8 @@
 #define SNAP_MAGIC 0x564F4C31u /* "VOL1" */
 #define SNAP_VERSION 1u
 
-typedef struct atr_state {
-    double atr;
-    double sum;
-    double prev_close;
-    uint32_t count;
-} atr_state;
-
 typedef struct sym_state {
-    atr_state atr;
+    gordon_atr atr;
     double *ring;  /* lookback values, inside the instance's pool */
     uint32_t head; /* next slot to write */
     uint32_t len;  /* values held, <= lookback */
@@ -57,26 +50,6 @@ typedef struct inst {
     double *pool;
 } inst;
 
-static int atr_update(atr_state *a, uint32_t n, const gordon_bar *b)
-{
-    double tr = b->high - b->low;
-    if (a->count > 0) {
-        double up = fabs(b->high - a->prev_close), dn = fabs(b->low - a->prev_close);
-        if (up > tr)
-            tr = up;
-        if (dn > tr)
-            tr = dn;
-    }
-    a->prev_close = b->close;
-    if (a->count < n) {
-        a->sum += tr;
-        if (++a->count == n)
-            a->atr = a->sum / n;
-        return a->count == n;
-    }
-    a->atr = (a->atr * (n - 1) + tr) / n;
-    return 1;
-}
 
 static const gordon_param params[] = {
     {.name = "atr_period", .type = GORDON_PARAM_INT, .def = 14, .min = 2, .max = 200,
@@ -162,7 +135,7 @@ static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
     if (symbol >= s->nsym || !isfinite(bar->close) || !isfinite(bar->high) || !isfinite(bar->low))
         return;
     st = &s->sym[symbol];
-    if (!atr_update(&st->atr, s->atr_period, bar) || !(bar->close > 0))
+    if (!gordon_atr_update(&st->atr, s->atr_period, bar) || !(bar->close > 0))
         return;
     st->ring[st->head] = 100.0 * st->atr.atr / bar->close;
     st->head = (st->head + 1) % s->lookback;

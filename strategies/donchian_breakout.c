@@ -41,13 +41,6 @@
 #define SNAP_MAGIC 0x444F4E31u /* "DON1" */
 #define SNAP_VERSION 1u
 
-typedef struct atr_state {
-    double atr;
-    double sum;
-    double prev_close;
-    uint32_t count;
-} atr_state;
-
 typedef struct dq_item {
     int64_t idx; /* bar number within the symbol */
     double v;
@@ -63,7 +56,7 @@ enum { DQ_HI_ENTRY, DQ_LO_ENTRY, DQ_HI_EXIT, DQ_LO_EXIT, DQ_N };
 
 typedef struct sym_state {
     int64_t n; /* bars seen */
-    atr_state atr;
+    gordon_atr atr;
     deque dq[DQ_N];
 } sym_state;
 
@@ -78,26 +71,6 @@ typedef struct inst {
     dq_item *pool; /* every deque's ring, one allocation */
 } inst;
 
-static int atr_update(atr_state *a, uint32_t n, const gordon_bar *b)
-{
-    double tr = b->high - b->low;
-    if (a->count > 0) {
-        double up = fabs(b->high - a->prev_close), dn = fabs(b->low - a->prev_close);
-        if (up > tr)
-            tr = up;
-        if (dn > tr)
-            tr = dn;
-    }
-    a->prev_close = b->close;
-    if (a->count < n) {
-        a->sum += tr;
-        if (++a->count == n)
-            a->atr = a->sum / n;
-        return a->count == n;
-    }
-    a->atr = (a->atr * (n - 1) + tr) / n;
-    return 1;
-}
 
 static dq_item *dq_at(const deque *d, uint32_t k) { return &d->buf[(d->head + k) % d->cap]; }
 
@@ -251,7 +224,7 @@ static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
         return;
     st = &s->sym[symbol];
     c = bar->close;
-    atr_ok = atr_update(&st->atr, s->atr_period, bar);
+    atr_ok = gordon_atr_update(&st->atr, s->atr_period, bar);
     entry_ok = st->n >= s->entry_period;
     exit_ok = st->n >= s->exit_period;
     if (entry_ok) {

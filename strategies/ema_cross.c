@@ -38,22 +38,9 @@
 #define SNAP_MAGIC 0x45435831u /* "ECX1" */
 #define SNAP_VERSION 1u
 
-typedef struct ema_state {
-    double value;
-    double sum;     /* sum of closes during the seeding period */
-    uint32_t count; /* closes seen, saturating at the period */
-} ema_state;
-
-typedef struct atr_state {
-    double atr;
-    double sum;        /* sum of true ranges during the seeding period */
-    double prev_close;
-    uint32_t count;    /* bars seen, saturating at the period */
-} atr_state;
-
 typedef struct sym_state {
-    ema_state fast, slow;
-    atr_state atr;
+    gordon_ema fast, slow;
+    gordon_atr atr;
     int32_t sign; /* sign of fast - slow once known: -1, +1; 0 = not yet */
 } sym_state;
 
@@ -66,41 +53,7 @@ typedef struct inst {
     uint32_t nsym;
     sym_state *sym;
 } inst;
-
-/* Returns 1 once the EMA has a value. */
-static int ema_update(ema_state *e, uint32_t n, double x)
-{
-    if (e->count < n) {
-        e->sum += x;
-        if (++e->count == n)
-            e->value = e->sum / n;
-        return e->count == n;
-    }
-    e->value += 2.0 / (n + 1.0) * (x - e->value);
-    return 1;
-}
-
 /* Wilder's ATR; returns 1 once it has a value. */
-static int atr_update(atr_state *a, uint32_t n, const gordon_bar *b)
-{
-    double tr = b->high - b->low;
-    if (a->count > 0) {
-        double up = fabs(b->high - a->prev_close), dn = fabs(b->low - a->prev_close);
-        if (up > tr)
-            tr = up;
-        if (dn > tr)
-            tr = dn;
-    }
-    a->prev_close = b->close;
-    if (a->count < n) {
-        a->sum += tr;
-        if (++a->count == n)
-            a->atr = a->sum / n;
-        return a->count == n;
-    }
-    a->atr = (a->atr * (n - 1) + tr) / n;
-    return 1;
-}
 
 static const gordon_param params[] = {
     {.name = "fast", .type = GORDON_PARAM_INT, .tunable = 1, .def = 12, .min = 2, .max = 200,
@@ -212,9 +165,9 @@ static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
     if (symbol >= s->nsym || !isfinite(bar->close) || !isfinite(bar->high) || !isfinite(bar->low))
         return;
     st = &s->sym[symbol];
-    atr_ok = atr_update(&st->atr, s->atr_period, bar);
-    fast_ok = ema_update(&st->fast, s->fast, bar->close);
-    slow_ok = ema_update(&st->slow, s->slow, bar->close);
+    atr_ok = gordon_atr_update(&st->atr, s->atr_period, bar);
+    fast_ok = gordon_ema_update(&st->fast, s->fast, bar->close);
+    slow_ok = gordon_ema_update(&st->slow, s->slow, bar->close);
     if (!fast_ok || !slow_ok)
         return;
 

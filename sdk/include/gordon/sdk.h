@@ -372,6 +372,69 @@ typedef const gordon_plugin *(*gordon_plugin_entry_fn)(void);
     GORDON_EXPORT const gordon_plugin *gordon_plugin_entry_v1(void);                           \
     GORDON_EXPORT const gordon_plugin *gordon_plugin_entry_v1(void) { return &(desc_); }
 
+
+/* ------------------------------------------------------------- helpers */
+
+/* Indicator helpers compiled into the plugin (static inline): not part of
+ * the ABI, no struct_size, free to change between SDK versions. Both keep
+ * their state in a struct the plugin owns (calloc it per symbol in create). */
+
+/* Exponential moving average: the first value is the simple mean of the
+ * first n inputs; then value += 2 / (n + 1) * (x - value). */
+typedef struct gordon_ema {
+    double value;
+    double sum;      /* of the inputs while seeding */
+    uint32_t count;  /* inputs seen, saturating at n */
+} gordon_ema;
+
+/* Returns 1 once value is defined. */
+static inline int gordon_ema_update(gordon_ema *e, uint32_t n, double x)
+{
+    if (e->count < n) {
+        e->sum += x;
+        if (++e->count == n)
+            e->value = e->sum / n;
+        return e->count == n;
+    }
+    e->value += 2.0 / (n + 1.0) * (x - e->value);
+    return 1;
+}
+
+/* Wilder's average true range: the first bar's true range is high - low;
+ * the first ATR is the mean of n true ranges, then (atr * (n - 1) + tr) / n. */
+typedef struct gordon_atr {
+    double atr;
+    double sum;        /* of the true ranges while seeding */
+    double prev_close;
+    uint32_t count;    /* bars seen, saturating at n */
+} gordon_atr;
+
+/* Returns 1 once atr is defined. */
+static inline int gordon_atr_update(gordon_atr *a, uint32_t n, const gordon_bar *b)
+{
+    double tr = b->high - b->low;
+    if (a->count > 0) {
+        double up = b->high - a->prev_close, dn = a->prev_close - b->low;
+        if (up < 0)
+            up = -up;
+        if (dn < 0)
+            dn = -dn;
+        if (up > tr)
+            tr = up;
+        if (dn > tr)
+            tr = dn;
+    }
+    a->prev_close = b->close;
+    if (a->count < n) {
+        a->sum += tr;
+        if (++a->count == n)
+            a->atr = a->sum / n;
+        return a->count == n;
+    }
+    a->atr = (a->atr * (n - 1) + tr) / n;
+    return 1;
+}
+
 #ifdef __cplusplus
 }
 #endif
