@@ -7,9 +7,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "ablate.h"
-#include "ablate_run.h"
-#include "log.h"
+#include "ablate/ablate.h"
+#include "ablate/ablate_run.h"
+#include "base/log.h"
 
 static int once(const gd_config *cfg, unsigned jobs, double *secs, uint64_t *bars, uint64_t *runs)
 {

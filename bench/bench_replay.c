@@ -14,10 +14,10 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "config.h"
-#include "engine.h"
-#include "log.h"
-#include "replay.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "base/log.h"
+#include "data/replay.h"
 
 static double now_s(void)
 {

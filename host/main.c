@@ -9,14 +9,14 @@
 
 #include <gordon/sdk.h>
 
-#include "ablate.h"
-#include "ablate_run.h"
-#include "config.h"
-#include "engine.h"
-#include "loader.h"
-#include "log.h"
-#include "run.h"
-#include "token.h"
+#include "ablate/ablate.h"
+#include "ablate/ablate_run.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "plugin/loader.h"
+#include "base/log.h"
+#include "daemon/run.h"
+#include "risk/token.h"
 
 static void usage(FILE *out)
 {

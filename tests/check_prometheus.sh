@@ -3,7 +3,7 @@
 #
 #   tests/check_prometheus.sh [METRICS_FILE]
 #
-# (a) every family of host/prom_families.h is used by at least one alert expr
+# (a) every family of host/daemon/prom_families.h is used by at least one alert expr
 #     in packaging/prometheus/alerts.yml and by at least one panel target in
 #     packaging/grafana/gordon.json; alerts use no gordon_ metric outside the
 #     table (histogram _bucket/_sum/_count count as their family);
@@ -18,7 +18,7 @@ set -euo pipefail
 
 root=${GD_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root"
-families_h=host/prom_families.h
+families_h=host/daemon/prom_families.h
 alerts=packaging/prometheus/alerts.yml
 dash=packaging/grafana/gordon.json
 metrics_file=${1:-}

@@ -1,2 +1,2 @@
-# systemd readiness notification (host/notify.c).
+# systemd readiness notification (host/daemon/notify.c).
 gd_add_unit(test_notify ${CMAKE_CURRENT_LIST_DIR}/test_notify.c)

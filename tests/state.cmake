@@ -1,3 +1,3 @@
-# Persisted halt latch and audit trail (host/state.c), operator tokens (host/token.c).
+# Persisted halt latch and audit trail (host/risk/state.c), operator tokens (host/risk/token.c).
 gd_add_unit(test_state tests/test_state.c)
 gd_add_unit(test_token tests/test_token.c)

@@ -13,12 +13,12 @@
 
 #include <cmocka.h>
 
-#include "ablate.h"
-#include "ablate_run.h"
-#include "config.h"
-#include "engine.h"
-#include "log.h"
-#include "replay.h"
+#include "ablate/ablate.h"
+#include "ablate/ablate_run.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "base/log.h"
+#include "data/replay.h"
 
 #define DAY 86400000LL
 

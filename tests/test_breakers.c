@@ -19,7 +19,7 @@
 #include <gordon/sdk.h>
 
 #include "fake_host.h"
-#include "loader.h"
+#include "plugin/loader.h"
 
 #define HOUR_MS INT64_C(3600000)
 #define DAY_MS (24 * HOUR_MS)

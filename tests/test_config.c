@@ -16,7 +16,7 @@
 
 #include <gordon/sdk.h>
 
-#include "config.h"
+#include "config/config.h"
 
 /* Each test gets a fresh temp dir, removed afterwards. */
 static char g_dir[64];

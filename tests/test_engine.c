@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "engine.h"
-#include "log.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "base/log.h"
 
 #define DAY 86400000LL
 

@@ -19,8 +19,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "fred.h"
-#include "log.h"
+#include "daemon/fred.h"
+#include "base/log.h"
 
 extern char **environ;
 

@@ -22,8 +22,8 @@
 
 #include <cmocka.h>
 
-#include "http.h"
-#include "log.h"
+#include "daemon/http.h"
+#include "base/log.h"
 
 /* ---- a handler that records what it saw ---- */
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "intentlog.h"
+#include "engine/intentlog.h"
 
 static char dir[64];
 

@@ -14,8 +14,8 @@
 #include <cmocka.h>
 #include <dirent.h>
 
-#include "hash.h"
-#include "loader.h"
+#include "base/hash.h"
+#include "plugin/loader.h"
 
 /* ---------------------------------------------------------------- helpers */
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "notify.h"
+#include "daemon/notify.h"
 
 typedef struct fixture {
     char dir[64];

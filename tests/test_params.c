@@ -13,8 +13,8 @@
 
 #include <gordon/sdk.h>
 
-#include "config.h"
-#include "params.h"
+#include "config/config.h"
+#include "config/params.h"
 
 #define assert_msg(err, sub)                                                                       \
     do {                                                                                           \

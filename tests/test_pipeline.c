@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "instr.h"
-#include "pipeline.h"
+#include "config/config.h"
+#include "risk/instr.h"
+#include "risk/pipeline.h"
 
 #define DAY 86400000LL
 #define T0 (1700000000000LL / DAY * DAY) /* a UTC midnight */

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "replay.h"
+#include "data/replay.h"
 
 #define HDR "open_time_ms,open,high,low,close,volume\n"
 #define DAY INT64_C(86400000)

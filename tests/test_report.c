@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ablate.h"
+#include "ablate/ablate.h"
 
 #define DAY INT64_C(86400000)
 #define NW 4

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "book.h"
-#include "simexec.h"
+#include "engine/book.h"
+#include "engine/simexec.h"
 
 typedef struct sink {
     gd_book book;

@@ -16,7 +16,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "state.h"
+#include "risk/state.h"
 
 typedef struct fixture {
     char root[64]; /* mkdtemp */

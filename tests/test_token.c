@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "hash.h"
-#include "token.h"
+#include "base/hash.h"
+#include "risk/token.h"
 
 /* sha256("test") as printed by `printf %s test | sha256sum`. */
 #define SHA_TEST "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
-#include "log.h"
+#include "daemon/http.h"
+#include "base/log.h"
 
 /* What reached the handler: a count and a running hash. */
 typedef struct seen {

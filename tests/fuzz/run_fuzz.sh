@@ -36,7 +36,7 @@ fi
 
 if ! "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -D_GNU_SOURCE -I "$root/host" -I "$root/sdk/include" \
-        "$root/tests/fuzz/fuzz_http.c" "$root/host/http.c" "$root/host/err.c" "$root/host/log.c" \
+        "$root/tests/fuzz/fuzz_http.c" "$root/host/daemon/http.c" "$root/host/base/err.c" "$root/host/base/log.c" \
         -luv -lhttp_parser -o "$work/fuzz_http"; then
     echo "run_fuzz: build failed" >&2
     exit 1

@@ -1,0 +1,156 @@
+/* Configuration: gordon.ini, then conf.d/NN-name.ini files in lexical order (later wins),
+ * then GORDON_<SECTION>_<KEY> environment overrides. Everything is validated
+ * up front; any error names file:line and key and nothing is half-applied. */
+#ifndef GD_CONFIG_H
+#define GD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+typedef enum gd_mode {
+    GD_MODE_BACKTEST = 0,   /* replayed bars, simulated execution */
+    GD_MODE_TESTNET = 1,    /* venue testnet */
+    GD_MODE_PRODUCTION = 2  /* real money: strictest rules */
+} gd_mode;
+
+#define GD_SYMBOL_MAX 32
+
+/* One key = value as written, with where it was written. */
+typedef struct gd_kv {
+    char *key;
+    char *value;
+    char *file;  /* path as given to the loader (or "env:NAME") */
+    int line;
+} gd_kv;
+
+/* A [strategy.NAME], [overlay.NAME] or [breaker.NAME] section. NAME is
+ * [a-z0-9_]{1,63} and unique across the three kinds. */
+typedef struct gd_plugin_conf {
+    int kind;          /* GORDON_KIND_* */
+    char *name;        /* instance name: the part after the dot */
+    char *plugin;      /* plugin = a name (looked up in plugin_dir as NAME.so) or a path with '/' */
+    char *plugin_path; /* resolved: absolute, or relative to the cwd */
+    char **symbols;    /* symbols = A,B (NULL/0: every symbol) */
+    size_t n_symbols;
+    int enabled;       /* enabled = true|false, default true */
+    gd_kv *params;     /* every other key, for the plugin's declared params */
+    size_t n_params;
+    char *file;        /* where the section header first appeared */
+    int line;
+} gd_plugin_conf;
+
+/* [instrument.SYMBOL]: exchange rules for sizing and rounding. */
+typedef struct gd_instrument {
+    char symbol[GD_SYMBOL_MAX];
+    double tick_size;    /* price increment, > 0 */
+    double step_size;    /* quantity increment, > 0 */
+    double min_qty;      /* >= 0 */
+    double min_notional; /* >= 0 */
+} gd_instrument;
+
+/* [replay] data = SYMBOL:path.csv, SYMBOL:path.csv */
+typedef struct gd_data_conf {
+    char symbol[GD_SYMBOL_MAX];
+    char *path;          /* resolved relative to the file that named it */
+} gd_data_conf;
+
+typedef struct gd_config {
+    /* [gordon] */
+    gd_mode mode;              /* mode = backtest|testnet|production (default backtest) */
+    char *plugin_dir;          /* plugin_dir = DIR (default: NULL, the host decides) */
+    char *intent_log;          /* intent_log = PATH (default NULL: none) */
+    char *state_dir;           /* state_dir = DIR (default NULL: no persisted state) */
+    char *log_level;           /* log_level = debug|info|warn|error (default info) */
+    int exit_when_done;        /* exit_when_done = true|false: leave when the replay ends (default true) */
+
+    /* [risk] */
+    double equity;             /* equity = starting equity for simulation, > 0 (default 10000) */
+    double risk_pct;           /* risk_pct = percent of equity risked per trade, (0, 5] (default 0.5) */
+    double leverage;           /* leverage = [1, 125] (default 1); never changes quantity */
+    double max_order_notional;  /* max_order_notional_usd >= 0 (default 50000; 0 = no entries) */
+    double max_daily_notional;  /* max_daily_notional_usd >= 0 (default 500000) */
+    double max_gross_exposure;  /* max_gross_exposure_usd >= 0 (default 100000) */
+    double max_intents_per_sec; /* max_intents_per_sec > 0 (default 20), all strategies */
+    double max_intents_per_sec_strategy; /* max_intents_per_sec_strategy > 0 (default 5) */
+
+    /* [executor] */
+    int sl_required;           /* sl_required = true|false (default true; production refuses false) */
+    int testnet;               /* testnet = true|false (default true) */
+    double max_notional_usd_prod; /* max_notional_usd_prod >= 0 (default 1000): per-order cap in production */
+    double fee_bps;            /* fee_bps = taker fee, [0, 100] (default 4) */
+    double slippage_bps;       /* slippage_bps = [0, 1000] (default 1) */
+
+    /* [replay] */
+    gd_data_conf *data;
+    size_t n_data;
+    double bars_per_sec;       /* bars_per_sec = pace of the replay, 0 = as fast as possible */
+
+    /* [http]: the operator API; off unless listen is set */
+    char *http_listen;         /* listen = HOST:PORT, e.g. 127.0.0.1:8080 */
+    char *http_token_hashes;   /* operator_token_sha256 = HEX, HEX (SHA-256 of each token) */
+    double http_max_body;      /* max_body_bytes (default 65536) */
+    double http_idle_ms;       /* idle_timeout_ms (default 10000) */
+
+    /* [fred]: macro series for macro breakers; api_key is a secret, never logged */
+    char *fred_api_key;        /* api_key (or GORDON_FRED_API_KEY) */
+    char *fred_base_url;       /* base_url (default the real FRED) */
+    double fred_poll_ms;       /* poll_ms (default 3600000) */
+    double fred_timeout_ms;    /* timeout_ms (default 10000) */
+    char *fred_observation_start; /* observation_start = YYYY-MM-DD (default: whole history) */
+
+    gd_instrument *instruments;
+    size_t n_instruments;
+
+    gd_plugin_conf *plugins;   /* in order of first appearance */
+    size_t n_plugins;
+
+    /* [ablate]: walk-forward settings, kept as written (with file:line) and
+     * validated by the ablation runner, which owns those keys. */
+    gd_kv *ablate;
+    size_t n_ablate;
+
+    char **files;              /* every file read, in order (for reload diffs and logs) */
+    size_t n_files;
+} gd_config;
+
+/* Fills cfg with the embedded defaults (no files, no plugins). */
+void gd_config_defaults(gd_config *cfg);
+
+/* Loads path (may be NULL: defaults + env only), then every *.ini of confd
+ * (NULL: "<dir of path>/conf.d" if it exists) in lexical order, then the
+ * environment. On error cfg is left zeroed/freed and err names file:line:key.
+ * cfg's previous contents are not read or freed: pass a fresh struct.
+ * A key given twice (in one file or across files) takes the later value; an
+ * indented line continues the previous key, which only the lists data and
+ * symbols accept. Relative paths resolve against the directory of the file
+ * that set them (environment values: the cwd). */
+int gd_config_load(const char *path, const char *confd, gd_config *cfg, gd_err *err);
+
+/* Same, with an explicit environment (NULL-terminated "K=V" array) for tests. */
+int gd_config_load_env(const char *path, const char *confd, char *const *envp, gd_config *cfg,
+                       gd_err *err);
+
+void gd_config_free(gd_config *cfg);
+
+const gd_instrument *gd_config_instrument(const gd_config *cfg, const char *symbol);
+
+/* What a reload from a to b changes: host keys, instruments and plugin
+ * sections, as "[risk] risk_pct, [strategy.x] added, ..." into buf. Keys a
+ * running host cannot take without a restart (market data, equity, mode,
+ * state and log paths, the HTTP listener, FRED) are also listed in restart.
+ * Returns the number of changes. */
+int gd_config_diff(const gd_config *a, const gd_config *b, char *buf, size_t cap, char *restart, size_t rcap);
+const char *gd_mode_name(gd_mode mode);
+
+/* Strict value parsers shared with params.c. The whole string must match (no
+ * blanks, no trailing garbage); they return 0, GD_EINVAL or GD_ERANGE.
+ * bool: true/false/yes/no/on/off/1/0, any case.
+ * double: decimal with optional fraction and exponent, finite (no hex/inf/nan).
+ * int64: optional sign and decimal digits only. */
+int gd_parse_bool(const char *s, int *out);
+int gd_parse_double(const char *s, double *out);
+int gd_parse_int64(const char *s, int64_t *out);
+
+#endif

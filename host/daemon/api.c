@@ -1,0 +1,224 @@
+#include "daemon/api.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "risk/token.h"
+
+int gd_api_init(gd_api *a, gd_err *err)
+{
+    const char *list = a->cfg->http_token_hashes;
+    a->hashes = NULL;
+    a->n_hashes = 0;
+    if (!list)
+        return 0;
+    /* "hex, hex": validated by the config loader already. */
+    size_t n = 1;
+    for (const char *p = list; *p; p++)
+        n += *p == ',';
+    a->hashes = calloc(n, sizeof *a->hashes);
+    if (!a->hashes)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        if (!(a->hashes[a->n_hashes] = strndup(p, 64)))
+            return gd_err_set(err, GD_ENOMEM, "out of memory");
+        a->n_hashes++;
+        p += 64;
+    }
+    return 0;
+}
+
+void gd_api_free(gd_api *a)
+{
+    for (size_t i = 0; i < a->n_hashes; i++)
+        free(a->hashes[i]);
+    free(a->hashes);
+    a->hashes = NULL;
+    a->n_hashes = 0;
+}
+
+static void reply(gd_http_response *r, int status, const char *content_type, char *body)
+{
+    r->status = status;
+    r->content_type = content_type;
+    r->body = body;
+    r->body_len = body ? strlen(body) : 0;
+}
+
+static void reply_json(gd_http_response *r, int status, cJSON *obj)
+{
+    char *s = cJSON_PrintUnformatted(obj);
+    cJSON_Delete(obj);
+    reply(r, s ? status : 500, "application/json", s ? s : strdup("{\"error\":\"out of memory\"}"));
+}
+
+static void reply_error(gd_http_response *r, int status, const char *msg)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "error", msg);
+    reply_json(r, status, o);
+}
+
+static void log_access(const gd_http_request *req, int status, const char *who)
+{
+    char f[512], path[200], peer[80], w[64];
+    gd_json_escape(path, sizeof path, req->path);
+    gd_json_escape(peer, sizeof peer, req->peer ? req->peer : "");
+    gd_json_escape(w, sizeof w, who ? who : "");
+    snprintf(f, sizeof f, "\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"peer\":\"%s\"%s%s%s", req->method,
+             path, status, peer, who ? ",\"who\":\"" : "", who ? w : "", who ? "\"" : "");
+    gd_log(status >= 400 ? GD_LOG_WARN : GD_LOG_INFO, "http", f, "%s %s -> %d", req->method, path, status);
+}
+
+/* 401 without a token, 403 with a wrong one; on success *who names the
+ * operator by the hash's first 8 hex characters. */
+static int authorize(gd_api *a, const gd_http_request *req, gd_http_response *resp, char *who, size_t cap)
+{
+    if (!req->authorization || !*req->authorization) {
+        resp->www_authenticate = "Bearer";
+        reply_error(resp, 401, "operator bearer token required");
+        return -1;
+    }
+    int k = a->n_hashes ? gd_token_check(req->authorization, (const char *const *)a->hashes, a->n_hashes) : -1;
+    if (k < 0) {
+        reply_error(resp, 403, a->n_hashes ? "token not accepted" : "no operator tokens are configured");
+        return -1;
+    }
+    char label[9];
+    gd_token_label(a->hashes[k], label);
+    snprintf(who, cap, "operator:%s", label);
+    return 0;
+}
+
+/* Optional JSON body {"reason": "...", "force": true}. */
+static int parse_body(const gd_http_request *req, char *reason, size_t cap, int *force, gd_http_response *resp)
+{
+    *force = 0;
+    snprintf(reason, cap, "%s", "no reason given");
+    if (!req->body_len)
+        return 0;
+    cJSON *o = cJSON_ParseWithLength(req->body, req->body_len);
+    if (!o || !cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        reply_error(resp, 400, "body must be a JSON object like {\"reason\": \"...\"}");
+        return -1;
+    }
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "reason");
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, "force");
+    if ((r && !cJSON_IsString(r)) || (f && !cJSON_IsBool(f))) {
+        cJSON_Delete(o);
+        reply_error(resp, 400, "reason must be a string and force a boolean");
+        return -1;
+    }
+    if (r)
+        snprintf(reason, cap, "%s", r->valuestring);
+    *force = f && cJSON_IsTrue(f);
+    cJSON_Delete(o);
+    return 0;
+}
+
+static void readyz(gd_api *a, gd_http_response *resp)
+{
+    cJSON *o = cJSON_CreateObject(), *c = cJSON_AddObjectToObject(o, "checks");
+    int ok = 1;
+    cJSON_AddBoolToObject(c, "config_loaded", 1);
+    cJSON_AddBoolToObject(c, "plugins_loaded", a->plugins_loaded);
+    ok &= a->plugins_loaded;
+    /* Replay: data counts as fresh once bars flow; live feeds bring their own clock. */
+    cJSON_AddBoolToObject(c, "data_fresh", a->replay_started);
+    ok &= a->replay_started;
+    int writable = 1;
+    if (a->state)
+        writable = access(a->state->dir, W_OK) == 0 && a->state->audit_fd >= 0;
+    cJSON_AddBoolToObject(c, "state_store_writable", writable);
+    ok &= writable;
+    if (gd_engine_series_count(a->eng)) {
+        int fetched = a->series_rounds >= gd_engine_series_count(a->eng);
+        cJSON_AddBoolToObject(c, "macro_series_fetched", fetched);
+        ok &= fetched;
+    }
+    cJSON_AddBoolToObject(o, "ready", ok);
+    reply_json(resp, ok ? 200 : 503, o);
+}
+
+static char *daemon_metrics(const gd_api *a)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    n += (size_t)snprintf(buf + n, cap - n,
+                          "# HELP gordon_loop_lag_seconds %s\n# TYPE gordon_loop_lag_seconds gauge\n"
+                          "gordon_loop_lag_seconds %.6f\n"
+                          "# HELP gordon_http_requests_total %s\n# TYPE gordon_http_requests_total counter\n",
+                          gd_prom_family_help("gordon_loop_lag_seconds"), a->loop_lag_s,
+                          gd_prom_family_help("gordon_http_requests_total"));
+    for (int c = 100; c < 600 && n < cap - 64; c++)
+        if (a->http_by_code[c])
+            n += (size_t)snprintf(buf + n, cap - n, "gordon_http_requests_total{code=\"%d\"} %llu\n", c,
+                                  (unsigned long long)a->http_by_code[c]);
+    return buf;
+}
+
+void gd_api_handle(void *user, const gd_http_request *req, gd_http_response *resp)
+{
+    gd_api *a = user;
+    const char *m = req->method, *p = req->path;
+    int get = !strcmp(m, "GET"), post = !strcmp(m, "POST");
+    char who[64] = "", reason[256];
+    int force;
+
+    if (!strcmp(p, "/healthz") && get) {
+        reply(resp, 200, "application/json", strdup("{\"status\":\"ok\"}"));
+    } else if (!strcmp(p, "/readyz") && get) {
+        readyz(a, resp);
+    } else if (!strcmp(p, "/metrics") && get) {
+        char *extra = daemon_metrics(a);
+        reply(resp, 200, "text/plain; version=0.0.4; charset=utf-8", gd_engine_metrics(a->eng, extra));
+        free(extra);
+    } else if (!strcmp(p, "/risk/state") && get) {
+        reply(resp, 200, "application/json", gd_engine_risk_json(a->eng));
+    } else if (!strcmp(p, "/positions") && get) {
+        reply(resp, 200, "application/json", gd_engine_positions_json(a->eng));
+    } else if (!strcmp(p, "/risk/halt") || !strcmp(p, "/risk/resume") || !strcmp(p, "/risk/emergency-flatten")) {
+        if (!post) {
+            reply_error(resp, 405, "use POST");
+        } else if (authorize(a, req, resp, who, sizeof who) == 0 &&
+                   parse_body(req, reason, sizeof reason, &force, resp) == 0) {
+            if (!strcmp(p, "/risk/halt")) {
+                gd_engine_halt(a->eng, who, reason);
+                reply(resp, 200, "application/json", gd_engine_risk_json(a->eng));
+            } else if (!strcmp(p, "/risk/resume")) {
+                gd_err err;
+                int rc = gd_engine_resume(a->eng, who, reason, force, &err);
+                if (rc == 0)
+                    reply(resp, 200, "application/json", gd_engine_risk_json(a->eng));
+                else
+                    reply_error(resp, rc == GD_ESTATE ? 409 : 500, err.msg);
+            } else {
+                char *json = NULL;
+                int failures = gd_engine_flatten(a->eng, who, reason, &json);
+                reply(resp, failures ? 500 : 200, "application/json", json);
+            }
+        }
+    } else if (!strcmp(p, "/healthz") || !strcmp(p, "/readyz") || !strcmp(p, "/metrics") ||
+               !strcmp(p, "/risk/state") || !strcmp(p, "/positions")) {
+        reply_error(resp, 405, "use GET");
+    } else {
+        reply_error(resp, 404, "no such endpoint");
+    }
+    if (!resp->body)
+        reply(resp, 500, "application/json", strdup("{\"error\":\"out of memory\"}"));
+    /* Every attempt at a mutating endpoint is logged, with who, never the token. */
+    if (post || resp->status >= 400)
+        log_access(req, resp->status, who[0] ? who : NULL);
+}

@@ -1,0 +1,495 @@
+#include "daemon/run.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "daemon/api.h"
+#include "daemon/fred.h"
+#include "daemon/http.h"
+#include "base/log.h"
+#include "daemon/notify.h"
+#include "data/replay.h"
+#include "risk/state.h"
+
+/* Bars per loop turn: big enough to amortise the turn, small enough that
+ * signals and HTTP requests wait at most a millisecond or so. */
+#define GD_REPLAY_BATCH 65536
+#define GD_PACE_TICK_MS 10
+
+typedef struct run_state {
+    uv_loop_t loop;
+    uv_work_t work;
+    uv_idle_t idle;
+    uv_timer_t pace;      /* paced replay (bars_per_sec) */
+    uv_timer_t lag;       /* loop lag probe */
+    uv_signal_t sigint;
+    uv_signal_t sigterm;
+    uv_signal_t sighup;
+    uv_timer_t reload_timer; /* SIGHUPs between two loop turns make one reload */
+    const gd_config *cfg;
+    const gd_run_opts *opts;
+    gd_engine *eng;
+    gd_series *series;    /* owned, cfg->n_data */
+    gd_tape tape;
+    size_t pos;
+    double pace_credit;   /* bars owed to the paced replay */
+    int rc;
+    gd_err err;
+    int load_rc;          /* written by the loader thread only, read in after_load */
+    gd_err load_err;
+    int interrupted;
+    int closing;
+    int loaded;           /* market data is in memory */
+    int fred_first_done;  /* the first round of series fetches came back */
+    int replay_done;
+    gd_state state;
+    int have_state;
+    gd_http_server *http;
+    gd_fred *fred;
+    gd_api api;
+    uint64_t lag_expected;
+    uint64_t t0;
+    uint64_t t1;
+} run_state;
+
+/* On the threadpool: touches only the series, the tape and load_rc/load_err. */
+static void load_work(uv_work_t *w)
+{
+    run_state *st = w->data;
+    for (size_t i = 0; i < st->cfg->n_data; i++) {
+        int rc = gd_csv_load(st->cfg->data[i].path, st->cfg->data[i].symbol, &st->series[i], &st->load_err);
+        if (rc) {
+            st->load_rc = rc;
+            return;
+        }
+    }
+    st->load_rc = gd_tape_build(st->series, st->cfg->n_data, &st->tape, &st->load_err);
+}
+
+static void closed_nothing(void *arg) { (void)arg; }
+
+static void stop_all(run_state *st)
+{
+    if (st->closing)
+        return;
+    st->closing = 1;
+    if (!st->t1)
+        st->t1 = uv_hrtime();
+    uv_close((uv_handle_t *)&st->idle, NULL);
+    uv_close((uv_handle_t *)&st->pace, NULL);
+    uv_close((uv_handle_t *)&st->lag, NULL);
+    uv_close((uv_handle_t *)&st->sigint, NULL);
+    uv_close((uv_handle_t *)&st->sigterm, NULL);
+    uv_close((uv_handle_t *)&st->sighup, NULL);
+    uv_close((uv_handle_t *)&st->reload_timer, NULL);
+    gd_notify("STOPPING=1");
+    if (st->http) {
+        gd_http_stop(st->http, closed_nothing, NULL);
+        st->http = NULL;
+    }
+    if (st->fred) {
+        gd_fred_stop(st->fred, closed_nothing, NULL);
+        st->fred = NULL;
+    }
+}
+
+/* The replay is over: leave, or keep serving the API until a signal. */
+static void replay_finished(run_state *st)
+{
+    if (st->replay_done)
+        return;
+    st->replay_done = 1;
+    st->t1 = uv_hrtime();
+    st->api.replay_done = 1;
+    uv_idle_stop(&st->idle);
+    uv_timer_stop(&st->pace);
+    if (st->cfg->exit_when_done || st->rc) {
+        stop_all(st);
+    } else {
+        gd_err e;
+        gd_engine_flush(st->eng, &e);
+        gd_log(GD_LOG_INFO, "replay", NULL, "replay done (%zu bars); serving until SIGTERM", st->pos);
+        gd_notify("STATUS=replay done; serving the operator API");
+    }
+}
+
+static void feed(run_state *st, size_t count)
+{
+    const gd_tape *t = &st->tape;
+    size_t end = st->pos + count;
+    if (end > t->n)
+        end = t->n;
+    for (size_t k = st->pos; k < end; k++) {
+        uint32_t s = t->sym[k];
+        gd_engine_on_bar(st->eng, s, &t->series[s].bars[t->idx[k]]);
+    }
+    st->pos = end;
+    st->api.bars_replayed = end;
+    int rc = gd_engine_flush(st->eng, &st->err);
+    if (rc) {
+        st->rc = rc;
+        end = t->n;
+    }
+    if (end == t->n)
+        replay_finished(st);
+}
+
+static void replay_step(uv_idle_t *h) { feed(h->data, GD_REPLAY_BATCH); }
+
+static void pace_step(uv_timer_t *h)
+{
+    run_state *st = h->data;
+    st->pace_credit += st->cfg->bars_per_sec * GD_PACE_TICK_MS / 1000.0;
+    size_t n = (size_t)st->pace_credit;
+    st->pace_credit -= (double)n;
+    if (n)
+        feed(st, n);
+}
+
+static void start_replay(run_state *st)
+{
+    if (st->closing || !st->loaded || !st->fred_first_done || st->t0)
+        return;
+    gd_log(GD_LOG_INFO, "replay", NULL, "replaying %zu bars in %zu series%s", st->tape.n, st->cfg->n_data,
+           st->cfg->bars_per_sec > 0 ? " (paced)" : "");
+    st->t0 = uv_hrtime();
+    st->api.replay_started = 1;
+    gd_notify("STATUS=replaying market data");
+    if (st->tape.n == 0)
+        replay_finished(st);
+    else if (st->cfg->bars_per_sec > 0)
+        uv_timer_start(&st->pace, pace_step, GD_PACE_TICK_MS, GD_PACE_TICK_MS);
+    else
+        uv_idle_start(&st->idle, replay_step);
+}
+
+static void after_load(uv_work_t *w, int status)
+{
+    run_state *st = w->data;
+    if (st->load_rc && !st->rc) {
+        st->rc = st->load_rc;
+        st->err = st->load_err;
+    }
+    if (status != 0 && st->rc == 0)
+        st->rc = gd_err_set(&st->err, GD_EIO, "loading market data was cancelled");
+    if (st->rc || st->closing) {
+        stop_all(st);
+        return;
+    }
+    st->loaded = 1;
+    gd_log(GD_LOG_INFO, "replay", NULL, "loaded %zu bars in %zu series", st->tape.n, st->cfg->n_data);
+    start_replay(st);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    run_state *st = h->data;
+    gd_log(GD_LOG_WARN, "run", NULL, "signal %d: stopping", signum);
+    /* SIGTERM is how a service is stopped: a clean exit. SIGINT is a person
+     * interrupting a replay: say so in the exit status. */
+    if (!st->replay_done && signum == SIGINT)
+        st->interrupted = 1;
+    if (st->t0 == 0)
+        st->t0 = uv_hrtime();
+    stop_all(st);
+}
+
+/* A reload is one transaction: the whole new config and plugin set, or
+ * nothing. It runs between two events of the loop. */
+static void do_reload(uv_timer_t *h)
+{
+    run_state *st = h->data;
+    gd_err err;
+    char summary[2048];
+    uint64_t t0 = uv_hrtime();
+    if (st->closing)
+        return;
+    gd_notify("RELOADING=1");
+    gd_config *cfg = calloc(1, sizeof *cfg);
+    int rc = cfg ? gd_config_load(st->opts->config_path, st->opts->confd, cfg, &err)
+                 : gd_err_set(&err, GD_ENOMEM, "out of memory");
+    if (rc) {
+        free(cfg);
+        gd_engine_reload_failed(st->eng);
+        gd_log(GD_LOG_ERROR, "reload", "\"result\":\"error\"", "reload refused, the running set keeps trading: %s",
+               err.msg);
+    } else if (gd_engine_reload(st->eng, cfg, summary, sizeof summary, &err) != 0) {
+        gd_log(GD_LOG_ERROR, "reload", "\"result\":\"error\"", "reload refused, the running set keeps trading: %s",
+               err.msg);
+    } else {
+        char f[128];
+        const gd_config *now = gd_engine_config(st->eng);
+        int level = now->log_level ? gd_log_level_parse(now->log_level) : -1;
+        if (level >= 0 && !st->opts->quiet)
+            gd_log_set_level(level);
+        /* Operator tokens may rotate with a reload. */
+        gd_api_free(&st->api);
+        st->api.cfg = now;
+        if (gd_api_init(&st->api, &err) != 0)
+            gd_log(GD_LOG_ERROR, "reload", NULL, "operator tokens: %s", err.msg);
+        snprintf(f, sizeof f, "\"result\":\"ok\",\"ms\":%.3f", (double)(uv_hrtime() - t0) / 1e6);
+        gd_log(GD_LOG_INFO, "reload", f, "reload: %s", summary);
+    }
+    gd_notify("READY=1");
+}
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    run_state *st = h->data;
+    (void)signum;
+    if (!st->closing && !uv_is_active((uv_handle_t *)&st->reload_timer))
+        uv_timer_start(&st->reload_timer, do_reload, 0, 0);
+}
+
+/* Loop lag: how late a 100 ms timer fires, as a gauge. */
+static void lag_probe(uv_timer_t *h)
+{
+    run_state *st = h->data;
+    uint64_t now = uv_hrtime();
+    if (st->lag_expected && now > st->lag_expected)
+        st->api.loop_lag_s = (double)(now - st->lag_expected) / 1e9;
+    st->lag_expected = now + 100 * 1000000ull;
+}
+
+static void on_series(void *user, const gd_fred_result *r)
+{
+    run_state *st = user;
+    if (r->ok) {
+        int64_t *t = malloc((r->n ? r->n : 1) * sizeof *t);
+        double *v = malloc((r->n ? r->n : 1) * sizeof *v);
+        if (t && v) {
+            for (size_t i = 0; i < r->n; i++) {
+                t[i] = r->obs[i].t_ms;
+                v[i] = r->obs[i].value;
+            }
+            gd_engine_series_update(st->eng, r->series, t, v, r->n, 1);
+        }
+        free(t);
+        free(v);
+        gd_log(GD_LOG_INFO, "fred", NULL, "series %s: %zu observations", r->series, r->n);
+    } else {
+        gd_engine_series_update(st->eng, r->series, NULL, NULL, 0, 0);
+        gd_log(GD_LOG_WARN, "fred", NULL, "series %s: fetch failed (HTTP %ld): %s; marked stale", r->series,
+               r->http_status, r->error ? r->error : "?");
+        /* A rejected key is a configuration error: refuse to trade blind. */
+        if (r->auth && !st->fred_first_done) {
+            st->rc = gd_err_set(&st->err, GD_EINVAL, "[fred] api_key: FRED rejected the key: %s",
+                                r->error ? r->error : "");
+            stop_all(st);
+            return;
+        }
+    }
+    st->api.series_rounds++;
+    if (!st->fred_first_done && st->api.series_rounds >= gd_engine_series_count(st->eng)) {
+        st->fred_first_done = 1;
+        start_replay(st);
+    }
+}
+
+const char *gd_default_plugin_dir(const gd_config *cfg, char *buf, size_t cap)
+{
+    if (cfg && cfg->plugin_dir) {
+        snprintf(buf, cap, "%s", cfg->plugin_dir);
+        return buf;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            struct stat sb;
+            *slash = '\0';
+            snprintf(buf, cap, "%s/plugins", exe);
+            if (stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode))
+                return buf;
+        }
+    }
+    snprintf(buf, cap, "%s", GD_DEFAULT_PLUGIN_DIR);
+    return buf;
+}
+
+static int split_listen(const char *listen, char *host, size_t cap, int *port)
+{
+    const char *colon = strrchr(listen, ':');
+    if (!colon)
+        return -1;
+    size_t hl = (size_t)(colon - listen);
+    const char *h = listen;
+    if (listen[0] == '[') { /* [::1]:8080 */
+        h++;
+        hl -= 2;
+    }
+    if (hl == 0 || hl >= cap)
+        return -1;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    *port = atoi(colon + 1);
+    return 0;
+}
+
+int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
+{
+    const gd_config *cfg = o->cfg;
+    run_state *st = calloc(1, sizeof *st);
+    const char **syms = NULL;
+    int rc = 0, loop_ok = 0;
+    memset(res, 0, sizeof *res);
+    if (!st)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    st->cfg = cfg;
+    st->opts = o;
+    if (cfg->n_data == 0) {
+        rc = gd_err_set(err, GD_EINVAL,
+                        "no market data: add [replay] data = SYMBOL:file.csv (live data arrives with the "
+                        "venue client)");
+        goto out;
+    }
+    syms = calloc(cfg->n_data, sizeof *syms);
+    st->series = calloc(cfg->n_data, sizeof *st->series);
+    if (!syms || !st->series) {
+        rc = gd_err_set(err, GD_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < cfg->n_data; i++)
+        syms[i] = cfg->data[i].symbol;
+
+    /* Plugins are checked before any data is read: fail fast on bad plugins. */
+    gd_engine_opts eo;
+    memset(&eo, 0, sizeof eo);
+    eo.cfg = cfg;
+    eo.symbols = syms;
+    eo.n_symbols = (uint32_t)cfg->n_data;
+    eo.plugin_dir = o->plugin_dir;
+    eo.skip = o->skip;
+    eo.n_skip = o->n_skip;
+    eo.series_source = cfg->fred_api_key != NULL && cfg->fred_api_key[0] != '\0';
+    rc = gd_engine_new(&eo, &st->eng, err);
+    if (rc)
+        goto out;
+    st->api.plugins_loaded = 1;
+    const char *ilog = o->intent_log ? o->intent_log : cfg->intent_log;
+    if (ilog && *ilog) {
+        gd_intentlog log;
+        rc = gd_intentlog_jsonl_open(ilog, cfg->mode != GD_MODE_BACKTEST, &log, err);
+        if (rc)
+            goto out;
+        gd_engine_set_intentlog(st->eng, log);
+    }
+    /* The persisted latch comes back before anything can trade. */
+    if (cfg->state_dir) {
+        rc = gd_state_open(cfg->state_dir, &st->state, err);
+        if (rc)
+            goto out;
+        st->have_state = 1;
+        gd_engine_set_state(st->eng, &st->state);
+        if (gd_engine_halted(st->eng))
+            gd_log(GD_LOG_WARN, "risk", NULL, "halt latch restored from %s: %s", cfg->state_dir,
+                   st->state.latch.why);
+    }
+
+    if (uv_loop_init(&st->loop) != 0) {
+        rc = gd_err_set(err, GD_EIO, "uv_loop_init failed");
+        goto out;
+    }
+    loop_ok = 1;
+    st->work.data = st->idle.data = st->pace.data = st->lag.data = st->sigint.data = st->sigterm.data = st;
+    st->sighup.data = st->reload_timer.data = st;
+    uv_idle_init(&st->loop, &st->idle);
+    uv_timer_init(&st->loop, &st->pace);
+    uv_timer_init(&st->loop, &st->lag);
+    uv_signal_init(&st->loop, &st->sigint);
+    uv_signal_init(&st->loop, &st->sigterm);
+    uv_signal_start(&st->sigint, on_signal, SIGINT);
+    uv_signal_start(&st->sigterm, on_signal, SIGTERM);
+    uv_signal_init(&st->loop, &st->sighup);
+    uv_timer_init(&st->loop, &st->reload_timer);
+    uv_signal_start(&st->sighup, on_sighup, SIGHUP);
+    uv_timer_start(&st->lag, lag_probe, 100, 100);
+
+    st->api.eng = st->eng;
+    st->api.cfg = cfg;
+    st->api.state = st->have_state ? &st->state : NULL;
+    if (cfg->http_listen) {
+        char host[256];
+        int port;
+        gd_http_limits lim = {0, (size_t)cfg->http_max_body, 0, (uint64_t)cfg->http_idle_ms, st->api.http_by_code};
+        if (split_listen(cfg->http_listen, host, sizeof host, &port) != 0) {
+            rc = gd_err_set(err, GD_EINVAL, "[http] listen = %s: expected HOST:PORT", cfg->http_listen);
+            goto out;
+        }
+        rc = gd_api_init(&st->api, err);
+        if (rc)
+            goto out;
+        rc = gd_http_start(&st->loop, host, port, &lim, gd_api_handle, &st->api, &st->http, err);
+        if (rc)
+            goto out;
+        gd_log(GD_LOG_INFO, "http", NULL, "operator API on %s (port %d)", cfg->http_listen, gd_http_port(st->http));
+        if (o->port_out)
+            *o->port_out = gd_http_port(st->http);
+    }
+    if (gd_engine_series_count(st->eng) > 0) {
+        const char *ids[32];
+        uint32_t n = gd_engine_series_count(st->eng);
+        for (uint32_t i = 0; i < n; i++)
+            ids[i] = gd_engine_series_id(st->eng, i);
+        gd_fred_conf fc;
+        memset(&fc, 0, sizeof fc);
+        fc.base_url = cfg->fred_base_url;
+        fc.api_key = cfg->fred_api_key;
+        fc.poll_ms = (uint64_t)cfg->fred_poll_ms;
+        fc.timeout_ms = (uint64_t)cfg->fred_timeout_ms;
+        fc.observation_start = cfg->fred_observation_start;
+        rc = gd_fred_start(&st->loop, &fc, ids, n, on_series, st, &st->fred, err);
+        if (rc)
+            goto out;
+    } else {
+        st->fred_first_done = 1;
+    }
+    /* Config, plugins, state store and listeners are up: tell systemd. */
+    gd_notify("READY=1\nSTATUS=loading market data");
+    if (o->ready)
+        o->ready(o->ready_arg, st->http ? gd_http_port(st->http) : 0);
+    uv_queue_work(&st->loop, &st->work, load_work, after_load);
+    uv_run(&st->loop, UV_RUN_DEFAULT);
+
+    if (st->rc) {
+        rc = st->rc;
+        memcpy(err->msg, st->err.msg, sizeof err->msg);
+        goto out;
+    }
+    rc = gd_engine_flush(st->eng, err);
+    res->bars = st->pos;
+    res->seconds = st->t0 && st->t1 > st->t0 ? (double)(st->t1 - st->t0) / 1e9 : 0.0;
+    res->interrupted = st->interrupted;
+    if (o->summary) {
+        gd_engine_summary(st->eng, o->summary);
+        fprintf(o->summary, "replay          %llu bars in %.3f s (%.1f M bars/s)%s\n",
+                (unsigned long long)res->bars, res->seconds,
+                res->seconds > 0 ? (double)res->bars / res->seconds / 1e6 : 0.0,
+                st->interrupted ? ", interrupted" : "");
+    }
+out:
+    if (loop_ok) {
+        stop_all(st);
+        uv_run(&st->loop, UV_RUN_DEFAULT); /* let close callbacks finish */
+        uv_loop_close(&st->loop);
+    }
+    gd_api_free(&st->api);
+    gd_engine_free(st->eng);
+    if (st->have_state)
+        gd_state_close(&st->state);
+    gd_tape_free(&st->tape);
+    if (st->series)
+        for (size_t i = 0; i < cfg->n_data; i++)
+            gd_series_free(&st->series[i]);
+    free(st->series);
+    free(syms);
+    free(st);
+    return rc;
+}

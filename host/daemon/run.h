@@ -1,0 +1,43 @@
+/* `gordon run` over replayed bars: everything on one libuv loop. CSVs load on
+ * the threadpool; bars are replayed in batches from an idle handle (or paced
+ * by a timer) so that the loop keeps serving its other handles: signals, the
+ * operator HTTP API, FRED fetches. */
+#ifndef GD_RUN_H
+#define GD_RUN_H
+
+#include <stdio.h>
+
+#include "config/config.h"
+#include "engine/engine.h"
+#include "base/err.h"
+
+typedef struct gd_run_opts {
+    const gd_config *cfg;
+    const char *config_path;  /* re-read on SIGHUP (NULL: reload only conf.d and the environment) */
+    const char *confd;        /* as given to gd_config_load */
+    const char *plugin_dir;
+    const char *intent_log;   /* overrides cfg->intent_log when non-NULL */
+    FILE *summary;            /* NULL: no summary */
+    const char *const *skip;  /* instances to leave out, see gd_engine_opts */
+    uint32_t n_skip;
+    int *port_out;            /* if non-NULL: the operator API's bound port */
+    int quiet;                /* keep the log level at warnings across reloads */
+    /* Called once everything is listening, before data loads (tests, sd_notify). */
+    void (*ready)(void *arg, int http_port);
+    void *ready_arg;
+} gd_run_opts;
+
+typedef struct gd_run_result {
+    uint64_t reloads_ok, reloads_failed;
+    uint64_t bars;
+    double seconds;           /* wall time of the replay itself */
+    int interrupted;          /* SIGINT/SIGTERM stopped it early */
+} gd_run_result;
+
+int gd_run_replay(const gd_run_opts *opts, gd_run_result *res, gd_err *err);
+
+/* Where bare plugin names are found: cfg's plugin_dir, else <exe dir>/plugins,
+ * else the compiled-in default. Writes into buf. */
+const char *gd_default_plugin_dir(const gd_config *cfg, char *buf, size_t cap);
+
+#endif

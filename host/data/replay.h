@@ -1,0 +1,66 @@
+/* Bar series from CSV files and their merge into one time-ordered tape. */
+#ifndef GD_REPLAY_H
+#define GD_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gordon/sdk.h>
+
+#include "base/err.h"
+
+typedef struct gd_series {
+    char symbol[32];
+    gordon_bar *bars;   /* owned; strictly increasing open_time_ms */
+    size_t n;
+    int64_t interval_ms; /* smallest gap between consecutive opens */
+} gd_series;
+
+/* Reads `open_time_ms,open,high,low,close,volume` (header line optional).
+ * Errors name path:line:column and the field: bad numbers, missing or extra
+ * fields, high < low, open/close outside [low, high], negative volume or
+ * prices, out-of-order or duplicate timestamps. close_time_ms is filled as
+ * open + interval (interval = smallest gap; a single bar gets interval 0 and
+ * is an error).
+ *
+ * Details:
+ *  - line 1 is a header iff its first field is non-empty and cannot start a
+ *    number; a leading UTF-8 BOM is skipped; \n and \r\n endings; fully
+ *    empty lines are skipped (they still count for line numbers); no quoting,
+ *    no blanks around fields;
+ *  - open_time_ms: a decimal integer >= 0; the other fields: finite decimal
+ *    numbers (strtod syntax, whole field); prices > 0, volume >= 0;
+ *  - the range checks are strict (no float tolerance): low <= open, close <= high;
+ *  - LINE is 1-based; COLUMN is the 1-based byte column where the offending
+ *    field starts (for a missing field: one past the end of the line);
+ *  - GD_EPARSE for syntax (missing/extra field, not a number, not finite),
+ *    GD_EINVAL for meaning (ranges, order, "no bars", a single bar),
+ *    GD_ENOENT when the file does not exist, GD_EIO for other I/O errors;
+ *  - symbol: 1..31 characters, copied into out->symbol.
+ * *out is overwritten (not freed) on entry and zeroed on any error. */
+int gd_csv_load(const char *path, const char *symbol, gd_series *out, gd_err *err);
+void gd_series_free(gd_series *s);
+
+/* The replay order of several series: bars merged by close time, ties by
+ * series index. The series are borrowed and must outlive the tape. */
+typedef struct gd_tape {
+    const gd_series *series;
+    size_t n_series;
+    uint32_t *sym;      /* owned; series index of the k-th bar */
+    uint32_t *idx;      /* owned; bar index within that series */
+    size_t n;
+} gd_tape;
+
+/* Errors: GD_EEXIST when two series share a symbol; GD_EINVAL for a series
+ * whose close times do not strictly increase. Zero bars in total is a valid,
+ * empty tape. O(N log k) for N bars in k series. *out is zeroed on error. */
+int gd_tape_build(const gd_series *series, size_t n_series, gd_tape *out, gd_err *err);
+void gd_tape_free(gd_tape *t);
+
+/* The k-th bar of the tape, k < t->n. */
+static inline const gordon_bar *gd_tape_bar(const gd_tape *t, size_t k)
+{
+    return &t->series[t->sym[k]].bars[t->idx[k]];
+}
+
+#endif

@@ -1,0 +1,162 @@
+#include "engine/book.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int gd_book_init(gd_book *b, uint32_t n_owners, uint32_t n_symbols, double equity)
+{
+    memset(b, 0, sizeof *b);
+    b->n_owners = n_owners;
+    b->n_symbols = n_symbols;
+    size_t slots = (size_t)(n_owners ? n_owners : 1) * (n_symbols ? n_symbols : 1);
+    size_t ns = n_symbols ? n_symbols : 1;
+    b->pos = calloc(slots, sizeof *b->pos);
+    b->mark = calloc(ns, sizeof *b->mark);
+    b->sym_unreal = calloc(ns, sizeof *b->sym_unreal);
+    b->sym_gross = calloc(ns, sizeof *b->sym_gross);
+    b->sym_open = calloc(ns, sizeof *b->sym_open);
+    if (!b->pos || !b->mark || !b->sym_unreal || !b->sym_gross || !b->sym_open) {
+        gd_book_free(b);
+        return -1;
+    }
+    b->start_equity = b->cash = b->equity = b->peak = equity;
+    b->peak_ms = INT64_MIN;
+    return 0;
+}
+
+int gd_book_grow(gd_book *b, uint32_t n_owners)
+{
+    if (n_owners <= b->n_owners)
+        return 0;
+    /* Owner-major layout: new owners are new rows at the end. */
+    size_t old = (size_t)b->n_owners * b->n_symbols, now = (size_t)n_owners * b->n_symbols;
+    gd_position *p = realloc(b->pos, now * sizeof *p);
+    if (!p)
+        return -1;
+    memset(p + old, 0, (now - old) * sizeof *p);
+    b->pos = p;
+    b->n_owners = n_owners;
+    return 0;
+}
+
+void gd_book_free(gd_book *b)
+{
+    free(b->pos);
+    free(b->mark);
+    free(b->sym_unreal);
+    free(b->sym_gross);
+    free(b->sym_open);
+    memset(b, 0, sizeof *b);
+}
+
+static void track_drawdown(gd_book *b, int64_t now_ms)
+{
+    if (b->peak_ms == INT64_MIN) /* the first observation starts the clock */
+        b->peak_ms = now_ms;
+    if (b->equity > b->peak) {
+        b->peak = b->equity;
+        b->peak_ms = now_ms;
+    } else if (b->peak > 0.0) {
+        double dd = (b->peak - b->equity) / b->peak * 100.0;
+        if (dd > b->max_dd_pct)
+            b->max_dd_pct = dd;
+        if (now_ms - b->peak_ms > b->max_dd_duration_ms && b->equity < b->peak)
+            b->max_dd_duration_ms = now_ms - b->peak_ms;
+    }
+}
+
+/* Recomputes one symbol's aggregates: O(owners), only when it has positions. */
+static void resum_symbol(gd_book *b, uint32_t s)
+{
+    double u = 0.0, g = 0.0, m = b->mark[s];
+    if (b->sym_open[s]) {
+        for (uint32_t o = 0; o < b->n_owners; o++) {
+            const gd_position *p = &b->pos[(size_t)o * b->n_symbols + s];
+            if (p->side != GORDON_SIDE_NONE) {
+                u += p->side * p->qty * (m - p->entry_price);
+                g += p->qty * m;
+            }
+        }
+    }
+    b->unreal += u - b->sym_unreal[s];
+    b->gross += g - b->sym_gross[s];
+    b->sym_unreal[s] = u;
+    b->sym_gross[s] = g;
+    if (b->open_count == 0) { /* no drift survives a flat book */
+        b->unreal = 0.0;
+        b->gross = 0.0;
+    }
+    b->equity = b->cash + b->unreal;
+}
+
+void gd_book_mark(gd_book *b, uint32_t s, double price, int64_t now_ms)
+{
+    b->mark[s] = price;
+    if (b->sym_open[s])
+        resum_symbol(b, s);
+    track_drawdown(b, now_ms);
+}
+
+void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *f, double stop, double tp)
+{
+    gd_position *p = gd_book_pos(b, owner, f->symbol);
+    uint32_t s = f->symbol;
+    b->fills++;
+    b->fees += f->fee;
+    b->cash -= f->fee;
+    if (b->mark[s] == 0.0)
+        b->mark[s] = f->price;
+    if (f->reason == GORDON_FILL_ENTRY) {
+        if (p->side == GORDON_SIDE_NONE) {
+            b->sym_open[s]++;
+            b->open_count++;
+            p->side = f->side;
+            p->qty = f->qty;
+            p->entry_price = f->price;
+            p->entry_fee = f->fee;
+            p->init_risk = stop > 0.0 ? f->qty * fabs(f->price - stop) : 0.0;
+            p->opened_ms = f->time_ms;
+            p->intent_id = f->intent_id;
+        } else { /* same-side add: average in (the pipeline does not issue these in v1) */
+            double q = p->qty + f->qty;
+            p->entry_price = (p->entry_price * p->qty + f->price * f->qty) / q;
+            p->qty = q;
+            p->entry_fee += f->fee;
+            p->init_risk = stop > 0.0 ? q * fabs(p->entry_price - stop) : 0.0;
+        }
+        p->stop = stop;
+        p->take_profit = tp;
+        f->realized_pnl = -f->fee;
+    } else if (p->side != GORDON_SIDE_NONE) {
+        double q = f->qty < p->qty ? f->qty : p->qty;
+        double pnl = p->side * q * (f->price - p->entry_price);
+        b->cash += pnl;
+        b->realized += pnl - f->fee;
+        f->realized_pnl = pnl - f->fee;
+        double share = q / p->qty;
+        double trade = pnl - f->fee - p->entry_fee * share;
+        double risk = p->init_risk * share;
+        p->entry_fee -= p->entry_fee * share;
+        p->init_risk -= risk;
+        if (risk > 0.0) {
+            b->sum_r += trade / risk;
+            b->r_count++;
+        }
+        p->qty -= q;
+        if (p->qty <= 1e-12 * q) {
+            memset(p, 0, sizeof *p);
+            b->sym_open[s]--;
+            b->open_count--;
+        }
+        b->trades++;
+        if (trade > 0.0) {
+            b->wins++;
+            b->gross_profit += trade;
+        } else {
+            b->gross_loss += -trade;
+        }
+    }
+    resum_symbol(b, s);
+    track_drawdown(b, f->time_ms);
+}

@@ -1,0 +1,137 @@
+/* The engine: plugin instances, the host-API table they see, the per-bar
+ * dispatch, and the wiring of pipeline, book, executor and intent log. */
+#ifndef GD_ENGINE_H
+#define GD_ENGINE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <gordon/sdk.h>
+
+#include "engine/book.h"
+#include "config/config.h"
+#include "base/err.h"
+#include "engine/executor.h"
+#include "engine/intentlog.h"
+#include "plugin/loader.h"
+#include "risk/pipeline.h"
+
+typedef struct gd_engine gd_engine;
+struct gd_state;
+
+/* Fill slippage against the order's reference, in bps (positive = worse). */
+#define GD_SLIP_BUCKETS 9
+extern const double gd_slip_bounds[GD_SLIP_BUCKETS]; /* upper bounds; +Inf is implied */
+
+typedef struct gd_engine_counters {
+    uint64_t orders[4];                    /* by gd_order_kind */
+    uint64_t fills[6];                     /* by gordon_fill_reason */
+    uint64_t slip_le[GD_SLIP_BUCKETS + 1]; /* cumulative-ready counts per bucket, last = +Inf */
+    double slip_sum;
+    uint64_t slip_count;
+} gd_engine_counters;
+
+/* A parameter value imposed on an instance (walk-forward search). */
+typedef struct gd_param_override {
+    const char *instance;  /* section name: "strategy.ema" */
+    const char *param;
+    double value;
+} gd_param_override;
+
+typedef struct gd_engine_opts {
+    const gd_config *cfg;        /* borrowed; must outlive the engine */
+    const char *const *symbols;  /* the symbol universe, ids in this order */
+    uint32_t n_symbols;
+    const char *plugin_dir;      /* where bare plugin names are looked up */
+    /* Instances to leave out (ablation toggles overlays): names of
+     * [kind.NAME] sections, or NULL. */
+    const char *const *skip;
+    uint32_t n_skip;
+    /* Optional: plugins already opened (by the resolved path), shared by
+     * many engines; the engine then opens nothing itself. Borrowed. */
+    const gd_plugin_set *shared_plugins;
+    const gd_param_override *overrides;
+    uint32_t n_overrides;
+    /* Backtest windows: signals before this time are dropped (return -1 to
+     * the plugin) so indicators warm up on earlier bars without trading.
+     * 0 means no such restriction. */
+    int64_t trade_from_ms;
+    int live;           /* 1: the clock is the wall clock (venue data); 0: bar time */
+    int series_source;  /* 1: a fetcher for external series ([fred]) is configured */
+} gd_engine_opts;
+
+/* Loads and checks every enabled plugin, binds its parameters, creates its
+ * instances, sets up the simulated executor. Nothing is half-built on error. */
+int gd_engine_new(const gd_engine_opts *opts, gd_engine **out, gd_err *err);
+void gd_engine_free(gd_engine *e);
+
+/* Hot reload: builds the whole new plugin set from cfg (heap-allocated; the
+ * engine takes it, also on failure), carries state over (snapshot/restore or
+ * a warm-up from the bar history), then swaps it in. Positions, orders, stops,
+ * equity, today's caps and the latch are untouched; a strategy removed from
+ * the config leaves orphaned positions that keep their stops. On any error
+ * the running set is untouched. summary lists what changed. */
+int gd_engine_reload(gd_engine *e, gd_config *cfg, char *summary, size_t cap, gd_err *err);
+/* The configuration of the running generation. */
+const gd_config *gd_engine_config(const gd_engine *e);
+/* Counts a reload that failed before reaching the engine (a config error). */
+void gd_engine_reload_failed(gd_engine *e);
+
+/* Takes ownership of an intent log (closed by gd_engine_free). */
+void gd_engine_set_intentlog(gd_engine *e, gd_intentlog log);
+
+/* The hot path: one closed bar of symbol. Allocates nothing. */
+void gd_engine_on_bar(gd_engine *e, uint32_t symbol, const gordon_bar *bar);
+
+/* Writes buffered intents; call between batches of bars. */
+int gd_engine_flush(gd_engine *e, gd_err *err);
+
+typedef struct gd_engine_stats {
+    uint64_t bars;
+    uint64_t signals;
+    uint64_t by_result[GORDON_REJECT__COUNT];
+    int halted;
+    char halt_reason[160];
+} gd_engine_stats;
+
+const gd_book *gd_engine_book(const gd_engine *e);
+void gd_engine_stats_get(const gd_engine *e, gd_engine_stats *out);
+
+/* A human summary of the run (trades, PnL, drawdown, rejections). */
+void gd_engine_summary(const gd_engine *e, FILE *out);
+
+/* The halt latch. Setting it is always allowed; clearing is the operator's.
+ * With a state store attached the latch is persisted and every change is an
+ * audit event. */
+void gd_engine_halt(gd_engine *e, const char *who, const char *why);
+int gd_engine_halted(const gd_engine *e);
+/* Clears the latch; refused (GD_ESTATE) while a breaker is tripped unless
+ * force; GD_EIO if it could not be persisted (then it stays set). */
+int gd_engine_resume(gd_engine *e, const char *who, const char *why, int force, gd_err *err);
+/* Restores a persisted latch and persists changes from now on. Borrowed. */
+void gd_engine_set_state(gd_engine *e, struct gd_state *st);
+
+/* Emergency flatten: sets the latch, cancels pending entries and sends a
+ * reduce-only market order for every open position. *json (malloc'd) lists
+ * what was sent and what failed; returns the number of failures. */
+int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **json);
+
+/* JSON views for the operator API (malloc'd strings). */
+char *gd_engine_positions_json(const gd_engine *e);
+char *gd_engine_risk_json(const gd_engine *e);
+
+/* External series the plugins subscribed to, and their updates. */
+uint32_t gd_engine_series_count(const gd_engine *e);
+const char *gd_engine_series_id(const gd_engine *e, uint32_t i);
+int gd_engine_series_update(gd_engine *e, const char *id, const int64_t *t, const double *v, size_t n, int ok);
+
+/* Prometheus text exposition of the engine's state and counters. extra is
+ * appended as-is (the daemon's own families); returns a malloc'd string. */
+char *gd_engine_metrics(const gd_engine *e, const char *extra);
+
+const gd_engine_counters *gd_engine_counters_get(const gd_engine *e);
+/* The HELP text of a family in prom_families.h (for the daemon's own families). */
+const char *gd_prom_family_help(const char *name);
+int64_t gd_engine_now(const gd_engine *e);
+
+#endif

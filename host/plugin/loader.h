@@ -1,0 +1,55 @@
+/* Plugin loader: ELF import audit (libelf), dlopen, ABI and size checks. */
+#ifndef GD_LOADER_H
+#define GD_LOADER_H
+
+#include <stdio.h>
+
+#include <gordon/sdk.h>
+
+#include "base/err.h"
+
+typedef struct gd_plugin_lib {
+    char *path;                 /* owned; as given */
+    void *handle;               /* dlopen handle; NULL for validated-only descriptors */
+    const gordon_plugin *desc;  /* the plugin's own descriptor (plugin memory) */
+    gordon_plugin d;            /* host copy; fields past desc->struct_size are zero */
+    char sha256_hex[65];        /* of the file's contents */
+} gd_plugin_lib;
+
+/* Reads the .so's dynamic section with libelf: refuses non-ELF files, non
+ * shared objects, imports of forbidden symbols (network, process, loader,
+ * raw syscalls, files, environment, threads) and DT_NEEDED libraries outside
+ * the allow-list. The message names the symbol and why it is forbidden. */
+int gd_loader_check_imports(const char *path, gd_err *err);
+
+/* Checks a descriptor: magic, major equal, minor not newer, struct_size
+ * covering the v1 fields, kind, name syntax, callbacks the kind requires,
+ * param declarations. Copies it zero-extended into *copy. */
+int gd_loader_validate(const gordon_plugin *desc, gordon_plugin *copy, gd_err *err);
+
+/* check_imports, sha256, dlopen(RTLD_NOW|RTLD_LOCAL), entry symbol, validate. */
+int gd_loader_open(const char *path, gd_plugin_lib *out, gd_err *err);
+void gd_loader_close(gd_plugin_lib *lib);
+
+/* Human-readable descriptor dump for `gordon plugin check`. */
+void gd_loader_describe(const gd_plugin_lib *lib, FILE *out);
+
+const char *gd_kind_name(int kind);
+
+/* The plugins of one generation, unique by descriptor name. */
+typedef struct gd_plugin_set {
+    gd_plugin_lib **libs;  /* owned */
+    size_t n;
+} gd_plugin_set;
+
+/* Opens path into the set, or returns the entry already there for the same
+ * path and contents. A different file whose descriptor has a name already in
+ * the set is refused (GD_EEXIST) naming both files. */
+int gd_plugin_set_add(gd_plugin_set *set, const char *path, gd_plugin_lib **out, gd_err *err);
+void gd_plugin_set_free(gd_plugin_set *set);
+
+/* The entry opened from exactly this path string, or NULL. No I/O: safe to
+ * call from worker threads on a set that is no longer being changed. */
+gd_plugin_lib *gd_plugin_set_find(const gd_plugin_set *set, const char *path);
+
+#endif

@@ -1,0 +1,490 @@
+#include "risk/pipeline.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "risk/instr.h"
+
+#define GD_DAY_MS 86400000LL
+
+static const char *const reject_names[GORDON_REJECT__COUNT] = {
+    [GORDON_ACCEPTED] = "accepted",
+    [GORDON_REJECT_BAD_SIGNAL] = "bad_signal",
+    [GORDON_REJECT_HALTED] = "halted",
+    [GORDON_REJECT_BREAKER] = "breaker_tripped",
+    [GORDON_REJECT_OVERLAY_VETO] = "overlay_veto",
+    [GORDON_REJECT_OVERLAY_INVALID] = "overlay_invalid",
+    [GORDON_REJECT_NO_STOP] = "no_stop",
+    [GORDON_REJECT_STOP_SIDE] = "stop_wrong_side",
+    [GORDON_REJECT_BELOW_MIN_QTY] = "below_min_qty",
+    [GORDON_REJECT_BELOW_MIN_NOTIONAL] = "below_min_notional",
+    [GORDON_REJECT_ORDER_CAP] = "order_notional_cap",
+    [GORDON_REJECT_DAILY_CAP] = "daily_notional_cap",
+    [GORDON_REJECT_EXPOSURE_CAP] = "gross_exposure_cap",
+    [GORDON_REJECT_THROTTLED] = "throttled",
+    [GORDON_REJECT_POSITION_OPEN] = "position_open",
+    [GORDON_REJECT_NO_POSITION] = "no_position",
+    [GORDON_REJECT_NO_EQUITY] = "no_equity",
+    [GORDON_REJECT_EXECUTOR] = "executor_refused",
+};
+
+const char *gd_reject_name(int code)
+{
+    if (code < 0 || code >= GORDON_REJECT__COUNT || !reject_names[code])
+        return "unknown";
+    return reject_names[code];
+}
+
+const char *gd_cap_name(int cap)
+{
+    switch (cap) {
+    case GD_CAP_ORDER: return "order_notional";
+    case GD_CAP_DAILY: return "daily_notional";
+    case GD_CAP_EXPOSURE: return "gross_exposure";
+    default: return "none";
+    }
+}
+
+void gd_limits_from_config(const gd_config *cfg, gd_limits *out)
+{
+    memset(out, 0, sizeof *out);
+    out->risk_pct = cfg->risk_pct;
+    out->sl_required = cfg->sl_required;
+    out->max_order_notional = cfg->max_order_notional;
+    if (cfg->mode == GD_MODE_PRODUCTION && cfg->max_notional_usd_prod < out->max_order_notional)
+        out->max_order_notional = cfg->max_notional_usd_prod;
+    out->max_daily_notional = cfg->max_daily_notional;
+    out->max_gross_exposure = cfg->max_gross_exposure;
+    out->rate_global = cfg->max_intents_per_sec >= 1.0 ? (uint32_t)cfg->max_intents_per_sec : 1;
+    out->rate_strategy =
+        cfg->max_intents_per_sec_strategy >= 1.0 ? (uint32_t)cfg->max_intents_per_sec_strategy : 1;
+}
+
+static int rate_init(gd_rate *r, uint32_t cap)
+{
+    r->t = calloc(cap ? cap : 1, sizeof *r->t);
+    r->cap = cap ? cap : 1;
+    r->head = r->count = 0;
+    return r->t ? 0 : -1;
+}
+
+/* Allowed if fewer than cap intents were accepted in (now - 1s, now]. */
+static int rate_allows(const gd_rate *r, int64_t now_ms)
+{
+    if (r->count < r->cap)
+        return 1;
+    int64_t oldest = r->t[r->head]; /* head is the oldest slot when full */
+    return oldest <= now_ms - 1000;
+}
+
+static void rate_push(gd_rate *r, int64_t now_ms)
+{
+    r->t[r->head] = now_ms;
+    r->head = (r->head + 1) % r->cap;
+    if (r->count < r->cap)
+        r->count++;
+}
+
+int gd_pipeline_init(gd_pipeline *p, const gd_limits *lim, const gd_instrument *instr,
+                     uint32_t n_symbols, uint32_t n_strategies)
+{
+    memset(p, 0, sizeof *p);
+    p->lim = *lim;
+    p->instr = instr;
+    p->n_symbols = n_symbols;
+    p->n_strategies = n_strategies;
+    p->day = INT64_MIN;
+    p->next_id = 1;
+    if (rate_init(&p->global, lim->rate_global) != 0)
+        goto fail;
+    p->per_strategy = calloc(n_strategies ? n_strategies : 1, sizeof *p->per_strategy);
+    if (!p->per_strategy)
+        goto fail;
+    for (uint32_t i = 0; i < n_strategies; i++)
+        if (rate_init(&p->per_strategy[i], lim->rate_strategy) != 0)
+            goto fail;
+    return 0;
+fail:
+    gd_pipeline_free(p);
+    return -1;
+}
+
+int gd_pipeline_grow(gd_pipeline *p, uint32_t n)
+{
+    if (n <= p->n_strategies)
+        return 0;
+    gd_rate *r = realloc(p->per_strategy, n * sizeof *r);
+    if (!r)
+        return -1;
+    p->per_strategy = r;
+    for (uint32_t i = p->n_strategies; i < n; i++) {
+        if (rate_init(&r[i], p->lim.rate_strategy) != 0) {
+            p->n_strategies = i; /* the ones made so far are freed with the pipeline */
+            return -1;
+        }
+        p->n_strategies = i + 1;
+    }
+    return 0;
+}
+
+int gd_pipeline_set_limits(gd_pipeline *p, const gd_limits *lim, const gd_instrument *instr)
+{
+    /* Everything new is allocated before anything changes: all or nothing. */
+    gd_rate g = {0}, *ps = NULL;
+    int new_g = lim->rate_global != p->lim.rate_global;
+    int new_s = lim->rate_strategy != p->lim.rate_strategy && p->n_strategies;
+    if (new_g && rate_init(&g, lim->rate_global) != 0)
+        goto fail;
+    if (new_s) {
+        ps = calloc(p->n_strategies, sizeof *ps);
+        if (!ps)
+            goto fail;
+        for (uint32_t i = 0; i < p->n_strategies; i++)
+            if (rate_init(&ps[i], lim->rate_strategy) != 0)
+                goto fail;
+    }
+    if (new_g) {
+        free(p->global.t);
+        p->global = g;
+    }
+    if (new_s) {
+        for (uint32_t i = 0; i < p->n_strategies; i++) {
+            free(p->per_strategy[i].t);
+            p->per_strategy[i] = ps[i];
+        }
+        free(ps);
+    }
+    p->lim = *lim;
+    p->instr = instr;
+    return 0;
+fail:
+    free(g.t);
+    if (ps)
+        for (uint32_t i = 0; i < p->n_strategies; i++)
+            free(ps[i].t);
+    free(ps);
+    return -1;
+}
+
+void gd_pipeline_free(gd_pipeline *p)
+{
+    free(p->global.t);
+    if (p->per_strategy)
+        for (uint32_t i = 0; i < p->n_strategies; i++)
+            free(p->per_strategy[i].t);
+    free(p->per_strategy);
+    memset(p, 0, sizeof *p);
+}
+
+static int64_t utc_day(int64_t ms)
+{
+    return ms >= 0 ? ms / GD_DAY_MS : -((-ms + GD_DAY_MS - 1) / GD_DAY_MS);
+}
+
+double gd_pipeline_daily_left(gd_pipeline *p, int64_t now_ms)
+{
+    int64_t day = utc_day(now_ms);
+    if (day != p->day) {
+        p->day = day;
+        p->used_today = 0.0;
+    }
+    double left = p->lim.max_daily_notional - p->used_today;
+    return left > 0.0 ? left : 0.0;
+}
+
+static void reject(gd_intent *it, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void reject(gd_intent *it, int code, const char *fmt, ...)
+{
+    va_list ap;
+    it->result = code;
+    it->qty = 0.0;
+    it->notional = 0.0;
+    va_start(ap, fmt);
+    vsnprintf(it->detail, sizeof it->detail, fmt, ap);
+    va_end(ap);
+}
+
+static int finite_nonneg(double x) { return isfinite(x) && x >= 0.0; }
+
+/* A stop is valid when strictly on the losing side of entry. */
+static int stop_ok(int side, double entry, double stop)
+{
+    return side == GORDON_SIDE_LONG ? (stop > 0.0 && stop < entry) : (stop > entry);
+}
+
+/* A take profit is valid when strictly on the winning side (0 = none). */
+static int tp_ok(int side, double entry, double tp)
+{
+    if (tp == 0.0)
+        return 1;
+    return side == GORDON_SIDE_LONG ? tp > entry : (tp > 0.0 && tp < entry);
+}
+
+/* Overlays may only make a signal smaller or safer. Returns NULL if `out` is a
+ * valid tightening of `in`, otherwise what was violated. */
+static const char *tighten_violation(const gordon_signal *in, const gordon_signal *out)
+{
+    if (out->symbol != in->symbol || out->action != in->action || out->side != in->side)
+        return "changed symbol, action or side";
+    if (!(out->entry == in->entry))
+        return "changed the entry reference";
+    if (!isfinite(out->risk_scale) || !(out->risk_scale > 0.0) || out->risk_scale > in->risk_scale)
+        return "raised risk_scale (or made it invalid)";
+    if (!finite_nonneg(out->stop_loss) || !finite_nonneg(out->take_profit))
+        return "invalid price";
+    int s = in->side;
+    if (in->stop_loss != 0.0) {
+        if (out->stop_loss == 0.0)
+            return "removed the stop loss";
+        if (s == GORDON_SIDE_LONG ? out->stop_loss < in->stop_loss : out->stop_loss > in->stop_loss)
+            return "loosened the stop loss";
+    }
+    if (out->stop_loss != 0.0 && !stop_ok(s, out->entry, out->stop_loss))
+        return "moved the stop loss to the wrong side of entry";
+    if (in->take_profit != 0.0) {
+        if (out->take_profit == 0.0)
+            return "removed the take profit";
+        if (s == GORDON_SIDE_LONG ? out->take_profit > in->take_profit
+                                  : out->take_profit < in->take_profit)
+            return "moved the take profit further away";
+    }
+    if (!tp_ok(s, out->entry, out->take_profit))
+        return "moved the take profit to the wrong side of entry";
+    return NULL;
+}
+
+/* Clamps qty so that qty*entry <= limit; returns 1 if it had to. */
+static int clamp_to(double *qty, double entry, double limit, double step)
+{
+    if (*qty * entry <= limit)
+        return 0;
+    *qty = limit > 0.0 ? gd_round_down_step(limit / entry, step) : 0.0;
+    /* Rounding to step decimals must never land above the limit. */
+    while (*qty > 0.0 && *qty * entry > limit)
+        *qty = gd_round_down_step(*qty - step, step);
+    return 1;
+}
+
+static void decide_exit(const gd_account_view *acct, gd_intent *it)
+{
+    if (acct->exit_pending) {
+        reject(it, GORDON_REJECT_NO_POSITION, "an exit is already pending");
+        return;
+    }
+    if (acct->pos_side == GORDON_SIDE_NONE && !acct->entry_pending) {
+        reject(it, GORDON_REJECT_NO_POSITION, "no position or pending entry to exit");
+        return;
+    }
+    it->result = GORDON_ACCEPTED;
+}
+
+void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *sig_in,
+                        const gd_account_view *acct, const gd_overlay_ref *overlays,
+                        size_t n_overlays, int64_t now_ms, gd_intent *it)
+{
+    gordon_signal sig;
+    memset(it, 0, sizeof *it);
+    it->id = p->next_id++;
+    it->time_ms = now_ms;
+    it->strategy = strategy;
+
+    /* Copy only what the plugin's struct has; the rest stays zero. */
+    memset(&sig, 0, sizeof sig);
+    if (!sig_in || sig_in->struct_size < sizeof(gordon_signal)) {
+        if (sig_in) {
+            it->symbol = sig_in->symbol;
+            it->action = sig_in->action;
+        }
+        reject(it, GORDON_REJECT_BAD_SIGNAL, "signal struct_size %u < %zu", sig_in ? sig_in->struct_size : 0u,
+               sizeof(gordon_signal));
+        return;
+    }
+    memcpy(&sig, sig_in, sizeof sig);
+    sig.tag[sizeof sig.tag - 1] = '\0';
+    it->symbol = sig.symbol;
+    it->action = sig.action;
+    it->side = sig.side;
+    it->entry = sig.entry;
+    it->stop = it->orig_stop = sig.stop_loss;
+    it->take_profit = sig.take_profit;
+    it->risk_scale = sig.risk_scale;
+    memcpy(it->tag, sig.tag, sizeof it->tag);
+
+    if (sig.symbol >= p->n_symbols) {
+        reject(it, GORDON_REJECT_BAD_SIGNAL, "unknown symbol id %u", sig.symbol);
+        return;
+    }
+    if (!acct->subscribed) {
+        reject(it, GORDON_REJECT_BAD_SIGNAL, "strategy is not subscribed to this symbol");
+        return;
+    }
+    if (sig.action == GORDON_ACTION_EXIT) {
+        decide_exit(acct, it);
+        return;
+    }
+    if (sig.action != GORDON_ACTION_ENTRY) {
+        reject(it, GORDON_REJECT_BAD_SIGNAL, "unknown action %d", sig.action);
+        return;
+    }
+    if (sig.side != GORDON_SIDE_LONG && sig.side != GORDON_SIDE_SHORT) {
+        reject(it, GORDON_REJECT_BAD_SIGNAL, "side must be long (1) or short (-1), got %d", sig.side);
+        return;
+    }
+    if (!isfinite(sig.entry) || !(sig.entry > 0.0)) {
+        reject(it, GORDON_REJECT_BAD_SIGNAL, "entry reference must be a positive finite price");
+        return;
+    }
+    if (!finite_nonneg(sig.stop_loss) || !finite_nonneg(sig.take_profit)) {
+        reject(it, GORDON_REJECT_BAD_SIGNAL, "stop_loss and take_profit must be finite and >= 0");
+        return;
+    }
+    if (!isfinite(sig.risk_scale) || !(sig.risk_scale > 0.0) || sig.risk_scale > 1.0) {
+        reject(it, GORDON_REJECT_BAD_SIGNAL, "risk_scale must be in (0, 1]");
+        return;
+    }
+    if (sig.take_profit != 0.0 && !tp_ok(sig.side, sig.entry, sig.take_profit)) {
+        reject(it, GORDON_REJECT_BAD_SIGNAL, "take_profit on the wrong side of entry");
+        return;
+    }
+    /* 1. halt latch, 2. breakers */
+    if (acct->halted) {
+        reject(it, GORDON_REJECT_HALTED, "halt latch is set");
+        return;
+    }
+    if (acct->tripped) {
+        reject(it, GORDON_REJECT_BREAKER, "breaker %s is tripped", acct->tripped);
+        return;
+    }
+
+    /* One position or pending entry per strategy and symbol; a reversal
+     * needs the opposite position's exit to be pending already. */
+    if (acct->entry_pending || (acct->pos_side != GORDON_SIDE_NONE &&
+                                !(acct->pos_side == -sig.side && acct->exit_pending))) {
+        reject(it, GORDON_REJECT_POSITION_OPEN, acct->entry_pending ? "an entry is already pending"
+                                                                    : "a position is already open");
+        return;
+    }
+
+    /* 3. overlays: veto or tighten, never loosen */
+    for (size_t i = 0; i < n_overlays; i++) {
+        gordon_signal out = sig;
+        char why[96] = "";
+        int r = overlays[i].filter(overlays[i].instance, &sig, &out, why, sizeof why);
+        why[sizeof why - 1] = '\0';
+        if (r == GORDON_FILTER_KEEP)
+            continue;
+        if (r == GORDON_FILTER_VETO) {
+            reject(it, GORDON_REJECT_OVERLAY_VETO, "%s: %s", overlays[i].name, why[0] ? why : "vetoed");
+            return;
+        }
+        const char *bad = r == GORDON_FILTER_TIGHTEN ? tighten_violation(&sig, &out) : "unknown result";
+        if (bad) {
+            reject(it, GORDON_REJECT_OVERLAY_INVALID, "%s: %s", overlays[i].name, bad);
+            return;
+        }
+        memcpy(out.tag, sig.tag, sizeof out.tag);
+        out.struct_size = sig.struct_size;
+        sig = out;
+    }
+    it->stop = sig.stop_loss;
+    it->take_profit = sig.take_profit;
+    it->risk_scale = sig.risk_scale;
+
+    /* 4. stop loss */
+    const gd_instrument *ins = &p->instr[sig.symbol];
+    double stop = sig.stop_loss;
+    if (stop == 0.0) {
+        if (p->lim.sl_required) {
+            reject(it, GORDON_REJECT_NO_STOP, "a stop loss is required");
+            return;
+        }
+        /* Without a stop a short's risk is unbounded; a long's is the whole notional. */
+        if (sig.side == GORDON_SIDE_SHORT) {
+            reject(it, GORDON_REJECT_NO_STOP, "a short without a stop has unbounded risk");
+            return;
+        }
+    } else {
+        /* Round the stop away from entry so the size below stays within risk. */
+        stop = gd_round_tick(stop, ins->tick_size, sig.side == GORDON_SIDE_LONG ? -1 : 1);
+        if (!stop_ok(sig.side, sig.entry, stop)) {
+            reject(it, GORDON_REJECT_STOP_SIDE, "stop %.10g is not on the %s side of entry %.10g",
+                   stop, sig.side == GORDON_SIDE_LONG ? "lower" : "upper", sig.entry);
+            return;
+        }
+    }
+    it->stop = stop;
+
+    /* 5. sizing: equity x risk% / |entry - stop|. A tightened stop must not
+     * buy a bigger size, so the distance is the larger of the strategy's and
+     * the final one. Leverage plays no part. */
+    if (!isfinite(acct->equity) || !(acct->equity > 0.0)) {
+        reject(it, GORDON_REJECT_NO_EQUITY, "equity %.10g is not positive", acct->equity);
+        return;
+    }
+    double dist = fabs(sig.entry - stop);
+    if (it->orig_stop != 0.0 && fabs(sig.entry - it->orig_stop) > dist)
+        dist = fabs(sig.entry - it->orig_stop);
+    double risk_amount = acct->equity * (p->lim.risk_pct / 100.0) * sig.risk_scale;
+    double qty = gd_round_down_step(risk_amount / dist, ins->step_size);
+    if (qty <= 0.0 || qty < ins->min_qty) {
+        reject(it, GORDON_REJECT_BELOW_MIN_QTY, "size %.10g below min qty %.10g (step %.10g)", qty,
+               ins->min_qty, ins->step_size);
+        return;
+    }
+    if (qty * sig.entry < ins->min_notional) {
+        reject(it, GORDON_REJECT_BELOW_MIN_NOTIONAL, "notional %.10g below min notional %.10g",
+               qty * sig.entry, ins->min_notional);
+        return;
+    }
+
+    /* 6. caps: clamp down to what is left, then re-check the minimums. */
+    static const int cap_reject[] = {0, GORDON_REJECT_ORDER_CAP, GORDON_REJECT_DAILY_CAP,
+                                     GORDON_REJECT_EXPOSURE_CAP};
+    double limits[4];
+    limits[GD_CAP_ORDER] = p->lim.max_order_notional;
+    limits[GD_CAP_DAILY] = gd_pipeline_daily_left(p, now_ms);
+    limits[GD_CAP_EXPOSURE] = p->lim.max_gross_exposure - acct->gross_exposure;
+    for (int c = GD_CAP_ORDER; c <= GD_CAP_EXPOSURE; c++) {
+        if (!clamp_to(&qty, sig.entry, limits[c], ins->step_size))
+            continue;
+        it->capped_by = c;
+        if (qty <= 0.0 || qty < ins->min_qty || qty * sig.entry < ins->min_notional) {
+            reject(it, cap_reject[c], "%s cap leaves %.10g of notional", gd_cap_name(c),
+                   limits[c] > 0.0 ? limits[c] : 0.0);
+            return;
+        }
+    }
+
+    /* 7. order-rate throttle */
+    if (!rate_allows(&p->per_strategy[strategy], now_ms)) {
+        reject(it, GORDON_REJECT_THROTTLED, "more than %u intents/s for this strategy",
+               p->lim.rate_strategy);
+        return;
+    }
+    if (!rate_allows(&p->global, now_ms)) {
+        reject(it, GORDON_REJECT_THROTTLED, "more than %u intents/s in total", p->lim.rate_global);
+        return;
+    }
+
+    it->qty = qty;
+    it->notional = qty * sig.entry;
+    it->result = GORDON_ACCEPTED;
+    if (it->capped_by)
+        snprintf(it->detail, sizeof it->detail, "reduced by the %s cap", gd_cap_name(it->capped_by));
+}
+
+void gd_pipeline_commit(gd_pipeline *p, const gd_intent *it)
+{
+    if (it->result >= 0 && it->result < GORDON_REJECT__COUNT)
+        p->by_result[it->result]++;
+    if (it->result != GORDON_ACCEPTED || it->action != GORDON_ACTION_ENTRY)
+        return;
+    gd_pipeline_daily_left(p, it->time_ms); /* rolls the day if needed */
+    p->used_today += it->notional;
+    rate_push(&p->global, it->time_ms);
+    if (it->strategy < p->n_strategies)
+        rate_push(&p->per_strategy[it->strategy], it->time_ms);
+}
