@@ -11,6 +11,7 @@
 
 #include "ablate/ablate.h"
 #include "ablate/ablate_run.h"
+#include "base/file.h"
 #include "config/config.h"
 #include "engine/engine.h"
 #include "plugin/loader.h"
@@ -210,22 +211,6 @@ static int cmd_run(int argc, char **argv)
     return res.interrupted ? 130 : 0;
 }
 
-/* mkdir -p */
-static int make_dirs(const char *path)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* --data SYMBOL:FILE replaces [replay] data; paths are relative to the cwd. */
 static int replace_data(gd_config *cfg, char **specs, int n)
 {
@@ -331,8 +316,8 @@ static int cmd_ablate(int argc, char **argv)
     }
     gd_ab_print_table(&res, stdout);
     char path[4200];
-    if (make_dirs(out_dir) != 0) {
-        fprintf(stderr, "gordon ablate: cannot create %s: %s\n", out_dir, strerror(errno));
+    if (gd_mkdirs(out_dir, 0755, &err) != 0) {
+        fprintf(stderr, "gordon ablate: %s\n", err.msg);
         rc = 1;
         goto done;
     }

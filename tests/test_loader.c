@@ -15,6 +15,7 @@
 #include <dirent.h>
 
 #include "base/hash.h"
+#include "base/names.h"
 #include "plugin/loader.h"
 
 /* ---------------------------------------------------------------- helpers */

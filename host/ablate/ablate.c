@@ -10,13 +10,14 @@
 #include <uv.h>
 
 #include "ablate/ablate_run.h"
+#include "base/dates.h"
+#include "base/names.h"
 #include "engine/engine.h"
 #include "plugin/loader.h"
 #include "base/log.h"
 #include "config/params.h"
 #include "data/replay.h"
 
-#define DAY_MS 86400000LL
 #define MAX_OVERLAYS 16
 
 const int gd_ab_effect_metrics[GD_AB_N_EFFECT_METRICS] = {GD_M_SHARPE, GD_M_MAX_DD, GD_M_CAGR,
@@ -43,9 +44,9 @@ static int parse_duration(const char *s, int64_t *out)
     else if (!strcmp(end, "h"))
         unit = 3600000;
     else if (!strcmp(end, "d"))
-        unit = (double)DAY_MS;
+        unit = (double)GD_DAY_MS;
     else if (!strcmp(end, "w"))
-        unit = 7.0 * (double)DAY_MS;
+        unit = 7.0 * (double)GD_DAY_MS;
     else
         return -1;
     double ms = v * unit;
@@ -67,8 +68,8 @@ static int kv_err(gd_err *err, int code, const gd_kv *kv, const char *fmt, const
 int gd_ablate_settings_parse(const gd_config *cfg, gd_ablate_settings *s, gd_err *err)
 {
     memset(s, 0, sizeof *s);
-    s->train_ms = 180 * DAY_MS;
-    s->test_ms = 30 * DAY_MS;
+    s->train_ms = 180 * GD_DAY_MS;
+    s->test_ms = 30 * GD_DAY_MS;
     s->step_ms = 0; /* = test */
     s->anchored = 0;
     s->objective = 0;
@@ -177,7 +178,7 @@ int gd_ablate_settings_parse(const gd_config *cfg, gd_ablate_settings *s, gd_err
         return gd_err_set(err, GD_EINVAL,
                           "[ablate] step (%.3g d) is shorter than test (%.3g d): out-of-sample windows would "
                           "overlap and be counted twice",
-                          (double)s->step_ms / DAY_MS, (double)s->test_ms / DAY_MS);
+                          (double)s->step_ms / (double)GD_DAY_MS, (double)s->test_ms / (double)GD_DAY_MS);
     return 0;
 }
 
@@ -330,8 +331,6 @@ static int push_sample(ab_run *r, size_t *cap, int64_t t, double eq)
     return 0;
 }
 
-static int64_t floor_day(int64_t t) { return (t >= 0 ? t / DAY_MS : -((-t + DAY_MS - 1) / DAY_MS)) * DAY_MS; }
-
 /* Runs the strategy with the overlays in mask, the given parameter values,
  * trading over [start, end) after warming up on earlier bars. */
 static void run_window(const ab_ctx *c, uint32_t mask, const double *values, int64_t start, int64_t end,
@@ -370,7 +369,7 @@ static void run_window(const ab_ctx *c, uint32_t mask, const double *values, int
     const gd_book *b = gd_engine_book(e);
     size_t k0 = tape_lower(&c->data, start - c->warmup_ms), k1 = tape_lower(&c->data, end);
     r->bars_fed = k1 > k0 ? k1 - k0 : 0;
-    int64_t day = floor_day(start);
+    int64_t day = gd_day_floor(start);
     int started = 0;
     for (size_t k = k0; k < k1; k++) {
         uint32_t s = c->data.tape.sym[k];
@@ -382,9 +381,9 @@ static void run_window(const ab_ctx *c, uint32_t mask, const double *values, int
                     goto oom;
             }
             /* A UTC day ended: record where equity stood at its end. */
-            int64_t bd = floor_day(bar->close_time_ms - 1);
+            int64_t bd = gd_day_floor(bar->close_time_ms - 1);
             if (bd > day) {
-                if (day + DAY_MS > start && push_sample(r, &cap, day + DAY_MS, b->equity))
+                if (day + GD_DAY_MS > start && push_sample(r, &cap, day + GD_DAY_MS, b->equity))
                     goto oom;
                 day = bd;
             }
@@ -596,11 +595,6 @@ static int resolve_path(const ab_ctx *c, const gd_plugin_conf *pc, char *buf, si
     return 0;
 }
 
-static const char *kind_prefix(int kind)
-{
-    return kind == GORDON_KIND_STRATEGY ? "strategy" : kind == GORDON_KIND_OVERLAY ? "overlay" : "breaker";
-}
-
 /* Tunable axes: the strategy's tunable parameters, or those given ranges. */
 static int build_axes(ab_ctx *c, const gd_plugin_lib *lib, const gd_plugin_conf *pc, gd_err *err)
 {
@@ -760,12 +754,12 @@ static int load_plugins(ab_ctx *c, gd_ab_result *res, const gd_plugin_conf **str
         if (rc) {
             if (pc->kind == GORDON_KIND_OVERLAY)
                 continue;
-            return gd_err_prefix(&lerr, rc, "%s:%d: [%s.%s]: ", pc->file, pc->line, kind_prefix(pc->kind),
+            return gd_err_prefix(&lerr, rc, "%s:%d: [%s.%s]: ", pc->file, pc->line, gd_kind_name(pc->kind),
                                  pc->name),
                    memcpy(err, &lerr, sizeof *err), rc;
         }
         gd_ab_plugin *ap = &res->plugins[res->n_plugins++];
-        snprintf(ap->instance, sizeof ap->instance, "%s.%s", kind_prefix(pc->kind), pc->name);
+        snprintf(ap->instance, sizeof ap->instance, "%s.%s", gd_kind_name(pc->kind), pc->name);
         snprintf(ap->plugin, sizeof ap->plugin, "%s", lib->d.name);
         snprintf(ap->version, sizeof ap->version, "%s", lib->d.version ? lib->d.version : "");
         snprintf(ap->path, sizeof ap->path, "%s", lib->path);
@@ -1017,8 +1011,8 @@ int gd_ablate_run(const gd_ablate_opts *o, gd_ab_result *res, gd_err *err)
         rc = gd_err_set(err, GD_EINVAL,
                         "windows longer than the data: train %.1f d + test %.1f d = %.1f d, but the data spans "
                         "%.1f d",
-                        (double)s.train_ms / DAY_MS, (double)s.test_ms / DAY_MS,
-                        (double)(s.train_ms + s.test_ms) / DAY_MS, (double)(res->data_end - first_close) / DAY_MS);
+                        (double)s.train_ms / (double)GD_DAY_MS, (double)s.test_ms / (double)GD_DAY_MS,
+                        (double)(s.train_ms + s.test_ms) / (double)GD_DAY_MS, (double)(res->data_end - first_close) / (double)GD_DAY_MS);
         goto out;
     }
     res->windows = calloc(nw, sizeof *res->windows);

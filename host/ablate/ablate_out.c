@@ -8,6 +8,8 @@
 
 #include "ablate/ablate.h"
 
+#include "base/dates.h"
+
 static const char *const verdict_names[] = {"inconclusive", "helps", "hurts"};
 
 /* Configurations ranked by overall Sharpe, failed and undefined last; ties
@@ -54,8 +56,8 @@ void gd_ab_print_table(const gd_ab_result *r, FILE *out)
     rank(r, order);
     fprintf(out, "walk-forward ablation of %s: %zu windows (%s, train %.0fd, test %.0fd, step %.0fd), "
                  "objective %s, %llu parameter set(s) per window\n",
-            r->strategy, r->n_windows, r->mode, (double)r->train_ms / 86400000.0, (double)r->test_ms / 86400000.0,
-            (double)r->step_ms / 86400000.0, r->objective, (unsigned long long)r->param_sets);
+            r->strategy, r->n_windows, r->mode, (double)r->train_ms / (double)GD_DAY_MS, (double)r->test_ms / (double)GD_DAY_MS,
+            (double)r->step_ms / (double)GD_DAY_MS, r->objective, (unsigned long long)r->param_sets);
     fprintf(out, "%-22s", "configuration");
     for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
         fprintf(out, " %*s", cols[c].w, cols[c].h);

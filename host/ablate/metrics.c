@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GD_DAY_MS 86400000.0
+#include "base/dates.h"
+
 #define GD_EULER_GAMMA 0.5772156649015329
 #define GD_SQRT_2PI 2.5066282746310002
 #define GD_E 2.718281828459045
@@ -325,9 +326,9 @@ void gd_metrics_compute(const int64_t *t, const double *eq, size_t n, const gd_t
     double dd_pct, dd_ms;
     gd_max_drawdown(t, eq, n, &dd_pct, &dd_ms);
     gd_set(out, GD_M_MAX_DD, dd_pct, bad);
-    gd_set(out, GD_M_MAX_DD_DAYS, dd_ms / GD_DAY_MS, bad);
+    gd_set(out, GD_M_MAX_DD_DAYS, dd_ms / (double)GD_DAY_MS, bad);
 
-    double span_days = (double)(t[n - 1] - t[0]) / GD_DAY_MS;
+    double span_days = (double)(t[n - 1] - t[0]) / (double)GD_DAY_MS;
     if (bad)
         gd_set(out, GD_M_CAGR, NAN, bad);
     else if (span_days < 1.0)

@@ -12,11 +12,12 @@
 
 #include "ablate/ablate.h"
 
+#include "base/dates.h"
+
 #ifndef GD_VERSION
 #define GD_VERSION "unknown"
 #endif
 
-#define DAY_MS INT64_C(86400000)
 
 /* Chart geometry (SVG user units; the SVG scales to the page width). */
 enum { CW = 1060, ML = 84, MR = 18, PW = CW - ML - MR };
@@ -163,44 +164,20 @@ static int64_t floor_div(int64_t a, int64_t b)
     return q;
 }
 
-/* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = (unsigned)(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 static void fmt_date(char *buf, size_t cap, int64_t ms)
 {
     int64_t y;
     unsigned m, d;
-    civil_from_days(floor_div(ms, DAY_MS), &y, &m, &d);
+    gd_civil_from_days(gd_day_index(ms), &y, &m, &d);
     snprintf(buf, cap, "%04" PRId64 "-%02u-%02u", y, m, d);
 }
 
 static void fmt_days(char *buf, size_t cap, int64_t ms)
 {
-    if (ms % DAY_MS == 0)
-        snprintf(buf, cap, "%" PRId64 " days", ms / DAY_MS);
+    if (ms % GD_DAY_MS == 0)
+        snprintf(buf, cap, "%" PRId64 " days", ms / GD_DAY_MS);
     else
-        snprintf(buf, cap, "%.1f days", (double)ms / (double)DAY_MS);
+        snprintf(buf, cap, "%.1f days", (double)ms / (double)GD_DAY_MS);
 }
 
 typedef struct dtick {
@@ -212,7 +189,7 @@ typedef struct dtick {
  * YYYY) for spans of two months or more, else days. At most cap ticks. */
 static size_t date_ticks(int64_t t0, int64_t t1, dtick *out, size_t cap)
 {
-    double span_days = ((double)t1 - (double)t0) / (double)DAY_MS;
+    double span_days = ((double)t1 - (double)t0) / (double)GD_DAY_MS;
     size_t n = 0;
 
     if (span_days >= 60) {
@@ -227,15 +204,15 @@ static size_t date_ticks(int64_t t0, int64_t t1, dtick *out, size_t cap)
         }
         int64_t y;
         unsigned m, d;
-        civil_from_days(floor_div(t0, DAY_MS), &y, &m, &d);
+        gd_civil_from_days(gd_day_index(t0), &y, &m, &d);
         int64_t mi = y * 12 + (int64_t)(m - 1);
-        if (days_from_civil(y, m, 1) * DAY_MS < t0)
+        if (gd_days_from_civil(y, m, 1) * GD_DAY_MS < t0)
             mi++;
         mi = -floor_div(-mi, step) * step; /* round up to a multiple of step */
         for (; n < cap; mi += step) {
             int64_t yy = floor_div(mi, 12);
             unsigned mm = (unsigned)(mi - yy * 12) + 1;
-            int64_t t = days_from_civil(yy, mm, 1) * DAY_MS;
+            int64_t t = gd_days_from_civil(yy, mm, 1) * GD_DAY_MS;
             if (t > t1)
                 break;
             out[n].t = t;
@@ -254,10 +231,10 @@ static size_t date_ticks(int64_t t0, int64_t t1, dtick *out, size_t cap)
                 break;
             }
         }
-        int64_t day = -floor_div(-t0, DAY_MS);
+        int64_t day = -gd_day_index(-t0);
         day = -floor_div(-day, step) * step;
         for (; n < cap; day += step) {
-            int64_t t = day * DAY_MS;
+            int64_t t = day * GD_DAY_MS;
             if (t > t1)
                 break;
             out[n].t = t;
@@ -893,9 +870,9 @@ static void write_curves(const gd_ab_result *r, FILE *f)
         return;
     }
     put_legend(r, f);
-    if (t1 - t0 < DAY_MS) {
-        t0 -= DAY_MS;
-        t1 += DAY_MS;
+    if (t1 - t0 < GD_DAY_MS) {
+        t0 -= GD_DAY_MS;
+        t1 += GD_DAY_MS;
     }
     xscale xs = {t0, t1};
     axis ya, da;

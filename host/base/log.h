@@ -18,8 +18,5 @@ int gd_log_enabled(int level);
 void gd_log(int level, const char *component, const char *fields, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Appends s JSON-escaped (without quotes) into buf; returns bytes written or
- * would-be-written like snprintf. */
-size_t gd_json_escape(char *buf, size_t cap, const char *s);
 
 #endif

@@ -40,7 +40,9 @@
 
 #include <gordon/sdk.h>
 
-#define GD_NAME_MAX 63 /* instance and bare plugin names */
+#include "base/dates.h"
+#include "base/names.h"
+
 
 /* ------------------------------------------------------------ the schema */
 
@@ -108,7 +110,7 @@ static const gd_key_spec gd_keys[] = {
     {SEC_HTTP, "idle_timeout_ms", KT_DOUBLE, CF(http_idle_ms), 10000, 100, 3600000, KF_RESTART},
     {SEC_FRED, "api_key", KT_STRING, CF(fred_api_key), 0, 0, 0, KF_RESTART},
     {SEC_FRED, "base_url", KT_STRING, CF(fred_base_url), 0, 0, 0, KF_RESTART},
-    {SEC_FRED, "poll_ms", KT_DOUBLE, CF(fred_poll_ms), 3600000, 1000, 86400000.0 * 7, KF_RESTART},
+    {SEC_FRED, "poll_ms", KT_DOUBLE, CF(fred_poll_ms), 3600000, 1000, 7.0 * (double)GD_DAY_MS, KF_RESTART},
     {SEC_FRED, "timeout_ms", KT_DOUBLE, CF(fred_timeout_ms), 10000, 100, 600000, KF_RESTART},
     {SEC_FRED, "observation_start", KT_STRING, CF(fred_observation_start), 0, 0, 0, KF_RESTART},
     {SEC_INSTRUMENT, "tick_size", KT_DOUBLE, IF(tick_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED},
@@ -210,17 +212,6 @@ static int is_symbol(const char *s)
         return 0;
     for (; *s; s++)
         if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
-            return 0;
-    return 1;
-}
-
-static int is_name(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > GD_NAME_MAX)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
             return 0;
     return 1;
 }
@@ -694,7 +685,7 @@ static int plugin_key(gd_ctx *c, gd_where w, const char *key, const char *value)
             path = resolve(c->dir, value);
             if (!path)
                 return oom(c, w);
-        } else if (!is_name(value)) {
+        } else if (!gd_name_valid(value, GD_NAME_MAX)) {
             return fail(c, w, GD_EINVAL,
                         "%s plugin: bad plugin '%s' (allowed: a name of [a-z0-9_]{1,%d} looked up "
                         "in plugin_dir, or a path containing '/', e.g. ./%s)",
@@ -829,7 +820,7 @@ static int enter_section(gd_ctx *c, const char *name)
         size_t i;
         if (strncmp(name, kinds[k].prefix, plen))
             continue;
-        if (!is_name(inst))
+        if (!gd_name_valid(inst, GD_NAME_MAX))
             return fail(c, w, GD_EINVAL, "%s: bad instance name '%s' (allowed: [a-z0-9_]{1,%d})",
                         label, inst, GD_NAME_MAX);
         for (i = 0; i < cfg->n_plugins; i++)
@@ -1163,9 +1154,7 @@ static int finish(gd_ctx *c)
     }
     for (size_t i = 0; i < cfg->n_plugins; i++) {
         gd_plugin_conf *pc = &cfg->plugins[i];
-        const char *kind = pc->kind == GORDON_KIND_STRATEGY ? "strategy"
-                           : pc->kind == GORDON_KIND_OVERLAY ? "overlay"
-                                                              : "breaker";
+        const char *kind = gd_kind_name(pc->kind);
         if (!pc->plugin)
             return fail(c, (gd_where){pc->file, pc->line}, GD_EINVAL,
                         "[%s.%s] plugin: missing (required; allowed: a plugin name, or a path "
@@ -1404,7 +1393,6 @@ static int plugin_conf_equal(const gd_plugin_conf *a, const gd_plugin_conf *b)
 
 int gd_config_diff(const gd_config *a, const gd_config *b, char *buf, size_t cap, char *restart, size_t rcap)
 {
-    static const char *const kinds[] = {"", "strategy", "overlay", "breaker"};
     size_t n = 0, rn = 0;
     int changes = 0;
     buf[0] = '\0';
@@ -1434,7 +1422,7 @@ int gd_config_diff(const gd_config *a, const gd_config *b, char *buf, size_t cap
     for (size_t i = 0; i < b->n_plugins; i++) {
         const gd_plugin_conf *pb = &b->plugins[i], *pa = find_plugin(a, pb->kind, pb->name);
         char key[96];
-        snprintf(key, sizeof key, "[%s.%s]", kinds[pb->kind], pb->name);
+        snprintf(key, sizeof key, "[%s.%s]", gd_kind_name(pb->kind), pb->name);
         if (!pa) {
             append(buf, cap, &n, key, " added");
             changes++;
@@ -1447,7 +1435,7 @@ int gd_config_diff(const gd_config *a, const gd_config *b, char *buf, size_t cap
         const gd_plugin_conf *pa = &a->plugins[i];
         if (!find_plugin(b, pa->kind, pa->name)) {
             char key[96];
-            snprintf(key, sizeof key, "[%s.%s]", kinds[pa->kind], pa->name);
+            snprintf(key, sizeof key, "[%s.%s]", gd_kind_name(pa->kind), pa->name);
             append(buf, cap, &n, key, " removed");
             changes++;
         }

@@ -11,17 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BOOL_ALLOWED "true/false/yes/no/on/off/1/0"
+#include "base/names.h"
 
-static const char *kind_name(int kind)
-{
-    switch (kind) {
-    case GORDON_KIND_STRATEGY: return "strategy";
-    case GORDON_KIND_OVERLAY: return "overlay";
-    case GORDON_KIND_BREAKER: return "breaker";
-    default: return "plugin";
-    }
-}
+#define BOOL_ALLOWED "true/false/yes/no/on/off/1/0"
 
 static const char *plugin_name(const gordon_plugin *desc)
 {
@@ -132,10 +124,10 @@ static void where(char *buf, size_t len, const gd_plugin_conf *pc, const gd_kv *
 {
     const char *file = kv->file ? kv->file : (pc->file ? pc->file : "config");
     if (kv->line > 0)
-        snprintf(buf, len, "%s:%d: [%s.%s] %s", file, kv->line, kind_name(pc->kind),
+        snprintf(buf, len, "%s:%d: [%s.%s] %s", file, kv->line, gd_kind_name(pc->kind),
                  pc->name ? pc->name : "?", kv->key);
     else
-        snprintf(buf, len, "%s: [%s.%s] %s", file, kind_name(pc->kind), pc->name ? pc->name : "?",
+        snprintf(buf, len, "%s: [%s.%s] %s", file, gd_kind_name(pc->kind), pc->name ? pc->name : "?",
                  kv->key);
 }
 
@@ -229,7 +221,7 @@ int gd_params_bind(const gordon_plugin *desc, const gd_plugin_conf *pc, gd_param
         char loc[512];
         uint32_t i;
         if (!kv->key) {
-            rc = gd_err_set(err, GD_EINVAL, "[%s.%s]: parameter without a key", kind_name(pc->kind),
+            rc = gd_err_set(err, GD_EINVAL, "[%s.%s]: parameter without a key", gd_kind_name(pc->kind),
                             pc->name ? pc->name : "?");
             goto fail;
         }

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/buf.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "risk/token.h"
 
@@ -152,21 +154,18 @@ static void readyz(gd_api *a, gd_http_response *resp)
 
 static char *daemon_metrics(const gd_api *a)
 {
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        return NULL;
-    n += (size_t)snprintf(buf + n, cap - n,
-                          "# HELP gordon_loop_lag_seconds %s\n# TYPE gordon_loop_lag_seconds gauge\n"
-                          "gordon_loop_lag_seconds %.6f\n"
-                          "# HELP gordon_http_requests_total %s\n# TYPE gordon_http_requests_total counter\n",
-                          gd_prom_family_help("gordon_loop_lag_seconds"), a->loop_lag_s,
-                          gd_prom_family_help("gordon_http_requests_total"));
-    for (int c = 100; c < 600 && n < cap - 64; c++)
+    gd_buf b = GD_BUF_INIT;
+    gd_buf_printf(&b,
+                  "# HELP gordon_loop_lag_seconds %s\n# TYPE gordon_loop_lag_seconds gauge\n"
+                  "gordon_loop_lag_seconds %.6f\n"
+                  "# HELP gordon_http_requests_total %s\n# TYPE gordon_http_requests_total counter\n",
+                  gd_prom_family_help("gordon_loop_lag_seconds"), a->loop_lag_s,
+                  gd_prom_family_help("gordon_http_requests_total"));
+    for (int c = 100; c < 600; c++)
         if (a->http_by_code[c])
-            n += (size_t)snprintf(buf + n, cap - n, "gordon_http_requests_total{code=\"%d\"} %llu\n", c,
-                                  (unsigned long long)a->http_by_code[c]);
-    return buf;
+            gd_buf_printf(&b, "gordon_http_requests_total{code=\"%d\"} %llu\n", c,
+                          (unsigned long long)a->http_by_code[c]);
+    return gd_buf_take(&b);
 }
 
 void gd_api_handle(void *user, const gd_http_request *req, gd_http_response *resp)

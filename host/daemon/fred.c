@@ -21,6 +21,8 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "base/dates.h"
+#include "base/json.h"
 #include "base/log.h"
 
 #define GD_FRED_DEFAULT_TIMEOUT_MS 10000u
@@ -70,21 +72,10 @@ struct gd_fred {
 
 /* ---- dates and numbers ---------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil): exact for any year, no timegm/TZ dependence. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-/* Strict "YYYY-MM-DD" -> UTC midnight in ms. */
+/* Strict "YYYY-MM-DD" -> UTC midnight in ms: exact for any year, no
+ * timegm/TZ dependence. */
 static int parse_date(const char *s, int64_t *t_ms)
 {
     static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -101,7 +92,7 @@ static int parse_date(const char *s, int64_t *t_ms)
     int dim = mdays[m - 1] + (m == 2 && is_leap(y));
     if (d > dim)
         return -1;
-    *t_ms = days_from_civil(y, (unsigned)m, (unsigned)d) * 86400000LL;
+    *t_ms = gd_days_from_civil(y, (unsigned)m, (unsigned)d) * GD_DAY_MS;
     return 0;
 }
 

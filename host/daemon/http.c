@@ -31,6 +31,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/buf.h"
+#include "base/json.h"
 #include "base/log.h"
 
 #define GD_HTTP_DEF_HEADER_BYTES (8u * 1024u)
@@ -40,65 +42,6 @@
 #define GD_HTTP_LINGER_MS 2000u   /* at most this long draining before close */
 #define GD_HTTP_READ_BUF 16384u   /* one read; bounds the pipelined backlog */
 #define GD_HTTP_BACKLOG 128
-
-/* ---- growable byte buffer, always NUL-terminated when non-empty ---- */
-
-typedef struct gd_hbuf {
-    char *p;
-    size_t len, cap;
-} gd_hbuf;
-
-static int hbuf_reserve(gd_hbuf *b, size_t extra)
-{
-    if (extra > SIZE_MAX - b->len - 1)
-        return -1;
-    size_t need = b->len + extra + 1;
-    if (need <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    char *p = realloc(b->p, cap);
-    if (!p)
-        return -1;
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-static int hbuf_append(gd_hbuf *b, const char *d, size_t n)
-{
-    if (hbuf_reserve(b, n) < 0)
-        return -1;
-    if (n)
-        memcpy(b->p + b->len, d, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static int hbuf_printf(gd_hbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int hbuf_printf(gd_hbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || hbuf_reserve(b, (size_t)n) < 0)
-        return -1;
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-    return 0;
-}
-
-static void hbuf_free(gd_hbuf *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
 
 /* ---- the shared parse/dispatch session ---- */
 
@@ -112,7 +55,7 @@ typedef struct gd_http_session {
     char peer[INET6_ADDRSTRLEN + 16];
 
     /* the request being received */
-    gd_hbuf url, auth, ctype, expect, body;
+    gd_buf url, auth, ctype, expect, body;
     char field[32];              /* current header name, enough for the ones we keep */
     size_t field_len;
     int field_long;              /* name longer than field[]: not one of ours */
@@ -126,7 +69,7 @@ typedef struct gd_http_session {
     int err_status;
     const char *err_msg;
 
-    gd_hbuf out;                 /* responses produced, not yet sent */
+    gd_buf out;                 /* responses produced, not yet sent */
     int last_status;
     int close_after;             /* the last response ends the connection */
     int done;                    /* no more input is parsed */
@@ -175,22 +118,15 @@ static void resolve_limits(gd_http_limits *dst, const gd_http_limits *src)
         dst->idle_timeout_ms = GD_HTTP_DEF_IDLE_MS;
 }
 
-static void hbuf_clear(gd_hbuf *b)
-{
-    b->len = 0;
-    if (b->p)
-        b->p[0] = '\0';
-}
-
 /* Buffers are kept for the next request on the connection, emptied: what
  * one request sent (its Authorization!) must never show in the next. */
 static void session_reset_request(gd_http_session *s)
 {
-    hbuf_clear(&s->url);
-    hbuf_clear(&s->auth);
-    hbuf_clear(&s->ctype);
-    hbuf_clear(&s->expect);
-    hbuf_clear(&s->body);
+    gd_buf_clear(&s->url);
+    gd_buf_clear(&s->auth);
+    gd_buf_clear(&s->ctype);
+    gd_buf_clear(&s->expect);
+    gd_buf_clear(&s->body);
     s->field_len = 0;
     s->field[0] = '\0';
     s->field_long = 0;
@@ -215,12 +151,12 @@ static void session_init(gd_http_session *s, const gd_http_limits *lim, gd_http_
 
 static void session_free(gd_http_session *s)
 {
-    hbuf_free(&s->url);
-    hbuf_free(&s->auth);
-    hbuf_free(&s->ctype);
-    hbuf_free(&s->expect);
-    hbuf_free(&s->body);
-    hbuf_free(&s->out);
+    gd_buf_free(&s->url);
+    gd_buf_free(&s->auth);
+    gd_buf_free(&s->ctype);
+    gd_buf_free(&s->expect);
+    gd_buf_free(&s->body);
+    gd_buf_free(&s->out);
 }
 
 /* Records why a callback refuses the request; the parser then stops with
@@ -264,7 +200,7 @@ static int on_url(http_parser *p, const char *at, size_t len)
     /* http_parser_parse_url keeps 16-bit offsets. */
     if (s->url.len + len > UINT16_MAX)
         return refuse(s, 431, "request target too long");
-    return hbuf_append(&s->url, at, len) < 0 ? refuse_oom(s) : 0;
+    return gd_buf_append(&s->url, at, len) < 0 ? refuse_oom(s) : 0;
 }
 
 static int on_header_field(http_parser *p, const char *at, size_t len)
@@ -317,24 +253,24 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
             }
         }
         /* Mark the header present even if its value is empty. */
-        gd_hbuf *b = s->cur == HDR_AUTH ? &s->auth : s->cur == HDR_CTYPE ? &s->ctype
+        gd_buf *b = s->cur == HDR_AUTH ? &s->auth : s->cur == HDR_CTYPE ? &s->ctype
                    : s->cur == HDR_EXPECT ? &s->expect : NULL;
-        if (b && hbuf_append(b, "", 0) < 0)
+        if (b && gd_buf_append(b, "", 0) < 0)
             return refuse_oom(s);
     }
-    gd_hbuf *b = NULL;
+    gd_buf *b = NULL;
     switch (s->cur) {
     case HDR_AUTH: b = &s->auth; break;
     case HDR_CTYPE: b = &s->ctype; break;
     case HDR_EXPECT: b = &s->expect; break;
     default: return 0;
     }
-    return hbuf_append(b, at, len) < 0 ? refuse_oom(s) : 0;
+    return gd_buf_append(b, at, len) < 0 ? refuse_oom(s) : 0;
 }
 
 /* The value of a header seen present times, without trailing optional
  * whitespace (http_parser strips only the leading); NULL if absent. */
-static const char *trimmed(gd_hbuf *b, unsigned present)
+static const char *trimmed(gd_buf *b, unsigned present)
 {
     if (!present || !b->p)
         return NULL;
@@ -380,7 +316,7 @@ static int on_body(http_parser *p, const char *at, size_t len)
     gd_http_session *s = p->data;
     if (len > s->lim.max_body_bytes - s->body.len)
         return refuse(s, 413, "request body too large");
-    return hbuf_append(&s->body, at, len) < 0 ? refuse_oom(s) : 0;
+    return gd_buf_append(&s->body, at, len) < 0 ? refuse_oom(s) : 0;
 }
 
 static int header_value_ok(const char *v)
@@ -396,25 +332,23 @@ static int append_response(gd_http_session *s, int status, const char *ctype, co
     int rc;
     if (status == 204 || status == 304) {
         /* No body, and no Content-Length (RFC 9110 8.6). */
-        rc = hbuf_printf(&s->out, "HTTP/1.1 %d %s\r\nConnection: %s\r\nCache-Control: no-store\r\n",
+        rc = gd_buf_printf(&s->out, "HTTP/1.1 %d %s\r\nConnection: %s\r\nCache-Control: no-store\r\n",
                          status, reason_phrase(status), close ? "close" : "keep-alive");
         body_len = 0;
     } else {
-        rc = hbuf_printf(&s->out,
+        rc = gd_buf_printf(&s->out,
                          "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
                          "Connection: %s\r\nCache-Control: no-store\r\n",
                          status, reason_phrase(status), ctype, body_len, close ? "close" : "keep-alive");
     }
     if (rc == 0 && www_auth)
-        rc = hbuf_printf(&s->out, "WWW-Authenticate: %s\r\n", www_auth);
+        rc = gd_buf_printf(&s->out, "WWW-Authenticate: %s\r\n", www_auth);
     if (rc == 0)
-        rc = hbuf_append(&s->out, "\r\n", 2);
+        rc = gd_buf_append(&s->out, "\r\n", 2);
     if (rc == 0 && !head && body_len)
-        rc = hbuf_append(&s->out, body, body_len);
+        rc = gd_buf_append(&s->out, body, body_len);
     if (rc < 0) {
-        s->out.len = mark;
-        if (s->out.p)
-            s->out.p[mark] = '\0';
+        gd_buf_truncate(&s->out, mark);
         s->oom = 1;
         return -1;
     }
@@ -566,7 +500,7 @@ static int process(const char *data, size_t len, size_t chunk, const gd_http_lim
         return GD_ENOMEM;
     }
     int status = s.last_status;
-    if (!s.out.p && hbuf_append(&s.out, "", 0) < 0) {
+    if (!s.out.p && gd_buf_append(&s.out, "", 0) < 0) {
         session_free(&s);
         return GD_ENOMEM;
     }

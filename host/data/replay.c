@@ -10,73 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file.h"
+
 enum { GD_CSV_NFIELDS = 6 };
 
 static const char *const gd_csv_field[GD_CSV_NFIELDS] = {
     "open_time_ms", "open", "high", "low", "close", "volume",
 };
-
-/* ------------------------------------------------------------ file input */
-
-/* Reads the whole file into a NUL-terminated buffer. Blocking I/O is fine:
- * loads run off the event-loop thread. Works for pipes and /proc files too
- * (size unknown up front), hence the growth loop. */
-static int gd_read_file(const char *path, char **out, size_t *out_len, gd_err *err)
-{
-    int rc = 0;
-    char *buf = NULL;
-    size_t len = 0, cap;
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    *out = NULL;
-    *out_len = 0;
-    if (fd < 0) {
-        int e = errno;
-        return gd_err_set(err, (e == ENOENT || e == ENOTDIR) ? GD_ENOENT : GD_EIO,
-                          "%s: cannot open: %s", path, strerror(e));
-    }
-    cap = (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-              ? (size_t)st.st_size + 1 : 65536;
-    buf = malloc(cap);
-    if (!buf) {
-        rc = gd_err_set(err, GD_ENOMEM, "%s: out of memory reading %zu bytes", path, cap);
-        goto fail;
-    }
-    for (;;) {
-        ssize_t r;
-        if (len + 1 >= cap) { /* keep one byte for the terminator */
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                rc = gd_err_set(err, GD_ENOMEM, "%s: out of memory reading %zu bytes", path,
-                                cap * 2);
-                goto fail;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        r = read(fd, buf + len, cap - 1 - len);
-        if (r == 0)
-            break;
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = gd_err_set(err, GD_EIO, "%s: read failed: %s", path, strerror(errno));
-            goto fail;
-        }
-        len += (size_t)r;
-    }
-    buf[len] = '\0';
-    close(fd);
-    *out = buf;
-    *out_len = len;
-    return 0;
-
-fail:
-    free(buf);
-    close(fd);
-    return rc;
-}
 
 /* --------------------------------------------------------------- numbers */
 
@@ -292,7 +232,7 @@ int gd_csv_load(const char *path, const char *symbol, gd_series *out, gd_err *er
         return gd_err_set(err, GD_EINVAL, "%s: symbol must be 1..%zu characters", path,
                           sizeof out->symbol - 1);
 
-    rc = gd_read_file(path, &buf, &len, err);
+    rc = gd_file_read(path, 0, &buf, &len, err);
     if (rc)
         return rc;
 

@@ -12,8 +12,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/buf.h"
+#include "base/dates.h"
 #include "base/hash.h"
+#include "base/names.h"
 #include "plugin/loader.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "config/params.h"
 #include "daemon/prom_families.h"
@@ -698,11 +702,6 @@ static int name_skipped(const gd_engine *e, const char *name)
     return 0;
 }
 
-static const char *kind_section(int kind)
-{
-    return kind == GORDON_KIND_STRATEGY ? "strategy" : kind == GORDON_KIND_OVERLAY ? "overlay" : "breaker";
-}
-
 static int setup_api(gd_engine *e)
 {
     gordon_host_api *a = &e->api;
@@ -742,7 +741,7 @@ static int resolve_plugin_path(const gd_engine *e, const gd_config *cfg, const g
         snprintf(buf, cap, "%s/%s.so", dir, pc->plugin);
     else
         return gd_err_set(err, GD_ENOENT, "%s:%d: [%s.%s] plugin = %s: no plugin directory configured",
-                          pc->file, pc->line, kind_section(pc->kind), pc->name, pc->plugin);
+                          pc->file, pc->line, gd_kind_name(pc->kind), pc->name, pc->plugin);
     return 0;
 }
 
@@ -975,7 +974,7 @@ static int setup_instance(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_
     in->sub = calloc(e->n_symbols ? e->n_symbols : 1, 1);
     if (!in->name || !in->sub)
         return gd_err_set(err, GD_ENOMEM, "out of memory");
-    snprintf(in->name, nl, "%s.%s", kind_section(pc->kind), pc->name);
+    snprintf(in->name, nl, "%s.%s", gd_kind_name(pc->kind), pc->name);
     in->short_name = strchr(in->name, '.') + 1;
 
     if (e->shared) {
@@ -1114,7 +1113,7 @@ static int gen_build(gd_engine *e, const gd_config *cfg, gd_gen **out, gd_err *e
     for (size_t i = 0; i < cfg->n_plugins; i++) {
         const gd_plugin_conf *pc = &cfg->plugins[i];
         char label[160];
-        snprintf(label, sizeof label, "%s.%s", kind_section(pc->kind), pc->name);
+        snprintf(label, sizeof label, "%s.%s", gd_kind_name(pc->kind), pc->name);
         if (!pc->enabled || name_skipped(e, label) || name_skipped(e, pc->name))
             continue;
         n++;
@@ -1139,7 +1138,7 @@ static int gen_build(gd_engine *e, const gd_config *cfg, gd_gen **out, gd_err *e
     for (size_t i = 0; i < cfg->n_plugins; i++) {
         const gd_plugin_conf *pc = &cfg->plugins[i];
         char label[160];
-        snprintf(label, sizeof label, "%s.%s", kind_section(pc->kind), pc->name);
+        snprintf(label, sizeof label, "%s.%s", gd_kind_name(pc->kind), pc->name);
         if (!pc->enabled || name_skipped(e, label) || name_skipped(e, pc->name))
             continue;
         gd_inst *in = &g->insts[g->n_insts++];
@@ -1590,7 +1589,7 @@ void gd_engine_summary(const gd_engine *e, FILE *out)
     fprintf(out, "net PnL         %+.2f (%+.2f%%), fees %.2f\n", net, 100.0 * net / b->start_equity, b->fees);
     fprintf(out, "final equity    %.2f (start %.2f)\n", b->equity, b->start_equity);
     fprintf(out, "max drawdown    %.2f%% (longest %.1f days below a peak)\n", b->max_dd_pct,
-            (double)b->max_dd_duration_ms / 86400000.0);
+            (double)b->max_dd_duration_ms / (double)GD_DAY_MS);
     fprintf(out, "open positions  %u\n", b->open_count);
     fprintf(out, "halt latch      %s%s%s\n", e->halted ? "SET" : "clear", e->halted ? ": " : "",
             e->halted ? e->halt_reason : "");
@@ -1613,11 +1612,6 @@ void gd_engine_summary(const gd_engine *e, FILE *out)
 
 const gd_engine_counters *gd_engine_counters_get(const gd_engine *e) { return &e->ctr; }
 int64_t gd_engine_now(const gd_engine *e) { return e->now_ms; }
-
-static const char *side_name(int side)
-{
-    return side > 0 ? "long" : side < 0 ? "short" : "flat";
-}
 
 int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **json)
 {
@@ -1659,7 +1653,7 @@ int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **jso
             cJSON *x = cJSON_CreateObject();
             cJSON_AddStringToObject(x, "strategy", e->slot_names[k]);
             cJSON_AddStringToObject(x, "symbol", e->symbols[s]);
-            cJSON_AddStringToObject(x, "side", side_name(p->side));
+            cJSON_AddStringToObject(x, "side", gd_side_name(p->side));
             cJSON_AddNumberToObject(x, "qty", p->qty);
             if (e->exec.ops->submit(e->exec.self, &o, &err) != 0) {
                 failures++;
@@ -1698,7 +1692,7 @@ char *gd_engine_positions_json(const gd_engine *e)
             cJSON *x = cJSON_CreateObject();
             cJSON_AddStringToObject(x, "strategy", e->slot_names[k]);
             cJSON_AddStringToObject(x, "symbol", e->symbols[s]);
-            cJSON_AddStringToObject(x, "side", side_name(p->side));
+            cJSON_AddStringToObject(x, "side", gd_side_name(p->side));
             /* Its strategy was removed by a reload: nobody manages it but its stop. */
             cJSON_AddBoolToObject(x, "orphaned", k >= e->gen->n_slots || !e->gen->by_slot[k]);
             cJSON_AddNumberToObject(x, "qty", p->qty);
@@ -1765,7 +1759,7 @@ char *gd_engine_risk_json(const gd_engine *e)
             cJSON *x = cJSON_CreateObject();
             cJSON_AddStringToObject(x, "strategy", e->slot_names[k]);
             cJSON_AddStringToObject(x, "symbol", e->symbols[s]);
-            cJSON_AddStringToObject(x, "side", side_name(p->side));
+            cJSON_AddStringToObject(x, "side", gd_side_name(p->side));
             cJSON_AddNumberToObject(x, "qty", p->qty);
             cJSON_AddNumberToObject(x, "stop", p->stop);
             cJSON_AddItemToArray(orph, x);
@@ -1822,44 +1816,9 @@ static const struct {
     const char *name, *type, *help;
 } prom_rows[] = {GD_PROM_FAMILIES(GD_PROM_ROW)};
 
-typedef struct pbuf {
-    char *s;
-    size_t n, cap;
-    int oom;
-} pbuf;
-
-static void pf(pbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void pf(pbuf *b, const char *fmt, ...)
+static void head(gd_buf *b, int fam)
 {
-    va_list ap;
-    for (;;) {
-        if (b->oom)
-            return;
-        va_start(ap, fmt);
-        int k = vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->oom = 1;
-            return;
-        }
-        if ((size_t)k < b->cap - b->n) {
-            b->n += (size_t)k;
-            return;
-        }
-        size_t nc = (b->cap + (size_t)k) * 2;
-        char *ns = realloc(b->s, nc);
-        if (!ns) {
-            b->oom = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = nc;
-    }
-}
-
-static void head(pbuf *b, int fam)
-{
-    pf(b, "# HELP %s %s\n# TYPE %s %s\n", prom_rows[fam].name, prom_rows[fam].help, prom_rows[fam].name,
+    gd_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", prom_rows[fam].name, prom_rows[fam].help, prom_rows[fam].name,
        prom_rows[fam].type);
 }
 
@@ -1869,80 +1828,74 @@ char *gd_engine_metrics(const gd_engine *e, const char *extra)
 {
     static const char *const fill_reasons[] = {"", "entry", "exit", "stop", "take_profit", "flatten"};
     static const char *const order_kinds[] = {"", "entry", "exit", "flatten"};
-    pbuf b = {malloc(8192), 0, 8192, 0};
-    if (!b.s)
-        return NULL;
+    gd_buf b = GD_BUF_INIT;
     head(&b, GD_PROM_gordon_up);
-    pf(&b, "gordon_up 1\n");
+    gd_buf_printf(&b, "gordon_up 1\n");
     head(&b, GD_PROM_gordon_build_info);
-    pf(&b, "gordon_build_info{version=\"%s\",git=\"%s\",sdk_abi=\"%d.%d\"} 1\n", GD_VERSION, GD_GIT_DESCRIBE,
+    gd_buf_printf(&b, "gordon_build_info{version=\"%s\",git=\"%s\",sdk_abi=\"%d.%d\"} 1\n", GD_VERSION, GD_GIT_DESCRIBE,
        GORDON_SDK_ABI_MAJOR, GORDON_SDK_ABI_MINOR);
     head(&b, GD_PROM_gordon_breaker_state);
     for (uint32_t i = 0; i < e->gen->n_breakers; i++)
-        pf(&b, "gordon_breaker_state{breaker=\"%s\"} %d\n", e->gen->breakers[i]->short_name,
+        gd_buf_printf(&b, "gordon_breaker_state{breaker=\"%s\"} %d\n", e->gen->breakers[i]->short_name,
            e->gen->breakers[i]->last.state);
     head(&b, GD_PROM_gordon_breaker_value);
     for (uint32_t i = 0; i < e->gen->n_breakers; i++) {
         double v = e->gen->breakers[i]->last.value;
         if (isfinite(v))
-            pf(&b, "gordon_breaker_value{breaker=\"%s\"} %.17g\n", e->gen->breakers[i]->short_name, v);
+            gd_buf_printf(&b, "gordon_breaker_value{breaker=\"%s\"} %.17g\n", e->gen->breakers[i]->short_name, v);
         else
-            pf(&b, "gordon_breaker_value{breaker=\"%s\"} NaN\n", e->gen->breakers[i]->short_name);
+            gd_buf_printf(&b, "gordon_breaker_value{breaker=\"%s\"} NaN\n", e->gen->breakers[i]->short_name);
     }
     head(&b, GD_PROM_gordon_halt_latch);
-    pf(&b, "gordon_halt_latch %d\n", e->halted);
+    gd_buf_printf(&b, "gordon_halt_latch %d\n", e->halted);
     head(&b, GD_PROM_gordon_intents_total);
-    pf(&b, "gordon_intents_total{result=\"accepted\",reason=\"\"} %llu\n",
+    gd_buf_printf(&b, "gordon_intents_total{result=\"accepted\",reason=\"\"} %llu\n",
        (unsigned long long)e->pipe.by_result[GORDON_ACCEPTED]);
     for (int i = 1; i < GORDON_REJECT__COUNT; i++)
-        pf(&b, "gordon_intents_total{result=\"rejected\",reason=\"%s\"} %llu\n", gd_reject_name(i),
+        gd_buf_printf(&b, "gordon_intents_total{result=\"rejected\",reason=\"%s\"} %llu\n", gd_reject_name(i),
            (unsigned long long)e->pipe.by_result[i]);
     head(&b, GD_PROM_gordon_orders_total);
     for (int k = 1; k < 4; k++)
-        pf(&b, "gordon_orders_total{kind=\"%s\"} %llu\n", order_kinds[k], (unsigned long long)e->ctr.orders[k]);
+        gd_buf_printf(&b, "gordon_orders_total{kind=\"%s\"} %llu\n", order_kinds[k], (unsigned long long)e->ctr.orders[k]);
     head(&b, GD_PROM_gordon_fills_total);
     for (int k = 1; k < 6; k++)
-        pf(&b, "gordon_fills_total{reason=\"%s\"} %llu\n", fill_reasons[k], (unsigned long long)e->ctr.fills[k]);
+        gd_buf_printf(&b, "gordon_fills_total{reason=\"%s\"} %llu\n", fill_reasons[k], (unsigned long long)e->ctr.fills[k]);
     head(&b, GD_PROM_gordon_fill_slippage_bps);
     uint64_t cum = 0;
     for (int k = 0; k < GD_SLIP_BUCKETS; k++) {
         cum += e->ctr.slip_le[k];
-        pf(&b, "gordon_fill_slippage_bps_bucket{le=\"%g\"} %llu\n", gd_slip_bounds[k], (unsigned long long)cum);
+        gd_buf_printf(&b, "gordon_fill_slippage_bps_bucket{le=\"%g\"} %llu\n", gd_slip_bounds[k], (unsigned long long)cum);
     }
     cum += e->ctr.slip_le[GD_SLIP_BUCKETS];
-    pf(&b, "gordon_fill_slippage_bps_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-    pf(&b, "gordon_fill_slippage_bps_sum %.17g\ngordon_fill_slippage_bps_count %llu\n", e->ctr.slip_sum,
+    gd_buf_printf(&b, "gordon_fill_slippage_bps_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+    gd_buf_printf(&b, "gordon_fill_slippage_bps_sum %.17g\ngordon_fill_slippage_bps_count %llu\n", e->ctr.slip_sum,
        (unsigned long long)e->ctr.slip_count);
     head(&b, GD_PROM_gordon_equity);
-    pf(&b, "gordon_equity %.17g\n", e->book.equity);
+    gd_buf_printf(&b, "gordon_equity %.17g\n", e->book.equity);
     head(&b, GD_PROM_gordon_drawdown_pct);
-    pf(&b, "gordon_drawdown_pct %.17g\n", e->book.peak > 0 ? (e->book.peak - e->book.equity) / e->book.peak * 100.0 : 0.0);
+    gd_buf_printf(&b, "gordon_drawdown_pct %.17g\n", e->book.peak > 0 ? (e->book.peak - e->book.equity) / e->book.peak * 100.0 : 0.0);
     head(&b, GD_PROM_gordon_notional_used_today);
-    pf(&b, "gordon_notional_used_today %.17g\n", e->pipe.used_today);
+    gd_buf_printf(&b, "gordon_notional_used_today %.17g\n", e->pipe.used_today);
     head(&b, GD_PROM_gordon_notional_cap_daily);
-    pf(&b, "gordon_notional_cap_daily %.17g\n", e->pipe.lim.max_daily_notional);
+    gd_buf_printf(&b, "gordon_notional_cap_daily %.17g\n", e->pipe.lim.max_daily_notional);
     head(&b, GD_PROM_gordon_positions_open);
-    pf(&b, "gordon_positions_open %u\n", e->book.open_count);
+    gd_buf_printf(&b, "gordon_positions_open %u\n", e->book.open_count);
     head(&b, GD_PROM_gordon_data_freshness_seconds);
     for (uint32_t s = 0; s < e->n_symbols; s++)
         if (e->last_bar_ms[s])
-            pf(&b, "gordon_data_freshness_seconds{symbol=\"%s\"} %.3f\n", e->symbols[s],
+            gd_buf_printf(&b, "gordon_data_freshness_seconds{symbol=\"%s\"} %.3f\n", e->symbols[s],
                (double)(e->now_ms - e->last_bar_ms[s]) / 1000.0);
     head(&b, GD_PROM_gordon_plugin_loads_total);
-    pf(&b, "gordon_plugin_loads_total{result=\"ok\"} %llu\ngordon_plugin_loads_total{result=\"error\"} %llu\n",
+    gd_buf_printf(&b, "gordon_plugin_loads_total{result=\"ok\"} %llu\ngordon_plugin_loads_total{result=\"error\"} %llu\n",
        (unsigned long long)e->loads_ok, (unsigned long long)e->loads_failed);
     head(&b, GD_PROM_gordon_plugin_reloads_total);
-    pf(&b, "gordon_plugin_reloads_total{result=\"ok\"} %llu\ngordon_plugin_reloads_total{result=\"error\"} %llu\n",
+    gd_buf_printf(&b, "gordon_plugin_reloads_total{result=\"ok\"} %llu\ngordon_plugin_reloads_total{result=\"error\"} %llu\n",
        (unsigned long long)e->reloads_ok, (unsigned long long)e->reloads_failed);
     head(&b, GD_PROM_gordon_bars_total);
-    pf(&b, "gordon_bars_total %llu\n", (unsigned long long)e->bars);
+    gd_buf_printf(&b, "gordon_bars_total %llu\n", (unsigned long long)e->bars);
     if (extra)
-        pf(&b, "%s", extra);
-    if (b.oom) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
+        gd_buf_printf(&b, "%s", extra);
+    return gd_buf_take(&b);
 }
 
 const char *gd_prom_family_help(const char *name)

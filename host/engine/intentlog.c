@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/json.h"
 #include "base/log.h"
+#include "base/names.h"
 
 #define JSONL_BUF (1u << 20)
 
@@ -20,16 +22,6 @@ typedef struct jsonl {
     size_t len;
     int failed;    /* a write failed: later flushes report it */
 } jsonl;
-
-static const char *action_name(int a)
-{
-    return a == GORDON_ACTION_ENTRY ? "entry" : a == GORDON_ACTION_EXIT ? "exit" : "invalid";
-}
-
-static const char *side_name(int s)
-{
-    return s == GORDON_SIDE_LONG ? "long" : s == GORDON_SIDE_SHORT ? "short" : "none";
-}
 
 /* JSON has no NaN/inf: such values (only in rejected garbage) become null. */
 static size_t put_num(char *buf, size_t cap, const char *key, double v)
@@ -59,7 +51,7 @@ size_t gd_intent_format(char *buf, size_t cap, const gd_intent *it, const char *
                          "{\"id\":%llu,\"ts\":%lld,\"strategy\":\"%s\",\"symbol\":\"%s\",\"action\":\"%s\","
                          "\"side\":\"%s\",\"result\":\"%s\"",
                          (unsigned long long)it->id, (long long)it->time_ms, strat, sym,
-                         action_name(it->action), side_name(it->side),
+                         gd_action_name(it->action), gd_side_name(it->side),
                          it->result == GORDON_ACCEPTED ? "accepted" : "rejected"));
     if (it->result != GORDON_ACCEPTED)
         ADV((size_t)snprintf(AT, REST, ",\"reason\":\"%s\"", gd_reject_name(it->result)));

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "base/hash.h"
+#include "base/names.h"
 
 /* ------------------------------------------------------------ import audit */
 
@@ -328,27 +329,8 @@ fail:
 /* Every v1 param field (name .. help) is read, so all must be present. */
 #define GD_PARAM_V1_MIN_SIZE (offsetof(gordon_param, help) + sizeof(const char *))
 #define GD_PARAM_MAX_SIZE 4096u
-#define GD_NAME_MAX 63
 /* Integers travel as doubles; beyond 2^53 they are no longer exact. */
 #define GD_INT_PARAM_LIMIT 9007199254740992.0
-
-/* [a-z0-9_]{1,GD_NAME_MAX}; reads at most GD_NAME_MAX+1 bytes of s. */
-static int name_valid(const char *s)
-{
-    size_t len, i;
-
-    if (!s)
-        return 0;
-    len = strnlen(s, GD_NAME_MAX + 1);
-    if (len == 0 || len > GD_NAME_MAX)
-        return 0;
-    for (i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-            return 0;
-    }
-    return 1;
-}
 
 static int is_integral(double v)
 {
@@ -383,7 +365,7 @@ static int validate_param(const gordon_plugin *d, uint32_t i, gd_err *err)
     param_at(d, i, &p);
     if (!p.name)
         return gd_err_set(err, GD_EINVAL, "plugin '%s': param %u: name is NULL", d->name, i);
-    if (!name_valid(p.name))
+    if (!gd_name_valid(p.name, GD_NAME_MAX))
         return gd_err_set(err, GD_EINVAL,
                           "plugin '%s': param %u: name '%.*s' must match [a-z0-9_]{1,%d}",
                           d->name, i, GD_NAME_MAX + 1, p.name, GD_NAME_MAX);
@@ -453,7 +435,7 @@ static int validate_content(const gordon_plugin *d, gd_err *err)
                           (int)d->kind);
     if (!d->name)
         return gd_err_set(err, GD_EINVAL, "descriptor name is NULL");
-    if (!name_valid(d->name))
+    if (!gd_name_valid(d->name, GD_NAME_MAX))
         return gd_err_set(err, GD_EINVAL, "descriptor name '%.*s' must match [a-z0-9_]{1,%d}",
                           GD_NAME_MAX + 1, d->name, GD_NAME_MAX);
     if (!d->version || !*d->version)
@@ -648,16 +630,6 @@ void gd_loader_close(gd_plugin_lib *lib)
         dlclose(lib->handle);
     free(lib->path);
     memset(lib, 0, sizeof *lib);
-}
-
-const char *gd_kind_name(int kind)
-{
-    switch (kind) {
-    case GORDON_KIND_STRATEGY: return "strategy";
-    case GORDON_KIND_OVERLAY: return "overlay";
-    case GORDON_KIND_BREAKER: return "breaker";
-    default: return "unknown";
-    }
 }
 
 static const char *or_none(const char *s)

@@ -34,8 +34,6 @@ void gd_loader_close(gd_plugin_lib *lib);
 /* Human-readable descriptor dump for `gordon plugin check`. */
 void gd_loader_describe(const gd_plugin_lib *lib, FILE *out);
 
-const char *gd_kind_name(int kind);
-
 /* The plugins of one generation, unique by descriptor name. */
 typedef struct gd_plugin_set {
     gd_plugin_lib **libs;  /* owned */

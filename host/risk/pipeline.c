@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dates.h"
 #include "risk/instr.h"
-
-#define GD_DAY_MS 86400000LL
 
 static const char *const reject_names[GORDON_REJECT__COUNT] = {
     [GORDON_ACCEPTED] = "accepted",
@@ -179,14 +178,9 @@ void gd_pipeline_free(gd_pipeline *p)
     memset(p, 0, sizeof *p);
 }
 
-static int64_t utc_day(int64_t ms)
-{
-    return ms >= 0 ? ms / GD_DAY_MS : -((-ms + GD_DAY_MS - 1) / GD_DAY_MS);
-}
-
 double gd_pipeline_daily_left(gd_pipeline *p, int64_t now_ms)
 {
-    int64_t day = utc_day(now_ms);
+    int64_t day = gd_day_index(now_ms);
     if (day != p->day) {
         p->day = day;
         p->used_today = 0.0;

@@ -15,6 +15,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/file.h"
+#include "base/json.h"
 #include "base/log.h"
 
 #define LATCH_NAME "latch.json"
@@ -32,52 +34,6 @@ static char *path_join(const char *dir, const char *name)
     if (p)
         snprintf(p, n, "%s/%s", dir, name);
     return p;
-}
-
-/* Reads a whole (small) file. Returns GD_ENOENT without touching err when
- * the file does not exist, so the caller can tell "absent" from "broken". */
-static int read_small_file(const char *path, char **out, size_t *out_len, gd_err *err)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    int rc;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return GD_ENOENT;
-        return gd_err_set(err, GD_EIO, "%s: cannot open: %s", path, strerror(errno));
-    }
-    buf = malloc(LATCH_MAX_BYTES + 1);
-    if (!buf) {
-        rc = gd_err_set(err, GD_ENOMEM, "%s: out of memory", path);
-        goto fail;
-    }
-    for (;;) {
-        ssize_t r = read(fd, buf + len, LATCH_MAX_BYTES + 1 - len);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = gd_err_set(err, GD_EIO, "%s: read: %s", path, strerror(errno));
-            goto fail;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-        if (len > LATCH_MAX_BYTES) {
-            rc = gd_err_set(err, GD_EPARSE, "%s: larger than %d bytes: not a latch file", path,
-                            LATCH_MAX_BYTES);
-            goto fail;
-        }
-    }
-    buf[len] = '\0';
-    close(fd);
-    *out = buf;
-    *out_len = len;
-    return GD_OK;
-fail:
-    free(buf);
-    close(fd);
-    return rc;
 }
 
 static int copy_str_field(const cJSON *root, const char *path, const char *key, char *dst,
@@ -210,7 +166,9 @@ int gd_state_open(const char *dir, gd_state *st, gd_err *err)
     /* A leftover latch.json.tmp (crash before rename) is ignored: the
      * rename is the commit point, so latch.json is the last committed
      * value. The next set_latch truncates the leftover. */
-    rc = read_small_file(latch_path, &text, &len, err);
+    rc = gd_file_read(latch_path, LATCH_MAX_BYTES, &text, &len, err);
+    if (rc == GD_ERANGE)
+        rc = gd_err_set(err, GD_EPARSE, "%s: larger than %d bytes: not a latch file", latch_path, LATCH_MAX_BYTES);
     if (rc == GD_ENOENT) {
         memset(&st->latch, 0, sizeof st->latch);
     } else if (rc != 0) {

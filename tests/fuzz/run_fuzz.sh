@@ -37,6 +37,7 @@ fi
 if ! "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -D_GNU_SOURCE -I "$root/host" -I "$root/sdk/include" \
         "$root/tests/fuzz/fuzz_http.c" "$root/host/daemon/http.c" "$root/host/base/err.c" "$root/host/base/log.c" \
+        "$root/host/base/json.c" "$root/host/base/buf.c" \
         -luv -lhttp_parser -o "$work/fuzz_http"; then
     echo "run_fuzz: build failed" >&2
     exit 1

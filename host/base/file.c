@@ -1,0 +1,152 @@
+#include "base/file.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int gd_file_read(const char *path, size_t max, char **out, size_t *out_len, gd_err *err)
+{
+    int rc = 0;
+    char *buf = NULL;
+    size_t len = 0, cap;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    *out = NULL;
+    *out_len = 0;
+    if (fd < 0) {
+        int e = errno;
+        return gd_err_set(err, (e == ENOENT || e == ENOTDIR) ? GD_ENOENT : GD_EIO, "%s: cannot open: %s", path,
+                          strerror(e));
+    }
+    cap = (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) ? (size_t)st.st_size + 1 : 65536;
+    if (max && cap > max + 1)
+        cap = max + 1;
+    buf = malloc(cap);
+    if (!buf) {
+        rc = gd_err_set(err, GD_ENOMEM, "%s: out of memory reading %zu bytes", path, cap);
+        goto fail;
+    }
+    for (;;) {
+        ssize_t r;
+        if (len + 1 >= cap) { /* keep one byte for the terminator */
+            if (max && len > max) {
+                rc = gd_err_set(err, GD_ERANGE, "%s: larger than %zu bytes", path, max);
+                goto fail;
+            }
+            size_t nc = cap * 2;
+            if (max && nc > max + 2)
+                nc = max + 2; /* one byte past max tells "too large" */
+            char *nb = realloc(buf, nc);
+            if (!nb) {
+                rc = gd_err_set(err, GD_ENOMEM, "%s: out of memory reading %zu bytes", path, nc);
+                goto fail;
+            }
+            buf = nb;
+            cap = nc;
+        }
+        r = read(fd, buf + len, cap - 1 - len);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = gd_err_set(err, GD_EIO, "%s: read failed: %s", path, strerror(errno));
+            goto fail;
+        }
+        len += (size_t)r;
+    }
+    if (max && len > max) {
+        rc = gd_err_set(err, GD_ERANGE, "%s: larger than %zu bytes", path, max);
+        goto fail;
+    }
+    buf[len] = '\0';
+    close(fd);
+    *out = buf;
+    *out_len = len;
+    return 0;
+fail:
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+int gd_file_copy(const char *src, const char *dst, gd_err *err)
+{
+    char buf[65536];
+    int rc = 0, out = -1;
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return gd_err_set(err, errno == ENOENT ? GD_ENOENT : GD_EIO, "%s: %s", src, strerror(errno));
+    out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out < 0) {
+        rc = gd_err_set(err, GD_EIO, "%s: %s", dst, strerror(errno));
+        goto done;
+    }
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = gd_err_set(err, GD_EIO, "%s: read: %s", src, strerror(errno));
+            goto done;
+        }
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0) {
+                if (errno == EINTR)
+                    continue;
+                rc = gd_err_set(err, GD_EIO, "%s: write: %s", dst, strerror(errno));
+                goto done;
+            }
+            off += w;
+        }
+    }
+done:
+    close(in);
+    if (out >= 0 && close(out) != 0 && !rc)
+        rc = gd_err_set(err, GD_EIO, "%s: %s", dst, strerror(errno));
+    return rc;
+}
+
+int gd_mkdirs(const char *path, mode_t mode, gd_err *err)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return gd_err_set(err, GD_EINVAL, "%.100s...: path too long", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, mode) != 0 && errno != EEXIST)
+            return gd_err_set(err, GD_EIO, "cannot create %s: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, mode) != 0 && errno != EEXIST)
+        return gd_err_set(err, GD_EIO, "cannot create %s: %s", buf, strerror(errno));
+    return 0;
+}
+
+void gd_rmdir_flat(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *de;
+        char path[4400];
+        while ((de = readdir(d)) != NULL) {
+            if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}

@@ -1,0 +1,27 @@
+/* Files: whole-file reads with a size limit, copies, directories. Blocking
+ * I/O: call these at start-up, on a reload, or off the loop's thread. */
+#ifndef GD_FILE_H
+#define GD_FILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "base/err.h"
+
+/* Reads the whole file into a NUL-terminated buffer (the caller frees
+ * *out). Pipes and /proc files work too (size unknown up front). max is the
+ * largest size accepted, 0 for no limit. Errors: GD_ENOENT when the file (or
+ * a directory on the way) does not exist, GD_ERANGE when it is larger than
+ * max, GD_EIO, GD_ENOMEM; err names the path. */
+int gd_file_read(const char *path, size_t max, char **out, size_t *out_len, gd_err *err);
+
+/* Copies src to dst (created or truncated, mode 0600). */
+int gd_file_copy(const char *src, const char *dst, gd_err *err);
+
+/* mkdir -p with mode for the directories it creates. */
+int gd_mkdirs(const char *path, mode_t mode, gd_err *err);
+
+/* Removes the regular files directly inside dir, then dir. */
+void gd_rmdir_flat(const char *dir);
+
+#endif
