@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "ablate/metrics.h"
+#include "ablate/stats.h"
 
 #define DAY 86400000LL
 /* 2024-01-01 23:59:59.999 UTC: a day end, so samples are day ends too. */

@@ -12,7 +12,7 @@
 
 #include "config/config.h"
 #include "base/err.h"
-#include "ablate/metrics.h"
+#include "ablate/stats.h"
 
 #define GD_ABLATE_SCHEMA 1
 

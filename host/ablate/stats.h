@@ -1,8 +1,8 @@
 /* Performance statistics of a backtest, from an equity curve sampled at
  * UTC day ends and the book's trade statistics. A value that cannot be
  * computed is NaN with a reason, never a made-up number. */
-#ifndef GD_METRICS_H
-#define GD_METRICS_H
+#ifndef GD_STATS_H
+#define GD_STATS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* Performance statistics of a backtest. Conventions (see metrics.h):
+/* Performance statistics of a backtest. Conventions (see stats.h):
  * - daily returns r_i = eq[i]/eq[i-1] - 1, i = 1..n-1; undefined once the
  *   equity is <= 0 (or not finite), then every return-based value is NaN;
  * - Sharpe uses the sample sd (n - 1); Sortino the downside deviation
@@ -7,7 +7,7 @@
  *   (non-excess), as the Deflated Sharpe Ratio expects;
  * - drawdown in percent of the running peak; its duration runs from the peak
  *   to the first sample back at or above it, or to the last sample. */
-#include "ablate/metrics.h"
+#include "ablate/stats.h"
 
 #include <math.h>
 #include <stdlib.h>
