@@ -17,6 +17,7 @@
 #include "plugin/loader.h"
 #include "base/log.h"
 #include "daemon/run.h"
+#include "plugin/path.h"
 #include "risk/token.h"
 
 static void usage(FILE *out)

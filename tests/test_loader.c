@@ -16,6 +16,7 @@
 
 #include "base/hash.h"
 #include "base/names.h"
+#include "plugin/lint.h"
 #include "plugin/loader.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -66,7 +67,7 @@ static void expect_open_fails(const char *name, int code, const char *n1, const 
 static void expect_imports_fail(const char *name, int code, const char *n1, const char *n2)
 {
     gd_err err = {{0}};
-    int rc = gd_loader_check_imports(tp(name), &err);
+    int rc = gd_lint_plugin(tp(name), NULL, &err);
 
     if (rc != code)
         fail_msg("%s: expected %d, got %d: %s", name, code, rc, err.msg);
@@ -123,10 +124,10 @@ static void test_imports_good(void **state)
 {
     gd_err err = {{0}};
     (void)state;
-    assert_int_equal(gd_loader_check_imports(tp("good_strategy"), &err), GD_OK);
+    assert_int_equal(gd_lint_plugin(tp("good_strategy"), NULL, &err), GD_OK);
     /* Every bundled-style valid test plugin passes the audit too. */
-    assert_int_equal(gd_loader_check_imports(tp("bad_kind"), &err), GD_OK);
-    assert_int_equal(gd_loader_check_imports(tp("host_symbol"), &err), GD_OK);
+    assert_int_equal(gd_lint_plugin(tp("bad_kind"), NULL, &err), GD_OK);
+    assert_int_equal(gd_lint_plugin(tp("host_symbol"), NULL, &err), GD_OK);
 }
 
 static void test_imports_forbidden(void **state)
@@ -143,7 +144,7 @@ static void test_imports_not_found(void **state)
 {
     gd_err err = {{0}};
     (void)state;
-    assert_int_equal(gd_loader_check_imports("/nonexistent/gd/plugin.so", &err), GD_ENOENT);
+    assert_int_equal(gd_lint_plugin("/nonexistent/gd/plugin.so", NULL, &err), GD_ENOENT);
     assert_msg_has(err, "/nonexistent/gd/plugin.so");
 }
 
@@ -159,7 +160,7 @@ static void test_imports_not_elf(void **state)
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
     close(fd);
-    assert_int_equal(gd_loader_check_imports(path, &err), GD_EINVAL);
+    assert_int_equal(gd_lint_plugin(path, NULL, &err), GD_EINVAL);
     assert_msg_has(err, "not an ELF shared object");
     assert_msg_has(err, path);
 
@@ -167,7 +168,7 @@ static void test_imports_not_elf(void **state)
     fd = open(path, O_WRONLY | O_TRUNC);
     assert_true(fd >= 0);
     close(fd);
-    assert_int_equal(gd_loader_check_imports(path, &err), GD_EINVAL);
+    assert_int_equal(gd_lint_plugin(path, NULL, &err), GD_EINVAL);
     assert_msg_has(err, "not an ELF shared object");
 
     /* gd_loader_open reports the same and leaves nothing behind. */
@@ -180,7 +181,7 @@ static void test_imports_not_elf(void **state)
     unlink(path);
 
     /* A directory. */
-    assert_int_equal(gd_loader_check_imports("/tmp", &err), GD_EINVAL);
+    assert_int_equal(gd_lint_plugin("/tmp", NULL, &err), GD_EINVAL);
     assert_msg_has(err, "not an ELF shared object");
 }
 
@@ -190,12 +191,12 @@ static void test_imports_not_shared(void **state)
     (void)state;
 
     /* ELF, but a relocatable object. */
-    assert_int_equal(gd_loader_check_imports(GD_TEST_RELOC_OBJ, &err), GD_EINVAL);
+    assert_int_equal(gd_lint_plugin(GD_TEST_RELOC_OBJ, NULL, &err), GD_EINVAL);
     assert_msg_has(err, "not an ELF shared object");
     assert_msg_has(err, "relocatable");
 
     /* ELF, but an executable (ET_EXEC, or ET_DYN flagged PIE). */
-    assert_int_equal(gd_loader_check_imports("/proc/self/exe", &err), GD_EINVAL);
+    assert_int_equal(gd_lint_plugin("/proc/self/exe", NULL, &err), GD_EINVAL);
     assert_msg_has(err, "not an ELF shared object");
     assert_msg_has(err, "executable");
 }

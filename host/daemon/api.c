@@ -9,6 +9,8 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "daemon/prom.h"
+#include "daemon/views.h"
 #include "risk/token.h"
 
 int gd_api_init(gd_api *a, gd_err *err)
@@ -155,12 +157,9 @@ static void readyz(gd_api *a, gd_http_response *resp)
 static char *daemon_metrics(const gd_api *a)
 {
     gd_buf b = GD_BUF_INIT;
-    gd_buf_printf(&b,
-                  "# HELP gordon_loop_lag_seconds %s\n# TYPE gordon_loop_lag_seconds gauge\n"
-                  "gordon_loop_lag_seconds %.6f\n"
-                  "# HELP gordon_http_requests_total %s\n# TYPE gordon_http_requests_total counter\n",
-                  gd_prom_family_help("gordon_loop_lag_seconds"), a->loop_lag_s,
-                  gd_prom_family_help("gordon_http_requests_total"));
+    gd_prom_head(&b, "gordon_loop_lag_seconds");
+    gd_buf_printf(&b, "gordon_loop_lag_seconds %.6f\n", a->loop_lag_s);
+    gd_prom_head(&b, "gordon_http_requests_total");
     for (int c = 100; c < 600; c++)
         if (a->http_by_code[c])
             gd_buf_printf(&b, "gordon_http_requests_total{code=\"%d\"} %llu\n", c,
@@ -182,25 +181,25 @@ void gd_api_handle(void *user, const gd_http_request *req, gd_http_response *res
         readyz(a, resp);
     } else if (!strcmp(p, "/metrics") && get) {
         char *extra = daemon_metrics(a);
-        reply(resp, 200, "text/plain; version=0.0.4; charset=utf-8", gd_engine_metrics(a->eng, extra));
+        reply(resp, 200, "text/plain; version=0.0.4; charset=utf-8", gd_prom_exposition(a->eng, extra));
         free(extra);
     } else if (!strcmp(p, "/risk/state") && get) {
-        reply(resp, 200, "application/json", gd_engine_risk_json(a->eng));
+        reply(resp, 200, "application/json", gd_view_risk_json(a->eng));
     } else if (!strcmp(p, "/positions") && get) {
-        reply(resp, 200, "application/json", gd_engine_positions_json(a->eng));
+        reply(resp, 200, "application/json", gd_view_positions_json(a->eng));
     } else if (!strcmp(p, "/risk/halt") || !strcmp(p, "/risk/resume") || !strcmp(p, "/risk/emergency-flatten")) {
         if (!post) {
             reply_error(resp, 405, "use POST");
         } else if (authorize(a, req, resp, who, sizeof who) == 0 &&
                    parse_body(req, reason, sizeof reason, &force, resp) == 0) {
             if (!strcmp(p, "/risk/halt")) {
-                gd_engine_halt(a->eng, who, reason);
-                reply(resp, 200, "application/json", gd_engine_risk_json(a->eng));
+                (void)gd_engine_halt(a->eng, who, reason, NULL);
+                reply(resp, 200, "application/json", gd_view_risk_json(a->eng));
             } else if (!strcmp(p, "/risk/resume")) {
                 gd_err err;
                 int rc = gd_engine_resume(a->eng, who, reason, force, &err);
                 if (rc == 0)
-                    reply(resp, 200, "application/json", gd_engine_risk_json(a->eng));
+                    reply(resp, 200, "application/json", gd_view_risk_json(a->eng));
                 else
                     reply_error(resp, rc == GD_ESTATE ? 409 : 500, err.msg);
             } else {

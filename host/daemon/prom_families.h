@@ -61,7 +61,7 @@
     X(gordon_http_requests_total, counter,                                                         \
       "Operator API requests answered, by HTTP status", "code")
 
-/* Upper bounds (le) of gordon_fill_slippage_bps, in bps; +Inf is implied. */
-#define GD_PROM_SLIPPAGE_BUCKETS_BPS {0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 250.0}
+/* The buckets of gordon_fill_slippage_bps are the engine's
+ * (GD_SLIP_BOUNDS_BPS in engine/engine.h), which counts fills into them. */
 
 #endif

@@ -13,6 +13,7 @@
 #include "daemon/http.h"
 #include "base/log.h"
 #include "daemon/notify.h"
+#include "daemon/views.h"
 #include "data/replay.h"
 #include "risk/state.h"
 
@@ -291,29 +292,6 @@ static void on_series(void *user, const gd_fred_result *r)
     }
 }
 
-const char *gd_default_plugin_dir(const gd_config *cfg, char *buf, size_t cap)
-{
-    if (cfg && cfg->plugin_dir) {
-        snprintf(buf, cap, "%s", cfg->plugin_dir);
-        return buf;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            struct stat sb;
-            *slash = '\0';
-            snprintf(buf, cap, "%s/plugins", exe);
-            if (stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode))
-                return buf;
-        }
-    }
-    snprintf(buf, cap, "%s", GD_DEFAULT_PLUGIN_DIR);
-    return buf;
-}
-
 static int split_listen(const char *listen, char *host, size_t cap, int *port)
 {
     const char *colon = strrchr(listen, ':');
@@ -468,7 +446,7 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
     res->seconds = st->t0 && st->t1 > st->t0 ? (double)(st->t1 - st->t0) / 1e9 : 0.0;
     res->interrupted = st->interrupted;
     if (o->summary) {
-        gd_engine_summary(st->eng, o->summary);
+        gd_view_summary(st->eng, o->summary);
         fprintf(o->summary, "replay          %llu bars in %.3f s (%.1f M bars/s)%s\n",
                 (unsigned long long)res->bars, res->seconds,
                 res->seconds > 0 ? (double)res->bars / res->seconds / 1e6 : 0.0,

@@ -36,8 +36,4 @@ typedef struct gd_run_result {
 
 int gd_run_replay(const gd_run_opts *opts, gd_run_result *res, gd_err *err);
 
-/* Where bare plugin names are found: cfg's plugin_dir, else <exe dir>/plugins,
- * else the compiled-in default. Writes into buf. */
-const char *gd_default_plugin_dir(const gd_config *cfg, char *buf, size_t cap);
-
 #endif

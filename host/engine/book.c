@@ -100,7 +100,7 @@ void gd_book_mark(gd_book *b, uint32_t s, double price, int64_t now_ms)
 
 void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *f, double stop, double tp)
 {
-    gd_position *p = gd_book_pos(b, owner, f->symbol);
+    gd_position *p = &b->pos[(size_t)owner * b->n_symbols + f->symbol];
     uint32_t s = f->symbol;
     b->fills++;
     b->fees += f->fee;

@@ -56,7 +56,7 @@ int gd_book_init(gd_book *b, uint32_t n_owners, uint32_t n_symbols, double equit
 int gd_book_grow(gd_book *b, uint32_t n_owners);
 void gd_book_free(gd_book *b);
 
-static inline gd_position *gd_book_pos(gd_book *b, uint32_t owner, uint32_t symbol)
+static inline const gd_position *gd_book_pos(const gd_book *b, uint32_t owner, uint32_t symbol)
 {
     return &b->pos[(size_t)owner * b->n_symbols + symbol];
 }

@@ -1,5 +1,7 @@
 /* The engine: plugin instances, the host-API table they see, the per-bar
- * dispatch, and the wiring of pipeline, book, executor and intent log. */
+ * dispatch, and the wiring of pipeline, book, executor, intent log and halt
+ * latch. Read-only views of it (JSON, Prometheus, the summary) live in
+ * daemon/; they use the introspection functions at the end. */
 #ifndef GD_ENGINE_H
 #define GD_ENGINE_H
 
@@ -8,27 +10,35 @@
 
 #include <gordon/sdk.h>
 
-#include "engine/book.h"
-#include "config/config.h"
 #include "base/err.h"
+#include "config/config.h"
+#include "engine/book.h"
 #include "engine/executor.h"
 #include "engine/intentlog.h"
+#include "plugin/libcache.h"
 #include "plugin/loader.h"
+#include "risk/latch.h"
 #include "risk/pipeline.h"
 
 typedef struct gd_engine gd_engine;
 struct gd_state;
 
-/* Fill slippage against the order's reference, in bps (positive = worse). */
+/* Fill slippage against the order's reference, in bps (positive = worse):
+ * the upper bounds of the histogram's buckets; +Inf is implied. */
 #define GD_SLIP_BUCKETS 9
-extern const double gd_slip_bounds[GD_SLIP_BUCKETS]; /* upper bounds; +Inf is implied */
+#define GD_SLIP_BOUNDS_BPS {0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 250.0}
+extern const double gd_slip_bounds[GD_SLIP_BUCKETS];
 
 typedef struct gd_engine_counters {
+    uint64_t bars;                         /* closed bars processed */
+    uint64_t signals;                      /* emitted by strategies */
     uint64_t orders[4];                    /* by gd_order_kind */
     uint64_t fills[6];                     /* by gordon_fill_reason */
-    uint64_t slip_le[GD_SLIP_BUCKETS + 1]; /* cumulative-ready counts per bucket, last = +Inf */
+    uint64_t slip_le[GD_SLIP_BUCKETS + 1]; /* counts per bucket, last = +Inf */
     double slip_sum;
     uint64_t slip_count;
+    uint64_t loads_ok, loads_failed;       /* plugin libraries (0 when the cache is shared) */
+    uint64_t reloads_ok, reloads_failed;
 } gd_engine_counters;
 
 /* A parameter value imposed on an instance (walk-forward search). */
@@ -50,6 +60,10 @@ typedef struct gd_engine_opts {
     /* Optional: plugins already opened (by the resolved path), shared by
      * many engines; the engine then opens nothing itself. Borrowed. */
     const gd_plugin_set *shared_plugins;
+    /* Optional: a library cache the caller filled (gd_libcache_open on every
+     * plugin path); the engine only finds in it, so engines on worker
+     * threads can share it. NULL: the engine keeps a cache of its own. */
+    gd_libcache *plugin_cache;
     const gd_param_override *overrides;
     uint32_t n_overrides;
     /* Backtest windows: signals before this time are dropped (return -1 to
@@ -97,13 +111,11 @@ typedef struct gd_engine_stats {
 const gd_book *gd_engine_book(const gd_engine *e);
 void gd_engine_stats_get(const gd_engine *e, gd_engine_stats *out);
 
-/* A human summary of the run (trades, PnL, drawdown, rejections). */
-void gd_engine_summary(const gd_engine *e, FILE *out);
-
-/* The halt latch. Setting it is always allowed; clearing is the operator's.
- * With a state store attached the latch is persisted and every change is an
- * audit event. */
-void gd_engine_halt(gd_engine *e, const char *who, const char *why);
+/* The halt latch. Setting it is always allowed and takes effect at once;
+ * clearing is the operator's. With a state store attached the latch is
+ * persisted and every change is an audit event; GD_EIO if the halt could
+ * not be persisted (it is set all the same). */
+int gd_engine_halt(gd_engine *e, const char *who, const char *why, gd_err *err);
 int gd_engine_halted(const gd_engine *e);
 /* Clears the latch; refused (GD_ESTATE) while a breaker is tripped unless
  * force; GD_EIO if it could not be persisted (then it stays set). */
@@ -116,22 +128,33 @@ void gd_engine_set_state(gd_engine *e, struct gd_state *st);
  * what was sent and what failed; returns the number of failures. */
 int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **json);
 
-/* JSON views for the operator API (malloc'd strings). */
-char *gd_engine_positions_json(const gd_engine *e);
-char *gd_engine_risk_json(const gd_engine *e);
-
 /* External series the plugins subscribed to, and their updates. */
 uint32_t gd_engine_series_count(const gd_engine *e);
 const char *gd_engine_series_id(const gd_engine *e, uint32_t i);
 int gd_engine_series_update(gd_engine *e, const char *id, const int64_t *t, const double *v, size_t n, int ok);
 
-/* Prometheus text exposition of the engine's state and counters. extra is
- * appended as-is (the daemon's own families); returns a malloc'd string. */
-char *gd_engine_metrics(const gd_engine *e, const char *extra);
+/* ---- introspection, for the read-only views in daemon/ ---- */
 
 const gd_engine_counters *gd_engine_counters_get(const gd_engine *e);
-/* The HELP text of a family in prom_families.h (for the daemon's own families). */
-const char *gd_prom_family_help(const char *name);
 int64_t gd_engine_now(const gd_engine *e);
+uint32_t gd_engine_symbol_count(const gd_engine *e);
+const char *gd_engine_symbol(const gd_engine *e, uint32_t s);
+/* Close time of the symbol's last bar, 0 before the first. */
+int64_t gd_engine_last_bar_ms(const gd_engine *e, uint32_t s);
+/* Strategy slots (position owners), stable across reloads. */
+uint32_t gd_engine_slot_count(const gd_engine *e);
+const char *gd_engine_slot_name(const gd_engine *e, uint32_t k);
+/* 1 when a reload removed the slot's strategy: only its stops manage it. */
+int gd_engine_slot_orphaned(const gd_engine *e, uint32_t k);
+const gd_pipeline *gd_engine_pipeline(const gd_engine *e);
+const gd_halt *gd_engine_halt_state(const gd_engine *e);
+
+typedef struct gd_breaker_view {
+    const char *name;             /* instance name, "dd" */
+    const char *plugin;           /* descriptor name, "drawdown" */
+    gordon_breaker_result last;   /* its last verdict (state always valid) */
+} gd_breaker_view;
+uint32_t gd_engine_breaker_count(const gd_engine *e);
+int gd_engine_breaker(const gd_engine *e, uint32_t i, gd_breaker_view *out);
 
 #endif

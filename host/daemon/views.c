@@ -1,0 +1,165 @@
+#include "daemon/views.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
+
+#include "base/dates.h"
+#include "base/names.h"
+
+static const char *const breaker_states[] = {"ok", "warn", "tripped"};
+
+static double drawdown_pct(const gd_book *b)
+{
+    return b->peak > 0 ? (b->peak - b->equity) / b->peak * 100.0 : 0.0;
+}
+
+static char *print_and_free(cJSON *root)
+{
+    char *out = root ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    return out;
+}
+
+char *gd_view_positions_json(const gd_engine *e)
+{
+    const gd_book *b = gd_engine_book(e);
+    uint32_t n_sym = gd_engine_symbol_count(e);
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(root, "positions");
+    for (uint32_t k = 0; k < gd_engine_slot_count(e); k++)
+        for (uint32_t s = 0; s < n_sym; s++) {
+            const gd_position *p = gd_book_pos(b, k, s);
+            if (p->side == GORDON_SIDE_NONE)
+                continue;
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "strategy", gd_engine_slot_name(e, k));
+            cJSON_AddStringToObject(x, "symbol", gd_engine_symbol(e, s));
+            cJSON_AddStringToObject(x, "side", gd_side_name(p->side));
+            /* Its strategy was removed by a reload: nobody manages it but its stop. */
+            cJSON_AddBoolToObject(x, "orphaned", gd_engine_slot_orphaned(e, k));
+            cJSON_AddNumberToObject(x, "qty", p->qty);
+            cJSON_AddNumberToObject(x, "entry_price", p->entry_price);
+            cJSON_AddNumberToObject(x, "stop", p->stop);
+            cJSON_AddNumberToObject(x, "take_profit", p->take_profit);
+            cJSON_AddNumberToObject(x, "mark", b->mark[s]);
+            cJSON_AddNumberToObject(x, "unrealized_pnl", p->side * p->qty * (b->mark[s] - p->entry_price));
+            cJSON_AddNumberToObject(x, "opened_ms", (double)p->opened_ms);
+            cJSON_AddItemToArray(arr, x);
+        }
+    cJSON_AddNumberToObject(root, "equity", b->equity);
+    return print_and_free(root);
+}
+
+static void add_breakers(cJSON *root, const gd_engine *e)
+{
+    cJSON *br = cJSON_AddArrayToObject(root, "breakers");
+    for (uint32_t i = 0; i < gd_engine_breaker_count(e); i++) {
+        gd_breaker_view v;
+        if (gd_engine_breaker(e, i, &v) != 0)
+            continue;
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "name", v.name);
+        cJSON_AddStringToObject(x, "plugin", v.plugin);
+        cJSON_AddStringToObject(x, "state", breaker_states[v.last.state]);
+        if (isfinite(v.last.value))
+            cJSON_AddNumberToObject(x, "value", v.last.value);
+        else
+            cJSON_AddNullToObject(x, "value");
+        cJSON_AddNumberToObject(x, "threshold", v.last.threshold);
+        if (v.last.state != GORDON_BREAKER_OK)
+            cJSON_AddStringToObject(x, "reason", v.last.reason);
+        cJSON_AddItemToArray(br, x);
+    }
+}
+
+char *gd_view_risk_json(const gd_engine *e)
+{
+    const gd_book *b = gd_engine_book(e);
+    const gd_pipeline *pipe = gd_engine_pipeline(e);
+    const gd_halt *h = gd_engine_halt_state(e);
+    uint32_t n_sym = gd_engine_symbol_count(e);
+    cJSON *root = cJSON_CreateObject();
+    cJSON *latch = cJSON_AddObjectToObject(root, "halt_latch");
+    cJSON_AddBoolToObject(latch, "halted", h->halted);
+    if (h->halted) {
+        cJSON_AddStringToObject(latch, "who", h->who);
+        cJSON_AddStringToObject(latch, "reason", h->reason);
+        cJSON_AddNumberToObject(latch, "since_ms", (double)h->since_ms);
+    }
+    cJSON_AddBoolToObject(latch, "persisted", h->state != NULL);
+    add_breakers(root, e);
+    cJSON *acct = cJSON_AddObjectToObject(root, "account");
+    cJSON_AddNumberToObject(acct, "equity", b->equity);
+    cJSON_AddNumberToObject(acct, "peak_equity", b->peak);
+    cJSON_AddNumberToObject(acct, "drawdown_pct", drawdown_pct(b));
+    cJSON_AddNumberToObject(acct, "gross_exposure", b->gross);
+    cJSON_AddNumberToObject(acct, "gross_exposure_cap", pipe->lim.max_gross_exposure);
+    cJSON_AddNumberToObject(acct, "notional_used_today", pipe->used_today);
+    cJSON_AddNumberToObject(acct, "notional_cap_daily", pipe->lim.max_daily_notional);
+    cJSON_AddNumberToObject(acct, "open_positions", b->open_count);
+    /* Positions whose strategy a reload removed: only their stops manage them. */
+    cJSON *orph = cJSON_AddArrayToObject(root, "orphaned_positions");
+    for (uint32_t k = 0; k < gd_engine_slot_count(e); k++)
+        for (uint32_t s = 0; s < n_sym; s++) {
+            const gd_position *p = gd_book_pos(b, k, s);
+            if (p->side == GORDON_SIDE_NONE || !gd_engine_slot_orphaned(e, k))
+                continue;
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "strategy", gd_engine_slot_name(e, k));
+            cJSON_AddStringToObject(x, "symbol", gd_engine_symbol(e, s));
+            cJSON_AddStringToObject(x, "side", gd_side_name(p->side));
+            cJSON_AddNumberToObject(x, "qty", p->qty);
+            cJSON_AddNumberToObject(x, "stop", p->stop);
+            cJSON_AddItemToArray(orph, x);
+        }
+    cJSON *in = cJSON_AddObjectToObject(root, "intents");
+    for (int i = 0; i < GORDON_REJECT__COUNT; i++)
+        if (pipe->by_result[i])
+            cJSON_AddNumberToObject(in, gd_reject_name(i), (double)pipe->by_result[i]);
+    cJSON_AddNumberToObject(root, "clock_ms", (double)gd_engine_now(e));
+    return print_and_free(root);
+}
+
+void gd_view_summary(const gd_engine *e, FILE *out)
+{
+    const gd_book *b = gd_engine_book(e);
+    const gd_pipeline *pipe = gd_engine_pipeline(e);
+    const gd_engine_counters *c = gd_engine_counters_get(e);
+    const gd_halt *h = gd_engine_halt_state(e);
+    double net = b->equity - b->start_equity;
+    uint64_t accepted = pipe->by_result[GORDON_ACCEPTED], rejected = 0;
+    for (int i = 1; i < GORDON_REJECT__COUNT; i++)
+        rejected += pipe->by_result[i];
+    fprintf(out, "bars            %llu\n", (unsigned long long)c->bars);
+    fprintf(out, "signals         %llu (accepted %llu, rejected %llu)\n", (unsigned long long)c->signals,
+            (unsigned long long)accepted, (unsigned long long)rejected);
+    fprintf(out, "trades          %llu", (unsigned long long)b->trades);
+    if (b->trades)
+        fprintf(out, " (win rate %.1f%%)", 100.0 * (double)b->wins / (double)b->trades);
+    fprintf(out, "\n");
+    if (b->gross_loss > 0.0)
+        fprintf(out, "profit factor   %.2f\n", b->gross_profit / b->gross_loss);
+    else
+        fprintf(out, "profit factor   n/a (no losing trades)\n");
+    fprintf(out, "net PnL         %+.2f (%+.2f%%), fees %.2f\n", net, 100.0 * net / b->start_equity, b->fees);
+    fprintf(out, "final equity    %.2f (start %.2f)\n", b->equity, b->start_equity);
+    fprintf(out, "max drawdown    %.2f%% (longest %.1f days below a peak)\n", b->max_dd_pct,
+            (double)b->max_dd_duration_ms / (double)GD_DAY_MS);
+    fprintf(out, "open positions  %u\n", b->open_count);
+    fprintf(out, "halt latch      %s%s%s\n", h->halted ? "SET" : "clear", h->halted ? ": " : "",
+            h->halted ? h->reason : "");
+    if (rejected) {
+        fprintf(out, "rejections by reason:\n");
+        for (int i = 1; i < GORDON_REJECT__COUNT; i++)
+            if (pipe->by_result[i])
+                fprintf(out, "  %-20s %llu\n", gd_reject_name(i), (unsigned long long)pipe->by_result[i]);
+    }
+    for (uint32_t i = 0; i < gd_engine_breaker_count(e); i++) {
+        gd_breaker_view v;
+        if (gd_engine_breaker(e, i, &v) == 0)
+            fprintf(out, "breaker %-12s %s (value %.4g, threshold %.4g)\n", v.name, breaker_states[v.last.state],
+                    v.last.value, v.last.threshold);
+    }
+}

@@ -1,0 +1,17 @@
+/* Read-only views of a running engine: the operator API's JSON documents
+ * and the human summary printed at the end of a run. */
+#ifndef GD_VIEWS_H
+#define GD_VIEWS_H
+
+#include <stdio.h>
+
+#include "engine/engine.h"
+
+/* JSON documents (malloc'd, NULL when out of memory). */
+char *gd_view_positions_json(const gd_engine *e);
+char *gd_view_risk_json(const gd_engine *e);
+
+/* Trades, PnL, drawdown, rejections, the latch and the breakers. */
+void gd_view_summary(const gd_engine *e, FILE *out);
+
+#endif

@@ -1,0 +1,166 @@
+/* What the pieces of the engine share (engine.c, hostapi.c, gen.c,
+ * series.c, flatten.c): the engine's state, plugin instances and their
+ * generations. Private to host/engine/. */
+#ifndef GD_ENGINE_INT_H
+#define GD_ENGINE_INT_H
+
+#include <stdint.h>
+
+#include <gordon/sdk.h>
+
+#include "config/params.h"
+#include "engine/engine.h"
+#include "plugin/libcache.h"
+#include "risk/latch.h"
+
+/* "CTX!": a plugin that passes a stale or forged handle is caught, not obeyed. */
+#define GD_CTX_MAGIC 0x21585443u
+/* External series a set of plugins may subscribe to. */
+#define GD_SERIES_MAX 32
+
+typedef struct gd_inst gd_inst;
+
+/* An external series (FRED) as the host last fetched it. */
+typedef struct gd_series_data {
+    char id[64];
+    int64_t *t;          /* owned, observation dates, increasing */
+    double *v;           /* owned */
+    size_t n;
+    int64_t fetched_ms;  /* wall clock of the last good fetch; 0 never */
+    int ok;              /* the last fetch succeeded */
+} gd_series_data;
+
+struct gordon_ctx {
+    uint32_t magic;
+    gd_engine *eng;
+    gd_inst *inst;
+};
+
+struct gd_inst {
+    gordon_ctx ctx;
+    int kind;
+    uint32_t index;          /* among instances of its kind in its generation */
+    uint32_t slot;           /* strategies: the book/executor/pipeline owner, stable across reloads */
+    char *name;              /* owned: "strategy.NAME" style label */
+    const char *short_name;  /* points into name after the dot */
+    gd_plugin_lib *lib;      /* a reference in the library cache (borrowed when shared) */
+    const gordon_plugin *d;  /* &lib->d: the host's zero-extended copy */
+    void *self;              /* the plugin's instance */
+    gd_params params;        /* owned */
+    uint8_t *sub;            /* owned: per symbol, 1 if subscribed */
+    gordon_breaker_result last;
+};
+
+typedef void (*gd_bar_fn)(void *self, uint32_t symbol, const gordon_bar *bar);
+
+typedef struct gd_call {
+    gd_bar_fn fn;
+    void *self;     /* the plugin's instance */
+    gd_inst *inst;  /* the host's record of it */
+} gd_call;
+
+/* Per-symbol dispatch lists, built once so the hot path only walks arrays. */
+typedef struct gd_dispatch {
+    gd_call *pre;            /* breakers' and overlays' on_bar */
+    uint32_t n_pre;
+    gd_call *strat;          /* strategies' on_bar */
+    uint32_t n_strat;
+} gd_dispatch;
+
+/* One generation of plugin instances: what a reload replaces as a whole. */
+typedef struct gd_gen {
+    gd_config *owned_cfg;        /* owned after a reload; NULL when borrowed from the caller */
+    const gd_config *cfg;
+    gd_inst *insts;              /* owned, all kinds in config order */
+    uint32_t n_insts;
+    gd_inst **strategies;        /* borrowed pointers into insts */
+    uint32_t n_strategies;
+    gd_inst **breakers;
+    uint32_t n_breakers;
+    gd_overlay_ref *overlays;    /* owned */
+    gd_inst **overlay_insts;
+    uint32_t n_overlays;
+    gd_overlay_ref *ov_scratch;  /* owned: the overlays applying to one signal */
+    gd_dispatch *dispatch;       /* owned, per symbol */
+    gd_inst **by_slot;           /* owned: the strategy instance of each slot, NULL if none */
+    uint32_t n_slots;
+    char **new_slots;            /* owned: strategy names this generation adds */
+    uint32_t n_new_slots;
+    gd_plugin_lib **libs;        /* the libraries this generation runs, once each */
+    uint32_t n_libs;
+} gd_gen;
+
+/* Bar history per symbol: a power-of-two ring, long enough for every warm-up. */
+typedef struct gd_ring {
+    gordon_bar *bars;
+    uint64_t n;
+    uint64_t mask;
+} gd_ring;
+
+struct gd_engine {
+    uint32_t n_symbols;
+    char **symbols;              /* owned */
+    gd_instrument *instr;        /* owned, per symbol */
+
+    gd_gen *gen;                 /* owned: the running generation */
+    gd_libcache *cache;          /* the plugin libraries */
+    int own_cache;               /* 1: made (and freed) by this engine; 0: shared, read-only */
+    const gd_plugin_set *shared; /* borrowed (ablation): plugins opened by the caller */
+    char *plugin_dir;            /* owned: where bare plugin names are looked up */
+    char **skip;                 /* owned copies of gd_engine_opts.skip */
+    uint32_t n_skip;
+    const gd_param_override *overrides; /* borrowed from the options (ablation only) */
+    uint32_t n_overrides;
+    char **slot_names;           /* owned: strategy names by slot, grow only */
+    uint32_t n_slots;
+    int warming;                 /* replaying history into new instances: no signals */
+    int reloading;               /* a new generation is being built */
+
+    gd_ring *hist;               /* owned, per symbol */
+
+    gordon_host_api api;
+    gd_pipeline pipe;
+    gd_book book;
+    gd_executor exec;
+    gd_intentlog log;            /* ops NULL when none */
+    gd_halt halt;
+
+    gordon_breaker_input bin;    /* reused for every evaluation */
+    int64_t now_ms;
+    int64_t last_data_ms;
+    int64_t trade_from_ms;
+    gd_inst *in_strategy;        /* set while a strategy's on_bar runs */
+    int in_create;               /* a plugin's create() is running */
+    int replay;                  /* bar time is the clock; series freshness follows it */
+    int series_source;           /* a series fetcher is configured */
+    gd_series_data *series;      /* owned */
+    uint32_t n_series;
+    gd_engine_counters ctr;
+    double *slot_ref;            /* owned: reference price of each slot's last order */
+    int64_t *last_bar_ms;        /* owned: close time of each symbol's last bar */
+    const char *tripped;         /* name of a breaker tripped at the last evaluation */
+};
+
+/* hostapi.c: the table every plugin instance receives. */
+void gd_hostapi_init(gordon_host_api *api);
+
+/* engine.c: a strategy's signal through the pipeline to the executor;
+ * returns what emit returns. */
+int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig);
+/* Commits an intent to the pipeline's ledgers and the intent log. */
+void gd_engine_record(gd_engine *e, const gd_intent *it);
+
+/* gen.c: generations. */
+int gd_gen_build(gd_engine *e, const gd_config *cfg, gd_gen **out, gd_err *err);
+void gd_gen_free(gd_engine *e, gd_gen *g);
+/* History long enough for g's largest warm-up (keeps what it has). */
+int gd_engine_ensure_history(gd_engine *e, const gd_gen *g, gd_err *err);
+/* The rules of each traded symbol from cfg. */
+int gd_engine_copy_instruments(const gd_engine *e, const gd_config *cfg, gd_instrument *out, gd_err *err);
+
+/* series.c: external series for the host API. */
+int gd_series_subscribe(gd_engine *e, const char *id);
+int gd_series_get(gd_engine *e, const char *id, gordon_series_point *out);
+void gd_series_free_all(gd_engine *e);
+
+#endif

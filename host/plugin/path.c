@@ -1,0 +1,54 @@
+#include "plugin/path.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/names.h"
+
+#ifndef GD_DEFAULT_PLUGIN_DIR
+#define GD_DEFAULT_PLUGIN_DIR "/usr/lib/gordon/plugins"
+#endif
+
+int gd_plugin_resolve(const gd_plugin_conf *pc, const char *dir, char *buf, size_t cap, gd_err *err)
+{
+    int n;
+    if (pc->plugin_path)
+        n = snprintf(buf, cap, "%s", pc->plugin_path);
+    else if (strchr(pc->plugin, '/'))
+        n = snprintf(buf, cap, "%s", pc->plugin);
+    else if (dir)
+        n = snprintf(buf, cap, "%s/%s.so", dir, pc->plugin);
+    else
+        return gd_err_set(err, GD_ENOENT, "%s:%d: [%s.%s] plugin = %s: no plugin directory configured", pc->file,
+                          pc->line, gd_kind_name(pc->kind), pc->name, pc->plugin);
+    if (n < 0 || (size_t)n >= cap)
+        return gd_err_set(err, GD_EINVAL, "%s:%d: [%s.%s] plugin: path longer than %zu bytes", pc->file, pc->line,
+                          gd_kind_name(pc->kind), pc->name, cap - 1);
+    return 0;
+}
+
+const char *gd_default_plugin_dir(const gd_config *cfg, char *buf, size_t cap)
+{
+    if (cfg && cfg->plugin_dir) {
+        snprintf(buf, cap, "%s", cfg->plugin_dir);
+        return buf;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            struct stat sb;
+            *slash = '\0';
+            snprintf(buf, cap, "%s/plugins", exe);
+            if (stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode))
+                return buf;
+        }
+    }
+    snprintf(buf, cap, "%s", GD_DEFAULT_PLUGIN_DIR);
+    return buf;
+}

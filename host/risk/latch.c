@@ -1,0 +1,82 @@
+#include "risk/latch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/dates.h"
+#include "base/json.h"
+#include "base/log.h"
+
+void gd_halt_audit(const gd_halt *h, const char *event, const char *who, const char *why, int64_t bar_ms,
+                   const char *fields)
+{
+    char f[768], w1[128], w2[400];
+    gd_json_escape(w1, sizeof w1, who);
+    gd_json_escape(w2, sizeof w2, why);
+    snprintf(f, sizeof f, "\"event\":\"%s\",\"who\":\"%s\",\"why\":\"%s\",\"bar_ms\":%lld%s%s", event, w1, w2,
+             (long long)bar_ms, fields ? "," : "", fields ? fields : "");
+    gd_log(GD_LOG_WARN, "risk", f, "%s by %s", event, who);
+    if (h->state) {
+        gd_err err;
+        if (gd_state_audit(h->state, event, who, why, gd_wall_ms(), fields, &err) != 0)
+            gd_log(GD_LOG_ERROR, "state", NULL, "audit record lost: %s", err.msg);
+    }
+}
+
+void gd_halt_attach(gd_halt *h, gd_state *st)
+{
+    h->state = st;
+    if (st && st->latch.halted && !h->halted) {
+        h->halted = 1;
+        h->since_ms = st->latch.since_ms;
+        snprintf(h->who, sizeof h->who, "%s", st->latch.who);
+        snprintf(h->reason, sizeof h->reason, "%s: %s (restored)", st->latch.who, st->latch.why);
+    }
+}
+
+int gd_halt_set(gd_halt *h, const char *who, const char *why, int64_t bar_ms, gd_err *err)
+{
+    gd_err local;
+    int rc = 0;
+    if (!err)
+        err = &local;
+    if (h->halted)
+        return 0;
+    h->halted = 1;
+    h->since_ms = gd_wall_ms();
+    snprintf(h->who, sizeof h->who, "%s", who);
+    snprintf(h->reason, sizeof h->reason, "%s: %s", who, why);
+    if (h->state) {
+        gd_latch l;
+        memset(&l, 0, sizeof l);
+        l.halted = 1;
+        snprintf(l.who, sizeof l.who, "%s", who);
+        snprintf(l.why, sizeof l.why, "%s", why);
+        l.since_ms = h->since_ms;
+        if (gd_state_set_latch(h->state, &l, err) != 0) {
+            rc = GD_EIO;
+            gd_log(GD_LOG_ERROR, "state", NULL, "halt latch NOT persisted: %s", err->msg);
+        }
+    }
+    gd_halt_audit(h, "halt", who, why, bar_ms, NULL);
+    return rc;
+}
+
+int gd_halt_clear(gd_halt *h, const char *event, const char *who, const char *why, int64_t bar_ms, gd_err *err)
+{
+    if (!h->halted)
+        return 0;
+    if (h->state) {
+        gd_latch l;
+        memset(&l, 0, sizeof l);
+        l.since_ms = gd_wall_ms();
+        snprintf(l.who, sizeof l.who, "%s", who);
+        snprintf(l.why, sizeof l.why, "%s", why);
+        if (gd_state_set_latch(h->state, &l, err) != 0)
+            return GD_EIO;
+    }
+    h->halted = 0;
+    h->reason[0] = h->who[0] = '\0';
+    gd_halt_audit(h, event, who, why, bar_ms, NULL);
+    return 0;
+}
