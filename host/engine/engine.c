@@ -10,6 +10,7 @@
 
 #include "base/dates.h"
 #include "base/log.h"
+#include "base/sized.h"
 #include "engine/simexec.h"
 #include "risk/state.h"
 
@@ -37,7 +38,7 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
 
     gd_account_view acct;
     gd_slot_orders so = {0, 0, 0.0};
-    uint32_t sym = sig->struct_size >= offsetof(gordon_signal, action) ? sig->symbol : UINT32_MAX;
+    uint32_t sym = sig->struct_size >= GD_SIZE_THROUGH(gordon_signal, symbol) ? sig->symbol : UINT32_MAX;
     memset(&acct, 0, sizeof acct);
     acct.equity = e->book.equity;
     acct.gross_exposure = e->book.gross + e->exec.ops->pending_notional(e->exec.self);

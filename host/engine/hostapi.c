@@ -9,6 +9,7 @@
 
 #include "base/json.h"
 #include "base/log.h"
+#include "base/sized.h"
 
 static gd_inst *ctx_inst(gordon_ctx *ctx)
 {
@@ -125,7 +126,7 @@ static size_t api_bars(gordon_ctx *ctx, uint32_t s, size_t n, gordon_bar *out, s
 static int api_position(gordon_ctx *ctx, uint32_t s, gordon_position *out)
 {
     gd_inst *in = ctx_inst(ctx);
-    if (!in || !out || s >= in->ctx.eng->n_symbols || out->struct_size < sizeof(gordon_position))
+    if (!in || !out || s >= in->ctx.eng->n_symbols || out->struct_size < GD_SIZE_THROUGH(gordon_position, reserved))
         return -1;
     gd_engine *e = in->ctx.eng;
     gordon_position p;
@@ -145,7 +146,7 @@ static int api_position(gordon_ctx *ctx, uint32_t s, gordon_position *out)
             p.unrealized_pnl = bp->side * bp->qty * (e->book.mark[s] - bp->entry_price);
         p.order_pending = so.entry_pending || so.exit_pending;
     }
-    memcpy(out, &p, sizeof p);
+    gd_sized_out(out, out->struct_size, &p, sizeof p);
     return 0;
 }
 
@@ -166,7 +167,7 @@ static int api_emit(gordon_ctx *ctx, const gordon_signal *sig)
 static int api_exposure(gordon_ctx *ctx, uint32_t sym, gordon_exposure *out)
 {
     gd_inst *in = ctx_inst(ctx);
-    if (!in || !out || sym >= in->ctx.eng->n_symbols || out->struct_size < sizeof(gordon_exposure))
+    if (!in || !out || sym >= in->ctx.eng->n_symbols || out->struct_size < GD_SIZE_THROUGH(gordon_exposure, notional))
         return -1;
     gd_engine *e = in->ctx.eng;
     gordon_exposure x;
@@ -185,7 +186,7 @@ static int api_exposure(gordon_ctx *ctx, uint32_t sym, gordon_exposure *out)
             x.pending_qty += so.entry_notional / e->book.mark[sym];
     }
     x.notional = x.gross_qty * e->book.mark[sym];
-    memcpy(out, &x, sizeof x);
+    gd_sized_out(out, out->struct_size, &x, sizeof x);
     return 0;
 }
 

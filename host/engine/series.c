@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/dates.h"
+#include "base/sized.h"
 
 static gd_series_data *series_find(gd_engine *e, const char *id)
 {
@@ -51,7 +52,7 @@ int gd_series_subscribe(gd_engine *e, const char *id)
 
 int gd_series_get(gd_engine *e, const char *id, gordon_series_point *out)
 {
-    if (!id || !out || out->struct_size < sizeof(gordon_series_point))
+    if (!id || !out || out->struct_size < GD_SIZE_THROUGH(gordon_series_point, prev_value))
         return -1;
     gd_series_data *sd = series_find(e, id);
     if (!sd)
@@ -79,7 +80,7 @@ int gd_series_get(gd_engine *e, const char *id, gordon_series_point *out)
     /* In replay the clock is bar time: a series fetched fine is as fresh
      * as the bar; live, the wall time of the fetch. */
     pt.fetched_ms = sd->fetched_ms == 0 ? 0 : e->replay ? (sd->ok ? e->now_ms : 0) : sd->fetched_ms;
-    memcpy(out, &pt, sizeof pt);
+    gd_sized_out(out, out->struct_size, &pt, sizeof pt);
     return 0;
 }
 

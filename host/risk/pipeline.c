@@ -7,7 +7,11 @@
 #include <string.h>
 
 #include "base/dates.h"
+#include "base/sized.h"
 #include "risk/instr.h"
+
+/* The 1.0 layout of gordon_signal ends with tag. */
+#define GD_SIGNAL_V1_SIZE GD_SIZE_THROUGH(gordon_signal, tag)
 
 static const char *const reject_names[GORDON_REJECT__COUNT] = {
     [GORDON_ACCEPTED] = "accepted",
@@ -285,18 +289,20 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
     it->time_ms = now_ms;
     it->strategy = strategy;
 
-    /* Copy only what the plugin's struct has; the rest stays zero. */
-    memset(&sig, 0, sizeof sig);
-    if (!sig_in || sig_in->struct_size < sizeof(gordon_signal)) {
-        if (sig_in) {
+    /* Copy only what the plugin's struct has; the rest stays zero. Every
+     * field of the 1.0 layout is required. */
+    if (!sig_in || sig_in->struct_size < GD_SIGNAL_V1_SIZE) {
+        if (sig_in && sig_in->struct_size >= GD_SIZE_THROUGH(gordon_signal, action)) {
             it->symbol = sig_in->symbol;
             it->action = sig_in->action;
         }
-        reject(it, GORDON_REJECT_BAD_SIGNAL, "signal struct_size %u < %zu", sig_in ? sig_in->struct_size : 0u,
-               sizeof(gordon_signal));
+        reject(it, GORDON_REJECT_BAD_SIGNAL,
+               "signal struct_size %u < %zu: initialise signals with GORDON_SIGNAL_INIT",
+               sig_in ? sig_in->struct_size : 0u, (size_t)GD_SIGNAL_V1_SIZE);
         return;
     }
-    memcpy(&sig, sig_in, sizeof sig);
+    gd_sized_in(&sig, sizeof sig, sig_in, sig_in->struct_size);
+    sig.struct_size = sizeof sig;
     sig.tag[sizeof sig.tag - 1] = '\0';
     it->symbol = sig.symbol;
     it->action = sig.action;
