@@ -101,10 +101,11 @@ static int remember(gd_libcache *c, const char *path, gd_plugin_lib *lib, gd_err
     if (!grown)
         return gd_err_set(err, GD_ENOMEM, "out of memory");
     c->aliases = grown;
-    char *p = strdup(path);
-    if (!p)
+    lc_alias *a = &c->aliases[c->n_aliases];
+    if (!(a->path = strdup(path)))
         return gd_err_set(err, GD_ENOMEM, "out of memory");
-    c->aliases[c->n_aliases++] = (lc_alias){p, lib};
+    a->lib = lib;
+    c->n_aliases++;
     return 0;
 }
 
