@@ -16,6 +16,8 @@
 
 #include "daemon/notify.h"
 
+#include "base/err.h"
+
 typedef struct fixture {
     char dir[64];
     char path[128];
@@ -125,27 +127,27 @@ static void test_errors(void **state)
     /* Nobody listening there. */
     snprintf(path, sizeof path, "%s/absent", f->dir);
     setenv("NOTIFY_SOCKET", path, 1);
-    assert_int_equal(gd_notify("READY=1"), -1);
+    assert_int_equal(gd_notify("READY=1"), GD_EIO);
 
     /* Neither a path nor '@': refused, not guessed. */
     setenv("NOTIFY_SOCKET", "relative/notify", 1);
-    assert_int_equal(gd_notify("READY=1"), -1);
+    assert_int_equal(gd_notify("READY=1"), GD_EINVAL);
     setenv("NOTIFY_SOCKET", "vsock:2:1234", 1);
-    assert_int_equal(gd_notify("READY=1"), -1);
+    assert_int_equal(gd_notify("READY=1"), GD_EINVAL);
 
     /* Longer than sun_path. */
     memset(longp, 'x', sizeof longp - 1);
     longp[0] = '/';
     longp[sizeof longp - 1] = '\0';
     setenv("NOTIFY_SOCKET", longp, 1);
-    assert_int_equal(gd_notify("READY=1"), -1);
+    assert_int_equal(gd_notify("READY=1"), GD_EINVAL);
 
     /* An empty message is a caller bug. */
     snprintf(f->path, sizeof f->path, "%s/notify", f->dir);
     f->fd = listen_on(f->path);
     setenv("NOTIFY_SOCKET", f->path, 1);
-    assert_int_equal(gd_notify(""), -1);
-    assert_int_equal(gd_notify(NULL), -1);
+    assert_int_equal(gd_notify(""), GD_EINVAL);
+    assert_int_equal(gd_notify(NULL), GD_EINVAL);
 }
 
 int main(void)

@@ -44,7 +44,7 @@ static void test_new_verifies(void **state)
     assert_int_equal(gd_token_new(tok2, hash2, &err), 0);
     assert_string_not_equal(tok, tok2);
     header(h, sizeof h, tok2);
-    assert_int_equal(gd_token_check(h, hashes, 1), -1);
+    assert_int_equal(gd_token_check(h, hashes, 1), GD_ENOENT);
 }
 
 static void test_known_vector(void **state)
@@ -52,9 +52,9 @@ static void test_known_vector(void **state)
     (void)state;
     const char *hashes[] = {SHA_TEST};
     assert_int_equal(gd_token_check("Bearer test", hashes, 1), 0);
-    assert_int_equal(gd_token_check("Bearer tesT", hashes, 1), -1);
-    assert_int_equal(gd_token_check("Bearer test1", hashes, 1), -1);
-    assert_int_equal(gd_token_check("Bearer tes", hashes, 1), -1);
+    assert_int_equal(gd_token_check("Bearer tesT", hashes, 1), GD_ENOENT);
+    assert_int_equal(gd_token_check("Bearer test1", hashes, 1), GD_ENOENT);
+    assert_int_equal(gd_token_check("Bearer tes", hashes, 1), GD_ENOENT);
 }
 
 static void test_wrong_token(void **state)
@@ -66,10 +66,10 @@ static void test_wrong_token(void **state)
     const char *hashes[] = {hash};
     tok[10] = tok[10] == 'a' ? 'b' : 'a';
     header(h, sizeof h, tok);
-    assert_int_equal(gd_token_check(h, hashes, 1), -1);
+    assert_int_equal(gd_token_check(h, hashes, 1), GD_ENOENT);
     /* The hash itself is not a token. */
     header(h, sizeof h, hash);
-    assert_int_equal(gd_token_check(h, hashes, 1), -1);
+    assert_int_equal(gd_token_check(h, hashes, 1), GD_ENOENT);
 }
 
 static void test_scheme_and_spaces(void **state)
@@ -86,21 +86,21 @@ static void test_scheme_and_spaces(void **state)
     assert_int_equal(gd_token_check("  Bearer test", hashes, 1), 0);
 
     /* Missing or wrong scheme. */
-    assert_int_equal(gd_token_check("test", hashes, 1), -1);
-    assert_int_equal(gd_token_check("Basic test", hashes, 1), -1);
-    assert_int_equal(gd_token_check("Bearertest", hashes, 1), -1);
-    assert_int_equal(gd_token_check("Bearer", hashes, 1), -1);
-    assert_int_equal(gd_token_check("Bearer ", hashes, 1), -1);
-    assert_int_equal(gd_token_check("Bearer    ", hashes, 1), -1);
-    assert_int_equal(gd_token_check("Token test", hashes, 1), -1);
+    assert_int_equal(gd_token_check("test", hashes, 1), GD_ENOENT);
+    assert_int_equal(gd_token_check("Basic test", hashes, 1), GD_ENOENT);
+    assert_int_equal(gd_token_check("Bearertest", hashes, 1), GD_ENOENT);
+    assert_int_equal(gd_token_check("Bearer", hashes, 1), GD_ENOENT);
+    assert_int_equal(gd_token_check("Bearer ", hashes, 1), GD_ENOENT);
+    assert_int_equal(gd_token_check("Bearer    ", hashes, 1), GD_ENOENT);
+    assert_int_equal(gd_token_check("Token test", hashes, 1), GD_ENOENT);
     /* A space inside the token is not trimmed into a match. */
-    assert_int_equal(gd_token_check("Bearer te st", hashes, 1), -1);
-    assert_int_equal(gd_token_check("Bearer test x", hashes, 1), -1);
+    assert_int_equal(gd_token_check("Bearer te st", hashes, 1), GD_ENOENT);
+    assert_int_equal(gd_token_check("Bearer test x", hashes, 1), GD_ENOENT);
 
-    assert_int_equal(gd_token_check(NULL, hashes, 1), -1);
-    assert_int_equal(gd_token_check("", hashes, 1), -1);
-    assert_int_equal(gd_token_check("Bearer test", hashes, 0), -1);
-    assert_int_equal(gd_token_check("Bearer test", NULL, 1), -1);
+    assert_int_equal(gd_token_check(NULL, hashes, 1), GD_ENOENT);
+    assert_int_equal(gd_token_check("", hashes, 1), GD_ENOENT);
+    assert_int_equal(gd_token_check("Bearer test", hashes, 0), GD_ENOENT);
+    assert_int_equal(gd_token_check("Bearer test", NULL, 1), GD_ENOENT);
 }
 
 static void test_several_hashes(void **state)
@@ -117,7 +117,7 @@ static void test_several_hashes(void **state)
     header(h, sizeof h, t1);
     assert_int_equal(gd_token_check(h, hashes, 2), 0);
     header(h, sizeof h, t3);
-    assert_int_equal(gd_token_check(h, hashes, 2), -1);
+    assert_int_equal(gd_token_check(h, hashes, 2), GD_ENOENT);
 
     /* The same hash configured twice: the first index wins. */
     const char *dup[] = {h3, h2, h2};
@@ -133,7 +133,7 @@ static void test_several_hashes(void **state)
             upper[i] = (char)(upper[i] - 'a' + 'A');
     const char *bad[] = {NULL, "", "abc", upper, h2};
     assert_int_equal(gd_token_check(h, bad, 5), 4);
-    assert_int_equal(gd_token_check(h, bad, 4), -1);
+    assert_int_equal(gd_token_check(h, bad, 4), GD_ENOENT);
 }
 
 static void test_hash_valid(void **state)

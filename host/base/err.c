@@ -55,6 +55,7 @@ const char *gd_strerror(int code)
     case GD_ESTATE: return "invalid state";
     case GD_ERANGE: return "out of range";
     case GD_EPLUGIN: return "plugin failure";
+    case GD_EPERM: return "not authorised";
     default: return "unknown error";
     }
 }

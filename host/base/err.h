@@ -16,7 +16,8 @@ enum {
     GD_EEXIST = -8,     /* duplicate name */
     GD_ESTATE = -9,     /* operation not valid in the current state */
     GD_ERANGE = -10,    /* value out of its allowed range */
-    GD_EPLUGIN = -11    /* a plugin callback reported failure */
+    GD_EPLUGIN = -11,   /* a plugin callback reported failure */
+    GD_EPERM = -12      /* not authorised (an operator token missing or refused) */
 };
 
 /* Callers own the buffer; functions write a message naming file/line/field. */

@@ -1,4 +1,5 @@
 #include "base/json.h"
+#include "base/err.h"
 #include "base/log.h"
 
 #include <stdarg.h>
@@ -24,7 +25,7 @@ int gd_log_level_parse(const char *name)
     for (int i = 0; i < 5; i++)
         if (strcasecmp(name, names[i]) == 0)
             return i;
-    return -1;
+    return GD_EINVAL;
 }
 
 int gd_log_enabled(int level) { return level >= g_level; }

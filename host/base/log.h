@@ -10,7 +10,7 @@ enum { GD_LOG_DEBUG = 0, GD_LOG_INFO = 1, GD_LOG_WARN = 2, GD_LOG_ERROR = 3, GD_
 /* out defaults to stderr; level to INFO. */
 void gd_log_init(FILE *out, int level);
 void gd_log_set_level(int level);
-int gd_log_level_parse(const char *name); /* -1 if unknown */
+int gd_log_level_parse(const char *name); /* GD_EINVAL if unknown */
 int gd_log_enabled(int level);
 
 /* msg is printf-formatted; fields is NULL or a pre-formatted JSON fragment

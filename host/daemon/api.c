@@ -83,19 +83,19 @@ static void log_access(const gd_http_request *req, int status, const char *who)
     gd_log(status >= 400 ? GD_LOG_WARN : GD_LOG_INFO, "http", f, "%s %s -> %d", req->method, path, status);
 }
 
-/* 401 without a token, 403 with a wrong one; on success *who names the
- * operator by the hash's first 8 hex characters. */
+/* 401 without a token, 403 with a wrong one (GD_EPERM, the reply is set);
+ * on success *who names the operator by the hash's first 8 hex characters. */
 static int authorize(gd_api *a, const gd_http_request *req, gd_http_response *resp, char *who, size_t cap)
 {
     if (!req->authorization || !*req->authorization) {
         resp->www_authenticate = "Bearer";
         reply_error(resp, 401, "operator bearer token required");
-        return -1;
+        return GD_EPERM;
     }
-    int k = a->n_hashes ? gd_token_check(req->authorization, (const char *const *)a->hashes, a->n_hashes) : -1;
+    int k = a->n_hashes ? gd_token_check(req->authorization, (const char *const *)a->hashes, a->n_hashes) : GD_ENOENT;
     if (k < 0) {
         reply_error(resp, 403, a->n_hashes ? "token not accepted" : "no operator tokens are configured");
-        return -1;
+        return GD_EPERM;
     }
     char label[9];
     gd_token_label(a->hashes[k], label);
@@ -103,7 +103,8 @@ static int authorize(gd_api *a, const gd_http_request *req, gd_http_response *re
     return 0;
 }
 
-/* Optional JSON body {"reason": "...", "force": true}. */
+/* Optional JSON body {"reason": "...", "force": true}; GD_EPARSE with a
+ * 400 reply set when it is not that. */
 static int parse_body(const gd_http_request *req, char *reason, size_t cap, int *force, gd_http_response *resp)
 {
     *force = 0;
@@ -114,14 +115,14 @@ static int parse_body(const gd_http_request *req, char *reason, size_t cap, int 
     if (!o || !cJSON_IsObject(o)) {
         cJSON_Delete(o);
         reply_error(resp, 400, "body must be a JSON object like {\"reason\": \"...\"}");
-        return -1;
+        return GD_EPARSE;
     }
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "reason");
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, "force");
     if ((r && !cJSON_IsString(r)) || (f && !cJSON_IsBool(f))) {
         cJSON_Delete(o);
         reply_error(resp, 400, "reason must be a string and force a boolean");
-        return -1;
+        return GD_EPARSE;
     }
     if (r)
         snprintf(reason, cap, "%s", r->valuestring);

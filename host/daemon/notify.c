@@ -14,6 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "base/err.h"
+
 int gd_notify(const char *state)
 {
     const char *addr = getenv("NOTIFY_SOCKET");
@@ -21,25 +23,19 @@ int gd_notify(const char *state)
     socklen_t salen;
     size_t alen, slen;
     ssize_t sent;
-    int fd, saved;
+    int fd;
 
     /* Not started by systemd (or Type=simple): nothing to tell. */
     if (!addr || !*addr)
         return 0;
-    if (!state || !*state) {
-        errno = EINVAL;
-        return -1;
-    }
+    if (!state || !*state)
+        return GD_EINVAL;
     /* Only the two forms above; newer systemd's vsock: addresses are for VMs. */
-    if (addr[0] != '/' && addr[0] != '@') {
-        errno = EAFNOSUPPORT;
-        return -1;
-    }
+    if (addr[0] != '/' && addr[0] != '@')
+        return GD_EINVAL;
     alen = strlen(addr);
-    if (alen > sizeof sa.sun_path) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
+    if (alen > sizeof sa.sun_path)
+        return GD_EINVAL;
     memset(&sa, 0, sizeof sa);
     sa.sun_family = AF_UNIX;
     memcpy(sa.sun_path, addr, alen);
@@ -54,20 +50,13 @@ int gd_notify(const char *state)
      * so a child never inherits it. */
     fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return -1;
+        return GD_EIO;
     slen = strlen(state);
     do
         sent = sendto(fd, state, slen, MSG_NOSIGNAL, (const struct sockaddr *)&sa, salen);
     while (sent < 0 && errno == EINTR);
-    saved = errno;
     close(fd);
-    if (sent < 0) {
-        errno = saved;
-        return -1;
-    }
-    if ((size_t)sent != slen) {
-        errno = EMSGSIZE;
-        return -1;
-    }
+    if (sent < 0 || (size_t)sent != slen)
+        return GD_EIO;
     return 1;
 }

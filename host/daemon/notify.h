@@ -6,7 +6,9 @@
 #define GD_NOTIFY_H
 
 /* Sends state (e.g. "READY=1\nSTATUS=trading") to $NOTIFY_SOCKET if set.
- * Returns 1 if sent, 0 if there is no socket, -1 on error. Never blocks. */
+ * Returns 1 if sent, 0 if there is no socket, GD_EINVAL for an empty state
+ * or an address that is neither a path nor '@abstract', GD_EIO when the
+ * datagram could not be sent. Never blocks. */
 int gd_notify(const char *state);
 
 #endif

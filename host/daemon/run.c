@@ -21,6 +21,8 @@
  * signals and HTTP requests wait at most a millisecond or so. */
 #define GD_REPLAY_BATCH 65536
 #define GD_PACE_TICK_MS 10
+/* External series one run may fetch (the engine allows no more). */
+#define GD_SERIES_IDS_MAX 32
 
 typedef struct run_state {
     uv_loop_t loop;
@@ -53,6 +55,10 @@ typedef struct run_state {
     gd_http_server *http;
     gd_fred *fred;
     gd_api api;
+    const char **syms;    /* owned: symbol names, borrowed from cfg */
+    int loop_ok;          /* uv_loop_init succeeded */
+    uv_handle_t *handles[8]; /* initialised handles, closed by stop_all */
+    int n_handles;
     uint64_t lag_expected;
     uint64_t t0;
     uint64_t t1;
@@ -81,13 +87,8 @@ static void stop_all(run_state *st)
     st->closing = 1;
     if (!st->t1)
         st->t1 = uv_hrtime();
-    uv_close((uv_handle_t *)&st->idle, NULL);
-    uv_close((uv_handle_t *)&st->pace, NULL);
-    uv_close((uv_handle_t *)&st->lag, NULL);
-    uv_close((uv_handle_t *)&st->sigint, NULL);
-    uv_close((uv_handle_t *)&st->sigterm, NULL);
-    uv_close((uv_handle_t *)&st->sighup, NULL);
-    uv_close((uv_handle_t *)&st->reload_timer, NULL);
+    for (int i = 0; i < st->n_handles; i++)
+        uv_close(st->handles[i], NULL);
     gd_notify("STOPPING=1");
     if (st->http) {
         gd_http_stop(st->http, closed_nothing, NULL);
@@ -154,6 +155,7 @@ static void pace_step(uv_timer_t *h)
 
 static void start_replay(run_state *st)
 {
+    int rc = 0;
     if (st->closing || !st->loaded || !st->fred_first_done || st->t0)
         return;
     gd_log(GD_LOG_INFO, "replay", NULL, "replaying %zu bars in %zu series%s", st->tape.n, st->cfg->n_data,
@@ -164,9 +166,13 @@ static void start_replay(run_state *st)
     if (st->tape.n == 0)
         replay_finished(st);
     else if (st->cfg->bars_per_sec > 0)
-        uv_timer_start(&st->pace, pace_step, GD_PACE_TICK_MS, GD_PACE_TICK_MS);
+        rc = uv_timer_start(&st->pace, pace_step, GD_PACE_TICK_MS, GD_PACE_TICK_MS);
     else
-        uv_idle_start(&st->idle, replay_step);
+        rc = uv_idle_start(&st->idle, replay_step);
+    if (rc) {
+        st->rc = gd_err_set(&st->err, GD_EIO, "starting the replay: %s", uv_strerror(rc));
+        stop_all(st);
+    }
 }
 
 static void after_load(uv_work_t *w, int status)
@@ -243,8 +249,11 @@ static void on_sighup(uv_signal_t *h, int signum)
 {
     run_state *st = h->data;
     (void)signum;
-    if (!st->closing && !uv_is_active((uv_handle_t *)&st->reload_timer))
-        uv_timer_start(&st->reload_timer, do_reload, 0, 0);
+    if (!st->closing && !uv_is_active((uv_handle_t *)&st->reload_timer)) {
+        int rc = uv_timer_start(&st->reload_timer, do_reload, 0, 0);
+        if (rc)
+            gd_log(GD_LOG_ERROR, "reload", NULL, "SIGHUP: cannot schedule the reload: %s", uv_strerror(rc));
+    }
 }
 
 /* Loop lag: how late a 100 ms timer fires, as a gauge. */
@@ -296,7 +305,7 @@ static int split_listen(const char *listen, char *host, size_t cap, int *port)
 {
     const char *colon = strrchr(listen, ':');
     if (!colon)
-        return -1;
+        return GD_EINVAL;
     size_t hl = (size_t)(colon - listen);
     const char *h = listen;
     if (listen[0] == '[') { /* [::1]:8080 */
@@ -304,144 +313,169 @@ static int split_listen(const char *listen, char *host, size_t cap, int *port)
         hl -= 2;
     }
     if (hl == 0 || hl >= cap)
-        return -1;
+        return GD_EINVAL;
     memcpy(host, h, hl);
     host[hl] = '\0';
     *port = atoi(colon + 1);
     return 0;
 }
 
-int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
+/* Plugins are checked before any data is read: fail fast on bad plugins. */
+static int open_engine(run_state *st, const gd_run_opts *o, gd_err *err)
 {
-    const gd_config *cfg = o->cfg;
-    run_state *st = calloc(1, sizeof *st);
-    const char **syms = NULL;
-    int rc = 0, loop_ok = 0;
-    memset(res, 0, sizeof *res);
-    if (!st)
-        return gd_err_set(err, GD_ENOMEM, "out of memory");
-    st->cfg = cfg;
-    st->opts = o;
-    if (cfg->n_data == 0) {
-        rc = gd_err_set(err, GD_EINVAL,
-                        "no market data: add [replay] data = SYMBOL:file.csv (live data arrives with the "
-                        "venue client)");
-        goto out;
-    }
-    syms = calloc(cfg->n_data, sizeof *syms);
+    const gd_config *cfg = st->cfg;
+    if (cfg->n_data == 0)
+        return gd_err_set(err, GD_EINVAL,
+                          "no market data: add [replay] data = SYMBOL:file.csv (live data arrives with the "
+                          "venue client)");
+    st->syms = calloc(cfg->n_data, sizeof *st->syms);
     st->series = calloc(cfg->n_data, sizeof *st->series);
-    if (!syms || !st->series) {
-        rc = gd_err_set(err, GD_ENOMEM, "out of memory");
-        goto out;
-    }
+    if (!st->syms || !st->series)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
     for (size_t i = 0; i < cfg->n_data; i++)
-        syms[i] = cfg->data[i].symbol;
-
-    /* Plugins are checked before any data is read: fail fast on bad plugins. */
+        st->syms[i] = cfg->data[i].symbol;
     gd_engine_opts eo;
     memset(&eo, 0, sizeof eo);
     eo.cfg = cfg;
-    eo.symbols = syms;
+    eo.symbols = st->syms;
     eo.n_symbols = (uint32_t)cfg->n_data;
     eo.plugin_dir = o->plugin_dir;
     eo.skip = o->skip;
     eo.n_skip = o->n_skip;
     eo.series_source = cfg->fred_api_key != NULL && cfg->fred_api_key[0] != '\0';
-    rc = gd_engine_new(&eo, &st->eng, err);
+    int rc = gd_engine_new(&eo, &st->eng, err);
     if (rc)
-        goto out;
+        return rc;
     st->api.plugins_loaded = 1;
+    return 0;
+}
+
+/* The record: the intent log, and the persisted latch, which comes back
+ * before anything can trade. */
+static int open_records(run_state *st, const gd_run_opts *o, gd_err *err)
+{
+    const gd_config *cfg = st->cfg;
     const char *ilog = o->intent_log ? o->intent_log : cfg->intent_log;
+    int rc;
     if (ilog && *ilog) {
         gd_intentlog log;
         rc = gd_intentlog_jsonl_open(ilog, cfg->mode != GD_MODE_BACKTEST, &log, err);
         if (rc)
-            goto out;
+            return rc;
         gd_engine_set_intentlog(st->eng, log);
     }
-    /* The persisted latch comes back before anything can trade. */
     if (cfg->state_dir) {
         rc = gd_state_open(cfg->state_dir, &st->state, err);
         if (rc)
-            goto out;
+            return rc;
         st->have_state = 1;
         gd_engine_set_state(st->eng, &st->state);
         if (gd_engine_halted(st->eng))
             gd_log(GD_LOG_WARN, "risk", NULL, "halt latch restored from %s: %s", cfg->state_dir,
                    st->state.latch.why);
     }
+    return 0;
+}
 
-    if (uv_loop_init(&st->loop) != 0) {
-        rc = gd_err_set(err, GD_EIO, "uv_loop_init failed");
-        goto out;
+static int uv_fail(gd_err *err, const char *what, int uvrc)
+{
+    return gd_err_set(err, GD_EIO, "%s: %s", what, uv_strerror(uvrc));
+}
+
+/* The loop and its own handles: replay drivers, signals, the reload
+ * coalescer and the lag probe. Only handles that were initialised are
+ * closed later (n_handles). */
+static int start_loop(run_state *st, gd_err *err)
+{
+    int rc = uv_loop_init(&st->loop);
+    if (rc)
+        return uv_fail(err, "uv_loop_init", rc);
+    st->loop_ok = 1;
+    st->work.data = st;
+    struct {
+        uv_handle_t *h;
+        int rc;
+    } inits[] = {
+        {(uv_handle_t *)&st->idle, uv_idle_init(&st->loop, &st->idle)},
+        {(uv_handle_t *)&st->pace, uv_timer_init(&st->loop, &st->pace)},
+        {(uv_handle_t *)&st->lag, uv_timer_init(&st->loop, &st->lag)},
+        {(uv_handle_t *)&st->sigint, uv_signal_init(&st->loop, &st->sigint)},
+        {(uv_handle_t *)&st->sigterm, uv_signal_init(&st->loop, &st->sigterm)},
+        {(uv_handle_t *)&st->sighup, uv_signal_init(&st->loop, &st->sighup)},
+        {(uv_handle_t *)&st->reload_timer, uv_timer_init(&st->loop, &st->reload_timer)},
+    };
+    for (size_t i = 0; i < sizeof inits / sizeof inits[0]; i++) {
+        if (inits[i].rc)
+            return uv_fail(err, "initialising the event loop's handles", inits[i].rc);
+        inits[i].h->data = st;
+        st->handles[st->n_handles++] = inits[i].h;
     }
-    loop_ok = 1;
-    st->work.data = st->idle.data = st->pace.data = st->lag.data = st->sigint.data = st->sigterm.data = st;
-    st->sighup.data = st->reload_timer.data = st;
-    uv_idle_init(&st->loop, &st->idle);
-    uv_timer_init(&st->loop, &st->pace);
-    uv_timer_init(&st->loop, &st->lag);
-    uv_signal_init(&st->loop, &st->sigint);
-    uv_signal_init(&st->loop, &st->sigterm);
-    uv_signal_start(&st->sigint, on_signal, SIGINT);
-    uv_signal_start(&st->sigterm, on_signal, SIGTERM);
-    uv_signal_init(&st->loop, &st->sighup);
-    uv_timer_init(&st->loop, &st->reload_timer);
-    uv_signal_start(&st->sighup, on_sighup, SIGHUP);
-    uv_timer_start(&st->lag, lag_probe, 100, 100);
+    if ((rc = uv_signal_start(&st->sigint, on_signal, SIGINT)) != 0 ||
+        (rc = uv_signal_start(&st->sigterm, on_signal, SIGTERM)) != 0 ||
+        (rc = uv_signal_start(&st->sighup, on_sighup, SIGHUP)) != 0)
+        return uv_fail(err, "installing signal handlers", rc);
+    if ((rc = uv_timer_start(&st->lag, lag_probe, 100, 100)) != 0)
+        return uv_fail(err, "starting the loop-lag probe", rc);
+    return 0;
+}
 
+static int start_http(run_state *st, const gd_run_opts *o, gd_err *err)
+{
+    const gd_config *cfg = st->cfg;
+    char host[256];
+    int port, rc;
     st->api.eng = st->eng;
     st->api.cfg = cfg;
     st->api.state = st->have_state ? &st->state : NULL;
-    if (cfg->http_listen) {
-        char host[256];
-        int port;
-        gd_http_limits lim = {0, (size_t)cfg->http_max_body, 0, (uint64_t)cfg->http_idle_ms, st->api.http_by_code};
-        if (split_listen(cfg->http_listen, host, sizeof host, &port) != 0) {
-            rc = gd_err_set(err, GD_EINVAL, "[http] listen = %s: expected HOST:PORT", cfg->http_listen);
-            goto out;
-        }
-        rc = gd_api_init(&st->api, err);
-        if (rc)
-            goto out;
-        rc = gd_http_start(&st->loop, host, port, &lim, gd_api_handle, &st->api, &st->http, err);
-        if (rc)
-            goto out;
-        gd_log(GD_LOG_INFO, "http", NULL, "operator API on %s (port %d)", cfg->http_listen, gd_http_port(st->http));
-        if (o->port_out)
-            *o->port_out = gd_http_port(st->http);
-    }
-    if (gd_engine_series_count(st->eng) > 0) {
-        const char *ids[32];
-        uint32_t n = gd_engine_series_count(st->eng);
-        for (uint32_t i = 0; i < n; i++)
-            ids[i] = gd_engine_series_id(st->eng, i);
-        gd_fred_conf fc;
-        memset(&fc, 0, sizeof fc);
-        fc.base_url = cfg->fred_base_url;
-        fc.api_key = cfg->fred_api_key;
-        fc.poll_ms = (uint64_t)cfg->fred_poll_ms;
-        fc.timeout_ms = (uint64_t)cfg->fred_timeout_ms;
-        fc.observation_start = cfg->fred_observation_start;
-        rc = gd_fred_start(&st->loop, &fc, ids, n, on_series, st, &st->fred, err);
-        if (rc)
-            goto out;
-    } else {
-        st->fred_first_done = 1;
-    }
-    /* Config, plugins, state store and listeners are up: tell systemd. */
-    gd_notify("READY=1\nSTATUS=loading market data");
-    if (o->ready)
-        o->ready(o->ready_arg, st->http ? gd_http_port(st->http) : 0);
-    uv_queue_work(&st->loop, &st->work, load_work, after_load);
-    uv_run(&st->loop, UV_RUN_DEFAULT);
+    if (!cfg->http_listen)
+        return 0;
+    gd_http_limits lim = {0, (size_t)cfg->http_max_body, 0, (uint64_t)cfg->http_idle_ms, st->api.http_by_code};
+    if (split_listen(cfg->http_listen, host, sizeof host, &port) != 0)
+        return gd_err_set(err, GD_EINVAL, "[http] listen = %s: expected HOST:PORT", cfg->http_listen);
+    rc = gd_api_init(&st->api, err);
+    if (rc)
+        return rc;
+    rc = gd_http_start(&st->loop, host, port, &lim, gd_api_handle, &st->api, &st->http, err);
+    if (rc)
+        return rc;
+    gd_log(GD_LOG_INFO, "http", NULL, "operator API on %s (port %d)", cfg->http_listen, gd_http_port(st->http));
+    if (o->port_out)
+        *o->port_out = gd_http_port(st->http);
+    return 0;
+}
 
-    if (st->rc) {
-        rc = st->rc;
-        memcpy(err->msg, st->err.msg, sizeof err->msg);
-        goto out;
+/* External series the plugins subscribed to: the replay waits for the
+ * first round of fetches. */
+static int start_series(run_state *st, gd_err *err)
+{
+    const gd_config *cfg = st->cfg;
+    uint32_t n = gd_engine_series_count(st->eng);
+    if (n == 0) {
+        st->fred_first_done = 1;
+        return 0;
     }
-    rc = gd_engine_flush(st->eng, err);
+    const char *ids[GD_SERIES_IDS_MAX];
+    if (n > GD_SERIES_IDS_MAX)
+        return gd_err_set(err, GD_ERANGE, "%u external series subscribed; at most %d", n, GD_SERIES_IDS_MAX);
+    for (uint32_t i = 0; i < n; i++)
+        ids[i] = gd_engine_series_id(st->eng, i);
+    gd_fred_conf fc;
+    memset(&fc, 0, sizeof fc);
+    fc.base_url = cfg->fred_base_url;
+    fc.api_key = cfg->fred_api_key;
+    fc.poll_ms = (uint64_t)cfg->fred_poll_ms;
+    fc.timeout_ms = (uint64_t)cfg->fred_timeout_ms;
+    fc.observation_start = cfg->fred_observation_start;
+    return gd_fred_start(&st->loop, &fc, ids, n, on_series, st, &st->fred, err);
+}
+
+static int finish_run(run_state *st, const gd_run_opts *o, gd_run_result *res, gd_err *err)
+{
+    if (st->rc) {
+        memcpy(err->msg, st->err.msg, sizeof err->msg);
+        return st->rc;
+    }
+    int rc = gd_engine_flush(st->eng, err);
     res->bars = st->pos;
     res->seconds = st->t0 && st->t1 > st->t0 ? (double)(st->t1 - st->t0) / 1e9 : 0.0;
     res->interrupted = st->interrupted;
@@ -452,11 +486,16 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
                 res->seconds > 0 ? (double)res->bars / res->seconds / 1e6 : 0.0,
                 st->interrupted ? ", interrupted" : "");
     }
-out:
-    if (loop_ok) {
+    return rc;
+}
+
+static void run_free(run_state *st)
+{
+    if (st->loop_ok) {
         stop_all(st);
         uv_run(&st->loop, UV_RUN_DEFAULT); /* let close callbacks finish */
-        uv_loop_close(&st->loop);
+        if (uv_loop_close(&st->loop) != 0)
+            gd_log(GD_LOG_ERROR, "run", NULL, "event loop closed with handles still open");
     }
     gd_api_free(&st->api);
     gd_engine_free(st->eng);
@@ -464,10 +503,37 @@ out:
         gd_state_close(&st->state);
     gd_tape_free(&st->tape);
     if (st->series)
-        for (size_t i = 0; i < cfg->n_data; i++)
+        for (size_t i = 0; i < st->cfg->n_data; i++)
             gd_series_free(&st->series[i]);
     free(st->series);
-    free(syms);
+    free(st->syms);
     free(st);
+}
+
+int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
+{
+    run_state *st = calloc(1, sizeof *st);
+    int rc;
+    memset(res, 0, sizeof *res);
+    if (!st)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    st->cfg = o->cfg;
+    st->opts = o;
+    if ((rc = open_engine(st, o, err)) != 0 || (rc = open_records(st, o, err)) != 0 ||
+        (rc = start_loop(st, err)) != 0 || (rc = start_http(st, o, err)) != 0 || (rc = start_series(st, err)) != 0)
+        goto out;
+    /* Config, plugins, state store and listeners are up: tell systemd. */
+    gd_notify("READY=1\nSTATUS=loading market data");
+    if (o->ready)
+        o->ready(o->ready_arg, st->http ? gd_http_port(st->http) : 0);
+    rc = uv_queue_work(&st->loop, &st->work, load_work, after_load);
+    if (rc) {
+        rc = uv_fail(err, "queueing the market-data load", rc);
+        goto out;
+    }
+    uv_run(&st->loop, UV_RUN_DEFAULT);
+    rc = finish_run(st, o, res, err);
+out:
+    run_free(st);
     return rc;
 }

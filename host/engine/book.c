@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
+
 int gd_book_init(gd_book *b, uint32_t n_owners, uint32_t n_symbols, double equity)
 {
     memset(b, 0, sizeof *b);
@@ -18,7 +20,7 @@ int gd_book_init(gd_book *b, uint32_t n_owners, uint32_t n_symbols, double equit
     b->sym_open = calloc(ns, sizeof *b->sym_open);
     if (!b->pos || !b->mark || !b->sym_unreal || !b->sym_gross || !b->sym_open) {
         gd_book_free(b);
-        return -1;
+        return GD_ENOMEM;
     }
     b->start_equity = b->cash = b->equity = b->peak = equity;
     b->peak_ms = INT64_MIN;
@@ -33,7 +35,7 @@ int gd_book_grow(gd_book *b, uint32_t n_owners)
     size_t old = (size_t)b->n_owners * b->n_symbols, now = (size_t)n_owners * b->n_symbols;
     gd_position *p = realloc(b->pos, now * sizeof *p);
     if (!p)
-        return -1;
+        return GD_ENOMEM;
     memset(p + old, 0, (now - old) * sizeof *p);
     b->pos = p;
     b->n_owners = n_owners;

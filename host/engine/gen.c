@@ -79,10 +79,10 @@ static int assign_slot(const gd_engine *e, gd_gen *g, const char *name, uint32_t
         }
     char **grown = realloc(g->new_slots, (g->n_new_slots + 1) * sizeof *grown);
     if (!grown)
-        return -1;
+        return GD_ENOMEM;
     g->new_slots = grown;
     if (!(g->new_slots[g->n_new_slots] = strdup(name)))
-        return -1;
+        return GD_ENOMEM;
     *slot = e->n_slots + g->n_new_slots++;
     return 0;
 }

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
+
 typedef struct simslot {
     uint8_t entry;       /* an entry waits for the next open */
     uint8_t exit;        /* an exit waits for the next open */
@@ -203,7 +205,7 @@ static int sim_grow(void *self, uint32_t n_owners)
     size_t old = (size_t)x->c.n_owners * x->c.n_symbols, now = (size_t)n_owners * x->c.n_symbols;
     simslot *s = realloc(x->slots, now * sizeof *s);
     if (!s)
-        return -1;
+        return GD_ENOMEM;
     memset(s + old, 0, (now - old) * sizeof *s);
     x->slots = s;
     x->c.n_owners = n_owners;
@@ -252,7 +254,7 @@ int gd_simexec_new(const gd_simexec_conf *conf, gd_fill_sink sink, gd_executor *
 int gd_simexec_set_costs(gd_executor *x, double fee_bps, double slippage_bps)
 {
     if (!x || x->ops != &sim_ops)
-        return -1;
+        return GD_EINVAL; /* not a simulated executor: a venue has no configured costs */
     simexec *sx = x->self;
     sx->c.fee_bps = fee_bps;
     sx->c.slippage_bps = slippage_bps;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/dates.h"
+#include "base/err.h"
 #include "base/sized.h"
 #include "risk/instr.h"
 
@@ -71,7 +72,7 @@ static int rate_init(gd_rate *r, uint32_t cap)
     r->t = calloc(cap ? cap : 1, sizeof *r->t);
     r->cap = cap ? cap : 1;
     r->head = r->count = 0;
-    return r->t ? 0 : -1;
+    return r->t ? 0 : GD_ENOMEM;
 }
 
 /* Allowed if fewer than cap intents were accepted in (now - 1s, now]. */
@@ -112,7 +113,7 @@ int gd_pipeline_init(gd_pipeline *p, const gd_limits *lim, const gd_instrument *
     return 0;
 fail:
     gd_pipeline_free(p);
-    return -1;
+    return GD_ENOMEM;
 }
 
 int gd_pipeline_grow(gd_pipeline *p, uint32_t n)
@@ -121,12 +122,12 @@ int gd_pipeline_grow(gd_pipeline *p, uint32_t n)
         return 0;
     gd_rate *r = realloc(p->per_strategy, n * sizeof *r);
     if (!r)
-        return -1;
+        return GD_ENOMEM;
     p->per_strategy = r;
     for (uint32_t i = p->n_strategies; i < n; i++) {
         if (rate_init(&r[i], p->lim.rate_strategy) != 0) {
             p->n_strategies = i; /* the ones made so far are freed with the pipeline */
-            return -1;
+            return GD_ENOMEM;
         }
         p->n_strategies = i + 1;
     }
@@ -169,7 +170,7 @@ fail:
         for (uint32_t i = 0; i < p->n_strategies; i++)
             free(ps[i].t);
     free(ps);
-    return -1;
+    return GD_ENOMEM;
 }
 
 void gd_pipeline_free(gd_pipeline *p)

@@ -75,7 +75,7 @@ int gd_token_check(const char *authorization_header, const char *const *hashes, 
     int usable = 0;
 
     if (!h || !*h || !hashes || n == 0)
-        return -1;
+        return GD_ENOENT;
     while (is_ws(*h))
         h++;
     if (strncasecmp(h, "bearer", 6) == 0 && is_ws(h[6])) {
@@ -96,7 +96,7 @@ int gd_token_check(const char *authorization_header, const char *const *hashes, 
      * loop never exits early: timing says nothing about which (or whether
      * one) matched. A malformed configured hash never matches. */
     static const char never[65] = "################################################################";
-    int found = -1;
+    int found = GD_ENOENT;
     for (size_t i = 0; i < n; i++) {
         int valid = hashes[i] && gd_token_hash_valid(hashes[i]);
         int diff = CRYPTO_memcmp(presented, valid ? hashes[i] : never, 64);

@@ -12,7 +12,8 @@
  * printed (no newline): `printf %s "$TOKEN" | sha256sum`. */
 int gd_token_new(char token[65], char hash_hex[65], gd_err *err);
 
-/* Index of the configured hash matching "Bearer <token>" in header, or -1.
+/* Index of the configured hash matching "Bearer <token>" in header, or
+ * GD_ENOENT (no token, a malformed header, or no match).
  * Every hash is compared in full (constant time), whatever matches.
  * The scheme is case-insensitive; spaces/tabs around the token are skipped;
  * NULL or malformed entries in hashes never match; the first match wins. */
