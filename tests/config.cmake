@@ -1,4 +1,4 @@
-# Configuration loading and plugin-parameter binding (host/config/config.c, host/config/params.c).
+# Configuration loading and plugin-parameter binding (host/config/).
 # CMAKE_CURRENT_LIST_DIR: relative sources would resolve against tests/.
 gd_add_unit(test_config ${CMAKE_CURRENT_LIST_DIR}/test_config.c)
 gd_add_unit(test_params ${CMAKE_CURRENT_LIST_DIR}/test_params.c)

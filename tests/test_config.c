@@ -1,4 +1,4 @@
-/* Unit tests for host/config.c: files, conf.d order, environment, validation. */
+/* Unit tests for host/config/: files, conf.d order, environment, validation, reload diff. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -808,6 +808,39 @@ static void test_nothing_half_applied(void **state)
     gd_config_free(&cfg); /* idempotent on a zeroed struct */
 }
 
+/* ------------------------------------------------------------ reload diff */
+
+static void test_diff(void **state)
+{
+    gd_config a, b;
+    gd_err err;
+    char buf[512], restart[256];
+    (void)state;
+    W("a/main.ini", "[risk]\nrisk_pct = 0.5\nequity = 1000\n[instrument.BTCUSDT]\ntick_size = 0.1\n"
+                    "step_size = 0.001\n[strategy.s1]\nplugin = ema_cross\nfast = 5\n"
+                    "[overlay.o1]\nplugin = trend_filter\n");
+    W("b/main.ini", "[risk]\nrisk_pct = 1\nequity = 2000\n[instrument.BTCUSDT]\ntick_size = 0.5\n"
+                    "step_size = 0.001\n[strategy.s1]\nplugin = ema_cross\nfast = 6\n"
+                    "[breaker.k1]\nplugin = drawdown\n");
+    assert_int_equal(load("a/main.ini", NULL, &a, &err), 0);
+    assert_int_equal(load("b/main.ini", NULL, &b, &err), 0);
+
+    assert_int_equal(gd_config_diff(&a, &a, buf, sizeof buf, restart, sizeof restart), 0);
+    assert_string_equal(buf, "");
+    assert_string_equal(restart, "");
+
+    assert_int_equal(gd_config_diff(&a, &b, buf, sizeof buf, restart, sizeof restart), 6);
+    assert_string_equal(buf, "[risk] equity, [risk] risk_pct, [instrument.BTCUSDT], [strategy.s1] changed, "
+                             "[breaker.k1] added, [overlay.o1] removed");
+    assert_string_equal(restart, "[risk] equity"); /* the starting equity needs a restart */
+    /* restart may be NULL; a short buffer is cut, never overrun. */
+    char tiny[8];
+    assert_int_equal(gd_config_diff(&b, &a, tiny, sizeof tiny, NULL, 0), 6);
+    assert_true(strlen(tiny) < sizeof tiny);
+    gd_config_free(&a);
+    gd_config_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -833,6 +866,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_syntax, setup, teardown),
         cmocka_unit_test_setup_teardown(test_continuation_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_half_applied, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_diff, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

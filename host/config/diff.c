@@ -1,0 +1,122 @@
+/* What a reload changes (gd_config_diff): host keys by the schema, with the
+ * ones a running host cannot take (KF_RESTART) listed apart; instruments; and
+ * plugin sections added, changed or removed. */
+#include "config/config_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/names.h"
+
+static int field_equal(const gd_key_spec *k, const gd_config *a, const gd_config *b)
+{
+    const char *fa = (const char *)a + k->off, *fb = (const char *)b + k->off;
+    switch (k->type) {
+    case KT_BOOL: return *(const int *)(const void *)fa == *(const int *)(const void *)fb;
+    case KT_DOUBLE: return *(const double *)(const void *)fa == *(const double *)(const void *)fb;
+    case KT_MODE: return *(const gd_mode *)(const void *)fa == *(const gd_mode *)(const void *)fb;
+    case KT_DATA: {
+        if (a->n_data != b->n_data)
+            return 0;
+        for (size_t i = 0; i < a->n_data; i++)
+            if (strcmp(a->data[i].symbol, b->data[i].symbol) || strcmp(a->data[i].path, b->data[i].path))
+                return 0;
+        return 1;
+    }
+    default: {
+        const char *x = *(char *const *)(const void *)fa, *y = *(char *const *)(const void *)fb;
+        return (!x && !y) || (x && y && !strcmp(x, y));
+    }
+    }
+}
+
+/* Appends "sep item suffix" to a list in buf. */
+static void append(char *buf, size_t cap, size_t *n, const char *item, const char *suffix)
+{
+    if (*n >= cap)
+        return;
+    int k = snprintf(buf + *n, cap - *n, "%s%s%s", *n ? ", " : "", item, suffix);
+    if (k > 0)
+        *n += (size_t)k;
+}
+
+static const gd_plugin_conf *find_plugin(const gd_config *c, int kind, const char *name)
+{
+    for (size_t i = 0; i < c->n_plugins; i++)
+        if (c->plugins[i].kind == kind && !strcmp(c->plugins[i].name, name))
+            return &c->plugins[i];
+    return NULL;
+}
+
+static int plugin_conf_equal(const gd_plugin_conf *a, const gd_plugin_conf *b)
+{
+    if (a->enabled != b->enabled || strcmp(a->plugin, b->plugin) || a->n_symbols != b->n_symbols ||
+        a->n_params != b->n_params)
+        return 0;
+    if ((a->plugin_path == NULL) != (b->plugin_path == NULL) || (a->plugin_path && strcmp(a->plugin_path, b->plugin_path)))
+        return 0;
+    for (size_t i = 0; i < a->n_symbols; i++)
+        if (strcmp(a->symbols[i], b->symbols[i]))
+            return 0;
+    for (size_t i = 0; i < a->n_params; i++) {
+        size_t j;
+        for (j = 0; j < b->n_params; j++)
+            if (!strcmp(a->params[i].key, b->params[j].key))
+                break;
+        if (j == b->n_params || strcmp(a->params[i].value, b->params[j].value))
+            return 0;
+    }
+    return 1;
+}
+
+int gd_config_diff(const gd_config *a, const gd_config *b, char *buf, size_t cap, char *restart, size_t rcap)
+{
+    size_t n = 0, rn = 0;
+    int changes = 0;
+    buf[0] = '\0';
+    if (restart && rcap)
+        restart[0] = '\0';
+    for (size_t i = 0; i < GD_CFG_N_KEYS; i++) {
+        const gd_key_spec *k = &gd_cfg_keys[i];
+        if (k->sec >= SEC_N_HOST || field_equal(k, a, b))
+            continue;
+        char key[96];
+        snprintf(key, sizeof key, "[%s] %s", gd_cfg_sec_names[k->sec], k->key);
+        append(buf, cap, &n, key, "");
+        if ((k->flags & KF_RESTART) && restart)
+            append(restart, rcap, &rn, key, "");
+        changes++;
+    }
+    /* Instruments: only the rules of symbols already traded can change. */
+    for (size_t i = 0; i < b->n_instruments; i++) {
+        const gd_instrument *x = gd_config_instrument(a, b->instruments[i].symbol);
+        if (!x || memcmp(x, &b->instruments[i], sizeof *x)) {
+            char key[64];
+            snprintf(key, sizeof key, "[instrument.%s]", b->instruments[i].symbol);
+            append(buf, cap, &n, key, "");
+            changes++;
+        }
+    }
+    for (size_t i = 0; i < b->n_plugins; i++) {
+        const gd_plugin_conf *pb = &b->plugins[i], *pa = find_plugin(a, pb->kind, pb->name);
+        char key[96];
+        snprintf(key, sizeof key, "[%s.%s]", gd_kind_name(pb->kind), pb->name);
+        if (!pa) {
+            append(buf, cap, &n, key, " added");
+            changes++;
+        } else if (!plugin_conf_equal(pa, pb)) {
+            append(buf, cap, &n, key, " changed");
+            changes++;
+        }
+    }
+    for (size_t i = 0; i < a->n_plugins; i++) {
+        const gd_plugin_conf *pa = &a->plugins[i];
+        if (!find_plugin(b, pa->kind, pa->name)) {
+            char key[96];
+            snprintf(key, sizeof key, "[%s.%s]", gd_kind_name(pa->kind), pa->name);
+            append(buf, cap, &n, key, " removed");
+            changes++;
+        }
+    }
+    return changes;
+}

@@ -1,0 +1,104 @@
+/* The configuration schema: every host key with its section, type, default,
+ * range and flags, in one table that loading, the environment, defaults,
+ * messages and the reload diff all read. */
+#include "config/config_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/dates.h"
+
+const char *const gd_cfg_sec_names[SEC_INSTRUMENT + 1] = {"gordon", "risk", "executor", "replay",
+                                                          "http", "fred", "instrument"};
+const char *const gd_cfg_mode_names[3] = {"backtest", "testnet", "production"};
+const char *const gd_cfg_level_names[4] = {"debug", "info", "warn", "error"};
+
+#define CF(f) offsetof(gd_config, f)
+#define IF(f) offsetof(gd_instrument, f)
+
+static const gd_key_spec keys[] = {
+    {SEC_GORDON, "mode", KT_MODE, CF(mode), GD_MODE_BACKTEST, 0, 0, KF_RESTART},
+    {SEC_GORDON, "plugin_dir", KT_PATH, CF(plugin_dir), 0, 0, 0, 0},
+    {SEC_GORDON, "intent_log", KT_PATH, CF(intent_log), 0, 0, 0, KF_RESTART},
+    {SEC_GORDON, "state_dir", KT_PATH, CF(state_dir), 0, 0, 0, KF_RESTART},
+    {SEC_GORDON, "log_level", KT_LOGLEVEL, CF(log_level), 0, 0, 0, 0},
+    {SEC_RISK, "equity", KT_DOUBLE, CF(equity), 10000, 0, INFINITY, KF_MIN_EXCL | KF_RESTART},
+    {SEC_RISK, "risk_pct", KT_DOUBLE, CF(risk_pct), 0.5, 0, 5, KF_MIN_EXCL},
+    {SEC_RISK, "leverage", KT_DOUBLE, CF(leverage), 1, 1, 125, 0},
+    {SEC_RISK, "max_order_notional_usd", KT_DOUBLE, CF(max_order_notional), 50000, 0, INFINITY, 0},
+    {SEC_RISK, "max_daily_notional_usd", KT_DOUBLE, CF(max_daily_notional), 500000, 0, INFINITY, 0},
+    {SEC_RISK, "max_gross_exposure_usd", KT_DOUBLE, CF(max_gross_exposure), 100000, 0, INFINITY, 0},
+    {SEC_RISK, "max_intents_per_sec", KT_DOUBLE, CF(max_intents_per_sec), 20, 0, INFINITY, KF_MIN_EXCL},
+    {SEC_RISK, "max_intents_per_sec_strategy", KT_DOUBLE, CF(max_intents_per_sec_strategy), 5, 0,
+     INFINITY, KF_MIN_EXCL},
+    {SEC_EXECUTOR, "sl_required", KT_BOOL, CF(sl_required), 1, 0, 0, 0},
+    {SEC_EXECUTOR, "testnet", KT_BOOL, CF(testnet), 1, 0, 0, 0},
+    {SEC_EXECUTOR, "max_notional_usd_prod", KT_DOUBLE, CF(max_notional_usd_prod), 1000, 0, INFINITY, 0},
+    {SEC_EXECUTOR, "fee_bps", KT_DOUBLE, CF(fee_bps), 4, 0, 100, 0},
+    {SEC_EXECUTOR, "slippage_bps", KT_DOUBLE, CF(slippage_bps), 1, 0, 1000, 0},
+    {SEC_GORDON, "exit_when_done", KT_BOOL, CF(exit_when_done), 1, 0, 0, KF_RESTART},
+    {SEC_REPLAY, "data", KT_DATA, 0, 0, 0, 0, KF_RESTART},
+    {SEC_REPLAY, "bars_per_sec", KT_DOUBLE, CF(bars_per_sec), 0, 0, 1e9, KF_RESTART},
+    {SEC_HTTP, "listen", KT_LISTEN, CF(http_listen), 0, 0, 0, KF_RESTART},
+    {SEC_HTTP, "operator_token_sha256", KT_HASHES, CF(http_token_hashes), 0, 0, 0, 0},
+    {SEC_HTTP, "max_body_bytes", KT_DOUBLE, CF(http_max_body), 65536, 256, 16777216, KF_RESTART},
+    {SEC_HTTP, "idle_timeout_ms", KT_DOUBLE, CF(http_idle_ms), 10000, 100, 3600000, KF_RESTART},
+    {SEC_FRED, "api_key", KT_STRING, CF(fred_api_key), 0, 0, 0, KF_RESTART},
+    {SEC_FRED, "base_url", KT_STRING, CF(fred_base_url), 0, 0, 0, KF_RESTART},
+    {SEC_FRED, "poll_ms", KT_DOUBLE, CF(fred_poll_ms), 3600000, 1000, 7.0 * (double)GD_DAY_MS, KF_RESTART},
+    {SEC_FRED, "timeout_ms", KT_DOUBLE, CF(fred_timeout_ms), 10000, 100, 600000, KF_RESTART},
+    {SEC_FRED, "observation_start", KT_STRING, CF(fred_observation_start), 0, 0, 0, KF_RESTART},
+    {SEC_INSTRUMENT, "tick_size", KT_DOUBLE, IF(tick_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED},
+    {SEC_INSTRUMENT, "step_size", KT_DOUBLE, IF(step_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED},
+    {SEC_INSTRUMENT, "min_qty", KT_DOUBLE, IF(min_qty), 0, 0, INFINITY, 0},
+    {SEC_INSTRUMENT, "min_notional", KT_DOUBLE, IF(min_notional), 0, 0, INFINITY, 0},
+};
+
+_Static_assert(sizeof keys / sizeof keys[0] == GD_CFG_N_KEYS, "GD_CFG_N_KEYS (config_int.h) counts the table");
+_Static_assert(GD_CFG_N_KEYS <= 64, "key bits fit gd_inst_meta.set");
+
+const gd_key_spec *const gd_cfg_keys = keys;
+
+size_t gd_cfg_find_key(int sec, const char *key)
+{
+    for (size_t i = 0; i < GD_CFG_N_KEYS; i++)
+        if (keys[i].sec == sec && !strcmp(keys[i].key, key))
+            return i;
+    return GD_CFG_N_KEYS;
+}
+
+void gd_cfg_fmt_range(char *buf, size_t len, const gd_key_spec *k)
+{
+    const char *lo = (k->flags & KF_MIN_EXCL) ? ">" : ">=";
+    if (isinf(k->max))
+        snprintf(buf, len, "%s %g", lo, k->min);
+    else
+        snprintf(buf, len, "%s %g and <= %g", lo, k->min, k->max);
+}
+
+void gd_config_defaults(gd_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < GD_CFG_N_KEYS; i++) {
+        const gd_key_spec *k = &keys[i];
+        char *field = (char *)cfg + k->off;
+        if (k->sec >= SEC_N_HOST)
+            continue;
+        if (k->type == KT_BOOL)
+            *(int *)(void *)field = k->def != 0;
+        else if (k->type == KT_DOUBLE)
+            *(double *)(void *)field = k->def;
+        else if (k->type == KT_MODE)
+            *(gd_mode *)(void *)field = (gd_mode)k->def;
+    }
+    cfg->log_level = strdup("info"); /* NULL only if out of memory; loading checks */
+}
+
+const char *gd_mode_name(gd_mode mode)
+{
+    if ((unsigned)mode < 3)
+        return gd_cfg_mode_names[mode];
+    return "unknown";
+}
