@@ -1,4 +1,4 @@
-/* The ablation's terminal table and ablation.json. */
+/* ablation.json: the whole result, machine-readable, written atomically. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -6,105 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ablate/ablate.h"
-
-#include "base/dates.h"
+#include "ablate/ablate_int.h"
 
 static const char *const verdict_names[] = {"inconclusive", "helps", "hurts"};
-
-/* Configurations ranked by overall Sharpe, failed and undefined last; ties
- * keep their order so the ranking is deterministic. */
-static void rank(const gd_ab_result *r, size_t *order)
-{
-    for (size_t i = 0; i < r->n_configs; i++)
-        order[i] = i;
-    for (size_t i = 1; i < r->n_configs; i++) {
-        size_t k = order[i], j = i;
-        double vk = r->configs[k].failed ? NAN : r->configs[k].overall.v[GD_M_SHARPE];
-        while (j > 0) {
-            size_t p = order[j - 1];
-            double vp = r->configs[p].failed ? NAN : r->configs[p].overall.v[GD_M_SHARPE];
-            int better = !isnan(vk) && (isnan(vp) || vk > vp);
-            if (!better)
-                break;
-            order[j] = p;
-            j--;
-        }
-        order[j] = k;
-    }
-}
-
-static void cell(FILE *out, int metric, double v, int width)
-{
-    char buf[64];
-    gd_ab_format_metric(metric, v, buf, sizeof buf);
-    fprintf(out, " %*s", width, buf);
-}
-
-void gd_ab_print_table(const gd_ab_result *r, FILE *out)
-{
-    static const struct {
-        int m;
-        const char *h;
-        int w;
-    } cols[] = {{GD_M_TRADES, "trades", 7},    {GD_M_WIN_RATE, "win%", 7},   {GD_M_PROFIT_FACTOR, "PF", 6},
-                {GD_M_NET_PNL, "net PnL", 12}, {GD_M_CAGR, "CAGR", 8},       {GD_M_MAX_DD, "maxDD", 8},
-                {GD_M_SHARPE, "Sharpe", 7},    {GD_M_SORTINO, "Sortino", 8}, {GD_M_EXPOSURE, "expo", 7}};
-    size_t *order = malloc((r->n_configs ? r->n_configs : 1) * sizeof *order);
-    if (!order)
-        return;
-    rank(r, order);
-    fprintf(out, "walk-forward ablation of %s: %zu windows (%s, train %.0fd, test %.0fd, step %.0fd), "
-                 "objective %s, %llu parameter set(s) per window\n",
-            r->strategy, r->n_windows, r->mode, (double)r->train_ms / (double)GD_DAY_MS, (double)r->test_ms / (double)GD_DAY_MS,
-            (double)r->step_ms / (double)GD_DAY_MS, r->objective, (unsigned long long)r->param_sets);
-    fprintf(out, "%-22s", "configuration");
-    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
-        fprintf(out, " %*s", cols[c].w, cols[c].h);
-    fprintf(out, " %6s\n", "DSR");
-    for (size_t i = 0; i < r->n_configs; i++) {
-        const gd_ab_config *c = &r->configs[order[i]];
-        fprintf(out, "%-22.22s", c->name);
-        if (c->failed) {
-            fprintf(out, " FAILED: %s\n", c->fail_reason);
-            continue;
-        }
-        for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
-            cell(out, cols[k].m, c->overall.v[cols[k].m], cols[k].w);
-        if (isnan(c->dsr))
-            fprintf(out, " %6s\n", "n/a");
-        else
-            fprintf(out, " %6.2f\n", c->dsr);
-    }
-    if (r->n_overlays) {
-        fprintf(out, "\noverlay effects (paired across windows, mean [95%% bootstrap interval]):\n");
-        fprintf(out, "%-16s %-34s %-34s %s\n", "overlay", "Sharpe alone vs baseline", "Sharpe all vs all-but-it",
-                "verdict");
-        for (size_t i = 0; i < r->n_overlays; i++) {
-            const gd_ab_overlay *o = &r->overlays[i];
-            char a[64], m[64];
-            if (isnan(o->alone[0].lo))
-                snprintf(a, sizeof a, "n/a");
-            else
-                snprintf(a, sizeof a, "%+.3f [%+.3f, %+.3f]", o->alone[0].mean, o->alone[0].lo, o->alone[0].hi);
-            if (isnan(o->marginal[0].lo))
-                snprintf(m, sizeof m, "n/a");
-            else
-                snprintf(m, sizeof m, "%+.3f [%+.3f, %+.3f]", o->marginal[0].mean, o->marginal[0].lo,
-                         o->marginal[0].hi);
-            fprintf(out, "%-16.16s %-34s %-34s %s (%s)\n", o->name, a, m, verdict_names[o->verdict],
-                    o->verdict_reason);
-        }
-    }
-    for (size_t i = 0; i < r->n_configs; i++) {
-        const gd_ab_config *c = &r->configs[order[i]];
-        if (!c->failed && isnan(c->overall.v[GD_M_SHARPE]) && c->overall.na[GD_M_SHARPE])
-            fprintf(out, "note: %s: Sharpe n/a (%s)\n", c->name, c->overall.na[GD_M_SHARPE]);
-    }
-    free(order);
-}
-
-/* ------------------------------------------------------------ JSON */
 
 static void add_num(cJSON *o, const char *k, double v)
 {
