@@ -365,7 +365,7 @@ static void test_set_number_and_copy(void **state)
     assert_int_equal(gd_params_set_number(&p, "nope", 1, &err), GD_ENOENT);
 
     /* A deep copy: changing or freeing one leaves the other intact. */
-    assert_int_equal(gd_params_copy(&p, &q), 0);
+    assert_int_equal(gd_params_copy(&p, &q, &err), 0);
     assert_int_equal(q.n, p.n);
     assert_ptr_not_equal(gd_params_find(&q, "label")->s, gd_params_find(&p, "label")->s);
     assert_int_equal(gd_params_set_number(&q, "fast", 3, &err), 0);
@@ -377,7 +377,7 @@ static void test_set_number_and_copy(void **state)
 
     /* Copy of nothing. */
     memset(&p, 0, sizeof p);
-    assert_int_equal(gd_params_copy(&p, &q), 0);
+    assert_int_equal(gd_params_copy(&p, &q, &err), 0);
     assert_int_equal(q.n, 0);
     gd_params_free(&q);
 }

@@ -295,7 +295,7 @@ int gd_params_set_number(gd_params *p, const char *name, double value, gd_err *e
     return 0;
 }
 
-int gd_params_copy(const gd_params *src, gd_params *dst)
+int gd_params_copy(const gd_params *src, gd_params *dst, gd_err *err)
 {
     gd_param_value *v;
 
@@ -303,13 +303,15 @@ int gd_params_copy(const gd_params *src, gd_params *dst)
     if (!src || !src->n)
         return 0;
     if (!(v = calloc(src->n, sizeof *v)))
-        return GD_ENOMEM;
+        return gd_err_set(err, GD_ENOMEM, "copying %zu parameters: out of memory", src->n);
     for (size_t i = 0; i < src->n; i++) {
         v[i] = src->v[i];
         v[i].s = NULL;
         if (src->v[i].s && !(v[i].s = strdup(src->v[i].s))) {
+            int rc = gd_err_set(err, GD_ENOMEM, "copying parameter '%s': out of memory",
+                                src->v[i].decl.name ? src->v[i].decl.name : "?");
             free_values(v, src->n);
-            return GD_ENOMEM;
+            return rc;
         }
     }
     dst->v = v;

@@ -40,7 +40,8 @@ const gd_param_value *gd_params_find(const gd_params *p, const char *name);
  * integral. from_config/file/line are left as they were. */
 int gd_params_set_number(gd_params *p, const char *name, double value, gd_err *err);
 
-int gd_params_copy(const gd_params *src, gd_params *dst);
+/* A deep copy (strings duplicated); dst is zeroed on failure. */
+int gd_params_copy(const gd_params *src, gd_params *dst, gd_err *err);
 void gd_params_free(gd_params *p);
 
 #endif
