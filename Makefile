@@ -36,8 +36,8 @@ demo: build
 	@echo "== gordon ablate: walk-forward, every overlay toggled, on real USD/CHF 30m bars =="
 	./$(BUILD)/gordon ablate --config examples/ablate.ini --out out/ablation
 
-# cppcheck over everything, then the whole suite under AddressSanitizer +
-# UndefinedBehaviorSanitizer with -Werror.
+# cppcheck and the room check over everything, then the whole suite under
+# AddressSanitizer + UndefinedBehaviorSanitizer with -Werror.
 check: deps
 	cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug -DGD_SANITIZE=ON -DGD_WERROR=ON
 	cmake --build $(CHECK_BUILD) -j$(JOBS)
@@ -46,6 +46,7 @@ check: deps
 	  ctest --output-on-failure -j$(JOBS)
 
 lint:
+	bash tests/lint_rooms.sh
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -D__GNUC__ -I host -I sdk/include \
 	  host sdk strategies plugins tests bench
