@@ -256,6 +256,14 @@ int gd_engine_ensure_history(gd_engine *e, const gd_gen *g, gd_err *err)
     return 0;
 }
 
+/* Enabled and not left out by the caller (ablation toggles overlays). */
+static int runs(const gd_engine *e, const gd_plugin_conf *pc)
+{
+    char label[160];
+    gd_instance_label(label, sizeof label, pc->kind, pc->name);
+    return pc->enabled && !name_skipped(e, label) && !name_skipped(e, pc->name);
+}
+
 /* Builds a complete generation from cfg; nothing of the running one changes. */
 int gd_gen_build(gd_engine *e, const gd_config *cfg, gd_gen **out, gd_err *err)
 {
@@ -268,9 +276,7 @@ int gd_gen_build(gd_engine *e, const gd_config *cfg, gd_gen **out, gd_err *err)
     uint32_t n = 0, ns = 0, nb = 0, no = 0;
     for (size_t i = 0; i < cfg->n_plugins; i++) {
         const gd_plugin_conf *pc = &cfg->plugins[i];
-        char label[160];
-        gd_instance_label(label, sizeof label, pc->kind, pc->name);
-        if (!pc->enabled || name_skipped(e, label) || name_skipped(e, pc->name))
+        if (!runs(e, pc))
             continue;
         n++;
         ns += pc->kind == GORDON_KIND_STRATEGY;
@@ -293,9 +299,7 @@ int gd_gen_build(gd_engine *e, const gd_config *cfg, gd_gen **out, gd_err *err)
     }
     for (size_t i = 0; i < cfg->n_plugins; i++) {
         const gd_plugin_conf *pc = &cfg->plugins[i];
-        char label[160];
-        gd_instance_label(label, sizeof label, pc->kind, pc->name);
-        if (!pc->enabled || name_skipped(e, label) || name_skipped(e, pc->name))
+        if (!runs(e, pc))
             continue;
         gd_inst *in = &g->insts[g->n_insts++];
         rc = setup_instance(e, g, pc, in, err);
