@@ -1,7 +1,8 @@
-/* Unit tests for host/report.c: the walk-forward ablation HTML report and the
- * metric formatter. The result is built by hand: 3 configurations (one
- * failed, one with HTML in its name), 1 overlay, 4 windows, curves with a
- * drawdown, some NaN metrics.
+/* Unit tests for host/ablate/report.c and svg.c: the walk-forward ablation
+ * HTML report, the metric formatter and the one ranking of configurations.
+ * The result is built by hand: 3 configurations (one failed, one with HTML
+ * in its name), 1 overlay, 4 windows, curves with a drawdown, some NaN
+ * metrics.
  * GD_REPORT_SAMPLE=path writes the sample report there (for
  * tests/report_render.sh). */
 #include <setjmp.h>
@@ -357,6 +358,63 @@ static void test_edge_cases(void **state)
     free(h);
 }
 
+/* Where needle first occurs in h[from, to), or SIZE_MAX. */
+static size_t pos_in(const char *h, const char *from, const char *to, const char *needle)
+{
+    const char *a = strstr(h, from), *b = a ? strstr(a, to) : NULL, *p = a ? strstr(a, needle) : NULL;
+    assert_non_null(a);
+    assert_non_null(b);
+    return p && p < b ? (size_t)(p - h) : SIZE_MAX;
+}
+
+/* The one ranking (gd_ab_rank): ran before failed, larger Sharpe first, an
+ * undefined Sharpe after every defined one, ties in configuration order;
+ * the terminal table and report.html show it alike. */
+static void test_ranking(void **state)
+{
+    (void)state;
+    gd_ab_result *r = (gd_ab_result *)build();
+    size_t order[3];
+
+    /* Sharpe 0.4, 0.8 and a failed configuration with the highest, 1.2. */
+    gd_ab_rank(r, order);
+    assert_true(order[0] == 1 && order[1] == 0 && order[2] == 2);
+    /* Ties keep the configurations' order. */
+    g_configs[0].overall.v[GD_M_SHARPE] = g_configs[1].overall.v[GD_M_SHARPE];
+    gd_ab_rank(r, order);
+    assert_true(order[0] == 0 && order[1] == 1 && order[2] == 2);
+    /* A failed configuration ranks after one that ran without a Sharpe, and
+     * that one after every defined Sharpe, whatever their indexes. */
+    g_configs[1].failed = 1;
+    g_configs[2].failed = 0;
+    g_configs[2].overall.v[GD_M_SHARPE] = NAN;
+    g_configs[2].overall.na[GD_M_SHARPE] = "no variance (flat equity)";
+    gd_ab_rank(r, order);
+    assert_true(order[0] == 0 && order[1] == 2 && order[2] == 1);
+
+    /* The table and the report list them in that order. */
+    char *t = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&t, &n);
+    assert_non_null(f);
+    gd_ab_print_table(r, f);
+    assert_int_equal(fclose(f), 0);
+    size_t t0 = pos_in(t, "configuration", "\n\n", "\nbaseline "), t1 = pos_in(t, "configuration", "\n\n", "\nall "),
+           t2 = pos_in(t, "configuration", "\n\n", "\n+trend <b>&");
+    assert_true(t0 < t1 && t1 < t2 && t2 != SIZE_MAX);
+    char *h = render(r, NULL);
+    size_t h0 = pos_in(h, "id=\"ranking\"", "</section>", "</svg>baseline<"),
+           h1 = pos_in(h, "id=\"ranking\"", "</section>", "</svg>all<"),
+           h2 = pos_in(h, "id=\"ranking\"", "</section>", "</svg>+trend &lt;b&gt;&amp;<");
+    assert_true(h0 < h1 && h1 < h2 && h2 != SIZE_MAX);
+    free(t);
+    free(h);
+
+    assert_string_equal(gd_ab_verdict_name(GD_AB_HELPS), "helps");
+    assert_string_equal(gd_ab_verdict_name(GD_AB_HURTS), "hurts");
+    assert_string_equal(gd_ab_verdict_name(GD_AB_INCONCLUSIVE), "inconclusive");
+}
+
 static void test_errors(void **state)
 {
     gd_err err = {{0}};
@@ -381,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_html_content),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_edge_cases),
+        cmocka_unit_test(test_ranking),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,8 @@
 const int gd_ab_effect_metrics[GD_AB_N_EFFECT_METRICS] = {GD_M_SHARPE, GD_M_MAX_DD, GD_M_CAGR,
                                                           GD_M_TRADES};
 
+static const char *const verdict_names[] = {"inconclusive", "helps", "hurts"};
+
 /* One ablation while it runs: what each phase hands to the next. */
 typedef struct ab_job {
     const gd_ablate_opts *o;
@@ -538,4 +540,34 @@ void gd_ab_result_free(gd_ab_result *r)
     free(r->configs);
     free(r->overlays);
     memset(r, 0, sizeof *r);
+}
+
+const char *gd_ab_verdict_name(int verdict)
+{
+    return verdict >= 0 && verdict <= GD_AB_HURTS ? verdict_names[verdict] : verdict_names[GD_AB_INCONCLUSIVE];
+}
+
+/* a before b in the ranking (gd_ab_rank). */
+static int rank_before(const gd_ab_result *r, size_t a, size_t b)
+{
+    const gd_ab_config *ca = &r->configs[a], *cb = &r->configs[b];
+    if (!ca->failed != !cb->failed)
+        return !ca->failed;
+    double sa = ca->overall.v[GD_M_SHARPE], sb = cb->overall.v[GD_M_SHARPE];
+    if (!ca->failed && isnan(sa) != isnan(sb))
+        return !isnan(sa);
+    if (!ca->failed && !isnan(sa) && sa != sb)
+        return sa > sb;
+    return a < b;
+}
+
+void gd_ab_rank(const gd_ab_result *r, size_t *order)
+{
+    /* Insertion sort: stable, and a few dozen configurations at most. */
+    for (size_t i = 0; i < r->n_configs; i++) {
+        size_t j = i;
+        for (; j > 0 && rank_before(r, i, order[j - 1]); j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
 }

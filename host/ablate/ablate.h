@@ -41,6 +41,9 @@ typedef struct gd_ab_config {
 
 typedef enum gd_ab_verdict { GD_AB_INCONCLUSIVE = 0, GD_AB_HELPS = 1, GD_AB_HURTS = 2 } gd_ab_verdict;
 
+/* "inconclusive", "helps", "hurts" (anything else: "inconclusive"). */
+const char *gd_ab_verdict_name(int verdict);
+
 /* A paired difference across windows: mean and bootstrap interval. */
 typedef struct gd_ab_effect {
     double mean, lo, hi;     /* NaN if fewer than 2 paired windows */
@@ -100,6 +103,13 @@ typedef struct gd_ab_result {
 } gd_ab_result;
 
 void gd_ab_result_free(gd_ab_result *r);
+
+/* The one ranking of the configurations, shown by the terminal table and
+ * report.html alike: order[0..n_configs) gets their indexes, best first.
+ * Configurations that ran come before failed ones; then the larger overall
+ * Sharpe first, an undefined Sharpe after every defined one; ties keep the
+ * configurations' order, so the ranking is deterministic. */
+void gd_ab_rank(const gd_ab_result *r, size_t *order);
 
 /* The human outputs, all from a finished result. */
 void gd_ab_print_table(const gd_ab_result *r, FILE *out);

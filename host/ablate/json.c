@@ -8,8 +8,6 @@
 
 #include "ablate/ablate_int.h"
 
-static const char *const verdict_names[] = {"inconclusive", "helps", "hurts"};
-
 static void add_num(cJSON *o, const char *k, double v)
 {
     if (isfinite(v))
@@ -132,7 +130,7 @@ static cJSON *result_json(const gd_ab_result *r)
         const gd_ab_overlay *ov = &r->overlays[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", ov->name);
-        cJSON_AddStringToObject(o, "verdict", verdict_names[ov->verdict]);
+        cJSON_AddStringToObject(o, "verdict", gd_ab_verdict_name(ov->verdict));
         cJSON_AddStringToObject(o, "verdict_reason", ov->verdict_reason);
         cJSON *al = cJSON_AddObjectToObject(o, "alone_vs_baseline");
         cJSON *mg = cJSON_AddObjectToObject(o, "all_vs_all_but_it");

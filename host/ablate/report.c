@@ -63,25 +63,6 @@ static void put_notes(FILE *f, const notes *ns)
 
 /* ----------------------------------------------------------- ranking --- */
 
-static int cfg_ok(const gd_ab_config *c)
-{
-    return !c->failed;
-}
-
-/* a before b: not failed, then Sharpe descending with NaN last, then index. */
-static int rank_before(const gd_ab_result *r, size_t a, size_t b)
-{
-    const gd_ab_config *ca = &r->configs[a], *cb = &r->configs[b];
-    if (!cfg_ok(ca) != !cfg_ok(cb))
-        return cfg_ok(ca);
-    double sa = ca->overall.v[GD_M_SHARPE], sb = cb->overall.v[GD_M_SHARPE];
-    if (cfg_ok(ca) && isnan(sa) != isnan(sb))
-        return !isnan(sa);
-    if (cfg_ok(ca) && !isnan(sa) && sa != sb)
-        return sa > sb;
-    return a < b;
-}
-
 static const struct {
     int metric;
     const char *label;
@@ -133,12 +114,7 @@ static int write_ranking(const gd_ab_result *r, FILE *f, gd_err *err)
         idx = malloc(r->n_configs * sizeof *idx);
         if (!idx)
             return gd_err_set(err, GD_ENOMEM, "report: out of memory");
-        for (size_t i = 0; i < r->n_configs; i++) {
-            size_t j = i;
-            for (; j > 0 && rank_before(r, i, idx[j - 1]); j--)
-                idx[j] = idx[j - 1];
-            idx[j] = i;
-        }
+        gd_ab_rank(r, idx);
     }
 
     fputs("<div class=\"tw\"><table class=\"rank\">\n<thead><tr><th>#</th><th class=\"l\">Configuration"
@@ -296,7 +272,7 @@ static void write_verdicts(const gd_ab_result *r, FILE *f)
           f);
     for (size_t i = 0; i < r->n_overlays; i++) {
         const gd_ab_overlay *o = &r->overlays[i];
-        const char *v = o->verdict == GD_AB_HELPS ? "helps" : o->verdict == GD_AB_HURTS ? "hurts" : "inconclusive";
+        const char *v = gd_ab_verdict_name(o->verdict);
         fputs("<tbody class=\"grp\">", f);
         for (int k = 0; k < GD_AB_N_EFFECT_METRICS; k++) {
             int m = gd_ab_effect_metrics[k];

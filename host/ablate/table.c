@@ -7,30 +7,6 @@
 #include "ablate/ablate_int.h"
 #include "base/dates.h"
 
-static const char *const verdict_names[] = {"inconclusive", "helps", "hurts"};
-
-/* Configurations ranked by overall Sharpe, failed and undefined last; ties
- * keep their order so the ranking is deterministic. */
-static void rank(const gd_ab_result *r, size_t *order)
-{
-    for (size_t i = 0; i < r->n_configs; i++)
-        order[i] = i;
-    for (size_t i = 1; i < r->n_configs; i++) {
-        size_t k = order[i], j = i;
-        double vk = r->configs[k].failed ? NAN : r->configs[k].overall.v[GD_M_SHARPE];
-        while (j > 0) {
-            size_t p = order[j - 1];
-            double vp = r->configs[p].failed ? NAN : r->configs[p].overall.v[GD_M_SHARPE];
-            int better = !isnan(vk) && (isnan(vp) || vk > vp);
-            if (!better)
-                break;
-            order[j] = p;
-            j--;
-        }
-        order[j] = k;
-    }
-}
-
 static void cell(FILE *out, int metric, double v, int width)
 {
     char buf[64];
@@ -50,7 +26,7 @@ void gd_ab_print_table(const gd_ab_result *r, FILE *out)
     size_t *order = malloc((r->n_configs ? r->n_configs : 1) * sizeof *order);
     if (!order)
         return;
-    rank(r, order);
+    gd_ab_rank(r, order);
     fprintf(out, "walk-forward ablation of %s: %zu windows (%s, train %.0fd, test %.0fd, step %.0fd), "
                  "objective %s, %llu parameter set(s) per window\n",
             r->strategy, r->n_windows, r->mode, (double)r->train_ms / (double)GD_DAY_MS, (double)r->test_ms / (double)GD_DAY_MS,
@@ -89,7 +65,7 @@ void gd_ab_print_table(const gd_ab_result *r, FILE *out)
             else
                 snprintf(m, sizeof m, "%+.3f [%+.3f, %+.3f]", o->marginal[0].mean, o->marginal[0].lo,
                          o->marginal[0].hi);
-            fprintf(out, "%-16.16s %-34s %-34s %s (%s)\n", o->name, a, m, verdict_names[o->verdict],
+            fprintf(out, "%-16.16s %-34s %-34s %s (%s)\n", o->name, a, m, gd_ab_verdict_name(o->verdict),
                     o->verdict_reason);
         }
     }
