@@ -51,9 +51,29 @@ static void test_names(void **state)
     assert_int_equal(gd_metric_direction(GD_M_MAX_DD), -1);
     assert_int_equal(gd_metric_direction(GD_M_MAX_DD_DAYS), -1);
     assert_int_equal(gd_metric_direction(GD_M_TRADES), 0);
+    /* Every metric has a heading, a terminal abbreviation, a description
+     * and a unit: the outputs recode none of them. */
+    for (int m = 0; m < GD_M__COUNT; m++) {
+        assert_true(strlen(gd_metric_head(m)) > 0);
+        assert_true(strlen(gd_metric_abbr(m)) > 0);
+        assert_true(strlen(gd_metric_help(m)) > 0);
+        assert_int_not_equal(gd_metric_unit(m), GD_MU_NONE);
+    }
+    assert_string_equal(gd_metric_head(GD_M_MAX_DD), "Max DD");
+    assert_string_equal(gd_metric_abbr(GD_M_MAX_DD), "maxDD");
+    assert_int_equal(gd_metric_unit(GD_M_MAX_DD), GD_MU_PCT);
+    assert_int_equal(gd_metric_unit(GD_M_TRADES), GD_MU_COUNT);
+    assert_int_equal(gd_metric_unit(GD_M_NET_PNL), GD_MU_MONEY);
+    assert_int_equal(gd_metric_unit(GD_M_SHARPE), GD_MU_RATIO);
+    assert_int_equal(gd_metric_unit(GD_M_MAX_DD_DAYS), GD_MU_DAYS);
+    assert_int_equal(gd_metric_direction(GD_M_FEES), -1);
     /* Out of range: never NULL, so a caller's "%s" cannot crash. */
     assert_non_null(gd_metric_name(GD_M__COUNT));
     assert_non_null(gd_metric_label(-1));
+    assert_non_null(gd_metric_head(-1));
+    assert_non_null(gd_metric_abbr(GD_M__COUNT));
+    assert_non_null(gd_metric_help(99));
+    assert_int_equal(gd_metric_unit(-1), GD_MU_NONE);
     assert_int_equal(gd_metric_direction(99), 0);
 }
 

@@ -182,7 +182,7 @@ static double pair_value(const gd_metrics *m, int metric)
 {
     double v = m->v[metric];
     if (isnan(v) && (metric == GD_M_SHARPE || metric == GD_M_SORTINO) && m->na[metric] &&
-        strstr(m->na[metric], "no variance"))
+        !strcmp(m->na[metric], GD_NA_NO_VARIANCE))
         return 0.0;
     return v;
 }

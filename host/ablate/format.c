@@ -103,28 +103,21 @@ void gd_ab_format_metric(int metric, double v, char *buf, size_t cap)
         snprintf(buf, cap, "n/a");
         return;
     }
-    switch (metric) {
-    case GD_M_TRADES:
+    switch (gd_metric_unit(metric)) {
+    case GD_MU_COUNT:
         gd_ab_fmt_num(buf, cap, v, 0, 0, 0);
         break;
-    case GD_M_WIN_RATE:
-    case GD_M_CAGR:
-    case GD_M_MAX_DD:
-    case GD_M_EXPOSURE:
+    case GD_MU_PCT:
         gd_ab_fmt_num(tmp, sizeof tmp, v, 2, 0, 0);
         snprintf(buf, cap, "%s%%", tmp);
         break;
-    case GD_M_PROFIT_FACTOR:
-    case GD_M_SHARPE:
-    case GD_M_SORTINO:
-    case GD_M_AVG_R:
+    case GD_MU_RATIO:
         gd_ab_fmt_num(buf, cap, v, 2, 0, 0);
         break;
-    case GD_M_NET_PNL:
-    case GD_M_FEES:
+    case GD_MU_MONEY:
         gd_ab_fmt_num(buf, cap, v, 2, 1, 0);
         break;
-    case GD_M_MAX_DD_DAYS:
+    case GD_MU_DAYS:
         gd_ab_fmt_num(buf, cap, v, 1, 0, 0);
         break;
     default:

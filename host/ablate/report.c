@@ -63,24 +63,16 @@ static void put_notes(FILE *f, const notes *ns)
 
 /* ----------------------------------------------------------- ranking --- */
 
+/* The ranking's columns, in order; the metric table (stats.c) gives their
+ * headings, tooltips, units and directions. nowrap: a short heading whose
+ * words stay on one line. */
 static const struct {
     int metric;
-    const char *label;
-    const char *title;
-    int neg_red; /* negative values in red */
+    int nowrap;
 } g_cols[] = {
-    {GD_M_TRADES, "Trades", "closed round trips", 0},
-    {GD_M_WIN_RATE, "Win rate", "percent of round trips with positive net PnL", 0},
-    {GD_M_PROFIT_FACTOR, "Profit factor", "gross profit / gross loss, net of fees", 0},
-    {GD_M_NET_PNL, "Net&nbsp;PnL", "final minus initial equity", 1},
-    {GD_M_CAGR, "CAGR", "compounded annual growth rate", 1},
-    {GD_M_MAX_DD, "Max&nbsp;DD", "peak-to-trough drawdown of the daily curve", 0},
-    {GD_M_MAX_DD_DAYS, "DD&nbsp;days", "longest time below a previous peak", 0},
-    {GD_M_SHARPE, "Sharpe", "annualised Sharpe ratio of daily returns", 1},
-    {GD_M_SORTINO, "Sortino", "annualised Sortino ratio of daily returns", 1},
-    {GD_M_EXPOSURE, "Exposure", "percent of bars with a position open", 0},
-    {GD_M_AVG_R, "Avg&nbsp;R", "mean net PnL per round trip in units of initial risk", 1},
-    {GD_M_FEES, "Fees", "fees paid", 0},
+    {GD_M_TRADES, 0},  {GD_M_WIN_RATE, 0},    {GD_M_PROFIT_FACTOR, 0}, {GD_M_NET_PNL, 1},
+    {GD_M_CAGR, 0},    {GD_M_MAX_DD, 1},      {GD_M_MAX_DD_DAYS, 1},   {GD_M_SHARPE, 0},
+    {GD_M_SORTINO, 0}, {GD_M_EXPOSURE, 0},    {GD_M_AVG_R, 1},         {GD_M_FEES, 0},
 };
 #define N_COLS (sizeof g_cols / sizeof g_cols[0])
 
@@ -95,6 +87,22 @@ static void put_overlays(FILE *f, const gd_ab_config *c)
             fputs(", ", f);
         gd_ab_esc(f, c->overlays[k]);
     }
+}
+
+static void put_heading(FILE *f, const char *s, int nowrap)
+{
+    for (; *s; s++) {
+        if (*s == ' ' && nowrap)
+            fputs("&nbsp;", f);
+        else
+            gd_ab_esc_n(f, s, 1);
+    }
+}
+
+/* A negative value where larger is better (a loss, a negative Sharpe) is red. */
+static int neg_red(int m, double v)
+{
+    return gd_metric_direction(m) > 0 && v < 0;
 }
 
 static int write_ranking(const gd_ab_result *r, FILE *f, gd_err *err)
@@ -120,10 +128,14 @@ static int write_ranking(const gd_ab_result *r, FILE *f, gd_err *err)
     fputs("<div class=\"tw\"><table class=\"rank\">\n<thead><tr><th>#</th><th class=\"l\">Configuration"
           "</th><th class=\"l\">Overlays</th>",
           f);
-    for (size_t k = 0; k < N_COLS; k++)
-        fprintf(f, "<th title=\"%s\"%s>%s%s</th>", g_cols[k].title,
-                g_cols[k].metric == GD_M_SHARPE ? " class=\"sorted\"" : "", g_cols[k].label,
-                g_cols[k].metric == GD_M_SHARPE ? "&nbsp;&#9662;" : "");
+    for (size_t k = 0; k < N_COLS; k++) {
+        int m = g_cols[k].metric;
+        fputs("<th title=\"", f);
+        gd_ab_esc(f, gd_metric_help(m));
+        fprintf(f, "\"%s>", m == GD_M_SHARPE ? " class=\"sorted\"" : "");
+        put_heading(f, gd_metric_head(m), g_cols[k].nowrap);
+        fprintf(f, "%s</th>", m == GD_M_SHARPE ? "&nbsp;&#9662;" : "");
+    }
     fputs("<th title=\"Deflated Sharpe Ratio\">DSR</th></tr></thead>\n<tbody>\n", f);
 
     size_t rank = 0;
@@ -159,8 +171,8 @@ static int write_ranking(const gd_ab_result *r, FILE *f, gd_err *err)
             }
             gd_ab_format_metric(m, v, b, sizeof b);
             fprintf(f, "<td%s>%s</td>",
-                    m == GD_M_SHARPE ? (g_cols[k].neg_red && v < 0 ? " class=\"neg sorted\"" : " class=\"sorted\"")
-                                     : (g_cols[k].neg_red && v < 0 ? " class=\"neg\"" : ""),
+                    m == GD_M_SHARPE ? (neg_red(m, v) ? " class=\"neg sorted\"" : " class=\"sorted\"")
+                                     : (neg_red(m, v) ? " class=\"neg\"" : ""),
                     b);
         }
         if (isnan(c->dsr)) {
@@ -184,51 +196,13 @@ static int write_ranking(const gd_ab_result *r, FILE *f, gd_err *err)
 
 /* ----------------------------------------------------------- verdicts --- */
 
-static int metric_direction(int m)
-{
-    switch (m) {
-    case GD_M_MAX_DD:
-    case GD_M_MAX_DD_DAYS:
-    case GD_M_FEES:
-        return -1;
-    case GD_M_TRADES:
-    case GD_M_EXPOSURE:
-        return 0;
-    default:
-        return 1;
-    }
-}
-
-static const char *effect_label(int m)
-{
-    switch (m) {
-    case GD_M_SHARPE: return "Sharpe";
-    case GD_M_MAX_DD: return "Max DD";
-    case GD_M_CAGR: return "CAGR";
-    case GD_M_TRADES: return "Trades";
-    case GD_M_SORTINO: return "Sortino";
-    case GD_M_NET_PNL: return "Net PnL";
-    case GD_M_WIN_RATE: return "Win rate";
-    case GD_M_PROFIT_FACTOR: return "Profit factor";
-    case GD_M_EXPOSURE: return "Exposure";
-    case GD_M_AVG_R: return "Avg R";
-    case GD_M_FEES: return "Fees";
-    case GD_M_MAX_DD_DAYS: return "DD days";
-    default: return "metric";
-    }
-}
-
-static int is_pct(int m)
-{
-    return m == GD_M_MAX_DD || m == GD_M_CAGR || m == GD_M_WIN_RATE || m == GD_M_EXPOSURE;
-}
-
 static void put_effect(FILE *f, notes *ns, const gd_ab_effect *e, int m)
 {
     char mean[48], lo[48], hi[48];
-    int dec = m == GD_M_TRADES ? 1 : 2;
-    int sep = m == GD_M_NET_PNL || m == GD_M_FEES;
-    const char *unit = is_pct(m) ? "&nbsp;pp" : "";
+    int u = gd_metric_unit(m);
+    int dec = u == GD_MU_COUNT ? 1 : 2;
+    int sep = u == GD_MU_MONEY;
+    const char *unit = u == GD_MU_PCT ? "&nbsp;pp" : ""; /* a difference of percentages */
 
     if (isnan(e->mean)) {
         fputs("<td>", f);
@@ -238,7 +212,7 @@ static void put_effect(FILE *f, notes *ns, const gd_ab_effect *e, int m)
     }
     const char *cls = "";
     if (isfinite(e->lo) && isfinite(e->hi) && (e->lo > 0 || e->hi < 0)) {
-        int dir = metric_direction(m) * (e->lo > 0 ? 1 : -1);
+        int dir = gd_metric_direction(m) * (e->lo > 0 ? 1 : -1);
         cls = dir > 0 ? " class=\"good\"" : dir < 0 ? " class=\"bad\"" : " class=\"sig\"";
     }
     gd_ab_fmt_num(mean, sizeof mean, e->mean, dec, sep, 1);
@@ -282,7 +256,9 @@ static void write_verdicts(const gd_ab_result *r, FILE *f)
                 GD_AB_ESC_ARR(f, o->name);
                 fputs("</td>", f);
             }
-            fprintf(f, "<td class=\"l muted\">%s</td>", effect_label(m));
+            fputs("<td class=\"l muted\">", f);
+            gd_ab_esc(f, gd_metric_head(m));
+            fputs("</td>", f);
             put_effect(f, &ns, &o->alone[k], m);
             put_effect(f, &ns, &o->marginal[k], m);
             if (k == 0) {

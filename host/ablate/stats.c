@@ -19,39 +19,50 @@
 #define GD_SQRT_2PI 2.5066282746310002
 #define GD_E 2.718281828459045
 
+/* Everything known about a metric, in one place: every output (the
+ * terminal table, ablation.json, report.html) takes its names, headings,
+ * units and directions from here. */
 static const struct {
-    const char *name, *label;
+    const char *name;   /* JSON key */
+    const char *label;  /* for people, with the unit */
+    const char *head;   /* column heading, no unit */
+    const char *abbr;   /* narrow terminal column */
+    const char *help;   /* what it measures, one line */
     int direction;
+    int unit;
 } gd_metric_info[GD_M__COUNT] = {
-    [GD_M_TRADES] = {"trades", "Trades", 0},
-    [GD_M_WIN_RATE] = {"win_rate_pct", "Win rate %", 1},
-    [GD_M_PROFIT_FACTOR] = {"profit_factor", "Profit factor", 1},
-    [GD_M_NET_PNL] = {"net_pnl", "Net PnL", 1},
-    [GD_M_CAGR] = {"cagr_pct", "CAGR %", 1},
-    [GD_M_MAX_DD] = {"max_dd_pct", "Max DD %", -1},
-    [GD_M_MAX_DD_DAYS] = {"max_dd_days", "Max DD days", -1},
-    [GD_M_SHARPE] = {"sharpe", "Sharpe", 1},
-    [GD_M_SORTINO] = {"sortino", "Sortino", 1},
-    [GD_M_EXPOSURE] = {"exposure_pct", "Exposure %", 0},
-    [GD_M_AVG_R] = {"avg_r", "Avg R", 1},
+    [GD_M_TRADES] = {"trades", "Trades", "Trades", "trades", "closed round trips", 0, GD_MU_COUNT},
+    [GD_M_WIN_RATE] = {"win_rate_pct", "Win rate %", "Win rate", "win%",
+                       "percent of round trips with positive net PnL", 1, GD_MU_PCT},
+    [GD_M_PROFIT_FACTOR] = {"profit_factor", "Profit factor", "Profit factor", "PF",
+                            "gross profit / gross loss, net of fees", 1, GD_MU_RATIO},
+    [GD_M_NET_PNL] = {"net_pnl", "Net PnL", "Net PnL", "net PnL", "final minus initial equity", 1, GD_MU_MONEY},
+    [GD_M_CAGR] = {"cagr_pct", "CAGR %", "CAGR", "CAGR", "compounded annual growth rate", 1, GD_MU_PCT},
+    [GD_M_MAX_DD] = {"max_dd_pct", "Max DD %", "Max DD", "maxDD", "peak-to-trough drawdown of the daily curve", -1,
+                     GD_MU_PCT},
+    [GD_M_MAX_DD_DAYS] = {"max_dd_days", "Max DD days", "DD days", "ddDays", "longest time below a previous peak",
+                          -1, GD_MU_DAYS},
+    [GD_M_SHARPE] = {"sharpe", "Sharpe", "Sharpe", "Sharpe", "annualised Sharpe ratio of daily returns", 1,
+                     GD_MU_RATIO},
+    [GD_M_SORTINO] = {"sortino", "Sortino", "Sortino", "Sortino", "annualised Sortino ratio of daily returns", 1,
+                      GD_MU_RATIO},
+    [GD_M_EXPOSURE] = {"exposure_pct", "Exposure %", "Exposure", "expo", "percent of bars with a position open", 0,
+                       GD_MU_PCT},
+    [GD_M_AVG_R] = {"avg_r", "Avg R", "Avg R", "avgR", "mean net PnL per round trip in units of initial risk", 1,
+                    GD_MU_RATIO},
     /* Less paid for the same result is better; a ranking never rewards fees. */
-    [GD_M_FEES] = {"fees", "Fees", -1},
+    [GD_M_FEES] = {"fees", "Fees", "Fees", "fees", "fees paid", -1, GD_MU_MONEY},
 };
 
-const char *gd_metric_name(int m)
-{
-    return m >= 0 && m < GD_M__COUNT ? gd_metric_info[m].name : "unknown";
-}
+static int known(int m) { return m >= 0 && m < GD_M__COUNT; }
 
-const char *gd_metric_label(int m)
-{
-    return m >= 0 && m < GD_M__COUNT ? gd_metric_info[m].label : "unknown";
-}
-
-int gd_metric_direction(int m)
-{
-    return m >= 0 && m < GD_M__COUNT ? gd_metric_info[m].direction : 0;
-}
+const char *gd_metric_name(int m) { return known(m) ? gd_metric_info[m].name : "unknown"; }
+const char *gd_metric_label(int m) { return known(m) ? gd_metric_info[m].label : "unknown"; }
+const char *gd_metric_head(int m) { return known(m) ? gd_metric_info[m].head : "metric"; }
+const char *gd_metric_abbr(int m) { return known(m) ? gd_metric_info[m].abbr : "?"; }
+const char *gd_metric_help(int m) { return known(m) ? gd_metric_info[m].help : ""; }
+int gd_metric_direction(int m) { return known(m) ? gd_metric_info[m].direction : 0; }
+int gd_metric_unit(int m) { return known(m) ? gd_metric_info[m].unit : GD_MU_NONE; }
 
 double gd_mean(const double *x, size_t n)
 {
@@ -369,7 +380,7 @@ void gd_metrics_compute(const int64_t *t, const double *eq, size_t n, const gd_t
     /* Constant growth leaves only rounding noise in sd; a ratio of noise is
      * a made-up number, so treat it as no variance. */
     if (sd == 0.0 || sd <= 1e-12 * fabs(mu)) {
-        gd_set(out, GD_M_SHARPE, NAN, "no variance (flat equity)");
+        gd_set(out, GD_M_SHARPE, NAN, GD_NA_NO_VARIANCE);
     } else {
         m2 /= (double)nr;
         m3 /= (double)nr;

@@ -36,6 +36,10 @@ typedef struct gd_trade_stats {
     uint64_t exposed_bars;/* bars observed with at least one position open */
 } gd_trade_stats;
 
+/* The reason a Sharpe or Sortino is NaN on a flat curve: a flat window is
+ * worth zero in a paired comparison, not "unknown". */
+#define GD_NA_NO_VARIANCE "no variance (flat equity)"
+
 typedef struct gd_metrics {
     double v[GD_M__COUNT];          /* NaN where not computable */
     const char *na[GD_M__COUNT];    /* static reason when v is NaN, else NULL */
@@ -46,10 +50,26 @@ typedef struct gd_metrics {
     double kurt;                    /* non-excess kurtosis (normal = 3) */
 } gd_metrics;
 
+/* How a metric's value reads: the unit it is in. */
+typedef enum gd_mu {
+    GD_MU_NONE = 0,      /* not a known metric */
+    GD_MU_COUNT,         /* a whole number (trades) */
+    GD_MU_PCT,           /* percent; a difference of two is in percentage points */
+    GD_MU_RATIO,         /* a plain ratio (Sharpe, profit factor) */
+    GD_MU_MONEY,         /* the account's currency */
+    GD_MU_DAYS
+} gd_mu;
+
+/* The one table of what a metric is called and how it reads, for every
+ * output; out of range: a placeholder, never NULL. */
 const char *gd_metric_name(int m);   /* "sharpe", "max_dd_pct", ... for JSON */
 const char *gd_metric_label(int m);  /* "Sharpe", "Max DD %", ... for people */
+const char *gd_metric_head(int m);   /* "Sharpe", "Max DD", "DD days": a column heading, no unit */
+const char *gd_metric_abbr(int m);   /* "Sharpe", "maxDD", "win%": a narrow terminal column */
+const char *gd_metric_help(int m);   /* "closed round trips": what it measures */
 /* 1 if a larger value is better (Sharpe), -1 if smaller is (max drawdown), 0 neither (trades). */
 int gd_metric_direction(int m);
+int gd_metric_unit(int m);           /* gd_mu */
 
 /* eq[i] is the equity at time t[i] (ms), t strictly increasing, n >= 1 and
  * eq[0] the starting equity. periods_per_year scales Sharpe and Sortino for

@@ -16,13 +16,12 @@ static void cell(FILE *out, int metric, double v, int width)
 
 void gd_ab_print_table(const gd_ab_result *r, FILE *out)
 {
+    /* The columns and their widths; headings from the metric table. */
     static const struct {
         int m;
-        const char *h;
         int w;
-    } cols[] = {{GD_M_TRADES, "trades", 7},    {GD_M_WIN_RATE, "win%", 7},   {GD_M_PROFIT_FACTOR, "PF", 6},
-                {GD_M_NET_PNL, "net PnL", 12}, {GD_M_CAGR, "CAGR", 8},       {GD_M_MAX_DD, "maxDD", 8},
-                {GD_M_SHARPE, "Sharpe", 7},    {GD_M_SORTINO, "Sortino", 8}, {GD_M_EXPOSURE, "expo", 7}};
+    } cols[] = {{GD_M_TRADES, 7}, {GD_M_WIN_RATE, 7}, {GD_M_PROFIT_FACTOR, 6}, {GD_M_NET_PNL, 12}, {GD_M_CAGR, 8},
+                {GD_M_MAX_DD, 8}, {GD_M_SHARPE, 7},   {GD_M_SORTINO, 8},       {GD_M_EXPOSURE, 7}};
     size_t *order = malloc((r->n_configs ? r->n_configs : 1) * sizeof *order);
     if (!order)
         return;
@@ -33,7 +32,7 @@ void gd_ab_print_table(const gd_ab_result *r, FILE *out)
             (double)r->step_ms / (double)GD_DAY_MS, r->objective, (unsigned long long)r->param_sets);
     fprintf(out, "%-22s", "configuration");
     for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
-        fprintf(out, " %*s", cols[c].w, cols[c].h);
+        fprintf(out, " %*s", cols[c].w, gd_metric_abbr(cols[c].m));
     fprintf(out, " %6s\n", "DSR");
     for (size_t i = 0; i < r->n_configs; i++) {
         const gd_ab_config *c = &r->configs[order[i]];
