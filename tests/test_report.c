@@ -423,11 +423,20 @@ static void test_errors(void **state)
     assert_int_equal(gd_ab_write_html(NULL, stdout, &err), GD_EINVAL);
     assert_int_equal(gd_ab_write_html(build(), NULL, &err), GD_EINVAL);
 
+    /* ablation.json where no file can be made: an error naming the path. */
+    err.msg[0] = '\0';
+    assert_int_equal(gd_ab_write_json(build(), "/nonexistent-dir/ablation.json", &err), GD_EIO);
+    assert_non_null(strstr(err.msg, "/nonexistent-dir/ablation.json"));
+
     FILE *f = fopen("/dev/full", "w");
     if (!f)
         skip();
     err.msg[0] = '\0';
     assert_int_equal(gd_ab_write_html(build(), f, &err), GD_EIO);
+    assert_true(err.msg[0] != '\0');
+    clearerr(f);
+    err.msg[0] = '\0';
+    assert_int_equal(gd_ab_write_table(build(), f, &err), GD_EIO);
     assert_true(err.msg[0] != '\0');
     fclose(f);
 }

@@ -8,151 +8,183 @@
 
 #include "ablate/ablate_int.h"
 
-static void add_num(cJSON *o, const char *k, double v)
+/* The tree is built in full or not at all: an allocation that fails is
+ * noted, and a file with members silently missing is never written. */
+typedef struct jb {
+    int oom;
+} jb;
+
+/* Adds item to parent, under key (or to an array when key is NULL). */
+static cJSON *put(jb *j, cJSON *parent, const char *key, cJSON *item)
 {
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, k, v);
-    else
-        cJSON_AddNullToObject(o, k);
+    if (item && parent && (key ? cJSON_AddItemToObject(parent, key, item) : cJSON_AddItemToArray(parent, item)))
+        return item;
+    cJSON_Delete(item);
+    j->oom = 1;
+    return NULL;
 }
 
-static cJSON *metrics_json(const gd_metrics *m)
+static void put_num(jb *j, cJSON *o, const char *k, double v) { put(j, o, k, cJSON_CreateNumber(v)); }
+static void put_str(jb *j, cJSON *o, const char *k, const char *v) { put(j, o, k, cJSON_CreateString(v)); }
+static void put_bool(jb *j, cJSON *o, const char *k, int v) { put(j, o, k, cJSON_CreateBool(v)); }
+
+/* A value that may be undefined: null, as JSON has no NaN. */
+static void put_real(jb *j, cJSON *o, const char *k, double v)
+{
+    put(j, o, k, isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull());
+}
+
+static cJSON *metrics_json(jb *j, const gd_metrics *m)
 {
     cJSON *o = cJSON_CreateObject(), *na = NULL;
-    for (int i = 0; i < GD_M__COUNT; i++) {
-        add_num(o, gd_metric_name(i), m->v[i]);
+    for (int i = 0; o && i < GD_M__COUNT; i++) {
+        put_real(j, o, gd_metric_name(i), m->v[i]);
         if (isnan(m->v[i]) && m->na[i]) {
             if (!na)
                 na = cJSON_CreateObject();
-            cJSON_AddStringToObject(na, gd_metric_name(i), m->na[i]);
+            put_str(j, na, gd_metric_name(i), m->na[i]);
         }
     }
     if (na)
-        cJSON_AddItemToObject(o, "n/a", na);
+        put(j, o, "n/a", na);
     return o;
 }
 
-static cJSON *effect_json(const gd_ab_effect *e)
+static cJSON *effect_json(jb *j, const gd_ab_effect *e)
 {
     cJSON *o = cJSON_CreateObject();
-    add_num(o, "mean", e->mean);
-    add_num(o, "lo", e->lo);
-    add_num(o, "hi", e->hi);
-    cJSON_AddNumberToObject(o, "windows", (double)e->n);
+    put_real(j, o, "mean", e->mean);
+    put_real(j, o, "lo", e->lo);
+    put_real(j, o, "hi", e->hi);
+    put_num(j, o, "windows", (double)e->n);
     return o;
 }
 
+/* The settings, the data, the plugins and the windows. */
+static void setup_json(jb *j, cJSON *root, const gd_ab_result *r)
+{
+    put_num(j, root, "schema", r->schema);
+    put_str(j, root, "generator", "gordon ablate");
+    put_str(j, root, "git_describe", r->git_describe);
+    put_str(j, root, "config", r->config_path);
+    put_str(j, root, "strategy", r->strategy);
+    put_str(j, root, "objective", r->objective);
+    put_str(j, root, "mode", r->mode);
+    put_num(j, root, "train_ms", (double)r->train_ms);
+    put_num(j, root, "test_ms", (double)r->test_ms);
+    put_num(j, root, "step_ms", (double)r->step_ms);
+    put_num(j, root, "periods_per_year", r->periods_per_year);
+    put_num(j, root, "bootstrap", r->bootstrap);
+    put_num(j, root, "seed", (double)r->seed);
+    put_num(j, root, "equity", r->equity);
+    put_num(j, root, "param_sets", (double)r->param_sets);
+    put_num(j, root, "trials", (double)r->trials);
+    put_num(j, root, "runs", (double)r->runs);
+
+    cJSON *data = put(j, root, "data", cJSON_CreateObject());
+    cJSON *syms = put(j, data, "symbols", cJSON_CreateArray());
+    for (size_t i = 0; i < r->n_symbols; i++)
+        put_str(j, syms, NULL, r->symbols[i]);
+    put_num(j, data, "start_ms", (double)r->data_start);
+    put_num(j, data, "end_ms", (double)r->data_end);
+    put_num(j, data, "bars", (double)r->data_bars);
+
+    cJSON *pl = put(j, root, "plugins", cJSON_CreateArray());
+    for (size_t i = 0; i < r->n_plugins; i++) {
+        cJSON *p = put(j, pl, NULL, cJSON_CreateObject());
+        put_str(j, p, "instance", r->plugins[i].instance);
+        put_str(j, p, "plugin", r->plugins[i].plugin);
+        put_str(j, p, "version", r->plugins[i].version);
+        put_str(j, p, "path", r->plugins[i].path);
+        put_str(j, p, "sha256", r->plugins[i].sha256);
+    }
+
+    cJSON *wins = put(j, root, "windows", cJSON_CreateArray());
+    for (size_t w = 0; w < r->n_windows; w++) {
+        cJSON *o = put(j, wins, NULL, cJSON_CreateObject());
+        put_num(j, o, "train_start_ms", (double)r->windows[w].train_start);
+        put_num(j, o, "train_end_ms", (double)r->windows[w].train_end);
+        put_num(j, o, "test_start_ms", (double)r->windows[w].test_start);
+        put_num(j, o, "test_end_ms", (double)r->windows[w].test_end);
+    }
+}
+
+static void config_json(jb *j, cJSON *cfgs, const gd_ab_result *r, const gd_ab_config *c)
+{
+    cJSON *o = put(j, cfgs, NULL, cJSON_CreateObject());
+    put_str(j, o, "name", c->name);
+    cJSON *ov = put(j, o, "overlays", cJSON_CreateArray());
+    for (size_t k = 0; k < c->n_overlays; k++)
+        put_str(j, ov, NULL, c->overlays[k]);
+    put_bool(j, o, "failed", c->failed);
+    if (c->failed)
+        put_str(j, o, "fail_reason", c->fail_reason);
+    put(j, o, "metrics", metrics_json(j, &c->overall));
+    put_real(j, o, "deflated_sharpe", c->dsr);
+    if (isnan(c->dsr) && c->dsr_na)
+        put_str(j, o, "deflated_sharpe_n/a", c->dsr_na);
+    cJSON *pw = put(j, o, "windows", cJSON_CreateArray());
+    for (size_t w = 0; w < r->n_windows; w++) {
+        cJSON *x = put(j, pw, NULL, cJSON_CreateObject());
+        put_str(j, x, "params", c->win_params && c->win_params[w] ? c->win_params[w] : "");
+        put_bool(j, x, "failed", c->win_failed ? c->win_failed[w] : 1);
+        put(j, x, "metrics", metrics_json(j, &c->win[w]));
+    }
+    cJSON *curve = put(j, o, "oos_curve", cJSON_CreateObject());
+    cJSON *ct = put(j, curve, "t_ms", cJSON_CreateArray());
+    cJSON *ce = put(j, curve, "equity", cJSON_CreateArray());
+    for (size_t k = 0; k < c->curve_n && !j->oom; k++) {
+        put_num(j, ct, NULL, (double)c->curve_t[k]);
+        put_num(j, ce, NULL, c->curve_eq[k]);
+    }
+}
+
+static void overlay_json(jb *j, cJSON *ovs, const gd_ab_overlay *ov)
+{
+    cJSON *o = put(j, ovs, NULL, cJSON_CreateObject());
+    put_str(j, o, "name", ov->name);
+    put_str(j, o, "verdict", gd_ab_verdict_name(ov->verdict));
+    put_str(j, o, "verdict_reason", ov->verdict_reason);
+    cJSON *al = put(j, o, "alone_vs_baseline", cJSON_CreateObject());
+    cJSON *mg = put(j, o, "all_vs_all_but_it", cJSON_CreateObject());
+    for (int m = 0; m < GD_AB_N_EFFECT_METRICS; m++) {
+        put(j, al, gd_metric_name(gd_ab_effect_metrics[m]), effect_json(j, &ov->alone[m]));
+        put(j, mg, gd_metric_name(gd_ab_effect_metrics[m]), effect_json(j, &ov->marginal[m]));
+    }
+}
+
+/* The whole result as a tree; NULL if memory ran out. */
 static cJSON *result_json(const gd_ab_result *r)
 {
+    jb j = {0};
     cJSON *root = cJSON_CreateObject();
-    cJSON_AddNumberToObject(root, "schema", r->schema);
-    cJSON_AddStringToObject(root, "generator", "gordon ablate");
-    cJSON_AddStringToObject(root, "git_describe", r->git_describe);
-    cJSON_AddStringToObject(root, "config", r->config_path);
-    cJSON_AddStringToObject(root, "strategy", r->strategy);
-    cJSON_AddStringToObject(root, "objective", r->objective);
-    cJSON_AddStringToObject(root, "mode", r->mode);
-    cJSON_AddNumberToObject(root, "train_ms", (double)r->train_ms);
-    cJSON_AddNumberToObject(root, "test_ms", (double)r->test_ms);
-    cJSON_AddNumberToObject(root, "step_ms", (double)r->step_ms);
-    cJSON_AddNumberToObject(root, "periods_per_year", r->periods_per_year);
-    cJSON_AddNumberToObject(root, "bootstrap", r->bootstrap);
-    cJSON_AddNumberToObject(root, "seed", (double)r->seed);
-    cJSON_AddNumberToObject(root, "equity", r->equity);
-    cJSON_AddNumberToObject(root, "param_sets", (double)r->param_sets);
-    cJSON_AddNumberToObject(root, "trials", (double)r->trials);
-    cJSON_AddNumberToObject(root, "runs", (double)r->runs);
-
-    cJSON *data = cJSON_AddObjectToObject(root, "data");
-    cJSON *syms = cJSON_AddArrayToObject(data, "symbols");
-    for (size_t i = 0; i < r->n_symbols; i++)
-        cJSON_AddItemToArray(syms, cJSON_CreateString(r->symbols[i]));
-    cJSON_AddNumberToObject(data, "start_ms", (double)r->data_start);
-    cJSON_AddNumberToObject(data, "end_ms", (double)r->data_end);
-    cJSON_AddNumberToObject(data, "bars", (double)r->data_bars);
-
-    cJSON *pl = cJSON_AddArrayToObject(root, "plugins");
-    for (size_t i = 0; i < r->n_plugins; i++) {
-        cJSON *p = cJSON_CreateObject();
-        cJSON_AddStringToObject(p, "instance", r->plugins[i].instance);
-        cJSON_AddStringToObject(p, "plugin", r->plugins[i].plugin);
-        cJSON_AddStringToObject(p, "version", r->plugins[i].version);
-        cJSON_AddStringToObject(p, "path", r->plugins[i].path);
-        cJSON_AddStringToObject(p, "sha256", r->plugins[i].sha256);
-        cJSON_AddItemToArray(pl, p);
-    }
-
-    cJSON *wins = cJSON_AddArrayToObject(root, "windows");
-    for (size_t w = 0; w < r->n_windows; w++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "train_start_ms", (double)r->windows[w].train_start);
-        cJSON_AddNumberToObject(o, "train_end_ms", (double)r->windows[w].train_end);
-        cJSON_AddNumberToObject(o, "test_start_ms", (double)r->windows[w].test_start);
-        cJSON_AddNumberToObject(o, "test_end_ms", (double)r->windows[w].test_end);
-        cJSON_AddItemToArray(wins, o);
-    }
-
-    cJSON *cfgs = cJSON_AddArrayToObject(root, "configurations");
-    for (size_t i = 0; i < r->n_configs; i++) {
-        const gd_ab_config *c = &r->configs[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", c->name);
-        cJSON *ov = cJSON_AddArrayToObject(o, "overlays");
-        for (size_t k = 0; k < c->n_overlays; k++)
-            cJSON_AddItemToArray(ov, cJSON_CreateString(c->overlays[k]));
-        cJSON_AddBoolToObject(o, "failed", c->failed);
-        if (c->failed)
-            cJSON_AddStringToObject(o, "fail_reason", c->fail_reason);
-        cJSON_AddItemToObject(o, "metrics", metrics_json(&c->overall));
-        add_num(o, "deflated_sharpe", c->dsr);
-        if (isnan(c->dsr) && c->dsr_na)
-            cJSON_AddStringToObject(o, "deflated_sharpe_n/a", c->dsr_na);
-        cJSON *pw = cJSON_AddArrayToObject(o, "windows");
-        for (size_t w = 0; w < r->n_windows; w++) {
-            cJSON *x = cJSON_CreateObject();
-            cJSON_AddStringToObject(x, "params", c->win_params && c->win_params[w] ? c->win_params[w] : "");
-            cJSON_AddBoolToObject(x, "failed", c->win_failed ? c->win_failed[w] : 1);
-            cJSON_AddItemToObject(x, "metrics", metrics_json(&c->win[w]));
-            cJSON_AddItemToArray(pw, x);
-        }
-        cJSON *curve = cJSON_AddObjectToObject(o, "oos_curve");
-        cJSON *ct = cJSON_AddArrayToObject(curve, "t_ms");
-        cJSON *ce = cJSON_AddArrayToObject(curve, "equity");
-        for (size_t k = 0; k < c->curve_n; k++) {
-            cJSON_AddItemToArray(ct, cJSON_CreateNumber((double)c->curve_t[k]));
-            cJSON_AddItemToArray(ce, cJSON_CreateNumber(c->curve_eq[k]));
-        }
-        cJSON_AddItemToArray(cfgs, o);
-    }
-
-    cJSON *ovs = cJSON_AddArrayToObject(root, "overlays");
-    for (size_t i = 0; i < r->n_overlays; i++) {
-        const gd_ab_overlay *ov = &r->overlays[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", ov->name);
-        cJSON_AddStringToObject(o, "verdict", gd_ab_verdict_name(ov->verdict));
-        cJSON_AddStringToObject(o, "verdict_reason", ov->verdict_reason);
-        cJSON *al = cJSON_AddObjectToObject(o, "alone_vs_baseline");
-        cJSON *mg = cJSON_AddObjectToObject(o, "all_vs_all_but_it");
-        for (int m = 0; m < GD_AB_N_EFFECT_METRICS; m++) {
-            cJSON_AddItemToObject(al, gd_metric_name(gd_ab_effect_metrics[m]), effect_json(&ov->alone[m]));
-            cJSON_AddItemToObject(mg, gd_metric_name(gd_ab_effect_metrics[m]), effect_json(&ov->marginal[m]));
-        }
-        cJSON_AddItemToArray(ovs, o);
+    if (!root)
+        return NULL;
+    setup_json(&j, root, r);
+    cJSON *cfgs = put(&j, root, "configurations", cJSON_CreateArray());
+    for (size_t i = 0; i < r->n_configs && !j.oom; i++)
+        config_json(&j, cfgs, r, &r->configs[i]);
+    cJSON *ovs = put(&j, root, "overlays", cJSON_CreateArray());
+    for (size_t i = 0; i < r->n_overlays && !j.oom; i++)
+        overlay_json(&j, ovs, &r->overlays[i]);
+    if (j.oom) {
+        cJSON_Delete(root);
+        return NULL;
     }
     return root;
 }
 
 int gd_ab_write_json(const gd_ab_result *r, const char *path, gd_err *err)
 {
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+        return gd_err_set(err, GD_EINVAL, "%s: path too long", path);
     cJSON *root = result_json(r);
     char *text = root ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!text)
         return gd_err_set(err, GD_ENOMEM, "out of memory formatting %s", path);
     /* Written beside, then renamed: a reader never sees half a file. */
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {
         int e = errno;
