@@ -1,4 +1,4 @@
-# The operator HTTP server (host/daemon/http.c): buffer path and loopback sockets.
+# The operator HTTP server (host/daemon/http.c, http_session.c): buffer path and loopback sockets.
 # http_parser has no pkg-config file in Debian; the lead links it into
 # gordon_core too, and linking it here again is harmless.
 find_library(GD_HTTP_PARSER_LIB http_parser REQUIRED)

@@ -109,9 +109,16 @@ static int reset(void **state)
 
 /* ---- buffer path ---- */
 
+/* Answers req; the request path never fails here, so the result is the
+ * last HTTP status (0: no answer). */
 static int run_buf(const char *req, size_t len, const gd_http_limits *lim, char **out, size_t *out_len)
 {
-    return gd_http_process_buffer(req, len, lim, handler, NULL, out, out_len);
+    int status = -1;
+    gd_err err = {""};
+    int rc = gd_http_process_buffer(req, len, lim, handler, NULL, out, out_len, &status, &err);
+    if (rc != 0)
+        fail_msg("gd_http_process_buffer: %d (%s)", rc, err.msg);
+    return status;
 }
 
 #define RUN(s, lim, out, olen) run_buf((s), sizeof(s) - 1, (lim), (out), (olen))
@@ -227,8 +234,22 @@ static void test_buf_truncated(void **state)
     assert_int_equal(st, 200);
     assert_int_equal(g_nrec, 1);
     free(out);
-    assert_int_equal(gd_http_process_buffer(NULL, 1, NULL, handler, NULL, &out, &n), GD_EINVAL);
-    assert_int_equal(gd_http_process_buffer("x", 1, NULL, NULL, NULL, &out, &n), GD_EINVAL);
+
+    /* Bad arguments are errors, never a status: *out NULL, *status 0. */
+    gd_err err;
+    out = (char *)"garbage";
+    st = 77;
+    assert_int_equal(gd_http_process_buffer(NULL, 1, NULL, handler, NULL, &out, &n, &st, &err), GD_EINVAL);
+    assert_null(out);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(err.msg, "NULL data"));
+    assert_int_equal(gd_http_process_buffer("x", 1, NULL, NULL, NULL, &out, &n, &st, &err), GD_EINVAL);
+    assert_non_null(strstr(err.msg, "no handler"));
+    assert_int_equal(gd_http_process_buffer("x", 1, NULL, handler, NULL, NULL, &n, &st, &err), GD_EINVAL);
+    /* status is optional. */
+    assert_int_equal(gd_http_process_buffer("GET / HTTP/1.1\r\n\r\n", 18, NULL, handler, NULL, &out, &n, NULL, &err), 0);
+    assert_memory_equal(out, "HTTP/1.1 200 ", 13);
+    free(out);
 }
 
 static int count(const char *hay, const char *needle)
@@ -422,12 +443,16 @@ static void test_buf_chunked_reads(void **state)
                               "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\nGET /two HTTP/1.1\r\n\r\n";
     char *ref = NULL;
     size_t ref_len = 0;
-    assert_int_equal(gd_http_process_buffer(req, sizeof req - 1, NULL, handler, NULL, &ref, &ref_len), 200);
+    int ref_st = 0;
+    assert_int_equal(gd_http_process_buffer(req, sizeof req - 1, NULL, handler, NULL, &ref, &ref_len, &ref_st, NULL), 0);
+    assert_int_equal(ref_st, 200);
     for (size_t chunk = 1; chunk < sizeof req; chunk++) {
         char *out = NULL;
         size_t n = 0;
         g_nrec = 0;
-        int st = gd_http_process_chunks(req, sizeof req - 1, chunk, NULL, handler, NULL, &out, &n);
+        int st = 0;
+        assert_int_equal(gd_http_process_chunks(req, sizeof req - 1, chunk, NULL, handler, NULL, &out, &n, &st, NULL),
+                         0);
         assert_int_equal(st, 200);
         assert_int_equal(n, ref_len);
         assert_memory_equal(out, ref, n);

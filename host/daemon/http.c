@@ -1,8 +1,5 @@
-/* The operator HTTP server: node's http_parser on libuv TCP handles.
- *
- * One gd_http_session holds the parser and the request being built; both
- * the socket connections and gd_http_process_buffer feed bytes through
- * session_feed, so the fuzzer exercises the same code as the network.
+/* The operator HTTP server: libuv TCP handles around the request session
+ * (http_session.c), which parses and answers.
  *
  * A connection is a small state machine:
  *   READING  parsing requests; the idle timer is a deadline for the whole
@@ -14,516 +11,28 @@
  *            the write side is shut down and input is drained and dropped
  *            until EOF or a short timer, so the kernel does not reset the
  *            connection (and lose our response) over unread input;
- *   CLOSING  uv_close called on both handles; freed in the last close cb. */
+ *   CLOSING  uv_close called on both handles; freed in the last close cb.
+ * A libuv call failing on a connection closes that connection (logged); one
+ * failing while starting the server is an error returned to the caller. */
 #include "daemon/http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <http_parser.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "base/buf.h"
-#include "base/json.h"
+#include "daemon/http_int.h"
 #include "base/log.h"
 
-#define GD_HTTP_DEF_HEADER_BYTES (8u * 1024u)
-#define GD_HTTP_DEF_BODY_BYTES (64u * 1024u)
-#define GD_HTTP_DEF_CONNECTIONS 64u
-#define GD_HTTP_DEF_IDLE_MS 10000u
 #define GD_HTTP_LINGER_MS 2000u   /* at most this long draining before close */
 #define GD_HTTP_READ_BUF 16384u   /* one read; bounds the pipelined backlog */
 #define GD_HTTP_BACKLOG 128
-
-/* ---- the shared parse/dispatch session ---- */
-
-enum { HDR_OTHER = 0, HDR_AUTH, HDR_CTYPE, HDR_EXPECT };
-
-typedef struct gd_http_session {
-    http_parser parser;
-    gd_http_limits lim;          /* resolved: no zeros */
-    gd_http_handler handler;
-    void *user;
-    char peer[INET6_ADDRSTRLEN + 16];
-
-    /* the request being received */
-    gd_buf url, auth, ctype, expect, body;
-    char field[32];              /* current header name, enough for the ones we keep */
-    size_t field_len;
-    int field_long;              /* name longer than field[]: not one of ours */
-    int in_value;                /* last callback was a value: the next field starts a header */
-    int headers_done;            /* later fields are chunked trailers: never used */
-    int cur;                     /* HDR_* the current value belongs to */
-    unsigned n_auth, n_ctype, n_expect;
-    size_t header_bytes;
-
-    /* set by a callback that refuses the request */
-    int err_status;
-    const char *err_msg;
-
-    gd_buf out;                 /* responses produced, not yet sent */
-    int last_status;
-    int close_after;             /* the last response ends the connection */
-    int done;                    /* no more input is parsed */
-    int oom;
-} gd_http_session;
-
-static const char *reason_phrase(int status)
-{
-    switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 417: return "Expectation Failed";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    default: {
-        const char *s = http_status_str((enum http_status)status);
-        return (s && s[0] != '<') ? s : "Unknown";
-    }
-    }
-}
-
-static void resolve_limits(gd_http_limits *dst, const gd_http_limits *src)
-{
-    memset(dst, 0, sizeof *dst);
-    if (src)
-        *dst = *src;
-    if (!dst->max_header_bytes)
-        dst->max_header_bytes = GD_HTTP_DEF_HEADER_BYTES;
-    if (!dst->max_body_bytes)
-        dst->max_body_bytes = GD_HTTP_DEF_BODY_BYTES;
-    if (!dst->max_connections)
-        dst->max_connections = GD_HTTP_DEF_CONNECTIONS;
-    if (!dst->idle_timeout_ms)
-        dst->idle_timeout_ms = GD_HTTP_DEF_IDLE_MS;
-}
-
-/* Buffers are kept for the next request on the connection, emptied: what
- * one request sent (its Authorization!) must never show in the next. */
-static void session_reset_request(gd_http_session *s)
-{
-    gd_buf_clear(&s->url);
-    gd_buf_clear(&s->auth);
-    gd_buf_clear(&s->ctype);
-    gd_buf_clear(&s->expect);
-    gd_buf_clear(&s->body);
-    s->field_len = 0;
-    s->field[0] = '\0';
-    s->field_long = 0;
-    s->in_value = 0;
-    s->headers_done = 0;
-    s->cur = HDR_OTHER;
-    s->n_auth = s->n_ctype = s->n_expect = 0;
-    s->header_bytes = 0;
-}
-
-static void session_init(gd_http_session *s, const gd_http_limits *lim, gd_http_handler handler,
-                         void *user, const char *peer)
-{
-    memset(s, 0, sizeof *s);
-    resolve_limits(&s->lim, lim);
-    s->handler = handler;
-    s->user = user;
-    snprintf(s->peer, sizeof s->peer, "%s", peer);
-    http_parser_init(&s->parser, HTTP_REQUEST);
-    s->parser.data = s;
-}
-
-static void session_free(gd_http_session *s)
-{
-    gd_buf_free(&s->url);
-    gd_buf_free(&s->auth);
-    gd_buf_free(&s->ctype);
-    gd_buf_free(&s->expect);
-    gd_buf_free(&s->body);
-    gd_buf_free(&s->out);
-}
-
-/* Records why a callback refuses the request; the parser then stops with
- * an HPE_CB_* error and session_feed answers with this status. */
-static int refuse(gd_http_session *s, int status, const char *msg)
-{
-    if (!s->err_status) {
-        s->err_status = status;
-        s->err_msg = msg;
-    }
-    return -1;
-}
-
-static int refuse_oom(gd_http_session *s)
-{
-    s->oom = 1;
-    return refuse(s, 500, "out of memory");
-}
-
-static int count_header_bytes(gd_http_session *s, size_t n)
-{
-    if (s->header_bytes > s->lim.max_header_bytes || n > s->lim.max_header_bytes - s->header_bytes) {
-        s->header_bytes = s->lim.max_header_bytes + 1;
-        return refuse(s, 431, "request header too large");
-    }
-    s->header_bytes += n;
-    return 0;
-}
-
-static int on_message_begin(http_parser *p)
-{
-    session_reset_request(p->data);
-    return 0;
-}
-
-static int on_url(http_parser *p, const char *at, size_t len)
-{
-    gd_http_session *s = p->data;
-    if (count_header_bytes(s, len) < 0)
-        return -1;
-    /* http_parser_parse_url keeps 16-bit offsets. */
-    if (s->url.len + len > UINT16_MAX)
-        return refuse(s, 431, "request target too long");
-    return gd_buf_append(&s->url, at, len) < 0 ? refuse_oom(s) : 0;
-}
-
-static int on_header_field(http_parser *p, const char *at, size_t len)
-{
-    gd_http_session *s = p->data;
-    if (s->in_value || (s->field_len == 0 && !s->field_long)) {
-        /* A new header line: charge its ": " and CRLF too, so a flood of
-         * tiny headers is bounded like its size on the wire. */
-        s->in_value = 0;
-        s->field_len = 0;
-        s->field[0] = '\0';
-        s->field_long = 0;
-        if (count_header_bytes(s, 4) < 0)
-            return -1;
-    }
-    if (count_header_bytes(s, len) < 0)
-        return -1;
-    if (!s->field_long) {
-        if (len >= sizeof s->field - s->field_len) {
-            s->field_long = 1;
-        } else {
-            memcpy(s->field + s->field_len, at, len);
-            s->field_len += len;
-            s->field[s->field_len] = '\0';
-        }
-    }
-    return 0;
-}
-
-static int on_header_value(http_parser *p, const char *at, size_t len)
-{
-    gd_http_session *s = p->data;
-    if (count_header_bytes(s, len) < 0)
-        return -1;
-    if (!s->in_value) {
-        s->in_value = 1;
-        s->cur = HDR_OTHER;
-        if (!s->field_long && !s->headers_done) {
-            if (strcasecmp(s->field, "authorization") == 0) {
-                if (++s->n_auth > 1)
-                    return refuse(s, 400, "repeated Authorization header");
-                s->cur = HDR_AUTH;
-            } else if (strcasecmp(s->field, "content-type") == 0) {
-                if (++s->n_ctype > 1)
-                    return refuse(s, 400, "repeated Content-Type header");
-                s->cur = HDR_CTYPE;
-            } else if (strcasecmp(s->field, "expect") == 0) {
-                s->n_expect++;
-                s->cur = HDR_EXPECT;
-            }
-        }
-        /* Mark the header present even if its value is empty. */
-        gd_buf *b = s->cur == HDR_AUTH ? &s->auth : s->cur == HDR_CTYPE ? &s->ctype
-                   : s->cur == HDR_EXPECT ? &s->expect : NULL;
-        if (b && gd_buf_append(b, "", 0) < 0)
-            return refuse_oom(s);
-    }
-    gd_buf *b = NULL;
-    switch (s->cur) {
-    case HDR_AUTH: b = &s->auth; break;
-    case HDR_CTYPE: b = &s->ctype; break;
-    case HDR_EXPECT: b = &s->expect; break;
-    default: return 0;
-    }
-    return gd_buf_append(b, at, len) < 0 ? refuse_oom(s) : 0;
-}
-
-/* The value of a header seen present times, without trailing optional
- * whitespace (http_parser strips only the leading); NULL if absent. */
-static const char *trimmed(gd_buf *b, unsigned present)
-{
-    if (!present || !b->p)
-        return NULL;
-    while (b->len && (b->p[b->len - 1] == ' ' || b->p[b->len - 1] == '\t'))
-        b->p[--b->len] = '\0';
-    return b->p;
-}
-
-static int on_headers_complete(http_parser *p)
-{
-    gd_http_session *s = p->data;
-    s->headers_done = 1;
-    if (p->method == HTTP_CONNECT)
-        return refuse(s, 405, "CONNECT not supported");
-    if (p->upgrade)
-        return refuse(s, 400, "protocol upgrade not supported");
-    /* Refuse an oversized body before reading any of it. */
-    if ((p->flags & F_CONTENTLENGTH) && p->content_length > s->lim.max_body_bytes)
-        return refuse(s, 413, "request body too large");
-    /* Expect: 100-continue is ignored (the client sends its body after its
-     * own short wait); any other expectation cannot be met. */
-    if (s->n_expect > 1)
-        return refuse(s, 417, "unsupported expectation");
-    if (s->n_expect == 1) {
-        const char *e = trimmed(&s->expect, s->n_expect);
-        if (!e || strcasecmp(e, "100-continue") != 0)
-            return refuse(s, 417, "unsupported expectation");
-    }
-    return 0;
-}
-
-static int on_chunk_header(http_parser *p)
-{
-    gd_http_session *s = p->data;
-    /* content_length holds this chunk's announced size. */
-    if (p->content_length > s->lim.max_body_bytes - s->body.len)
-        return refuse(s, 413, "request body too large");
-    return 0;
-}
-
-static int on_body(http_parser *p, const char *at, size_t len)
-{
-    gd_http_session *s = p->data;
-    if (len > s->lim.max_body_bytes - s->body.len)
-        return refuse(s, 413, "request body too large");
-    return gd_buf_append(&s->body, at, len) < 0 ? refuse_oom(s) : 0;
-}
-
-static int header_value_ok(const char *v)
-{
-    return v && v[0] && !strpbrk(v, "\r\n");
-}
-
-/* Appends one whole response; on failure leaves out as it was. */
-static int append_response(gd_http_session *s, int status, const char *ctype, const char *www_auth,
-                           const char *body, size_t body_len, int close, int head)
-{
-    size_t mark = s->out.len;
-    int rc;
-    if (status == 204 || status == 304) {
-        /* No body, and no Content-Length (RFC 9110 8.6). */
-        rc = gd_buf_printf(&s->out, "HTTP/1.1 %d %s\r\nConnection: %s\r\nCache-Control: no-store\r\n",
-                         status, reason_phrase(status), close ? "close" : "keep-alive");
-        body_len = 0;
-    } else {
-        rc = gd_buf_printf(&s->out,
-                         "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                         "Connection: %s\r\nCache-Control: no-store\r\n",
-                         status, reason_phrase(status), ctype, body_len, close ? "close" : "keep-alive");
-    }
-    if (rc == 0 && www_auth)
-        rc = gd_buf_printf(&s->out, "WWW-Authenticate: %s\r\n", www_auth);
-    if (rc == 0)
-        rc = gd_buf_append(&s->out, "\r\n", 2);
-    if (rc == 0 && !head && body_len)
-        rc = gd_buf_append(&s->out, body, body_len);
-    if (rc < 0) {
-        gd_buf_truncate(&s->out, mark);
-        s->oom = 1;
-        return -1;
-    }
-    if (s->lim.status_counts && status >= 100 && status < 600)
-        s->lim.status_counts[status]++;
-    s->last_status = status;
-    s->close_after = close;
-    return 0;
-}
-
-static void append_error(gd_http_session *s, int status, const char *msg)
-{
-    char esc[256], body[320];
-    gd_json_escape(esc, sizeof esc, msg ? msg : "bad request");
-    int n = snprintf(body, sizeof body, "{\"error\":\"%s\"}", esc);
-    size_t blen = n < 0 ? 0 : (size_t)n < sizeof body ? (size_t)n : sizeof body - 1;
-    (void)append_response(s, status, "application/json", NULL, body, blen, 1, 0);
-    s->close_after = 1;
-    s->done = 1;
-}
-
-/* A complete request: split the target, call the handler, queue the answer,
- * and pause the parser so the caller sends it before parsing the next. */
-static int on_message_complete(http_parser *p)
-{
-    gd_http_session *s = p->data;
-    struct http_parser_url u;
-    http_parser_url_init(&u);
-    if (s->url.len == 0 || http_parser_parse_url(s->url.p, s->url.len, 0, &u) != 0)
-        return refuse(s, 400, "bad request target");
-
-    char *target = malloc(s->url.len + 3);
-    if (!target)
-        return refuse_oom(s);
-    char *path = target, *query;
-    if (u.field_set & (1u << UF_PATH)) {
-        memcpy(path, s->url.p + u.field_data[UF_PATH].off, u.field_data[UF_PATH].len);
-        path[u.field_data[UF_PATH].len] = '\0';
-    } else {
-        strcpy(path, "/");
-    }
-    query = path + strlen(path) + 1;
-    if (u.field_set & (1u << UF_QUERY)) {
-        memcpy(query, s->url.p + u.field_data[UF_QUERY].off, u.field_data[UF_QUERY].len);
-        query[u.field_data[UF_QUERY].len] = '\0';
-    } else {
-        query[0] = '\0';
-    }
-
-    gd_http_request req = {
-        .method = http_method_str((enum http_method)p->method),
-        .path = path,
-        .query = query,
-        .authorization = trimmed(&s->auth, s->n_auth),
-        .content_type = trimmed(&s->ctype, s->n_ctype),
-        .body = s->body.len ? s->body.p : "",
-        .body_len = s->body.len,
-        .peer = s->peer,
-    };
-    gd_http_response resp = {.status = 200};
-    s->handler(s->user, &req, &resp);
-
-    int status = resp.status;
-    const char *ctype = header_value_ok(resp.content_type) ? resp.content_type : "application/json";
-    const char *www = header_value_ok(resp.www_authenticate) ? resp.www_authenticate : NULL;
-    size_t blen = resp.body ? (resp.body_len ? resp.body_len : strlen(resp.body)) : 0;
-    int rc;
-    if (status < 200 || status > 599 || (resp.body_len && !resp.body)) {
-        /* A handler bug: say so rather than send something malformed. */
-        gd_log(GD_LOG_ERROR, "http", NULL, "handler returned status %d (body_len %zu) for %s %s", status,
-               resp.body_len, req.method, req.path);
-        free(resp.body);
-        free(target);
-        append_error(s, 500, "internal error");
-        http_parser_pause(p, 1);
-        return 0;
-    }
-    int close = !http_should_keep_alive(p);
-    rc = append_response(s, status, ctype, www, resp.body, blen, close, p->method == HTTP_HEAD);
-    free(resp.body);
-    free(target);
-    if (rc < 0)
-        return refuse_oom(s);
-    if (close)
-        s->done = 1;
-    session_reset_request(s);
-    http_parser_pause(p, 1);
-    return 0;
-}
-
-static const http_parser_settings g_settings = {
-    .on_message_begin = on_message_begin,
-    .on_url = on_url,
-    .on_header_field = on_header_field,
-    .on_header_value = on_header_value,
-    .on_headers_complete = on_headers_complete,
-    .on_body = on_body,
-    .on_message_complete = on_message_complete,
-    .on_chunk_header = on_chunk_header,
-};
-
-/* Parses up to len bytes; stops after one complete request (its response is
- * then in s->out) or at an error (an error response is queued and done is
- * set). Returns how many bytes were used; the rest must be fed again later. */
-static size_t session_feed(gd_http_session *s, const char *data, size_t len)
-{
-    if (s->done)
-        return len;
-    if (HTTP_PARSER_ERRNO(&s->parser) == HPE_PAUSED)
-        http_parser_pause(&s->parser, 0);
-    size_t n = http_parser_execute(&s->parser, &g_settings, data, len);
-    enum http_errno e = HTTP_PARSER_ERRNO(&s->parser);
-    if (e == HPE_PAUSED)
-        return n;
-    if (e != HPE_OK) {
-        int status = s->err_status;
-        const char *msg = s->err_msg;
-        if (!status) {
-            status = e == HPE_HEADER_OVERFLOW ? 431 : 400;
-            msg = http_errno_description(e);
-        }
-        append_error(s, status, msg);
-        return len;
-    }
-    return n;
-}
-
-static int process(const char *data, size_t len, size_t chunk, const gd_http_limits *lim,
-                   gd_http_handler handler, void *user, char **out, size_t *out_len)
-{
-    if (!out || !out_len || !handler || (!data && len))
-        return GD_EINVAL;
-    *out = NULL;
-    *out_len = 0;
-    gd_http_session s;
-    session_init(&s, lim, handler, user, "buffer");
-    if (!chunk)
-        chunk = len ? len : 1;
-    size_t off = 0;
-    while (off < len && !s.done) {
-        size_t piece = len - off < chunk ? len - off : chunk;
-        size_t n = session_feed(&s, data + off, piece);
-        if (n == 0)
-            break; /* cannot happen with http_parser; never spin */
-        off += n;
-    }
-    if (s.oom) {
-        session_free(&s);
-        return GD_ENOMEM;
-    }
-    int status = s.last_status;
-    if (!s.out.p && gd_buf_append(&s.out, "", 0) < 0) {
-        session_free(&s);
-        return GD_ENOMEM;
-    }
-    *out = s.out.p;
-    *out_len = s.out.len;
-    s.out.p = NULL;
-    session_free(&s);
-    return status;
-}
-
-int gd_http_process_buffer(const char *data, size_t len, const gd_http_limits *lim,
-                           gd_http_handler handler, void *user, char **out, size_t *out_len)
-{
-    return process(data, len, 0, lim, handler, user, out, out_len);
-}
-
-int gd_http_process_chunks(const char *data, size_t len, size_t chunk, const gd_http_limits *lim,
-                           gd_http_handler handler, void *user, char **out, size_t *out_len)
-{
-    return process(data, len, chunk, lim, handler, user, out, out_len);
-}
-
-/* ---- sockets ---- */
 
 enum { CONN_READING, CONN_WRITING, CONN_LINGER, CONN_CLOSING };
 
@@ -593,7 +102,7 @@ static void conn_handle_closed(uv_handle_t *h)
     if (c->next)
         c->next->prev = c->prev;
     s->nconns--;
-    session_free(&c->sess);
+    gd_http_session_free(&c->sess);
     free(c->pending);
     free(c->wbuf); /* NULL unless a write never got its callback */
     free(c);
@@ -617,11 +126,19 @@ static void on_timeout(uv_timer_t *t)
     conn_close(c);
 }
 
+/* A connection without its deadline could be held open forever: close it. */
+static void conn_fail(gd_http_conn *c, const char *what, int uverr)
+{
+    gd_log(GD_LOG_WARN, "http", NULL, "closing the connection from %s: %s: %s", c->sess.peer, what,
+           uv_strerror(uverr));
+    conn_close(c);
+}
+
 static void arm_timer(gd_http_conn *c, uint64_t ms)
 {
     int rc = uv_timer_start(&c->timer, on_timeout, ms, 0);
     if (rc < 0) /* cannot happen for a valid timer; without it we'd never time out */
-        conn_close(c);
+        conn_fail(c, "uv_timer_start", rc);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -639,7 +156,7 @@ static void start_reading(gd_http_conn *c)
         return;
     int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     if (rc < 0) {
-        conn_close(c);
+        conn_fail(c, "uv_read_start", rc);
         return;
     }
     c->reading = 1;
@@ -649,7 +166,7 @@ static void stop_reading(gd_http_conn *c)
 {
     if (!c->reading)
         return;
-    uv_read_stop((uv_stream_t *)&c->tcp);
+    (void)uv_read_stop((uv_stream_t *)&c->tcp); /* always 0 */
     c->reading = 0;
 }
 
@@ -690,7 +207,7 @@ static void conn_send(gd_http_conn *c)
     if (rc < 0) {
         free(c->wbuf);
         c->wbuf = NULL;
-        conn_close(c);
+        conn_fail(c, "uv_write", rc);
         return;
     }
     if (!close) {
@@ -708,7 +225,7 @@ static void conn_send(gd_http_conn *c)
     c->pending_len = 0;
     rc = uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown);
     if (rc < 0) {
-        conn_close(c);
+        conn_fail(c, "uv_shutdown", rc);
         return;
     }
     start_reading(c);
@@ -721,14 +238,16 @@ static void conn_send(gd_http_conn *c)
  * the answer. */
 static void conn_feed(gd_http_conn *c, const char *data, size_t len, int from_pending)
 {
-    size_t n = session_feed(&c->sess, data, len);
+    size_t n = gd_http_session_feed(&c->sess, data, len);
     if (c->state == CONN_CLOSING) { /* the handler stopped the server */
         c->sess.out.len = 0;
         return;
     }
     if (!c->sess.out.len) {
-        if (c->sess.oom) /* not even an error response fit */
+        if (c->sess.oom) { /* not even an error response fit */
+            gd_log(GD_LOG_WARN, "http", NULL, "closing the connection from %s: out of memory", c->sess.peer);
             conn_close(c);
+        }
         if (from_pending)
             c->pending_len = 0;
         return;
@@ -740,6 +259,7 @@ static void conn_feed(gd_http_conn *c, const char *data, size_t len, int from_pe
     } else if (rest) {
         char *p = malloc(rest);
         if (!p) {
+            gd_log(GD_LOG_WARN, "http", NULL, "closing the connection from %s: out of memory", c->sess.peer);
             conn_close(c);
             return;
         }
@@ -781,14 +301,16 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 
 static void format_peer(const struct sockaddr_storage *ss, char *out, size_t cap)
 {
-    char ip[INET6_ADDRSTRLEN] = "?";
+    char ip[INET6_ADDRSTRLEN];
     if (ss->ss_family == AF_INET) {
         const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-        uv_ip4_name(a, ip, sizeof ip);
+        if (uv_ip4_name(a, ip, sizeof ip) != 0)
+            snprintf(ip, sizeof ip, "?"); /* only for logs: a name is not worth failing over */
         snprintf(out, cap, "%s:%d", ip, ntohs(a->sin_port));
     } else if (ss->ss_family == AF_INET6) {
         const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-        uv_ip6_name(a, ip, sizeof ip);
+        if (uv_ip6_name(a, ip, sizeof ip) != 0)
+            snprintf(ip, sizeof ip, "?");
         snprintf(out, cap, "[%s]:%d", ip, ntohs(a->sin6_port));
     } else {
         snprintf(out, cap, "unknown");
@@ -819,15 +341,21 @@ static void reject_connection(gd_http_server *s)
     r->tcp.data = r;
     if (s->lim.status_counts)
         s->lim.status_counts[503]++;
-    if (uv_tcp_init(s->loop, &r->tcp) < 0) {
+    int rc = uv_tcp_init(s->loop, &r->tcp);
+    if (rc < 0) {
+        gd_log(GD_LOG_ERROR, "http", NULL, "refusing a connection on %s: uv_tcp_init: %s", s->name,
+               uv_strerror(rc));
         free(r);
         return;
     }
     s->live++;
-    if (uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)&r->tcp) == 0) {
+    rc = uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)&r->tcp);
+    if (rc == 0) {
         /* Best effort and never blocking: the socket's send buffer is empty. */
         uv_buf_t b = uv_buf_init((char *)busy, sizeof busy - 1);
         (void)uv_try_write((uv_stream_t *)&r->tcp, &b, 1);
+    } else {
+        gd_log(GD_LOG_WARN, "http", NULL, "accept on %s failed: %s", s->name, uv_strerror(rc));
     }
     /* At most one line a second: a flood must not flood the log too. */
     uint64_t now = uv_now(s->loop);
@@ -840,6 +368,39 @@ static void reject_connection(gd_http_server *s)
     uv_close((uv_handle_t *)&r->tcp, reject_closed);
 }
 
+/* A connection with its TCP handle initialised, on the server's list; NULL
+ * when out of memory or uv_tcp_init failed (logged). */
+static gd_http_conn *conn_new(gd_http_server *s)
+{
+    gd_http_conn *c = malloc(sizeof *c);
+    if (!c) {
+        gd_log(GD_LOG_ERROR, "http", NULL, "out of memory for a connection on %s", s->name);
+        return NULL;
+    }
+    memset(c, 0, offsetof(gd_http_conn, rbuf));
+    c->srv = s;
+    c->tcp.data = c;
+    c->timer.data = c;
+    c->wreq.data = c;
+    c->sreq.data = c;
+    c->state = CONN_READING;
+    int rc = uv_tcp_init(s->loop, &c->tcp);
+    if (rc < 0) {
+        gd_log(GD_LOG_ERROR, "http", NULL, "new connection on %s: uv_tcp_init: %s", s->name, uv_strerror(rc));
+        free(c);
+        return NULL;
+    }
+    c->next = s->conns;
+    if (s->conns)
+        s->conns->prev = c;
+    s->conns = c;
+    s->nconns++;
+    s->live++;
+    gd_http_session_init(&c->sess, &s->lim, s->handler, s->user, "unknown");
+    c->open_handles = 1;
+    return c;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     gd_http_server *s = server->data;
@@ -849,43 +410,22 @@ static void on_connection(uv_stream_t *server, int status)
     }
     if (s->stopping)
         return;
-    if (s->nconns >= s->lim.max_connections) {
-        reject_connection(s);
-        return;
-    }
-    gd_http_conn *c = malloc(sizeof *c);
+    gd_http_conn *c = s->nconns < s->lim.max_connections ? conn_new(s) : NULL;
     if (!c) {
         reject_connection(s);
         return;
     }
-    memset(c, 0, offsetof(gd_http_conn, rbuf));
-    c->srv = s;
-    c->tcp.data = c;
-    c->timer.data = c;
-    c->wreq.data = c;
-    c->sreq.data = c;
-    c->state = CONN_READING;
-    if (uv_tcp_init(s->loop, &c->tcp) < 0) {
-        free(c);
-        reject_connection(s);
-        return;
-    }
-    c->next = s->conns;
-    if (s->conns)
-        s->conns->prev = c;
-    s->conns = c;
-    s->nconns++;
-    s->live++;
-    session_init(&c->sess, &s->lim, s->handler, s->user, "unknown");
-    c->open_handles = 1;
     int trc = uv_timer_init(s->loop, &c->timer);
     if (trc == 0)
         c->open_handles = 2;
+    else
+        gd_log(GD_LOG_ERROR, "http", NULL, "new connection on %s: uv_timer_init: %s", s->name, uv_strerror(trc));
     /* Accept even when the timer failed: an unaccepted connection would
      * stop libuv from accepting any other. */
     int rc = uv_accept(server, (uv_stream_t *)&c->tcp);
     if (trc < 0 || rc < 0) {
-        gd_log(GD_LOG_WARN, "http", NULL, "accept on %s failed: %s", s->name, uv_strerror(rc < 0 ? rc : trc));
+        if (rc < 0)
+            gd_log(GD_LOG_WARN, "http", NULL, "accept on %s failed: %s", s->name, uv_strerror(rc));
         c->state = CONN_CLOSING;
         if (trc == 0)
             uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
@@ -897,10 +437,12 @@ static void on_connection(uv_stream_t *server, int status)
     memset(&ss, 0, sizeof ss);
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0)
         format_peer(&ss, c->sess.peer, sizeof c->sess.peer);
-    (void)uv_tcp_nodelay(&c->tcp, 1); /* small answers: don't wait for Nagle */
+    (void)uv_tcp_nodelay(&c->tcp, 1); /* small answers: don't wait for Nagle; optional */
     arm_timer(c, s->lim.idle_timeout_ms);
     start_reading(c);
 }
+
+/* ---- starting and stopping ---- */
 
 /* Resolves host (numeric IPv4/IPv6, with or without [], or a name) to an
  * address with port. */
@@ -934,65 +476,53 @@ static int resolve_addr(uv_loop_t *loop, const char *host, int port, struct sock
     if (rc < 0)
         return gd_err_set(err, GD_EINVAL, "http: cannot resolve listen host '%s': %s", host,
                           uv_strerror(rc));
-    rc = -1;
-    for (const struct addrinfo *ai = req.addrinfo; ai; ai = ai->ai_next) {
+    int found = 0;
+    for (const struct addrinfo *ai = req.addrinfo; ai && !found; ai = ai->ai_next) {
         if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) && ai->ai_addrlen <= sizeof *ss) {
             memcpy(ss, ai->ai_addr, ai->ai_addrlen);
             if (ai->ai_family == AF_INET)
                 ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
             else
                 ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-            rc = 0;
-            break;
+            found = 1;
         }
     }
     uv_freeaddrinfo(req.addrinfo);
-    if (rc < 0)
+    if (!found)
         return gd_err_set(err, GD_EINVAL, "http: no IPv4 or IPv6 address for listen host '%s'", host);
     return 0;
 }
 
-int gd_http_start(uv_loop_t *loop, const char *host, int port, const gd_http_limits *lim,
-                  gd_http_handler handler, void *user, gd_http_server **out, gd_err *err)
+/* A process writing to sockets must not die of SIGPIPE when a client goes
+ * away mid-response; libuv's writes do not suppress it. Only the default
+ * disposition is changed, never a handler someone installed. */
+static void ignore_sigpipe(void)
 {
-    int fd = -1;
-    gd_http_server *s = NULL;
-    if (!loop || !host || !handler || !out || port < 0 || port > 65535)
-        return gd_err_set(err, GD_EINVAL, "http: bad arguments to gd_http_start");
-    *out = NULL;
-    struct sockaddr_storage ss;
-    int rc = resolve_addr(loop, host, port, &ss, err);
-    if (rc < 0)
-        return rc;
-    char shown[INET6_ADDRSTRLEN + 16];
-    format_peer(&ss, shown, sizeof shown);
-
-    /* A process writing to sockets must not die of SIGPIPE when a client
-     * goes away mid-response; libuv's writes do not suppress it. Only the
-     * default disposition is changed, never a handler someone installed. */
     struct sigaction sa;
     if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
         sa.sa_handler = SIG_IGN;
         sigemptyset(&sa.sa_mask);
         sa.sa_flags = 0;
-        (void)sigaction(SIGPIPE, &sa, NULL);
+        (void)sigaction(SIGPIPE, &sa, NULL); /* best effort: then a write to a gone peer kills us */
     }
+}
 
-    /* Bind and listen with plain sockets first: a bind error (EADDRINUSE)
-     * is then reported here, synchronously, with nothing to close on the
-     * loop. libuv takes the listening socket over below. */
-    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) {
-        rc = gd_err_set(err, GD_EIO, "http: cannot create a socket for %s: %s", shown, strerror(errno));
-        goto fail;
-    }
-    int one = 1;
+/* Binds and listens with plain sockets: a bind error (EADDRINUSE) is then
+ * reported here, synchronously, with nothing to close on the loop. *fd_out
+ * is the listening socket, *bound its address (port 0 resolved). */
+static int listen_socket(const struct sockaddr_storage *ss, const char *shown, int *fd_out,
+                         struct sockaddr_storage *bound, gd_err *err)
+{
+    int rc, one = 1;
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return gd_err_set(err, GD_EIO, "http: cannot create a socket for %s: %s", shown, strerror(errno));
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) {
         rc = gd_err_set(err, GD_EIO, "http: setsockopt on %s: %s", shown, strerror(errno));
         goto fail;
     }
-    socklen_t alen = ss.ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-    if (bind(fd, (struct sockaddr *)&ss, alen) < 0) {
+    socklen_t alen = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+    if (bind(fd, (const struct sockaddr *)ss, alen) < 0) {
         int e = errno;
         rc = gd_err_set(err, e == EADDRINUSE ? GD_EEXIST : GD_EIO, "http: cannot listen on %s: %s%s", shown,
                         strerror(e), e == EADDRINUSE ? " (another process is using the port)" : "");
@@ -1004,31 +534,66 @@ int gd_http_start(uv_loop_t *loop, const char *host, int port, const gd_http_lim
                         strerror(e));
         goto fail;
     }
-    struct sockaddr_storage bound;
-    socklen_t bl = sizeof bound;
-    if (getsockname(fd, (struct sockaddr *)&bound, &bl) < 0) {
+    socklen_t bl = sizeof *bound;
+    if (getsockname(fd, (struct sockaddr *)bound, &bl) < 0) {
         rc = gd_err_set(err, GD_EIO, "http: getsockname on %s: %s", shown, strerror(errno));
         goto fail;
     }
+    *fd_out = fd;
+    return 0;
 
-    s = calloc(1, sizeof *s);
+fail:
+    close(fd);
+    return rc;
+}
+
+static gd_http_server *server_new(uv_loop_t *loop, const struct sockaddr_storage *bound,
+                                  const gd_http_limits *lim, gd_http_handler handler, void *user)
+{
+    gd_http_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->loop = loop;
+    gd_http_resolve_limits(&s->lim, lim);
+    s->handler = handler;
+    s->user = user;
+    s->port = bound->ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)bound)->sin_port)
+                                          : ntohs(((const struct sockaddr_in6 *)bound)->sin6_port);
+    format_peer(bound, s->name, sizeof s->name);
+    s->listener.data = s;
+    return s;
+}
+
+int gd_http_start(uv_loop_t *loop, const char *host, int port, const gd_http_limits *lim,
+                  gd_http_handler handler, void *user, gd_http_server **out, gd_err *err)
+{
+    int fd = -1;
+    gd_http_server *s = NULL;
+    struct sockaddr_storage ss, bound;
+    char shown[INET6_ADDRSTRLEN + 16];
+
+    if (!loop || !host || !handler || !out || port < 0 || port > 65535)
+        return gd_err_set(err, GD_EINVAL, "http: bad arguments to gd_http_start");
+    *out = NULL;
+    int rc = resolve_addr(loop, host, port, &ss, err);
+    if (rc < 0)
+        return rc;
+    format_peer(&ss, shown, sizeof shown);
+    ignore_sigpipe();
+    rc = listen_socket(&ss, shown, &fd, &bound, err);
+    if (rc < 0)
+        return rc;
+    s = server_new(loop, &bound, lim, handler, user);
     if (!s) {
         rc = gd_err_set(err, GD_ENOMEM, "http: out of memory");
         goto fail;
     }
-    s->loop = loop;
-    resolve_limits(&s->lim, lim);
-    s->handler = handler;
-    s->user = user;
-    s->port = bound.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&bound)->sin_port)
-                                         : ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
-    format_peer(&bound, s->name, sizeof s->name);
-    s->listener.data = s;
     rc = uv_tcp_init(loop, &s->listener);
     if (rc < 0) {
-        rc = gd_err_set(err, GD_EIO, "http: cannot listen on %s: %s", shown, uv_strerror(rc));
+        rc = gd_err_set(err, GD_EIO, "http: cannot listen on %s: uv_tcp_init: %s", shown, uv_strerror(rc));
         goto fail;
     }
+    /* libuv takes the listening socket over. */
     s->live = 1;
     rc = uv_tcp_open(&s->listener, fd);
     if (rc == 0) {
@@ -1049,15 +614,14 @@ int gd_http_start(uv_loop_t *loop, const char *host, int port, const gd_http_lim
     return 0;
 
 fail:
-    if (fd >= 0)
-        close(fd);
+    close(fd);
     free(s);
     return rc;
 }
 
 int gd_http_port(const gd_http_server *s)
 {
-    return s ? s->port : -1;
+    return s ? s->port : 0;
 }
 
 static void listener_closed(uv_handle_t *h)

@@ -48,28 +48,33 @@ typedef struct gd_http_server gd_http_server;
 /* Listens on host:port (port 0 picks a free one) on loop. */
 int gd_http_start(uv_loop_t *loop, const char *host, int port, const gd_http_limits *lim,
                   gd_http_handler handler, void *user, gd_http_server **out, gd_err *err);
+/* The port listened on (the one picked when started with port 0); 0 for NULL. */
 int gd_http_port(const gd_http_server *s);
 /* Stops listening, closes every connection; frees the server once all
  * handles are closed (then calls on_closed if non-NULL). */
 void gd_http_stop(gd_http_server *s, void (*on_closed)(void *arg), void *arg);
 
 /* Parses and answers raw request bytes without sockets: the path the
- * fuzzer and the unit tests drive. Writes the full response (status line,
- * headers, body) into *out (malloc'd, caller frees). Returns the status. */
-int gd_http_process_buffer(const char *data, size_t len, const gd_http_limits *lim,
-                           gd_http_handler handler, void *user, char **out, size_t *out_len);
-/* The buffer is everything one client sent: pipelined requests are answered
- * in order (responses concatenated); parsing stops after an error response
- * or Connection: close. Bytes of a request left incomplete at the end get no
- * answer (on a socket they would wait for the idle timer). The status
- * returned is the last response's, 0 when none was produced; GD_EINVAL on
- * bad arguments, GD_ENOMEM (and *out NULL) when memory ran out. The peer is
- * "buffer". A response body left with body_len 0 is sent up to its NUL. */
+ * fuzzer and the unit tests drive. The buffer is everything one client sent:
+ * pipelined requests are answered in order and the full responses (status
+ * line, headers, body) concatenated into *out (malloc'd, caller frees; ""
+ * when nothing was answered). Parsing stops after an error response or
+ * Connection: close; bytes of a request left incomplete at the end get no
+ * answer (on a socket they would wait for the idle timer). *status (may be
+ * NULL) is the last response's HTTP status, 0 when none was produced. The
+ * peer is "buffer". A response body left with body_len 0 is sent up to its
+ * NUL.
+ * Returns 0, GD_EINVAL (NULL out, out_len or handler, or NULL data with a
+ * length) or GD_ENOMEM; on error *out is NULL and *status 0. An HTTP error
+ * answer (400, 413, ...) is a success here: it is in *out and *status. */
+int gd_http_process_buffer(const char *data, size_t len, const gd_http_limits *lim, gd_http_handler handler,
+                           void *user, char **out, size_t *out_len, int *status, gd_err *err);
 
 /* The same, but feeds the parser at most chunk bytes at a time (0 = all),
  * as socket reads would split a request: lets the fuzzer cover callbacks
  * that receive a name or value in pieces. */
 int gd_http_process_chunks(const char *data, size_t len, size_t chunk, const gd_http_limits *lim,
-                           gd_http_handler handler, void *user, char **out, size_t *out_len);
+                           gd_http_handler handler, void *user, char **out, size_t *out_len, int *status,
+                           gd_err *err);
 
 #endif

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds the libFuzzer target for the HTTP request path and runs it for a
+# Builds the libFuzzer target for the HTTP request path (the session in
+# host/daemon/http_session.c: no sockets) and runs it for a
 # bounded time on a copy of the seed corpus.
 #   FUZZ_SECONDS  run time (default 30)
 #   CC            clang to use (default: clang, then clang-14)
@@ -36,7 +37,7 @@ fi
 
 if ! "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -D_GNU_SOURCE -I "$root/host" -I "$root/sdk/include" \
-        "$root/tests/fuzz/fuzz_http.c" "$root/host/daemon/http.c" "$root/host/base/err.c" "$root/host/base/log.c" \
+        "$root/tests/fuzz/fuzz_http.c" "$root/host/daemon/http_session.c" "$root/host/base/err.c" "$root/host/base/log.c" \
         "$root/host/base/json.c" "$root/host/base/buf.c" \
         -luv -lhttp_parser -o "$work/fuzz_http"; then
     echo "run_fuzz: build failed" >&2

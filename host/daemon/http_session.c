@@ -1,0 +1,500 @@
+/* The HTTP request session: node's http_parser callbacks, the limits on
+ * header and body size, and the responses they produce. Both the socket
+ * connections (http.c) and gd_http_process_buffer feed bytes through
+ * gd_http_session_feed, so the fuzzer exercises the same code as the network.
+ *
+ * http_parser callbacks return 0 to go on and CB_STOP to stop the parser
+ * (which then reports HPE_CB_*); why is recorded in the session first. */
+#include "daemon/http_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/json.h"
+#include "base/log.h"
+
+/* http_parser's "stop": any nonzero value, except that on_headers_complete
+ * gives 1 and 2 their own meanings (no body; upgrade), so always -1. */
+#define CB_STOP (-1)
+
+enum { HDR_OTHER = 0, HDR_AUTH, HDR_CTYPE, HDR_EXPECT };
+
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 417: return "Expectation Failed";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    default: {
+        const char *s = http_status_str((enum http_status)status);
+        return (s && s[0] != '<') ? s : "Unknown";
+    }
+    }
+}
+
+void gd_http_resolve_limits(gd_http_limits *dst, const gd_http_limits *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (src)
+        *dst = *src;
+    if (!dst->max_header_bytes)
+        dst->max_header_bytes = GD_HTTP_DEF_HEADER_BYTES;
+    if (!dst->max_body_bytes)
+        dst->max_body_bytes = GD_HTTP_DEF_BODY_BYTES;
+    if (!dst->max_connections)
+        dst->max_connections = GD_HTTP_DEF_CONNECTIONS;
+    if (!dst->idle_timeout_ms)
+        dst->idle_timeout_ms = GD_HTTP_DEF_IDLE_MS;
+}
+
+/* Buffers are kept for the next request on the connection, emptied: what
+ * one request sent (its Authorization!) must never show in the next. */
+static void session_reset_request(gd_http_session *s)
+{
+    gd_buf_clear(&s->url);
+    gd_buf_clear(&s->auth);
+    gd_buf_clear(&s->ctype);
+    gd_buf_clear(&s->expect);
+    gd_buf_clear(&s->body);
+    s->field_len = 0;
+    s->field[0] = '\0';
+    s->field_long = 0;
+    s->in_value = 0;
+    s->headers_done = 0;
+    s->cur = HDR_OTHER;
+    s->n_auth = s->n_ctype = s->n_expect = 0;
+    s->header_bytes = 0;
+}
+
+void gd_http_session_init(gd_http_session *s, const gd_http_limits *lim, gd_http_handler handler,
+                          void *user, const char *peer)
+{
+    memset(s, 0, sizeof *s);
+    gd_http_resolve_limits(&s->lim, lim);
+    s->handler = handler;
+    s->user = user;
+    snprintf(s->peer, sizeof s->peer, "%s", peer);
+    http_parser_init(&s->parser, HTTP_REQUEST);
+    s->parser.data = s;
+}
+
+void gd_http_session_free(gd_http_session *s)
+{
+    gd_buf_free(&s->url);
+    gd_buf_free(&s->auth);
+    gd_buf_free(&s->ctype);
+    gd_buf_free(&s->expect);
+    gd_buf_free(&s->body);
+    gd_buf_free(&s->out);
+}
+
+/* Records why a callback refuses the request; the parser then stops with
+ * an HPE_CB_* error and gd_http_session_feed answers with this status. */
+static int refuse(gd_http_session *s, int status, const char *msg)
+{
+    if (!s->err_status) {
+        s->err_status = status;
+        s->err_msg = msg;
+    }
+    return CB_STOP;
+}
+
+static int refuse_oom(gd_http_session *s)
+{
+    s->oom = 1;
+    return refuse(s, 500, "out of memory");
+}
+
+static int count_header_bytes(gd_http_session *s, size_t n)
+{
+    if (s->header_bytes > s->lim.max_header_bytes || n > s->lim.max_header_bytes - s->header_bytes) {
+        s->header_bytes = s->lim.max_header_bytes + 1;
+        return refuse(s, 431, "request header too large");
+    }
+    s->header_bytes += n;
+    return 0;
+}
+
+static int on_message_begin(http_parser *p)
+{
+    session_reset_request(p->data);
+    return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+    gd_http_session *s = p->data;
+    if (count_header_bytes(s, len))
+        return CB_STOP;
+    /* http_parser_parse_url keeps 16-bit offsets. */
+    if (s->url.len + len > UINT16_MAX)
+        return refuse(s, 431, "request target too long");
+    return gd_buf_append(&s->url, at, len) < 0 ? refuse_oom(s) : 0;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+    gd_http_session *s = p->data;
+    if (s->in_value || (s->field_len == 0 && !s->field_long)) {
+        /* A new header line: charge its ": " and CRLF too, so a flood of
+         * tiny headers is bounded like its size on the wire. */
+        s->in_value = 0;
+        s->field_len = 0;
+        s->field[0] = '\0';
+        s->field_long = 0;
+        if (count_header_bytes(s, 4))
+            return CB_STOP;
+    }
+    if (count_header_bytes(s, len))
+        return CB_STOP;
+    if (!s->field_long) {
+        if (len >= sizeof s->field - s->field_len) {
+            s->field_long = 1;
+        } else {
+            memcpy(s->field + s->field_len, at, len);
+            s->field_len += len;
+            s->field[s->field_len] = '\0';
+        }
+    }
+    return 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+    gd_http_session *s = p->data;
+    if (count_header_bytes(s, len))
+        return CB_STOP;
+    if (!s->in_value) {
+        s->in_value = 1;
+        s->cur = HDR_OTHER;
+        if (!s->field_long && !s->headers_done) {
+            if (strcasecmp(s->field, "authorization") == 0) {
+                if (++s->n_auth > 1)
+                    return refuse(s, 400, "repeated Authorization header");
+                s->cur = HDR_AUTH;
+            } else if (strcasecmp(s->field, "content-type") == 0) {
+                if (++s->n_ctype > 1)
+                    return refuse(s, 400, "repeated Content-Type header");
+                s->cur = HDR_CTYPE;
+            } else if (strcasecmp(s->field, "expect") == 0) {
+                s->n_expect++;
+                s->cur = HDR_EXPECT;
+            }
+        }
+        /* Mark the header present even if its value is empty. */
+        gd_buf *b = s->cur == HDR_AUTH ? &s->auth : s->cur == HDR_CTYPE ? &s->ctype
+                   : s->cur == HDR_EXPECT ? &s->expect : NULL;
+        if (b && gd_buf_append(b, "", 0) < 0)
+            return refuse_oom(s);
+    }
+    gd_buf *b = NULL;
+    switch (s->cur) {
+    case HDR_AUTH: b = &s->auth; break;
+    case HDR_CTYPE: b = &s->ctype; break;
+    case HDR_EXPECT: b = &s->expect; break;
+    default: return 0;
+    }
+    return gd_buf_append(b, at, len) < 0 ? refuse_oom(s) : 0;
+}
+
+/* The value of a header seen present times, without trailing optional
+ * whitespace (http_parser strips only the leading); NULL if absent. */
+static const char *trimmed(gd_buf *b, unsigned present)
+{
+    if (!present || !b->p)
+        return NULL;
+    while (b->len && (b->p[b->len - 1] == ' ' || b->p[b->len - 1] == '\t'))
+        b->p[--b->len] = '\0';
+    return b->p;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    gd_http_session *s = p->data;
+    s->headers_done = 1;
+    if (p->method == HTTP_CONNECT)
+        return refuse(s, 405, "CONNECT not supported");
+    if (p->upgrade)
+        return refuse(s, 400, "protocol upgrade not supported");
+    /* Refuse an oversized body before reading any of it. */
+    if ((p->flags & F_CONTENTLENGTH) && p->content_length > s->lim.max_body_bytes)
+        return refuse(s, 413, "request body too large");
+    /* Expect: 100-continue is ignored (the client sends its body after its
+     * own short wait); any other expectation cannot be met. */
+    if (s->n_expect > 1)
+        return refuse(s, 417, "unsupported expectation");
+    if (s->n_expect == 1) {
+        const char *e = trimmed(&s->expect, s->n_expect);
+        if (!e || strcasecmp(e, "100-continue") != 0)
+            return refuse(s, 417, "unsupported expectation");
+    }
+    return 0;
+}
+
+static int on_chunk_header(http_parser *p)
+{
+    gd_http_session *s = p->data;
+    /* content_length holds this chunk's announced size. */
+    if (p->content_length > s->lim.max_body_bytes - s->body.len)
+        return refuse(s, 413, "request body too large");
+    return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+    gd_http_session *s = p->data;
+    if (len > s->lim.max_body_bytes - s->body.len)
+        return refuse(s, 413, "request body too large");
+    return gd_buf_append(&s->body, at, len) < 0 ? refuse_oom(s) : 0;
+}
+
+static int header_value_ok(const char *v)
+{
+    return v && v[0] && !strpbrk(v, "\r\n");
+}
+
+/* Appends one whole response; on failure (GD_ENOMEM) leaves out as it was. */
+static int append_response(gd_http_session *s, int status, const char *ctype, const char *www_auth,
+                           const char *body, size_t body_len, int close, int head)
+{
+    size_t mark = s->out.len;
+    int rc;
+    if (status == 204 || status == 304) {
+        /* No body, and no Content-Length (RFC 9110 8.6). */
+        rc = gd_buf_printf(&s->out, "HTTP/1.1 %d %s\r\nConnection: %s\r\nCache-Control: no-store\r\n",
+                           status, reason_phrase(status), close ? "close" : "keep-alive");
+        body_len = 0;
+    } else {
+        rc = gd_buf_printf(&s->out,
+                           "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                           "Connection: %s\r\nCache-Control: no-store\r\n",
+                           status, reason_phrase(status), ctype, body_len, close ? "close" : "keep-alive");
+    }
+    if (rc == 0 && www_auth)
+        rc = gd_buf_printf(&s->out, "WWW-Authenticate: %s\r\n", www_auth);
+    if (rc == 0)
+        rc = gd_buf_append(&s->out, "\r\n", 2);
+    if (rc == 0 && !head && body_len)
+        rc = gd_buf_append(&s->out, body, body_len);
+    if (rc < 0) {
+        gd_buf_truncate(&s->out, mark);
+        s->oom = 1;
+        return GD_ENOMEM;
+    }
+    if (s->lim.status_counts && status >= 100 && status < 600)
+        s->lim.status_counts[status]++;
+    s->last_status = status;
+    s->close_after = close;
+    return 0;
+}
+
+/* Queues {"error": msg} and ends the exchange. Out of memory leaves s->oom
+ * set for the caller (a socket is then closed without an answer). */
+static void append_error(gd_http_session *s, int status, const char *msg)
+{
+    char esc[256], body[320];
+    gd_json_escape(esc, sizeof esc, msg ? msg : "bad request");
+    int n = snprintf(body, sizeof body, "{\"error\":\"%s\"}", esc);
+    size_t blen = n < 0 ? 0 : (size_t)n < sizeof body ? (size_t)n : sizeof body - 1;
+    (void)append_response(s, status, "application/json", NULL, body, blen, 1, 0);
+    s->close_after = 1;
+    s->done = 1;
+}
+
+/* Splits the request target into path ("/" when absent) and query ("" when
+ * absent), both in one malloc'd block *target for the caller to free.
+ * GD_EINVAL: not a valid target; GD_ENOMEM. */
+static int split_target(const gd_buf *url, char **target, const char **path_out, const char **query_out)
+{
+    struct http_parser_url u;
+    http_parser_url_init(&u);
+    *target = NULL;
+    if (url->len == 0 || http_parser_parse_url(url->p, url->len, 0, &u) != 0)
+        return GD_EINVAL;
+    char *path = malloc(url->len + 3);
+    if (!path)
+        return GD_ENOMEM;
+    char *query;
+    if (u.field_set & (1u << UF_PATH)) {
+        memcpy(path, url->p + u.field_data[UF_PATH].off, u.field_data[UF_PATH].len);
+        path[u.field_data[UF_PATH].len] = '\0';
+    } else {
+        strcpy(path, "/");
+    }
+    query = path + strlen(path) + 1;
+    if (u.field_set & (1u << UF_QUERY)) {
+        memcpy(query, url->p + u.field_data[UF_QUERY].off, u.field_data[UF_QUERY].len);
+        query[u.field_data[UF_QUERY].len] = '\0';
+    } else {
+        query[0] = '\0';
+    }
+    *target = path;
+    *path_out = path;
+    *query_out = query;
+    return 0;
+}
+
+/* Queues the handler's answer, or a 500 when the handler broke the rules
+ * (then the connection ends). 0 or GD_ENOMEM. */
+static int queue_answer(gd_http_session *s, http_parser *p, const gd_http_request *req,
+                        const gd_http_response *resp)
+{
+    int status = resp->status;
+    if (status < 200 || status > 599 || (resp->body_len && !resp->body)) {
+        /* A handler bug: say so rather than send something malformed. */
+        gd_log(GD_LOG_ERROR, "http", NULL, "handler returned status %d (body_len %zu) for %s %s", status,
+               resp->body_len, req->method, req->path);
+        append_error(s, 500, "internal error");
+        return 0;
+    }
+    const char *ctype = header_value_ok(resp->content_type) ? resp->content_type : "application/json";
+    const char *www = header_value_ok(resp->www_authenticate) ? resp->www_authenticate : NULL;
+    size_t blen = resp->body ? (resp->body_len ? resp->body_len : strlen(resp->body)) : 0;
+    int close = !http_should_keep_alive(p);
+    if (append_response(s, status, ctype, www, resp->body, blen, close, p->method == HTTP_HEAD))
+        return GD_ENOMEM;
+    if (close)
+        s->done = 1;
+    session_reset_request(s);
+    return 0;
+}
+
+/* A complete request: split the target, call the handler, queue the answer,
+ * and pause the parser so the caller sends it before parsing the next. */
+static int on_message_complete(http_parser *p)
+{
+    gd_http_session *s = p->data;
+    char *target;
+    const char *path = NULL, *query = NULL;
+    int rc = split_target(&s->url, &target, &path, &query);
+    if (rc == GD_ENOMEM)
+        return refuse_oom(s);
+    if (rc)
+        return refuse(s, 400, "bad request target");
+
+    gd_http_request req = {
+        .method = http_method_str((enum http_method)p->method),
+        .path = path,
+        .query = query,
+        .authorization = trimmed(&s->auth, s->n_auth),
+        .content_type = trimmed(&s->ctype, s->n_ctype),
+        .body = s->body.len ? s->body.p : "",
+        .body_len = s->body.len,
+        .peer = s->peer,
+    };
+    gd_http_response resp = {.status = 200};
+    s->handler(s->user, &req, &resp);
+    rc = queue_answer(s, p, &req, &resp);
+    free(resp.body);
+    free(target);
+    if (rc)
+        return refuse_oom(s);
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static const http_parser_settings g_settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+    .on_chunk_header = on_chunk_header,
+};
+
+size_t gd_http_session_feed(gd_http_session *s, const char *data, size_t len)
+{
+    if (s->done)
+        return len;
+    if (HTTP_PARSER_ERRNO(&s->parser) == HPE_PAUSED)
+        http_parser_pause(&s->parser, 0);
+    size_t n = http_parser_execute(&s->parser, &g_settings, data, len);
+    enum http_errno e = HTTP_PARSER_ERRNO(&s->parser);
+    if (e == HPE_PAUSED)
+        return n;
+    if (e != HPE_OK) {
+        int status = s->err_status;
+        const char *msg = s->err_msg;
+        if (!status) {
+            status = e == HPE_HEADER_OVERFLOW ? 431 : 400;
+            msg = http_errno_description(e);
+        }
+        append_error(s, status, msg);
+        return len;
+    }
+    return n;
+}
+
+/* ---- without sockets: the fuzzer's and the unit tests' path ---- */
+
+static int process(const char *data, size_t len, size_t chunk, const gd_http_limits *lim,
+                   gd_http_handler handler, void *user, char **out, size_t *out_len, int *status,
+                   gd_err *err)
+{
+    if (out)
+        *out = NULL;
+    if (out_len)
+        *out_len = 0;
+    if (status)
+        *status = 0;
+    if (!out || !out_len)
+        return gd_err_set(err, GD_EINVAL, "http: process: no output buffer");
+    if (!handler)
+        return gd_err_set(err, GD_EINVAL, "http: process: no handler");
+    if (!data && len)
+        return gd_err_set(err, GD_EINVAL, "http: process: NULL data of length %zu", len);
+    gd_http_session s;
+    gd_http_session_init(&s, lim, handler, user, "buffer");
+    if (!chunk)
+        chunk = len ? len : 1;
+    size_t off = 0;
+    while (off < len && !s.done) {
+        size_t piece = len - off < chunk ? len - off : chunk;
+        size_t n = gd_http_session_feed(&s, data + off, piece);
+        if (n == 0)
+            break; /* cannot happen with http_parser; never spin */
+        off += n;
+    }
+    if (s.oom || (!s.out.p && gd_buf_append(&s.out, "", 0) < 0)) {
+        gd_http_session_free(&s);
+        return gd_err_set(err, GD_ENOMEM, "http: out of memory answering %zu bytes of requests", len);
+    }
+    *out = s.out.p;
+    *out_len = s.out.len;
+    if (status)
+        *status = s.last_status;
+    s.out.p = NULL;
+    gd_http_session_free(&s);
+    return 0;
+}
+
+int gd_http_process_buffer(const char *data, size_t len, const gd_http_limits *lim, gd_http_handler handler,
+                           void *user, char **out, size_t *out_len, int *status, gd_err *err)
+{
+    return process(data, len, 0, lim, handler, user, out, out_len, status, err);
+}
+
+int gd_http_process_chunks(const char *data, size_t len, size_t chunk, const gd_http_limits *lim,
+                           gd_http_handler handler, void *user, char **out, size_t *out_len, int *status,
+                           gd_err *err)
+{
+    return process(data, len, chunk, lim, handler, user, out, out_len, status, err);
+}
