@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gordon/helpers.h>
 #include <gordon/sdk.h>
 
 #define SNAP_MAGIC 0x564F4C31u /* "VOL1" */

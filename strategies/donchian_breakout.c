@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gordon/helpers.h>
 #include <gordon/sdk.h>
 
 #define SNAP_MAGIC 0x444F4E31u /* "DON1" */

@@ -9,12 +9,47 @@
  * Versioning. GORDON_SDK_ABI_MAJOR changes when anything existing changes
  * meaning or layout; the host refuses a plugin of another major.
  * GORDON_SDK_ABI_MINOR grows when fields or callbacks are appended; the host
- * accepts plugins of an older or equal minor and reads only the fields their
- * struct_size covers. Every struct that crosses the boundary starts with (or
- * is accompanied by) its size, so both sides can check before they touch a
- * field. Bars are the one exception for speed: they are passed singly by
- * pointer (read only the fields you know), and arrays of bars are copied
- * through host_api->bars() with the caller's element size.
+ * accepts plugins of an older or equal minor. Bars are the one unsized type,
+ * for speed: they are passed singly by pointer (read only the fields you
+ * know), and arrays of bars are copied through host_api->bars() with the
+ * caller's element size.
+ *
+ * The compatibility rule. Every other struct that crosses the boundary starts
+ * with struct_size (or, for gordon_param, is accompanied by param_size), set
+ * by whoever built it to its own sizeof. The receiver copies
+ * min(struct_size, its own sizeof) bytes and zero-extends the rest; when the
+ * host fills a struct the plugin passed (position, exposure, series point) it
+ * writes only that common prefix and sets struct_size to it. Fields are only ever
+ * appended, and zero always means "absent / the behaviour before the field
+ * existed". So a plugin built against an older minor keeps working unchanged
+ * on a newer host (the host sees its missing callbacks as NULL and its
+ * missing fields as 0), and a plugin built against a newer minor can run on
+ * an older host as long as it checks, with GORDON_HAS(), that a field or
+ * callback exists before it uses one (the host-API table, the structs the
+ * host hands in). A struct_size below the struct's 1.0 layout may be refused.
+ *
+ * Changes (newest first; a minor's date is the day its header was frozen).
+ *
+ * 1.2 (2026-12-04)
+ *	gordon_plugin.warmup added (optional, after on_resume); GORDON_WARMUP_BARS_MAX
+ *	GORDON_HAS() added, to test whether a struct_size covers a member
+ *	GORDON_POSITION_INIT, GORDON_EXPOSURE_INIT, GORDON_SERIES_POINT_INIT added
+ *	GORDON_SDK_VERSION_STRING derived from the two ABI numbers
+ *	the rule above (copy min(struct_size, sizeof), zero-extend) stated; the
+ *	return values of emit and evaluate and every reserved field documented
+ *	gordon_ema / gordon_atr moved to <gordon/helpers.h> (source only: they
+ *	were never ABI; include that header to keep using them), which also
+ *	gains gordon_rsi, gordon_snap and gordon_param_u32
+ * 1.1 (2026-11-26)
+ *	gordon_host_api.exposure, .series_subscribe, .series_get added, with
+ *	gordon_exposure and gordon_series_point
+ *	gordon_breaker_input.last_venue_ms added
+ *	gordon_plugin.on_resume added (after reserved[8])
+ *	evaluate: *out is kept per instance between calls (1.0 zeroed it);
+ *	the reason still counts only when state is not OK
+ * 1.0 (2026-11-26)
+ *	first version: descriptor, host-API table, bars, signals, positions,
+ *	fills, overlays, breakers, params, snapshot/restore
  *
  * Rules for plugins (the loader enforces what it can, see gordon(1)):
  *  - no I/O of any kind: no sockets, files, processes, dlopen, raw syscalls,
@@ -37,8 +72,31 @@ extern "C" {
 #endif
 
 #define GORDON_SDK_ABI_MAJOR 1
-#define GORDON_SDK_ABI_MINOR 1
-#define GORDON_SDK_VERSION_STRING "1.1"
+#define GORDON_SDK_ABI_MINOR 2
+/* "1.2", from the two numbers above so it cannot disagree with them. */
+#define GORDON_SDK_STR_(x) #x
+#define GORDON_SDK_STR(x) GORDON_SDK_STR_(x)
+#define GORDON_SDK_VERSION_STRING                                                              \
+    GORDON_SDK_STR(GORDON_SDK_ABI_MAJOR) "." GORDON_SDK_STR(GORDON_SDK_ABI_MINOR)
+
+/* The most bars of history a plugin may ask for, through warmup_bars or the
+ * warmup() callback: the host keeps that much history per symbol and refuses
+ * a plugin (or an instance) that wants more. */
+#define GORDON_WARMUP_BARS_MAX 1048576u
+
+/* 1 when the struct at ptr (anything with a struct_size first) is large
+ * enough to hold member, i.e. offsetof + sizeof <= struct_size. Use it before
+ * touching a field or callback newer than 1.0 in what the host hands you:
+ *   if (GORDON_HAS(api, exposure) && api->exposure) ...
+ *   int64_t venue = GORDON_HAS(in, last_venue_ms) ? in->last_venue_ms : 0;
+ * ptr must point to a valid object; it is evaluated more than once. */
+#if defined(__GNUC__) || defined(__clang__)
+#define GORDON_OFFSETOF_(ptr, member) offsetof(__typeof__(*(ptr)), member)
+#else /* plain C11 has no typeof: the member's distance from the start */
+#define GORDON_OFFSETOF_(ptr, member) ((size_t)((const char *)&(ptr)->member - (const char *)(ptr)))
+#endif
+#define GORDON_HAS(ptr, member)                                                                \
+    (GORDON_OFFSETOF_(ptr, member) + sizeof((ptr)->member) <= (size_t)(ptr)->struct_size)
 
 /* "GRDN": first field of every descriptor; catches a wrong symbol or garbage. */
 #define GORDON_PLUGIN_MAGIC 0x4752444Eu
@@ -106,10 +164,14 @@ typedef struct gordon_signal {
     char tag[32];         /* free text for the intent log, NUL-terminated */
 } gordon_signal;
 
-/* Initialise a signal: sets struct_size and risk_scale 1. */
+/* Init macros: one for every sized struct a plugin fills or hands to the
+ * host, setting struct_size to this header's sizeof and everything else to
+ * zero (risk_scale to 1). Start from them rather than from memset, so that a
+ * rebuild against a newer header picks up the new size. */
 #define GORDON_SIGNAL_INIT {sizeof(gordon_signal), 0, 0, 0, 0.0, 0.0, 0.0, 1.0, {0}}
 
-/* Why the host rejected a signal; also returned by host_api->emit. */
+/* Why the host rejected a signal; also returned by host_api->emit. Later
+ * minors may append codes: treat any other positive value as a refusal. */
 typedef enum gordon_reject {
     GORDON_ACCEPTED = 0,
     GORDON_REJECT_BAD_SIGNAL = 1,      /* malformed: bad symbol, side, NaN/inf/negative price */
@@ -143,8 +205,11 @@ typedef struct gordon_position {
     double unrealized_pnl; /* at the last close */
     int64_t opened_ms;
     int32_t order_pending; /* 1 while an entry or exit order awaits execution */
-    int32_t reserved;
+    int32_t reserved;      /* explicit padding: the host writes 0, plugins ignore it */
 } gordon_position;
+
+/* For host_api->position(): fill *out after GORDON_POSITION_INIT. */
+#define GORDON_POSITION_INIT {sizeof(gordon_position), 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0}
 
 typedef enum gordon_fill_reason {
     GORDON_FILL_ENTRY = 1,
@@ -154,6 +219,8 @@ typedef enum gordon_fill_reason {
     GORDON_FILL_FLATTEN = 5
 } gordon_fill_reason;
 
+/* A fill, built by the host and handed to on_fill (read-only; check newer
+ * fields with GORDON_HAS). No init macro: plugins never build one. */
 typedef struct gordon_fill {
     uint32_t struct_size;
     uint32_t symbol;
@@ -182,7 +249,8 @@ typedef enum gordon_breaker_state {
     GORDON_BREAKER_TRIPPED = 2 /* latches the host's halt */
 } gordon_breaker_state;
 
-/* What the host knows of the account when it asks a breaker. */
+/* What the host knows of the account when it asks a breaker (read-only;
+ * check last_venue_ms with GORDON_HAS(in, last_venue_ms)). */
 typedef struct gordon_breaker_input {
     uint32_t struct_size;
     uint32_t open_positions;
@@ -195,6 +263,9 @@ typedef struct gordon_breaker_input {
     int64_t last_venue_ms;  /* time of the last good venue reply; 0 when there is no venue (replay) */
 } gordon_breaker_input;
 
+/* A breaker's verdict. The host owns it (one per instance, struct_size
+ * set by the host) and hands it to evaluate; a plugin writes the fields but
+ * never builds one, so there is no init macro. */
 typedef struct gordon_breaker_result {
     uint32_t struct_size;
     int32_t state;          /* gordon_breaker_state */
@@ -237,6 +308,9 @@ typedef struct gordon_exposure {
     double notional;        /* gross_qty x last close */
 } gordon_exposure;
 
+/* For host_api->exposure(). */
+#define GORDON_EXPOSURE_INIT {sizeof(gordon_exposure), 0, 0.0, 0.0, 0.0, 0.0}
+
 /* The latest observation of an external series (FRED) at the host's clock:
  * in replay, the newest observation dated at or before now (no lookahead). */
 typedef struct gordon_series_point {
@@ -248,14 +322,21 @@ typedef struct gordon_series_point {
     double prev_value;      /* the observation before it, NaN if none */
 } gordon_series_point;
 
+/* For host_api->series_get(). */
+#define GORDON_SERIES_POINT_INIT {sizeof(gordon_series_point), 0, 0, 0, 0.0, 0.0}
+
 /* ------------------------------------------------------------- host API */
 
+/* The host's table, valid for the instance's lifetime. It may come from a
+ * newer or an older host than the header a plugin was built with: before
+ * calling anything marked "since 1.x", check GORDON_HAS(api, member) (and
+ * that the pointer is not NULL). */
 typedef struct gordon_host_api {
     uint32_t struct_size;
     uint16_t abi_major;
     uint16_t abi_minor;
     uint32_t bar_size;     /* sizeof(gordon_bar) in the host */
-    uint32_t reserved0;
+    uint32_t reserved0;    /* explicit padding: 0 from the host, ignore it */
 
     void (*log)(gordon_ctx *ctx, int level, const char *fmt, ...) GORDON_PRINTF(3, 4);
 
@@ -280,24 +361,38 @@ typedef struct gordon_host_api {
      * out (elements of elem_size bytes); returns how many were copied. */
     size_t (*bars)(gordon_ctx *ctx, uint32_t symbol, size_t n, gordon_bar *out, size_t elem_size);
 
-    /* This instance's position in symbol (out->struct_size must be set). */
+    /* This instance's position in symbol; *out starts as GORDON_POSITION_INIT.
+     * Returns 0, or -1 (bad symbol, or struct_size not set). Overlays and breakers
+     * hold no positions and always see a flat one. */
     int (*position)(gordon_ctx *ctx, uint32_t symbol, gordon_position *out);
     /* Account equity marked to the last closes. */
     double (*equity)(gordon_ctx *ctx);
 
-    /* Strategies only: hand a signal to the host's risk pipeline. Returns
-     * GORDON_ACCEPTED, a gordon_reject code, or -1 if not allowed here
-     * (outside on_bar, or while a backtest window warms up). */
+    /* Strategies only: hand a signal (from GORDON_SIGNAL_INIT) to the
+     * host's risk pipeline. Returns
+     *  - GORDON_ACCEPTED (0): an order was submitted (it fills later, at the
+     *    next bar's open in replay; on_fill tells you when);
+     *  - a gordon_reject code (> 0): refused, nothing was submitted; the
+     *    intent log records the signal with the reason either way;
+     *  - -1: not allowed here, nothing recorded: called from anything but
+     *    this instance's on_bar (create, on_fill, restore...), by an overlay
+     *    or breaker, with a NULL signal, or while the host feeds history to
+     *    warm the instance up (a new instance after a reload, a backtest
+     *    window before its start). A strategy need not tell these apart:
+     *    decide again on the next bar. */
     int (*emit)(gordon_ctx *ctx, const gordon_signal *signal);
 
-    /* --- since 1.1: check api->struct_size before using these --- */
+    /* --- since 1.1: check GORDON_HAS(api, exposure) etc. before using these --- */
 
-    /* All strategies' exposure in a symbol (read only). out->struct_size must be set. */
+    /* All strategies' exposure in a symbol (read only); *out starts as
+     * GORDON_EXPOSURE_INIT. Returns 0, or -1 (bad symbol, or struct_size not set). */
     int (*exposure)(gordon_ctx *ctx, uint32_t symbol, gordon_exposure *out);
     /* Ask the host to fetch an external series (e.g. FRED "VIXCLS"); only
      * from create(). The host does the I/O; a breaker reads it with
      * series_get. Returns 0, or -1 (bad id, no source configured). */
     int (*series_subscribe)(gordon_ctx *ctx, const char *series_id);
+    /* *out starts as GORDON_SERIES_POINT_INIT. Returns 0, or -1 (a series
+     * no instance subscribed to, or struct_size not set). */
     int (*series_get)(gordon_ctx *ctx, const char *series_id, gordon_series_point *out);
 } gordon_host_api;
 
@@ -316,8 +411,11 @@ typedef struct gordon_plugin {
     const gordon_param *params; /* may be NULL when n_params is 0 */
     uint32_t n_params;
     uint32_t param_size;   /* sizeof(gordon_param) as built */
-    uint32_t warmup_bars;  /* bars of history needed before signals are meaningful */
-    uint32_t reserved0;
+    /* Bars of history needed before signals are meaningful, for the
+     * default parameters (at most GORDON_WARMUP_BARS_MAX). When it depends
+     * on the parameters, also provide warmup() (since 1.2). */
+    uint32_t warmup_bars;
+    uint32_t reserved0;    /* must be 0 (designated initialisers leave it so); ignored */
 
     /* Create an instance. On failure return non-zero and describe it in err. */
     int (*create)(const gordon_host_api *api, gordon_ctx *ctx, void **instance, char *err,
@@ -338,15 +436,26 @@ typedef struct gordon_plugin {
      * kept per instance between calls: the host resets state, value and
      * threshold, keeps reason, and reads reason only when state is not OK.
      * Formatting text costs more than a bar: write reason when the state
-     * changes, and let value carry the live number. */
+     * changes, and let value carry the live number.
+     * Returns 0 when *out holds a verdict. Non-zero means "could not
+     * evaluate", and the host fails closed: it treats that as TRIPPED (as it
+     * does a state outside gordon_breaker_state), which latches the halt. */
     int (*evaluate)(void *instance, const gordon_breaker_input *in, gordon_breaker_result *out);
 
     /* Optional, for hot reload: serialise indicator state (return bytes
-     * written, or the size needed if cap is too small) and restore it into a
-     * fresh instance of the same plugin name (return 0 if accepted). */
+     * written, or the size needed if buf is NULL or cap is too small) and
+     * restore it into a fresh instance of the same plugin name, possibly
+     * another build (return 0 if accepted). restore must check what it is
+     * given (length, a magic and version, the parameters it depends on) and
+     * apply all of it or nothing: on refusal the host warms the instance up
+     * from bar history instead. The blob only crosses a reload inside one
+     * process; gordon/helpers.h has a bounds-checked writer and reader. */
     size_t (*snapshot)(void *instance, void *buf, size_t cap);
     int (*restore)(void *instance, const void *buf, size_t len);
 
+    /* Must be NULL (designated initialisers leave them so); the host ignores
+     * them. New callbacks are appended at the end instead, so these only
+     * keep the 1.0 layout. */
     void *reserved[8];
 
     /* --- since 1.1 (the host reads these only when struct_size covers them) --- */
@@ -355,6 +464,14 @@ typedef struct gordon_plugin {
      * may re-baseline here (the drawdown breaker restarts its peak), or keep
      * its state and trip again at the next evaluation. */
     void (*on_resume)(void *instance);
+
+    /* --- since 1.2 (the host reads these only when struct_size covers them) --- */
+
+    /* Optional: bars of history this instance needs, when that depends on
+     * its parameters (e.g. slow period plus ATR period). Called once after
+     * create(); the host uses the larger of this and warmup_bars, and refuses
+     * more than GORDON_WARMUP_BARS_MAX. */
+    uint32_t (*warmup)(void *instance);
 } gordon_plugin;
 
 typedef const gordon_plugin *(*gordon_plugin_entry_fn)(void);
@@ -372,68 +489,6 @@ typedef const gordon_plugin *(*gordon_plugin_entry_fn)(void);
     GORDON_EXPORT const gordon_plugin *gordon_plugin_entry_v1(void);                           \
     GORDON_EXPORT const gordon_plugin *gordon_plugin_entry_v1(void) { return &(desc_); }
 
-
-/* ------------------------------------------------------------- helpers */
-
-/* Indicator helpers compiled into the plugin (static inline): not part of
- * the ABI, no struct_size, free to change between SDK versions. Both keep
- * their state in a struct the plugin owns (calloc it per symbol in create). */
-
-/* Exponential moving average: the first value is the simple mean of the
- * first n inputs; then value += 2 / (n + 1) * (x - value). */
-typedef struct gordon_ema {
-    double value;
-    double sum;      /* of the inputs while seeding */
-    uint32_t count;  /* inputs seen, saturating at n */
-} gordon_ema;
-
-/* Returns 1 once value is defined. */
-static inline int gordon_ema_update(gordon_ema *e, uint32_t n, double x)
-{
-    if (e->count < n) {
-        e->sum += x;
-        if (++e->count == n)
-            e->value = e->sum / n;
-        return e->count == n;
-    }
-    e->value += 2.0 / (n + 1.0) * (x - e->value);
-    return 1;
-}
-
-/* Wilder's average true range: the first bar's true range is high - low;
- * the first ATR is the mean of n true ranges, then (atr * (n - 1) + tr) / n. */
-typedef struct gordon_atr {
-    double atr;
-    double sum;        /* of the true ranges while seeding */
-    double prev_close;
-    uint32_t count;    /* bars seen, saturating at n */
-} gordon_atr;
-
-/* Returns 1 once atr is defined. */
-static inline int gordon_atr_update(gordon_atr *a, uint32_t n, const gordon_bar *b)
-{
-    double tr = b->high - b->low;
-    if (a->count > 0) {
-        double up = b->high - a->prev_close, dn = a->prev_close - b->low;
-        if (up < 0)
-            up = -up;
-        if (dn < 0)
-            dn = -dn;
-        if (up > tr)
-            tr = up;
-        if (dn > tr)
-            tr = dn;
-    }
-    a->prev_close = b->close;
-    if (a->count < n) {
-        a->sum += tr;
-        if (++a->count == n)
-            a->atr = a->sum / n;
-        return a->count == n;
-    }
-    a->atr = (a->atr * (n - 1) + tr) / n;
-    return 1;
-}
 
 #ifdef __cplusplus
 }
