@@ -105,10 +105,77 @@ static int neg_red(int m, double v)
     return gd_metric_direction(m) > 0 && v < 0;
 }
 
+/* The ranking's header row: headings, what each measures as a tooltip. */
+static void ranking_head(FILE *f)
+{
+    fputs("<div class=\"tw\"><table class=\"rank\">\n<thead><tr><th>#</th><th class=\"l\">Configuration"
+          "</th><th class=\"l\">Overlays</th>",
+          f);
+    for (size_t k = 0; k < N_COLS; k++) {
+        int m = g_cols[k].metric;
+        fputs("<th title=\"", f);
+        gd_ab_esc(f, gd_metric_help(m));
+        fprintf(f, "\"%s>", m == GD_M_SHARPE ? " class=\"sorted\"" : "");
+        put_heading(f, gd_metric_head(m), g_cols[k].nowrap);
+        fprintf(f, "%s</th>", m == GD_M_SHARPE ? "&nbsp;&#9662;" : "");
+    }
+    fputs("<th title=\"Deflated Sharpe Ratio\">DSR</th></tr></thead>\n<tbody>\n", f);
+}
+
+/* Configuration ci's row of the ranking; rank is unused for a failed one. */
+static void ranking_row(FILE *f, notes *ns, const gd_ab_config *c, size_t ci, size_t rank)
+{
+    char b[128];
+    if (c->failed)
+        fputs("<tr class=\"failed\"><td class=\"rk\">&ndash;</td>", f);
+    else
+        fprintf(f, "<tr><td class=\"rk\">%zu</td>", rank);
+    fputs("<td class=\"l name\">", f);
+    gd_ab_svg_swatch(f, ci);
+    GD_AB_ESC_ARR(f, c->name);
+    fputs("</td><td class=\"l ovl\">", f);
+    put_overlays(f, c);
+    fputs("</td>", f);
+    if (c->failed) {
+        fprintf(f, "<td class=\"l fail\" colspan=\"%zu\">failed: ", N_COLS + 1);
+        if (c->fail_reason[0])
+            GD_AB_ESC_ARR(f, c->fail_reason);
+        else
+            fputs("no reason given", f);
+        fputs("</td></tr>\n", f);
+        return;
+    }
+    for (size_t k = 0; k < N_COLS; k++) {
+        int m = g_cols[k].metric;
+        double v = c->overall.v[m];
+        if (isnan(v)) {
+            fputs("<td>", f);
+            put_na(f, ns, c->overall.na[m]);
+            fputs("</td>", f);
+            continue;
+        }
+        gd_ab_format_metric(m, v, b, sizeof b);
+        fprintf(f, "<td%s>%s</td>",
+                m == GD_M_SHARPE ? (neg_red(m, v) ? " class=\"neg sorted\"" : " class=\"sorted\"")
+                                 : (neg_red(m, v) ? " class=\"neg\"" : ""),
+                b);
+    }
+    if (isnan(c->dsr)) {
+        fputs("<td>", f);
+        put_na(f, ns, c->dsr_na);
+        fputs("</td>", f);
+    } else {
+        gd_ab_fmt_num(b, sizeof b, c->dsr, 3, 0, 0);
+        fprintf(f, "<td%s>%s</td>", c->dsr >= 0.95 ? " class=\"pos\"" : "", b);
+    }
+    fputs("</tr>\n", f);
+}
+
+/* The configurations in the one ranking (gd_ab_rank). */
 static int write_ranking(const gd_ab_result *r, FILE *f, gd_err *err)
 {
     notes ns = {{0}, 0};
-    size_t *idx = NULL;
+    size_t *idx = NULL, rank = 0;
     char b[128];
 
     fputs("<section id=\"ranking\">\n<h2>Configurations</h2>\n<p class=\"hint\">Ranked by Sharpe of "
@@ -124,66 +191,10 @@ static int write_ranking(const gd_ab_result *r, FILE *f, gd_err *err)
             return gd_err_set(err, GD_ENOMEM, "report: out of memory");
         gd_ab_rank(r, idx);
     }
-
-    fputs("<div class=\"tw\"><table class=\"rank\">\n<thead><tr><th>#</th><th class=\"l\">Configuration"
-          "</th><th class=\"l\">Overlays</th>",
-          f);
-    for (size_t k = 0; k < N_COLS; k++) {
-        int m = g_cols[k].metric;
-        fputs("<th title=\"", f);
-        gd_ab_esc(f, gd_metric_help(m));
-        fprintf(f, "\"%s>", m == GD_M_SHARPE ? " class=\"sorted\"" : "");
-        put_heading(f, gd_metric_head(m), g_cols[k].nowrap);
-        fprintf(f, "%s</th>", m == GD_M_SHARPE ? "&nbsp;&#9662;" : "");
-    }
-    fputs("<th title=\"Deflated Sharpe Ratio\">DSR</th></tr></thead>\n<tbody>\n", f);
-
-    size_t rank = 0;
+    ranking_head(f);
     for (size_t n = 0; idx && n < r->n_configs; n++) {
         const gd_ab_config *c = &r->configs[idx[n]];
-        if (c->failed)
-            fputs("<tr class=\"failed\"><td class=\"rk\">&ndash;</td>", f);
-        else
-            fprintf(f, "<tr><td class=\"rk\">%zu</td>", ++rank);
-        fputs("<td class=\"l name\">", f);
-        gd_ab_svg_swatch(f, idx[n]);
-        GD_AB_ESC_ARR(f, c->name);
-        fputs("</td><td class=\"l ovl\">", f);
-        put_overlays(f, c);
-        fputs("</td>", f);
-        if (c->failed) {
-            fprintf(f, "<td class=\"l fail\" colspan=\"%zu\">failed: ", N_COLS + 1);
-            if (c->fail_reason[0])
-                GD_AB_ESC_ARR(f, c->fail_reason);
-            else
-                fputs("no reason given", f);
-            fputs("</td></tr>\n", f);
-            continue;
-        }
-        for (size_t k = 0; k < N_COLS; k++) {
-            int m = g_cols[k].metric;
-            double v = c->overall.v[m];
-            if (isnan(v)) {
-                fputs("<td>", f);
-                put_na(f, &ns, c->overall.na[m]);
-                fputs("</td>", f);
-                continue;
-            }
-            gd_ab_format_metric(m, v, b, sizeof b);
-            fprintf(f, "<td%s>%s</td>",
-                    m == GD_M_SHARPE ? (neg_red(m, v) ? " class=\"neg sorted\"" : " class=\"sorted\"")
-                                     : (neg_red(m, v) ? " class=\"neg\"" : ""),
-                    b);
-        }
-        if (isnan(c->dsr)) {
-            fputs("<td>", f);
-            put_na(f, &ns, c->dsr_na);
-            fputs("</td>", f);
-        } else {
-            gd_ab_fmt_num(b, sizeof b, c->dsr, 3, 0, 0);
-            fprintf(f, "<td%s>%s</td>", c->dsr >= 0.95 ? " class=\"pos\"" : "", b);
-        }
-        fputs("</tr>\n", f);
+        ranking_row(f, &ns, c, idx[n], c->failed ? 0 : ++rank);
     }
     if (!r->n_configs || !r->configs)
         fprintf(f, "<tr><td class=\"l muted\" colspan=\"%zu\">no configurations</td></tr>\n", N_COLS + 4);
@@ -277,14 +288,52 @@ static void write_verdicts(const gd_ab_result *r, FILE *f)
     fputs("</section>\n", f);
 }
 
-
 /* ------------------------------------------------------ window table --- */
+
+/* Configuration c's net PnL in window w; its chosen parameters and a few
+ * more metrics as the tooltip. best: the row's best, in bold. */
+static void window_cell(FILE *f, notes *ns, const gd_ab_config *c, size_t w, double best)
+{
+    char b[64];
+    const char *params = c->win_params && c->win_params[w] && c->win_params[w][0] ? c->win_params[w] : NULL;
+    double v = gd_ab_win_metric(c, w, GD_M_NET_PNL);
+    fputs("<td class=\"tip", f);
+    if (isfinite(v) && v < 0)
+        fputs(" neg", f);
+    if (isfinite(v) && v == best)
+        fputs(" best", f);
+    fputs("\" title=\"", f);
+    if (params) {
+        fputs("params: ", f);
+        gd_ab_esc(f, params);
+    } else {
+        fputs("params: (none)", f);
+    }
+    if (c->win && !(c->win_failed && c->win_failed[w])) {
+        gd_ab_format_metric(GD_M_SHARPE, c->win[w].v[GD_M_SHARPE], b, sizeof b);
+        fprintf(f, "&#10;Sharpe %s", b);
+        gd_ab_format_metric(GD_M_TRADES, c->win[w].v[GD_M_TRADES], b, sizeof b);
+        fprintf(f, ", trades %s", b);
+        gd_ab_format_metric(GD_M_MAX_DD, c->win[w].v[GD_M_MAX_DD], b, sizeof b);
+        fprintf(f, ", max DD %s", b);
+    }
+    fputs("\">", f);
+    if (c->win_failed && c->win_failed[w]) {
+        fputs("<span class=\"fail\">failed</span>", f);
+    } else if (isnan(v)) {
+        put_na(f, ns, gd_ab_win_na(c, w, GD_M_NET_PNL));
+    } else {
+        gd_ab_format_metric(GD_M_NET_PNL, v, b, sizeof b);
+        fputs(b, f);
+    }
+    fputs("</td>", f);
+}
 
 static void write_window_table(const gd_ab_result *r, FILE *f)
 {
     size_t nw = r->windows ? r->n_windows : 0, nfail = 0;
     notes ns = {{0}, 0};
-    char b[64], d0[16], d1[16];
+    char d0[16], d1[16];
 
     fputs("<section id=\"windows\">\n<h2>Net PnL per window</h2>\n<p class=\"hint\">Out-of-sample net "
           "PnL of each configuration in each window; the best of a row in bold. Hover a cell for the "
@@ -322,43 +371,9 @@ static void write_window_table(const gd_ab_result *r, FILE *f)
         gd_ab_fmt_date(d0, sizeof d0, win->train_start);
         gd_ab_fmt_date(d1, sizeof d1, win->train_end);
         fprintf(f, "<br><span class=\"trn\">%s &rarr; %s</span></td>", d0, d1);
-        for (size_t i = 0; i < r->n_configs; i++) {
-            const gd_ab_config *c = &r->configs[i];
-            if (c->failed)
-                continue;
-            const char *params = c->win_params && c->win_params[w] && c->win_params[w][0] ? c->win_params[w] : NULL;
-            double v = gd_ab_win_metric(c, w, GD_M_NET_PNL);
-            fputs("<td class=\"tip", f);
-            if (isfinite(v) && v < 0)
-                fputs(" neg", f);
-            if (isfinite(v) && v == best && nw)
-                fputs(" best", f);
-            fputs("\" title=\"", f);
-            if (params) {
-                fputs("params: ", f);
-                gd_ab_esc(f, params);
-            } else {
-                fputs("params: (none)", f);
-            }
-            if (c->win && !(c->win_failed && c->win_failed[w])) {
-                gd_ab_format_metric(GD_M_SHARPE, c->win[w].v[GD_M_SHARPE], b, sizeof b);
-                fprintf(f, "&#10;Sharpe %s", b);
-                gd_ab_format_metric(GD_M_TRADES, c->win[w].v[GD_M_TRADES], b, sizeof b);
-                fprintf(f, ", trades %s", b);
-                gd_ab_format_metric(GD_M_MAX_DD, c->win[w].v[GD_M_MAX_DD], b, sizeof b);
-                fprintf(f, ", max DD %s", b);
-            }
-            fputs("\">", f);
-            if (c->win_failed && c->win_failed[w]) {
-                fputs("<span class=\"fail\">failed</span>", f);
-            } else if (isnan(v)) {
-                put_na(f, &ns, gd_ab_win_na(c, w, GD_M_NET_PNL));
-            } else {
-                gd_ab_format_metric(GD_M_NET_PNL, v, b, sizeof b);
-                fputs(b, f);
-            }
-            fputs("</td>", f);
-        }
+        for (size_t i = 0; i < r->n_configs; i++)
+            if (!r->configs[i].failed)
+                window_cell(f, &ns, &r->configs[i], w, best);
         fputs("</tr>\n", f);
     }
     fputs("</tbody></table></div>\n", f);

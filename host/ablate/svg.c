@@ -365,11 +365,94 @@ static void put_legend(const gd_ab_result *r, FILE *f)
 /* Beyond this many windows their boundary lines are clutter. */
 #define MAX_WINDOW_LINES 30
 
+/* The extent of every usable curve: time span, equity range, deepest
+ * drawdown (percent, <= 0). */
+typedef struct extent {
+    int64_t t0, t1;
+    double lo, hi, ddlo;
+    size_t ncurves;
+} extent;
+
+static void curves_extent(const gd_ab_result *r, extent *e)
+{
+    *e = (extent){INT64_MAX, INT64_MIN, INFINITY, -INFINITY, 0.0, 0};
+    for (size_t i = 0; i < r->n_configs; i++) {
+        const gd_ab_config *c = &r->configs[i];
+        ddstate s = {-INFINITY};
+        if (!curve_usable(c))
+            continue;
+        e->ncurves++;
+        for (size_t k = 0; k < c->curve_n; k++) {
+            double v = c->curve_eq[k];
+            double d = dd_next(&s, v);
+            if (!isfinite(v))
+                continue;
+            if (c->curve_t[k] < e->t0)
+                e->t0 = c->curve_t[k];
+            if (c->curve_t[k] > e->t1)
+                e->t1 = c->curve_t[k];
+            e->lo = fmin(e->lo, v);
+            e->hi = fmax(e->hi, v);
+            if (isfinite(d))
+                e->ddlo = fmin(e->ddlo, d);
+        }
+    }
+}
+
+/* The drawdown axis: down to the deepest drawdown (at least 1%), 0 on top. */
+static void drawdown_axis(axis *da, double ddlo)
+{
+    axis_fit(da, ddlo < -1e-9 ? ddlo : -1.0, 0.0, 3, 0.0);
+    if (da->hi > 0.0) {
+        da->hi = 0.0;
+        da->n = (int)lround((da->hi - da->lo) / da->step);
+        if (da->n < 1) {
+            da->lo = -da->step;
+            da->n = 1;
+        }
+    }
+}
+
+/* The equity panel above the drawdown panel, in SVG user units. */
+typedef struct panels {
+    double etop, eh, dtop, dh;
+} panels;
+
+/* A vertical line across both panels. */
+static void vline(FILE *f, const char *cls, double x, const panels *p, const char *end)
+{
+    fprintf(f, "<line class=\"%s\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"/>", cls, x, p->etop, x,
+            p->etop + p->eh);
+    fprintf(f, "<line class=\"%s\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"/>%s", cls, x, p->dtop, x,
+            p->dtop + p->dh, end);
+}
+
+/* The date grid across both panels, labels under the drawdown panel, and
+ * the test windows' starts. */
+static void curves_grid(FILE *f, const gd_ab_result *r, const xscale *xs, const panels *p)
+{
+    dtick ticks[16];
+    size_t nt = date_ticks(xs->t0, xs->t1, ticks, 16);
+    for (size_t i = 0; i < nt; i++) {
+        double x = xmap(xs, ticks[i].t);
+        vline(f, "g", x, p, "");
+        /* labels near an edge are anchored inwards so they are not clipped */
+        const char *anchor = x > CW - MR - 30 ? " style=\"text-anchor:end\"" : x < ML + 30 ? " style=\"text-anchor:start\"" : "";
+        fprintf(f, "<text class=\"xl\" x=\"%.1f\" y=\"%.0f\"%s>%s</text>\n", x, p->dtop + p->dh + 18, anchor,
+                ticks[i].label);
+    }
+    if (r->windows && r->n_windows <= MAX_WINDOW_LINES)
+        for (size_t w = 1; w < r->n_windows; w++) {
+            int64_t t = r->windows[w].test_start;
+            if (t <= xs->t0 || t >= xs->t1)
+                continue;
+            vline(f, "wl", xmap(xs, t), p, "\n");
+        }
+}
+
 void gd_ab_html_curves(const gd_ab_result *r, FILE *f)
 {
-    int64_t t0 = INT64_MAX, t1 = INT64_MIN;
-    double lo = INFINITY, hi = -INFINITY, ddlo = 0.0;
-    size_t ncurves = 0;
+    extent e;
 
     fputs("<section id=\"equity\">\n<h2>Out-of-sample equity and drawdown</h2>\n<p class=\"hint\">Each "
           "configuration's out-of-sample windows, concatenated; one point per UTC day. Drawdown is the "
@@ -378,103 +461,109 @@ void gd_ab_html_curves(const gd_ab_result *r, FILE *f)
     if (r->windows && r->n_windows > 1 && r->n_windows <= MAX_WINDOW_LINES)
         fputs(" Dashed verticals: starts of the test windows.", f);
     fputs("</p>\n", f);
-    for (size_t i = 0; i < r->n_configs; i++) {
-        const gd_ab_config *c = &r->configs[i];
-        ddstate s = {-INFINITY};
-        if (!curve_usable(c))
-            continue;
-        ncurves++;
-        for (size_t k = 0; k < c->curve_n; k++) {
-            double v = c->curve_eq[k];
-            double d = dd_next(&s, v);
-            if (!isfinite(v))
-                continue;
-            if (c->curve_t[k] < t0)
-                t0 = c->curve_t[k];
-            if (c->curve_t[k] > t1)
-                t1 = c->curve_t[k];
-            lo = fmin(lo, v);
-            hi = fmax(hi, v);
-            if (isfinite(d))
-                ddlo = fmin(ddlo, d);
-        }
-    }
-    if (!ncurves || t0 > t1) {
+    curves_extent(r, &e);
+    if (!e.ncurves || e.t0 > e.t1) {
         fputs("<p class=\"muted\">No out-of-sample equity curve to draw.</p>\n</section>\n", f);
         return;
     }
     put_legend(r, f);
-    if (t1 - t0 < GD_DAY_MS) {
-        t0 -= GD_DAY_MS;
-        t1 += GD_DAY_MS;
+    if (e.t1 - e.t0 < GD_DAY_MS) {
+        e.t0 -= GD_DAY_MS;
+        e.t1 += GD_DAY_MS;
     }
-    xscale xs = {t0, t1};
+    xscale xs = {e.t0, e.t1};
     axis ya, da;
-    axis_fit(&ya, lo, hi, 6, 0.04);
-    axis_fit(&da, ddlo < -1e-9 ? ddlo : -1.0, 0.0, 3, 0.0);
-    if (da.hi > 0.0) { /* keep 0 on top */
-        da.hi = 0.0;
-        da.n = (int)lround((da.hi - da.lo) / da.step);
-        if (da.n < 1) {
-            da.lo = -da.step;
-            da.n = 1;
-        }
-    }
+    axis_fit(&ya, e.lo, e.hi, 6, 0.04);
+    drawdown_axis(&da, e.ddlo);
 
-    const double etop = 24, eh = 270, dtop = etop + eh + 40, dh = 120;
-    const int H = (int)(dtop + dh + 30);
+    const panels p = {24, 270, 24 + 270 + 40, 120};
+    const int H = (int)(p.dtop + p.dh + 30);
     fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Equity and drawdown\">\n", CW, H);
-    fprintf(f, "<text class=\"pl\" x=\"%d\" y=\"%.0f\">Equity</text>\n", ML, etop - 9);
-    fprintf(f, "<text class=\"pl\" x=\"%d\" y=\"%.0f\">Drawdown %%</text>\n", ML, dtop - 9);
-
-    /* vertical date grid across both panels, labels under the drawdown panel */
-    dtick ticks[16];
-    size_t nt = date_ticks(t0, t1, ticks, 16);
-    for (size_t i = 0; i < nt; i++) {
-        double x = xmap(&xs, ticks[i].t);
-        fprintf(f, "<line class=\"g\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"/>", x, etop, x, etop + eh);
-        fprintf(f, "<line class=\"g\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"/>", x, dtop, x, dtop + dh);
-        /* labels near an edge are anchored inwards so they are not clipped */
-        const char *anchor = x > CW - MR - 30 ? " style=\"text-anchor:end\"" : x < ML + 30 ? " style=\"text-anchor:start\"" : "";
-        fprintf(f, "<text class=\"xl\" x=\"%.1f\" y=\"%.0f\"%s>%s</text>\n", x, dtop + dh + 18, anchor,
-                ticks[i].label);
-    }
-    if (r->windows && r->n_windows <= MAX_WINDOW_LINES)
-        for (size_t w = 1; w < r->n_windows; w++) {
-            int64_t t = r->windows[w].test_start;
-            if (t <= t0 || t >= t1)
-                continue;
-            double x = xmap(&xs, t);
-            fprintf(f, "<line class=\"wl\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"/>", x, etop, x,
-                    etop + eh);
-            fprintf(f, "<line class=\"wl\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"/>\n", x, dtop, x,
-                    dtop + dh);
-        }
-    svg_yaxis(f, &ya, etop, eh, "", 0);
-    svg_yaxis(f, &da, dtop, dh, "%", 1);
-    fprintf(f, "<rect class=\"frame\" x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%.0f\"/>", ML, etop, PW, eh);
-    fprintf(f, "<rect class=\"frame\" x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%.0f\"/>\n", ML, dtop, PW, dh);
+    fprintf(f, "<text class=\"pl\" x=\"%d\" y=\"%.0f\">Equity</text>\n", ML, p.etop - 9);
+    fprintf(f, "<text class=\"pl\" x=\"%d\" y=\"%.0f\">Drawdown %%</text>\n", ML, p.dtop - 9);
+    curves_grid(f, r, &xs, &p);
+    svg_yaxis(f, &ya, p.etop, p.eh, "", 0);
+    svg_yaxis(f, &da, p.dtop, p.dh, "%", 1);
+    fprintf(f, "<rect class=\"frame\" x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%.0f\"/>", ML, p.etop, PW, p.eh);
+    fprintf(f, "<rect class=\"frame\" x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%.0f\"/>\n", ML, p.dtop, PW, p.dh);
     /* the baseline last, on top of the others */
     for (size_t n = 0; n < r->n_configs; n++) {
         size_t i = (n + 1) % r->n_configs;
         if (curve_usable(&r->configs[i]))
-            svg_curve(f, &r->configs[i], i, &xs, &ya, etop, eh, 0);
+            svg_curve(f, &r->configs[i], i, &xs, &ya, p.etop, p.eh, 0);
     }
     for (size_t n = 0; n < r->n_configs; n++) {
         size_t i = (n + 1) % r->n_configs;
         if (curve_usable(&r->configs[i]))
-            svg_curve(f, &r->configs[i], i, &xs, &da, dtop, dh, 1);
+            svg_curve(f, &r->configs[i], i, &xs, &da, p.dtop, p.dh, 1);
     }
     fputs("</svg>\n</section>\n", f);
 }
 
 /* --------------------------------------------------------------- bars --- */
 
+/* A group of bars per window, one bar per configuration that ran. */
+typedef struct bars {
+    axis ya;
+    double top, h;    /* the plot area */
+    double gw;        /* a window's width */
+    double bw;        /* a bar's width */
+    double inner;     /* the bars' width together */
+    double y0;        /* where Sharpe 0 is */
+    size_t every;     /* a date label every this many windows */
+} bars;
+
+/* Configuration i's bar in window w at x; a hollow circle on the zero line
+ * where the Sharpe is undefined. */
+static void bar(FILE *f, const bars *g, const gd_ab_config *c, size_t i, size_t w, const char *date, double x)
+{
+    double v = gd_ab_win_metric(c, w, GD_M_SHARPE);
+    if (isfinite(v)) {
+        char b[64];
+        double y = ymap(&g->ya, g->top, g->h, v);
+        double yt = fmin(y, g->y0), hh = fabs(y - g->y0);
+        if (hh < 1.0) {
+            hh = 1.0;
+            if (v < 0)
+                yt = g->y0;
+            else
+                yt = g->y0 - 1.0;
+        }
+        gd_ab_format_metric(GD_M_SHARPE, v, b, sizeof b);
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
+                x + g->bw * 0.06, yt, g->bw * 0.88, hh, cfg_colour(i));
+        GD_AB_ESC_ARR(f, c->name);
+        fprintf(f, ", window %zu (%s): Sharpe %s</title></rect>", w + 1, date, b);
+    } else {
+        double rr = fmin(g->bw * 0.32, 4.5);
+        fprintf(f, "<circle class=\"hollow\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" stroke=\"%s\"><title>",
+                x + g->bw * 0.5, g->y0, rr < 1.5 ? 1.5 : rr, cfg_colour(i));
+        GD_AB_ESC_ARR(f, c->name);
+        fprintf(f, ", window %zu (%s): Sharpe n/a, ", w + 1, date);
+        gd_ab_esc(f, gd_ab_win_na(c, w, GD_M_SHARPE));
+        fputs("</title></circle>", f);
+    }
+}
+
+static void bar_group(FILE *f, const bars *g, const gd_ab_result *r, size_t w)
+{
+    char d[16];
+    double gx = ML + g->gw * (double)w + (g->gw - g->inner) / 2.0;
+    size_t j = 0;
+    gd_ab_fmt_date(d, sizeof d, r->windows[w].test_start);
+    for (size_t i = 0; i < r->n_configs; i++)
+        if (!r->configs[i].failed)
+            bar(f, g, &r->configs[i], i, w, d, gx + g->bw * (double)j++);
+    if (w % g->every == 0)
+        fprintf(f, "<text class=\"xl\" x=\"%.1f\" y=\"%.0f\">%s</text>", ML + g->gw * ((double)w + 0.5),
+                g->top + g->h + 18, d);
+    fputc('\n', f);
+}
+
 void gd_ab_html_bars(const gd_ab_result *r, FILE *f)
 {
     size_t nc = 0, nw = r->windows ? r->n_windows : 0, nnan = 0;
     double lo = 0.0, hi = 0.0;
-    char b[64], d[16];
 
     fputs("<section id=\"sharpe\">\n<h2>Out-of-sample Sharpe per window</h2>\n", f);
     for (size_t i = 0; i < r->n_configs; i++) {
@@ -497,71 +586,31 @@ void gd_ab_html_bars(const gd_ab_result *r, FILE *f)
         return;
     }
     put_legend(r, f);
-    axis ya;
-    axis_fit(&ya, lo, hi, 5, 0.05);
+    bars g;
+    axis_fit(&g.ya, lo, hi, 5, 0.05);
+    g.top = 12;
+    g.h = 240;
+    g.gw = (double)PW / (double)nw;
+    g.bw = fmin(g.gw * 0.8 / (double)nc, 26.0);
+    g.inner = g.bw * (double)nc;
+    g.y0 = ymap(&g.ya, g.top, g.h, 0.0);
+    g.every = (size_t)ceil(78.0 / g.gw);
+    if (g.every < 1)
+        g.every = 1;
 
-    const double top = 12, h = 240;
-    const int H = (int)(top + h + 34);
-    const double gw = (double)PW / (double)nw;
-    double bw = gw * 0.8 / (double)nc;
-    if (bw > 26.0)
-        bw = 26.0;
-    const double inner = bw * (double)nc;
-    const double y0 = ymap(&ya, top, h, 0.0);
-    size_t every = (size_t)ceil(78.0 / gw);
-    if (every < 1)
-        every = 1;
-
-    fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Sharpe per window\">\n", CW, H);
+    fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Sharpe per window\">\n", CW,
+            (int)(g.top + g.h + 34));
     for (size_t w = 0; w < nw; w++)
         if (w % 2 == 1)
-            fprintf(f, "<rect class=\"band\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\"/>", ML + gw * (double)w,
-                    top, gw, h);
-    svg_yaxis(f, &ya, top, h, "", 1);
-    for (size_t w = 0; w < nw; w++) {
-        double gx = ML + gw * (double)w + (gw - inner) / 2.0;
-        size_t j = 0;
-        gd_ab_fmt_date(d, sizeof d, r->windows[w].test_start);
-        for (size_t i = 0; i < r->n_configs; i++) {
-            const gd_ab_config *c = &r->configs[i];
-            if (c->failed)
-                continue;
-            double v = gd_ab_win_metric(c, w, GD_M_SHARPE);
-            double x = gx + bw * (double)j++;
-            if (isfinite(v)) {
-                double y = ymap(&ya, top, h, v);
-                double yt = fmin(y, y0), hh = fabs(y - y0);
-                if (hh < 1.0) {
-                    hh = 1.0;
-                    if (v < 0)
-                        yt = y0;
-                    else
-                        yt = y0 - 1.0;
-                }
-                gd_ab_format_metric(GD_M_SHARPE, v, b, sizeof b);
-                fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
-                        x + bw * 0.06, yt, bw * 0.88, hh, cfg_colour(i));
-                GD_AB_ESC_ARR(f, c->name);
-                fprintf(f, ", window %zu (%s): Sharpe %s</title></rect>", w + 1, d, b);
-            } else {
-                double rr = fmin(bw * 0.32, 4.5);
-                fprintf(f, "<circle class=\"hollow\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" stroke=\"%s\"><title>",
-                        x + bw * 0.5, y0, rr < 1.5 ? 1.5 : rr, cfg_colour(i));
-                GD_AB_ESC_ARR(f, c->name);
-                fprintf(f, ", window %zu (%s): Sharpe n/a, ", w + 1, d);
-                gd_ab_esc(f, gd_ab_win_na(c, w, GD_M_SHARPE));
-                fputs("</title></circle>", f);
-            }
-        }
-        if (w % every == 0)
-            fprintf(f, "<text class=\"xl\" x=\"%.1f\" y=\"%.0f\">%s</text>", ML + gw * ((double)w + 0.5),
-                    top + h + 18, d);
-        fputc('\n', f);
-    }
-    fprintf(f, "<rect class=\"frame\" x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%.0f\"/>\n", ML, top, PW, h);
+            fprintf(f, "<rect class=\"band\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\"/>", ML + g.gw * (double)w,
+                    g.top, g.gw, g.h);
+    svg_yaxis(f, &g.ya, g.top, g.h, "", 1);
+    for (size_t w = 0; w < nw; w++)
+        bar_group(f, &g, r, w);
+    fprintf(f, "<rect class=\"frame\" x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%.0f\"/>\n", ML, g.top, PW, g.h);
     fputs("</svg>\n<p class=\"hint\">Labels: first day of each test window", f);
-    if (every > 1)
-        fprintf(f, " (every %zu%s window)", every, every == 2 ? "nd" : every == 3 ? "rd" : "th");
+    if (g.every > 1)
+        fprintf(f, " (every %zu%s window)", g.every, g.every == 2 ? "nd" : g.every == 3 ? "rd" : "th");
     fputs(".", f);
     if (nnan)
         fprintf(f, " Hollow circles on the zero line: Sharpe not computable in that window (%zu "
