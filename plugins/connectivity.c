@@ -71,7 +71,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     inst *s;
     int64_t data_ms = 0, venue_ms = 0;
     double warn_pct = 0;
-    if (!api || api->struct_size < offsetof(gordon_host_api, param_double) + sizeof api->param_double) {
+    if (!api || !GORDON_HAS(api, param_double)) {
         snprintf(err, err_len, "connectivity: host API table too small");
         return -1;
     }
@@ -154,7 +154,7 @@ static int evaluate(void *instance, const gordon_breaker_input *in, gordon_break
     int channel = CH_NONE, state = GORDON_BREAKER_OK;
     chan c = {GORDON_BREAKER_OK, 0, s->max_data_ms, 0.0};
 
-    if (in->struct_size >= offsetof(gordon_breaker_input, last_venue_ms) + sizeof in->last_venue_ms)
+    if (GORDON_HAS(in, last_venue_ms))
         venue_t = in->last_venue_ms;
     if (in->last_data_ms != 0) {
         s->seen_data = 1;

@@ -46,11 +46,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gordon/helpers.h>
 #include <gordon/sdk.h>
 
 #define SNAP_MAGIC 0x524F4331u /* "1COR" */
 #define SNAP_VERSION 1u
-#define SNAP_HDR 16u
 #define SNAP_SYM_FIXED 16u
 #define TOL 1e-9
 #define VAR_REL_TOL 1e-20
@@ -88,11 +88,6 @@ static const gordon_param params[] = {
      .help = "warn when the density reaches this; 0 = 90% of threshold"},
 };
 
-static size_t snap_bytes(const inst *s)
-{
-    return SNAP_HDR + (size_t)s->nsym * (SNAP_SYM_FIXED + (size_t)s->w * sizeof(double));
-}
-
 static void destroy(void *instance)
 {
     inst *s = instance;
@@ -114,8 +109,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     double threshold = 0, warn = 0;
     uint32_t nsym;
     size_t cells;
-    if (!api || api->struct_size < offsetof(gordon_host_api, exposure) + sizeof api->exposure ||
-        !api->exposure) {
+    if (!api || !GORDON_HAS(api, exposure) || !api->exposure) {
         snprintf(err, err_len,
                  "correlation: the host is older than SDK 1.1 (no exposure() in its API table)");
         return -1;
@@ -247,9 +241,7 @@ static void compute(inst *s, uint32_t k)
 
 static int exposed(const inst *s, uint32_t id)
 {
-    gordon_exposure e;
-    memset(&e, 0, sizeof e);
-    e.struct_size = sizeof e;
+    gordon_exposure e = GORDON_EXPOSURE_INIT;
     if (s->api->exposure(s->ctx, id, &e) != 0)
         return 0;
     return e.gross_qty > 0 || e.pending_qty > 0;
@@ -303,75 +295,70 @@ static int evaluate(void *instance, const gordon_breaker_input *in, gordon_break
 static size_t snapshot(void *instance, void *buf, size_t cap)
 {
     const inst *s = instance;
-    size_t need = snap_bytes(s);
-    unsigned char *p = buf;
-    uint32_t hdr[4] = {SNAP_MAGIC, SNAP_VERSION, s->nsym, s->w}, id, j;
-    if (!buf || cap < need)
-        return need;
-    memcpy(p, hdr, sizeof hdr);
-    p += sizeof hdr;
+    gordon_snap p;
+    uint32_t id, j;
+    gordon_snap_write(&p, buf, cap);
+    gordon_snap_put_u32(&p, SNAP_MAGIC);
+    gordon_snap_put_u32(&p, SNAP_VERSION);
+    gordon_snap_put_u32(&p, s->nsym);
+    gordon_snap_put_u32(&p, s->w);
     for (id = 0; id < s->nsym; id++) {
         const sym *y = &s->syms[id];
         const double *r = s->ret + (size_t)id * s->w;
-        uint32_t rec[2] = {(uint32_t)y->have_prev, y->n};
-        memcpy(p, rec, sizeof rec);
-        memcpy(p + sizeof rec, &y->prev_close, sizeof y->prev_close);
-        p += SNAP_SYM_FIXED;
-        for (j = 0; j < s->w; j++) {
-            double v = j < y->n ? r[(y->head + s->w - y->n + j) % s->w] : 0.0;
-            memcpy(p, &v, sizeof v);
-            p += sizeof v;
-        }
+        gordon_snap_put_u32(&p, (uint32_t)y->have_prev);
+        gordon_snap_put_u32(&p, y->n);
+        gordon_snap_put_f64(&p, y->prev_close);
+        for (j = 0; j < s->w; j++)
+            gordon_snap_put_f64(&p, j < y->n ? r[(y->head + s->w - y->n + j) % s->w] : 0.0);
     }
-    return need;
+    return gordon_snap_end(&p);
 }
 
 static int restore(void *instance, const void *buf, size_t len)
 {
     inst *s = instance;
-    const unsigned char *p = buf;
-    uint32_t hdr[4], id, j;
-    if (!buf || len != snap_bytes(s))
-        goto refuse;
-    memcpy(hdr, p, sizeof hdr);
-    if (hdr[0] != SNAP_MAGIC || hdr[1] != SNAP_VERSION)
-        goto refuse;
-    if (hdr[2] != s->nsym || hdr[3] != s->w) {
-        s->api->log(s->ctx, GORDON_LOG_WARN,
-                    "correlation: snapshot refused: it was taken with %u symbols and window %u",
-                    hdr[2], hdr[3]);
-        return -1;
-    }
-    /* check everything before touching the instance */
-    p += sizeof hdr;
-    for (id = 0; id < s->nsym; id++) {
-        uint32_t rec[2];
-        double prev;
-        memcpy(rec, p, sizeof rec);
-        memcpy(&prev, p + sizeof rec, sizeof prev);
-        if (rec[0] > 1 || rec[1] > s->w || (rec[0] && !(isfinite(prev) && prev > 0)))
+    gordon_snap p;
+    uint32_t magic = 0, version = 0, nsym = 0, w = 0, id, j;
+    int pass;
+    /* Two passes over the blob: check everything, then apply it. */
+    for (pass = 0; pass < 2; pass++) {
+        gordon_snap_read(&p, buf, len);
+        gordon_snap_get_u32(&p, &magic);
+        gordon_snap_get_u32(&p, &version);
+        gordon_snap_get_u32(&p, &nsym);
+        if (gordon_snap_get_u32(&p, &w) != 0 || magic != SNAP_MAGIC || version != SNAP_VERSION)
             goto refuse;
-        p += SNAP_SYM_FIXED;
-        for (j = 0; j < s->w; j++) {
-            double v;
-            memcpy(&v, p, sizeof v);
-            if (!isfinite(v))
-                goto refuse;
-            p += sizeof v;
+        if (nsym != s->nsym || w != s->w) {
+            s->api->log(s->ctx, GORDON_LOG_WARN,
+                        "correlation: snapshot refused: it was taken with %u symbols and window %u",
+                        nsym, w);
+            return -1;
         }
-    }
-    p = (const unsigned char *)buf + sizeof hdr;
-    for (id = 0; id < s->nsym; id++) {
-        sym *y = &s->syms[id];
-        uint32_t rec[2];
-        memcpy(rec, p, sizeof rec);
-        memcpy(&y->prev_close, p + sizeof rec, sizeof y->prev_close);
-        y->have_prev = (int)rec[0];
-        y->n = rec[1];
-        y->head = y->n % s->w;
-        p += SNAP_SYM_FIXED;
-        memcpy(s->ret + (size_t)id * s->w, p, (size_t)s->w * sizeof(double));
-        p += (size_t)s->w * sizeof(double);
+        for (id = 0; id < s->nsym; id++) {
+            sym *y = &s->syms[id];
+            uint32_t have = 0, n = 0;
+            double prev = 0;
+            gordon_snap_get_u32(&p, &have);
+            gordon_snap_get_u32(&p, &n);
+            gordon_snap_get_f64(&p, &prev);
+            if (have > 1 || n > s->w || (have && !(isfinite(prev) && prev > 0)))
+                goto refuse;
+            for (j = 0; j < s->w; j++) {
+                double v = 0;
+                if (gordon_snap_get_f64(&p, &v) != 0 || !isfinite(v))
+                    goto refuse;
+                if (pass == 1)
+                    s->ret[(size_t)id * s->w + j] = v; /* oldest first: head = n % w */
+            }
+            if (pass == 1) {
+                y->have_prev = (int)have;
+                y->n = n;
+                y->head = n % s->w;
+                y->prev_close = prev;
+            }
+        }
+        if (gordon_snap_done(&p) != 0)
+            goto refuse; /* only reachable in the first pass */
     }
     s->gen++;
     s->have_cache = 0;

@@ -12,20 +12,20 @@
  * A non-finite equity trips (fail closed). Bars are not needed (warm-up 0).
  *
  * snapshot/restore keep the peak across a hot reload: a 16-byte blob
- * {u32 magic, u32 version, f64 peak}; refused if the header or length differs.
+ * {u32 magic, u32 version, f64 peak} (gordon_snap); refused if the header or
+ * length differs or the peak is not a finite non-negative number.
  */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include <gordon/helpers.h>
 #include <gordon/sdk.h>
 
 #define SNAP_MAGIC 0x44524431u /* "DRD1" */
 #define SNAP_VERSION 1u
-#define SNAP_BYTES 16u
 #define TOL_PCT 1e-9
 
 typedef struct inst {
@@ -48,7 +48,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
 {
     inst *s;
     double max_pct = 0, warn = 0;
-    if (!api || api->struct_size < offsetof(gordon_host_api, param_double) + sizeof api->param_double) {
+    if (!api || !GORDON_HAS(api, param_double)) {
         snprintf(err, err_len, "drawdown: host API table too small");
         return -1;
     }
@@ -147,24 +147,22 @@ static void on_resume(void *instance)
 static size_t snapshot(void *instance, void *buf, size_t cap)
 {
     const inst *s = instance;
-    uint32_t hdr[2] = {SNAP_MAGIC, SNAP_VERSION};
-    if (!buf || cap < SNAP_BYTES)
-        return SNAP_BYTES;
-    memcpy(buf, hdr, sizeof hdr);
-    memcpy((unsigned char *)buf + sizeof hdr, &s->peak, sizeof s->peak);
-    return SNAP_BYTES;
+    gordon_snap w;
+    gordon_snap_write(&w, buf, cap);
+    gordon_snap_put_u32(&w, SNAP_MAGIC);
+    gordon_snap_put_u32(&w, SNAP_VERSION);
+    gordon_snap_put_f64(&w, s->peak);
+    return gordon_snap_end(&w);
 }
 
 static int restore(void *instance, const void *buf, size_t len)
 {
     inst *s = instance;
-    uint32_t hdr[2];
-    double peak;
-    if (!buf || len != SNAP_BYTES)
-        goto refuse;
-    memcpy(hdr, buf, sizeof hdr);
-    memcpy(&peak, (const unsigned char *)buf + sizeof hdr, sizeof peak);
-    if (hdr[0] != SNAP_MAGIC || hdr[1] != SNAP_VERSION || !isfinite(peak) || peak < 0)
+    gordon_snap r;
+    double peak = 0;
+    gordon_snap_read(&r, buf, len);
+    if (gordon_snap_expect_u32(&r, SNAP_MAGIC) || gordon_snap_expect_u32(&r, SNAP_VERSION) ||
+        gordon_snap_get_f64(&r, &peak) || gordon_snap_done(&r) || !isfinite(peak) || peak < 0)
         goto refuse;
     if (peak > s->peak)
         s->peak = peak;

@@ -45,11 +45,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gordon/helpers.h>
 #include <gordon/sdk.h>
 
 #define SNAP_MAGIC 0x43414D31u /* "1MAC" */
 #define SNAP_VERSION 1u
-#define SNAP_BYTES 24u
 #define HOUR_MS 3600000.0
 
 enum { MODE_LEVEL = 0, MODE_CHANGE = 1 };
@@ -90,7 +90,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     double threshold = 0, warn = 0;
     int64_t stale = 0;
     int m;
-    if (!api || api->struct_size < offsetof(gordon_host_api, param_string) + sizeof api->param_string) {
+    if (!api || !GORDON_HAS(api, param_string)) {
         snprintf(err, err_len, "macro: host API table too small");
         return -1;
     }
@@ -126,8 +126,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
         snprintf(err, err_len, "macro: warn (%g) must be below threshold (%g)", warn, threshold);
         return -1;
     }
-    if (api->struct_size < offsetof(gordon_host_api, series_get) + sizeof api->series_get ||
-        !api->series_subscribe || !api->series_get) {
+    if (!GORDON_HAS(api, series_get) || !api->series_subscribe || !api->series_get) {
         snprintf(err, err_len,
                  "macro: the host is older than SDK 1.1 (no series_subscribe/series_get); "
                  "macro data needs a newer gordon");
@@ -212,7 +211,7 @@ static int evaluate(void *instance, const gordon_breaker_input *in, gordon_break
 {
     inst *s = instance;
     int64_t now = in->now_ms, age = 0;
-    gordon_series_point p;
+    gordon_series_point p = GORDON_SERIES_POINT_INIT;
     int state = GORDON_BREAKER_OK, cause = C_NONE, have_obs, have_v = 0;
     double v = 0;
 
@@ -220,8 +219,6 @@ static int evaluate(void *instance, const gordon_breaker_input *in, gordon_break
         s->have_first = 1;
         s->first_ms = now;
     }
-    memset(&p, 0, sizeof p);
-    p.struct_size = sizeof p;
     if (s->api->series_get(s->ctx, s->series, &p) != 0) {
         cause = C_GETFAIL;
         state = GORDON_BREAKER_TRIPPED;
@@ -264,31 +261,31 @@ done:
 static size_t snapshot(void *instance, void *buf, size_t cap)
 {
     const inst *s = instance;
-    uint32_t hdr[2] = {SNAP_MAGIC, SNAP_VERSION}, tail[2] = {(uint32_t)s->have_first, 0};
-    unsigned char *p = buf;
-    if (!buf || cap < SNAP_BYTES)
-        return SNAP_BYTES;
-    memcpy(p, hdr, sizeof hdr);
-    memcpy(p + 8, &s->first_ms, sizeof s->first_ms);
-    memcpy(p + 16, tail, sizeof tail);
-    return SNAP_BYTES;
+    gordon_snap w;
+    gordon_snap_write(&w, buf, cap);
+    gordon_snap_put_u32(&w, SNAP_MAGIC);
+    gordon_snap_put_u32(&w, SNAP_VERSION);
+    gordon_snap_put_i64(&w, s->first_ms);
+    gordon_snap_put_u32(&w, (uint32_t)s->have_first);
+    gordon_snap_put_u32(&w, 0);
+    return gordon_snap_end(&w);
 }
 
 static int restore(void *instance, const void *buf, size_t len)
 {
     inst *s = instance;
-    const unsigned char *p = buf;
-    uint32_t hdr[2], tail[2];
-    int64_t first;
-    if (!buf || len != SNAP_BYTES)
+    gordon_snap r;
+    uint32_t have = 0, pad = 0;
+    int64_t first = 0;
+    gordon_snap_read(&r, buf, len);
+    if (gordon_snap_expect_u32(&r, SNAP_MAGIC) || gordon_snap_expect_u32(&r, SNAP_VERSION))
         goto refuse;
-    memcpy(hdr, p, sizeof hdr);
-    memcpy(&first, p + 8, sizeof first);
-    memcpy(tail, p + 16, sizeof tail);
-    if (hdr[0] != SNAP_MAGIC || hdr[1] != SNAP_VERSION || tail[0] > 1 || tail[1] != 0 ||
-        (tail[0] == 0 && first != 0))
+    gordon_snap_get_i64(&r, &first);
+    gordon_snap_get_u32(&r, &have);
+    gordon_snap_get_u32(&r, &pad);
+    if (gordon_snap_done(&r) || have > 1 || pad != 0 || (have == 0 && first != 0))
         goto refuse;
-    if (tail[0] && (!s->have_first || first < s->first_ms)) {
+    if (have && (!s->have_first || first < s->first_ms)) {
         s->have_first = 1;
         s->first_ms = first;
     }

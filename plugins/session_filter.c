@@ -52,7 +52,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     inst *s;
     int64_t start = 0, end = 0;
     int weekdays = 0;
-    if (!api || api->struct_size < offsetof(gordon_host_api, now_ms) + sizeof api->now_ms) {
+    if (!api || !GORDON_HAS(api, now_ms)) {
         snprintf(err, err_len, "session_filter: host API table too small");
         return -1;
     }

@@ -13,19 +13,20 @@
  *  - long entries when the last close < EMA: VETO; short entries when the last
  *    close > EMA: VETO (a close equal to the EMA passes);
  *  - anything else KEEP.
- * Warm-up: `period` bars.
+ * Warm-up: `period` bars (warmup() reports it for the instance's period).
  *
- * snapshot/restore keep the EMAs across a hot reload: header {magic, version,
- * symbol_count, period}, then {ema, sum, close, count} per symbol; a blob
- * whose header or length differs is refused.
+ * snapshot/restore (gordon_snap) keep the EMAs across a hot reload: header
+ * {u32 magic, version, symbol_count, period}, then {f64 ema, sum, close, u32
+ * count} per symbol; a blob whose header or length differs, or with a count
+ * above the period, is refused, and nothing of it is applied.
  */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include <gordon/helpers.h>
 #include <gordon/sdk.h>
 
 #define SNAP_MAGIC 0x54524E31u /* "TRN1" */
@@ -55,15 +56,13 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
                   size_t err_len)
 {
     inst *s;
-    int64_t period = 0;
-    if (!api || api->struct_size < offsetof(gordon_host_api, symbol_count) + sizeof api->symbol_count) {
+    uint32_t period = 0;
+    if (!api || !GORDON_HAS(api, symbol_count)) {
         snprintf(err, err_len, "trend_filter: host API table too small");
         return -1;
     }
-    if (api->param_int(ctx, "period", &period) != 0 || period < 1 || period > 1000000) {
-        snprintf(err, err_len, "trend_filter: cannot read int parameter 'period'");
+    if (gordon_param_u32(api, ctx, "period", 1, &period, err, err_len) != 0)
         return -1;
-    }
     s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, err_len, "trend_filter: out of memory");
@@ -71,7 +70,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     }
     s->api = api;
     s->ctx = ctx;
-    s->period = (uint32_t)period;
+    s->period = period;
     s->nsym = api->symbol_count(ctx);
     s->sym = calloc(s->nsym ? s->nsym : 1, sizeof *s->sym);
     if (!s->sym) {
@@ -81,6 +80,12 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     }
     *instance = s;
     return 0;
+}
+
+static uint32_t warmup(void *instance)
+{
+    const inst *s = instance;
+    return s->period;
 }
 
 static void destroy(void *instance)
@@ -139,66 +144,56 @@ static int filter(void *instance, const gordon_signal *in, gordon_signal *out, c
 
 /* ------------------------------------------------------------ snapshot */
 
-#define HDR_BYTES (4 * 4)
-#define REC_BYTES (3 * 8 + 4)
-
-typedef struct cursor {
-    unsigned char *w;
-    const unsigned char *r;
-    size_t off;
-} cursor;
-
-static void put_u32(cursor *c, uint32_t v) { memcpy(c->w + c->off, &v, 4); c->off += 4; }
-static void put_f64(cursor *c, double v) { memcpy(c->w + c->off, &v, 8); c->off += 8; }
-static uint32_t get_u32(cursor *c) { uint32_t v; memcpy(&v, c->r + c->off, 4); c->off += 4; return v; }
-static double get_f64(cursor *c) { double v; memcpy(&v, c->r + c->off, 8); c->off += 8; return v; }
-
 static size_t snapshot(void *instance, void *buf, size_t cap)
 {
     const inst *s = instance;
-    size_t need = HDR_BYTES + (size_t)s->nsym * REC_BYTES;
-    cursor c = {buf, NULL, 0};
+    gordon_snap w;
     uint32_t i;
-    if (!buf || cap < need)
-        return need;
-    put_u32(&c, SNAP_MAGIC);
-    put_u32(&c, SNAP_VERSION);
-    put_u32(&c, s->nsym);
-    put_u32(&c, s->period);
+    gordon_snap_write(&w, buf, cap);
+    gordon_snap_put_u32(&w, SNAP_MAGIC);
+    gordon_snap_put_u32(&w, SNAP_VERSION);
+    gordon_snap_put_u32(&w, s->nsym);
+    gordon_snap_put_u32(&w, s->period);
     for (i = 0; i < s->nsym; i++) {
-        put_f64(&c, s->sym[i].ema);
-        put_f64(&c, s->sym[i].sum);
-        put_f64(&c, s->sym[i].close);
-        put_u32(&c, s->sym[i].count);
+        gordon_snap_put_f64(&w, s->sym[i].ema);
+        gordon_snap_put_f64(&w, s->sym[i].sum);
+        gordon_snap_put_f64(&w, s->sym[i].close);
+        gordon_snap_put_u32(&w, s->sym[i].count);
     }
-    return c.off;
+    return gordon_snap_end(&w);
 }
 
 static int restore(void *instance, const void *buf, size_t len)
 {
     inst *s = instance;
-    cursor c = {NULL, buf, 0};
+    gordon_snap r;
     uint32_t i;
-    if (!buf || len != HDR_BYTES + (size_t)s->nsym * REC_BYTES || get_u32(&c) != SNAP_MAGIC ||
-        get_u32(&c) != SNAP_VERSION || get_u32(&c) != s->nsym || get_u32(&c) != s->period)
-        goto refuse;
-    /* Validate every record before touching the instance. */
-    for (i = 0; i < s->nsym; i++) {
-        c.off = HDR_BYTES + (size_t)i * REC_BYTES + 3 * 8;
-        if (get_u32(&c) > s->period)
+    int pass;
+    /* Two passes over the blob: validate everything, then apply it. */
+    for (pass = 0; pass < 2; pass++) {
+        gordon_snap_read(&r, buf, len);
+        if (gordon_snap_expect_u32(&r, SNAP_MAGIC) || gordon_snap_expect_u32(&r, SNAP_VERSION) ||
+            gordon_snap_expect_u32(&r, s->nsym) || gordon_snap_expect_u32(&r, s->period))
             goto refuse;
-    }
-    c.off = HDR_BYTES;
-    for (i = 0; i < s->nsym; i++) {
-        s->sym[i].ema = get_f64(&c);
-        s->sym[i].sum = get_f64(&c);
-        s->sym[i].close = get_f64(&c);
-        s->sym[i].count = get_u32(&c);
+        for (i = 0; i < s->nsym; i++) {
+            sym_state st;
+            gordon_snap_get_f64(&r, &st.ema);
+            gordon_snap_get_f64(&r, &st.sum);
+            gordon_snap_get_f64(&r, &st.close);
+            gordon_snap_get_u32(&r, &st.count);
+            if (st.count > s->period)
+                goto refuse;
+            if (pass == 1)
+                s->sym[i] = st;
+        }
+        if (gordon_snap_done(&r) != 0)
+            goto refuse; /* only reachable in the first pass */
     }
     return 0;
 refuse:
     s->api->log(s->ctx, GORDON_LOG_WARN,
-                "trend_filter: snapshot refused (length, magic, version, symbol count or period differ)");
+                "trend_filter: snapshot refused (length, magic, version, symbol count, period or "
+                "contents differ)");
     return -1;
 }
 
@@ -216,6 +211,7 @@ static const gordon_plugin desc = {
     .filter = filter,
     .snapshot = snapshot,
     .restore = restore,
+    .warmup = warmup,
 };
 
 GORDON_PLUGIN_ENTRY(desc)

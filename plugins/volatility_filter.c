@@ -15,18 +15,20 @@
  *  - p < min_pct or p > max_pct: VETO ("ATR percentile 95.2 > 90");
  *  - p > reduce_above_pct: TIGHTEN, risk_scale halved, nothing else changed;
  *  - otherwise KEEP. EXIT signals always KEEP.
- * Warm-up: atr_period + lookback - 1 bars.
+ * Warm-up: atr_period + lookback - 1 bars (warmup() reports it for the
+ * instance's parameters).
  *
- * snapshot/restore keep the ATRs and rings across a hot reload (header
- * {magic, version, symbol_count, atr_period, lookback}; refused if it
- * differs).
+ * snapshot/restore (gordon_snap) keep the ATRs and rings across a hot reload:
+ * header {u32 magic, version, symbol_count, atr_period, lookback}, then per
+ * symbol {f64 atr, sum, prev_close, u32 count, head, len, f64 ring[lookback]};
+ * refused, and nothing of it applied, if the header or length differs or a
+ * count or ring position is out of range.
  */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <gordon/helpers.h>
 #include <gordon/sdk.h>
@@ -65,6 +67,12 @@ static const gordon_param params[] = {
      .help = "halve risk_scale when the ATR% percentile is above this"},
 };
 
+static uint32_t warmup(void *instance)
+{
+    const inst *s = instance;
+    return s->atr_period + s->lookback - 1;
+}
+
 static void destroy(void *instance)
 {
     inst *s = instance;
@@ -79,9 +87,8 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
                   size_t err_len)
 {
     inst *s;
-    int64_t atr_period = 0, lookback = 0;
     uint32_t i;
-    if (!api || api->struct_size < offsetof(gordon_host_api, symbol_count) + sizeof api->symbol_count) {
+    if (!api || !GORDON_HAS(api, symbol_count)) {
         snprintf(err, err_len, "volatility_filter: host API table too small");
         return -1;
     }
@@ -92,14 +99,9 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     }
     s->api = api;
     s->ctx = ctx;
-    if (api->param_int(ctx, "atr_period", &atr_period) != 0 || atr_period < 1 ||
-        atr_period > 1000000 || api->param_int(ctx, "lookback", &lookback) != 0 ||
-        lookback < 1 || lookback > 1000000) {
-        snprintf(err, err_len, "volatility_filter: cannot read int parameters atr_period, lookback");
+    if (gordon_param_u32(api, ctx, "atr_period", 1, &s->atr_period, err, err_len) ||
+        gordon_param_u32(api, ctx, "lookback", 1, &s->lookback, err, err_len))
         goto fail;
-    }
-    s->atr_period = (uint32_t)atr_period;
-    s->lookback = (uint32_t)lookback;
     if (api->param_double(ctx, "min_pct", &s->min_pct) != 0 ||
         api->param_double(ctx, "max_pct", &s->max_pct) != 0 ||
         api->param_double(ctx, "reduce_above_pct", &s->reduce_above_pct) != 0) {
@@ -195,89 +197,72 @@ static int filter(void *instance, const gordon_signal *in, gordon_signal *out, c
 
 /* ------------------------------------------------------------ snapshot */
 
-#define HDR_BYTES (5 * 4)
-
-typedef struct cursor {
-    unsigned char *w;
-    const unsigned char *r;
-    size_t off;
-} cursor;
-
-static void put_u32(cursor *c, uint32_t v) { memcpy(c->w + c->off, &v, 4); c->off += 4; }
-static void put_f64(cursor *c, double v) { memcpy(c->w + c->off, &v, 8); c->off += 8; }
-static uint32_t get_u32(cursor *c) { uint32_t v; memcpy(&v, c->r + c->off, 4); c->off += 4; return v; }
-static double get_f64(cursor *c) { double v; memcpy(&v, c->r + c->off, 8); c->off += 8; return v; }
-
-static size_t rec_bytes(const inst *s)
-{
-    /* atr (3 doubles + count), head, len, ring */
-    return 3 * 8 + 3 * 4 + (size_t)s->lookback * 8;
-}
-
 static size_t snapshot(void *instance, void *buf, size_t cap)
 {
     const inst *s = instance;
-    size_t need = HDR_BYTES + (size_t)s->nsym * rec_bytes(s);
-    cursor c = {buf, NULL, 0};
+    gordon_snap w;
     uint32_t i, j;
-    if (!buf || cap < need)
-        return need;
-    put_u32(&c, SNAP_MAGIC);
-    put_u32(&c, SNAP_VERSION);
-    put_u32(&c, s->nsym);
-    put_u32(&c, s->atr_period);
-    put_u32(&c, s->lookback);
+    gordon_snap_write(&w, buf, cap);
+    gordon_snap_put_u32(&w, SNAP_MAGIC);
+    gordon_snap_put_u32(&w, SNAP_VERSION);
+    gordon_snap_put_u32(&w, s->nsym);
+    gordon_snap_put_u32(&w, s->atr_period);
+    gordon_snap_put_u32(&w, s->lookback);
     for (i = 0; i < s->nsym; i++) {
         const sym_state *st = &s->sym[i];
-        put_f64(&c, st->atr.atr);
-        put_f64(&c, st->atr.sum);
-        put_f64(&c, st->atr.prev_close);
-        put_u32(&c, st->atr.count);
-        put_u32(&c, st->head);
-        put_u32(&c, st->len);
+        gordon_snap_put_f64(&w, st->atr.atr);
+        gordon_snap_put_f64(&w, st->atr.sum);
+        gordon_snap_put_f64(&w, st->atr.prev_close);
+        gordon_snap_put_u32(&w, st->atr.count);
+        gordon_snap_put_u32(&w, st->head);
+        gordon_snap_put_u32(&w, st->len);
         for (j = 0; j < s->lookback; j++)
-            put_f64(&c, st->ring[j]);
+            gordon_snap_put_f64(&w, st->ring[j]);
     }
-    return c.off;
+    return gordon_snap_end(&w);
 }
 
 static int restore(void *instance, const void *buf, size_t len)
 {
     inst *s = instance;
-    cursor c = {NULL, buf, 0};
+    gordon_snap r;
     uint32_t i, j;
-    if (!buf || len != HDR_BYTES + (size_t)s->nsym * rec_bytes(s) || get_u32(&c) != SNAP_MAGIC ||
-        get_u32(&c) != SNAP_VERSION || get_u32(&c) != s->nsym || get_u32(&c) != s->atr_period ||
-        get_u32(&c) != s->lookback)
-        goto refuse;
-    /* Validate every record before touching the instance. */
-    for (i = 0; i < s->nsym; i++) {
-        uint32_t count, head, n;
-        c.off = HDR_BYTES + (size_t)i * rec_bytes(s) + 3 * 8;
-        count = get_u32(&c);
-        head = get_u32(&c);
-        n = get_u32(&c);
-        if (count > s->atr_period || head >= s->lookback || n > s->lookback ||
-            (n < s->lookback && head != n))
+    int pass;
+    /* Two passes over the blob: validate everything, then apply it. */
+    for (pass = 0; pass < 2; pass++) {
+        gordon_snap_read(&r, buf, len);
+        if (gordon_snap_expect_u32(&r, SNAP_MAGIC) || gordon_snap_expect_u32(&r, SNAP_VERSION) ||
+            gordon_snap_expect_u32(&r, s->nsym) || gordon_snap_expect_u32(&r, s->atr_period) ||
+            gordon_snap_expect_u32(&r, s->lookback))
             goto refuse;
-    }
-    c.off = HDR_BYTES;
-    for (i = 0; i < s->nsym; i++) {
-        sym_state *st = &s->sym[i];
-        st->atr.atr = get_f64(&c);
-        st->atr.sum = get_f64(&c);
-        st->atr.prev_close = get_f64(&c);
-        st->atr.count = get_u32(&c);
-        st->head = get_u32(&c);
-        st->len = get_u32(&c);
-        for (j = 0; j < s->lookback; j++)
-            st->ring[j] = get_f64(&c);
+        for (i = 0; i < s->nsym; i++) {
+            sym_state st = s->sym[i]; /* keeps the ring pointer */
+            gordon_snap_get_f64(&r, &st.atr.atr);
+            gordon_snap_get_f64(&r, &st.atr.sum);
+            gordon_snap_get_f64(&r, &st.atr.prev_close);
+            gordon_snap_get_u32(&r, &st.atr.count);
+            gordon_snap_get_u32(&r, &st.head);
+            gordon_snap_get_u32(&r, &st.len);
+            if (st.atr.count > s->atr_period || st.head >= s->lookback || st.len > s->lookback ||
+                (st.len < s->lookback && st.head != st.len))
+                goto refuse;
+            for (j = 0; j < s->lookback; j++) {
+                double v;
+                gordon_snap_get_f64(&r, &v);
+                if (pass == 1)
+                    st.ring[j] = v;
+            }
+            if (pass == 1)
+                s->sym[i] = st;
+        }
+        if (gordon_snap_done(&r) != 0)
+            goto refuse; /* only reachable in the first pass */
     }
     return 0;
 refuse:
     s->api->log(s->ctx, GORDON_LOG_WARN,
                 "volatility_filter: snapshot refused (length, magic, version, symbol count, "
-                "atr_period or lookback differ)");
+                "atr_period, lookback or contents differ)");
     return -1;
 }
 
@@ -295,6 +280,7 @@ static const gordon_plugin desc = {
     .filter = filter,
     .snapshot = snapshot,
     .restore = restore,
+    .warmup = warmup,
 };
 
 GORDON_PLUGIN_ENTRY(desc)

@@ -60,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gordon/helpers.h>
 #include <gordon/sdk.h>
 
 #define SNAP_MAGIC 0x4E505631u /* "1VPN" */
@@ -117,11 +118,6 @@ static size_t sym_bytes(uint32_t w, uint32_t n)
     return SNAP_SYM_FIXED + ((size_t)w + n) * sizeof(double);
 }
 
-static size_t snap_bytes(const inst *s)
-{
-    return SNAP_HDR + (size_t)s->nsym * sym_bytes(s->w, s->n);
-}
-
 static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, char *err,
                   size_t err_len)
 {
@@ -129,7 +125,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     double b = 0, threshold = 0, warn = 0;
     int64_t n = 0, w = 0;
     uint32_t nsym;
-    if (!api || api->struct_size < offsetof(gordon_host_api, symbol_name) + sizeof api->symbol_name) {
+    if (!api || !GORDON_HAS(api, symbol_name)) {
         snprintf(err, err_len, "vpin: host API table too small");
         return -1;
     }
@@ -391,70 +387,40 @@ static int evaluate(void *instance, const gordon_breaker_input *in, gordon_break
 
 /* ------------------------------------------------------------- snapshot */
 
-static void put_u32(unsigned char **p, uint32_t v)
-{
-    memcpy(*p, &v, sizeof v);
-    *p += sizeof v;
-}
-
-static void put_f64(unsigned char **p, double v)
-{
-    memcpy(*p, &v, sizeof v);
-    *p += sizeof v;
-}
-
-static uint32_t get_u32(const unsigned char **p)
-{
-    uint32_t v;
-    memcpy(&v, *p, sizeof v);
-    *p += sizeof v;
-    return v;
-}
-
-static double get_f64(const unsigned char **p)
-{
-    double v;
-    memcpy(&v, *p, sizeof v);
-    *p += sizeof v;
-    return v;
-}
-
 static size_t snapshot(void *instance, void *buf, size_t cap)
 {
     const inst *s = instance;
-    size_t need = snap_bytes(s);
-    unsigned char *p = buf;
+    gordon_snap p;
     uint32_t id, i;
-    if (!buf || cap < need)
-        return need;
-    put_u32(&p, SNAP_MAGIC);
-    put_u32(&p, SNAP_VERSION);
-    put_u32(&p, s->nsym);
-    put_u32(&p, s->w);
-    put_u32(&p, s->n);
-    put_u32(&p, 0);
-    put_f64(&p, s->b);
+    gordon_snap_write(&p, buf, cap);
+    gordon_snap_put_u32(&p, SNAP_MAGIC);
+    gordon_snap_put_u32(&p, SNAP_VERSION);
+    gordon_snap_put_u32(&p, s->nsym);
+    gordon_snap_put_u32(&p, s->w);
+    gordon_snap_put_u32(&p, s->n);
+    gordon_snap_put_u32(&p, 0);
+    gordon_snap_put_f64(&p, s->b);
     for (id = 0; id < s->nsym; id++) {
         const sym *y = &s->syms[id];
         const double *dx = s->dx + (size_t)id * s->w, *imb = s->imb + (size_t)id * s->n;
-        put_u32(&p, (uint32_t)y->have_prev);
-        put_u32(&p, y->dx_n);
-        put_u32(&p, y->imb_n);
-        put_u32(&p, y->dx_pushes);
-        put_u32(&p, y->imb_pushes);
-        put_u32(&p, 0);
-        put_f64(&p, y->prev_close);
-        put_f64(&p, y->open_buy);
-        put_f64(&p, y->open_sell);
-        put_f64(&p, y->dx_sum);
-        put_f64(&p, y->dx_sq);
-        put_f64(&p, y->imb_sum);
+        gordon_snap_put_u32(&p, (uint32_t)y->have_prev);
+        gordon_snap_put_u32(&p, y->dx_n);
+        gordon_snap_put_u32(&p, y->imb_n);
+        gordon_snap_put_u32(&p, y->dx_pushes);
+        gordon_snap_put_u32(&p, y->imb_pushes);
+        gordon_snap_put_u32(&p, 0);
+        gordon_snap_put_f64(&p, y->prev_close);
+        gordon_snap_put_f64(&p, y->open_buy);
+        gordon_snap_put_f64(&p, y->open_sell);
+        gordon_snap_put_f64(&p, y->dx_sum);
+        gordon_snap_put_f64(&p, y->dx_sq);
+        gordon_snap_put_f64(&p, y->imb_sum);
         for (i = 0; i < s->w; i++)
-            put_f64(&p, i < y->dx_n ? dx[(y->dx_head + s->w - y->dx_n + i) % s->w] : 0.0);
+            gordon_snap_put_f64(&p, i < y->dx_n ? dx[(y->dx_head + s->w - y->dx_n + i) % s->w] : 0.0);
         for (i = 0; i < s->n; i++)
-            put_f64(&p, i < y->imb_n ? imb[(y->imb_head + s->n - y->imb_n + i) % s->n] : 0.0);
+            gordon_snap_put_f64(&p, i < y->imb_n ? imb[(y->imb_head + s->n - y->imb_n + i) % s->n] : 0.0);
     }
-    return need;
+    return gordon_snap_end(&p);
 }
 
 static int near(double stored, double ring)
@@ -463,32 +429,33 @@ static int near(double stored, double ring)
 }
 
 /* Reads one symbol's record into *y and, if rings are given, its rings
- * (laid out oldest first); returns 1 if every value is in range. p is
- * advanced past the record. */
-static int read_sym(const inst *s, const unsigned char **p, sym *y, double *dx, double *imb)
+ * (laid out oldest first); returns 1 if every value is there and in range. */
+static int read_sym(const inst *s, gordon_snap *p, sym *y, double *dx, double *imb)
 {
-    uint32_t have = get_u32(p), i, pad;
+    uint32_t have = 0, i, pad = 0;
     double sum = 0, sq = 0, isum = 0;
     int ok;
     memset(y, 0, sizeof *y);
-    y->dx_n = get_u32(p);
-    y->imb_n = get_u32(p);
-    y->dx_pushes = get_u32(p);
-    y->imb_pushes = get_u32(p);
-    pad = get_u32(p);
+    gordon_snap_get_u32(p, &have);
+    gordon_snap_get_u32(p, &y->dx_n);
+    gordon_snap_get_u32(p, &y->imb_n);
+    gordon_snap_get_u32(p, &y->dx_pushes);
+    gordon_snap_get_u32(p, &y->imb_pushes);
+    gordon_snap_get_u32(p, &pad);
     y->have_prev = have == 1;
-    y->prev_close = get_f64(p);
-    y->open_buy = get_f64(p);
-    y->open_sell = get_f64(p);
-    y->dx_sum = get_f64(p);
-    y->dx_sq = get_f64(p);
-    y->imb_sum = get_f64(p);
+    gordon_snap_get_f64(p, &y->prev_close);
+    gordon_snap_get_f64(p, &y->open_buy);
+    gordon_snap_get_f64(p, &y->open_sell);
+    gordon_snap_get_f64(p, &y->dx_sum);
+    gordon_snap_get_f64(p, &y->dx_sq);
+    gordon_snap_get_f64(p, &y->imb_sum);
     ok = have <= 1 && y->dx_n <= s->w && y->imb_n <= s->n && y->dx_pushes < s->w &&
          y->imb_pushes < s->n && pad == 0 && isfinite(y->prev_close) && isfinite(y->open_buy) &&
          isfinite(y->open_sell) && y->open_buy >= 0 && y->open_sell >= 0 &&
          y->open_buy + y->open_sell < s->b;
     for (i = 0; i < s->w; i++) {
-        double v = get_f64(p);
+        double v = 0;
+        gordon_snap_get_f64(p, &v);
         ok = ok && isfinite(v);
         if (i < y->dx_n) {
             sum += v;
@@ -498,7 +465,8 @@ static int read_sym(const inst *s, const unsigned char **p, sym *y, double *dx, 
             dx[i] = v;
     }
     for (i = 0; i < s->n; i++) {
-        double v = get_f64(p);
+        double v = 0;
+        gordon_snap_get_f64(p, &v);
         ok = ok && isfinite(v) && v >= 0 && v <= s->b * (1 + 1e-9);
         if (i < y->imb_n)
             isum += v;
@@ -507,26 +475,24 @@ static int read_sym(const inst *s, const unsigned char **p, sym *y, double *dx, 
     }
     y->dx_head = y->dx_n % s->w;
     y->imb_head = y->imb_n % s->n;
-    return ok && near(y->dx_sum, sum) && near(y->dx_sq, sq) && near(y->imb_sum, isum);
+    return ok && !p->failed && near(y->dx_sum, sum) && near(y->dx_sq, sq) && near(y->imb_sum, isum);
 }
 
 static int restore(void *instance, const void *buf, size_t len)
 {
     inst *s = instance;
-    const unsigned char *p = buf;
+    gordon_snap p;
     uint32_t id;
-    uint32_t magic, version, nsym, w, n, pad;
-    double b;
-    if (!buf || len != snap_bytes(s))
+    uint32_t nsym = 0, w = 0, n = 0, pad = 0;
+    double b = 0;
+    gordon_snap_read(&p, buf, len);
+    if (gordon_snap_expect_u32(&p, SNAP_MAGIC) || gordon_snap_expect_u32(&p, SNAP_VERSION))
         goto refuse;
-    magic = get_u32(&p);
-    version = get_u32(&p);
-    nsym = get_u32(&p);
-    w = get_u32(&p);
-    n = get_u32(&p);
-    pad = get_u32(&p);
-    b = get_f64(&p);
-    if (magic != SNAP_MAGIC || version != SNAP_VERSION || pad != 0)
+    gordon_snap_get_u32(&p, &nsym);
+    gordon_snap_get_u32(&p, &w);
+    gordon_snap_get_u32(&p, &n);
+    gordon_snap_get_u32(&p, &pad);
+    if (gordon_snap_get_f64(&p, &b) != 0 || pad != 0)
         goto refuse;
     if (nsym != s->nsym || w != s->w || n != s->n || b != s->b) {
         s->api->log(s->ctx, GORDON_LOG_WARN,
@@ -540,8 +506,13 @@ static int restore(void *instance, const void *buf, size_t len)
         if (!read_sym(s, &p, &y, NULL, NULL))
             goto refuse;
     }
-    /* valid: apply */
-    p = (const unsigned char *)buf + SNAP_HDR;
+    if (gordon_snap_done(&p) != 0)
+        goto refuse;
+    /* valid: read it again, past the header, into the instance */
+    gordon_snap_read(&p, buf, len);
+    for (id = 0; id < 6; id++)
+        gordon_snap_get_u32(&p, &pad);
+    gordon_snap_get_f64(&p, &b);
     for (id = 0; id < s->nsym; id++) {
         sym *y = &s->syms[id];
         (void)read_sym(s, &p, y, s->dx + (size_t)id * s->w, s->imb + (size_t)id * s->n);

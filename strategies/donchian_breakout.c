@@ -18,29 +18,32 @@
  * the mean of the first atr_period true ranges, then
  * atr = (atr * (n - 1) + tr) / n.
  * Warm-up: exits need exit_period prior bars, entries entry_period prior bars
- * and an ATR, i.e. max(entry_period + 1, atr_period) bars.
+ * and an ATR, i.e. max(entry_period + 1, atr_period) bars for the first
+ * signal (warmup_bars, for the defaults), and max(entry_period, exit_period)
+ * + 1 bars before both channels are full; warmup() reports the larger of the
+ * two for the instance's own parameters.
  *
  * The four channel extremes are kept in monotonic deques (fixed-size rings
  * allocated in create, each holding at most `period` (index, price) pairs):
  * amortised O(1) per bar.
  *
- * snapshot/restore: fixed-layout blob, header {magic, version, symbol_count,
- * entry_period, exit_period, atr_period}, then per symbol: bars seen, ATR
- * state and the four deques (count, then `period` slots, oldest first). A
- * blob whose header or length differs is refused.
+ * snapshot/restore (gordon_snap): header {u32 magic, version, symbol_count,
+ * entry_period, exit_period, atr_period}, then per symbol: i64 bars seen, ATR
+ * state and the four deques (u32 count, then that many (i64 index, f64
+ * price) items, front first). A blob whose header or length differs, or
+ * whose deques are inconsistent, is refused, and nothing of it is applied.
  */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <gordon/helpers.h>
 #include <gordon/sdk.h>
 
 #define SNAP_MAGIC 0x444F4E31u /* "DON1" */
-#define SNAP_VERSION 1u
+#define SNAP_VERSION 2u
 
 typedef struct dq_item {
     int64_t idx; /* bar number within the symbol */
@@ -111,16 +114,12 @@ static const gordon_param params[] = {
      .help = "enter short on a downside breakout"},
 };
 
-static int read_int(const gordon_host_api *api, gordon_ctx *ctx, const char *name, uint32_t *out,
-                    char *err, size_t err_len)
+/* See the top: the later of the first possible signal and full channels. */
+static uint32_t warmup(void *instance)
 {
-    int64_t v = 0;
-    if (api->param_int(ctx, name, &v) != 0 || v < 1 || v > 1000000) {
-        snprintf(err, err_len, "donchian_breakout: cannot read int parameter '%s'", name);
-        return -1;
-    }
-    *out = (uint32_t)v;
-    return 0;
+    const inst *s = instance;
+    uint32_t channels = (s->entry_period > s->exit_period ? s->entry_period : s->exit_period) + 1;
+    return channels > s->atr_period ? channels : s->atr_period;
 }
 
 static uint32_t dq_cap(const inst *s, int k)
@@ -144,7 +143,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     inst *s;
     size_t per_sym;
     uint32_t i;
-    if (!api || api->struct_size < offsetof(gordon_host_api, emit) + sizeof api->emit) {
+    if (!api || !GORDON_HAS(api, emit)) {
         snprintf(err, err_len, "donchian_breakout: host API table too small");
         return -1;
     }
@@ -155,9 +154,9 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     }
     s->api = api;
     s->ctx = ctx;
-    if (read_int(api, ctx, "entry_period", &s->entry_period, err, err_len) ||
-        read_int(api, ctx, "exit_period", &s->exit_period, err, err_len) ||
-        read_int(api, ctx, "atr_period", &s->atr_period, err, err_len))
+    if (gordon_param_u32(api, ctx, "entry_period", 1, &s->entry_period, err, err_len) ||
+        gordon_param_u32(api, ctx, "exit_period", 1, &s->exit_period, err, err_len) ||
+        gordon_param_u32(api, ctx, "atr_period", 1, &s->atr_period, err, err_len))
         goto fail;
     if (api->param_double(ctx, "atr_mult", &s->atr_mult) != 0 || !(s->atr_mult > 0)) {
         snprintf(err, err_len, "donchian_breakout: cannot read double parameter 'atr_mult'");
@@ -187,8 +186,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     api->log(ctx, GORDON_LOG_INFO,
              "donchian_breakout: entry_period=%u exit_period=%u atr_period=%u atr_mult=%g "
              "allow_short=%d warm-up=%u bars",
-             s->entry_period, s->exit_period, s->atr_period, s->atr_mult, s->allow_short,
-             s->entry_period + 1 > s->atr_period ? s->entry_period + 1 : s->atr_period);
+             s->entry_period, s->exit_period, s->atr_period, s->atr_mult, s->allow_short, warmup(s));
     *instance = s;
     return 0;
 fail:
@@ -217,7 +215,6 @@ static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
 {
     inst *s = instance;
     sym_state *st;
-    gordon_position pos;
     int atr_ok, entry_ok, exit_ok, k;
     double c, hi_e = 0, lo_e = 0, hi_x = 0, lo_x = 0;
 
@@ -238,10 +235,9 @@ static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
     }
 
     if (entry_ok || exit_ok) {
+        gordon_position pos = GORDON_POSITION_INIT;
         int side;
         double dist;
-        memset(&pos, 0, sizeof pos);
-        pos.struct_size = sizeof pos;
         if (s->api->position(s->ctx, symbol, &pos) != 0)
             pos.side = GORDON_SIDE_NONE;
         side = pos.side;
@@ -279,86 +275,59 @@ static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
 
 /* ------------------------------------------------------------ snapshot */
 
-#define HDR_BYTES (6 * 4)
-
-typedef struct cursor {
-    unsigned char *w;
-    const unsigned char *r;
-    size_t off;
-} cursor;
-
-static void put_u32(cursor *c, uint32_t v) { memcpy(c->w + c->off, &v, 4); c->off += 4; }
-static void put_i64(cursor *c, int64_t v) { memcpy(c->w + c->off, &v, 8); c->off += 8; }
-static void put_f64(cursor *c, double v) { memcpy(c->w + c->off, &v, 8); c->off += 8; }
-static uint32_t get_u32(cursor *c) { uint32_t v; memcpy(&v, c->r + c->off, 4); c->off += 4; return v; }
-static int64_t get_i64(cursor *c) { int64_t v; memcpy(&v, c->r + c->off, 8); c->off += 8; return v; }
-static double get_f64(cursor *c) { double v; memcpy(&v, c->r + c->off, 8); c->off += 8; return v; }
-
-static size_t rec_bytes(const inst *s)
-{
-    /* n, atr (3 doubles + count), 4 deques of (count + cap * (idx, v)) */
-    return 8 + 3 * 8 + 4 + DQ_N * 4 + (2 * (size_t)s->entry_period + 2 * (size_t)s->exit_period) * 16;
-}
-
 static size_t snapshot(void *instance, void *buf, size_t cap)
 {
     const inst *s = instance;
-    size_t need = HDR_BYTES + (size_t)s->nsym * rec_bytes(s);
-    cursor c = {buf, NULL, 0};
+    gordon_snap w;
     uint32_t i, j;
     int k;
-    if (!buf || cap < need)
-        return need;
-    put_u32(&c, SNAP_MAGIC);
-    put_u32(&c, SNAP_VERSION);
-    put_u32(&c, s->nsym);
-    put_u32(&c, s->entry_period);
-    put_u32(&c, s->exit_period);
-    put_u32(&c, s->atr_period);
+    gordon_snap_write(&w, buf, cap);
+    gordon_snap_put_u32(&w, SNAP_MAGIC);
+    gordon_snap_put_u32(&w, SNAP_VERSION);
+    gordon_snap_put_u32(&w, s->nsym);
+    gordon_snap_put_u32(&w, s->entry_period);
+    gordon_snap_put_u32(&w, s->exit_period);
+    gordon_snap_put_u32(&w, s->atr_period);
     for (i = 0; i < s->nsym; i++) {
         const sym_state *st = &s->sym[i];
-        put_i64(&c, st->n);
-        put_f64(&c, st->atr.atr);
-        put_f64(&c, st->atr.sum);
-        put_f64(&c, st->atr.prev_close);
-        put_u32(&c, st->atr.count);
+        gordon_snap_put_i64(&w, st->n);
+        gordon_snap_put_f64(&w, st->atr.atr);
+        gordon_snap_put_f64(&w, st->atr.sum);
+        gordon_snap_put_f64(&w, st->atr.prev_close);
+        gordon_snap_put_u32(&w, st->atr.count);
         for (k = 0; k < DQ_N; k++) {
             const deque *d = &st->dq[k];
-            put_u32(&c, d->len);
-            for (j = 0; j < d->cap; j++) {
-                dq_item it = {0, 0.0};
-                if (j < d->len)
-                    it = *dq_at(d, j);
-                put_i64(&c, it.idx);
-                put_f64(&c, it.v);
+            gordon_snap_put_u32(&w, d->len);
+            for (j = 0; j < d->len; j++) {
+                gordon_snap_put_i64(&w, dq_at(d, j)->idx);
+                gordon_snap_put_f64(&w, dq_at(d, j)->v);
             }
         }
     }
-    return c.off;
+    return gordon_snap_end(&w);
 }
 
 /* Decodes one symbol's record into st (whose deques point at scratch rings
  * of the right capacities); returns 0 if it is consistent. */
-static int decode_sym(const inst *s, cursor *c, sym_state *st)
+static int decode_sym(const inst *s, gordon_snap *r, sym_state *st)
 {
     uint32_t j;
     int k;
-    st->n = get_i64(c);
-    st->atr.atr = get_f64(c);
-    st->atr.sum = get_f64(c);
-    st->atr.prev_close = get_f64(c);
-    st->atr.count = get_u32(c);
+    gordon_snap_get_i64(r, &st->n);
+    gordon_snap_get_f64(r, &st->atr.atr);
+    gordon_snap_get_f64(r, &st->atr.sum);
+    gordon_snap_get_f64(r, &st->atr.prev_close);
+    gordon_snap_get_u32(r, &st->atr.count);
     if (st->n < 0 || st->atr.count > s->atr_period)
         return -1;
     for (k = 0; k < DQ_N; k++) {
         deque *d = &st->dq[k];
         d->head = 0;
-        d->len = get_u32(c);
-        if (d->len > d->cap)
+        if (gordon_snap_get_u32(r, &d->len) != 0 || d->len > d->cap)
             return -1;
-        for (j = 0; j < d->cap; j++) {
-            d->buf[j].idx = get_i64(c);
-            d->buf[j].v = get_f64(c);
+        for (j = 0; j < d->len; j++) {
+            gordon_snap_get_i64(r, &d->buf[j].idx);
+            gordon_snap_get_f64(r, &d->buf[j].v);
         }
         /* Items must be strictly newer front to back, inside the window and
          * not newer than the last bar seen. */
@@ -375,16 +344,15 @@ static int decode_sym(const inst *s, cursor *c, sym_state *st)
 static int restore(void *instance, const void *buf, size_t len)
 {
     inst *s = instance;
-    cursor c = {NULL, buf, 0};
+    gordon_snap r;
     size_t per_sym = 2 * (size_t)s->entry_period + 2 * (size_t)s->exit_period;
     dq_item *scratch = NULL;
     sym_state *tmp = NULL;
     uint32_t i;
-    if (!buf || len != HDR_BYTES + (size_t)s->nsym * rec_bytes(s))
-        goto refuse;
-    if (get_u32(&c) != SNAP_MAGIC || get_u32(&c) != SNAP_VERSION || get_u32(&c) != s->nsym ||
-        get_u32(&c) != s->entry_period || get_u32(&c) != s->exit_period ||
-        get_u32(&c) != s->atr_period)
+    gordon_snap_read(&r, buf, len);
+    if (gordon_snap_expect_u32(&r, SNAP_MAGIC) || gordon_snap_expect_u32(&r, SNAP_VERSION) ||
+        gordon_snap_expect_u32(&r, s->nsym) || gordon_snap_expect_u32(&r, s->entry_period) ||
+        gordon_snap_expect_u32(&r, s->exit_period) || gordon_snap_expect_u32(&r, s->atr_period))
         goto refuse;
     /* Decode everything into scratch first: all of it is restored, or none. */
     tmp = calloc(s->nsym ? s->nsym : 1, sizeof *tmp);
@@ -402,9 +370,11 @@ static int restore(void *instance, const void *buf, size_t len)
             tmp[i].dq[k].cap = dq_cap(s, k);
             p += tmp[i].dq[k].cap;
         }
-        if (decode_sym(s, &c, &tmp[i]) != 0)
+        if (decode_sym(s, &r, &tmp[i]) != 0)
             goto refuse;
     }
+    if (gordon_snap_done(&r) != 0)
+        goto refuse;
     /* Adopt the scratch rings as the instance's own. */
     free(s->pool);
     free(s->sym);
@@ -434,6 +404,7 @@ static const gordon_plugin desc = {
     .on_bar = on_bar,
     .snapshot = snapshot,
     .restore = restore,
+    .warmup = warmup,
 };
 
 GORDON_PLUGIN_ENTRY(desc)

@@ -13,7 +13,8 @@
  * both EMAs exist (bar `slow`); a bar where fast == slow keeps the previous
  * sign. A cross is a change of that sign, so the first possible signal is on
  * bar slow + 1, and only if the ATR exists by then (a cross before the ATR is
- * ready is dropped): warm-up = max(slow + 1, atr_period) bars.
+ * ready is dropped): warm-up = max(slow + 1, atr_period) bars, which the
+ * warmup() callback reports for the instance's own parameters.
  *  - cross up:   EXIT if short; ENTRY long, stop = close - atr_mult * ATR
  *                (unless already long).
  *  - cross down: EXIT if long; ENTRY short, stop = close + atr_mult * ATR, if
@@ -21,10 +22,12 @@
  * Entries use the bar's close as the entry reference. The host owns sizing,
  * fills and stops; no trailing stop here.
  *
- * snapshot/restore: a fixed-layout blob (native endianness, for hot reload in
- * the same process): header {magic, version, symbol_count, fast, slow,
- * atr_period} then one fixed record per symbol. A blob whose header differs
- * (another plugin, version, symbol count or periods) is refused.
+ * snapshot/restore (gordon_snap, native byte order, for a hot reload in the
+ * same process): header {u32 magic, version, symbol_count, fast, slow,
+ * atr_period}, then per symbol {fast EMA, slow EMA, ATR, u32 sign + 1}. A
+ * blob whose header or length differs (another plugin, version, symbol count
+ * or periods) or whose counts are out of range is refused, and nothing of it
+ * is applied.
  */
 #include <math.h>
 #include <stddef.h>
@@ -37,7 +40,7 @@
 #include <gordon/sdk.h>
 
 #define SNAP_MAGIC 0x45435831u /* "ECX1" */
-#define SNAP_VERSION 1u
+#define SNAP_VERSION 2u
 
 typedef struct sym_state {
     gordon_ema fast, slow;
@@ -54,7 +57,6 @@ typedef struct inst {
     uint32_t nsym;
     sym_state *sym;
 } inst;
-/* Wilder's ATR; returns 1 once it has a value. */
 
 static const gordon_param params[] = {
     {.name = "fast", .type = GORDON_PARAM_INT, .tunable = 1, .def = 12, .min = 2, .max = 200,
@@ -69,23 +71,18 @@ static const gordon_param params[] = {
      .help = "enter short on a cross down (otherwise only exit longs)"},
 };
 
-static int read_int(const gordon_host_api *api, gordon_ctx *ctx, const char *name, uint32_t *out,
-                    char *err, size_t err_len)
+/* First signal possible on bar max(slow + 1, atr_period): see the top. */
+static uint32_t warmup(void *instance)
 {
-    int64_t v = 0;
-    if (api->param_int(ctx, name, &v) != 0 || v < 1 || v > 1000000) {
-        snprintf(err, err_len, "ema_cross: cannot read int parameter '%s'", name);
-        return -1;
-    }
-    *out = (uint32_t)v;
-    return 0;
+    const inst *s = instance;
+    return s->slow + 1 > s->atr_period ? s->slow + 1 : s->atr_period;
 }
 
 static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, char *err,
                   size_t err_len)
 {
     inst *s = NULL;
-    if (!api || api->struct_size < offsetof(gordon_host_api, emit) + sizeof api->emit) {
+    if (!api || !GORDON_HAS(api, emit)) {
         snprintf(err, err_len, "ema_cross: host API table too small");
         return -1;
     }
@@ -96,9 +93,9 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     }
     s->api = api;
     s->ctx = ctx;
-    if (read_int(api, ctx, "fast", &s->fast, err, err_len) ||
-        read_int(api, ctx, "slow", &s->slow, err, err_len) ||
-        read_int(api, ctx, "atr_period", &s->atr_period, err, err_len))
+    if (gordon_param_u32(api, ctx, "fast", 1, &s->fast, err, err_len) ||
+        gordon_param_u32(api, ctx, "slow", 1, &s->slow, err, err_len) ||
+        gordon_param_u32(api, ctx, "atr_period", 1, &s->atr_period, err, err_len))
         goto fail;
     if (api->param_double(ctx, "atr_mult", &s->atr_mult) != 0 || !(s->atr_mult > 0)) {
         snprintf(err, err_len, "ema_cross: cannot read double parameter 'atr_mult'");
@@ -120,8 +117,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     }
     api->log(ctx, GORDON_LOG_INFO,
              "ema_cross: fast=%u slow=%u atr_period=%u atr_mult=%g allow_short=%d warm-up=%u bars",
-             s->fast, s->slow, s->atr_period, s->atr_mult, s->allow_short,
-             s->slow + 1 > s->atr_period ? s->slow + 1 : s->atr_period);
+             s->fast, s->slow, s->atr_period, s->atr_mult, s->allow_short, warmup(s));
     *instance = s;
     return 0;
 fail:
@@ -159,7 +155,7 @@ static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
 {
     inst *s = instance;
     sym_state *st;
-    gordon_position pos;
+    gordon_position pos = GORDON_POSITION_INIT;
     int fast_ok, slow_ok, atr_ok, sign, prev;
     double diff, dist;
 
@@ -181,8 +177,6 @@ static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
     if (prev == 0 || prev == sign || !atr_ok)
         return;
 
-    memset(&pos, 0, sizeof pos);
-    pos.struct_size = sizeof pos;
     if (s->api->position(s->ctx, symbol, &pos) != 0)
         pos.side = GORDON_SIDE_NONE;
     dist = s->atr_mult * st->atr.atr;
@@ -219,92 +213,86 @@ static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
 
 /* ------------------------------------------------------------ snapshot */
 
-#define HDR_BYTES (6 * 4)
-#define REC_BYTES (2 * (2 * 8 + 4) + (3 * 8 + 4) + 4)
+static void put_ema(gordon_snap *w, const gordon_ema *e)
+{
+    gordon_snap_put_f64(w, e->value);
+    gordon_snap_put_f64(w, e->sum);
+    gordon_snap_put_u32(w, e->count);
+}
 
-typedef struct cursor {
-    unsigned char *w;
-    const unsigned char *r;
-    size_t off;
-} cursor;
-
-static void put_u32(cursor *c, uint32_t v) { memcpy(c->w + c->off, &v, 4); c->off += 4; }
-static void put_f64(cursor *c, double v) { memcpy(c->w + c->off, &v, 8); c->off += 8; }
-static uint32_t get_u32(cursor *c) { uint32_t v; memcpy(&v, c->r + c->off, 4); c->off += 4; return v; }
-static double get_f64(cursor *c) { double v; memcpy(&v, c->r + c->off, 8); c->off += 8; return v; }
+static void get_ema(gordon_snap *r, gordon_ema *e)
+{
+    gordon_snap_get_f64(r, &e->value);
+    gordon_snap_get_f64(r, &e->sum);
+    gordon_snap_get_u32(r, &e->count);
+}
 
 static size_t snapshot(void *instance, void *buf, size_t cap)
 {
     const inst *s = instance;
-    size_t need = HDR_BYTES + (size_t)s->nsym * REC_BYTES;
-    cursor c = {buf, NULL, 0};
+    gordon_snap w;
     uint32_t i;
-    if (!buf || cap < need)
-        return need;
-    put_u32(&c, SNAP_MAGIC);
-    put_u32(&c, SNAP_VERSION);
-    put_u32(&c, s->nsym);
-    put_u32(&c, s->fast);
-    put_u32(&c, s->slow);
-    put_u32(&c, s->atr_period);
+    gordon_snap_write(&w, buf, cap);
+    gordon_snap_put_u32(&w, SNAP_MAGIC);
+    gordon_snap_put_u32(&w, SNAP_VERSION);
+    gordon_snap_put_u32(&w, s->nsym);
+    gordon_snap_put_u32(&w, s->fast);
+    gordon_snap_put_u32(&w, s->slow);
+    gordon_snap_put_u32(&w, s->atr_period);
     for (i = 0; i < s->nsym; i++) {
         const sym_state *st = &s->sym[i];
-        put_f64(&c, st->fast.value);
-        put_f64(&c, st->fast.sum);
-        put_u32(&c, st->fast.count);
-        put_f64(&c, st->slow.value);
-        put_f64(&c, st->slow.sum);
-        put_u32(&c, st->slow.count);
-        put_f64(&c, st->atr.atr);
-        put_f64(&c, st->atr.sum);
-        put_f64(&c, st->atr.prev_close);
-        put_u32(&c, st->atr.count);
-        put_u32(&c, (uint32_t)st->sign);
+        put_ema(&w, &st->fast);
+        put_ema(&w, &st->slow);
+        gordon_snap_put_f64(&w, st->atr.atr);
+        gordon_snap_put_f64(&w, st->atr.sum);
+        gordon_snap_put_f64(&w, st->atr.prev_close);
+        gordon_snap_put_u32(&w, st->atr.count);
+        gordon_snap_put_u32(&w, (uint32_t)(st->sign + 1)); /* -1, 0, 1 as 0..2 */
     }
-    return c.off;
+    return gordon_snap_end(&w);
 }
 
 static int restore(void *instance, const void *buf, size_t len)
 {
     inst *s = instance;
-    cursor c = {NULL, buf, 0};
+    gordon_snap r;
     sym_state *tmp;
     uint32_t i;
-    if (!buf || len != HDR_BYTES + (size_t)s->nsym * REC_BYTES)
+    gordon_snap_read(&r, buf, len);
+    if (gordon_snap_expect_u32(&r, SNAP_MAGIC) || gordon_snap_expect_u32(&r, SNAP_VERSION) ||
+        gordon_snap_expect_u32(&r, s->nsym) || gordon_snap_expect_u32(&r, s->fast) ||
+        gordon_snap_expect_u32(&r, s->slow) || gordon_snap_expect_u32(&r, s->atr_period))
         goto refuse;
-    if (get_u32(&c) != SNAP_MAGIC || get_u32(&c) != SNAP_VERSION || get_u32(&c) != s->nsym ||
-        get_u32(&c) != s->fast || get_u32(&c) != s->slow || get_u32(&c) != s->atr_period)
-        goto refuse;
+    /* Decode into scratch first: all of it is restored, or none. */
     tmp = calloc(s->nsym ? s->nsym : 1, sizeof *tmp);
     if (!tmp)
         return -1;
     for (i = 0; i < s->nsym; i++) {
         sym_state *st = &tmp[i];
-        int32_t sign;
-        st->fast.value = get_f64(&c);
-        st->fast.sum = get_f64(&c);
-        st->fast.count = get_u32(&c);
-        st->slow.value = get_f64(&c);
-        st->slow.sum = get_f64(&c);
-        st->slow.count = get_u32(&c);
-        st->atr.atr = get_f64(&c);
-        st->atr.sum = get_f64(&c);
-        st->atr.prev_close = get_f64(&c);
-        st->atr.count = get_u32(&c);
-        sign = (int32_t)get_u32(&c);
-        st->sign = sign;
+        uint32_t sign = 0;
+        get_ema(&r, &st->fast);
+        get_ema(&r, &st->slow);
+        gordon_snap_get_f64(&r, &st->atr.atr);
+        gordon_snap_get_f64(&r, &st->atr.sum);
+        gordon_snap_get_f64(&r, &st->atr.prev_close);
+        gordon_snap_get_u32(&r, &st->atr.count);
+        gordon_snap_get_u32(&r, &sign);
         if (st->fast.count > s->fast || st->slow.count > s->slow ||
-            st->atr.count > s->atr_period || sign < -1 || sign > 1) {
-            free(tmp);
-            goto refuse;
-        }
+            st->atr.count > s->atr_period || sign > 2)
+            break;
+        st->sign = (int32_t)sign - 1;
+    }
+    if (i < s->nsym || gordon_snap_done(&r) != 0) {
+        free(tmp);
+        goto refuse;
     }
     memcpy(s->sym, tmp, (size_t)s->nsym * sizeof *tmp);
     free(tmp);
     return 0;
 refuse:
     s->api->log(s->ctx, GORDON_LOG_WARN,
-                "ema_cross: snapshot refused (length, magic, version, symbol count or periods differ)");
+                "ema_cross: snapshot refused (length, magic, version, symbol count, periods or "
+                "contents differ)");
     return -1;
 }
 
@@ -322,6 +310,7 @@ static const gordon_plugin desc = {
     .on_bar = on_bar,
     .snapshot = snapshot,
     .restore = restore,
+    .warmup = warmup,
 };
 
 GORDON_PLUGIN_ENTRY(desc)

@@ -163,10 +163,17 @@ static double h_equity(gordon_ctx *ctx) { return host_of(ctx)->equity; }
 static int h_emit(gordon_ctx *ctx, const gordon_signal *sig)
 {
     fh_host *h = host_of(ctx);
-    if (h->desc->kind != GORDON_KIND_STRATEGY || !sig || sig->struct_size != sizeof *sig)
+    /* Like the host: the 1.0 layout (through tag) is required, a longer or
+     * shorter struct is copied min(struct_size, sizeof) and zero-extended. */
+    if (h->desc->kind != GORDON_KIND_STRATEGY || !sig ||
+        sig->struct_size < offsetof(gordon_signal, tag) + sizeof sig->tag)
         return -1;
-    if (h->nsig < FH_MAX_SIGNALS)
-        h->sigs[h->nsig++] = *sig;
+    if (h->nsig < FH_MAX_SIGNALS) {
+        gordon_signal *to = &h->sigs[h->nsig++];
+        memset(to, 0, sizeof *to);
+        memcpy(to, sig, sig->struct_size < sizeof *to ? sig->struct_size : sizeof *to);
+        to->struct_size = sizeof *to;
+    }
     return h->emit_rc;
 }
 

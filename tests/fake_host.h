@@ -5,6 +5,9 @@
  * bad numbers and out-of-range values are refused like the real host does;
  * missing ones take their defaults), symbols are named by the test, now_ms,
  * positions and equity are set by the test, and emit() records signals.
+ * Sized structs follow sdk.h's rule: signals must cover the 1.0 layout and
+ * are copied min(struct_size, sizeof), zero-extended; positions, exposure and
+ * series points are written up to the plugin's struct_size.
  *
  * SDK 1.1 parts: exposure() reports what the test set per symbol (all zero
  * by default); series_subscribe() records the ids it is asked for (only

@@ -207,6 +207,9 @@ static void test_descriptors(void **state)
         assert_non_null(d->version);
         assert_non_null(d->description);
         assert_int_equal(d->warmup_bars, warmup[i]);
+        assert_true(d->warmup_bars <= GORDON_WARMUP_BARS_MAX);
+        /* warm-up depends on parameters exactly where there are periods */
+        assert_true((d->warmup != NULL) == (i == P_EMA || i == P_DON || i == P_TREND || i == P_VOL));
         assert_int_equal(d->n_params, nparams[i]);
         assert_non_null(d->create);
         assert_non_null(d->destroy);
@@ -1181,6 +1184,51 @@ static void test_drawdown_restore_keeps_peak(void **state)
     fh_free(b);
 }
 
+/* ------------------------------------------------------------ warmup() */
+
+static uint32_t warmup_of(int which, const char *const *params)
+{
+    fh_host *h = make(which, params, 2);
+    uint32_t w = descs[which]->warmup(fh_instance(h));
+    fh_free(h);
+    return w;
+}
+
+/* warmup() is the instance's own warm-up: warmup_bars for the defaults, and
+ * the same formula for other parameters, within GORDON_WARMUP_BARS_MAX even
+ * at the declared maxima. */
+static void test_warmup_callbacks(void **state)
+{
+    static const int with[] = {P_EMA, P_DON, P_TREND, P_VOL};
+    static const char *const ema_slow[] = {"fast=20", "slow=50", "atr_period=14", NULL};
+    static const char *const ema_atr[] = {"fast=3", "slow=10", "atr_period=30", NULL};
+    static const char *const ema_max[] = {"fast=200", "slow=500", "atr_period=200", NULL};
+    static const char *const don_exit[] = {"entry_period=20", "exit_period=30", "atr_period=14", NULL};
+    static const char *const don_atr[] = {"entry_period=5", "exit_period=3", "atr_period=40", NULL};
+    static const char *const don_max[] = {"entry_period=400", "exit_period=400", "atr_period=200", NULL};
+    static const char *const trend_50[] = {"period=50", NULL};
+    static const char *const vol_100[] = {"atr_period=14", "lookback=100", NULL};
+    static const char *const vol_max[] = {"atr_period=200", "lookback=10000", NULL};
+    size_t k;
+    (void)state;
+    for (k = 0; k < sizeof with / sizeof with[0]; k++)
+        assert_int_equal(warmup_of(with[k], NULL), descs[with[k]]->warmup_bars);
+    /* ema_cross: max(slow + 1, atr_period) */
+    assert_int_equal(warmup_of(P_EMA, ema_slow), 51);
+    assert_int_equal(warmup_of(P_EMA, ema_atr), 30);
+    assert_int_equal(warmup_of(P_EMA, ema_max), 501);
+    /* the worked example of test_ema_cross_first_possible_bar signals on bar 6 */
+    assert_int_equal(warmup_of(P_EMA, ema_params), 6);
+    /* donchian: max(max(entry, exit) + 1, atr_period) */
+    assert_int_equal(warmup_of(P_DON, don_exit), 31);
+    assert_int_equal(warmup_of(P_DON, don_atr), 40);
+    assert_int_equal(warmup_of(P_DON, don_max), 401);
+    assert_int_equal(warmup_of(P_TREND, trend_50), 50);
+    /* volatility_filter: atr_period + lookback - 1 */
+    assert_int_equal(warmup_of(P_VOL, vol_100), 113);
+    assert_true(warmup_of(P_VOL, vol_max) == 10199 && 10199 <= GORDON_WARMUP_BARS_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1212,6 +1260,7 @@ int main(void)
         cmocka_unit_test(test_drawdown_threshold),
         cmocka_unit_test(test_drawdown_warn_and_params),
         cmocka_unit_test(test_drawdown_restore_keeps_peak),
+        cmocka_unit_test(test_warmup_callbacks),
     };
     return cmocka_run_group_tests(tests, load_all, unload_all);
 }
