@@ -21,9 +21,10 @@ static int once(const gd_config *cfg, unsigned jobs, double *secs, uint64_t *bar
     o.config_path = "bench";
     o.plugin_dir = GD_BENCH_PLUGIN_DIR;
     o.jobs = jobs;
-    if (gd_ablate_run(&o, &r, &err) != 0) {
+    int rc = gd_ablate_run(&o, &r, &err);
+    if (rc != 0) {
         fprintf(stderr, "bench_ablate: %s\n", err.msg);
-        return -1;
+        return rc;
     }
     *secs = r.seconds;
     *bars = r.bars_run;

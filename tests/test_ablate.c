@@ -17,10 +17,11 @@
 #include "ablate/ablate_run.h"
 #include "config/config.h"
 #include "engine/engine.h"
+#include "base/dates.h"
 #include "base/log.h"
 #include "data/replay.h"
 
-#define DAY 86400000LL
+#define DAY GD_DAY_MS
 
 static char tmpdir[256];
 

@@ -9,8 +9,9 @@
 #include <cmocka.h>
 
 #include "ablate/stats.h"
+#include "base/dates.h"
 
-#define DAY 86400000LL
+#define DAY GD_DAY_MS
 /* 2024-01-01 23:59:59.999 UTC: a day end, so samples are day ends too. */
 #define T0 1704153599999LL
 

@@ -18,8 +18,9 @@
 #include <string.h>
 
 #include "ablate/ablate.h"
+#include "base/dates.h"
 
-#define DAY INT64_C(86400000)
+#define DAY GD_DAY_MS
 #define NW 4
 #define TEST_DAYS 91
 #define NPTS (NW * TEST_DAYS)
