@@ -8,12 +8,14 @@
  * Lifetime: every uv handle is counted in open_handles; gd_fred_stop closes
  * them all and the last close callback frees the object, so callbacks that
  * libuv still has queued never see freed memory. The API key is kept only to
- * build request URLs and to redact it from any text we hand out or log. */
+ * build request URLs and to redact it from any text we hand out or log.
+ * The reply parser is in fred_parse.c. A libuv call failing inside a curl
+ * callback is logged and reported to curl, which fails the transfer; one
+ * failing at start is an error returned to the caller. */
 #include "daemon/fred.h"
+#include "daemon/fred_int.h"
 
-#include <ctype.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +23,14 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "base/dates.h"
 #include "base/json.h"
 #include "base/log.h"
 
 #define GD_FRED_DEFAULT_TIMEOUT_MS 10000u
 #define GD_FRED_REDACTED "<redacted>"
+/* What curl's socket and timer callbacks return on failure (its documented
+ * -1): curl then fails the transfers concerned. */
+#define CURL_CB_FAIL (-1)
 
 typedef struct gd_fred_sock {
     uv_poll_t poll; /* handle.data points back to this context */
@@ -69,154 +73,6 @@ struct gd_fred {
     void (*on_closed)(void *arg);
     void *closed_arg;
 };
-
-/* ---- dates and numbers ---------------------------------------------- */
-
-static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-/* Strict "YYYY-MM-DD" -> UTC midnight in ms: exact for any year, no
- * timegm/TZ dependence. */
-static int parse_date(const char *s, int64_t *t_ms)
-{
-    static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return -1;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-            return -1;
-    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    int m = (s[5] - '0') * 10 + (s[6] - '0');
-    int d = (s[8] - '0') * 10 + (s[9] - '0');
-    if (y < 1 || m < 1 || m > 12 || d < 1)
-        return -1;
-    int dim = mdays[m - 1] + (m == 2 && is_leap(y));
-    if (d > dim)
-        return -1;
-    *t_ms = gd_days_from_civil(y, (unsigned)m, (unsigned)d) * GD_DAY_MS;
-    return 0;
-}
-
-/* A plain decimal number: strtod alone would also take hex, "inf", "nan"
- * and leading blanks, none of which FRED sends. */
-static int parse_value(const char *s, double *v)
-{
-    if (!*s)
-        return -1;
-    for (const char *p = s; *p; p++)
-        if (!isdigit((unsigned char)*p) && !strchr("+-.eE", *p))
-            return -1;
-    char *end = NULL;
-    double x = strtod(s, &end);
-    if (end == s || *end != '\0' || !isfinite(x))
-        return -1;
-    *v = x;
-    return 0;
-}
-
-int gd_fred_parse(const char *json, size_t len, gd_fred_obs **obs, size_t *n, gd_err *err)
-{
-    gd_fred_obs *out = NULL;
-    size_t k = 0;
-    int rc;
-    const char *end = NULL;
-    cJSON *root = NULL;
-
-    if (!obs || !n)
-        return gd_err_set(err, GD_EINVAL, "fred: parse: NULL output");
-    *obs = NULL;
-    *n = 0;
-    if (!json)
-        return gd_err_set(err, GD_EINVAL, "fred: parse: NULL input");
-
-    /* ParseWithLengthOpts reports the error position itself (no global). */
-    root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    if (!root) {
-        size_t off = end && end >= json ? (size_t)(end - json) : 0;
-        return gd_err_set(err, GD_EPARSE, "invalid JSON at byte %zu of %zu", off, len);
-    }
-    if (!cJSON_IsObject(root)) {
-        rc = gd_err_set(err, GD_EPARSE, "top level: not a JSON object");
-        goto fail;
-    }
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "observations");
-    if (!cJSON_IsArray(arr)) {
-        rc = gd_err_set(err, GD_EPARSE, "observations: %s", arr ? "not an array" : "missing");
-        goto fail;
-    }
-    int count = cJSON_GetArraySize(arr);
-    if (count > 0) {
-        out = malloc((size_t)count * sizeof *out);
-        if (!out) {
-            rc = gd_err_set(err, GD_ENOMEM, "observations: out of memory for %d entries", count);
-            goto fail;
-        }
-    }
-
-    int i = 0;
-    int64_t prev = 0;
-    const char *prev_date = NULL;
-    const cJSON *o;
-    cJSON_ArrayForEach(o, arr)
-    {
-        if (!cJSON_IsObject(o)) {
-            rc = gd_err_set(err, GD_EPARSE, "observations[%d]: not an object", i);
-            goto fail;
-        }
-        const cJSON *jd = cJSON_GetObjectItemCaseSensitive(o, "date");
-        const cJSON *jv = cJSON_GetObjectItemCaseSensitive(o, "value");
-        if (!cJSON_IsString(jd)) {
-            rc = gd_err_set(err, GD_EPARSE, "observations[%d].date: %s", i,
-                            jd ? "not a string" : "missing");
-            goto fail;
-        }
-        int64_t t;
-        if (parse_date(jd->valuestring, &t) != 0) {
-            rc = gd_err_set(err, GD_EPARSE, "observations[%d].date: not a valid YYYY-MM-DD date '%.40s'", i,
-                            jd->valuestring);
-            goto fail;
-        }
-        /* Missing values still count for the order check: a shuffled reply
-         * is wrong whatever the values. */
-        if (prev_date && t <= prev) {
-            rc = gd_err_set(err, GD_EPARSE,
-                            "observations[%d].date: %s is not after %s (observations must be in increasing date order)",
-                            i, jd->valuestring, prev_date);
-            goto fail;
-        }
-        if (!cJSON_IsString(jv)) {
-            rc = gd_err_set(err, GD_EPARSE, "observations[%d].value: %s", i,
-                            jv ? "not a string" : "missing");
-            goto fail;
-        }
-        prev = t;
-        prev_date = jd->valuestring;
-        i++;
-        if (strcmp(jv->valuestring, ".") == 0)
-            continue; /* FRED's marker for no observation (holiday, not yet published) */
-        double v;
-        if (parse_value(jv->valuestring, &v) != 0) {
-            rc = gd_err_set(err, GD_EPARSE, "observations[%d].value: not a number '%.40s'", i - 1,
-                            jv->valuestring);
-            goto fail;
-        }
-        out[k].t_ms = t;
-        out[k].value = v;
-        k++;
-    }
-    cJSON_Delete(root);
-    if (k == 0) {
-        free(out);
-        out = NULL;
-    }
-    *obs = out;
-    *n = k;
-    return 0;
-
-fail:
-    free(out);
-    cJSON_Delete(root);
-    return rc;
-}
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -352,8 +208,11 @@ static void report(gd_fred *f, gd_fred_xfer *x, gd_fred_result *r)
     f->cb(f->user, r);
     /* The next round is timed from the end of this one, so a slow server
      * never has two rounds in flight. */
-    if (!f->stopping && f->pending == 0 && f->poll_ms > 0)
-        uv_timer_start(&f->round_timer, on_round, f->poll_ms, 0);
+    if (!f->stopping && f->pending == 0 && f->poll_ms > 0) {
+        int rc = uv_timer_start(&f->round_timer, on_round, f->poll_ms, 0);
+        if (rc < 0) /* cannot happen for an open timer; if it did, polling would silently stop */
+            gd_log(GD_LOG_ERROR, "fred", NULL, "polling stopped: uv_timer_start: %s", uv_strerror(rc));
+    }
 }
 
 static void fred_error_body(gd_fred_xfer *x, long status, gd_fred_result *r)
@@ -445,7 +304,9 @@ static void on_poll(uv_poll_t *h, int status, int events)
     }
     /* sk may be closed by curl's socket callback inside this call; it stays
      * allocated until its close callback, and we do not touch it again. */
-    curl_multi_socket_action(f->multi, sk->fd, flags, &running);
+    CURLMcode mc = curl_multi_socket_action(f->multi, sk->fd, flags, &running);
+    if (mc != CURLM_OK)
+        gd_log(GD_LOG_WARN, "fred", NULL, "curl_multi_socket_action: %s", curl_multi_strerror(mc));
     check_multi_info(f);
 }
 
@@ -455,7 +316,9 @@ static void on_curl_timeout(uv_timer_t *t)
     int running;
     if (f->stopping)
         return;
-    curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    CURLMcode mc = curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    if (mc != CURLM_OK)
+        gd_log(GD_LOG_WARN, "fred", NULL, "curl_multi_socket_action: %s", curl_multi_strerror(mc));
     check_multi_info(f);
 }
 
@@ -471,7 +334,39 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
      * so on the next loop iteration (as multi-uv.c does). */
     if (timeout_ms == 0)
         timeout_ms = 1;
-    return uv_timer_start(&f->curl_timer, on_curl_timeout, (uint64_t)timeout_ms, 0) == 0 ? 0 : -1;
+    int rc = uv_timer_start(&f->curl_timer, on_curl_timeout, (uint64_t)timeout_ms, 0);
+    if (rc < 0) {
+        gd_log(GD_LOG_ERROR, "fred", NULL, "curl timer: uv_timer_start: %s", uv_strerror(rc));
+        return CURL_CB_FAIL;
+    }
+    return 0;
+}
+
+/* A uv_poll_t for curl's socket s, on f's list and assigned to s in curl;
+ * NULL when that failed (logged). */
+static gd_fred_sock *sock_open(gd_fred *f, curl_socket_t s)
+{
+    gd_fred_sock *sk = calloc(1, sizeof *sk);
+    if (!sk) {
+        gd_log(GD_LOG_ERROR, "fred", NULL, "out of memory watching a socket");
+        return NULL;
+    }
+    int rc = uv_poll_init_socket(f->loop, &sk->poll, s);
+    if (rc < 0) {
+        gd_log(GD_LOG_ERROR, "fred", NULL, "uv_poll_init_socket: %s", uv_strerror(rc));
+        free(sk);
+        return NULL;
+    }
+    sk->fd = s;
+    sk->f = f;
+    sk->poll.data = sk;
+    sk->next = f->socks;
+    if (f->socks)
+        f->socks->prev = sk;
+    f->socks = sk;
+    f->open_handles++;
+    curl_multi_assign(f->multi, s, sk);
+    return sk;
 }
 
 static int on_curl_socket(CURL *easy, curl_socket_t s, int action, void *userp, void *socketp)
@@ -481,47 +376,27 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int action, void *userp, 
     int events = 0;
     (void)easy;
 
-    switch (action) {
-    case CURL_POLL_IN:
-    case CURL_POLL_OUT:
-    case CURL_POLL_INOUT:
-        if (f->stopping)
-            return 0;
-        if (!sk) {
-            sk = calloc(1, sizeof *sk);
-            if (!sk)
-                return -1;
-            if (uv_poll_init_socket(f->loop, &sk->poll, s) != 0) {
-                free(sk);
-                return -1;
-            }
-            sk->fd = s;
-            sk->f = f;
-            sk->poll.data = sk;
-            sk->next = f->socks;
-            if (f->socks)
-                f->socks->prev = sk;
-            f->socks = sk;
-            f->open_handles++;
-            curl_multi_assign(f->multi, s, sk);
-        }
-        if (action != CURL_POLL_IN)
-            events |= UV_WRITABLE;
-        if (action != CURL_POLL_OUT)
-            events |= UV_READABLE;
-        if (uv_poll_start(&sk->poll, events, on_poll) != 0)
-            return -1;
-        break;
-    case CURL_POLL_REMOVE:
+    if (action == CURL_POLL_REMOVE) {
         if (sk) {
             /* During teardown curl is dropping its socket hash anyway. */
             if (!f->stopping)
                 curl_multi_assign(f->multi, s, NULL);
             sock_close(sk);
         }
-        break;
-    default:
-        break;
+        return 0;
+    }
+    if ((action != CURL_POLL_IN && action != CURL_POLL_OUT && action != CURL_POLL_INOUT) || f->stopping)
+        return 0;
+    if (!sk && !(sk = sock_open(f, s)))
+        return CURL_CB_FAIL;
+    if (action != CURL_POLL_IN)
+        events |= UV_WRITABLE;
+    if (action != CURL_POLL_OUT)
+        events |= UV_READABLE;
+    int rc = uv_poll_start(&sk->poll, events, on_poll);
+    if (rc < 0) {
+        gd_log(GD_LOG_ERROR, "fred", NULL, "uv_poll_start: %s", uv_strerror(rc));
+        return CURL_CB_FAIL;
     }
     return 0;
 }
@@ -684,18 +559,10 @@ out:
     return rc;
 }
 
-int gd_fred_start(uv_loop_t *loop, const gd_fred_conf *conf, const char *const *series, size_t n,
-                  gd_fred_cb cb, void *user, gd_fred **out, gd_err *err)
+static int check_args(const uv_loop_t *loop, const gd_fred_conf *conf, const char *const *series, size_t n,
+                      gd_fred_cb cb, gd_fred **out, gd_err *err)
 {
-    /* curl_global_init is not thread-safe: it runs once here, and the host
-     * starts FRED from its main thread before any other libcurl user. */
-    static int curl_ready;
-    gd_fred *f = NULL;
-    int rc;
     int64_t t;
-
-    if (out)
-        *out = NULL;
     if (!loop || !conf || !cb || !out)
         return gd_err_set(err, GD_EINVAL, "fred: missing loop, config, callback or output");
     if (!conf->api_key || !conf->api_key[0])
@@ -705,24 +572,40 @@ int gd_fred_start(uv_loop_t *loop, const gd_fred_conf *conf, const char *const *
     for (size_t i = 0; i < n; i++)
         if (!series[i] || !series[i][0])
             return gd_err_set(err, GD_EINVAL, "fred: series[%zu] is empty", i);
-    if (conf->observation_start && parse_date(conf->observation_start, &t) != 0)
+    if (conf->observation_start && gd_fred_parse_date(conf->observation_start, &t) != 0)
         return gd_err_set(err, GD_EINVAL, "fred: observation_start '%.40s' is not a YYYY-MM-DD date",
                           conf->observation_start);
+    return 0;
+}
+
+/* curl_global_init is not thread-safe: it runs once here, and the host
+ * starts FRED from its main thread before any other libcurl user. */
+static int curl_global_once(gd_err *err)
+{
+    static int curl_ready;
+    if (curl_ready)
+        return 0;
+    CURLcode cc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (cc != CURLE_OK)
+        return gd_err_set(err, GD_EIO, "fred: curl_global_init: %s", curl_easy_strerror(cc));
+    curl_ready = 1;
+    return 0;
+}
+
+/* Everything but the loop's handles: the key, one easy handle per series,
+ * the multi handle with its callbacks. On failure nothing is left. */
+static int fred_new(uv_loop_t *loop, const gd_fred_conf *conf, const char *const *series, size_t n,
+                    gd_fred_cb cb, void *user, gd_fred **out, gd_err *err)
+{
     const char *base = conf->base_url && conf->base_url[0] ? conf->base_url : GD_FRED_DEFAULT_URL;
     size_t base_len = strlen(base);
+    int rc;
     while (base_len > 0 && base[base_len - 1] == '/')
         base_len--;
     if (base_len > INT_MAX / 2)
         return gd_err_set(err, GD_EINVAL, "fred: base_url too long");
 
-    if (!curl_ready) {
-        CURLcode cc = curl_global_init(CURL_GLOBAL_DEFAULT);
-        if (cc != CURLE_OK)
-            return gd_err_set(err, GD_EIO, "fred: curl_global_init: %s", curl_easy_strerror(cc));
-        curl_ready = 1;
-    }
-
-    f = calloc(1, sizeof *f);
+    gd_fred *f = calloc(1, sizeof *f);
     if (!f)
         return gd_err_set(err, GD_ENOMEM, "fred: out of memory");
     f->loop = loop;
@@ -760,16 +643,6 @@ int gd_fred_start(uv_loop_t *loop, const gd_fred_conf *conf, const char *const *
         rc = gd_err_set(err, GD_EINVAL, "fred: curl_multi_setopt failed");
         goto fail;
     }
-
-    /* From here on the object is owned by the loop: uv_timer_init cannot
-     * fail, and the first round starts on the next iteration so that no
-     * callback runs before the caller has *out. */
-    uv_timer_init(loop, &f->curl_timer);
-    uv_timer_init(loop, &f->round_timer);
-    f->curl_timer.data = f;
-    f->round_timer.data = f;
-    f->open_handles = 2;
-    uv_timer_start(&f->round_timer, on_round, 0, 0);
     *out = f;
     return 0;
 
@@ -778,4 +651,56 @@ fail:
         curl_multi_cleanup(f->multi);
     fred_free(f);
     return rc;
+}
+
+/* Hands f to the loop: its two timers, and the first round on the next
+ * iteration so that no callback runs before the caller has the object. On
+ * failure f is gone: freed here when no handle was open, else by the close
+ * callbacks of those that were (the loop must run once more). */
+static int start_timers(gd_fred *f, gd_err *err)
+{
+    int rc = uv_timer_init(f->loop, &f->curl_timer);
+    if (rc < 0) {
+        rc = gd_err_set(err, GD_EIO, "fred: uv_timer_init: %s", uv_strerror(rc));
+        curl_multi_cleanup(f->multi);
+        fred_free(f);
+        return rc;
+    }
+    f->curl_timer.data = f;
+    f->open_handles = 1;
+    int round_open = 0;
+    rc = uv_timer_init(f->loop, &f->round_timer);
+    if (rc == 0) {
+        f->round_timer.data = f;
+        f->open_handles = 2;
+        round_open = 1;
+        rc = uv_timer_start(&f->round_timer, on_round, 0, 0);
+    }
+    if (rc == 0)
+        return 0;
+    int code = gd_err_set(err, GD_EIO, "fred: %s: %s", round_open ? "uv_timer_start" : "uv_timer_init",
+                          uv_strerror(rc));
+    /* No transfer was added and no socket opened: only the timers to close. */
+    f->stopping = 1;
+    curl_multi_cleanup(f->multi);
+    f->multi = NULL;
+    uv_close((uv_handle_t *)&f->curl_timer, on_timer_closed);
+    if (round_open)
+        uv_close((uv_handle_t *)&f->round_timer, on_timer_closed);
+    return code;
+}
+
+int gd_fred_start(uv_loop_t *loop, const gd_fred_conf *conf, const char *const *series, size_t n,
+                  gd_fred_cb cb, void *user, gd_fred **out, gd_err *err)
+{
+    gd_fred *f = NULL;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if ((rc = check_args(loop, conf, series, n, cb, out, err)) < 0 || (rc = curl_global_once(err)) < 0 ||
+        (rc = fred_new(loop, conf, series, n, cb, user, &f, err)) < 0 || (rc = start_timers(f, err)) < 0)
+        return rc;
+    *out = f;
+    return 0;
 }

@@ -51,7 +51,9 @@ typedef struct gd_fred gd_fred;
  * after each round has completed (every series answered). One callback per
  * series per round. The first call runs curl_global_init, which is not
  * thread-safe: call it from the main thread before starting other threads
- * that use libcurl. The callback may call gd_fred_stop. */
+ * that use libcurl. The callback may call gd_fred_stop. Returns 0 or a
+ * GD_E* with err set; *out is NULL on failure (if the loop had taken a
+ * handle by then, the memory is released on the loop's next turn). */
 int gd_fred_start(uv_loop_t *loop, const gd_fred_conf *conf, const char *const *series, size_t n,
                   gd_fred_cb cb, void *user, gd_fred **out, gd_err *err);
 /* Cancels transfers and timers; the object is freed once libuv has closed
