@@ -186,7 +186,7 @@ static void sock_close(gd_fred_sock *sk)
         f->socks = sk->next;
     if (sk->next)
         sk->next->prev = sk->prev;
-    uv_poll_stop(&sk->poll);
+    (void)uv_poll_stop(&sk->poll); /* always 0 */
     uv_close((uv_handle_t *)&sk->poll, on_sock_closed);
 }
 
@@ -327,7 +327,7 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
     gd_fred *f = userp;
     (void)multi;
     if (timeout_ms < 0 || f->stopping) {
-        uv_timer_stop(&f->curl_timer);
+        (void)uv_timer_stop(&f->curl_timer); /* always 0 */
         return 0;
     }
     /* 0 means "call socket_action now": never from inside curl's callback,
@@ -466,7 +466,7 @@ void gd_fred_stop(gd_fred *f, void (*on_closed)(void *arg), void *arg)
     f->stopping = 1;
     f->on_closed = on_closed;
     f->closed_arg = arg;
-    uv_timer_stop(&f->round_timer);
+    (void)uv_timer_stop(&f->round_timer); /* always 0 */
     for (size_t i = 0; i < f->n; i++) {
         if (f->xfers[i].active) {
             curl_multi_remove_handle(f->multi, f->xfers[i].easy);
@@ -477,7 +477,7 @@ void gd_fred_stop(gd_fred *f, void (*on_closed)(void *arg), void *arg)
      * cope with stopping and the handles are still open. */
     curl_multi_cleanup(f->multi);
     f->multi = NULL;
-    uv_timer_stop(&f->curl_timer);
+    (void)uv_timer_stop(&f->curl_timer);
     while (f->socks)
         sock_close(f->socks);
     uv_close((uv_handle_t *)&f->curl_timer, on_timer_closed);

@@ -126,7 +126,7 @@ static void on_timeout(uv_timer_t *t)
     conn_close(c);
 }
 
-/* A connection without its deadline could be held open forever: close it. */
+/* A libuv call failed on c: the exchange cannot go on, so say why and close. */
 static void conn_fail(gd_http_conn *c, const char *what, int uverr)
 {
     gd_log(GD_LOG_WARN, "http", NULL, "closing the connection from %s: %s: %s", c->sess.peer, what,
