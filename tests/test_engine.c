@@ -266,6 +266,45 @@ static void test_setup_errors(void **state)
     assert_int_equal(engine_error(INSTR "[strategy.s]\nplugin = ema_cross\n", "X", &err), 0);
 }
 
+/* warmup() (SDK 1.2): the host keeps the history an instance's parameters
+ * need, beyond its declared warmup_bars, and refuses more than the limit. */
+static void test_warmup_callback(void **state)
+{
+    (void)state;
+    char ini[1024], path[512];
+    const char *tp = env_or("GD_TEST_PLUGIN_DIR", "build/tests/plugins");
+    gd_err err;
+    snprintf(ini, sizeof ini, INSTR "[strategy.w]\nplugin = %s/warmup_param.so\nbars = 3000\n", tp);
+    snprintf(path, sizeof path, "%s/warm.ini", tmpdir);
+    write_file(path, ini);
+    gd_config cfg;
+    if (gd_config_load(path, NULL, &cfg, &err) != 0)
+        fail_msg("%s", err.msg);
+    const char *syms[] = {"X"};
+    gd_engine_opts o;
+    memset(&o, 0, sizeof o);
+    o.cfg = &cfg;
+    o.symbols = syms;
+    o.n_symbols = 1;
+    gd_engine *e;
+    if (gd_engine_new(&o, &e, &err) != 0)
+        fail_msg("%s", err.msg);
+    gordon_bar *b = walk(3100, 0x4242);
+    for (size_t i = 0; i < 3100; i++)
+        gd_engine_on_bar(e, 0, &b[i]);
+    gd_engine_stats st;
+    gd_engine_stats_get(e, &st);
+    /* It emits once it sees 3000 bars of history: only if the host kept them. */
+    assert_int_equal(st.signals, 1);
+    gd_engine_free(e);
+    gd_config_free(&cfg);
+    free(b);
+
+    snprintf(ini, sizeof ini, INSTR "[strategy.w]\nplugin = %s/warmup_param.so\nbars = 1048577\n", tp);
+    assert_int_not_equal(engine_error(ini, "X", &err), 0);
+    assert_non_null(strstr(err.msg, "asks for a warm-up of 1048577 bars"));
+}
+
 /* Emergency flatten closes every position through the executor, latches
  * the halt, and nothing opens again. */
 static void test_flatten(void **state)
@@ -351,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_hostile_strategy_end_to_end),
         cmocka_unit_test(test_setup_errors),
         cmocka_unit_test(test_flatten),
+        cmocka_unit_test(test_warmup_callback),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

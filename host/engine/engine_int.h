@@ -48,6 +48,7 @@ struct gd_inst {
     void *self;              /* the plugin's instance */
     gd_params params;        /* owned */
     uint8_t *sub;            /* owned: per symbol, 1 if subscribed */
+    uint32_t warmup;         /* bars of history it needs: warmup_bars or its warmup() */
     gordon_breaker_result last;
 };
 

@@ -131,6 +131,22 @@ static int instance_lib(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_in
     return rc == GD_EEXIST ? gd_err_prefix(err, rc, "%s:%d: [%s]: ", pc->file, pc->line, in->name) : rc;
 }
 
+/* The history an instance needs: its descriptor's warmup_bars, or more when
+ * its warmup() says its parameters need more (SDK 1.2). */
+static int instance_warmup(gd_inst *in, const gd_plugin_conf *pc, gd_err *err)
+{
+    in->warmup = in->d->warmup_bars;
+    if (!in->d->warmup)
+        return 0;
+    uint32_t w = in->d->warmup(in->self);
+    if (w > GORDON_WARMUP_BARS_MAX)
+        return gd_err_set(err, GD_ERANGE, "%s:%d: [%s]: plugin %s asks for a warm-up of %u bars; the limit is %u",
+                          pc->file, pc->line, in->name, in->d->name, w, GORDON_WARMUP_BARS_MAX);
+    if (w > in->warmup)
+        in->warmup = w;
+    return 0;
+}
+
 static int setup_instance(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_inst *in, gd_err *err)
 {
     char path[4096];
@@ -196,7 +212,7 @@ static int setup_instance(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_
         return gd_err_set(err, GD_EPLUGIN, "%s:%d: [%s]: plugin %s failed to create: %s", pc->file, pc->line,
                           in->name, in->d->name, perr[0] ? perr : "no reason given");
     }
-    return 0;
+    return instance_warmup(in, pc, err);
 }
 
 static int build_dispatch(gd_engine *e, gd_gen *g, gd_err *err)
@@ -230,8 +246,8 @@ int gd_engine_ensure_history(gd_engine *e, const gd_gen *g, gd_err *err)
 {
     uint32_t max_warmup = 0;
     for (uint32_t i = 0; i < g->n_insts; i++)
-        if (g->insts[i].d->warmup_bars > max_warmup)
-            max_warmup = g->insts[i].d->warmup_bars;
+        if (g->insts[i].warmup > max_warmup)
+            max_warmup = g->insts[i].warmup;
     uint64_t cap = 256;
     while (cap < (uint64_t)max_warmup + 1)
         cap <<= 1;

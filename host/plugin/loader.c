@@ -147,6 +147,9 @@ static int validate_content(const gordon_plugin *d, gd_err *err)
     if (d->kind == GORDON_KIND_BREAKER && !d->evaluate)
         return gd_err_set(err, GD_EINVAL, "plugin '%s': a breaker needs an evaluate callback",
                           d->name);
+    if (d->warmup_bars > GORDON_WARMUP_BARS_MAX)
+        return gd_err_set(err, GD_ERANGE, "plugin '%s': warmup_bars %u is more than the limit of %u "
+                          "(GORDON_WARMUP_BARS_MAX)", d->name, d->warmup_bars, GORDON_WARMUP_BARS_MAX);
     /* Half a hot-reload pair cannot be used and hints at a mistake. */
     if (!d->snapshot != !d->restore)
         return gd_err_set(err, GD_EINVAL,
@@ -367,10 +370,10 @@ void gd_loader_describe(const gd_plugin_lib *lib, FILE *out)
     fprintf(out, "struct_size:  %u (host %zu)\n", (unsigned)d->struct_size,
             sizeof(gordon_plugin));
     fprintf(out, "warmup_bars:  %u\n", (unsigned)d->warmup_bars);
-    fprintf(out, "callbacks:    create destroy%s%s%s%s%s%s\n", d->on_bar ? " on_bar" : "",
+    fprintf(out, "callbacks:    create destroy%s%s%s%s%s%s%s%s\n", d->on_bar ? " on_bar" : "",
             d->on_fill ? " on_fill" : "", d->filter ? " filter" : "",
             d->evaluate ? " evaluate" : "", d->snapshot ? " snapshot" : "",
-            d->restore ? " restore" : "");
+            d->restore ? " restore" : "", d->on_resume ? " on_resume" : "", d->warmup ? " warmup" : "");
     fprintf(out, "optional:     on_fill %s, snapshot/restore %s\n", d->on_fill ? "yes" : "no",
             d->snapshot && d->restore ? "yes (hot reload keeps state)" : "no");
     fprintf(out, "params:       %u\n", (unsigned)d->n_params);
