@@ -192,8 +192,8 @@ for f in "$OUT/src/gordon-$VERSION/obj-$TRIPLET/plugins/"*.so; do
 done
 t "gordon contains every plugin the build made (${#BUILT[@]})" \
   eval '[ ${#BUILT[@]} -gt 0 ] && has_paths "$DEB" "${BUILT[@]}"'
-t "gordon-sdk-dev contains the header, the .pc file and the plugin template" \
-  has_paths "$SDKDEB" /usr/include/gordon/sdk.h "/usr/lib/$TRIPLET/pkgconfig/gordon-sdk.pc" \
+t "gordon-sdk-dev contains the headers, the .pc file and the plugin template" \
+  has_paths "$SDKDEB" /usr/include/gordon/sdk.h /usr/include/gordon/helpers.h "/usr/lib/$TRIPLET/pkgconfig/gordon-sdk.pc" \
     /usr/share/gordon/plugin-template/Makefile /usr/share/gordon/plugin-template/README.md \
     /usr/share/gordon/plugin-template/my_strategy.c
 conffiles_ok() {
