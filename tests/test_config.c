@@ -18,6 +18,8 @@
 
 #include "config/config.h"
 
+#include "plugin/path.h"
+
 /* Each test gets a fresh temp dir, removed afterwards. */
 static char g_dir[64];
 static char *const g_noenv[] = {NULL};
@@ -129,6 +131,17 @@ static void check_defaults(const gd_config *cfg)
     assert_int_equal(cfg->n_data, 0);
     assert_int_equal(cfg->n_instruments, 0);
     assert_int_equal(cfg->n_plugins, 0);
+}
+
+/* Where the plugin of section i is found (plugin/path.h), with no default
+ * directory: what the config alone says. */
+static const char *resolved(const gd_config *cfg, size_t i)
+{
+    static char buf[4096];
+    gd_err e;
+    if (gd_plugin_resolve(cfg, &cfg->plugins[i], NULL, buf, sizeof buf, &e) != 0)
+        fail_msg("%s", e.msg);
+    return buf;
 }
 
 static void test_defaults(void **state)
@@ -503,9 +516,11 @@ static void test_relative_paths(void **state)
     assert_string_equal(cfg.plugins[0].plugin, "./my/a.so");
     snprintf(want, sizeof want, "%s/./my/a.so", P("etc"));
     assert_string_equal(cfg.plugins[0].plugin_path, want);
+    assert_string_equal(resolved(&cfg, 0), want);
     assert_int_equal(cfg.plugins[1].kind, GORDON_KIND_OVERLAY);
     assert_string_equal(cfg.plugins[1].plugin, "trend_filter");
-    assert_string_equal(cfg.plugins[1].plugin_path, P("etc/plugins/trend_filter.so"));
+    assert_null(cfg.plugins[1].plugin_path); /* a bare name: the resolver looks in plugin_dir */
+    assert_string_equal(resolved(&cfg, 1), P("etc/plugins/trend_filter.so"));
     assert_int_equal(cfg.plugins[2].kind, GORDON_KIND_BREAKER);
     assert_string_equal(cfg.plugins[2].plugin_path, "/opt/c.so");
     assert_string_equal(cfg.plugins[3].name, "d");
@@ -517,13 +532,20 @@ static void test_relative_paths(void **state)
     assert_int_equal(load("main.ini", NULL, &cfg, &err), 0);
     assert_string_equal(cfg.plugins[0].plugin, "ema_cross");
     assert_null(cfg.plugins[0].plugin_path);
+    {
+        char buf[256];
+        assert_int_equal(gd_plugin_resolve(&cfg, &cfg.plugins[0], NULL, buf, sizeof buf, &err), GD_ENOENT);
+        assert_non_null(strstr(err.msg, "main.ini:1: [strategy.s] plugin = ema_cross: no plugin directory"));
+        assert_int_equal(gd_plugin_resolve(&cfg, &cfg.plugins[0], "/d", buf, sizeof buf, &err), 0);
+        assert_string_equal(buf, "/d/ema_cross.so");
+    }
     gd_config_free(&cfg);
 
     /* plugin_dir from the environment applies to names from files. */
     {
         char *env[] = {"GORDON_GORDON_PLUGIN_DIR=/usr/lib/gordon/plugins", NULL};
         assert_int_equal(load("main.ini", env, &cfg, &err), 0);
-        assert_string_equal(cfg.plugins[0].plugin_path, "/usr/lib/gordon/plugins/ema_cross.so");
+        assert_string_equal(resolved(&cfg, 0), "/usr/lib/gordon/plugins/ema_cross.so");
         gd_config_free(&cfg);
     }
 }
@@ -556,7 +578,7 @@ static void test_fixture_relative_to_cwd(void **state)
     assert_true(in->min_qty == 0);
     assert_null(gd_config_instrument(&cfg, "NOPE"));
     assert_int_equal(cfg.n_plugins, 1);
-    assert_string_equal(cfg.plugins[0].plugin_path, "tests/fixtures/config/basic/plugins/ema_cross.so");
+    assert_string_equal(resolved(&cfg, 0), "tests/fixtures/config/basic/plugins/ema_cross.so");
     assert_int_equal(cfg.plugins[0].n_params, 1);
     assert_string_equal(cfg.plugins[0].params[0].key, "fast");
     assert_string_equal(cfg.plugins[0].params[0].value, "20");

@@ -15,7 +15,9 @@
 #include <dirent.h>
 
 #include "base/hash.h"
+#include "base/file.h"
 #include "base/names.h"
+#include "plugin/libcache.h"
 #include "plugin/lint.h"
 #include "plugin/loader.h"
 
@@ -594,57 +596,94 @@ static void test_validate_params(void **state)
     }
 }
 
-/* ------------------------------------------------------------ plugin sets */
+/* ---------------------------------------------------------- library cache */
 
-static void test_set(void **state)
+static void copy_to(const char *src, const char *dst)
 {
-    gd_plugin_set set = {0};
-    gd_plugin_lib *a = NULL, *b = NULL, *c = NULL;
+    gd_err e;
+    assert_int_equal(gd_file_copy(src, dst, &e), 0);
+}
+
+static void test_libcache(void **state)
+{
+    gd_libcache *c = NULL;
+    gd_plugin_lib *a = NULL, *b = NULL, *x = NULL;
     gd_err err = {{0}};
-    char good[PATH_MAX], dup_a[PATH_MAX], link_path[] = "/tmp/gd_test_link_XXXXXX";
-    int fd;
+    char good[PATH_MAX], dup_a[PATH_MAX], dir[] = "/tmp/gd_test_cache_XXXXXX", at[PATH_MAX + 32];
+    char priv[PATH_MAX];
+    uint64_t loaded, failed;
     (void)state;
 
     snprintf(good, sizeof good, "%s", tp("good_strategy"));
     snprintf(dup_a, sizeof dup_a, "%s", tp("dup_name_a"));
+    assert_non_null(mkdtemp(dir));
+    setenv("TMPDIR", dir, 1);
+    assert_int_equal(gd_libcache_new(&c, &err), GD_OK);
 
-    assert_int_equal(gd_plugin_set_add(&set, good, &a, &err), GD_OK);
-    assert_non_null(a);
-    /* Same path, same contents: the existing entry. */
-    assert_int_equal(gd_plugin_set_add(&set, good, &b, &err), GD_OK);
+    assert_int_equal(gd_libcache_open(c, good, &a, &err), GD_OK);
+    /* Loaded from a private, content-addressed copy; the origin is kept. */
+    assert_string_equal(a->origin, good);
+    assert_true(strncmp(a->path, dir, strlen(dir)) == 0);
+    assert_non_null(strstr(a->path, a->sha256_hex));
+    snprintf(priv, sizeof priv, "%s", a->path);
+    assert_int_equal(access(priv, R_OK), 0);
+    /* Same contents: the same library, another reference. */
+    assert_int_equal(gd_libcache_open(c, good, &b, &err), GD_OK);
     assert_ptr_equal(a, b);
-    assert_int_equal(set.n, 1);
-    /* A link to the same file is the same file. */
-    fd = mkstemp(link_path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(link_path);
-    assert_int_equal(symlink(good, link_path), 0);
-    assert_int_equal(gd_plugin_set_add(&set, link_path, &c, &err), GD_OK);
-    assert_ptr_equal(a, c);
-    unlink(link_path);
+    assert_ptr_equal(gd_libcache_find(c, good), a);
+    assert_null(gd_libcache_find(c, "/elsewhere/good_strategy.so"));
 
-    assert_int_equal(gd_plugin_set_add(&set, dup_a, &b, &err), GD_OK);
-    assert_int_equal(set.n, 2);
-    assert_string_equal(b->d.name, "dup_name");
-    /* A different file with a name already in the set names both files. */
-    c = (gd_plugin_lib *)1;
-    assert_int_equal(gd_plugin_set_add(&set, tp("dup_name_b"), &c, &err), GD_EEXIST);
-    assert_null(c);
-    assert_msg_has(err, "dup_name_b.so");
-    assert_msg_has(err, dup_a);
+    /* A rebuilt .so at the same path is a new library beside the old one
+     * (glibc would hand back the old object for the same path). */
+    snprintf(at, sizeof at, "%s/plugin.so", dir);
+    copy_to(good, at);
+    assert_int_equal(gd_libcache_open(c, at, &x, &err), GD_OK);
+    assert_ptr_equal(x, a); /* same bytes as good_strategy */
+    copy_to(dup_a, at);
+    assert_int_equal(gd_libcache_open(c, at, &x, &err), GD_OK);
+    assert_ptr_not_equal(x, a);
+    assert_string_equal(x->d.name, "dup_name");
+    assert_ptr_equal(gd_libcache_find(c, at), x);
+
+    /* Two libraries with one descriptor name cannot run together: named. */
+    gd_plugin_lib *d = NULL;
+    assert_int_equal(gd_libcache_open(c, tp("dup_name_b"), &d, &err), GD_OK);
+    gd_plugin_lib *set[] = {a, x};
+    assert_int_equal(gd_plugin_name_unique(set, 2, d, &err), GD_EEXIST);
     assert_msg_has(err, "'dup_name'");
-    assert_int_equal(set.n, 2);
+    assert_msg_has(err, at);
+    assert_int_equal(gd_plugin_name_unique(set, 2, x, &err), GD_OK);
 
-    /* Failures inside open propagate unchanged. */
-    assert_int_equal(gd_plugin_set_add(&set, tp("imports_socket"), NULL, &err), GD_EFORBIDDEN);
-    assert_int_equal(gd_plugin_set_add(&set, "/nonexistent/gd/x.so", NULL, &err), GD_ENOENT);
-    assert_int_equal(set.n, 2);
+    /* Refusals name the operator's file, not the private copy. */
+    assert_int_equal(gd_libcache_open(c, tp("imports_socket"), &d, &err), GD_EFORBIDDEN);
+    assert_msg_has(err, tp("imports_socket"));
+    assert_null(strstr(err.msg, dir));
+    assert_int_equal(gd_libcache_open(c, "/nonexistent/gd/x.so", &d, &err), GD_ENOENT);
+    assert_int_equal(gd_libcache_open(c, "/tmp", &d, &err), GD_EINVAL);
+    assert_msg_has(err, "not a regular file");
+    gd_libcache_counts(c, &loaded, &failed);
+    assert_int_equal(loaded, 3);
 
-    gd_plugin_set_free(&set);
-    assert_null(set.libs);
-    assert_int_equal(set.n, 0);
-    gd_plugin_set_free(&set);
+    /* The last reference closes the library and deletes its copy: good's
+     * bytes were opened three times (good twice, and plugin.so once). */
+    gd_libcache_release(c, a);
+    gd_libcache_release(c, b);
+    assert_int_equal(access(priv, R_OK), 0);
+    gd_libcache_release(c, a);
+    assert_int_not_equal(access(priv, R_OK), 0);
+    assert_null(gd_libcache_find(c, good));
+    /* Freeing removes the private directory with everything in it. */
+    gd_libcache_free(c);
+    DIR *dd = opendir(dir);
+    assert_non_null(dd);
+    int entries = 0;
+    for (struct dirent *de; (de = readdir(dd)) != NULL;)
+        entries += de->d_name[0] != '.';
+    closedir(dd);
+    assert_int_equal(entries, 1); /* only plugin.so, ours */
+    unlink(at);
+    rmdir(dir);
+    unsetenv("TMPDIR");
 }
 
 /* Every bundled plugin that has been built passes the loader (the list is
@@ -704,7 +743,7 @@ int main(void)
         cmocka_unit_test(test_validate_header),
         cmocka_unit_test(test_validate_content),
         cmocka_unit_test(test_validate_params),
-        cmocka_unit_test(test_set),
+        cmocka_unit_test(test_libcache),
         cmocka_unit_test(test_bundled_plugins),
         cmocka_unit_test(test_kind_name),
     };

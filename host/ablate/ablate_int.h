@@ -25,6 +25,7 @@
 #include "base/err.h"
 #include "config/config.h"
 #include "data/replay.h"
+#include "plugin/libcache.h"
 #include "plugin/loader.h"
 
 #define MAX_OVERLAYS 16
@@ -49,7 +50,9 @@ typedef struct ab_ctx {
     const gd_config *cfg;
     const gd_ablate_settings *s;
     const char *plugin_dir;
-    gd_plugin_set plugins;     /* loaded once, shared read-only by every run */
+    gd_libcache *cache;        /* owned: the plugins, loaded once, shared read-only by every run */
+    gd_plugin_lib *libs[2 + MAX_OVERLAYS]; /* borrowed from cache: the distinct libraries loaded */
+    size_t n_libs;
     ab_data data;
     char strategy_label[96];   /* "strategy.ema" */
     char overlay_names[MAX_OVERLAYS][80];   /* instance names */

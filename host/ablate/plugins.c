@@ -6,6 +6,7 @@
 
 #include "ablate/ablate_int.h"
 #include "base/names.h"
+#include "plugin/path.h"
 
 /* The strategy's parameters are what the grid searches (grid.c). */
 static int build_axes(ab_ctx *c, const gd_plugin_lib *lib, const gd_plugin_conf *pc, gd_err *err)
@@ -13,14 +14,25 @@ static int build_axes(ab_ctx *c, const gd_plugin_lib *lib, const gd_plugin_conf 
     return gd_ab_axes_build(c, &lib->d, pc, err);
 }
 
-static int resolve_path(const ab_ctx *c, const gd_plugin_conf *pc, char *buf, size_t cap)
+/* Opens one plugin into the cache; two libraries may not share a
+ * descriptor name in one ablation, as in one generation of the daemon. */
+static int open_plugin(ab_ctx *c, const gd_plugin_conf *pc, char *path, size_t cap, gd_plugin_lib **lib,
+                       gd_err *err)
 {
-    if (pc->plugin_path)
-        snprintf(buf, cap, "%s", pc->plugin_path);
-    else if (strchr(pc->plugin, '/'))
-        snprintf(buf, cap, "%s", pc->plugin);
-    else
-        snprintf(buf, cap, "%s/%s.so", c->plugin_dir ? c->plugin_dir : ".", pc->plugin);
+    int rc = gd_plugin_resolve(c->cfg, pc, c->plugin_dir, path, cap, err);
+    if (!rc && !c->cache)
+        rc = gd_libcache_new(&c->cache, err);
+    if (!rc)
+        rc = gd_libcache_open(c->cache, path, lib, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < c->n_libs; i++)
+        if (c->libs[i] == *lib)
+            return 0;
+    rc = gd_plugin_name_unique(c->libs, c->n_libs, *lib, err);
+    if (rc)
+        return gd_err_prefix(err, rc, "%s: ", path);
+    c->libs[c->n_libs++] = *lib;
     return 0;
 }
 
@@ -61,14 +73,13 @@ static int load_plugins(ab_ctx *c, gd_ab_result *res, const gd_plugin_conf **str
         /* Other strategies stay out: the ablation evaluates one. */
         if (!pc->enabled || (pc->kind == GORDON_KIND_STRATEGY && pc != *strategy))
             continue;
-        resolve_path(c, pc, path, sizeof path);
-        int rc = gd_plugin_set_add(&c->plugins, path, &lib, &lerr);
+        int rc = open_plugin(c, pc, path, sizeof path, &lib, &lerr);
         if (pc->kind == GORDON_KIND_OVERLAY) {
             if (c->n_overlays == MAX_OVERLAYS)
                 return gd_err_set(err, GD_EINVAL, "more than %d overlays", MAX_OVERLAYS);
             size_t k = c->n_overlays++;
             snprintf(c->overlay_names[k], sizeof c->overlay_names[k], "%s", pc->name);
-            snprintf(c->overlay_labels[k], sizeof c->overlay_labels[k], "overlay.%s", pc->name);
+            gd_instance_label(c->overlay_labels[k], sizeof c->overlay_labels[k], pc->kind, pc->name);
             /* An overlay that fails to load fails only the configurations using it. */
             if (rc)
                 snprintf(c->overlay_error[k], sizeof c->overlay_error[k], "%.250s", lerr.msg);
@@ -81,10 +92,10 @@ static int load_plugins(ab_ctx *c, gd_ab_result *res, const gd_plugin_conf **str
                    memcpy(err, &lerr, sizeof *err), rc;
         }
         gd_ab_plugin *ap = &res->plugins[res->n_plugins++];
-        snprintf(ap->instance, sizeof ap->instance, "%s.%s", gd_kind_name(pc->kind), pc->name);
+        gd_instance_label(ap->instance, sizeof ap->instance, pc->kind, pc->name);
         snprintf(ap->plugin, sizeof ap->plugin, "%s", lib->d.name);
         snprintf(ap->version, sizeof ap->version, "%s", lib->d.version ? lib->d.version : "");
-        snprintf(ap->path, sizeof ap->path, "%s", lib->path);
+        snprintf(ap->path, sizeof ap->path, "%s", path); /* as configured; lib->path is the private copy */
         snprintf(ap->sha256, sizeof ap->sha256, "%s", lib->sha256_hex);
         if (pc == *strategy) {
             int brc = build_axes(c, lib, pc, err);
@@ -92,7 +103,7 @@ static int load_plugins(ab_ctx *c, gd_ab_result *res, const gd_plugin_conf **str
                 return brc;
         }
     }
-    snprintf(c->strategy_label, sizeof c->strategy_label, "strategy.%s", (*strategy)->name);
+    gd_instance_label(c->strategy_label, sizeof c->strategy_label, GORDON_KIND_STRATEGY, (*strategy)->name);
     return 0;
 }
 
@@ -109,13 +120,15 @@ int gd_ab_plugins_load(ab_ctx *c, gd_ab_result *res, gd_err *err)
 uint32_t gd_ab_plugins_warmup_bars(const ab_ctx *c)
 {
     uint32_t bars = 0;
-    for (size_t i = 0; i < c->plugins.n; i++)
-        if (c->plugins.libs[i]->d.warmup_bars > bars)
-            bars = c->plugins.libs[i]->d.warmup_bars;
+    for (size_t i = 0; i < c->n_libs; i++)
+        if (c->libs[i]->d.warmup_bars > bars)
+            bars = c->libs[i]->d.warmup_bars;
     return bars;
 }
 
 void gd_ab_plugins_free(ab_ctx *c)
 {
-    gd_plugin_set_free(&c->plugins);
+    gd_libcache_free(c->cache);
+    c->cache = NULL;
+    c->n_libs = 0;
 }

@@ -127,7 +127,7 @@ static int run_window(const ab_ctx *c, uint32_t mask, const double *values, int6
     o.plugin_dir = c->plugin_dir;
     o.skip = skip;
     o.n_skip = n_skip;
-    o.shared_plugins = &c->plugins;
+    o.plugin_cache = c->cache;
     o.overrides = ov;
     o.n_overrides = (uint32_t)c->n_axes;
     o.trade_from_ms = start;

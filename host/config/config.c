@@ -152,20 +152,6 @@ static int check_instruments(gd_ctx *c)
     return 0;
 }
 
-/* plugin = NAME (no '/') means plugin_dir/NAME.so when plugin_dir is set;
- * otherwise plugin_path stays NULL and the host decides. Kept apart so the
- * plugin path resolution can be found (and moved) in one piece. */
-static int plugin_path_from_dir(gd_ctx *c, const gd_config *cfg, gd_plugin_conf *pc)
-{
-    if (!pc->plugin_path && cfg->plugin_dir) {
-        size_t n = strlen(cfg->plugin_dir) + strlen(pc->plugin) + 5;
-        if (!(pc->plugin_path = malloc(n)))
-            return gd_cfg_oom(c, (gd_where){pc->file, pc->line});
-        snprintf(pc->plugin_path, n, "%s/%s.so", cfg->plugin_dir, pc->plugin);
-    }
-    return 0;
-}
-
 static int check_plugins(gd_ctx *c)
 {
     gd_config *cfg = c->cfg;
@@ -182,8 +168,6 @@ static int check_plugins(gd_ctx *c)
                                "[%s.%s] symbols: empty list (allowed: SYMBOL, ...; omit the key for every "
                                "symbol)",
                                kind, pc->name);
-        if (plugin_path_from_dir(c, cfg, pc))
-            return c->rc;
     }
     return 0;
 }

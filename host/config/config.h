@@ -31,7 +31,8 @@ typedef struct gd_plugin_conf {
     int kind;          /* GORDON_KIND_* */
     char *name;        /* instance name: the part after the dot */
     char *plugin;      /* plugin = a name (looked up in plugin_dir as NAME.so) or a path with '/' */
-    char *plugin_path; /* resolved: absolute, or relative to the cwd */
+    char *plugin_path; /* a plugin value with '/', resolved against its file (NULL for a bare name:
+                          plugin/path.h finds NAME.so in a plugin directory) */
     char **symbols;    /* symbols = A,B (NULL/0: every symbol) */
     size_t n_symbols;
     int enabled;       /* enabled = true|false, default true */

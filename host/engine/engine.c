@@ -239,9 +239,8 @@ int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
     e->trade_from_ms = o->trade_from_ms ? o->trade_from_ms : INT64_MIN;
     e->replay = !o->live;
     e->series_source = o->series_source;
-    e->shared = o->shared_plugins;
     e->cache = o->plugin_cache;
-    e->own_cache = !e->cache && !e->shared;
+    e->own_cache = !e->cache;
     e->overrides = o->overrides;
     e->n_overrides = o->n_overrides;
     if (o->plugin_dir && !(e->plugin_dir = strdup(o->plugin_dir)))

@@ -57,12 +57,10 @@ typedef struct gd_engine_opts {
      * [kind.NAME] sections, or NULL. */
     const char *const *skip;
     uint32_t n_skip;
-    /* Optional: plugins already opened (by the resolved path), shared by
-     * many engines; the engine then opens nothing itself. Borrowed. */
-    const gd_plugin_set *shared_plugins;
     /* Optional: a library cache the caller filled (gd_libcache_open on every
-     * plugin path); the engine only finds in it, so engines on worker
-     * threads can share it. NULL: the engine keeps a cache of its own. */
+     * plugin path, as gd_plugin_resolve names it); the engine then opens
+     * nothing and only finds in it, so engines on worker threads can share
+     * it. Borrowed. NULL: the engine keeps a cache of its own. */
     gd_libcache *plugin_cache;
     const gd_param_override *overrides;
     uint32_t n_overrides;

@@ -106,7 +106,6 @@ struct gd_engine {
     gd_gen *gen;                 /* owned: the running generation */
     gd_libcache *cache;          /* the plugin libraries */
     int own_cache;               /* 1: made (and freed) by this engine; 0: shared, read-only */
-    const gd_plugin_set *shared; /* borrowed (ablation): plugins opened by the caller */
     char *plugin_dir;            /* owned: where bare plugin names are looked up */
     char **skip;                 /* owned copies of gd_engine_opts.skip */
     uint32_t n_skip;

@@ -93,12 +93,7 @@ static int instance_lib(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_in
                         gd_err *err)
 {
     int rc;
-    if (e->shared) {
-        in->lib = gd_plugin_set_find(e->shared, path);
-        if (!in->lib)
-            return gd_err_set(err, GD_ENOENT, "%s:%d: [%s]: %s was not preloaded", pc->file, pc->line, in->name,
-                              path);
-    } else if (!e->own_cache) {
+    if (!e->own_cache) {
         in->lib = gd_libcache_find(e->cache, path);
         if (!in->lib)
             return gd_err_set(err, GD_ENOENT, "%s:%d: [%s]: %s was not preloaded", pc->file, pc->line, in->name,
@@ -150,7 +145,7 @@ static int instance_warmup(gd_inst *in, const gd_plugin_conf *pc, gd_err *err)
 static int setup_instance(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_inst *in, gd_err *err)
 {
     char path[4096];
-    int rc = gd_plugin_resolve(pc, e->plugin_dir, path, sizeof path, err);
+    int rc = gd_plugin_resolve(g->cfg, pc, e->plugin_dir, path, sizeof path, err);
     if (rc)
         return rc;
     in->kind = pc->kind;

@@ -93,10 +93,14 @@ static int ensure_dir(gd_libcache *c, gd_err *err)
     return 0;
 }
 
+/* path now gives lib: the newest open of a path wins (a rebuilt .so). */
 static int remember(gd_libcache *c, const char *path, gd_plugin_lib *lib, gd_err *err)
 {
-    if (gd_libcache_find(c, path) == lib)
-        return 0;
+    for (size_t i = 0; i < c->n_aliases; i++)
+        if (!strcmp(c->aliases[i].path, path)) {
+            c->aliases[i].lib = lib;
+            return 0;
+        }
     lc_alias *grown = realloc(c->aliases, (c->n_aliases + 1) * sizeof *grown);
     if (!grown)
         return gd_err_set(err, GD_ENOMEM, "out of memory");

@@ -34,20 +34,4 @@ void gd_loader_close(gd_plugin_lib *lib);
 /* Human-readable descriptor dump for `gordon plugin check`. */
 void gd_loader_describe(const gd_plugin_lib *lib, FILE *out);
 
-/* The plugins of one generation, unique by descriptor name. */
-typedef struct gd_plugin_set {
-    gd_plugin_lib **libs;  /* owned */
-    size_t n;
-} gd_plugin_set;
-
-/* Opens path into the set, or returns the entry already there for the same
- * path and contents. A different file whose descriptor has a name already in
- * the set is refused (GD_EEXIST) naming both files. */
-int gd_plugin_set_add(gd_plugin_set *set, const char *path, gd_plugin_lib **out, gd_err *err);
-void gd_plugin_set_free(gd_plugin_set *set);
-
-/* The entry opened from exactly this path string, or NULL. No I/O: safe to
- * call from worker threads on a set that is no longer being changed. */
-gd_plugin_lib *gd_plugin_set_find(const gd_plugin_set *set, const char *path);
-
 #endif

@@ -12,9 +12,12 @@
 #define GD_DEFAULT_PLUGIN_DIR "/usr/lib/gordon/plugins"
 #endif
 
-int gd_plugin_resolve(const gd_plugin_conf *pc, const char *dir, char *buf, size_t cap, gd_err *err)
+int gd_plugin_resolve(const gd_config *cfg, const gd_plugin_conf *pc, const char *dir, char *buf, size_t cap,
+                      gd_err *err)
 {
     int n;
+    if (cfg && cfg->plugin_dir)
+        dir = cfg->plugin_dir;
     if (pc->plugin_path)
         n = snprintf(buf, cap, "%s", pc->plugin_path);
     else if (strchr(pc->plugin, '/'))

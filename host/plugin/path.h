@@ -9,10 +9,12 @@
 #include "config/config.h"
 
 /* The file of a [KIND.NAME] section: its resolved path when the config gave
- * one, a plugin value containing '/' as written, else DIR/PLUGIN.so with dir
- * (the default plugin directory). GD_ENOENT, naming file:line, when a bare
- * name has no directory to be found in. */
-int gd_plugin_resolve(const gd_plugin_conf *pc, const char *dir, char *buf, size_t cap, gd_err *err);
+ * one (a value with '/'), else PLUGIN.so in cfg's [gordon] plugin_dir, else
+ * in dir (the caller's default: --plugin-dir or gd_default_plugin_dir).
+ * GD_ENOENT, naming file:line, when a bare name has no directory to be found
+ * in. */
+int gd_plugin_resolve(const gd_config *cfg, const gd_plugin_conf *pc, const char *dir, char *buf, size_t cap,
+                      gd_err *err);
 
 /* Where bare plugin names are found: cfg's plugin_dir, else <exe dir>/plugins
  * when it exists (a build tree), else the compiled-in default. Writes into
