@@ -45,6 +45,96 @@ static void usage(FILE *out)
             "Environment overrides: GORDON_<SECTION>_<KEY>, e.g. GORDON_EXECUTOR_SL_REQUIRED=true.\n");
 }
 
+/* The options every command shares one parser for; each command names the
+ * ones it takes. */
+enum {
+    OPT_CONFIG = 1 << 0,
+    OPT_CONFD = 1 << 1,
+    OPT_PLUGIN_DIR = 1 << 2,
+    OPT_INTENT_LOG = 1 << 3,
+    OPT_QUIET = 1 << 4,
+    OPT_DATA = 1 << 5,
+    OPT_OUT = 1 << 6,
+    OPT_JOBS = 1 << 7,
+};
+
+#define CLI_MAX_DATA 64
+
+typedef struct cli {
+    const char *config, *confd, *plugin_dir, *intent_log, *out;
+    char *data[CLI_MAX_DATA];
+    int n_data;
+    int quiet;
+    long jobs;
+    int help;
+} cli;
+
+/* 0 to go on, else the exit status (2: bad usage; 0 after --help). */
+static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, cli *o)
+{
+    static const struct option all[] = {
+        {"config", required_argument, NULL, 'c'},  {"confd", required_argument, NULL, 'd'},
+        {"plugin-dir", required_argument, NULL, 'p'}, {"intent-log", required_argument, NULL, 'i'},
+        {"quiet", no_argument, NULL, 'q'},         {"data", required_argument, NULL, 'D'},
+        {"out", required_argument, NULL, 'o'},     {"jobs", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    static const struct {
+        int ch;
+        unsigned bit;
+    } bits[] = {{'c', OPT_CONFIG}, {'d', OPT_CONFD}, {'p', OPT_PLUGIN_DIR}, {'i', OPT_INTENT_LOG},
+                {'q', OPT_QUIET},  {'D', OPT_DATA},  {'o', OPT_OUT},        {'j', OPT_JOBS}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":c:d:p:i:qD:o:j:h", all, NULL)) != -1) {
+        unsigned bit = 0;
+        for (size_t k = 0; k < sizeof bits / sizeof bits[0]; k++)
+            if (bits[k].ch == c)
+                bit = bits[k].bit;
+        if (c == 'h') {
+            usage(stdout);
+            o->help = 1;
+            return 0;
+        }
+        if (c == '?' || c == ':' || !(allowed & bit)) {
+            fprintf(stderr, "gordon %s: %s %s\n", cmd, c == ':' ? "option needs a value:" : "unknown option",
+                    argv[optind - 1]);
+            usage(stderr);
+            return 2;
+        }
+        switch (c) {
+        case 'c': o->config = optarg; break;
+        case 'd': o->confd = optarg; break;
+        case 'p': o->plugin_dir = optarg; break;
+        case 'i': o->intent_log = optarg; break;
+        case 'q': o->quiet = 1; break;
+        case 'o': o->out = optarg; break;
+        case 'D':
+            if (o->n_data == CLI_MAX_DATA) {
+                fprintf(stderr, "gordon %s: at most %d --data\n", cmd, CLI_MAX_DATA);
+                return 2;
+            }
+            o->data[o->n_data++] = optarg;
+            break;
+        case 'j': {
+            char *end;
+            o->jobs = strtol(optarg, &end, 10);
+            if (*end || o->jobs < 1 || o->jobs > 256) {
+                fprintf(stderr, "gordon %s: --jobs %s: expected 1..256\n", cmd, optarg);
+                return 2;
+            }
+            break;
+        }
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "gordon %s: unexpected argument '%s'\n", cmd, argv[optind]);
+        return 2;
+    }
+    return 0;
+}
+
 static int cmd_version(void)
 {
     printf("gordon %s (%s), SDK ABI %d.%d\n", GD_VERSION, GD_GIT_DESCRIBE, GORDON_SDK_ABI_MAJOR,
@@ -54,25 +144,11 @@ static int cmd_version(void)
 
 static int cmd_check(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"confd", required_argument, NULL, 'd'},
-        {"plugin-dir", required_argument, NULL, 'p'}, {NULL, 0, NULL, 0},
-    };
-    const char *config = NULL, *confd = NULL, *plugin_dir = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:d:p:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': config = optarg; break;
-        case 'd': confd = optarg; break;
-        case 'p': plugin_dir = optarg; break;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "gordon check: unexpected argument '%s'\n", argv[optind]);
-        return 2;
-    }
+    cli o = {0};
+    int st = parse_cli("check", OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR, argc, argv, &o);
+    if (st || o.help)
+        return st;
+    const char *config = o.config, *confd = o.confd, *plugin_dir = o.plugin_dir;
     gd_config cfg;
     gd_err err;
     gd_log_init(stderr, GD_LOG_WARN);
@@ -152,30 +228,12 @@ static int cmd_plugin_check(int argc, char **argv)
 
 static int cmd_run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},  {"confd", required_argument, NULL, 'd'},
-        {"plugin-dir", required_argument, NULL, 'p'}, {"intent-log", required_argument, NULL, 'i'},
-        {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *config = NULL, *confd = NULL, *plugin_dir = NULL, *intent_log = NULL;
-    int quiet = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:d:p:i:qh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': config = optarg; break;
-        case 'd': confd = optarg; break;
-        case 'p': plugin_dir = optarg; break;
-        case 'i': intent_log = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "gordon run: unexpected argument '%s'\n", argv[optind]);
-        return 2;
-    }
+    cli o = {0};
+    int st = parse_cli("run", OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_INTENT_LOG | OPT_QUIET, argc, argv, &o);
+    if (st || o.help)
+        return st;
+    const char *config = o.config, *confd = o.confd, *plugin_dir = o.plugin_dir, *intent_log = o.intent_log;
+    int quiet = o.quiet;
     if (!config)
         config = getenv("GORDON_CONFIG");
 
@@ -241,50 +299,21 @@ static int replace_data(gd_config *cfg, char **specs, int n)
 
 static int cmd_ablate(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"confd", required_argument, NULL, 'd'},
-        {"data", required_argument, NULL, 'D'},   {"out", required_argument, NULL, 'o'},
-        {"jobs", required_argument, NULL, 'j'},   {"plugin-dir", required_argument, NULL, 'p'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *config = NULL, *confd = NULL, *out_dir = "out/ablation", *plugin_dir = NULL;
-    char *data[64];
-    int n_data = 0, quiet = 0, c;
-    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:d:D:o:j:p:qh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': config = optarg; break;
-        case 'd': confd = optarg; break;
-        case 'D':
-            if (n_data == 64) {
-                fprintf(stderr, "gordon ablate: at most 64 --data\n");
-                return 2;
-            }
-            data[n_data++] = optarg;
-            break;
-        case 'o': out_dir = optarg; break;
-        case 'j': {
-            char *end;
-            jobs = strtol(optarg, &end, 10);
-            if (*end || jobs < 1 || jobs > 256) {
-                fprintf(stderr, "gordon ablate: --jobs %s: expected 1..256\n", optarg);
-                return 2;
-            }
-            break;
-        }
-        case 'p': plugin_dir = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind < argc || !config) {
-        fprintf(stderr, optind < argc ? "gordon ablate: unexpected argument '%s'\n" : "gordon ablate: --config is required\n",
-                optind < argc ? argv[optind] : "");
+    cli o = {0};
+    o.jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    o.out = "out/ablation";
+    int st = parse_cli("ablate", OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_DATA | OPT_OUT | OPT_JOBS | OPT_QUIET,
+                       argc, argv, &o);
+    if (st || o.help)
+        return st;
+    if (!o.config) {
+        fprintf(stderr, "gordon ablate: --config is required\n");
         return 2;
     }
+    const char *config = o.config, *confd = o.confd, *out_dir = o.out, *plugin_dir = o.plugin_dir;
+    char **data = o.data;
+    int n_data = o.n_data, quiet = o.quiet;
+    long jobs = o.jobs;
     if (jobs < 1)
         jobs = 1;
     gd_config cfg;

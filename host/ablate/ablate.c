@@ -8,6 +8,7 @@
 
 #include "ablate/ablate_int.h"
 #include "base/dates.h"
+#include "base/strv.h"
 
 const int gd_ab_effect_metrics[GD_AB_N_EFFECT_METRICS] = {GD_M_SHARPE, GD_M_MAX_DD, GD_M_CAGR,
                                                           GD_M_TRADES};
@@ -519,16 +520,12 @@ out:
 
 void gd_ab_result_free(gd_ab_result *r)
 {
-    for (size_t i = 0; i < r->n_symbols; i++)
-        free(r->symbols[i]);
-    free(r->symbols);
+    gd_strv_free(r->symbols, r->n_symbols);
     free(r->plugins);
     free(r->windows);
     for (size_t i = 0; r->configs && i < r->n_configs; i++) {
         gd_ab_config *c = &r->configs[i];
-        for (size_t k = 0; k < c->n_overlays; k++)
-            free(c->overlays[k]);
-        free(c->overlays);
+        gd_strv_free(c->overlays, c->n_overlays);
         free(c->win);
         free(c->win_failed);
         for (size_t w = 0; c->win_params && w < r->n_windows; w++)

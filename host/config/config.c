@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/names.h"
+#include "base/strv.h"
 
 /* ------------------------------------------------------------- errors */
 
@@ -120,9 +121,7 @@ void gd_cfg_free_data(gd_config *cfg)
 
 void gd_cfg_free_symbols(gd_plugin_conf *pc)
 {
-    for (size_t i = 0; i < pc->n_symbols; i++)
-        free(pc->symbols[i]);
-    free(pc->symbols);
+    gd_strv_free(pc->symbols, pc->n_symbols);
     pc->symbols = NULL;
     pc->n_symbols = 0;
 }
@@ -240,9 +239,7 @@ static void ctx_free(gd_ctx *c)
     free(c->sec_label);
     free(c->inst);
     free(c->plug);
-    for (size_t i = 0; i < c->n_env_names; i++)
-        free(c->env_names[i]);
-    free(c->env_names);
+    gd_strv_free(c->env_names, c->n_env_names);
 }
 
 int gd_config_load_env(const char *path, const char *confd, char *const *envp, gd_config *cfg,
@@ -320,9 +317,7 @@ void gd_config_free(gd_config *cfg)
     for (size_t i = 0; i < cfg->n_ablate; i++)
         gd_cfg_free_kv(&cfg->ablate[i]);
     free(cfg->ablate);
-    for (size_t i = 0; i < cfg->n_files; i++)
-        free(cfg->files[i]);
-    free(cfg->files);
+    gd_strv_free(cfg->files, cfg->n_files);
     memset(cfg, 0, sizeof *cfg);
 }
 

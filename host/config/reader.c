@@ -33,6 +33,7 @@
 #include <gordon/sdk.h>
 
 #include "base/names.h"
+#include "base/strv.h"
 
 /* ------------------------------------------------------------------ keys */
 
@@ -449,8 +450,6 @@ int gd_cfg_parse_confd(gd_ctx *c, const char *dir)
             break;
 out:
     closedir(d);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    gd_strv_free(names, n);
     return c->rc;
 }

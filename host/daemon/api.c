@@ -9,6 +9,7 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/strv.h"
 #include "daemon/prom.h"
 #include "daemon/views.h"
 #include "risk/token.h"
@@ -43,9 +44,7 @@ int gd_api_init(gd_api *a, gd_err *err)
 
 void gd_api_free(gd_api *a)
 {
-    for (size_t i = 0; i < a->n_hashes; i++)
-        free(a->hashes[i]);
-    free(a->hashes);
+    gd_strv_free(a->hashes, a->n_hashes);
     a->hashes = NULL;
     a->n_hashes = 0;
 }

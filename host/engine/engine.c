@@ -11,6 +11,7 @@
 #include "base/dates.h"
 #include "base/log.h"
 #include "base/sized.h"
+#include "base/strv.h"
 #include "engine/simexec.h"
 #include "risk/state.h"
 
@@ -323,17 +324,10 @@ void gd_engine_free(gd_engine *e)
         e->exec.ops->destroy(e->exec.self);
     gd_book_free(&e->book);
     gd_pipeline_free(&e->pipe);
-    for (uint32_t i = 0; i < e->n_slots; i++)
-        free(e->slot_names[i]);
-    free(e->slot_names);
-    for (uint32_t i = 0; i < e->n_skip; i++)
-        free(e->skip[i]);
-    free(e->skip);
+    gd_strv_free(e->slot_names, e->n_slots);
+    gd_strv_free(e->skip, e->n_skip);
     free(e->plugin_dir);
-    if (e->symbols)
-        for (uint32_t s = 0; s < e->n_symbols; s++)
-            free(e->symbols[s]);
-    free(e->symbols);
+    gd_strv_free(e->symbols, e->n_symbols);
     free(e->instr);
     free(e->slot_ref);
     free(e->last_bar_ms);

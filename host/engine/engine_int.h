@@ -141,6 +141,16 @@ struct gd_engine {
     const char *tripped;         /* name of a breaker tripped at the last evaluation */
 };
 
+/* Slot k's position and orders in symbol s; 0 when it holds nothing there
+ * (flat, and no entry pending). */
+static inline int gd_engine_slot_holds(const gd_engine *e, uint32_t k, uint32_t s, const gd_position **p,
+                                       gd_slot_orders *so)
+{
+    *p = gd_book_pos(&e->book, k, s);
+    e->exec.ops->slot(e->exec.self, k, s, so);
+    return (*p)->side != GORDON_SIDE_NONE || so->entry_pending;
+}
+
 /* hostapi.c: the table every plugin instance receives. */
 void gd_hostapi_init(gordon_host_api *api);
 

@@ -20,10 +20,9 @@ int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **jso
     cJSON *errs = cJSON_AddArrayToObject(root, "errors");
     for (uint32_t k = 0; k < e->n_slots; k++)
         for (uint32_t s = 0; s < e->n_symbols; s++) {
-            const gd_position *p = gd_book_pos(&e->book, k, s);
+            const gd_position *p;
             gd_slot_orders so;
-            e->exec.ops->slot(e->exec.self, k, s, &so);
-            if (p->side == GORDON_SIDE_NONE && !so.entry_pending)
+            if (!gd_engine_slot_holds(e, k, s, &p, &so))
                 continue;
             if (so.exit_pending && !so.entry_pending)
                 continue; /* already on its way out */

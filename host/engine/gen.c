@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "base/names.h"
+#include "base/strv.h"
 #include "engine/simexec.h"
 #include "plugin/path.h"
 
@@ -46,9 +47,7 @@ void gd_gen_free(gd_engine *e, gd_gen *g)
         for (uint32_t i = 0; i < g->n_libs; i++)
             gd_libcache_release(e->cache, g->libs[i]);
     free(g->libs);
-    for (uint32_t i = 0; i < g->n_new_slots; i++)
-        free(g->new_slots[i]);
-    free(g->new_slots);
+    gd_strv_free(g->new_slots, g->n_new_slots);
     free(g->by_slot);
     free(g->insts);
     free(g->strategies);

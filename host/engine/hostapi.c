@@ -123,10 +123,18 @@ static size_t api_bars(gordon_ctx *ctx, uint32_t s, size_t n, gordon_bar *out, s
     return n;
 }
 
-static int api_position(gordon_ctx *ctx, uint32_t s, gordon_position *out)
+/* The caller's instance, for a call that fills a struct about symbol s:
+ * NULL for a stale context, a bad symbol, or a struct_size below min. */
+static gd_inst *inst_for(gordon_ctx *ctx, uint32_t s, const uint32_t *struct_size, size_t min)
 {
     gd_inst *in = ctx_inst(ctx);
-    if (!in || !out || s >= in->ctx.eng->n_symbols || out->struct_size < GD_SIZE_THROUGH(gordon_position, reserved))
+    return in && struct_size && s < in->ctx.eng->n_symbols && *struct_size >= min ? in : NULL;
+}
+
+static int api_position(gordon_ctx *ctx, uint32_t s, gordon_position *out)
+{
+    gd_inst *in = inst_for(ctx, s, out ? &out->struct_size : NULL, GD_SIZE_THROUGH(gordon_position, reserved));
+    if (!in)
         return -1;
     gd_engine *e = in->ctx.eng;
     gordon_position p;
@@ -166,18 +174,17 @@ static int api_emit(gordon_ctx *ctx, const gordon_signal *sig)
 
 static int api_exposure(gordon_ctx *ctx, uint32_t sym, gordon_exposure *out)
 {
-    gd_inst *in = ctx_inst(ctx);
-    if (!in || !out || sym >= in->ctx.eng->n_symbols || out->struct_size < GD_SIZE_THROUGH(gordon_exposure, notional))
+    gd_inst *in = inst_for(ctx, sym, out ? &out->struct_size : NULL, GD_SIZE_THROUGH(gordon_exposure, notional));
+    if (!in)
         return -1;
     gd_engine *e = in->ctx.eng;
     gordon_exposure x;
     memset(&x, 0, sizeof x);
     x.struct_size = sizeof x;
     for (uint32_t k = 0; k < e->n_slots; k++) {
-        const gd_position *p = gd_book_pos(&e->book, k, sym);
+        const gd_position *p;
         gd_slot_orders so;
-        e->exec.ops->slot(e->exec.self, k, sym, &so);
-        if (p->side == GORDON_SIDE_NONE && !so.entry_pending)
+        if (!gd_engine_slot_holds(e, k, sym, &p, &so))
             continue;
         x.strategies++;
         x.net_qty += p->side * p->qty;
