@@ -344,8 +344,12 @@ static int cmd_ablate(int argc, char **argv)
         gd_config_free(&cfg);
         return 1;
     }
-    gd_ab_print_table(&res, stdout);
     char path[4200];
+    if (gd_ab_write_table(&res, stdout, &err) != 0) {
+        fprintf(stderr, "gordon ablate: %s\n", err.msg);
+        rc = 1;
+        goto done;
+    }
     if (gd_mkdirs(out_dir, 0755, &err) != 0) {
         fprintf(stderr, "gordon ablate: %s\n", err.msg);
         rc = 1;

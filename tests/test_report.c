@@ -398,7 +398,8 @@ static void test_ranking(void **state)
     size_t n = 0;
     FILE *f = open_memstream(&t, &n);
     assert_non_null(f);
-    gd_ab_print_table(r, f);
+    gd_err werr;
+    assert_int_equal(gd_ab_write_table(r, f, &werr), 0);
     assert_int_equal(fclose(f), 0);
     size_t t0 = pos_in(t, "configuration", "\n\n", "\nbaseline "), t1 = pos_in(t, "configuration", "\n\n", "\nall "),
            t2 = pos_in(t, "configuration", "\n\n", "\n+trend <b>&");

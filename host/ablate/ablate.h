@@ -113,8 +113,6 @@ void gd_ab_rank(const gd_ab_result *r, size_t *order);
 
 /* The human outputs, all from a finished result. */
 int gd_ab_write_table(const gd_ab_result *r, FILE *out, gd_err *err);
-/* gd_ab_write_table, a failure logged. */
-void gd_ab_print_table(const gd_ab_result *r, FILE *out);
 int gd_ab_write_json(const gd_ab_result *r, const char *path, gd_err *err);
 int gd_ab_write_html(const gd_ab_result *r, FILE *out, gd_err *err);
 

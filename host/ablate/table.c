@@ -95,10 +95,3 @@ int gd_ab_write_table(const gd_ab_result *r, FILE *out, gd_err *err)
         return gd_err_set(err, GD_EIO, "table: writing the table failed");
     return 0;
 }
-
-void gd_ab_print_table(const gd_ab_result *r, FILE *out)
-{
-    gd_err err;
-    if (gd_ab_write_table(r, out, &err) != 0)
-        gd_log(GD_LOG_ERROR, "ablate", NULL, "%s", err.msg);
-}
