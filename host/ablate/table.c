@@ -6,7 +6,6 @@
 
 #include "ablate/ablate_int.h"
 #include "base/dates.h"
-#include "base/log.h"
 
 static void cell(FILE *out, int metric, double v, int width)
 {
