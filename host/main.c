@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "daemon/run.h"
 #include "plugin/path.h"
+#include "risk/state.h"
 #include "risk/token.h"
 
 static void usage(FILE *out)
@@ -36,6 +37,9 @@ static void usage(FILE *out)
             "  check --config FILE [--confd DIR] [--plugin-dir DIR]\n"
             "        validate the configuration and load, bind and create every plugin as\n"
             "        `run` (and a reload) would, without trading; exit 0 if all is well\n"
+            "  init --state-dir DIR\n"
+            "        create a state directory (halt latch, audit trail, intent ids); run never\n"
+            "        creates one, so a typo in state_dir fails instead of starting un-halted\n"
             "  token new\n"
             "        print a new operator token (once) and the line for [http] operator_token_sha256\n"
             "  plugin check FILE.so...\n"
@@ -56,12 +60,13 @@ enum {
     OPT_DATA = 1 << 5,
     OPT_OUT = 1 << 6,
     OPT_JOBS = 1 << 7,
+    OPT_STATE_DIR = 1 << 8,
 };
 
 #define CLI_MAX_DATA 64
 
 typedef struct cli {
-    const char *config, *confd, *plugin_dir, *intent_log, *out;
+    const char *config, *confd, *plugin_dir, *intent_log, *out, *state_dir;
     char *data[CLI_MAX_DATA];
     int n_data;
     int quiet;
@@ -77,17 +82,19 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         {"plugin-dir", required_argument, NULL, 'p'}, {"intent-log", required_argument, NULL, 'i'},
         {"quiet", no_argument, NULL, 'q'},         {"data", required_argument, NULL, 'D'},
         {"out", required_argument, NULL, 'o'},     {"jobs", required_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"state-dir", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     static const struct {
         int ch;
         unsigned bit;
     } bits[] = {{'c', OPT_CONFIG}, {'d', OPT_CONFD}, {'p', OPT_PLUGIN_DIR}, {'i', OPT_INTENT_LOG},
-                {'q', OPT_QUIET},  {'D', OPT_DATA},  {'o', OPT_OUT},        {'j', OPT_JOBS}};
+                {'q', OPT_QUIET},  {'D', OPT_DATA},  {'o', OPT_OUT},        {'j', OPT_JOBS},
+                {'s', OPT_STATE_DIR}};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":c:d:p:i:qD:o:j:h", all, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:d:p:i:qD:o:j:s:h", all, NULL)) != -1) {
         unsigned bit = 0;
         for (size_t k = 0; k < sizeof bits / sizeof bits[0]; k++)
             if (bits[k].ch == c)
@@ -110,6 +117,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         case 'i': o->intent_log = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'o': o->out = optarg; break;
+        case 's': o->state_dir = optarg; break;
         case 'D':
             if (o->n_data == CLI_MAX_DATA) {
                 fprintf(stderr, "gordon %s: at most %d --data\n", cmd, CLI_MAX_DATA);
@@ -178,6 +186,20 @@ static int cmd_check(int argc, char **argv)
         fprintf(stderr, "gordon check: %s\n", err.msg);
         goto done;
     }
+    /* What run would open: the state store, read and validated, not locked. */
+    if (cfg.state_dir) {
+        gd_state sst;
+        if (gd_state_open(cfg.state_dir, GD_STATE_INSPECT, &sst, &err) != 0) {
+            fprintf(stderr, "gordon check: [gordon] state_dir: %s\n", err.msg);
+            goto done;
+        }
+        if (sst.holder_pid)
+            printf("state_dir %s: in use by a running gordon (pid %ld)\n", cfg.state_dir, sst.holder_pid);
+        if (sst.latch.halted)
+            printf("state_dir %s: the halt latch is SET (%s: %s); only an operator resume clears it\n",
+                   cfg.state_dir, sst.latch.who, sst.latch.why);
+        gd_state_close(&sst);
+    }
     printf("OK: mode %s, %zu symbol(s), %zu plugin section(s), %zu file(s) read\n", gd_mode_name(cfg.mode),
            cfg.n_data, cfg.n_plugins, cfg.n_files);
     rc = 0;
@@ -186,6 +208,25 @@ done:
     free(syms);
     gd_config_free(&cfg);
     return rc;
+}
+
+static int cmd_init(int argc, char **argv)
+{
+    cli o = {0};
+    gd_err err;
+    int st = parse_cli("init", OPT_STATE_DIR, argc, argv, &o);
+    if (st || o.help)
+        return st;
+    if (!o.state_dir) {
+        fprintf(stderr, "gordon init: --state-dir DIR is required\n");
+        return 2;
+    }
+    if (gd_state_init(o.state_dir, &err) != 0) {
+        fprintf(stderr, "gordon init: %s\n", err.msg);
+        return 1;
+    }
+    printf("state directory %s is ready\n", o.state_dir);
+    return 0;
 }
 
 static int cmd_token_new(void)
@@ -403,6 +444,8 @@ int main(int argc, char **argv)
         return cmd_ablate(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init(argc - 1, argv + 1);
     if (strcmp(cmd, "token") == 0 && argc == 3 && strcmp(argv[2], "new") == 0)
         return cmd_token_new();
     if (strcmp(cmd, "plugin") == 0 && argc >= 3 && strcmp(argv[2], "check") == 0)

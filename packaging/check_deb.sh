@@ -388,6 +388,7 @@ stop_pct = 2
 EOF
 in_root install -m 0644 /tmp/tpl/my_strategy.so /var/lib/gordon/plugins/my_strategy.so || true
 in_root chown -R gordon:gordon /tmp/gdcheck
+as_gordon gordon init --state-dir /tmp/gdcheck/state >/dev/null
 replay_ok() {
   as_gordon timeout 60 gordon run --config /tmp/gdcheck/replay.ini --confd /tmp/gdcheck/conf.d >"$WORK/replay.out" 2>&1 || {
     cat "$WORK/replay.out"; return 1; }

@@ -20,7 +20,7 @@
 
 typedef struct fixture {
     char root[64]; /* mkdtemp */
-    char dir[128]; /* root/state: created by gd_state_open */
+    char dir[128]; /* root/state: made by gd_state_init in each test that needs it */
 } fixture;
 
 static int setup(void **state)
@@ -95,7 +95,8 @@ static void test_fresh_dir_not_halted(void **state)
     fixture *f = *state;
     gd_state st;
     gd_err err = {{0}};
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_init(f->dir, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     assert_int_equal(st.latch.halted, 0);
     assert_true(st.audit_fd >= 0);
     struct stat sb;
@@ -105,7 +106,7 @@ static void test_fresh_dir_not_halted(void **state)
     gd_state_close(&st);
     gd_state_close(&st); /* idempotent */
     /* Opening again (directory exists) is fine. */
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     gd_state_close(&st);
 }
 
@@ -114,7 +115,8 @@ static void test_round_trip_and_reopen(void **state)
     fixture *f = *state;
     gd_state st;
     gd_err err = {{0}};
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_init(f->dir, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     /* Quotes, backslashes, newlines and UTF-8 survive the JSON round trip. */
     gd_latch l = make_latch(1, "breaker.dd", "drawdown 12.5% > 10% \"hard\"\\ \n caf\xc3\xa9",
                             1714000000123LL);
@@ -134,7 +136,7 @@ static void test_round_trip_and_reopen(void **state)
     assert_int_not_equal(access(tmp, F_OK), 0); /* renamed away */
 
     /* A restart keeps the halt: invariant 4. */
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     assert_int_equal(st.latch.halted, 1);
     assert_string_equal(st.latch.who, "breaker.dd");
     assert_string_equal(st.latch.why, l.why);
@@ -144,7 +146,7 @@ static void test_round_trip_and_reopen(void **state)
     gd_latch r = make_latch(0, "operator:ab12cd34", "resumed after review", 1714000999000LL);
     assert_int_equal(gd_state_set_latch(&st, &r, &err), 0);
     gd_state_close(&st);
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     assert_int_equal(st.latch.halted, 0);
     assert_string_equal(st.latch.who, "operator:ab12cd34");
     assert_int_equal(st.latch.since_ms, 1714000999000LL);
@@ -157,7 +159,7 @@ static void expect_refused(fixture *f, const char *content, const char *needle)
     gd_err err = {{0}};
     mkdir(f->dir, 0700);
     write_file(f->dir, "latch.json", content);
-    int rc = gd_state_open(f->dir, &st, &err);
+    int rc = gd_state_open(f->dir, GD_STATE_OWN, &st, &err);
     if (rc == 0)
         fail_msg("corrupt latch accepted: %s", content);
     assert_int_equal(rc, GD_EPARSE);
@@ -202,7 +204,7 @@ static void test_missing_latch_is_fine(void **state)
     gd_err err = {{0}};
     assert_int_equal(mkdir(f->dir, 0700), 0);
     write_file(f->dir, "audit.jsonl", ""); /* other files present, no latch */
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     assert_int_equal(st.latch.halted, 0);
     gd_state_close(&st);
 }
@@ -212,7 +214,8 @@ static void test_crash_leftover_tmp_ignored(void **state)
     fixture *f = *state;
     gd_state st;
     gd_err err = {{0}};
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_init(f->dir, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     gd_latch l = make_latch(1, "breaker.dd", "tripped", 1000);
     assert_int_equal(gd_state_set_latch(&st, &l, &err), 0);
     gd_state_close(&st);
@@ -221,19 +224,19 @@ static void test_crash_leftover_tmp_ignored(void **state)
      * behind: complete or torn, it was never committed. */
     write_file(f->dir, "latch.json.tmp",
                "{\"halted\":false,\"who\":\"attacker\",\"why\":\"x\",\"since_ms\":2}");
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     assert_int_equal(st.latch.halted, 1);
     assert_string_equal(st.latch.who, "breaker.dd");
     gd_state_close(&st);
 
     write_file(f->dir, "latch.json.tmp", "{\"halted\":fal");
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     assert_int_equal(st.latch.halted, 1);
     /* The next write replaces the leftover and commits normally. */
     gd_latch r = make_latch(0, "operator:00ff00ff", "ok", 3000);
     assert_int_equal(gd_state_set_latch(&st, &r, &err), 0);
     gd_state_close(&st);
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     assert_int_equal(st.latch.halted, 0);
     assert_int_equal(st.latch.since_ms, 3000);
     gd_state_close(&st);
@@ -244,7 +247,8 @@ static void test_audit_lines(void **state)
     fixture *f = *state;
     gd_state st;
     gd_err err = {{0}};
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_init(f->dir, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     assert_int_equal(gd_state_audit(&st, "trip", "breaker.dd", "dd 12% > 10%", 100,
                                     "\"value\":12.5,\"threshold\":10", &err),
                      0);
@@ -259,7 +263,7 @@ static void test_audit_lines(void **state)
     gd_state_close(&st);
 
     /* Reopen appends, never truncates. */
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     assert_int_equal(gd_state_audit(&st, "resume_refused", "operator:ab12cd34", "breaker still tripped",
                                     500, "\"breaker\":\"dd\"", &err),
                      0);
@@ -309,21 +313,17 @@ static void test_unusable_dir(void **state)
     /* A path under a regular file: fails for root too. */
     write_file(f->root, "plain", "x");
     snprintf(path, sizeof path, "%s/plain/state", f->root);
-    assert_int_equal(gd_state_open(path, &st, &err), GD_EIO);
+    assert_int_equal(gd_state_open(path, GD_STATE_OWN, &st, &err), GD_EIO);
     assert_non_null(strstr(err.msg, path));
     assert_non_null(strstr(err.msg, "Not a directory"));
 
     /* The state dir itself is a regular file. */
     snprintf(path, sizeof path, "%s/plain", f->root);
-    assert_int_equal(gd_state_open(path, &st, &err), GD_EIO);
+    assert_int_equal(gd_state_open(path, GD_STATE_OWN, &st, &err), GD_EINVAL);
     assert_non_null(strstr(err.msg, "Not a directory"));
+    assert_int_equal(gd_state_init(path, &err), GD_EINVAL);
 
-    /* Parents are not created. */
-    snprintf(path, sizeof path, "%s/no/such/state", f->root);
-    assert_int_equal(gd_state_open(path, &st, &err), GD_EIO);
-    assert_non_null(strstr(err.msg, "No such file or directory"));
-
-    assert_int_equal(gd_state_open("", &st, &err), GD_EINVAL);
+    assert_int_equal(gd_state_open("", GD_STATE_OWN, &st, &err), GD_EINVAL);
 }
 
 static void test_set_latch_failure_keeps_old(void **state)
@@ -331,8 +331,9 @@ static void test_set_latch_failure_keeps_old(void **state)
     fixture *f = *state;
     gd_state st;
     gd_err err = {{0}};
+    assert_int_equal(gd_state_init(f->dir, &err), 0);
     char moved[256];
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     gd_latch l = make_latch(1, "breaker.dd", "tripped", 1000);
     assert_int_equal(gd_state_set_latch(&st, &l, &err), 0);
 
@@ -354,7 +355,7 @@ static void test_set_latch_failure_keeps_old(void **state)
     /* Permission-based failure: only meaningful when not root. */
     if (geteuid() == 0)
         return;
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     assert_int_equal(chmod(f->dir, 0500), 0);
     assert_int_equal(gd_state_set_latch(&st, &r, &err), GD_EIO);
     assert_non_null(strstr(err.msg, "Permission denied"));
@@ -368,7 +369,8 @@ static void test_set_latch_bad_input(void **state)
     fixture *f = *state;
     gd_state st;
     gd_err err = {{0}};
-    assert_int_equal(gd_state_open(f->dir, &st, &err), 0);
+    assert_int_equal(gd_state_init(f->dir, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
     gd_latch l = make_latch(1, "x", "y", 1);
     memset(l.who, 'a', sizeof l.who); /* no NUL */
     assert_int_equal(gd_state_set_latch(&st, &l, &err), GD_EINVAL);
@@ -383,9 +385,142 @@ static void test_set_latch_bad_input(void **state)
     assert_int_equal(gd_state_audit(&closed, "trip", "a", "b", 1, NULL, &err), GD_EINVAL);
 }
 
+/* A state directory is never made implicitly: a typo must not start a
+ * fresh, un-halted store. gordon init makes one on purpose. */
+static void test_never_created(void **state)
+{
+    fixture *f = *state;
+    gd_state st;
+    gd_err err = {{0}};
+    struct stat sb;
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), GD_ENOENT);
+    assert_non_null(strstr(err.msg, "does not exist"));
+    assert_non_null(strstr(err.msg, "gordon init --state-dir"));
+    assert_int_not_equal(stat(f->dir, &sb), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_INSPECT, &st, &err), GD_ENOENT);
+
+    char deep[256];
+    snprintf(deep, sizeof deep, "%s/a/b/state", f->root);
+    assert_int_equal(gd_state_init(deep, &err), 0);
+    assert_int_equal(stat(deep, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    /* An existing store is kept as it is. */
+    assert_int_equal(gd_state_open(deep, GD_STATE_OWN, &st, &err), 0);
+    gd_latch l = make_latch(1, "operator:ab12cd34", "kept", 5);
+    assert_int_equal(gd_state_set_latch(&st, &l, &err), 0);
+    gd_state_close(&st);
+    assert_int_equal(gd_state_init(deep, &err), 0);
+    assert_int_equal(gd_state_open(deep, GD_STATE_INSPECT, &st, &err), 0);
+    assert_int_equal(st.latch.halted, 1);
+    gd_state_close(&st);
+}
+
+/* One daemon per state_dir: the second owner is refused, naming the first. */
+static void test_one_owner(void **state)
+{
+    fixture *f = *state;
+    gd_state a, b, c;
+    gd_err err = {{0}};
+    char pid[32];
+    assert_int_equal(gd_state_init(f->dir, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &a, &err), 0);
+    snprintf(pid, sizeof pid, "pid %ld", (long)getpid());
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &b, &err), GD_ESTATE);
+    assert_non_null(strstr(err.msg, pid));
+    assert_non_null(strstr(err.msg, "one daemon per state_dir"));
+    /* Inspecting takes no lock and says who holds it. */
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_INSPECT, &c, &err), 0);
+    assert_int_equal(c.holder_pid, (long)getpid());
+    assert_int_equal(c.audit_fd, -1);
+    gd_latch l = make_latch(1, "x", "y", 1);
+    assert_int_equal(gd_state_set_latch(&c, &l, &err), GD_EINVAL); /* read-only */
+    gd_state_close(&c);
+    gd_state_close(&a);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &b, &err), 0);
+    gd_state_close(&b);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_INSPECT, &c, &err), 0);
+    assert_int_equal(c.holder_pid, 0);
+    gd_state_close(&c);
+}
+
+/* A latch that is a symbolic link (dangling or not), or says a key twice,
+ * is refused: never read as "absent" or first-key-wins. */
+static void test_symlink_and_duplicate_keys_refused(void **state)
+{
+    fixture *f = *state;
+    gd_state st;
+    gd_err err = {{0}};
+    char link[256];
+    assert_int_equal(gd_state_init(f->dir, &err), 0);
+    snprintf(link, sizeof link, "%s/latch.json", f->dir);
+    assert_int_equal(symlink("/nonexistent/latch.json", link), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), GD_EPARSE);
+    assert_non_null(strstr(err.msg, "symbolic link"));
+    unlink(link);
+    write_file(f->root, "real.json", "{\"halted\":false,\"who\":\"\",\"why\":\"\",\"since_ms\":0}\n");
+    char real[256];
+    snprintf(real, sizeof real, "%s/real.json", f->root);
+    assert_int_equal(symlink(real, link), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), GD_EPARSE);
+    unlink(link);
+
+    write_file(f->dir, "latch.json",
+               "{\"halted\":true,\"who\":\"a\",\"why\":\"b\",\"since_ms\":1,\"halted\":false}\n");
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), GD_EPARSE);
+    assert_non_null(strstr(err.msg, "twice"));
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_INSPECT, &st, &err), GD_EPARSE);
+}
+
+/* The intent-id high-water mark survives a restart, only grows, and a
+ * broken record is refused. */
+static void test_ids_reserved(void **state)
+{
+    fixture *f = *state;
+    gd_state st;
+    gd_err err = {{0}};
+    assert_int_equal(gd_state_init(f->dir, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(st.next_id, 1);
+    assert_int_equal(gd_state_reserve_ids(&st, 1000001, &err), 0);
+    assert_int_equal(gd_state_reserve_ids(&st, 10, &err), 0); /* never down */
+    assert_int_equal(st.next_id, 1000001);
+    gd_state_close(&st);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(st.next_id, 1000001);
+    gd_state_close(&st);
+    write_file(f->dir, "ids.json", "{\"next_id\":-3}\n");
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), GD_EPARSE);
+    assert_non_null(strstr(err.msg, "ids.json"));
+    write_file(f->dir, "ids.json", "{\"next_id\":5,\"next_id\":7}\n");
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), GD_EPARSE);
+}
+
+/* The probe really writes: it fails when the store cannot take a write. */
+static void test_probe(void **state)
+{
+    fixture *f = *state;
+    gd_state st;
+    gd_err err = {{0}};
+    char moved[256];
+    assert_int_equal(gd_state_init(f->dir, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(gd_state_probe(&st, &err), 0);
+    snprintf(moved, sizeof moved, "%s/moved", f->root);
+    assert_int_equal(rename(f->dir, moved), 0);
+    assert_int_equal(gd_state_probe(&st, &err), GD_EIO);
+    assert_int_equal(rename(moved, f->dir), 0);
+    assert_int_equal(gd_state_probe(&st, &err), 0);
+    gd_state_close(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_never_created, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_owner, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_symlink_and_duplicate_keys_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ids_reserved, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_probe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_dir_not_halted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_trip_and_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_latch_refused, setup, teardown),

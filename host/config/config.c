@@ -297,6 +297,7 @@ void gd_config_free(gd_config *cfg)
     free(cfg->log_level);
     free(cfg->http_listen);
     free(cfg->http_token_hashes);
+    free(cfg->http_allowed_hosts);
     free(cfg->fred_api_key);
     free(cfg->fred_base_url);
     free(cfg->fred_observation_start);

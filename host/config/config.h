@@ -92,7 +92,11 @@ typedef struct gd_config {
     char *http_listen;         /* listen = HOST:PORT, e.g. 127.0.0.1:8080 */
     char *http_token_hashes;   /* operator_token_sha256 = HEX, HEX (SHA-256 of each token) */
     double http_max_body;      /* max_body_bytes (default 65536) */
-    double http_idle_ms;       /* idle_timeout_ms (default 10000) */
+    double http_idle_ms;       /* idle_timeout_ms (default 10000): keep-alive idle, body, stalled reply */
+    double http_header_ms;     /* header_timeout_ms (default 5000): connect to end of request header */
+    double http_max_conns;     /* max_connections (default 64) */
+    double http_max_conns_peer; /* max_connections_per_peer (default 32; 0: only max_connections) */
+    char *http_allowed_hosts;  /* allowed_hosts = HOST[:PORT], ...: Host values besides the defaults */
 
     /* [fred]: macro series for macro breakers; api_key is a secret, never logged */
     char *fred_api_key;        /* api_key (or GORDON_FRED_API_KEY) */

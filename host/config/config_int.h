@@ -38,7 +38,7 @@ extern const char *const gd_cfg_sec_names[SEC_INSTRUMENT + 1];
 extern const char *const gd_cfg_mode_names[3];  /* by gd_mode */
 extern const char *const gd_cfg_level_names[4]; /* debug, info, warn, error */
 
-enum { KT_BOOL, KT_DOUBLE, KT_MODE, KT_LOGLEVEL, KT_PATH, KT_DATA, KT_STRING, KT_LISTEN, KT_HASHES };
+enum { KT_BOOL, KT_DOUBLE, KT_MODE, KT_LOGLEVEL, KT_PATH, KT_DATA, KT_STRING, KT_LISTEN, KT_HASHES, KT_HOSTS };
 
 #define KF_MIN_EXCL 1u /* min is exclusive */
 #define KF_REQUIRED 2u /* instrument keys that must be given */
@@ -55,7 +55,7 @@ typedef struct gd_key_spec {
 } gd_key_spec;
 
 /* The table's length, needed as a constant by gd_ctx (schema.c checks it). */
-#define GD_CFG_N_KEYS 34
+#define GD_CFG_N_KEYS 38
 extern const gd_key_spec *const gd_cfg_keys;
 
 /* Index of key in section sec, GD_CFG_N_KEYS when there is none. */

@@ -214,6 +214,41 @@ static int listen_ok(const char *v)
     return 1;
 }
 
+/* HOST or HOST:PORT, comma-separated (daemon/http checks Host against them):
+ * HOST a name of [A-Za-z0-9.-] or a bracketed IPv6 literal. */
+static int hosts_ok(const char *v)
+{
+    const char *p = v;
+    for (;;) {
+        while (*p == ' ')
+            p++;
+        const char *h = p;
+        if (*p == '[') {
+            while (*++p && (isxdigit((unsigned char)*p) || *p == ':' || *p == '.'))
+                ;
+            if (*p++ != ']' || p - h < 3)
+                return 0;
+        } else {
+            while (isalnum((unsigned char)*p) || *p == '.' || *p == '-')
+                p++;
+            if (p == h || p - h > 253)
+                return 0;
+        }
+        if (*p == ':') {
+            char *end;
+            if (!isdigit((unsigned char)p[1]) || strtol(p + 1, &end, 10) > 65535 || end - p > 6)
+                return 0;
+            p = end;
+        }
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            return 1;
+        if (*p++ != ',')
+            return 0;
+    }
+}
+
 static int hashes_ok(const char *v)
 {
     size_t run = 0;
@@ -314,7 +349,7 @@ static int set_path(gd_ctx *c, const gd_key_spec *k, char *field, const char *va
     return 0;
 }
 
-/* KT_STRING, and the checked strings KT_LISTEN and KT_HASHES. */
+/* KT_STRING, and the checked strings KT_LISTEN, KT_HASHES and KT_HOSTS. */
 static int set_string(gd_ctx *c, const gd_key_spec *k, char *field, const char *value, gd_where w)
 {
     char *str;
@@ -327,6 +362,11 @@ static int set_string(gd_ctx *c, const gd_key_spec *k, char *field, const char *
                            "%s %s: expected SHA-256 hashes, 64 lowercase hex characters each, separated by "
                            "commas (allowed: the hash line printed by `gordon token new`)",
                            c->sec_label, k->key);
+    if (k->type == KT_HOSTS && !hosts_ok(value))
+        return gd_cfg_fail(c, w, GD_EINVAL,
+                           "%s %s: '%s' is not a list of HOST or HOST:PORT (allowed: e.g. gordon.internal, "
+                           "gordon.internal:8080, [fd00::1]:8080)",
+                           c->sec_label, k->key, value);
     if (!(str = strdup(value)))
         return gd_cfg_oom(c, w);
     replace_str(field, str);
@@ -353,7 +393,8 @@ int gd_cfg_set_key(gd_ctx *c, void *base, size_t ki, const char *value, gd_where
     case KT_PATH: rc = set_path(c, k, field, value, w, dir); break;
     case KT_STRING:
     case KT_LISTEN:
-    case KT_HASHES: rc = set_string(c, k, field, value, w); break;
+    case KT_HASHES:
+    case KT_HOSTS: rc = set_string(c, k, field, value, w); break;
     case KT_DATA:
         if (!cont)
             gd_cfg_free_data(c->cfg); /* a new data = replaces the list; indented lines extend it */

@@ -140,11 +140,19 @@ static void readyz(gd_api *a, gd_http_response *resp)
     /* Replay: data counts as fresh once bars flow; live feeds bring their own clock. */
     cJSON_AddBoolToObject(c, "data_fresh", a->replay_started);
     ok &= a->replay_started;
-    int writable = 1;
-    if (a->state)
-        writable = access(a->state->dir, W_OK) == 0 && a->state->audit_fd >= 0;
-    cJSON_AddBoolToObject(c, "state_store_writable", writable);
-    ok &= writable;
+    if (a->state) {
+        /* A real write and fsync, not access(W_OK): a full disk says no here. */
+        gd_err perr;
+        a->store_writable = gd_state_probe(a->state, &perr) == 0;
+        cJSON_AddBoolToObject(c, "state_store_writable", a->store_writable);
+        if (!a->store_writable)
+            cJSON_AddStringToObject(o, "state_store_error", perr.msg);
+        ok &= a->store_writable;
+        const gd_halt *h = gd_engine_halt_state(a->eng);
+        int durable = !h->halted || h->persisted;
+        cJSON_AddBoolToObject(c, "halt_latch_durable", durable);
+        ok &= durable;
+    }
     if (gd_engine_series_count(a->eng)) {
         int fetched = a->series_rounds >= gd_engine_series_count(a->eng);
         cJSON_AddBoolToObject(c, "macro_series_fetched", fetched);
@@ -159,12 +167,39 @@ static char *daemon_metrics(const gd_api *a)
     gd_buf b = GD_BUF_INIT;
     gd_prom_head(&b, "gordon_loop_lag_seconds");
     gd_buf_printf(&b, "gordon_loop_lag_seconds %.6f\n", a->loop_lag_s);
+    gd_prom_head(&b, "gordon_state_store_writable");
+    if (a->state) /* nothing to write without a store: no sample, no alert */
+        gd_buf_printf(&b, "gordon_state_store_writable %d\n", a->store_writable);
     gd_prom_head(&b, "gordon_http_requests_total");
     for (int c = 100; c < 600; c++)
         if (a->http_by_code[c])
             gd_buf_printf(&b, "gordon_http_requests_total{code=\"%d\"} %llu\n", c,
                           (unsigned long long)a->http_by_code[c]);
     return gd_buf_take(&b);
+}
+
+static int latch_durable(const gd_api *a)
+{
+    const gd_halt *h = gd_engine_halt_state(a->eng);
+    return !a->state || h->persisted;
+}
+
+/* A halt is acknowledged (200) only once it is durable; set in memory but
+ * not recorded, it is 503 with the reason, and the daemon keeps retrying. */
+static void halt(gd_api *a, const char *who, const char *reason, gd_http_response *resp)
+{
+    gd_err err;
+    int rc = gd_engine_halt(a->eng, who, reason, &err);
+    cJSON *o = gd_view_risk(a->eng);
+    if (rc && o) {
+        char msg[1300];
+        snprintf(msg, sizeof msg,
+                 "the halt is in force in memory but NOT durable: %s (a restart now would lose it; the daemon "
+                 "retries every second)",
+                 err.msg);
+        cJSON_AddStringToObject(o, "error", msg);
+    }
+    reply_json(resp, rc ? 503 : 200, o);
 }
 
 void gd_api_handle(void *user, const gd_http_request *req, gd_http_response *resp)
@@ -193,8 +228,7 @@ void gd_api_handle(void *user, const gd_http_request *req, gd_http_response *res
         } else if (authorize(a, req, resp, who, sizeof who) == 0 &&
                    parse_body(req, reason, sizeof reason, &force, resp) == 0) {
             if (!strcmp(p, "/risk/halt")) {
-                (void)gd_engine_halt(a->eng, who, reason, NULL);
-                reply(resp, 200, "application/json", gd_view_risk_json(a->eng));
+                halt(a, who, reason, resp);
             } else if (!strcmp(p, "/risk/resume")) {
                 gd_err err;
                 int rc = gd_engine_resume(a->eng, who, reason, force, &err);
@@ -205,7 +239,8 @@ void gd_api_handle(void *user, const gd_http_request *req, gd_http_response *res
             } else {
                 char *json = NULL;
                 int failures = gd_engine_flatten(a->eng, who, reason, &json);
-                reply(resp, failures ? 500 : 200, "application/json", json);
+                /* Orders that failed first; then a latch that is not durable. */
+                reply(resp, failures ? 500 : latch_durable(a) ? 200 : 503, "application/json", json);
             }
         }
     } else if (!strcmp(p, "/healthz") || !strcmp(p, "/readyz") || !strcmp(p, "/metrics") ||

@@ -27,6 +27,7 @@ typedef struct gd_api {
     uint64_t bars_replayed;
     double loop_lag_s;
     uint32_t series_rounds;
+    int store_writable;         /* the last probe of the state store succeeded */
     /* counters */
     uint64_t http_by_code[600]; /* by status, counted by the HTTP server */
 } gd_api;

@@ -1,17 +1,26 @@
 /* The operator HTTP server: libuv TCP handles around the request session
- * (http_session.c), which parses and answers.
+ * (http_session.c), which parses and answers. Admission (who gets a slot
+ * when the server is full) is described in http.h.
  *
  * A connection is a small state machine:
- *   READING  parsing requests; the idle timer is a deadline for the whole
- *            request (it is not pushed back by each byte, so a slowloris
- *            client that trickles a header is closed on time);
+ *   NEW      accepted, not yet admitted;
+ *   READING  parsing requests. Its timer is a deadline, never pushed back by
+ *            each byte (so a client that trickles a header is closed on
+ *            time): header_timeout_ms for a header (from accept, or from a
+ *            kept-alive request's first byte), idle_timeout_ms between
+ *            requests and for a body;
  *   WRITING  a keep-alive response is in flight; reading is paused so
  *            pipelined requests wait, in order, in `pending`;
- *   LINGER   the last response (error or Connection: close) is queued,
- *            the write side is shut down and input is drained and dropped
- *            until EOF or a short timer, so the kernel does not reset the
- *            connection (and lose our response) over unread input;
+ *   LINGER   the last response (an error, Connection: close, or the 503 of
+ *            a refused connection) is queued, the write side is shut down
+ *            and input is drained and dropped until EOF or a short timer,
+ *            so the kernel does not reset the connection (and lose our
+ *            response) over unread input. It no longer holds a slot;
  *   CLOSING  uv_close called on both handles; freed in the last close cb.
+ * READING and WRITING connections are the ones max_connections counts.
+ * The server's list keeps every connection in the order it began to wait
+ * for its current request (accepted, or its last response sent): the head
+ * is the first to go when a newer one needs the slot.
  * A libuv call failing on a connection closes that connection (logged); one
  * failing while starting the server is an error returned to the caller. */
 #include "daemon/http.h"
@@ -20,6 +29,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +42,15 @@
 
 #define GD_HTTP_LINGER_MS 2000u   /* at most this long draining before close */
 #define GD_HTTP_READ_BUF 16384u   /* one read; bounds the pipelined backlog */
-#define GD_HTTP_BACKLOG 128
+/* Deep enough that a few hundred reconnecting attackers do not fill the
+ * accept queue (the kernel then drops SYNs, and the operator's connect
+ * waits a 1 s retransmission); the kernel caps it at net.core.somaxconn. */
+#define GD_HTTP_BACKLOG 1024
+#define GD_HTTP_PEER_KEY 9        /* family, then an IPv4 address or an IPv6 /64 */
 
-enum { CONN_READING, CONN_WRITING, CONN_LINGER, CONN_CLOSING };
+enum { CONN_NEW, CONN_READING, CONN_WRITING, CONN_LINGER, CONN_CLOSING };
+/* Where the current request stands, for the timer. */
+enum { PH_IDLE, PH_HEADER, PH_BODY };
 
 typedef struct gd_http_conn {
     uv_tcp_t tcp;
@@ -45,33 +61,40 @@ typedef struct gd_http_conn {
     struct gd_http_conn *prev, *next;
     gd_http_session sess;
     int state;
+    int phase;
     int reading;
     int open_handles;            /* handles not yet closed: freed at 0 */
+    unsigned char peer_key[GD_HTTP_PEER_KEY];
     char *wbuf;                  /* response in flight */
     char *pending;               /* bytes read but not parsed (after a pipelined request) */
     size_t pending_len;
     char rbuf[GD_HTTP_READ_BUF];
 } gd_http_conn;
 
-/* A connection over max_connections: told 503 and closed at once. */
-typedef struct gd_http_reject {
+/* A connection accepted only to be closed: out of memory for a real one. */
+typedef struct gd_http_drop {
     uv_tcp_t tcp;
     gd_http_server *srv;
-} gd_http_reject;
+} gd_http_drop;
 
 struct gd_http_server {
     uv_loop_t *loop;
     uv_tcp_t listener;
     gd_http_limits lim;
+    gd_http_hosts hosts;
     gd_http_handler handler;
     void *user;
-    gd_http_conn *conns;
-    unsigned nconns;
-    unsigned live;               /* listener + connections + rejects not yet closed */
+    gd_http_conn *head, *tail;   /* longest waiting first (see above) */
+    unsigned nconns;             /* allocated, closing ones included */
+    unsigned nactive;            /* READING or WRITING: at most max_connections */
+    unsigned nlinger;            /* LINGER: at most max_connections too */
+    unsigned live;               /* listener + connections + drops not yet closed */
     int port;
     int stopping;
-    int reject_logged;
-    uint64_t last_reject_log;
+    /* At capacity: counts for the next log line, at most one a second. */
+    unsigned evicted, refused;
+    int full_logged;
+    uint64_t last_full_log;
     void (*on_closed)(void *arg);
     void *on_closed_arg;
     char name[INET6_ADDRSTRLEN + 16];
@@ -84,9 +107,68 @@ static void server_release(gd_http_server *s)
     void (*cb)(void *) = s->on_closed;
     void *arg = s->on_closed_arg;
     gd_log(GD_LOG_DEBUG, "http", NULL, "stopped listening on %s", s->name);
+    gd_http_hosts_free(&s->hosts);
     free(s);
     if (cb)
         cb(arg);
+}
+
+/* ---- the list, oldest waiting first ---- */
+
+static void list_unlink(gd_http_server *s, gd_http_conn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        s->tail = c->prev;
+    c->prev = c->next = NULL;
+}
+
+static void list_append(gd_http_server *s, gd_http_conn *c)
+{
+    c->prev = s->tail;
+    c->next = NULL;
+    if (s->tail)
+        s->tail->next = c;
+    else
+        s->head = c;
+    s->tail = c;
+}
+
+static int holds_slot(int state)
+{
+    return state == CONN_READING || state == CONN_WRITING;
+}
+
+static void conn_close(gd_http_conn *c);
+
+/* Every state change goes through here: it keeps the server's counts. */
+static void conn_set_state(gd_http_conn *c, int state)
+{
+    gd_http_server *s = c->srv;
+    if (holds_slot(c->state) && !holds_slot(state))
+        s->nactive--;
+    else if (!holds_slot(c->state) && holds_slot(state))
+        s->nactive++;
+    int was_linger = c->state == CONN_LINGER;
+    c->state = state;
+    if (was_linger && state != CONN_LINGER)
+        s->nlinger--;
+    if (was_linger || state != CONN_LINGER)
+        return;
+    if (++s->nlinger <= s->lim.max_connections)
+        return;
+    /* Too many answered connections draining: the oldest has had its time. */
+    for (gd_http_conn *o = s->head; o; o = o->next) {
+        if (o != c && o->state == CONN_LINGER) {
+            conn_close(o);
+            return;
+        }
+    }
 }
 
 static void conn_handle_closed(uv_handle_t *h)
@@ -95,12 +177,7 @@ static void conn_handle_closed(uv_handle_t *h)
     if (--c->open_handles > 0)
         return;
     gd_http_server *s = c->srv;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        s->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    list_unlink(s, c);
     s->nconns--;
     gd_http_session_free(&c->sess);
     free(c->pending);
@@ -113,7 +190,7 @@ static void conn_close(gd_http_conn *c)
 {
     if (c->state == CONN_CLOSING)
         return;
-    c->state = CONN_CLOSING;
+    conn_set_state(c, CONN_CLOSING);
     uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
     uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
 }
@@ -121,7 +198,10 @@ static void conn_close(gd_http_conn *c)
 static void on_timeout(uv_timer_t *t)
 {
     gd_http_conn *c = t->data;
-    if (c->state != CONN_LINGER)
+    if (c->state == CONN_READING && c->phase == PH_HEADER)
+        gd_log(GD_LOG_DEBUG, "http", NULL, "closing the connection from %s: no complete request header in %llu ms",
+               c->sess.peer, (unsigned long long)c->srv->lim.header_timeout_ms);
+    else if (c->state != CONN_LINGER)
         gd_log(GD_LOG_DEBUG, "http", NULL, "closing idle connection from %s", c->sess.peer);
     conn_close(c);
 }
@@ -213,12 +293,12 @@ static void conn_send(gd_http_conn *c)
     if (!close) {
         /* Pause input until this answer is out: responses go in order and a
          * client that never reads cannot make us buffer without bound. */
-        c->state = CONN_WRITING;
+        conn_set_state(c, CONN_WRITING);
         stop_reading(c);
         arm_timer(c, c->srv->lim.idle_timeout_ms);
         return;
     }
-    c->state = CONN_LINGER;
+    conn_set_state(c, CONN_LINGER);
     c->sess.done = 1;
     free(c->pending);
     c->pending = NULL;
@@ -234,6 +314,20 @@ static void conn_send(gd_http_conn *c)
     arm_timer(c, linger);
 }
 
+/* After input that completed no request: a request that has begun gets the
+ * header deadline (from its first byte), a complete header the body's. */
+static void conn_track_phase(gd_http_conn *c)
+{
+    int ph = !c->sess.in_message ? PH_IDLE : !c->sess.headers_done ? PH_HEADER : PH_BODY;
+    if (ph == c->phase || ph == PH_IDLE)
+        return;
+    if (ph == PH_BODY)
+        arm_timer(c, c->srv->lim.idle_timeout_ms);
+    else if (c->phase == PH_IDLE)
+        arm_timer(c, c->srv->lim.header_timeout_ms);
+    c->phase = ph;
+}
+
 /* Parses data; keeps what follows a complete request in pending and sends
  * the answer. */
 static void conn_feed(gd_http_conn *c, const char *data, size_t len, int from_pending)
@@ -247,9 +341,11 @@ static void conn_feed(gd_http_conn *c, const char *data, size_t len, int from_pe
         if (c->sess.oom) { /* not even an error response fit */
             gd_log(GD_LOG_WARN, "http", NULL, "closing the connection from %s: out of memory", c->sess.peer);
             conn_close(c);
+            return;
         }
         if (from_pending)
             c->pending_len = 0;
+        conn_track_phase(c);
         return;
     }
     size_t rest = len - n;
@@ -273,8 +369,13 @@ static void conn_feed(gd_http_conn *c, const char *data, size_t len, int from_pe
 
 static void conn_after_write(gd_http_conn *c)
 {
-    c->state = CONN_READING;
-    arm_timer(c, c->srv->lim.idle_timeout_ms);
+    gd_http_server *s = c->srv;
+    conn_set_state(c, CONN_READING);
+    /* It waits for a new request from now: the back of the queue. */
+    list_unlink(s, c);
+    list_append(s, c);
+    c->phase = PH_IDLE;
+    arm_timer(c, s->lim.idle_timeout_ms);
     if (c->pending_len)
         conn_feed(c, c->pending, c->pending_len, 1);
     if (c->state == CONN_READING)
@@ -299,6 +400,25 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     conn_feed(c, buf->base, (size_t)nread, 0);
 }
 
+/* Reads what a just-accepted connection has already sent, at once: an
+ * operator's request is usually all there, and is answered before the next
+ * connection in the accept queue can take its slot. Never blocks. */
+static void read_now(gd_http_conn *c)
+{
+    uv_os_fd_t fd;
+    ssize_t n;
+    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0)
+        return; /* the read callback will do */
+    do
+        n = recv(fd, c->rbuf, sizeof c->rbuf, MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        conn_close(c); /* gone before saying anything */
+    else if (n > 0)
+        conn_feed(c, c->rbuf, (size_t)n, 0);
+    /* n < 0: nothing yet (EAGAIN), or an error the read callback will see */
+}
+
 static void format_peer(const struct sockaddr_storage *ss, char *out, size_t cap)
 {
     char ip[INET6_ADDRSTRLEN];
@@ -317,59 +437,154 @@ static void format_peer(const struct sockaddr_storage *ss, char *out, size_t cap
     }
 }
 
-static void reject_closed(uv_handle_t *h)
+/* Who counts as one peer for max_connections_per_peer: an IPv4 address (an
+ * IPv4-mapped IPv6 one too) or an IPv6 /64, what one host usually has. */
+static void peer_key(const struct sockaddr_storage *ss, unsigned char key[GD_HTTP_PEER_KEY])
 {
-    gd_http_reject *r = h->data;
-    gd_http_server *s = r->srv;
-    free(r);
-    server_release(s);
+    memset(key, 0, GD_HTTP_PEER_KEY);
+    if (ss->ss_family == AF_INET) {
+        key[0] = 4;
+        memcpy(key + 1, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a)) {
+            key[0] = 4;
+            memcpy(key + 1, a->s6_addr + 12, 4);
+        } else {
+            key[0] = 6;
+            memcpy(key + 1, a->s6_addr, 8);
+        }
+    }
 }
 
-static void reject_connection(gd_http_server *s)
+/* ---- admission (http.h) ---- */
+
+static void log_full(gd_http_server *s)
+{
+    if (!s->evicted && !s->refused)
+        return;
+    gd_log(GD_LOG_WARN, "http", NULL,
+           "%s is full (%u connections, at most %u, %u per address): closed %u waiting for a request to admit "
+           "newer ones, refused %u with 503",
+           s->name, s->nactive, s->lim.max_connections, s->lim.max_connections_per_peer, s->evicted, s->refused);
+    s->evicted = s->refused = 0;
+    s->full_logged = 1;
+    s->last_full_log = uv_now(s->loop);
+}
+
+/* At most one line a second: a flood must not flood the log too. */
+static void note_full(gd_http_server *s, int refused)
+{
+    if (refused)
+        s->refused++;
+    else
+        s->evicted++;
+    if (!s->full_logged || uv_now(s->loop) - s->last_full_log >= 1000)
+        log_full(s);
+}
+
+/* Frees one slot (of peer key, unless NULL) by closing the connection
+ * that has waited longest for a complete request: READING, and not an
+ * operator's request in progress. It first gets a last non-blocking read,
+ * so a request that has arrived whole (one accepted a moment ago, its bytes
+ * not yet seen by the loop) is answered instead. 0, or -1 when no slot can
+ * be freed. */
+static int make_room(gd_http_server *s, const unsigned char *key)
+{
+    for (gd_http_conn *o = s->head, *next; o; o = next) {
+        next = o->next; /* closing never unlinks before the next loop turn */
+        if (o->state != CONN_READING || o->sess.is_operator ||
+            (key && memcmp(o->peer_key, key, GD_HTTP_PEER_KEY) != 0))
+            continue;
+        read_now(o);
+        if (!holds_slot(o->state))
+            return 0; /* answered and closing, or gone */
+        if (o->state != CONN_READING || o->sess.is_operator)
+            continue; /* answered, or now the operator's: it keeps its slot */
+        conn_close(o);
+        note_full(s, 0);
+        return 0;
+    }
+    return -1;
+}
+
+static unsigned peer_count(const gd_http_server *s, const unsigned char *key)
+{
+    unsigned n = 0;
+    for (const gd_http_conn *o = s->head; o; o = o->next)
+        n += holds_slot(o->state) && memcmp(o->peer_key, key, GD_HTTP_PEER_KEY) == 0;
+    return n;
+}
+
+/* Makes room for c (NEW) and admits it: 0, or -1 when every slot it could
+ * take is held by a connection that must not be closed. */
+static int admit(gd_http_server *s, gd_http_conn *c)
+{
+    unsigned per = s->lim.max_connections_per_peer;
+    if (per && per < s->lim.max_connections && peer_count(s, c->peer_key) >= per && make_room(s, c->peer_key))
+        return -1;
+    if (s->nactive >= s->lim.max_connections && make_room(s, NULL))
+        return -1;
+    conn_set_state(c, CONN_READING);
+    return 0;
+}
+
+/* No slot for c: a real answer, then the linger that keeps the kernel from
+ * resetting the connection over the request we never read. */
+static void refuse(gd_http_conn *c)
 {
 #define GD_HTTP_BUSY_BODY "{\"error\":\"too many connections\"}"
     static const char busy[] =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 32\r\n"
-        "Connection: close\r\nCache-Control: no-store\r\n\r\n" GD_HTTP_BUSY_BODY;
+        "Retry-After: 1\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n" GD_HTTP_BUSY_BODY;
     _Static_assert(sizeof GD_HTTP_BUSY_BODY - 1 == 32, "Content-Length of the 503 body");
-    gd_http_reject *r = calloc(1, sizeof *r);
-    if (!r) {
+    gd_http_server *s = c->srv;
+    note_full(s, 1);
+    if (gd_buf_append(&c->sess.out, busy, sizeof busy - 1) < 0) {
+        conn_close(c);
+        return;
+    }
+    if (s->lim.status_counts)
+        s->lim.status_counts[503]++;
+    c->sess.close_after = 1;
+    conn_send(c);
+}
+
+static void drop_closed(uv_handle_t *h)
+{
+    gd_http_drop *d = h->data;
+    gd_http_server *s = d->srv;
+    free(d);
+    server_release(s);
+}
+
+/* Out of memory for a connection: accept it anyway (libuv accepts no other
+ * until this one is) and close it. */
+static void drop_connection(gd_http_server *s)
+{
+    gd_http_drop *d = calloc(1, sizeof *d);
+    if (!d) {
         gd_log(GD_LOG_ERROR, "http", NULL, "out of memory refusing a connection on %s", s->name);
         return;
     }
-    r->srv = s;
-    r->tcp.data = r;
-    if (s->lim.status_counts)
-        s->lim.status_counts[503]++;
-    int rc = uv_tcp_init(s->loop, &r->tcp);
+    d->srv = s;
+    d->tcp.data = d;
+    int rc = uv_tcp_init(s->loop, &d->tcp);
     if (rc < 0) {
         gd_log(GD_LOG_ERROR, "http", NULL, "refusing a connection on %s: uv_tcp_init: %s", s->name,
                uv_strerror(rc));
-        free(r);
+        free(d);
         return;
     }
     s->live++;
-    rc = uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)&r->tcp);
-    if (rc == 0) {
-        /* Best effort and never blocking: the socket's send buffer is empty. */
-        uv_buf_t b = uv_buf_init((char *)busy, sizeof busy - 1);
-        (void)uv_try_write((uv_stream_t *)&r->tcp, &b, 1);
-    } else {
+    rc = uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)&d->tcp);
+    if (rc < 0)
         gd_log(GD_LOG_WARN, "http", NULL, "accept on %s failed: %s", s->name, uv_strerror(rc));
-    }
-    /* At most one line a second: a flood must not flood the log too. */
-    uint64_t now = uv_now(s->loop);
-    if (!s->reject_logged || now - s->last_reject_log >= 1000) {
-        gd_log(GD_LOG_WARN, "http", NULL, "refused a connection on %s: %u connections open", s->name,
-               s->nconns);
-        s->reject_logged = 1;
-        s->last_reject_log = now;
-    }
-    uv_close((uv_handle_t *)&r->tcp, reject_closed);
+    uv_close((uv_handle_t *)&d->tcp, drop_closed);
 }
 
-/* A connection with its TCP handle initialised, on the server's list; NULL
- * when out of memory or uv_tcp_init failed (logged). */
+/* A connection with its TCP handle initialised, at the back of the
+ * server's list, NEW; NULL when out of memory or uv_tcp_init failed (logged). */
 static gd_http_conn *conn_new(gd_http_server *s)
 {
     gd_http_conn *c = malloc(sizeof *c);
@@ -383,20 +598,18 @@ static gd_http_conn *conn_new(gd_http_server *s)
     c->timer.data = c;
     c->wreq.data = c;
     c->sreq.data = c;
-    c->state = CONN_READING;
+    c->state = CONN_NEW;
+    c->phase = PH_HEADER; /* the first header's deadline runs from accept */
     int rc = uv_tcp_init(s->loop, &c->tcp);
     if (rc < 0) {
         gd_log(GD_LOG_ERROR, "http", NULL, "new connection on %s: uv_tcp_init: %s", s->name, uv_strerror(rc));
         free(c);
         return NULL;
     }
-    c->next = s->conns;
-    if (s->conns)
-        s->conns->prev = c;
-    s->conns = c;
+    list_append(s, c);
     s->nconns++;
     s->live++;
-    gd_http_session_init(&c->sess, &s->lim, s->handler, s->user, "unknown");
+    gd_http_session_init(&c->sess, &s->lim, &s->hosts, s->handler, s->user, "unknown");
     c->open_handles = 1;
     return c;
 }
@@ -410,9 +623,9 @@ static void on_connection(uv_stream_t *server, int status)
     }
     if (s->stopping)
         return;
-    gd_http_conn *c = s->nconns < s->lim.max_connections ? conn_new(s) : NULL;
+    gd_http_conn *c = conn_new(s);
     if (!c) {
-        reject_connection(s);
+        drop_connection(s);
         return;
     }
     int trc = uv_timer_init(s->loop, &c->timer);
@@ -426,7 +639,7 @@ static void on_connection(uv_stream_t *server, int status)
     if (trc < 0 || rc < 0) {
         if (rc < 0)
             gd_log(GD_LOG_WARN, "http", NULL, "accept on %s failed: %s", s->name, uv_strerror(rc));
-        c->state = CONN_CLOSING;
+        c->state = CONN_CLOSING; /* NEW held no count */
         if (trc == 0)
             uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
         uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
@@ -435,11 +648,19 @@ static void on_connection(uv_stream_t *server, int status)
     struct sockaddr_storage ss;
     int sl = (int)sizeof ss;
     memset(&ss, 0, sizeof ss);
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0)
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0) {
         format_peer(&ss, c->sess.peer, sizeof c->sess.peer);
+        peer_key(&ss, c->peer_key);
+    }
     (void)uv_tcp_nodelay(&c->tcp, 1); /* small answers: don't wait for Nagle; optional */
-    arm_timer(c, s->lim.idle_timeout_ms);
-    start_reading(c);
+    if (admit(s, c) != 0) {
+        refuse(c);
+        return;
+    }
+    arm_timer(c, s->lim.header_timeout_ms);
+    read_now(c);
+    if (c->state == CONN_READING)
+        start_reading(c);
 }
 
 /* ---- starting and stopping ---- */
@@ -509,8 +730,9 @@ static void ignore_sigpipe(void)
 
 /* Binds and listens with plain sockets: a bind error (EADDRINUSE) is then
  * reported here, synchronously, with nothing to close on the loop. *fd_out
- * is the listening socket, *bound its address (port 0 resolved). */
-static int listen_socket(const struct sockaddr_storage *ss, const char *shown, int *fd_out,
+ * is the listening socket, *bound its address (port 0 resolved).
+ * defer_s: TCP_DEFER_ACCEPT (see gd_http_start). */
+static int listen_socket(const struct sockaddr_storage *ss, const char *shown, int defer_s, int *fd_out,
                          struct sockaddr_storage *bound, gd_err *err)
 {
     int rc, one = 1;
@@ -521,6 +743,14 @@ static int listen_socket(const struct sockaddr_storage *ss, const char *shown, i
         rc = gd_err_set(err, GD_EIO, "http: setsockopt on %s: %s", shown, strerror(errno));
         goto fail;
     }
+#ifdef TCP_DEFER_ACCEPT
+    /* Optional, Linux: without it only a silent connection could be evicted
+     * before its request is seen, which the last read in make_room narrows. */
+    if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof defer_s) < 0)
+        gd_log(GD_LOG_DEBUG, "http", NULL, "TCP_DEFER_ACCEPT on %s: %s", shown, strerror(errno));
+#else
+    (void)defer_s;
+#endif
     socklen_t alen = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
     if (bind(fd, (const struct sockaddr *)ss, alen) < 0) {
         int e = errno;
@@ -580,7 +810,13 @@ int gd_http_start(uv_loop_t *loop, const char *host, int port, const gd_http_lim
         return rc;
     format_peer(&ss, shown, sizeof shown);
     ignore_sigpipe();
-    rc = listen_socket(&ss, shown, &fd, &bound, err);
+    /* The kernel hands over a connection once its first bytes are in, so an
+     * operator's request is whole when accepted, answered at once and never
+     * evicted unseen, and connections that say nothing take no slot until
+     * they would time out anyway (then they are accepted and closed). */
+    gd_http_limits res;
+    gd_http_resolve_limits(&res, lim);
+    rc = listen_socket(&ss, shown, (int)((res.header_timeout_ms + 999) / 1000), &fd, &bound, err);
     if (rc < 0)
         return rc;
     s = server_new(loop, &bound, lim, handler, user);
@@ -588,6 +824,10 @@ int gd_http_start(uv_loop_t *loop, const char *host, int port, const gd_http_lim
         rc = gd_err_set(err, GD_ENOMEM, "http: out of memory");
         goto fail;
     }
+    rc = gd_http_hosts_init(&s->hosts, host, s->port, s->lim.allowed_hosts, err);
+    s->lim.allowed_hosts = NULL; /* borrowed; the list above is what counts */
+    if (rc < 0)
+        goto fail;
     rc = uv_tcp_init(loop, &s->listener);
     if (rc < 0) {
         rc = gd_err_set(err, GD_EIO, "http: cannot listen on %s: uv_tcp_init: %s", shown, uv_strerror(rc));
@@ -615,6 +855,8 @@ int gd_http_start(uv_loop_t *loop, const char *host, int port, const gd_http_lim
 
 fail:
     close(fd);
+    if (s)
+        gd_http_hosts_free(&s->hosts);
     free(s);
     return rc;
 }
@@ -636,7 +878,8 @@ void gd_http_stop(gd_http_server *s, void (*on_closed)(void *arg), void *arg)
     s->stopping = 1;
     s->on_closed = on_closed;
     s->on_closed_arg = arg;
+    log_full(s); /* what the last second of a flood did */
     uv_close((uv_handle_t *)&s->listener, listener_closed);
-    for (gd_http_conn *c = s->conns; c; c = c->next)
+    for (gd_http_conn *c = s->head; c; c = c->next)
         conn_close(c);
 }

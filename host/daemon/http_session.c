@@ -7,6 +7,7 @@
  * (which then reports HPE_CB_*); why is recorded in the session first. */
 #include "daemon/http_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +15,13 @@
 
 #include "base/json.h"
 #include "base/log.h"
+#include "risk/token.h"
 
 /* http_parser's "stop": any nonzero value, except that on_headers_complete
  * gives 1 and 2 their own meanings (no body; upgrade), so always -1. */
 #define CB_STOP (-1)
 
-enum { HDR_OTHER = 0, HDR_AUTH, HDR_CTYPE, HDR_EXPECT };
+enum { HDR_OTHER = 0, HDR_AUTH, HDR_CTYPE, HDR_EXPECT, HDR_HOST };
 
 static const char *reason_phrase(int status)
 {
@@ -36,6 +38,7 @@ static const char *reason_phrase(int status)
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 417: return "Expectation Failed";
+    case 421: return "Misdirected Request";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -61,6 +64,143 @@ void gd_http_resolve_limits(gd_http_limits *dst, const gd_http_limits *src)
         dst->max_connections = GD_HTTP_DEF_CONNECTIONS;
     if (!dst->idle_timeout_ms)
         dst->idle_timeout_ms = GD_HTTP_DEF_IDLE_MS;
+    if (!dst->header_timeout_ms)
+        dst->header_timeout_ms = GD_HTTP_DEF_HEADER_MS;
+}
+
+/* ---- the Host values a server answers to ---- */
+
+/* Adds name (len bytes), with ":port" unless port < 0, lower-cased. */
+static int hosts_add(gd_http_hosts *h, const char *name, size_t len, int port)
+{
+    char buf[320];
+    int n = port >= 0 ? snprintf(buf, sizeof buf, "%.*s:%d", (int)len, name, port)
+                      : snprintf(buf, sizeof buf, "%.*s", (int)len, name);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return GD_EINVAL;
+    for (char *p = buf; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    char **grown = realloc(h->names, (h->n + 1) * sizeof *grown);
+    if (!grown)
+        return GD_ENOMEM;
+    h->names = grown;
+    if (!(h->names[h->n] = strdup(buf)))
+        return GD_ENOMEM;
+    h->n++;
+    return 0;
+}
+
+/* HOST or HOST:PORT; HOST is 1..253 of [A-Za-z0-9.-] or a bracketed IPv6
+ * literal ([0-9A-Fa-f:.]), PORT 0..65535. *hl: HOST's length; *port: PORT,
+ * -1 without. 0 or GD_EINVAL. */
+static int parse_authority(const char *v, size_t len, size_t *hl, int *port)
+{
+    size_t i = 0;
+    if (len && v[0] == '[') {
+        for (i = 1; i < len && v[i] != ']'; i++)
+            if (!isxdigit((unsigned char)v[i]) && v[i] != ':' && v[i] != '.')
+                return GD_EINVAL;
+        if (i == len || i == 1)
+            return GD_EINVAL;
+        i++;
+    } else {
+        while (i < len && (isalnum((unsigned char)v[i]) || v[i] == '.' || v[i] == '-'))
+            i++;
+        if (i == 0 || i > 253)
+            return GD_EINVAL;
+    }
+    *hl = i;
+    *port = -1;
+    if (i == len)
+        return 0;
+    if (v[i] != ':' || i + 1 == len || len - i - 1 > 5)
+        return GD_EINVAL;
+    int p = 0;
+    for (size_t k = i + 1; k < len; k++) {
+        if (!isdigit((unsigned char)v[k]))
+            return GD_EINVAL;
+        p = p * 10 + (v[k] - '0');
+    }
+    if (p > 65535)
+        return GD_EINVAL;
+    *port = p;
+    return 0;
+}
+
+/* One allowed_hosts item: HOST:PORT as is; HOST alone also as HOST:port. */
+static int hosts_add_item(gd_http_hosts *h, const char *item, size_t len, int port, gd_err *err)
+{
+    size_t hl;
+    int ip, rc;
+    if (parse_authority(item, len, &hl, &ip) != 0)
+        return gd_err_set(err, GD_EINVAL,
+                          "http: allowed_hosts: '%.*s' is not HOST or HOST:PORT (e.g. gordon.internal, "
+                          "gordon.internal:8080, [fd00::1]:8080)",
+                          (int)(len > 200 ? 200 : len), item);
+    if (ip >= 0)
+        rc = hosts_add(h, item, hl, ip);
+    else if ((rc = hosts_add(h, item, hl, -1)) == 0)
+        rc = hosts_add(h, item, hl, port);
+    return rc ? gd_err_set(err, rc, "http: out of memory") : 0;
+}
+
+void gd_http_hosts_free(gd_http_hosts *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        free(h->names[i]);
+    free(h->names);
+    memset(h, 0, sizeof *h);
+}
+
+int gd_http_hosts_init(gd_http_hosts *h, const char *listen_host, int port, const char *extra, gd_err *err)
+{
+    char lh[300];
+    int rc = 0;
+    memset(h, 0, sizeof *h);
+    /* An IPv6 literal is written bracketed in Host. */
+    if (strchr(listen_host, ':') && listen_host[0] != '[')
+        snprintf(lh, sizeof lh, "[%s]", listen_host);
+    else
+        snprintf(lh, sizeof lh, "%s", listen_host);
+    const char *const defaults[] = {lh, "localhost", "127.0.0.1", "[::1]"};
+    for (size_t i = 0; i < 4 && rc == 0; i++) {
+        rc = hosts_add(h, defaults[i], strlen(defaults[i]), port);
+        if (rc == 0 && port == 80) /* the default port may be left out */
+            rc = hosts_add(h, defaults[i], strlen(defaults[i]), -1);
+    }
+    if (rc) {
+        rc = gd_err_set(err, rc, rc == GD_ENOMEM ? "http: out of memory" : "http: bad listen host '%s'",
+                        listen_host);
+        goto fail;
+    }
+    for (const char *p = extra ? extra : ""; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len && (*p == ' ' || *p == '\t')) {
+            p++;
+            len--;
+        }
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len && (rc = hosts_add_item(h, p, len, port, err)) != 0)
+            goto fail;
+        p = end ? end + 1 : p + len;
+        if (!end)
+            break;
+    }
+    return 0;
+
+fail:
+    gd_http_hosts_free(h);
+    return rc;
+}
+
+int gd_http_host_allowed(const gd_http_hosts *h, const char *value)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (strcasecmp(value, h->names[i]) == 0)
+            return 1;
+    return 0;
 }
 
 /* Buffers are kept for the next request on the connection, emptied: what
@@ -71,6 +211,7 @@ static void session_reset_request(gd_http_session *s)
     gd_buf_clear(&s->auth);
     gd_buf_clear(&s->ctype);
     gd_buf_clear(&s->expect);
+    gd_buf_clear(&s->host);
     gd_buf_clear(&s->body);
     s->field_len = 0;
     s->field[0] = '\0';
@@ -78,15 +219,18 @@ static void session_reset_request(gd_http_session *s)
     s->in_value = 0;
     s->headers_done = 0;
     s->cur = HDR_OTHER;
-    s->n_auth = s->n_ctype = s->n_expect = 0;
+    s->n_auth = s->n_ctype = s->n_expect = s->n_host = 0;
     s->header_bytes = 0;
+    s->in_message = 0;
+    s->is_operator = 0;
 }
 
-void gd_http_session_init(gd_http_session *s, const gd_http_limits *lim, gd_http_handler handler,
-                          void *user, const char *peer)
+void gd_http_session_init(gd_http_session *s, const gd_http_limits *lim, gd_http_hosts *hosts,
+                          gd_http_handler handler, void *user, const char *peer)
 {
     memset(s, 0, sizeof *s);
     gd_http_resolve_limits(&s->lim, lim);
+    s->hosts = hosts;
     s->handler = handler;
     s->user = user;
     snprintf(s->peer, sizeof s->peer, "%s", peer);
@@ -100,6 +244,7 @@ void gd_http_session_free(gd_http_session *s)
     gd_buf_free(&s->auth);
     gd_buf_free(&s->ctype);
     gd_buf_free(&s->expect);
+    gd_buf_free(&s->host);
     gd_buf_free(&s->body);
     gd_buf_free(&s->out);
 }
@@ -133,7 +278,9 @@ static int count_header_bytes(gd_http_session *s, size_t n)
 
 static int on_message_begin(http_parser *p)
 {
-    session_reset_request(p->data);
+    gd_http_session *s = p->data;
+    session_reset_request(s);
+    s->in_message = 1;
     return 0;
 }
 
@@ -195,11 +342,15 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
             } else if (strcasecmp(s->field, "expect") == 0) {
                 s->n_expect++;
                 s->cur = HDR_EXPECT;
+            } else if (strcasecmp(s->field, "host") == 0) {
+                if (++s->n_host > 1)
+                    return refuse(s, 400, "repeated Host header");
+                s->cur = HDR_HOST;
             }
         }
         /* Mark the header present even if its value is empty. */
         gd_buf *b = s->cur == HDR_AUTH ? &s->auth : s->cur == HDR_CTYPE ? &s->ctype
-                   : s->cur == HDR_EXPECT ? &s->expect : NULL;
+                   : s->cur == HDR_EXPECT ? &s->expect : s->cur == HDR_HOST ? &s->host : NULL;
         if (b && gd_buf_append(b, "", 0) < 0)
             return refuse_oom(s);
     }
@@ -208,6 +359,7 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
     case HDR_AUTH: b = &s->auth; break;
     case HDR_CTYPE: b = &s->ctype; break;
     case HDR_EXPECT: b = &s->expect; break;
+    case HDR_HOST: b = &s->host; break;
     default: return 0;
     }
     return gd_buf_append(b, at, len) < 0 ? refuse_oom(s) : 0;
@@ -224,6 +376,68 @@ static const char *trimmed(gd_buf *b, unsigned present)
     return b->p;
 }
 
+/* A refused Host is logged, at most one line a second per server: a page
+ * rebinding its name to us may try often. */
+static void log_refused_host(gd_http_session *s, const char *what)
+{
+    gd_http_hosts *h = s->hosts;
+    uint64_t now = uv_hrtime() / 1000000u;
+    if (h->last_log_ms && now - h->last_log_ms < 1000) {
+        h->unlogged++;
+        return;
+    }
+    gd_log(GD_LOG_WARN, "http", NULL,
+           "refused a request from %s for %.100s: not a name this server answers to (DNS rebinding?); "
+           "allowed_hosts lists more (%u more refused since the last such line)",
+           s->peer, what, h->unlogged);
+    h->last_log_ms = now ? now : 1;
+    h->unlogged = 0;
+}
+
+/* The authority of an absolute request target ("http://HOST:PORT/..."):
+ * 1 when there is one, written "HOST[:PORT]" into out (IPv6 bracketed). */
+static int target_authority(const gd_buf *url, char *out, size_t cap)
+{
+    struct http_parser_url u;
+    http_parser_url_init(&u);
+    if (!url->len || http_parser_parse_url(url->p, url->len, 0, &u) != 0 || !(u.field_set & (1u << UF_HOST)))
+        return 0;
+    const char *h = url->p + u.field_data[UF_HOST].off;
+    int hl = u.field_data[UF_HOST].len;
+    int v6 = memchr(h, ':', (size_t)hl) != NULL;
+    if (u.field_set & (1u << UF_PORT))
+        snprintf(out, cap, "%s%.*s%s:%.*s", v6 ? "[" : "", hl, h, v6 ? "]" : "", u.field_data[UF_PORT].len,
+                 url->p + u.field_data[UF_PORT].off);
+    else
+        snprintf(out, cap, "%s%.*s%s", v6 ? "[" : "", hl, h, v6 ? "]" : "");
+    return 1;
+}
+
+/* Host (RFC 9112 3.2): one on HTTP/1.1, naming us; an absolute target's
+ * authority too. 0, or the refusal (CB_STOP). */
+static int check_host(gd_http_session *s, const http_parser *p)
+{
+    char what[300];
+    const char *host = trimmed(&s->host, s->n_host);
+    if (!host) {
+        if (p->http_major == 1 && p->http_minor == 0)
+            return 0; /* HTTP/1.0 may omit it */
+        return refuse(s, 400, "missing Host header");
+    }
+    if (!gd_http_host_allowed(s->hosts, host)) {
+        snprintf(what, sizeof what, "Host '%s'", host);
+        log_refused_host(s, what);
+        return refuse(s, 421, "Host not served here");
+    }
+    char auth[300];
+    if (target_authority(&s->url, auth, sizeof auth) && !gd_http_host_allowed(s->hosts, auth)) {
+        snprintf(what, sizeof what, "target authority '%s'", auth);
+        log_refused_host(s, what);
+        return refuse(s, 421, "request target not served here");
+    }
+    return 0;
+}
+
 static int on_headers_complete(http_parser *p)
 {
     gd_http_session *s = p->data;
@@ -232,6 +446,15 @@ static int on_headers_complete(http_parser *p)
         return refuse(s, 405, "CONNECT not supported");
     if (p->upgrade)
         return refuse(s, 400, "protocol upgrade not supported");
+    if (check_host(s, p))
+        return CB_STOP;
+    /* The operator's request in progress keeps its connection when the
+     * server is full (http.c); checked here, once, so a slow body counts. */
+    if (s->lim.operator_hashes && s->lim.n_operator_hashes && *s->lim.n_operator_hashes) {
+        const char *a = trimmed(&s->auth, s->n_auth);
+        s->is_operator = a && gd_token_check(a, (const char *const *)*s->lim.operator_hashes,
+                                             *s->lim.n_operator_hashes) >= 0;
+    }
     /* Refuse an oversized body before reading any of it. */
     if ((p->flags & F_CONTENTLENGTH) && p->content_length > s->lim.max_body_bytes)
         return refuse(s, 413, "request body too large");
@@ -461,8 +684,12 @@ static int process(const char *data, size_t len, size_t chunk, const gd_http_lim
         return gd_err_set(err, GD_EINVAL, "http: process: no handler");
     if (!data && len)
         return gd_err_set(err, GD_EINVAL, "http: process: NULL data of length %zu", len);
+    gd_http_hosts hosts;
+    int rc = gd_http_hosts_init(&hosts, "127.0.0.1", 80, lim ? lim->allowed_hosts : NULL, err);
+    if (rc)
+        return rc;
     gd_http_session s;
-    gd_http_session_init(&s, lim, handler, user, "buffer");
+    gd_http_session_init(&s, lim, &hosts, handler, user, "buffer");
     if (!chunk)
         chunk = len ? len : 1;
     size_t off = 0;
@@ -475,6 +702,7 @@ static int process(const char *data, size_t len, size_t chunk, const gd_http_lim
     }
     if (s.oom || (!s.out.p && gd_buf_append(&s.out, "", 0) < 0)) {
         gd_http_session_free(&s);
+        gd_http_hosts_free(&hosts);
         return gd_err_set(err, GD_ENOMEM, "http: out of memory answering %zu bytes of requests", len);
     }
     *out = s.out.p;
@@ -483,6 +711,7 @@ static int process(const char *data, size_t len, size_t chunk, const gd_http_lim
         *status = s.last_status;
     s.out.p = NULL;
     gd_http_session_free(&s);
+    gd_http_hosts_free(&hosts);
     return 0;
 }
 

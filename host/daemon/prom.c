@@ -115,8 +115,13 @@ char *gd_prom_exposition(const gd_engine *e, const char *extra)
     gd_buf_printf(&b, "gordon_build_info{version=\"%s\",git=\"%s\",sdk_abi=\"%d.%d\"} 1\n", GD_VERSION,
                   GD_GIT_DESCRIBE, GORDON_SDK_ABI_MAJOR, GORDON_SDK_ABI_MINOR);
     breakers(&b, e);
+    const gd_halt *h = gd_engine_halt_state(e);
     head(&b, GD_PROM_gordon_halt_latch);
-    gd_buf_printf(&b, "gordon_halt_latch %d\n", gd_engine_halt_state(e)->halted);
+    gd_buf_printf(&b, "gordon_halt_latch %d\n", h->halted);
+    head(&b, GD_PROM_gordon_halt_latch_persisted);
+    gd_buf_printf(&b, "gordon_halt_latch_persisted %d\n", h->state != NULL && h->persisted);
+    head(&b, GD_PROM_gordon_state_write_failures_total);
+    gd_buf_printf(&b, "gordon_state_write_failures_total %llu\n", (unsigned long long)h->write_failures);
     flow(&b, e);
     account(&b, e);
     head(&b, GD_PROM_gordon_data_freshness_seconds);

@@ -38,6 +38,12 @@
     X(gordon_breaker_state, gauge, "Breaker state: 0 ok, 1 warn, 2 tripped", "breaker")            \
     X(gordon_breaker_value, gauge, "Last value a breaker evaluated (its own units)", "breaker")    \
     X(gordon_halt_latch, gauge, "1 while the persisted halt latch is set, else 0", "")             \
+    X(gordon_halt_latch_persisted, gauge,                                                          \
+      "1 when the state store holds the latch as it is in memory, 0 while a write is failing", "")   \
+    X(gordon_state_store_writable, gauge,                                                          \
+      "1 when the last write-and-fsync probe of the state store succeeded, else 0", "")            \
+    X(gordon_state_write_failures_total, counter,                                                  \
+      "Latch and audit writes to the state store that failed", "")                                \
     X(gordon_intents_total, counter,                                                               \
       "Signals turned into intents, by result and reject reason", "result,reason")                 \
     X(gordon_orders_total, counter, "Orders sent to the executor, by kind", "kind")                \

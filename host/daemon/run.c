@@ -34,6 +34,9 @@ typedef struct run_state {
     uv_signal_t sigterm;
     uv_signal_t sighup;
     uv_timer_t reload_timer; /* SIGHUPs between two loop turns make one reload */
+    uv_timer_t house;     /* housekeeping: latch write retries, store probes */
+    uint64_t house_ticks;
+    int64_t latch_warned_ms; /* last "latch still not durable" log line */
     const gd_config *cfg;
     const gd_run_opts *opts;
     gd_engine *eng;
@@ -57,7 +60,7 @@ typedef struct run_state {
     gd_api api;
     const char **syms;    /* owned: symbol names, borrowed from cfg */
     int loop_ok;          /* uv_loop_init succeeded */
-    uv_handle_t *handles[8]; /* initialised handles, closed by stop_all */
+    uv_handle_t *handles[12]; /* initialised handles, closed by stop_all */
     int n_handles;
     uint64_t lag_expected;
     uint64_t t0;
@@ -256,6 +259,32 @@ static void on_sighup(uv_signal_t *h, int signum)
     }
 }
 
+/* Every second: a latch the store fell behind on is written again, and
+ * every few seconds the store is probed with a real write, so a full or
+ * read-only disk shows in /readyz and the metrics before it matters. */
+static void housekeeping(uv_timer_t *h)
+{
+    run_state *st = h->data;
+    gd_err err;
+    if (!st->have_state)
+        return;
+    if (gd_engine_sync_latch(st->eng, &err) != 0) {
+        int64_t now = (int64_t)(uv_now(&st->loop));
+        if (now - st->latch_warned_ms >= 60000) {
+            st->latch_warned_ms = now;
+            gd_log(GD_LOG_ERROR, "state", NULL, "halt latch still NOT persisted (retrying every second): %s",
+                   err.msg);
+        }
+    }
+    if (st->house_ticks++ % 5 == 0 || !st->api.store_writable) {
+        int ok = gd_state_probe(&st->state, &err) == 0;
+        if (ok != st->api.store_writable)
+            gd_log(ok ? GD_LOG_WARN : GD_LOG_ERROR, "state", NULL, "state store %s: %s",
+                   ok ? "writable again" : "cannot be written", ok ? st->state.dir : err.msg);
+        st->api.store_writable = ok;
+    }
+}
+
 /* Loop lag: how late a 100 ms timer fires, as a gauge. */
 static void lag_probe(uv_timer_t *h)
 {
@@ -365,11 +394,17 @@ static int open_records(run_state *st, const gd_run_opts *o, gd_err *err)
         gd_engine_set_intentlog(st->eng, log);
     }
     if (cfg->state_dir) {
-        rc = gd_state_open(cfg->state_dir, &st->state, err);
+        rc = gd_state_open(cfg->state_dir, GD_STATE_OWN, &st->state, err);
         if (rc)
             return rc;
         st->have_state = 1;
-        gd_engine_set_state(st->eng, &st->state);
+        rc = gd_engine_set_state(st->eng, &st->state, err);
+        if (rc)
+            return rc;
+        gd_err perr;
+        st->api.store_writable = gd_state_probe(&st->state, &perr) == 0;
+        if (!st->api.store_writable)
+            return gd_err_set(err, GD_EIO, "state store cannot be written: %s", perr.msg);
         if (gd_engine_halted(st->eng))
             gd_log(GD_LOG_WARN, "risk", NULL, "halt latch restored from %s: %s", cfg->state_dir,
                    st->state.latch.why);
@@ -403,6 +438,7 @@ static int start_loop(run_state *st, gd_err *err)
         {(uv_handle_t *)&st->sigterm, uv_signal_init(&st->loop, &st->sigterm)},
         {(uv_handle_t *)&st->sighup, uv_signal_init(&st->loop, &st->sighup)},
         {(uv_handle_t *)&st->reload_timer, uv_timer_init(&st->loop, &st->reload_timer)},
+        {(uv_handle_t *)&st->house, uv_timer_init(&st->loop, &st->house)},
     };
     for (size_t i = 0; i < sizeof inits / sizeof inits[0]; i++) {
         if (inits[i].rc)
@@ -416,6 +452,8 @@ static int start_loop(run_state *st, gd_err *err)
         return uv_fail(err, "installing signal handlers", rc);
     if ((rc = uv_timer_start(&st->lag, lag_probe, 100, 100)) != 0)
         return uv_fail(err, "starting the loop-lag probe", rc);
+    if ((rc = uv_timer_start(&st->house, housekeeping, 1000, 1000)) != 0)
+        return uv_fail(err, "starting the housekeeping timer", rc);
     return 0;
 }
 
@@ -429,7 +467,20 @@ static int start_http(run_state *st, const gd_run_opts *o, gd_err *err)
     st->api.state = st->have_state ? &st->state : NULL;
     if (!cfg->http_listen)
         return 0;
-    gd_http_limits lim = {0, (size_t)cfg->http_max_body, 0, (uint64_t)cfg->http_idle_ms, st->api.http_by_code};
+    /* The token hashes are read where the API keeps them, so a reload that
+     * rotates them also changes which requests the server treats as the
+     * operator's (never evicted when full). */
+    gd_http_limits lim = {
+        .max_body_bytes = (size_t)cfg->http_max_body,
+        .max_connections = (unsigned)cfg->http_max_conns,
+        .max_connections_per_peer = (unsigned)cfg->http_max_conns_peer,
+        .header_timeout_ms = (uint64_t)cfg->http_header_ms,
+        .idle_timeout_ms = (uint64_t)cfg->http_idle_ms,
+        .allowed_hosts = cfg->http_allowed_hosts,
+        .operator_hashes = &st->api.hashes,
+        .n_operator_hashes = &st->api.n_hashes,
+        .status_counts = st->api.http_by_code,
+    };
     if (split_listen(cfg->http_listen, host, sizeof host, &port) != 0)
         return gd_err_set(err, GD_EINVAL, "[http] listen = %s: expected HOST:PORT", cfg->http_listen);
     rc = gd_api_init(&st->api, err);

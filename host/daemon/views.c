@@ -74,7 +74,7 @@ static void add_breakers(cJSON *root, const gd_engine *e)
     }
 }
 
-char *gd_view_risk_json(const gd_engine *e)
+cJSON *gd_view_risk(const gd_engine *e)
 {
     const gd_book *b = gd_engine_book(e);
     const gd_pipeline *pipe = gd_engine_pipeline(e);
@@ -88,7 +88,10 @@ char *gd_view_risk_json(const gd_engine *e)
         cJSON_AddStringToObject(latch, "reason", h->reason);
         cJSON_AddNumberToObject(latch, "since_ms", (double)h->since_ms);
     }
-    cJSON_AddBoolToObject(latch, "persisted", h->state != NULL);
+    /* The last write's real outcome: false without a store, or while it fails. */
+    cJSON_AddBoolToObject(latch, "persisted", h->state != NULL && h->persisted);
+    if (h->store_error[0])
+        cJSON_AddStringToObject(latch, "store_error", h->store_error);
     add_breakers(root, e);
     cJSON *acct = cJSON_AddObjectToObject(root, "account");
     cJSON_AddNumberToObject(acct, "equity", b->equity);
@@ -119,8 +122,10 @@ char *gd_view_risk_json(const gd_engine *e)
         if (pipe->by_result[i])
             cJSON_AddNumberToObject(in, gd_reject_name(i), (double)pipe->by_result[i]);
     cJSON_AddNumberToObject(root, "clock_ms", (double)gd_engine_now(e));
-    return print_and_free(root);
+    return root;
 }
+
+char *gd_view_risk_json(const gd_engine *e) { return print_and_free(gd_view_risk(e)); }
 
 void gd_view_summary(const gd_engine *e, FILE *out)
 {

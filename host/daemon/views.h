@@ -5,7 +5,12 @@
 
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
 #include "engine/engine.h"
+
+/* The risk state as a cJSON object (the caller deletes it). */
+cJSON *gd_view_risk(const gd_engine *e);
 
 /* JSON documents (malloc'd, NULL when out of memory). */
 char *gd_view_positions_json(const gd_engine *e);

@@ -43,7 +43,6 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
     memset(&acct, 0, sizeof acct);
     acct.equity = e->book.equity;
     acct.gross_exposure = e->book.gross + e->exec.ops->pending_notional(e->exec.self);
-    acct.halted = e->halt.halted;
     acct.tripped = e->tripped;
     if (sym < e->n_symbols) {
         e->exec.ops->slot(e->exec.self, in->slot, sym, &so);
@@ -60,6 +59,8 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
             g->ov_scratch[n_ov++] = g->overlays[i];
 
     gd_intent it;
+    gd_engine_ensure_id(e); /* may set the latch: read it after */
+    acct.halted = e->halt.halted;
     gd_pipeline_decide(&e->pipe, in->slot, sig, &acct, g->ov_scratch, n_ov, e->now_ms, &it);
     if (it.result == GORDON_ACCEPTED) {
         gd_order o;
@@ -152,9 +153,48 @@ int gd_engine_resume(gd_engine *e, const char *who, const char *why, int force, 
     return 0;
 }
 
-void gd_engine_set_state(gd_engine *e, gd_state *st) { gd_halt_attach(&e->halt, st); }
+static int reserve_ids(gd_engine *e, gd_err *err)
+{
+    uint64_t upto = e->pipe.next_id + GD_ID_BLOCK;
+    int rc = gd_state_reserve_ids(e->halt.state, upto, err);
+    if (rc == 0)
+        e->ids_limit = upto;
+    return rc;
+}
+
+/* Without durable ids nothing new may trade: the latch, whose write may
+ * fail the same way but holds in memory. */
+static void reserve_or_halt(gd_engine *e)
+{
+    gd_err err;
+    if (reserve_ids(e, &err) == 0)
+        return;
+    char why[300];
+    snprintf(why, sizeof why, "intent ids cannot be reserved: %s", err.msg);
+    gd_log(GD_LOG_ERROR, "state", NULL, "%s", why);
+    (void)gd_engine_halt(e, "host", why, NULL);
+}
+
+void gd_engine_ensure_id(gd_engine *e)
+{
+    if (e->halt.state && e->pipe.next_id >= e->ids_limit)
+        reserve_or_halt(e);
+}
+
+int gd_engine_set_state(gd_engine *e, gd_state *st, gd_err *err)
+{
+    gd_halt_attach(&e->halt, st);
+    if (!st)
+        return 0;
+    /* A run starts above every id an earlier run may have used. */
+    if (e->pipe.next_id < st->next_id)
+        e->pipe.next_id = st->next_id;
+    return reserve_ids(e, err);
+}
 
 int gd_engine_halted(const gd_engine *e) { return e->halt.halted; }
+
+int gd_engine_sync_latch(gd_engine *e, gd_err *err) { return gd_halt_sync(&e->halt, err); }
 
 /* Breakers run on every bar and after every fill; a breaker that fails to
  * evaluate counts as tripped, because silence is not safety. */
@@ -344,6 +384,9 @@ void gd_engine_set_intentlog(gd_engine *e, gd_intentlog log)
 
 int gd_engine_flush(gd_engine *e, gd_err *err)
 {
+    /* Between batches, not per bar: top the reserved ids up. */
+    if (e->halt.state && e->pipe.next_id + GD_ID_BLOCK / 2 > e->ids_limit)
+        reserve_or_halt(e);
     return e->log.ops ? e->log.ops->flush(e->log.self, err) : 0;
 }
 

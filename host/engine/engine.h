@@ -115,11 +115,15 @@ void gd_engine_stats_get(const gd_engine *e, gd_engine_stats *out);
  * not be persisted (it is set all the same). */
 int gd_engine_halt(gd_engine *e, const char *who, const char *why, gd_err *err);
 int gd_engine_halted(const gd_engine *e);
+/* Retries writing a latch the store fell behind on (a timer calls this). */
+int gd_engine_sync_latch(gd_engine *e, gd_err *err);
 /* Clears the latch; refused (GD_ESTATE) while a breaker is tripped unless
  * force; GD_EIO if it could not be persisted (then it stays set). */
 int gd_engine_resume(gd_engine *e, const char *who, const char *why, int force, gd_err *err);
-/* Restores a persisted latch and persists changes from now on. Borrowed. */
-void gd_engine_set_state(gd_engine *e, struct gd_state *st);
+/* Restores a persisted latch and persists changes from now on, and takes
+ * intent ids from the store's sequence (ids never repeat for the life of a
+ * state_dir: a block is reserved durably here). Borrowed. */
+int gd_engine_set_state(gd_engine *e, struct gd_state *st, gd_err *err);
 
 /* Emergency flatten: sets the latch, cancels pending entries and sends a
  * reduce-only market order for every open position. *json (malloc'd) lists

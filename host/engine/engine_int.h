@@ -15,6 +15,9 @@
 
 /* "CTX!": a plugin that passes a stale or forged handle is caught, not obeyed. */
 #define GD_CTX_MAGIC 0x21585443u
+/* Intent ids are reserved durably in blocks (state store), topped up
+ * between batches when half a block is left. */
+#define GD_ID_BLOCK 1000000u
 /* External series a set of plugins may subscribe to. */
 #define GD_SERIES_MAX 32
 
@@ -124,6 +127,7 @@ struct gd_engine {
     gd_executor exec;
     gd_intentlog log;            /* ops NULL when none */
     gd_halt halt;
+    uint64_t ids_limit;          /* with a store: ids below this are durably reserved */
 
     gordon_breaker_input bin;    /* reused for every evaluation */
     int64_t now_ms;
@@ -150,6 +154,11 @@ static inline int gd_engine_slot_holds(const gd_engine *e, uint32_t k, uint32_t 
     e->exec.ops->slot(e->exec.self, k, s, so);
     return (*p)->side != GORDON_SIDE_NONE || so->entry_pending;
 }
+
+/* engine.c: makes sure the next intent id is durably reserved (a store
+ * attached); if it cannot be, the latch is set. Called before an id is
+ * taken. */
+void gd_engine_ensure_id(gd_engine *e);
 
 /* hostapi.c: the table every plugin instance receives. */
 void gd_hostapi_init(gordon_host_api *api);

@@ -31,6 +31,7 @@ int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **jso
             gd_intent it;
             memset(&o, 0, sizeof o);
             memset(&it, 0, sizeof it);
+            gd_engine_ensure_id(e);
             it.id = e->pipe.next_id++;
             it.time_ms = e->now_ms;
             it.strategy = k;
@@ -69,6 +70,9 @@ int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **jso
     snprintf(f, sizeof f, "\"orders\":%d,\"failures\":%d", cJSON_GetArraySize(sent), failures);
     gd_halt_audit(&e->halt, "flatten", who, why, e->now_ms, f);
     cJSON_AddBoolToObject(root, "halted", 1);
+    cJSON_AddBoolToObject(root, "persisted", e->halt.state != NULL && e->halt.persisted);
+    if (e->halt.store_error[0])
+        cJSON_AddStringToObject(root, "store_error", e->halt.store_error);
     if (json)
         *json = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);

@@ -18,18 +18,62 @@ void gd_halt_audit(const gd_halt *h, const char *event, const char *who, const c
     gd_log(GD_LOG_WARN, "risk", f, "%s by %s", event, who);
     if (h->state) {
         gd_err err;
-        if (gd_state_audit(h->state, event, who, why, gd_wall_ms(), fields, &err) != 0)
+        if (gd_state_audit(h->state, event, who, why, gd_wall_ms(), fields, &err) != 0) {
+            ((gd_halt *)h)->write_failures++;
             gd_log(GD_LOG_ERROR, "state", NULL, "audit record lost: %s", err.msg);
+        }
     }
+}
+
+/* The in-memory latch as the store's record. */
+static void to_record(const gd_halt *h, const char *who, const char *why, gd_latch *l)
+{
+    memset(l, 0, sizeof *l);
+    l->halted = h->halted;
+    l->since_ms = h->since_ms;
+    snprintf(l->who, sizeof l->who, "%s", who);
+    snprintf(l->why, sizeof l->why, "%s", why);
+}
+
+static int persist(gd_halt *h, const gd_latch *l, gd_err *err)
+{
+    if (gd_state_set_latch(h->state, l, err) == 0) {
+        h->persisted = 1;
+        h->store_error[0] = '\0';
+        return 0;
+    }
+    h->persisted = 0;
+    h->write_failures++;
+    snprintf(h->store_error, sizeof h->store_error, "%s", err->msg);
+    return GD_EIO;
+}
+
+int gd_halt_sync(gd_halt *h, gd_err *err)
+{
+    gd_err local;
+    if (!err)
+        err = &local;
+    if (!h->state || h->persisted)
+        return 0;
+    gd_latch l;
+    /* Only a set latch can be behind: a clear is never applied unless written. */
+    to_record(h, h->who, h->why, &l);
+    int rc = persist(h, &l, err);
+    if (rc == 0)
+        gd_log(GD_LOG_WARN, "state", NULL, "halt latch now persisted (it was set while the store failed)");
+    return rc;
 }
 
 void gd_halt_attach(gd_halt *h, gd_state *st)
 {
     h->state = st;
+    h->persisted = st != NULL && st->latch.halted == h->halted;
     if (st && st->latch.halted && !h->halted) {
+        h->persisted = 1;
         h->halted = 1;
         h->since_ms = st->latch.since_ms;
         snprintf(h->who, sizeof h->who, "%s", st->latch.who);
+        snprintf(h->why, sizeof h->why, "%s", st->latch.why);
         snprintf(h->reason, sizeof h->reason, "%s: %s (restored)", st->latch.who, st->latch.why);
     }
 }
@@ -41,22 +85,18 @@ int gd_halt_set(gd_halt *h, const char *who, const char *why, int64_t bar_ms, gd
     if (!err)
         err = &local;
     if (h->halted)
-        return 0;
+        return gd_halt_sync(h, err);
     h->halted = 1;
     h->since_ms = gd_wall_ms();
     snprintf(h->who, sizeof h->who, "%s", who);
+    snprintf(h->why, sizeof h->why, "%s", why);
     snprintf(h->reason, sizeof h->reason, "%s: %s", who, why);
     if (h->state) {
         gd_latch l;
-        memset(&l, 0, sizeof l);
-        l.halted = 1;
-        snprintf(l.who, sizeof l.who, "%s", who);
-        snprintf(l.why, sizeof l.why, "%s", why);
-        l.since_ms = h->since_ms;
-        if (gd_state_set_latch(h->state, &l, err) != 0) {
-            rc = GD_EIO;
-            gd_log(GD_LOG_ERROR, "state", NULL, "halt latch NOT persisted: %s", err->msg);
-        }
+        to_record(h, who, why, &l);
+        rc = persist(h, &l, err);
+        if (rc)
+            gd_log(GD_LOG_ERROR, "state", NULL, "halt latch set in memory but NOT persisted: %s", err->msg);
     }
     gd_halt_audit(h, "halt", who, why, bar_ms, NULL);
     return rc;
@@ -72,11 +112,16 @@ int gd_halt_clear(gd_halt *h, const char *event, const char *who, const char *wh
         l.since_ms = gd_wall_ms();
         snprintf(l.who, sizeof l.who, "%s", who);
         snprintf(l.why, sizeof l.why, "%s", why);
-        if (gd_state_set_latch(h->state, &l, err) != 0)
+        /* Not cleared in memory unless it is cleared on disk too. */
+        if (gd_state_set_latch(h->state, &l, err) != 0) {
+            h->write_failures++;
             return GD_EIO;
+        }
+        h->persisted = 1;
+        h->store_error[0] = '\0';
     }
     h->halted = 0;
-    h->reason[0] = h->who[0] = '\0';
+    h->reason[0] = h->who[0] = h->why[0] = '\0';
     gd_halt_audit(h, event, who, why, bar_ms, NULL);
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -20,8 +21,10 @@
 #include "base/log.h"
 
 #define LATCH_NAME "latch.json"
-#define LATCH_TMP_NAME "latch.json.tmp"
 #define AUDIT_NAME "audit.jsonl"
+#define IDS_NAME "ids.json"
+#define LOCK_NAME "lock"
+#define PROBE_NAME ".probe"
 /* A latch file is a few hundred bytes; anything much larger is not ours. */
 #define LATCH_MAX_BYTES (64 * 1024)
 /* since_ms goes through a JSON number (a double): keep it exact. */
@@ -52,26 +55,52 @@ static int copy_str_field(const cJSON *root, const char *path, const char *key, 
     return GD_OK;
 }
 
-/* Every field is required with its type: a latch we cannot fully read is
- * refused, never taken as "not halted" (fail closed). */
-static int parse_latch(const char *path, const char *text, size_t len, gd_latch *out, gd_err *err)
+/* cJSON takes the first of two equal keys; a file that says a thing twice
+ * says nothing we can trust. */
+static int has_duplicate_key(const cJSON *obj)
 {
-    gd_latch l;
-    int rc;
-    memset(&l, 0, sizeof l);
+    for (const cJSON *a = obj->child; a; a = a->next)
+        for (const cJSON *b = a->next; b; b = b->next)
+            if (a->string && b->string && !strcmp(a->string, b->string))
+                return 1;
+    return 0;
+}
+
+/* Parses a small JSON object file's text strictly: no NUL, no trailing
+ * garbage, an object, no duplicate keys. */
+static int parse_object(const char *path, const char *text, size_t len, cJSON **out, gd_err *err)
+{
+    *out = NULL;
     if (memchr(text, '\0', len))
         return gd_err_set(err, GD_EPARSE, "%s: not valid JSON (contains a NUL byte)", path);
-    /* Trailing garbage is refused too; len + 1 covers the terminating NUL
-     * that cJSON's strict mode looks for. */
+    /* len + 1 covers the terminating NUL that cJSON's strict mode looks for. */
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
     if (!root)
         return gd_err_set(err, GD_EPARSE, "%s: not valid JSON (near byte %td)", path,
                           end ? end - text : (ptrdiff_t)0);
     if (!cJSON_IsObject(root)) {
-        rc = gd_err_set(err, GD_EPARSE, "%s: top level must be a JSON object", path);
-        goto fail;
+        cJSON_Delete(root);
+        return gd_err_set(err, GD_EPARSE, "%s: top level must be a JSON object", path);
     }
+    if (has_duplicate_key(root)) {
+        cJSON_Delete(root);
+        return gd_err_set(err, GD_EPARSE, "%s: a key appears twice: refused", path);
+    }
+    *out = root;
+    return 0;
+}
+
+/* Every field is required with its type: a latch we cannot fully read is
+ * refused, never taken as "not halted" (fail closed). */
+static int parse_latch(const char *path, const char *text, size_t len, gd_latch *out, gd_err *err)
+{
+    gd_latch l;
+    cJSON *root;
+    memset(&l, 0, sizeof l);
+    int rc = parse_object(path, text, len, &root, err);
+    if (rc)
+        return rc;
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(root, "halted");
     if (!h) {
         rc = gd_err_set(err, GD_EPARSE, "%s: field \"halted\" is missing", path);
@@ -134,62 +163,172 @@ static int write_all(int fd, const char *buf, size_t len, const char *path, gd_e
     return GD_OK;
 }
 
-int gd_state_open(const char *dir, gd_state *st, gd_err *err)
+static int parse_ids(const char *path, const char *text, size_t len, uint64_t *next_id, gd_err *err)
 {
-    char *latch_path = NULL, *audit_path = NULL, *text = NULL;
-    size_t len = 0;
+    cJSON *root;
+    int rc = parse_object(path, text, len, &root, err);
+    if (rc)
+        return rc;
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(root, "next_id");
+    double v = n && cJSON_IsNumber(n) ? cJSON_GetNumberValue(n) : NAN;
+    if (!isfinite(v) || v != floor(v) || v < 1 || v > MAX_EXACT_MS)
+        rc = gd_err_set(err, GD_EPARSE, "%s: field \"next_id\" must be a whole number from 1 to 2^53", path);
+    else
+        *next_id = (uint64_t)v;
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* Reads <dir>/name if it exists (*text NULL when it does not). A symbolic
+ * link is refused: a dangling one must not read as "absent". */
+static int read_record(const char *dir, const char *name, char **text, size_t *len, char **path, gd_err *err)
+{
+    struct stat sb;
+    *text = NULL;
+    *len = 0;
+    if (!(*path = path_join(dir, name)))
+        return gd_err_set(err, GD_ENOMEM, "%s: out of memory", dir);
+    if (lstat(*path, &sb) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        return gd_err_set(err, GD_EIO, "%s: %s", *path, strerror(errno));
+    }
+    if (S_ISLNK(sb.st_mode))
+        return gd_err_set(err, GD_EPARSE, "%s: is a symbolic link: refused (the state store holds its own files)",
+                          *path);
+    if (!S_ISREG(sb.st_mode))
+        return gd_err_set(err, GD_EPARSE, "%s: not a regular file", *path);
+    int rc = gd_file_read(*path, LATCH_MAX_BYTES, text, len, err);
+    if (rc == GD_ERANGE)
+        rc = gd_err_set(err, GD_EPARSE, "%s: larger than %d bytes: not a state file", *path, LATCH_MAX_BYTES);
+    return rc;
+}
+
+static int load_records(gd_state *st, gd_err *err)
+{
+    char *text = NULL, *path = NULL;
+    size_t len;
+    /* A leftover *.tmp (crash before rename) is ignored: the rename is the
+     * commit point, so latch.json is the last committed value. */
+    int rc = read_record(st->dir, LATCH_NAME, &text, &len, &path, err);
+    if (!rc && text)
+        rc = parse_latch(path, text, len, &st->latch, err);
+    free(text);
+    free(path);
+    if (rc)
+        return rc;
+    st->next_id = 1;
+    rc = read_record(st->dir, IDS_NAME, &text, &len, &path, err);
+    if (!rc && text)
+        rc = parse_ids(path, text, len, &st->next_id, err);
+    free(text);
+    free(path);
+    return rc;
+}
+
+static long read_pid(int fd)
+{
+    char buf[32];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    return strtol(buf, NULL, 10);
+}
+
+/* One owner per directory: an exclusive flock on <dir>/lock, held until the
+ * process ends or closes the store, with the owner's pid written in it. */
+static int take_lock(gd_state *st, gd_err *err)
+{
+    char *path = path_join(st->dir, LOCK_NAME);
+    if (!path)
+        return gd_err_set(err, GD_ENOMEM, "%s: out of memory", st->dir);
+    int rc = 0, fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        rc = gd_err_set(err, GD_EIO, "%s: cannot open: %s", path, strerror(errno));
+        goto out;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        long pid = e == EWOULDBLOCK ? read_pid(fd) : 0;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            rc = gd_err_set(err, GD_ESTATE,
+                            "%s: state directory in use by another gordon (pid %ld): one daemon per state_dir",
+                            st->dir, pid);
+        else
+            rc = gd_err_set(err, GD_EIO, "%s: cannot lock: %s", path, strerror(e));
+        goto out;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+        rc = gd_err_set(err, GD_EIO, "%s: cannot write our pid: %s", path, strerror(errno));
+        close(fd);
+        goto out;
+    }
+    st->lock_fd = fd;
+out:
+    free(path);
+    return rc;
+}
+
+/* Inspecting: who owns the store now, without disturbing them. */
+static long lock_holder(const char *dir)
+{
+    char *path = path_join(dir, LOCK_NAME);
+    long pid = 0;
+    int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+    if (fd >= 0) {
+        if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+            pid = read_pid(fd);
+        close(fd); /* drops a shared lock we may have taken */
+    }
+    free(path);
+    return pid;
+}
+
+int gd_state_open(const char *dir, int mode, gd_state *st, gd_err *err)
+{
     struct stat sb;
     int rc;
 
     memset(st, 0, sizeof *st);
-    st->audit_fd = -1;
+    st->audit_fd = st->lock_fd = -1;
     if (!dir || !*dir)
         return gd_err_set(err, GD_EINVAL, "state_dir: empty path");
-    /* Parents are not created: a typo in state_dir should fail, not
-     * silently start a fresh (unhalted) store somewhere else. */
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return gd_err_set(err, GD_EIO, "%s: cannot create state directory: %s", dir,
-                          strerror(errno));
-    if (stat(dir, &sb) != 0)
+    if (stat(dir, &sb) != 0) {
+        if (errno == ENOENT)
+            return gd_err_set(err, GD_ENOENT,
+                              "%s: state directory does not exist (it is never made implicitly: check the "
+                              "path, or create it with `gordon init --state-dir %s`)",
+                              dir, dir);
         return gd_err_set(err, GD_EIO, "%s: cannot stat state directory: %s", dir, strerror(errno));
+    }
     if (!S_ISDIR(sb.st_mode))
-        return gd_err_set(err, GD_EIO, "%s: state directory: %s", dir, strerror(ENOTDIR));
-
-    st->dir = strdup(dir);
-    latch_path = path_join(dir, LATCH_NAME);
-    audit_path = path_join(dir, AUDIT_NAME);
-    if (!st->dir || !latch_path || !audit_path) {
+        return gd_err_set(err, GD_EINVAL, "%s: state directory: %s", dir, strerror(ENOTDIR));
+    if (!(st->dir = strdup(dir)))
+        return gd_err_set(err, GD_ENOMEM, "%s: out of memory", dir);
+    if (mode == GD_STATE_INSPECT) {
+        st->holder_pid = lock_holder(dir);
+        rc = load_records(st, err);
+        goto done;
+    }
+    /* The lock first: what we read must not change under us. */
+    if ((rc = take_lock(st, err)) != 0 || (rc = load_records(st, err)) != 0)
+        goto done;
+    char *audit_path = path_join(dir, AUDIT_NAME);
+    if (!audit_path) {
         rc = gd_err_set(err, GD_ENOMEM, "%s: out of memory", dir);
-        goto fail;
+        goto done;
     }
-
-    /* A leftover latch.json.tmp (crash before rename) is ignored: the
-     * rename is the commit point, so latch.json is the last committed
-     * value. The next set_latch truncates the leftover. */
-    rc = gd_file_read(latch_path, LATCH_MAX_BYTES, &text, &len, err);
-    if (rc == GD_ERANGE)
-        rc = gd_err_set(err, GD_EPARSE, "%s: larger than %d bytes: not a latch file", latch_path, LATCH_MAX_BYTES);
-    if (rc == GD_ENOENT) {
-        memset(&st->latch, 0, sizeof st->latch);
-    } else if (rc != 0) {
-        goto fail;
-    } else if ((rc = parse_latch(latch_path, text, len, &st->latch, err)) != 0) {
-        goto fail;
-    }
-
-    st->audit_fd = open(audit_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (st->audit_fd < 0) {
+    st->audit_fd = open(audit_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (st->audit_fd < 0)
         rc = gd_err_set(err, GD_EIO, "%s: cannot open: %s", audit_path, strerror(errno));
-        goto fail;
-    }
-    rc = GD_OK;
-    goto out;
-fail:
-    gd_state_close(st);
-out:
-    free(text);
-    free(latch_path);
     free(audit_path);
+done:
+    if (rc)
+        gd_state_close(st);
     return rc;
 }
 
@@ -199,79 +338,152 @@ void gd_state_close(gd_state *st)
         return;
     if (st->audit_fd >= 0)
         close(st->audit_fd);
+    if (st->lock_fd >= 0)
+        close(st->lock_fd); /* releases the flock */
     free(st->dir);
     memset(st, 0, sizeof *st);
-    st->audit_fd = -1;
+    st->audit_fd = st->lock_fd = -1;
 }
 
-int gd_state_set_latch(gd_state *st, const gd_latch *l, gd_err *err)
+int gd_state_init(const char *dir, gd_err *err)
 {
-    char *tmp_path = NULL, *latch_path = NULL, *json = NULL;
-    cJSON *root = NULL;
+    struct stat sb;
+    if (!dir || !*dir)
+        return gd_err_set(err, GD_EINVAL, "state_dir: empty path");
+    if (stat(dir, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode))
+            return gd_err_set(err, GD_EINVAL, "%s: exists and is not a directory", dir);
+        gd_state st;
+        int rc = gd_state_open(dir, GD_STATE_INSPECT, &st, err);
+        if (rc)
+            return rc;
+        gd_state_close(&st);
+        return 0; /* a store already: keep it as it is */
+    }
+    int rc = gd_mkdirs(dir, 0700, err);
+    if (rc)
+        return rc;
+    if (chmod(dir, 0700) != 0)
+        return gd_err_set(err, GD_EIO, "%s: chmod: %s", dir, strerror(errno));
+    return 0;
+}
+
+/* Writes text as <dir>/name durably: a temporary file, fsync, rename, fsync
+ * of the directory. On failure the old file is what remains. */
+static int write_atomic(const char *dir, const char *name, const char *text, gd_err *err)
+{
+    char *path = path_join(dir, name), *tmp = NULL;
     int fd = -1, rc;
-
-    if (!st || !st->dir || !l)
-        return gd_err_set(err, GD_EINVAL, "state: not open");
-    if (strnlen(l->who, sizeof l->who) == sizeof l->who ||
-        strnlen(l->why, sizeof l->why) == sizeof l->why)
-        return gd_err_set(err, GD_EINVAL, "%s: latch who/why not NUL-terminated", st->dir);
-    if (fabs((double)l->since_ms) > MAX_EXACT_MS)
-        return gd_err_set(err, GD_ERANGE, "%s: latch since_ms %lld out of range", st->dir,
-                          (long long)l->since_ms);
-
-    tmp_path = path_join(st->dir, LATCH_TMP_NAME);
-    latch_path = path_join(st->dir, LATCH_NAME);
-    root = cJSON_CreateObject();
-    if (!tmp_path || !latch_path || !root || !cJSON_AddBoolToObject(root, "halted", l->halted != 0) ||
-        !cJSON_AddStringToObject(root, "who", l->who) || !cJSON_AddStringToObject(root, "why", l->why) ||
-        !cJSON_AddNumberToObject(root, "since_ms", (double)l->since_ms) ||
-        !(json = cJSON_PrintUnformatted(root))) {
-        rc = gd_err_set(err, GD_ENOMEM, "%s: out of memory", st->dir);
-        goto fail;
+    size_t tl = path ? strlen(path) + 5 : 0;
+    if (!path || !(tmp = malloc(tl))) {
+        rc = gd_err_set(err, GD_ENOMEM, "%s: out of memory", dir);
+        goto out;
     }
-
-    fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    snprintf(tmp, tl, "%s.tmp", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
-        rc = gd_err_set(err, GD_EIO, "%s: cannot create: %s", tmp_path, strerror(errno));
-        goto fail;
+        rc = gd_err_set(err, GD_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+        goto out;
     }
-    if ((rc = write_all(fd, json, strlen(json), tmp_path, err)) != 0 ||
-        (rc = write_all(fd, "\n", 1, tmp_path, err)) != 0)
+    if ((rc = write_all(fd, text, strlen(text), tmp, err)) != 0 || (rc = write_all(fd, "\n", 1, tmp, err)) != 0)
         goto fail_unlink;
     if (fsync(fd) != 0) {
-        rc = gd_err_set(err, GD_EIO, "%s: fsync: %s", tmp_path, strerror(errno));
+        rc = gd_err_set(err, GD_EIO, "%s: fsync: %s", tmp, strerror(errno));
         goto fail_unlink;
     }
     /* close() can report a deferred write error (NFS): check it. */
     int cr = close(fd);
     fd = -1;
     if (cr != 0) {
-        rc = gd_err_set(err, GD_EIO, "%s: close: %s", tmp_path, strerror(errno));
+        rc = gd_err_set(err, GD_EIO, "%s: close: %s", tmp, strerror(errno));
         goto fail_unlink;
     }
-    if (rename(tmp_path, latch_path) != 0) {
-        rc = gd_err_set(err, GD_EIO, "%s: rename to %s: %s", tmp_path, latch_path, strerror(errno));
+    if (rename(tmp, path) != 0) {
+        rc = gd_err_set(err, GD_EIO, "%s: rename to %s: %s", tmp, path, strerror(errno));
         goto fail_unlink;
     }
-    /* Without this the rename itself may not survive a power loss. The new
-     * file is in place but not known durable: report failure and keep the
-     * old in-memory value; the caller should enforce a halt it asked for
-     * in memory regardless. */
-    if ((rc = fsync_dir(st->dir, err)) != 0)
-        goto fail;
-    st->latch = *l;
-    rc = GD_OK;
+    /* Without this the rename itself may not survive a power loss: the new
+     * file is in place but not known durable, so report failure. */
+    rc = fsync_dir(dir, err);
     goto out;
 fail_unlink:
-    unlink(tmp_path);
-fail:
+    unlink(tmp);
 out:
     if (fd >= 0)
         close(fd);
+    free(tmp);
+    free(path);
+    return rc;
+}
+
+int gd_state_set_latch(gd_state *st, const gd_latch *l, gd_err *err)
+{
+    char *json = NULL;
+    cJSON *root = NULL;
+    int rc;
+
+    if (!st || !st->dir || !l || st->lock_fd < 0)
+        return gd_err_set(err, GD_EINVAL, "state: not open for writing");
+    if (strnlen(l->who, sizeof l->who) == sizeof l->who ||
+        strnlen(l->why, sizeof l->why) == sizeof l->why)
+        return gd_err_set(err, GD_EINVAL, "%s: latch who/why not NUL-terminated", st->dir);
+    if (fabs((double)l->since_ms) > MAX_EXACT_MS)
+        return gd_err_set(err, GD_ERANGE, "%s: latch since_ms %lld out of range", st->dir,
+                          (long long)l->since_ms);
+    root = cJSON_CreateObject();
+    if (!root || !cJSON_AddBoolToObject(root, "halted", l->halted != 0) ||
+        !cJSON_AddStringToObject(root, "who", l->who) || !cJSON_AddStringToObject(root, "why", l->why) ||
+        !cJSON_AddNumberToObject(root, "since_ms", (double)l->since_ms) ||
+        !(json = cJSON_PrintUnformatted(root))) {
+        rc = gd_err_set(err, GD_ENOMEM, "%s: out of memory", st->dir);
+        goto out;
+    }
+    rc = write_atomic(st->dir, LATCH_NAME, json, err);
+    if (!rc)
+        st->latch = *l;
+out:
     cJSON_free(json);
     cJSON_Delete(root);
-    free(tmp_path);
-    free(latch_path);
+    return rc;
+}
+
+int gd_state_reserve_ids(gd_state *st, uint64_t upto, gd_err *err)
+{
+    char json[64];
+    if (!st || !st->dir || st->lock_fd < 0)
+        return gd_err_set(err, GD_EINVAL, "state: not open for writing");
+    if (upto <= st->next_id)
+        return 0;
+    if ((double)upto > MAX_EXACT_MS)
+        return gd_err_set(err, GD_ERANGE, "%s: intent ids exhausted (2^53)", st->dir);
+    snprintf(json, sizeof json, "{\"next_id\":%llu}", (unsigned long long)upto);
+    int rc = write_atomic(st->dir, IDS_NAME, json, err);
+    if (!rc)
+        st->next_id = upto;
+    return rc;
+}
+
+int gd_state_probe(const gd_state *st, gd_err *err)
+{
+    if (!st || !st->dir)
+        return gd_err_set(err, GD_EINVAL, "state: not open");
+    char *path = path_join(st->dir, PROBE_NAME);
+    if (!path)
+        return gd_err_set(err, GD_ENOMEM, "%s: out of memory", st->dir);
+    int rc = 0, fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        rc = gd_err_set(err, GD_EIO, "%s: cannot create: %s", path, strerror(errno));
+        goto out;
+    }
+    /* A real block, so a full disk says so here. */
+    static const char block[512] = "gordon state probe\n";
+    rc = write_all(fd, block, sizeof block, path, err);
+    if (!rc && fsync(fd) != 0)
+        rc = gd_err_set(err, GD_EIO, "%s: fsync: %s", path, strerror(errno));
+    close(fd);
+    unlink(path);
+out:
+    free(path);
     return rc;
 }
 

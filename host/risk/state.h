@@ -1,5 +1,5 @@
-/* Durable host state that must survive a crash: the halt latch, and the
- * audit trail of risk events. A file store now (written to a temp file,
+/* Durable host state that must survive a crash: the halt latch, the audit
+ * trail of risk events and the intent-id sequence. A file store now (written to a temp file,
  * fsync'd, renamed, directory fsync'd); PostgreSQL implements the same
  * operations later. */
 #ifndef GD_STATE_H
@@ -18,15 +18,41 @@ typedef struct gd_latch {
 
 typedef struct gd_state {
     char *dir;          /* owned */
-    gd_latch latch;
-    int audit_fd;       /* <dir>/audit.jsonl, append only */
+    gd_latch latch;     /* the last committed value */
+    int audit_fd;       /* <dir>/audit.jsonl, append only; -1 when inspecting */
+    int lock_fd;        /* <dir>/lock, flock'd for the life of the owner; -1 when inspecting */
+    uint64_t next_id;   /* intent ids below this may have been used: a run starts here */
+    long holder_pid;    /* inspecting: the pid that owns the store now, 0 if none */
 } gd_state;
 
-/* Opens (creating) dir and loads <dir>/latch.json if present. A latch file
- * that cannot be parsed is an error naming the file, never "not halted". */
-int gd_state_open(const char *dir, gd_state *st, gd_err *err);
-/* Safe after a failed gd_state_open, and twice. */
+enum {
+    GD_STATE_OWN = 0,     /* the daemon: lock it (one owner per directory) and append to it */
+    GD_STATE_INSPECT = 1  /* `gordon check`: read and validate only, take no lock */
+};
+
+/* Opens an existing state directory: it is never created here (a typo in
+ * state_dir must fail, not start a fresh, un-halted store; see
+ * gd_state_init). Loads <dir>/latch.json and <dir>/ids.json if present; a
+ * file that cannot be parsed, has duplicate keys or is a symbolic link is an
+ * error naming it, never "not halted". GD_STATE_OWN takes an exclusive lock
+ * on <dir>/lock (with our pid in it): a second daemon on the same directory
+ * gets GD_ESTATE naming the holder's pid. */
+int gd_state_open(const char *dir, int mode, gd_state *st, gd_err *err);
+/* Safe after a failed gd_state_open, and twice. Releases the lock. */
 void gd_state_close(gd_state *st);
+
+/* `gordon init`: creates dir (0700, parents as needed) as an empty store.
+ * An existing store is left as it is (0); an existing directory that is not
+ * empty and not a store is refused. */
+int gd_state_init(const char *dir, gd_err *err);
+
+/* Durably raises the intent-id high-water mark to upto (ids below it may be
+ * used from now on, and never again after a restart). */
+int gd_state_reserve_ids(gd_state *st, uint64_t upto, gd_err *err);
+
+/* Writes, fsyncs and removes a probe file: 0 only if the store can take a
+ * write now (a full or read-only disk fails here, not at the next halt). */
+int gd_state_probe(const gd_state *st, gd_err *err);
 
 /* Durably records a new latch value before returning 0. On failure
  * st->latch keeps its old value (the caller still enforces a halt it asked

@@ -1,0 +1,8 @@
+# The kill switch and the record (issue 10 items 1-4) through the real binary:
+# full and read-only stores (in a private mount namespace), one daemon per
+# state_dir, no implicit state_dir, refused latch files, unique intent ids.
+add_test(NAME e2e_durable_state
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_durable.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+                 ${CMAKE_BINARY_DIR}/tests/plugins
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_durable_state PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
