@@ -1,38 +1,110 @@
 #include "base/json.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
+
+size_t gd_utf8_seq(const unsigned char *s)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return c ? 1 : 0;
+    size_t n;
+    unsigned cp, min;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2, cp = c & 0x1F, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3, cp = c & 0x0F, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
 
 size_t gd_json_escape(char *buf, size_t cap, const char *s)
 {
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    size_t n = 0, written = 0;
+    int full = cap == 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
         char tmp[8];
-        const char *rep = NULL;
+        const char *rep = (const char *)p;
+        size_t len = 1, adv = 1;
         switch (*p) {
-        case '"': rep = "\\\""; break;
-        case '\\': rep = "\\\\"; break;
-        case '\n': rep = "\\n"; break;
-        case '\r': rep = "\\r"; break;
-        case '\t': rep = "\\t"; break;
+        case '"': rep = "\\\"", len = 2; break;
+        case '\\': rep = "\\\\", len = 2; break;
+        case '\n': rep = "\\n", len = 2; break;
+        case '\r': rep = "\\r", len = 2; break;
+        case '\t': rep = "\\t", len = 2; break;
         default:
             if (*p < 0x20) {
-                snprintf(tmp, sizeof tmp, "\\u%04x", *p);
+                len = (size_t)snprintf(tmp, sizeof tmp, "\\u%04x", *p);
                 rep = tmp;
+            } else if (*p >= 0x80) {
+                adv = gd_utf8_seq(p);
+                if (adv == 0) { /* one bad byte, one replacement */
+                    rep = replacement, len = 3, adv = 1;
+                } else {
+                    len = adv;
+                }
             }
         }
-        if (rep) {
-            size_t len = strlen(rep);
-            if (n + len < cap)
-                memcpy(buf + n, rep, len);
-            n += len;
+        /* Whole units only: once one does not fit, nothing after it is
+         * written either, so the output never has a gap or half an escape. */
+        if (!full && written + len < cap) {
+            memcpy(buf + written, rep, len);
+            written += len;
         } else {
-            if (n + 1 < cap)
-                buf[n] = (char)*p;
-            n++;
+            full = 1;
         }
+        n += len;
+        p += adv;
     }
     if (cap)
-        buf[n < cap ? n : cap - 1] = '\0';
+        buf[written] = '\0';
     return n;
+}
+
+char *gd_utf8_copy(char *buf, size_t cap, const char *s)
+{
+    size_t w = 0;
+    if (!cap)
+        return buf;
+    for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+        size_t adv = gd_utf8_seq(p), len = adv;
+        const char *rep = (const char *)p;
+        if (adv == 0)
+            rep = replacement, len = 3, adv = 1;
+        if (w + len >= cap)
+            break;
+        memcpy(buf + w, rep, len);
+        w += len;
+        p += adv;
+    }
+    buf[w] = '\0';
+    return buf;
+}
+
+int gd_json_number(char *buf, size_t cap, double v)
+{
+    if (!isfinite(v))
+        return snprintf(buf, cap, "null");
+    char tmp[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        if (prec == 17 || strtod(tmp, NULL) == v)
+            break;
+    }
+    return snprintf(buf, cap, "%s", tmp);
 }

@@ -23,12 +23,13 @@ typedef struct jsonl {
     int failed;    /* a write failed: later flushes report it */
 } jsonl;
 
-/* JSON has no NaN/inf: such values (only in rejected garbage) become null. */
+/* Numbers read back as exactly the double the host used; JSON has no
+ * NaN/inf: such values (only in rejected garbage) become null. */
 static size_t put_num(char *buf, size_t cap, const char *key, double v)
 {
-    if (!isfinite(v))
-        return (size_t)snprintf(buf, cap, ",\"%s\":null", key);
-    return (size_t)snprintf(buf, cap, ",\"%s\":%.12g", key, v);
+    char num[40];
+    gd_json_number(num, sizeof num, v);
+    return (size_t)snprintf(buf, cap, ",\"%s\":%s", key, num);
 }
 
 size_t gd_intent_format(char *buf, size_t cap, const gd_intent *it, const char *strategy,
