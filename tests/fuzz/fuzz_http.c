@@ -5,7 +5,9 @@
  * the split must not change which requests reach the handler, nor any
  * answer, except which error ends a bad request (a whole buffer lets
  * http_parser see a bad byte before our callbacks count the bytes before
- * it: 400 whole, 431 split, for example). */
+ * it: 400 whole, 431 split, for example). The small limits also name an
+ * operator token (the one in the post_json seed) and an extra Host, so the
+ * Host check and the operator test run on every input. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -96,7 +98,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(rc, st, out, len);
     free(out);
 
-    gd_http_limits small = {.max_header_bytes = 200, .max_body_bytes = 64};
+    static char hash[] = "9f9f5111f7b27a781f1f1ddde5ebc2dd2b796bfc7365c9c28b548e564176929f";
+    static char *hashes[1] = {hash};
+    static char **hashes_p = hashes;
+    static const size_t n_hashes = 1;
+    gd_http_limits small = {.max_header_bytes = 200,
+                            .max_body_bytes = 64,
+                            .allowed_hosts = "gordon.internal, [fd00::1]:8080",
+                            .operator_hashes = &hashes_p,
+                            .n_operator_hashes = &n_hashes};
     char *whole = NULL, *split = NULL;
     size_t wlen = 0, slen = 0;
     int a = 0, b = 0;
@@ -109,8 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (s1.calls != s2.calls || s1.hash != s2.hash)
             abort();
         /* The handler never answers these: they are the parser's refusals. */
-        int a_err = a == 400 || a == 405 || a == 413 || a == 417 || a == 431;
-        int b_err = b == 400 || b == 405 || b == 413 || b == 417 || b == 431;
+        int a_err = a == 400 || a == 405 || a == 413 || a == 417 || a == 421 || a == 431;
+        int b_err = b == 400 || b == 405 || b == 413 || b == 417 || b == 421 || b == 431;
         if (a_err != b_err)
             abort();
         if (!a_err && (a != b || wlen != slen || memcmp(whole, split, wlen) != 0))

@@ -38,8 +38,8 @@ fi
 if ! "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -D_GNU_SOURCE -I "$root/host" -I "$root/sdk/include" \
         "$root/tests/fuzz/fuzz_http.c" "$root/host/daemon/http_session.c" "$root/host/base/err.c" "$root/host/base/log.c" \
-        "$root/host/base/json.c" "$root/host/base/buf.c" \
-        -luv -lhttp_parser -o "$work/fuzz_http"; then
+        "$root/host/base/json.c" "$root/host/base/buf.c" "$root/host/risk/token.c" "$root/host/base/hash.c" \
+        -luv -lhttp_parser -lcrypto -o "$work/fuzz_http"; then
     echo "run_fuzz: build failed" >&2
     exit 1
 fi
