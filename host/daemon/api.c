@@ -110,7 +110,17 @@ static int parse_body(const gd_http_request *req, char *reason, size_t cap, int 
     snprintf(reason, cap, "%s", "no reason given");
     if (!req->body_len)
         return 0;
-    cJSON *o = cJSON_ParseWithLength(req->body, req->body_len);
+    /* One object and nothing after it but white space: a body with trailing
+     * garbage is not a halt. */
+    const char *end = NULL;
+    cJSON *o = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0);
+    if (o && end)
+        for (const char *q = end; q < req->body + req->body_len; q++)
+            if (*q != ' ' && *q != '\t' && *q != '\r' && *q != '\n') {
+                cJSON_Delete(o);
+                reply_error(resp, 400, "body: trailing bytes after the JSON object");
+                return GD_EPARSE;
+            }
     if (!o || !cJSON_IsObject(o)) {
         cJSON_Delete(o);
         reply_error(resp, 400, "body must be a JSON object like {\"reason\": \"...\"}");
@@ -124,7 +134,7 @@ static int parse_body(const gd_http_request *req, char *reason, size_t cap, int 
         return GD_EPARSE;
     }
     if (r)
-        snprintf(reason, cap, "%s", r->valuestring);
+        gd_utf8_copy(reason, cap, r->valuestring); /* an operator's bytes: valid UTF-8 in every record */
     *force = f && cJSON_IsTrue(f);
     cJSON_Delete(o);
     return 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "daemon/prom_families.h"
 
 #define GD_PROM_ENUM(name, type, help, labels) GD_PROM_##name,
@@ -12,6 +13,23 @@ enum { GD_PROM_FAMILIES(GD_PROM_ENUM) GD_PROM__COUNT };
 static const struct {
     const char *name, *type, *help;
 } prom_rows[] = {GD_PROM_FAMILIES(GD_PROM_ROW)};
+
+/* A label value as the exposition format wants it: \\, \" and \n escaped,
+ * and valid UTF-8. Names and symbols are validated at load, so this is the
+ * second line of defence, not the first. */
+static const char *label(char *out, size_t cap, const char *v)
+{
+    char ok[256];
+    size_t n = 0;
+    gd_utf8_copy(ok, sizeof ok, v ? v : "");
+    for (const char *p = ok; *p && n + 3 < cap; p++) {
+        if (*p == '\\' || *p == '"' || *p == '\n')
+            out[n++] = '\\';
+        out[n++] = *p == '\n' ? 'n' : *p;
+    }
+    out[n] = '\0';
+    return out;
+}
 
 static void head(gd_buf *b, int fam)
 {
@@ -40,18 +58,19 @@ static void breakers(gd_buf *b, const gd_engine *e)
 {
     uint32_t n = gd_engine_breaker_count(e);
     gd_breaker_view v;
+    char l[300];
     head(b, GD_PROM_gordon_breaker_state);
     for (uint32_t i = 0; i < n; i++)
         if (gd_engine_breaker(e, i, &v) == 0)
-            gd_buf_printf(b, "gordon_breaker_state{breaker=\"%s\"} %d\n", v.name, v.last.state);
+            gd_buf_printf(b, "gordon_breaker_state{breaker=\"%s\"} %d\n", label(l, sizeof l, v.name), v.last.state);
     head(b, GD_PROM_gordon_breaker_value);
     for (uint32_t i = 0; i < n; i++) {
         if (gd_engine_breaker(e, i, &v) != 0)
             continue;
         if (isfinite(v.last.value))
-            gd_buf_printf(b, "gordon_breaker_value{breaker=\"%s\"} %.17g\n", v.name, v.last.value);
+            gd_buf_printf(b, "gordon_breaker_value{breaker=\"%s\"} %.17g\n", label(l, sizeof l, v.name), v.last.value);
         else
-            gd_buf_printf(b, "gordon_breaker_value{breaker=\"%s\"} NaN\n", v.name);
+            gd_buf_printf(b, "gordon_breaker_value{breaker=\"%s\"} NaN\n", label(l, sizeof l, v.name));
     }
 }
 
@@ -103,8 +122,6 @@ static void account(gd_buf *b, const gd_engine *e)
     gd_buf_printf(b, "gordon_positions_open %u\n", bk->open_count);
 }
 
-/* Label values from plugins' names are [a-z0-9_] and symbols [A-Za-z0-9_.-]:
- * nothing to escape, by the config loader's rules. */
 char *gd_prom_exposition(const gd_engine *e, const char *extra)
 {
     const gd_engine_counters *c = gd_engine_counters_get(e);
@@ -112,8 +129,10 @@ char *gd_prom_exposition(const gd_engine *e, const char *extra)
     head(&b, GD_PROM_gordon_up);
     gd_buf_printf(&b, "gordon_up 1\n");
     head(&b, GD_PROM_gordon_build_info);
-    gd_buf_printf(&b, "gordon_build_info{version=\"%s\",git=\"%s\",sdk_abi=\"%d.%d\"} 1\n", GD_VERSION,
-                  GD_GIT_DESCRIBE, GORDON_SDK_ABI_MAJOR, GORDON_SDK_ABI_MINOR);
+    char l1[300], l2[300];
+    gd_buf_printf(&b, "gordon_build_info{version=\"%s\",git=\"%s\",sdk_abi=\"%d.%d\"} 1\n",
+                  label(l1, sizeof l1, GD_VERSION), label(l2, sizeof l2, GD_GIT_DESCRIBE), GORDON_SDK_ABI_MAJOR,
+                  GORDON_SDK_ABI_MINOR);
     breakers(&b, e);
     const gd_halt *h = gd_engine_halt_state(e);
     head(&b, GD_PROM_gordon_halt_latch);
@@ -128,7 +147,8 @@ char *gd_prom_exposition(const gd_engine *e, const char *extra)
     for (uint32_t s = 0; s < gd_engine_symbol_count(e); s++) {
         int64_t last = gd_engine_last_bar_ms(e, s);
         if (last)
-            gd_buf_printf(&b, "gordon_data_freshness_seconds{symbol=\"%s\"} %.3f\n", gd_engine_symbol(e, s),
+            gd_buf_printf(&b, "gordon_data_freshness_seconds{symbol=\"%s\"} %.3f\n",
+                          label(l1, sizeof l1, gd_engine_symbol(e, s)),
                           (double)(gd_engine_now(e) - last) / 1000.0);
     }
     head(&b, GD_PROM_gordon_plugin_loads_total);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/dates.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/sized.h"
 #include "base/strv.h"
@@ -219,6 +220,8 @@ static void evaluate_breakers(gd_engine *e)
         if (rc == 0 && r->state == GORDON_BREAKER_OK)
             continue;
         r->reason[sizeof r->reason - 1] = '\0';
+        char reason[sizeof r->reason];
+        memcpy(r->reason, gd_utf8_copy(reason, sizeof reason, r->reason), sizeof reason);
         if (rc != 0 || r->state < GORDON_BREAKER_OK || r->state > GORDON_BREAKER_TRIPPED) {
             r->state = GORDON_BREAKER_TRIPPED;
             snprintf(r->reason, sizeof r->reason, "evaluate failed (rc %d)", rc);

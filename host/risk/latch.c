@@ -64,6 +64,14 @@ int gd_halt_sync(gd_halt *h, gd_err *err)
     return rc;
 }
 
+/* "who: why" for people, cut at a character boundary. */
+static void set_reason(gd_halt *h, const char *suffix)
+{
+    char full[sizeof h->who + sizeof h->why + 16];
+    snprintf(full, sizeof full, "%s: %s%s", h->who, h->why, suffix);
+    gd_utf8_copy(h->reason, sizeof h->reason, full);
+}
+
 void gd_halt_attach(gd_halt *h, gd_state *st)
 {
     h->state = st;
@@ -72,9 +80,9 @@ void gd_halt_attach(gd_halt *h, gd_state *st)
         h->persisted = 1;
         h->halted = 1;
         h->since_ms = st->latch.since_ms;
-        snprintf(h->who, sizeof h->who, "%s", st->latch.who);
-        snprintf(h->why, sizeof h->why, "%s", st->latch.why);
-        snprintf(h->reason, sizeof h->reason, "%s: %s (restored)", st->latch.who, st->latch.why);
+        gd_utf8_copy(h->who, sizeof h->who, st->latch.who);
+        gd_utf8_copy(h->why, sizeof h->why, st->latch.why);
+        set_reason(h, " (restored)");
     }
 }
 
@@ -88,9 +96,11 @@ int gd_halt_set(gd_halt *h, const char *who, const char *why, int64_t bar_ms, gd
         return gd_halt_sync(h, err);
     h->halted = 1;
     h->since_ms = gd_wall_ms();
-    snprintf(h->who, sizeof h->who, "%s", who);
-    snprintf(h->why, sizeof h->why, "%s", why);
-    snprintf(h->reason, sizeof h->reason, "%s: %s", who, why);
+    gd_utf8_copy(h->who, sizeof h->who, who);
+    gd_utf8_copy(h->why, sizeof h->why, why);
+    set_reason(h, "");
+    who = h->who;
+    why = h->why;
     if (h->state) {
         gd_latch l;
         to_record(h, who, why, &l);

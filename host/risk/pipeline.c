@@ -8,6 +8,7 @@
 
 #include "base/dates.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "base/sized.h"
 #include "risk/instr.h"
 
@@ -312,7 +313,7 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
     it->stop = it->orig_stop = sig.stop_loss;
     it->take_profit = sig.take_profit;
     it->risk_scale = sig.risk_scale;
-    memcpy(it->tag, sig.tag, sizeof it->tag);
+    gd_utf8_copy(it->tag, sizeof it->tag, sig.tag); /* a plugin's text: valid UTF-8 from here on */
 
     if (sig.symbol >= p->n_symbols) {
         reject(it, GORDON_REJECT_BAD_SIGNAL, "unknown symbol id %u", sig.symbol);
@@ -375,10 +376,12 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
         char why[96] = "";
         int r = overlays[i].filter(overlays[i].instance, &sig, &out, why, sizeof why);
         why[sizeof why - 1] = '\0';
+        char why_ok[sizeof why];
+        gd_utf8_copy(why_ok, sizeof why_ok, why);
         if (r == GORDON_FILTER_KEEP)
             continue;
         if (r == GORDON_FILTER_VETO) {
-            reject(it, GORDON_REJECT_OVERLAY_VETO, "%s: %s", overlays[i].name, why[0] ? why : "vetoed");
+            reject(it, GORDON_REJECT_OVERLAY_VETO, "%s: %s", overlays[i].name, why_ok[0] ? why_ok : "vetoed");
             return;
         }
         const char *bad = r == GORDON_FILTER_TIGHTEN ? tighten_violation(&sig, &out) : "unknown result";

@@ -1,0 +1,139 @@
+/* base/json: escaping that never leaves half an escape or a stale byte,
+ * invalid UTF-8 replaced, cuts at character boundaries, numbers that read
+ * back exactly. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/json.h"
+
+/* Valid UTF-8 over the whole string. */
+static int valid_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = gd_utf8_seq(p);
+        if (!n)
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+static void test_seq(void **state)
+{
+    (void)state;
+    assert_int_equal(gd_utf8_seq((const unsigned char *)"a"), 1);
+    assert_int_equal(gd_utf8_seq((const unsigned char *)"\xC3\xA9"), 2);         /* é */
+    assert_int_equal(gd_utf8_seq((const unsigned char *)"\xE2\x82\xAC"), 3);     /* € */
+    assert_int_equal(gd_utf8_seq((const unsigned char *)"\xF0\x9F\x92\xB0"), 4); /* 💰 */
+    assert_int_equal(gd_utf8_seq((const unsigned char *)"\xC0\xAF"), 0);         /* overlong */
+    assert_int_equal(gd_utf8_seq((const unsigned char *)"\xE0\x80\xAF"), 0);     /* overlong */
+    assert_int_equal(gd_utf8_seq((const unsigned char *)"\xED\xA0\x80"), 0);     /* surrogate */
+    assert_int_equal(gd_utf8_seq((const unsigned char *)"\xF4\x90\x80\x80"), 0); /* > U+10FFFF */
+    assert_int_equal(gd_utf8_seq((const unsigned char *)"\xC3"), 0);             /* cut short */
+    assert_int_equal(gd_utf8_seq((const unsigned char *)"\xFF"), 0);
+    assert_int_equal(gd_utf8_seq((const unsigned char *)"\x80"), 0);
+    assert_int_equal(gd_utf8_seq((const unsigned char *)""), 0);
+}
+
+static void test_escape(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_int_equal(gd_json_escape(buf, sizeof buf, "a\"b\\c\n\t\x01"), 17);
+    assert_string_equal(buf, "a\\\"b\\\\c\\n\\t\\u0001");
+    /* Invalid bytes become U+FFFD, valid ones pass. */
+    gd_json_escape(buf, sizeof buf, "x\xFFy\xC3\xA9z\xC3");
+    assert_string_equal(buf, "x\xEF\xBF\xBDy\xC3\xA9z\xEF\xBF\xBD");
+    assert_int_equal(gd_json_escape(NULL, 0, "\xFF"), 3); /* measuring */
+}
+
+/* Every cut of every input stops at a whole unit: no half escape, no half
+ * character, nothing written after a unit that did not fit. */
+static void test_escape_truncation(void **state)
+{
+    (void)state;
+    static const char *const in[] = {"ab\"cd\\ef\n", "\x01\x02\x03xyz", "\xE2\x82\xAC\xE2\x82\xACx\"",
+                                     "a\xFF\xFE" "b\xF0\x9F\x92\xB0", "\"\"\"\"\"\"a"};
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        char full[128];
+        size_t need = gd_json_escape(full, sizeof full, in[i]);
+        assert_int_equal(strlen(full), need);
+        for (size_t cap = 1; cap <= need + 1; cap++) {
+            char buf[128];
+            memset(buf, 'Z', sizeof buf);
+            assert_int_equal(gd_json_escape(buf, cap, in[i]), need);
+            size_t got = strlen(buf);
+            assert_true(got < cap);
+            /* A prefix of the full text, and a prefix that ends on a unit:
+             * the next byte of the full text starts a unit. */
+            assert_memory_equal(buf, full, got);
+            assert_true(valid_utf8(buf));
+            if (got < need) {
+                unsigned char c = (unsigned char)full[got];
+                assert_true((c & 0xC0) != 0x80); /* not inside a character */
+                assert_true(got == 0 || full[got - 1] != '\\' || (got >= 2 && full[got - 2] == '\\'));
+            }
+            assert_true(buf[got + 1] == 'Z' || got + 1 >= cap || cap == sizeof buf); /* nothing after */
+        }
+    }
+}
+
+static void test_utf8_copy(void **state)
+{
+    (void)state;
+    char buf[8];
+    assert_string_equal(gd_utf8_copy(buf, sizeof buf, "ok"), "ok");
+    assert_string_equal(gd_utf8_copy(buf, sizeof buf, "\xFF" "a"), "\xEF\xBF\xBD" "a");
+    /* "€€€" is 9 bytes: in 8 bytes only two whole euro signs fit. */
+    assert_string_equal(gd_utf8_copy(buf, sizeof buf, "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"),
+                        "\xE2\x82\xAC\xE2\x82\xAC");
+    assert_string_equal(gd_utf8_copy(buf, 1, "abc"), "");
+    assert_string_equal(gd_utf8_copy(buf, sizeof buf, ""), "");
+}
+
+static void test_number(void **state)
+{
+    (void)state;
+    char buf[40];
+    gd_json_number(buf, sizeof buf, 290065.26468455);
+    assert_string_equal(buf, "290065.26468455");
+    gd_json_number(buf, sizeof buf, 0.1);
+    assert_string_equal(buf, "0.1");
+    gd_json_number(buf, sizeof buf, 1.0 / 3.0);
+    assert_true(strtod(buf, NULL) == 1.0 / 3.0);
+    gd_json_number(buf, sizeof buf, NAN);
+    assert_string_equal(buf, "null");
+    gd_json_number(buf, sizeof buf, -INFINITY);
+    assert_string_equal(buf, "null");
+    /* Any double reads back exactly. */
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double v;
+        memcpy(&v, &x, sizeof v);
+        if (!isfinite(v))
+            continue;
+        gd_json_number(buf, sizeof buf, v);
+        assert_true(strtod(buf, NULL) == v);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seq),        cmocka_unit_test(test_escape), cmocka_unit_test(test_escape_truncation),
+        cmocka_unit_test(test_utf8_copy), cmocka_unit_test(test_number),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
