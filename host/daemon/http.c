@@ -47,6 +47,11 @@
  * waits a 1 s retransmission); the kernel caps it at net.core.somaxconn. */
 #define GD_HTTP_BACKLOG 1024
 #define GD_HTTP_PEER_KEY 9        /* family, then an IPv4 address or an IPv6 /64 */
+/* Accepts in one loop turn. libuv accepts for as long as the kernel queue
+ * is not empty, and an attacker reconnecting as fast as we close its
+ * connections keeps it so: without a bound the loop never turns, so no
+ * timer fires, no other connection is read and no closed one is freed. */
+#define GD_HTTP_ACCEPT_BURST 16u
 
 enum { CONN_NEW, CONN_READING, CONN_WRITING, CONN_LINGER, CONN_CLOSING };
 /* Where the current request stands, for the timer. */
@@ -80,6 +85,10 @@ typedef struct gd_http_drop {
 struct gd_http_server {
     uv_loop_t *loop;
     uv_tcp_t listener;
+    uv_idle_t resume;            /* accepts again on the next turn after a burst */
+    int has_resume;              /* resume is initialised */
+    uint64_t burst_tick;         /* uv_now of the current burst */
+    unsigned burst;              /* accepts in it */
     gd_http_limits lim;
     gd_http_hosts hosts;
     gd_http_handler handler;
@@ -88,7 +97,7 @@ struct gd_http_server {
     unsigned nconns;             /* allocated, closing ones included */
     unsigned nactive;            /* READING or WRITING: at most max_connections */
     unsigned nlinger;            /* LINGER: at most max_connections too */
-    unsigned live;               /* listener + connections + drops not yet closed */
+    unsigned live;               /* listener, resume, connections and drops not yet closed */
     int port;
     int stopping;
     /* At capacity: counts for the next log line, at most one a second. */
@@ -614,15 +623,11 @@ static gd_http_conn *conn_new(gd_http_server *s)
     return c;
 }
 
-static void on_connection(uv_stream_t *server, int status)
+/* Takes the connection libuv holds for us and admits, refuses or drops it. */
+static void accept_one(gd_http_server *s)
 {
-    gd_http_server *s = server->data;
-    if (status < 0) {
-        gd_log(GD_LOG_WARN, "http", NULL, "accept on %s failed: %s", s->name, uv_strerror(status));
-        return;
-    }
-    if (s->stopping)
-        return;
+    uv_stream_t *server = (uv_stream_t *)&s->listener;
+    s->burst++;
     gd_http_conn *c = conn_new(s);
     if (!c) {
         drop_connection(s);
@@ -661,6 +666,44 @@ static void on_connection(uv_stream_t *server, int status)
     read_now(c);
     if (c->state == CONN_READING)
         start_reading(c);
+}
+
+static void on_resume(uv_idle_t *h)
+{
+    gd_http_server *s = h->data;
+    (void)uv_idle_stop(h); /* always 0 */
+    s->burst = 0;
+    s->burst_tick = uv_now(s->loop);
+    if (!s->stopping)
+        accept_one(s); /* the one held back; this also polls the listener again */
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    gd_http_server *s = server->data;
+    if (status < 0) {
+        gd_log(GD_LOG_WARN, "http", NULL, "accept on %s failed: %s", s->name, uv_strerror(status));
+        return;
+    }
+    if (s->stopping)
+        return;
+    /* uv_now stands still while libuv keeps calling us within one turn. */
+    if (uv_now(s->loop) != s->burst_tick) {
+        s->burst_tick = uv_now(s->loop);
+        s->burst = 0;
+    }
+    if (s->burst < GD_HTTP_ACCEPT_BURST) {
+        accept_one(s);
+        return;
+    }
+    /* Not accepted: libuv keeps it and stops polling the listener, and the
+     * idle handle (which also keeps the next poll from blocking) takes it
+     * on the next turn, after the timers and the other connections. */
+    int rc = uv_idle_start(&s->resume, on_resume);
+    if (rc < 0) { /* cannot happen for an initialised handle; never stall */
+        gd_log(GD_LOG_WARN, "http", NULL, "uv_idle_start on %s: %s", s->name, uv_strerror(rc));
+        accept_one(s);
+    }
 }
 
 /* ---- starting and stopping ---- */
@@ -791,6 +834,7 @@ static gd_http_server *server_new(uv_loop_t *loop, const struct sockaddr_storage
                                           : ntohs(((const struct sockaddr_in6 *)bound)->sin6_port);
     format_peer(bound, s->name, sizeof s->name);
     s->listener.data = s;
+    s->resume.data = s;
     return s;
 }
 
@@ -833,16 +877,20 @@ int gd_http_start(uv_loop_t *loop, const char *host, int port, const gd_http_lim
         rc = gd_err_set(err, GD_EIO, "http: cannot listen on %s: uv_tcp_init: %s", shown, uv_strerror(rc));
         goto fail;
     }
-    /* libuv takes the listening socket over. */
+    /* From here a loop turn is needed to free the server: handles are registered. */
     s->live = 1;
-    rc = uv_tcp_open(&s->listener, fd);
+    rc = uv_idle_init(loop, &s->resume);
+    if (rc == 0) {
+        s->live = 2;
+        s->has_resume = 1;
+        rc = uv_tcp_open(&s->listener, fd); /* libuv takes the listening socket over */
+    }
     if (rc == 0) {
         fd = -1; /* the handle owns it now */
         rc = uv_listen((uv_stream_t *)&s->listener, GD_HTTP_BACKLOG, on_connection);
     }
     if (rc < 0) {
-        /* Only here is a loop turn needed to free the server: the handle is
-         * registered. Practically unreachable after listen(2) succeeded. */
+        /* Practically unreachable after listen(2) succeeded. */
         int code = gd_err_set(err, GD_EIO, "http: cannot listen on %s: %s", shown, uv_strerror(rc));
         if (fd >= 0)
             close(fd);
@@ -871,6 +919,11 @@ static void listener_closed(uv_handle_t *h)
     server_release(h->data);
 }
 
+static void resume_closed(uv_handle_t *h)
+{
+    server_release(h->data);
+}
+
 void gd_http_stop(gd_http_server *s, void (*on_closed)(void *arg), void *arg)
 {
     if (!s || s->stopping)
@@ -880,6 +933,8 @@ void gd_http_stop(gd_http_server *s, void (*on_closed)(void *arg), void *arg)
     s->on_closed_arg = arg;
     log_full(s); /* what the last second of a flood did */
     uv_close((uv_handle_t *)&s->listener, listener_closed);
+    if (s->has_resume)
+        uv_close((uv_handle_t *)&s->resume, resume_closed);
     for (gd_http_conn *c = s->head; c; c = c->next)
         conn_close(c);
 }
