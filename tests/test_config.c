@@ -248,7 +248,7 @@ static void test_env_overrides(void **state)
     gd_config cfg;
     gd_err err;
     char *env[] = {"PATH=/usr/bin",
-                   "GORDON_CONFIG=/etc/gordon/gordon.ini", /* not a host section: ignored */
+                   "GORDON_CONFIG=/etc/gordon/gordon.ini", /* the one GORDON_* that is not an override */
                    "GORDON_EXECUTOR_SL_REQUIRED=false",
                    "GORDON_EXECUTOR_MAX_NOTIONAL_USD_PROD= 250 ",
                    "GORDON_EXECUTOR_TESTNET=off",
@@ -305,7 +305,11 @@ static void test_env_errors(void **state)
     char *foo[] = {"GORDON_EXECUTOR_FOO=1", NULL};
     char *range[] = {"GORDON_RISK_RISK_PCT=6", NULL};
     char *mode[] = {"GORDON_GORDON_MODE=live", NULL};
+    char *section[] = {"GORDON_RISKX_PCT=1", NULL};
     (void)state;
+    /* A section that does not exist is a typo too, not someone else's variable. */
+    expect_fail(NULL, section, GD_EINVAL, "env:GORDON_RISKX_PCT: names no configuration section");
+    expect_fail(NULL, section, GD_EINVAL, "gordon, risk, executor, replay, http, fred");
     expect_fail(NULL, foo, GD_EINVAL, "env:GORDON_EXECUTOR_FOO: [executor] foo: unknown key (allowed: ");
     expect_fail(NULL, foo, GD_EINVAL, "sl_required, testnet");
     expect_fail(NULL, range, GD_ERANGE,
@@ -815,7 +819,7 @@ static void test_nothing_half_applied(void **state)
         char *env[] = {"GORDON_REPLAY_DATAS=x", NULL};
         unlink(P("conf.d/2.ini"));
         assert_int_equal(load("main.ini", env, &cfg, &err), GD_EINVAL);
-        assert_msg(err, "env:GORDON_REPLAY_DATAS: [replay] datas: unknown key (allowed: data, bars_per_sec)");
+        assert_msg(err, "env:GORDON_REPLAY_DATAS: [replay] datas: unknown key (allowed: data, bars_per_sec, max_file_mb)");
     }
     /* And with an error found only when finishing (cross-field). */
     {

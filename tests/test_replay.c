@@ -186,12 +186,12 @@ static void test_number_forms(void **state)
     (void)state;
     load_ok(fx("forms.csv", "+1000,1.5e0,2E0,+1,.175e1,0\n"
                             "2000,5.,5.0,5,5.00000000000000000000000000000,1e3\n"
-                            "3000,0x1p1,2,2,2,0.0\n"),
+                            "3000,2.0,2,2,2,0.0\n"),
             "X", &s);
     assert_int_equal(s.n, 3);
     assert_bar(&s.bars[0], 1000, 2000, 1.5, 2, 1, 1.75, 0);
     assert_bar(&s.bars[1], 2000, 3000, 5, 5, 5, 5, 1000);
-    assert_bar(&s.bars[2], 3000, 4000, 2, 2, 2, 2, 0);
+    assert_bar(&s.bars[2], 3000, 4000, 2, 2, 2, 2, 0); /* hex (0x1p1) is refused: test_err_numbers */
     gd_series_free(&s);
 }
 
@@ -388,6 +388,9 @@ static void test_err_numbers(void **state)
                "tiny.csv:3:12: field low: number out of range");
     expect_err("trail.csv", L2 "2000,1.5,2 ,1,1.75,100\n", GD_EPARSE,
                "trail.csv:3:10: field high: not a number '2 '");
+    expect_err("hex.csv", L2 "2000,0x1,2,1,1.5,100\n", GD_EPARSE,
+               "hex.csv:3:6: field open: not a decimal number (hex is not accepted) '0x1'");
+    expect_err("hexf.csv", L2 "2000,1,2,1,0X1.8p0,100\n", GD_EPARSE, "hexf.csv:3:12: field close: not a decimal number");
     expect_err("lead.csv", L2 "2000, 1.5,2,1,1.75,100\n", GD_EPARSE,
                "lead.csv:3:6: field open: not a number");
     expect_err("tsfrac.csv", L2 "2000.5,1.5,2,1,1.75,100\n", GD_EPARSE,
@@ -481,6 +484,18 @@ static void test_err_whole_file(void **state)
     assert_string_equal(s.symbol, "ABCDEFGHIJKLMNOPQRSTUVWXYZ01234");
     gd_series_free(&s);
     assert_int_equal(gd_csv_load(NULL, "X", &s, NULL), GD_EINVAL); /* err may be NULL */
+
+    /* A file over the size limit is refused before it is parsed. */
+    gd_csv_opts small = {4096, NULL};
+    memset(&s, 0x5A, sizeof s);
+    rc = gd_csv_load_opts("data/usdchf_30m_1996_2001.csv", "X", &small, &s, &err);
+    assert_int_equal(rc, GD_ERANGE);
+    assert_non_null(strstr(err.msg, "max_file_mb"));
+    assert_zeroed(&s);
+    small.max_bytes = 1 << 30;
+    rc = gd_csv_load_opts("data/usdchf_30m_1996_2001.csv", "X", &small, &s, &err);
+    assert_int_equal(rc, 0);
+    gd_series_free(&s);
 }
 
 /* ----------------------------------------------------------------- tape */

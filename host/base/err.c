@@ -56,6 +56,7 @@ const char *gd_strerror(int code)
     case GD_ERANGE: return "out of range";
     case GD_EPLUGIN: return "plugin failure";
     case GD_EPERM: return "not authorised";
+    case GD_ECANCELED: return "cancelled";
     default: return "unknown error";
     }
 }

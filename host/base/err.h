@@ -17,7 +17,8 @@ enum {
     GD_ESTATE = -9,     /* operation not valid in the current state */
     GD_ERANGE = -10,    /* value out of its allowed range */
     GD_EPLUGIN = -11,   /* a plugin callback reported failure */
-    GD_EPERM = -12      /* not authorised (an operator token missing or refused) */
+    GD_EPERM = -12,     /* not authorised (an operator token missing or refused) */
+    GD_ECANCELED = -13  /* stopped on request (a signal during a load) */
 };
 
 /* Callers own the buffer; functions write a message naming file/line/field. */

@@ -11,14 +11,28 @@
 
 int gd_file_read(const char *path, size_t max, char **out, size_t *out_len, gd_err *err)
 {
-    int rc = 0;
+    return gd_file_read_cancel(path, max, NULL, out, out_len, err);
+}
+
+static int cancelled(const volatile int *cancel, const char *path, gd_err *err)
+{
+    return cancel && *cancel ? gd_err_set(err, GD_ECANCELED, "%s: reading was cancelled", path) : 0;
+}
+
+int gd_file_read_cancel(const char *path, size_t max, const volatile int *cancel, char **out, size_t *out_len,
+                        gd_err *err)
+{
+    int rc;
     char *buf = NULL;
     size_t len = 0, cap;
     struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd;
 
     *out = NULL;
     *out_len = 0;
+    while ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 && errno == EINTR)
+        if ((rc = cancelled(cancel, path, err)) != 0)
+            return rc;
     if (fd < 0) {
         int e = errno;
         return gd_err_set(err, (e == ENOENT || e == ENOTDIR) ? GD_ENOENT : GD_EIO, "%s: cannot open: %s", path,
@@ -54,8 +68,11 @@ int gd_file_read(const char *path, size_t max, char **out, size_t *out_len, gd_e
         if (r == 0)
             break;
         if (r < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR) {
+                if ((rc = cancelled(cancel, path, err)) != 0)
+                    goto fail;
                 continue;
+            }
             rc = gd_err_set(err, GD_EIO, "%s: read failed: %s", path, strerror(errno));
             goto fail;
         }

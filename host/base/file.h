@@ -15,6 +15,13 @@
  * max, GD_EIO, GD_ENOMEM; err names the path. */
 int gd_file_read(const char *path, size_t max, char **out, size_t *out_len, gd_err *err);
 
+/* gd_file_read that can be stopped: when a signal interrupts a blocking
+ * open or read (a FIFO whose writer stalls) and *cancel is set, it returns
+ * GD_ECANCELED. The caller interrupts it with pthread_kill and a handler
+ * installed without SA_RESTART. */
+int gd_file_read_cancel(const char *path, size_t max, const volatile int *cancel, char **out, size_t *out_len,
+                        gd_err *err);
+
 /* Copies src to dst (created or truncated, mode 0600). */
 int gd_file_copy(const char *src, const char *dst, gd_err *err);
 

@@ -1,7 +1,8 @@
 /* GORDON_<SECTION>_<KEY>=value overrides, applied after every file: for the
  * host sections ([gordon] ... [fred]) only, keys spelt in upper case. A
- * GORDON_<SECTION>_ variable naming no key is an error (a typo must not
- * silently do nothing); other GORDON_* variables belong to someone else. */
+ * GORDON_* variable naming no section or no key is an error (a typo such as
+ * GORDON_RISKX_PCT must not silently do nothing); only the few listed in
+ * not_overrides[] mean something else. */
 #include "config/config_int.h"
 
 #include <ctype.h>
@@ -69,6 +70,32 @@ static int env_label(gd_ctx *c, gd_where w, int sec)
     return 0;
 }
 
+/* GORDON_* variables that are not overrides. */
+static const char *const not_overrides[] = {"GORDON_CONFIG"};
+
+static int not_an_override(const char *e, size_t nlen)
+{
+    for (size_t i = 0; i < sizeof not_overrides / sizeof not_overrides[0]; i++)
+        if (strlen(not_overrides[i]) == nlen && !strncmp(e, not_overrides[i], nlen))
+            return 1;
+    return 0;
+}
+
+static int unknown_section(gd_ctx *c, const char *e, size_t nlen)
+{
+    gd_where w;
+    char list[256];
+    size_t n = 0;
+    if (env_where(c, e, nlen, &w))
+        return c->rc;
+    list[0] = '\0';
+    for (int s = 0; s < SEC_N_HOST; s++)
+        n += (size_t)snprintf(list + n, n < sizeof list ? sizeof list - n : 0, "%s%s", s ? ", " : "",
+                              gd_cfg_sec_names[s]);
+    return gd_cfg_fail(c, w, GD_EINVAL,
+                       "names no configuration section (GORDON_<SECTION>_<KEY>, SECTION one of %s)", list);
+}
+
 static int apply_one(gd_ctx *c, const char *e, const char *eq)
 {
     const char *rest = e + 7;
@@ -78,7 +105,7 @@ static int apply_one(gd_ctx *c, const char *e, const char *eq)
     gd_where w;
 
     if (sec == SEC_NONE)
-        return 0; /* GORDON_CONFIG and friends belong to someone else */
+        return not_an_override(e, (size_t)(eq - e)) ? 0 : unknown_section(c, e, (size_t)(eq - e));
     if (env_where(c, e, (size_t)(eq - e), &w) || env_label(c, w, sec))
         return c->rc;
     ki = env_key(sec, rest, (size_t)(eq - rest));

@@ -41,6 +41,7 @@ static const gd_key_spec keys[] = {
     {SEC_GORDON, "exit_when_done", KT_BOOL, CF(exit_when_done), 1, 0, 0, KF_RESTART},
     {SEC_REPLAY, "data", KT_DATA, 0, 0, 0, 0, KF_RESTART},
     {SEC_REPLAY, "bars_per_sec", KT_DOUBLE, CF(bars_per_sec), 0, 0, 1e9, KF_RESTART},
+    {SEC_REPLAY, "max_file_mb", KT_DOUBLE, CF(replay_max_file_mb), 2048, 1, 65536, KF_RESTART},
     {SEC_HTTP, "listen", KT_LISTEN, CF(http_listen), 0, 0, 0, KF_RESTART},
     {SEC_HTTP, "operator_token_sha256", KT_HASHES, CF(http_token_hashes), 0, 0, 0, 0},
     {SEC_HTTP, "max_body_bytes", KT_DOUBLE, CF(http_max_body), 65536, 256, 16777216, KF_RESTART},

@@ -1,6 +1,9 @@
 #include "daemon/run.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +29,13 @@
 
 typedef struct run_state {
     uv_loop_t loop;
-    uv_work_t work;
+    uv_thread_t loader;   /* reads the market data; see load_thread */
+    int loader_running;   /* started and not yet joined */
+    uv_async_t loaded_async; /* the loader is done */
+    int loaded_init;      /* loaded_async was initialised (closed by on_loaded or run_free) */
+    uv_timer_t kick;      /* stopping during a load: interrupts a blocked read */
+    int kick_init;
+    volatile int load_cancel; /* set by the loop when it stops during a load */
     uv_idle_t idle;
     uv_timer_t pace;      /* paced replay (bars_per_sec) */
     uv_timer_t lag;       /* loop lag probe */
@@ -46,7 +55,7 @@ typedef struct run_state {
     double pace_credit;   /* bars owed to the paced replay */
     int rc;
     gd_err err;
-    int load_rc;          /* written by the loader thread only, read in after_load */
+    int load_rc;          /* written by the loader thread only, read in on_loaded */
     gd_err load_err;
     int interrupted;
     int closing;
@@ -67,18 +76,74 @@ typedef struct run_state {
     uint64_t t1;
 } run_state;
 
-/* On the threadpool: touches only the series, the tape and load_rc/load_err. */
-static void load_work(uv_work_t *w)
+static void on_loaded(uv_async_t *h);
+static int uv_fail(gd_err *err, const char *what, int uvrc);
+
+static void on_kick_signal(int sig) { (void)sig; }
+
+/* A thread of its own, not libuv's pool: a read blocked on a stalled FIFO
+ * can then be interrupted (SIGUSR2, installed without SA_RESTART, so read
+ * returns EINTR and sees load_cancel) when the daemon is asked to stop.
+ * Touches only the series, the tape and load_rc/load_err. */
+static void load_thread(void *arg)
 {
-    run_state *st = w->data;
-    for (size_t i = 0; i < st->cfg->n_data; i++) {
-        int rc = gd_csv_load(st->cfg->data[i].path, st->cfg->data[i].symbol, &st->series[i], &st->load_err);
-        if (rc) {
-            st->load_rc = rc;
-            return;
-        }
-    }
-    st->load_rc = gd_tape_build(st->series, st->cfg->n_data, &st->tape, &st->load_err);
+    run_state *st = arg;
+    sigset_t block;
+    /* The loop's signals are the loop's; this thread only takes SIGUSR2. */
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, NULL);
+    gd_csv_opts opts = {(size_t)st->cfg->replay_max_file_mb << 20, &st->load_cancel};
+    for (size_t i = 0; i < st->cfg->n_data && !st->load_rc; i++)
+        st->load_rc = gd_csv_load_opts(st->cfg->data[i].path, st->cfg->data[i].symbol, &opts, &st->series[i],
+                                       &st->load_err);
+    if (!st->load_rc)
+        st->load_rc = gd_tape_build(st->series, st->cfg->n_data, &st->tape, &st->load_err);
+    uv_async_send(&st->loaded_async);
+}
+
+static void kick_loader(uv_timer_t *h)
+{
+    run_state *st = h->data;
+    if (st->loader_running)
+        pthread_kill((pthread_t)st->loader, SIGUSR2);
+}
+
+static int start_loader(run_state *st, gd_err *err)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_kick_signal; /* no SA_RESTART: a blocked read returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGUSR2, &sa, NULL) != 0)
+        return gd_err_set(err, GD_EIO, "installing the SIGUSR2 handler: %s", strerror(errno));
+    int rc = uv_async_init(&st->loop, &st->loaded_async, on_loaded);
+    if (rc)
+        return uv_fail(err, "initialising the loader's notification", rc);
+    st->loaded_init = 1;
+    st->loaded_async.data = st;
+    if ((rc = uv_timer_init(&st->loop, &st->kick)) != 0)
+        return uv_fail(err, "initialising the loader's timer", rc);
+    st->kick_init = 1;
+    st->kick.data = st;
+    if ((rc = uv_thread_create(&st->loader, load_thread, st)) != 0)
+        return uv_fail(err, "starting the market-data loader", rc);
+    st->loader_running = 1;
+    return 0;
+}
+
+/* Stopping while the loader runs: ask it to stop, and keep interrupting a
+ * read that may be blocked until it has (on_loaded joins it). */
+static void cancel_loader(run_state *st)
+{
+    if (!st->loader_running)
+        return;
+    st->load_cancel = 1;
+    int rc = uv_timer_start(&st->kick, kick_loader, 0, 20);
+    if (rc)
+        gd_log(GD_LOG_ERROR, "run", NULL, "cannot interrupt the market-data loader: %s", uv_strerror(rc));
 }
 
 static void closed_nothing(void *arg) { (void)arg; }
@@ -92,6 +157,7 @@ static void stop_all(run_state *st)
         st->t1 = uv_hrtime();
     for (int i = 0; i < st->n_handles; i++)
         uv_close(st->handles[i], NULL);
+    cancel_loader(st);
     gd_notify("STOPPING=1");
     if (st->http) {
         gd_http_stop(st->http, closed_nothing, NULL);
@@ -178,15 +244,37 @@ static void start_replay(run_state *st)
     }
 }
 
-static void after_load(uv_work_t *w, int status)
+/* The intent log opens once the data is in: a run that cannot start never
+ * touches the record of the last one (a backtest truncates its log). */
+static int open_intent_log(run_state *st)
 {
-    run_state *st = w->data;
-    if (st->load_rc && !st->rc) {
+    const char *ilog = st->opts->intent_log ? st->opts->intent_log : st->cfg->intent_log;
+    if (!ilog || !*ilog)
+        return 0;
+    gd_intentlog log;
+    int rc = gd_intentlog_jsonl_open(ilog, st->cfg->mode != GD_MODE_BACKTEST, &log, &st->err);
+    if (rc)
+        return rc;
+    gd_engine_set_intentlog(st->eng, log);
+    return 0;
+}
+
+static void on_loaded(uv_async_t *h)
+{
+    run_state *st = h->data;
+    if (!st->loader_running)
+        return;
+    uv_thread_join(&st->loader);
+    st->loader_running = 0;
+    uv_close((uv_handle_t *)&st->loaded_async, NULL);
+    uv_close((uv_handle_t *)&st->kick, NULL);
+    /* Cancelled because we are stopping: not an error of the run. */
+    if (st->load_rc && !(st->load_rc == GD_ECANCELED && st->closing) && !st->rc) {
         st->rc = st->load_rc;
         st->err = st->load_err;
     }
-    if (status != 0 && st->rc == 0)
-        st->rc = gd_err_set(&st->err, GD_EIO, "loading market data was cancelled");
+    if (!st->rc && !st->closing)
+        st->rc = open_intent_log(st);
     if (st->rc || st->closing) {
         stop_all(st);
         return;
@@ -379,22 +467,13 @@ static int open_engine(run_state *st, const gd_run_opts *o, gd_err *err)
     return 0;
 }
 
-/* The record: the intent log, and the persisted latch, which comes back
- * before anything can trade. */
-static int open_records(run_state *st, const gd_run_opts *o, gd_err *err)
+/* The persisted latch, which comes back before anything can trade, and the
+ * intent-id sequence. (The intent log opens once the data is in.) */
+static int open_records(run_state *st, gd_err *err)
 {
     const gd_config *cfg = st->cfg;
-    const char *ilog = o->intent_log ? o->intent_log : cfg->intent_log;
-    int rc;
-    if (ilog && *ilog) {
-        gd_intentlog log;
-        rc = gd_intentlog_jsonl_open(ilog, cfg->mode != GD_MODE_BACKTEST, &log, err);
-        if (rc)
-            return rc;
-        gd_engine_set_intentlog(st->eng, log);
-    }
     if (cfg->state_dir) {
-        rc = gd_state_open(cfg->state_dir, GD_STATE_OWN, &st->state, err);
+        int rc = gd_state_open(cfg->state_dir, GD_STATE_OWN, &st->state, err);
         if (rc)
             return rc;
         st->have_state = 1;
@@ -426,7 +505,6 @@ static int start_loop(run_state *st, gd_err *err)
     if (rc)
         return uv_fail(err, "uv_loop_init", rc);
     st->loop_ok = 1;
-    st->work.data = st;
     struct {
         uv_handle_t *h;
         int rc;
@@ -544,6 +622,15 @@ static void run_free(run_state *st)
 {
     if (st->loop_ok) {
         stop_all(st);
+        /* Handles the loader path never got to close (a failed start). */
+        if (st->loader_running) {
+            uv_run(&st->loop, UV_RUN_DEFAULT); /* on_loaded joins and closes them */
+        } else {
+            if (st->loaded_init && !uv_is_closing((uv_handle_t *)&st->loaded_async))
+                uv_close((uv_handle_t *)&st->loaded_async, NULL);
+            if (st->kick_init && !uv_is_closing((uv_handle_t *)&st->kick))
+                uv_close((uv_handle_t *)&st->kick, NULL);
+        }
         uv_run(&st->loop, UV_RUN_DEFAULT); /* let close callbacks finish */
         if (uv_loop_close(&st->loop) != 0)
             gd_log(GD_LOG_ERROR, "run", NULL, "event loop closed with handles still open");
@@ -570,18 +657,16 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
         return gd_err_set(err, GD_ENOMEM, "out of memory");
     st->cfg = o->cfg;
     st->opts = o;
-    if ((rc = open_engine(st, o, err)) != 0 || (rc = open_records(st, o, err)) != 0 ||
+    if ((rc = open_engine(st, o, err)) != 0 || (rc = open_records(st, err)) != 0 ||
         (rc = start_loop(st, err)) != 0 || (rc = start_http(st, o, err)) != 0 || (rc = start_series(st, err)) != 0)
         goto out;
     /* Config, plugins, state store and listeners are up: tell systemd. */
     gd_notify("READY=1\nSTATUS=loading market data");
     if (o->ready)
         o->ready(o->ready_arg, st->http ? gd_http_port(st->http) : 0);
-    rc = uv_queue_work(&st->loop, &st->work, load_work, after_load);
-    if (rc) {
-        rc = uv_fail(err, "queueing the market-data load", rc);
+    rc = start_loader(st, err);
+    if (rc)
         goto out;
-    }
     uv_run(&st->loop, UV_RUN_DEFAULT);
     rc = finish_run(st, o, res, err);
 out:

@@ -94,6 +94,8 @@ static const char *gd_slow_double(const gd_field *f, double *v)
     *v = strtod(f->s, &q);
     if (q != e)
         why = "not a number";
+    else if (memchr(f->s, 'x', (size_t)(e - f->s)) || memchr(f->s, 'X', (size_t)(e - f->s)))
+        why = "not a decimal number (hex is not accepted)"; /* strtod reads "0x1p3" */
     else if (!isfinite(*v)) /* strtod accepts "nan", "inf" and overflows to inf */
         why = "not a finite number";
     else if (errno == ERANGE)
@@ -215,6 +217,11 @@ static size_t gd_estimate_lines(const char *buf, size_t len)
 
 int gd_csv_load(const char *path, const char *symbol, gd_series *out, gd_err *err)
 {
+    return gd_csv_load_opts(path, symbol, NULL, out, err);
+}
+
+int gd_csv_load_opts(const char *path, const char *symbol, const gd_csv_opts *opts, gd_series *out, gd_err *err)
+{
     int rc = 0;
     char *buf = NULL;
     const char *p, *end;
@@ -232,7 +239,11 @@ int gd_csv_load(const char *path, const char *symbol, gd_series *out, gd_err *er
         return gd_err_set(err, GD_EINVAL, "%s: symbol must be 1..%zu characters", path,
                           sizeof out->symbol - 1);
 
-    rc = gd_file_read(path, 0, &buf, &len, err);
+    size_t max = opts && opts->max_bytes ? opts->max_bytes : GD_CSV_MAX_BYTES;
+    rc = gd_file_read_cancel(path, max, opts ? opts->cancel : NULL, &buf, &len, err);
+    if (rc == GD_ERANGE)
+        return gd_err_set(err, GD_ERANGE, "%s: larger than %zu MiB, the limit ([replay] max_file_mb)", path,
+                          max >> 20);
     if (rc)
         return rc;
 

@@ -29,7 +29,7 @@ typedef struct gd_series {
  *    empty lines are skipped (they still count for line numbers); no quoting,
  *    no blanks around fields;
  *  - open_time_ms: a decimal integer >= 0; the other fields: finite decimal
- *    numbers (strtod syntax, whole field); prices > 0, volume >= 0;
+ *    numbers (strtod syntax, whole field, no hex); prices > 0, volume >= 0;
  *  - the range checks are strict (no float tolerance): low <= open, close <= high;
  *  - LINE is 1-based; COLUMN is the 1-based byte column where the offending
  *    field starts (for a missing field: one past the end of the line);
@@ -39,6 +39,19 @@ typedef struct gd_series {
  *  - symbol: 1..31 characters, copied into out->symbol.
  * *out is overwritten (not freed) on entry and zeroed on any error. */
 int gd_csv_load(const char *path, const char *symbol, gd_series *out, gd_err *err);
+
+/* The largest CSV file read, unless opts say otherwise: a bad path (a device,
+ * a runaway file) must not exhaust memory. */
+#define GD_CSV_MAX_BYTES ((size_t)2048 << 20)
+
+typedef struct gd_csv_opts {
+    size_t max_bytes;            /* 0: GD_CSV_MAX_BYTES; larger files are GD_ERANGE */
+    const volatile int *cancel;  /* see gd_file_read_cancel; NULL: not cancellable */
+} gd_csv_opts;
+
+/* gd_csv_load with a size limit and a way to stop a stalled read
+ * (GD_ECANCELED). opts may be NULL. */
+int gd_csv_load_opts(const char *path, const char *symbol, const gd_csv_opts *opts, gd_series *out, gd_err *err);
 void gd_series_free(gd_series *s);
 
 /* The replay order of several series: bars merged by close time, ties by
