@@ -1,6 +1,6 @@
 # The engine with real plugins: hostile signals end to end, setup errors.
 gd_add_unit(test_engine tests/test_engine.c)
-add_dependencies(test_engine gd_test_plugin_warmup_param gd_test_plugin_hostile_strategy gd_test_plugin_trip_breaker gd_test_plugin_always_long
+add_dependencies(test_engine connectivity ema_cross gd_test_plugin_warmup_param gd_test_plugin_hostile_strategy gd_test_plugin_trip_breaker gd_test_plugin_always_long
                  ema_cross trend_filter drawdown)
 
 # Two builds of one reload probe, differing in behaviour (tests/e2e_reload.sh).

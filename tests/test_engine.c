@@ -305,6 +305,54 @@ static void test_warmup_callback(void **state)
     assert_non_null(strstr(err.msg, "asks for a warm-up of 1048577 bars"));
 }
 
+/* Timers, not bars, drive freshness: a live engine whose feed goes quiet is
+ * halted by the connectivity breaker on the timer's turn, without waiting
+ * for a bar that never comes. In replay the clock stays on bar time. */
+static void test_tick_sees_a_stalled_feed(void **state)
+{
+    (void)state;
+    char ini[1024], path[512];
+    gd_err err;
+    snprintf(ini, sizeof ini,
+             INSTR "[strategy.s]\nplugin = ema_cross\n[breaker.conn]\nplugin = connectivity\n"
+                   "max_data_age_ms = 10000\nmax_venue_age_ms = 0\n");
+    snprintf(path, sizeof path, "%s/tick.ini", tmpdir);
+    write_file(path, ini);
+    for (int live = 0; live <= 1; live++) {
+        gd_config cfg;
+        if (gd_config_load(path, NULL, &cfg, &err) != 0)
+            fail_msg("%s", err.msg);
+        const char *syms[] = {"X"};
+        gd_engine_opts o;
+        memset(&o, 0, sizeof o);
+        o.cfg = &cfg;
+        o.symbols = syms;
+        o.n_symbols = 1;
+        o.plugin_dir = env_or("GD_PLUGIN_DIR", "build/plugins");
+        o.live = live;
+        gd_engine *e;
+        if (gd_engine_new(&o, &e, &err) != 0)
+            fail_msg("%s", err.msg);
+        gordon_bar *b = walk(20, 0x77);
+        for (size_t i = 0; i < 20; i++)
+            gd_engine_on_bar(e, 0, &b[i]);
+        int64_t last = b[19].close_time_ms;
+        gd_engine_tick(e, last + 5000); /* quiet for 5 s: fine */
+        assert_false(gd_engine_halted(e));
+        gd_engine_tick(e, last + 30000); /* quiet for 30 s: stale */
+        assert_int_equal(gd_engine_halted(e), live);
+        if (live) {
+            gd_breaker_view v;
+            assert_int_equal(gd_engine_breaker(e, 0, &v), 0);
+            assert_int_equal(v.last.state, GORDON_BREAKER_TRIPPED);
+            assert_true(v.last.value >= 30000);
+        }
+        gd_engine_free(e);
+        gd_config_free(&cfg);
+        free(b);
+    }
+}
+
 /* Emergency flatten closes every position through the executor, latches
  * the halt, and nothing opens again. */
 static void test_flatten(void **state)
@@ -391,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_setup_errors),
         cmocka_unit_test(test_flatten),
         cmocka_unit_test(test_warmup_callback),
+        cmocka_unit_test(test_tick_sees_a_stalled_feed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "base/dates.h"
 #include "daemon/api.h"
 #include "daemon/fred.h"
 #include "daemon/http.h"
@@ -354,6 +355,10 @@ static void housekeeping(uv_timer_t *h)
 {
     run_state *st = h->data;
     gd_err err;
+    /* Breakers on a timer too, not only on bars and fills (a backtest's
+     * results must not depend on the wall clock: it has no timer turn). */
+    if (st->cfg->mode != GD_MODE_BACKTEST && st->loaded)
+        gd_engine_tick(st->eng, gd_wall_ms());
     if (!st->have_state)
         return;
     if (gd_engine_sync_latch(st->eng, &err) != 0) {

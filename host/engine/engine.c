@@ -92,6 +92,8 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
     return it.result;
 }
 
+static void evaluate_breakers(gd_engine *e);
+
 /* ------------------------------------------------------------ fills */
 
 const double gd_slip_bounds[GD_SLIP_BUCKETS] = GD_SLIP_BOUNDS_BPS;
@@ -122,6 +124,11 @@ static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, dou
         if (in->d->on_fill)
             in->d->on_fill(in->self, f);
     }
+    /* A fill between bars (a venue's user-data stream) changes the account
+     * now: the breakers look at once. Fills of a bar are followed by the
+     * bar's own evaluation. */
+    if (!e->in_bar && e->gen->n_breakers)
+        evaluate_breakers(e);
 }
 
 /* ------------------------------------------------------------ halt, breakers */
@@ -243,6 +250,7 @@ static void evaluate_breakers(gd_engine *e)
 
 void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
 {
+    e->in_bar = 1;
     e->now_ms = bar->close_time_ms;
     e->last_data_ms = bar->close_time_ms;
     e->last_bar_ms[s] = bar->close_time_ms;
@@ -267,6 +275,18 @@ void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
         d->strat[i].fn(d->strat[i].self, s, bar);
     }
     e->in_strategy = NULL;
+    e->in_bar = 0;
+}
+
+void gd_engine_tick(gd_engine *e, int64_t wall_ms)
+{
+    /* Live, time passes whether or not data comes: that is what lets the
+     * connectivity breaker see a feed that went quiet. In replay the clock
+     * is bar time and stays where the last bar put it. */
+    if (!e->replay && wall_ms > e->now_ms)
+        e->now_ms = wall_ms;
+    if (e->gen->n_breakers && !e->warming && !e->in_bar)
+        evaluate_breakers(e);
 }
 
 /* ------------------------------------------------------------ setup */

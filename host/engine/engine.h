@@ -95,6 +95,11 @@ void gd_engine_set_intentlog(gd_engine *e, gd_intentlog log);
 /* The hot path: one closed bar of symbol. Allocates nothing. */
 void gd_engine_on_bar(gd_engine *e, uint32_t symbol, const gordon_bar *bar);
 
+/* A timer's turn (about once a second, outside backtests): the clock of a
+ * live engine moves to wall_ms, and the breakers are evaluated, so a stalled
+ * feed trips them without waiting for the bar that never comes. */
+void gd_engine_tick(gd_engine *e, int64_t wall_ms);
+
 /* Writes buffered intents; call between batches of bars. */
 int gd_engine_flush(gd_engine *e, gd_err *err);
 

@@ -134,6 +134,7 @@ struct gd_engine {
     int64_t last_data_ms;
     int64_t trade_from_ms;
     gd_inst *in_strategy;        /* set while a strategy's on_bar runs */
+    int in_bar;                  /* gd_engine_on_bar is running: breakers follow at its end */
     int in_create;               /* a plugin's create() is running */
     int replay;                  /* bar time is the clock; series freshness follows it */
     int series_source;           /* a series fetcher is configured */
