@@ -87,9 +87,11 @@ check "API listening" '[ -n "$PORT" ] && [ "$(code "$U/healthz")" = 200 ]'
 # One timed call: "CODE SECONDS" appended to file $1.
 timed() {
   local f=$1 ep=$2
-  curl -s -o /dev/null --max-time 5 -w '%{http_code} %{time_total}\n' -X POST \
+  local r
+  r=$(curl -s -o /dev/null --max-time 5 -w '%{http_code} %{time_total}' -X POST \
     -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"reason":"flood drill"}' \
-    "$U/risk/$ep" >>"$f" || echo "000 5" >>"$f"
+    "$U/risk/$ep")
+  echo "${r:-000 5}" >>"$f"
 }
 # "N/M ok, p50 X ms, p99 Y ms, max Z ms": ok = 200 within 1 s.
 summary() {

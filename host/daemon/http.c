@@ -42,10 +42,11 @@
 
 #define GD_HTTP_LINGER_MS 2000u   /* at most this long draining before close */
 #define GD_HTTP_READ_BUF 16384u   /* one read; bounds the pipelined backlog */
-/* Deep enough that a few hundred reconnecting attackers do not fill the
+/* Deep enough that a few thousand reconnecting attackers do not fill the
  * accept queue (the kernel then drops SYNs, and the operator's connect
- * waits a 1 s retransmission); the kernel caps it at net.core.somaxconn. */
-#define GD_HTTP_BACKLOG 1024
+ * waits a 1 s retransmission); the kernel caps it at net.core.somaxconn
+ * (4096 by default since Linux 5.4). */
+#define GD_HTTP_BACKLOG 4096
 #define GD_HTTP_PEER_KEY 9        /* family, then an IPv4 address or an IPv6 /64 */
 /* Accepts in one loop turn. libuv accepts for as long as the kernel queue
  * is not empty, and an attacker reconnecting as fast as we close its
