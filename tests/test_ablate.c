@@ -263,6 +263,45 @@ static void test_determinism_across_jobs(void **state)
     gd_ab_result_free(&r2);
 }
 
+/* [ablate] alpha sets the intervals: a larger alpha gives narrower ones
+ * (same resamples, same seed), recorded in the result and its texts. */
+static void test_alpha_sets_the_intervals(void **state)
+{
+    (void)state;
+    char csv[512];
+    gd_ab_result r5, r20;
+    gd_err err;
+    snprintf(csv, sizeof csv, "%s/alpha.csv", tmpdir);
+    write_csv(csv, 9000, INT64_MAX);
+    if (ablate(csv, "", 1, &r5, &err))
+        fail_msg("%s", err.msg);
+    if (ablate(csv, "[ablate]\nalpha = 0.2\n", 1, &r20, &err))
+        fail_msg("%s", err.msg);
+    assert_true(r5.alpha == 0.05);
+    assert_true(r20.alpha == 0.2);
+    int narrower = 0;
+    for (size_t i = 0; i < r5.n_overlays; i++)
+        for (int m = 0; m < GD_AB_N_EFFECT_METRICS; m++) {
+            const gd_ab_effect *a = &r5.overlays[i].marginal[m], *b = &r20.overlays[i].marginal[m];
+            if (isnan(a->lo) || isnan(b->lo))
+                continue;
+            assert_true(a->mean == b->mean);
+            assert_true(b->lo >= a->lo && b->hi <= a->hi);
+            narrower += b->hi - b->lo < a->hi - a->lo;
+        }
+    assert_true(narrower > 0);
+    char *t = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&t, &n);
+    assert_non_null(f);
+    assert_int_equal(gd_ab_write_table(&r20, f, &err), 0);
+    fclose(f);
+    assert_non_null(strstr(t, "[80% bootstrap interval]"));
+    free(t);
+    gd_ab_result_free(&r5);
+    gd_ab_result_free(&r20);
+}
+
 /* Perturbing every bar after t changes nothing decided before t: every
  * window whose test ends by t has the same parameters and the same results. */
 static void test_no_lookahead(void **state)
@@ -451,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_settings_errors),
         cmocka_unit_test(test_grid_thinning),
         cmocka_unit_test(test_determinism_across_jobs),
+        cmocka_unit_test(test_alpha_sets_the_intervals),
         cmocka_unit_test(test_no_lookahead),
         cmocka_unit_test(test_engine_no_lookahead),
         cmocka_unit_test(test_bad_inputs),

@@ -203,7 +203,7 @@ static void effect(const gd_ab_result *res, int a, int b, int metric, double *sc
     }
     /* Seeded per comparison so that results do not depend on order. */
     uint64_t seed = res->seed * 1000003u + (uint64_t)a * 7919u + (uint64_t)b * 104729u + (uint64_t)metric;
-    out->n = gd_bootstrap_mean_ci(scratch, res->n_windows, res->bootstrap, seed, 0.05, &out->mean, &out->lo,
+    out->n = gd_bootstrap_mean_ci(scratch, res->n_windows, res->bootstrap, seed, res->alpha, &out->mean, &out->lo,
                                   &out->hi);
 }
 
@@ -233,11 +233,13 @@ static int verdicts(gd_ab_result *res, const ab_cfg *cfgs, const ab_ctx *c, gd_e
         } else if (s->lo > 0) {
             o->verdict = GD_AB_HELPS;
             snprintf(o->verdict_reason, sizeof o->verdict_reason,
-                     "removing it lowers Sharpe: %.0f%% interval [%.3f, %.3f] above 0", 95.0, s->lo, s->hi);
+                     "removing it lowers Sharpe: %g%% interval [%.3f, %.3f] above 0", 100.0 * (1.0 - res->alpha),
+                     s->lo, s->hi);
         } else if (s->hi < 0) {
             o->verdict = GD_AB_HURTS;
             snprintf(o->verdict_reason, sizeof o->verdict_reason,
-                     "removing it raises Sharpe: %.0f%% interval [%.3f, %.3f] below 0", 95.0, s->lo, s->hi);
+                     "removing it raises Sharpe: %g%% interval [%.3f, %.3f] below 0", 100.0 * (1.0 - res->alpha),
+                     s->lo, s->hi);
         } else {
             o->verdict = GD_AB_INCONCLUSIVE;
             snprintf(o->verdict_reason, sizeof o->verdict_reason,
@@ -272,6 +274,7 @@ static int phase_settings(ab_job *j, gd_err *err)
     res->step_ms = s->step_ms;
     res->periods_per_year = s->periods_per_year;
     res->bootstrap = s->bootstrap;
+    res->alpha = s->alpha;
     res->seed = s->seed;
     res->equity = o->cfg->equity;
     res->jobs = o->jobs ? o->jobs : 1;

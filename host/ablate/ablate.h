@@ -80,6 +80,7 @@ typedef struct gd_ab_result {
     int64_t train_ms, test_ms, step_ms;
     double periods_per_year;
     unsigned bootstrap;      /* resamples */
+    double alpha;            /* intervals are (1 - alpha) two-sided */
     uint64_t seed;
     double equity;           /* starting equity of every window */
     char **symbols;          /* owned */

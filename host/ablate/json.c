@@ -75,6 +75,7 @@ static void setup_json(jb *j, cJSON *root, const gd_ab_result *r)
     put_num(j, root, "step_ms", (double)r->step_ms);
     put_num(j, root, "periods_per_year", r->periods_per_year);
     put_num(j, root, "bootstrap", r->bootstrap);
+    put_num(j, root, "alpha", r->alpha);
     put_num(j, root, "seed", (double)r->seed);
     put_num(j, root, "equity", r->equity);
     put_num(j, root, "param_sets", (double)r->param_sets);

@@ -63,7 +63,8 @@ static void print_effects(const gd_ab_result *r, FILE *out)
 {
     if (!r->n_overlays)
         return;
-    fprintf(out, "\noverlay effects (paired across windows, mean [95%% bootstrap interval]):\n");
+    fprintf(out, "\noverlay effects (paired across windows, mean [%g%% bootstrap interval]):\n",
+            100.0 * (1.0 - r->alpha));
     fprintf(out, "%-16s %-34s %-34s %s\n", "overlay", "Sharpe alone vs baseline", "Sharpe all vs all-but-it",
             "verdict");
     for (size_t i = 0; i < r->n_overlays; i++) {
