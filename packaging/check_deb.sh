@@ -185,6 +185,7 @@ t "gordon contains the daemon, config, unit, man page, dashboards, migrations, s
     /lib/systemd/system/gordon.service /usr/share/man/man1/gordon.1.gz \
     /usr/share/gordon/prometheus/alerts.yml /usr/share/gordon/grafana/gordon.json \
     /usr/share/gordon/migrations /usr/share/gordon/sample/sample_1h.csv /var/lib/gordon \
+    /usr/share/doc/gordon/examples/ip-allowlist.conf \
     /var/lib/gordon/plugins /usr/share/doc/gordon/copyright /usr/share/doc/gordon/changelog.gz
 BUILT=()
 for f in "$OUT/src/gordon-$VERSION/obj-$TRIPLET/plugins/"*.so; do
@@ -439,6 +440,12 @@ verify_unit() {
   in_root systemd-analyze verify --man=no /lib/systemd/system/gordon.service
 }
 t "systemd-analyze verify gordon.service (in the installed root)" verify_unit
+# The hardening does not regress: the exposure score stays at 1.4 or better
+# (systemd-analyze counts it in tenths).
+security_ok() {
+  in_root systemd-analyze security --offline=yes --threshold=14 /lib/systemd/system/gordon.service | tail -1
+}
+t "systemd-analyze security: exposure 1.4 or lower" security_ok
 # Installed disabled; enabling works offline, and purge must undo it.
 t "gordon.service is installed disabled; systemctl enable works" \
   eval '[ "$(in_root systemctl is-enabled gordon.service)" = disabled ] && in_root systemctl enable gordon.service &&
