@@ -535,7 +535,8 @@ static int admit(gd_http_server *s, gd_http_conn *c)
         return -1;
     if (s->nactive >= s->lim.max_connections && make_room(s, NULL))
         return -1;
-    conn_set_state(c, CONN_READING);
+    if (c->state == CONN_NEW) /* not closed by a handler that stopped the server */
+        conn_set_state(c, CONN_READING);
     return 0;
 }
 
@@ -663,6 +664,8 @@ static void accept_one(gd_http_server *s)
         refuse(c);
         return;
     }
+    if (c->state != CONN_READING)
+        return;
     arm_timer(c, s->lim.header_timeout_ms);
     read_now(c);
     if (c->state == CONN_READING)
@@ -699,7 +702,8 @@ static void on_connection(uv_stream_t *server, int status)
     }
     /* Not accepted: libuv keeps it and stops polling the listener, and the
      * idle handle (which also keeps the next poll from blocking) takes it
-     * on the next turn, after the timers and the other connections. */
+     * on the next turn: the rest of this turn's I/O and the next turn's
+     * timers come first. */
     int rc = uv_idle_start(&s->resume, on_resume);
     if (rc < 0) { /* cannot happen for an initialised handle; never stall */
         gd_log(GD_LOG_WARN, "http", NULL, "uv_idle_start on %s: %s", s->name, uv_strerror(rc));
