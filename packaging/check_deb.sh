@@ -411,12 +411,12 @@ daemon_ok() {
   done
   [ -n "$port" ] || { cat "$outf"; return 1; }
   echo "API on port $port"
-  in_root timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port; printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3; cat <&3" \
+  in_root timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port; printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:$port\r\nConnection: close\r\n\r\n' >&3; cat <&3" \
     >"$WORK/healthz" || true
   head -1 "$WORK/healthz"
   head -1 "$WORK/healthz" | grep -q ' 200 ' || rc=1
   # No token hash configured: mutating endpoints refuse everyone.
-  in_root timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port; printf 'POST /risk/halt HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer 0000000000000000000000000000000000000000000000000000000000000000\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' >&3; cat <&3" \
+  in_root timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port; printf 'POST /risk/halt HTTP/1.1\r\nHost: 127.0.0.1:$port\r\nAuthorization: Bearer 0000000000000000000000000000000000000000000000000000000000000000\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' >&3; cat <&3" \
     >"$WORK/halt" || true
   echo "POST /risk/halt: $(head -1 "$WORK/halt")"
   head -1 "$WORK/halt" | grep -q ' 403 ' || rc=1
@@ -531,7 +531,7 @@ service_ok() {
   echo "gordon.service: $st ($(in_ct systemctl show -P StatusText gordon.service))"
   [ "$st" = active ] || rc=1
   in_ct timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080
-    printf "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >&3; cat <&3' >"$WORK/readyz" 2>&1 || true
+    printf "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\n\r\n" >&3; cat <&3' >"$WORK/readyz" 2>&1 || true
   head -1 "$WORK/readyz"; tail -1 "$WORK/readyz"; echo
   head -1 "$WORK/readyz" | grep -q ' 200 ' || rc=1
   in_ct systemctl reload gordon.service || rc=1
