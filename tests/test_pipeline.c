@@ -54,10 +54,21 @@ static gordon_signal entry(int side, double px, double stop)
     return s;
 }
 
+/* An honest strategy's claim is the host's price: unless a test says
+ * otherwise, the host's price is the signal's entry. */
+static gd_account_view at_claim(const gd_account_view *a, const gordon_signal *s)
+{
+    gd_account_view v = *a;
+    if (v.ref_price == 0.0)
+        v.ref_price = s->entry;
+    return v;
+}
+
 static gd_intent run1(gd_pipeline *p, const gordon_signal *s, const gd_account_view *a, int64_t t)
 {
     gd_intent it;
-    gd_pipeline_decide(p, 0, s, a, NULL, 0, t, &it);
+    gd_account_view v = at_claim(a, s);
+    gd_pipeline_decide(p, 0, s, &v, NULL, 0, t, &it);
     gd_pipeline_commit(p, &it);
     return it;
 }
@@ -274,6 +285,7 @@ static gd_intent with_overlay(gd_pipeline *p, gd_overlay_ref *ov, size_t n)
     gd_account_view a = flat(10000.0);
     gordon_signal s = entry(GORDON_SIDE_LONG, 100.0, 95.0);
     gd_intent it;
+    a.ref_price = 100.0;
     gd_pipeline_decide(p, 0, &s, &a, ov, n, T0, &it);
     return it;
 }
@@ -417,26 +429,160 @@ static void test_throttle(void **state)
     l.rate_global = 3;
     assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 2), 0);
     gd_account_view a = flat(10000.0);
+    a.ref_price = 100.0;
     gordon_signal s = entry(GORDON_SIDE_LONG, 100.0, 95.0);
     gd_intent it;
     gd_pipeline_decide(&p, 0, &s, &a, NULL, 0, T0, &it);
     gd_pipeline_commit(&p, &it);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
     gd_pipeline_decide(&p, 0, &s, &a, NULL, 0, T0 + 500, &it);
     gd_pipeline_commit(&p, &it);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
     gd_pipeline_decide(&p, 0, &s, &a, NULL, 0, T0 + 999, &it);
     assert_int_equal(it.result, GORDON_REJECT_THROTTLED);
+    assert_non_null(strstr(it.detail, "from this strategy"));
     gd_pipeline_commit(&p, &it);
-    /* Another strategy still has room, until the global window is full. */
-    gd_pipeline_decide(&p, 1, &s, &a, NULL, 0, T0 + 999, &it);
-    assert_int_equal(it.result, GORDON_ACCEPTED);
-    gd_pipeline_commit(&p, &it);
+    /* The refused signal counted too: the global window is full. */
     gd_pipeline_decide(&p, 1, &s, &a, NULL, 0, T0 + 999, &it);
     assert_int_equal(it.result, GORDON_REJECT_THROTTLED);
     assert_non_null(strstr(it.detail, "in total"));
     gd_pipeline_commit(&p, &it);
-    /* One second after the first, strategy 0 may go again. */
-    gd_pipeline_decide(&p, 0, &s, &a, NULL, 0, T0 + 1000, &it);
+    /* Exits are counted, never refused. */
+    gordon_signal x = s;
+    x.action = GORDON_ACTION_EXIT;
+    a.pos_side = GORDON_SIDE_LONG;
+    gd_pipeline_decide(&p, 0, &x, &a, NULL, 0, T0 + 999, &it);
     assert_int_equal(it.result, GORDON_ACCEPTED);
+    a.pos_side = GORDON_SIDE_NONE;
+    /* Once the window has moved on, trading resumes. */
+    gd_pipeline_decide(&p, 0, &s, &a, NULL, 0, T0 + 2500, &it);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    gd_pipeline_commit(&p, &it);
+    /* Garbage counts against the budget: two malformed signals, then a
+     * valid one within the second, throttled. */
+    gordon_signal junk = s;
+    junk.side = 7;
+    gd_pipeline_decide(&p, 1, &junk, &a, NULL, 0, T0 + 5000, &it);
+    assert_int_equal(it.result, GORDON_REJECT_BAD_SIGNAL);
+    gd_pipeline_decide(&p, 1, &junk, &a, NULL, 0, T0 + 5001, &it);
+    gd_pipeline_decide(&p, 1, &s, &a, NULL, 0, T0 + 5002, &it);
+    assert_int_equal(it.result, GORDON_REJECT_THROTTLED);
+    gd_pipeline_free(&p);
+}
+
+/* The host's price, not the plugin's claim: a claim far from it is refused,
+ * a claim within the tolerance is sized, checked and capped at the host's
+ * price, and a stop that rounds onto the price is on the wrong side. */
+static void test_entry_claims(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    l.entry_tol_bps = 50;
+    l.entry_tol_ticks = 2;
+    l.max_order_notional = 60000.0;
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+    gd_account_view a = flat(100000.0);
+    a.ref_price = 1507.0;
+    gd_intent it;
+    /* A long claiming entry 1 with stop 0.99 on a symbol at 1507: the old
+     * pipeline sized 1000 x 100 of risk per point at 1 and bought 75 M. */
+    gordon_signal lie = entry(GORDON_SIDE_LONG, 1.0, 0.99);
+    gd_pipeline_decide(&p, 0, &lie, &a, NULL, 0, T0, &it);
+    assert_int_equal(it.result, GORDON_REJECT_BAD_SIGNAL);
+    assert_non_null(strstr(it.detail, "host's price 1507"));
+    /* A short claiming a high entry: refused the same way. */
+    gordon_signal high = entry(GORDON_SIDE_SHORT, 3000.0, 3030.0);
+    gd_pipeline_decide(&p, 0, &high, &a, NULL, 0, T0 + 1000, &it);
+    assert_int_equal(it.result, GORDON_REJECT_BAD_SIGNAL);
+    /* A claim within 50 bps: believed, but sized at 1507 (risk 1000 over a
+     * 7-point distance: 142.857 -> capped at 60000 notional -> 39.814). */
+    gordon_signal near = entry(GORDON_SIDE_LONG, 1510.0, 1500.0);
+    gd_pipeline_decide(&p, 0, &near, &a, NULL, 0, T0 + 2000, &it);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.entry == 1507.0);
+    assert_true(it.entry_claim == 1510.0);
+    assert_true(it.notional <= 60000.0);
+    assert_true(fabs(it.qty * 1507.0 - it.notional) < 1e-6);
+    /* Unsized by the claim: with the claim's distance (10) qty would differ. */
+    gd_limits big = l;
+    big.max_order_notional = 1e12;
+    gd_pipeline_set_limits(&p, &big, instr);
+    gd_pipeline_decide(&p, 0, &near, &a, NULL, 0, T0 + 3000, &it);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(fabs(it.qty - 142.857) < 1e-9); /* 1000 / |1507 - 1500|, step 0.001 */
+    /* A stop the tick rounds onto the price is on the wrong side of it. */
+    gordon_signal flat_stop = entry(GORDON_SIDE_LONG, 1507.0, 1507.04); /* rounds down to 1507.0 */
+    gd_pipeline_decide(&p, 0, &flat_stop, &a, NULL, 0, T0 + 4000, &it);
+    assert_int_equal(it.result, GORDON_REJECT_STOP_SIDE);
+    /* The host has no price yet: nothing to size against. */
+    a.ref_price = 0.0;
+    gd_pipeline_decide(&p, 0, &near, &a, NULL, 0, T0 + 5000, &it);
+    assert_int_equal(it.result, GORDON_REJECT_BAD_SIGNAL);
+    gd_pipeline_free(&p);
+}
+
+/* Overlays that cast away const and write into `in` (or elsewhere in out)
+ * change nothing: the host judges out against its own copy. */
+static int ov_cast_risk(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)out; (void)r; (void)n;
+    ((gordon_signal *)in)->risk_scale = 40.0;
+    return GORDON_FILTER_KEEP;
+}
+static int ov_cast_entry(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)out; (void)r; (void)n;
+    ((gordon_signal *)in)->entry *= 7.0;
+    return GORDON_FILTER_KEEP;
+}
+static int ov_cast_stop(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)out; (void)r; (void)n;
+    ((gordon_signal *)in)->stop_loss = in->entry * 1.5; /* a long's stop above the price */
+    return GORDON_FILTER_KEEP;
+}
+static int ov_cast_symbol(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)r; (void)n;
+    ((gordon_signal *)in)->symbol = 1000000;
+    out->symbol = 1000000;
+    return GORDON_FILTER_TIGHTEN;
+}
+static int ov_long_reason(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)in; (void)out;
+    memset(r, 'x', n + 512); /* writes past what it was given */
+    return GORDON_FILTER_VETO;
+}
+
+static void test_overlays_cannot_cast_away_const(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+    gd_intent plain = with_overlay(&p, NULL, 0);
+    assert_int_equal(plain.result, GORDON_ACCEPTED);
+    gd_overlay_ref o1 = {"risk", NULL, ov_cast_risk}, o2 = {"entry", NULL, ov_cast_entry},
+                   o3 = {"stop", NULL, ov_cast_stop};
+    gd_overlay_ref all[] = {o1, o2, o3};
+    for (size_t k = 0; k < 3; k++) {
+        gd_intent it = with_overlay(&p, &all[k], 1);
+        assert_int_equal(it.result, GORDON_ACCEPTED);
+        assert_true(it.qty == plain.qty);
+        assert_true(it.stop == plain.stop && it.risk_scale == plain.risk_scale && it.entry == plain.entry);
+    }
+    gd_intent chain = with_overlay(&p, all, 3);
+    assert_true(chain.qty == plain.qty);
+    gd_overlay_ref o4 = {"symbol", NULL, ov_cast_symbol};
+    gd_intent sym = with_overlay(&p, &o4, 1);
+    assert_int_equal(sym.result, GORDON_REJECT_OVERLAY_INVALID);
+    assert_int_equal(sym.symbol, 0);
+    gd_overlay_ref o5 = {"long", NULL, ov_long_reason};
+    gd_intent vet = with_overlay(&p, &o5, 1);
+    assert_int_equal(vet.result, GORDON_REJECT_OVERLAY_VETO);
+    assert_true(strlen(vet.detail) < sizeof vet.detail);
     gd_pipeline_free(&p);
 }
 
@@ -556,6 +702,8 @@ static void test_property_hostile_signals(void **state)
         if (rnd() % 50 == 0)
             s.struct_size = (uint32_t)(rnd() % sizeof s);
         gd_account_view a = flat(rnd() % 20 ? 10000.0 + (double)(rnd() % 100000) : rnd_price());
+        /* Mostly honest claims; sometimes a lie, or no host price yet. */
+        a.ref_price = rnd() % 5 ? s.entry : rnd() % 2 ? rnd_price() : 0.0;
         a.halted = rnd() % 4 == 0;
         a.tripped = rnd() % 8 == 0 ? "dd" : NULL;
         a.gross_exposure = (double)(rnd() % 25000);
@@ -570,6 +718,8 @@ static void test_property_hostile_signals(void **state)
         /* Never while halted or tripped. */
         assert_false(a.halted);
         assert_null(a.tripped);
+        /* Sized and checked at the host's price, never at a claim. */
+        assert_true(it.entry == a.ref_price);
         /* Always a valid stop on the losing side. */
         assert_true(isfinite(it.stop) && isfinite(it.entry) && it.entry > 0.0);
         if (it.side == GORDON_SIDE_LONG)
@@ -596,6 +746,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rounding),
+        cmocka_unit_test(test_entry_claims),
+        cmocka_unit_test(test_overlays_cannot_cast_away_const),
         cmocka_unit_test(test_sizing),
         cmocka_unit_test(test_min_qty_and_notional),
         cmocka_unit_test(test_leverage_never_changes_qty),

@@ -75,6 +75,8 @@ typedef struct gd_config {
     double max_gross_exposure;  /* max_gross_exposure_usd >= 0 (default 100000) */
     double max_intents_per_sec; /* max_intents_per_sec > 0 (default 20), all strategies */
     double max_intents_per_sec_strategy; /* max_intents_per_sec_strategy > 0 (default 5) */
+    double entry_tolerance_bps;   /* a signal's entry claim may be this far from the host's price (50) */
+    double entry_tolerance_ticks; /* ... or this many ticks, whichever is wider (2) */
 
     /* [executor] */
     int sl_required;           /* sl_required = true|false (default true; production refuses false) */

@@ -33,6 +33,8 @@ static const gd_key_spec keys[] = {
     {SEC_RISK, "max_intents_per_sec", KT_DOUBLE, CF(max_intents_per_sec), 20, 0, INFINITY, KF_MIN_EXCL},
     {SEC_RISK, "max_intents_per_sec_strategy", KT_DOUBLE, CF(max_intents_per_sec_strategy), 5, 0,
      INFINITY, KF_MIN_EXCL},
+    {SEC_RISK, "entry_tolerance_bps", KT_DOUBLE, CF(entry_tolerance_bps), 50, 0, 10000, 0},
+    {SEC_RISK, "entry_tolerance_ticks", KT_DOUBLE, CF(entry_tolerance_ticks), 2, 0, 1e6, 0},
     {SEC_EXECUTOR, "sl_required", KT_BOOL, CF(sl_required), 1, 0, 0, 0},
     {SEC_EXECUTOR, "testnet", KT_BOOL, CF(testnet), 1, 0, 0, 0},
     {SEC_EXECUTOR, "max_notional_usd_prod", KT_DOUBLE, CF(max_notional_usd_prod), 1000, 0, INFINITY, 0},

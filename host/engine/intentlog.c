@@ -57,6 +57,8 @@ size_t gd_intent_format(char *buf, size_t cap, const gd_intent *it, const char *
     if (it->result != GORDON_ACCEPTED)
         ADV((size_t)snprintf(AT, REST, ",\"reason\":\"%s\"", gd_reject_name(it->result)));
     ADV(put_num(AT, REST, "entry", it->entry));
+    if (memcmp(&it->entry_claim, &it->entry, sizeof it->entry) != 0 && it->action == GORDON_ACTION_ENTRY)
+        ADV(put_num(AT, REST, "entry_claim", it->entry_claim));
     ADV(put_num(AT, REST, "stop", it->stop));
     if (it->orig_stop != it->stop)
         ADV(put_num(AT, REST, "strategy_stop", it->orig_stop));

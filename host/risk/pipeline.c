@@ -12,6 +12,11 @@
 #include "base/sized.h"
 #include "risk/instr.h"
 
+/* What an overlay is told it may write of its reason, and the slack behind
+ * it that absorbs one that writes further. */
+#define GD_REASON_LEN 96
+#define GD_REASON_SLACK 1024
+
 /* The 1.0 layout of gordon_signal ends with tag. */
 #define GD_SIGNAL_V1_SIZE GD_SIZE_THROUGH(gordon_signal, tag)
 
@@ -66,6 +71,8 @@ void gd_limits_from_config(const gd_config *cfg, gd_limits *out)
     out->rate_global = cfg->max_intents_per_sec >= 1.0 ? (uint32_t)cfg->max_intents_per_sec : 1;
     out->rate_strategy =
         cfg->max_intents_per_sec_strategy >= 1.0 ? (uint32_t)cfg->max_intents_per_sec_strategy : 1;
+    out->entry_tol_bps = cfg->entry_tolerance_bps;
+    out->entry_tol_ticks = cfg->entry_tolerance_ticks;
 }
 
 static int rate_init(gd_rate *r, uint32_t cap)
@@ -224,13 +231,14 @@ static int tp_ok(int side, double entry, double tp)
 }
 
 /* Overlays may only make a signal smaller or safer. Returns NULL if `out` is a
- * valid tightening of `in`, otherwise what was violated. */
-static const char *tighten_violation(const gordon_signal *in, const gordon_signal *out)
+ * valid tightening of `in` (the host's own copy, which the overlay never saw
+ * by pointer) at the host's price px, otherwise what was violated. */
+static const char *tighten_violation(const gordon_signal *in, const gordon_signal *out, double px)
 {
     if (out->symbol != in->symbol || out->action != in->action || out->side != in->side)
         return "changed symbol, action or side";
-    if (!(out->entry == in->entry))
-        return "changed the entry reference";
+    if (memcmp(&out->entry, &in->entry, sizeof in->entry) != 0)
+        return "changed the entry claim";
     if (!isfinite(out->risk_scale) || !(out->risk_scale > 0.0) || out->risk_scale > in->risk_scale)
         return "raised risk_scale (or made it invalid)";
     if (!finite_nonneg(out->stop_loss) || !finite_nonneg(out->take_profit))
@@ -242,8 +250,8 @@ static const char *tighten_violation(const gordon_signal *in, const gordon_signa
         if (s == GORDON_SIDE_LONG ? out->stop_loss < in->stop_loss : out->stop_loss > in->stop_loss)
             return "loosened the stop loss";
     }
-    if (out->stop_loss != 0.0 && !stop_ok(s, out->entry, out->stop_loss))
-        return "moved the stop loss to the wrong side of entry";
+    if (out->stop_loss != 0.0 && !stop_ok(s, px, out->stop_loss))
+        return "moved the stop loss to the wrong side of the price";
     if (in->take_profit != 0.0) {
         if (out->take_profit == 0.0)
             return "removed the take profit";
@@ -251,8 +259,8 @@ static const char *tighten_violation(const gordon_signal *in, const gordon_signa
                                   : out->take_profit < in->take_profit)
             return "moved the take profit further away";
     }
-    if (!tp_ok(s, out->entry, out->take_profit))
-        return "moved the take profit to the wrong side of entry";
+    if (!tp_ok(s, px, out->take_profit))
+        return "moved the take profit to the wrong side of the price";
     return NULL;
 }
 
@@ -309,7 +317,8 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
     it->symbol = sig.symbol;
     it->action = sig.action;
     it->side = sig.side;
-    it->entry = sig.entry;
+    it->entry = acct->ref_price;
+    it->entry_claim = sig.entry;
     it->stop = it->orig_stop = sig.stop_loss;
     it->take_profit = sig.take_profit;
     it->risk_scale = sig.risk_scale;
@@ -323,8 +332,19 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
         reject(it, GORDON_REJECT_BAD_SIGNAL, "strategy is not subscribed to this symbol");
         return;
     }
+    /* Every signal counts against the throttle, accepted or not: a flood of
+     * garbage exhausts its own budget. Exits are counted but never refused. */
+    int over = !rate_allows(&p->per_strategy[strategy], now_ms) ? 1 : !rate_allows(&p->global, now_ms) ? 2 : 0;
+    rate_push(&p->per_strategy[strategy], now_ms);
+    rate_push(&p->global, now_ms);
     if (sig.action == GORDON_ACTION_EXIT) {
         decide_exit(acct, it);
+        return;
+    }
+    if (over) {
+        reject(it, GORDON_REJECT_THROTTLED, over == 1 ? "more than %u signals/s from this strategy"
+                                                      : "more than %u signals/s in total",
+               over == 1 ? p->lim.rate_strategy : p->lim.rate_global);
         return;
     }
     if (sig.action != GORDON_ACTION_ENTRY) {
@@ -339,6 +359,23 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
         reject(it, GORDON_REJECT_BAD_SIGNAL, "entry reference must be a positive finite price");
         return;
     }
+    /* The host sizes and checks at its own price; the plugin's entry is a
+     * claim, believed only near that price. */
+    const gd_instrument *ins = &p->instr[sig.symbol];
+    const double px = acct->ref_price;
+    if (!isfinite(px) || !(px > 0.0)) {
+        reject(it, GORDON_REJECT_BAD_SIGNAL, "the host has no price for this symbol yet");
+        return;
+    }
+    double tol = px * p->lim.entry_tol_bps / 1e4;
+    if (p->lim.entry_tol_ticks * ins->tick_size > tol)
+        tol = p->lim.entry_tol_ticks * ins->tick_size;
+    if (fabs(sig.entry - px) > tol) {
+        reject(it, GORDON_REJECT_BAD_SIGNAL,
+               "entry claim %.10g is %.0f bps from the host's price %.10g (tolerance %.10g)", sig.entry,
+               fabs(sig.entry - px) / px * 1e4, px, tol);
+        return;
+    }
     if (!finite_nonneg(sig.stop_loss) || !finite_nonneg(sig.take_profit)) {
         reject(it, GORDON_REJECT_BAD_SIGNAL, "stop_loss and take_profit must be finite and >= 0");
         return;
@@ -347,8 +384,8 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
         reject(it, GORDON_REJECT_BAD_SIGNAL, "risk_scale must be in (0, 1]");
         return;
     }
-    if (sig.take_profit != 0.0 && !tp_ok(sig.side, sig.entry, sig.take_profit)) {
-        reject(it, GORDON_REJECT_BAD_SIGNAL, "take_profit on the wrong side of entry");
+    if (sig.take_profit != 0.0 && !tp_ok(sig.side, px, sig.take_profit)) {
+        reject(it, GORDON_REJECT_BAD_SIGNAL, "take_profit on the wrong side of the price");
         return;
     }
     /* 1. halt latch, 2. breakers */
@@ -370,35 +407,38 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
         return;
     }
 
-    /* 3. overlays: veto or tighten, never loosen */
+    /* 3. overlays: veto or tighten, never loosen. Each gets its own copies
+     * (writing through its const `in` changes nothing of ours) and a reason
+     * buffer with slack past what it is told it may use. */
     for (size_t i = 0; i < n_overlays; i++) {
-        gordon_signal out = sig;
-        char why[96] = "";
-        int r = overlays[i].filter(overlays[i].instance, &sig, &out, why, sizeof why);
-        why[sizeof why - 1] = '\0';
-        char why_ok[sizeof why];
-        gd_utf8_copy(why_ok, sizeof why_ok, why);
+        gordon_signal in = sig, out = sig;
+        char why[GD_REASON_LEN + GD_REASON_SLACK];
+        why[0] = '\0';
+        int r = overlays[i].filter(overlays[i].instance, &in, &out, why, GD_REASON_LEN);
         if (r == GORDON_FILTER_KEEP)
             continue;
         if (r == GORDON_FILTER_VETO) {
+            char why_ok[GD_REASON_LEN];
+            why[GD_REASON_LEN - 1] = '\0';
+            gd_utf8_copy(why_ok, sizeof why_ok, why);
             reject(it, GORDON_REJECT_OVERLAY_VETO, "%s: %s", overlays[i].name, why_ok[0] ? why_ok : "vetoed");
             return;
         }
-        const char *bad = r == GORDON_FILTER_TIGHTEN ? tighten_violation(&sig, &out) : "unknown result";
+        const char *bad = r == GORDON_FILTER_TIGHTEN ? tighten_violation(&sig, &out, px) : "unknown result";
         if (bad) {
             reject(it, GORDON_REJECT_OVERLAY_INVALID, "%s: %s", overlays[i].name, bad);
             return;
         }
-        memcpy(out.tag, sig.tag, sizeof out.tag);
-        out.struct_size = sig.struct_size;
-        sig = out;
+        /* Only the three fields an overlay may tighten, each validated. */
+        sig.stop_loss = out.stop_loss;
+        sig.take_profit = out.take_profit;
+        sig.risk_scale = out.risk_scale;
     }
     it->stop = sig.stop_loss;
     it->take_profit = sig.take_profit;
     it->risk_scale = sig.risk_scale;
 
-    /* 4. stop loss */
-    const gd_instrument *ins = &p->instr[sig.symbol];
+    /* 4. stop loss, on the losing side of the host's price */
     double stop = sig.stop_loss;
     if (stop == 0.0) {
         if (p->lim.sl_required) {
@@ -413,9 +453,9 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
     } else {
         /* Round the stop away from entry so the size below stays within risk. */
         stop = gd_round_tick(stop, ins->tick_size, sig.side == GORDON_SIDE_LONG ? -1 : 1);
-        if (!stop_ok(sig.side, sig.entry, stop)) {
-            reject(it, GORDON_REJECT_STOP_SIDE, "stop %.10g is not on the %s side of entry %.10g",
-                   stop, sig.side == GORDON_SIDE_LONG ? "lower" : "upper", sig.entry);
+        if (!stop_ok(sig.side, px, stop)) {
+            reject(it, GORDON_REJECT_STOP_SIDE, "stop %.10g is not on the %s side of the price %.10g", stop,
+                   sig.side == GORDON_SIDE_LONG ? "lower" : "upper", px);
             return;
         }
     }
@@ -428,9 +468,9 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
         reject(it, GORDON_REJECT_NO_EQUITY, "equity %.10g is not positive", acct->equity);
         return;
     }
-    double dist = fabs(sig.entry - stop);
-    if (it->orig_stop != 0.0 && fabs(sig.entry - it->orig_stop) > dist)
-        dist = fabs(sig.entry - it->orig_stop);
+    double dist = fabs(px - stop);
+    if (it->orig_stop != 0.0 && fabs(px - it->orig_stop) > dist)
+        dist = fabs(px - it->orig_stop);
     double risk_amount = acct->equity * (p->lim.risk_pct / 100.0) * sig.risk_scale;
     double qty = gd_round_down_step(risk_amount / dist, ins->step_size);
     if (qty <= 0.0 || qty < ins->min_qty) {
@@ -438,9 +478,9 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
                ins->min_qty, ins->step_size);
         return;
     }
-    if (qty * sig.entry < ins->min_notional) {
-        reject(it, GORDON_REJECT_BELOW_MIN_NOTIONAL, "notional %.10g below min notional %.10g",
-               qty * sig.entry, ins->min_notional);
+    if (qty * px < ins->min_notional) {
+        reject(it, GORDON_REJECT_BELOW_MIN_NOTIONAL, "notional %.10g below min notional %.10g", qty * px,
+               ins->min_notional);
         return;
     }
 
@@ -452,29 +492,18 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
     limits[GD_CAP_DAILY] = gd_pipeline_daily_left(p, now_ms);
     limits[GD_CAP_EXPOSURE] = p->lim.max_gross_exposure - acct->gross_exposure;
     for (int c = GD_CAP_ORDER; c <= GD_CAP_EXPOSURE; c++) {
-        if (!clamp_to(&qty, sig.entry, limits[c], ins->step_size))
+        if (!clamp_to(&qty, px, limits[c], ins->step_size))
             continue;
         it->capped_by = c;
-        if (qty <= 0.0 || qty < ins->min_qty || qty * sig.entry < ins->min_notional) {
+        if (qty <= 0.0 || qty < ins->min_qty || qty * px < ins->min_notional) {
             reject(it, cap_reject[c], "%s cap leaves %.10g of notional", gd_cap_name(c),
                    limits[c] > 0.0 ? limits[c] : 0.0);
             return;
         }
     }
 
-    /* 7. order-rate throttle */
-    if (!rate_allows(&p->per_strategy[strategy], now_ms)) {
-        reject(it, GORDON_REJECT_THROTTLED, "more than %u intents/s for this strategy",
-               p->lim.rate_strategy);
-        return;
-    }
-    if (!rate_allows(&p->global, now_ms)) {
-        reject(it, GORDON_REJECT_THROTTLED, "more than %u intents/s in total", p->lim.rate_global);
-        return;
-    }
-
     it->qty = qty;
-    it->notional = qty * sig.entry;
+    it->notional = qty * px;
     it->result = GORDON_ACCEPTED;
     if (it->capped_by)
         snprintf(it->detail, sizeof it->detail, "reduced by the %s cap", gd_cap_name(it->capped_by));
@@ -488,7 +517,4 @@ void gd_pipeline_commit(gd_pipeline *p, const gd_intent *it)
         return;
     gd_pipeline_daily_left(p, it->time_ms); /* rolls the day if needed */
     p->used_today += it->notional;
-    rate_push(&p->global, it->time_ms);
-    if (it->strategy < p->n_strategies)
-        rate_push(&p->per_strategy[it->strategy], it->time_ms);
 }

@@ -1,9 +1,13 @@
 /* The host's risk pipeline: every signal becomes exactly one intent, accepted
- * with a host-computed quantity or rejected with a reason. Order of checks for
- * entries: validity -> halt latch -> breakers -> position state -> overlays ->
- * stop loss -> sizing (min qty / min notional) -> per-order cap -> daily cap ->
- * gross exposure cap -> order-rate throttle. Exits only need validity and a
- * position: caps, minimums, the latch and throttles never block a reduction. */
+ * with a host-computed quantity or rejected with a reason. Nothing a plugin
+ * says is taken on trust: the price is the host's own (the plugin's entry is
+ * a claim that must be near it), overlays work on copies and only validated
+ * tightenings are taken back. Order of checks for entries: validity ->
+ * order-rate throttle (every signal counts) -> entry claim vs the host's
+ * price -> halt latch -> breakers -> position state -> overlays -> stop loss
+ * -> sizing (min qty / min notional) -> per-order cap -> daily cap -> gross
+ * exposure cap. Exits only need validity and a position: caps, minimums, the
+ * latch and throttles never block a reduction. */
 #ifndef GD_PIPELINE_H
 #define GD_PIPELINE_H
 
@@ -20,8 +24,10 @@ typedef struct gd_limits {
     double max_order_notional; /* effective per-order cap (production cap applied) */
     double max_daily_notional; /* per UTC day, over every accepted entry */
     double max_gross_exposure; /* open positions + pending entries, all strategies */
-    uint32_t rate_global;      /* accepted intents per rolling second, all strategies */
+    uint32_t rate_global;      /* signals per rolling second, all strategies (every emit counts) */
     uint32_t rate_strategy;    /* the same per strategy */
+    double entry_tol_bps;      /* an entry claim this close to the host's price is believed... */
+    double entry_tol_ticks;    /* ... or this many ticks, whichever is wider */
 } gd_limits;
 
 /* Limits from a loaded configuration (the production cap folded in). */
@@ -45,6 +51,8 @@ typedef struct gd_account_view {
     int32_t pos_side;        /* this strategy's position in the symbol */
     int entry_pending;
     int exit_pending;
+    double ref_price;        /* the host's price for the symbol (replay: this bar's close; live:
+                                the mark); 0 when it has none yet */
 } gd_account_view;
 
 typedef enum gd_cap_kind { GD_CAP_NONE = 0, GD_CAP_ORDER = 1, GD_CAP_DAILY = 2, GD_CAP_EXPOSURE = 3 } gd_cap_kind;
@@ -56,7 +64,8 @@ typedef struct gd_intent {
     uint32_t symbol;
     int32_t action;
     int32_t side;
-    double entry;
+    double entry;       /* the host's reference price: what sizing, the stop side and caps used */
+    double entry_claim; /* the plugin's entry, as it claimed it */
     double stop;        /* final, after overlays and tick rounding */
     double orig_stop;   /* as the strategy asked */
     double take_profit;
@@ -69,7 +78,7 @@ typedef struct gd_intent {
     char detail[160];   /* human explanation of a rejection or adjustment */
 } gd_intent;
 
-/* Order-rate window: the times of the last `cap` accepted intents. */
+/* Order-rate window: the times of the last `cap` signals counted. */
 typedef struct gd_rate {
     int64_t *t;
     uint32_t cap;
@@ -106,7 +115,7 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
                         size_t n_overlays, int64_t now_ms, gd_intent *out);
 
 /* Records the final result: counts it, and for accepted entries charges the
- * daily cap and the rate windows. */
+ * daily cap. (The rate windows counted the signal when it was decided.) */
 void gd_pipeline_commit(gd_pipeline *p, const gd_intent *it);
 
 /* Notional the daily cap still allows at now_ms. */
