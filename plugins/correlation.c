@@ -329,7 +329,7 @@ static int restore(void *instance, const void *buf, size_t len)
         if (gordon_snap_get_u32(&p, &w) != 0 || magic != SNAP_MAGIC || version != SNAP_VERSION)
             goto refuse;
         if (nsym != s->nsym || w != s->w) {
-            s->api->log(s->ctx, GORDON_LOG_WARN,
+            gordon_log(s->api, s->ctx, GORDON_LOG_WARN,
                         "correlation: snapshot refused: it was taken with %u symbols and window %u",
                         nsym, w);
             return -1;
@@ -364,7 +364,7 @@ static int restore(void *instance, const void *buf, size_t len)
     s->have_cache = 0;
     return 0;
 refuse:
-    s->api->log(s->ctx, GORDON_LOG_WARN,
+    gordon_log(s->api, s->ctx, GORDON_LOG_WARN,
                 "correlation: snapshot refused (length, magic, version or contents differ)");
     return -1;
 }

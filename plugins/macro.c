@@ -291,7 +291,7 @@ static int restore(void *instance, const void *buf, size_t len)
     }
     return 0;
 refuse:
-    s->api->log(s->ctx, GORDON_LOG_WARN, "macro: snapshot refused (length, magic or version differ)");
+    gordon_log(s->api, s->ctx, GORDON_LOG_WARN, "macro: snapshot refused (length, magic or version differ)");
     return -1;
 }
 

@@ -191,7 +191,7 @@ static int restore(void *instance, const void *buf, size_t len)
     }
     return 0;
 refuse:
-    s->api->log(s->ctx, GORDON_LOG_WARN,
+    gordon_log(s->api, s->ctx, GORDON_LOG_WARN,
                 "trend_filter: snapshot refused (length, magic, version, symbol count, period or "
                 "contents differ)");
     return -1;

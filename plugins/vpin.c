@@ -495,7 +495,7 @@ static int restore(void *instance, const void *buf, size_t len)
     if (gordon_snap_get_f64(&p, &b) != 0 || pad != 0)
         goto refuse;
     if (nsym != s->nsym || w != s->w || n != s->n || b != s->b) {
-        s->api->log(s->ctx, GORDON_LOG_WARN,
+        gordon_log(s->api, s->ctx, GORDON_LOG_WARN,
                     "vpin: snapshot refused: it was taken with %u symbols, sigma_window %u, "
                     "n_buckets %u, bucket_volume %g",
                     nsym, w, n, b);
@@ -521,7 +521,7 @@ static int restore(void *instance, const void *buf, size_t len)
     s->dirty = 1;
     return 0;
 refuse:
-    s->api->log(s->ctx, GORDON_LOG_WARN,
+    gordon_log(s->api, s->ctx, GORDON_LOG_WARN,
                 "vpin: snapshot refused (length, magic, version or contents differ)");
     return -1;
 }

@@ -183,7 +183,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
             p += s->sym[i].dq[k].cap;
         }
     }
-    api->log(ctx, GORDON_LOG_INFO,
+    gordon_log(api, ctx, GORDON_LOG_INFO,
              "donchian_breakout: entry_period=%u exit_period=%u atr_period=%u atr_mult=%g "
              "allow_short=%d warm-up=%u bars",
              s->entry_period, s->exit_period, s->atr_period, s->atr_mult, s->allow_short, warmup(s));
@@ -207,7 +207,7 @@ static void emit(inst *s, uint32_t symbol, int action, int side, double entry, d
     snprintf(sig.tag, sizeof sig.tag, "%s", tag);
     rc = s->api->emit(s->ctx, &sig);
     if (rc != GORDON_ACCEPTED)
-        s->api->log(s->ctx, GORDON_LOG_DEBUG, "donchian_breakout: %s on symbol %u not accepted (%d)",
+        gordon_log(s->api, s->ctx, GORDON_LOG_DEBUG, "donchian_breakout: %s on symbol %u not accepted (%d)",
                     tag, symbol, rc);
 }
 
@@ -384,7 +384,7 @@ static int restore(void *instance, const void *buf, size_t len)
 refuse:
     free(tmp);
     free(scratch);
-    s->api->log(s->ctx, GORDON_LOG_WARN,
+    gordon_log(s->api, s->ctx, GORDON_LOG_WARN,
                 "donchian_breakout: snapshot refused (length, magic, version, symbol count, "
                 "periods or contents differ)");
     return -1;

@@ -115,7 +115,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
         snprintf(err, err_len, "ema_cross: out of memory for %u symbols", s->nsym);
         goto fail;
     }
-    api->log(ctx, GORDON_LOG_INFO,
+    gordon_log(api, ctx, GORDON_LOG_INFO,
              "ema_cross: fast=%u slow=%u atr_period=%u atr_mult=%g allow_short=%d warm-up=%u bars",
              s->fast, s->slow, s->atr_period, s->atr_mult, s->allow_short, warmup(s));
     *instance = s;
@@ -147,7 +147,7 @@ static void emit(inst *s, uint32_t symbol, int action, int side, double entry, d
     snprintf(sig.tag, sizeof sig.tag, "%s", tag);
     rc = s->api->emit(s->ctx, &sig);
     if (rc != GORDON_ACCEPTED)
-        s->api->log(s->ctx, GORDON_LOG_DEBUG, "ema_cross: %s on symbol %u not accepted (%d)", tag,
+        gordon_log(s->api, s->ctx, GORDON_LOG_DEBUG, "ema_cross: %s on symbol %u not accepted (%d)", tag,
                     symbol, rc);
 }
 
@@ -155,7 +155,7 @@ static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
 {
     inst *s = instance;
     sym_state *st;
-    gordon_position pos = GORDON_POSITION_INIT;
+    gordon_position pos;
     int fast_ok, slow_ok, atr_ok, sign, prev;
     double diff, dist;
 
@@ -177,6 +177,8 @@ static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
     if (prev == 0 || prev == sign || !atr_ok)
         return;
 
+    /* Only on a crossing: the common bar returns above without it. */
+    pos = (gordon_position)GORDON_POSITION_INIT;
     if (s->api->position(s->ctx, symbol, &pos) != 0)
         pos.side = GORDON_SIDE_NONE;
     dist = s->atr_mult * st->atr.atr;
@@ -187,7 +189,7 @@ static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
         if (pos.side == GORDON_SIDE_LONG)
             return;
         if (!(dist > 0) || !(bar->close - dist > 0)) {
-            s->api->log(s->ctx, GORDON_LOG_DEBUG,
+            gordon_log(s->api, s->ctx, GORDON_LOG_DEBUG,
                         "ema_cross: no long entry on symbol %u: stop distance %g unusable at %g",
                         symbol, dist, bar->close);
             return;
@@ -201,7 +203,7 @@ static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
         if (!s->allow_short || pos.side == GORDON_SIDE_SHORT)
             return;
         if (!(dist > 0)) {
-            s->api->log(s->ctx, GORDON_LOG_DEBUG,
+            gordon_log(s->api, s->ctx, GORDON_LOG_DEBUG,
                         "ema_cross: no short entry on symbol %u: stop distance %g unusable", symbol,
                         dist);
             return;
@@ -290,7 +292,7 @@ static int restore(void *instance, const void *buf, size_t len)
     free(tmp);
     return 0;
 refuse:
-    s->api->log(s->ctx, GORDON_LOG_WARN,
+    gordon_log(s->api, s->ctx, GORDON_LOG_WARN,
                 "ema_cross: snapshot refused (length, magic, version, symbol count, periods or "
                 "contents differ)");
     return -1;

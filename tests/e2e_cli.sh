@@ -18,7 +18,7 @@ expect() {
 run() { "$GORDON" "$@" >"$T/out" 2>"$T/err"; rc=$?; }
 
 run --version
-expect "version names the SDK ABI" 0 "SDK ABI 1.2" "$T/out"
+expect "version names the SDK ABI" 0 "SDK ABI 1.3" "$T/out"
 
 # The demo: real data, bundled plugins, intent log.
 run run --config examples/demo.ini --plugin-dir "$PLUGINS" --intent-log "$T/intents.jsonl"

@@ -104,7 +104,7 @@ static void test_header_macros(void **state)
 
     snprintf(want, sizeof want, "%d.%d", GORDON_SDK_ABI_MAJOR, GORDON_SDK_ABI_MINOR);
     assert_string_equal(GORDON_SDK_VERSION_STRING, want);
-    assert_string_equal(GORDON_SDK_VERSION_STRING, "1.2");
+    assert_string_equal(GORDON_SDK_VERSION_STRING, "1.3");
     assert_int_equal(GORDON_WARMUP_BARS_MAX, 1048576u);
 
     /* A 1.0 host's table: emit is there, exposure is not. */

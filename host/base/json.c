@@ -82,6 +82,12 @@ char *gd_utf8_copy(char *buf, size_t cap, const char *s)
     if (!cap)
         return buf;
     for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+        if (*p < 0x80) { /* ASCII, the usual text: no decoding */
+            if (w + 1 >= cap)
+                break;
+            buf[w++] = (char)*p++;
+            continue;
+        }
         size_t adv = gd_utf8_seq(p), len = adv;
         const char *rep = (const char *)p;
         if (adv == 0)

@@ -18,7 +18,11 @@
  * plugin's) into the host's own, zero-extended. */
 static inline void gd_sized_in(void *dst, size_t dst_size, const void *src, size_t src_size)
 {
-    size_t n = src_size < dst_size ? src_size : dst_size;
+    if (src_size >= dst_size) { /* the usual case, a copy of known size */
+        memcpy(dst, src, dst_size);
+        return;
+    }
+    size_t n = src_size;
     memcpy(dst, src, n);
     memset((char *)dst + n, 0, dst_size - n);
 }
@@ -28,7 +32,11 @@ static inline void gd_sized_in(void *dst, size_t dst_size, const void *src, size
  * to what was written. */
 static inline void gd_sized_out(void *dst, size_t dst_size, const void *src, size_t src_size)
 {
-    uint32_t n = (uint32_t)(src_size < dst_size ? src_size : dst_size);
+    if (dst_size >= src_size) { /* the usual case, a copy of known size */
+        memcpy(dst, src, src_size);
+        return;
+    }
+    uint32_t n = (uint32_t)dst_size;
     memcpy(dst, src, n);
     if (n >= sizeof n)
         memcpy(dst, &n, sizeof n);

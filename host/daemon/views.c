@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/dates.h"
+#include "base/json.h"
 #include "base/names.h"
 
 static const char *const breaker_states[] = {"ok", "warn", "tripped"};
@@ -68,8 +69,10 @@ static void add_breakers(cJSON *root, const gd_engine *e)
         else
             cJSON_AddNullToObject(x, "value");
         cJSON_AddNumberToObject(x, "threshold", v.last.threshold);
-        if (v.last.state != GORDON_BREAKER_OK)
-            cJSON_AddStringToObject(x, "reason", v.last.reason);
+        if (v.last.state != GORDON_BREAKER_OK) {
+            char reason[sizeof v.last.reason];
+            cJSON_AddStringToObject(x, "reason", gd_utf8_copy(reason, sizeof reason, v.last.reason));
+        }
         cJSON_AddItemToArray(br, x);
     }
 }

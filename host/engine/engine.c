@@ -36,6 +36,13 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
      * none while a backtest window is still warming up. */
     if (e->in_strategy != in || e->warming || e->now_ms < e->trade_from_ms)
         return -1;
+    /* A flood is cut off without deciding each signal; on_bar's end writes
+     * one intent and one log line for all of them. */
+    if (++in->emits > GD_EMITS_PER_CALL) {
+        in->dropped++;
+        e->ctr.dropped++;
+        return GORDON_REJECT_THROTTLED;
+    }
     e->ctr.signals++;
 
     gd_account_view acct;
@@ -51,6 +58,7 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
         acct.pos_side = gd_book_pos(&e->book, in->slot, sym)->side;
         acct.entry_pending = so.entry_pending;
         acct.exit_pending = so.exit_pending;
+        acct.ref_price = e->book.mark[sym]; /* this bar's close, not what the plugin says */
     }
     /* Overlays judge only the symbols they follow. */
     uint32_t n_ov = 0;
@@ -92,7 +100,7 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
     return it.result;
 }
 
-static void evaluate_breakers(gd_engine *e);
+static inline void evaluate_breakers(gd_engine *e);
 
 /* ------------------------------------------------------------ fills */
 
@@ -206,29 +214,46 @@ int gd_engine_sync_latch(gd_engine *e, gd_err *err) { return gd_halt_sync(&e->ha
 
 /* Breakers run on every bar and after every fill; a breaker that fails to
  * evaluate counts as tripped, because silence is not safety. */
-static void evaluate_breakers(gd_engine *e)
+static inline __attribute__((always_inline)) void evaluate_breakers(gd_engine *e)
 {
-    gordon_breaker_input *in = &e->bin;
-    in->open_positions = e->book.open_count;
-    in->now_ms = e->now_ms;
-    in->equity = e->book.equity;
-    in->gross_exposure = e->book.gross;
-    in->realized_pnl = e->book.realized;
-    in->last_data_ms = e->last_data_ms;
     e->tripped = NULL;
     for (uint32_t i = 0; i < e->gen->n_breakers; i++) {
         gd_inst *b = e->gen->breakers[i];
+        /* Each breaker gets its own input (one cannot doctor what the next
+         * reads), filled field by field, and writes its verdict into its own
+         * scratch (allocated apart, with slack behind the reason): the host
+         * keeps only the fields it validates, read one by one. The scratch
+         * persists, so a breaker may write its reason only when its state
+         * changes. */
+        gordon_breaker_input in;
+        in.struct_size = sizeof in;
+        in.open_positions = e->book.open_count;
+        in.now_ms = e->now_ms;
+        in.equity = e->book.equity;
+        in.gross_exposure = e->book.gross;
+        in.realized_pnl = e->book.realized;
+        in.last_data_ms = e->last_data_ms;
+        in.last_venue_ms = 0;
+        volatile gordon_breaker_result *out = b->scratch;
+        out->struct_size = sizeof *b->scratch;
+        out->state = GORDON_BREAKER_OK;
+        out->value = 0.0;
+        out->threshold = 0.0;
+        int rc = b->d->evaluate(b->self, &in, b->scratch);
         gordon_breaker_result *r = &b->last;
-        /* The result persists per breaker, so a breaker may write its reason
-         * only when its state changes. */
-        r->state = GORDON_BREAKER_OK;
-        r->value = r->threshold = 0.0;
-        int rc = b->d->evaluate(b->self, in, r);
+        int before = r->state;
+        r->state = out->state;
+        r->value = out->value;
+        r->threshold = out->threshold;
         if (rc == 0 && r->state == GORDON_BREAKER_OK)
             continue;
-        r->reason[sizeof r->reason - 1] = '\0';
-        char reason[sizeof r->reason];
-        memcpy(r->reason, gd_utf8_copy(reason, sizeof reason, r->reason), sizeof reason);
+        /* The reason is read when the state changes (the SDK's contract: a
+         * breaker writes it then), terminated here and made valid UTF-8
+         * where it is shown (views, the latch), not on every bar. */
+        if (r->state != before || rc != 0) {
+            memcpy(r->reason, b->scratch->reason, sizeof r->reason);
+            r->reason[sizeof r->reason - 1] = '\0';
+        }
         if (rc != 0 || r->state < GORDON_BREAKER_OK || r->state > GORDON_BREAKER_TRIPPED) {
             r->state = GORDON_BREAKER_TRIPPED;
             snprintf(r->reason, sizeof r->reason, "evaluate failed (rc %d)", rc);
@@ -248,6 +273,27 @@ static void evaluate_breakers(gd_engine *e)
 
 /* ------------------------------------------------------------ hot path */
 
+/* One intent and one log line for a flood's dropped signals. */
+static void summarise_dropped(gd_engine *e, gd_inst *in, uint32_t s)
+{
+    gd_intent it;
+    memset(&it, 0, sizeof it);
+    gd_engine_ensure_id(e);
+    it.id = e->pipe.next_id++;
+    it.time_ms = e->now_ms;
+    it.strategy = in->slot;
+    it.symbol = s;
+    it.action = GORDON_ACTION_ENTRY;
+    it.result = GORDON_REJECT_THROTTLED;
+    snprintf(it.detail, sizeof it.detail, "%u more signals in one on_bar dropped (at most %u are decided)",
+             in->dropped, GD_EMITS_PER_CALL);
+    e->ctr.signals++;
+    gd_engine_record(e, &it);
+    gd_log(GD_LOG_WARN, "risk", NULL, "%s: %u signals in one on_bar past the limit of %u were dropped", in->name,
+           in->dropped, GD_EMITS_PER_CALL);
+    in->dropped = 0;
+}
+
 void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
 {
     e->in_bar = 1;
@@ -265,14 +311,24 @@ void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
     r->bars[r->n & r->mask] = *bar;
     r->n++;
 
+    /* Every callback gets its own copy of the bar: the ring and the replay
+     * data are the host's, whatever a plugin does with its pointer. */
+    gordon_bar copy;
     const gd_dispatch *d = &e->gen->dispatch[s];
-    for (uint32_t i = 0; i < d->n_pre; i++)
-        d->pre[i].fn(d->pre[i].self, s, bar);
+    for (uint32_t i = 0; i < d->n_pre; i++) {
+        copy = *bar;
+        d->pre[i].fn(d->pre[i].self, s, &copy);
+    }
     if (e->gen->n_breakers)
         evaluate_breakers(e);
     for (uint32_t i = 0; i < d->n_strat; i++) {
-        e->in_strategy = d->strat[i].inst;
-        d->strat[i].fn(d->strat[i].self, s, bar);
+        gd_inst *in = d->strat[i].inst;
+        copy = *bar;
+        e->in_strategy = in;
+        in->emits = 0;
+        d->strat[i].fn(d->strat[i].self, s, &copy);
+        if (in->dropped)
+            summarise_dropped(e, in, s);
     }
     e->in_strategy = NULL;
     e->in_bar = 0;
@@ -333,8 +389,10 @@ int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
         goto fail;
     if (e->own_cache && (rc = gd_libcache_new(&e->cache, err)) != 0)
         goto fail;
-    gd_hostapi_init(&e->api);
-    e->bin.struct_size = sizeof e->bin;
+    if (!(e->api = gd_hostapi_table())) {
+        rc = gd_err_set(err, GD_ENOMEM, "cannot map the host-API table");
+        goto fail;
+    }
 
     rc = gd_gen_build(e, cfg, &e->gen, err);
     if (rc)

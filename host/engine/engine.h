@@ -31,7 +31,8 @@ extern const double gd_slip_bounds[GD_SLIP_BUCKETS];
 
 typedef struct gd_engine_counters {
     uint64_t bars;                         /* closed bars processed */
-    uint64_t signals;                      /* emitted by strategies */
+    uint64_t signals;                      /* emitted by strategies and decided (one intent each) */
+    uint64_t dropped;                      /* past the per-on_bar limit, summarised */
     uint64_t orders[4];                    /* by gd_order_kind */
     uint64_t fills[6];                     /* by gordon_fill_reason */
     uint64_t slip_le[GD_SLIP_BUCKETS + 1]; /* counts per bucket, last = +Inf */
@@ -143,6 +144,8 @@ int gd_engine_series_update(gd_engine *e, const char *id, const int64_t *t, cons
 /* ---- introspection, for the read-only views in daemon/ ---- */
 
 const gd_engine_counters *gd_engine_counters_get(const gd_engine *e);
+/* Calls from plugins with a stale or forged handle, refused (process-wide). */
+uint64_t gd_plugin_refused_calls(void);
 int64_t gd_engine_now(const gd_engine *e);
 uint32_t gd_engine_symbol_count(const gd_engine *e);
 const char *gd_engine_symbol(const gd_engine *e, uint32_t s);

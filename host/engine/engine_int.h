@@ -13,8 +13,9 @@
 #include "plugin/libcache.h"
 #include "risk/latch.h"
 
-/* "CTX!": a plugin that passes a stale or forged handle is caught, not obeyed. */
-#define GD_CTX_MAGIC 0x21585443u
+/* Signals one strategy may emit in one on_bar; the rest of a flood is
+ * dropped and summarised in one intent and one log line. */
+#define GD_EMITS_PER_CALL 16u
 /* Intent ids are reserved durably in blocks (state store), topped up
  * between batches when half a block is left. */
 #define GD_ID_BLOCK 1000000u
@@ -33,14 +34,9 @@ typedef struct gd_series_data {
     int ok;              /* the last fetch succeeded */
 } gd_series_data;
 
-struct gordon_ctx {
-    uint32_t magic;
-    gd_engine *eng;
-    gd_inst *inst;
-};
-
 struct gd_inst {
-    gordon_ctx ctx;
+    gd_engine *eng;          /* borrowed: the engine it runs in */
+    gordon_ctx *handle;      /* what the plugin holds: an opaque index and generation (hostapi.c) */
     int kind;
     uint32_t index;          /* among instances of its kind in its generation */
     uint32_t slot;           /* strategies: the book/executor/pipeline owner, stable across reloads */
@@ -52,8 +48,14 @@ struct gd_inst {
     gd_params params;        /* owned */
     uint8_t *sub;            /* owned: per symbol, 1 if subscribed */
     uint32_t warmup;         /* bars of history it needs: warmup_bars or its warmup() */
-    gordon_breaker_result last;
+    uint32_t emits;          /* signals in the current on_bar */
+    uint32_t dropped;        /* ... past GD_EMITS_PER_CALL */
+    gordon_breaker_result last;     /* the host's copy of its last verdict, validated */
+    gordon_breaker_result *scratch; /* owned (breakers): what the plugin writes, with slack behind */
 };
+
+/* What a plugin's text may run past the buffer it was given by, absorbed. */
+#define GD_REASON_SLACK 1024
 
 typedef void (*gd_bar_fn)(void *self, uint32_t symbol, const gordon_bar *bar);
 
@@ -121,7 +123,7 @@ struct gd_engine {
 
     gd_ring *hist;               /* owned, per symbol */
 
-    gordon_host_api api;
+    const gordon_host_api *api; /* the one read-only table (gd_hostapi_table) */
     gd_pipeline pipe;
     gd_book book;
     gd_executor exec;
@@ -129,7 +131,6 @@ struct gd_engine {
     gd_halt halt;
     uint64_t ids_limit;          /* with a store: ids below this are durably reserved */
 
-    gordon_breaker_input bin;    /* reused for every evaluation */
     int64_t now_ms;
     int64_t last_data_ms;
     int64_t trade_from_ms;
@@ -161,8 +162,17 @@ static inline int gd_engine_slot_holds(const gd_engine *e, uint32_t k, uint32_t 
  * taken. */
 void gd_engine_ensure_id(gd_engine *e);
 
-/* hostapi.c: the table every plugin instance receives. */
-void gd_hostapi_init(gordon_host_api *api);
+/* hostapi.c: the table every plugin instance receives, the same for all:
+ * in a page of its own, read-only once filled, never freed (a library's
+ * destructor may still reach for it after everything else is gone). */
+const gordon_host_api *gd_hostapi_table(void);
+
+/* Handles: what a plugin holds instead of a pointer into the engine. A
+ * handle is an index into a process-wide table plus a generation, checked on
+ * every call; a freed instance's handle (a destructor after unload, a copy
+ * kept too long) is refused and counted. NULL when the table is full. */
+gordon_ctx *gd_handle_new(gd_inst *in);
+void gd_handle_free(gordon_ctx *h);
 
 /* engine.c: a strategy's signal through the pipeline to the executor;
  * returns what emit returns. */

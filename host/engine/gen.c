@@ -26,7 +26,11 @@ static void inst_free(gd_inst *in)
     if (in->self && in->d && in->d->destroy)
         in->d->destroy(in->self);
     in->self = NULL;
+    /* From here any call with this instance's handle is refused. */
+    gd_handle_free(in->handle);
+    in->handle = NULL;
     gd_params_free(&in->params);
+    free(in->scratch);
     free(in->sub);
     free(in->name);
 }
@@ -149,9 +153,12 @@ static int setup_instance(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_
         return rc;
     in->kind = pc->kind;
     in->last.struct_size = sizeof in->last;
-    in->ctx.magic = GD_CTX_MAGIC;
-    in->ctx.eng = e;
-    in->ctx.inst = in;
+    if (pc->kind == GORDON_KIND_BREAKER) {
+        if (!(in->scratch = calloc(1, sizeof *in->scratch + GD_REASON_SLACK)))
+            return gd_err_set(err, GD_ENOMEM, "out of memory");
+        in->scratch->struct_size = sizeof *in->scratch;
+    }
+    in->eng = e;
     size_t nl = strlen(pc->name) + 16;
     in->name = malloc(nl);
     in->sub = calloc(e->n_symbols ? e->n_symbols : 1, 1);
@@ -198,7 +205,10 @@ static int setup_instance(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_
 
     char perr[512] = "";
     e->in_create = 1;
-    rc = in->d->create(&e->api, &in->ctx, &in->self, perr, sizeof perr);
+    if (!(in->handle = gd_handle_new(in)))
+        return gd_err_set(err, GD_ENOMEM, "%s:%d: [%s]: too many plugin instances in this process", pc->file,
+                          pc->line, in->name);
+    rc = in->d->create(e->api, in->handle, &in->self, perr, sizeof perr);
     e->in_create = 0;
     perr[sizeof perr - 1] = '\0';
     if (rc != 0) {
@@ -360,6 +370,8 @@ static int carry_state(gd_inst *in, const gd_inst *old)
 {
     if (old && !strcmp(old->d->name, in->d->name)) {
         in->last = old->last; /* a breaker's last verdict and reason */
+        if (in->scratch && old->scratch)
+            memcpy(in->scratch, old->scratch, sizeof *in->scratch);
         if (old->d->snapshot && in->d->restore) {
             size_t need = old->d->snapshot(old->self, NULL, 0);
             void *buf = need ? malloc(need) : NULL;
@@ -402,8 +414,9 @@ static void warm_up(gd_engine *e, gd_inst *const *insts, uint32_t n)
         e->now_ms = bar->close_time_ms;
         for (uint32_t i = 0; i < n; i++)
             if (insts[i]->sub[best] && insts[i]->d->on_bar) {
+                gordon_bar copy = *bar; /* the history is the host's: a plugin gets its own bar */
                 e->in_strategy = insts[i];
-                insts[i]->d->on_bar(insts[i]->self, best, bar);
+                insts[i]->d->on_bar(insts[i]->self, best, &copy);
             }
     }
     e->in_strategy = NULL;

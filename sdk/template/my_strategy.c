@@ -13,7 +13,7 @@
  *
  * Rules for plugins (the loader refuses a .so that breaks the first one):
  *   - no I/O of any kind (files, sockets, getenv, printf to stdout...); use
- *     api->log for messages;
+ *     gordon_log (helpers.h) for messages;
  *   - no threads, no global mutable state: keep everything in the instance;
  *   - on_bar must not allocate: allocate per-symbol state in create;
  *   - be deterministic: same bars in, same signals out.
@@ -109,7 +109,7 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
     }
     for (i = 0; i < s->nsym; i++)
         s->sym[i].ring = s->closes + (size_t)s->period * i;
-    api->log(ctx, GORDON_LOG_INFO, "my_strategy: period=%u stop_pct=%g", s->period, s->stop_pct);
+    gordon_log(api, ctx, GORDON_LOG_INFO, "my_strategy: period=%u stop_pct=%g", s->period, s->stop_pct);
     *instance = s;
     return 0;
 fail:
@@ -175,7 +175,7 @@ static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
         rc = s->api->emit(s->ctx, &sig);
         /* 0 accepted, > 0 a gordon_reject code, -1 not allowed now (e.g. warm-up) */
         if (rc != GORDON_ACCEPTED)
-            s->api->log(s->ctx, GORDON_LOG_DEBUG, "my_strategy: entry not accepted (%d)", rc);
+            gordon_log(s->api, s->ctx, GORDON_LOG_DEBUG, "my_strategy: entry not accepted (%d)", rc);
     }
     st->prev_close = bar->close;
     st->prev_sma = sma;
@@ -256,7 +256,7 @@ static int restore(void *instance, const void *buf, size_t len)
 refuse:
     free(sym);
     free(closes);
-    s->api->log(s->ctx, GORDON_LOG_WARN, "my_strategy: snapshot refused (it does not match)");
+    gordon_log(s->api, s->ctx, GORDON_LOG_WARN, "my_strategy: snapshot refused (it does not match)");
     return -1;
 }
 

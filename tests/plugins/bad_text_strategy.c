@@ -21,7 +21,8 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **out, char 
     s->api = api;
     s->ctx = ctx;
     *out = s;
-    api->log(ctx, GORDON_LOG_WARN, "%s", "created \xff\xfe \"quoted\"\nnext line \xc3");
+    /* A finished message with broken bytes, and a % that must not format. */
+    api->log(ctx, GORDON_LOG_WARN, "created \xff\xfe \"quoted\"\nnext line %n %s \xc3");
     return 0;
 }
 
@@ -46,7 +47,7 @@ static void on_bar(void *p, uint32_t sym, const gordon_bar *b)
         sig.tag[i] = tag[i];
     s->api->emit(s->ctx, &sig);
     if (s->n % 200 == 0)
-        s->api->log(s->ctx, GORDON_LOG_WARN, "bar %u: \xed\xa0\x80 surrogate, \xc0\xaf overlong", s->n);
+        s->api->log(s->ctx, GORDON_LOG_WARN, "bar: \xed\xa0\x80 surrogate, \xc0\xaf overlong");
 }
 
 static const gordon_plugin desc = {

@@ -14,11 +14,14 @@
  *    restore callbacks (native byte order: a snapshot only crosses a hot
  *    reload inside one process);
  *  - gordon_param_u32: reads an int parameter in create() and writes the
- *    error text.
+ *    error text;
+ *  - gordon_log: printf-style logging, formatted here, in the plugin's own
+ *    buffer (the host's log() takes a finished message since SDK 1.3).
  */
 #ifndef GORDON_HELPERS_H
 #define GORDON_HELPERS_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -278,6 +281,33 @@ static inline int gordon_param_u32(const gordon_host_api *api, gordon_ctx *ctx, 
     }
     *out = (uint32_t)v;
     return 0;
+}
+
+/* Longest message gordon_log formats (the host keeps at most 1023 bytes). */
+#define GORDON_LOG_MAX 1024
+
+/* printf-style logging through the host: the text is formatted here, in the
+ * plugin's own stack buffer, and handed to api->log as a finished message.
+ * The compiler checks the format against the arguments. Not for on_bar's
+ * every call: formatting costs more than a bar. */
+static inline void gordon_log(const gordon_host_api *api, gordon_ctx *ctx, int level, const char *fmt, ...)
+    GORDON_PRINTF(4, 5);
+static inline void gordon_log(const gordon_host_api *api, gordon_ctx *ctx, int level, const char *fmt, ...)
+{
+    char msg[GORDON_LOG_MAX];
+    va_list ap;
+    /* Formatting costs more than a bar: not for a message nobody keeps. */
+    if (GORDON_HAS(api, log_enabled) && api->log_enabled && !api->log_enabled(ctx, level))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* A 1.3 host prints the message as given; an older one formats, so it
+     * gets "%s" and the message as its argument. */
+    if (api->abi_minor >= 3)
+        api->log(ctx, level, msg);
+    else
+        api->log(ctx, level, "%s", msg);
 }
 
 #ifdef __cplusplus

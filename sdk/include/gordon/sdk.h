@@ -30,6 +30,24 @@
  *
  * Changes (newest first; a minor's date is the day its header was frozen).
  *
+ * 1.3 (2026-12-05)
+ *	log() takes a finished message, not a format: the host prints its third
+ *	argument as text (at most 1023 bytes, made valid UTF-8) and ignores any
+ *	further arguments, so no format string of a plugin's ever reaches the
+ *	host's printf (a %n or a bad %s does nothing). Format with gordon_log()
+ *	from <gordon/helpers.h>. Plugins built against 1.0-1.2 still load and
+ *	work; their log lines show the format string unexpanded until rebuilt.
+ *	What the host hands a plugin is its own copy: the bar passed to on_bar,
+ *	a breaker's input and verdict, an overlay's in and out signals; the
+ *	host-API table is read-only; gordon_ctx is an opaque handle, refused
+ *	once its instance is gone.
+ *	emit: the entry is a claim; the host sizes, checks the stop side and
+ *	applies caps at its own price, and refuses a claim far from it
+ *	(GORDON_REJECT_BAD_SIGNAL). Every emit counts against the signal rate
+ *	limit, accepted or not, and past 16 emits in one on_bar the rest are
+ *	dropped (GORDON_REJECT_THROTTLED) and summarised by the host.
+ *	gordon_host_api.log_enabled added.
+ *
  * 1.2 (2026-12-04)
  *	gordon_plugin.warmup added (optional, after on_resume); GORDON_WARMUP_BARS_MAX
  *	GORDON_HAS() added, to test whether a struct_size covers a member
@@ -72,8 +90,8 @@ extern "C" {
 #endif
 
 #define GORDON_SDK_ABI_MAJOR 1
-#define GORDON_SDK_ABI_MINOR 2
-/* "1.2", from the two numbers above so it cannot disagree with them. */
+#define GORDON_SDK_ABI_MINOR 3
+/* "1.3", from the two numbers above so it cannot disagree with them. */
 #define GORDON_SDK_STR_(x) #x
 #define GORDON_SDK_STR(x) GORDON_SDK_STR_(x)
 #define GORDON_SDK_VERSION_STRING                                                              \
@@ -157,7 +175,9 @@ typedef struct gordon_signal {
     uint32_t symbol;      /* symbol id, as passed to on_bar */
     int32_t action;       /* gordon_action */
     int32_t side;         /* gordon_side; entries only */
-    double entry;         /* reference entry price, usually the last close */
+    double entry;         /* the price the strategy decided at, usually the last close: a
+                             claim the host checks against its own price (and refuses when far
+                             from it); sizing, the stop side and caps use the host's price */
     double stop_loss;     /* absolute price; 0 = none (rejected when stops are required) */
     double take_profit;   /* absolute price; 0 = none */
     double risk_scale;    /* fraction of the configured risk budget, (0, 1]; overlays may lower it */
@@ -338,7 +358,12 @@ typedef struct gordon_host_api {
     uint32_t bar_size;     /* sizeof(gordon_bar) in the host */
     uint32_t reserved0;    /* explicit padding: 0 from the host, ignore it */
 
-    void (*log)(gordon_ctx *ctx, int level, const char *fmt, ...) GORDON_PRINTF(3, 4);
+    /* Logs msg, a finished message: since 1.3 the host does not format it
+     * (any further arguments are ignored; before 1.3 msg was a printf
+     * format). Use gordon_log() from <gordon/helpers.h> for printf-style
+     * text: it formats in the plugin and calls this the right way for the
+     * host's minor. */
+    void (*log)(gordon_ctx *ctx, int level, const char *msg, ...);
 
     /* Typed lookups of this instance's validated parameters (declared in the
      * descriptor). Return 0, or -1 for an undeclared name or a type mismatch.
@@ -394,6 +419,12 @@ typedef struct gordon_host_api {
     /* *out starts as GORDON_SERIES_POINT_INIT. Returns 0, or -1 (a series
      * no instance subscribed to, or struct_size not set). */
     int (*series_get)(gordon_ctx *ctx, const char *series_id, gordon_series_point *out);
+
+    /* --- since 1.3: check GORDON_HAS(api, log_enabled) --- */
+
+    /* 1 if a message at level would be logged now: format nothing when it
+     * would not (gordon_log() asks this first). */
+    int (*log_enabled)(gordon_ctx *ctx, int level);
 } gordon_host_api;
 
 /* ------------------------------------------------------------ descriptor */
