@@ -31,13 +31,33 @@ static int is_integral(double v)
     return isfinite(v) && floor(v) == v && fabs(v) <= GD_INT_PARAM_LIMIT;
 }
 
+/* Header fields read before struct_size is trusted: magic .. abi_minor. */
+#define GD_PLUGIN_HEADER_SIZE offsetof(gordon_plugin, kind)
+
 /* The i-th declaration, honouring the plugin's param_size (>= v1 size,
- * checked by the caller), copied so the host never reads past it. */
+ * checked by the caller, and the table checked to lie in the plugin),
+ * copied so the host never reads past it. */
 static void param_at(const gordon_plugin *d, uint32_t i, gordon_param *out)
 {
     const unsigned char *base = (const unsigned char *)d->params;
 
-    memcpy(out, base + (size_t)i * d->param_size, sizeof *out);
+    gd_objmem_read(out, base + (size_t)i * d->param_size, sizeof *out);
+}
+
+/* A required name: inside mem up to its NUL or max + 1 bytes (all that
+ * gd_name_valid reads), so that the syntax message can quote it. */
+static int name_readable(const gd_objmem *mem, const char *s, size_t max)
+{
+    size_t len;
+
+    return gd_objmem_strnlen(mem, s, max, &len);
+}
+
+/* An optional string (NULL allowed): NUL-terminated within max inside mem.
+ * On failure err follows the field name; the caller prefixes where. */
+static int opt_string_ok(const gd_objmem *mem, const char *s, size_t max, gd_err *err)
+{
+    return !s || gd_objmem_string(mem, s, max, err) != NULL;
 }
 
 static const char *param_type_name(int type)
@@ -51,7 +71,7 @@ static const char *param_type_name(int type)
     }
 }
 
-static int validate_param(const gordon_plugin *d, uint32_t i, gd_err *err)
+static int validate_param(const gd_objmem *mem, const gordon_plugin *d, uint32_t i, gd_err *err)
 {
     gordon_param p;
     uint32_t j;
@@ -59,10 +79,15 @@ static int validate_param(const gordon_plugin *d, uint32_t i, gd_err *err)
     param_at(d, i, &p);
     if (!p.name)
         return gd_err_set(err, GD_EINVAL, "plugin '%s': param %u: name is NULL", d->name, i);
-    if (!gd_name_valid(p.name, GD_NAME_MAX))
+    if (!name_readable(mem, p.name, GD_PARAM_NAME_MAX))
+        return gd_err_set(err, GD_EINVAL,
+                          "plugin '%s': param %u: name is not a NUL-terminated string within "
+                          "the plugin (at most %d bytes)", d->name, i, GD_PARAM_NAME_MAX);
+    if (!gd_name_valid(p.name, GD_PARAM_NAME_MAX))
         return gd_err_set(err, GD_EINVAL,
                           "plugin '%s': param %u: name '%.*s' must match [a-z0-9_]{1,%d}",
-                          d->name, i, GD_NAME_MAX + 1, p.name, GD_NAME_MAX);
+                          d->name, i, GD_PARAM_NAME_MAX + 1, p.name, GD_PARAM_NAME_MAX);
+    /* Earlier names were checked by the time they are compared. */
     for (j = 0; j < i; j++) {
         gordon_param q;
         param_at(d, j, &q);
@@ -71,6 +96,11 @@ static int validate_param(const gordon_plugin *d, uint32_t i, gd_err *err)
                               "plugin '%s': param '%s' is declared twice (params %u and %u)",
                               d->name, p.name, j, i);
     }
+    /* Checked whatever the type: describe and config may print them. */
+    if (!opt_string_ok(mem, p.def_str, GD_PARAM_DEF_STR_MAX, err))
+        return gd_err_prefix(err, GD_EINVAL, "plugin '%s': param '%s': def_str ", d->name, p.name);
+    if (!opt_string_ok(mem, p.help, GD_PARAM_HELP_MAX, err))
+        return gd_err_prefix(err, GD_EINVAL, "plugin '%s': param '%s': help ", d->name, p.name);
     if (p.type < GORDON_PARAM_INT || p.type > GORDON_PARAM_STRING)
         return gd_err_set(err, GD_EINVAL,
                           "plugin '%s': param '%s': type %d is not valid (1 int, 2 double, "
@@ -119,7 +149,7 @@ static int validate_param(const gordon_plugin *d, uint32_t i, gd_err *err)
     return GD_OK;
 }
 
-static int validate_content(const gordon_plugin *d, gd_err *err)
+static int validate_content(const gd_objmem *mem, const gordon_plugin *d, gd_err *err)
 {
     uint32_t i;
 
@@ -129,11 +159,21 @@ static int validate_content(const gordon_plugin *d, gd_err *err)
                           (int)d->kind);
     if (!d->name)
         return gd_err_set(err, GD_EINVAL, "descriptor name is NULL");
-    if (!gd_name_valid(d->name, GD_NAME_MAX))
+    if (!name_readable(mem, d->name, GD_PLUGIN_NAME_MAX))
+        return gd_err_set(err, GD_EINVAL,
+                          "descriptor name is not a NUL-terminated string within the plugin "
+                          "(at most %d bytes)", GD_PLUGIN_NAME_MAX);
+    if (!gd_name_valid(d->name, GD_PLUGIN_NAME_MAX))
         return gd_err_set(err, GD_EINVAL, "descriptor name '%.*s' must match [a-z0-9_]{1,%d}",
-                          GD_NAME_MAX + 1, d->name, GD_NAME_MAX);
-    if (!d->version || !*d->version)
+                          GD_PLUGIN_NAME_MAX + 1, d->name, GD_PLUGIN_NAME_MAX);
+    if (!d->version)
         return gd_err_set(err, GD_EINVAL, "plugin '%s': version is NULL or empty", d->name);
+    if (!gd_objmem_string(mem, d->version, GD_PLUGIN_VERSION_MAX, err))
+        return gd_err_prefix(err, GD_EINVAL, "plugin '%s': version ", d->name);
+    if (!*d->version)
+        return gd_err_set(err, GD_EINVAL, "plugin '%s': version is NULL or empty", d->name);
+    if (!opt_string_ok(mem, d->description, GD_PLUGIN_DESCRIPTION_MAX, err))
+        return gd_err_prefix(err, GD_EINVAL, "plugin '%s': description ", d->name);
     if (!d->create)
         return gd_err_set(err, GD_EINVAL, "plugin '%s': create callback is NULL", d->name);
     if (!d->destroy)
@@ -175,17 +215,25 @@ static int validate_content(const gordon_plugin *d, gd_err *err)
                           "plugin '%s': param_size %u is not a multiple of %zu (set it to "
                           "sizeof(gordon_param))", d->name, d->param_size,
                           (size_t)_Alignof(gordon_param));
+    /* n_params is the plugin's word: the whole table must be its memory
+     * (at most 256 x 4096 bytes, so the product cannot overflow). */
+    if (!gd_objmem_range_ok(mem, d->params, (size_t)d->n_params * d->param_size))
+        return gd_err_set(err, GD_EINVAL,
+                          "plugin '%s': params table (%u x %u bytes at %p) is not within the "
+                          "plugin: n_params or params is wrong", d->name, d->n_params,
+                          d->param_size, (const void *)d->params);
     for (i = 0; i < d->n_params; i++) {
-        int rc = validate_param(d, i, err);
+        int rc = validate_param(mem, d, i, err);
         if (rc != GD_OK)
             return rc;
     }
     return GD_OK;
 }
 
-int gd_loader_validate(const gordon_plugin *desc, gordon_plugin *copy, gd_err *err)
+int gd_loader_validate_in(const gd_objmem *mem, const gordon_plugin *desc, gordon_plugin *copy,
+                          gd_err *err)
 {
-    gordon_plugin d;
+    gordon_plugin hdr, d;
     size_t n;
     int rc;
 
@@ -193,44 +241,79 @@ int gd_loader_validate(const gordon_plugin *desc, gordon_plugin *copy, gd_err *e
         memset(copy, 0, sizeof *copy);
     if (!desc)
         return gd_err_set(err, GD_EINVAL, "descriptor is NULL");
-    /* Only the four header fields are read before struct_size is trusted. */
-    if (desc->magic != GORDON_PLUGIN_MAGIC)
+    /* Only the four header fields are read before struct_size is trusted,
+     * and only once they are known to be the plugin's memory. */
+    if (!gd_objmem_range_ok(mem, desc, GD_PLUGIN_HEADER_SIZE))
+        return gd_err_set(err, GD_EINVAL,
+                          "descriptor at %p is not within the plugin (its %zu header bytes): "
+                          "the entry function returned a stray pointer",
+                          (const void *)desc, (size_t)GD_PLUGIN_HEADER_SIZE);
+    memset(&hdr, 0, sizeof hdr);
+    gd_objmem_read(&hdr, desc, GD_PLUGIN_HEADER_SIZE);
+    if (hdr.magic != GORDON_PLUGIN_MAGIC)
         return gd_err_set(err, GD_EABI,
                           "descriptor magic 0x%08x is not GORDON_PLUGIN_MAGIC 0x%08x: not a "
-                          "gordon plugin descriptor", (unsigned)desc->magic,
+                          "gordon plugin descriptor", (unsigned)hdr.magic,
                           (unsigned)GORDON_PLUGIN_MAGIC);
-    if (desc->abi_major != GORDON_SDK_ABI_MAJOR)
+    if (hdr.abi_major != GORDON_SDK_ABI_MAJOR)
         return gd_err_set(err, GD_EABI,
                           "plugin built for SDK ABI %u.%u, host is %u.%u: the major version "
                           "differs; rebuild the plugin against this SDK",
-                          (unsigned)desc->abi_major, (unsigned)desc->abi_minor,
+                          (unsigned)hdr.abi_major, (unsigned)hdr.abi_minor,
                           (unsigned)GORDON_SDK_ABI_MAJOR, (unsigned)GORDON_SDK_ABI_MINOR);
-    if (desc->abi_minor > GORDON_SDK_ABI_MINOR)
+    if (hdr.abi_minor > GORDON_SDK_ABI_MINOR)
         return gd_err_set(err, GD_EABI,
                           "plugin built for SDK ABI %u.%u, host is %u.%u: the minor version "
                           "is newer than the host's; upgrade gordon or rebuild the plugin",
-                          (unsigned)desc->abi_major, (unsigned)desc->abi_minor,
+                          (unsigned)hdr.abi_major, (unsigned)hdr.abi_minor,
                           (unsigned)GORDON_SDK_ABI_MAJOR, (unsigned)GORDON_SDK_ABI_MINOR);
-    if (desc->struct_size < GD_PLUGIN_V1_MIN_SIZE)
+    if (hdr.struct_size < GD_PLUGIN_V1_MIN_SIZE)
         return gd_err_set(err, GD_EABI,
                           "descriptor struct_size %u is too small: ABI %u.0 needs at least %zu",
-                          (unsigned)desc->struct_size, (unsigned)GORDON_SDK_ABI_MAJOR,
+                          (unsigned)hdr.struct_size, (unsigned)GORDON_SDK_ABI_MAJOR,
                           (size_t)GD_PLUGIN_V1_MIN_SIZE);
-    if (desc->struct_size > GD_PLUGIN_MAX_SIZE)
+    if (hdr.struct_size > GD_PLUGIN_MAX_SIZE)
         return gd_err_set(err, GD_EABI,
                           "descriptor struct_size %u is implausibly large (limit %u): corrupt "
-                          "descriptor", (unsigned)desc->struct_size, GD_PLUGIN_MAX_SIZE);
+                          "descriptor", (unsigned)hdr.struct_size, GD_PLUGIN_MAX_SIZE);
+
+    /* All struct_size bytes, not just the ones the host knows: the plugin
+     * claims them, and a claim past its memory is a corrupt descriptor. */
+    if (!gd_objmem_range_ok(mem, desc, hdr.struct_size))
+        return gd_err_set(err, GD_EINVAL,
+                          "descriptor at %p is not within the plugin: its struct_size %u runs "
+                          "past the plugin's memory", (const void *)desc,
+                          (unsigned)hdr.struct_size);
 
     /* From here on only the zero-extended copy is read. */
-    n = desc->struct_size < sizeof d ? desc->struct_size : sizeof d;
+    n = hdr.struct_size < sizeof d ? hdr.struct_size : sizeof d;
     memset(&d, 0, sizeof d);
-    memcpy(&d, desc, n);
-    rc = validate_content(&d, err);
+    gd_objmem_read(&d, desc, n);
+    rc = validate_content(mem, &d, err);
     if (rc != GD_OK)
         return rc;
     if (copy)
         *copy = d;
     return GD_OK;
+}
+
+int gd_loader_validate(const gordon_plugin *desc, gordon_plugin *copy, gd_err *err)
+{
+    return gd_loader_validate_in(NULL, desc, copy, err);
+}
+
+int gd_plugin_range_ok(const gd_plugin_lib *lib, const void *p, size_t len)
+{
+    return lib && gd_objmem_range_ok(&lib->mem, p, len);
+}
+
+const char *gd_plugin_string(const gd_plugin_lib *lib, const void *p, size_t max, gd_err *err)
+{
+    if (!lib) {
+        gd_err_set(err, GD_EINVAL, "is not in a loaded plugin");
+        return NULL;
+    }
+    return gd_objmem_string(&lib->mem, p, max, err);
 }
 
 /* ---------------------------------------------------------------- loading */
@@ -305,6 +388,12 @@ int gd_loader_load(const char *path, const char *origin, const char *sha256_hex,
                         e ? e : "dlopen failed");
         goto fail;
     }
+    /* Before anything the plugin returns is looked at: what it may point into. */
+    rc = gd_objmem_init(&lib.mem, lib.handle, err);
+    if (rc != GD_OK) {
+        gd_err_prefix(err, rc, "%s: ", path);
+        goto fail;
+    }
     dlerror();
     sym = dlsym(lib.handle, GORDON_ENTRY_SYMBOL);
     if (!sym) {
@@ -320,7 +409,7 @@ int gd_loader_load(const char *path, const char *origin, const char *sha256_hex,
         rc = gd_err_set(err, GD_EPLUGIN, "%s: " GORDON_ENTRY_SYMBOL "() returned NULL", path);
         goto fail;
     }
-    rc = gd_loader_validate(lib.desc, &lib.d, err);
+    rc = gd_loader_validate_in(&lib.mem, lib.desc, &lib.d, err);
     if (rc != GD_OK) {
         gd_err_prefix(err, rc, "%s: ", path);
         goto fail;
@@ -350,6 +439,16 @@ static const char *or_none(const char *s)
     return s ? s : "(none)";
 }
 
+/* A plugin string as validation left it, or a marker: describe prints
+ * nothing the checks did not pass (lib is only ever a validated one, but
+ * the dump must not become the crash the checks prevent). */
+static const char *shown(const gd_plugin_lib *lib, const char *s, size_t max)
+{
+    if (!s)
+        return NULL;
+    return gd_plugin_string(lib, s, max, NULL) ? s : "(not a string within the plugin)";
+}
+
 void gd_loader_describe(const gd_plugin_lib *lib, FILE *out)
 {
     const gordon_plugin *d;
@@ -360,10 +459,11 @@ void gd_loader_describe(const gd_plugin_lib *lib, FILE *out)
     d = &lib->d;
     fprintf(out, "path:         %s\n", or_none(lib->path));
     fprintf(out, "sha256:       %s\n", lib->sha256_hex[0] ? lib->sha256_hex : "(none)");
-    fprintf(out, "name:         %s\n", or_none(d->name));
+    fprintf(out, "name:         %s\n", or_none(shown(lib, d->name, GD_PLUGIN_NAME_MAX)));
     fprintf(out, "kind:         %s\n", gd_kind_name(d->kind));
-    fprintf(out, "version:      %s\n", or_none(d->version));
-    fprintf(out, "description:  %s\n", or_none(d->description));
+    fprintf(out, "version:      %s\n", or_none(shown(lib, d->version, GD_PLUGIN_VERSION_MAX)));
+    fprintf(out, "description:  %s\n",
+            or_none(shown(lib, d->description, GD_PLUGIN_DESCRIPTION_MAX)));
     fprintf(out, "abi:          built for %u.%u, host %u.%u\n", (unsigned)d->abi_major,
             (unsigned)d->abi_minor, (unsigned)GORDON_SDK_ABI_MAJOR,
             (unsigned)GORDON_SDK_ABI_MINOR);
@@ -377,14 +477,17 @@ void gd_loader_describe(const gd_plugin_lib *lib, FILE *out)
     fprintf(out, "optional:     on_fill %s, snapshot/restore %s\n", d->on_fill ? "yes" : "no",
             d->snapshot && d->restore ? "yes (hot reload keeps state)" : "no");
     fprintf(out, "params:       %u\n", (unsigned)d->n_params);
-    /* Validated descriptors only; an unvalidated one may have a bad stride. */
-    if (!d->params || d->param_size < GD_PARAM_V1_MIN_SIZE)
+    /* Validated descriptors only; an unvalidated one may have a bad stride
+     * or a table that is not the plugin's. */
+    if (!d->params || d->param_size < GD_PARAM_V1_MIN_SIZE || d->n_params > GD_MAX_PARAMS ||
+        !gd_plugin_range_ok(lib, d->params, (size_t)d->n_params * d->param_size))
         return;
     for (i = 0; i < d->n_params; i++) {
         gordon_param p;
 
         param_at(d, i, &p);
-        fprintf(out, "  %-20s %-6s ", or_none(p.name), param_type_name(p.type));
+        fprintf(out, "  %-20s %-6s ", or_none(shown(lib, p.name, GD_PARAM_NAME_MAX)),
+                param_type_name(p.type));
         switch (p.type) {
         case GORDON_PARAM_INT:
             fprintf(out, "default %.0f  range [%.0f, %.0f]", p.def, p.min, p.max);
@@ -396,13 +499,14 @@ void gd_loader_describe(const gd_plugin_lib *lib, FILE *out)
             fprintf(out, "default %s", p.def != 0.0 ? "true" : "false");
             break;
         default:
-            fprintf(out, "default \"%s\"", p.def_str ? p.def_str : "");
+            fprintf(out, "default \"%s\"",
+                    p.def_str ? shown(lib, p.def_str, GD_PARAM_DEF_STR_MAX) : "");
             break;
         }
         if (p.tunable)
             fprintf(out, "  tunable step %g", p.step);
         fputc('\n', out);
         if (p.help)
-            fprintf(out, "      %s\n", p.help);
+            fprintf(out, "      %s\n", shown(lib, p.help, GD_PARAM_HELP_MAX));
     }
 }
