@@ -1,4 +1,5 @@
-/* Loader tests: import audit, ABI/content validation, dlopen, plugin sets, hashes. */
+/* Loader tests: import audit, ABI/content validation, plugin memory bounds, dlopen,
+ * plugin sets, hashes. */
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -13,6 +14,7 @@
 
 #include <cmocka.h>
 #include <dirent.h>
+#include <dlfcn.h>
 
 #include "base/hash.h"
 #include "base/file.h"
@@ -299,6 +301,27 @@ static void test_open_failures(void **state)
     /* The host exports no symbols: dlopen(RTLD_NOW) names the unresolved one. */
     expect_open_fails("host_symbol", GD_EINVAL, "gd_engine_secret", "cannot load plugin");
     expect_open_fails("host_real_symbol", GD_EINVAL, "gd_strerror", "cannot load plugin");
+}
+
+/* Issue 11: a plugin's data is untrusted input. Each hostile descriptor is
+ * refused naming the field, never followed into a crash or an over-read. */
+static void test_open_hostile(void **state)
+{
+    (void)state;
+    expect_open_fails("hostile_params_count", GD_EINVAL,
+                      "plugin 'hostile_params_count': param 1: name is not a NUL-terminated "
+                      "string within the plugin (at most 63 bytes)", NULL);
+    expect_open_fails("hostile_version_unterminated", GD_EINVAL,
+                      "version is not a NUL-terminated string within the plugin (at most 63 bytes)",
+                      "no NUL in its first 64 bytes");
+    expect_open_fails("hostile_desc_strings", GD_EINVAL,
+                      "description is not a NUL-terminated string within the plugin", "0x10 is outside it");
+    expect_open_fails("hostile_param_strings", GD_EINVAL, "param 'label': def_str is not a NUL-terminated",
+                      "is outside it");
+    expect_open_fails("hostile_params_ptr", GD_EINVAL, "params table (2 x", "is not within the plugin");
+    expect_open_fails("hostile_params_bogus", GD_EINVAL, "params table (3 x", "at 0x1000)");
+    expect_open_fails("hostile_desc_ptr", GD_EINVAL, "descriptor at", "is not within the plugin (its 12 header bytes)");
+    expect_open_fails("hostile_desc_size", GD_EINVAL, "struct_size 60000", "runs past the plugin's memory");
 }
 
 /* ------------------------------------------------------ in-memory validate */
@@ -596,6 +619,391 @@ static void test_validate_params(void **state)
     }
 }
 
+/* ------------------------------------------ plugin memory (issue 11, item 4) */
+
+/* A fake plugin's memory: one segment the test lays a descriptor, its params
+ * and strings out in, and a gd_objmem covering exactly that segment, so
+ * every edge (a string running off the end, a table half outside) is exact. */
+static _Alignas(16) unsigned char arena[16384];
+static size_t arena_used;
+static gd_objmem arena_mem;
+
+static void *arena_alloc(size_t len)
+{
+    size_t off = (arena_used + 15u) & ~(size_t)15u;
+
+    assert_true(off + len <= sizeof arena);
+    arena_used = off + len;
+    return arena + off;
+}
+
+static const char *arena_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = arena_alloc(n);
+
+    memcpy(p, s, n);
+    return p;
+}
+
+/* base_desc(), wholly inside the arena. */
+static gordon_plugin *arena_desc(void)
+{
+    gordon_plugin d = base_desc(), *out;
+    gordon_param *p;
+
+    memset(arena, 0, sizeof arena);
+    arena_used = 0;
+    arena_mem = (gd_objmem){.seg = {{(uintptr_t)arena, (uintptr_t)arena + sizeof arena}}, .n = 1};
+    p = arena_alloc(d.n_params * sizeof *p);
+    memcpy(p, base_params, d.n_params * sizeof *p);
+    for (uint32_t i = 0; i < d.n_params; i++) {
+        p[i].name = arena_str(p[i].name);
+        if (p[i].def_str)
+            p[i].def_str = arena_str(p[i].def_str);
+        if (p[i].help)
+            p[i].help = arena_str(p[i].help);
+    }
+    d.params = p;
+    d.name = arena_str(d.name);
+    d.version = arena_str(d.version);
+    d.description = arena_str("a plugin in the arena");
+    out = arena_alloc(sizeof *out);
+    *out = d;
+    return out;
+}
+
+/* n bytes of c, unterminated, ending exactly at the arena's end. */
+static char *arena_tail(char c, size_t n)
+{
+    char *p = (char *)arena + sizeof arena - n;
+
+    memset(p, c, n);
+    return p;
+}
+
+/* A string of n copies of c in the arena, terminated. */
+static const char *arena_rep(char c, size_t n)
+{
+    char *p = arena_alloc(n + 1);
+
+    memset(p, c, n);
+    p[n] = '\0';
+    return p;
+}
+
+static void expect_invalid_in(const gordon_plugin *d, int code, const char *n1, const char *n2)
+{
+    gordon_plugin copy;
+    gd_err err = {{0}};
+    int rc;
+
+    memset(&copy, 0x5a, sizeof copy);
+    rc = gd_loader_validate_in(&arena_mem, d, &copy, &err);
+    if (rc != code)
+        fail_msg("expected %d (%s), got %d: %s", code, n1, rc, err.msg);
+    assert_msg_has(err, n1);
+    if (n2)
+        assert_msg_has(err, n2);
+    {
+        static const gordon_plugin zero;
+        assert_memory_equal(&copy, &zero, sizeof zero);
+    }
+}
+
+static void expect_valid_in(const gordon_plugin *d)
+{
+    gordon_plugin copy;
+    gd_err err = {{0}};
+
+    if (gd_loader_validate_in(&arena_mem, d, &copy, &err) != GD_OK)
+        fail_msg("refused: %s", err.msg);
+    assert_memory_equal(&copy, d, sizeof copy);
+}
+
+/* The descriptor itself and its struct_size must be the plugin's memory. */
+static void test_bounds_descriptor(void **state)
+{
+    gordon_plugin *d, on_stack;
+    unsigned char *end;
+    (void)state;
+
+    d = arena_desc();
+    expect_valid_in(d);
+    /* Host data is not the plugin's: the stack, the test binary's strings. */
+    on_stack = *d;
+    expect_invalid_in(&on_stack, GD_EINVAL, "descriptor at", "is not within the plugin");
+    expect_invalid_in((const gordon_plugin *)(uintptr_t)16u, GD_EINVAL, "descriptor at 0x10",
+                      "header bytes");
+    expect_invalid_in((const gordon_plugin *)(UINTPTR_MAX - 7u), GD_EINVAL, "descriptor at",
+                      "stray pointer");
+    /* Header straddling the end of the memory: refused before reading. */
+    end = arena + sizeof arena;
+    memcpy(end - 8, d, 8);
+    expect_invalid_in((const gordon_plugin *)(const void *)(end - 8), GD_EINVAL,
+                      "its 12 header bytes", NULL);
+    /* A whole header near the end, but struct_size runs past it. */
+    memcpy(end - 64, d, 64);
+    expect_invalid_in((const gordon_plugin *)(const void *)(end - 64), GD_EINVAL,
+                      "struct_size", "runs past the plugin's memory");
+    /* The header is still checked first: garbage there is an ABI refusal. */
+    memset(end - 64, 0, 64);
+    expect_invalid_in((const gordon_plugin *)(const void *)(end - 64), GD_EABI, "magic", NULL);
+}
+
+static void test_bounds_strings(void **state)
+{
+    gordon_plugin *d;
+    char *tail;
+    (void)state;
+
+    /* Required names: outside, or running off the end of the memory. */
+    d = arena_desc();
+    d->name = "base"; /* the test binary's .rodata, not the plugin's */
+    expect_invalid_in(d, GD_EINVAL, "descriptor name is not a NUL-terminated string within the "
+                      "plugin (at most 63 bytes)", NULL);
+    d = arena_desc();
+    d->name = arena_tail('a', 10);
+    expect_invalid_in(d, GD_EINVAL, "descriptor name is not a NUL-terminated string", NULL);
+    /* Too long but readable: the syntax message, quoting 64 bytes. */
+    d = arena_desc();
+    d->name = arena_rep('a', 64);
+    expect_invalid_in(d, GD_EINVAL, "must match [a-z0-9_]{1,63}", NULL);
+
+    /* version: at most 63 bytes, NUL-terminated, in the plugin. */
+    d = arena_desc();
+    d->version = arena_rep('v', 63);
+    expect_valid_in(d);
+    d = arena_desc();
+    d->version = arena_rep('v', 64);
+    expect_invalid_in(d, GD_EINVAL, "plugin 'base': version is not a NUL-terminated string "
+                      "within the plugin (at most 63 bytes)", "no NUL in its first 64 bytes");
+    d = arena_desc();
+    tail = arena_tail('v', 8);
+    d->version = tail;
+    expect_invalid_in(d, GD_EINVAL, "version", "runs off the end of the plugin's memory");
+    d = arena_desc();
+    d->version = (const char *)(uintptr_t)16u;
+    expect_invalid_in(d, GD_EINVAL, "version", "0x10 is outside it");
+    d = arena_desc();
+    d->version = arena_str("");
+    expect_invalid_in(d, GD_EINVAL, "version is NULL or empty", NULL);
+
+    /* description: optional, at most 1023 bytes. */
+    d = arena_desc();
+    d->description = NULL;
+    expect_valid_in(d);
+    d = arena_desc();
+    d->description = arena_rep('d', 1023);
+    expect_valid_in(d);
+    d = arena_desc();
+    d->description = arena_rep('d', 1024);
+    expect_invalid_in(d, GD_EINVAL, "'base': description", "(at most 1023 bytes)");
+    d = arena_desc();
+    d->description = "in the test binary";
+    expect_invalid_in(d, GD_EINVAL, "description is not a NUL-terminated string within the plugin",
+                      "is outside it");
+    d = arena_desc();
+    d->description = (const char *)(UINTPTR_MAX - 15u);
+    expect_invalid_in(d, GD_EINVAL, "description", "is outside it");
+}
+
+static void test_bounds_params(void **state)
+{
+    gordon_plugin *d;
+    gordon_param *p;
+    (void)state;
+
+    /* The table: n_params x param_size bytes, all of them the plugin's. */
+    d = arena_desc();
+    d->n_params = 200; /* three real entries, then the strings read as entries */
+    expect_invalid_in(d, GD_EINVAL, "plugin 'base': param 3: name", NULL);
+    d = arena_desc();
+    d->params = (const gordon_param *)(const void *)(arena + 4096);
+    d->n_params = 256; /* 16 KiB: more than the arena holds after it */
+    expect_invalid_in(d, GD_EINVAL, "params table (256 x", "is not within the plugin");
+    d = arena_desc();
+    d->params = (const gordon_param *)(const void *)(arena + sizeof arena - sizeof(gordon_param));
+    d->n_params = 2;
+    expect_invalid_in(d, GD_EINVAL, "params table (2 x", "n_params or params is wrong");
+    d = arena_desc();
+    d->params = base_params; /* the test binary's */
+    expect_invalid_in(d, GD_EINVAL, "params table", "is not within the plugin");
+    d = arena_desc();
+    d->params = (const gordon_param *)(uintptr_t)4096u;
+    expect_invalid_in(d, GD_EINVAL, "params table (3 x", "at 0x1000)");
+
+    /* Junk past the real entries: garbage pointers are refused, not followed. */
+    d = arena_desc();
+    p = (gordon_param *)(uintptr_t)d->params;
+    p[1].name = (const char *)(uintptr_t)0xdeadbeefdeadbeefull;
+    expect_invalid_in(d, GD_EINVAL, "plugin 'base': param 1: name is not a NUL-terminated string "
+                      "within the plugin (at most 63 bytes)", NULL);
+    d = arena_desc();
+    p = (gordon_param *)(uintptr_t)d->params;
+    p[2].name = arena_tail('n', 5);
+    expect_invalid_in(d, GD_EINVAL, "param 2: name is not a NUL-terminated string", NULL);
+    d = arena_desc();
+    p = (gordon_param *)(uintptr_t)d->params;
+    p[1].name = arena_rep('k', 64);
+    expect_invalid_in(d, GD_EINVAL, "param 1: name", "must match [a-z0-9_]{1,63}");
+
+    /* def_str and help: optional, at most 1023 bytes, whatever the type. */
+    d = arena_desc();
+    p = (gordon_param *)(uintptr_t)d->params;
+    p[2].def_str = arena_rep('s', 1023);
+    p[0].help = arena_rep('h', 1023);
+    expect_valid_in(d);
+    d = arena_desc();
+    p = (gordon_param *)(uintptr_t)d->params;
+    p[2].def_str = arena_rep('s', 1024);
+    expect_invalid_in(d, GD_EINVAL, "plugin 'base': param 'label': def_str is not a "
+                      "NUL-terminated string within the plugin (at most 1023 bytes)", NULL);
+    d = arena_desc();
+    p = (gordon_param *)(uintptr_t)d->params;
+    p[0].def_str = (const char *)(uintptr_t)16u; /* an int param's: still checked */
+    expect_invalid_in(d, GD_EINVAL, "param 'period': def_str", "0x10 is outside it");
+    d = arena_desc();
+    p = (gordon_param *)(uintptr_t)d->params;
+    p[1].help = (const char *)(UINTPTR_MAX - 15u);
+    expect_invalid_in(d, GD_EINVAL, "param 'k': help is not a NUL-terminated string", NULL);
+    d = arena_desc();
+    p = (gordon_param *)(uintptr_t)d->params;
+    p[0].help = arena_tail('h', 100);
+    expect_invalid_in(d, GD_EINVAL, "param 'period': help", "runs off the end");
+}
+
+/* Host memory (mem NULL, unit tests' descriptors) still has the limits. */
+static void test_bounds_host_memory(void **state)
+{
+    static char longer[1100];
+    gordon_plugin d;
+    (void)state;
+
+    memset(longer, 'x', sizeof longer - 1);
+    d = base_desc();
+    d.version = longer + sizeof longer - 1 - 64;
+    expect_invalid(&d, GD_EINVAL, "version is not a NUL-terminated string");
+    d = base_desc();
+    d.description = longer + sizeof longer - 1 - 1024;
+    expect_invalid(&d, GD_EINVAL, "at most 1023 bytes");
+    d = base_desc();
+    d.description = longer + sizeof longer - 1 - 1023;
+    {
+        gordon_plugin copy;
+        gd_err err = {{0}};
+        assert_int_equal(gd_loader_validate(&d, &copy, &err), GD_OK);
+    }
+    d = base_desc();
+    base_params[1].help = longer;
+    expect_invalid(&d, GD_EINVAL, "param 'k': help");
+}
+
+/* The primitives: segments of a real object, ranges, bounded strings. */
+static void test_objmem(void **state)
+{
+    static const char in_binary[] = "in the test binary";
+    char on_stack[16] = "on the stack";
+    gd_objmem self, *nul = NULL;
+    gd_plugin_lib lib;
+    gd_err err = {{0}};
+    size_t len;
+    void *prog;
+    char *heap;
+    (void)state;
+
+    /* The program's own segments: its data is in, the stack and heap not. */
+    prog = dlopen(NULL, RTLD_NOW);
+    assert_non_null(prog);
+    assert_int_equal(gd_objmem_init(&self, prog, &err), GD_OK);
+    dlclose(prog);
+    assert_true(self.n >= 1 && self.n <= GD_OBJMEM_MAX_SEGS);
+    for (size_t i = 0; i < self.n; i++) {
+        assert_true(self.seg[i].lo < self.seg[i].hi);
+        if (i)
+            assert_true(self.seg[i - 1].hi < self.seg[i].lo); /* sorted, merged */
+    }
+    assert_true(gd_objmem_range_ok(&self, in_binary, sizeof in_binary));
+    assert_true(gd_objmem_range_ok(&self, arena, sizeof arena));
+    assert_false(gd_objmem_range_ok(&self, on_stack, 1));
+    heap = malloc(32);
+    assert_non_null(heap);
+    assert_false(gd_objmem_range_ok(&self, heap, 1));
+    free(heap);
+    assert_false(gd_objmem_range_ok(&self, NULL, 0));
+    assert_false(gd_objmem_range_ok(&self, (const void *)(uintptr_t)16u, 1));
+    /* No wrap-around: a huge length from inside is refused. */
+    assert_false(gd_objmem_range_ok(&self, in_binary, SIZE_MAX));
+    assert_false(gd_objmem_range_ok(&self, in_binary, SIZE_MAX - (uintptr_t)in_binary + 2));
+    /* mem NULL: host memory the caller vouches for; only NULL refused. */
+    assert_true(gd_objmem_range_ok(nul, on_stack, sizeof on_stack));
+    assert_false(gd_objmem_range_ok(nul, NULL, 1));
+    assert_ptr_equal(gd_objmem_string(&self, in_binary, 63, &err), in_binary);
+    assert_null(gd_objmem_string(&self, in_binary, 5, &err));
+    assert_msg_has(err, "no NUL in its first 6 bytes");
+    assert_null(gd_objmem_string(&self, on_stack, 63, &err));
+    assert_msg_has(err, "is outside it");
+    assert_null(gd_objmem_string(&self, NULL, 63, &err));
+    assert_string_equal(err.msg, "is NULL");
+    assert_int_equal(gd_objmem_strnlen(&self, in_binary, 4, &len), 1);
+    assert_int_equal(len, 5); /* max + 1: no NUL in 5 bytes, all readable */
+    assert_int_equal(gd_objmem_strnlen(&self, in_binary, 63, &len), 1);
+    assert_int_equal(len, strlen(in_binary));
+    assert_int_equal(gd_objmem_init(&self, NULL, &err), GD_EINVAL);
+    assert_int_equal(self.n, 0);
+
+    /* A loaded plugin: its descriptor and strings are in, the host's not. */
+    assert_int_equal(gd_loader_open(tp("good_strategy"), &lib, &err), GD_OK);
+    assert_true(lib.mem.n >= 1);
+    assert_true(gd_plugin_range_ok(&lib, lib.desc, lib.desc->struct_size));
+    assert_true(gd_plugin_range_ok(&lib, lib.d.params, lib.d.n_params * lib.d.param_size));
+    assert_ptr_equal(gd_plugin_string(&lib, lib.d.version, GD_PLUGIN_VERSION_MAX, &err),
+                     lib.d.version);
+    assert_false(gd_plugin_range_ok(&lib, in_binary, 1));
+    assert_null(gd_plugin_string(&lib, in_binary, 63, &err));
+    assert_msg_has(err, "outside");
+    assert_null(gd_plugin_string(NULL, lib.d.version, 63, &err));
+    gd_loader_close(&lib);
+}
+
+/* `gordon plugin check` prints only what the checks passed: a copy whose
+ * pointers are not the plugin's shows markers, never reads through them. */
+static void test_describe_unvalidated(void **state)
+{
+    gd_plugin_lib lib;
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *mem;
+    (void)state;
+
+    memset(&lib, 0, sizeof lib);
+    lib.d = *arena_desc();
+    lib.mem = arena_mem;
+    lib.d.description = (const char *)(uintptr_t)16u;
+    lib.d.version = arena_tail('v', 4);
+    mem = open_memstream(&text, &text_len);
+    assert_non_null(mem);
+    gd_loader_describe(&lib, mem);
+    fclose(mem);
+    assert_non_null(strstr(text, "name:         base"));
+    assert_non_null(strstr(text, "version:      (not a string within the plugin)"));
+    assert_non_null(strstr(text, "description:  (not a string within the plugin)"));
+    assert_non_null(strstr(text, "period"));
+    free(text);
+
+    /* A table that is not the plugin's is not listed at all. */
+    lib.d.params = (const gordon_param *)(const void *)(arena + 4096);
+    lib.d.n_params = 250;
+    text = NULL;
+    mem = open_memstream(&text, &text_len);
+    assert_non_null(mem);
+    gd_loader_describe(&lib, mem);
+    fclose(mem);
+    assert_non_null(strstr(text, "params:       250"));
+    assert_null(strstr(text, "period"));
+    free(text);
+}
+
 /* ---------------------------------------------------------- library cache */
 
 static void copy_to(const char *src, const char *dst)
@@ -686,6 +1094,48 @@ static void test_libcache(void **state)
     unsetenv("TMPDIR");
 }
 
+/* The daemon's path (the library cache) checks bounds as well. */
+static void test_libcache_hostile(void **state)
+{
+    static const char *const names[][2] = {
+        {"hostile_params_count", "param 1: name is not a NUL-terminated string"},
+        {"hostile_version_unterminated", "version is not a NUL-terminated string"},
+        {"hostile_desc_strings", "description is not a NUL-terminated string"},
+        {"hostile_params_ptr", "is not within the plugin"},
+        {"hostile_desc_ptr", "is not within the plugin"},
+        {"hostile_desc_size", "runs past the plugin's memory"},
+    };
+    const size_t n = sizeof names / sizeof names[0];
+    char dir[] = "/tmp/gd_test_cache_XXXXXX";
+    gd_libcache *c = NULL;
+    gd_plugin_lib *lib = NULL;
+    gd_err err = {{0}};
+    uint64_t loaded, failed;
+    (void)state;
+
+    assert_non_null(mkdtemp(dir));
+    setenv("TMPDIR", dir, 1);
+    assert_int_equal(gd_libcache_new(&c, &err), GD_OK);
+    for (size_t i = 0; i < n; i++) {
+        char path[PATH_MAX];
+        int rc;
+
+        snprintf(path, sizeof path, "%s", tp(names[i][0]));
+        rc = gd_libcache_open(c, path, &lib, &err);
+        if (rc != GD_EINVAL)
+            fail_msg("%s: expected %d, got %d: %s", names[i][0], GD_EINVAL, rc, err.msg);
+        assert_null(lib);
+        assert_msg_has(err, path);
+        assert_msg_has(err, names[i][1]);
+    }
+    gd_libcache_counts(c, &loaded, &failed);
+    assert_int_equal(loaded, 0);
+    assert_int_equal(failed, n);
+    gd_libcache_free(c);
+    assert_int_equal(rmdir(dir), 0); /* nothing left behind */
+    unsetenv("TMPDIR");
+}
+
 /* Every bundled plugin that has been built passes the loader (the list is
  * whatever is in GD_PLUGIN_DIR; none built is not an error here). */
 static void test_bundled_plugins(void **state)
@@ -738,12 +1188,20 @@ int main(void)
         cmocka_unit_test(test_open_good),
         cmocka_unit_test(test_open_relative),
         cmocka_unit_test(test_open_failures),
+        cmocka_unit_test(test_open_hostile),
         cmocka_unit_test(test_validate_ok),
         cmocka_unit_test(test_validate_sizes),
         cmocka_unit_test(test_validate_header),
         cmocka_unit_test(test_validate_content),
         cmocka_unit_test(test_validate_params),
+        cmocka_unit_test(test_bounds_descriptor),
+        cmocka_unit_test(test_bounds_strings),
+        cmocka_unit_test(test_bounds_params),
+        cmocka_unit_test(test_bounds_host_memory),
+        cmocka_unit_test(test_objmem),
+        cmocka_unit_test(test_describe_unvalidated),
         cmocka_unit_test(test_libcache),
+        cmocka_unit_test(test_libcache_hostile),
         cmocka_unit_test(test_bundled_plugins),
         cmocka_unit_test(test_kind_name),
     };

@@ -1,0 +1,33 @@
+/* Issue 11: params is a bogus address (4096, the page above NULL). Refused
+ * (GD_EINVAL) before any declaration is read. */
+#include <stdint.h>
+
+#include <gordon/sdk.h>
+
+static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, char *err,
+                  size_t err_len)
+{
+    (void)api; (void)ctx; (void)err; (void)err_len;
+    *instance = 0;
+    return 0;
+}
+
+static void destroy(void *instance) { (void)instance; }
+
+static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
+{
+    (void)instance; (void)symbol; (void)bar;
+}
+
+static const gordon_plugin desc = {
+    GORDON_PLUGIN_HEADER(GORDON_KIND_STRATEGY),
+    .name = "hostile_params_bogus",
+    .version = "1.0",
+    .create = create,
+    .destroy = destroy,
+    .on_bar = on_bar,
+    .params = (const gordon_param *)(uintptr_t)4096u,
+    .n_params = 3,
+};
+
+GORDON_PLUGIN_ENTRY(desc)
