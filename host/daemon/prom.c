@@ -154,6 +154,8 @@ char *gd_prom_exposition(const gd_engine *e, const char *extra)
     head(&b, GD_PROM_gordon_plugin_loads_total);
     gd_buf_printf(&b, "gordon_plugin_loads_total{result=\"ok\"} %llu\ngordon_plugin_loads_total{result=\"error\"} %llu\n",
                   (unsigned long long)c->loads_ok, (unsigned long long)c->loads_failed);
+    head(&b, GD_PROM_gordon_plugin_refused_calls_total);
+    gd_buf_printf(&b, "gordon_plugin_refused_calls_total %llu\n", (unsigned long long)gd_plugin_refused_calls());
     head(&b, GD_PROM_gordon_plugin_reloads_total);
     gd_buf_printf(&b,
                   "gordon_plugin_reloads_total{result=\"ok\"} %llu\ngordon_plugin_reloads_total{result=\"error\"} %llu\n",

@@ -311,22 +311,23 @@ void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
     r->bars[r->n & r->mask] = *bar;
     r->n++;
 
-    /* Every callback gets its own copy of the bar: the ring and the replay
-     * data are the host's, whatever a plugin does with its pointer. */
-    gordon_bar copy;
+    /* Every callback gets its own copy of the bar, in an area with slack on
+     * both sides: the ring, the replay data and the stack are the host's,
+     * whatever a plugin does with its pointer. */
+    gordon_bar *copy = e->bar_area + GD_BAR_SLACK;
     const gd_dispatch *d = &e->gen->dispatch[s];
     for (uint32_t i = 0; i < d->n_pre; i++) {
-        copy = *bar;
-        d->pre[i].fn(d->pre[i].self, s, &copy);
+        *copy = *bar;
+        d->pre[i].fn(d->pre[i].self, s, copy);
     }
     if (e->gen->n_breakers)
         evaluate_breakers(e);
     for (uint32_t i = 0; i < d->n_strat; i++) {
         gd_inst *in = d->strat[i].inst;
-        copy = *bar;
+        *copy = *bar;
         e->in_strategy = in;
         in->emits = 0;
-        d->strat[i].fn(d->strat[i].self, s, &copy);
+        d->strat[i].fn(d->strat[i].self, s, copy);
         if (in->dropped)
             summarise_dropped(e, in, s);
     }
@@ -389,6 +390,8 @@ int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
         goto fail;
     if (e->own_cache && (rc = gd_libcache_new(&e->cache, err)) != 0)
         goto fail;
+    if (!(e->bar_area = calloc(2 * GD_BAR_SLACK + 1, sizeof *e->bar_area)))
+        goto nomem;
     if (!(e->api = gd_hostapi_table())) {
         rc = gd_err_set(err, GD_ENOMEM, "cannot map the host-API table");
         goto fail;
@@ -450,6 +453,7 @@ void gd_engine_free(gd_engine *e)
     free(e->plugin_dir);
     gd_strv_free(e->symbols, e->n_symbols);
     free(e->instr);
+    free(e->bar_area);
     free(e->slot_ref);
     free(e->last_bar_ms);
     gd_series_free_all(e);

@@ -54,6 +54,11 @@ struct gd_inst {
     gordon_breaker_result *scratch; /* owned (breakers): what the plugin writes, with slack behind */
 };
 
+/* The bar a plugin gets sits in the middle of this many bars of slack on
+ * each side: a plugin walking its pointer to "other bars" writes there, not
+ * into the host's history, replay data or stack. */
+#define GD_BAR_SLACK 64u
+
 /* What a plugin's text may run past the buffer it was given by, absorbed. */
 #define GD_REASON_SLACK 1024
 
@@ -122,6 +127,7 @@ struct gd_engine {
     int reloading;               /* a new generation is being built */
 
     gd_ring *hist;               /* owned, per symbol */
+    gordon_bar *bar_area;        /* owned: 2 x GD_BAR_SLACK + 1 bars; callbacks get the middle one */
 
     const gordon_host_api *api; /* the one read-only table (gd_hostapi_table) */
     gd_pipeline pipe;

@@ -414,9 +414,10 @@ static void warm_up(gd_engine *e, gd_inst *const *insts, uint32_t n)
         e->now_ms = bar->close_time_ms;
         for (uint32_t i = 0; i < n; i++)
             if (insts[i]->sub[best] && insts[i]->d->on_bar) {
-                gordon_bar copy = *bar; /* the history is the host's: a plugin gets its own bar */
+                gordon_bar *copy = e->bar_area + GD_BAR_SLACK; /* the history is the host's */
+                *copy = *bar;
                 e->in_strategy = insts[i];
-                insts[i]->d->on_bar(insts[i]->self, best, &copy);
+                insts[i]->d->on_bar(insts[i]->self, best, copy);
             }
     }
     e->in_strategy = NULL;
