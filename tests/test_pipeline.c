@@ -442,8 +442,19 @@ static void test_throttle(void **state)
     assert_int_equal(it.result, GORDON_REJECT_THROTTLED);
     assert_non_null(strstr(it.detail, "from this strategy"));
     gd_pipeline_commit(&p, &it);
-    /* The refused signal counted too: the global window is full. */
+    /* What strategy 0's own limit refused took nothing from the shared
+     * window: strategy 1 still gets the third slot, then the total is
+     * reached. */
+    for (int k = 0; k < 50; k++) {
+        gd_pipeline_decide(&p, 0, &s, &a, NULL, 0, T0 + 999, &it);
+        assert_int_equal(it.result, GORDON_REJECT_THROTTLED);
+    }
     gd_pipeline_decide(&p, 1, &s, &a, NULL, 0, T0 + 999, &it);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    gd_pipeline_commit(&p, &it);
+    gordon_signal s2 = s;
+    s2.symbol = 1;
+    gd_pipeline_decide(&p, 1, &s2, &a, NULL, 0, T0 + 999, &it);
     assert_int_equal(it.result, GORDON_REJECT_THROTTLED);
     assert_non_null(strstr(it.detail, "in total"));
     gd_pipeline_commit(&p, &it);

@@ -333,10 +333,13 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
         return;
     }
     /* Every signal counts against the throttle, accepted or not: a flood of
-     * garbage exhausts its own budget. Exits are counted but never refused. */
+     * garbage exhausts its own budget -- and only its own: what a strategy's
+     * limit refuses takes nothing from the shared one, so a flooding
+     * strategy cannot starve the others. Exits are counted, never refused. */
     int over = !rate_allows(&p->per_strategy[strategy], now_ms) ? 1 : !rate_allows(&p->global, now_ms) ? 2 : 0;
     rate_push(&p->per_strategy[strategy], now_ms);
-    rate_push(&p->global, now_ms);
+    if (over != 1)
+        rate_push(&p->global, now_ms);
     if (sig.action == GORDON_ACTION_EXIT) {
         decide_exit(acct, it);
         return;
