@@ -23,6 +23,7 @@ int gd_book_init(gd_book *b, uint32_t n_owners, uint32_t n_symbols, double equit
         return GD_ENOMEM;
     }
     b->start_equity = b->cash = b->equity = b->peak = equity;
+    b->dd_floor = equity;
     b->peak_ms = INT64_MIN;
     return 0;
 }
@@ -52,6 +53,11 @@ void gd_book_free(gd_book *b)
     memset(b, 0, sizeof *b);
 }
 
+/* Every bar compares equity with dd_floor; the division runs only when the
+ * drawdown may be a new worst. The floor sits a hair above the exact bound,
+ * so rounding can only send a bar to the exact test, never skip one. */
+static double dd_floor(const gd_book *b) { return b->peak * (1.0 - b->max_dd_pct / 100.0) * (1.0 + 1e-12); }
+
 static void track_drawdown(gd_book *b, int64_t now_ms)
 {
     if (b->peak_ms == INT64_MIN) /* the first observation starts the clock */
@@ -59,10 +65,15 @@ static void track_drawdown(gd_book *b, int64_t now_ms)
     if (b->equity > b->peak) {
         b->peak = b->equity;
         b->peak_ms = now_ms;
+        b->dd_floor = dd_floor(b);
     } else if (b->peak > 0.0) {
-        double dd = (b->peak - b->equity) / b->peak * 100.0;
-        if (dd > b->max_dd_pct)
-            b->max_dd_pct = dd;
+        if (b->equity < b->dd_floor) {
+            double dd = (b->peak - b->equity) / b->peak * 100.0;
+            if (dd > b->max_dd_pct) {
+                b->max_dd_pct = dd;
+                b->dd_floor = dd_floor(b);
+            }
+        }
         if (now_ms - b->peak_ms > b->max_dd_duration_ms && b->equity < b->peak)
             b->max_dd_duration_ms = now_ms - b->peak_ms;
     }

@@ -38,6 +38,7 @@ typedef struct gd_book {
     /* statistics */
     double peak;
     double max_dd_pct;
+    double dd_floor;       /* equity below which a new worst drawdown may start (book.c) */
     int64_t peak_ms;
     int64_t max_dd_duration_ms;
     double realized;
