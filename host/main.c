@@ -427,6 +427,9 @@ done:
 int main(int argc, char **argv)
 {
     gd_log_init(stderr, GD_LOG_INFO);
+    gd_err err = {0};
+    if (gd_engine_crash_report_install(&err) != 0)
+        fprintf(stderr, "gordon: warning: no crash report: %s\n", err.msg);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -12,3 +12,6 @@ foreach(v 1 2)
                         C_VISIBILITY_PRESET hidden LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/plugins)
   target_link_options(gd_test_plugin_probe_v${v} PRIVATE -Wl,-z,defs)
 endforeach()
+
+# The bar history's read-only view (engine/ring.c).
+gd_add_unit(test_ring tests/test_ring.c)

@@ -60,7 +60,7 @@
       "Seconds since market data for the symbol last arrived", "symbol")                           \
     X(gordon_plugin_loads_total, counter, "Plugin load attempts, by result", "result")             \
     X(gordon_plugin_refused_calls_total, counter,                                                  \
-      "Host-API calls refused: a stale or forged plugin handle", "")                               \
+      "Host-API calls refused: a stale, forged or foreign plugin handle", "")                               \
     X(gordon_plugin_reloads_total, counter,                                                        \
       "Config and plugin reload transactions, by result", "result")                                \
     X(gordon_loop_lag_seconds, gauge,                                                              \

@@ -164,6 +164,14 @@ void gd_view_summary(const gd_engine *e, FILE *out)
             if (pipe->by_result[i])
                 fprintf(out, "  %-20s %llu\n", gd_reject_name(i), (unsigned long long)pipe->by_result[i]);
     }
+    /* Only when it happened: a plugin misbehaved, and the operator should know. */
+    if (c->dropped)
+        fprintf(out, "flood dropped   %llu signals past the per-on_bar limit (one throttled intent per flood)\n",
+                (unsigned long long)c->dropped);
+    uint64_t refused = gd_plugin_refused_calls();
+    if (refused)
+        fprintf(out, "refused calls   %llu (host API called through a stale, forged or foreign handle)\n",
+                (unsigned long long)refused);
     for (uint32_t i = 0; i < gd_engine_breaker_count(e); i++) {
         gd_breaker_view v;
         if (gd_engine_breaker(e, i, &v) == 0)

@@ -39,7 +39,8 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
     /* A flood is cut off without deciding each signal; on_bar's end writes
      * one intent and one log line for all of them. */
     if (++in->emits > GD_EMITS_PER_CALL) {
-        in->dropped++;
+        if (in->dropped < UINT32_MAX)
+            in->dropped++;
         e->ctr.dropped++;
         return GORDON_REJECT_THROTTLED;
     }
@@ -130,7 +131,7 @@ static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, dou
     gd_inst *in = owner < e->gen->n_slots ? e->gen->by_slot[owner] : NULL;
     if (in) {
         if (in->d->on_fill)
-            in->d->on_fill(in->self, f);
+            GD_CALL_AS(in->handle, in->d->on_fill(in->self, f));
     }
     /* A fill between bars (a venue's user-data stream) changes the account
      * now: the breakers look at once. Fills of a bar are followed by the
@@ -164,7 +165,7 @@ int gd_engine_resume(gd_engine *e, const char *who, const char *why, int force, 
      * next evaluation. */
     for (uint32_t i = 0; i < e->gen->n_breakers; i++)
         if (e->gen->breakers[i]->d->on_resume)
-            e->gen->breakers[i]->d->on_resume(e->gen->breakers[i]->self);
+            GD_CALL_AS(e->gen->breakers[i]->handle, e->gen->breakers[i]->d->on_resume(e->gen->breakers[i]->self));
     e->tripped = NULL;
     return 0;
 }
@@ -239,7 +240,8 @@ static inline __attribute__((always_inline)) void evaluate_breakers(gd_engine *e
         out->state = GORDON_BREAKER_OK;
         out->value = 0.0;
         out->threshold = 0.0;
-        int rc = b->d->evaluate(b->self, &in, b->scratch);
+        int rc;
+        GD_CALL_AS(b->handle, rc = b->d->evaluate(b->self, &in, b->scratch));
         gordon_breaker_result *r = &b->last;
         int before = r->state;
         r->state = out->state;
@@ -296,6 +298,15 @@ static void summarise_dropped(gd_engine *e, gd_inst *in, uint32_t s)
 
 void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
 {
+    /* The bar goes into the history first: plugins read it through the
+     * ring's other (read-only) view, and a store is only seen through another
+     * mapping once it has left the store buffer -- the work between keeps
+     * the CPU from stalling on that. */
+    gd_ring *r = &e->hist[s];
+    uint64_t slot = r->n & r->mask;
+    r->bars[slot] = *bar;
+    r->n++;
+
     e->in_bar = 1;
     e->now_ms = bar->close_time_ms;
     e->last_data_ms = bar->close_time_ms;
@@ -307,27 +318,20 @@ void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
         e->exec.ops->on_bar(e->exec.self, s, bar);
     gd_book_mark(&e->book, s, bar->close, bar->close_time_ms);
 
-    gd_ring *r = &e->hist[s];
-    r->bars[r->n & r->mask] = *bar;
-    r->n++;
+    /* Callbacks get the bar in the ring's read-only view: a plugin cannot
+     * change it for the host or the next plugin, nor reach the replay data. */
+    const gordon_bar *view = &r->ro[slot];
 
-    /* Every callback gets its own copy of the bar, in an area with slack on
-     * both sides: the ring, the replay data and the stack are the host's,
-     * whatever a plugin does with its pointer. */
-    gordon_bar *copy = e->bar_area + GD_BAR_SLACK;
     const gd_dispatch *d = &e->gen->dispatch[s];
-    for (uint32_t i = 0; i < d->n_pre; i++) {
-        *copy = *bar;
-        d->pre[i].fn(d->pre[i].self, s, copy);
-    }
+    for (uint32_t i = 0; i < d->n_pre; i++)
+        GD_CALL_AS(d->pre[i].ctx, d->pre[i].fn(d->pre[i].self, s, view));
     if (e->gen->n_breakers)
         evaluate_breakers(e);
     for (uint32_t i = 0; i < d->n_strat; i++) {
         gd_inst *in = d->strat[i].inst;
-        *copy = *bar;
         e->in_strategy = in;
         in->emits = 0;
-        d->strat[i].fn(d->strat[i].self, s, copy);
+        GD_CALL_AS(d->strat[i].ctx, d->strat[i].fn(d->strat[i].self, s, view));
         if (in->dropped)
             summarise_dropped(e, in, s);
     }
@@ -390,8 +394,6 @@ int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
         goto fail;
     if (e->own_cache && (rc = gd_libcache_new(&e->cache, err)) != 0)
         goto fail;
-    if (!(e->bar_area = calloc(2 * GD_BAR_SLACK + 1, sizeof *e->bar_area)))
-        goto nomem;
     if (!(e->api = gd_hostapi_table())) {
         rc = gd_err_set(err, GD_ENOMEM, "cannot map the host-API table");
         goto fail;
@@ -442,7 +444,7 @@ void gd_engine_free(gd_engine *e)
         gd_libcache_free(e->cache);
     if (e->hist)
         for (uint32_t s = 0; s < e->n_symbols; s++)
-            free(e->hist[s].bars);
+            gd_ring_free(&e->hist[s]);
     free(e->hist);
     if (e->exec.ops)
         e->exec.ops->destroy(e->exec.self);
@@ -453,7 +455,6 @@ void gd_engine_free(gd_engine *e)
     free(e->plugin_dir);
     gd_strv_free(e->symbols, e->n_symbols);
     free(e->instr);
-    free(e->bar_area);
     free(e->slot_ref);
     free(e->last_bar_ms);
     gd_series_free_all(e);

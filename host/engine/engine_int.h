@@ -54,11 +54,6 @@ struct gd_inst {
     gordon_breaker_result *scratch; /* owned (breakers): what the plugin writes, with slack behind */
 };
 
-/* The bar a plugin gets sits in the middle of this many bars of slack on
- * each side: a plugin walking its pointer to "other bars" writes there, not
- * into the host's history, replay data or stack. */
-#define GD_BAR_SLACK 64u
-
 /* What a plugin's text may run past the buffer it was given by, absorbed. */
 #define GD_REASON_SLACK 1024
 
@@ -66,9 +61,26 @@ typedef void (*gd_bar_fn)(void *self, uint32_t symbol, const gordon_bar *bar);
 
 typedef struct gd_call {
     gd_bar_fn fn;
-    void *self;     /* the plugin's instance */
-    gd_inst *inst;  /* the host's record of it */
+    void *self;      /* the plugin's instance */
+    gd_inst *inst;   /* the host's record of it */
+    gordon_ctx *ctx; /* its handle, bound for the call */
 } gd_call;
+
+/* The handle of the instance the host is calling on this thread, NULL
+ * between calls: the host API honours that handle only, so a plugin cannot
+ * act as another instance (handles are small numbers, easily guessed), from
+ * a thread of its own, or after its call returned. */
+extern _Thread_local gordon_ctx *gd_calling;
+
+/* Runs stmt with h bound; nests (an emit runs the overlays' filters). */
+#define GD_CALL_AS(h, stmt)                                                                                            \
+    do {                                                                                                               \
+        gordon_ctx *gd_saved_ = gd_calling;                                                                            \
+        gd_calling = (h);                                                                                              \
+        stmt;                                                                                                          \
+        gd_calling = gd_saved_;                                                                                        \
+    } while (0)
+
 
 /* Per-symbol dispatch lists, built once so the hot path only walks arrays. */
 typedef struct gd_dispatch {
@@ -101,12 +113,23 @@ typedef struct gd_gen {
     uint32_t n_libs;
 } gd_gen;
 
-/* Bar history per symbol: a power-of-two ring, long enough for every warm-up. */
+/* Bar history per symbol: a power-of-two ring, long enough for every
+ * warm-up, mapped twice (ring.c): the host writes `bars`; plugins are handed
+ * pointers into `ro`, the same memory read-only between guard pages. */
 typedef struct gd_ring {
-    gordon_bar *bars;
+    gordon_bar *bars;      /* the host's writable view */
+    const gordon_bar *ro;  /* the plugins' view */
     uint64_t n;
     uint64_t mask;
+    void *fence;           /* the read-only view's reservation, guard pages included */
+    size_t map_len;
+    size_t page;
 } gd_ring;
+
+/* ring.c: grows r to cap bars (a power of two), keeping its history; what
+ * names the symbol for errors. */
+int gd_ring_reserve(gd_ring *r, uint64_t cap, const char *what, gd_err *err);
+void gd_ring_free(gd_ring *r);
 
 struct gd_engine {
     uint32_t n_symbols;
@@ -127,7 +150,6 @@ struct gd_engine {
     int reloading;               /* a new generation is being built */
 
     gd_ring *hist;               /* owned, per symbol */
-    gordon_bar *bar_area;        /* owned: 2 x GD_BAR_SLACK + 1 bars; callbacks get the middle one */
 
     const gordon_host_api *api; /* the one read-only table (gd_hostapi_table) */
     gd_pipeline pipe;
@@ -179,6 +201,13 @@ const gordon_host_api *gd_hostapi_table(void);
  * kept too long) is refused and counted. NULL when the table is full. */
 gordon_ctx *gd_handle_new(gd_inst *in);
 void gd_handle_free(gordon_ctx *h);
+/* The instance in a handle's slot, uncounted and unchecked: for the crash
+ * report only. */
+const gd_inst *gd_handle_peek(gordon_ctx *h);
+
+/* hostapi.c: what the pipeline calls for an overlay (instance = its
+ * gd_inst): the plugin's filter with the overlay's handle bound. */
+int gd_overlay_filter(void *instance, const gordon_signal *in, gordon_signal *out, char *reason, size_t len);
 
 /* engine.c: a strategy's signal through the pipeline to the executor;
  * returns what emit returns. */

@@ -24,7 +24,7 @@ static int name_skipped(const gd_engine *e, const char *name)
 static void inst_free(gd_inst *in)
 {
     if (in->self && in->d && in->d->destroy)
-        in->d->destroy(in->self);
+        GD_CALL_AS(in->handle, in->d->destroy(in->self));
     in->self = NULL;
     /* From here any call with this instance's handle is refused. */
     gd_handle_free(in->handle);
@@ -136,7 +136,8 @@ static int instance_warmup(gd_inst *in, const gd_plugin_conf *pc, gd_err *err)
     in->warmup = in->d->warmup_bars;
     if (!in->d->warmup)
         return 0;
-    uint32_t w = in->d->warmup(in->self);
+    uint32_t w;
+    GD_CALL_AS(in->handle, w = in->d->warmup(in->self));
     if (w > GORDON_WARMUP_BARS_MAX)
         return gd_err_set(err, GD_ERANGE, "%s:%d: [%s]: plugin %s asks for a warm-up of %u bars; the limit is %u",
                           pc->file, pc->line, in->name, in->d->name, w, GORDON_WARMUP_BARS_MAX);
@@ -208,7 +209,7 @@ static int setup_instance(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_
     if (!(in->handle = gd_handle_new(in)))
         return gd_err_set(err, GD_ENOMEM, "%s:%d: [%s]: too many plugin instances in this process", pc->file,
                           pc->line, in->name);
-    rc = in->d->create(e->api, in->handle, &in->self, perr, sizeof perr);
+    GD_CALL_AS(in->handle, rc = in->d->create(e->api, in->handle, &in->self, perr, sizeof perr));
     e->in_create = 0;
     perr[sizeof perr - 1] = '\0';
     if (rc != 0) {
@@ -236,9 +237,9 @@ static int build_dispatch(gd_engine *e, gd_gen *g, gd_err *err)
             if (!in->sub[s] || !in->d->on_bar)
                 continue;
             if (in->kind == GORDON_KIND_STRATEGY)
-                d->strat[d->n_strat++] = (gd_call){in->d->on_bar, in->self, in};
+                d->strat[d->n_strat++] = (gd_call){in->d->on_bar, in->self, in, in->handle};
             else
-                d->pre[d->n_pre++] = (gd_call){in->d->on_bar, in->self, in};
+                d->pre[d->n_pre++] = (gd_call){in->d->on_bar, in->self, in, in->handle};
         }
     }
     return 0;
@@ -258,20 +259,9 @@ int gd_engine_ensure_history(gd_engine *e, const gd_gen *g, gd_err *err)
     if (!e->hist && !(e->hist = calloc(e->n_symbols, sizeof *e->hist)))
         return gd_err_set(err, GD_ENOMEM, "out of memory");
     for (uint32_t s = 0; s < e->n_symbols; s++) {
-        gd_ring *r = &e->hist[s];
-        if (r->bars && r->mask + 1 >= cap)
-            continue;
-        gordon_bar *nb = calloc(cap, sizeof *nb);
-        if (!nb)
-            return gd_err_set(err, GD_ENOMEM, "out of memory");
-        uint64_t have = r->bars ? (r->n < r->mask + 1 ? r->n : r->mask + 1) : 0;
-        for (uint64_t i = 0; i < have; i++) {
-            uint64_t k = r->n - have + i;
-            nb[k & (cap - 1)] = r->bars[k & r->mask];
-        }
-        free(r->bars);
-        r->bars = nb;
-        r->mask = cap - 1;
+        int rc = gd_ring_reserve(&e->hist[s], cap, e->symbols[s], err);
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -334,7 +324,7 @@ int gd_gen_build(gd_engine *e, const gd_config *cfg, gd_gen **out, gd_err *err)
         } else {
             in->index = g->n_overlays;
             g->overlay_insts[g->n_overlays] = in;
-            g->overlays[g->n_overlays++] = (gd_overlay_ref){in->short_name, in->self, in->d->filter};
+            g->overlays[g->n_overlays++] = (gd_overlay_ref){in->short_name, in, gd_overlay_filter};
         }
     }
     g->n_slots = e->n_slots + g->n_new_slots;
@@ -373,9 +363,14 @@ static int carry_state(gd_inst *in, const gd_inst *old)
         if (in->scratch && old->scratch)
             memcpy(in->scratch, old->scratch, sizeof *in->scratch);
         if (old->d->snapshot && in->d->restore) {
-            size_t need = old->d->snapshot(old->self, NULL, 0);
+            size_t need, got = 0;
+            int ok = 0;
+            GD_CALL_AS(old->handle, need = old->d->snapshot(old->self, NULL, 0));
             void *buf = need ? malloc(need) : NULL;
-            int ok = buf && old->d->snapshot(old->self, buf, need) == need && in->d->restore(in->self, buf, need) == 0;
+            if (buf)
+                GD_CALL_AS(old->handle, got = old->d->snapshot(old->self, buf, need));
+            if (buf && got == need)
+                GD_CALL_AS(in->handle, ok = in->d->restore(in->self, buf, need) == 0);
             free(buf);
             if (ok)
                 return 1;
@@ -410,14 +405,12 @@ static void warm_up(gd_engine *e, gd_inst *const *insts, uint32_t n)
                 best = s;
         if (best == UINT32_MAX)
             break;
-        const gordon_bar *bar = &e->hist[best].bars[pos[best]++ & e->hist[best].mask];
+        const gordon_bar *bar = &e->hist[best].ro[pos[best]++ & e->hist[best].mask]; /* read-only */
         e->now_ms = bar->close_time_ms;
         for (uint32_t i = 0; i < n; i++)
             if (insts[i]->sub[best] && insts[i]->d->on_bar) {
-                gordon_bar *copy = e->bar_area + GD_BAR_SLACK; /* the history is the host's */
-                *copy = *bar;
                 e->in_strategy = insts[i];
-                insts[i]->d->on_bar(insts[i]->self, best, copy);
+                GD_CALL_AS(insts[i]->handle, insts[i]->d->on_bar(insts[i]->self, best, bar));
             }
     }
     e->in_strategy = NULL;

@@ -26,6 +26,8 @@ static _Atomic uint32_t handle_gen[GD_HANDLES_MAX];
 static atomic_uint handle_hint;
 static atomic_ullong handle_refused;
 
+_Thread_local gordon_ctx *gd_calling;
+
 static uintptr_t handle_value(uint32_t idx, uint32_t gen) { return ((uintptr_t)gen << 32) | (uintptr_t)(idx + 1); }
 
 gordon_ctx *gd_handle_new(gd_inst *in)
@@ -58,13 +60,14 @@ void gd_handle_free(gordon_ctx *h)
     atomic_store(&handle_inst[idx], NULL);
 }
 
-/* The instance behind a handle, or NULL (counted) for a stale or forged one.
- * Lock-free: a load, a compare and a load. */
+/* The instance behind a handle, or NULL (counted) for a stale or forged one,
+ * or one not being called on this thread right now. Lock-free: a compare,
+ * two loads and a compare. */
 static gd_inst *ctx_inst(gordon_ctx *ctx)
 {
     uintptr_t v = (uintptr_t)ctx;
     uint32_t idx = (uint32_t)(v & 0xFFFFFFFFu) - 1u, gen = (uint32_t)(v >> 32);
-    if (ctx && idx < GD_HANDLES_MAX && gen && atomic_load(&handle_gen[idx]) == gen) {
+    if (ctx && ctx == gd_calling && idx < GD_HANDLES_MAX && gen && atomic_load(&handle_gen[idx]) == gen) {
         gd_inst *in = atomic_load(&handle_inst[idx]);
         if (in && atomic_load(&handle_gen[idx]) == gen)
             return in;
@@ -74,6 +77,21 @@ static gd_inst *ctx_inst(gordon_ctx *ctx)
 }
 
 uint64_t gd_plugin_refused_calls(void) { return atomic_load(&handle_refused); }
+
+const gd_inst *gd_handle_peek(gordon_ctx *h)
+{
+    uintptr_t v = (uintptr_t)h;
+    uint32_t idx = (uint32_t)(v & 0xFFFFFFFFu) - 1u;
+    return h && idx < GD_HANDLES_MAX ? atomic_load(&handle_inst[idx]) : NULL;
+}
+
+int gd_overlay_filter(void *instance, const gordon_signal *in, gordon_signal *out, char *reason, size_t len)
+{
+    gd_inst *ov = instance;
+    int r;
+    GD_CALL_AS(ov->handle, r = ov->d->filter(ov->self, in, out, reason, len));
+    return r;
+}
 
 /* ---- the table ---- */
 

@@ -37,10 +37,18 @@
  *	host's printf (a %n or a bad %s does nothing). Format with gordon_log()
  *	from <gordon/helpers.h>. Plugins built against 1.0-1.2 still load and
  *	work; their log lines show the format string unexpanded until rebuilt.
- *	What the host hands a plugin is its own copy: the bar passed to on_bar,
- *	a breaker's input and verdict, an overlay's in and out signals; the
- *	host-API table is read-only; gordon_ctx is an opaque handle, refused
- *	once its instance is gone.
+ *	What the host hands a plugin cannot change the host: the bar passed
+ *	to on_bar is in read-only memory (writing to it, or past it, faults);
+ *	a breaker's input and verdict and an overlay's in and out signals are
+ *	its own copies; the host-API table is read-only; gordon_ctx is an opaque handle, honoured
+ *	only while the host is calling that instance, on the calling thread
+ *	(refused and counted once its instance is gone, from another thread,
+ *	or as another instance's handle).
+ *	The loader reads a descriptor only within the plugin's own memory:
+ *	the descriptor, its params table and every string must lie in the
+ *	.so's loaded segments (not on the heap or in another library) and
+ *	end within their limits: name and version 63 bytes, a param name 63,
+ *	description, def_str and help 1023.
  *	emit: the entry is a claim; the host sizes, checks the stop side and
  *	applies caps at its own price, and refuses a claim far from it
  *	(GORDON_REJECT_BAD_SIGNAL). Every emit counts against the signal rate
@@ -76,6 +84,8 @@
  *    shared between instances (several instances may run in one process);
  *  - callbacks run on the host's event loop and must return quickly;
  *    on_bar must not allocate;
+ *  - call the host API only from inside a callback, on the thread that
+ *    called it, with that instance's ctx: anything else is refused;
  *  - a strategy never states a quantity: it emits a signal with an entry
  *    reference and a stop loss, and the host sizes it.
  */
