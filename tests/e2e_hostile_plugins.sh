@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end, issue 11: a plugin that means harm, with the real binary.
-#  (a) writes to the host-API table or through its handle: the write faults
-#      (never goes through) and the crash line names the plugin;
+#  (a) writes to the host-API table, through its handle, to a symbol's name
+#      or a string parameter: the write faults (never goes through) and the
+#      crash line names the plugin;
 #  (b) stale, forged and foreign handles: every call refused and counted (run
 #      summary, /metrics), also from a destructor after a reload unloads it;
 #  (c) writes over its bar and 16 bars either side: the first write faults
@@ -47,8 +48,9 @@ run() {
 summary() { sed -n "s/^$2 *\([0-9]*\).*/\1/p" "$T/$1.out"; }
 
 # ---- (a) writes into the host: a fault, named, never a silent success
-for attack in 0 1 2; do
-  what=$(case $attack in 0) echo "the API table's emit" ;; 1) echo "through its handle" ;; *) echo "past the API table's end" ;; esac)
+for attack in 0 1 2 3 4; do
+  what=$(case $attack in 0) echo "to the API table's emit" ;; 1) echo "through its handle" ;; 2) echo "past the API table's end" ;;
+         3) echo "to a symbol's name" ;; *) echo "to a string parameter" ;; esac)
   { head_ini; printf '[strategy.h]\nplugin = %s/hostile_api_write.so\nattack = %s\n' "$TPLUGINS" $attack; } >"$T/aw$attack.ini"
   run aw$attack
   if grep -q "the write went through" "$T/aw$attack.out"; then

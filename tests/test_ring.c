@@ -1,5 +1,7 @@
-/* The bar history: what plugins get is a read-only view between guard
- * pages; the host's view writes through to it; growing keeps the history. */
+/* Read-only memory handed to plugins. The bar history: what plugins get is
+ * a read-only view between guard pages; the host's view writes through to
+ * it; growing keeps the history. Strings (symbol names, string params):
+ * sealed copies. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,6 +14,8 @@
 #include <cmocka.h>
 
 #include "engine/engine_int.h"
+
+#include "base/rodata.h"
 
 static gordon_bar bar_at(uint64_t k)
 {
@@ -115,12 +119,35 @@ static void test_bad_sizes(void **state)
     assert_null(r.bars);
 }
 
+static void test_rodata_strings(void **state)
+{
+    (void)state;
+    gd_rodata ro;
+    gd_err err;
+    const char *in[4] = {"BTCUSDT", NULL, "", "a longer string value"};
+    const char *out[4];
+    assert_int_equal(gd_rodata_strings(&ro, in, 4, out, &err), 0);
+    assert_string_equal(out[0], "BTCUSDT");
+    assert_null(out[1]);
+    assert_string_equal(out[2], "");
+    assert_string_equal(out[3], "a longer string value");
+    assert_true(out[0] != in[0]);
+    assert_int_equal(write_faults((volatile double *)(uintptr_t)out[0]), 42);
+    gd_rodata_free(&ro);
+    assert_null(ro.base);
+    const char *none[2] = {NULL, NULL};
+    assert_int_equal(gd_rodata_strings(&ro, none, 2, out, &err), 0);
+    assert_null(ro.base);
+    gd_rodata_free(&ro);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_views),
         cmocka_unit_test(test_grow_keeps_history),
         cmocka_unit_test(test_bad_sizes),
+        cmocka_unit_test(test_rodata_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

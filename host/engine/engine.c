@@ -11,6 +11,7 @@
 #include "base/dates.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/rodata.h"
 #include "base/sized.h"
 #include "base/strv.h"
 #include "engine/simexec.h"
@@ -389,6 +390,12 @@ int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
     for (uint32_t s = 0; s < o->n_symbols; s++)
         if (!(e->symbols[s] = strdup(o->symbols[s])))
             goto nomem;
+    /* Plugins get the names read-only: orders are routed by them. */
+    if (!(e->sym_ro = calloc(o->n_symbols, sizeof *e->sym_ro)))
+        goto nomem;
+    rc = gd_rodata_strings(&e->sym_rodata, (const char *const *)e->symbols, o->n_symbols, e->sym_ro, err);
+    if (rc)
+        goto fail;
     rc = gd_engine_copy_instruments(e, cfg, e->instr, err);
     if (rc)
         goto fail;
@@ -454,6 +461,8 @@ void gd_engine_free(gd_engine *e)
     gd_strv_free(e->skip, e->n_skip);
     free(e->plugin_dir);
     gd_strv_free(e->symbols, e->n_symbols);
+    gd_rodata_free(&e->sym_rodata);
+    free(e->sym_ro);
     free(e->instr);
     free(e->slot_ref);
     free(e->last_bar_ms);

@@ -9,6 +9,7 @@
 #include <gordon/sdk.h>
 
 #include "config/params.h"
+#include "base/rodata.h"
 #include "engine/engine.h"
 #include "plugin/libcache.h"
 #include "risk/latch.h"
@@ -46,6 +47,8 @@ struct gd_inst {
     const gordon_plugin *d;  /* &lib->d: the host's zero-extended copy */
     void *self;              /* the plugin's instance */
     gd_params params;        /* owned */
+    const char **pstr;       /* owned array: string params' values in read-only memory, NULL for others */
+    gd_rodata pstr_ro;       /* owned: the mapping pstr points into */
     uint8_t *sub;            /* owned: per symbol, 1 if subscribed */
     uint32_t warmup;         /* bars of history it needs: warmup_bars or its warmup() */
     uint32_t emits;          /* signals in the current on_bar */
@@ -134,6 +137,8 @@ void gd_ring_free(gd_ring *r);
 struct gd_engine {
     uint32_t n_symbols;
     char **symbols;              /* owned */
+    const char **sym_ro;         /* owned array: the names in read-only memory, what plugins get */
+    gd_rodata sym_rodata;        /* owned: the mapping sym_ro points into */
     gd_instrument *instr;        /* owned, per symbol */
 
     gd_gen *gen;                 /* owned: the running generation */

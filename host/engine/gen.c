@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "base/names.h"
+#include "base/rodata.h"
 #include "base/strv.h"
 #include "engine/simexec.h"
 #include "plugin/path.h"
@@ -30,6 +31,8 @@ static void inst_free(gd_inst *in)
     gd_handle_free(in->handle);
     in->handle = NULL;
     gd_params_free(&in->params);
+    gd_rodata_free(&in->pstr_ro);
+    free(in->pstr);
     free(in->scratch);
     free(in->sub);
     free(in->name);
@@ -185,6 +188,22 @@ static int setup_instance(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_
         rc = gd_params_set_number(&in->params, ov->param, ov->value, err);
         if (rc)
             return gd_err_prefix(err, rc, "[%s] %s: ", in->name, ov->param);
+    }
+    /* String values go to the plugin read-only: a write through the
+     * pointer param_string gives must not reach the host's heap. */
+    if (in->params.n) {
+        const char **vals = calloc(in->params.n, sizeof *vals);
+        if (!vals || !(in->pstr = calloc(in->params.n, sizeof *in->pstr))) {
+            free(vals);
+            return gd_err_set(err, GD_ENOMEM, "out of memory");
+        }
+        for (size_t k = 0; k < in->params.n; k++)
+            if (in->params.v[k].decl.type == GORDON_PARAM_STRING)
+                vals[k] = in->params.v[k].s ? in->params.v[k].s : "";
+        rc = gd_rodata_strings(&in->pstr_ro, vals, in->params.n, in->pstr, err);
+        free(vals);
+        if (rc)
+            return gd_err_prefix(err, rc, "%s:%d: [%s]: ", pc->file, pc->line, in->name);
     }
 
     if (pc->n_symbols == 0) {

@@ -163,10 +163,14 @@ static int api_param_bool(gordon_ctx *ctx, const char *name, int *out)
 
 static int api_param_string(gordon_ctx *ctx, const char *name, const char **out)
 {
-    const gd_param_value *v = param_of(ctx, name, GORDON_PARAM_STRING);
-    if (!v || !out)
+    gd_inst *in = ctx_inst(ctx);
+    if (!in || !name || !out)
         return -1;
-    *out = v->s ? v->s : "";
+    const gd_param_value *v = gd_params_find(&in->params, name);
+    if (!v || v->decl.type != GORDON_PARAM_STRING || !in->pstr)
+        return -1;
+    const char *ro = in->pstr[v - in->params.v];
+    *out = ro ? ro : "";
     return 0;
 }
 
@@ -185,7 +189,7 @@ static uint32_t api_symbol_count(gordon_ctx *ctx)
 static const char *api_symbol_name(gordon_ctx *ctx, uint32_t s)
 {
     gd_inst *in = ctx_inst(ctx);
-    return in && s < in->eng->n_symbols ? in->eng->symbols[s] : NULL;
+    return in && s < in->eng->n_symbols ? in->eng->sym_ro[s] : NULL;
 }
 
 static int api_subscribed(gordon_ctx *ctx, uint32_t s)
