@@ -84,13 +84,6 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
 
 static void destroy(void *instance) { free(instance); }
 
-static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
-{
-    (void)instance;
-    (void)symbol;
-    (void)bar;
-}
-
 static int evaluate(void *instance, const gordon_breaker_input *in, gordon_breaker_result *out)
 {
     inst *s = instance;
@@ -182,7 +175,6 @@ static const gordon_plugin desc = {
     .warmup_bars = 0,
     .create = create,
     .destroy = destroy,
-    .on_bar = on_bar,
     .evaluate = evaluate,
     .snapshot = snapshot,
     .restore = restore,

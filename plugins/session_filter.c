@@ -87,13 +87,6 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, 
 
 static void destroy(void *instance) { free(instance); }
 
-static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
-{
-    (void)instance;
-    (void)symbol;
-    (void)bar;
-}
-
 static int filter(void *instance, const gordon_signal *in, gordon_signal *out, char *reason,
                   size_t reason_len)
 {
@@ -134,7 +127,6 @@ static const gordon_plugin desc = {
     .warmup_bars = 0,
     .create = create,
     .destroy = destroy,
-    .on_bar = on_bar,
     .filter = filter,
 };
 

@@ -39,10 +39,15 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
         return -1;
     /* A flood is cut off without deciding each signal; on_bar's end writes
      * one intent and one log line for all of them. */
+    if (in->emit_bar != e->ctr.bars) { /* counted per on_bar, reset here rather than on every bar */
+        in->emit_bar = e->ctr.bars;
+        in->emits = 0;
+    }
     if (++in->emits > GD_EMITS_PER_CALL) {
         if (in->dropped < UINT32_MAX)
             in->dropped++;
         e->ctr.dropped++;
+        e->flooded = 1;
         return GORDON_REJECT_THROTTLED;
     }
     e->ctr.signals++;
@@ -236,6 +241,8 @@ static inline __attribute__((always_inline)) void evaluate_breakers(gd_engine *e
         in.realized_pnl = e->book.realized;
         in.last_data_ms = e->last_data_ms;
         in.last_venue_ms = 0;
+        /* Field by field, as the plugin wrote them: one wide load across two
+         * of its stores would wait for them to reach the cache, every bar. */
         volatile gordon_breaker_result *out = b->scratch;
         out->struct_size = sizeof *b->scratch;
         out->state = GORDON_BREAKER_OK;
@@ -323,20 +330,29 @@ void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
      * change it for the host or the next plugin, nor reach the replay data. */
     const gordon_bar *view = &r->ro[slot];
 
+    /* Each call binds its instance's handle (nested calls save and restore
+     * it; nothing is bound when a bar starts, and nothing after). */
     const gd_dispatch *d = &e->gen->dispatch[s];
-    for (uint32_t i = 0; i < d->n_pre; i++)
-        GD_CALL_AS(d->pre[i].ctx, d->pre[i].fn(d->pre[i].self, s, view));
+    for (uint32_t i = 0; i < d->n_pre; i++) {
+        gd_calling = d->pre[i].ctx;
+        d->pre[i].fn(d->pre[i].self, s, view);
+    }
+    gd_calling = NULL;
     if (e->gen->n_breakers)
         evaluate_breakers(e);
     for (uint32_t i = 0; i < d->n_strat; i++) {
-        gd_inst *in = d->strat[i].inst;
-        e->in_strategy = in;
-        in->emits = 0;
-        GD_CALL_AS(d->strat[i].ctx, d->strat[i].fn(d->strat[i].self, s, view));
-        if (in->dropped)
-            summarise_dropped(e, in, s);
+        e->in_strategy = d->strat[i].inst;
+        gd_calling = d->strat[i].ctx;
+        d->strat[i].fn(d->strat[i].self, s, view);
     }
+    gd_calling = NULL;
     e->in_strategy = NULL;
+    if (e->flooded) {
+        e->flooded = 0;
+        for (uint32_t i = 0; i < d->n_strat; i++)
+            if (d->strat[i].inst->dropped)
+                summarise_dropped(e, d->strat[i].inst, s);
+    }
     e->in_bar = 0;
 }
 

@@ -51,7 +51,8 @@ struct gd_inst {
     gd_rodata pstr_ro;       /* owned: the mapping pstr points into */
     uint8_t *sub;            /* owned: per symbol, 1 if subscribed */
     uint32_t warmup;         /* bars of history it needs: warmup_bars or its warmup() */
-    uint32_t emits;          /* signals in the current on_bar */
+    uint32_t emits;          /* signals in the on_bar of bar emit_bar */
+    uint64_t emit_bar;       /* the engine's bar count when emits was last reset */
     uint32_t dropped;        /* ... past GD_EMITS_PER_CALL */
     gordon_breaker_result last;     /* the host's copy of its last verdict, validated */
     gordon_breaker_result *scratch; /* owned (breakers): what the plugin writes, with slack behind */
@@ -168,6 +169,7 @@ struct gd_engine {
     int64_t last_data_ms;
     int64_t trade_from_ms;
     gd_inst *in_strategy;        /* set while a strategy's on_bar runs */
+    int flooded;                 /* a strategy went past GD_EMITS_PER_CALL in this bar */
     int in_bar;                  /* gd_engine_on_bar is running: breakers follow at its end */
     int in_create;               /* a plugin's create() is running */
     int replay;                  /* bar time is the clock; series freshness follows it */
