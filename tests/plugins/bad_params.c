@@ -1,24 +1,11 @@
 /* A param default outside [min, max]: refused (GD_EINVAL). */
 #include <gordon/sdk.h>
 
+#include "noop.h"
+
 static const gordon_param params[] = {
     {.name = "period", .type = GORDON_PARAM_INT, .def = 100, .min = 2, .max = 50, .help = "x"},
 };
-
-static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, char *err,
-                  size_t err_len)
-{
-    (void)api; (void)ctx; (void)err; (void)err_len;
-    *instance = 0;
-    return 0;
-}
-
-static void destroy(void *instance) { (void)instance; }
-
-static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
-{
-    (void)instance; (void)symbol; (void)bar;
-}
 
 static const gordon_plugin desc = {
     GORDON_PLUGIN_HEADER(GORDON_KIND_STRATEGY),

@@ -1,20 +1,7 @@
 /* Same descriptor name as dup_name_a: a set refuses the second (GD_EEXIST). */
 #include <gordon/sdk.h>
 
-static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, char *err,
-                  size_t err_len)
-{
-    (void)api; (void)ctx; (void)err; (void)err_len;
-    *instance = 0;
-    return 0;
-}
-
-static void destroy(void *instance) { (void)instance; }
-
-static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
-{
-    (void)instance; (void)symbol; (void)bar;
-}
+#include "noop.h"
 
 static const gordon_plugin desc = {
     GORDON_PLUGIN_HEADER(GORDON_KIND_STRATEGY),

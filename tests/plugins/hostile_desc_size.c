@@ -3,20 +3,7 @@
  * the descriptor. Refused (GD_EINVAL) before the rest is copied. */
 #include <gordon/sdk.h>
 
-static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, char *err,
-                  size_t err_len)
-{
-    (void)api; (void)ctx; (void)err; (void)err_len;
-    *instance = 0;
-    return 0;
-}
-
-static void destroy(void *instance) { (void)instance; }
-
-static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
-{
-    (void)instance; (void)symbol; (void)bar;
-}
+#include "noop.h"
 
 /* Writable: GORDON_PLUGIN_HEADER sets struct_size, and overriding it in the
  * initialiser draws a warning, so the entry function does. */

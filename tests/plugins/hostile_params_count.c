@@ -6,22 +6,9 @@
 
 #include <gordon/sdk.h>
 
+#include "noop.h"
+
 #define HOSTILE_N_PARAMS 200u
-
-static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, char *err,
-                  size_t err_len)
-{
-    (void)api; (void)ctx; (void)err; (void)err_len;
-    *instance = 0;
-    return 0;
-}
-
-static void destroy(void *instance) { (void)instance; }
-
-static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
-{
-    (void)instance; (void)symbol; (void)bar;
-}
 
 /* Writable, so the entry function can fill the junk: a static initialiser
  * of 200 entries' worth of garbage would need a GNU range designator. */

@@ -5,23 +5,10 @@
 
 #include <gordon/sdk.h>
 
+#include "noop.h"
+
 /* Hidden: the plugin's own _end, bound at link time, never the program's. */
 extern char _end[] __attribute__((visibility("hidden")));
-
-static int create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, char *err,
-                  size_t err_len)
-{
-    (void)api; (void)ctx; (void)err; (void)err_len;
-    *instance = 0;
-    return 0;
-}
-
-static void destroy(void *instance) { (void)instance; }
-
-static void on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
-{
-    (void)instance; (void)symbol; (void)bar;
-}
 
 /* Writable: the entry function points params, as an integer, since _end - 16
  * as array arithmetic is out of the array's bounds to a compiler. */
