@@ -23,32 +23,11 @@
 
 enum { HDR_OTHER = 0, HDR_AUTH, HDR_CTYPE, HDR_EXPECT, HDR_HOST };
 
+/* http-parser's table of reason phrases (RFC 9110 names). */
 static const char *reason_phrase(int status)
 {
-    switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 417: return "Expectation Failed";
-    case 421: return "Misdirected Request";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    default: {
-        const char *s = http_status_str((enum http_status)status);
-        return (s && s[0] != '<') ? s : "Unknown";
-    }
-    }
+    const char *s = http_status_str((enum http_status)status);
+    return (s && s[0] != '<') ? s : "Unknown";
 }
 
 void gd_http_resolve_limits(gd_http_limits *dst, const gd_http_limits *src)
