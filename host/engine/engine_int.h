@@ -58,6 +58,10 @@ struct gd_inst {
     gordon_breaker_result *scratch; /* owned (breakers): what the plugin writes, with slack behind */
 };
 
+/* The largest sizeof(gordon_bar) a plugin may state to bars(): any later
+ * minor's bar fits; more is a wrong argument. */
+#define GD_BAR_ELEM_MAX 1024u
+
 /* What a plugin's text may run past the buffer it was given by, absorbed. */
 #define GD_REASON_SLACK 1024
 

@@ -201,7 +201,9 @@ static int api_subscribed(gordon_ctx *ctx, uint32_t s)
 static size_t api_bars(gordon_ctx *ctx, uint32_t s, size_t n, gordon_bar *out, size_t elem_size)
 {
     gd_inst *in = ctx_inst(ctx);
-    if (!in || s >= in->eng->n_symbols || !out || elem_size == 0)
+    /* elem_size is the plugin's sizeof(gordon_bar): a few times ours at
+     * most, never a length that walks the host's writes off its buffer. */
+    if (!in || s >= in->eng->n_symbols || !out || elem_size == 0 || elem_size > GD_BAR_ELEM_MAX)
         return 0;
     const gd_ring *r = &in->eng->hist[s];
     uint64_t have = r->n < r->mask + 1 ? r->n : r->mask + 1;

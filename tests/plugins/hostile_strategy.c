@@ -88,6 +88,7 @@ static void on_bar(void *p, uint32_t sym, const gordon_bar *b)
     (void)s->api->position(s->ctx, sym, &small);
     (void)s->api->bars(s->ctx, sym + 1000, 4, hist, sizeof hist[0]);
     (void)s->api->bars(s->ctx, sym, 1000000, hist, 0);
+    (void)s->api->bars(s->ctx, sym, 4, hist, SIZE_MAX / 2); /* a stride that wraps the host's writes */
     (void)s->api->emit(NULL, NULL);
 
     int n = (int)(rnd(s) % 4);

@@ -393,7 +393,8 @@ typedef struct gordon_host_api {
     int (*subscribed)(gordon_ctx *ctx, uint32_t symbol);
 
     /* Copies up to n of the latest closed bars of symbol, oldest first, into
-     * out (elements of elem_size bytes); returns how many were copied. */
+     * out (elements of elem_size bytes, sizeof(gordon_bar); more than 1024
+     * copies nothing); returns how many were copied. */
     size_t (*bars)(gordon_ctx *ctx, uint32_t symbol, size_t n, gordon_bar *out, size_t elem_size);
 
     /* This instance's position in symbol; *out starts as GORDON_POSITION_INIT.
