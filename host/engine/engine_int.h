@@ -62,9 +62,6 @@ struct gd_inst {
  * minor's bar fits; more is a wrong argument. */
 #define GD_BAR_ELEM_MAX 1024u
 
-/* What a plugin's text may run past the buffer it was given by, absorbed. */
-#define GD_REASON_SLACK 1024
-
 typedef void (*gd_bar_fn)(void *self, uint32_t symbol, const gordon_bar *bar);
 
 typedef struct gd_call {

@@ -12,10 +12,9 @@
 #include "base/sized.h"
 #include "risk/instr.h"
 
-/* What an overlay is told it may write of its reason, and the slack behind
- * it that absorbs one that writes further. */
+/* What an overlay is told it may write of its reason (GD_REASON_SLACK
+ * behind it absorbs one that writes further). */
 #define GD_REASON_LEN 96
-#define GD_REASON_SLACK 1024
 
 /* The 1.0 layout of gordon_signal ends with tag. */
 #define GD_SIGNAL_V1_SIZE GD_SIZE_THROUGH(gordon_signal, tag)

@@ -33,6 +33,10 @@ typedef struct gd_limits {
 /* Limits from a loaded configuration (the production cap folded in). */
 void gd_limits_from_config(const gd_config *cfg, gd_limits *out);
 
+/* What a plugin's text (an overlay's veto reason, a breaker's) may run past
+ * the buffer it was told about: slack behind every such buffer absorbs it. */
+#define GD_REASON_SLACK 1024
+
 /* An overlay as the pipeline calls it. */
 typedef struct gd_overlay_ref {
     const char *name;
