@@ -20,7 +20,7 @@ static gd_series_data *series_find(gd_engine *e, const char *id)
 static int series_id_ok(const char *id)
 {
     size_t n = 0;
-    for (; id[n] && n < 64; n++) /* a plugin's string: read no further than the longest id */
+    for (; n < 64 && id[n]; n++) /* a plugin's string: read no further than the longest id */
         if (!((id[n] >= 'A' && id[n] <= 'Z') || (id[n] >= '0' && id[n] <= '9') || id[n] == '_'))
             return 0;
     return n >= 1 && n < 64;
