@@ -1,6 +1,9 @@
 /* The persisted halt latch and the audit trail (host/state.c): round trip,
  * fail-closed loading of a corrupt latch, crash leftovers, append-only audit
- * lines that are valid JSON, and clear errors for unusable directories. */
+ * lines that are valid JSON, clear errors for unusable directories, and the
+ * audit trail's hash chain (host/risk/audit.c): it continues across
+ * reopens, and every kind of tampering is found at the right line, halts
+ * the store and is recorded so the trail verifies again after it. */
 #include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
@@ -16,6 +19,8 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "base/hash.h"
+#include "risk/audit.h"
 #include "risk/state.h"
 
 typedef struct fixture {
@@ -513,6 +518,453 @@ static void test_probe(void **state)
     gd_state_close(&st);
 }
 
+/* --- the audit trail's hash chain ----------------------------------------- */
+
+#define TRAIL_LINES_MAX 32
+
+typedef struct trail {
+    char *line[TRAIL_LINES_MAX]; /* owned, without newlines */
+    int n;
+} trail;
+
+static void trail_load(const char *dir, trail *t)
+{
+    char *text = read_file(dir, "audit.jsonl");
+    char *save = NULL;
+    memset(t, 0, sizeof *t);
+    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        assert_true(t->n < TRAIL_LINES_MAX);
+        t->line[t->n] = strdup(l);
+        assert_non_null(t->line[t->n]);
+        t->n++;
+    }
+    free(text);
+}
+
+/* Writes the lines back, each ending in a newline unless cut_last. */
+static void trail_store(const char *dir, const trail *t, int cut_last)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/audit.jsonl", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    for (int i = 0; i < t->n; i++)
+        fprintf(fp, "%s%s", t->line[i], cut_last && i == t->n - 1 ? "" : "\n");
+    assert_int_equal(fclose(fp), 0);
+}
+
+static void trail_free(trail *t)
+{
+    for (int i = 0; i < t->n; i++)
+        free(t->line[i]);
+    memset(t, 0, sizeof *t);
+}
+
+/* A store with n audit records written through gd_state_audit. */
+static void make_trail(fixture *f, int n)
+{
+    gd_state st;
+    gd_err err = {{0}};
+    assert_int_equal(gd_state_init(f->dir, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    for (int i = 0; i < n; i++) {
+        char why[64];
+        snprintf(why, sizeof why, "reason %d", i + 1);
+        assert_int_equal(gd_state_audit(&st, i % 2 ? "resume" : "halt", "operator:ab12cd34", why, 1000 + i,
+                                        i == 2 ? "\"orders\":2" : NULL, &err),
+                         0);
+    }
+    gd_state_close(&st);
+}
+
+static void verify_dir(const fixture *f, gd_audit_tail *t)
+{
+    char path[256];
+    gd_err err = {{0}};
+    snprintf(path, sizeof path, "%s/audit.jsonl", f->dir);
+    assert_int_equal(gd_audit_verify(path, t, NULL, NULL, &err), 0);
+}
+
+/* The trail verifies as broken at want_line, with needle in what is wrong. */
+static void expect_break(const fixture *f, uint64_t want_line, const char *needle)
+{
+    gd_audit_tail t;
+    verify_dir(f, &t);
+    if (t.break_line != want_line)
+        fail_msg("break found at line %llu (%s), expected line %llu", (unsigned long long)t.break_line, t.break_what,
+                 (unsigned long long)want_line);
+    if (!strstr(t.break_what, needle))
+        fail_msg("break at line %llu says \"%s\", not \"%s\"", (unsigned long long)want_line, t.break_what, needle);
+}
+
+/* Each line's seq counts from 1 and prev is the SHA-256 of the line before
+ * (genesis first); the chain goes on across a close and reopen. */
+static void test_audit_chain_continues(void **state)
+{
+    fixture *f = *state;
+    gd_state st;
+    gd_err err = {{0}};
+    make_trail(f, 3);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(st.audit.lines, 3);
+    assert_int_equal(st.audit.seq, 3);
+    assert_int_equal(st.audit.break_line, 0);
+    assert_int_equal(gd_state_audit(&st, "flatten", "operator:ab12cd34", "after reopen", 2000, NULL, &err), 0);
+    gd_state_close(&st);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(gd_state_audit(&st, "halt", "breaker.dd", "again", 3000, NULL, &err), 0);
+    gd_state_close(&st);
+
+    trail t;
+    trail_load(f->dir, &t);
+    assert_int_equal(t.n, 5);
+    char prev[65] = GD_AUDIT_GENESIS;
+    for (int i = 0; i < t.n; i++) {
+        cJSON *j = cJSON_Parse(t.line[i]);
+        assert_non_null(j);
+        assert_true(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "seq")) == i + 1);
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "prev")), prev);
+        cJSON_Delete(j);
+        gd_sha256_buf(t.line[i], strlen(t.line[i]), prev);
+    }
+    /* The fields are where they were: seq and prev come first. */
+    assert_true(strncmp(t.line[0], "{\"seq\":1,\"prev\":\"" GD_AUDIT_GENESIS "\",\"ts_ms\":1000,\"event\":\"halt\"",
+                        strlen("{\"seq\":1,\"prev\":\"" GD_AUDIT_GENESIS "\",\"ts_ms\":1000,\"event\":\"halt\"")) == 0);
+    trail_free(&t);
+
+    gd_audit_tail v;
+    verify_dir(f, &v);
+    assert_int_equal(v.lines, 5);
+    assert_int_equal(v.seq, 5);
+    assert_int_equal(v.breaks, 0);
+    assert_int_equal(v.break_line, 0);
+    assert_string_equal(v.prev, prev);
+
+    /* Extra fields may not say seq, prev or the line's own keys again. */
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(gd_state_audit(&st, "halt", "x", "y", 1, "\"seq\":9", &err), GD_EINVAL);
+    assert_int_equal(gd_state_audit(&st, "halt", "x", "y", 1, "\"prev\":\"\"", &err), GD_EINVAL);
+    assert_int_equal(gd_state_audit(&st, "halt", "x", "y", 1, "\"why\":\"twice\"", &err), GD_EINVAL);
+    assert_int_equal(gd_state_audit(&st, "halt", "x", "y", 1, "\"a\":1,\"a\":2", &err), GD_EINVAL);
+    /* A line longer than verification reads is refused, not written. */
+    char *big = malloc(GD_AUDIT_LINE_MAX + 1);
+    assert_non_null(big);
+    memset(big, 'w', GD_AUDIT_LINE_MAX);
+    big[GD_AUDIT_LINE_MAX] = '\0';
+    assert_int_equal(gd_state_audit(&st, "halt", "x", big, 1, NULL, &err), GD_ERANGE);
+    free(big);
+    assert_int_equal(st.audit.seq, 5);
+    gd_state_close(&st);
+    verify_dir(f, &v);
+    assert_int_equal(v.lines, 5);
+    assert_int_equal(v.break_line, 0);
+}
+
+/* A break found when the store opens to write: it comes back halted with
+ * the line in the reason, records the break chained to the last line read,
+ * and the trail verifies again from that record on (without halting again
+ * at the next open). An inspecting open reports it and writes nothing. */
+static void test_audit_break_halts_and_is_recorded(void **state)
+{
+    fixture *f = *state;
+    gd_state st;
+    gd_err err = {{0}};
+    trail t;
+    make_trail(f, 5);
+    trail_load(f->dir, &t);
+    char *p = strstr(t.line[2], "reason 3");
+    assert_non_null(p);
+    p[7] = '9'; /* "reason 9": an edited field in line 3 */
+    trail_store(f->dir, &t, 0);
+    char last[65];
+    gd_sha256_buf(t.line[4], strlen(t.line[4]), last);
+    trail_free(&t);
+    /* Nothing in line 3 itself shows it; line 4's prev no longer names it. */
+    expect_break(f, 4, "not the SHA-256 of line 3");
+
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_INSPECT, &st, &err), 0);
+    assert_int_equal(st.audit.break_line, 4);
+    assert_int_equal(st.latch.halted, 0);
+    gd_state_close(&st);
+    trail_load(f->dir, &t);
+    assert_int_equal(t.n, 5); /* inspecting wrote nothing */
+    trail_free(&t);
+
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(st.audit.break_line, 4);
+    assert_non_null(strstr(st.audit.break_what, "line 3"));
+    assert_int_equal(st.latch.halted, 1);
+    assert_string_equal(st.latch.who, "state");
+    assert_non_null(strstr(st.latch.why, "audit trail broken at audit.jsonl line 4"));
+    /* The chain goes on from the record of the break. */
+    assert_int_equal(gd_state_audit(&st, "resume", "operator:ab12cd34", "reviewed", 5000, NULL, &err), 0);
+    gd_state_close(&st);
+
+    trail_load(f->dir, &t);
+    assert_int_equal(t.n, 7);
+    cJSON *j = cJSON_Parse(t.line[5]);
+    assert_non_null(j);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "event")), GD_AUDIT_EV_BROKEN);
+    assert_true(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "line")) == 4);
+    assert_true(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "seq")) == 6);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "prev")), last);
+    assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(j, "why")), "line 4"));
+    cJSON_Delete(j);
+    trail_free(&t);
+
+    gd_audit_tail v;
+    verify_dir(f, &v);
+    assert_int_equal(v.break_line, 0); /* recorded */
+    assert_int_equal(v.breaks, 1);     /* but still reported */
+    assert_int_equal(v.seq, 7);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(st.audit.break_line, 0);
+    assert_int_equal(st.latch.halted, 1); /* the latch still waits for an operator */
+    gd_state_close(&st);
+    trail_load(f->dir, &t);
+    assert_int_equal(t.n, 7); /* no second record */
+    trail_free(&t);
+}
+
+static void test_audit_deleted_line(void **state)
+{
+    fixture *f = *state;
+    trail t;
+    make_trail(f, 5);
+    trail_load(f->dir, &t);
+    free(t.line[2]);
+    memmove(&t.line[2], &t.line[3], 2 * sizeof t.line[0]);
+    t.n--;
+    trail_store(f->dir, &t, 0);
+    trail_free(&t);
+    expect_break(f, 3, "seq 4 where 3 was expected");
+}
+
+static void test_audit_swapped_lines(void **state)
+{
+    fixture *f = *state;
+    trail t;
+    make_trail(f, 5);
+    trail_load(f->dir, &t);
+    char *x = t.line[1];
+    t.line[1] = t.line[2];
+    t.line[2] = x;
+    trail_store(f->dir, &t, 0);
+    trail_free(&t);
+    expect_break(f, 2, "seq 3 where 2 was expected");
+}
+
+/* A cut last line: the break names it; the store ends it with a newline
+ * before recording the break, so the record stands on a line of its own. */
+static void test_audit_truncated_last_line(void **state)
+{
+    fixture *f = *state;
+    gd_state st;
+    gd_err err = {{0}};
+    trail t;
+    make_trail(f, 5);
+    trail_load(f->dir, &t);
+    t.line[4][strlen(t.line[4]) / 2] = '\0';
+    trail_store(f->dir, &t, 1);
+    trail_free(&t);
+    expect_break(f, 5, "incomplete");
+
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(st.audit.break_line, 5);
+    assert_int_equal(st.latch.halted, 1);
+    gd_state_close(&st);
+    trail_load(f->dir, &t);
+    assert_int_equal(t.n, 6);
+    assert_non_null(strstr(t.line[5], GD_AUDIT_EV_BROKEN));
+    trail_free(&t);
+    gd_audit_tail v;
+    verify_dir(f, &v);
+    assert_int_equal(v.break_line, 0);
+    assert_int_equal(v.breaks, 1); /* line 5 is now a line that is not JSON */
+    assert_int_equal(v.partial, 0);
+}
+
+/* Only the last newline missing: nothing was lost, but the store cannot
+ * tell that from a cut, so it halts; once the line is ended the chain
+ * holds, with the record of the break in it. */
+static void test_audit_missing_last_newline(void **state)
+{
+    fixture *f = *state;
+    gd_state st;
+    gd_err err = {{0}};
+    trail t;
+    make_trail(f, 5);
+    trail_load(f->dir, &t);
+    trail_store(f->dir, &t, 1);
+    trail_free(&t);
+    expect_break(f, 5, "incomplete");
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(st.audit.break_line, 5);
+    assert_int_equal(st.latch.halted, 1);
+    gd_state_close(&st);
+    gd_audit_tail v;
+    verify_dir(f, &v);
+    assert_int_equal(v.lines, 6);
+    assert_int_equal(v.breaks, 0);
+    assert_int_equal(v.break_line, 0);
+    assert_int_equal(v.seq, 6);
+}
+
+static void test_audit_forged_append(void **state)
+{
+    fixture *f = *state;
+    trail t;
+    make_trail(f, 5);
+    trail_load(f->dir, &t);
+    t.line[t.n++] = strdup("{\"seq\":6,\"prev\":\"" GD_AUDIT_GENESIS
+                           "\",\"ts_ms\":9,\"event\":\"resume\",\"who\":\"operator:ab12cd34\",\"why\":\"forged\"}");
+    trail_store(f->dir, &t, 0);
+    trail_free(&t);
+    expect_break(f, 6, "not the SHA-256 of line 5");
+}
+
+/* Lines that are not what the store writes are breaks at their line too. */
+static void test_audit_bad_lines(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        const char *line;
+        const char *needle;
+    } cases[] = {
+        {"{\"seq\":3,\"prev\":", "not valid JSON"},
+        {"[1,2]", "not a JSON object"},
+        {"{\"seq\":3,\"seq\":3}", "twice"},
+        {"{\"ts_ms\":1,\"event\":\"halt\",\"who\":\"a\",\"why\":\"b\"}", "outside the chain"},
+        {"{\"seq\":\"3\",\"prev\":\"" GD_AUDIT_GENESIS "\"}", "whole number"},
+        {"{\"seq\":3,\"prev\":\"ABC\"}", "64 lowercase hex"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        trail t;
+        make_trail(f, 4);
+        trail_load(f->dir, &t);
+        free(t.line[2]);
+        t.line[2] = strdup(cases[i].line);
+        trail_store(f->dir, &t, 0);
+        trail_free(&t);
+        expect_break(f, 3, cases[i].needle);
+        char path[256];
+        snprintf(path, sizeof path, "%s/audit.jsonl", f->dir);
+        unlink(path);
+    }
+
+    /* A line longer than any the store writes: the file is refused. */
+    char path[256];
+    gd_state st;
+    gd_err err = {{0}};
+    snprintf(path, sizeof path, "%s/audit.jsonl", f->dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    for (int i = 0; i < GD_AUDIT_LINE_MAX + 10; i++)
+        fputc('x', fp);
+    fputc('\n', fp);
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), GD_ERANGE);
+    assert_non_null(strstr(err.msg, "audit.jsonl:1: longer than"));
+    /* A symbolic link is refused like the latch's. */
+    unlink(path);
+    assert_int_equal(symlink("/nonexistent/audit.jsonl", path), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_INSPECT, &st, &err), GD_EIO);
+    assert_non_null(strstr(err.msg, "symbolic link"));
+}
+
+/* A trail from before the chain: accepted once, at the start of the file,
+ * and sealed by the first chained record, which the owner writes at open. */
+static void test_audit_legacy_prefix(void **state)
+{
+    fixture *f = *state;
+    gd_state st;
+    gd_err err = {{0}};
+    assert_int_equal(gd_state_init(f->dir, &err), 0);
+    write_file(f->dir, "audit.jsonl",
+               "{\"ts_ms\":1,\"event\":\"halt\",\"who\":\"breaker.dd\",\"why\":\"old 1\"}\n"
+               "{\"ts_ms\":2,\"event\":\"resume\",\"who\":\"operator:ab12cd34\",\"why\":\"old 2\"}\n"
+               "{\"ts_ms\":3,\"event\":\"halt\",\"who\":\"breaker.dd\",\"why\":\"old 3\"}\n");
+    gd_audit_tail v;
+    verify_dir(f, &v);
+    assert_int_equal(v.legacy, 3);
+    assert_int_equal(v.sealed, 0);
+    assert_int_equal(v.break_line, 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(st.audit.break_line, 0);
+    assert_int_equal(st.latch.halted, 0);
+    assert_int_equal(gd_state_audit(&st, "halt", "operator:ab12cd34", "new", 4, NULL, &err), 0);
+    gd_state_close(&st);
+    verify_dir(f, &v);
+    assert_int_equal(v.lines, 5);
+    assert_int_equal(v.legacy, 3);
+    assert_int_equal(v.sealed, 1);
+    assert_int_equal(v.seq, 2);
+    assert_int_equal(v.break_line, 0);
+    trail t;
+    trail_load(f->dir, &t);
+    assert_non_null(strstr(t.line[3], "\"seq\":1,"));
+    assert_non_null(strstr(t.line[3], GD_AUDIT_EV_START));
+    assert_non_null(strstr(t.line[3], "\"legacy_lines\":3"));
+
+    /* An edit to a sealed line is caught at the seal. */
+    char *p = strstr(t.line[0], "old 1");
+    assert_non_null(p);
+    p[4] = '7';
+    trail_store(f->dir, &t, 0);
+    expect_break(f, 4, "3 line(s) before it");
+    p[4] = '1';
+    /* A line without the chain after chained ones is a break. */
+    t.line[t.n++] = strdup("{\"ts_ms\":5,\"event\":\"resume\",\"who\":\"operator:ab12cd34\",\"why\":\"late\"}");
+    trail_store(f->dir, &t, 0);
+    expect_break(f, 6, "outside the chain");
+    trail_free(&t);
+}
+
+/* gordon audit verify reports each break and each record of one, in order. */
+typedef struct notes {
+    int n;
+    int kind[4];
+    uint64_t line[4];
+} notes;
+
+static void note(void *arg, int kind, uint64_t line, const char *what)
+{
+    notes *n = arg;
+    assert_non_null(what);
+    if (n->n < 4) {
+        n->kind[n->n] = kind;
+        n->line[n->n] = line;
+    }
+    n->n++;
+}
+
+static void test_audit_notes(void **state)
+{
+    fixture *f = *state;
+    gd_state st;
+    gd_err err = {{0}};
+    trail t;
+    make_trail(f, 3);
+    trail_load(f->dir, &t);
+    t.line[1][strlen(t.line[1]) - 1] = ' '; /* line 2 no longer JSON */
+    trail_store(f->dir, &t, 0);
+    trail_free(&t);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(st.audit.break_line, 2);
+    gd_state_close(&st);
+
+    char path[256];
+    notes n = {0};
+    gd_audit_tail v;
+    snprintf(path, sizeof path, "%s/audit.jsonl", f->dir);
+    assert_int_equal(gd_audit_verify(path, &v, note, &n, &err), 0);
+    assert_int_equal(n.n, 2);
+    assert_int_equal(n.kind[0], GD_AUDIT_NOTE_BREAK);
+    assert_int_equal(n.line[0], 2);
+    assert_int_equal(n.kind[1], GD_AUDIT_NOTE_ACK);
+    assert_int_equal(n.line[1], 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -530,6 +982,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unusable_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_latch_failure_keeps_old, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_latch_bad_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_chain_continues, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_break_halts_and_is_recorded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_deleted_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_swapped_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_truncated_last_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_missing_last_newline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_forged_append, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_bad_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_legacy_prefix, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_notes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

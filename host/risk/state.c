@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/dates.h"
 #include "base/file.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -288,6 +289,73 @@ static long lock_holder(const char *dir)
     return pid;
 }
 
+static int verify_trail(gd_state *st, gd_err *err)
+{
+    char *path = path_join(st->dir, AUDIT_NAME);
+    if (!path)
+        return gd_err_set(err, GD_ENOMEM, "%s: out of memory", st->dir);
+    int rc = gd_audit_verify(path, &st->audit, NULL, NULL, err);
+    free(path);
+    return rc;
+}
+
+/* A found break halts the store: the latch first, durably, so that a
+ * failure after it still leaves the store halted (and the break, not yet
+ * recorded, is found again at the next open). The record of the break
+ * chains to the last line read, whatever that line holds, so the trail
+ * verifies from it on; a cut last line is ended first, so the record is
+ * not glued onto it. */
+static int record_break(gd_state *st, gd_err *err)
+{
+    const gd_audit_tail *t = &st->audit;
+    char what[sizeof st->latch.why], before[sizeof st->latch.who + sizeof st->latch.why + 4];
+    char esc[2 * sizeof before], fields[sizeof esc + 96];
+    int rc;
+
+    snprintf(what, sizeof what, AUDIT_NAME " line %llu: %s", (unsigned long long)t->break_line, t->break_what);
+    snprintf(before, sizeof before, "%s: %s", st->latch.who, st->latch.why);
+    int was_halted = st->latch.halted;
+    gd_latch l;
+    memset(&l, 0, sizeof l);
+    l.halted = 1;
+    l.since_ms = gd_wall_ms();
+    snprintf(l.who, sizeof l.who, "state");
+    snprintf(l.why, sizeof l.why, "audit trail broken at %s", what);
+    if ((rc = gd_state_set_latch(st, &l, err)) != 0)
+        return gd_err_prefix(err, rc, "audit trail broken at %s; could not halt: ", what);
+    if (t->partial) {
+        char *path = path_join(st->dir, AUDIT_NAME);
+        rc = path ? write_all(st->audit_fd, "\n", 1, path, err) : gd_err_set(err, GD_ENOMEM, "out of memory");
+        free(path);
+        if (rc)
+            return rc;
+        st->audit.partial = 0;
+    }
+    gd_json_escape(esc, sizeof esc, before);
+    snprintf(fields, sizeof fields, "\"file\":\"" AUDIT_NAME "\",\"line\":%llu%s%s%s",
+             (unsigned long long)t->break_line, was_halted ? ",\"halted_before\":\"" : "", was_halted ? esc : "",
+             was_halted ? "\"" : "");
+    return gd_state_audit(st, GD_AUDIT_EV_BROKEN, "state", what, gd_wall_ms(), fields, err);
+}
+
+/* Opening to write: continue the chain, after recording a break or sealing
+ * lines from before the chain. */
+static int continue_chain(gd_state *st, gd_err *err)
+{
+    const gd_audit_tail *t = &st->audit;
+    if (t->break_line)
+        return record_break(st, err);
+    if (t->legacy && !t->sealed) {
+        char why[160], fields[160];
+        snprintf(why, sizeof why, "the hash chain starts here; the %llu line(s) before it predate it",
+                 (unsigned long long)t->legacy);
+        snprintf(fields, sizeof fields, "\"legacy_lines\":%llu,\"legacy_sha256\":\"%s\"", (unsigned long long)t->legacy,
+                 t->legacy_sha);
+        return gd_state_audit(st, GD_AUDIT_EV_START, "state", why, gd_wall_ms(), fields, err);
+    }
+    return 0;
+}
+
 int gd_state_open(const char *dir, int mode, gd_state *st, gd_err *err)
 {
     struct stat sb;
@@ -311,11 +379,12 @@ int gd_state_open(const char *dir, int mode, gd_state *st, gd_err *err)
         return gd_err_set(err, GD_ENOMEM, "%s: out of memory", dir);
     if (mode == GD_STATE_INSPECT) {
         st->holder_pid = lock_holder(dir);
-        rc = load_records(st, err);
+        if ((rc = load_records(st, err)) == 0)
+            rc = verify_trail(st, err);
         goto done;
     }
     /* The lock first: what we read must not change under us. */
-    if ((rc = take_lock(st, err)) != 0 || (rc = load_records(st, err)) != 0)
+    if ((rc = take_lock(st, err)) != 0 || (rc = load_records(st, err)) != 0 || (rc = verify_trail(st, err)) != 0)
         goto done;
     char *audit_path = path_join(dir, AUDIT_NAME);
     if (!audit_path) {
@@ -326,6 +395,8 @@ int gd_state_open(const char *dir, int mode, gd_state *st, gd_err *err)
     if (st->audit_fd < 0)
         rc = gd_err_set(err, GD_EIO, "%s: cannot open: %s", audit_path, strerror(errno));
     free(audit_path);
+    if (!rc)
+        rc = continue_chain(st, err);
 done:
     if (rc)
         gd_state_close(st);
@@ -365,7 +436,20 @@ int gd_state_init(const char *dir, gd_err *err)
         return rc;
     if (chmod(dir, 0700) != 0)
         return gd_err_set(err, GD_EIO, "%s: chmod: %s", dir, strerror(errno));
-    return 0;
+    /* An empty trail from the start: the chain's first record follows genesis. */
+    char *path = path_join(dir, AUDIT_NAME);
+    if (!path)
+        return gd_err_set(err, GD_ENOMEM, "%s: out of memory", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        rc = gd_err_set(err, GD_EIO, "%s: cannot create: %s", path, strerror(errno));
+    } else if (close(fd) != 0) {
+        rc = gd_err_set(err, GD_EIO, "%s: close: %s", path, strerror(errno));
+    } else {
+        rc = fsync_dir(dir, err);
+    }
+    free(path);
+    return rc;
 }
 
 /* Writes text as <dir>/name durably: a temporary file, fsync, rename, fsync
@@ -487,10 +571,12 @@ out:
     return rc;
 }
 
-/* fields_json must make a valid object once wrapped in braces: the audit
- * trail is read by machines, and one bad line would poison it. */
+/* fields_json must make a valid object once wrapped in braces, and not
+ * repeat a key of the line's own: the audit trail is read by machines, and
+ * verification refuses a line that says a thing twice. */
 static int fields_valid(const char *fields_json)
 {
+    static const char *const own[] = {"seq", "prev", "ts_ms", "event", "who", "why"};
     size_t n = strlen(fields_json);
     if (memchr(fields_json, '\n', n))
         return 0; /* one event, one line */
@@ -502,7 +588,9 @@ static int fields_valid(const char *fields_json)
     obj[n + 1] = '}';
     obj[n + 2] = '\0';
     cJSON *root = cJSON_ParseWithOpts(obj, NULL, 1); /* no trailing garbage */
-    int ok = root && cJSON_IsObject(root);
+    int ok = root && cJSON_IsObject(root) && !has_duplicate_key(root);
+    for (size_t i = 0; ok && i < sizeof own / sizeof own[0]; i++)
+        ok = cJSON_GetObjectItemCaseSensitive(root, own[i]) == NULL;
     cJSON_Delete(root);
     free(obj);
     return ok;
@@ -528,11 +616,13 @@ int gd_state_audit(gd_state *st, const char *event, const char *who, const char 
     /* gd_json_escape with cap 0 only measures. */
     size_t ne = gd_json_escape(NULL, 0, event), nw = gd_json_escape(NULL, 0, who),
            ny = gd_json_escape(NULL, 0, why), nf = has_fields ? strlen(fields_json) : 0;
-    size_t cap = ne + nw + ny + nf + 96;
+    size_t cap = ne + nw + ny + nf + 192;
     line = malloc(cap);
     if (!line)
         return gd_err_set(err, GD_ENOMEM, "%s/" AUDIT_NAME ": out of memory", st->dir);
-    size_t n = (size_t)snprintf(line, cap, "{\"ts_ms\":%lld,\"event\":\"", (long long)at_ms);
+    uint64_t seq = st->audit.seq + 1;
+    size_t n = (size_t)snprintf(line, cap, "{\"seq\":%llu,\"prev\":\"%s\",\"ts_ms\":%lld,\"event\":\"",
+                                (unsigned long long)seq, st->audit.prev, (long long)at_ms);
     n += gd_json_escape(line + n, cap - n, event);
     n += (size_t)snprintf(line + n, cap - n, "\",\"who\":\"");
     n += gd_json_escape(line + n, cap - n, who);
@@ -542,6 +632,12 @@ int gd_state_audit(gd_state *st, const char *event, const char *who, const char 
                           has_fields ? fields_json : "");
     if (n >= cap) { /* cannot happen with the sizes above; never write a torn line */
         rc = gd_err_set(err, GD_EIO, "%s/" AUDIT_NAME ": line too long", st->dir);
+        goto fail;
+    }
+    /* Verification refuses longer lines (it holds one line in memory). */
+    if (n - 1 > GD_AUDIT_LINE_MAX) {
+        rc = gd_err_set(err, GD_ERANGE, "%s/" AUDIT_NAME ": event %s: record of %zu bytes, longer than %d", st->dir,
+                        event, n - 1, GD_AUDIT_LINE_MAX);
         goto fail;
     }
 
@@ -563,6 +659,15 @@ int gd_state_audit(gd_state *st, const char *event, const char *who, const char 
         rc = gd_err_set(err, GD_EIO, "%s/" AUDIT_NAME ": short write (%zd of %zu bytes): %s", st->dir,
                         w, n, strerror(ENOSPC));
         goto fail;
+    }
+    /* The whole line is in the file now, durable or not: the next record
+     * chains to it either way (the file is what the next open verifies). */
+    gd_audit_advance(&st->audit, seq, line, n - 1);
+    if (gd_log_enabled(GD_LOG_INFO)) {
+        char f[160];
+        snprintf(f, sizeof f, "\"audit_seq\":%llu,\"audit_sha256\":\"%s\"", (unsigned long long)seq, st->audit.prev);
+        gd_log(GD_LOG_INFO, "state", f, "audit record %llu (%s) appended; chain head %.16s", (unsigned long long)seq,
+               event, st->audit.prev);
     }
     if (fdatasync(st->audit_fd) != 0) {
         rc = gd_err_set(err, GD_EIO, "%s/" AUDIT_NAME ": fdatasync: %s", st->dir, strerror(errno));

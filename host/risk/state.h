@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "risk/audit.h"
 
 typedef struct gd_latch {
     int halted;
@@ -23,6 +24,10 @@ typedef struct gd_state {
     int lock_fd;        /* <dir>/lock, flock'd for the life of the owner; -1 when inspecting */
     uint64_t next_id;   /* intent ids below this may have been used: a run starts here */
     long holder_pid;    /* inspecting: the pid that owns the store now, 0 if none */
+    /* The audit trail as gd_state_open verified it, and where the chain goes
+     * on (kept current by gd_state_audit). audit.break_line stays what
+     * opening found: non-zero means the chain was broken there. */
+    gd_audit_tail audit;
 } gd_state;
 
 enum {
@@ -36,12 +41,26 @@ enum {
  * file that cannot be parsed, has duplicate keys or is a symbolic link is an
  * error naming it, never "not halted". GD_STATE_OWN takes an exclusive lock
  * on <dir>/lock (with our pid in it): a second daemon on the same directory
- * gets GD_ESTATE naming the holder's pid. */
+ * gets GD_ESTATE naming the holder's pid.
+ *
+ * Both modes read and verify the whole audit trail (gd_audit_verify) into
+ * st->audit; a trail that cannot be read is an error. A broken chain is
+ * not: the store opens and st->audit.break_line names the line (and
+ * break_what what is wrong there), so the caller can say so. With
+ * GD_STATE_OWN the store then halts itself before returning: the latch is
+ * set durably (who "state", why naming the line), then an
+ * "audit_chain_broken" record is appended, chained to the last line read,
+ * so a daemon opening it starts halted, an operator must resume it, and the
+ * trail verifies again from that record on. If either write fails the open
+ * fails (GD_EIO), and the next open finds the same break. Lines written
+ * before the chain existed are sealed by an "audit_chain_start" record
+ * (see risk/audit.h). */
 int gd_state_open(const char *dir, int mode, gd_state *st, gd_err *err);
 /* Safe after a failed gd_state_open, and twice. Releases the lock. */
 void gd_state_close(gd_state *st);
 
-/* `gordon init`: creates dir (0700, parents as needed) as an empty store.
+/* `gordon init`: creates dir (0700, parents as needed) as an empty store
+ * with an empty audit trail.
  * An existing store is left as it is (0); an existing directory that is not
  * empty and not a store is refused. */
 int gd_state_init(const char *dir, gd_err *err);
@@ -62,8 +81,10 @@ int gd_state_set_latch(gd_state *st, const gd_latch *l, gd_err *err);
 /* Appends one audit event as a JSON line and fsyncs it: event is "trip",
  * "halt", "resume", "resume_refused", "flatten", ...; fields_json is NULL or
  * extra JSON members without braces. The line is
- * {"ts_ms":at_ms,"event":..,"who":..,"why":..,<fields_json>}; fields_json
- * that does not parse as members (or has a newline) is GD_EINVAL. */
+ * {"seq":..,"prev":..,"ts_ms":at_ms,"event":..,"who":..,"why":..,<fields_json>}
+ * (seq and prev continue the hash chain, see risk/audit.h); fields_json
+ * that does not parse as members, has a newline or names one of those keys
+ * is GD_EINVAL; a line longer than GD_AUDIT_LINE_MAX is GD_ERANGE. */
 int gd_state_audit(gd_state *st, const char *event, const char *who, const char *why, int64_t at_ms,
                    const char *fields_json, gd_err *err);
 
