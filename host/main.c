@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "daemon/run.h"
 #include "plugin/path.h"
+#include "risk/audit.h"
 #include "risk/state.h"
 #include "risk/token.h"
 
@@ -40,6 +41,9 @@ static void usage(FILE *out)
             "  init --state-dir DIR\n"
             "        create a state directory (halt latch, audit trail, intent ids); run never\n"
             "        creates one, so a typo in state_dir fails instead of starting un-halted\n"
+            "  audit verify [DIR] | --state-dir DIR | --config FILE [--confd DIR]\n"
+            "        verify the hash chain of the state directory's audit trail (audit.jsonl);\n"
+            "        exit 0 if it is intact, 1 naming the line where it breaks\n"
             "  token new\n"
             "        print a new operator token (once) and the line for [http] operator_token_sha256\n"
             "  plugin check FILE.so...\n"
@@ -198,6 +202,10 @@ static int cmd_check(int argc, char **argv)
         if (sst.latch.halted)
             printf("state_dir %s: the halt latch is SET (%s: %s); only an operator resume clears it\n",
                    cfg.state_dir, sst.latch.who, sst.latch.why);
+        if (sst.audit.break_line)
+            printf("state_dir %s: the audit trail is BROKEN at audit.jsonl line %llu: %s; run would start halted "
+                   "(see gordon audit verify)\n",
+                   cfg.state_dir, (unsigned long long)sst.audit.break_line, sst.audit.break_what);
         gd_state_close(&sst);
     }
     printf("OK: mode %s, %zu symbol(s), %zu plugin section(s), %zu file(s) read\n", gd_mode_name(cfg.mode),
@@ -227,6 +235,113 @@ static int cmd_init(int argc, char **argv)
     }
     printf("state directory %s is ready\n", o.state_dir);
     return 0;
+}
+
+/* arg: the trail's path. */
+static void print_audit_note(void *arg, int kind, uint64_t line, const char *what)
+{
+    const char *path = arg;
+    if (kind == GD_AUDIT_NOTE_BREAK)
+        printf("%s:%llu: chain broken: %s\n", path, (unsigned long long)line, what);
+    else
+        printf("%s:%llu: the daemon found the chain broken before this line, started halted, and chained this "
+               "record to the line before it\n",
+               path, (unsigned long long)line);
+}
+
+/* The state directory: the first argument, --state-dir, or the config's. */
+static int audit_dir(int argc, char **argv, char **dir, gd_config *cfg, int *have_cfg)
+{
+    cli o = {0};
+    const char *pos = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
+    /* argv[0] is skipped by the parser: shift past the positional. */
+    int st = parse_cli("audit verify", OPT_STATE_DIR | OPT_CONFIG | OPT_CONFD, pos ? argc - 1 : argc,
+                       pos ? argv + 1 : argv, &o);
+    if (st || o.help)
+        return st ? st : -1;
+    if (!!pos + !!o.state_dir + !!o.config > 1) {
+        fprintf(stderr, "gordon audit verify: name the state directory once (DIR, --state-dir or --config)\n");
+        return 2;
+    }
+    const char *d = pos ? pos : o.state_dir;
+    if (!d && o.config) {
+        gd_err err;
+        if (gd_config_load(o.config, o.confd, cfg, &err) != 0) {
+            fprintf(stderr, "gordon audit verify: configuration error: %s\n", err.msg);
+            return 1;
+        }
+        *have_cfg = 1;
+        d = cfg->state_dir;
+        if (!d) {
+            fprintf(stderr, "gordon audit verify: %s: no [gordon] state_dir\n", o.config);
+            return 1;
+        }
+    }
+    if (!d) {
+        fprintf(stderr, "gordon audit verify: name the state directory (DIR, --state-dir DIR or --config FILE)\n");
+        return 2;
+    }
+    *dir = strdup(d);
+    if (!*dir) {
+        fprintf(stderr, "gordon audit verify: out of memory\n");
+        return 1;
+    }
+    return 0;
+}
+
+/* Reads the trail only (no lock): safe beside a running daemon, which
+ * appends whole lines. */
+static int cmd_audit_verify(int argc, char **argv)
+{
+    gd_config cfg;
+    int have_cfg = 0, rc;
+    char *dir = NULL, *path = NULL;
+    rc = audit_dir(argc, argv, &dir, &cfg, &have_cfg);
+    if (rc)
+        goto out;
+    size_t n = strlen(dir) + sizeof "/audit.jsonl";
+    if (!(path = malloc(n))) {
+        fprintf(stderr, "gordon audit verify: out of memory\n");
+        rc = 1;
+        goto out;
+    }
+    snprintf(path, n, "%s/audit.jsonl", dir);
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "gordon audit verify: %s: not a state directory\n", dir);
+        rc = 1;
+        goto out;
+    }
+    gd_audit_tail t;
+    gd_err err;
+    if (gd_audit_verify(path, &t, print_audit_note, path, &err) != 0) {
+        fprintf(stderr, "gordon audit verify: %s\n", err.msg);
+        rc = 1;
+        goto out;
+    }
+    if (t.break_line) {
+        printf("BROKEN: %s: %llu records; the chain breaks at line %llu and nothing after it records that\n", path,
+               (unsigned long long)t.lines, (unsigned long long)t.break_line);
+        rc = 1;
+    } else if (t.breaks) {
+        printf("BROKEN: %s: %llu records; %llu break(s), each recorded by the daemon after it; the chain is intact "
+               "from the last record of a break on\n",
+               path, (unsigned long long)t.lines, (unsigned long long)t.breaks);
+        rc = 1;
+    } else {
+        printf("ok: %llu records, chain intact\n", (unsigned long long)t.lines);
+        if (t.legacy)
+            printf("(the first %llu predate the chain; %s)\n", (unsigned long long)t.legacy,
+                   t.sealed ? "they are sealed by the record after them" : "the daemon seals them when it next starts");
+    }
+out:
+    if (rc < 0)
+        rc = 0; /* --help */
+    free(path);
+    free(dir);
+    if (have_cfg)
+        gd_config_free(&cfg);
+    return rc;
 }
 
 static int cmd_token_new(void)
@@ -449,6 +564,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "init") == 0)
         return cmd_init(argc - 1, argv + 1);
+    if (strcmp(cmd, "audit") == 0 && argc >= 3 && strcmp(argv[2], "verify") == 0)
+        return cmd_audit_verify(argc - 2, argv + 2);
     if (strcmp(cmd, "token") == 0 && argc == 3 && strcmp(argv[2], "new") == 0)
         return cmd_token_new();
     if (strcmp(cmd, "plugin") == 0 && argc >= 3 && strcmp(argv[2], "check") == 0)

@@ -472,6 +472,26 @@ static int open_engine(run_state *st, const gd_run_opts *o, gd_err *err)
     return 0;
 }
 
+/* What opening the store found in the audit trail. A broken chain has
+ * already halted the store (gd_state_open), so the latch restored below
+ * halts the engine before anything can trade; this says why, once. The
+ * head is logged so that a copy of the logs kept elsewhere anchors it. */
+static void log_audit_trail(const gd_state *s)
+{
+    const gd_audit_tail *t = &s->audit;
+    char f[256];
+    snprintf(f, sizeof f, "\"audit_lines\":%llu,\"audit_seq\":%llu,\"audit_sha256\":\"%s\",\"audit_break_line\":%llu",
+             (unsigned long long)t->lines, (unsigned long long)t->seq, t->prev, (unsigned long long)t->break_line);
+    if (t->break_line)
+        gd_log(GD_LOG_ERROR, "state", f,
+               "audit trail %s/audit.jsonl is broken at line %llu: %s; starting HALTED (the break is recorded in "
+               "the trail; check it with `gordon audit verify %s`, then resume)",
+               s->dir, (unsigned long long)t->break_line, t->break_what, s->dir);
+    else
+        gd_log(GD_LOG_INFO, "state", f, "audit trail verified: %llu line(s), chain intact%s",
+               (unsigned long long)t->lines, t->breaks ? " after the break(s) recorded in it" : "");
+}
+
 /* The persisted latch, which comes back before anything can trade, and the
  * intent-id sequence. (The intent log opens once the data is in.) */
 static int open_records(run_state *st, gd_err *err)
@@ -482,6 +502,7 @@ static int open_records(run_state *st, gd_err *err)
         if (rc)
             return rc;
         st->have_state = 1;
+        log_audit_trail(&st->state);
         rc = gd_engine_set_state(st->eng, &st->state, err);
         if (rc)
             return rc;
