@@ -1,6 +1,7 @@
 /* gordon: the command line. */
 #include <errno.h>
 #include <getopt.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "base/log.h"
 #include "daemon/run.h"
 #include "plugin/path.h"
+#include "plugin/worker.h"
 #include "risk/audit.h"
 #include "risk/state.h"
 #include "risk/token.h"
@@ -47,7 +49,8 @@ static void usage(FILE *out)
             "  token new\n"
             "        print a new operator token (once) and the line for [http] operator_token_sha256\n"
             "  plugin check FILE.so...\n"
-            "        audit a plugin offline (ELF imports, ABI, descriptor) and describe it\n"
+            "        lint a plugin (ELF imports, links) and describe it; its code runs only in a\n"
+            "        sandboxed worker process, never in this one\n"
             "  version | --version\n"
             "\n"
             "Environment overrides: GORDON_<SECTION>_<KEY>, e.g. GORDON_EXECUTOR_SL_REQUIRED=true.\n");
@@ -65,6 +68,7 @@ enum {
     OPT_OUT = 1 << 6,
     OPT_JOBS = 1 << 7,
     OPT_STATE_DIR = 1 << 8,
+    OPT_ISOLATE = 1 << 9,
 };
 
 #define CLI_MAX_DATA 64
@@ -74,6 +78,7 @@ typedef struct cli {
     char *data[CLI_MAX_DATA];
     int n_data;
     int quiet;
+    int isolate;
     long jobs;
     int help;
 } cli;
@@ -87,6 +92,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         {"quiet", no_argument, NULL, 'q'},         {"data", required_argument, NULL, 'D'},
         {"out", required_argument, NULL, 'o'},     {"jobs", required_argument, NULL, 'j'},
         {"state-dir", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+        {"isolate", no_argument, NULL, 'I'},
         {NULL, 0, NULL, 0},
     };
     static const struct {
@@ -94,7 +100,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         unsigned bit;
     } bits[] = {{'c', OPT_CONFIG}, {'d', OPT_CONFD}, {'p', OPT_PLUGIN_DIR}, {'i', OPT_INTENT_LOG},
                 {'q', OPT_QUIET},  {'D', OPT_DATA},  {'o', OPT_OUT},        {'j', OPT_JOBS},
-                {'s', OPT_STATE_DIR}};
+                {'s', OPT_STATE_DIR}, {'I', OPT_ISOLATE}};
     int c;
     optind = 1;
     opterr = 0;
@@ -120,6 +126,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         case 'p': o->plugin_dir = optarg; break;
         case 'i': o->intent_log = optarg; break;
         case 'q': o->quiet = 1; break;
+        case 'I': o->isolate = 1; break;
         case 'o': o->out = optarg; break;
         case 's': o->state_dir = optarg; break;
         case 'D':
@@ -157,7 +164,7 @@ static int cmd_version(void)
 static int cmd_check(int argc, char **argv)
 {
     cli o = {0};
-    int st = parse_cli("check", OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR, argc, argv, &o);
+    int st = parse_cli("check", OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_ISOLATE, argc, argv, &o);
     if (st || o.help)
         return st;
     const char *config = o.config, *confd = o.confd, *plugin_dir = o.plugin_dir;
@@ -168,6 +175,7 @@ static int cmd_check(int argc, char **argv)
         fprintf(stderr, "gordon check: configuration error: %s\n", err.msg);
         return 1;
     }
+    cfg.iso_plugins |= o.isolate;
     /* The same engine `run` builds: plugins audited, loaded, bound, created. */
     const char **syms = calloc(cfg.n_data ? cfg.n_data : 1, sizeof *syms);
     char dirbuf[4096];
@@ -366,10 +374,18 @@ static int cmd_plugin_check(int argc, char **argv)
         fprintf(stderr, "gordon plugin check: name at least one .so file\n");
         return 2;
     }
+    gd_worker_conf wc;
+    gd_err err;
+    gd_worker_conf_default(&wc);
+    /* The plugin's code (constructors included) runs only in a sandboxed
+     * worker, never in this process. */
+    if (gd_worker_find_exe(getenv("GORDON_ISOLATION_WORKER"), wc.exe, sizeof wc.exe, &err) != 0) {
+        fprintf(stderr, "gordon plugin check: %s\n", err.msg);
+        return 1;
+    }
     for (int i = 0; i < argc; i++) {
         gd_plugin_lib lib;
-        gd_err err;
-        int rc = gd_loader_open(argv[i], &lib, &err);
+        int rc = gd_worker_inspect(&wc, argv[i], &lib, &err);
         if (rc) {
             fprintf(stderr, "%s: REFUSED: %s\n", argv[i], err.msg);
             bad = 1;
@@ -385,7 +401,8 @@ static int cmd_plugin_check(int argc, char **argv)
 static int cmd_run(int argc, char **argv)
 {
     cli o = {0};
-    int st = parse_cli("run", OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_INTENT_LOG | OPT_QUIET, argc, argv, &o);
+    int st = parse_cli("run", OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_INTENT_LOG | OPT_QUIET | OPT_ISOLATE, argc,
+                       argv, &o);
     if (st || o.help)
         return st;
     const char *config = o.config, *confd = o.confd, *plugin_dir = o.plugin_dir, *intent_log = o.intent_log;
@@ -398,6 +415,14 @@ static int cmd_run(int argc, char **argv)
     int rc = gd_config_load(config, confd, &cfg, &err);
     if (rc) {
         fprintf(stderr, "gordon: configuration error: %s\n", err.msg);
+        return 1;
+    }
+    cfg.iso_plugins |= o.isolate;
+    /* With plugins in workers, nothing of this process (keys, tokens, the
+     * environment) is readable by another process of the same user. */
+    if (gd_config_isolated(&cfg) && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        fprintf(stderr, "gordon: prctl(PR_SET_DUMPABLE): %s\n", strerror(errno));
+        gd_config_free(&cfg);
         return 1;
     }
     /* JSON log lines go to stdout, where journald and Loki collect them. */

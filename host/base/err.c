@@ -57,6 +57,8 @@ const char *gd_strerror(int code)
     case GD_EPLUGIN: return "plugin failure";
     case GD_EPERM: return "not authorised";
     case GD_ECANCELED: return "cancelled";
+    case GD_EPROTO: return "protocol violation";
+    case GD_ETIMEDOUT: return "timed out";
     default: return "unknown error";
     }
 }

@@ -18,7 +18,9 @@ enum {
     GD_ERANGE = -10,    /* value out of its allowed range */
     GD_EPLUGIN = -11,   /* a plugin callback reported failure */
     GD_EPERM = -12,     /* not authorised (an operator token missing or refused) */
-    GD_ECANCELED = -13  /* stopped on request (a signal during a load) */
+    GD_ECANCELED = -13, /* stopped on request (a signal during a load) */
+    GD_EPROTO = -14,    /* a peer (a plugin worker) broke the protocol */
+    GD_ETIMEDOUT = -15  /* a peer did not answer in time */
 };
 
 /* Callers own the buffer; functions write a message naming file/line/field. */

@@ -29,6 +29,7 @@ int gd_log_level_parse(const char *name)
 }
 
 int gd_log_enabled(int level) { return level >= g_level; }
+int gd_log_min_level(void) { return g_level; }
 
 void gd_log(int level, const char *component, const char *fields, const char *fmt, ...)
 {

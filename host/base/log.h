@@ -12,6 +12,8 @@ void gd_log_init(FILE *out, int level);
 void gd_log_set_level(int level);
 int gd_log_level_parse(const char *name); /* GD_EINVAL if unknown */
 int gd_log_enabled(int level);
+/* The lowest level logged now. */
+int gd_log_min_level(void);
 
 /* msg is printf-formatted; fields is NULL or a pre-formatted JSON fragment
  * of extra members without braces (e.g. "\"symbol\":\"BTCUSDT\""). */

@@ -190,6 +190,12 @@ static int check_cross_fields(gd_ctx *c)
     if (cfg->mode == GD_MODE_TESTNET && !cfg->testnet)
         return gd_cfg_fail(c, where_or(c, k_testnet, k_mode), GD_EINVAL,
                            "[executor] testnet: mode = testnet needs testnet = true");
+    /* Live modes never run plugin code in the host process. */
+    const size_t k_iso = gd_cfg_find_key(SEC_ISOLATION, "plugins");
+    if (cfg->mode != GD_MODE_BACKTEST && c->prov[k_iso].file && !cfg->iso_plugins)
+        return gd_cfg_fail(c, c->prov[k_iso], GD_EINVAL,
+                           "[isolation] plugins: mode = %s always runs plugins in sandboxed workers "
+                           "(allowed: true, or leave it out)", gd_mode_name(cfg->mode));
     /* Outside backtests the halt latch must survive a restart. */
     if (cfg->mode != GD_MODE_BACKTEST && !cfg->state_dir)
         return gd_cfg_fail(c, c->prov[k_mode].file ? c->prov[k_mode] : (gd_where){"config", 0}, GD_EINVAL,
@@ -287,6 +293,11 @@ int gd_config_load(const char *path, const char *confd, gd_config *cfg, gd_err *
     return gd_config_load_env(path, confd, environ, cfg, err);
 }
 
+int gd_config_isolated(const gd_config *cfg)
+{
+    return cfg->iso_plugins || cfg->mode != GD_MODE_BACKTEST;
+}
+
 void gd_config_free(gd_config *cfg)
 {
     if (!cfg)
@@ -301,6 +312,7 @@ void gd_config_free(gd_config *cfg)
     free(cfg->fred_api_key);
     free(cfg->fred_base_url);
     free(cfg->fred_observation_start);
+    free(cfg->iso_worker);
     gd_cfg_free_data(cfg);
     free(cfg->instruments);
     for (size_t i = 0; i < cfg->n_plugins; i++) {

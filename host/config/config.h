@@ -107,6 +107,17 @@ typedef struct gd_config {
     double fred_poll_ms;       /* poll_ms (default 3600000) */
     double fred_timeout_ms;    /* timeout_ms (default 10000) */
     char *fred_observation_start; /* observation_start = YYYY-MM-DD (default: whole history) */
+    /* [isolation]: plugins in sandboxed worker processes (always in testnet
+     * and production; backtests only with plugins = true or --isolate). */
+    int iso_plugins;           /* plugins */
+    char *iso_worker;          /* worker: the gordon-worker program (default: found) */
+    double iso_deadline_ms;    /* deadline_ms: a callback's answer (default 50) */
+    double iso_start_ms;       /* start_timeout_ms: loading and create() (default 5000) */
+    double iso_memory_mb;      /* memory_mb: a worker's address space (default 1024; 0 none) */
+    double iso_cpu_seconds;    /* cpu_seconds: a worker's CPU time (default 86400; 0 none) */
+    double iso_max_restarts;   /* max_restarts: restarts before it stays quarantined (default 5) */
+    double iso_backoff_ms;     /* restart_backoff_ms: the first restart's delay, doubling (default 1000) */
+    int iso_pin_cpu;           /* pin_cpu: the loop thread and its workers share one CPU (default true) */
 
     gd_instrument *instruments;
     size_t n_instruments;
@@ -140,6 +151,9 @@ int gd_config_load(const char *path, const char *confd, gd_config *cfg, gd_err *
 int gd_config_load_env(const char *path, const char *confd, char *const *envp, gd_config *cfg,
                        gd_err *err);
 
+/* 1 when plugins run in sandboxed workers: testnet and production always,
+ * backtests with [isolation] plugins = true. */
+int gd_config_isolated(const gd_config *cfg);
 void gd_config_free(gd_config *cfg);
 
 const gd_instrument *gd_config_instrument(const gd_config *cfg, const char *symbol);

@@ -10,8 +10,8 @@
 
 #include "base/dates.h"
 
-const char *const gd_cfg_sec_names[SEC_INSTRUMENT + 1] = {"gordon", "risk", "executor", "replay",
-                                                          "http", "fred", "instrument"};
+const char *const gd_cfg_sec_names[SEC_INSTRUMENT + 1] = {"gordon", "risk", "executor", "replay", "http",
+                                                          "fred", "isolation", "instrument"};
 const char *const gd_cfg_mode_names[3] = {"backtest", "testnet", "production"};
 const char *const gd_cfg_level_names[4] = {"debug", "info", "warn", "error"};
 
@@ -57,6 +57,15 @@ static const gd_key_spec keys[] = {
     {SEC_FRED, "poll_ms", KT_DOUBLE, CF(fred_poll_ms), 3600000, 1000, 7.0 * (double)GD_DAY_MS, KF_RESTART},
     {SEC_FRED, "timeout_ms", KT_DOUBLE, CF(fred_timeout_ms), 10000, 100, 600000, KF_RESTART},
     {SEC_FRED, "observation_start", KT_STRING, CF(fred_observation_start), 0, 0, 0, KF_RESTART},
+    {SEC_ISOLATION, "plugins", KT_BOOL, CF(iso_plugins), 0, 0, 0, KF_RESTART},
+    {SEC_ISOLATION, "worker", KT_PATH, CF(iso_worker), 0, 0, 0, KF_RESTART},
+    {SEC_ISOLATION, "deadline_ms", KT_DOUBLE, CF(iso_deadline_ms), 50, 1, 60000, 0},
+    {SEC_ISOLATION, "start_timeout_ms", KT_DOUBLE, CF(iso_start_ms), 5000, 100, 600000, 0},
+    {SEC_ISOLATION, "memory_mb", KT_DOUBLE, CF(iso_memory_mb), 1024, 0, 1048576, 0},
+    {SEC_ISOLATION, "cpu_seconds", KT_DOUBLE, CF(iso_cpu_seconds), 86400, 0, 1e9, 0},
+    {SEC_ISOLATION, "max_restarts", KT_DOUBLE, CF(iso_max_restarts), 5, 0, 1000, 0},
+    {SEC_ISOLATION, "pin_cpu", KT_BOOL, CF(iso_pin_cpu), 1, 0, 0, KF_RESTART},
+    {SEC_ISOLATION, "restart_backoff_ms", KT_DOUBLE, CF(iso_backoff_ms), 1000, 10, 3600000, 0},
     {SEC_INSTRUMENT, "tick_size", KT_DOUBLE, IF(tick_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED},
     {SEC_INSTRUMENT, "step_size", KT_DOUBLE, IF(step_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED},
     {SEC_INSTRUMENT, "min_qty", KT_DOUBLE, IF(min_qty), 0, 0, INFINITY, 0},

@@ -4,6 +4,7 @@
 #include "engine/engine_int.h"
 
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,8 @@ void gd_engine_tick(gd_engine *e, int64_t wall_ms)
         e->now_ms = wall_ms;
     if (e->gen->n_breakers && !e->warming && !e->in_bar)
         evaluate_breakers(e);
+    if (e->wconf)
+        gd_isolate_tick(e);
 }
 
 /* ------------------------------------------------------------ setup */
@@ -417,6 +420,34 @@ int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
         goto fail;
     if (e->own_cache && (rc = gd_libcache_new(&e->cache, err)) != 0)
         goto fail;
+    /* Isolated: the cache only lints, hashes and has a worker describe each
+     * plugin; instances run in workers. A cache shared by an ablation's
+     * engines holds loaded code, so ablations run in-process. */
+    if (e->own_cache && gd_config_isolated(cfg)) {
+        if (!(e->wconf = malloc(sizeof *e->wconf)))
+            goto nomem;
+        gd_worker_conf_default(e->wconf);
+        rc = gd_worker_find_exe(cfg->iso_worker, e->wconf->exe, sizeof e->wconf->exe, err);
+        if (rc)
+            goto fail;
+        e->wconf->deadline_ms = (uint32_t)cfg->iso_deadline_ms;
+        e->wconf->start_ms = (uint32_t)cfg->iso_start_ms;
+        e->wconf->address_space_mb = (uint64_t)cfg->iso_memory_mb;
+        e->wconf->cpu_seconds = (uint64_t)cfg->iso_cpu_seconds;
+        if (cfg->iso_pin_cpu) {
+            /* This thread runs the loop and every call: it and its workers
+             * share the CPU it is on now. */
+            int cpu = sched_getcpu();
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            if (cpu >= 0) {
+                CPU_SET(cpu, &set);
+                if (sched_setaffinity(0, sizeof set, &set) == 0)
+                    e->wconf->cpu = cpu;
+            }
+        }
+        gd_libcache_isolate(e->cache, e->wconf);
+    }
     if (!(e->api = gd_hostapi_table())) {
         rc = gd_err_set(err, GD_ENOMEM, "cannot map the host-API table");
         goto fail;
@@ -465,6 +496,7 @@ void gd_engine_free(gd_engine *e)
     gd_gen_free(e, e->gen);
     if (e->own_cache)
         gd_libcache_free(e->cache);
+    free(e->wconf);
     if (e->hist)
         for (uint32_t s = 0; s < e->n_symbols; s++)
             gd_ring_free(&e->hist[s]);

@@ -40,6 +40,10 @@ typedef struct gd_engine_counters {
     uint64_t slip_count;
     uint64_t loads_ok, loads_failed;       /* plugin libraries (0 when the cache is shared) */
     uint64_t reloads_ok, reloads_failed;
+    uint64_t worker_deaths;                /* plugin workers killed or dead (isolated mode) */
+    uint64_t worker_timeouts;              /* ... of which missed a deadline */
+    uint64_t worker_protocol;              /* ... of which broke the protocol */
+    uint64_t worker_restarts;              /* restarted after a death */
 } gd_engine_counters;
 
 /* A parameter value imposed on an instance (walk-forward search). */

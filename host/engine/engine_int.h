@@ -12,6 +12,7 @@
 #include "base/rodata.h"
 #include "engine/engine.h"
 #include "plugin/libcache.h"
+#include "plugin/worker.h"
 #include "risk/latch.h"
 
 /* Signals one strategy may emit in one on_bar; the rest of a flood is
@@ -24,6 +25,7 @@
 #define GD_SERIES_MAX 32
 
 typedef struct gd_inst gd_inst;
+typedef struct gd_proxy gd_proxy;
 
 /* An external series (FRED) as the host last fetched it. */
 typedef struct gd_series_data {
@@ -37,6 +39,7 @@ typedef struct gd_series_data {
 
 struct gd_inst {
     gd_engine *eng;          /* borrowed: the engine it runs in */
+    const gd_config *cfg;    /* borrowed: its generation's configuration */
     gordon_ctx *handle;      /* what the plugin holds: an opaque index and generation (hostapi.c) */
     int kind;
     uint32_t index;          /* among instances of its kind in its generation */
@@ -44,7 +47,9 @@ struct gd_inst {
     char *name;              /* owned: "strategy.NAME" style label */
     const char *short_name;  /* points into name after the dot */
     gd_plugin_lib *lib;      /* a reference in the library cache (borrowed when shared) */
-    const gordon_plugin *d;  /* &lib->d: the host's zero-extended copy */
+    const gordon_plugin *d;  /* &lib->d: the host's zero-extended copy; &dproxy when isolated */
+    gordon_plugin dproxy;    /* isolated: lib->d with the stand-ins of isolate.c as callbacks */
+    gd_proxy *proxy;         /* isolated: its worker (owned by the instance through self) */
     void *self;              /* the plugin's instance */
     gd_params params;        /* owned */
     const char **pstr;       /* owned array: string params' values in read-only memory, NULL for others */
@@ -157,6 +162,7 @@ struct gd_engine {
     int reloading;               /* a new generation is being built */
 
     gd_ring *hist;               /* owned, per symbol */
+    gd_worker_conf *wconf;       /* owned: plugins run in workers; NULL in-process */
 
     const gordon_host_api *api; /* the one read-only table (gd_hostapi_table) */
     gd_pipeline pipe;
@@ -212,6 +218,19 @@ void gd_handle_free(gordon_ctx *h);
 /* The instance in a handle's slot, uncounted and unchecked: for the crash
  * report only. */
 const gd_inst *gd_handle_peek(gordon_ctx *h);
+/* The instance of the handle being called now (checked, not counted), or
+ * NULL: for the host's own stand-ins (isolate.c). */
+gd_inst *gd_handle_inst(gordon_ctx *h);
+
+/* isolate.c: plugins in sandboxed workers. dst becomes src with the
+ * stand-ins that call the instance's worker. */
+void gd_isolate_desc(const gordon_plugin *src, gordon_plugin *dst);
+/* Restarts quarantined workers whose backoff has passed (timers). */
+void gd_isolate_tick(gd_engine *e);
+/* Instances whose worker is down; *for_good those past max_restarts. */
+uint32_t gd_isolate_quarantined(const gd_engine *e, uint32_t *for_good);
+/* gen.c: replays the kept history into instances, without signals. */
+void gd_engine_warm_up(gd_engine *e, gd_inst *const *insts, uint32_t n);
 
 /* hostapi.c: what the pipeline calls for an overlay (instance = its
  * gd_inst): the plugin's filter with the overlay's handle bound. */

@@ -163,6 +163,7 @@ static int setup_instance(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_
         in->scratch->struct_size = sizeof *in->scratch;
     }
     in->eng = e;
+    in->cfg = g->cfg;
     size_t nl = strlen(pc->name) + 16;
     in->name = malloc(nl);
     in->sub = calloc(e->n_symbols ? e->n_symbols : 1, 1);
@@ -175,6 +176,10 @@ static int setup_instance(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_
     if (rc)
         return rc;
     in->d = &in->lib->d;
+    if (e->wconf) {
+        gd_isolate_desc(&in->lib->d, &in->dproxy);
+        in->d = &in->dproxy;
+    }
     if (in->d->kind != pc->kind)
         return gd_err_set(err, GD_EINVAL, "%s:%d: [%s]: plugin %s is a %s, not a %s", pc->file, pc->line,
                           in->name, in->d->name, gd_kind_name(in->d->kind), gd_kind_name(pc->kind));
@@ -399,7 +404,7 @@ static int carry_state(gd_inst *in, const gd_inst *old)
     return 0;
 }
 
-static void warm_up(gd_engine *e, gd_inst *const *insts, uint32_t n)
+void gd_engine_warm_up(gd_engine *e, gd_inst *const *insts, uint32_t n)
 {
     if (!n)
         return;
@@ -521,7 +526,7 @@ int gd_engine_reload(gd_engine *e, gd_config *cfg, char *summary, size_t cap, gd
     for (uint32_t i = 0; i < g->n_insts; i++)
         if (!carry_state(&g->insts[i], gen_find(e->gen, g->insts[i].name)))
             cold[n_cold++] = &g->insts[i];
-    warm_up(e, cold, n_cold);
+    gd_engine_warm_up(e, cold, n_cold);
     free(cold);
 
     /* 4. Describe what changed, then swap between two events of the loop. */

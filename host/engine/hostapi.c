@@ -85,6 +85,15 @@ const gd_inst *gd_handle_peek(gordon_ctx *h)
     return h && idx < GD_HANDLES_MAX ? atomic_load(&handle_inst[idx]) : NULL;
 }
 
+gd_inst *gd_handle_inst(gordon_ctx *h)
+{
+    uintptr_t v = (uintptr_t)h;
+    uint32_t idx = (uint32_t)(v & 0xFFFFFFFFu) - 1u, gen = (uint32_t)(v >> 32);
+    if (!h || h != gd_calling || idx >= GD_HANDLES_MAX || !gen || atomic_load(&handle_gen[idx]) != gen)
+        return NULL;
+    return atomic_load(&handle_inst[idx]);
+}
+
 int gd_overlay_filter(void *instance, const gordon_signal *in, gordon_signal *out, char *reason, size_t len)
 {
     gd_inst *ov = instance;

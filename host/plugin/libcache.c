@@ -1,4 +1,5 @@
 #include "plugin/libcache.h"
+#include "plugin/worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,8 @@ struct gd_libcache {
     lc_alias *aliases;
     size_t n_aliases;
     uint64_t loaded, failed;
+    int isolated;
+    gd_worker_conf wc; /* isolated: how to start the describing worker */
 };
 
 int gd_libcache_new(gd_libcache **out, gd_err *err)
@@ -197,7 +200,7 @@ int gd_libcache_open(gd_libcache *c, const char *path, gd_plugin_lib **out, gd_e
         goto fail_dst;
     }
     c->libs = grown;
-    rc = gd_loader_load(dst, path, hex, lib, err);
+    rc = c->isolated ? gd_worker_describe(&c->wc, dst, path, hex, lib, err) : gd_loader_load(dst, path, hex, lib, err);
     if (rc) {
         c->failed++;
         gd_err_prefix(err, rc, "%s (private copy %s): ", path, dst);
@@ -227,6 +230,12 @@ void gd_libcache_release(gd_libcache *c, gd_plugin_lib *lib)
     if (!en || --en->refs > 0)
         return;
     entry_close(c, (size_t)(en - c->libs));
+}
+
+void gd_libcache_isolate(gd_libcache *c, const struct gd_worker_conf *wc)
+{
+    c->isolated = 1;
+    c->wc = *wc;
 }
 
 gd_plugin_lib *gd_libcache_find(const gd_libcache *c, const char *path)

@@ -32,6 +32,11 @@ void gd_libcache_release(gd_libcache *c, gd_plugin_lib *lib);
  * change: safe from worker threads on a cache nobody opens into any more. */
 gd_plugin_lib *gd_libcache_find(const gd_libcache *c, const char *path);
 
+/* From now on the cache maps no plugin code: a sacrificial worker (wc,
+ * copied) describes each library, and instances run in workers. */
+struct gd_worker_conf;
+void gd_libcache_isolate(gd_libcache *c, const struct gd_worker_conf *wc);
+
 /* Libraries loaded and refused since the cache was made. */
 void gd_libcache_counts(const gd_libcache *c, uint64_t *loaded, uint64_t *failed);
 

@@ -302,9 +302,15 @@ int gd_loader_validate(const gordon_plugin *desc, gordon_plugin *copy, gd_err *e
     return gd_loader_validate_in(NULL, desc, copy, err);
 }
 
+/* A descriptor rebuilt from a worker's message lives in host memory. */
+static const gd_objmem *lib_mem(const gd_plugin_lib *lib)
+{
+    return lib->owned_strs || lib->owned_params ? NULL : &lib->mem;
+}
+
 int gd_plugin_range_ok(const gd_plugin_lib *lib, const void *p, size_t len)
 {
-    return lib && gd_objmem_range_ok(&lib->mem, p, len);
+    return lib && gd_objmem_range_ok(lib_mem(lib), p, len);
 }
 
 const char *gd_plugin_string(const gd_plugin_lib *lib, const void *p, size_t max, gd_err *err)
@@ -313,7 +319,7 @@ const char *gd_plugin_string(const gd_plugin_lib *lib, const void *p, size_t max
         gd_err_set(err, GD_EINVAL, "is not in a loaded plugin");
         return NULL;
     }
-    return gd_objmem_string(&lib->mem, p, max, err);
+    return gd_objmem_string(lib_mem(lib), p, max, err);
 }
 
 /* ---------------------------------------------------------------- loading */
@@ -429,6 +435,10 @@ void gd_loader_close(gd_plugin_lib *lib)
         return;
     if (lib->handle)
         dlclose(lib->handle);
+    for (size_t i = 0; i < lib->n_owned_strs; i++)
+        free(lib->owned_strs[i]);
+    free(lib->owned_strs);
+    free(lib->owned_params);
     free(lib->path);
     free(lib->origin);
     memset(lib, 0, sizeof *lib);

@@ -28,6 +28,12 @@ typedef struct gd_plugin_lib {
     gordon_plugin d;            /* host copy; fields past desc->struct_size are zero */
     char sha256_hex[65];        /* of the file's contents */
     gd_objmem mem;              /* the object's readable segments: what desc may point into */
+    /* Isolated mode: a descriptor a worker sent, rebuilt in host memory (no
+     * handle, no plugin memory): the strings and params d points to. */
+    char **owned_strs;
+    size_t n_owned_strs;
+    gordon_param *owned_params;
+    uint32_t worker_callbacks;  /* GD_WCB_* (plugin/wire.h): what the plugin has */
 } gd_plugin_lib;
 
 /* Checks a descriptor: magic, major equal, minor not newer, struct_size

@@ -1,0 +1,611 @@
+/* Isolated instances: the engine calls a plugin instance that lives in a
+ * sandboxed worker process through stand-in callbacks with the plugin's
+ * signatures, so the pipeline, the dispatch lists and reloads are the same
+ * in both modes.
+ *
+ * A stand-in sends the call (with the host's clock and equity) and serves
+ * the worker's requests (emit, bars, position, exposure, series, log lines)
+ * through the engine's own host-API table, bound to the instance's handle,
+ * until the answer comes. Everything the worker sends is bounded and
+ * validated here or by the pipeline; a worker that breaks the protocol,
+ * floods, misses its deadline or dies is killed and counted, and its
+ * instance is quarantined: a strategy gets no bars and makes no entries (its
+ * open positions keep their stops), an overlay vetoes every entry, a breaker
+ * fails closed (tripped). gd_isolate_tick restarts it with backoff and a
+ * warm-up from history; one that keeps dying stays quarantined. */
+#include "engine/engine_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "base/json.h"
+#include "base/sized.h"
+
+/* Messages a worker may send during one call (log lines and requests);
+ * a strategy's emits past GD_EMITS_PER_CALL are refused long before this. */
+#define GD_PROXY_MSGS_PER_CALL 4096u
+
+struct gd_proxy {
+    gd_inst *in;
+    gd_worker w;
+    int up;                  /* created and answering */
+    uint32_t deaths;         /* since the engine started */
+    int64_t next_start_ms;   /* monotonic: when a restart may be tried */
+    unsigned char *snap;     /* the last snapshot taken, for the second snapshot() call */
+    size_t snap_len;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* The worker is killed, and the instance quarantined until a restart. */
+static void proxy_down(gd_proxy *px, const char *why)
+{
+    gd_inst *in = px->in;
+    gd_engine *e = in->eng;
+    char end[160], fields[256], name[160];
+    gd_worker_kill(&px->w, why);
+    gd_worker_describe_end(&px->w, end, sizeof end);
+    if (px->up || px->deaths == 0)
+        e->ctr.worker_deaths++;
+    px->up = 0;
+    px->deaths++;
+    uint32_t max = (uint32_t)in->cfg->iso_max_restarts;
+    double backoff = in->cfg->iso_backoff_ms * pow(2.0, (double)(px->deaths - 1));
+    px->next_start_ms = mono_ms() + (int64_t)(backoff < 3600000 ? backoff : 3600000);
+    gd_json_escape(name, sizeof name, in->name);
+    snprintf(fields, sizeof fields, "\"plugin\":\"%s\",\"deaths\":%u", name, px->deaths);
+    gd_log(GD_LOG_ERROR, "isolation", fields, "%s: worker stopped: %s (%s); quarantined%s", in->name,
+           px->w.why[0] ? px->w.why : "ended", end,
+           px->deaths > max ? ", for good: it keeps dying" : ", restart pending");
+}
+
+/* The engine's answer to one request of the worker. */
+static int serve_request(gd_proxy *px, gd_rbuf *r, gd_err *err)
+{
+    gd_inst *in = px->in;
+    gd_engine *e = in->eng;
+    const gordon_host_api *api = e->api;
+    gordon_ctx *h = in->handle;
+    gd_wbuf m;
+    gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_REPLY);
+    char text[GD_WIRE_TEXT_MAX];
+    int rc;
+    switch (r->type) {
+    case GD_W_LOG: {
+        uint32_t level = gd_rb_u32(r);
+        gd_rb_str(r, text, sizeof text);
+        if ((rc = gd_rb_end(r, err)) != 0)
+            return rc;
+        api->log(h, (int)level, text);
+        return 0; /* no reply */
+    }
+    case GD_W_EMIT: {
+        gordon_signal s;
+        gd_rb_signal(r, &s);
+        if ((rc = gd_rb_end(r, err)) != 0)
+            return rc;
+        gd_wb_i32(&m, api->emit(h, &s));
+        break;
+    }
+    case GD_W_Q_BARS: {
+        static gordon_bar bars[GD_WIRE_BARS_MAX];
+        uint32_t s = gd_rb_u32(r), n = gd_rb_u32(r);
+        if ((rc = gd_rb_end(r, err)) != 0)
+            return rc;
+        size_t got = api->bars(h, s, n < GD_WIRE_BARS_MAX ? n : GD_WIRE_BARS_MAX, bars, sizeof bars[0]);
+        gd_wb_i32(&m, (int32_t)got);
+        for (size_t i = 0; i < got; i++)
+            gd_wb_bar(&m, &bars[i]);
+        break;
+    }
+    case GD_W_Q_POSITION: {
+        gordon_position p = GORDON_POSITION_INIT;
+        uint32_t s = gd_rb_u32(r);
+        if ((rc = gd_rb_end(r, err)) != 0)
+            return rc;
+        int q = api->position(h, s, &p);
+        gd_wb_i32(&m, q);
+        if (q == 0)
+            gd_wb_position(&m, &p);
+        break;
+    }
+    case GD_W_Q_EXPOSURE: {
+        gordon_exposure x = GORDON_EXPOSURE_INIT;
+        uint32_t s = gd_rb_u32(r);
+        if ((rc = gd_rb_end(r, err)) != 0)
+            return rc;
+        int q = api->exposure(h, s, &x);
+        gd_wb_i32(&m, q);
+        if (q == 0)
+            gd_wb_exposure(&m, &x);
+        break;
+    }
+    case GD_W_Q_SERIES_SUB:
+    case GD_W_Q_SERIES_GET: {
+        char id[65];
+        gd_rb_str(r, id, sizeof id);
+        if ((rc = gd_rb_end(r, err)) != 0)
+            return rc;
+        if (r->type == GD_W_Q_SERIES_SUB) {
+            gd_wb_i32(&m, e->in_create ? api->series_subscribe(h, id) : -1);
+        } else {
+            gordon_series_point p = GORDON_SERIES_POINT_INIT;
+            int q = api->series_get(h, id, &p);
+            gd_wb_i32(&m, q);
+            if (q == 0)
+                gd_wb_series(&m, &p);
+        }
+        break;
+    }
+    default:
+        return gd_err_set(err, GD_EPROTO, "it sent %s (type %u) during a call", gd_wire_type_name(r->type),
+                          (unsigned)r->type);
+    }
+    return gd_worker_send(&px->w, &m, err);
+}
+
+static uint32_t e_deadline(const gd_proxy *px) { return px->in->eng->wconf->deadline_ms; }
+
+/* Sends a call and serves the worker until its answer (type answer) is in
+ * r. On any failure the worker is down and the error is returned. The
+ * deadline counts the worker's time only, not the host's answering. */
+static int proxy_call(gd_proxy *px, const gd_wbuf *m, uint16_t answer, uint32_t deadline_ms, gd_rbuf *r)
+{
+    gd_err err;
+    char why[GD_WIRE_TEXT_MAX + 64];
+    if (!px->up && answer != GD_W_HELLO)
+        return GD_ESTATE;
+    int rc = gd_worker_send(&px->w, m, &err);
+    double budget_us = (double)deadline_ms * 1000.0;
+    for (uint32_t k = 0; !rc; k++) {
+        if (k > GD_PROXY_MSGS_PER_CALL) {
+            rc = gd_err_set(&err, GD_EPROTO, "more than %u messages in one call", GD_PROXY_MSGS_PER_CALL);
+            break;
+        }
+        /* Each wait is bounded by the socket's timeout (the deadline); the
+         * budget bounds them together. */
+        double t0 = mono_us();
+        rc = gd_worker_recv(&px->w, deadline_ms == e_deadline(px) ? -1 : (int)deadline_ms, r, &err);
+        budget_us -= mono_us() - t0;
+        if (!rc && budget_us < 0)
+            rc = GD_ETIMEDOUT;
+        if (rc == GD_ETIMEDOUT) {
+            px->in->eng->ctr.worker_timeouts++;
+            gd_err_set(&err, GD_ETIMEDOUT, "no answer within its deadline of %u ms", deadline_ms);
+        }
+        if (rc)
+            break;
+        if (r->type == answer)
+            return 0;
+        if (r->type == GD_W_FAIL) {
+            char text[GD_WIRE_TEXT_MAX];
+            gd_rb_str(r, text, sizeof text);
+            rc = gd_err_set(&err, GD_EPLUGIN, "%s", text);
+            break;
+        }
+        rc = serve_request(px, r, &err);
+    }
+    if (rc == GD_EPROTO)
+        px->in->eng->ctr.worker_protocol++;
+    snprintf(why, sizeof why, "%s", err.msg);
+    proxy_down(px, why);
+    return rc;
+}
+
+static void put_ctx(gd_proxy *px, gd_wbuf *m)
+{
+    gd_wire_ctx c = {px->in->eng->now_ms, px->in->eng->book.equity};
+    gd_wb_ctx(m, &c);
+}
+
+static uint32_t deadline(const gd_proxy *px) { return (uint32_t)px->in->cfg->iso_deadline_ms; }
+
+/* GD_W_DONE's rc and text. */
+static int64_t done_rc(gd_rbuf *r, char *text, size_t cap)
+{
+    int64_t rc = gd_rb_i64(r);
+    gd_rb_str(r, text, cap);
+    return r->bad ? INT64_MIN : rc;
+}
+
+/* Spawns the worker, checks it loaded the plugin the host described, and
+ * creates the instance. err gets the plugin's own words on failure. */
+static int proxy_start(gd_proxy *px, char *perr, size_t perr_len)
+{
+    gd_inst *in = px->in;
+    gd_engine *e = in->eng;
+    const gd_config *cfg = in->cfg;
+    gd_worker_conf wc = *e->wconf;
+    gd_err err;
+    gd_rbuf r;
+    int rc;
+    wc.start_ms = (uint32_t)cfg->iso_start_ms;
+    wc.address_space_mb = (uint64_t)cfg->iso_memory_mb;
+    wc.cpu_seconds = (uint64_t)cfg->iso_cpu_seconds;
+    px->up = 0;
+    rc = gd_worker_spawn(&wc, in->lib->path, 0, &px->w, &err);
+    if (rc) {
+        snprintf(perr, perr_len, "%s", err.msg);
+        return rc;
+    }
+    px->up = 1; /* answering, as far as proxy_call is concerned */
+    rc = gd_worker_recv(&px->w, (int)wc.start_ms, &r, &err);
+    if (!rc && r.type == GD_W_FAIL) {
+        char text[GD_WIRE_TEXT_MAX];
+        gd_rb_str(&r, text, sizeof text);
+        rc = gd_err_set(&err, GD_EPLUGIN, "%s", text);
+    } else if (!rc && r.type == GD_W_HELLO) {
+        gd_plugin_lib seen;
+        memset(&seen, 0, sizeof seen);
+        rc = gd_worker_read_hello(&r, &seen, NULL, &err);
+        /* The same file the host described: the same descriptor. */
+        if (!rc && (strcmp(seen.d.name, in->lib->d.name) || seen.d.kind != in->lib->d.kind ||
+                    seen.worker_callbacks != in->lib->worker_callbacks))
+            rc = gd_err_set(&err, GD_EPROTO, "it described a different plugin (%s)", seen.d.name);
+        gd_loader_close(&seen);
+    } else if (!rc) {
+        rc = gd_err_set(&err, GD_EPROTO, "it sent %s before its descriptor", gd_wire_type_name(r.type));
+    }
+    if (rc) {
+        snprintf(perr, perr_len, "%s", err.msg);
+        proxy_down(px, err.msg);
+        return rc;
+    }
+
+    gd_wbuf m;
+    gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_CREATE);
+    gd_wb_str(&m, in->name, 159);
+    gd_wb_u32(&m, (uint32_t)gd_log_min_level());
+    gd_wb_u32(&m, e->n_symbols);
+    for (uint32_t s = 0; s < e->n_symbols; s++) {
+        gd_wb_str(&m, e->symbols[s], 127);
+        gd_wb_u8(&m, in->sub[s]);
+    }
+    gd_wb_u32(&m, (uint32_t)in->params.n);
+    for (size_t k = 0; k < in->params.n; k++) {
+        const gd_param_value *v = &in->params.v[k];
+        gd_wb_str(&m, v->decl.name, GD_PARAM_NAME_MAX);
+        gd_wb_i32(&m, v->decl.type);
+        gd_wb_i64(&m, v->i);
+        gd_wb_f64(&m, v->d);
+        gd_wb_str(&m, v->s ? v->s : "", GD_PARAM_DEF_STR_MAX);
+    }
+    char text[GD_WIRE_TEXT_MAX];
+    int was = e->in_create;
+    e->in_create = 1;
+    rc = proxy_call(px, &m, GD_W_DONE, (uint32_t)wc.start_ms, &r);
+    e->in_create = was;
+    if (rc) {
+        snprintf(perr, perr_len, "%s", px->w.why);
+        return rc;
+    }
+    int64_t crc = done_rc(&r, text, sizeof text);
+    if (crc != 0) {
+        snprintf(perr, perr_len, "%s", text);
+        gd_worker_stop(&px->w, 100);
+        px->up = 0;
+        return GD_EPLUGIN;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ stand-ins */
+
+static int px_create(const gordon_host_api *api, gordon_ctx *ctx, void **instance, char *err, size_t err_len)
+{
+    (void)api;
+    gd_inst *in = gd_handle_inst(ctx);
+    gd_proxy *px = in ? calloc(1, sizeof *px) : NULL;
+    *instance = NULL;
+    if (!px) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    px->in = in;
+    px->w.fd = -1;
+    in->proxy = px;
+    if (proxy_start(px, err, err_len) != 0) {
+        gd_worker_kill(&px->w, NULL);
+        in->proxy = NULL;
+        free(px);
+        return -1;
+    }
+    *instance = px;
+    return 0;
+}
+
+static void px_destroy(void *instance)
+{
+    gd_proxy *px = instance;
+    if (!px)
+        return;
+    if (px->up)
+        gd_worker_stop(&px->w, deadline(px));
+    else
+        gd_worker_kill(&px->w, NULL);
+    px->in->proxy = NULL;
+    free(px->snap);
+    free(px);
+}
+
+static void px_on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
+{
+    gd_proxy *px = instance;
+    if (!px->up)
+        return;
+    gd_wbuf m;
+    gd_rbuf r;
+    gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_BAR);
+    put_ctx(px, &m);
+    gd_wb_u32(&m, symbol);
+    gd_wb_bar(&m, bar);
+    proxy_call(px, &m, GD_W_DONE, deadline(px), &r);
+}
+
+static void px_on_fill(void *instance, const gordon_fill *f)
+{
+    gd_proxy *px = instance;
+    if (!px->up)
+        return;
+    gd_wbuf m;
+    gd_rbuf r;
+    gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_FILL);
+    put_ctx(px, &m);
+    gd_wb_fill(&m, f);
+    proxy_call(px, &m, GD_W_DONE, deadline(px), &r);
+}
+
+static int px_filter(void *instance, const gordon_signal *in, gordon_signal *out, char *reason, size_t len)
+{
+    gd_proxy *px = instance;
+    if (!px->up) {
+        snprintf(reason, len, "overlay worker is down (quarantined)");
+        return GORDON_FILTER_VETO;
+    }
+    gd_wbuf m;
+    gd_rbuf r;
+    gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_FILTER);
+    put_ctx(px, &m);
+    gd_wb_signal(&m, in);
+    if (proxy_call(px, &m, GD_W_FILTERED, deadline(px), &r) != 0) {
+        snprintf(reason, len, "overlay worker failed: %s", px->w.why);
+        return GORDON_FILTER_VETO;
+    }
+    gordon_signal o;
+    char text[GD_WIRE_TEXT_MAX];
+    int32_t res = gd_rb_i32(&r);
+    gd_rb_signal(&r, &o);
+    gd_rb_str(&r, text, sizeof text);
+    gd_err err;
+    if (gd_rb_end(&r, &err) != 0) {
+        proxy_down(px, err.msg);
+        snprintf(reason, len, "overlay worker failed: %s", err.msg);
+        return GORDON_FILTER_VETO;
+    }
+    /* The pipeline compares out with its own copy, field by field. */
+    gd_sized_out(out, out->struct_size, &o, sizeof o);
+    snprintf(reason, len, "%s", text);
+    return res;
+}
+
+static int px_evaluate(void *instance, const gordon_breaker_input *in, gordon_breaker_result *out)
+{
+    gd_proxy *px = instance;
+    if (!px->up) {
+        snprintf(out->reason, sizeof out->reason, "breaker worker is down (quarantined)");
+        return -1; /* fails closed: the engine treats it as tripped */
+    }
+    gd_wbuf m;
+    gd_rbuf r;
+    gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_EVALUATE);
+    put_ctx(px, &m);
+    gd_wb_breaker_in(&m, in);
+    gd_wb_breaker_out(&m, out);
+    if (proxy_call(px, &m, GD_W_EVALUATED, deadline(px), &r) != 0) {
+        snprintf(out->reason, sizeof out->reason, "breaker worker failed");
+        return -1;
+    }
+    gordon_breaker_result o;
+    int32_t rc = gd_rb_i32(&r);
+    gd_rb_breaker_out(&r, &o);
+    gd_err err;
+    if (gd_rb_end(&r, &err) != 0) {
+        proxy_down(px, err.msg);
+        return -1;
+    }
+    out->state = o.state;
+    out->value = o.value;
+    out->threshold = o.threshold;
+    memcpy(out->reason, o.reason, sizeof out->reason);
+    return rc;
+}
+
+static void px_on_resume(void *instance)
+{
+    gd_proxy *px = instance;
+    if (!px->up)
+        return;
+    gd_wbuf m;
+    gd_rbuf r;
+    gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_RESUME);
+    put_ctx(px, &m);
+    proxy_call(px, &m, GD_W_DONE, deadline(px), &r);
+}
+
+static uint32_t px_warmup(void *instance)
+{
+    gd_proxy *px = instance;
+    gd_wbuf m;
+    gd_rbuf r;
+    char text[64];
+    gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_WARMUP);
+    if (proxy_call(px, &m, GD_W_DONE, deadline(px), &r) != 0)
+        return 0;
+    int64_t w = done_rc(&r, text, sizeof text);
+    /* Above the SDK's limit is refused by the caller, as in-process. */
+    return w < 0 ? 0 : w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
+}
+
+/* snapshot() is asked twice (size, then bytes): the first call fetches the
+ * blob from the worker, the second hands it over. */
+static size_t px_snapshot(void *instance, void *buf, size_t cap)
+{
+    gd_proxy *px = instance;
+    if (!px->up)
+        return 0;
+    if (buf && px->snap && cap >= px->snap_len) {
+        memcpy(buf, px->snap, px->snap_len);
+        return px->snap_len;
+    }
+    free(px->snap);
+    px->snap = NULL;
+    px->snap_len = 0;
+    gd_wbuf m;
+    gd_rbuf r;
+    char text[GD_WIRE_TEXT_MAX];
+    gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_SNAPSHOT);
+    int rc = gd_worker_send(&px->w, &m, NULL);
+    size_t have = 0, cap_now = 0;
+    unsigned char *blob = NULL;
+    while (!rc) {
+        gd_err err;
+        rc = gd_worker_recv(&px->w, (int)deadline(px), &r, &err);
+        if (rc) {
+            proxy_down(px, err.msg);
+            break;
+        }
+        if (r.type == GD_W_DONE) {
+            int64_t n = done_rc(&r, text, sizeof text);
+            if (n >= 0 && (size_t)n == have) {
+                px->snap = blob;
+                px->snap_len = have;
+                blob = NULL;
+            }
+            break;
+        }
+        if (r.type != GD_W_SNAP_CHUNK || r.len > GD_WIRE_SNAP_MAX - have) {
+            proxy_down(px, "a malformed snapshot");
+            break;
+        }
+        if (have + r.len > cap_now) {
+            size_t nc = (have + r.len) * 2;
+            unsigned char *g = realloc(blob, nc);
+            if (!g)
+                break;
+            blob = g;
+            cap_now = nc;
+        }
+        memcpy(blob + have, r.p, r.len);
+        have += r.len;
+    }
+    free(blob);
+    if (buf && px->snap && cap >= px->snap_len) {
+        memcpy(buf, px->snap, px->snap_len);
+        return px->snap_len;
+    }
+    return px->snap_len;
+}
+
+static int px_restore(void *instance, const void *buf, size_t len)
+{
+    gd_proxy *px = instance;
+    if (!px->up || len > GD_WIRE_SNAP_MAX)
+        return -1;
+    gd_wbuf m;
+    gd_rbuf r;
+    gd_err err;
+    char text[64];
+    gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_RESTORE);
+    gd_wb_u32(&m, (uint32_t)len);
+    if (gd_worker_send(&px->w, &m, &err) != 0) {
+        proxy_down(px, err.msg);
+        return -1;
+    }
+    for (size_t off = 0; off < len;) {
+        size_t k = len - off < GD_WIRE_MAX - 16 ? len - off : GD_WIRE_MAX - 16;
+        gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_SNAP_CHUNK);
+        gd_wb_bytes(&m, (const unsigned char *)buf + off, k);
+        if (gd_worker_send(&px->w, &m, &err) != 0) {
+            proxy_down(px, err.msg);
+            return -1;
+        }
+        off += k;
+    }
+    if (gd_worker_recv(&px->w, (int)deadline(px), &r, &err) != 0 || r.type != GD_W_DONE) {
+        proxy_down(px, "no answer to restore");
+        return -1;
+    }
+    return done_rc(&r, text, sizeof text) == 0 ? 0 : -1;
+}
+
+void gd_isolate_desc(const gordon_plugin *src, gordon_plugin *dst)
+{
+    *dst = *src;
+    dst->create = px_create;
+    dst->destroy = px_destroy;
+    dst->on_bar = src->on_bar ? px_on_bar : NULL;
+    dst->on_fill = src->on_fill ? px_on_fill : NULL;
+    dst->filter = src->filter ? px_filter : NULL;
+    dst->evaluate = src->evaluate ? px_evaluate : NULL;
+    dst->snapshot = src->snapshot ? px_snapshot : NULL;
+    dst->restore = src->restore ? px_restore : NULL;
+    dst->on_resume = src->on_resume ? px_on_resume : NULL;
+    dst->warmup = src->warmup ? px_warmup : NULL;
+}
+
+/* ------------------------------------------------------------ restarts */
+
+void gd_isolate_tick(gd_engine *e)
+{
+    if (!e->wconf || !e->gen || e->in_bar)
+        return;
+    int64_t now = mono_ms();
+    for (uint32_t i = 0; i < e->gen->n_insts; i++) {
+        gd_inst *in = &e->gen->insts[i];
+        gd_proxy *px = in->proxy;
+        if (!px || px->up || px->deaths > (uint32_t)in->cfg->iso_max_restarts || now < px->next_start_ms)
+            continue;
+        char perr[512] = "";
+        int rc;
+        GD_CALL_AS(in->handle, rc = proxy_start(px, perr, sizeof perr));
+        if (rc) {
+            gd_log(GD_LOG_ERROR, "isolation", NULL, "%s: restart failed: %s", in->name, perr);
+            continue;
+        }
+        /* Its indicators come back from the history the host kept. */
+        gd_inst *one[1] = {in};
+        gd_engine_warm_up(e, one, 1);
+        e->ctr.worker_restarts++;
+        gd_log(GD_LOG_WARN, "isolation", NULL, "%s: worker restarted and warmed up; out of quarantine", in->name);
+    }
+}
+
+uint32_t gd_isolate_quarantined(const gd_engine *e, uint32_t *for_good)
+{
+    uint32_t n = 0, hard = 0;
+    for (uint32_t i = 0; e->gen && i < e->gen->n_insts; i++) {
+        const gd_proxy *px = e->gen->insts[i].proxy;
+        if (px && !px->up) {
+            n++;
+            hard += px->deaths > (uint32_t)e->gen->insts[i].cfg->iso_max_restarts;
+        }
+    }
+    if (for_good)
+        *for_good = hard;
+    return n;
+}
