@@ -60,3 +60,40 @@ int gd_notify(const char *state)
         return GD_EIO;
     return 1;
 }
+
+/* Digits only, no sign, space or suffix, no overflow: what systemd writes. */
+static int parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!*s)
+        return 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+            return 0;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+int gd_watchdog_interval(uint64_t *interval_ms, gd_err *err)
+{
+    const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+    uint64_t us, p;
+
+    *interval_ms = 0;
+    if (!usec || !*usec)
+        return 0;
+    /* A leftover from a parent that was supervised (our pid differs): not ours. */
+    if (pid && *pid) {
+        if (!parse_u64(pid, &p) || p == 0 || p > (uint64_t)INT32_MAX)
+            return gd_err_set(err, GD_EINVAL, "WATCHDOG_PID=%.32s: not a process id", pid);
+        if (p != (uint64_t)getpid())
+            return 0;
+    }
+    /* systemd's "infinity" (UINT64_MAX) means no deadline: refused like 0. */
+    if (!parse_u64(usec, &us) || us == 0 || us == UINT64_MAX)
+        return gd_err_set(err, GD_EINVAL, "WATCHDOG_USEC=%.32s: not a positive whole number of microseconds", usec);
+    *interval_ms = us / 2000 ? us / 2000 : 1;
+    return 0;
+}

@@ -45,6 +45,9 @@ typedef struct run_state {
     uv_signal_t sighup;
     uv_timer_t reload_timer; /* SIGHUPs between two loop turns make one reload */
     uv_timer_t house;     /* housekeeping: latch write retries, store probes */
+    uv_timer_t watchdog;  /* WATCHDOG=1 to systemd while the loop turns */
+    uint64_t watchdog_failures;
+    int64_t watchdog_warned_ms; /* last "cannot ping" log line */
     uint64_t house_ticks;
     int64_t latch_warned_ms; /* last "latch still not durable" log line */
     const gd_config *cfg;
@@ -378,6 +381,41 @@ static void housekeeping(uv_timer_t *h)
     }
 }
 
+/* The systemd watchdog is fed from the loop itself, so a loop that stops
+ * turning stops the pings and systemd replaces the process. */
+static void watchdog_ping(uv_timer_t *h)
+{
+    run_state *st = h->data;
+    int rc = gd_notify("WATCHDOG=1");
+    if (rc >= 0)
+        return;
+    st->watchdog_failures++;
+    int64_t now = (int64_t)uv_now(&st->loop);
+    if (st->watchdog_failures == 1 || now - st->watchdog_warned_ms >= 60000) {
+        st->watchdog_warned_ms = now;
+        gd_log(GD_LOG_ERROR, "systemd", NULL,
+               "watchdog ping not sent (%s; %llu so far): systemd will restart the daemon if this goes on",
+               gd_strerror(rc), (unsigned long long)st->watchdog_failures);
+    }
+}
+
+static int start_watchdog(run_state *st, gd_err *err)
+{
+    uint64_t ms;
+    gd_err werr;
+    if (gd_watchdog_interval(&ms, &werr) != 0) {
+        gd_log(GD_LOG_WARN, "systemd", NULL, "watchdog not armed: %s", werr.msg);
+        return 0;
+    }
+    if (!ms)
+        return 0;
+    int rc = uv_timer_start(&st->watchdog, watchdog_ping, ms, ms);
+    if (rc)
+        return uv_fail(err, "starting the watchdog timer", rc);
+    gd_log(GD_LOG_INFO, "systemd", NULL, "watchdog: WATCHDOG=1 every %llu ms", (unsigned long long)ms);
+    return 0;
+}
+
 /* Loop lag: how late a 100 ms timer fires, as a gauge. */
 static void lag_probe(uv_timer_t *h)
 {
@@ -523,8 +561,8 @@ static int uv_fail(gd_err *err, const char *what, int uvrc)
 }
 
 /* The loop and its own handles: replay drivers, signals, the reload
- * coalescer and the lag probe. Only handles that were initialised are
- * closed later (n_handles). */
+ * coalescer, the lag probe, housekeeping and the systemd watchdog. Only
+ * handles that were initialised are closed later (n_handles). */
 static int start_loop(run_state *st, gd_err *err)
 {
     int rc = uv_loop_init(&st->loop);
@@ -543,6 +581,7 @@ static int start_loop(run_state *st, gd_err *err)
         {(uv_handle_t *)&st->sighup, uv_signal_init(&st->loop, &st->sighup)},
         {(uv_handle_t *)&st->reload_timer, uv_timer_init(&st->loop, &st->reload_timer)},
         {(uv_handle_t *)&st->house, uv_timer_init(&st->loop, &st->house)},
+        {(uv_handle_t *)&st->watchdog, uv_timer_init(&st->loop, &st->watchdog)},
     };
     for (size_t i = 0; i < sizeof inits / sizeof inits[0]; i++) {
         if (inits[i].rc)
@@ -558,7 +597,7 @@ static int start_loop(run_state *st, gd_err *err)
         return uv_fail(err, "starting the loop-lag probe", rc);
     if ((rc = uv_timer_start(&st->house, housekeeping, 1000, 1000)) != 0)
         return uv_fail(err, "starting the housekeeping timer", rc);
-    return 0;
+    return start_watchdog(st, err);
 }
 
 static int start_http(run_state *st, const gd_run_opts *o, gd_err *err)
