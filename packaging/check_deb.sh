@@ -530,6 +530,14 @@ service_ok() {
   done
   echo "gordon.service: $st ($(in_ct systemctl show -P StatusText gordon.service))"
   [ "$st" = active ] || rc=1
+  # WatchdogSec=30s: the daemon arms its pings (every 15 s) from the unit's WATCHDOG_USEC.
+  echo "watchdog: $(in_ct systemctl show -P WatchdogUSec gordon.service)"
+  [ "$(in_ct systemctl show -P WatchdogUSec gordon.service)" = 30s ] || rc=1
+  for _ in $(seq 1 50); do # journald may take a moment to store the line
+    in_ct journalctl -u gordon.service --no-pager | grep -q 'WATCHDOG=1 every 15000 ms' && break
+    sleep 0.1
+  done
+  in_ct journalctl -u gordon.service --no-pager | grep -q 'WATCHDOG=1 every 15000 ms' || { echo "watchdog not armed"; rc=1; }
   in_ct timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080
     printf "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\n\r\n" >&3; cat <&3' >"$WORK/readyz" 2>&1 || true
   head -1 "$WORK/readyz"; tail -1 "$WORK/readyz"; echo
@@ -545,7 +553,7 @@ service_ok() {
 if [ "${GD_CHECK_BOOT:-auto}" = no ]; then
   echo "SKIP: boot test (GD_CHECK_BOOT=no)"
 elif boot_start >"$LOG" 2>&1; then
-  t "systemd (nspawn): gordon.service starts (Type=notify, sandboxed), /readyz 200, reloads, stops cleanly" service_ok
+  t "systemd (nspawn): gordon.service starts (Type=notify, sandboxed, watchdog armed), /readyz 200, reloads, stops cleanly" service_ok
   in_ct systemctl poweroff >/dev/null 2>&1 || true
   for _ in $(seq 1 100); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.2; done
 elif [ "${GD_CHECK_BOOT:-auto}" = yes ]; then
