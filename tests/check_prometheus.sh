@@ -175,6 +175,9 @@ tests:
       - {series: 'gordon_data_freshness_seconds{job="gordon",instance="a",symbol="BTCUSDT"}', values: '5x120'}
       - {series: 'gordon_plugin_loads_total{job="gordon",instance="a",result="ok"}', values: '4x120'}
       - {series: 'gordon_plugin_reloads_total{job="gordon",instance="a",result="ok"}', values: '0x60 1x60'}
+      - {series: 'gordon_plugin_worker_deaths_total{job="gordon",instance="a",reason="deadline"}', values: '0x120'}
+      - {series: 'gordon_plugin_worker_restarts_total{job="gordon",instance="a"}', values: '0x120'}
+      - {series: 'gordon_plugin_quarantined{job="gordon",instance="a",state="stopped"}', values: '0x120'}
       - {series: 'gordon_loop_lag_seconds{job="gordon",instance="a"}', values: '0.01x120'}
       - {series: 'gordon_bars_total{job="gordon",instance="a"}', values: '0+1x120'}
       - {series: 'gordon_http_requests_total{job="gordon",instance="a",code="200"}', values: '0+2x120'}
@@ -268,6 +271,11 @@ tests:
       - {series: 'gordon_http_requests_total{job="gordon",instance="d1",code="200"}', values: '0+5x90'}
       - {series: 'gordon_http_requests_total{job="gordon",instance="d1",code="500"}', values: '0x60 1x30'}
       - {series: 'gordon_http_requests_total{job="gordon",instance="d1",code="401"}', values: '0+2x90'}
+      - {series: 'gordon_plugin_worker_deaths_total{job="gordon",instance="d1",reason="deadline"}', values: '0x60 1x10 2x10 3x10'}
+      - {series: 'gordon_plugin_worker_deaths_total{job="gordon",instance="d1",reason="died"}', values: '0x90'}
+      - {series: 'gordon_plugin_worker_restarts_total{job="gordon",instance="d1"}', values: '0x60 1 2 3x27'}
+      - {series: 'gordon_plugin_quarantined{job="gordon",instance="d1",state="stopped"}', values: '0x65 1x25'}
+      - {series: 'gordon_plugin_quarantined{job="gordon",instance="d1",state="restarting"}', values: '0x90'}
       - {series: 'gordon_up{job="gordon",instance="d2"}', values: '0x90'}
       - {series: 'gordon_build_info{job="gordon",instance="d2",version="0.2.0",git="v0.2.0",sdk_abi="1.1"}', values: '1x90'}
       - {series: 'up{job="gordon",instance="d3"}', values: '0x90'}
@@ -281,6 +289,9 @@ tests:
           - {labels: '{alertname="GordonPluginReloadFailed", instance="d1"}', value: 1}
           - {labels: '{alertname="GordonHttpServerErrors", instance="d1"}', value: 1}
           - {labels: '{alertname="GordonHttpAuthFailures", instance="d1"}', value: 1}
+          - {labels: '{alertname="GordonPluginWorkerDied", instance="d1"}', value: 1}
+          - {labels: '{alertname="GordonPluginWorkerFlapping", instance="d1"}', value: 1}
+          - {labels: '{alertname="GordonPluginQuarantined", instance="d1"}', value: 1}
           - {labels: '{alertname="GordonDown", instance="d2"}', value: 1}
           - {labels: '{alertname="GordonDown", instance="d3"}', value: 1}
           - {labels: '{alertname="GordonVersionDrift"}', value: 1}

@@ -156,6 +156,20 @@ char *gd_prom_exposition(const gd_engine *e, const char *extra)
                   (unsigned long long)c->loads_ok, (unsigned long long)c->loads_failed);
     head(&b, GD_PROM_gordon_plugin_refused_calls_total);
     gd_buf_printf(&b, "gordon_plugin_refused_calls_total %llu\n", (unsigned long long)gd_plugin_refused_calls());
+    head(&b, GD_PROM_gordon_plugin_worker_deaths_total);
+    uint64_t other = c->worker_deaths - c->worker_timeouts - c->worker_protocol;
+    gd_buf_printf(&b,
+                  "gordon_plugin_worker_deaths_total{reason=\"deadline\"} %llu\n"
+                  "gordon_plugin_worker_deaths_total{reason=\"protocol\"} %llu\n"
+                  "gordon_plugin_worker_deaths_total{reason=\"died\"} %llu\n",
+                  (unsigned long long)c->worker_timeouts, (unsigned long long)c->worker_protocol,
+                  (unsigned long long)other);
+    head(&b, GD_PROM_gordon_plugin_worker_restarts_total);
+    gd_buf_printf(&b, "gordon_plugin_worker_restarts_total %llu\n", (unsigned long long)c->worker_restarts);
+    uint32_t stopped = 0, down = gd_engine_quarantined(e, &stopped);
+    head(&b, GD_PROM_gordon_plugin_quarantined);
+    gd_buf_printf(&b, "gordon_plugin_quarantined{state=\"restarting\"} %u\ngordon_plugin_quarantined{state=\"stopped\"} %u\n",
+                  down - stopped, stopped);
     head(&b, GD_PROM_gordon_plugin_reloads_total);
     gd_buf_printf(&b,
                   "gordon_plugin_reloads_total{result=\"ok\"} %llu\ngordon_plugin_reloads_total{result=\"error\"} %llu\n",

@@ -61,6 +61,11 @@
     X(gordon_plugin_loads_total, counter, "Plugin load attempts, by result", "result")             \
     X(gordon_plugin_refused_calls_total, counter,                                                  \
       "Host-API calls refused: a stale, forged or foreign plugin handle", "")                               \
+    X(gordon_plugin_worker_deaths_total, counter,                                                  \
+      "Plugin worker processes killed or dead (isolated mode), by reason", "reason")               \
+    X(gordon_plugin_worker_restarts_total, counter, "Plugin workers restarted after a death", "")  \
+    X(gordon_plugin_quarantined, gauge,                                                            \
+      "Plugin instances whose worker is down: restarting, or stopped for good", "state")           \
     X(gordon_plugin_reloads_total, counter,                                                        \
       "Config and plugin reload transactions, by result", "result")                                \
     X(gordon_loop_lag_seconds, gauge,                                                              \

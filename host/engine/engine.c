@@ -577,3 +577,8 @@ int gd_engine_breaker(const gd_engine *e, uint32_t i, gd_breaker_view *out)
         out->last.state = GORDON_BREAKER_TRIPPED;
     return 0;
 }
+
+uint32_t gd_engine_quarantined(const gd_engine *e, uint32_t *stopped)
+{
+    return gd_isolate_quarantined(e, stopped);
+}

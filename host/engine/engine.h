@@ -150,6 +150,9 @@ int gd_engine_series_update(gd_engine *e, const char *id, const int64_t *t, cons
 const gd_engine_counters *gd_engine_counters_get(const gd_engine *e);
 /* Calls from plugins with a stale or forged handle, refused (process-wide). */
 uint64_t gd_plugin_refused_calls(void);
+/* Isolated mode: instances whose worker is down (quarantined); *stopped
+ * those that will not be restarted again (past max_restarts). */
+uint32_t gd_engine_quarantined(const gd_engine *e, uint32_t *stopped);
 /* A fatal signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE) prints which plugin
  * instance was being called, then dies as it would have. Once, early. */
 int gd_engine_crash_report_install(gd_err *err);

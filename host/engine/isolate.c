@@ -224,8 +224,9 @@ static int64_t done_rc(gd_rbuf *r, char *text, size_t cap)
 }
 
 /* Spawns the worker, checks it loaded the plugin the host described, and
- * creates the instance. err gets the plugin's own words on failure. */
-static int proxy_start(gd_proxy *px, char *perr, size_t perr_len)
+ * creates the instance, each step within start_ms. perr gets the plugin's
+ * own words on failure. */
+static int proxy_start(gd_proxy *px, uint32_t start_ms, char *perr, size_t perr_len)
 {
     gd_inst *in = px->in;
     gd_engine *e = in->eng;
@@ -234,7 +235,7 @@ static int proxy_start(gd_proxy *px, char *perr, size_t perr_len)
     gd_err err;
     gd_rbuf r;
     int rc;
-    wc.start_ms = (uint32_t)cfg->iso_start_ms;
+    wc.start_ms = start_ms;
     wc.address_space_mb = (uint64_t)cfg->iso_memory_mb;
     wc.cpu_seconds = (uint64_t)cfg->iso_cpu_seconds;
     px->up = 0;
@@ -319,7 +320,7 @@ static int px_create(const gordon_host_api *api, gordon_ctx *ctx, void **instanc
     px->in = in;
     px->w.fd = -1;
     in->proxy = px;
-    if (proxy_start(px, err, err_len) != 0) {
+    if (proxy_start(px, (uint32_t)in->cfg->iso_start_ms, err, err_len) != 0) {
         gd_worker_kill(&px->w, NULL);
         in->proxy = NULL;
         free(px);
@@ -582,7 +583,11 @@ void gd_isolate_tick(gd_engine *e)
             continue;
         char perr[512] = "";
         int rc;
-        GD_CALL_AS(in->handle, rc = proxy_start(px, perr, sizeof perr));
+        /* While trading, the loop waits for a restart about as long as for
+         * a call (100 ms at least: a process has to start): a plugin that
+         * is slow to start stays down. */
+        uint32_t budget = deadline(px) > 100 ? deadline(px) : 100;
+        GD_CALL_AS(in->handle, rc = proxy_start(px, budget, perr, sizeof perr));
         if (rc) {
             gd_log(GD_LOG_ERROR, "isolation", NULL, "%s: restart failed: %s", in->name, perr);
             continue;
