@@ -36,7 +36,7 @@
 
 #include "base/file.h"
 
-#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "plugin/lint.c reads ELF files in the host's byte order, which must be little-endian"
 #endif
 
@@ -222,7 +222,7 @@ static const char *quote(const char *s, char out[GD_LINT_QUOTE_MAX + 4])
 
     if (!s)
         return "(unreadable)";
-    for (i = 0; s[i] && i < GD_LINT_QUOTE_MAX; i++)
+    for (i = 0; i < GD_LINT_QUOTE_MAX && s[i]; i++)
         out[i] = (s[i] > 0x20 && s[i] < 0x7f) ? s[i] : '?';
     if (s[i])
         out[i++] = '.', out[i++] = '.', out[i++] = '.';
@@ -340,7 +340,7 @@ static int map_range(const lint_elf *e, uint64_t vaddr, uint64_t size, const cha
 
     if (!s || size > s->filesz - (vaddr - s->vaddr))
         return malformed(e, err,
-                         "%s (%" PRIu64 " bytes at address 0x%" PRIx64 ") is not inside what a PT_LOAD "
+                         "%s: %" PRIu64 " bytes at address 0x%" PRIx64 " are not inside what a PT_LOAD "
                          "segment maps from the file",
                          what, size, vaddr);
     *off = s->off + (vaddr - s->vaddr);
@@ -545,7 +545,7 @@ static int lint_dynamic(lint_elf *e, gd_err *err)
         return gd_err_set(err, GD_EINVAL, "%s: not an ELF shared object (a position-independent executable)", e->path);
     if (!e->t[T_STRTAB].set || !e->t[T_STRSZ].set)
         return malformed(e, err, "no dynamic string table (DT_STRTAB and DT_STRSZ)");
-    return map_range(e, e->t[T_STRTAB].v, e->t[T_STRSZ].v, "the dynamic string table (DT_STRTAB)", &e->str_off, err);
+    return map_range(e, e->t[T_STRTAB].v, e->t[T_STRSZ].v, "DT_STRTAB (the dynamic strings)", &e->str_off, err);
 }
 
 static int lint_refused_tags(const lint_elf *e, gd_err *err)
@@ -644,7 +644,6 @@ static int count_gnu_hash(const lint_elf *e, uint64_t *n, lint_range *r, gd_err 
 static int lint_verneed(lint_elf *e, gd_err *err)
 {
     uint64_t at = e->t[T_VERNEED].v, off;
-    int rc;
 
     if (!e->t[T_VERNEED].set)
         return GD_OK;
@@ -653,6 +652,7 @@ static int lint_verneed(lint_elf *e, gd_err *err)
     for (uint64_t i = 0; i < e->t[T_VERNEEDNUM].v; i++) {
         Elf64_Verneed vn;
         uint64_t aux;
+        int rc;
 
         if ((rc = map_range(e, at, sizeof vn, "a DT_VERNEED entry", &off, err)) != GD_OK)
             return rc;
@@ -743,13 +743,13 @@ static int lint_tables(lint_elf *e, gd_err *err)
         return malformed(e, err, "no dynamic symbol table (DT_SYMTAB)");
     if (e->t[T_SYMENT].set && e->t[T_SYMENT].v != sizeof(Elf64_Sym))
         return malformed(e, err, "DT_SYMENT is %" PRIu64 ", not %zu", e->t[T_SYMENT].v, sizeof(Elf64_Sym));
-    rc = map_range(e, e->t[T_SYMTAB].v, e->n_sym * sizeof(Elf64_Sym), "the dynamic symbol table (DT_SYMTAB)",
-                   &e->sym_off, err);
+    rc = map_range(e, e->t[T_SYMTAB].v, e->n_sym * sizeof(Elf64_Sym), "DT_SYMTAB (the dynamic symbols)", &e->sym_off,
+                   err);
     if (rc)
         return rc;
     r[nr++] = (lint_range){"DT_SYMTAB", e->sym_off, e->n_sym * sizeof(Elf64_Sym)};
     if (e->t[T_VERSYM].set) {
-        rc = map_range(e, e->t[T_VERSYM].v, e->n_sym * 2, "the symbol versions (DT_VERSYM)", &e->versym_off, err);
+        rc = map_range(e, e->t[T_VERSYM].v, e->n_sym * 2, "DT_VERSYM (the symbol versions)", &e->versym_off, err);
         if (rc)
             return rc;
         r[nr++] = (lint_range){"DT_VERSYM", e->versym_off, e->n_sym * 2};
@@ -820,12 +820,12 @@ static int symbol_version(const lint_elf *e, uint64_t i, const lint_need **out, 
 /* " (GLIBC_2.2.5 from libc.so.6)", " (weak)", or "". */
 static const char *version_text(const lint_need *v, int weak, char *buf, size_t size)
 {
-    char q1[GD_LINT_QUOTE_MAX + 4], q2[GD_LINT_QUOTE_MAX + 4];
-
-    if (v)
+    if (v) {
+        char q1[GD_LINT_QUOTE_MAX + 4], q2[GD_LINT_QUOTE_MAX + 4];
         snprintf(buf, size, " (%s from %s%s)", quote(v->version, q1), quote(v->lib, q2), weak ? ", weak" : "");
-    else
+    } else {
         snprintf(buf, size, "%s", weak ? " (weak)" : "");
+    }
     return buf;
 }
 
@@ -840,7 +840,7 @@ static int lint_imports(const lint_elf *e, gd_err *err)
         const lint_need *v;
         const char *name;
         Elf64_Sym s;
-        int weak, priv;
+        int weak, allowed;
 
         memcpy(&s, e->buf + e->sym_off + i * sizeof s, sizeof s);
         if (s.st_shndx != SHN_UNDEF)
@@ -852,16 +852,16 @@ static int lint_imports(const lint_elf *e, gd_err *err)
         if ((rc = symbol_version(e, i, &v, err)) != GD_OK)
             return rc;
         weak = ELF64_ST_BIND(s.st_info) == STB_WEAK;
-        /* glibc's internals, whatever the name */
-        priv = v && !strcmp(v->version, "GLIBC_PRIVATE");
-        if (!priv && import_allowed(name, weak))
+        allowed = import_allowed(name, weak);
+        /* glibc's internals are off limits whatever the name */
+        if (allowed && !(v && !strcmp(v->version, "GLIBC_PRIVATE")))
             continue;
         if (!n_bad++) {
             quote(name, first);
             version_text(v, weak, ver, sizeof ver);
-            why = priv ? "a version of glibc's private interface, which plugins may not use"
-                       : "which is not on the plugin import allowlist (plugins compute; they get data only through "
-                         "the host API)";
+            why = allowed ? "a version of glibc's private interface, which plugins may not use"
+                          : "which is not on the plugin import allowlist (plugins compute; they get data only "
+                            "through the host API)";
         } else if (n_bad <= GD_LINT_NAMES_MAX + 1 && used < sizeof more) {
             int w = snprintf(more + used, sizeof more - used, "%s'%s'", used ? ", " : "; also ", quote(name, q));
             used += w > 0 ? (size_t)w : 0;
