@@ -26,9 +26,9 @@ typedef struct reader {
     size_t pos, len;
 } reader;
 
-/* The next line into line[0..*len) (no newline, NUL-terminated): 1 with
- * *complete saying whether a newline ended it, 0 at the end of the file. */
-static int read_line(reader *r, char *line, size_t *len, int *complete, uint64_t lineno, gd_err *err)
+/* The next line into line[0..*len) (no newline, NUL-terminated), *complete
+ * saying whether a newline ended it; *eof instead when nothing is left. */
+static int read_line(reader *r, char *line, size_t *len, int *complete, int *eof, uint64_t lineno, gd_err *err)
 {
     size_t n = 0;
     *complete = 0;
@@ -64,7 +64,8 @@ static int read_line(reader *r, char *line, size_t *len, int *complete, uint64_t
     }
     line[n] = '\0';
     *len = n;
-    return n > 0 || *complete;
+    *eof = n == 0 && !*complete;
+    return 0;
 }
 
 /* The members of one line the chain looks at. */
@@ -283,10 +284,9 @@ int gd_audit_verify(const char *path, gd_audit_tail *out, gd_audit_note_fn note,
     char *line = buf + HEAD;
     for (;;) {
         size_t len;
-        int complete;
+        int complete, eof;
         uint64_t k = out->lines + 1;
-        rc = read_line(r, line, &len, &complete, k, err);
-        if (rc <= 0)
+        if ((rc = read_line(r, line, &len, &complete, &eof, k, err)) != 0 || eof)
             break;
         rec rr;
         char h[65];
