@@ -334,9 +334,13 @@ void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
     /* Each call binds its instance's handle (nested calls save and restore
      * it; nothing is bound when a bar starts, and nothing after). */
     const gd_dispatch *d = &e->gen->dispatch[s];
-    for (uint32_t i = 0; i < d->n_pre; i++) {
-        gd_calling = d->pre[i].ctx;
-        d->pre[i].fn(d->pre[i].self, s, view);
+    if (__builtin_expect(e->wconf != NULL, 0)) {
+        gd_isolate_pre_bar(e, d->pre, d->n_pre, s, view);
+    } else {
+        for (uint32_t i = 0; i < d->n_pre; i++) {
+            gd_calling = d->pre[i].ctx;
+            d->pre[i].fn(d->pre[i].self, s, view);
+        }
     }
     gd_calling = NULL;
     if (e->gen->n_breakers)

@@ -164,29 +164,38 @@ static uint32_t e_deadline(const gd_proxy *px) { return px->in->eng->wconf->dead
 /* Sends a call and serves the worker until its answer (type answer) is in
  * r. On any failure the worker is down and the error is returned. The
  * deadline counts the worker's time only, not the host's answering. */
+static int proxy_wait(gd_proxy *px, uint16_t answer, uint32_t deadline_ms, gd_rbuf *r, int rc, gd_err *err);
+
 static int proxy_call(gd_proxy *px, const gd_wbuf *m, uint16_t answer, uint32_t deadline_ms, gd_rbuf *r)
 {
     gd_err err;
-    char why[GD_WIRE_TEXT_MAX + 64];
-    if (!px->up && answer != GD_W_HELLO)
+    if (!px->up)
         return GD_ESTATE;
     int rc = gd_worker_send(&px->w, m, &err);
+    return proxy_wait(px, answer, deadline_ms, r, rc, &err);
+}
+
+/* The second half of a call: rc and err say how sending it went (err is
+ * then the working message). */
+static int proxy_wait(gd_proxy *px, uint16_t answer, uint32_t deadline_ms, gd_rbuf *r, int rc, gd_err *err)
+{
+    char why[GD_WIRE_TEXT_MAX + 64];
     double budget_us = (double)deadline_ms * 1000.0;
     for (uint32_t k = 0; !rc; k++) {
         if (k > GD_PROXY_MSGS_PER_CALL) {
-            rc = gd_err_set(&err, GD_EPROTO, "more than %u messages in one call", GD_PROXY_MSGS_PER_CALL);
+            rc = gd_err_set(err, GD_EPROTO, "more than %u messages in one call", GD_PROXY_MSGS_PER_CALL);
             break;
         }
         /* Each wait is bounded by the socket's timeout (the deadline); the
          * budget bounds them together. */
         double t0 = mono_us();
-        rc = gd_worker_recv(&px->w, deadline_ms == e_deadline(px) ? -1 : (int)deadline_ms, r, &err);
+        rc = gd_worker_recv(&px->w, deadline_ms == e_deadline(px) ? -1 : (int)deadline_ms, r, err);
         budget_us -= mono_us() - t0;
         if (!rc && budget_us < 0)
             rc = GD_ETIMEDOUT;
         if (rc == GD_ETIMEDOUT) {
             px->in->eng->ctr.worker_timeouts++;
-            gd_err_set(&err, GD_ETIMEDOUT, "no answer within its deadline of %u ms", deadline_ms);
+            gd_err_set(err, GD_ETIMEDOUT, "no answer within its deadline of %u ms", deadline_ms);
         }
         if (rc)
             break;
@@ -195,14 +204,14 @@ static int proxy_call(gd_proxy *px, const gd_wbuf *m, uint16_t answer, uint32_t 
         if (r->type == GD_W_FAIL) {
             char text[GD_WIRE_TEXT_MAX];
             gd_rb_str(r, text, sizeof text);
-            rc = gd_err_set(&err, GD_EPLUGIN, "%s", text);
+            rc = gd_err_set(err, GD_EPLUGIN, "%s", text);
             break;
         }
-        rc = serve_request(px, r, &err);
+        rc = serve_request(px, r, err);
     }
     if (rc == GD_EPROTO)
         px->in->eng->ctr.worker_protocol++;
-    snprintf(why, sizeof why, "%s", err.msg);
+    snprintf(why, sizeof why, "%s", err->msg);
     proxy_down(px, why);
     return rc;
 }
@@ -355,6 +364,13 @@ static void px_on_bar(void *instance, uint32_t symbol, const gordon_bar *bar)
     put_ctx(px, &m);
     gd_wb_u32(&m, symbol);
     gd_wb_bar(&m, bar);
+    /* A strategy's position in the bar's symbol comes with the bar: most
+     * ask for it, and a request is a round trip. */
+    gordon_position p = GORDON_POSITION_INIT;
+    int has = px->in->kind == GORDON_KIND_STRATEGY && px->in->eng->api->position(px->in->handle, symbol, &p) == 0;
+    gd_wb_u8(&m, (uint8_t)has);
+    if (has)
+        gd_wb_position(&m, &p);
     proxy_call(px, &m, GD_W_DONE, deadline(px), &r);
 }
 
@@ -552,6 +568,41 @@ static int px_restore(void *instance, const void *buf, size_t len)
         return -1;
     }
     return done_rc(&r, text, sizeof text) == 0 ? 0 : -1;
+}
+
+/* The bar to every breaker and overlay at once, then their answers in
+ * turn: on one CPU the workers run one after the other without the host
+ * waking in between. Requests are served in call order, as sequential calls
+ * would have them. */
+void gd_isolate_pre_bar(gd_engine *e, const gd_call *calls, uint32_t n, uint32_t symbol, const gordon_bar *bar)
+{
+    enum { MAX_BATCH = 64 };
+    int rcs[MAX_BATCH];
+    gd_err errs[MAX_BATCH];
+    (void)e;
+    for (uint32_t base = 0; base < n; base += MAX_BATCH) {
+        uint32_t k = n - base < MAX_BATCH ? n - base : MAX_BATCH;
+        for (uint32_t i = 0; i < k; i++) {
+            gd_proxy *px = calls[base + i].self;
+            rcs[i] = GD_ESTATE;
+            if (!px->up)
+                continue;
+            gd_wbuf m;
+            gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_BAR);
+            put_ctx(px, &m);
+            gd_wb_u32(&m, symbol);
+            gd_wb_bar(&m, bar);
+            gd_wb_u8(&m, 0);
+            rcs[i] = gd_worker_send(&px->w, &m, &errs[i]);
+        }
+        for (uint32_t i = 0; i < k; i++) {
+            gd_proxy *px = calls[base + i].self;
+            gd_rbuf r;
+            if (rcs[i] == GD_ESTATE)
+                continue;
+            GD_CALL_AS(calls[base + i].ctx, proxy_wait(px, GD_W_DONE, deadline(px), &r, rcs[i], &errs[i]));
+        }
+    }
 }
 
 void gd_isolate_desc(const gordon_plugin *src, gordon_plugin *dst)

@@ -42,7 +42,7 @@ typedef enum gd_wire_type {
     GD_W_LOAD = 1,      /* u32 version, str path, u32 log_level, u32 flags */
     GD_W_CREATE,        /* str instance, u32 n_symbols, n x {str name, u8 subscribed}, params */
     GD_W_WARMUP,        /* answered by GD_W_DONE (rc = the plugin's warmup(), or 0) */
-    GD_W_BAR,           /* ctx, u32 symbol, bar */
+    GD_W_BAR,           /* ctx, u32 symbol, bar, u8 has_position[, position in symbol] */
     GD_W_FILL,          /* ctx, fill */
     GD_W_FILTER,        /* ctx, signal; answered by GD_W_FILTERED */
     GD_W_EVALUATE,      /* ctx, breaker input, result (as kept); answered by GD_W_EVALUATED */

@@ -48,6 +48,11 @@ static struct {
     int log_level;
     int in_call;
     gd_wire_ctx ctx;
+    /* The position in the bar's symbol, sent with the bar; good until an
+     * emit (which may change it) or the end of the call. */
+    int pos_valid;
+    uint32_t pos_symbol;
+    gordon_position pos;
     uint32_t n_symbols;
     char **symbols;
     uint8_t *sub;
@@ -229,6 +234,10 @@ static int api_position(gordon_ctx *ctx, uint32_t s, gordon_position *out)
     (void)ctx;
     if (!W.in_call || !out || out->struct_size < GD_SIZE_THROUGH(gordon_position, reserved))
         return -1;
+    if (W.pos_valid && s == W.pos_symbol) {
+        gd_sized_out(out, out->struct_size, &W.pos, sizeof W.pos);
+        return 0;
+    }
     gd_wbuf w;
     gd_rbuf r;
     gd_wb_start(&w, W.out, sizeof W.out, GD_W_Q_POSITION);
@@ -259,6 +268,7 @@ static int api_emit(gordon_ctx *ctx, const gordon_signal *sig)
     s.tag[sizeof s.tag - 1] = '\0';
     gd_wbuf w;
     gd_rbuf r;
+    W.pos_valid = 0;
     gd_wb_start(&w, W.out, sizeof W.out, GD_W_EMIT);
     gd_wb_signal(&w, &s);
     return request(&w, &r);
@@ -506,12 +516,17 @@ static void serve(void)
             gd_rb_ctx(&r, &W.ctx);
             uint32_t s = gd_rb_u32(&r);
             gd_rb_bar(&r, &b);
+            W.pos_valid = gd_rb_u8(&r);
+            W.pos_symbol = s;
+            if (W.pos_valid)
+                gd_rb_position(&r, &W.pos);
             if (gd_rb_end(&r, NULL) != 0)
                 die();
             W.in_call = 1;
             if (W.self && W.d->on_bar)
                 W.d->on_bar(W.self, s, &b);
             W.in_call = 0;
+            W.pos_valid = 0;
             done(0, "");
             break;
         }
