@@ -56,14 +56,6 @@ char *gd_view_positions_json(const gd_engine *e)
 static void add_breakers(cJSON *root, const gd_engine *e)
 {
     cJSON *br = cJSON_AddArrayToObject(root, "breakers");
-    if (c->worker_deaths) {
-        uint32_t stopped = 0, down = gd_engine_quarantined(e, &stopped);
-        fprintf(out,
-                "plugin workers  %llu killed or died (%llu past the deadline, %llu broke the protocol), %llu "
-                "restarted; %u quarantined now (%u for good)\n",
-                (unsigned long long)c->worker_deaths, (unsigned long long)c->worker_timeouts,
-                (unsigned long long)c->worker_protocol, (unsigned long long)c->worker_restarts, down, stopped);
-    }
     for (uint32_t i = 0; i < gd_engine_breaker_count(e); i++) {
         gd_breaker_view v;
         if (gd_engine_breaker(e, i, &v) != 0)
