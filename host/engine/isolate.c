@@ -83,10 +83,10 @@ static int serve_request(gd_proxy *px, gd_rbuf *r, gd_err *err)
     gordon_ctx *h = in->handle;
     gd_wbuf m;
     gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_REPLY);
-    char text[GD_WIRE_TEXT_MAX];
     int rc;
     switch (r->type) {
     case GD_W_LOG: {
+        char text[GD_WIRE_TEXT_MAX];
         uint32_t level = gd_rb_u32(r);
         gd_rb_str(r, text, sizeof text);
         if ((rc = gd_rb_end(r, err)) != 0)
@@ -579,30 +579,29 @@ void gd_isolate_pre_bar(gd_engine *e, const gd_call *calls, uint32_t n, uint32_t
     enum { MAX_BATCH = 64 };
     int rcs[MAX_BATCH];
     gd_err errs[MAX_BATCH];
+    uint32_t batch = n < MAX_BATCH ? n : MAX_BATCH;
     (void)e;
-    for (uint32_t base = 0; base < n; base += MAX_BATCH) {
-        uint32_t k = n - base < MAX_BATCH ? n - base : MAX_BATCH;
-        for (uint32_t i = 0; i < k; i++) {
-            gd_proxy *px = calls[base + i].self;
-            rcs[i] = GD_ESTATE;
-            if (!px->up)
-                continue;
-            gd_wbuf m;
-            gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_BAR);
-            put_ctx(px, &m);
-            gd_wb_u32(&m, symbol);
-            gd_wb_bar(&m, bar);
-            gd_wb_u8(&m, 0);
-            rcs[i] = gd_worker_send(&px->w, &m, &errs[i]);
-        }
-        for (uint32_t i = 0; i < k; i++) {
-            gd_proxy *px = calls[base + i].self;
-            gd_rbuf r;
-            if (rcs[i] == GD_ESTATE)
-                continue;
-            GD_CALL_AS(calls[base + i].ctx, proxy_wait(px, GD_W_DONE, deadline(px), &r, rcs[i], &errs[i]));
-        }
+    for (uint32_t i = 0; i < batch; i++) {
+        gd_proxy *px = calls[i].self;
+        rcs[i] = GD_ESTATE;
+        if (!px->up)
+            continue;
+        gd_wbuf m;
+        gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_BAR);
+        put_ctx(px, &m);
+        gd_wb_u32(&m, symbol);
+        gd_wb_bar(&m, bar);
+        gd_wb_u8(&m, 0);
+        rcs[i] = gd_worker_send(&px->w, &m, &errs[i]);
     }
+    for (uint32_t i = 0; i < batch; i++) {
+        gd_rbuf r;
+        if (rcs[i] != GD_ESTATE)
+            GD_CALL_AS(calls[i].ctx, proxy_wait(calls[i].self, GD_W_DONE, deadline(calls[i].self), &r, rcs[i], &errs[i]));
+    }
+    /* More than a batch: the rest one by one. */
+    for (uint32_t i = batch; i < n; i++)
+        GD_CALL_AS(calls[i].ctx, px_on_bar(calls[i].self, symbol, bar));
 }
 
 void gd_isolate_desc(const gordon_plugin *src, gordon_plugin *dst)

@@ -93,7 +93,12 @@ int gd_worker_spawn(const gd_worker_conf *c, const char *plugin_path, uint32_t l
         rc = gd_err_set(err, GD_EIO, "fcntl: %s", strerror(errno));
         goto out;
     }
-    if (posix_spawn_file_actions_init(&fa) != 0 || !(fa_ok = 1) || posix_spawnattr_init(&attr) != 0) {
+    if (posix_spawn_file_actions_init(&fa) != 0) {
+        rc = gd_err_set(err, GD_ENOMEM, "posix_spawn set-up failed");
+        goto out;
+    }
+    fa_ok = 1;
+    if (posix_spawnattr_init(&attr) != 0) {
         rc = gd_err_set(err, GD_ENOMEM, "posix_spawn set-up failed");
         goto out;
     }
