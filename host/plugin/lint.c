@@ -453,7 +453,7 @@ static int lint_segments(lint_elf *e, const Elf64_Ehdr *eh, gd_err *err)
 {
     Elf64_Phdr dyn = {0};
     int have_dyn = 0, rc;
-    uint64_t off;
+    uint64_t off = 0;
 
     for (size_t i = 0; i < eh->e_phnum; i++) {
         Elf64_Phdr ph;
@@ -578,7 +578,7 @@ typedef struct lint_range {
 
 static int count_hash(const lint_elf *e, uint64_t *n, lint_range *r, gd_err *err)
 {
-    uint64_t off;
+    uint64_t off = 0;
     uint32_t nbucket, nchain;
     int rc = map_range(e, e->t[T_HASH].v, 8, "DT_HASH", &off, err);
 
@@ -595,7 +595,7 @@ static int count_hash(const lint_elf *e, uint64_t *n, lint_range *r, gd_err *err
 
 static int count_gnu_hash(const lint_elf *e, uint64_t *n, lint_range *r, gd_err *err)
 {
-    uint64_t vaddr = e->t[T_GNU_HASH].v, off, head, avail, last = 0;
+    uint64_t vaddr = e->t[T_GNU_HASH].v, off = 0, head, avail, last = 0;
     uint32_t nbucket, symoff, nbloom;
     int rc = map_range(e, vaddr, 16, "DT_GNU_HASH", &off, err);
 
@@ -643,7 +643,7 @@ static int count_gnu_hash(const lint_elf *e, uint64_t *n, lint_range *r, gd_err 
 
 static int lint_verneed(lint_elf *e, gd_err *err)
 {
-    uint64_t at = e->t[T_VERNEED].v, off;
+    uint64_t at = e->t[T_VERNEED].v, off = 0;
 
     if (!e->t[T_VERNEED].set)
         return GD_OK;
@@ -688,7 +688,7 @@ static int lint_verneed(lint_elf *e, gd_err *err)
 static int lint_relocs(const lint_elf *e, int addr, int size, gd_err *err)
 {
     const char *what = tag_names[addr].name;
-    uint64_t off;
+    uint64_t off = 0;
     int rc;
 
     if (!e->t[addr].set)
