@@ -30,16 +30,18 @@ static void usage(FILE *out)
             "usage: gordon <command> [options]\n"
             "\n"
             "commands:\n"
-            "  run --config FILE [--confd DIR] [--plugin-dir DIR] [--intent-log PATH] [--quiet]\n"
+            "  run --config FILE [--confd DIR] [--plugin-dir DIR] [--intent-log PATH] [--quiet] [--isolate]\n"
             "        replay the configured market data through the strategies, overlays,\n"
             "        breakers and the host's risk pipeline; print a summary (--quiet: log\n"
-            "        warnings and errors only; JSON log lines go to stdout)\n"
+            "        warnings and errors only; JSON log lines go to stdout; --isolate: plugins\n"
+            "        in sandboxed worker processes, as testnet and production always run them)\n"
             "  ablate --config FILE [--data SYMBOL:FILE.csv]... [--out DIR] [--jobs N] [--plugin-dir DIR]\n"
             "        walk-forward evaluation of the strategy with every overlay toggled;\n"
             "        writes DIR/ablation.json and DIR/report.html (default DIR: out/ablation)\n"
             "  check --config FILE [--confd DIR] [--plugin-dir DIR]\n"
             "        validate the configuration and load, bind and create every plugin as\n"
-            "        `run` (and a reload) would, without trading; exit 0 if all is well\n"
+            "        `run` (and a reload) would, in sandboxed workers, without trading; exit 0\n"
+            "        if all is well\n"
             "  init --state-dir DIR\n"
             "        create a state directory (halt latch, audit trail, intent ids); run never\n"
             "        creates one, so a typo in state_dir fails instead of starting un-halted\n"
@@ -175,8 +177,11 @@ static int cmd_check(int argc, char **argv)
         fprintf(stderr, "gordon check: configuration error: %s\n", err.msg);
         return 1;
     }
-    cfg.iso_plugins |= o.isolate;
-    /* The same engine `run` builds: plugins audited, loaded, bound, created. */
+    /* The same engine `run` builds (plugins linted, described, bound,
+     * created), with every plugin in a sandboxed worker whatever the mode:
+     * checking a plugin must not run its code here. --isolate is implied. */
+    (void)o.isolate;
+    cfg.iso_plugins = 1;
     const char **syms = calloc(cfg.n_data ? cfg.n_data : 1, sizeof *syms);
     char dirbuf[4096];
     gd_engine_opts eo;
