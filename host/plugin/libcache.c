@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/file.h"
+#include "base/log.h"
 #include "base/hash.h"
 #include "plugin/lint.h"
 
@@ -201,6 +202,10 @@ int gd_libcache_open(gd_libcache *c, const char *path, gd_plugin_lib **out, gd_e
     }
     c->libs = grown;
     rc = c->isolated ? gd_worker_describe(&c->wc, dst, path, hex, lib, err) : gd_loader_load(dst, path, hex, lib, err);
+    if (!rc && c->isolated && !lib->worker_landlock)
+        gd_log(GD_LOG_WARN, "isolation", NULL,
+               "%s: this kernel does not enforce Landlock; its worker is confined by seccomp and rlimits only",
+               path);
     if (rc) {
         c->failed++;
         gd_err_prefix(err, rc, "%s (private copy %s): ", path, dst);

@@ -34,6 +34,7 @@ typedef struct gd_plugin_lib {
     size_t n_owned_strs;
     gordon_param *owned_params;
     uint32_t worker_callbacks;  /* GD_WCB_* (plugin/wire.h): what the plugin has */
+    int worker_landlock;        /* the describing worker ran under Landlock */
 } gd_plugin_lib;
 
 /* Checks a descriptor: magic, major equal, minor not newer, struct_size

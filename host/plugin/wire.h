@@ -52,7 +52,7 @@ typedef enum gd_wire_type {
     GD_W_DESTROY,       /* the worker destroys the instance and exits 0 */
     GD_W_REPLY,         /* the answer to a worker's request: i32 rc, then the request's data */
     /* worker -> host */
-    GD_W_HELLO = 64,    /* the loaded plugin's descriptor (see gd_wire_put_desc) */
+    GD_W_HELLO = 64,    /* the loaded plugin's descriptor, then u8 landlock (enforced) */
     GD_W_FAIL,          /* str why: the worker could not go on; it exits */
     GD_W_DONE,          /* i64 rc, str text (create's error, or empty) */
     GD_W_LOG,           /* u32 level, str message */

@@ -354,6 +354,7 @@ int gd_worker_read_hello(gd_rbuf *r, gd_plugin_lib *lib, uint32_t *callbacks, gd
         d.params = lib->owned_params;
     }
     d.param_size = sizeof(gordon_param);
+    lib->worker_landlock = gd_rb_u8(r);
     int rc = gd_rb_end(r, err);
     if (rc)
         return rc;

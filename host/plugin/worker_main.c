@@ -47,6 +47,7 @@ static struct {
     void *self;
     int log_level;
     int in_call;
+    int landlock; /* 1 if the kernel enforces the Landlock rules */
     gd_wire_ctx ctx;
     /* The position in the bar's symbol, sent with the bar; good until an
      * emit (which may change it) or the end of the call. */
@@ -393,6 +394,7 @@ static void hello(void)
         put_opt_str(&w, p.def_str, GD_PARAM_DEF_STR_MAX);
         put_opt_str(&w, p.help, GD_PARAM_HELP_MAX);
     }
+    gd_wb_u8(&w, (uint8_t)W.landlock);
     if (w.bad)
         fail("the plugin's descriptor does not fit in one message");
     send_or_die(&w);
@@ -638,8 +640,10 @@ int main(void)
 #endif
     if (gd_sandbox_process(&lim, &err) != 0)
         fail("sandbox: %s", err.msg);
-    if (gd_sandbox_landlock(path, &err) < 0)
+    int landlock = gd_sandbox_landlock(path, &err);
+    if (landlock < 0)
         fail("sandbox: %s", err.msg);
+    W.landlock = landlock;
     if (gd_sandbox_seccomp_loader(&err) != 0)
         fail("sandbox: %s", err.msg);
     /* The host linted and hashed this file; the worker only loads it. */
