@@ -27,6 +27,9 @@
 /* Messages a worker may send during one call (log lines and requests);
  * a strategy's emits past GD_EMITS_PER_CALL are refused long before this. */
 #define GD_PROXY_MSGS_PER_CALL 4096u
+/* Log lines one call may add to the host's log; the rest are counted and
+ * summarised in one line. */
+#define GD_PROXY_LOGS_PER_CALL 32u
 
 struct gd_proxy {
     gd_inst *in;
@@ -35,6 +38,7 @@ struct gd_proxy {
     uint32_t deaths;         /* since the engine started */
     int64_t next_start_ms;   /* monotonic: when a restart may be tried */
     unsigned char *snap;     /* the last snapshot taken, for the second snapshot() call */
+    uint32_t logs;           /* log lines in the current call */
     size_t snap_len;
 };
 
@@ -91,7 +95,8 @@ static int serve_request(gd_proxy *px, gd_rbuf *r, gd_err *err)
         gd_rb_str(r, text, sizeof text);
         if ((rc = gd_rb_end(r, err)) != 0)
             return rc;
-        api->log(h, (int)level, text);
+        if (++px->logs <= GD_PROXY_LOGS_PER_CALL)
+            api->log(h, (int)level, text);
         return 0; /* no reply */
     }
     case GD_W_EMIT: {
@@ -181,6 +186,7 @@ static int proxy_wait(gd_proxy *px, uint16_t answer, uint32_t deadline_ms, gd_rb
 {
     char why[GD_WIRE_TEXT_MAX + 64];
     double budget_us = (double)deadline_ms * 1000.0;
+    px->logs = 0;
     for (uint32_t k = 0; !rc; k++) {
         if (k > GD_PROXY_MSGS_PER_CALL) {
             rc = gd_err_set(err, GD_EPROTO, "more than %u messages in one call", GD_PROXY_MSGS_PER_CALL);
@@ -199,8 +205,12 @@ static int proxy_wait(gd_proxy *px, uint16_t answer, uint32_t deadline_ms, gd_rb
         }
         if (rc)
             break;
-        if (r->type == answer)
+        if (r->type == answer) {
+            if (px->logs > GD_PROXY_LOGS_PER_CALL)
+                gd_log(GD_LOG_WARN, "isolation", NULL, "%s: %u log lines in one call; %u dropped (at most %u are kept)",
+                       px->in->name, px->logs, px->logs - GD_PROXY_LOGS_PER_CALL, GD_PROXY_LOGS_PER_CALL);
             return 0;
+        }
         if (r->type == GD_W_FAIL) {
             char text[GD_WIRE_TEXT_MAX];
             gd_rb_str(r, text, sizeof text);

@@ -283,8 +283,8 @@ int gd_audit_verify(const char *path, gd_audit_tail *out, gd_audit_note_fn note,
     r->pos = r->len = 0;
     char *line = buf + HEAD;
     for (;;) {
-        size_t len;
-        int complete, eof;
+        size_t len = 0;
+        int complete = 0, eof = 0;
         uint64_t k = out->lines + 1;
         if ((rc = read_line(r, line, &len, &complete, &eof, k, err)) != 0 || eof)
             break;
