@@ -589,9 +589,8 @@ void gd_isolate_pre_bar(gd_engine *e, const gd_call *calls, uint32_t n, uint32_t
     enum { MAX_BATCH = 64 };
     int rcs[MAX_BATCH];
     gd_err errs[MAX_BATCH];
-    uint32_t batch = n < MAX_BATCH ? n : MAX_BATCH;
     (void)e;
-    for (uint32_t i = 0; i < batch; i++) {
+    for (uint32_t i = 0; i < n && i < MAX_BATCH; i++) {
         gd_proxy *px = calls[i].self;
         rcs[i] = GD_ESTATE;
         if (!px->up)
@@ -604,13 +603,13 @@ void gd_isolate_pre_bar(gd_engine *e, const gd_call *calls, uint32_t n, uint32_t
         gd_wb_u8(&m, 0);
         rcs[i] = gd_worker_send(&px->w, &m, &errs[i]);
     }
-    for (uint32_t i = 0; i < batch; i++) {
+    for (uint32_t i = 0; i < n && i < MAX_BATCH; i++) {
         gd_rbuf r;
         if (rcs[i] != GD_ESTATE)
             GD_CALL_AS(calls[i].ctx, proxy_wait(calls[i].self, GD_W_DONE, deadline(calls[i].self), &r, rcs[i], &errs[i]));
     }
     /* More than a batch: the rest one by one. */
-    for (uint32_t i = batch; i < n; i++)
+    for (uint32_t i = MAX_BATCH; i < n; i++)
         GD_CALL_AS(calls[i].ctx, px_on_bar(calls[i].self, symbol, bar));
 }
 
