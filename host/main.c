@@ -1,5 +1,6 @@
 /* gordon: the command line. */
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -410,6 +411,10 @@ static int cmd_run(int argc, char **argv)
                        argv, &o);
     if (st || o.help)
         return st;
+    /* A reload asked for while the daemon starts (plugins, workers, data)
+     * must not end it, as SIGHUP's default would: ignored until the loop's
+     * handler takes over. */
+    signal(SIGHUP, SIG_IGN);
     const char *config = o.config, *confd = o.confd, *plugin_dir = o.plugin_dir, *intent_log = o.intent_log;
     int quiet = o.quiet;
     if (!config)

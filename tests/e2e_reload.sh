@@ -57,7 +57,8 @@ check "reference run without reloads" '[ -s "$T/a1/intents.jsonl" ]'
 base true 12000 >"$T/a2/g.ini"
 "$GORDON" run --config "$T/a2/g.ini" >"$T/a2/out" 2>&1 &
 PID=$!
-sleep 0.5
+# The reloads land while bars flow (a start-up with plugins in workers takes longer).
+wait_for 'grep -q "\"component\":\"replay\".*replaying" "$T/a2/out"'
 for _ in $(seq 50); do kill -HUP "$PID" 2>/dev/null; sleep 0.06; done
 wait "$PID"; rc=$?; PID=
 check "paced run with 50 reloads exits cleanly" '[ $rc = 0 ]'
