@@ -181,7 +181,7 @@ has_paths() {
   return $rc
 }
 t "gordon contains the daemon, config, unit, man page, dashboards, migrations, state dirs" \
-  has_paths "$DEB" /usr/bin/gordon /usr/libexec/gordon/gordon-worker /usr/share/doc/gordon/isolation.md /etc/gordon/gordon.ini /etc/gordon/conf.d /etc/default/gordon \
+  has_paths "$DEB" /usr/bin/gordon /usr/libexec/gordon/gordon-worker /usr/share/doc/gordon/isolation.md.gz /etc/gordon/gordon.ini /etc/gordon/conf.d /etc/default/gordon \
     /lib/systemd/system/gordon.service /usr/share/man/man1/gordon.1.gz \
     /usr/share/gordon/prometheus/alerts.yml /usr/share/gordon/grafana/gordon.json \
     /usr/share/gordon/migrations /usr/share/gordon/sample/sample_1h.csv /var/lib/gordon \
