@@ -239,9 +239,10 @@ daemon_start() {
   [ -n "$port" ]
 }
 
-# probes_start NAME: the latency and environ probe, until probes_stop.
+# probes_start NAME [INTERVAL_MS]: the latency and environ probe, every 50 ms
+# unless told, until daemon_finish.
 probes_start() {
-  python3 "$TOOLS" poll "$U" "$TOKEN" "$T/$1.poll.json" "$DPID" "$SECRET" &
+  python3 "$TOOLS" poll "$U" "$TOKEN" "$T/$1.poll.json" "$DPID" "$SECRET" "${2:-50}" &
   POLLER=$!
   PIDS+=("$POLLER")
 }
@@ -508,6 +509,25 @@ class_deadline() {
     check "dl_$a: no restart after that" \
       '[ "$(grep -c "strategy.$a: worker stopped" "$T/dl_$a.log")" = 3 ]'
   done
+  # A KNOWN ISSUE, not run by default because it fails: a plugin whose
+  # create() hangs only when restarted (it waits for the wall clock) holds
+  # the loop for the whole restart budget, max(deadline, 100 ms), at every
+  # restart, and the operator API with it (105-120 ms in a release build;
+  # probed every 10 ms here, so that a probe lands early in the stall).
+  if [ "${GD_ISO_KNOWN_ISSUES:-0}" != 1 ]; then
+    echo "note: skipped the known issue 'a create() that hangs on restart stalls the API past 100 ms' (GD_ISO_KNOWN_ISSUES=1 runs it)"
+    return
+  fi
+  LIMIT=100
+  ini dl_create 2 >"$T/dl_create.ini"
+  printf '[strategy.spin_create]\nplugin = %s\nattack = spin_create\nfrom_ms = %s\nafter_wall_ms = %s\n' \
+    "$so" "$FROM" "$(($(date +%s%3N) + 1500))" >>"$T/dl_create.ini"
+  daemon_start dl_create || { bad "dl_create: the daemon did not start"; show "$T/dl_create.log"; return; }
+  probes_start dl_create 10
+  daemon_finish dl_create "strategy.spin_create: worker stopped: .*for good"
+  stopped dl_create spin_create "killed by SIGSYS"
+  check "dl_create: its restarts hung in create() and were cut at the start budget" \
+    'grep -q "strategy.spin_create: restart failed: no answer within" "$T/dl_create.log"'
 }
 
 CRASHES="abort assert segv nullwrite alarm pthread_exit sigaction timer killhost"

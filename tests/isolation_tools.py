@@ -5,9 +5,9 @@
       A TCP listener on 127.0.0.1 (port written to DIR/port) that records
       every connection and every byte it is sent, one JSON line each in
       DIR/conns.jsonl: what a hostile plugin would exfiltrate arrives here.
-  poll URL TOKEN OUT DAEMON_PID SECRET
+  poll URL TOKEN OUT DAEMON_PID SECRET [INTERVAL_MS]
       Until SIGTERM: GET /healthz and POST /risk/emergency-flatten (with the
-      operator token) every 50 ms, timing each; every 100 ms, the daemon's
+      operator token) every INTERVAL_MS (50) ms, timing each; every 100 ms, the daemon's
       plugin workers (its children running gordon-worker) and whether their
       /proc/PID/environ holds SECRET. Writes a JSON summary to OUT.
   drive WORKER PLUGIN.so OUT [key=value]...
@@ -81,7 +81,7 @@ def listen(d):
 # ------------------------------------------------------------------ poll
 
 
-def poll(url, token, out, daemon_pid, secret):
+def poll(url, token, out, daemon_pid, secret, interval_ms=50):
     host, port = url.split("//")[1].split(":")
     port = int(port)
     st = {"n": 0, "healthz_max_ms": 0.0, "flatten_max_ms": 0.0, "healthz_bad": [], "flatten_bad": [],
@@ -156,7 +156,7 @@ def poll(url, token, out, daemon_pid, secret):
                     st["environ_unreadable"] += 1
                     continue
                 seen.add(k)
-        left = 0.05 - (time.monotonic() - t)
+        left = interval_ms / 1000.0 - (time.monotonic() - t)
         if left > 0:
             time.sleep(left)
     st["workers_seen"] = sorted(seen)
@@ -379,7 +379,7 @@ def main():
     if cmd == "listen":
         listen(a[1])
     elif cmd == "poll":
-        poll(a[1], a[2], a[3], int(a[4]), a[5])
+        poll(a[1], a[2], a[3], int(a[4]), a[5], int(a[6]) if len(a) > 6 else 50)
     elif cmd == "drive":
         drive(a[1], a[2], a[3], dict(x.split("=", 1) for x in a[4:]))
     elif cmd == "patch":
