@@ -231,8 +231,9 @@ void gd_isolate_pre_bar(gd_engine *e, const gd_call *calls, uint32_t n, uint32_t
 void gd_isolate_tick(gd_engine *e);
 /* Instances whose worker is down; *for_good those past max_restarts. */
 uint32_t gd_isolate_quarantined(const gd_engine *e, uint32_t *for_good);
-/* gen.c: replays the kept history into instances, without signals. */
-void gd_engine_warm_up(gd_engine *e, gd_inst *const *insts, uint32_t n);
+/* gen.c: replays the kept history (its last max_bars bars of each symbol;
+ * 0: all of it) into instances, without signals. */
+void gd_engine_warm_up(gd_engine *e, gd_inst *const *insts, uint32_t n, uint64_t max_bars);
 
 /* hostapi.c: what the pipeline calls for an overlay (instance = its
  * gd_inst): the plugin's filter with the overlay's handle bound. */

@@ -404,7 +404,7 @@ static int carry_state(gd_inst *in, const gd_inst *old)
     return 0;
 }
 
-void gd_engine_warm_up(gd_engine *e, gd_inst *const *insts, uint32_t n)
+void gd_engine_warm_up(gd_engine *e, gd_inst *const *insts, uint32_t n, uint64_t max_bars)
 {
     if (!n)
         return;
@@ -416,6 +416,8 @@ void gd_engine_warm_up(gd_engine *e, gd_inst *const *insts, uint32_t n)
     for (uint32_t s = 0; s < e->n_symbols; s++) {
         const gd_ring *r = &e->hist[s];
         uint64_t have = r->n < r->mask + 1 ? r->n : r->mask + 1;
+        if (max_bars && have > max_bars)
+            have = max_bars;
         pos[s] = r->n - have;
     }
     int64_t saved_now = e->now_ms;
@@ -526,7 +528,7 @@ int gd_engine_reload(gd_engine *e, gd_config *cfg, char *summary, size_t cap, gd
     for (uint32_t i = 0; i < g->n_insts; i++)
         if (!carry_state(&g->insts[i], gen_find(e->gen, g->insts[i].name)))
             cold[n_cold++] = &g->insts[i];
-    gd_engine_warm_up(e, cold, n_cold);
+    gd_engine_warm_up(e, cold, n_cold, 0);
     free(cold);
 
     /* 4. Describe what changed, then swap between two events of the loop. */

@@ -31,6 +31,8 @@
  * summarised in one line. */
 #define GD_PROXY_LOGS_PER_CALL 32u
 
+enum { PX_DOWN, PX_HELLO, PX_CREATE };
+
 struct gd_proxy {
     gd_inst *in;
     gd_worker w;
@@ -39,6 +41,9 @@ struct gd_proxy {
     int64_t next_start_ms;   /* monotonic: when a restart may be tried */
     unsigned char *snap;     /* the last snapshot taken, for the second snapshot() call */
     uint32_t logs;           /* log lines in the current call */
+    int phase;               /* while down: PX_DOWN, or how far a restart got */
+    int64_t phase_until;     /* monotonic: a restart not done by then has failed */
+    uint32_t phase_msgs;     /* messages the restarting worker sent */
     size_t snap_len;
 };
 
@@ -67,6 +72,7 @@ static void proxy_down(gd_proxy *px, const char *why)
     if (px->up || px->deaths == 0)
         e->ctr.worker_deaths++;
     px->up = 0;
+    px->phase = PX_DOWN;
     px->deaths++;
     uint32_t max = (uint32_t)in->cfg->iso_max_restarts;
     double backoff = in->cfg->iso_backoff_ms * pow(2.0, (double)(px->deaths - 1));
@@ -242,73 +248,90 @@ static int64_t done_rc(gd_rbuf *r, char *text, size_t cap)
     return r->bad ? INT64_MIN : rc;
 }
 
+/* The worker's GD_W_HELLO (or GD_W_FAIL) in r: the same file the host
+ * described must give the same descriptor. */
+static int check_hello(gd_proxy *px, gd_rbuf *r, gd_err *err)
+{
+    const gd_inst *in = px->in;
+    if (r->type == GD_W_FAIL) {
+        char text[GD_WIRE_TEXT_MAX];
+        gd_rb_str(r, text, sizeof text);
+        return gd_err_set(err, GD_EPLUGIN, "%s", text);
+    }
+    if (r->type != GD_W_HELLO)
+        return gd_err_set(err, GD_EPROTO, "it sent %s before its descriptor", gd_wire_type_name(r->type));
+    gd_plugin_lib seen;
+    memset(&seen, 0, sizeof seen);
+    int rc = gd_worker_read_hello(r, &seen, NULL, err);
+    if (!rc && (strcmp(seen.d.name, in->lib->d.name) || seen.d.kind != in->lib->d.kind ||
+                seen.worker_callbacks != in->lib->worker_callbacks))
+        rc = gd_err_set(err, GD_EPROTO, "it described a different plugin (%s)", seen.d.name);
+    gd_loader_close(&seen);
+    return rc;
+}
+
+/* GD_W_CREATE: the instance's name, the symbols, its parameters. */
+static void put_create(gd_proxy *px, gd_wbuf *m)
+{
+    const gd_inst *in = px->in;
+    const gd_engine *e = in->eng;
+    gd_wb_start(m, px->w.out, sizeof px->w.out, GD_W_CREATE);
+    gd_wb_str(m, in->name, 159);
+    gd_wb_u32(m, (uint32_t)gd_log_min_level());
+    gd_wb_u32(m, e->n_symbols);
+    for (uint32_t s = 0; s < e->n_symbols; s++) {
+        gd_wb_str(m, e->symbols[s], 127);
+        gd_wb_u8(m, in->sub[s]);
+    }
+    gd_wb_u32(m, (uint32_t)in->params.n);
+    for (size_t k = 0; k < in->params.n; k++) {
+        const gd_param_value *v = &in->params.v[k];
+        gd_wb_str(m, v->decl.name, GD_PARAM_NAME_MAX);
+        gd_wb_i32(m, v->decl.type);
+        gd_wb_i64(m, v->i);
+        gd_wb_f64(m, v->d);
+        gd_wb_str(m, v->s ? v->s : "", GD_PARAM_DEF_STR_MAX);
+    }
+}
+
+static int spawn(gd_proxy *px, uint32_t start_ms, gd_err *err)
+{
+    gd_worker_conf wc = *px->in->eng->wconf;
+    wc.start_ms = start_ms;
+    wc.address_space_mb = (uint64_t)px->in->cfg->iso_memory_mb;
+    wc.cpu_seconds = (uint64_t)px->in->cfg->iso_cpu_seconds;
+    px->up = 0;
+    return gd_worker_spawn(&wc, px->in->lib->path, 0, &px->w, err);
+}
+
 /* Spawns the worker, checks it loaded the plugin the host described, and
- * creates the instance, each step within start_ms. perr gets the plugin's
- * own words on failure. */
+ * creates the instance, each step within start_ms, waiting: for the first
+ * start and reloads. perr gets the plugin's own words on failure. */
 static int proxy_start(gd_proxy *px, uint32_t start_ms, char *perr, size_t perr_len)
 {
-    gd_inst *in = px->in;
-    gd_engine *e = in->eng;
-    const gd_config *cfg = in->cfg;
-    gd_worker_conf wc = *e->wconf;
+    gd_engine *e = px->in->eng;
     gd_err err;
     gd_rbuf r;
-    int rc;
-    wc.start_ms = start_ms;
-    wc.address_space_mb = (uint64_t)cfg->iso_memory_mb;
-    wc.cpu_seconds = (uint64_t)cfg->iso_cpu_seconds;
-    px->up = 0;
-    rc = gd_worker_spawn(&wc, in->lib->path, 0, &px->w, &err);
+    int rc = spawn(px, start_ms, &err);
     if (rc) {
         snprintf(perr, perr_len, "%s", err.msg);
         return rc;
     }
     px->up = 1; /* answering, as far as proxy_call is concerned */
-    rc = gd_worker_recv(&px->w, (int)wc.start_ms, &r, &err);
-    if (!rc && r.type == GD_W_FAIL) {
-        char text[GD_WIRE_TEXT_MAX];
-        gd_rb_str(&r, text, sizeof text);
-        rc = gd_err_set(&err, GD_EPLUGIN, "%s", text);
-    } else if (!rc && r.type == GD_W_HELLO) {
-        gd_plugin_lib seen;
-        memset(&seen, 0, sizeof seen);
-        rc = gd_worker_read_hello(&r, &seen, NULL, &err);
-        /* The same file the host described: the same descriptor. */
-        if (!rc && (strcmp(seen.d.name, in->lib->d.name) || seen.d.kind != in->lib->d.kind ||
-                    seen.worker_callbacks != in->lib->worker_callbacks))
-            rc = gd_err_set(&err, GD_EPROTO, "it described a different plugin (%s)", seen.d.name);
-        gd_loader_close(&seen);
-    } else if (!rc) {
-        rc = gd_err_set(&err, GD_EPROTO, "it sent %s before its descriptor", gd_wire_type_name(r.type));
-    }
+    rc = gd_worker_recv(&px->w, (int)start_ms, &r, &err);
+    if (!rc)
+        rc = check_hello(px, &r, &err);
     if (rc) {
         snprintf(perr, perr_len, "%s", err.msg);
         proxy_down(px, err.msg);
         return rc;
     }
-
     gd_wbuf m;
-    gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_CREATE);
-    gd_wb_str(&m, in->name, 159);
-    gd_wb_u32(&m, (uint32_t)gd_log_min_level());
-    gd_wb_u32(&m, e->n_symbols);
-    for (uint32_t s = 0; s < e->n_symbols; s++) {
-        gd_wb_str(&m, e->symbols[s], 127);
-        gd_wb_u8(&m, in->sub[s]);
-    }
-    gd_wb_u32(&m, (uint32_t)in->params.n);
-    for (size_t k = 0; k < in->params.n; k++) {
-        const gd_param_value *v = &in->params.v[k];
-        gd_wb_str(&m, v->decl.name, GD_PARAM_NAME_MAX);
-        gd_wb_i32(&m, v->decl.type);
-        gd_wb_i64(&m, v->i);
-        gd_wb_f64(&m, v->d);
-        gd_wb_str(&m, v->s ? v->s : "", GD_PARAM_DEF_STR_MAX);
-    }
+    put_create(px, &m);
     char text[GD_WIRE_TEXT_MAX];
     int was = e->in_create;
     e->in_create = 1;
-    rc = proxy_call(px, &m, GD_W_DONE, (uint32_t)wc.start_ms, &r);
+    rc = proxy_call(px, &m, GD_W_DONE, start_ms, &r);
     e->in_create = was;
     if (rc) {
         snprintf(perr, perr_len, "%s", px->w.why);
@@ -630,6 +653,72 @@ void gd_isolate_desc(const gordon_plugin *src, gordon_plugin *dst)
 
 /* ------------------------------------------------------------ restarts */
 
+/* A restart in steps, none of which waits: the loop keeps answering while a
+ * worker starts (an ASan worker takes 50 ms) or a plugin's create() hangs. */
+static void restart_step(gd_proxy *px)
+{
+    gd_inst *in = px->in;
+    gd_engine *e = in->eng;
+    gd_err err;
+    gd_rbuf r;
+    for (;;) {
+        /* A few milliseconds at most: a healthy worker usually answers
+         * within them, and the loop does not wait for a slow one. */
+        int rc = gd_worker_recv(&px->w, 5, &r, &err);
+        if (rc == GD_ETIMEDOUT) {
+            if (mono_ms() > px->phase_until)
+                proxy_down(px, px->phase == PX_HELLO ? "did not load its plugin in time" : "create() did not return in time");
+            return;
+        }
+        if (!rc && ++px->phase_msgs > GD_PROXY_MSGS_PER_CALL)
+            rc = gd_err_set(&err, GD_EPROTO, "more than %u messages while starting", GD_PROXY_MSGS_PER_CALL);
+        if (!rc && px->phase == PX_HELLO) {
+            rc = check_hello(px, &r, &err);
+            if (!rc) {
+                gd_wbuf m;
+                put_create(px, &m);
+                rc = gd_worker_send(&px->w, &m, &err);
+                px->phase = PX_CREATE;
+            }
+        } else if (!rc && r.type == GD_W_DONE) {
+            char text[GD_WIRE_TEXT_MAX];
+            int64_t crc = done_rc(&r, text, sizeof text);
+            if (crc != 0) {
+                char why[GD_WIRE_TEXT_MAX + 32];
+                snprintf(why, sizeof why, "create() failed: %s", text);
+                proxy_down(px, why);
+                return;
+            }
+            px->up = 1;
+            px->phase = PX_DOWN;
+            /* Its indicators come back from the history the host kept, as
+             * much as it says it needs. */
+            gd_inst *one[1] = {in};
+            gd_engine_warm_up(e, one, 1, in->warmup ? in->warmup : 1);
+            if (px->up) {
+                e->ctr.worker_restarts++;
+                gd_log(GD_LOG_WARN, "isolation", NULL, "%s: worker restarted and warmed up; out of quarantine",
+                       in->name);
+            }
+            return;
+        } else if (!rc && r.type == GD_W_FAIL) {
+            char text[GD_WIRE_TEXT_MAX];
+            gd_rb_str(&r, text, sizeof text);
+            rc = gd_err_set(&err, GD_EPLUGIN, "%s", text);
+        } else if (!rc) {
+            /* create()'s requests: series_subscribe, log lines */
+            int was = e->in_create;
+            e->in_create = 1;
+            GD_CALL_AS(in->handle, rc = serve_request(px, &r, &err));
+            e->in_create = was;
+        }
+        if (rc) {
+            proxy_down(px, err.msg);
+            return;
+        }
+    }
+}
+
 void gd_isolate_tick(gd_engine *e)
 {
     if (!e->wconf || !e->gen || e->in_bar)
@@ -638,24 +727,23 @@ void gd_isolate_tick(gd_engine *e)
     for (uint32_t i = 0; i < e->gen->n_insts; i++) {
         gd_inst *in = &e->gen->insts[i];
         gd_proxy *px = in->proxy;
-        if (!px || px->up || px->deaths > (uint32_t)in->cfg->iso_max_restarts || now < px->next_start_ms)
+        if (!px || px->up)
             continue;
-        char perr[512] = "";
-        int rc;
-        /* While trading, the loop waits for a restart about as long as for
-         * a call (100 ms at least: a process has to start): a plugin that
-         * is slow to start stays down. */
-        uint32_t budget = deadline(px) > 100 ? deadline(px) : 100;
-        GD_CALL_AS(in->handle, rc = proxy_start(px, budget, perr, sizeof perr));
-        if (rc) {
-            gd_log(GD_LOG_ERROR, "isolation", NULL, "%s: restart failed: %s", in->name, perr);
-            continue;
+        if (px->phase == PX_DOWN) {
+            if (px->deaths > (uint32_t)in->cfg->iso_max_restarts || now < px->next_start_ms)
+                continue;
+            gd_err err;
+            if (spawn(px, (uint32_t)in->cfg->iso_start_ms, &err) != 0) {
+                proxy_down(px, err.msg);
+                continue;
+            }
+            gd_log(GD_LOG_WARN, "isolation", NULL, "%s: restarting its worker (restart %u of at most %u)", in->name,
+                   px->deaths, (uint32_t)in->cfg->iso_max_restarts);
+            px->phase = PX_HELLO;
+            px->phase_msgs = 0;
+            px->phase_until = now + (int64_t)in->cfg->iso_start_ms;
         }
-        /* Its indicators come back from the history the host kept. */
-        gd_inst *one[1] = {in};
-        gd_engine_warm_up(e, one, 1);
-        e->ctr.worker_restarts++;
-        gd_log(GD_LOG_WARN, "isolation", NULL, "%s: worker restarted and warmed up; out of quarantine", in->name);
+        restart_step(px);
     }
 }
 

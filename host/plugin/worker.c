@@ -234,8 +234,12 @@ void gd_worker_describe_end(const gd_worker *w, char *out, size_t cap)
 {
     if (WIFSIGNALED(w->status)) {
         int sig = WTERMSIG(w->status);
-        snprintf(out, cap, "killed by %s%s", sig == SIGSYS ? "SIGSYS" : strsignal(sig),
-                 sig == SIGSYS ? " (a system call the sandbox forbids)" : "");
+        const char *name = sigabbrev_np(sig);
+        snprintf(out, cap, "killed by SIG%s%s", name ? name : "?",
+                 sig == SIGSYS    ? " (a system call the sandbox forbids)"
+                 : sig == SIGKILL ? " (by the host, or a limit)"
+                 : sig == SIGXFSZ ? " (a file write past RLIMIT_FSIZE 0)"
+                                  : "");
     } else if (WIFEXITED(w->status)) {
         snprintf(out, cap, "exit status %d", WEXITSTATUS(w->status));
     } else {
