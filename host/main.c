@@ -19,6 +19,7 @@
 #include "plugin/loader.h"
 #include "base/log.h"
 #include "daemon/run.h"
+#include "db/migrate.h"
 #include "plugin/path.h"
 #include "plugin/worker.h"
 #include "risk/audit.h"
@@ -49,6 +50,10 @@ static void usage(FILE *out)
             "  audit verify [DIR] | --state-dir DIR | --config FILE [--confd DIR]\n"
             "        verify the hash chain of the state directory's audit trail (audit.jsonl);\n"
             "        exit 0 if it is intact, 1 naming the line where it breaks\n"
+            "  migrate [--dsn DSN] [--migrations DIR]\n"
+            "        apply migrations/NNN_name.sql in order to the database (DSN, else\n"
+            "        $GORDON_DB_DSN), each once, in its own transaction, under an advisory lock;\n"
+            "        an applied file that was edited, renamed or removed is refused\n"
             "  token new\n"
             "        print a new operator token (once) and the line for [http] operator_token_sha256\n"
             "  plugin check FILE.so...\n"
@@ -72,12 +77,14 @@ enum {
     OPT_JOBS = 1 << 7,
     OPT_STATE_DIR = 1 << 8,
     OPT_ISOLATE = 1 << 9,
+    OPT_DSN = 1 << 10,
+    OPT_MIGRATIONS = 1 << 11,
 };
 
 #define CLI_MAX_DATA 64
 
 typedef struct cli {
-    const char *config, *confd, *plugin_dir, *intent_log, *out, *state_dir;
+    const char *config, *confd, *plugin_dir, *intent_log, *out, *state_dir, *dsn, *migrations;
     char *data[CLI_MAX_DATA];
     int n_data;
     int quiet;
@@ -96,6 +103,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         {"out", required_argument, NULL, 'o'},     {"jobs", required_argument, NULL, 'j'},
         {"state-dir", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
         {"isolate", no_argument, NULL, 'I'},
+        {"dsn", required_argument, NULL, 'Q'},     {"migrations", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     static const struct {
@@ -103,11 +111,11 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         unsigned bit;
     } bits[] = {{'c', OPT_CONFIG}, {'d', OPT_CONFD}, {'p', OPT_PLUGIN_DIR}, {'i', OPT_INTENT_LOG},
                 {'q', OPT_QUIET},  {'D', OPT_DATA},  {'o', OPT_OUT},        {'j', OPT_JOBS},
-                {'s', OPT_STATE_DIR}, {'I', OPT_ISOLATE}};
+                {'s', OPT_STATE_DIR}, {'I', OPT_ISOLATE}, {'Q', OPT_DSN}, {'M', OPT_MIGRATIONS}};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":c:d:p:i:qD:o:j:s:h", all, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:d:p:i:qD:o:j:s:hQ:M:", all, NULL)) != -1) {
         unsigned bit = 0;
         for (size_t k = 0; k < sizeof bits / sizeof bits[0]; k++)
             if (bits[k].ch == c)
@@ -130,6 +138,8 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         case 'i': o->intent_log = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'I': o->isolate = 1; break;
+        case 'Q': o->dsn = optarg; break;
+        case 'M': o->migrations = optarg; break;
         case 'o': o->out = optarg; break;
         case 's': o->state_dir = optarg; break;
         case 'D':
@@ -356,6 +366,32 @@ out:
     if (have_cfg)
         gd_config_free(&cfg);
     return rc;
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+    cli o = {0};
+    gd_err err;
+    struct stat st;
+    int rc = parse_cli("migrate", OPT_DSN | OPT_MIGRATIONS, argc, argv, &o);
+    if (rc || o.help)
+        return rc;
+    /* The DSN (and any password in it) from the command line or the
+     * environment, never printed. */
+    const char *dsn = o.dsn ? o.dsn : getenv("GORDON_DB_DSN");
+    if (!dsn || !dsn[0]) {
+        fprintf(stderr, "gordon migrate: --dsn DSN or GORDON_DB_DSN is required\n");
+        return 2;
+    }
+    const char *dir = o.migrations;
+    if (!dir)
+        dir = stat("migrations", &st) == 0 && S_ISDIR(st.st_mode) ? "migrations" : GD_DEFAULT_MIGRATIONS_DIR;
+    gd_migrate_result res;
+    if (gd_migrate(dsn, dir, stdout, &res, &err) != 0) {
+        fprintf(stderr, "gordon migrate: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
 }
 
 static int cmd_token_new(void)
@@ -599,6 +635,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "init") == 0)
         return cmd_init(argc - 1, argv + 1);
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(argc - 1, argv + 1);
     if (strcmp(cmd, "audit") == 0 && argc >= 3 && strcmp(argv[2], "verify") == 0)
         return cmd_audit_verify(argc - 2, argv + 2);
     if (strcmp(cmd, "token") == 0 && argc == 3 && strcmp(argv[2], "new") == 0)

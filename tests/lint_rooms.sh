@@ -16,7 +16,7 @@
 set -u
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root/host" || exit 2
-declare -A RANK=([base]=0 [config]=1 [plugin]=2 [risk]=2 [data]=2 [engine]=3 [ablate]=4 [daemon]=4)
+declare -A RANK=([base]=0 [config]=1 [plugin]=2 [risk]=2 [data]=2 [engine]=3 [db]=3 [ablate]=4 [daemon]=4)
 bad=0
 complain() { echo "lint_rooms: $*" >&2; bad=1; }
 

@@ -1,0 +1,6 @@
+# Issue 13: the database. Each test starts its own throwaway PostgreSQL
+# cluster (tests/pg_cluster.sh), so `ctest -R db` runs alone.
+add_test(NAME db_migrate
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_db_migrate.sh $<TARGET_FILE:gordon>
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(db_migrate PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
