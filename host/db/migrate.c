@@ -172,8 +172,10 @@ static int apply_one(PGconn *c, const mfile *m, gd_err *err)
     return exec_ok(c, "COMMIT", m->path, err);
 }
 
-/* Every recorded migration still has its file, unchanged. */
-static int check_recorded(PGconn *c, const mfile *m, size_t n, const char *dir, unsigned *recorded, gd_err *err)
+/* Every recorded migration still has its file, unchanged; done[v] marks
+ * the recorded numbers (under the lock nobody else records any). */
+static int check_recorded(PGconn *c, const mfile *m, size_t n, const char *dir, unsigned char done[1000],
+                          unsigned *recorded, gd_err *err)
 {
     PGresult *r = PQexec(c, "SELECT version, name, sha256 FROM trading.schema_migrations ORDER BY version");
     if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -187,6 +189,8 @@ static int check_recorded(PGconn *c, const mfile *m, size_t n, const char *dir, 
     *recorded = (unsigned)PQntuples(r);
     for (int i = 0; !rc && i < PQntuples(r); i++) {
         unsigned v = (unsigned)strtoul(PQgetvalue(r, i, 0), NULL, 10);
+        if (v < 1000)
+            done[v] = 1;
         const char *name = PQgetvalue(r, i, 1), *sha = PQgetvalue(r, i, 2);
         const mfile *f = NULL;
         for (size_t k = 0; k < n; k++)
@@ -205,25 +209,6 @@ static int check_recorded(PGconn *c, const mfile *m, size_t n, const char *dir, 
     }
     PQclear(r);
     return rc;
-}
-
-static int recorded_version(PGconn *c, unsigned v, int *yes, gd_err *err)
-{
-    char num[16];
-    snprintf(num, sizeof num, "%u", v);
-    const char *vals[1] = {num};
-    PGresult *r =
-        PQexecParams(c, "SELECT 1 FROM trading.schema_migrations WHERE version = $1", 1, NULL, vals, NULL, NULL, 0);
-    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-        char line[512];
-        int rc = gd_err_set(err, GD_EIO, "reading trading.schema_migrations: %s",
-                            first_line(PQerrorMessage(c), line, sizeof line));
-        PQclear(r);
-        return rc;
-    }
-    *yes = PQntuples(r) > 0;
-    PQclear(r);
-    return 0;
 }
 
 static double now_ms(void)
@@ -265,13 +250,11 @@ int gd_migrate(const char *dsn, const char *dir, FILE *out, gd_migrate_result *r
                  " sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),"
                  " applied_at timestamptz NOT NULL DEFAULT now())",
                  "creating trading.schema_migrations", err);
+    unsigned char done[1000] = {0};
     if (!rc)
-        rc = check_recorded(c, m, n, dir, &res->recorded, err);
+        rc = check_recorded(c, m, n, dir, done, &res->recorded, err);
     for (size_t i = 0; !rc && i < n; i++) {
-        int yes = 0;
-        /* Under the lock nobody else applies: what is recorded now stays so. */
-        rc = recorded_version(c, m[i].number, &yes, err);
-        if (rc || yes)
+        if (done[m[i].number])
             continue;
         double t0 = now_ms();
         rc = apply_one(c, &m[i], err);
