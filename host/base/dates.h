@@ -17,5 +17,8 @@ int64_t gd_days_from_civil(int64_t y, unsigned m, unsigned d);
 void gd_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 /* The wall clock (CLOCK_REALTIME) in ms. */
 int64_t gd_wall_ms(void);
+/* A clock for intervals and deadlines (CLOCK_MONOTONIC), in ms with the
+ * sub-millisecond part. */
+double gd_mono_ms(void);
 
 #endif

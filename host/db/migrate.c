@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/dates.h"
 #include "base/file.h"
 #include "base/hash.h"
 
@@ -211,13 +211,6 @@ static int check_recorded(PGconn *c, const mfile *m, size_t n, const char *dir, 
     return rc;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 int gd_migrate(const char *dsn, const char *dir, FILE *out, gd_migrate_result *res, gd_err *err)
 {
     mfile *m = NULL;
@@ -256,12 +249,12 @@ int gd_migrate(const char *dsn, const char *dir, FILE *out, gd_migrate_result *r
     for (size_t i = 0; !rc && i < n; i++) {
         if (done[m[i].number])
             continue;
-        double t0 = now_ms();
+        double t0 = gd_mono_ms();
         rc = apply_one(c, &m[i], err);
         if (!rc) {
             res->applied++;
             if (out)
-                fprintf(out, "applied %s (%.0f ms)\n", m[i].name, now_ms() - t0);
+                fprintf(out, "applied %s (%.0f ms)\n", m[i].name, gd_mono_ms() - t0);
         }
     }
     if (!rc && out)

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/dates.h"
 #include "base/log.h"
 #include "base/json.h"
 #include "base/sized.h"
@@ -47,20 +48,6 @@ struct gd_proxy {
     size_t snap_len;
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static double mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
 /* The worker is killed, and the instance quarantined until a restart. */
 static void proxy_down(gd_proxy *px, const char *why)
 {
@@ -76,7 +63,7 @@ static void proxy_down(gd_proxy *px, const char *why)
     px->deaths++;
     uint32_t max = (uint32_t)in->cfg->iso_max_restarts;
     double backoff = in->cfg->iso_backoff_ms * pow(2.0, (double)(px->deaths - 1));
-    px->next_start_ms = mono_ms() + (int64_t)(backoff < 3600000 ? backoff : 3600000);
+    px->next_start_ms = (int64_t)gd_mono_ms() + (int64_t)(backoff < 3600000 ? backoff : 3600000);
     gd_json_escape(name, sizeof name, in->name);
     snprintf(fields, sizeof fields, "\"plugin\":\"%s\",\"deaths\":%u", name, px->deaths);
     gd_log(GD_LOG_ERROR, "isolation", fields, "%s: worker stopped: %s (%s); quarantined%s", in->name,
@@ -191,7 +178,7 @@ static int proxy_call(gd_proxy *px, const gd_wbuf *m, uint16_t answer, uint32_t 
 static int proxy_wait(gd_proxy *px, uint16_t answer, uint32_t deadline_ms, gd_rbuf *r, int rc, gd_err *err)
 {
     char why[GD_WIRE_TEXT_MAX + 64];
-    double budget_us = (double)deadline_ms * 1000.0;
+    double budget_ms = (double)deadline_ms;
     px->logs = 0;
     for (uint32_t k = 0; !rc; k++) {
         if (k > GD_PROXY_MSGS_PER_CALL) {
@@ -200,10 +187,10 @@ static int proxy_wait(gd_proxy *px, uint16_t answer, uint32_t deadline_ms, gd_rb
         }
         /* Each wait is bounded by the socket's timeout (the deadline); the
          * budget bounds them together. */
-        double t0 = mono_us();
+        double t0 = gd_mono_ms();
         rc = gd_worker_recv(&px->w, deadline_ms == e_deadline(px) ? -1 : (int)deadline_ms, r, err);
-        budget_us -= mono_us() - t0;
-        if (!rc && budget_us < 0)
+        budget_ms -= gd_mono_ms() - t0;
+        if (!rc && budget_ms < 0)
             rc = GD_ETIMEDOUT;
         if (rc == GD_ETIMEDOUT) {
             px->in->eng->ctr.worker_timeouts++;
@@ -666,7 +653,7 @@ static void restart_step(gd_proxy *px)
          * within them, and the loop does not wait for a slow one. */
         int rc = gd_worker_recv(&px->w, 5, &r, &err);
         if (rc == GD_ETIMEDOUT) {
-            if (mono_ms() > px->phase_until)
+            if ((int64_t)gd_mono_ms() > px->phase_until)
                 proxy_down(px, px->phase == PX_HELLO ? "did not load its plugin in time" : "create() did not return in time");
             return;
         }
@@ -723,7 +710,7 @@ void gd_isolate_tick(gd_engine *e)
 {
     if (!e->wconf || !e->gen || e->in_bar)
         return;
-    int64_t now = mono_ms();
+    int64_t now = (int64_t)gd_mono_ms();
     for (uint32_t i = 0; i < e->gen->n_insts; i++) {
         gd_inst *in = &e->gen->insts[i];
         gd_proxy *px = in->proxy;

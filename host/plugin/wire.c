@@ -4,7 +4,8 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
+
+#include "base/dates.h"
 
 /* ------------------------------------------------------------ writing */
 
@@ -341,21 +342,14 @@ int gd_wire_send(int fd, const gd_wbuf *w, gd_err *err)
     }
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int gd_wire_recv(int fd, void *buf, int timeout_ms, gd_rbuf *r, gd_err *err)
 {
-    int64_t until = timeout_ms >= 0 ? mono_ms() + timeout_ms : 0;
+    double until = timeout_ms >= 0 ? gd_mono_ms() + timeout_ms : 0;
     for (;;) {
         if (timeout_ms >= 0) {
-            int64_t left = until - mono_ms();
+            double left = until - gd_mono_ms();
             struct pollfd p = {.fd = fd, .events = POLLIN};
-            int pr = poll(&p, 1, left > 0 ? (int)left : 0);
+            int pr = poll(&p, 1, left > 0 ? (int)(left + 0.999) : 0); /* whole ms, rounded up */
             if (pr < 0 && errno == EINTR)
                 continue;
             if (pr < 0)
