@@ -217,7 +217,8 @@ void gd_worker_stop(gd_worker *w, uint32_t wait_ms)
             /* The worker exits after destroy; its socket closing says so. */
             gd_rbuf r;
             gd_err e;
-            while (gd_worker_recv(w, (int)wait_ms, &r, &e) == 0)
+            /* A worker that keeps talking instead of exiting is killed. */
+            for (int k = 0; k < 64 && gd_worker_recv(w, (int)wait_ms, &r, &e) == 0; k++)
                 ;
             int st;
             pid_t p = waitpid(w->pid, &st, WNOHANG);
