@@ -535,7 +535,8 @@ static size_t px_snapshot(void *instance, void *buf, size_t cap)
             }
             break;
         }
-        if (r.type != GD_W_SNAP_CHUNK || r.len > GD_WIRE_SNAP_MAX - have) {
+        /* Empty chunks would let a worker keep the host reading for ever. */
+        if (r.type != GD_W_SNAP_CHUNK || r.len == 0 || r.len > GD_WIRE_SNAP_MAX - have) {
             proxy_down(px, "a malformed snapshot");
             break;
         }
