@@ -6,6 +6,8 @@
 #   config                     the INI schema and loader, plugin parameters
 #   plugin  risk  data         loader and library cache; pipeline, latch, state;
 #                              CSV and tapes (side by side: none includes another)
+#   db                         the journal, the PostgreSQL writer, migrations (the
+#                              engine journals through it before anything leaves)
 #   engine                     instances, host API, generations, book, execution
 #   ablate  daemon             walk-forward research; the running service
 #   main.c                     the command line, the only file that sees both
@@ -16,7 +18,7 @@
 set -u
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root/host" || exit 2
-declare -A RANK=([base]=0 [config]=1 [plugin]=2 [risk]=2 [data]=2 [engine]=3 [db]=3 [ablate]=4 [daemon]=4)
+declare -A RANK=([base]=0 [config]=1 [plugin]=2 [risk]=2 [data]=2 [db]=3 [engine]=4 [ablate]=5 [daemon]=5)
 bad=0
 complain() { echo "lint_rooms: $*" >&2; bad=1; }
 
