@@ -4,3 +4,8 @@ add_test(NAME db_migrate
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_db_migrate.sh $<TARGET_FILE:gordon>
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(db_migrate PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
+
+add_test(NAME db_schema
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_db_schema.sh $<TARGET_FILE:gordon>
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(db_schema PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
