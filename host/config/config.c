@@ -310,6 +310,9 @@ void gd_config_free(gd_config *cfg)
     free(cfg->http_token_hashes);
     free(cfg->http_allowed_hosts);
     free(cfg->fred_api_key);
+    free(cfg->db_dsn);
+    free(cfg->backup_repository);
+    free(cfg->backup_password_file);
     free(cfg->fred_base_url);
     free(cfg->fred_observation_start);
     free(cfg->iso_worker);

@@ -118,6 +118,20 @@ typedef struct gd_config {
     double iso_max_restarts;   /* max_restarts: restarts before it stays quarantined (default 5) */
     double iso_backoff_ms;     /* restart_backoff_ms: the first restart's delay, doubling (default 1000) */
     int iso_pin_cpu;           /* pin_cpu: the loop thread and its workers share one CPU (default true) */
+    /* [db]: PostgreSQL trading.* through the journal under state_dir. The DSN
+     * may hold a password: it is never logged or printed. */
+    char *db_dsn;              /* dsn (or GORDON_DB_DSN; default NULL: no database) */
+    double db_sync_window_ms;  /* sync_window_ms: how long a journal record may wait for fsync (default 5) */
+    double db_max_depth;       /* max_depth: unapplied records past which no new entries (default 100000) */
+    double db_max_age_s;       /* max_age_s: ... or whose oldest is older than this (default 300) */
+    double db_equity_interval_s; /* equity_interval_s: an equity point on this timer (default 60) */
+    double db_reconnect_max_ms; /* reconnect_max_ms: the longest reconnect backoff (default 30000) */
+    double db_connect_timeout_ms; /* connect_timeout_ms: a connection attempt's limit (default 10000) */
+    /* [backup]: pg_dump of trading.* into a restic repository (gordon backup,
+     * gordon restore-drill). */
+    char *backup_repository;   /* restic_repository (default NULL: none) */
+    char *backup_password_file; /* restic_password_file */
+    double backup_keep_hourly; /* keep_hourly: snapshots kept by restic forget (default 48) */
 
     gd_instrument *instruments;
     size_t n_instruments;

@@ -28,13 +28,15 @@ enum {
     SEC_HTTP,
     SEC_FRED,
     SEC_ISOLATION,
+    SEC_DB,
+    SEC_BACKUP,
     SEC_N_HOST, /* sections above take GORDON_<SECTION>_<KEY> overrides */
     SEC_INSTRUMENT = SEC_N_HOST,
     SEC_PLUGIN,
     SEC_ABLATE
 };
 
-/* "gordon" ... "isolation", then "instrument": indexed by SEC_* up to SEC_INSTRUMENT. */
+/* "gordon" ... "backup", then "instrument": indexed by SEC_* up to SEC_INSTRUMENT. */
 extern const char *const gd_cfg_sec_names[SEC_INSTRUMENT + 1];
 extern const char *const gd_cfg_mode_names[3];  /* by gd_mode */
 extern const char *const gd_cfg_level_names[4]; /* debug, info, warn, error */
@@ -56,7 +58,7 @@ typedef struct gd_key_spec {
 } gd_key_spec;
 
 /* The table's length, needed as a constant by gd_ctx (schema.c checks it). */
-#define GD_CFG_N_KEYS 50
+#define GD_CFG_N_KEYS 60
 extern const gd_key_spec *const gd_cfg_keys;
 
 /* Index of key in section sec, GD_CFG_N_KEYS when there is none. */

@@ -11,7 +11,8 @@
 #include "base/dates.h"
 
 const char *const gd_cfg_sec_names[SEC_INSTRUMENT + 1] = {"gordon", "risk", "executor", "replay", "http",
-                                                          "fred", "isolation", "instrument"};
+                                                          "fred", "isolation", "db", "backup",
+                                                          "instrument"};
 const char *const gd_cfg_mode_names[3] = {"backtest", "testnet", "production"};
 const char *const gd_cfg_level_names[4] = {"debug", "info", "warn", "error"};
 
@@ -66,6 +67,16 @@ static const gd_key_spec keys[] = {
     {SEC_ISOLATION, "max_restarts", KT_DOUBLE, CF(iso_max_restarts), 5, 0, 1000, 0},
     {SEC_ISOLATION, "pin_cpu", KT_BOOL, CF(iso_pin_cpu), 1, 0, 0, KF_RESTART},
     {SEC_ISOLATION, "restart_backoff_ms", KT_DOUBLE, CF(iso_backoff_ms), 1000, 10, 3600000, 0},
+    {SEC_DB, "dsn", KT_STRING, CF(db_dsn), 0, 0, 0, KF_RESTART},
+    {SEC_DB, "sync_window_ms", KT_DOUBLE, CF(db_sync_window_ms), 5, 0, 1000, 0},
+    {SEC_DB, "max_depth", KT_DOUBLE, CF(db_max_depth), 100000, 1, 10000000, 0},
+    {SEC_DB, "max_age_s", KT_DOUBLE, CF(db_max_age_s), 300, 1, 7.0 * 86400, 0},
+    {SEC_DB, "equity_interval_s", KT_DOUBLE, CF(db_equity_interval_s), 60, 1, 86400, 0},
+    {SEC_DB, "reconnect_max_ms", KT_DOUBLE, CF(db_reconnect_max_ms), 30000, 100, 3600000, 0},
+    {SEC_DB, "connect_timeout_ms", KT_DOUBLE, CF(db_connect_timeout_ms), 10000, 100, 600000, 0},
+    {SEC_BACKUP, "restic_repository", KT_STRING, CF(backup_repository), 0, 0, 0, 0},
+    {SEC_BACKUP, "restic_password_file", KT_PATH, CF(backup_password_file), 0, 0, 0, 0},
+    {SEC_BACKUP, "keep_hourly", KT_DOUBLE, CF(backup_keep_hourly), 48, 0, 100000, 0},
     {SEC_INSTRUMENT, "tick_size", KT_DOUBLE, IF(tick_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED},
     {SEC_INSTRUMENT, "step_size", KT_DOUBLE, IF(step_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED},
     {SEC_INSTRUMENT, "min_qty", KT_DOUBLE, IF(min_qty), 0, 0, INFINITY, 0},
