@@ -1,13 +1,17 @@
 -- The trading record. The host writes positions, orders, order events, fills,
 -- intents, equity points, risk events and the halt latch from its journal
 -- (host/db), each row keyed by an id the journal fixed before the write, so a
--- replay after an outage or a crash inserts nothing twice. Constraints make
+-- replay after an outage or a crash inserts nothing twice. Ids are unique
+-- within a source: the journal that wrote them (a random id made with it,
+-- <state_dir>/db_source), so two daemons, or a state_dir made anew, never
+-- collide in one database. Constraints make
 -- the states the risk rules forbid unrepresentable, whatever writes here.
 -- Times are timestamptz (UTC) next to the host's own milliseconds.
 
 -- Every signal a strategy emitted and what the host decided.
 CREATE TABLE trading.intents (
-    id            bigint PRIMARY KEY CHECK (id > 0),
+    source        text NOT NULL CHECK (source ~ '^[0-9a-f]{16}$'),
+    id            bigint NOT NULL CHECK (id > 0),
     at            timestamptz NOT NULL,
     strategy      text NOT NULL CHECK (strategy <> ''),
     symbol        text NOT NULL,
@@ -26,7 +30,9 @@ CREATE TABLE trading.intents (
     tag           text NOT NULL DEFAULT '',
     detail        text NOT NULL DEFAULT '',
     stop_required boolean NOT NULL,
-    journal_seq   bigint NOT NULL UNIQUE,
+    journal_seq   bigint NOT NULL,
+    PRIMARY KEY (source, id),
+    UNIQUE (source, journal_seq),
     -- only an accepted intent carries a quantity
     CHECK (result = 'accepted' OR qty = 0),
     -- an accepted entry is sized, has a side, and a stop on the right side of
@@ -43,8 +49,9 @@ CREATE INDEX intents_strategy_at ON trading.intents (strategy, at);
 
 -- Orders as the host sent them; client_id is the venue's clientOrderId.
 CREATE TABLE trading.orders (
-    client_id   text PRIMARY KEY CHECK (client_id ~ '^[.A-Z:/a-z0-9_-]{1,36}$'),
-    intent_id   bigint NOT NULL REFERENCES trading.intents (id),
+    source      text NOT NULL,
+    client_id   text NOT NULL CHECK (client_id ~ '^[.A-Z:/a-z0-9_-]{1,36}$'),
+    intent_id   bigint NOT NULL,
     venue_id    text,
     kind        text NOT NULL CHECK (kind IN ('entry', 'stop', 'take_profit', 'exit', 'flatten')),
     strategy    text NOT NULL,
@@ -58,27 +65,33 @@ CREATE TABLE trading.orders (
     created_at  timestamptz NOT NULL,
     updated_at  timestamptz NOT NULL,
     last_seq    bigint NOT NULL,
+    PRIMARY KEY (source, client_id),
+    FOREIGN KEY (source, intent_id) REFERENCES trading.intents (source, id),
     CHECK ((kind = 'entry') = (NOT reduce_only)),
     CHECK (kind <> 'entry' OR qty IS NOT NULL),
     CHECK (kind NOT IN ('stop', 'take_profit') OR price IS NOT NULL)
 );
-CREATE INDEX orders_intent ON trading.orders (intent_id);
+CREATE INDEX orders_intent ON trading.orders (source, intent_id);
 CREATE UNIQUE INDEX orders_venue_id ON trading.orders (symbol, venue_id) WHERE venue_id IS NOT NULL;
 
 -- Every status an order went through, in order.
 CREATE TABLE trading.order_events (
-    id        bigint PRIMARY KEY,
-    client_id text NOT NULL REFERENCES trading.orders (client_id),
+    source    text NOT NULL,
+    id        bigint NOT NULL,
+    client_id text NOT NULL,
     status    text NOT NULL CHECK (status IN ('new', 'working', 'filled', 'canceled', 'rejected',
                                               'expired', 'unknown')),
     at        timestamptz NOT NULL,
-    detail    text NOT NULL DEFAULT ''
+    detail    text NOT NULL DEFAULT '',
+    PRIMARY KEY (source, id),
+    FOREIGN KEY (source, client_id) REFERENCES trading.orders (source, client_id)
 );
-CREATE INDEX order_events_order ON trading.order_events (client_id, id);
+CREATE INDEX order_events_order ON trading.order_events (source, client_id, id);
 
 -- One row per position the host opened; id is the entry intent's id.
 CREATE TABLE trading.positions (
-    id            bigint PRIMARY KEY REFERENCES trading.intents (id),
+    source        text NOT NULL,
+    id            bigint NOT NULL,
     strategy      text NOT NULL,
     symbol        text NOT NULL,
     side          smallint NOT NULL CHECK (side IN (-1, 1)),
@@ -94,20 +107,24 @@ CREATE TABLE trading.positions (
     exit_price    double precision CHECK (exit_price IS NULL OR exit_price > 0),
     realized_pnl  double precision NOT NULL DEFAULT 0,
     fees          double precision NOT NULL DEFAULT 0 CHECK (fees >= 0),
+    updated_at    timestamptz NOT NULL,
     last_seq      bigint NOT NULL,
+    PRIMARY KEY (source, id),
+    FOREIGN KEY (source, id) REFERENCES trading.intents (source, id),
     CHECK (NOT stop_required OR stop IS NOT NULL),
     CHECK ((status = 'open') = (closed_at IS NULL)),
     CHECK (status = 'open' OR (open_qty = 0 AND exit_price IS NOT NULL AND closed_at >= opened_at)),
     CHECK (status = 'closed' OR open_qty > 0)
 );
--- one open position per strategy and symbol
-CREATE UNIQUE INDEX positions_open ON trading.positions (strategy, symbol) WHERE status = 'open';
+-- one open position per strategy and symbol (of one source)
+CREATE UNIQUE INDEX positions_open ON trading.positions (source, strategy, symbol) WHERE status = 'open';
 
 CREATE TABLE trading.fills (
-    id           bigint PRIMARY KEY,                 -- the journal's sequence number
-    client_id    text NOT NULL REFERENCES trading.orders (client_id),
-    intent_id    bigint NOT NULL REFERENCES trading.intents (id),
-    position_id  bigint NOT NULL REFERENCES trading.positions (id),
+    source       text NOT NULL,
+    id           bigint NOT NULL,                    -- the journal's sequence number
+    client_id    text NOT NULL,
+    intent_id    bigint NOT NULL,
+    position_id  bigint NOT NULL,
     venue_trade_id text,
     strategy     text NOT NULL,
     symbol       text NOT NULL,
@@ -117,15 +134,20 @@ CREATE TABLE trading.fills (
     price        double precision NOT NULL CHECK (price > 0),
     fee          double precision NOT NULL CHECK (fee >= 0),
     realized_pnl double precision NOT NULL,
-    at           timestamptz NOT NULL
+    at           timestamptz NOT NULL,
+    PRIMARY KEY (source, id),
+    FOREIGN KEY (source, client_id) REFERENCES trading.orders (source, client_id),
+    FOREIGN KEY (source, intent_id) REFERENCES trading.intents (source, id),
+    FOREIGN KEY (source, position_id) REFERENCES trading.positions (source, id)
 );
 CREATE INDEX fills_at ON trading.fills (at);
-CREATE INDEX fills_position ON trading.fills (position_id);
+CREATE INDEX fills_position ON trading.fills (source, position_id);
 CREATE UNIQUE INDEX fills_venue_trade ON trading.fills (symbol, venue_trade_id) WHERE venue_trade_id IS NOT NULL;
 
 -- Account equity on every fill and on a timer.
 CREATE TABLE trading.equity_points (
-    id             bigint PRIMARY KEY,
+    source         text NOT NULL,
+    id             bigint NOT NULL,
     at             timestamptz NOT NULL,
     cause          text NOT NULL CHECK (cause IN ('fill', 'timer', 'start', 'stop')),
     equity         double precision NOT NULL,
@@ -133,19 +155,23 @@ CREATE TABLE trading.equity_points (
     unrealized     double precision NOT NULL,
     gross          double precision NOT NULL CHECK (gross >= 0),
     open_positions integer NOT NULL CHECK (open_positions >= 0),
-    drawdown_pct   double precision NOT NULL CHECK (drawdown_pct >= 0)
+    drawdown_pct   double precision NOT NULL CHECK (drawdown_pct >= 0),
+    PRIMARY KEY (source, id)
 );
 CREATE INDEX equity_points_at ON trading.equity_points (at);
 
 -- Breaker trips, halts, resumes, flattens, quarantines: who and why.
 CREATE TABLE trading.risk_events (
-    id       bigint PRIMARY KEY,
+    source   text NOT NULL,
+    id       bigint NOT NULL,
     at       timestamptz NOT NULL,
-    kind     text NOT NULL CHECK (kind IN ('trip', 'warn', 'halt', 'resume', 'flatten',
-                                           'quarantine', 'release', 'reload', 'db')),
+    kind     text NOT NULL CHECK (kind IN ('trip', 'halt', 'resume', 'resume_forced', 'resume_refused',
+                                           'flatten', 'quarantine', 'release', 'db_breaker',
+                                           'db_breaker_clear', 'latch_restored')),
     who      text NOT NULL CHECK (who <> ''),  -- "operator:<token hash>", "breaker:<name>", "host"
     reason   text NOT NULL DEFAULT '',
-    detail   jsonb NOT NULL DEFAULT '{}'::jsonb
+    detail   jsonb NOT NULL DEFAULT '{}'::jsonb,
+    PRIMARY KEY (source, id)
 );
 CREATE INDEX risk_events_at ON trading.risk_events (at);
 
@@ -158,6 +184,7 @@ CREATE TABLE trading.halt_latch (
     who        text NOT NULL DEFAULT '',
     since      timestamptz,
     updated_at timestamptz NOT NULL,
+    source     text NOT NULL,              -- the journal that wrote it last
     last_seq   bigint NOT NULL,
     CHECK (NOT halted OR (reason <> '' AND who <> '' AND since IS NOT NULL))
 );

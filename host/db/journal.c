@@ -235,7 +235,7 @@ int gd_journal_open(const gd_journal_opts *opts, gd_journal **out, gd_journal_re
 {
     gd_journal *j = NULL;
     gd_jscan s = {0};
-    size_t cap, seg;
+    size_t cap = 0, seg = 0; /* set by check_opts; GCC 12 -O2 cannot tell */
     int rc;
     *out = NULL;
     if (rec)

@@ -1,0 +1,240 @@
+/* Journal record payloads: flat JSON objects written with snprintf into the
+ * caller's buffer (the hot path allocates nothing). */
+#include "db/record.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/json.h"
+#include "base/names.h"
+
+/* A payload under construction; n counts what the whole text needs, so an
+ * overflow shows as n >= cap. */
+typedef struct rb {
+    char *buf;
+    size_t cap, n;
+} rb;
+
+static void put(rb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(rb *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(b->n < b->cap ? b->buf + b->n : NULL, b->n < b->cap ? b->cap - b->n : 0, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        b->n += (size_t)k;
+}
+
+static void key(rb *b, const char *k) { put(b, "%s\"%s\":", b->n > 1 ? "," : "", k); }
+
+static void str(rb *b, const char *k, const char *v)
+{
+    key(b, k);
+    if (!v) {
+        put(b, "null");
+        return;
+    }
+    char esc[1024];
+    gd_json_escape(esc, sizeof esc, v);
+    put(b, "\"%s\"", esc);
+}
+
+static void num(rb *b, const char *k, double v)
+{
+    char t[40];
+    gd_json_number(t, sizeof t, v);
+    key(b, k);
+    put(b, "%s", t);
+}
+
+/* A price or level where 0 (or not finite) means "none". */
+static void level(rb *b, const char *k, double v)
+{
+    if (v > 0.0 && isfinite(v))
+        num(b, k, v);
+    else {
+        key(b, k);
+        put(b, "null");
+    }
+}
+
+static void u64(rb *b, const char *k, uint64_t v)
+{
+    key(b, k);
+    put(b, "%" PRIu64, v);
+}
+
+static void i64(rb *b, const char *k, int64_t v)
+{
+    key(b, k);
+    put(b, "%" PRId64, v);
+}
+
+static void boolean(rb *b, const char *k, int v)
+{
+    key(b, k);
+    put(b, v ? "true" : "false");
+}
+
+static size_t done(rb *b)
+{
+    put(b, "}");
+    return b->n;
+}
+
+#define RB(b, buf, cap)                                                                            \
+    rb b = {buf, cap, 0};                                                                          \
+    put(&b, "{")
+
+const char *gd_rec_type_name(int type)
+{
+    static const char *const names[GD_REC__COUNT] = {
+        [GD_REC_INTENT] = "intent", [GD_REC_ORDER] = "order",   [GD_REC_ORDER_EVENT] = "order_event",
+        [GD_REC_POSITION] = "position", [GD_REC_FILL] = "fill", [GD_REC_EQUITY] = "equity",
+        [GD_REC_RISK] = "risk",     [GD_REC_LATCH] = "latch"};
+    return type > 0 && type < GD_REC__COUNT ? names[type] : "unknown";
+}
+
+void gd_client_id(char out[GD_CLIENT_ID_MAX], uint64_t intent_id, char kind)
+{
+    snprintf(out, GD_CLIENT_ID_MAX, "g%" PRIu64 "-%c", intent_id, kind);
+}
+
+size_t gd_rec_intent(char *buf, size_t cap, const gd_intent *it, const char *strategy, const char *symbol,
+                     int stop_required)
+{
+    RB(b, buf, cap);
+    u64(&b, "id", it->id);
+    str(&b, "strategy", strategy);
+    str(&b, "symbol", symbol);
+    str(&b, "action", it->action == GORDON_ACTION_ENTRY ? "entry" : it->action == GORDON_ACTION_EXIT ? "exit" : "unknown");
+    i64(&b, "side", it->side == 1 || it->side == -1 ? it->side : 0);
+    str(&b, "result", it->result == GORDON_ACCEPTED ? "accepted" : gd_reject_name(it->result));
+    level(&b, "ref_price", it->entry);
+    level(&b, "entry_claim", it->entry_claim);
+    level(&b, "stop", it->stop);
+    level(&b, "orig_stop", it->orig_stop);
+    level(&b, "take_profit", it->take_profit);
+    num(&b, "risk_scale", it->risk_scale);
+    /* A rejected intent carries no quantity, whatever was computed. */
+    num(&b, "qty", it->result == GORDON_ACCEPTED && it->qty > 0.0 ? it->qty : 0.0);
+    num(&b, "notional", it->result == GORDON_ACCEPTED && it->notional > 0.0 ? it->notional : 0.0);
+    str(&b, "capped_by", it->capped_by ? gd_cap_name(it->capped_by) : NULL);
+    str(&b, "tag", it->tag);
+    str(&b, "detail", it->detail);
+    boolean(&b, "stop_required", stop_required);
+    return done(&b);
+}
+
+size_t gd_rec_order_fmt(char *buf, size_t cap, const gd_rec_order *o)
+{
+    RB(b, buf, cap);
+    str(&b, "client_id", o->client_id);
+    u64(&b, "intent_id", o->intent_id);
+    str(&b, "kind", o->kind);
+    str(&b, "strategy", o->strategy);
+    str(&b, "symbol", o->symbol);
+    i64(&b, "side", o->side);
+    level(&b, "qty", o->qty);
+    level(&b, "price", o->price);
+    boolean(&b, "reduce_only", o->reduce_only);
+    str(&b, "status", "new");
+    return done(&b);
+}
+
+size_t gd_rec_order_event(char *buf, size_t cap, const char *client_id, const char *status,
+                          const char *detail, const char *venue_id)
+{
+    RB(b, buf, cap);
+    str(&b, "client_id", client_id);
+    str(&b, "status", status);
+    str(&b, "detail", detail ? detail : "");
+    str(&b, "venue_id", venue_id);
+    return done(&b);
+}
+
+size_t gd_rec_position_fmt(char *buf, size_t cap, const gd_rec_position *p)
+{
+    RB(b, buf, cap);
+    u64(&b, "id", p->id);
+    str(&b, "strategy", p->strategy);
+    str(&b, "symbol", p->symbol);
+    i64(&b, "side", p->side);
+    num(&b, "qty", p->qty);
+    num(&b, "open_qty", p->closed ? 0.0 : p->open_qty);
+    num(&b, "entry", p->entry);
+    level(&b, "stop", p->stop);
+    level(&b, "take_profit", p->take_profit);
+    boolean(&b, "stop_required", p->stop_required);
+    str(&b, "status", p->closed ? "closed" : "open");
+    i64(&b, "opened_ms", p->opened_ms);
+    if (p->closed)
+        i64(&b, "closed_ms", p->closed_ms < p->opened_ms ? p->opened_ms : p->closed_ms);
+    else
+        str(&b, "closed_ms", NULL);
+    level(&b, "exit_price", p->closed ? p->exit_price : 0.0);
+    num(&b, "realized_pnl", p->realized_pnl);
+    num(&b, "fees", p->fees > 0.0 ? p->fees : 0.0);
+    return done(&b);
+}
+
+size_t gd_rec_fill_fmt(char *buf, size_t cap, const gd_rec_fill *f)
+{
+    RB(b, buf, cap);
+    str(&b, "client_id", f->client_id);
+    u64(&b, "intent_id", f->intent_id);
+    u64(&b, "position_id", f->position_id);
+    str(&b, "venue_trade_id", f->venue_trade_id);
+    str(&b, "strategy", f->strategy);
+    str(&b, "symbol", f->symbol);
+    i64(&b, "side", f->side);
+    str(&b, "reason", f->reason);
+    num(&b, "qty", f->qty);
+    num(&b, "price", f->price);
+    num(&b, "fee", f->fee);
+    num(&b, "realized_pnl", f->realized_pnl);
+    return done(&b);
+}
+
+size_t gd_rec_equity_fmt(char *buf, size_t cap, const gd_rec_equity *q)
+{
+    RB(b, buf, cap);
+    str(&b, "cause", q->cause);
+    num(&b, "equity", q->equity);
+    num(&b, "cash", q->cash);
+    num(&b, "unrealized", q->unrealized);
+    num(&b, "gross", q->gross > 0.0 ? q->gross : 0.0);
+    i64(&b, "open_positions", q->open_positions);
+    num(&b, "drawdown_pct", q->drawdown_pct > 0.0 ? q->drawdown_pct : 0.0);
+    return done(&b);
+}
+
+size_t gd_rec_risk(char *buf, size_t cap, const char *kind, const char *who, const char *reason,
+                   const char *detail_json)
+{
+    RB(b, buf, cap);
+    str(&b, "kind", kind);
+    str(&b, "who", who && who[0] ? who : "host");
+    str(&b, "reason", reason ? reason : "");
+    /* The detail goes in as text: the writer casts it to jsonb, and a
+     * malformed one is refused there rather than breaking this payload. */
+    str(&b, "detail", detail_json && detail_json[0] ? detail_json : "{}");
+    return done(&b);
+}
+
+size_t gd_rec_latch(char *buf, size_t cap, int halted, const char *who, const char *reason, int64_t since_ms)
+{
+    RB(b, buf, cap);
+    boolean(&b, "halted", halted);
+    str(&b, "who", who ? who : "");
+    str(&b, "reason", reason ? reason : "");
+    if (halted)
+        i64(&b, "since_ms", since_ms);
+    else
+        str(&b, "since_ms", NULL);
+    return done(&b);
+}

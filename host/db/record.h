@@ -1,0 +1,98 @@
+/* Journal records: what the host tells PostgreSQL, one type per kind of row.
+ * A payload is a flat JSON object whose members are the row's columns (the
+ * writer binds them by name, db/writer.c); the record's sequence number and
+ * time come from the journal header. Ids are fixed here, before anything is
+ * written, so applying a record twice changes nothing: intents by intent id,
+ * orders by client order id, positions by their entry intent, and fills,
+ * order events, equity points and risk events by the journal's sequence
+ * number. Formatting writes into the caller's buffer and allocates nothing. */
+#ifndef GD_RECORD_H
+#define GD_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "risk/pipeline.h"
+
+enum gd_rec_type {
+    GD_REC_INTENT = 1,      /* a signal and its outcome (again if the executor refused it) */
+    GD_REC_ORDER = 2,       /* an order as sent (status "new") */
+    GD_REC_ORDER_EVENT = 3, /* an order's status changed */
+    GD_REC_POSITION = 4,    /* a position's state (opened, reduced, closed) */
+    GD_REC_FILL = 5,
+    GD_REC_EQUITY = 6,
+    GD_REC_RISK = 7,        /* trips, halts, resumes, flattens, quarantines */
+    GD_REC_LATCH = 8,       /* the halt latch as it now is */
+    GD_REC__COUNT
+};
+
+/* The largest payload the formatters write; a buffer this size always fits. */
+#define GD_REC_MAX 2048
+
+const char *gd_rec_type_name(int type); /* "intent", ...; "unknown" */
+
+/* Order client ids: "g<intent id>-<k>", k: e entry, s stop, t take profit,
+ * x exit, f flatten. Unique per intent and kind; 36 characters at most
+ * (Binance's clientOrderId). */
+#define GD_CLIENT_ID_MAX 40
+void gd_client_id(char out[GD_CLIENT_ID_MAX], uint64_t intent_id, char kind);
+
+size_t gd_rec_intent(char *buf, size_t cap, const gd_intent *it, const char *strategy, const char *symbol,
+                     int stop_required);
+
+typedef struct gd_rec_order {
+    const char *client_id;
+    uint64_t intent_id;
+    const char *kind;      /* entry, stop, take_profit, exit, flatten */
+    const char *strategy;
+    const char *symbol;
+    int side;              /* +1 buys, -1 sells */
+    double qty;            /* 0: the whole position */
+    double price;          /* trigger of a stop or take profit; 0: market */
+    int reduce_only;
+} gd_rec_order;
+size_t gd_rec_order_fmt(char *buf, size_t cap, const gd_rec_order *o);
+
+size_t gd_rec_order_event(char *buf, size_t cap, const char *client_id, const char *status,
+                          const char *detail, const char *venue_id);
+
+typedef struct gd_rec_position {
+    uint64_t id;           /* the entry intent */
+    const char *strategy;
+    const char *symbol;
+    int side;
+    double qty, open_qty, entry, stop, take_profit;
+    int stop_required;
+    int closed;
+    int64_t opened_ms, closed_ms;
+    double exit_price, realized_pnl, fees;
+} gd_rec_position;
+size_t gd_rec_position_fmt(char *buf, size_t cap, const gd_rec_position *p);
+
+typedef struct gd_rec_fill {
+    const char *client_id;
+    uint64_t intent_id;
+    uint64_t position_id;
+    const char *venue_trade_id; /* NULL in simulation */
+    const char *strategy;
+    const char *symbol;
+    int side;
+    const char *reason;    /* entry, exit, stop, take_profit, flatten */
+    double qty, price, fee, realized_pnl;
+} gd_rec_fill;
+size_t gd_rec_fill_fmt(char *buf, size_t cap, const gd_rec_fill *f);
+
+typedef struct gd_rec_equity {
+    const char *cause;     /* fill, timer, start, stop */
+    double equity, cash, unrealized, gross, drawdown_pct;
+    uint32_t open_positions;
+} gd_rec_equity;
+size_t gd_rec_equity_fmt(char *buf, size_t cap, const gd_rec_equity *q);
+
+/* detail_json: a JSON object's text, or NULL for {}. */
+size_t gd_rec_risk(char *buf, size_t cap, const char *kind, const char *who, const char *reason,
+                   const char *detail_json);
+
+size_t gd_rec_latch(char *buf, size_t cap, int halted, const char *who, const char *reason, int64_t since_ms);
+
+#endif

@@ -1,0 +1,910 @@
+/* The PostgreSQL writer (see writer.h): a state machine on the loop.
+ *
+ *   DOWN --timer--> CONNECTING --PQconnectPoll OK--> PREPARING --sync--> READY
+ *     ^                 |                                |                  |
+ *     +------ fail / lost / timeout (backoff doubles) ---+------------------+
+ */
+#include "db/writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "base/dates.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "db/record.h"
+
+const double gd_dbw_lat_bounds[GD_DBW_LAT_BUCKETS] = GD_DBW_LAT_BOUNDS;
+
+/* ------------------------------------------------------------ statements */
+
+#define TS(n) "to_timestamp($" #n "::float8 / 1000)"
+#define MAX_KEYS 20
+
+typedef struct stmt {
+    const char *name;
+    const char *sql;
+    const char *keys[MAX_KEYS]; /* payload members bound to $3, $4, ... */
+} stmt;
+
+/* $1 is the record's sequence number, $2 its time (ms); then the keys;
+ * last the source (the journal's id). */
+static const stmt stmts[GD_REC__COUNT] = {
+    [GD_REC_INTENT] = {"gd_intent",
+        "INSERT INTO trading.intents (source, journal_seq, at, id, strategy, symbol, action, side, result, ref_price,"
+        " entry_claim, stop, orig_stop, take_profit, risk_scale, qty, notional, capped_by, tag, detail,"
+        " stop_required) VALUES ($21, $1, " TS(2) ", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+        " $16, $17, coalesce($18, ''), coalesce($19, ''), $20)"
+        " ON CONFLICT (source, id) DO UPDATE SET result = EXCLUDED.result, qty = EXCLUDED.qty,"
+        " notional = EXCLUDED.notional, detail = EXCLUDED.detail, journal_seq = EXCLUDED.journal_seq"
+        " WHERE trading.intents.journal_seq < EXCLUDED.journal_seq",
+        {"id", "strategy", "symbol", "action", "side", "result", "ref_price", "entry_claim", "stop",
+         "orig_stop", "take_profit", "risk_scale", "qty", "notional", "capped_by", "tag", "detail",
+         "stop_required"}},
+    [GD_REC_ORDER] = {"gd_order",
+        "WITH o AS (INSERT INTO trading.orders (source, client_id, intent_id, kind, strategy, symbol, side, qty,"
+        " price, reduce_only, status, created_at, updated_at, last_seq) VALUES ($13, $3, $4, $5, $6, $7, $8,"
+        " $9, $10, $11, $12, " TS(2) ", " TS(2) ", $1) ON CONFLICT (source, client_id) DO NOTHING"
+        " RETURNING client_id)"
+        " INSERT INTO trading.order_events (source, id, client_id, status, at) SELECT $13, $1, client_id, $12, "
+        TS(2) " FROM o ON CONFLICT (source, id) DO NOTHING",
+        {"client_id", "intent_id", "kind", "strategy", "symbol", "side", "qty", "price", "reduce_only",
+         "status"}},
+    [GD_REC_ORDER_EVENT] = {"gd_order_event",
+        "WITH ev AS (INSERT INTO trading.order_events (source, id, client_id, status, at, detail)"
+        " VALUES ($7, $1, $3, $4, " TS(2) ", coalesce($5, '')) ON CONFLICT (source, id) DO NOTHING)"
+        " UPDATE trading.orders SET status = $4, updated_at = " TS(2) ", last_seq = $1,"
+        " venue_id = coalesce($6, venue_id) WHERE source = $7 AND client_id = $3 AND last_seq < $1",
+        {"client_id", "status", "detail", "venue_id"}},
+    [GD_REC_POSITION] = {"gd_position",
+        "INSERT INTO trading.positions (source, last_seq, updated_at, id, strategy, symbol, side, qty, open_qty, entry,"
+        " stop, take_profit, stop_required, status, opened_at, closed_at, exit_price, realized_pnl, fees)"
+        " VALUES ($19, $1, " TS(2) ", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, " TS(14) ", " TS(15) ","
+        " $16, $17, $18)"
+        " ON CONFLICT (source, id) DO UPDATE SET open_qty = EXCLUDED.open_qty, stop = EXCLUDED.stop,"
+        " take_profit = EXCLUDED.take_profit, status = EXCLUDED.status, closed_at = EXCLUDED.closed_at,"
+        " exit_price = EXCLUDED.exit_price, realized_pnl = EXCLUDED.realized_pnl, fees = EXCLUDED.fees,"
+        " updated_at = EXCLUDED.updated_at, last_seq = EXCLUDED.last_seq"
+        " WHERE trading.positions.last_seq < EXCLUDED.last_seq",
+        {"id", "strategy", "symbol", "side", "qty", "open_qty", "entry", "stop", "take_profit",
+         "stop_required", "status", "opened_ms", "closed_ms", "exit_price", "realized_pnl", "fees"}},
+    [GD_REC_FILL] = {"gd_fill",
+        "INSERT INTO trading.fills (source, id, at, client_id, intent_id, position_id, venue_trade_id, strategy,"
+        " symbol, side, reason, qty, price, fee, realized_pnl) VALUES ($15, $1, " TS(2) ", $3, $4, $5, $6, $7,"
+        " $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (source, id) DO NOTHING",
+        {"client_id", "intent_id", "position_id", "venue_trade_id", "strategy", "symbol", "side", "reason",
+         "qty", "price", "fee", "realized_pnl"}},
+    [GD_REC_EQUITY] = {"gd_equity",
+        "INSERT INTO trading.equity_points (source, id, at, cause, equity, cash, unrealized, gross, open_positions,"
+        " drawdown_pct) VALUES ($10, $1, " TS(2) ", $3, $4, $5, $6, $7, $8, $9)"
+        " ON CONFLICT (source, id) DO NOTHING",
+        {"cause", "equity", "cash", "unrealized", "gross", "open_positions", "drawdown_pct"}},
+    [GD_REC_RISK] = {"gd_risk",
+        "INSERT INTO trading.risk_events (source, id, at, kind, who, reason, detail) VALUES ($7, $1, " TS(2) ","
+        " $3, $4, coalesce($5, ''), coalesce($6, '{}')::jsonb) ON CONFLICT (source, id) DO NOTHING",
+        {"kind", "who", "reason", "detail"}},
+    [GD_REC_LATCH] = {"gd_latch",
+        "INSERT INTO trading.halt_latch (id, halted, who, reason, since, updated_at, source, last_seq)"
+        " VALUES (1, $3, coalesce($4, ''), coalesce($5, ''), " TS(6) ", " TS(2) ", $7, $1)"
+        " ON CONFLICT (id) DO UPDATE SET halted = EXCLUDED.halted, who = EXCLUDED.who,"
+        " reason = EXCLUDED.reason, since = EXCLUDED.since, updated_at = EXCLUDED.updated_at,"
+        " source = EXCLUDED.source, last_seq = EXCLUDED.last_seq"
+        " WHERE trading.halt_latch.source <> EXCLUDED.source OR trading.halt_latch.last_seq < EXCLUDED.last_seq",
+        {"halted", "who", "reason", "since_ms"}},
+};
+
+static int n_keys(const stmt *s)
+{
+    int n = 0;
+    while (n < MAX_KEYS && s->keys[n])
+        n++;
+    return n;
+}
+
+/* ------------------------------------------------------------ state */
+
+enum { ST_DOWN, ST_CONNECTING, ST_PREPARING, ST_READY };
+
+#define MAX_INFLIGHT 16
+
+typedef struct batch {
+    uint64_t first, last;   /* sequence numbers */
+    uint32_t queries;       /* statements sent (results still to read: queries - got) */
+    uint32_t got;
+    int await_null;         /* a query's result was read: a NULL ends it */
+    int failed;             /* a statement failed */
+    char sqlstate[6];
+    char error[200];
+    int64_t sent_ms;
+    int prepare;            /* the statements' PREPAREs, not records */
+} batch;
+
+struct gd_dbw {
+    uv_loop_t *loop;
+    char *dsn;
+    char *reject_path;
+    char source[24];
+    gd_journal *j;
+    double connect_timeout_ms, backoff_min_ms, backoff_max_ms, backoff_ms;
+    uint32_t batch_max, inflight_max;
+
+    int state;
+    PGconn *conn;
+    int pq_fd;              /* PQsocket as last seen */
+    struct pollbox *poll;   /* on a dup of pq_fd; NULL when none */
+    int poll_events;
+    uv_timer_t timer;       /* reconnect backoff, connect timeout, stalls */
+    int64_t deadline_ms;    /* connecting: give up at; 0 none */
+    int stopping;
+    int closing_handles;
+
+    batch inflight[MAX_INFLIGHT];
+    uint32_t head, count;
+    uint64_t sent;          /* highest seq sent on this connection */
+    uint64_t single_until;  /* one record per batch up to here (isolating a refusal) */
+    int rewinding;          /* a batch failed: drain, then send again from the applied mark */
+    uint64_t replay_upto;   /* records up to here were journaled before this connection */
+
+    gd_jrec *recs;          /* batch_max */
+    char scratch[GD_JOURNAL_MAX_RECORD + 64]; /* one payload's values, unescaped */
+    gd_dbw_stats st;
+};
+
+static void set_poll(gd_dbw *w, int events);
+static void schedule(gd_dbw *w, double ms);
+static void pump(gd_dbw *w);
+
+/* ------------------------------------------------------------ connection */
+
+/* The poll handle with the dup it watches: libpq may close its socket
+ * (PQfinish, a reconnect) before libuv has let go of the handle, and epoll
+ * must never see a descriptor number that was reused meanwhile. */
+typedef struct pollbox {
+    uv_poll_t h;
+    int fd;
+    gd_dbw *w;
+} pollbox;
+
+static void poll_closed(uv_handle_t *h)
+{
+    pollbox *p = h->data;
+    close(p->fd);
+    free(p);
+}
+
+static void drop_poll(gd_dbw *w)
+{
+    if (!w->poll)
+        return;
+    uv_poll_stop(&w->poll->h);
+    uv_close((uv_handle_t *)&w->poll->h, poll_closed);
+    w->poll = NULL;
+    w->poll_events = 0;
+}
+
+/* Closes the connection; unapplied records go again on the next one. */
+static void disconnect(gd_dbw *w, const char *why)
+{
+    drop_poll(w);
+    if (w->conn) {
+        PQfinish(w->conn);
+        w->conn = NULL;
+    }
+    int was = w->state;
+    w->state = ST_DOWN;
+    w->st.connected = 0;
+    w->head = w->count = 0;
+    w->rewinding = 0;
+    w->sent = gd_journal_applied_seq(w->j);
+    if (why) {
+        snprintf(w->st.last_error, sizeof w->st.last_error, "%s", why);
+        gd_log(was == ST_READY ? GD_LOG_WARN : GD_LOG_INFO, "db", NULL, "database %s: %s (retrying in %.0f ms)",
+               was == ST_READY ? "connection lost" : "connection failed", why, w->backoff_ms);
+    }
+    if (w->stopping)
+        return;
+    w->st.reconnects++;
+    schedule(w, w->backoff_ms);
+    w->backoff_ms = w->backoff_ms * 2 > w->backoff_max_ms ? w->backoff_max_ms : w->backoff_ms * 2;
+}
+
+static void conn_error(gd_dbw *w, const char *what)
+{
+    char why[256];
+    const char *m = w->conn ? PQerrorMessage(w->conn) : "";
+    size_t n = strcspn(m, "\n");
+    snprintf(why, sizeof why, "%s%s%.*s", what, n ? ": " : "", (int)n, m);
+    disconnect(w, why);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events);
+
+/* Watches PQsocket for events; a new socket (libpq may change it while
+ * connecting) gets a new dup and a new handle. */
+static int watch(gd_dbw *w, int events)
+{
+    int fd = PQsocket(w->conn);
+    if (fd < 0)
+        return -1;
+    if (w->poll && fd != w->pq_fd)
+        drop_poll(w);
+    if (!w->poll) {
+        int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (dfd < 0)
+            return -1;
+        pollbox *p = malloc(sizeof *p);
+        if (!p || uv_poll_init(w->loop, &p->h, dfd) != 0) {
+            free(p);
+            close(dfd);
+            return -1;
+        }
+        p->fd = dfd;
+        p->w = w;
+        p->h.data = p;
+        w->poll = p;
+        w->pq_fd = fd;
+        w->poll_events = 0;
+    }
+    set_poll(w, events);
+    return 0;
+}
+
+static void set_poll(gd_dbw *w, int events)
+{
+    if (!w->poll || events == w->poll_events)
+        return;
+    if (uv_poll_start(&w->poll->h, events, on_poll) == 0)
+        w->poll_events = events;
+}
+
+static void connect_now(gd_dbw *w)
+{
+    static const char *const keys[] = {"application_name", "keepalives", "keepalives_idle",
+                                       "keepalives_interval", "keepalives_count", "dbname", NULL};
+    const char *vals[] = {"gordon", "1", "10", "5", "3", w->dsn, NULL};
+    /* Ours come first: what the DSN says (expand_dbname) overrides them. */
+    w->conn = PQconnectStartParams(keys, vals, 1);
+    if (!w->conn) {
+        disconnect(w, "out of memory");
+        return;
+    }
+    if (PQstatus(w->conn) == CONNECTION_BAD) {
+        conn_error(w, "connect");
+        return;
+    }
+    w->state = ST_CONNECTING;
+    w->deadline_ms = gd_mono_ms() + (int64_t)w->connect_timeout_ms;
+    schedule(w, w->connect_timeout_ms);
+    if (watch(w, UV_WRITABLE) != 0)
+        conn_error(w, "no socket");
+}
+
+static int prepare_all(gd_dbw *w)
+{
+    batch *b = &w->inflight[0];
+    memset(b, 0, sizeof *b);
+    b->prepare = 1;
+    b->sent_ms = gd_mono_ms();
+    for (int t = 1; t < GD_REC__COUNT; t++) {
+        if (!PQsendPrepare(w->conn, stmts[t].name, stmts[t].sql, n_keys(&stmts[t]) + 3, NULL))
+            return -1;
+        b->queries++;
+    }
+    if (!PQpipelineSync(w->conn))
+        return -1;
+    w->head = 0;
+    w->count = 1;
+    return 0;
+}
+
+static void connected(gd_dbw *w)
+{
+    if (PQsetnonblocking(w->conn, 1) != 0 || !PQenterPipelineMode(w->conn) || prepare_all(w) != 0) {
+        conn_error(w, "pipeline");
+        return;
+    }
+    w->state = ST_PREPARING;
+    w->sent = gd_journal_applied_seq(w->j);
+    w->replay_upto = gd_journal_last_seq(w->j);
+    pump(w);
+}
+
+static void connect_step(gd_dbw *w)
+{
+    switch (PQconnectPoll(w->conn)) {
+    case PGRES_POLLING_READING:
+        if (watch(w, UV_READABLE) != 0)
+            conn_error(w, "no socket");
+        break;
+    case PGRES_POLLING_WRITING:
+        if (watch(w, UV_WRITABLE) != 0)
+            conn_error(w, "no socket");
+        break;
+    case PGRES_POLLING_OK:
+        connected(w);
+        break;
+    default:
+        conn_error(w, "connect");
+        break;
+    }
+}
+
+/* ------------------------------------------------------------ sending */
+
+/* Reads a JSON string at *p (past its opening quote) into out, unescaped;
+ * *p ends past the closing quote. -1 if malformed. */
+static int scan_string(const char **p, const char *end, char **out, const char *out_end)
+{
+    const char *q = *p;
+    char *o = *out;
+    while (q < end && *q != '"') {
+        unsigned c = (unsigned char)*q++;
+        if (c == '\\') {
+            if (q >= end)
+                return -1;
+            char e = *q++;
+            switch (e) {
+            case '"': case '\\': case '/': c = (unsigned char)e; break;
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case 'n': c = '\n'; break;
+            case 'r': c = '\r'; break;
+            case 't': c = '\t'; break;
+            case 'u': {
+                unsigned cp = 0;
+                for (int i = 0; i < 4; i++, q++) {
+                    if (q >= end)
+                        return -1;
+                    char h = *q;
+                    cp = cp * 16 + (unsigned)(h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                                               : h >= 'A' && h <= 'F' ? h - 'A' + 10 : 99);
+                    if (cp > 0xFFFF)
+                        return -1;
+                }
+                if (cp >= 0xD800 && cp <= 0xDBFF) { /* a surrogate pair */
+                    unsigned lo = 0;
+                    if (end - q < 6 || q[0] != '\\' || q[1] != 'u')
+                        return -1;
+                    for (int i = 2; i < 6; i++) {
+                        char h = q[i];
+                        lo = lo * 16 + (unsigned)(h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                                                  : h >= 'A' && h <= 'F' ? h - 'A' + 10 : 99);
+                    }
+                    if (lo < 0xDC00 || lo > 0xDFFF)
+                        return -1;
+                    q += 6;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                    return -1;
+                }
+                if (cp == 0)
+                    return -1; /* PostgreSQL text cannot hold NUL */
+                if (out_end - o < 5)
+                    return -1;
+                if (cp < 0x80) {
+                    *o++ = (char)cp;
+                } else if (cp < 0x800) {
+                    *o++ = (char)(0xC0 | (cp >> 6));
+                    *o++ = (char)(0x80 | (cp & 0x3F));
+                } else if (cp < 0x10000) {
+                    *o++ = (char)(0xE0 | (cp >> 12));
+                    *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+                    *o++ = (char)(0x80 | (cp & 0x3F));
+                } else {
+                    *o++ = (char)(0xF0 | (cp >> 18));
+                    *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+                    *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+                    *o++ = (char)(0x80 | (cp & 0x3F));
+                }
+                continue;
+            }
+            default: return -1;
+            }
+        } else if (c < 0x20) {
+            return -1;
+        }
+        if (o >= out_end)
+            return -1;
+        *o++ = (char)c;
+    }
+    if (q >= end || o >= out_end)
+        return -1;
+    *o++ = '\0';
+    *p = q + 1;
+    *out = o;
+    return 0;
+}
+
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* Binds a payload's members to the statement's keys: a flat JSON object of
+ * strings, numbers, booleans and nulls, as db/record.c writes it. Numbers
+ * pass as their own text (an id above 2^53 stays exact). Missing members
+ * and nulls are NULL. 0, or -1 with why. */
+static int bind_payload(const gd_jrec *r, const stmt *s, int nk, const char **vals, char *scratch, size_t cap,
+                        char *why, size_t why_cap)
+{
+    const char *p = r->data, *end = r->data + r->len;
+    char *o = scratch, *o_end = scratch + cap;
+    for (int k = 0; k < nk; k++)
+        vals[k] = NULL;
+    int next = 0;
+    p = skip_ws(p, end);
+    if (p >= end || *p++ != '{')
+        goto bad;
+    p = skip_ws(p, end);
+    if (p < end && *p == '}')
+        return 0;
+    for (;;) {
+        char key[64], *kp = key;
+        p = skip_ws(p, end);
+        if (p >= end || *p++ != '"' || scan_string(&p, end, &kp, key + sizeof key) != 0)
+            goto bad;
+        p = skip_ws(p, end);
+        if (p >= end || *p++ != ':')
+            goto bad;
+        p = skip_ws(p, end);
+        /* Members come in the statement's order; any order is accepted. */
+        int idx = -1;
+        if (next < nk && !strcmp(key, s->keys[next]))
+            idx = next;
+        else
+            for (int k = 0; k < nk; k++)
+                if (!strcmp(key, s->keys[k]))
+                    idx = k;
+        const char *v = NULL;
+        if (p < end && *p == '"') {
+            p++;
+            v = o;
+            if (scan_string(&p, end, &o, o_end) != 0)
+                goto bad;
+        } else {
+            const char *t = p;
+            while (p < end && *p != ',' && *p != '}' && *p != ' ')
+                p++;
+            size_t n = (size_t)(p - t);
+            if (n == 4 && !memcmp(t, "null", 4)) {
+                v = NULL;
+            } else if ((n == 4 && !memcmp(t, "true", 4)) || (n == 5 && !memcmp(t, "false", 5))) {
+                v = n == 4 ? "true" : "false";
+            } else {
+                /* a number: JSON's grammar, checked loosely; the server parses it */
+                if (n == 0 || n > 40 || (size_t)(o_end - o) < n + 1)
+                    goto bad;
+                for (size_t i = 0; i < n; i++)
+                    if (!strchr("0123456789+-.eE", t[i]))
+                        goto bad;
+                memcpy(o, t, n);
+                o[n] = '\0';
+                v = o;
+                o += n + 1;
+            }
+        }
+        if (idx >= 0) {
+            vals[idx] = v;
+            next = idx + 1;
+        }
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        if (p < end && *p == '}')
+            return 0;
+        goto bad;
+    }
+bad:
+    snprintf(why, why_cap, "payload is not a flat JSON object (near byte %ld)", (long)(p - r->data));
+    return -1;
+}
+
+/* Binds one record's payload to its statement and sends it. 1 sent, 0 the
+ * payload is unusable (set aside by the caller), -1 the connection failed. */
+static int send_record(gd_dbw *w, const gd_jrec *r, char *why, size_t why_cap)
+{
+    if (r->type == 0 || r->type >= GD_REC__COUNT) {
+        snprintf(why, why_cap, "unknown record type %u", (unsigned)r->type);
+        return 0;
+    }
+    const stmt *s = &stmts[r->type];
+    int nk = n_keys(s);
+    char seq[24], ts[24];
+    const char *vals[MAX_KEYS + 3];
+    if (bind_payload(r, s, nk, vals + 2, w->scratch, sizeof w->scratch, why, why_cap) != 0)
+        return 0;
+    snprintf(seq, sizeof seq, "%" PRIu64, r->seq);
+    snprintf(ts, sizeof ts, "%" PRId64, r->time_ms);
+    vals[0] = seq;
+    vals[1] = ts;
+    vals[nk + 2] = w->source;
+    /* libpq copies the parameters into its buffer before returning. */
+    return PQsendQueryPrepared(w->conn, s->name, nk + 3, vals, NULL, NULL, 0) ? 1 : -1;
+}
+
+/* Appends a refused record to the reject file: kept, not lost. */
+static void set_aside(gd_dbw *w, const gd_jrec *r, const char *sqlstate, const char *why)
+{
+    w->st.rejected++;
+    gd_log(GD_LOG_ERROR, "db", NULL, "record %" PRIu64 " (%s) refused by the database: %s%s%s; kept in %s",
+           r->seq, gd_rec_type_name(r->type), sqlstate[0] ? sqlstate : "", sqlstate[0] ? " " : "", why,
+           w->reject_path);
+    int fd = open(w->reject_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        gd_log(GD_LOG_ERROR, "db", NULL, "%s: %s", w->reject_path, strerror(errno));
+        return;
+    }
+    char head[600], esc[400];
+    gd_json_escape(esc, sizeof esc, why);
+    int n = snprintf(head, sizeof head,
+                     "{\"seq\":%" PRIu64 ",\"time_ms\":%" PRId64 ",\"type\":\"%s\",\"sqlstate\":\"%s\","
+                     "\"error\":\"%s\",\"payload\":",
+                     r->seq, r->time_ms, gd_rec_type_name(r->type), sqlstate, esc);
+    int bad = n < 0 || write(fd, head, (size_t)n) != n || write(fd, r->data, r->len) != (ssize_t)r->len ||
+              write(fd, "}\n", 2) != 2 || fdatasync(fd) != 0;
+    if (bad)
+        gd_log(GD_LOG_ERROR, "db", NULL, "%s: %s", w->reject_path, strerror(errno));
+    close(fd);
+}
+
+static int flush_out(gd_dbw *w)
+{
+    int f = PQflush(w->conn);
+    if (f < 0)
+        return -1;
+    set_poll(w, UV_READABLE | (f ? UV_WRITABLE : 0));
+    return 0;
+}
+
+/* Sends batches while there is room and work. */
+static void send_batches(gd_dbw *w)
+{
+    while (w->state == ST_READY && !w->rewinding && w->count < w->inflight_max) {
+        uint32_t max = w->batch_max;
+        if (w->sent < w->single_until)
+            max = 1;
+        size_t n = gd_journal_read(w->j, w->sent, w->recs, max);
+        if (n == 0)
+            break;
+        batch *b = &w->inflight[(w->head + w->count) % MAX_INFLIGHT];
+        memset(b, 0, sizeof *b);
+        b->first = w->recs[0].seq;
+        b->sent_ms = gd_mono_ms();
+        for (size_t i = 0; i < n; i++) {
+            char why[160];
+            int rc = send_record(w, &w->recs[i], why, sizeof why);
+            if (rc < 0) {
+                conn_error(w, "send");
+                return;
+            }
+            /* Unusable on its face (no statement could take it): set aside
+             * now; the batch's sync still marks it applied in order. */
+            if (rc == 0)
+                set_aside(w, &w->recs[i], "", why);
+            else
+                b->queries++;
+            b->last = w->recs[i].seq;
+        }
+        if (!PQpipelineSync(w->conn)) {
+            conn_error(w, "sync");
+            return;
+        }
+        w->sent = b->last;
+        w->count++;
+    }
+    if (w->state >= ST_PREPARING && flush_out(w) != 0)
+        conn_error(w, "flush");
+}
+
+/* ------------------------------------------------------------ results */
+
+static int sqlstate_is_data(const char *s)
+{
+    return (s[0] == '2' && (s[1] == '2' || s[1] == '3')) || (s[0] == '4' && s[1] == '2');
+}
+
+static void batch_done(gd_dbw *w, batch *b)
+{
+    int64_t now = gd_mono_ms();
+    if (b->prepare) {
+        if (b->failed) {
+            char why[260];
+            snprintf(why, sizeof why, "preparing statements: %s %s", b->sqlstate, b->error);
+            gd_log(GD_LOG_ERROR, "db", NULL, "the database does not take gordon's statements (%s %s): "
+                   "has `gordon migrate` run?", b->sqlstate, b->error);
+            /* A schema that does not match (migrations not run) is not cured by
+             * retrying fast; the backoff still bounds it. */
+            disconnect(w, why);
+            return;
+        }
+        w->state = ST_READY;
+        w->st.connected = 1;
+        w->st.connects++;
+        w->backoff_ms = w->backoff_min_ms;
+        w->st.last_error[0] = '\0';
+        w->deadline_ms = 0;
+        schedule(w, 1000);
+        gd_log(GD_LOG_INFO, "db", NULL, "database connected; %" PRIu64 " journal records to apply",
+               gd_journal_last_seq(w->j) - gd_journal_applied_seq(w->j));
+        return;
+    }
+    if (w->rewinding)
+        return; /* an earlier batch failed: this one is sent again */
+    if (b->failed) {
+        if (!sqlstate_is_data(b->sqlstate)) {
+            char why[260];
+            snprintf(why, sizeof why, "%s %s", b->sqlstate, b->error);
+            disconnect(w, why);
+            return;
+        }
+        if (b->first == b->last) {
+            /* One record, refused for its data: set it aside and go on. */
+            gd_jrec r;
+            if (gd_journal_read(w->j, b->first - 1, &r, 1) == 1 && r.seq == b->first)
+                set_aside(w, &r, b->sqlstate, b->error);
+            gd_err err;
+            if (gd_journal_mark_applied(w->j, b->last, 0, &err) != 0)
+                gd_log(GD_LOG_ERROR, "db", NULL, "journal: %s", err.msg);
+            return;
+        }
+        /* Which record broke it is known (error_seq) but the batch rolled
+         * back whole: go again one by one through it. */
+        w->single_until = b->last;
+        w->rewinding = 1;
+        return;
+    }
+    double s = (double)(now - b->sent_ms) / 1000.0;
+    size_t k = 0;
+    while (k < GD_DBW_LAT_BUCKETS && s > gd_dbw_lat_bounds[k])
+        k++;
+    w->st.lat_le[k]++;
+    w->st.lat_sum += s;
+    w->st.batches++;
+    uint64_t n = b->last - b->first + 1;
+    w->st.applied += b->queries;
+    if (b->first <= w->replay_upto) {
+        uint64_t upto = b->last < w->replay_upto ? b->last : w->replay_upto;
+        w->st.replayed += upto - b->first + 1;
+    }
+    (void)n;
+    w->st.last_ok_ms = gd_wall_ms();
+    gd_err err;
+    if (gd_journal_mark_applied(w->j, b->last, 0, &err) != 0)
+        gd_log(GD_LOG_ERROR, "db", NULL, "journal: %s", err.msg);
+}
+
+static void read_results(gd_dbw *w)
+{
+    if (!PQconsumeInput(w->conn)) {
+        conn_error(w, "read");
+        return;
+    }
+    while (w->count && w->conn && !PQisBusy(w->conn)) {
+        batch *b = &w->inflight[w->head];
+        PGresult *r = PQgetResult(w->conn);
+        if (!r) {
+            if (b->await_null) {
+                b->await_null = 0;
+                continue;
+            }
+            break;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            w->head = (w->head + 1) % MAX_INFLIGHT;
+            w->count--;
+            batch_done(w, b);
+            continue;
+        }
+        if ((st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR) && !b->failed) {
+            const char *ss = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+            const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+            b->failed = 1;
+            snprintf(b->sqlstate, sizeof b->sqlstate, "%s", ss ? ss : "");
+            snprintf(b->error, sizeof b->error, "%s", m ? m : PQresultErrorMessage(r));
+        } else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_PIPELINE_ABORTED &&
+                   !b->failed) {
+            b->failed = 1;
+            snprintf(b->error, sizeof b->error, "unexpected result %s", PQresStatus(st));
+        }
+        PQclear(r);
+        b->got++;
+        b->await_null = 1;
+    }
+    if (!w->conn)
+        return;
+    if (w->rewinding && w->count == 0) {
+        w->rewinding = 0;
+        w->sent = gd_journal_applied_seq(w->j);
+    }
+}
+
+static void pump(gd_dbw *w)
+{
+    if (!w->conn)
+        return;
+    read_results(w);
+    if (!w->conn)
+        return;
+    send_batches(w);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    gd_dbw *w = ((pollbox *)h->data)->w;
+    (void)events;
+    if (w->stopping)
+        return;
+    if (status < 0) {
+        char why[80];
+        snprintf(why, sizeof why, "poll: %s", uv_strerror(status));
+        disconnect(w, why);
+        return;
+    }
+    if (w->state == ST_CONNECTING)
+        connect_step(w);
+    else
+        pump(w);
+}
+
+/* ------------------------------------------------------------ timer */
+
+/* A batch unanswered this long means a connection that is gone without a
+ * word (a partition the keepalives have not caught yet). */
+#define STALL_MS 60000
+
+static void on_timer(uv_timer_t *t)
+{
+    gd_dbw *w = t->data;
+    if (w->stopping)
+        return;
+    int64_t now = gd_mono_ms();
+    switch (w->state) {
+    case ST_DOWN:
+        connect_now(w);
+        break;
+    case ST_CONNECTING:
+    case ST_PREPARING:
+        if (now >= w->deadline_ms)
+            disconnect(w, "timed out connecting");
+        else
+            schedule(w, (double)(w->deadline_ms - now));
+        break;
+    default:
+        if (w->count && now - w->inflight[w->head].sent_ms > STALL_MS) {
+            disconnect(w, "no answer in 60 s");
+            break;
+        }
+        pump(w);
+        schedule(w, 1000);
+        break;
+    }
+}
+
+static void schedule(gd_dbw *w, double ms)
+{
+    uv_timer_start(&w->timer, on_timer, (uint64_t)(ms < 1 ? 1 : ms), 0);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static void free_writer(gd_dbw *w)
+{
+    free(w->dsn);
+    free(w->reject_path);
+    free(w->recs);
+    free(w);
+}
+
+static void timer_closed(uv_handle_t *h) { free_writer(h->data); }
+
+int gd_dbw_start(const gd_dbw_opts *o, gd_dbw **out, gd_err *err)
+{
+    *out = NULL;
+    if (!o->loop || !o->journal || !o->dsn || !o->dsn[0] || !o->reject_path || !o->source ||
+        strlen(o->source) != 16)
+        return gd_err_set(err, GD_EINVAL, "db writer: loop, journal, dsn, reject path and a 16-hex source are required");
+    gd_dbw *w = calloc(1, sizeof *w);
+    if (!w)
+        return gd_err_set(err, GD_ENOMEM, "db writer: out of memory");
+    w->loop = o->loop;
+    w->j = o->journal;
+    snprintf(w->source, sizeof w->source, "%s", o->source);
+    w->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
+    w->backoff_min_ms = o->reconnect_min_ms > 0 ? o->reconnect_min_ms : 250;
+    w->backoff_max_ms = o->reconnect_max_ms > w->backoff_min_ms ? o->reconnect_max_ms : w->backoff_min_ms;
+    w->backoff_ms = w->backoff_min_ms;
+    w->batch_max = o->batch_max ? o->batch_max : 512;
+    w->inflight_max = o->inflight_max ? o->inflight_max : 4;
+    if (w->inflight_max > MAX_INFLIGHT)
+        w->inflight_max = MAX_INFLIGHT;
+    w->dsn = strdup(o->dsn);
+    w->reject_path = strdup(o->reject_path);
+    w->recs = calloc(w->batch_max, sizeof *w->recs);
+    w->pq_fd = -1;
+    if (!w->dsn || !w->reject_path || !w->recs) {
+        free_writer(w);
+        return gd_err_set(err, GD_ENOMEM, "db writer: out of memory");
+    }
+    if (uv_timer_init(w->loop, &w->timer) != 0) {
+        free_writer(w);
+        return gd_err_set(err, GD_EIO, "db writer: timer");
+    }
+    w->timer.data = w;
+    w->sent = gd_journal_applied_seq(w->j);
+    connect_now(w);
+    *out = w;
+    return 0;
+}
+
+void gd_dbw_kick(gd_dbw *w)
+{
+    if (w && w->state == ST_READY)
+        send_batches(w);
+}
+
+void gd_dbw_stop(gd_dbw *w)
+{
+    if (!w)
+        return;
+    w->stopping = 1;
+    disconnect(w, NULL);
+    uv_timer_stop(&w->timer);
+    uv_close((uv_handle_t *)&w->timer, timer_closed);
+}
+
+const gd_dbw_stats *gd_dbw_stats_get(const gd_dbw *w) { return &w->st; }
+
+int gd_dbw_caught_up(const gd_dbw *w)
+{
+    return w->count == 0 && gd_journal_applied_seq(w->j) >= gd_journal_durable_seq(w->j);
+}
+
+/* ------------------------------------------------------------ the latch at start-up */
+
+int gd_db_latch_read(const char *dsn, double timeout_ms, gd_db_latch *out, gd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    char tmo[24];
+    snprintf(tmo, sizeof tmo, "%d", (int)(timeout_ms / 1000 < 1 ? 1 : timeout_ms / 1000));
+    const char *const keys[] = {"application_name", "connect_timeout", "dbname", NULL};
+    const char *vals[] = {"gordon", tmo, dsn, NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    PGresult *r = NULL;
+    int rc = 0;
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+        const char *m = c ? PQerrorMessage(c) : "out of memory";
+        rc = gd_err_set(err, GD_EIO, "database: %.*s", (int)strcspn(m, "\n"), m);
+        goto done;
+    }
+    r = PQexec(c, "SELECT halted, who, reason, coalesce((extract(epoch FROM since) * 1000)::bigint, 0)"
+                  " FROM trading.halt_latch WHERE id = 1");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        const char *m = PQresultErrorMessage(r);
+        rc = gd_err_set(err, GD_EIO, "database: reading trading.halt_latch: %.*s", (int)strcspn(m, "\n"), m);
+        goto done;
+    }
+    if (PQntuples(r) == 1) {
+        out->found = 1;
+        out->halted = PQgetvalue(r, 0, 0)[0] == 't';
+        snprintf(out->who, sizeof out->who, "%s", PQgetvalue(r, 0, 1));
+        snprintf(out->reason, sizeof out->reason, "%s", PQgetvalue(r, 0, 2));
+        out->since_ms = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+    }
+done:
+    PQclear(r);
+    PQfinish(c);
+    return rc;
+}
