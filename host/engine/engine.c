@@ -23,6 +23,10 @@
 void gd_engine_record(gd_engine *e, const gd_intent *it)
 {
     gd_pipeline_commit(&e->pipe, it);
+    /* Journaled already before its order went out, unless the executor
+     * then refused it (the record is written again, as it ended). */
+    if (e->rec.j && (e->rec.pre_iid != it->id || it->result != GORDON_ACCEPTED))
+        gd_engine_rec_intent(e, it);
     if (e->log.ops) {
         const char *strat = it->strategy < e->n_slots ? e->slot_names[it->strategy] : "?";
         const char *sym = it->symbol < e->n_symbols ? e->symbols[it->symbol] : "?";
@@ -30,6 +34,27 @@ void gd_engine_record(gd_engine *e, const gd_intent *it)
             gd_log(GD_LOG_ERROR, "intentlog", NULL, "failed to record intent %llu",
                    (unsigned long long)it->id);
     }
+}
+
+int gd_engine_submit(gd_engine *e, const gd_order *o, const gd_intent *it, gd_err *err)
+{
+    if (e->rec.j) {
+        gd_engine_rec_intent(e, it);
+        gd_engine_rec_submit(e, o);
+        e->rec.pre_iid = it->id;
+        /* An order that leaves the process is on disk first; an entry that
+         * cannot be is not sent, an exit goes all the same (less risk). */
+        if (e->exec.ops->remote && gd_journal_sync(e->rec.j, err) != 0) {
+            gd_log(GD_LOG_ERROR, "journal", NULL, "journal sync failed before an order: %s", err->msg);
+            if (o->kind == GD_ORDER_ENTRY) {
+                gd_engine_rec_submitted(e, o, 0, "the journal could not be synced");
+                return GD_EIO;
+            }
+        }
+    }
+    int rc = e->exec.ops->submit(e->exec.self, o, err);
+    gd_engine_rec_submitted(e, o, rc == 0, rc ? err->msg : NULL);
+    return rc;
 }
 
 int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
@@ -59,7 +84,7 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
     memset(&acct, 0, sizeof acct);
     acct.equity = e->book.equity;
     acct.gross_exposure = e->book.gross + e->exec.ops->pending_notional(e->exec.self);
-    acct.tripped = e->tripped;
+    acct.tripped = e->tripped ? e->tripped : gd_engine_rec_gate(e);
     if (sym < e->n_symbols) {
         e->exec.ops->slot(e->exec.self, in->slot, sym, &so);
         acct.subscribed = in->sub[sym];
@@ -93,7 +118,7 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
         o.take_profit = it.take_profit;
         o.ref_price = it.entry;
         o.time_ms = it.time_ms;
-        if (e->exec.ops->submit(e->exec.self, &o, &err) != 0) {
+        if (gd_engine_submit(e, &o, &it, &err) != 0) {
             it.result = GORDON_REJECT_EXECUTOR;
             it.qty = it.notional = 0.0;
             snprintf(it.detail, sizeof it.detail, "%.150s", err.msg);
@@ -133,7 +158,9 @@ static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, dou
         e->ctr.slip_sum += bps;
         e->ctr.slip_count++;
     }
+    uint64_t pos_before = owner < e->book.n_owners ? gd_book_pos(&e->book, owner, f->symbol)->intent_id : 0;
     gd_book_apply_fill(&e->book, owner, f, stop, tp);
+    gd_engine_rec_fill(e, owner, f, stop, tp, pos_before);
     /* An orphan (its strategy was removed by a reload) has no one to tell. */
     gd_inst *in = owner < e->gen->n_slots ? e->gen->by_slot[owner] : NULL;
     if (in) {
@@ -517,6 +544,7 @@ void gd_engine_free(gd_engine *e)
     free(e->sym_ro);
     free(e->instr);
     free(e->slot_ref);
+    free(e->rec.slots);
     free(e->last_bar_ms);
     gd_series_free_all(e);
     free(e);

@@ -135,6 +135,38 @@ int gd_engine_resume(gd_engine *e, const char *who, const char *why, int force, 
  * state_dir: a block is reserved durably here). Borrowed. */
 int gd_engine_set_state(gd_engine *e, struct gd_state *st, gd_err *err);
 
+/* The journal for the database (db/journal.h): from here on every intent,
+ * order, status change, position, fill, equity point, risk event and latch
+ * change is appended to it, before the order it concerns is submitted (and
+ * synced first when the executor sends orders out of the process).
+ * appended(arg) is called after each append (cheap: arm a timer). The db
+ * breaker refuses new entries while more than max_depth records are
+ * unapplied or the oldest has waited max_age_s; exits still flow. Borrowed:
+ * the journal must outlive the engine. */
+struct gd_journal;
+typedef struct gd_engine_journal {
+    struct gd_journal *journal;
+    double max_depth;
+    double max_age_s;
+    double equity_interval_s;    /* an equity point on this wall-clock timer (0: only on fills) */
+    void (*appended)(void *arg);
+    void *arg;
+} gd_engine_journal;
+int gd_engine_set_journal(gd_engine *e, const gd_engine_journal *jc, gd_err *err);
+/* Once a second with the wall clock, in every mode (the db breaker is a
+ * safety rule about the real database): samples the journal, judges the db
+ * breaker, writes the timer's equity points. */
+void gd_engine_journal_tick(gd_engine *e, int64_t wall_ms);
+/* Journals the latch as it is now (the database brought up to date). */
+void gd_engine_rec_latch_now(gd_engine *e);
+/* An equity point now ("start", "stop", "timer", "fill"); no-op without a journal. */
+void gd_engine_equity_point(gd_engine *e, const char *cause);
+/* 1 while the db breaker refuses entries; *age_s the oldest unapplied
+ * record's wait. */
+int gd_engine_db_blocked(const gd_engine *e, double *age_s);
+/* Records that could not be journaled (a full journal). */
+uint64_t gd_engine_rec_lost(const gd_engine *e);
+
 /* Emergency flatten: sets the latch, cancels pending entries and sends a
  * reduce-only market order for every open position. *json (malloc'd) lists
  * what was sent and what failed; returns the number of failures. */

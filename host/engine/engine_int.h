@@ -11,6 +11,7 @@
 #include "config/params.h"
 #include "base/rodata.h"
 #include "engine/engine.h"
+#include "db/journal.h"
 #include "plugin/libcache.h"
 #include "plugin/worker.h"
 #include "risk/latch.h"
@@ -141,6 +142,43 @@ typedef struct gd_ring {
 int gd_ring_reserve(gd_ring *r, uint64_t cap, const char *what, gd_err *err);
 void gd_ring_free(gd_ring *r);
 
+/* records.c: per slot and symbol, what the journal has said of its orders
+ * and position, so status changes name the right orders. */
+typedef struct gd_recslot {
+    uint64_t entry_iid;          /* entry submitted, not filled (0: none) */
+    uint64_t pos_id;             /* the open position's entry intent (0: flat) */
+    uint64_t exit_iid;           /* exit or flatten submitted for it (0: none) */
+    char exit_kind;              /* 'x' or 'f' */
+    int has_stop, has_tp;        /* protective orders still working or pending */
+    int side;
+    double qty0, entry, stop, tp;
+    int64_t opened_ms;
+    double realized, fees;       /* so far, net of the entry fee */
+} gd_recslot;
+
+#define GD_REC_SAMPLES 8192
+typedef struct gd_recsample {
+    uint64_t last_seq;
+    int64_t wall_ms;
+} gd_recsample;
+
+typedef struct gd_rec {
+    gd_journal *j;               /* borrowed; NULL: nothing journaled */
+    gd_recslot *slots;           /* owned: [owner * n_symbols + symbol] */
+    uint32_t n_owners;
+    double max_depth, max_age_s;
+    int64_t equity_ms;           /* equity point timer (0: none) */
+    int64_t last_equity_ms, last_sample_ms, wall_ms;
+    gd_recsample samples[GD_REC_SAMPLES];
+    uint32_t sample_head, n_samples;
+    int blocked;                 /* the db breaker: no new entries */
+    double age_s;
+    uint64_t lost;               /* records that could not be journaled */
+    uint64_t pre_iid;            /* the intent journaled before its order was submitted */
+    void (*appended)(void *arg);
+    void *arg;
+} gd_rec;
+
 struct gd_engine {
     uint32_t n_symbols;
     char **symbols;              /* owned */
@@ -187,6 +225,7 @@ struct gd_engine {
     double *slot_ref;            /* owned: reference price of each slot's last order */
     int64_t *last_bar_ms;        /* owned: close time of each symbol's last bar */
     const char *tripped;         /* name of a breaker tripped at the last evaluation */
+    gd_rec rec;                  /* the journal for the database (records.c) */
 };
 
 /* Slot k's position and orders in symbol s; 0 when it holds nothing there
@@ -257,5 +296,20 @@ int gd_engine_copy_instruments(const gd_engine *e, const gd_config *cfg, gd_inst
 int gd_series_subscribe(gd_engine *e, const char *id);
 int gd_series_get(gd_engine *e, const char *id, gordon_series_point *out);
 void gd_series_free_all(gd_engine *e);
+
+/* engine.c: journals the intent and its orders, then submits (syncing the
+ * journal first for an executor whose orders leave the process). */
+int gd_engine_submit(gd_engine *e, const gd_order *o, const gd_intent *it, gd_err *err);
+
+/* records.c: the journal for the database (no-ops without one). */
+int gd_engine_rec_grow(gd_engine *e, uint32_t n_owners, gd_err *err);
+void gd_engine_rec_intent(gd_engine *e, const gd_intent *it);
+void gd_engine_rec_submit(gd_engine *e, const gd_order *o);                 /* before submit */
+void gd_engine_rec_submitted(gd_engine *e, const gd_order *o, int ok, const char *why);
+void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, double stop, double tp,
+                        uint64_t pos_before);                                /* after the book */
+void gd_engine_rec_risk(gd_engine *e, const char *kind, const char *who, const char *why, const char *detail);
+void gd_engine_rec_latch(gd_engine *e);
+const char *gd_engine_rec_gate(gd_engine *e);                                /* "db" while it blocks entries */
 
 #endif

@@ -44,6 +44,9 @@ typedef struct gd_fill_sink {
 
 typedef struct gd_executor_ops {
     const char *name;
+    /* 1: orders leave the process (a venue): the journal is synced before
+     * each submit. 0: simulated, synced between batches of bars. */
+    int remote;
     /* Takes an order or refuses it (err says why). An EXIT while only an
      * entry is pending cancels that entry. */
     int (*submit)(void *self, const gd_order *order, gd_err *err);

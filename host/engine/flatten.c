@@ -51,7 +51,7 @@ int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **jso
             cJSON_AddStringToObject(x, "symbol", e->symbols[s]);
             cJSON_AddStringToObject(x, "side", gd_side_name(p->side));
             cJSON_AddNumberToObject(x, "qty", p->qty);
-            if (e->exec.ops->submit(e->exec.self, &o, &err) != 0) {
+            if (gd_engine_submit(e, &o, &it, &err) != 0) {
                 failures++;
                 it.result = GORDON_REJECT_EXECUTOR;
                 snprintf(it.detail, sizeof it.detail, "flatten failed: %.130s", err.msg);

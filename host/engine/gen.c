@@ -460,6 +460,8 @@ static int grow_slots(gd_engine *e, uint32_t n, gd_err *err)
     if (gd_book_grow(&e->book, n) != 0 || gd_pipeline_grow(&e->pipe, n) != 0 ||
         e->exec.ops->grow(e->exec.self, n) != 0)
         return gd_err_set(err, GD_ENOMEM, "out of memory");
+    if (gd_engine_rec_grow(e, n, err) != 0)
+        return GD_ENOMEM;
     return 0;
 }
 

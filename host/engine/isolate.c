@@ -69,6 +69,10 @@ static void proxy_down(gd_proxy *px, const char *why)
     gd_log(GD_LOG_ERROR, "isolation", fields, "%s: worker stopped: %s (%s); quarantined%s", in->name,
            px->w.why[0] ? px->w.why : "ended", end,
            px->deaths > max ? ", for good: it keeps dying" : ", restart pending");
+    char why2[300], detail[300];
+    snprintf(why2, sizeof why2, "%s: worker stopped: %s", in->name, px->w.why[0] ? px->w.why : "ended");
+    snprintf(detail, sizeof detail, "{%s,\"for_good\":%s}", fields, px->deaths > max ? "true" : "false");
+    gd_engine_rec_risk(e, "quarantine", "host", why2, detail);
 }
 
 /* The engine's answer to one request of the worker. */
@@ -687,6 +691,9 @@ static void restart_step(gd_proxy *px)
                 e->ctr.worker_restarts++;
                 gd_log(GD_LOG_WARN, "isolation", NULL, "%s: worker restarted and warmed up; out of quarantine",
                        in->name);
+                char why[200];
+                snprintf(why, sizeof why, "%s: worker restarted and warmed up", in->name);
+                gd_engine_rec_risk(e, "release", "host", why, NULL);
             }
             return;
         } else if (!rc && r.type == GD_W_FAIL) {

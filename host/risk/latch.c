@@ -23,6 +23,8 @@ void gd_halt_audit(const gd_halt *h, const char *event, const char *who, const c
             gd_log(GD_LOG_ERROR, "state", NULL, "audit record lost: %s", err.msg);
         }
     }
+    if (h->on_event)
+        h->on_event(h->event_arg, event, who, why, fields);
 }
 
 /* The in-memory latch as the store's record. */

@@ -19,6 +19,10 @@ typedef struct gd_halt {
     int persisted;       /* the store holds what memory says (0 without a store) */
     char store_error[200]; /* why the last write failed, "" when it did not */
     uint64_t write_failures; /* latch and audit writes that failed */
+    /* Told of every audited event after the state store (the engine journals
+     * them for the database); NULL: nobody. */
+    void (*on_event)(void *arg, const char *event, const char *who, const char *why, const char *fields);
+    void *event_arg;
 } gd_halt;
 
 /* Takes a persisted latch over from st (a halted store halts us) and

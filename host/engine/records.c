@@ -1,0 +1,404 @@
+/* What the engine journals for the database (db/record.h): intents, orders
+ * and their status changes, positions, fills, equity points, risk events and
+ * the latch, in the order they happened, each appended before the order it
+ * concerns is submitted. Without a journal every function here returns at
+ * once. Formatting goes into a stack buffer: nothing is allocated per bar. */
+#include "engine/engine_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/dates.h"
+#include "base/log.h"
+#include "db/record.h"
+
+static void append(gd_engine *e, int type, const char *buf, size_t n)
+{
+    gd_err err;
+    uint64_t seq;
+    if (n >= GD_REC_MAX) { /* the formatters' bound: cannot happen, never write half a record */
+        e->rec.lost++;
+        gd_log(GD_LOG_ERROR, "journal", NULL, "%s record too long (%zu bytes): not journaled",
+               gd_rec_type_name(type), n);
+        return;
+    }
+    /* Before the first bar a replay has no clock of its own: the wall's. */
+    int64_t t = e->now_ms ? e->now_ms : gd_wall_ms();
+    if (gd_journal_append(e->rec.j, (uint16_t)type, t, buf, (uint32_t)n, &seq, &err) != 0) {
+        e->rec.lost++;
+        gd_log(GD_LOG_ERROR, "journal", NULL, "%s record not journaled: %s", gd_rec_type_name(type), err.msg);
+        return;
+    }
+    if (e->rec.appended)
+        e->rec.appended(e->rec.arg);
+}
+
+static const char *slot_name(const gd_engine *e, uint32_t k) { return k < e->n_slots ? e->slot_names[k] : "?"; }
+static const char *sym_name(const gd_engine *e, uint32_t s) { return s < e->n_symbols ? e->symbols[s] : "?"; }
+
+static gd_recslot *rslot(gd_engine *e, uint32_t owner, uint32_t symbol)
+{
+    if (!e->rec.slots || owner >= e->rec.n_owners || symbol >= e->n_symbols)
+        return NULL;
+    return &e->rec.slots[(size_t)owner * e->n_symbols + symbol];
+}
+
+int gd_engine_rec_grow(gd_engine *e, uint32_t n_owners, gd_err *err)
+{
+    if (!e->rec.j || n_owners <= e->rec.n_owners)
+        return 0;
+    size_t old = (size_t)e->rec.n_owners * e->n_symbols, now = (size_t)n_owners * e->n_symbols;
+    gd_recslot *s = realloc(e->rec.slots, now * sizeof *s);
+    if (!s)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    memset(s + old, 0, (now - old) * sizeof *s);
+    e->rec.slots = s;
+    e->rec.n_owners = n_owners;
+    return 0;
+}
+
+void gd_engine_rec_intent(gd_engine *e, const gd_intent *it)
+{
+    if (!e->rec.j)
+        return;
+    char buf[GD_REC_MAX];
+    size_t n = gd_rec_intent(buf, sizeof buf, it, slot_name(e, it->strategy), sym_name(e, it->symbol),
+                             e->pipe.lim.sl_required);
+    append(e, GD_REC_INTENT, buf, n);
+}
+
+static void rec_order(gd_engine *e, uint64_t iid, char k, const char *kind, uint32_t owner, uint32_t sym,
+                      int side, double qty, double price, int reduce_only)
+{
+    char cid[GD_CLIENT_ID_MAX], buf[GD_REC_MAX];
+    gd_client_id(cid, iid, k);
+    gd_rec_order o = {cid, iid, kind, slot_name(e, owner), sym_name(e, sym), side, qty, price, reduce_only};
+    append(e, GD_REC_ORDER, buf, gd_rec_order_fmt(buf, sizeof buf, &o));
+}
+
+static void rec_status(gd_engine *e, uint64_t iid, char k, const char *status, const char *detail)
+{
+    char cid[GD_CLIENT_ID_MAX], buf[GD_REC_MAX];
+    gd_client_id(cid, iid, k);
+    append(e, GD_REC_ORDER_EVENT, buf, gd_rec_order_event(buf, sizeof buf, cid, status, detail, NULL));
+}
+
+/* The protective orders of a position (or of a pending entry) that will
+ * not fill any more. */
+static void cancel_protective(gd_engine *e, gd_recslot *r, uint64_t iid, const char *why)
+{
+    if (r->has_stop)
+        rec_status(e, iid, 's', "canceled", why);
+    if (r->has_tp)
+        rec_status(e, iid, 't', "canceled", why);
+    r->has_stop = r->has_tp = 0;
+}
+
+void gd_engine_rec_submit(gd_engine *e, const gd_order *o)
+{
+    gd_recslot *r = e->rec.j ? rslot(e, o->owner, o->symbol) : NULL;
+    if (!r)
+        return;
+    if (o->kind == GD_ORDER_ENTRY) {
+        rec_order(e, o->intent_id, 'e', "entry", o->owner, o->symbol, o->side, o->qty, 0.0, 0);
+        if (o->stop > 0.0)
+            rec_order(e, o->intent_id, 's', "stop", o->owner, o->symbol, -o->side, 0.0, o->stop, 1);
+        if (o->take_profit > 0.0)
+            rec_order(e, o->intent_id, 't', "take_profit", o->owner, o->symbol, -o->side, 0.0, o->take_profit, 1);
+        return;
+    }
+    const gd_position *p = gd_book_pos(&e->book, o->owner, o->symbol);
+    if (p->side != GORDON_SIDE_NONE) {
+        char k = o->kind == GD_ORDER_FLATTEN ? 'f' : 'x';
+        rec_order(e, o->intent_id, k, k == 'f' ? "flatten" : "exit", o->owner, o->symbol, -p->side, 0.0, 0.0, 1);
+    }
+}
+
+void gd_engine_rec_submitted(gd_engine *e, const gd_order *o, int ok, const char *why)
+{
+    gd_recslot *r = e->rec.j ? rslot(e, o->owner, o->symbol) : NULL;
+    if (!r)
+        return;
+    if (o->kind == GD_ORDER_ENTRY) {
+        if (!ok) {
+            rec_status(e, o->intent_id, 'e', "rejected", why);
+            if (o->stop > 0.0)
+                rec_status(e, o->intent_id, 's', "rejected", why);
+            if (o->take_profit > 0.0)
+                rec_status(e, o->intent_id, 't', "rejected", why);
+            return;
+        }
+        r->entry_iid = o->intent_id;
+        r->has_stop = o->stop > 0.0;
+        r->has_tp = o->take_profit > 0.0;
+        return;
+    }
+    const gd_position *p = gd_book_pos(&e->book, o->owner, o->symbol);
+    char k = o->kind == GD_ORDER_FLATTEN ? 'f' : 'x';
+    if (!ok) {
+        if (p->side != GORDON_SIDE_NONE)
+            rec_status(e, o->intent_id, k, "rejected", why);
+        return;
+    }
+    if (r->entry_iid) { /* the exit took the place of an entry that never filled */
+        rec_status(e, r->entry_iid, 'e', "canceled", "canceled by an exit before it filled");
+        cancel_protective(e, r, r->entry_iid, "its entry was canceled");
+        r->entry_iid = 0;
+    }
+    if (p->side != GORDON_SIDE_NONE) {
+        r->exit_iid = o->intent_id;
+        r->exit_kind = k;
+    }
+}
+
+static const char *fill_reason(int reason)
+{
+    switch (reason) {
+    case GORDON_FILL_ENTRY: return "entry";
+    case GORDON_FILL_EXIT: return "exit";
+    case GORDON_FILL_STOP: return "stop";
+    case GORDON_FILL_TAKE_PROFIT: return "take_profit";
+    case GORDON_FILL_FLATTEN: return "flatten";
+    default: return "exit";
+    }
+}
+
+static void rec_position(gd_engine *e, const gd_recslot *r, uint32_t owner, uint32_t sym, const gd_position *p,
+                         int closed, int64_t t, double exit_price)
+{
+    char buf[GD_REC_MAX];
+    gd_rec_position q;
+    memset(&q, 0, sizeof q);
+    q.id = r->pos_id;
+    q.strategy = slot_name(e, owner);
+    q.symbol = sym_name(e, sym);
+    q.side = r->side;
+    q.qty = r->qty0;
+    q.open_qty = closed ? 0.0 : p->qty;
+    q.entry = r->entry;
+    q.stop = r->stop;
+    q.take_profit = r->tp;
+    q.stop_required = e->pipe.lim.sl_required;
+    q.closed = closed;
+    q.opened_ms = r->opened_ms;
+    q.closed_ms = t;
+    q.exit_price = exit_price;
+    q.realized_pnl = r->realized;
+    q.fees = r->fees;
+    append(e, GD_REC_POSITION, buf, gd_rec_position_fmt(buf, sizeof buf, &q));
+}
+
+void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, double stop, double tp,
+                        uint64_t pos_before)
+{
+    gd_recslot *r = e->rec.j ? rslot(e, owner, f->symbol) : NULL;
+    if (!r)
+        return;
+    const gd_position *p = gd_book_pos(&e->book, owner, f->symbol);
+    char cid[GD_CLIENT_ID_MAX], buf[GD_REC_MAX];
+    uint64_t pos_id;
+    if (f->reason == GORDON_FILL_ENTRY) {
+        pos_id = f->intent_id;
+        gd_client_id(cid, f->intent_id, 'e');
+        rec_status(e, f->intent_id, 'e', "filled", NULL);
+        r->entry_iid = 0;
+        r->pos_id = pos_id;
+        r->side = p->side;
+        r->qty0 = f->qty;
+        r->entry = f->price;
+        r->stop = stop;
+        r->tp = tp;
+        r->opened_ms = f->time_ms;
+        r->realized = -f->fee; /* net of both fees, as the book reports a round trip */
+        r->fees = f->fee;
+        if (r->has_stop)
+            rec_status(e, pos_id, 's', "working", NULL);
+        if (r->has_tp)
+            rec_status(e, pos_id, 't', "working", NULL);
+        rec_position(e, r, owner, f->symbol, p, 0, f->time_ms, 0.0);
+    } else {
+        pos_id = r->pos_id ? r->pos_id : pos_before;
+        char k = f->reason == GORDON_FILL_STOP ? 's'
+                 : f->reason == GORDON_FILL_TAKE_PROFIT ? 't'
+                 : f->reason == GORDON_FILL_FLATTEN ? 'f' : 'x';
+        uint64_t oid = k == 's' || k == 't' ? pos_id : f->intent_id;
+        gd_client_id(cid, oid, k);
+        rec_status(e, oid, k, "filled", NULL);
+        r->realized += f->realized_pnl;
+        r->fees += f->fee;
+        int closed = p->side == GORDON_SIDE_NONE;
+        if (closed) {
+            if (k == 's')
+                r->has_stop = 0;
+            if (k == 't')
+                r->has_tp = 0;
+            cancel_protective(e, r, pos_id, "the position is closed");
+            if (r->exit_iid && (k == 's' || k == 't'))
+                rec_status(e, r->exit_iid, r->exit_kind, "canceled", "the position was closed by its stop or target");
+            r->exit_iid = 0;
+        }
+        rec_position(e, r, owner, f->symbol, p, closed, f->time_ms, f->price);
+        if (closed)
+            r->pos_id = 0;
+    }
+    gd_rec_fill rf = {cid, f->intent_id, pos_id, NULL, slot_name(e, owner), sym_name(e, f->symbol), f->side,
+                      fill_reason(f->reason), f->qty, f->price, f->fee, f->realized_pnl};
+    append(e, GD_REC_FILL, buf, gd_rec_fill_fmt(buf, sizeof buf, &rf));
+    gd_engine_equity_point(e, "fill");
+}
+
+void gd_engine_equity_point(gd_engine *e, const char *cause)
+{
+    if (!e->rec.j)
+        return;
+    char buf[GD_REC_MAX];
+    const gd_book *b = &e->book;
+    double dd = b->peak > 0.0 && b->equity < b->peak ? (b->peak - b->equity) / b->peak * 100.0 : 0.0;
+    gd_rec_equity q = {cause, b->equity, b->cash, b->unreal, b->gross, dd, b->open_count};
+    append(e, GD_REC_EQUITY, buf, gd_rec_equity_fmt(buf, sizeof buf, &q));
+}
+
+void gd_engine_rec_risk(gd_engine *e, const char *kind, const char *who, const char *why, const char *detail)
+{
+    if (!e->rec.j)
+        return;
+    char buf[GD_REC_MAX];
+    append(e, GD_REC_RISK, buf, gd_rec_risk(buf, sizeof buf, kind, who, why, detail));
+}
+
+void gd_engine_rec_latch(gd_engine *e)
+{
+    if (!e->rec.j)
+        return;
+    char buf[GD_REC_MAX];
+    const gd_halt *h = &e->halt;
+    append(e, GD_REC_LATCH, buf, gd_rec_latch(buf, sizeof buf, h->halted, h->who, h->why, h->since_ms));
+}
+
+/* The latch's audited events, as risk events; a change of the latch also
+ * as the latch's row. */
+static void on_halt_event(void *arg, const char *event, const char *who, const char *why, const char *fields)
+{
+    gd_engine *e = arg;
+    const char *kind = event;
+    if (!strcmp(event, "halt"))
+        kind = !strncmp(who, "breaker", 7) ? "trip" : "halt";
+    char detail[600];
+    snprintf(detail, sizeof detail, "{%s}", fields ? fields : "");
+    gd_engine_rec_risk(e, kind, who, why, detail);
+    if (!strcmp(event, "halt") || !strncmp(event, "resume", 6))
+        gd_engine_rec_latch(e);
+}
+
+/* ------------------------------------------------------------ the db breaker */
+
+/* Journal depth sampled once a second with the wall clock, so the age of
+ * the oldest unapplied record is known in wall time (records carry the
+ * event's time, which in a replay is bar time). */
+static int64_t oldest_unapplied_wall(const gd_engine *e, int64_t now)
+{
+    uint64_t applied = gd_journal_applied_seq(e->rec.j);
+    if (gd_journal_depth(e->rec.j) == 0)
+        return now;
+    /* the newest sample taken when the journal ended at or before the
+     * applied mark: everything unapplied came after it */
+    int64_t t = 0;
+    for (uint32_t i = 0; i < e->rec.n_samples; i++) {
+        const gd_recsample *s = &e->rec.samples[(e->rec.sample_head + GD_REC_SAMPLES - 1 - i) % GD_REC_SAMPLES];
+        if (s->last_seq <= applied) {
+            t = s->wall_ms;
+            break;
+        }
+        t = s->wall_ms; /* older than every sample we still have */
+    }
+    return t ? t : now;
+}
+
+static void db_gate(gd_engine *e, int64_t wall)
+{
+    uint64_t depth = gd_journal_depth(e->rec.j);
+    double age_s = (double)(wall - oldest_unapplied_wall(e, wall)) / 1000.0;
+    e->rec.age_s = age_s > 0 ? age_s : 0;
+    int block = (double)depth > e->rec.max_depth || age_s > e->rec.max_age_s;
+    if (block == e->rec.blocked)
+        return;
+    e->rec.blocked = block;
+    char why[200], detail[120];
+    snprintf(detail, sizeof detail, "{\"depth\":%llu,\"age_s\":%.1f}", (unsigned long long)depth, age_s);
+    if (block) {
+        snprintf(why, sizeof why, "database behind: %llu records unapplied (max %.0f), oldest %.0f s (max %.0f s): "
+                 "no new entries", (unsigned long long)depth, e->rec.max_depth, age_s, e->rec.max_age_s);
+        gd_log(GD_LOG_ERROR, "db", NULL, "db breaker open: %s", why);
+    } else {
+        snprintf(why, sizeof why, "database caught up: %llu records unapplied", (unsigned long long)depth);
+        gd_log(GD_LOG_WARN, "db", NULL, "db breaker closed: %s", why);
+    }
+    gd_engine_rec_risk(e, block ? "db_breaker" : "db_breaker_clear", "breaker:db", why, detail);
+}
+
+void gd_engine_journal_tick(gd_engine *e, int64_t wall)
+{
+    if (!e->rec.j)
+        return;
+    if (wall - e->rec.last_sample_ms >= 1000) {
+        gd_recsample *s = &e->rec.samples[e->rec.sample_head];
+        s->last_seq = gd_journal_last_seq(e->rec.j);
+        s->wall_ms = wall;
+        e->rec.sample_head = (e->rec.sample_head + 1) % GD_REC_SAMPLES;
+        if (e->rec.n_samples < GD_REC_SAMPLES)
+            e->rec.n_samples++;
+        e->rec.last_sample_ms = wall;
+    }
+    e->rec.wall_ms = wall;
+    db_gate(e, wall);
+    if (e->rec.equity_ms > 0 && wall - e->rec.last_equity_ms >= e->rec.equity_ms) {
+        e->rec.last_equity_ms = wall;
+        gd_engine_equity_point(e, "timer");
+    }
+}
+
+/* Between ticks only the depth can close the gate (appending is what
+ * deepens it); the age is judged once a second. */
+const char *gd_engine_rec_gate(gd_engine *e)
+{
+    if (!e->rec.j)
+        return NULL;
+    if (!e->rec.blocked && (double)gd_journal_depth(e->rec.j) > e->rec.max_depth)
+        db_gate(e, e->rec.wall_ms);
+    return e->rec.blocked ? "db" : NULL;
+}
+
+void gd_engine_rec_latch_now(gd_engine *e) { gd_engine_rec_latch(e); }
+
+int gd_engine_set_journal(gd_engine *e, const gd_engine_journal *jc, gd_err *err)
+{
+    if (!jc->journal) {
+        e->rec.j = NULL;
+        e->halt.on_event = NULL;
+        e->halt.event_arg = NULL;
+        return 0;
+    }
+    e->rec.j = jc->journal;
+    e->rec.max_depth = jc->max_depth;
+    e->rec.max_age_s = jc->max_age_s;
+    e->rec.equity_ms = (int64_t)(jc->equity_interval_s * 1000.0);
+    e->rec.appended = jc->appended;
+    e->rec.arg = jc->arg;
+    e->rec.wall_ms = e->rec.last_equity_ms = gd_wall_ms();
+    int rc = gd_engine_rec_grow(e, e->n_slots ? e->n_slots : 1, err);
+    if (rc)
+        return rc;
+    e->halt.on_event = on_halt_event;
+    e->halt.event_arg = e;
+    return 0;
+}
+
+int gd_engine_db_blocked(const gd_engine *e, double *age_s)
+{
+    if (age_s)
+        *age_s = e->rec.age_s;
+    return e->rec.blocked;
+}
+
+uint64_t gd_engine_rec_lost(const gd_engine *e) { return e->rec.lost; }
