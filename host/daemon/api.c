@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/strv.h"
+#include "daemon/dbrun.h"
 #include "daemon/prom.h"
 #include "daemon/views.h"
 #include "risk/token.h"
@@ -163,6 +164,25 @@ static void readyz(gd_api *a, gd_http_response *resp)
         cJSON_AddBoolToObject(c, "halt_latch_durable", durable);
         ok &= durable;
     }
+    if (a->db && a->db->active) {
+        /* Not ready while the database is away: the host still trades
+         * within its rules (the db breaker decides about entries), but an
+         * operator must know the record is only local. */
+        const gd_dbw_stats *w = a->db->w ? gd_dbw_stats_get(a->db->w) : NULL;
+        double age = 0;
+        int blocked = gd_engine_db_blocked(a->eng, &age);
+        cJSON *db = cJSON_AddObjectToObject(o, "database");
+        cJSON_AddBoolToObject(c, "database_connected", w && w->connected);
+        cJSON_AddBoolToObject(c, "db_breaker_closed", !blocked);
+        cJSON_AddNumberToObject(db, "journal_depth", (double)gd_journal_depth(a->db->j));
+        cJSON_AddNumberToObject(db, "journal_age_s", age);
+        cJSON_AddNumberToObject(db, "applied", w ? (double)w->applied : 0);
+        cJSON_AddNumberToObject(db, "reconnects", w ? (double)w->reconnects : 0);
+        cJSON_AddStringToObject(db, "halt_latch_source", a->db->latch_source);
+        if (w && w->last_error[0])
+            cJSON_AddStringToObject(db, "last_error", w->last_error);
+        ok &= (w && w->connected) && !blocked;
+    }
     if (gd_engine_series_count(a->eng)) {
         int fetched = a->series_rounds >= gd_engine_series_count(a->eng);
         cJSON_AddBoolToObject(c, "macro_series_fetched", fetched);
@@ -170,6 +190,46 @@ static void readyz(gd_api *a, gd_http_response *resp)
     }
     cJSON_AddBoolToObject(o, "ready", ok);
     reply_json(resp, ok ? 200 : 503, o);
+}
+
+/* The journal and the database writer; heads only without a database, so
+ * every family is always declared. */
+static void db_metrics(const gd_api *a, gd_buf *b)
+{
+    const gd_dbrun *d = a->db && a->db->active ? a->db : NULL;
+    const gd_dbw_stats *w = d && d->w ? gd_dbw_stats_get(d->w) : NULL;
+    double age = 0;
+    int blocked = d ? gd_engine_db_blocked(a->eng, &age) : 0;
+#define DB_G(name, fmt, v)                                                                          \
+    do {                                                                                           \
+        gd_prom_head(b, #name);                                                                    \
+        if (d)                                                                                     \
+            gd_buf_printf(b, #name " " fmt "\n", v);                                               \
+    } while (0)
+    DB_G(gordon_db_connected, "%d", w ? w->connected : 0);
+    DB_G(gordon_db_journal_depth, "%llu", d ? (unsigned long long)gd_journal_depth(d->j) : 0ull);
+    DB_G(gordon_db_journal_age_seconds, "%.3f", age);
+    DB_G(gordon_db_breaker_open, "%d", blocked);
+    gd_prom_head(b, "gordon_db_write_latency_seconds");
+    if (w) {
+        uint64_t cum = 0;
+        for (int k = 0; k < GD_DBW_LAT_BUCKETS; k++) {
+            cum += w->lat_le[k];
+            gd_buf_printf(b, "gordon_db_write_latency_seconds_bucket{le=\"%g\"} %llu\n", gd_dbw_lat_bounds[k],
+                          (unsigned long long)cum);
+        }
+        cum += w->lat_le[GD_DBW_LAT_BUCKETS];
+        gd_buf_printf(b, "gordon_db_write_latency_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+        gd_buf_printf(b, "gordon_db_write_latency_seconds_sum %.6f\n", w->lat_sum);
+        gd_buf_printf(b, "gordon_db_write_latency_seconds_count %llu\n", (unsigned long long)cum);
+    }
+    DB_G(gordon_db_reconnects_total, "%llu", w ? (unsigned long long)w->reconnects : 0ull);
+    DB_G(gordon_db_applied_records_total, "%llu", w ? (unsigned long long)w->applied : 0ull);
+    DB_G(gordon_db_replayed_records_total, "%llu", w ? (unsigned long long)w->replayed : 0ull);
+    DB_G(gordon_db_rejected_records_total, "%llu", w ? (unsigned long long)w->rejected : 0ull);
+    DB_G(gordon_db_journal_sync_failures_total, "%llu", d ? (unsigned long long)d->sync_failures : 0ull);
+    DB_G(gordon_db_journal_lost_records_total, "%llu", d ? (unsigned long long)gd_engine_rec_lost(a->eng) : 0ull);
+#undef DB_G
 }
 
 static char *daemon_metrics(const gd_api *a)
@@ -180,6 +240,7 @@ static char *daemon_metrics(const gd_api *a)
     gd_prom_head(&b, "gordon_state_store_writable");
     if (a->state) /* nothing to write without a store: no sample, no alert */
         gd_buf_printf(&b, "gordon_state_store_writable %d\n", a->store_writable);
+    db_metrics(a, &b);
     gd_prom_head(&b, "gordon_http_requests_total");
     for (int c = 100; c < 600; c++)
         if (a->http_by_code[c])

@@ -18,6 +18,7 @@ typedef struct gd_api {
     gd_engine *eng;             /* borrowed */
     const gd_config *cfg;       /* borrowed */
     gd_state *state;            /* borrowed, NULL without [gordon] state_dir */
+    const struct gd_dbrun *db;  /* borrowed: the journal and the database writer */
     char **hashes;              /* owned: operator token hashes */
     size_t n_hashes;
     /* readiness and gauges, kept by the runner */

@@ -72,7 +72,24 @@
       "Event loop lag: how late the last timer fired, in seconds", "")                             \
     X(gordon_bars_total, counter, "Closed bars processed", "")                                     \
     X(gordon_http_requests_total, counter,                                                         \
-      "Operator API requests answered, by HTTP status", "code")
+      "Operator API requests answered, by HTTP status", "code")                                    \
+    X(gordon_db_connected, gauge, "1 while the database writer is connected and writing", "")      \
+    X(gordon_db_journal_depth, gauge, "Journal records not yet in the database", "")              \
+    X(gordon_db_journal_age_seconds, gauge,                                                        \
+      "How long the oldest journal record not yet in the database has waited, in seconds", "")     \
+    X(gordon_db_breaker_open, gauge,                                                               \
+      "1 while the db breaker refuses new entries (journal too deep or too old)", "")              \
+    X(gordon_db_write_latency_seconds, histogram,                                                  \
+      "Round trip of one batch of journal records to the database, in seconds", "")               \
+    X(gordon_db_reconnects_total, counter, "Database connections lost or failed, then retried", "") \
+    X(gordon_db_applied_records_total, counter, "Journal records written to the database", "")     \
+    X(gordon_db_replayed_records_total, counter,                                                   \
+      "Journal records written after an outage or a restart (journaled before the connection)", "") \
+    X(gordon_db_rejected_records_total, counter,                                                   \
+      "Journal records the database refused, set aside in journal/rejected.jsonl", "")            \
+    X(gordon_db_journal_sync_failures_total, counter, "Journal write or fdatasync failures", "")    \
+    X(gordon_db_journal_lost_records_total, counter,                                               \
+      "Records that could not be journaled at all (the journal was full)", "")
 
 /* The buckets of gordon_fill_slippage_bps are the engine's
  * (GD_SLIP_BOUNDS_BPS in engine/engine.h), which counts fills into them. */

@@ -13,6 +13,7 @@
 
 #include "base/dates.h"
 #include "daemon/api.h"
+#include "daemon/dbrun.h"
 #include "daemon/fred.h"
 #include "daemon/http.h"
 #include "base/log.h"
@@ -46,6 +47,9 @@ typedef struct run_state {
     uv_timer_t reload_timer; /* SIGHUPs between two loop turns make one reload */
     uv_timer_t house;     /* housekeeping: latch write retries, store probes */
     uv_timer_t watchdog;  /* WATCHDOG=1 to systemd while the loop turns */
+    uv_timer_t drain;     /* the replay is over: the database catches up, then we stop */
+    int64_t drain_until_ms;
+    gd_dbrun db;
     uint64_t watchdog_failures;
     int64_t watchdog_warned_ms; /* last "cannot ping" log line */
     uint64_t house_ticks;
@@ -163,6 +167,7 @@ static void stop_all(run_state *st)
         uv_close(st->handles[i], NULL);
     cancel_loader(st);
     gd_notify("STOPPING=1");
+    gd_dbrun_stop(&st->db);
     if (st->http) {
         gd_http_stop(st->http, closed_nothing, NULL);
         st->http = NULL;
@@ -170,6 +175,22 @@ static void stop_all(run_state *st)
     if (st->fred) {
         gd_fred_stop(st->fred, closed_nothing, NULL);
         st->fred = NULL;
+    }
+}
+
+#define GD_DRAIN_POLL_MS 20
+#define GD_DRAIN_MAX_MS 10000
+
+static void drain_step(uv_timer_t *h)
+{
+    run_state *st = h->data;
+    gd_dbrun_flush(&st->db);
+    if (gd_dbrun_caught_up(&st->db))
+        stop_all(st);
+    else if (gd_mono_ms() >= st->drain_until_ms) {
+        gd_log(GD_LOG_WARN, "db", NULL, "the database has not caught up after %d s: the rest stays in the journal "
+               "and is applied on the next start", GD_DRAIN_MAX_MS / 1000);
+        stop_all(st);
     }
 }
 
@@ -183,8 +204,17 @@ static void replay_finished(run_state *st)
     st->api.replay_done = 1;
     uv_idle_stop(&st->idle);
     uv_timer_stop(&st->pace);
-    if (st->cfg->exit_when_done || st->rc) {
+    if (st->rc) {
         stop_all(st);
+    } else if (st->cfg->exit_when_done) {
+        /* What is journaled would reach the database on the next start
+         * anyway; a run that ends waits a little so it is there now. */
+        gd_dbrun_flush(&st->db);
+        if (gd_dbrun_caught_up(&st->db) ||
+            uv_timer_start(&st->drain, drain_step, GD_DRAIN_POLL_MS, GD_DRAIN_POLL_MS) != 0)
+            stop_all(st);
+        else
+            st->drain_until_ms = gd_mono_ms() + GD_DRAIN_MAX_MS;
     } else {
         gd_err e;
         gd_engine_flush(st->eng, &e);
@@ -206,6 +236,7 @@ static void feed(run_state *st, size_t count)
     st->pos = end;
     st->api.bars_replayed = end;
     int rc = gd_engine_flush(st->eng, &st->err);
+    gd_dbrun_flush(&st->db);
     if (rc) {
         st->rc = rc;
         end = t->n;
@@ -362,6 +393,7 @@ static void housekeeping(uv_timer_t *h)
      * results must not depend on the wall clock: it has no timer turn). */
     if (st->cfg->mode != GD_MODE_BACKTEST && st->loaded)
         gd_engine_tick(st->eng, gd_wall_ms());
+    gd_dbrun_tick(&st->db, gd_wall_ms());
     if (!st->have_state)
         return;
     if (gd_engine_sync_latch(st->eng, &err) != 0) {
@@ -582,6 +614,7 @@ static int start_loop(run_state *st, gd_err *err)
         {(uv_handle_t *)&st->reload_timer, uv_timer_init(&st->loop, &st->reload_timer)},
         {(uv_handle_t *)&st->house, uv_timer_init(&st->loop, &st->house)},
         {(uv_handle_t *)&st->watchdog, uv_timer_init(&st->loop, &st->watchdog)},
+        {(uv_handle_t *)&st->drain, uv_timer_init(&st->loop, &st->drain)},
     };
     for (size_t i = 0; i < sizeof inits / sizeof inits[0]; i++) {
         if (inits[i].rc)
@@ -608,6 +641,7 @@ static int start_http(run_state *st, const gd_run_opts *o, gd_err *err)
     st->api.eng = st->eng;
     st->api.cfg = cfg;
     st->api.state = st->have_state ? &st->state : NULL;
+    st->api.db = &st->db;
     if (!cfg->http_listen)
         return 0;
     /* The token hashes are read where the API keeps them, so a reload that
@@ -700,6 +734,7 @@ static void run_free(run_state *st)
         if (uv_loop_close(&st->loop) != 0)
             gd_log(GD_LOG_ERROR, "run", NULL, "event loop closed with handles still open");
     }
+    gd_dbrun_close(&st->db);
     gd_api_free(&st->api);
     gd_engine_free(st->eng);
     if (st->have_state)
@@ -723,7 +758,8 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
     st->cfg = o->cfg;
     st->opts = o;
     if ((rc = open_engine(st, o, err)) != 0 || (rc = open_records(st, err)) != 0 ||
-        (rc = start_loop(st, err)) != 0 || (rc = start_http(st, o, err)) != 0 || (rc = start_series(st, err)) != 0)
+        (rc = start_loop(st, err)) != 0 || (rc = gd_dbrun_open(&st->db, &st->loop, st->cfg, st->eng, err)) != 0 ||
+        (rc = start_http(st, o, err)) != 0 || (rc = start_series(st, err)) != 0)
         goto out;
     /* Config, plugins, state store and listeners are up: tell systemd. */
     gd_notify("READY=1\nSTATUS=loading market data");
