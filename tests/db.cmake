@@ -9,3 +9,18 @@ add_test(NAME db_schema
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_db_schema.sh $<TARGET_FILE:gordon>
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(db_schema PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
+
+add_test(NAME db_replay
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_db_replay.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(db_replay PROPERTIES TIMEOUT 240 SKIP_RETURN_CODE 77)
+
+add_test(NAME db_outage
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_db_outage.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(db_outage PROPERTIES TIMEOUT 240 SKIP_RETURN_CODE 77)
+
+add_test(NAME db_crash
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_db_crash.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(db_crash PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
