@@ -1,0 +1,403 @@
+/* bench_db: what the database costs the trading loop, and how much it takes.
+ *
+ * 1. The loop: the bench_replay pipeline (ema_cross + 3 overlays + drawdown,
+ *    sizing, caps, simulated fills) on real USD/CHF 30m bars, on a libuv
+ *    loop in batches as `gordon run` feeds them, with the database off and
+ *    on (journal under a temp state_dir, fsync window, the writer applying
+ *    to PostgreSQL on the same loop). Bars per second, and the time of one
+ *    bar from its arrival to its intents recorded (journal appends
+ *    included), p50/p99. Goal: the database costs under 5% of throughput.
+ * 2. The writer: N synthetic fills, each with what a fill brings (its
+ *    intent, entry order, position, fill and equity point: 5 records),
+ *    appended and synced in batches, applied to PostgreSQL; records/s and
+ *    fills/s from the first append to the last applied. Goal: 10k fills/s.
+ *
+ * Needs a database with the trading schema: GORDON_DB_DSN (bench/db.sh
+ * starts a throwaway cluster, migrates it and runs this).
+ * usage: bench_db [--fills N] [--bars N] */
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "base/dates.h"
+#include "base/file.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "daemon/dbrun.h"
+#include "data/replay.h"
+#include "db/journal.h"
+#include "db/record.h"
+#include "db/writer.h"
+#include "engine/engine.h"
+#include "risk/state.h"
+
+#define BATCH 1024
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* ------------------------------------------------------------ 1. the loop */
+
+typedef struct loop_run {
+    uv_loop_t loop;
+    uv_idle_t idle;
+    uv_timer_t wait;
+    gd_engine *e;
+    gd_dbrun db;
+    const gordon_bar *bars;
+    size_t n, pos;
+    double *lat;
+    double t0, t_fed, t_applied;
+    int use_db;
+} loop_run;
+
+static void wait_applied(uv_timer_t *t)
+{
+    loop_run *r = t->data;
+    gd_dbrun_flush(&r->db);
+    if (gd_dbrun_caught_up(&r->db)) {
+        r->t_applied = now_us();
+        uv_timer_stop(t);
+        gd_dbrun_stop(&r->db);
+        uv_close((uv_handle_t *)&r->idle, NULL);
+        uv_close((uv_handle_t *)&r->wait, NULL);
+    }
+}
+
+static void feed(uv_idle_t *h)
+{
+    loop_run *r = h->data;
+    size_t end = r->pos + BATCH < r->n ? r->pos + BATCH : r->n;
+    for (size_t i = r->pos; i < end; i++) {
+        double a = now_us();
+        gd_engine_on_bar(r->e, 0, &r->bars[i]);
+        r->lat[i] = now_us() - a;
+    }
+    r->pos = end;
+    gd_err err;
+    gd_engine_flush(r->e, &err);
+    gd_dbrun_flush(&r->db);
+    if (r->pos < r->n)
+        return;
+    uv_idle_stop(h);
+    r->t_fed = now_us();
+    if (!r->use_db) {
+        r->t_applied = r->t_fed;
+        uv_close((uv_handle_t *)&r->idle, NULL);
+        uv_close((uv_handle_t *)&r->wait, NULL);
+        return;
+    }
+    uv_timer_start(&r->wait, wait_applied, 1, 1);
+}
+
+typedef struct loop_result {
+    double bars_per_s, p50, p99, applied_after_s;
+    uint64_t signals, fills, records;
+} loop_result;
+
+static int run_loop(gd_config *cfg, const char *dsn, const gordon_bar *bars, size_t n, loop_result *out)
+{
+    const char *syms[1] = {"USDCHF"};
+    loop_run r;
+    gd_err err;
+    gd_state st;
+    int have_state = 0, loop_ok = 0, rc = -1;
+    char dir[] = "/tmp/gordon-bench-db-XXXXXX";
+    memset(&r, 0, sizeof r);
+    r.bars = bars;
+    r.n = n;
+    r.use_db = dsn != NULL;
+    r.lat = malloc(n * sizeof *r.lat);
+    if (!r.lat || !mkdtemp(dir))
+        goto out;
+    gd_engine_opts o;
+    memset(&o, 0, sizeof o);
+    o.cfg = cfg;
+    o.symbols = syms;
+    o.n_symbols = 1;
+    o.plugin_dir = GD_BENCH_PLUGIN_DIR;
+    if (gd_engine_new(&o, &r.e, &err) != 0)
+        goto fail;
+    if (uv_loop_init(&r.loop) != 0)
+        goto out;
+    loop_ok = 1;
+    uv_idle_init(&r.loop, &r.idle);
+    uv_timer_init(&r.loop, &r.wait);
+    r.idle.data = r.wait.data = &r;
+    if (r.use_db) {
+        char sd[64];
+        snprintf(sd, sizeof sd, "%s/state", dir);
+        if (gd_state_init(sd, &err) != 0 || gd_state_open(sd, GD_STATE_OWN, &st, &err) != 0)
+            goto fail;
+        have_state = 1;
+        if (gd_engine_set_state(r.e, &st, &err) != 0)
+            goto fail;
+        free(cfg->state_dir);
+        free(cfg->db_dsn);
+        cfg->state_dir = strdup(sd);
+        cfg->db_dsn = strdup(dsn);
+        if (gd_dbrun_open(&r.db, &r.loop, cfg, r.e, &err) != 0)
+            goto fail;
+        /* Connected before the clock starts: the bench measures writing,
+         * not connecting. */
+        for (int i = 0; i < 500 && !(r.db.w && gd_dbw_stats_get(r.db.w)->connected); i++)
+            uv_run(&r.loop, UV_RUN_ONCE);
+    }
+    r.t0 = now_us();
+    uv_idle_start(&r.idle, feed);
+    uv_run(&r.loop, UV_RUN_DEFAULT);
+    out->bars_per_s = (double)n / ((r.t_fed - r.t0) / 1e6);
+    out->applied_after_s = (r.t_applied - r.t_fed) / 1e6;
+    qsort(r.lat, n, sizeof *r.lat, cmp_double);
+    out->p50 = r.lat[n / 2];
+    out->p99 = r.lat[(size_t)((double)(n - 1) * 0.99)];
+    gd_engine_stats es;
+    gd_engine_stats_get(r.e, &es);
+    out->signals = es.signals;
+    out->fills = gd_engine_book(r.e)->fills;
+    out->records = r.use_db && r.db.j ? gd_journal_last_seq(r.db.j) : 0;
+    rc = 0;
+    goto out;
+fail:
+    fprintf(stderr, "bench_db: %s\n", err.msg);
+out:
+    if (loop_ok) {
+        gd_dbrun_stop(&r.db);
+        if (!uv_is_closing((uv_handle_t *)&r.idle))
+            uv_close((uv_handle_t *)&r.idle, NULL);
+        if (!uv_is_closing((uv_handle_t *)&r.wait))
+            uv_close((uv_handle_t *)&r.wait, NULL);
+        uv_run(&r.loop, UV_RUN_DEFAULT);
+        uv_loop_close(&r.loop);
+    }
+    gd_dbrun_close(&r.db);
+    gd_engine_free(r.e);
+    if (have_state)
+        gd_state_close(&st);
+    free(r.lat);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_db: could not remove %s\n", dir);
+    return rc;
+}
+
+/* ------------------------------------------------------------ 2. the writer */
+
+typedef struct wr_run {
+    uv_loop_t loop;
+    uv_idle_t idle;
+    gd_journal *j;
+    gd_dbw *w;
+    uint64_t fills, made;
+    uint64_t id0;
+    double t0, t1;
+} wr_run;
+
+/* One fill's records: intent, entry order, position, fill, equity point. */
+static int make_fill(wr_run *r, uint64_t k)
+{
+    char buf[GD_REC_MAX], cid[GD_CLIENT_ID_MAX];
+    gd_err err;
+    uint64_t seq;
+    int64_t t = 946684800000 + (int64_t)k * 1000;
+    uint64_t iid = r->id0 + k;
+    gd_intent it;
+    memset(&it, 0, sizeof it);
+    it.id = iid;
+    it.action = GORDON_ACTION_ENTRY;
+    it.side = 1;
+    it.entry = it.entry_claim = 100.0;
+    it.stop = it.orig_stop = 95.0;
+    it.risk_scale = 1;
+    it.qty = 2;
+    it.notional = 200;
+    size_t n = gd_rec_intent(buf, sizeof buf, &it, "bench", "BTCUSDT", 1);
+    if (gd_journal_append(r->j, GD_REC_INTENT, t, buf, (uint32_t)n, &seq, &err) != 0)
+        return -1;
+    gd_client_id(cid, iid, 'e');
+    gd_rec_order o = {cid, iid, "entry", "bench", "BTCUSDT", 1, 2, 0, 0};
+    n = gd_rec_order_fmt(buf, sizeof buf, &o);
+    if (gd_journal_append(r->j, GD_REC_ORDER, t, buf, (uint32_t)n, &seq, &err) != 0)
+        return -1;
+    /* Each position in a symbol of its own: one open per (strategy, symbol). */
+    char sym[32];
+    snprintf(sym, sizeof sym, "S%" PRIu64, iid);
+    gd_rec_position p = {iid, "bench", sym, 1, 2, 2, 100, 95, 0, 1, 0, t, 0, 0, -0.08, 0.08};
+    n = gd_rec_position_fmt(buf, sizeof buf, &p);
+    if (gd_journal_append(r->j, GD_REC_POSITION, t, buf, (uint32_t)n, &seq, &err) != 0)
+        return -1;
+    gd_rec_fill f = {cid, iid, iid, NULL, "bench", sym, 1, "entry", 2, 100, 0.08, -0.08};
+    n = gd_rec_fill_fmt(buf, sizeof buf, &f);
+    if (gd_journal_append(r->j, GD_REC_FILL, t, buf, (uint32_t)n, &seq, &err) != 0)
+        return -1;
+    gd_rec_equity q = {"fill", 10000, 10000, 0, 200, 0, 1};
+    n = gd_rec_equity_fmt(buf, sizeof buf, &q);
+    return gd_journal_append(r->j, GD_REC_EQUITY, t, buf, (uint32_t)n, &seq, &err);
+}
+
+static void wr_step(uv_idle_t *h)
+{
+    wr_run *r = h->data;
+    gd_err err;
+    /* Appends as fast as the journal's memory allows, syncing every 1000
+     * fills (the fsync window at 10k fills/s is 100 ms). */
+    for (int i = 0; i < 1000 && r->made < r->fills; i++) {
+        if (make_fill(r, r->made) != 0)
+            break; /* full: the writer catches up first */
+        r->made++;
+    }
+    if (gd_journal_sync(r->j, &err) != 0)
+        fprintf(stderr, "bench_db: sync: %s\n", err.msg);
+    gd_dbw_kick(r->w);
+    if (r->made == r->fills && gd_dbw_caught_up(r->w)) {
+        r->t1 = now_us();
+        uv_idle_stop(h);
+        gd_dbw_stop(r->w);
+        uv_close((uv_handle_t *)h, NULL);
+    }
+}
+
+static int run_writer(const char *dsn, uint64_t fills, double *rec_s, double *fill_s, double *p99_ms)
+{
+    wr_run r;
+    gd_err err;
+    gd_journal_recovery rec;
+    char dir[] = "/tmp/gordon-bench-dbw-XXXXXX";
+    int rc = -1;
+    memset(&r, 0, sizeof r);
+    r.fills = fills;
+    /* Ids above anything a test run may have left in the database. */
+    r.id0 = (uint64_t)gd_wall_ms() * 1000;
+    if (!mkdtemp(dir) || uv_loop_init(&r.loop) != 0)
+        return -1;
+    char jd[64], rej[80];
+    snprintf(jd, sizeof jd, "%s/journal", dir);
+    snprintf(rej, sizeof rej, "%s/journal/rejected.jsonl", dir);
+    gd_journal_opts jo = {jd, (size_t)256 << 20, 0};
+    if (gd_journal_open(&jo, &r.j, &rec, &err) != 0)
+        goto fail;
+    gd_dbw_opts wo = {&r.loop, dsn, r.j, rej, "00000000b0b0b0b0", 10000, 0, 1000, 0, 0};
+    if (gd_dbw_start(&wo, &r.w, &err) != 0)
+        goto fail;
+    for (int i = 0; i < 500 && !gd_dbw_stats_get(r.w)->connected; i++)
+        uv_run(&r.loop, UV_RUN_ONCE);
+    const gd_dbw_stats *s = gd_dbw_stats_get(r.w);
+    uint64_t before_applied = s->applied, before_rej = s->rejected;
+    uv_idle_init(&r.loop, &r.idle);
+    r.idle.data = &r;
+    r.t0 = now_us();
+    uv_idle_start(&r.idle, wr_step);
+    /* The stats live in the writer, freed once the loop closes it: read
+     * them in the last step instead. */
+    uint64_t applied = 0, rejected = 0, batches = 0;
+    double lat_sum = 0;
+    while (uv_run(&r.loop, UV_RUN_ONCE)) {
+        if (r.w && !r.t1) {
+            applied = s->applied - before_applied;
+            rejected = s->rejected - before_rej;
+            batches = s->batches;
+            lat_sum = s->lat_sum;
+            /* p99 from the histogram: the upper bound of its bucket */
+            uint64_t total = 0, cum = 0;
+            for (int k = 0; k <= GD_DBW_LAT_BUCKETS; k++)
+                total += s->lat_le[k];
+            *p99_ms = 0;
+            for (int k = 0; k < GD_DBW_LAT_BUCKETS; k++) {
+                cum += s->lat_le[k];
+                if (cum >= (uint64_t)((double)total * 0.99)) {
+                    *p99_ms = gd_dbw_lat_bounds[k] * 1000;
+                    break;
+                }
+            }
+        }
+    }
+    double secs = (r.t1 - r.t0) / 1e6;
+    *rec_s = (double)(fills * 5) / secs;
+    *fill_s = (double)fills / secs;
+    printf("  %" PRIu64 " records applied in %.2f s, %" PRIu64 " batches (mean round trip %.2f ms), %" PRIu64
+           " refused\n", applied + 5, secs, batches, batches ? lat_sum / (double)batches * 1000 : 0.0, rejected);
+    rc = rejected ? -1 : 0;
+    goto out;
+fail:
+    fprintf(stderr, "bench_db: %s\n", err.msg);
+out:
+    uv_run(&r.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&r.loop);
+    gd_journal_close(r.j);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_db: could not remove %s\n", dir);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    size_t n_bars = 0;
+    uint64_t n_fills = 100000;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--bars") == 0)
+            n_bars = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--fills") == 0)
+            n_fills = strtoull(argv[i + 1], NULL, 10);
+    }
+    const char *dsn = getenv("GORDON_DB_DSN");
+    if (!dsn || !*dsn) {
+        fprintf(stderr, "bench_db: set GORDON_DB_DSN to a database with the trading schema (bench/db.sh does)\n");
+        return 2;
+    }
+    gd_log_init(stderr, GD_LOG_WARN);
+    gd_config cfg;
+    gd_err err;
+    if (gd_config_load(GD_BENCH_SRC "/bench/replay.ini", NULL, &cfg, &err) != 0) {
+        fprintf(stderr, "bench_db: %s\n", err.msg);
+        return 1;
+    }
+    gd_series real;
+    if (gd_csv_load(GD_BENCH_SRC "/data/usdchf_30m_1996_2001.csv", "USDCHF", &real, &err) != 0) {
+        fprintf(stderr, "bench_db: %s\n", err.msg);
+        return 1;
+    }
+    if (n_bars == 0 || n_bars > real.n)
+        n_bars = real.n;
+    printf("bench_db: 1. the trading loop (ema_cross + 3 overlays + drawdown, real USD/CHF 30m, %zu bars, "
+           "batches of %d on a libuv loop); latency = one bar in to its intents recorded\n", n_bars, BATCH);
+    loop_result off, on;
+    if (run_loop(&cfg, NULL, real.bars, n_bars, &off) != 0 || run_loop(&cfg, dsn, real.bars, n_bars, &on) != 0)
+        return 1;
+    printf("  database off %10.0f bars/s   per bar p50 %6.2f us  p99 %6.2f us   %" PRIu64 " signals, %" PRIu64
+           " fills\n", off.bars_per_s, off.p50, off.p99, off.signals, off.fills);
+    printf("  database on  %10.0f bars/s   per bar p50 %6.2f us  p99 %6.2f us   %" PRIu64 " signals, %" PRIu64
+           " fills, %" PRIu64 " records journaled, all applied %.3f s after the last bar\n",
+           on.bars_per_s, on.p50, on.p99, on.signals, on.fills, on.records, on.applied_after_s);
+    double cost = (1.0 - on.bars_per_s / off.bars_per_s) * 100.0;
+    printf("  the database costs the loop %.1f%% of its throughput; goal < 5%% -> %s\n", cost,
+           cost < 5.0 ? "met" : "NOT met");
+    printf("bench_db: 2. the writer: %" PRIu64 " synthetic fills x 5 records (intent, order, position, fill, "
+           "equity point) through journal + pipeline\n", n_fills);
+    double rec_s = 0, fill_s = 0, p99_ms = 0;
+    if (run_writer(dsn, n_fills, &rec_s, &fill_s, &p99_ms) != 0)
+        return 1;
+    printf("  %.0f records/s, %.0f fills/s sustained (batch round trip p99 <= %.1f ms); goal 10k fills/s -> %s\n",
+           rec_s, fill_s, p99_ms, fill_s >= 10000 ? "met" : "NOT met");
+    gd_series_free(&real);
+    gd_config_free(&cfg);
+    return 0;
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# bench/db.sh [BUILD_DIR] [bench_db args]: a throwaway PostgreSQL cluster
+# (tests/pg_cluster.sh), the trading schema migrated into it, then bench_db
+# against it; the cluster is stopped whatever happens.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+shift || true
+. "$root/tests/pg_cluster.sh"
+T=$(mktemp -d); [ "$(id -u)" = 0 ] && chmod 755 "$T"
+trap 'pg_stop; rm -rf "$T"' EXIT
+pg_start "$T/pg" || exit $?
+"$build/gordon" migrate --dsn "$PG_DSN" --migrations "$root/migrations" >/dev/null || exit 1
+# The cluster runs with fsync=off (a test cluster): the figures measure the
+# host's side, its journal fsyncs included, not the server's disk.
+GORDON_DB_DSN=$PG_DSN "$build/bench/bench_db" "$@"
