@@ -524,6 +524,38 @@ static int replace_data(gd_config *cfg, char **specs, int n)
     return 0;
 }
 
+/* The table on stdout, DIR/ablation.json and DIR/report.html; report gets
+ * the report's path. 0, or 1 having said why. */
+static int ablate_outputs(const gd_ab_result *res, const char *out_dir, char *report, size_t cap)
+{
+    char path[4200];
+    gd_err err;
+    if (gd_ab_write_table(res, stdout, &err) != 0 || gd_mkdirs(out_dir, 0755, &err) != 0) {
+        fprintf(stderr, "gordon ablate: %s\n", err.msg);
+        return 1;
+    }
+    snprintf(path, sizeof path, "%s/ablation.json", out_dir);
+    if (gd_ab_write_json(res, path, &err) != 0) {
+        fprintf(stderr, "gordon ablate: %s\n", err.msg);
+        return 1;
+    }
+    snprintf(report, cap, "%s/report.html", out_dir);
+    FILE *f = fopen(report, "w");
+    if (!f || gd_ab_write_html(res, f, &err) != 0) {
+        fprintf(stderr, "gordon ablate: %s: %s\n", report, f ? err.msg : strerror(errno));
+        if (f)
+            fclose(f);
+        return 1;
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "gordon ablate: %s: %s\n", report, strerror(errno));
+        return 1;
+    }
+    printf("\n%llu runs, %.1f M bars, on %u thread(s) in %.2f s; wrote %s/ablation.json and %s/report.html\n",
+           (unsigned long long)res->runs, (double)res->bars_run / 1e6, res->jobs, res->seconds, out_dir, out_dir);
+    return 0;
+}
+
 static int cmd_ablate(int argc, char **argv)
 {
     cli o = {0};
@@ -555,7 +587,7 @@ static int cmd_ablate(int argc, char **argv)
     }
     /* Plugins' own logs would drown the progress: warnings and errors only. */
     gd_log_init(stderr, GD_LOG_WARN);
-    char dirbuf[4096];
+    char dirbuf[4096], report[4200];
     gd_ablate_opts ao;
     memset(&ao, 0, sizeof ao);
     ao.cfg = &cfg;
@@ -571,40 +603,7 @@ static int cmd_ablate(int argc, char **argv)
         gd_config_free(&cfg);
         return 1;
     }
-    char path[4200];
-    if (gd_ab_write_table(&res, stdout, &err) != 0) {
-        fprintf(stderr, "gordon ablate: %s\n", err.msg);
-        rc = 1;
-        goto done;
-    }
-    if (gd_mkdirs(out_dir, 0755, &err) != 0) {
-        fprintf(stderr, "gordon ablate: %s\n", err.msg);
-        rc = 1;
-        goto done;
-    }
-    snprintf(path, sizeof path, "%s/ablation.json", out_dir);
-    if (gd_ab_write_json(&res, path, &err) != 0) {
-        fprintf(stderr, "gordon ablate: %s\n", err.msg);
-        rc = 1;
-        goto done;
-    }
-    snprintf(path, sizeof path, "%s/report.html", out_dir);
-    FILE *f = fopen(path, "w");
-    if (!f || gd_ab_write_html(&res, f, &err) != 0) {
-        fprintf(stderr, "gordon ablate: %s: %s\n", path, f ? err.msg : strerror(errno));
-        if (f)
-            fclose(f);
-        rc = 1;
-        goto done;
-    }
-    if (fclose(f) != 0) {
-        fprintf(stderr, "gordon ablate: %s: %s\n", path, strerror(errno));
-        rc = 1;
-        goto done;
-    }
-    printf("\n%llu runs, %.1f M bars, on %u thread(s) in %.2f s; wrote %s/ablation.json and %s/report.html\n",
-           (unsigned long long)res.runs, (double)res.bars_run / 1e6, res.jobs, res.seconds, out_dir, out_dir);
-done:
+    rc = ablate_outputs(&res, out_dir, report, sizeof report);
     gd_ab_result_free(&res);
     gd_config_free(&cfg);
     return rc;
