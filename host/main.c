@@ -13,6 +13,7 @@
 
 #include "ablate/ablate.h"
 #include "ablate/ablate_run.h"
+#include "ablate/record.h"
 #include "base/file.h"
 #include "config/config.h"
 #include "engine/engine.h"
@@ -20,6 +21,7 @@
 #include "base/log.h"
 #include "daemon/run.h"
 #include "db/migrate.h"
+#include "db/record_run.h"
 #include "plugin/path.h"
 #include "plugin/worker.h"
 #include "risk/audit.h"
@@ -38,8 +40,11 @@ static void usage(FILE *out)
             "        warnings and errors only; JSON log lines go to stdout; --isolate: plugins\n"
             "        in sandboxed worker processes, as testnet and production always run them)\n"
             "  ablate --config FILE [--data SYMBOL:FILE.csv]... [--out DIR] [--jobs N] [--plugin-dir DIR]\n"
+            "         [--record [--dsn DSN]]\n"
             "        walk-forward evaluation of the strategy with every overlay toggled;\n"
-            "        writes DIR/ablation.json and DIR/report.html (default DIR: out/ablation)\n"
+            "        writes DIR/ablation.json and DIR/report.html (default DIR: out/ablation);\n"
+            "        --record: also one row of trading.ablation_runs (DSN, else $GORDON_DB_DSN,\n"
+            "        else [db] dsn; the database is tried before the run)\n"
             "  check --config FILE [--confd DIR] [--plugin-dir DIR]\n"
             "        validate the configuration and load, bind and create every plugin as\n"
             "        `run` (and a reload) would, in sandboxed workers, without trading; exit 0\n"
@@ -79,6 +84,7 @@ enum {
     OPT_ISOLATE = 1 << 9,
     OPT_DSN = 1 << 10,
     OPT_MIGRATIONS = 1 << 11,
+    OPT_RECORD = 1 << 12,
 };
 
 #define CLI_MAX_DATA 64
@@ -89,6 +95,7 @@ typedef struct cli {
     int n_data;
     int quiet;
     int isolate;
+    int record;
     long jobs;
     int help;
 } cli;
@@ -104,14 +111,15 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         {"state-dir", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
         {"isolate", no_argument, NULL, 'I'},
         {"dsn", required_argument, NULL, 'Q'},     {"migrations", required_argument, NULL, 'M'},
-        {NULL, 0, NULL, 0},
+        {"record", no_argument, NULL, 'R'},        {NULL, 0, NULL, 0},
     };
     static const struct {
         int ch;
         unsigned bit;
     } bits[] = {{'c', OPT_CONFIG}, {'d', OPT_CONFD}, {'p', OPT_PLUGIN_DIR}, {'i', OPT_INTENT_LOG},
                 {'q', OPT_QUIET},  {'D', OPT_DATA},  {'o', OPT_OUT},        {'j', OPT_JOBS},
-                {'s', OPT_STATE_DIR}, {'I', OPT_ISOLATE}, {'Q', OPT_DSN}, {'M', OPT_MIGRATIONS}};
+                {'s', OPT_STATE_DIR}, {'I', OPT_ISOLATE}, {'Q', OPT_DSN}, {'M', OPT_MIGRATIONS},
+                {'R', OPT_RECORD}};
     int c;
     optind = 1;
     opterr = 0;
@@ -138,6 +146,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         case 'i': o->intent_log = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'I': o->isolate = 1; break;
+        case 'R': o->record = 1; break;
         case 'Q': o->dsn = optarg; break;
         case 'M': o->migrations = optarg; break;
         case 'o': o->out = optarg; break;
@@ -524,17 +533,79 @@ static int replace_data(gd_config *cfg, char **specs, int n)
     return 0;
 }
 
+/* The table on stdout, DIR/ablation.json and DIR/report.html; report gets
+ * the report's path. 0, or 1 having said why. */
+static int ablate_outputs(const gd_ab_result *res, const char *out_dir, char *report, size_t cap)
+{
+    char path[4200];
+    gd_err err;
+    if (gd_ab_write_table(res, stdout, &err) != 0 || gd_mkdirs(out_dir, 0755, &err) != 0) {
+        fprintf(stderr, "gordon ablate: %s\n", err.msg);
+        return 1;
+    }
+    snprintf(path, sizeof path, "%s/ablation.json", out_dir);
+    if (gd_ab_write_json(res, path, &err) != 0) {
+        fprintf(stderr, "gordon ablate: %s\n", err.msg);
+        return 1;
+    }
+    snprintf(report, cap, "%s/report.html", out_dir);
+    FILE *f = fopen(report, "w");
+    if (!f || gd_ab_write_html(res, f, &err) != 0) {
+        fprintf(stderr, "gordon ablate: %s: %s\n", report, f ? err.msg : strerror(errno));
+        if (f)
+            fclose(f);
+        return 1;
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "gordon ablate: %s: %s\n", report, strerror(errno));
+        return 1;
+    }
+    printf("\n%llu runs, %.1f M bars, on %u thread(s) in %.2f s; wrote %s/ablation.json and %s/report.html\n",
+           (unsigned long long)res->runs, (double)res->bars_run / 1e6, res->jobs, res->seconds, out_dir, out_dir);
+    return 0;
+}
+
+/* --record: the finished run as one row of trading.ablation_runs. The DSN is
+ * never printed. 0, or 1 having said why (the report files stay). */
+static int ablate_record(const gd_ab_result *res, const gd_config *cfg, const char *dsn, const char *report)
+{
+    gd_ab_record rec;
+    gd_err err;
+    int64_t id;
+    int existed, rc = 1;
+    /* Absolute, so the row still finds the report from another directory. */
+    char *abs = realpath(report, NULL);
+    if (gd_ab_record_build(res, cfg, abs ? abs : report, &rec, &err) != 0 ||
+        gd_db_record_ablation(dsn, (int)cfg->db_connect_timeout_ms, &rec.row, &id, &existed, &err) != 0) {
+        fprintf(stderr, "gordon ablate: not recorded: %s (the report is written: %s)\n", err.msg, report);
+        goto out;
+    }
+    printf("%s trading.ablation_runs id %lld, run_id %s%s\n", existed ? "already recorded as" : "recorded as",
+           (long long)id, rec.run_id, existed ? " (the same results; not written again)" : "");
+    rc = 0;
+out:
+    gd_ab_record_free(&rec);
+    free(abs);
+    return rc;
+}
+
 static int cmd_ablate(int argc, char **argv)
 {
     cli o = {0};
     o.jobs = sysconf(_SC_NPROCESSORS_ONLN);
     o.out = "out/ablation";
-    int st = parse_cli("ablate", OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_DATA | OPT_OUT | OPT_JOBS | OPT_QUIET,
+    int st = parse_cli("ablate",
+                       OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_DATA | OPT_OUT | OPT_JOBS | OPT_QUIET |
+                           OPT_RECORD | OPT_DSN,
                        argc, argv, &o);
     if (st || o.help)
         return st;
     if (!o.config) {
         fprintf(stderr, "gordon ablate: --config is required\n");
+        return 2;
+    }
+    if (o.dsn && !o.record) {
+        fprintf(stderr, "gordon ablate: --dsn goes with --record\n");
         return 2;
     }
     const char *config = o.config, *confd = o.confd, *out_dir = o.out, *plugin_dir = o.plugin_dir;
@@ -553,9 +624,28 @@ static int cmd_ablate(int argc, char **argv)
         gd_config_free(&cfg);
         return 2;
     }
+    /* --record: a database that will take the row, found before an ablation
+     * that may take an hour. */
+    const char *dsn = NULL;
+    if (o.record) {
+        dsn = o.dsn ? o.dsn : getenv("GORDON_DB_DSN");
+        if (!dsn || !dsn[0])
+            dsn = cfg.db_dsn;
+        if (!dsn || !dsn[0]) {
+            fprintf(stderr, "gordon ablate: --record needs a database: --dsn DSN, GORDON_DB_DSN or [db] dsn; "
+                            "nothing was run\n");
+            gd_config_free(&cfg);
+            return 2;
+        }
+        if (gd_db_record_ablation_check(dsn, (int)cfg.db_connect_timeout_ms, &err) != 0) {
+            fprintf(stderr, "gordon ablate: --record: %s; nothing was run\n", err.msg);
+            gd_config_free(&cfg);
+            return 1;
+        }
+    }
     /* Plugins' own logs would drown the progress: warnings and errors only. */
     gd_log_init(stderr, GD_LOG_WARN);
-    char dirbuf[4096];
+    char dirbuf[4096], report[4200];
     gd_ablate_opts ao;
     memset(&ao, 0, sizeof ao);
     ao.cfg = &cfg;
@@ -571,40 +661,9 @@ static int cmd_ablate(int argc, char **argv)
         gd_config_free(&cfg);
         return 1;
     }
-    char path[4200];
-    if (gd_ab_write_table(&res, stdout, &err) != 0) {
-        fprintf(stderr, "gordon ablate: %s\n", err.msg);
-        rc = 1;
-        goto done;
-    }
-    if (gd_mkdirs(out_dir, 0755, &err) != 0) {
-        fprintf(stderr, "gordon ablate: %s\n", err.msg);
-        rc = 1;
-        goto done;
-    }
-    snprintf(path, sizeof path, "%s/ablation.json", out_dir);
-    if (gd_ab_write_json(&res, path, &err) != 0) {
-        fprintf(stderr, "gordon ablate: %s\n", err.msg);
-        rc = 1;
-        goto done;
-    }
-    snprintf(path, sizeof path, "%s/report.html", out_dir);
-    FILE *f = fopen(path, "w");
-    if (!f || gd_ab_write_html(&res, f, &err) != 0) {
-        fprintf(stderr, "gordon ablate: %s: %s\n", path, f ? err.msg : strerror(errno));
-        if (f)
-            fclose(f);
-        rc = 1;
-        goto done;
-    }
-    if (fclose(f) != 0) {
-        fprintf(stderr, "gordon ablate: %s: %s\n", path, strerror(errno));
-        rc = 1;
-        goto done;
-    }
-    printf("\n%llu runs, %.1f M bars, on %u thread(s) in %.2f s; wrote %s/ablation.json and %s/report.html\n",
-           (unsigned long long)res.runs, (double)res.bars_run / 1e6, res.jobs, res.seconds, out_dir, out_dir);
-done:
+    rc = ablate_outputs(&res, out_dir, report, sizeof report);
+    if (!rc && o.record)
+        rc = ablate_record(&res, &cfg, dsn, report);
     gd_ab_result_free(&res);
     gd_config_free(&cfg);
     return rc;

@@ -2,3 +2,5 @@
 # CMAKE_CURRENT_LIST_DIR: relative sources would resolve against tests/.
 gd_add_unit(test_config ${CMAKE_CURRENT_LIST_DIR}/test_config.c)
 gd_add_unit(test_params ${CMAKE_CURRENT_LIST_DIR}/test_params.c)
+# The configuration as JSON for records: sections, values, never a secret.
+gd_add_unit(test_config_json ${CMAKE_CURRENT_LIST_DIR}/test_config_json.c)

@@ -24,3 +24,8 @@ add_test(NAME db_crash
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_db_crash.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(db_crash PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+add_test(NAME db_ablate_record
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_db_ablate_record.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(db_ablate_record PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)

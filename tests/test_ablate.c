@@ -15,9 +15,11 @@
 
 #include "ablate/ablate.h"
 #include "ablate/ablate_run.h"
+#include "ablate/record.h"
 #include "config/config.h"
 #include "engine/engine.h"
 #include "base/dates.h"
+#include "base/hash.h"
 #include "base/log.h"
 #include "data/replay.h"
 
@@ -263,6 +265,85 @@ static void test_determinism_across_jobs(void **state)
     gd_ab_result_free(&r2);
 }
 
+/* ablate() keeping the configuration, for the record built from both. */
+static void ablate_record(const char *csv, const char *extra, unsigned jobs, gd_ab_result *res, gd_config *cfg,
+                          gd_ab_record *rec)
+{
+    char path[512], text[4096];
+    gd_err err;
+    snprintf(path, sizeof path, "%s/ab.ini", tmpdir);
+    snprintf(text, sizeof text, CFG_TEXT, csv, extra);
+    write_file(path, text);
+    if (gd_config_load(path, NULL, cfg, &err))
+        fail_msg("%s", err.msg);
+    gd_ablate_opts o;
+    memset(&o, 0, sizeof o);
+    o.cfg = cfg;
+    o.config_path = path;
+    o.plugin_dir = plugin_dir();
+    o.jobs = jobs;
+    if (gd_ablate_run(&o, res, &err) || gd_ab_record_build(res, cfg, "/r/report.html", rec, &err))
+        fail_msg("%s", err.msg);
+}
+
+/* The row of trading.ablation_runs: hashes that can be checked from
+ * outside, no secret, and a run_id that names the inputs, not the run. */
+static void test_record_row(void **state)
+{
+    (void)state;
+    char csv[512], sha[65], line[128], want[65];
+    gd_ab_result r1, r2, r3;
+    gd_config c1, c2, c3;
+    gd_ab_record a, b, c;
+    gd_err err;
+    snprintf(csv, sizeof csv, "%s/rec.csv", tmpdir);
+    write_csv(csv, 6000, INT64_MAX);
+    const char *secrets = "[db]\ndsn = host=db password=s3cret\n[fred]\napi_key = fredk3y\n";
+    ablate_record(csv, secrets, 1, &r1, &c1, &a);
+    ablate_record(csv, secrets, 2, &r2, &c2, &b);
+    ablate_record(csv, "[executor]\nfee_bps = 3\n", 1, &r3, &c3, &c);
+
+    assert_int_equal(strlen(a.run_id), 64);
+    assert_string_equal(a.run_id, b.run_id); /* --jobs is not an input */
+    assert_string_equal(a.row.metrics_json, b.row.metrics_json);
+    assert_string_not_equal(a.run_id, c.run_id);
+    assert_string_not_equal(a.config_sha256, c.config_sha256);
+
+    gd_sha256_buf(a.row.config_json, strlen(a.row.config_json), want);
+    assert_string_equal(a.row.config_sha256, want);
+    assert_null(strstr(a.row.config_json, "s3cret"));
+    assert_null(strstr(a.row.config_json, "fredk3y"));
+    assert_null(strstr(a.row.config_json, "\"db\""));
+    assert_non_null(strstr(a.row.config_json, "\"strategy.ema\":{\"plugin\":\"ema_cross\""));
+
+    assert_int_equal(gd_sha256_file(csv, sha, &err), 0);
+    snprintf(line, sizeof line, "%s  USDCHF\n", sha);
+    gd_sha256_buf(line, strlen(line), want);
+    assert_string_equal(a.row.data_sha256, want);
+    assert_string_equal(a.row.symbols_json, "[\"USDCHF\"]");
+    assert_int_equal(a.row.windows, r1.n_windows);
+    assert_true(a.row.data_from_ms == r1.data_start && a.row.data_to_ms == r1.data_end);
+
+    snprintf(line, sizeof line, "\"strategy.ema\":\"%s\"", r1.plugins[0].sha256);
+    assert_non_null(strstr(a.row.plugins_json, line));
+    assert_non_null(strstr(a.row.plugins_json, "\"overlay.trend\":"));
+    assert_non_null(strstr(a.row.metrics_json, "\"configurations\":[{\"name\":\"baseline\""));
+    assert_null(strstr(a.row.metrics_json, "ab.ini")); /* paths are not results */
+    assert_null(strstr(a.row.metrics_json, "\"path\""));
+    assert_string_equal(a.row.report_path, "/r/report.html");
+
+    gd_ab_record_free(&a);
+    gd_ab_record_free(&b);
+    gd_ab_record_free(&c);
+    gd_ab_record_free(&c); /* twice is harmless */
+    gd_ab_result_free(&r1);
+    gd_ab_result_free(&r2);
+    gd_ab_result_free(&r3);
+    gd_config_free(&c1);
+    gd_config_free(&c2);
+    gd_config_free(&c3);
+}
+
 /* [ablate] alpha sets the intervals: a larger alpha gives narrower ones
  * (same resamples, same seed), recorded in the result and its texts. */
 static void test_alpha_sets_the_intervals(void **state)
@@ -490,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_settings_errors),
         cmocka_unit_test(test_grid_thinning),
         cmocka_unit_test(test_determinism_across_jobs),
+        cmocka_unit_test(test_record_row),
         cmocka_unit_test(test_alpha_sets_the_intervals),
         cmocka_unit_test(test_no_lookahead),
         cmocka_unit_test(test_engine_no_lookahead),

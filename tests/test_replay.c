@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/hash.h"
 #include "data/replay.h"
 
 #define HDR "open_time_ms,open,high,low,close,volume\n"
@@ -486,7 +487,7 @@ static void test_err_whole_file(void **state)
     assert_int_equal(gd_csv_load(NULL, "X", &s, NULL), GD_EINVAL); /* err may be NULL */
 
     /* A file over the size limit is refused before it is parsed. */
-    gd_csv_opts small = {4096, NULL};
+    gd_csv_opts small = {4096, NULL, NULL};
     memset(&s, 0x5A, sizeof s);
     rc = gd_csv_load_opts("data/usdchf_30m_1996_2001.csv", "X", &small, &s, &err);
     assert_int_equal(rc, GD_ERANGE);
@@ -496,6 +497,17 @@ static void test_err_whole_file(void **state)
     rc = gd_csv_load_opts("data/usdchf_30m_1996_2001.csv", "X", &small, &s, &err);
     assert_int_equal(rc, 0);
     gd_series_free(&s);
+
+    /* The hash of what was parsed, on request; "" when the load fails. */
+    char sha[65], whole[65];
+    gd_csv_opts hashed = {0, NULL, sha};
+    assert_int_equal(gd_sha256_file("data/usdchf_30m_1996_2001.csv", whole, &err), 0);
+    assert_int_equal(gd_csv_load_opts("data/usdchf_30m_1996_2001.csv", "X", &hashed, &s, &err), 0);
+    assert_string_equal(sha, whole);
+    gd_series_free(&s);
+    const char *bad = fx("hashed_bad.csv", "1000,1,2,0.5,1.5,10\n2000,1,2,0.5,x,10\n");
+    assert_int_not_equal(gd_csv_load_opts(bad, "X", &hashed, &s, &err), 0);
+    assert_string_equal(sha, "");
 }
 
 /* ----------------------------------------------------------------- tape */

@@ -87,6 +87,10 @@ typedef struct gd_ab_result {
     size_t n_symbols;
     int64_t data_start, data_end;  /* ms */
     uint64_t data_bars;
+    /* SHA-256 of the lines "HEX  SYMBOL\n" (sha256sum's format), HEX the
+     * SHA-256 of each data file as read, in the order read ([replay] data or
+     * --data; the tape breaks ties by it). Not in ablation.json. */
+    char data_sha256[65];
     gd_ab_plugin *plugins;   /* owned */
     size_t n_plugins;
     gd_ab_window *windows;   /* owned */

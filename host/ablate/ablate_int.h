@@ -10,6 +10,7 @@
  *   format.c    text for people: HTML escaping, numbers, dates, metric values
  *   table.c     the terminal table
  *   json.c      ablation.json
+ *   record.c    the row of trading.ablation_runs (gordon ablate --record)
  *   report.c    report.html: page, tables, notes
  *   svg.c       report.html: charts, axes, paths, colours */
 #ifndef GD_ABLATE_INT_H
@@ -127,6 +128,11 @@ int gd_ab_run_all(const ab_plan *p, ab_runs *out, gd_err *err);
 void gd_ab_runs_free(ab_runs *r);
 
 /* ------------------------------------------------------------ the outputs */
+
+struct cJSON;
+/* json.c: the whole result as ablation.json's tree (the caller deletes it);
+ * NULL if memory ran out. */
+struct cJSON *gd_ab_result_tree(const gd_ab_result *r);
 
 /* format.c: s escaped for HTML text and attribute values, at most max bytes
  * (stops at NUL); control characters become spaces. */

@@ -154,8 +154,7 @@ static void overlay_json(jb *j, cJSON *ovs, const gd_ab_overlay *ov)
     }
 }
 
-/* The whole result as a tree; NULL if memory ran out. */
-static cJSON *result_json(const gd_ab_result *r)
+cJSON *gd_ab_result_tree(const gd_ab_result *r)
 {
     jb j = {0};
     cJSON *root = cJSON_CreateObject();
@@ -180,7 +179,7 @@ int gd_ab_write_json(const gd_ab_result *r, const char *path, gd_err *err)
     char tmp[4096];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
         return gd_err_set(err, GD_EINVAL, "%s: path too long", path);
-    cJSON *root = result_json(r);
+    cJSON *root = gd_ab_result_tree(r);
     char *text = root ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!text)

@@ -165,6 +165,34 @@ int gd_config_load(const char *path, const char *confd, gd_config *cfg, gd_err *
 int gd_config_load_env(const char *path, const char *confd, char *const *envp, gd_config *cfg,
                        gd_err *err);
 
+/* Sections for gd_config_json, one bit each; a host section's bit is its
+ * place in the schema. */
+enum {
+    GD_CFG_JSON_GORDON = 1u << 0,
+    GD_CFG_JSON_RISK = 1u << 1,
+    GD_CFG_JSON_EXECUTOR = 1u << 2,
+    GD_CFG_JSON_REPLAY = 1u << 3,
+    GD_CFG_JSON_HTTP = 1u << 4,
+    GD_CFG_JSON_FRED = 1u << 5,
+    GD_CFG_JSON_ISOLATION = 1u << 6,
+    GD_CFG_JSON_DB = 1u << 7,
+    GD_CFG_JSON_BACKUP = 1u << 8,
+    GD_CFG_JSON_INSTRUMENTS = 1u << 9, /* [instrument.SYMBOL] */
+    GD_CFG_JSON_PLUGINS = 1u << 10,    /* [strategy.X], [overlay.X], [breaker.X] */
+    GD_CFG_JSON_ABLATE = 1u << 11
+};
+
+/* The effective configuration of the sections asked for, as one compact JSON
+ * object keyed by section as written in the INI ("risk", "instrument.BTCUSDT",
+ * "strategy.ema"): host keys in schema order with their values after
+ * defaults, files and the environment (paths as resolved, a key never set
+ * null); instruments and plugin sections in the config's order, plugin
+ * parameters as the strings written; [ablate] keys as written. Secrets
+ * ([db] dsn, [fred] api_key, [backup] restic_repository) are never in it,
+ * whatever the sections. The same configuration gives the same text, so its
+ * hash identifies it. *out is the caller's to free. */
+int gd_config_json(const gd_config *cfg, unsigned sections, char **out, gd_err *err);
+
 /* 1 when plugins run in sandboxed workers: testnet and production always,
  * backtests with [isolation] plugins = true. */
 int gd_config_isolated(const gd_config *cfg);

@@ -6,7 +6,8 @@
  *   reader.c  the INI reader on inih: lines, sections, keys, conf.d
  *   env.c     GORDON_<SECTION>_<KEY> overrides
  *   config.c  loading end to end: merge, cross-field rules, free
- *   diff.c    what a reload changes */
+ *   diff.c    what a reload changes
+ *   json.c    the configuration as JSON, without secrets */
 #ifndef GD_CONFIG_INT_H
 #define GD_CONFIG_INT_H
 
@@ -46,6 +47,7 @@ enum { KT_BOOL, KT_DOUBLE, KT_MODE, KT_LOGLEVEL, KT_PATH, KT_DATA, KT_STRING, KT
 #define KF_MIN_EXCL 1u /* min is exclusive */
 #define KF_REQUIRED 2u /* instrument keys that must be given */
 #define KF_RESTART 4u  /* a reload cannot change it: the running host depends on it */
+#define KF_SECRET 8u   /* a credential, or may hold one: never exported (gd_config_json) */
 
 typedef struct gd_key_spec {
     int sec;

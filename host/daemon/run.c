@@ -103,7 +103,7 @@ static void load_thread(void *arg)
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, NULL);
-    gd_csv_opts opts = {(size_t)st->cfg->replay_max_file_mb << 20, &st->load_cancel};
+    gd_csv_opts opts = {(size_t)st->cfg->replay_max_file_mb << 20, &st->load_cancel, NULL};
     for (size_t i = 0; i < st->cfg->n_data && !st->load_rc; i++)
         st->load_rc = gd_csv_load_opts(st->cfg->data[i].path, st->cfg->data[i].symbol, &opts, &st->series[i],
                                        &st->load_err);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/file.h"
+#include "base/hash.h"
 
 enum { GD_CSV_NFIELDS = 6 };
 
@@ -230,6 +231,8 @@ int gd_csv_load_opts(const char *path, const char *symbol, const gd_csv_opts *op
     size_t n = 0;
     int64_t interval = 0;
 
+    if (opts && opts->sha256)
+        opts->sha256[0] = '\0';
     if (!out)
         return gd_err_set(err, GD_EINVAL, "gd_csv_load: out is NULL");
     memset(out, 0, sizeof *out);
@@ -246,6 +249,8 @@ int gd_csv_load_opts(const char *path, const char *symbol, const gd_csv_opts *op
                           max >> 20);
     if (rc)
         return rc;
+    if (opts && opts->sha256)
+        gd_sha256_buf(buf, len, opts->sha256);
 
     cap = gd_estimate_lines(buf, len);
     bars = malloc(cap * sizeof *bars);
@@ -400,6 +405,8 @@ fail:
     free(buf);
     free(bars);
     memset(out, 0, sizeof *out);
+    if (opts && opts->sha256)
+        opts->sha256[0] = '\0';
     return rc;
 }
 

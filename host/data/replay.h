@@ -47,6 +47,8 @@ int gd_csv_load(const char *path, const char *symbol, gd_series *out, gd_err *er
 typedef struct gd_csv_opts {
     size_t max_bytes;            /* 0: GD_CSV_MAX_BYTES; larger files are GD_ERANGE */
     const volatile int *cancel;  /* see gd_file_read_cancel; NULL: not cancellable */
+    char *sha256;                /* NULL, or 65 bytes for the hex SHA-256 of the bytes parsed (the file as
+                                    it was read, so a record names what ran); "" on error */
 } gd_csv_opts;
 
 /* gd_csv_load with a size limit and a way to stop a stalled read
