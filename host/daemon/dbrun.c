@@ -32,29 +32,73 @@ static void on_appended(void *arg)
     uv_timer_start(&d->sync_timer, on_sync_timer, (uint64_t)d->window_ms, 0);
 }
 
+static void sync_failed(gd_dbrun *d, const gd_err *err)
+{
+    d->sync_failures++;
+    int64_t now = gd_mono_ms();
+    if (now - d->last_sync_fail_log_ms >= 10000) {
+        d->last_sync_fail_log_ms = now;
+        gd_log(GD_LOG_ERROR, "journal", NULL, "journal sync failed (retrying): %s", err->msg);
+    }
+    /* Again within the window (or 100 ms: a failing disk is not hammered). */
+    if (d->timer_init && !d->armed && !d->stopped) {
+        d->armed = 1;
+        uv_timer_start(&d->sync_timer, on_sync_timer, (uint64_t)(d->window_ms > 100 ? d->window_ms : 100), 0);
+    }
+}
+
+/* The write and fdatasync, on libuv's threadpool: the loop never waits on
+ * the disk. */
+static void sync_work(uv_work_t *w)
+{
+    gd_dbrun *d = w->data;
+    uint64_t t0 = uv_hrtime();
+    gd_journal_sync_io(&d->io);
+    d->io_seconds = (double)(uv_hrtime() - t0) / 1e9;
+}
+
+static void sync_done(uv_work_t *w, int status)
+{
+    gd_dbrun *d = w->data;
+    gd_err err;
+    (void)status;
+    d->io_busy = 0;
+    if (gd_journal_sync_end(d->j, &d->io, &err) != 0) {
+        sync_failed(d, &err);
+        return;
+    }
+    d->syncs++;
+    d->sync_seconds_sum += d->io_seconds;
+    gd_dbw_kick(d->w);
+    /* What was appended meanwhile goes at once: group commit. */
+    if (gd_journal_durable_seq(d->j) < gd_journal_last_seq(d->j))
+        gd_dbrun_flush(d);
+}
+
 void gd_dbrun_flush(gd_dbrun *d)
 {
-    if (!d->active)
+    if (!d->active || d->io_busy)
         return;
     if (gd_journal_durable_seq(d->j) < gd_journal_last_seq(d->j)) {
         gd_err err;
-        uint64_t t0 = uv_hrtime();
-        if (gd_journal_sync(d->j, &err) != 0) {
-            d->sync_failures++;
-            int64_t now = gd_mono_ms();
-            if (now - d->last_sync_fail_log_ms >= 10000) {
-                d->last_sync_fail_log_ms = now;
-                gd_log(GD_LOG_ERROR, "journal", NULL, "journal sync failed (retrying): %s", err.msg);
-            }
-            /* Try again within the window. */
-            if (d->timer_init && !d->armed) {
-                d->armed = 1;
-                uv_timer_start(&d->sync_timer, on_sync_timer, (uint64_t)(d->window_ms > 100 ? d->window_ms : 100), 0);
-            }
+        if (gd_journal_sync_begin(d->j, &d->io, &err) != 0) {
+            sync_failed(d, &err);
             return;
         }
-        d->syncs++;
-        d->sync_seconds_sum += (double)(uv_hrtime() - t0) / 1e9;
+        if (d->io.n_iov) {
+            d->work.data = d;
+            if (!d->stopped && uv_queue_work(d->loop, &d->work, sync_work, sync_done) == 0) {
+                d->io_busy = 1;
+                return;
+            }
+            /* No loop to hand it to (stopping): here and now. */
+            gd_journal_sync_io(&d->io);
+            if (gd_journal_sync_end(d->j, &d->io, &err) != 0) {
+                sync_failed(d, &err);
+                return;
+            }
+            d->syncs++;
+        }
     }
     gd_dbw_kick(d->w);
 }
@@ -71,7 +115,7 @@ int gd_dbrun_caught_up(const gd_dbrun *d)
 {
     if (!d->active)
         return 1;
-    return gd_journal_durable_seq(d->j) == gd_journal_last_seq(d->j) && gd_dbw_caught_up(d->w);
+    return !d->io_busy && gd_journal_durable_seq(d->j) == gd_journal_last_seq(d->j) && gd_dbw_caught_up(d->w);
 }
 
 /* The latch: the state file's (already in the engine) and the database's;
@@ -191,6 +235,7 @@ int gd_dbrun_open(gd_dbrun *d, uv_loop_t *loop, const gd_config *cfg, gd_engine 
     if (rc)
         return rc;
     d->eng = eng;
+    d->loop = loop;
     d->active = 1;
     if ((rc = load_source(cfg->state_dir, d->recovery.last_seq == 0, d->source, err)) != 0)
         goto fail;
@@ -225,12 +270,27 @@ fail:
     return rc;
 }
 
+void gd_dbrun_finish(gd_dbrun *d)
+{
+    if (!d->active || d->finished)
+        return;
+    d->finished = 1;
+    gd_engine_equity_point(d->eng, "stop");
+    gd_dbrun_flush(d);
+}
+
 void gd_dbrun_stop(gd_dbrun *d)
 {
     if (!d->active)
         return;
     if (d->w) {
-        gd_engine_equity_point(d->eng, "stop");
+        if (!d->finished)
+            gd_engine_equity_point(d->eng, "stop");
+        d->finished = 1;
+        /* Synced here and now (whatever is on the threadpool finishes as
+         * the loop winds down, then syncs the rest the same way): applied
+         * on the next start if the database does not take it first. */
+        d->stopped = 1;
         gd_dbrun_flush(d);
         gd_dbw_stop(d->w);
         d->w = NULL;

@@ -19,7 +19,14 @@ typedef struct gd_dbrun {
     gd_journal *j;
     gd_dbw *w;
     gd_engine *eng;           /* borrowed */
+    uv_loop_t *loop;
     uv_timer_t sync_timer;
+    uv_work_t work;           /* the journal's write and fdatasync, off the loop */
+    gd_journal_io io;
+    int io_busy;
+    int stopped;
+    int finished;             /* the last equity point is journaled */
+    double io_seconds;
     int timer_init;
     int armed;
     double window_ms;
@@ -46,6 +53,10 @@ void gd_dbrun_tick(gd_dbrun *d, int64_t wall_ms);
 
 /* 1 when the database holds every record (or there is no database). */
 int gd_dbrun_caught_up(const gd_dbrun *d);
+
+/* The run is over (a replay's end): the last equity point, synced, so a
+ * drain can wait for it to reach the database. */
+void gd_dbrun_finish(gd_dbrun *d);
 
 /* Syncs, stops the writer and closes the timer (run the loop afterwards). */
 void gd_dbrun_stop(gd_dbrun *d);

@@ -209,7 +209,7 @@ static void replay_finished(run_state *st)
     } else if (st->cfg->exit_when_done) {
         /* What is journaled would reach the database on the next start
          * anyway; a run that ends waits a little so it is there now. */
-        gd_dbrun_flush(&st->db);
+        gd_dbrun_finish(&st->db);
         if (gd_dbrun_caught_up(&st->db) ||
             uv_timer_start(&st->drain, drain_step, GD_DRAIN_POLL_MS, GD_DRAIN_POLL_MS) != 0)
             stop_all(st);

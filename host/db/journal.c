@@ -51,6 +51,7 @@ struct gd_journal {
     uint64_t seg_first; /* its name */
     uint64_t seg_size;  /* its durable length */
     int seg_dirty;      /* a failed write may have left bytes past seg_size */
+    int io_busy;        /* a gd_journal_io is out (sync_begin .. sync_end) */
     uint64_t *segs;     /* owned: the first seq of every segment on disk */
     size_t n_segs, cap_segs;
 };
@@ -370,10 +371,14 @@ static int write_all(int fd, struct iovec *iov, int n)
     return 0;
 }
 
-int gd_journal_sync(gd_journal *j, gd_err *err)
+int gd_journal_sync_begin(gd_journal *j, gd_journal_io *io, gd_err *err)
 {
     char path[4096];
     int rc, e;
+    memset(io, 0, sizeof *io);
+    io->fd = -1;
+    if (j->io_busy)
+        return gd_err_set(err, GD_ESTATE, "journal: a sync is already under way");
     if (j->durable == j->last)
         return GD_OK;
     /* A failed attempt may have left part of the batch: cut it, so the
@@ -390,29 +395,58 @@ int gd_journal_sync(gd_journal *j, gd_err *err)
     if ((j->seg_fd < 0 || (j->seg_size && j->seg_size >= j->segment_bytes)) &&
         (rc = rotate(j, j->durable + 1, err)) != 0)
         return rc;
-    struct iovec iov[2];
-    int n = 0;
-    size_t p = (size_t)(rec_at(j, j->durable + 1) - j->buf), bytes;
+    size_t p = (size_t)(rec_at(j, j->durable + 1) - j->buf);
     if (j->wrapped && p >= j->head) { /* the pending records run past the back */
-        iov[n++] = (struct iovec){j->buf + p, j->wrap_end - p};
-        iov[n++] = (struct iovec){j->buf, j->tail};
-        bytes = j->wrap_end - p + j->tail;
+        io->iov[io->n_iov++] = (struct iovec){j->buf + p, j->wrap_end - p};
+        io->iov[io->n_iov++] = (struct iovec){j->buf, j->tail};
+        io->bytes = j->wrap_end - p + j->tail;
     } else {
-        iov[n++] = (struct iovec){j->buf + p, j->tail - p};
-        bytes = j->tail - p;
+        io->iov[io->n_iov++] = (struct iovec){j->buf + p, j->tail - p};
+        io->bytes = j->tail - p;
     }
-    e = write_all(j->seg_fd, iov, n);
-    if (!e && fdatasync(j->seg_fd) != 0)
-        e = errno ? errno : EIO;
-    if (e) {
+    io->fd = j->seg_fd;
+    io->from = j->durable + 1;
+    io->upto = j->last;
+    j->io_busy = 1;
+    return GD_OK;
+}
+
+void gd_journal_sync_io(gd_journal_io *io)
+{
+    if (io->n_iov == 0)
+        return;
+    io->error = write_all(io->fd, io->iov, io->n_iov);
+    if (!io->error && fdatasync(io->fd) != 0)
+        io->error = errno ? errno : EIO;
+}
+
+int gd_journal_sync_end(gd_journal *j, gd_journal_io *io, gd_err *err)
+{
+    if (io->n_iov == 0)
+        return GD_OK;
+    j->io_busy = 0;
+    io->n_iov = 0;
+    if (io->error) {
+        char path[4096];
         j->seg_dirty = 1;
         gd_jseg_path(path, sizeof path, j->dir, j->seg_first, NULL);
         return gd_err_set(err, GD_EIO, "%s: cannot write seq %llu..%llu (%zu bytes): %s", path,
-                          (unsigned long long)(j->durable + 1), (unsigned long long)j->last, bytes, strerror(e));
+                          (unsigned long long)io->from, (unsigned long long)io->upto, io->bytes,
+                          strerror(io->error));
     }
-    j->seg_size += bytes;
-    j->durable = j->last;
+    j->seg_size += io->bytes;
+    j->durable = io->upto;
     return GD_OK;
+}
+
+int gd_journal_sync(gd_journal *j, gd_err *err)
+{
+    gd_journal_io io;
+    int rc = gd_journal_sync_begin(j, &io, err);
+    if (rc)
+        return rc;
+    gd_journal_sync_io(&io);
+    return gd_journal_sync_end(j, &io, err);
 }
 
 int gd_journal_mark_applied(gd_journal *j, uint64_t seq, int force, gd_err *err)

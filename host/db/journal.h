@@ -29,6 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "base/err.h"
 
@@ -97,6 +98,26 @@ int gd_journal_append(gd_journal *j, uint16_t type, int64_t time_ms, const void 
  * records stay pending and the next sync tries again, first cutting the
  * segment back to its durable length; the durable mark does not move. */
 int gd_journal_sync(gd_journal *j, gd_err *err);
+
+/* The same in three steps, so the write and fdatasync can run on another
+ * thread while the loop goes on appending: begin (on the loop: what is
+ * pending, a new segment if one is due) fills io; io does the write and
+ * fdatasync and touches nothing but io and the bytes it names (appended
+ * records never move, and are not released before they are durable and
+ * applied); end (on the loop) moves the durable mark, or on failure keeps
+ * the records pending. One io at a time: begin refuses (GD_ESTATE) while
+ * one is out, and so does gd_journal_sync. io->n_iov == 0: nothing to do. */
+typedef struct gd_journal_io {
+    int fd;
+    struct iovec iov[2];
+    int n_iov;
+    size_t bytes;
+    uint64_t from, upto;
+    int error;                /* errno of the write or fdatasync, 0 if none */
+} gd_journal_io;
+int gd_journal_sync_begin(gd_journal *j, gd_journal_io *io, gd_err *err);
+void gd_journal_sync_io(gd_journal_io *io);
+int gd_journal_sync_end(gd_journal *j, gd_journal_io *io, gd_err *err);
 
 uint64_t gd_journal_last_seq(const gd_journal *j);    /* newest appended (0: none) */
 uint64_t gd_journal_durable_seq(const gd_journal *j); /* newest on disk, fdatasync'd */

@@ -16,6 +16,7 @@
 
 #include <libpq-fe.h>
 
+#include "base/buf.h"
 #include "base/dates.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -25,80 +26,110 @@ const double gd_dbw_lat_bounds[GD_DBW_LAT_BUCKETS] = GD_DBW_LAT_BOUNDS;
 
 /* ------------------------------------------------------------ statements */
 
-#define TS(n) "to_timestamp($" #n "::float8 / 1000)"
 #define MAX_KEYS 20
+#define TS(x) "to_timestamp((" x ")::float8 / 1000)"
 
+/* One statement per record type, for a whole batch at once: each payload
+ * member becomes an array ($4, $5, ... in the order of keys), with the
+ * records' sequence numbers ($2) and times ($3); $1 is the source. %U
+ * stands for the unnest of them all, WITH ORDINALITY (ord: the order the
+ * records came in). Rows a batch touches twice (an intent recorded again,
+ * a position opened and closed) are taken once, as the last record says. */
 typedef struct stmt {
     const char *name;
-    const char *sql;
-    const char *keys[MAX_KEYS]; /* payload members bound to $3, $4, ... */
+    const char *tmpl;
+    const char *keys[MAX_KEYS];  /* payload members, in their array order */
+    const char *types[MAX_KEYS]; /* their SQL types */
 } stmt;
 
-/* $1 is the record's sequence number, $2 its time (ms); then the keys;
- * last the source (the journal's id). */
 static const stmt stmts[GD_REC__COUNT] = {
     [GD_REC_INTENT] = {"gd_intent",
         "INSERT INTO trading.intents (source, journal_seq, at, id, strategy, symbol, action, side, result, ref_price,"
         " entry_claim, stop, orig_stop, take_profit, risk_scale, qty, notional, capped_by, tag, detail,"
-        " stop_required) VALUES ($21, $1, " TS(2) ", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-        " $16, $17, coalesce($18, ''), coalesce($19, ''), $20)"
+        " stop_required) SELECT $1, seq, " TS("t") ", id, strategy, symbol, action, side, result, ref_price,"
+        " entry_claim, stop, orig_stop, take_profit, risk_scale, qty, notional, capped_by, coalesce(tag, ''),"
+        " coalesce(detail, ''), stop_required FROM (SELECT DISTINCT ON (id) * FROM %U ORDER BY id, ord DESC) u"
+        " ORDER BY ord"
         " ON CONFLICT (source, id) DO UPDATE SET result = EXCLUDED.result, qty = EXCLUDED.qty,"
         " notional = EXCLUDED.notional, detail = EXCLUDED.detail, journal_seq = EXCLUDED.journal_seq"
         " WHERE trading.intents.journal_seq < EXCLUDED.journal_seq",
         {"id", "strategy", "symbol", "action", "side", "result", "ref_price", "entry_claim", "stop",
          "orig_stop", "take_profit", "risk_scale", "qty", "notional", "capped_by", "tag", "detail",
-         "stop_required"}},
+         "stop_required"},
+        {"int8", "text", "text", "text", "int2", "text", "float8", "float8", "float8", "float8", "float8",
+         "float8", "float8", "float8", "text", "text", "text", "bool"}},
     [GD_REC_ORDER] = {"gd_order",
         "WITH o AS (INSERT INTO trading.orders (source, client_id, intent_id, kind, strategy, symbol, side, qty,"
-        " price, reduce_only, status, created_at, updated_at, last_seq) VALUES ($13, $3, $4, $5, $6, $7, $8,"
-        " $9, $10, $11, $12, " TS(2) ", " TS(2) ", $1) ON CONFLICT (source, client_id) DO NOTHING"
-        " RETURNING client_id)"
-        " INSERT INTO trading.order_events (source, id, client_id, status, at) SELECT $13, $1, client_id, $12, "
-        TS(2) " FROM o ON CONFLICT (source, id) DO NOTHING",
+        " price, reduce_only, status, created_at, updated_at, last_seq) SELECT $1, client_id, intent_id, kind,"
+        " strategy, symbol, side, qty, price, reduce_only, status, " TS("t") ", " TS("t") ", seq FROM %U"
+        " ORDER BY ord ON CONFLICT (source, client_id) DO NOTHING"
+        " RETURNING client_id, status, last_seq, created_at)"
+        " INSERT INTO trading.order_events (source, id, client_id, status, at)"
+        " SELECT $1, last_seq, client_id, status, created_at FROM o ON CONFLICT (source, id) DO NOTHING",
         {"client_id", "intent_id", "kind", "strategy", "symbol", "side", "qty", "price", "reduce_only",
-         "status"}},
+         "status"},
+        {"text", "int8", "text", "text", "text", "int2", "float8", "float8", "bool", "text"}},
     [GD_REC_ORDER_EVENT] = {"gd_order_event",
         "WITH ev AS (INSERT INTO trading.order_events (source, id, client_id, status, at, detail)"
-        " VALUES ($7, $1, $3, $4, " TS(2) ", coalesce($5, '')) ON CONFLICT (source, id) DO NOTHING)"
-        " UPDATE trading.orders SET status = $4, updated_at = " TS(2) ", last_seq = $1,"
-        " venue_id = coalesce($6, venue_id) WHERE source = $7 AND client_id = $3 AND last_seq < $1",
-        {"client_id", "status", "detail", "venue_id"}},
+        " SELECT $1, seq, client_id, status, " TS("t") ", coalesce(detail, '') FROM %U ORDER BY ord"
+        " ON CONFLICT (source, id) DO NOTHING)"
+        " UPDATE trading.orders o SET status = u.status, updated_at = " TS("u.t") ", last_seq = u.seq,"
+        " venue_id = coalesce(u.venue_id, o.venue_id)"
+        " FROM (SELECT DISTINCT ON (client_id) * FROM %U ORDER BY client_id, ord DESC) u"
+        " WHERE o.source = $1 AND o.client_id = u.client_id AND o.last_seq < u.seq",
+        {"client_id", "status", "detail", "venue_id"},
+        {"text", "text", "text", "text"}},
     [GD_REC_POSITION] = {"gd_position",
         "INSERT INTO trading.positions (source, last_seq, updated_at, id, strategy, symbol, side, qty, open_qty, entry,"
         " stop, take_profit, stop_required, status, opened_at, closed_at, exit_price, realized_pnl, fees)"
-        " VALUES ($19, $1, " TS(2) ", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, " TS(14) ", " TS(15) ","
-        " $16, $17, $18)"
+        " SELECT $1, seq, " TS("t") ", id, strategy, symbol, side, qty, open_qty, entry, stop, take_profit,"
+        " stop_required, status, " TS("opened_ms") ", " TS("closed_ms") ", exit_price, realized_pnl, fees"
+        " FROM (SELECT DISTINCT ON (id) * FROM %U ORDER BY id, ord DESC) u ORDER BY ord"
         " ON CONFLICT (source, id) DO UPDATE SET open_qty = EXCLUDED.open_qty, stop = EXCLUDED.stop,"
         " take_profit = EXCLUDED.take_profit, status = EXCLUDED.status, closed_at = EXCLUDED.closed_at,"
         " exit_price = EXCLUDED.exit_price, realized_pnl = EXCLUDED.realized_pnl, fees = EXCLUDED.fees,"
         " updated_at = EXCLUDED.updated_at, last_seq = EXCLUDED.last_seq"
         " WHERE trading.positions.last_seq < EXCLUDED.last_seq",
         {"id", "strategy", "symbol", "side", "qty", "open_qty", "entry", "stop", "take_profit",
-         "stop_required", "status", "opened_ms", "closed_ms", "exit_price", "realized_pnl", "fees"}},
+         "stop_required", "status", "opened_ms", "closed_ms", "exit_price", "realized_pnl", "fees"},
+        {"int8", "text", "text", "int2", "float8", "float8", "float8", "float8", "float8", "bool", "text", "int8",
+         "int8", "float8", "float8", "float8"}},
     [GD_REC_FILL] = {"gd_fill",
         "INSERT INTO trading.fills (source, id, at, client_id, intent_id, position_id, venue_trade_id, strategy,"
-        " symbol, side, reason, qty, price, fee, realized_pnl) VALUES ($15, $1, " TS(2) ", $3, $4, $5, $6, $7,"
-        " $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (source, id) DO NOTHING",
+        " symbol, side, reason, qty, price, fee, realized_pnl) SELECT $1, seq, " TS("t") ", client_id, intent_id,"
+        " position_id, venue_trade_id, strategy, symbol, side, reason, qty, price, fee, realized_pnl FROM %U"
+        " ORDER BY ord ON CONFLICT (source, id) DO NOTHING",
         {"client_id", "intent_id", "position_id", "venue_trade_id", "strategy", "symbol", "side", "reason",
-         "qty", "price", "fee", "realized_pnl"}},
+         "qty", "price", "fee", "realized_pnl"},
+        {"text", "int8", "int8", "text", "text", "text", "int2", "text", "float8", "float8", "float8", "float8"}},
     [GD_REC_EQUITY] = {"gd_equity",
         "INSERT INTO trading.equity_points (source, id, at, cause, equity, cash, unrealized, gross, open_positions,"
-        " drawdown_pct) VALUES ($10, $1, " TS(2) ", $3, $4, $5, $6, $7, $8, $9)"
-        " ON CONFLICT (source, id) DO NOTHING",
-        {"cause", "equity", "cash", "unrealized", "gross", "open_positions", "drawdown_pct"}},
+        " drawdown_pct) SELECT $1, seq, " TS("t") ", cause, equity, cash, unrealized, gross, open_positions,"
+        " drawdown_pct FROM %U ORDER BY ord ON CONFLICT (source, id) DO NOTHING",
+        {"cause", "equity", "cash", "unrealized", "gross", "open_positions", "drawdown_pct"},
+        {"text", "float8", "float8", "float8", "float8", "int4", "float8"}},
     [GD_REC_RISK] = {"gd_risk",
-        "INSERT INTO trading.risk_events (source, id, at, kind, who, reason, detail) VALUES ($7, $1, " TS(2) ","
-        " $3, $4, coalesce($5, ''), coalesce($6, '{}')::jsonb) ON CONFLICT (source, id) DO NOTHING",
-        {"kind", "who", "reason", "detail"}},
+        "INSERT INTO trading.risk_events (source, id, at, kind, who, reason, detail) SELECT $1, seq, " TS("t") ","
+        " kind, who, coalesce(reason, ''), coalesce(detail, '{}')::jsonb FROM %U ORDER BY ord"
+        " ON CONFLICT (source, id) DO NOTHING",
+        {"kind", "who", "reason", "detail"},
+        {"text", "text", "text", "text"}},
     [GD_REC_LATCH] = {"gd_latch",
         "INSERT INTO trading.halt_latch (id, halted, who, reason, since, updated_at, source, last_seq)"
-        " VALUES (1, $3, coalesce($4, ''), coalesce($5, ''), " TS(6) ", " TS(2) ", $7, $1)"
+        " SELECT 1, halted, coalesce(who, ''), coalesce(reason, ''), " TS("since_ms") ", " TS("t") ", $1, seq"
+        " FROM %U ORDER BY ord DESC LIMIT 1"
         " ON CONFLICT (id) DO UPDATE SET halted = EXCLUDED.halted, who = EXCLUDED.who,"
         " reason = EXCLUDED.reason, since = EXCLUDED.since, updated_at = EXCLUDED.updated_at,"
         " source = EXCLUDED.source, last_seq = EXCLUDED.last_seq"
         " WHERE trading.halt_latch.source <> EXCLUDED.source OR trading.halt_latch.last_seq < EXCLUDED.last_seq",
-        {"halted", "who", "reason", "since_ms"}},
+        {"halted", "who", "reason", "since_ms"},
+        {"bool", "text", "text", "int8"}},
 };
+
+/* The order the statements of one batch run in: a row before the rows that
+ * refer to it. */
+static const int stmt_order[GD_REC__COUNT - 1] = {GD_REC_INTENT,   GD_REC_ORDER, GD_REC_ORDER_EVENT, GD_REC_POSITION,
+                                                  GD_REC_FILL,     GD_REC_EQUITY, GD_REC_RISK,       GD_REC_LATCH};
 
 static int n_keys(const stmt *s)
 {
@@ -106,6 +137,49 @@ static int n_keys(const stmt *s)
     while (n < MAX_KEYS && s->keys[n])
         n++;
     return n;
+}
+
+/* The statement's text with %U spelt out. malloc'd; NULL when out of memory. */
+static char *build_sql(const stmt *s)
+{
+    gd_buf u = GD_BUF_INIT, out = GD_BUF_INIT;
+    int nk = n_keys(s);
+    gd_buf_puts(&u, "unnest($2::int8[], $3::int8[]");
+    for (int k = 0; k < nk; k++)
+        gd_buf_printf(&u, ", $%d::%s[]", k + 4, s->types[k]);
+    gd_buf_puts(&u, ") WITH ORDINALITY AS u(seq, t");
+    for (int k = 0; k < nk; k++)
+        gd_buf_printf(&u, ", \"%s\"", s->keys[k]);
+    gd_buf_puts(&u, ", ord)");
+    for (const char *p = s->tmpl; *p; p++) {
+        if (p[0] == '%' && p[1] == 'U') {
+            gd_buf_append(&out, u.p, u.len);
+            p++;
+        } else {
+            gd_buf_append(&out, p, 1);
+        }
+    }
+    char *sql = u.failed ? NULL : gd_buf_take(&out);
+    gd_buf_free(&u);
+    gd_buf_free(&out);
+    return sql;
+}
+
+/* One array element, quoted for an array literal; NULL unquoted. */
+static void array_add(gd_buf *a, const char *v)
+{
+    gd_buf_puts(a, a->len ? "," : "{");
+    if (!v) {
+        gd_buf_puts(a, "NULL");
+        return;
+    }
+    gd_buf_puts(a, "\"");
+    for (const char *p = v; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            gd_buf_append(a, "\\", 1);
+        gd_buf_append(a, p, 1);
+    }
+    gd_buf_puts(a, "\"");
 }
 
 /* ------------------------------------------------------------ state */
@@ -117,6 +191,7 @@ enum { ST_DOWN, ST_CONNECTING, ST_PREPARING, ST_READY };
 typedef struct batch {
     uint64_t first, last;   /* sequence numbers */
     uint32_t queries;       /* statements sent (results still to read: queries - got) */
+    uint32_t records;       /* journal records in it */
     uint32_t got;
     int await_null;         /* a query's result was read: a NULL ends it */
     int failed;             /* a statement failed */
@@ -154,6 +229,9 @@ struct gd_dbw {
 
     gd_jrec *recs;          /* batch_max */
     char scratch[GD_JOURNAL_MAX_RECORD + 64]; /* one payload's values, unescaped */
+    char *sql[GD_REC__COUNT];                 /* owned: the statements' text */
+    gd_buf arr[GD_REC__COUNT][MAX_KEYS + 2];  /* one batch's arrays: seq, t, then the keys */
+    uint32_t rows[GD_REC__COUNT];             /* records of each type in the batch */
     gd_dbw_stats st;
 };
 
@@ -293,7 +371,7 @@ static int prepare_all(gd_dbw *w)
     b->prepare = 1;
     b->sent_ms = gd_mono_ms();
     for (int t = 1; t < GD_REC__COUNT; t++) {
-        if (!PQsendPrepare(w->conn, stmts[t].name, stmts[t].sql, n_keys(&stmts[t]) + 3, NULL))
+        if (!PQsendPrepare(w->conn, stmts[t].name, w->sql[t], n_keys(&stmts[t]) + 3, NULL))
             return -1;
         b->queries++;
     }
@@ -510,27 +588,59 @@ bad:
     return -1;
 }
 
-/* Binds one record's payload to its statement and sends it. 1 sent, 0 the
- * payload is unusable (set aside by the caller), -1 the connection failed. */
-static int send_record(gd_dbw *w, const gd_jrec *r, char *why, size_t why_cap)
+/* Adds one record to its statement's arrays. 0, or -1 with why: the
+ * payload is unusable (the caller sets it aside). */
+static int add_record(gd_dbw *w, const gd_jrec *r, char *why, size_t why_cap)
 {
     if (r->type == 0 || r->type >= GD_REC__COUNT) {
         snprintf(why, why_cap, "unknown record type %u", (unsigned)r->type);
-        return 0;
+        return -1;
     }
     const stmt *s = &stmts[r->type];
     int nk = n_keys(s);
-    char seq[24], ts[24];
-    const char *vals[MAX_KEYS + 3];
-    if (bind_payload(r, s, nk, vals + 2, w->scratch, sizeof w->scratch, why, why_cap) != 0)
-        return 0;
-    snprintf(seq, sizeof seq, "%" PRIu64, r->seq);
-    snprintf(ts, sizeof ts, "%" PRId64, r->time_ms);
-    vals[0] = seq;
-    vals[1] = ts;
-    vals[nk + 2] = w->source;
-    /* libpq copies the parameters into its buffer before returning. */
-    return PQsendQueryPrepared(w->conn, s->name, nk + 3, vals, NULL, NULL, 0) ? 1 : -1;
+    char num[24];
+    const char *vals[MAX_KEYS];
+    if (bind_payload(r, s, nk, vals, w->scratch, sizeof w->scratch, why, why_cap) != 0)
+        return -1;
+    gd_buf *a = w->arr[r->type];
+    snprintf(num, sizeof num, "%" PRIu64, r->seq);
+    array_add(&a[0], num);
+    snprintf(num, sizeof num, "%" PRId64, r->time_ms);
+    array_add(&a[1], num);
+    for (int k = 0; k < nk; k++)
+        array_add(&a[k + 2], vals[k]);
+    w->rows[r->type]++;
+    return 0;
+}
+
+/* Sends one statement per record type the batch holds, in stmt_order, and
+ * empties the arrays. The number sent, or -1 when the connection failed. */
+static int send_arrays(gd_dbw *w)
+{
+    int sent = 0, failed = 0;
+    for (int i = 0; i < GD_REC__COUNT - 1; i++) {
+        int t = stmt_order[i];
+        if (!w->rows[t])
+            continue;
+        const stmt *s = &stmts[t];
+        int nk = n_keys(s);
+        const char *vals[MAX_KEYS + 3];
+        vals[0] = w->source;
+        for (int k = 0; k < nk + 2; k++) {
+            gd_buf_puts(&w->arr[t][k], "}");
+            vals[k + 1] = w->arr[t][k].p;
+            if (w->arr[t][k].failed)
+                failed = 1;
+        }
+        /* libpq copies the parameters into its buffer before returning. */
+        if (!failed && !PQsendQueryPrepared(w->conn, s->name, nk + 3, vals, NULL, NULL, 0))
+            failed = 1;
+        for (int k = 0; k < nk + 2; k++)
+            gd_buf_clear(&w->arr[t][k]);
+        w->rows[t] = 0;
+        sent++;
+    }
+    return failed ? -1 : sent;
 }
 
 /* Appends a refused record to the reject file: kept, not lost. */
@@ -583,19 +693,19 @@ static void send_batches(gd_dbw *w)
         b->sent_ms = gd_mono_ms();
         for (size_t i = 0; i < n; i++) {
             char why[160];
-            int rc = send_record(w, &w->recs[i], why, sizeof why);
-            if (rc < 0) {
-                conn_error(w, "send");
-                return;
-            }
             /* Unusable on its face (no statement could take it): set aside
              * now; the batch's sync still marks it applied in order. */
-            if (rc == 0)
+            if (add_record(w, &w->recs[i], why, sizeof why) != 0)
                 set_aside(w, &w->recs[i], "", why);
-            else
-                b->queries++;
             b->last = w->recs[i].seq;
         }
+        int sent = send_arrays(w);
+        if (sent < 0) {
+            conn_error(w, "send");
+            return;
+        }
+        b->queries = (uint32_t)sent;
+        b->records = (uint32_t)n;
         if (!PQpipelineSync(w->conn)) {
             conn_error(w, "sync");
             return;
@@ -672,7 +782,7 @@ static void batch_done(gd_dbw *w, batch *b)
     w->st.lat_sum += s;
     w->st.batches++;
     uint64_t n = b->last - b->first + 1;
-    w->st.applied += b->queries;
+    w->st.applied += b->records;
     if (b->first <= w->replay_upto) {
         uint64_t upto = b->last < w->replay_upto ? b->last : w->replay_upto;
         w->st.replayed += upto - b->first + 1;
@@ -802,6 +912,11 @@ static void schedule(gd_dbw *w, double ms)
 
 static void free_writer(gd_dbw *w)
 {
+    for (int t = 0; t < GD_REC__COUNT; t++) {
+        free(w->sql[t]);
+        for (int k = 0; k < MAX_KEYS + 2; k++)
+            gd_buf_free(&w->arr[t][k]);
+    }
     free(w->dsn);
     free(w->reject_path);
     free(w->recs);
@@ -834,7 +949,10 @@ int gd_dbw_start(const gd_dbw_opts *o, gd_dbw **out, gd_err *err)
     w->reject_path = strdup(o->reject_path);
     w->recs = calloc(w->batch_max, sizeof *w->recs);
     w->pq_fd = -1;
-    if (!w->dsn || !w->reject_path || !w->recs) {
+    int sql_ok = 1;
+    for (int t = 1; t < GD_REC__COUNT; t++)
+        sql_ok &= (w->sql[t] = build_sql(&stmts[t])) != NULL;
+    if (!w->dsn || !w->reject_path || !w->recs || !sql_ok) {
         free_writer(w);
         return gd_err_set(err, GD_ENOMEM, "db writer: out of memory");
     }
