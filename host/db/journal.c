@@ -373,8 +373,7 @@ static int write_all(int fd, struct iovec *iov, int n)
 
 int gd_journal_sync_begin(gd_journal *j, gd_journal_io *io, gd_err *err)
 {
-    char path[4096];
-    int rc, e;
+    int rc;
     memset(io, 0, sizeof *io);
     io->fd = -1;
     if (j->io_busy)
@@ -385,7 +384,8 @@ int gd_journal_sync_begin(gd_journal *j, gd_journal_io *io, gd_err *err)
      * rewrite leaves no garbage and no duplicate. */
     if (j->seg_dirty) {
         if (ftruncate(j->seg_fd, (off_t)j->seg_size) != 0) {
-            e = errno;
+            int e = errno;
+            char path[4096];
             gd_jseg_path(path, sizeof path, j->dir, j->seg_first, NULL);
             return gd_err_set(err, GD_EIO, "%s: cannot cut a failed write back to %llu bytes: %s", path,
                               (unsigned long long)j->seg_size, strerror(e));
