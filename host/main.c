@@ -9,17 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <gordon/sdk.h>
 
 #include "ablate/ablate.h"
 #include "ablate/ablate_run.h"
 #include "ablate/record.h"
 #include "base/file.h"
+#include "base/json.h"
 #include "config/config.h"
 #include "engine/engine.h"
 #include "plugin/loader.h"
 #include "base/log.h"
 #include "daemon/run.h"
+#include "db/journal.h"
 #include "db/migrate.h"
 #include "db/record_run.h"
 #include "plugin/path.h"
@@ -55,6 +58,11 @@ static void usage(FILE *out)
             "  audit verify [DIR] | --state-dir DIR | --config FILE [--confd DIR]\n"
             "        verify the hash chain of the state directory's audit trail (audit.jsonl);\n"
             "        exit 0 if it is intact, 1 naming the line where it breaks\n"
+            "  journal DIR [--dump]\n"
+            "        check the journal in DIR (segments, CRCs, sequence, applied mark) without\n"
+            "        locking it; print a summary (--dump: every record as a JSON line on stdout,\n"
+            "        the summary on stderr); exit 0 if it is sound (a torn tail is reported),\n"
+            "        1 if it is damaged\n"
             "  migrate [--dsn DSN] [--migrations DIR]\n"
             "        apply migrations/NNN_name.sql in order to the database (DSN, else\n"
             "        $GORDON_DB_DSN), each once, in its own transaction, under an advisory lock;\n"
@@ -377,6 +385,142 @@ out:
     return rc;
 }
 
+typedef struct jdump {
+    int dump;
+    uint64_t first; /* the oldest record's seq (0: none seen) */
+    char *text;     /* owned: a NUL-terminated copy of one payload */
+} jdump;
+
+/* One line of valid UTF-8 JSON text? Control characters only as whitespace
+ * between tokens (printed as spaces), never inside a string. */
+static int journal_is_json(const char *s, size_t n)
+{
+    int in_str = 0, esc = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t k = gd_utf8_seq((const unsigned char *)s + i);
+        if (!k)
+            return 0;
+        if (c < 0x20 && (in_str || (c != '\t' && c != '\n' && c != '\r')))
+            return 0;
+        if (esc)
+            esc = 0;
+        else if (in_str && c == '\\')
+            esc = 1;
+        else if (c == '"')
+            in_str = !in_str;
+        i += k;
+    }
+    const char *end = NULL;
+    cJSON *v = cJSON_ParseWithOpts(s, &end, 0);
+    if (!v)
+        return 0;
+    cJSON_Delete(v);
+    while (end && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+        end++;
+    return end == s + n;
+}
+
+static void print_base64(const unsigned char *p, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+        putchar(tab[v >> 18 & 63]);
+        putchar(tab[v >> 12 & 63]);
+        putchar(i + 1 < n ? tab[v >> 6 & 63] : '=');
+        putchar(i + 2 < n ? tab[v & 63] : '=');
+    }
+}
+
+/* Each record as {"seq","time_ms","type","len","data"}: data is the
+ * payload itself when it is JSON text, else "data_b64" holds it. */
+static int print_journal_record(void *arg, const gd_jrec *r)
+{
+    jdump *d = arg;
+    if (!d->first)
+        d->first = r->seq;
+    if (!d->dump)
+        return 0;
+    memcpy(d->text, r->data, r->len);
+    d->text[r->len] = '\0';
+    printf("{\"seq\":%llu,\"time_ms\":%lld,\"type\":%u,\"len\":%u,", (unsigned long long)r->seq, (long long)r->time_ms,
+           (unsigned)r->type, (unsigned)r->len);
+    if (r->len && !memchr(d->text, '\0', r->len) && journal_is_json(d->text, r->len)) {
+        fputs("\"data\":", stdout);
+        for (uint32_t i = 0; i < r->len; i++)
+            putchar(d->text[i] == '\n' || d->text[i] == '\r' || d->text[i] == '\t' ? ' ' : d->text[i]);
+    } else {
+        fputs("\"data_b64\":\"", stdout);
+        print_base64((const unsigned char *)r->data, r->len);
+        putchar('"');
+    }
+    fputs("}\n", stdout);
+    return ferror(stdout) ? GD_EIO : 0;
+}
+
+/* Reads the segments only (no lock): safe beside a running daemon, whose
+ * newest record may show as a torn tail while it is being written. */
+static int cmd_journal(int argc, char **argv)
+{
+    const char *dir = NULL;
+    jdump d = {0, 0, NULL};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--dump") == 0) {
+            d.dump = 1;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (argv[i][0] == '-' || dir) {
+            fprintf(stderr, "gordon journal: unexpected argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        } else {
+            dir = argv[i];
+        }
+    }
+    if (!dir) {
+        fprintf(stderr, "gordon journal: name the journal directory\n");
+        return 2;
+    }
+    if (!(d.text = malloc(GD_JOURNAL_MAX_RECORD + 1))) {
+        fprintf(stderr, "gordon journal: out of memory\n");
+        return 1;
+    }
+    FILE *out = d.dump ? stderr : stdout;
+    gd_journal_recovery rec;
+    gd_err err;
+    int rc = gd_journal_scan(dir, print_journal_record, &d, &rec, &err);
+    free(d.text);
+    if (rc == GD_EPARSE) {
+        fprintf(out, "DAMAGED: %s\n", err.msg);
+        return 1;
+    }
+    if (rc == GD_EIO && ferror(stdout)) {
+        fprintf(stderr, "gordon journal: cannot write the dump: %s\n", strerror(errno));
+        return 1;
+    }
+    if (rc) {
+        fprintf(stderr, "gordon journal: %s\n", err.msg);
+        return 1;
+    }
+    fprintf(out, "%s: %llu segment(s), %llu record(s)", dir, (unsigned long long)rec.segments,
+            (unsigned long long)rec.records);
+    if (rec.records)
+        fprintf(out, ", seq %llu..%llu", (unsigned long long)d.first, (unsigned long long)rec.last_seq);
+    else if (rec.last_seq)
+        fprintf(out, " (seq up to %llu, compacted)", (unsigned long long)rec.last_seq);
+    fprintf(out, "; applied up to %llu, %llu unapplied\n", (unsigned long long)rec.applied_seq,
+            (unsigned long long)rec.unapplied);
+    if (rec.torn_bytes)
+        fprintf(out,
+                "torn tail: %llu byte(s) at the end of the newest segment (%s); the daemon cuts it when it "
+                "opens the journal\n",
+                (unsigned long long)rec.torn_bytes, rec.torn_what);
+    fprintf(out, "ok\n");
+    return 0;
+}
+
 static int cmd_migrate(int argc, char **argv)
 {
     cli o = {0};
@@ -696,6 +840,8 @@ int main(int argc, char **argv)
         return cmd_init(argc - 1, argv + 1);
     if (strcmp(cmd, "migrate") == 0)
         return cmd_migrate(argc - 1, argv + 1);
+    if (strcmp(cmd, "journal") == 0)
+        return cmd_journal(argc - 1, argv + 1);
     if (strcmp(cmd, "audit") == 0 && argc >= 3 && strcmp(argv[2], "verify") == 0)
         return cmd_audit_verify(argc - 2, argv + 2);
     if (strcmp(cmd, "token") == 0 && argc == 3 && strcmp(argv[2], "new") == 0)
