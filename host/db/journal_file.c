@@ -15,7 +15,9 @@
 
 /* CRC-32C, reflected polynomial 0x82F63B78 (iSCSI, ext4, LevelDB): better
  * error detection than zlib's CRC-32 for short records and no dependency.
- * Byte at a time: about 1 ns a byte, far below an fdatasync. */
+ * A table, a byte at a time (about 3 ns a byte: 1 us for a 300-byte
+ * record), or SSE 4.2's crc32 instruction, 8 bytes at a time, where the CPU
+ * has it (about 20 times faster): appending is on the loop's thread. */
 static const uint32_t crc32c_table[256] = {
     0x00000000, 0xf26b8303, 0xe13b70f7, 0x1350f3f4, 0xc79a971f, 0x35f1141c, 0x26a1e7e8, 0xd4ca64eb, 0x8ad958cf,
     0x78b2dbcc, 0x6be22838, 0x9989ab3b, 0x4d43cfd0, 0xbf284cd3, 0xac78bf27, 0x5e133c24, 0x105ec76f, 0xe235446c,
@@ -48,7 +50,7 @@ static const uint32_t crc32c_table[256] = {
     0xbe2da0a5, 0x4c4623a6, 0x5f16d052, 0xad7d5351,
 };
 
-uint32_t gd_crc32c(uint32_t crc, const void *p, size_t n)
+uint32_t gd_crc32c_portable(uint32_t crc, const void *p, size_t n)
 {
     const unsigned char *b = p;
     crc = ~crc;
@@ -56,6 +58,33 @@ uint32_t gd_crc32c(uint32_t crc, const void *p, size_t n)
         crc = crc32c_table[(crc ^ *b++) & 0xff] ^ (crc >> 8);
     return ~crc;
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <nmmintrin.h>
+
+__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, const unsigned char *b, size_t n)
+{
+    uint64_t c = ~crc;
+    for (; n >= 8; n -= 8, b += 8) {
+        uint64_t v;
+        memcpy(&v, b, 8); /* unaligned: x86 loads it as it is */
+        c = _mm_crc32_u64(c, v);
+    }
+    uint32_t c32 = (uint32_t)c;
+    while (n--)
+        c32 = _mm_crc32_u8(c32, *b++);
+    return ~c32;
+}
+
+uint32_t gd_crc32c(uint32_t crc, const void *p, size_t n)
+{
+    if (__builtin_cpu_supports("sse4.2"))
+        return crc32c_sse42(crc, p, n);
+    return gd_crc32c_portable(crc, p, n);
+}
+#else
+uint32_t gd_crc32c(uint32_t crc, const void *p, size_t n) { return gd_crc32c_portable(crc, p, n); }
+#endif
 
 static void put16(unsigned char *p, uint16_t v)
 {

@@ -22,8 +22,11 @@
 static inline size_t gd_jrec_size(uint32_t len) { return GD_JHDR + (((size_t)len + 7) & ~(size_t)7); }
 
 /* CRC-32C (Castagnoli), chainable: gd_crc32c(gd_crc32c(0, a, n), b, m) is
- * the CRC of a then b. gd_crc32c(0, "123456789", 9) == 0xE3069283. */
+ * the CRC of a then b. gd_crc32c(0, "123456789", 9) == 0xE3069283. With
+ * the CPU's instruction where there is one; _portable is the table that
+ * runs elsewhere (both are tested, so both are declared). */
 uint32_t gd_crc32c(uint32_t crc, const void *p, size_t n);
+uint32_t gd_crc32c_portable(uint32_t crc, const void *p, size_t n);
 
 /* Writes the whole record (gd_jrec_size(len) bytes) at dst. */
 void gd_jrec_encode(unsigned char *dst, uint64_t seq, int64_t time_ms, uint16_t type, const void *data, uint32_t len);
