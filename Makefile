@@ -54,6 +54,7 @@ lint:
 bench: build
 	./$(BUILD)/bench/bench_replay
 	./$(BUILD)/bench/bench_ablate
+	./$(BUILD)/bench/bench_journal
 	bash bench/ops.sh $(BUILD)/gordon
 
 clean:
