@@ -1009,6 +1009,81 @@ static void test_journal_sync_failure_retried(void **state)
     gd_journal_close(j);
 }
 
+/* The applied file cannot be written (applied.tmp is a directory): the
+ * memory is released, but no segment goes until a mark is durable. */
+static void test_journal_applied_write_fails(void **state)
+{
+    fixture *f = *state;
+    char tmp[256];
+    gd_err err;
+    gd_journal *j = jopen(f, 0, 1024, NULL);
+    for (int i = 0; i < 20; i++) {
+        append_std(j);
+        jsync(j);
+    }
+    int segs = count_segments(f);
+    snprintf(tmp, sizeof tmp, "%s/applied.tmp", f->dir);
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    assert_int_equal(gd_journal_mark_applied(j, 15, 1, &err), GD_EIO);
+    assert_non_null(strstr(err.msg, "applied.tmp"));
+    assert_int_equal(gd_journal_applied_seq(j), 15);
+    assert_int_equal(gd_journal_depth(j), 5);
+    assert_int_equal(count_segments(f), segs);
+    assert_int_equal(rmdir(tmp), 0);
+    japply(j, 15);
+    assert_true(count_segments(f) < segs);
+    gd_journal_close(j);
+}
+
+/* A crash after the applied file was written but before the segments it
+ * covers were removed: the next open removes them. */
+static void test_journal_open_compacts(void **state)
+{
+    fixture *f = *state;
+    gd_journal_recovery rec;
+    gd_journal *j = jopen(f, 0, 1024, NULL);
+    for (int i = 0; i < 20; i++) {
+        append_std(j);
+        jsync(j);
+    }
+    gd_journal_close(j);
+    int segs = count_segments(f);
+    write_text(f, "applied", "20\n");
+    j = jopen(f, 0, 1024, &rec);
+    assert_int_equal(rec.segments, (uint64_t)segs);
+    assert_int_equal(rec.unapplied, 0);
+    assert_int_equal(count_segments(f), 1);
+    gd_journal_close(j);
+}
+
+/* A new segment cannot be made (its name is taken by a directory): the
+ * records stay pending; once it can, the same records go there. */
+static void test_journal_rotation_fails(void **state)
+{
+    fixture *f = *state;
+    char path[256];
+    gd_err err;
+    gd_journal *j = jopen(f, 0, 100, NULL);
+    append_std(j);
+    jsync(j);
+    append_std(j);
+    append_std(j);
+    seg_path(f, 2, path, sizeof path);
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_equal(gd_journal_sync(j, &err), GD_EIO);
+    assert_non_null(strstr(err.msg, path));
+    assert_int_equal(gd_journal_durable_seq(j), 1);
+    assert_int_equal(rmdir(path), 0);
+    jsync(j);
+    assert_int_equal(gd_journal_durable_seq(j), 3);
+    gd_journal_close(j);
+    gd_journal_recovery rec;
+    j = jopen(f, 0, 100, &rec);
+    assert_int_equal(rec.segments, 2);
+    assert_int_equal(check_read(j, 0), 3);
+    gd_journal_close(j);
+}
+
 int main(void)
 {
     gd_log_init(stderr, GD_LOG_WARN);
@@ -1036,6 +1111,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_journal_ring_wraps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_locked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_sync_failure_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_applied_write_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_open_compacts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_rotation_fails, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -268,8 +268,9 @@ int gd_journal_open(const gd_journal_opts *opts, gd_journal **out, gd_journal_re
     j->segs = s.segs;
     j->n_segs = j->cap_segs = s.n_segs;
     s.segs = NULL;
-    if (compact(j, err) != 0)
-        gd_log(GD_LOG_WARN, "journal", NULL, "%s", err->msg);
+    gd_err cerr; /* removing applied segments can wait for the next mark */
+    if (compact(j, &cerr) != 0)
+        gd_log(GD_LOG_WARN, "journal", NULL, "%s", cerr.msg);
     if (rec) {
         rec->records = s.records;
         rec->unapplied = j->last - j->applied;
