@@ -55,6 +55,7 @@ bench: build
 	./$(BUILD)/bench/bench_replay
 	./$(BUILD)/bench/bench_ablate
 	./$(BUILD)/bench/bench_journal
+	bash bench/db.sh $(BUILD)
 	bash bench/ops.sh $(BUILD)/gordon
 
 clean:

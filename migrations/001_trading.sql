@@ -101,7 +101,9 @@ CREATE TABLE trading.positions (
     stop          double precision CHECK (stop IS NULL OR stop > 0),
     take_profit   double precision CHECK (take_profit IS NULL OR take_profit > 0),
     stop_required boolean NOT NULL,
-    status        text NOT NULL CHECK (status IN ('open', 'closed')),
+    -- abandoned: a simulated run ended (or was killed) with it open, and a new
+    -- run started without it; no exit was ever filled
+    status        text NOT NULL CHECK (status IN ('open', 'closed', 'abandoned')),
     opened_at     timestamptz NOT NULL,
     closed_at     timestamptz,
     exit_price    double precision CHECK (exit_price IS NULL OR exit_price > 0),
@@ -113,8 +115,8 @@ CREATE TABLE trading.positions (
     FOREIGN KEY (source, id) REFERENCES trading.intents (source, id),
     CHECK (NOT stop_required OR stop IS NOT NULL),
     CHECK ((status = 'open') = (closed_at IS NULL)),
-    CHECK (status = 'open' OR (open_qty = 0 AND exit_price IS NOT NULL AND closed_at >= opened_at)),
-    CHECK (status = 'closed' OR open_qty > 0)
+    CHECK (status <> 'closed' OR (open_qty = 0 AND exit_price IS NOT NULL AND closed_at >= opened_at)),
+    CHECK (status <> 'open' OR open_qty > 0)
 );
 -- one open position per strategy and symbol (of one source)
 CREATE UNIQUE INDEX positions_open ON trading.positions (source, strategy, symbol) WHERE status = 'open';

@@ -11,7 +11,7 @@ import json
 import sys
 
 TYPES = {1: "intent", 2: "order", 3: "order_event", 4: "position", 5: "fill",
-         6: "equity", 7: "risk", 8: "latch"}
+         6: "equity", 7: "risk", 8: "latch", 9: "session"}
 
 
 def keys(d, name):
@@ -48,7 +48,7 @@ def main():
                     data = json.loads(data)
                 seq = str(r["seq"])
                 seen += 1
-                by_type[typ] = by_type.get(typ, 0) + 1
+                by_type[str(typ)] = by_type.get(str(typ), 0) + 1
                 want = {"intent": ("intents", str(data.get("id"))),
                         "order": ("orders", data.get("client_id")),
                         "order_event": ("order_events", seq),
@@ -56,6 +56,8 @@ def main():
                         "fill": ("fills", seq),
                         "equity": ("equity_points", seq),
                         "risk": ("risk_events", seq)}.get(typ)
+                if typ == "session":
+                    continue  # a run's start: it changes rows, it adds none
                 if typ == "latch":
                     if int(seq) > latch_seq:
                         print(f"latch record {seq} is newer than the database's ({latch_seq})")

@@ -4,7 +4,9 @@
 # with a torn last record; after a restart nothing it had journaled is
 # missing from trading.* and nothing is there twice. The journal as it was
 # at each kill (`gordon journal --dump`) is the record of what was
-# acknowledged; db_crash_check.py compares it with the tables' keys.
+# acknowledged; db_crash_check.py compares it with the tables' keys. A
+# simulated run's positions end with its process: the next run marks what
+# the killed ones left open as abandoned.
 # usage: e2e_db_crash.sh GORDON PLUGIN_DIR
 set -u
 GORDON=$(realpath "$1") PLUGINS=$(realpath "$2")
@@ -12,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/pg_cluster.sh"
 T=$(mktemp -d); [ "$(id -u)" = 0 ] && chmod 755 "$T"
 PID=
-trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null; pg_stop; rm -rf "$T"' EXIT
+trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null; pg_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 pg_start "$T/pg" || exit $?
 n=0 fail=0
 check() { n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
@@ -52,7 +54,7 @@ run_and_kill() {
   PID=$!
   sleep "$1"
   kill -9 $PID; wait $PID 2>/dev/null; PID=
-  "$GORDON" journal --dump "$J" >"$T/dump$k" 2>&1
+  "$GORDON" journal --dump "$J" >"$T/dump$k" 2>"$T/dump$k.err"
 }
 
 run_and_kill 1.5    # mid-run, the writer busy
@@ -83,6 +85,9 @@ check "fills reference orders and positions that exist (foreign keys held)" \
   '[ "$(q "SELECT count(*) FROM trading.fills f LEFT JOIN trading.orders o USING (client_id) WHERE o.client_id IS NULL")" = 0 ]'
 check "no fill recorded twice under two ids (same order, time, price, qty)" \
   '[ "$(q "SELECT count(*) FROM (SELECT client_id, at, price, qty, count(*) FROM trading.fills GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) d")" = 0 ]'
+check "the database refused nothing" '! grep -q "refused by the database" "$T/final" && [ ! -s "$J/rejected.jsonl" ]'
+check "positions the killed runs left open are abandoned; one open at most" \
+  '[ "$(q "SELECT count(*) FROM trading.positions WHERE status = '"'"'abandoned'"'"'")" -ge 1 ] && [ "$(q "SELECT count(*) FROM trading.positions WHERE status = '"'"'open'"'"'")" -le 1 ]'
 check "nothing left unapplied" '"$GORDON" journal "$J" >"$T/j" 2>&1; grep -qi "applied" "$T/j"'
 echo "1..$n"
 exit $fail

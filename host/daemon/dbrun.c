@@ -257,6 +257,7 @@ int gd_dbrun_open(gd_dbrun *d, uv_loop_t *loop, const gd_config *cfg, gd_engine 
     gd_engine_journal jc = {d->j, cfg->db_max_depth, cfg->db_max_age_s, cfg->db_equity_interval_s, on_appended, d};
     if ((rc = gd_engine_set_journal(eng, &jc, err)) != 0)
         goto fail;
+    gd_engine_rec_session(eng);
     reconcile_latch(d, cfg);
     gd_engine_equity_point(eng, "start");
     gd_dbw_opts wo = {loop, cfg->db_dsn, d->j, rej, d->source, cfg->db_connect_timeout_ms, 0,

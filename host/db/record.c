@@ -95,7 +95,7 @@ const char *gd_rec_type_name(int type)
     static const char *const names[GD_REC__COUNT] = {
         [GD_REC_INTENT] = "intent", [GD_REC_ORDER] = "order",   [GD_REC_ORDER_EVENT] = "order_event",
         [GD_REC_POSITION] = "position", [GD_REC_FILL] = "fill", [GD_REC_EQUITY] = "equity",
-        [GD_REC_RISK] = "risk",     [GD_REC_LATCH] = "latch"};
+        [GD_REC_RISK] = "risk",     [GD_REC_LATCH] = "latch",  [GD_REC_SESSION] = "session"};
     return type > 0 && type < GD_REC__COUNT ? names[type] : "unknown";
 }
 
@@ -223,6 +223,14 @@ size_t gd_rec_risk(char *buf, size_t cap, const char *kind, const char *who, con
     /* The detail goes in as text: the writer casts it to jsonb, and a
      * malformed one is refused there rather than breaking this payload. */
     str(&b, "detail", detail_json && detail_json[0] ? detail_json : "{}");
+    return done(&b);
+}
+
+size_t gd_rec_session(char *buf, size_t cap, const char *executor, int simulated)
+{
+    RB(b, buf, cap);
+    str(&b, "executor", executor);
+    boolean(&b, "simulated", simulated);
     return done(&b);
 }
 

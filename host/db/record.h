@@ -23,6 +23,8 @@ enum gd_rec_type {
     GD_REC_EQUITY = 6,
     GD_REC_RISK = 7,        /* trips, halts, resumes, flattens, quarantines */
     GD_REC_LATCH = 8,       /* the halt latch as it now is */
+    GD_REC_SESSION = 9,     /* a run starts: a simulated executor's positions and orders of the runs
+                               before are gone with them (abandoned, expired) */
     GD_REC__COUNT
 };
 
@@ -92,6 +94,10 @@ size_t gd_rec_equity_fmt(char *buf, size_t cap, const gd_rec_equity *q);
 /* detail_json: a JSON object's text, or NULL for {}. */
 size_t gd_rec_risk(char *buf, size_t cap, const char *kind, const char *who, const char *reason,
                    const char *detail_json);
+
+/* executor: its name ("sim"); simulated: 1 when its positions do not outlive
+ * the process. */
+size_t gd_rec_session(char *buf, size_t cap, const char *executor, int simulated);
 
 size_t gd_rec_latch(char *buf, size_t cap, int halted, const char *who, const char *reason, int64_t since_ms);
 

@@ -124,12 +124,26 @@ static const stmt stmts[GD_REC__COUNT] = {
         " WHERE trading.halt_latch.source <> EXCLUDED.source OR trading.halt_latch.last_seq < EXCLUDED.last_seq",
         {"halted", "who", "reason", "since_ms"},
         {"bool", "text", "text", "int8"}},
+    /* A simulated executor's positions end with its process: when a new run
+     * starts, what the runs before left open is abandoned, their working
+     * orders expired. */
+    [GD_REC_SESSION] = {"gd_session",
+        "WITH s AS (SELECT * FROM %U WHERE simulated ORDER BY ord DESC LIMIT 1),"
+        " p AS (UPDATE trading.positions x SET status = 'abandoned', closed_at = greatest(" TS("s.t") ", x.opened_at),"
+        " updated_at = " TS("s.t") ", last_seq = s.seq FROM s"
+        " WHERE x.source = $1 AND x.status = 'open' AND x.last_seq < s.seq RETURNING 1),"
+        " o AS (UPDATE trading.orders x SET status = 'expired', updated_at = " TS("s.t") ", last_seq = s.seq FROM s"
+        " WHERE x.source = $1 AND x.status IN ('new', 'working') AND x.last_seq < s.seq RETURNING 1)"
+        " SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM o)",
+        {"executor", "simulated"},
+        {"text", "bool"}},
 };
 
 /* The order the statements of one batch run in: a row before the rows that
- * refer to it. */
-static const int stmt_order[GD_REC__COUNT - 1] = {GD_REC_INTENT,   GD_REC_ORDER, GD_REC_ORDER_EVENT, GD_REC_POSITION,
-                                                  GD_REC_FILL,     GD_REC_EQUITY, GD_REC_RISK,       GD_REC_LATCH};
+ * refer to it (a session's clean-up before the positions of the new run). */
+static const int stmt_order[GD_REC__COUNT - 1] = {GD_REC_SESSION, GD_REC_INTENT, GD_REC_ORDER, GD_REC_ORDER_EVENT,
+                                                  GD_REC_POSITION, GD_REC_FILL,  GD_REC_EQUITY, GD_REC_RISK,
+                                                  GD_REC_LATCH};
 
 static int n_keys(const stmt *s)
 {
@@ -693,6 +707,12 @@ static void send_batches(gd_dbw *w)
         b->sent_ms = gd_mono_ms();
         for (size_t i = 0; i < n; i++) {
             char why[160];
+            /* A session's statement runs first in its batch: it must not
+             * share one with the records before it. */
+            if (w->recs[i].type == GD_REC_SESSION && i > 0) {
+                n = i;
+                break;
+            }
             /* Unusable on its face (no statement could take it): set aside
              * now; the batch's sync still marks it applied in order. */
             if (add_record(w, &w->recs[i], why, sizeof why) != 0)

@@ -157,6 +157,10 @@ int gd_engine_set_journal(gd_engine *e, const gd_engine_journal *jc, gd_err *err
  * safety rule about the real database): samples the journal, judges the db
  * breaker, writes the timer's equity points. */
 void gd_engine_journal_tick(gd_engine *e, int64_t wall_ms);
+/* Journals the start of a run: with a simulated executor, the positions
+ * and working orders earlier runs left in the database are marked
+ * abandoned and expired (they ended with their process). */
+void gd_engine_rec_session(gd_engine *e);
 /* Journals the latch as it is now (the database brought up to date). */
 void gd_engine_rec_latch_now(gd_engine *e);
 /* An equity point now ("start", "stop", "timer", "fill"); no-op without a journal. */

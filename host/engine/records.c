@@ -371,6 +371,14 @@ const char *gd_engine_rec_gate(gd_engine *e)
 
 void gd_engine_rec_latch_now(gd_engine *e) { gd_engine_rec_latch(e); }
 
+void gd_engine_rec_session(gd_engine *e)
+{
+    if (!e->rec.j)
+        return;
+    char buf[GD_REC_MAX];
+    append(e, GD_REC_SESSION, buf, gd_rec_session(buf, sizeof buf, e->exec.ops->name, !e->exec.ops->remote));
+}
+
 int gd_engine_set_journal(gd_engine *e, const gd_engine_journal *jc, gd_err *err)
 {
     if (!jc->journal) {
