@@ -55,10 +55,11 @@ static void usage(FILE *out)
             "  audit verify [DIR] | --state-dir DIR | --config FILE [--confd DIR]\n"
             "        verify the hash chain of the state directory's audit trail (audit.jsonl);\n"
             "        exit 0 if it is intact, 1 naming the line where it breaks\n"
-            "  migrate [--dsn DSN] [--migrations DIR]\n"
-            "        apply migrations/NNN_name.sql in order to the database (DSN, else\n"
-            "        $GORDON_DB_DSN), each once, in its own transaction, under an advisory lock;\n"
-            "        an applied file that was edited, renamed or removed is refused\n"
+            "  migrate [--config FILE] [--dsn DSN] [--migrations DIR]\n"
+            "        apply migrations/NNN_name.sql in order to the database (--dsn, else\n"
+            "        $GORDON_DB_DSN, else [db] dsn), each once, in its own transaction, under an\n"
+            "        advisory lock; an applied file that was edited, renamed or removed is\n"
+            "        refused. With --config and no DSN anywhere: nothing to do, exit 0\n"
             "  backup [--config FILE] [--dsn DSN]\n"
             "        snapshot schema trading (pg_dump of one consistent snapshot, with per-table\n"
             "        row counts and checksums in manifest.json) into the [backup] restic\n"
@@ -416,26 +417,43 @@ static int cmd_migrate(int argc, char **argv)
 {
     cli o = {0};
     gd_err err;
+    gd_config cfg;
     struct stat st;
-    int rc = parse_cli("migrate", OPT_DSN | OPT_MIGRATIONS, argc, argv, &o);
+    int rc = parse_cli("migrate", OPT_CONFIG | OPT_CONFD | OPT_DSN | OPT_MIGRATIONS, argc, argv, &o);
     if (rc || o.help)
         return rc;
-    /* The DSN (and any password in it) from the command line or the
-     * environment, never printed. */
+    /* The DSN (and any password in it) is never printed. */
     const char *dsn = o.dsn ? o.dsn : getenv("GORDON_DB_DSN");
-    if (!dsn || !dsn[0]) {
-        fprintf(stderr, "gordon migrate: --dsn DSN or GORDON_DB_DSN is required\n");
+    if (o.config) {
+        if (load_db_config("migrate", &o, &cfg) != 0)
+            return 1;
+        if (!o.dsn)
+            dsn = cfg.db_dsn;
+        /* A configuration without a database (the package's default) has
+         * nothing to migrate: gordon-migrate.service succeeds, so that the
+         * daemon it guards still starts. */
+        if (!dsn || !dsn[0]) {
+            printf("gordon migrate: no database configured ([db] dsn in %s, GORDON_DB_DSN): nothing to do\n",
+                   o.config);
+            gd_config_free(&cfg);
+            return 0;
+        }
+    } else if (!dsn || !dsn[0]) {
+        fprintf(stderr, "gordon migrate: --dsn DSN, GORDON_DB_DSN or --config FILE with [db] dsn is required\n");
         return 2;
     }
     const char *dir = o.migrations;
     if (!dir)
         dir = stat("migrations", &st) == 0 && S_ISDIR(st.st_mode) ? "migrations" : GD_DEFAULT_MIGRATIONS_DIR;
     gd_migrate_result res;
+    rc = 0;
     if (gd_migrate(dsn, dir, stdout, &res, &err) != 0) {
         fprintf(stderr, "gordon migrate: %s\n", err.msg);
-        return 1;
+        rc = 1;
     }
-    return 0;
+    if (o.config)
+        gd_config_free(&cfg);
+    return rc;
 }
 
 static void fmt_utc(int64_t ms, char buf[32])
