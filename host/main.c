@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "ablate/ablate.h"
 #include "ablate/ablate_run.h"
 #include "ablate/record.h"
+#include "base/dates.h"
 #include "base/file.h"
 #include "base/json.h"
 #include "config/config.h"
@@ -25,6 +27,10 @@
 #include "db/journal.h"
 #include "db/migrate.h"
 #include "db/record_run.h"
+#include "db/backup.h"
+#include "db/drill.h"
+#include "db/migrate.h"
+#include "db/spawn.h"
 #include "plugin/path.h"
 #include "plugin/worker.h"
 #include "risk/audit.h"
@@ -67,6 +73,20 @@ static void usage(FILE *out)
             "        apply migrations/NNN_name.sql in order to the database (DSN, else\n"
             "        $GORDON_DB_DSN), each once, in its own transaction, under an advisory lock;\n"
             "        an applied file that was edited, renamed or removed is refused\n"
+            "  migrate [--config FILE] [--dsn DSN] [--migrations DIR]\n"
+            "        apply migrations/NNN_name.sql in order to the database (--dsn, else\n"
+            "        $GORDON_DB_DSN, else [db] dsn), each once, in its own transaction, under an\n"
+            "        advisory lock; an applied file that was edited, renamed or removed is\n"
+            "        refused. With --config and no DSN anywhere: nothing to do, exit 0\n"
+            "  backup [--config FILE] [--dsn DSN]\n"
+            "        snapshot schema trading (pg_dump of one consistent snapshot, with per-table\n"
+            "        row counts and checksums in manifest.json) into the [backup] restic\n"
+            "        repository, tagged gordon-trading; then restic forget --keep-hourly\n"
+            "  restore-drill [--config FILE] [--dsn DSN] [--last | --check-age DAYS]\n"
+            "        restore the latest backup into a scratch database, compare every table\n"
+            "        with its manifest, drop it, record the drill in trading.restore_drills;\n"
+            "        exit 0 only if all match. --last: when the last drills were;\n"
+            "        --check-age DAYS: exit 1 unless an ok drill is at most DAYS old\n"
             "  token new\n"
             "        print a new operator token (once) and the line for [http] operator_token_sha256\n"
             "  plugin check FILE.so...\n"
@@ -93,6 +113,8 @@ enum {
     OPT_DSN = 1 << 10,
     OPT_MIGRATIONS = 1 << 11,
     OPT_RECORD = 1 << 12,
+    OPT_LAST = 1 << 13,
+    OPT_CHECK_AGE = 1 << 14,
 };
 
 #define CLI_MAX_DATA 64
@@ -105,6 +127,8 @@ typedef struct cli {
     int isolate;
     int record;
     long jobs;
+    int last;
+    long check_age; /* days; 0: not asked */
     int help;
 } cli;
 
@@ -119,7 +143,9 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         {"state-dir", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
         {"isolate", no_argument, NULL, 'I'},
         {"dsn", required_argument, NULL, 'Q'},     {"migrations", required_argument, NULL, 'M'},
-        {"record", no_argument, NULL, 'R'},        {NULL, 0, NULL, 0},
+        {"record", no_argument, NULL, 'R'},
+        {"last", no_argument, NULL, 'L'},          {"check-age", required_argument, NULL, 'A'},
+        {NULL, 0, NULL, 0},
     };
     static const struct {
         int ch;
@@ -127,7 +153,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
     } bits[] = {{'c', OPT_CONFIG}, {'d', OPT_CONFD}, {'p', OPT_PLUGIN_DIR}, {'i', OPT_INTENT_LOG},
                 {'q', OPT_QUIET},  {'D', OPT_DATA},  {'o', OPT_OUT},        {'j', OPT_JOBS},
                 {'s', OPT_STATE_DIR}, {'I', OPT_ISOLATE}, {'Q', OPT_DSN}, {'M', OPT_MIGRATIONS},
-                {'R', OPT_RECORD}};
+                {'R', OPT_RECORD}, {'L', OPT_LAST},   {'A', OPT_CHECK_AGE}};
     int c;
     optind = 1;
     opterr = 0;
@@ -157,6 +183,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         case 'R': o->record = 1; break;
         case 'Q': o->dsn = optarg; break;
         case 'M': o->migrations = optarg; break;
+        case 'L': o->last = 1; break;
         case 'o': o->out = optarg; break;
         case 's': o->state_dir = optarg; break;
         case 'D':
@@ -166,6 +193,15 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
             }
             o->data[o->n_data++] = optarg;
             break;
+        case 'A': {
+            char *end;
+            o->check_age = strtol(optarg, &end, 10);
+            if (*end || end == optarg || o->check_age < 1 || o->check_age > 36500) {
+                fprintf(stderr, "gordon %s: --check-age %s: expected days, 1..36500\n", cmd, optarg);
+                return 2;
+            }
+            break;
+        }
         case 'j': {
             char *end;
             o->jobs = strtol(optarg, &end, 10);
@@ -521,30 +557,195 @@ static int cmd_journal(int argc, char **argv)
     return 0;
 }
 
+/* The configuration of the database commands: FILE (or, for backup and
+ * restore-drill, none: the defaults and GORDON_<SECTION>_<KEY> alone). Its
+ * [db] dsn already has GORDON_DB_DSN applied, so the DSN is --dsn, then
+ * GORDON_DB_DSN, then the file's. 0, or 1 after saying why. */
+static int load_db_config(const char *cmd, const cli *o, gd_config *cfg)
+{
+    gd_err err;
+    if (gd_config_load(o->config, o->confd, cfg, &err) != 0) {
+        fprintf(stderr, "gordon %s: configuration error: %s\n", cmd, err.msg);
+        return 1;
+    }
+    return 0;
+}
+
 static int cmd_migrate(int argc, char **argv)
 {
     cli o = {0};
     gd_err err;
+    gd_config cfg;
     struct stat st;
-    int rc = parse_cli("migrate", OPT_DSN | OPT_MIGRATIONS, argc, argv, &o);
+    int rc = parse_cli("migrate", OPT_CONFIG | OPT_CONFD | OPT_DSN | OPT_MIGRATIONS, argc, argv, &o);
     if (rc || o.help)
         return rc;
-    /* The DSN (and any password in it) from the command line or the
-     * environment, never printed. */
+    /* The DSN (and any password in it) is never printed. */
     const char *dsn = o.dsn ? o.dsn : getenv("GORDON_DB_DSN");
-    if (!dsn || !dsn[0]) {
-        fprintf(stderr, "gordon migrate: --dsn DSN or GORDON_DB_DSN is required\n");
+    if (o.config) {
+        if (load_db_config("migrate", &o, &cfg) != 0)
+            return 1;
+        if (!o.dsn)
+            dsn = cfg.db_dsn;
+        /* A configuration without a database (the package's default) has
+         * nothing to migrate: gordon-migrate.service succeeds, so that the
+         * daemon it guards still starts. */
+        if (!dsn || !dsn[0]) {
+            printf("gordon migrate: no database configured ([db] dsn in %s, GORDON_DB_DSN): nothing to do\n",
+                   o.config);
+            gd_config_free(&cfg);
+            return 0;
+        }
+    } else if (!dsn || !dsn[0]) {
+        fprintf(stderr, "gordon migrate: --dsn DSN, GORDON_DB_DSN or --config FILE with [db] dsn is required\n");
         return 2;
     }
     const char *dir = o.migrations;
     if (!dir)
         dir = stat("migrations", &st) == 0 && S_ISDIR(st.st_mode) ? "migrations" : GD_DEFAULT_MIGRATIONS_DIR;
     gd_migrate_result res;
+    rc = 0;
     if (gd_migrate(dsn, dir, stdout, &res, &err) != 0) {
         fprintf(stderr, "gordon migrate: %s\n", err.msg);
+        rc = 1;
+    }
+    if (o.config)
+        gd_config_free(&cfg);
+    return rc;
+}
+
+static void fmt_utc(int64_t ms, char buf[32])
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(buf, 32, "%lld ms", (long long)ms);
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+    cli o = {0};
+    gd_err err;
+    gd_config cfg;
+    int rc = parse_cli("backup", OPT_CONFIG | OPT_CONFD | OPT_DSN, argc, argv, &o);
+    if (rc || o.help)
+        return rc;
+    if (load_db_config("backup", &o, &cfg) != 0)
+        return 1;
+    const char *dsn = o.dsn ? o.dsn : cfg.db_dsn;
+    if (!dsn || !dsn[0]) {
+        fprintf(stderr, "gordon backup: no database: --dsn DSN, GORDON_DB_DSN or [db] dsn\n");
+        rc = 2;
+        goto out;
+    }
+    /* An interrupted backup still removes its temporary dump. */
+    if (gd_spawn_trap_signals(&err) != 0) {
+        fprintf(stderr, "gordon backup: %s\n", err.msg);
+        rc = 1;
+        goto out;
+    }
+    gd_backup_opts bo = {dsn,
+                         {cfg.backup_repository, cfg.backup_password_file, GD_BACKUP_STEP_TIMEOUT_MS},
+                         (unsigned)cfg.backup_keep_hourly,
+                         cfg.db_connect_timeout_ms,
+                         stdout};
+    gd_backup_result res;
+    if (gd_backup(&bo, &res, &err) != 0) {
+        fflush(stdout);
+        fprintf(stderr, "gordon backup: FAILED: %s\n", err.msg);
+        rc = 1;
+        goto out;
+    }
+    printf("OK: snapshot %s: %zu tables, %lld rows as of %s, dump %llu bytes%s\n", res.snapshot_id, res.tables,
+           res.rows, res.snapshot_at, res.dump_bytes, res.forgot ? "" : " (restic forget not run: keep_hourly = 0)");
+out:
+    gd_config_free(&cfg);
+    return rc;
+}
+
+/* --last and --check-age: what trading.restore_drills says. */
+static int drill_age(const cli *o, const char *dsn, double timeout_ms)
+{
+    int64_t ok_ms, any_ms;
+    int found, found_any;
+    gd_err err;
+    if (gd_drill_last(dsn, timeout_ms, &ok_ms, &found, &any_ms, &found_any, &err) != 0) {
+        fprintf(stderr, "gordon restore-drill: %s\n", err.msg);
         return 1;
     }
+    double days = found ? (double)(gd_wall_ms() - ok_ms) / GD_DAY_MS : 0;
+    if (found) {
+        char a[32];
+        fmt_utc(ok_ms, a);
+        printf("last successful restore drill: %s (%.1f days ago)\n", a, days);
+    } else {
+        printf("last successful restore drill: none recorded\n");
+    }
+    if (found_any && (!found || any_ms != ok_ms)) {
+        char b[32];
+        fmt_utc(any_ms, b);
+        printf("last restore drill: %s (it failed)\n", b);
+    }
+    if (o->check_age) {
+        if (!found || days > (double)o->check_age) {
+            printf("FAILED: no successful restore drill within %ld days\n", o->check_age);
+            return 1;
+        }
+        printf("OK: a successful restore drill within %ld days\n", o->check_age);
+    }
     return 0;
+}
+
+static int cmd_restore_drill(int argc, char **argv)
+{
+    cli o = {0};
+    gd_err err;
+    gd_config cfg;
+    gd_drill_result res;
+    int rc = parse_cli("restore-drill", OPT_CONFIG | OPT_CONFD | OPT_DSN | OPT_LAST | OPT_CHECK_AGE, argc, argv, &o);
+    if (rc || o.help)
+        return rc;
+    if (load_db_config("restore-drill", &o, &cfg) != 0)
+        return 1;
+    memset(&res, 0, sizeof res);
+    const char *dsn = o.dsn ? o.dsn : cfg.db_dsn;
+    if (!dsn || !dsn[0]) {
+        fprintf(stderr, "gordon restore-drill: no database: --dsn DSN, GORDON_DB_DSN or [db] dsn\n");
+        rc = 2;
+        goto out;
+    }
+    if (o.last || o.check_age) {
+        rc = drill_age(&o, dsn, cfg.db_connect_timeout_ms);
+        goto out;
+    }
+    /* An interrupted drill still drops its scratch database. */
+    if (gd_spawn_trap_signals(&err) != 0) {
+        fprintf(stderr, "gordon restore-drill: %s\n", err.msg);
+        rc = 1;
+        goto out;
+    }
+    gd_drill_opts dopt = {
+        dsn, {cfg.backup_repository, cfg.backup_password_file, GD_BACKUP_STEP_TIMEOUT_MS},
+        cfg.db_connect_timeout_ms, stdout};
+    rc = gd_restore_drill(&dopt, &res, &err) != 0;
+    gd_drill_print(&res, stdout);
+    if (res.scratch_dropped)
+        printf("scratch database %s dropped\n", res.scratch_db);
+    if (res.recorded)
+        printf("recorded as drill %lld in trading.restore_drills (ok = %s, %.2f s)\n", res.drill_id,
+               res.ok ? "true" : "false", res.seconds);
+    if (rc) {
+        fflush(stdout);
+        fprintf(stderr, "gordon restore-drill: FAILED: %s\n", err.msg);
+        drill_age(&o, dsn, cfg.db_connect_timeout_ms);
+    } else {
+        printf("OK: snapshot %.8s (database snapshot %s): %zu tables match, %.2f s\n", res.snapshot_id,
+               res.snapshot_at, res.n_tables, res.seconds);
+    }
+out:
+    gd_drill_result_free(&res);
+    gd_config_free(&cfg);
+    return rc;
 }
 
 static int cmd_token_new(void)
@@ -842,6 +1043,10 @@ int main(int argc, char **argv)
         return cmd_migrate(argc - 1, argv + 1);
     if (strcmp(cmd, "journal") == 0)
         return cmd_journal(argc - 1, argv + 1);
+    if (strcmp(cmd, "backup") == 0)
+        return cmd_backup(argc - 1, argv + 1);
+    if (strcmp(cmd, "restore-drill") == 0)
+        return cmd_restore_drill(argc - 1, argv + 1);
     if (strcmp(cmd, "audit") == 0 && argc >= 3 && strcmp(argv[2], "verify") == 0)
         return cmd_audit_verify(argc - 2, argv + 2);
     if (strcmp(cmd, "token") == 0 && argc == 3 && strcmp(argv[2], "new") == 0)

@@ -180,13 +180,24 @@ has_paths() {
   for p in "$@"; do grep -qxF "$p" <<<"$content" || { echo "missing: $p"; rc=1; }; done
   return $rc
 }
-t "gordon contains the daemon, config, unit, man page, dashboards, migrations, state dirs" \
+t "gordon contains the daemon, config, units, man page, dashboards, migrations, state dirs" \
   has_paths "$DEB" /usr/bin/gordon /usr/libexec/gordon/gordon-worker /usr/share/doc/gordon/isolation.md.gz /etc/gordon/gordon.ini /etc/gordon/conf.d /etc/default/gordon \
-    /lib/systemd/system/gordon.service /usr/share/man/man1/gordon.1.gz \
+    /lib/systemd/system/gordon.service /lib/systemd/system/gordon-migrate.service \
+    /lib/systemd/system/gordon-backup.service /lib/systemd/system/gordon-backup.timer /usr/share/man/man1/gordon.1.gz \
     /usr/share/gordon/prometheus/alerts.yml /usr/share/gordon/grafana/gordon.json \
     /usr/share/gordon/migrations /usr/share/gordon/sample/sample_1h.csv /var/lib/gordon \
     /usr/share/doc/gordon/examples/ip-allowlist.conf \
     /var/lib/gordon/plugins /usr/share/doc/gordon/copyright /usr/share/doc/gordon/changelog.gz
+# Every SQL migration of the tree, where gordon-migrate.service reads them.
+MIGS=()
+for f in "$ROOT"/migrations/[0-9][0-9][0-9]_*.sql; do
+  [ -e "$f" ] && MIGS+=("/usr/share/gordon/migrations/$(basename "$f")")
+done
+t "gordon contains every migration of migrations/ (${#MIGS[@]}) in /usr/share/gordon/migrations" \
+  eval '[ ${#MIGS[@]} -gt 0 ] && has_paths "$DEB" "${MIGS[@]}"'
+recommends() { dpkg-deb -f "$DEB" Recommends | tr -d ' ' | tr , '\n' | grep -qx "$1"; }
+t "gordon recommends restic and postgresql-client (backups, the restore drill)" \
+  eval 'recommends restic && recommends postgresql-client'
 BUILT=()
 for f in "$OUT/src/gordon-$VERSION/obj-$TRIPLET/plugins/"*.so; do
   [ -e "$f" ] && BUILT+=("/usr/lib/$TRIPLET/gordon/plugins/$(basename "$f")")
@@ -264,9 +275,10 @@ snapshot() {
       -o -path ./var/lib/dpkg -o -path ./var/log -o -path ./usr/sbin/policy-rc.d \) -prune -o -print) |
     sed 's#^\.##' | sort
 }
-# The runtime dependencies first (from the packages' own Depends:), so that the
-# before/after comparison around install + purge sees only what gordon does.
-deps=$( { dpkg-deb -f "$DEB" Depends; echo ,; dpkg-deb -f "$SDKDEB" Depends; } |
+# The runtime dependencies first (from the packages' own Depends:, and gordon's
+# Recommends:, which apt installs with it), so that the before/after comparison
+# around install + purge sees only what gordon does.
+deps=$( { dpkg-deb -f "$DEB" Depends; echo ,; dpkg-deb -f "$DEB" Recommends; echo ,; dpkg-deb -f "$SDKDEB" Depends; } |
   tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep . | sort -u | tr '\n' ' ')
 say "apt-get install the dependencies: $deps"
 in_root apt-get install -y -q $deps >"$LOG" 2>&1 || { cat "$LOG"; die "cannot install the dependencies in the root"; }
@@ -433,19 +445,52 @@ daemon_ok() {
 }
 t "shipped config: the daemon stays up after the data, /healthz 200, POST /risk/halt 403 (no tokens), SIGTERM stops it" daemon_ok
 
+UNITS="gordon.service gordon-migrate.service gordon-backup.service gordon-backup.timer"
 verify_unit() {
   # Offline, inside the installed root (which has systemd but does not run it), so
-  # ExecStart=, ExecReload= and the targets resolve against what the packages
-  # installed. Documentation= is checked by the man page test (no man-db here).
-  in_root systemd-analyze verify --man=no /lib/systemd/system/gordon.service
+  # ExecStart=, ExecReload=, Requires= and the targets resolve against what the
+  # packages installed. Documentation= is checked by the man page test (no man-db here).
+  local u
+  for u in $UNITS; do
+    in_root systemd-analyze verify --man=no "/lib/systemd/system/$u" || return 1
+  done
 }
-t "systemd-analyze verify gordon.service (in the installed root)" verify_unit
+t "systemd-analyze verify $UNITS (in the installed root)" verify_unit
 # The hardening does not regress: the exposure score stays at 1.4 or better
-# (systemd-analyze counts it in tenths).
+# (systemd-analyze counts it in tenths), for the daemon and the units beside it.
 security_ok() {
-  in_root systemd-analyze security --offline=yes --threshold=14 /lib/systemd/system/gordon.service | tail -1
+  local u
+  for u in gordon.service gordon-migrate.service gordon-backup.service; do
+    in_root systemd-analyze security --offline=yes --threshold=14 "/lib/systemd/system/$u" | tail -1 || return 1
+  done
 }
-t "systemd-analyze security: exposure 1.4 or lower" security_ok
+t "systemd-analyze security: exposure 1.4 or lower (gordon, gordon-migrate, gordon-backup)" security_ok
+# Read from the installed files (nothing runs systemd here; the boot test
+# below shows the behaviour).
+unit_has() { in_root grep -qx "$2" "/lib/systemd/system/$1" || { echo "$1: no line $2"; return 1; }; }
+units_wired() {
+  unit_has gordon.service "Requires=gordon-migrate.service" && unit_has gordon.service "After=gordon-migrate.service" &&
+    unit_has gordon-migrate.service "Type=oneshot" && unit_has gordon-migrate.service "RemainAfterExit=yes" &&
+    unit_has gordon-migrate.service "User=gordon" &&
+    unit_has gordon-migrate.service \
+      "ExecStart=/usr/bin/gordon migrate --config /etc/gordon/gordon.ini --migrations /usr/share/gordon/migrations" &&
+    unit_has gordon-backup.service "Type=oneshot" && unit_has gordon-backup.service "User=gordon" &&
+    unit_has gordon-backup.service "ExecStart=/usr/bin/gordon backup --config /etc/gordon/gordon.ini" &&
+    unit_has gordon-backup.timer "OnCalendar=hourly" && unit_has gordon-backup.timer "Persistent=true" &&
+    unit_has gordon-backup.timer "RandomizedDelaySec=5min"
+}
+t "gordon.service Requires= and is After= gordon-migrate.service (oneshot, RemainAfterExit, as gordon); gordon-backup.service oneshot as gordon; its timer hourly, Persistent, spread over 5 min" units_wired
+t "gordon-backup.timer is installed disabled; gordon-migrate.service and gordon-backup.service are static" \
+  eval '[ "$(in_root systemctl is-enabled gordon-backup.timer)" = disabled ] &&
+        [ "$(in_root systemctl is-enabled gordon-migrate.service)" = static ] &&
+        [ "$(in_root systemctl is-enabled gordon-backup.service)" = static ]'
+# What gordon-migrate.service runs, on the shipped config (no database).
+t "gordon migrate --config /etc/gordon/gordon.ini (no database): exit 0, nothing to do" \
+  eval 'as_gordon gordon migrate --config /etc/gordon/gordon.ini --migrations /usr/share/gordon/migrations |
+        grep "no database configured.*nothing to do"'
+t "gordon backup and restore-drill are there; restic and pg_dump (recommended) are installed" \
+  eval 'in_root gordon --help | grep -q "^  backup " && in_root gordon --help | grep -q "^  restore-drill " &&
+        in_root restic version && in_root pg_dump --version'
 # Installed disabled; enabling works offline, and purge must undo it.
 t "gordon.service is installed disabled; systemctl enable works" \
   eval '[ "$(in_root systemctl is-enabled gordon.service)" = disabled ] && in_root systemctl enable gordon.service &&
@@ -467,7 +512,9 @@ gone() {
   local p rc=0
   for p in /etc/gordon /etc/default/gordon /var/lib/gordon /usr/bin/gordon "/usr/lib/$TRIPLET/gordon" \
       /usr/share/gordon /usr/include/gordon "/usr/lib/$TRIPLET/pkgconfig/gordon-sdk.pc" \
-      /lib/systemd/system/gordon.service /usr/share/doc/gordon /usr/share/man/man1/gordon.1.gz; do
+      /lib/systemd/system/gordon.service /lib/systemd/system/gordon-migrate.service \
+      /lib/systemd/system/gordon-backup.service /lib/systemd/system/gordon-backup.timer \
+      /usr/share/doc/gordon /usr/share/man/man1/gordon.1.gz; do
     [ -e "$ROOTFS$p" ] && { echo "left behind: $p"; rc=1; }
   done
   in_root dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' gordon gordon-sdk-dev 2>/dev/null |
@@ -550,10 +597,52 @@ service_ok() {
   [ $rc = 0 ] || in_ct journalctl -u gordon.service --no-pager | tail -20
   return $rc
 }
+# gordon-migrate.service guards the daemon: the boot ran it first (no database:
+# nothing to do); a migration that fails keeps gordon from starting; fixed, it
+# starts. gordon-backup.service runs gordon backup as gordon in its sandbox (the
+# password file readable there; no database here, so it stops at the connection).
+units_run_ok() {
+  local rc=0 d="$ROOTFS/etc/systemd/system"
+  echo "gordon-migrate.service: $(in_ct systemctl is-active gordon-migrate.service)"
+  [ "$(in_ct systemctl is-active gordon-migrate.service)" = active ] || rc=1
+  in_ct journalctl -u gordon-migrate.service --no-pager | grep "nothing to do" || { echo "not in its journal: nothing to do"; rc=1; }
+  mkdir -p "$d/gordon-migrate.service.d" "$d/gordon-backup.service.d"
+  printf '[Service]\nEnvironment="GORDON_DB_DSN=host=127.0.0.1 port=1 dbname=x connect_timeout=2"\n' \
+    >"$d/gordon-migrate.service.d/unreachable.conf"
+  in_ct systemctl daemon-reload
+  in_ct systemctl stop gordon.service gordon-migrate.service
+  if in_ct systemctl start gordon.service 2>&1; then echo "gordon.service started although its migration failed"; rc=1; fi
+  echo "with a failing migration: gordon.service $(in_ct systemctl is-active gordon.service), gordon-migrate.service $(in_ct systemctl is-active gordon-migrate.service)"
+  [ "$(in_ct systemctl is-active gordon.service)" != active ] || rc=1
+  [ "$(in_ct systemctl is-active gordon-migrate.service)" = failed ] || rc=1
+  in_ct journalctl -u gordon-migrate.service --no-pager | grep "cannot connect to the database" || rc=1
+  rm -rf "$d/gordon-migrate.service.d"
+  in_ct systemctl daemon-reload
+  in_ct systemctl reset-failed gordon.service gordon-migrate.service
+  in_ct systemctl start gordon.service || rc=1
+  echo "fixed: gordon.service $(in_ct systemctl is-active gordon.service)"
+  [ "$(in_ct systemctl is-active gordon.service)" = active ] || rc=1
+  in_ct systemctl stop gordon.service || rc=1
+  printf 'not-a-real-password\n' >"$ROOTFS/etc/gordon/restic.pw"
+  in_ct chown root:gordon /etc/gordon/restic.pw
+  in_ct chmod 0640 /etc/gordon/restic.pw
+  printf '[Service]\nEnvironment="GORDON_DB_DSN=host=127.0.0.1 port=1 dbname=x connect_timeout=2" "GORDON_BACKUP_RESTIC_REPOSITORY=/var/backups/gordon/repo" "GORDON_BACKUP_RESTIC_PASSWORD_FILE=/etc/gordon/restic.pw"\n' \
+    >"$d/gordon-backup.service.d/test.conf"
+  in_ct systemctl daemon-reload
+  if in_ct systemctl start gordon-backup.service 2>&1; then echo "gordon-backup.service succeeded without a database"; rc=1; fi
+  in_ct journalctl -u gordon-backup.service --no-pager | grep "gordon backup: FAILED: cannot connect to the database" || rc=1
+  rm -rf "$d/gordon-backup.service.d" "$ROOTFS/etc/gordon/restic.pw"
+  in_ct systemctl daemon-reload
+  in_ct systemctl enable --now gordon-backup.timer || rc=1
+  in_ct systemctl list-timers --all --no-pager gordon-backup.timer | grep gordon-backup.timer || rc=1
+  in_ct systemctl disable --now gordon-backup.timer || rc=1
+  return $rc
+}
 if [ "${GD_CHECK_BOOT:-auto}" = no ]; then
   echo "SKIP: boot test (GD_CHECK_BOOT=no)"
 elif boot_start >"$LOG" 2>&1; then
   t "systemd (nspawn): gordon.service starts (Type=notify, sandboxed, watchdog armed), /readyz 200, reloads, stops cleanly" service_ok
+  t "systemd (nspawn): gordon-migrate.service runs before gordon (no database: nothing to do); a failing migration keeps gordon from starting; gordon-backup.service runs gordon backup sandboxed; the timer enables" units_run_ok
   in_ct systemctl poweroff >/dev/null 2>&1 || true
   for _ in $(seq 1 100); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.2; done
 elif [ "${GD_CHECK_BOOT:-auto}" = yes ]; then

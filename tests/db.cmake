@@ -29,3 +29,12 @@ add_test(NAME db_ablate_record
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_db_ablate_record.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(db_ablate_record PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+add_test(NAME db_backup
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_db_backup.sh $<TARGET_FILE:gordon>
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(db_backup PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+# The parts of backup and the drill that need no database: the manifest,
+# restic's snapshot list, the child runner, the connection string.
+gd_add_unit(db_backup_units tests/test_backup.c)

@@ -89,5 +89,22 @@ check "no database: exit 1, said" '[ $rc = 1 ] && grep -q "cannot connect to the
 "$GORDON" migrate --dsn "${PG_DSN/dbname=postgres/dbname=template1}" --migrations "$PWD/migrations" >"$T/out" 2>&1; rc=$?
 check "the project's migrations/ apply cleanly" '[ $rc = 0 ]'; [ $rc = 0 ] || cat "$T/out"
 
+# --config: [db] dsn from the file (GORDON_DB_DSN, then --dsn, win over it);
+# a file without a database has nothing to migrate (gordon-migrate.service
+# on a database-less install), exit 0.
+printf '[db]\ndsn = %s\n' "$PG_DSN" >"$T/with-db.ini"
+printf '[db]\ndsn = host=127.0.0.1 port=1 user=x dbname=x connect_timeout=2\n' >"$T/bad-db.ini"
+: >"$T/no-db.ini"
+"$GORDON" migrate --config "$T/with-db.ini" --migrations "$M" >"$T/out" 2>&1; rc=$?
+check "--config: [db] dsn is used" '[ $rc = 0 ] && grep -q "^up to date: " "$T/out"'
+GORDON_DB_DSN="$PG_DSN" "$GORDON" migrate --config "$T/bad-db.ini" --migrations "$M" >"$T/out" 2>&1; rc=$?
+check "--config: GORDON_DB_DSN wins over [db] dsn" '[ $rc = 0 ] && grep -q "^up to date: " "$T/out"'
+"$GORDON" migrate --config "$T/bad-db.ini" --dsn "$PG_DSN" --migrations "$M" >"$T/out" 2>&1; rc=$?
+check "--config: --dsn wins over [db] dsn" '[ $rc = 0 ] && grep -q "^up to date: " "$T/out"'
+env -u GORDON_DB_DSN "$GORDON" migrate --config "$T/no-db.ini" --migrations "$M" >"$T/out" 2>&1; rc=$?
+check "--config without a database: exit 0, nothing to do" '[ $rc = 0 ] && grep -q "no database configured.*nothing to do" "$T/out"'
+env -u GORDON_DB_DSN "$GORDON" migrate --migrations "$M" >"$T/out" 2>&1; rc=$?
+check "no --config and no DSN: a usage error" '[ $rc = 2 ]'
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
