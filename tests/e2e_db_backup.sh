@@ -44,16 +44,16 @@ check "password auth is on for the role (no password: refused)" \
 # The trading record: rows in several tables, with text that needs quoting,
 # non-ASCII, JSON, microseconds and floats that need all their digits.
 pg_psql <<'SQL'
-INSERT INTO trading.intents (id, at, strategy, symbol, action, side, result, stop_required, journal_seq, ref_price, tag, detail)
-VALUES (1, '2026-01-02 03:04:05.123456+00', 'ema', 'BTCUSDT', 'entry', 1, 'rejected', true, 1, 0.1 + 0.2, 'it''s "quoted"', E'line\nbreak'),
-       (2, '2026-01-02 03:04:06+00', 'ema', 'ETHUSDT', 'exit', -1, 'rejected', true, 2, 1e-300, 'Zürich ✓', ''),
-       (3, '2026-01-02 03:04:07+00', 'mr', 'BTCUSDT', 'unknown', 0, 'halted', false, 3, NULL, '', '');
-INSERT INTO trading.equity_points (id, at, cause, equity, cash, unrealized, gross, open_positions, drawdown_pct)
-SELECT g, '2026-01-02'::timestamptz + g * interval '1 minute', 'timer', 10000 + g / 3.0, 10000, g / 7.0, 0, 0, 0
+INSERT INTO trading.intents (source, id, at, strategy, symbol, action, side, result, stop_required, journal_seq, ref_price, tag, detail)
+VALUES ('00000000000000aa', 1, '2026-01-02 03:04:05.123456+00', 'ema', 'BTCUSDT', 'entry', 1, 'rejected', true, 1, 0.1 + 0.2, 'it''s "quoted"', E'line\nbreak'),
+       ('00000000000000aa', 2, '2026-01-02 03:04:06+00', 'ema', 'ETHUSDT', 'exit', -1, 'rejected', true, 2, 1e-300, 'Zürich ✓', ''),
+       ('00000000000000aa', 3, '2026-01-02 03:04:07+00', 'mr', 'BTCUSDT', 'unknown', 0, 'halted', false, 3, NULL, '', '');
+INSERT INTO trading.equity_points (source, id, at, cause, equity, cash, unrealized, gross, open_positions, drawdown_pct)
+SELECT '00000000000000aa', g, '2026-01-02'::timestamptz + g * interval '1 minute', 'timer', 10000 + g / 3.0, 10000, g / 7.0, 0, 0, 0
 FROM generate_series(1, 40) g;
-INSERT INTO trading.risk_events (id, at, kind, who, reason, detail)
-VALUES (1, now(), 'halt', 'operator:abc', 'test', '{"a": [1, 2.5, "x"]}'), (2, now(), 'trip', 'breaker:dd', 'dd', '{}');
-INSERT INTO trading.halt_latch VALUES (1, true, 'test', 'operator:abc', now(), now(), 2);
+INSERT INTO trading.risk_events (source, id, at, kind, who, reason, detail)
+VALUES ('00000000000000aa', 1, now(), 'halt', 'operator:abc', 'test', '{"a": [1, 2.5, "x"]}'), ('00000000000000aa', 2, now(), 'trip', 'breaker:dd', 'dd', '{}');
+INSERT INTO trading.halt_latch (id, halted, reason, who, since, updated_at, source, last_seq) VALUES (1, true, 'test', 'operator:abc', now(), now(), '00000000000000aa', 2);
 SQL
 counts() { pg_psql -c "SELECT (SELECT count(*) FROM trading.intents) || ' ' || (SELECT count(*) FROM trading.equity_points) || ' ' || (SELECT count(*) FROM trading.risk_events)"; }
 PRE=$(counts)
@@ -112,8 +112,8 @@ check "backup: children get a bounded environment (no GORDON_*, no unrelated var
 check "backup: the temporary dump is gone" tmp_empty
 
 # Rows written after the backup: the drill compares with the backup.
-pg_psql -c "INSERT INTO trading.intents (id, at, strategy, symbol, action, side, result, stop_required, journal_seq) VALUES (4, now(), 'ema', 'X', 'exit', 1, 'rejected', true, 4)"
-pg_psql -c "INSERT INTO trading.equity_points SELECT g, now(), 'timer', 1, 1, 0, 0, 0, 0 FROM generate_series(41, 45) g"
+pg_psql -c "INSERT INTO trading.intents (source, id, at, strategy, symbol, action, side, result, stop_required, journal_seq) VALUES ('00000000000000aa', 4, now(), 'ema', 'X', 'exit', 1, 'rejected', true, 4)"
+pg_psql -c "INSERT INTO trading.equity_points (source, id, at, cause, equity, cash, unrealized, gross, open_positions, drawdown_pct) SELECT '00000000000000aa', g, now(), 'timer', 1, 1, 0, 0, 0, 0 FROM generate_series(41, 45) g"
 G restore-drill; rc=$?; keep
 check "drill: exit 0, every table ok" '[ $rc = 0 ] && grep -q "^OK: snapshot .*13 tables match" "$T/out" && ! grep -E "^[a-z_]+ +[0-9-]+ +[0-9-]+  [A-Z]" "$T/out"' || cat "$T/out"
 check "drill: one ok row in trading.restore_drills" \
