@@ -74,6 +74,8 @@ typedef struct loop_run {
     double *lat;
     double t0, t_fed, t_applied;
     double cpu0, cpu_fed;
+    uint64_t batches;
+    double lat_sum;
     int use_db;
 } loop_run;
 
@@ -83,6 +85,9 @@ static void wait_applied(uv_timer_t *t)
     gd_dbrun_flush(&r->db);
     if (gd_dbrun_caught_up(&r->db)) {
         r->t_applied = now_us();
+        const gd_dbw_stats *ws = gd_dbw_stats_get(r->db.w);
+        r->batches = ws->batches;
+        r->lat_sum = ws->lat_sum;
         uv_timer_stop(t);
         gd_dbrun_stop(&r->db);
         uv_close((uv_handle_t *)&r->idle, NULL);
@@ -119,7 +124,8 @@ static void feed(uv_idle_t *h)
 
 typedef struct loop_result {
     double bars_per_s, p50, p99, applied_after_s, in_bars_s, total_s, cpu_s;
-    uint64_t signals, fills, records;
+    uint64_t signals, fills, records, batches;
+    double lat_sum;
 } loop_result;
 
 static int run_loop(gd_config *cfg, const char *dsn, const gordon_bar *bars, size_t n, loop_result *out)
@@ -189,6 +195,8 @@ static int run_loop(gd_config *cfg, const char *dsn, const gordon_bar *bars, siz
     out->signals = es.signals;
     out->fills = gd_engine_book(r.e)->fills;
     out->records = r.use_db && r.db.j ? gd_journal_last_seq(r.db.j) : 0;
+    out->batches = r.batches;
+    out->lat_sum = r.lat_sum;
     rc = 0;
     goto out;
 fail:
@@ -402,8 +410,9 @@ int main(int argc, char **argv)
     printf("  database off %10.0f bars/s   per bar p50 %6.2f us  p99 %6.2f us   %" PRIu64 " signals, %" PRIu64
            " fills\n", off.bars_per_s, off.p50, off.p99, off.signals, off.fills);
     printf("  database on  %10.0f bars/s   per bar p50 %6.2f us  p99 %6.2f us   %" PRIu64 " signals, %" PRIu64
-           " fills, %" PRIu64 " records journaled, all applied %.3f s after the last bar\n",
-           on.bars_per_s, on.p50, on.p99, on.signals, on.fills, on.records, on.applied_after_s);
+           " fills, %" PRIu64 " records journaled, all applied %.3f s after the last bar (%" PRIu64 " batches, mean round trip %.1f ms)\n",
+           on.bars_per_s, on.p50, on.p99, on.signals, on.fills, on.records, on.applied_after_s, on.batches,
+           on.batches ? on.lat_sum / (double)on.batches * 1000 : 0.0);
     printf("  of the loop's time with the database on (%.3f s): %.3f s in the bars (journal appends included), "
            "%.3f s in the rest (the writer, the fsync hand-off, loop turns); off: %.3f s in the bars of %.3f s\n",
            on.total_s, on.in_bars_s, on.total_s - on.in_bars_s, off.in_bars_s, off.total_s);
