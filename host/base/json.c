@@ -107,10 +107,37 @@ int gd_json_number(char *buf, size_t cap, double v)
     if (!isfinite(v))
         return snprintf(buf, cap, "null");
     char tmp[40];
+    /* Whole numbers below 2^53 (quantities, counts) print exactly as
+     * integers: no printf, no strtod (journal records format many). */
+    if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(long long)v && !(v == 0 && signbit(v))) {
+        long long x = (long long)v;
+        unsigned long long m = x < 0 ? (unsigned long long)-x : (unsigned long long)x;
+        size_t i = sizeof tmp;
+        tmp[--i] = '\0';
+        do {
+            tmp[--i] = (char)('0' + m % 10);
+            m /= 10;
+        } while (m);
+        if (x < 0)
+            tmp[--i] = '-';
+        size_t n = sizeof tmp - 1 - i;
+        if (cap) {
+            size_t k = n < cap - 1 ? n : cap - 1;
+            memcpy(buf, tmp + i, k);
+            buf[k] = '\0';
+        }
+        return (int)n;
+    }
+    int n = 0;
     for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
         if (prec == 17 || strtod(tmp, NULL) == v)
             break;
     }
-    return snprintf(buf, cap, "%s", tmp);
+    if (cap) {
+        size_t k = (size_t)n < cap - 1 ? (size_t)n : cap - 1;
+        memcpy(buf, tmp, k);
+        buf[k] = '\0';
+    }
+    return n;
 }

@@ -227,9 +227,11 @@ int gd_dbrun_open(gd_dbrun *d, uv_loop_t *loop, const gd_config *cfg, gd_engine 
     if (snprintf(dir, sizeof dir, "%s/journal", cfg->state_dir) >= (int)sizeof dir ||
         snprintf(rej, sizeof rej, "%s/journal/rejected.jsonl", cfg->state_dir) >= (int)sizeof rej)
         return gd_err_set(err, GD_ERANGE, "[gordon] state_dir is too long");
-    size_t mem = (size_t)cfg->db_max_depth * 1024;
-    if (mem < ((size_t)32 << 20))
-        mem = (size_t)32 << 20;
+    /* Records are a few hundred bytes: room for max_depth of them twice
+     * over, made at open; the db breaker also closes at half of it. */
+    size_t mem = (size_t)cfg->db_max_depth * 512;
+    if (mem < ((size_t)64 << 20))
+        mem = (size_t)64 << 20;
     gd_journal_opts jo = {dir, mem, 0};
     int rc = gd_journal_open(&jo, &d->j, &d->recovery, err);
     if (rc)
@@ -254,7 +256,7 @@ int gd_dbrun_open(gd_dbrun *d, uv_loop_t *loop, const gd_config *cfg, gd_engine 
     }
     d->timer_init = 1;
     d->sync_timer.data = d;
-    gd_engine_journal jc = {d->j, cfg->db_max_depth, cfg->db_max_age_s, cfg->db_equity_interval_s, on_appended, d};
+    gd_engine_journal jc = {d->j, cfg->db_max_depth, cfg->db_max_age_s, cfg->db_equity_interval_s, mem, on_appended, d};
     if ((rc = gd_engine_set_journal(eng, &jc, err)) != 0)
         goto fail;
     gd_engine_rec_session(eng);
@@ -306,7 +308,7 @@ void gd_dbrun_stop(gd_dbrun *d)
 void gd_dbrun_close(gd_dbrun *d)
 {
     if (d->j) {
-        gd_engine_journal jc = {NULL, 0, 0, 0, NULL, NULL};
+        gd_engine_journal jc = {NULL, 0, 0, 0, 0, NULL, NULL};
         gd_err err;
         if (d->eng)
             gd_engine_set_journal(d->eng, &jc, &err);

@@ -4,7 +4,6 @@
 
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,37 +17,50 @@ typedef struct rb {
     size_t cap, n;
 } rb;
 
-static void put(rb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(rb *b, const char *fmt, ...)
+/* Appends n bytes (the count goes on past cap, like snprintf). */
+static void lit_n(rb *b, const char *s, size_t n)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(b->n < b->cap ? b->buf + b->n : NULL, b->n < b->cap ? b->cap - b->n : 0, fmt, ap);
-    va_end(ap);
-    if (k > 0)
-        b->n += (size_t)k;
+    if (b->n < b->cap) {
+        size_t room = b->cap - b->n - 1; /* keep the terminator's place */
+        memcpy(b->buf + b->n, s, n < room ? n : room);
+        b->buf[b->n + (n < room ? n : room)] = '\0';
+    }
+    b->n += n;
 }
 
-static void key(rb *b, const char *k) { put(b, "%s\"%s\":", b->n > 1 ? "," : "", k); }
+static void lit(rb *b, const char *s) { lit_n(b, s, strlen(s)); }
+
+/* The hot path formats a few records per fill: plain copies, no printf
+ * for keys and integers. */
+static void key(rb *b, const char *k)
+{
+    if (b->n > 1)
+        lit_n(b, ",", 1);
+    lit_n(b, "\"", 1);
+    lit(b, k);
+    lit_n(b, "\":", 2);
+}
 
 static void str(rb *b, const char *k, const char *v)
 {
     key(b, k);
     if (!v) {
-        put(b, "null");
+        lit_n(b, "null", 4);
         return;
     }
     char esc[1024];
-    gd_json_escape(esc, sizeof esc, v);
-    put(b, "\"%s\"", esc);
+    size_t n = gd_json_escape(esc, sizeof esc, v);
+    lit_n(b, "\"", 1);
+    lit_n(b, esc, n < sizeof esc ? n : strlen(esc));
+    lit_n(b, "\"", 1);
 }
 
 static void num(rb *b, const char *k, double v)
 {
     char t[40];
-    gd_json_number(t, sizeof t, v);
     key(b, k);
-    put(b, "%s", t);
+    int n = gd_json_number(t, sizeof t, v);
+    lit_n(b, t, n > 0 && (size_t)n < sizeof t ? (size_t)n : strlen(t));
 }
 
 /* A price or level where 0 (or not finite) means "none". */
@@ -58,37 +70,59 @@ static void level(rb *b, const char *k, double v)
         num(b, k, v);
     else {
         key(b, k);
-        put(b, "null");
+        lit_n(b, "null", 4);
     }
 }
 
 static void u64(rb *b, const char *k, uint64_t v)
 {
+    char t[24];
+    size_t i = sizeof t;
+    do {
+        t[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
     key(b, k);
-    put(b, "%" PRIu64, v);
+    lit_n(b, t + i, sizeof t - i);
 }
 
 static void i64(rb *b, const char *k, int64_t v)
 {
-    key(b, k);
-    put(b, "%" PRId64, v);
+    if (v < 0) {
+        key(b, k);
+        lit_n(b, "-", 1);
+        /* the magnitude, without overflowing at INT64_MIN */
+        uint64_t m = (uint64_t)(-(v + 1)) + 1;
+        char t[24];
+        size_t i = sizeof t;
+        do {
+            t[--i] = (char)('0' + m % 10);
+            m /= 10;
+        } while (m);
+        lit_n(b, t + i, sizeof t - i);
+        return;
+    }
+    u64(b, k, (uint64_t)v);
 }
 
 static void boolean(rb *b, const char *k, int v)
 {
     key(b, k);
-    put(b, v ? "true" : "false");
+    if (v)
+        lit_n(b, "true", 4);
+    else
+        lit_n(b, "false", 5);
 }
 
 static size_t done(rb *b)
 {
-    put(b, "}");
+    lit_n(b, "}", 1);
     return b->n;
 }
 
 #define RB(b, buf, cap)                                                                            \
     rb b = {buf, cap, 0};                                                                          \
-    put(&b, "{")
+    lit_n(&b, "{", 1)
 
 const char *gd_rec_type_name(int type)
 {

@@ -149,6 +149,7 @@ typedef struct gd_engine_journal {
     double max_depth;
     double max_age_s;
     double equity_interval_s;    /* an equity point on this wall-clock timer (0: only on fills) */
+    size_t mem_bytes;            /* the journal's max_bytes: the breaker also closes at half of it */
     void (*appended)(void *arg);
     void *arg;
 } gd_engine_journal;

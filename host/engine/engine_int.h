@@ -167,6 +167,7 @@ typedef struct gd_rec {
     gd_recslot *slots;           /* owned: [owner * n_symbols + symbol] */
     uint32_t n_owners;
     double max_depth, max_age_s;
+    size_t mem_bytes;            /* the journal's memory (max_bytes) */
     int64_t equity_ms;           /* equity point timer (0: none) */
     int64_t last_equity_ms, last_sample_ms, wall_ms;
     gd_recsample samples[GD_REC_SAMPLES];

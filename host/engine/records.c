@@ -320,15 +320,19 @@ static void db_gate(gd_engine *e, int64_t wall)
     uint64_t depth = gd_journal_depth(e->rec.j);
     double age_s = (double)(wall - oldest_unapplied_wall(e, wall)) / 1000.0;
     e->rec.age_s = age_s > 0 ? age_s : 0;
-    int block = (double)depth > e->rec.max_depth || age_s > e->rec.max_age_s;
+    /* Half the journal's memory is the exits' reserve: past it, entries stop
+     * whatever the depth says (records larger than usual). */
+    int full = gd_journal_bytes_used(e->rec.j) * 2 > e->rec.mem_bytes;
+    int block = (double)depth > e->rec.max_depth || age_s > e->rec.max_age_s || full;
     if (block == e->rec.blocked)
         return;
     e->rec.blocked = block;
     char why[200], detail[120];
     snprintf(detail, sizeof detail, "{\"depth\":%llu,\"age_s\":%.1f}", (unsigned long long)depth, age_s);
     if (block) {
-        snprintf(why, sizeof why, "database behind: %llu records unapplied (max %.0f), oldest %.0f s (max %.0f s): "
-                 "no new entries", (unsigned long long)depth, e->rec.max_depth, age_s, e->rec.max_age_s);
+        snprintf(why, sizeof why, "database behind: %llu records unapplied (max %.0f), oldest %.0f s (max %.0f s)%s: "
+                 "no new entries", (unsigned long long)depth, e->rec.max_depth, age_s, e->rec.max_age_s,
+                 full ? ", journal memory half full" : "");
         gd_log(GD_LOG_ERROR, "db", NULL, "db breaker open: %s", why);
     } else {
         snprintf(why, sizeof why, "database caught up: %llu records unapplied", (unsigned long long)depth);
@@ -364,7 +368,8 @@ const char *gd_engine_rec_gate(gd_engine *e)
 {
     if (!e->rec.j)
         return NULL;
-    if (!e->rec.blocked && (double)gd_journal_depth(e->rec.j) > e->rec.max_depth)
+    if (!e->rec.blocked && ((double)gd_journal_depth(e->rec.j) > e->rec.max_depth ||
+                            gd_journal_bytes_used(e->rec.j) * 2 > e->rec.mem_bytes))
         db_gate(e, e->rec.wall_ms);
     return e->rec.blocked ? "db" : NULL;
 }
@@ -390,6 +395,7 @@ int gd_engine_set_journal(gd_engine *e, const gd_engine_journal *jc, gd_err *err
     e->rec.j = jc->journal;
     e->rec.max_depth = jc->max_depth;
     e->rec.max_age_s = jc->max_age_s;
+    e->rec.mem_bytes = jc->mem_bytes;
     e->rec.equity_ms = (int64_t)(jc->equity_interval_s * 1000.0);
     e->rec.appended = jc->appended;
     e->rec.arg = jc->arg;
