@@ -227,8 +227,8 @@ int gd_dbrun_open(gd_dbrun *d, uv_loop_t *loop, const gd_config *cfg, gd_engine 
     if (snprintf(dir, sizeof dir, "%s/journal", cfg->state_dir) >= (int)sizeof dir ||
         snprintf(rej, sizeof rej, "%s/journal/rejected.jsonl", cfg->state_dir) >= (int)sizeof rej)
         return gd_err_set(err, GD_ERANGE, "[gordon] state_dir is too long");
-    /* Records are a few hundred bytes: room for max_depth of them twice
-     * over, made at open; the db breaker also closes at half of it. */
+    /* Records are a few hundred bytes: room for max_depth of them (touched
+     * as used); the db breaker also closes at half of it. */
     size_t mem = (size_t)cfg->db_max_depth * 512;
     if (mem < ((size_t)64 << 20))
         mem = (size_t)64 << 20;
