@@ -3,13 +3,14 @@
 # and of rooms below it, never above or beside:
 #
 #   base                       errors, log, JSON, buffers, time, names, files, hashing
-#   config                     the INI schema and loader, plugin parameters
+#   config  net                the INI schema and loader, plugin parameters; libcurl on the loop
 #   plugin  risk  data         loader and library cache; pipeline, latch, state;
 #                              CSV and tapes (side by side: none includes another)
 #   db                         the journal, the PostgreSQL writer, migrations (the
 #                              engine journals through it before anything leaves)
 #   engine                     instances, host API, generations, book, execution
-#   ablate  daemon             walk-forward research; the running service
+#   venue   ablate             the Binance executor (REST, streams, reconciliation); walk-forward research
+#   daemon                     the running service
 #   main.c                     the command line, the only file that sees both
 #
 # Every include names its room ("risk/pipeline.h"), no .c file lives loose in
@@ -18,7 +19,7 @@
 set -u
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root/host" || exit 2
-declare -A RANK=([base]=0 [config]=1 [plugin]=2 [risk]=2 [data]=2 [db]=3 [engine]=4 [ablate]=5 [daemon]=5)
+declare -A RANK=([base]=0 [net]=1 [config]=1 [plugin]=2 [risk]=2 [data]=2 [db]=3 [engine]=4 [venue]=5 [ablate]=5 [daemon]=6)
 bad=0
 complain() { echo "lint_rooms: $*" >&2; bad=1; }
 

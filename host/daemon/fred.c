@@ -1,13 +1,9 @@
-/* FRED client: libcurl multi on libuv in the pattern of curl's
- * docs/examples/multi-uv.c. curl tells us which sockets to watch
- * (CURLMOPT_SOCKETFUNCTION -> one uv_poll_t each) and when to call it back
- * (CURLMOPT_TIMERFUNCTION -> one uv_timer_t); we hand readiness back with
- * curl_multi_socket_action and collect finished transfers with
- * curl_multi_info_read. Nothing here blocks the loop.
+/* FRED client: libcurl on the loop through net/curluv (curl's multi-uv.c
+ * pattern). Nothing here blocks the loop.
  *
- * Lifetime: every uv handle is counted in open_handles; gd_fred_stop closes
- * them all and the last close callback frees the object, so callbacks that
- * libuv still has queued never see freed memory. The API key is kept only to
+ * Lifetime: the round timer and the curl driver are counted in
+ * open_handles; gd_fred_stop closes both and the last close frees the
+ * object, so callbacks that libuv still has queued never see freed memory. The API key is kept only to
  * build request URLs and to redact it from any text we hand out or log.
  * The reply parser is in fred_parse.c. A libuv call failing inside a curl
  * callback is logged and reported to curl, which fails the transfer; one
@@ -25,20 +21,10 @@
 
 #include "base/json.h"
 #include "base/log.h"
+#include "net/curluv.h"
 
 #define GD_FRED_DEFAULT_TIMEOUT_MS 10000u
 #define GD_FRED_REDACTED "<redacted>"
-/* What curl's socket and timer callbacks return on failure (its documented
- * -1): curl then fails the transfers concerned. */
-#define CURL_CB_FAIL (-1)
-
-typedef struct gd_fred_sock {
-    uv_poll_t poll; /* handle.data points back to this context */
-    curl_socket_t fd;
-    gd_fred *f;
-    struct gd_fred_sock *prev, *next;
-} gd_fred_sock;
-
 typedef struct gd_fred_xfer {
     gd_fred *f;
     CURL *easy;
@@ -55,13 +41,11 @@ typedef struct gd_fred_xfer {
 
 struct gd_fred {
     uv_loop_t *loop;
-    CURLM *multi;
-    uv_timer_t curl_timer; /* curl's own timeouts */
+    gd_curluv *cu;         /* the transfers, on the loop */
     uv_timer_t round_timer; /* the next round (0 ms at start, poll_ms after) */
     gd_fred_xfer *xfers;
     size_t n;
     size_t pending; /* transfers of the current round not yet reported */
-    gd_fred_sock *socks;
     gd_fred_cb cb;
     void *user;
     char *key;
@@ -169,27 +153,6 @@ static void handle_closed(gd_fred *f)
 
 static void on_timer_closed(uv_handle_t *h) { handle_closed(h->data); }
 
-static void on_sock_closed(uv_handle_t *h)
-{
-    gd_fred_sock *sk = h->data;
-    gd_fred *f = sk->f;
-    free(sk);
-    handle_closed(f);
-}
-
-static void sock_close(gd_fred_sock *sk)
-{
-    gd_fred *f = sk->f;
-    if (sk->prev)
-        sk->prev->next = sk->next;
-    else
-        f->socks = sk->next;
-    if (sk->next)
-        sk->next->prev = sk->prev;
-    (void)uv_poll_stop(&sk->poll); /* always 0 */
-    uv_close((uv_handle_t *)&sk->poll, on_sock_closed);
-}
-
 static void on_round(uv_timer_t *t);
 
 /* ---- results ----------------------------------------------------------- */
@@ -266,140 +229,15 @@ static void finish(gd_fred *f, gd_fred_xfer *x, CURLcode cc)
     x->len = x->cap = 0;
 }
 
-static void check_multi_info(gd_fred *f)
+static void on_done(void *arg, CURL *easy, CURLcode cc)
 {
-    CURLMsg *m;
-    int left;
-    while (!f->stopping && (m = curl_multi_info_read(f->multi, &left))) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        /* m is invalid after curl_multi_remove_handle: copy what we need. */
-        CURL *easy = m->easy_handle;
-        CURLcode cc = m->data.result;
-        char *priv = NULL;
-        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-        gd_fred_xfer *x = (gd_fred_xfer *)(void *)priv;
-        curl_multi_remove_handle(f->multi, easy);
-        x->active = 0;
-        finish(f, x, cc);
-    }
-}
-
-/* ---- curl <-> libuv ---------------------------------------------------- */
-
-static void on_poll(uv_poll_t *h, int status, int events)
-{
-    gd_fred_sock *sk = h->data;
-    gd_fred *f = sk->f;
-    int flags = 0, running;
-    if (f->stopping)
-        return;
-    if (status < 0)
-        flags = CURL_CSELECT_ERR; /* let curl find out what broke */
-    else {
-        if (events & UV_READABLE)
-            flags |= CURL_CSELECT_IN;
-        if (events & UV_WRITABLE)
-            flags |= CURL_CSELECT_OUT;
-    }
-    /* sk may be closed by curl's socket callback inside this call; it stays
-     * allocated until its close callback, and we do not touch it again. */
-    CURLMcode mc = curl_multi_socket_action(f->multi, sk->fd, flags, &running);
-    if (mc != CURLM_OK)
-        gd_log(GD_LOG_WARN, "fred", NULL, "curl_multi_socket_action: %s", curl_multi_strerror(mc));
-    check_multi_info(f);
-}
-
-static void on_curl_timeout(uv_timer_t *t)
-{
-    gd_fred *f = t->data;
-    int running;
-    if (f->stopping)
-        return;
-    CURLMcode mc = curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    if (mc != CURLM_OK)
-        gd_log(GD_LOG_WARN, "fred", NULL, "curl_multi_socket_action: %s", curl_multi_strerror(mc));
-    check_multi_info(f);
-}
-
-static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-    gd_fred *f = userp;
-    (void)multi;
-    if (timeout_ms < 0 || f->stopping) {
-        (void)uv_timer_stop(&f->curl_timer); /* always 0 */
-        return 0;
-    }
-    /* 0 means "call socket_action now": never from inside curl's callback,
-     * so on the next loop iteration (as multi-uv.c does). */
-    if (timeout_ms == 0)
-        timeout_ms = 1;
-    int rc = uv_timer_start(&f->curl_timer, on_curl_timeout, (uint64_t)timeout_ms, 0);
-    if (rc < 0) {
-        gd_log(GD_LOG_ERROR, "fred", NULL, "curl timer: uv_timer_start: %s", uv_strerror(rc));
-        return CURL_CB_FAIL;
-    }
-    return 0;
-}
-
-/* A uv_poll_t for curl's socket s, on f's list and assigned to s in curl;
- * NULL when that failed (logged). */
-static gd_fred_sock *sock_open(gd_fred *f, curl_socket_t s)
-{
-    gd_fred_sock *sk = calloc(1, sizeof *sk);
-    if (!sk) {
-        gd_log(GD_LOG_ERROR, "fred", NULL, "out of memory watching a socket");
-        return NULL;
-    }
-    int rc = uv_poll_init_socket(f->loop, &sk->poll, s);
-    if (rc < 0) {
-        gd_log(GD_LOG_ERROR, "fred", NULL, "uv_poll_init_socket: %s", uv_strerror(rc));
-        free(sk);
-        return NULL;
-    }
-    sk->fd = s;
-    sk->f = f;
-    sk->poll.data = sk;
-    sk->next = f->socks;
-    if (f->socks)
-        f->socks->prev = sk;
-    f->socks = sk;
-    f->open_handles++;
-    curl_multi_assign(f->multi, s, sk);
-    return sk;
-}
-
-static int on_curl_socket(CURL *easy, curl_socket_t s, int action, void *userp, void *socketp)
-{
-    gd_fred *f = userp;
-    gd_fred_sock *sk = socketp;
-    int events = 0;
+    gd_fred_xfer *x = arg;
     (void)easy;
-
-    if (action == CURL_POLL_REMOVE) {
-        if (sk) {
-            /* During teardown curl is dropping its socket hash anyway. */
-            if (!f->stopping)
-                curl_multi_assign(f->multi, s, NULL);
-            sock_close(sk);
-        }
-        return 0;
-    }
-    if ((action != CURL_POLL_IN && action != CURL_POLL_OUT && action != CURL_POLL_INOUT) || f->stopping)
-        return 0;
-    if (!sk && !(sk = sock_open(f, s)))
-        return CURL_CB_FAIL;
-    if (action != CURL_POLL_IN)
-        events |= UV_WRITABLE;
-    if (action != CURL_POLL_OUT)
-        events |= UV_READABLE;
-    int rc = uv_poll_start(&sk->poll, events, on_poll);
-    if (rc < 0) {
-        gd_log(GD_LOG_ERROR, "fred", NULL, "uv_poll_start: %s", uv_strerror(rc));
-        return CURL_CB_FAIL;
-    }
-    return 0;
+    x->active = 0;
+    finish(x->f, x, cc);
 }
+
+static void on_cu_closed(void *arg) { handle_closed(arg); }
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 {
@@ -448,13 +286,13 @@ static void on_round(uv_timer_t *t)
         if (x->buf)
             x->buf[0] = '\0';
         log_series(GD_LOG_DEBUG, x, "GET ", x->log_url);
-        CURLMcode mc = curl_multi_add_handle(f->multi, x->easy);
-        if (mc == CURLM_OK) {
+        gd_err e;
+        if (gd_curluv_add(f->cu, x->easy, on_done, x, &e) == 0) {
             x->active = 1;
             continue;
         }
         gd_fred_result r = {.series = x->series};
-        snprintf(x->msg, sizeof x->msg, "curl_multi_add_handle: %s", curl_multi_strerror(mc));
+        snprintf(x->msg, sizeof x->msg, "%s", e.msg);
         report(f, x, &r);
     }
 }
@@ -467,20 +305,9 @@ void gd_fred_stop(gd_fred *f, void (*on_closed)(void *arg), void *arg)
     f->on_closed = on_closed;
     f->closed_arg = arg;
     (void)uv_timer_stop(&f->round_timer); /* always 0 */
-    for (size_t i = 0; i < f->n; i++) {
-        if (f->xfers[i].active) {
-            curl_multi_remove_handle(f->multi, f->xfers[i].easy);
-            f->xfers[i].active = 0;
-        }
-    }
-    /* May call the socket and timer callbacks for cached connections; both
-     * cope with stopping and the handles are still open. */
-    curl_multi_cleanup(f->multi);
-    f->multi = NULL;
-    (void)uv_timer_stop(&f->curl_timer);
-    while (f->socks)
-        sock_close(f->socks);
-    uv_close((uv_handle_t *)&f->curl_timer, on_timer_closed);
+    for (size_t i = 0; i < f->n; i++)
+        f->xfers[i].active = 0;
+    gd_curluv_close(f->cu, on_cu_closed, f); /* aborts what is in flight */
     uv_close((uv_handle_t *)&f->round_timer, on_timer_closed);
 }
 
@@ -542,8 +369,7 @@ static int setup_easy(gd_fred *f, gd_fred_xfer *x, const char *base, size_t base
              curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "gordon/" GD_VERSION) == CURLE_OK &&
              curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_write) == CURLE_OK &&
              curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, (void *)x) == CURLE_OK &&
-             curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf) == CURLE_OK &&
-             curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (void *)x) == CURLE_OK;
+             curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf) == CURLE_OK;
     if (!ok) {
         rc = gd_err_set(err, GD_EINVAL, "fred: %s: setting curl options failed", x->series);
         goto out;
@@ -578,22 +404,8 @@ static int check_args(const uv_loop_t *loop, const gd_fred_conf *conf, const cha
     return 0;
 }
 
-/* curl_global_init is not thread-safe: it runs once here, and the host
- * starts FRED from its main thread before any other libcurl user. */
-static int curl_global_once(gd_err *err)
-{
-    static int curl_ready;
-    if (curl_ready)
-        return 0;
-    CURLcode cc = curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (cc != CURLE_OK)
-        return gd_err_set(err, GD_EIO, "fred: curl_global_init: %s", curl_easy_strerror(cc));
-    curl_ready = 1;
-    return 0;
-}
-
-/* Everything but the loop's handles: the key, one easy handle per series,
- * the multi handle with its callbacks. On failure nothing is left. */
+/* Everything but the loop's handles: the key, one easy handle per series.
+ * On failure nothing is left. */
 static int fred_new(uv_loop_t *loop, const gd_fred_conf *conf, const char *const *series, size_t n,
                     gd_fred_cb cb, void *user, gd_fred **out, gd_err *err)
 {
@@ -631,42 +443,25 @@ static int fred_new(uv_loop_t *loop, const gd_fred_conf *conf, const char *const
         if (rc < 0)
             goto fail;
     }
-    f->multi = curl_multi_init();
-    if (!f->multi) {
-        rc = gd_err_set(err, GD_ENOMEM, "fred: curl_multi_init failed");
-        goto fail;
-    }
-    if (curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
-        curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, (void *)f) != CURLM_OK ||
-        curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
-        curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, (void *)f) != CURLM_OK) {
-        rc = gd_err_set(err, GD_EINVAL, "fred: curl_multi_setopt failed");
-        goto fail;
-    }
     *out = f;
     return 0;
 
 fail:
-    if (f->multi)
-        curl_multi_cleanup(f->multi);
     fred_free(f);
     return rc;
 }
 
-/* Hands f to the loop: its two timers, and the first round on the next
+/* Hands f to the loop: the curl driver and the round timer, the first round on the next
  * iteration so that no callback runs before the caller has the object. On
  * failure f is gone: freed here when no handle was open, else by the close
  * callbacks of those that were (the loop must run once more). */
 static int start_timers(gd_fred *f, gd_err *err)
 {
-    int rc = uv_timer_init(f->loop, &f->curl_timer);
+    int rc = gd_curluv_new(f->loop, "fred", &f->cu, err);
     if (rc < 0) {
-        rc = gd_err_set(err, GD_EIO, "fred: uv_timer_init: %s", uv_strerror(rc));
-        curl_multi_cleanup(f->multi);
         fred_free(f);
         return rc;
     }
-    f->curl_timer.data = f;
     f->open_handles = 1;
     int round_open = 0;
     rc = uv_timer_init(f->loop, &f->round_timer);
@@ -680,11 +475,9 @@ static int start_timers(gd_fred *f, gd_err *err)
         return 0;
     int code = gd_err_set(err, GD_EIO, "fred: %s: %s", round_open ? "uv_timer_start" : "uv_timer_init",
                           uv_strerror(rc));
-    /* No transfer was added and no socket opened: only the timers to close. */
+    /* No transfer was added: only the driver and the timer to close. */
     f->stopping = 1;
-    curl_multi_cleanup(f->multi);
-    f->multi = NULL;
-    uv_close((uv_handle_t *)&f->curl_timer, on_timer_closed);
+    gd_curluv_close(f->cu, on_cu_closed, f);
     if (round_open)
         uv_close((uv_handle_t *)&f->round_timer, on_timer_closed);
     return code;
@@ -698,7 +491,7 @@ int gd_fred_start(uv_loop_t *loop, const gd_fred_conf *conf, const char *const *
 
     if (out)
         *out = NULL;
-    if ((rc = check_args(loop, conf, series, n, cb, out, err)) < 0 || (rc = curl_global_once(err)) < 0 ||
+    if ((rc = check_args(loop, conf, series, n, cb, out, err)) < 0 || (rc = gd_curl_global(err)) < 0 ||
         (rc = fred_new(loop, conf, series, n, cb, user, &f, err)) < 0 || (rc = start_timers(f, err)) < 0)
         return rc;
     *out = f;
