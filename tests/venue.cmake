@@ -1,0 +1,2 @@
+# Issue 14: the Binance executor (host/venue). `ctest -R venue` runs these.
+gd_add_unit(venue_sign tests/test_venue_sign.c)
