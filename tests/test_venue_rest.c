@@ -1,0 +1,183 @@
+/* venue/rest against a Binance-shaped stub on the loopback (venue_stub.py):
+ * the server-time offset, a signed order the stub verifies, and what each
+ * kind of reply means (rejected, unknown, rate limited, timed out). */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <uv.h>
+
+#include "venue/rest.h"
+
+static pid_t stub;
+static char base[64];
+
+static int start_stub(void **state)
+{
+    (void)state;
+    int p[2];
+    if (pipe(p) != 0)
+        return -1;
+    stub = fork();
+    if (stub == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        const char *src = getenv("GD_SRC");
+        char path[512];
+        snprintf(path, sizeof path, "%s/tests/venue_stub.py", src ? src : ".");
+        execlp("python3", "python3", path, "60", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    char line[32] = {0};
+    ssize_t n = read(p[0], line, sizeof line - 1);
+    close(p[0]);
+    if (n <= 0)
+        return -1;
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", atoi(line));
+    return 0;
+}
+
+static int stop_stub(void **state)
+{
+    (void)state;
+    if (stub > 0) {
+        kill(stub, SIGTERM);
+        waitpid(stub, NULL, 0);
+    }
+    return 0;
+}
+
+typedef struct got {
+    int done;
+    gd_rest_reply r;
+    char body[512];
+    int rc;
+    int64_t offset;
+} got;
+
+static void on_reply(void *arg, const gd_rest_reply *r)
+{
+    got *g = arg;
+    g->r = *r;
+    snprintf(g->body, sizeof g->body, "%.*s", (int)r->body_len, r->body);
+    g->r.body = g->body;
+    g->done = 1;
+}
+
+static void on_clock(void *arg, int rc, int64_t offset)
+{
+    got *g = arg;
+    g->rc = rc;
+    g->offset = offset;
+    g->done = 1;
+}
+
+static void run_until(uv_loop_t *loop, const got *g)
+{
+    for (int i = 0; i < 100000 && !g->done; i++)
+        uv_run(loop, UV_RUN_ONCE);
+}
+
+static void test_rest(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    gd_err err;
+    gd_signer *s;
+    gd_rest *r;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    assert_int_equal(gd_signer_hmac("test-secret", 11, &s, &err), 0);
+    gd_rest_opts o = {&loop, base, "test-key", s, 1000, 5000};
+    assert_int_equal(gd_rest_new(&o, &r, &err), 0);
+
+    /* A signed order with our own clock: the stub is 5 s ahead, -1021. */
+    got g = {0};
+    assert_int_equal(gd_rest_call(r, "POST", "/fapi/v1/order", "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01"
+                                  "&newClientOrderId=g7-e", 1, on_reply, &g, &err), 0);
+    run_until(&loop, &g);
+    assert_int_equal(g.r.outcome, GD_REST_REJECTED);
+    assert_int_equal(g.r.code, -1021);
+    assert_int_equal(g.r.used_weight_1m, 7);
+
+    /* The offset: median of 5 round trips, about +5000 ms. */
+    memset(&g, 0, sizeof g);
+    assert_int_equal(gd_rest_sync_clock(r, 5, on_clock, &g, &err), 0);
+    run_until(&loop, &g);
+    assert_int_equal(g.rc, 0);
+    assert_true(g.offset > 4900 && g.offset < 5100);
+    assert_int_equal(gd_rest_offset(r), g.offset);
+
+    /* Now the stub verifies signature and timestamp: accepted. */
+    memset(&g, 0, sizeof g);
+    assert_int_equal(gd_rest_call(r, "POST", "/fapi/v1/order", "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01"
+                                  "&newClientOrderId=g7-e", 1, on_reply, &g, &err), 0);
+    run_until(&loop, &g);
+    assert_int_equal(g.r.outcome, GD_REST_OK);
+    assert_int_equal(g.r.status, 200);
+    assert_non_null(strstr(g.body, "\"g7-e\""));
+
+    /* 503: unknown, not rejected (reconcile before any retry). */
+    memset(&g, 0, sizeof g);
+    assert_int_equal(gd_rest_call(r, "GET", "/fapi/v1/order", "symbol=BTCUSDT&origClientOrderId=g7-e", 1,
+                                  on_reply, &g, &err), 0);
+    run_until(&loop, &g);
+    assert_int_equal(g.r.outcome, GD_REST_UNKNOWN);
+    assert_int_equal(g.r.status, 503);
+
+    /* 429 with Retry-After. */
+    memset(&g, 0, sizeof g);
+    assert_int_equal(gd_rest_call(r, "GET", "/limited", "", 0, on_reply, &g, &err), 0);
+    run_until(&loop, &g);
+    assert_int_equal(g.r.outcome, GD_REST_LIMITED);
+    assert_int_equal(g.r.retry_after_s, 7);
+
+    /* No answer within the timeout: unknown, with the transport's reason. */
+    memset(&g, 0, sizeof g);
+    assert_int_equal(gd_rest_call(r, "GET", "/slow", "", 0, on_reply, &g, &err), 0);
+    run_until(&loop, &g);
+    assert_int_equal(g.r.outcome, GD_REST_UNKNOWN);
+    assert_int_equal(g.r.status, 0);
+    assert_true(g.r.seconds < 2.5);
+
+    /* A wrong secret: -1022, and the secret is in no message. */
+    gd_signer *bad;
+    gd_rest *r2;
+    assert_int_equal(gd_signer_hmac("wrong", 5, &bad, &err), 0);
+    gd_rest_opts o2 = {&loop, base, "test-key", bad, 1000, 5000};
+    assert_int_equal(gd_rest_new(&o2, &r2, &err), 0);
+    gd_rest_set_offset(r2, gd_rest_offset(r));
+    memset(&g, 0, sizeof g);
+    assert_int_equal(gd_rest_call(r2, "POST", "/fapi/v1/order", "symbol=BTCUSDT", 1, on_reply, &g, &err), 0);
+    run_until(&loop, &g);
+    assert_int_equal(g.r.code, -1022);
+    assert_null(strstr(g.r.msg, "wrong"));
+
+    /* Plain http only to the loopback. */
+    gd_rest *r3;
+    gd_rest_opts o3 = {&loop, "http://example.com", "k", s, 0, 0};
+    assert_int_equal(gd_rest_new(&o3, &r3, &err), GD_EINVAL);
+
+    gd_rest_close(r);
+    gd_rest_close(r2);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    gd_signer_free(s);
+    gd_signer_free(bad);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rest),
+    };
+    return cmocka_run_group_tests(tests, start_stub, stop_stub);
+}
