@@ -31,6 +31,7 @@
 #include "db/drill.h"
 #include "db/migrate.h"
 #include "db/spawn.h"
+#include "venue/check.h"
 #include "plugin/path.h"
 #include "plugin/worker.h"
 #include "risk/audit.h"
@@ -87,6 +88,10 @@ static void usage(FILE *out)
             "        with its manifest, drop it, record the drill in trading.restore_drills;\n"
             "        exit 0 only if all match. --last: when the last drills were;\n"
             "        --check-age DAYS: exit 1 unless an ok drill is at most DAYS old\n"
+            "  venue check --config FILE [--confd DIR]\n"
+            "        ask the venue of [venue] profile what trading will rely on: the server-time\n"
+            "        offset, the configured symbols listed, and with [venue] key_file one-way\n"
+            "        position mode and the account's balance; exit 0 if all is well\n"
             "  token new\n"
             "        print a new operator token (once) and the line for [http] operator_token_sha256\n"
             "  plugin check FILE.so...\n"
@@ -622,6 +627,33 @@ static void fmt_utc(int64_t ms, char buf[32])
         snprintf(buf, 32, "%lld ms", (long long)ms);
 }
 
+/* gordon venue check: argv[0] is "venue". */
+static int cmd_venue(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "check") != 0) {
+        fprintf(stderr, "gordon venue: expected 'check'\n");
+        usage(stderr);
+        return 2;
+    }
+    cli o = {0};
+    gd_err err;
+    gd_config cfg;
+    int rc = parse_cli("venue check", OPT_CONFIG | OPT_CONFD, argc - 1, argv + 1, &o);
+    if (rc || o.help)
+        return rc;
+    if (gd_config_load(o.config, o.confd, &cfg, &err) != 0) {
+        fprintf(stderr, "gordon venue check: configuration error: %s\n", err.msg);
+        return 1;
+    }
+    rc = gd_venue_check(&cfg, stdout, &err);
+    if (rc)
+        fprintf(stderr, "gordon venue check: %s\n", err.msg);
+    else
+        printf("ok\n");
+    gd_config_free(&cfg);
+    return rc ? 1 : 0;
+}
+
 static int cmd_backup(int argc, char **argv)
 {
     cli o = {0};
@@ -1045,6 +1077,8 @@ int main(int argc, char **argv)
         return cmd_journal(argc - 1, argv + 1);
     if (strcmp(cmd, "backup") == 0)
         return cmd_backup(argc - 1, argv + 1);
+    if (strcmp(cmd, "venue") == 0)
+        return cmd_venue(argc - 1, argv + 1);
     if (strcmp(cmd, "restore-drill") == 0)
         return cmd_restore_drill(argc - 1, argv + 1);
     if (strcmp(cmd, "audit") == 0 && argc >= 3 && strcmp(argv[2], "verify") == 0)

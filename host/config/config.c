@@ -140,7 +140,7 @@ static int check_instruments(gd_ctx *c)
     for (size_t i = 0; i < cfg->n_instruments; i++) {
         for (size_t ki = 0; ki < GD_CFG_N_KEYS; ki++) {
             char allowed[64];
-            if (!(gd_cfg_keys[ki].flags & KF_REQUIRED) || (c->inst[i].set & (1ull << ki)))
+            if (!(gd_cfg_keys[ki].flags & KF_REQUIRED) || (c->inst[i].set[ki / 64] & (1ull << (ki % 64))))
                 continue;
             gd_cfg_fmt_range(allowed, sizeof allowed, &gd_cfg_keys[ki]);
             return gd_cfg_fail(c, c->inst[i].hdr, GD_EINVAL,
@@ -313,6 +313,12 @@ void gd_config_free(gd_config *cfg)
     free(cfg->db_dsn);
     free(cfg->backup_repository);
     free(cfg->backup_password_file);
+    free(cfg->venue_profile);
+    free(cfg->venue_rest_url);
+    free(cfg->venue_ws_url);
+    free(cfg->venue_api_key);
+    free(cfg->venue_key_file);
+    free(cfg->venue_key_type);
     free(cfg->fred_base_url);
     free(cfg->fred_observation_start);
     free(cfg->iso_worker);

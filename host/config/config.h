@@ -132,6 +132,16 @@ typedef struct gd_config {
     char *backup_repository;   /* restic_repository (default NULL: none) */
     char *backup_password_file; /* restic_password_file */
     double backup_keep_hourly; /* keep_hourly: snapshots kept by restic forget (default 48) */
+    /* [venue]: Binance USD-M. The key is a secret: GORDON_VENUE_API_KEY or
+     * the file, never logged. */
+    char *venue_profile;       /* profile = demo | testnet | live (default demo) */
+    char *venue_rest_url;      /* rest_url: instead of the profile's (the loopback venue in tests) */
+    char *venue_ws_url;        /* ws_url: likewise for the streams */
+    char *venue_api_key;       /* api_key (or GORDON_VENUE_API_KEY) */
+    char *venue_key_file;      /* key_file: the HMAC secret or the Ed25519 PEM key, mode 0600 */
+    char *venue_key_type;      /* key_type = hmac | ed25519 (default hmac) */
+    double venue_recv_window_ms; /* recv_window_ms (default 5000) */
+    double venue_timeout_ms;   /* timeout_ms: one REST request (default 10000) */
 
     gd_instrument *instruments;
     size_t n_instruments;

@@ -31,6 +31,7 @@ enum {
     SEC_ISOLATION,
     SEC_DB,
     SEC_BACKUP,
+    SEC_VENUE,
     SEC_N_HOST, /* sections above take GORDON_<SECTION>_<KEY> overrides */
     SEC_INSTRUMENT = SEC_N_HOST,
     SEC_PLUGIN,
@@ -42,7 +43,7 @@ extern const char *const gd_cfg_sec_names[SEC_INSTRUMENT + 1];
 extern const char *const gd_cfg_mode_names[3];  /* by gd_mode */
 extern const char *const gd_cfg_level_names[4]; /* debug, info, warn, error */
 
-enum { KT_BOOL, KT_DOUBLE, KT_MODE, KT_LOGLEVEL, KT_PATH, KT_DATA, KT_STRING, KT_LISTEN, KT_HASHES, KT_HOSTS };
+enum { KT_BOOL, KT_DOUBLE, KT_MODE, KT_LOGLEVEL, KT_PATH, KT_DATA, KT_STRING, KT_LISTEN, KT_HASHES, KT_HOSTS, KT_CHOICE };
 
 #define KF_MIN_EXCL 1u /* min is exclusive */
 #define KF_REQUIRED 2u /* instrument keys that must be given */
@@ -57,10 +58,11 @@ typedef struct gd_key_spec {
     double def;
     double min, max;
     unsigned flags;
+    const char *const *choices; /* KT_CHOICE: the allowed words, NULL-terminated */
 } gd_key_spec;
 
 /* The table's length, needed as a constant by gd_ctx (schema.c checks it). */
-#define GD_CFG_N_KEYS 60
+#define GD_CFG_N_KEYS 68
 extern const gd_key_spec *const gd_cfg_keys;
 
 /* Index of key in section sec, GD_CFG_N_KEYS when there is none. */
@@ -77,7 +79,7 @@ typedef struct gd_where {
 
 typedef struct gd_inst_meta {
     gd_where hdr; /* first [instrument.X] header */
-    uint64_t set; /* bit k: gd_cfg_keys[k] given */
+    uint64_t set[(GD_CFG_N_KEYS + 63) / 64]; /* bit k: gd_cfg_keys[k] given */
 } gd_inst_meta;
 
 typedef struct gd_plug_meta {

@@ -154,7 +154,7 @@ static int on_kv(void *user, const char *section, const char *name, const char *
             return gd_cfg_unknown_key(c, w, c->sec, key), 0;
         if (gd_cfg_set_key(c, &c->cfg->instruments[c->sec_idx], ki, value, w, c->dir, c->cont))
             return 0;
-        c->inst[c->sec_idx].set |= 1ull << ki;
+        c->inst[c->sec_idx].set[ki / 64] |= 1ull << (ki % 64);
         return 1;
     default:
         ki = gd_cfg_find_key(c->sec, key);

@@ -336,6 +336,26 @@ static int set_loglevel(gd_ctx *c, const gd_key_spec *k, char *field, const char
     return 0;
 }
 
+static int set_choice(gd_ctx *c, const gd_key_spec *k, char *field, const char *value, gd_where w)
+{
+    char allowed[160];
+    size_t used = 0;
+    allowed[0] = '\0';
+    for (size_t i = 0; k->choices[i]; i++) {
+        if (!strcasecmp(value, k->choices[i])) {
+            char *s = strdup(k->choices[i]);
+            if (!s)
+                return gd_cfg_oom(c, w);
+            replace_str(field, s);
+            return 0;
+        }
+        if (used < sizeof allowed)
+            used += (size_t)snprintf(allowed + used, sizeof allowed - used, "%s%s", i ? ", " : "", k->choices[i]);
+    }
+    return gd_cfg_fail(c, w, GD_EINVAL, "%s %s: '%s' is not allowed (allowed: %s)", c->sec_label, k->key, value,
+                       allowed);
+}
+
 static int set_path(gd_ctx *c, const gd_key_spec *k, char *field, const char *value, gd_where w,
                     const char *dir)
 {
@@ -390,6 +410,7 @@ int gd_cfg_set_key(gd_ctx *c, void *base, size_t ki, const char *value, gd_where
     case KT_DOUBLE: rc = set_double(c, k, field, value, w); break;
     case KT_MODE: rc = set_mode(c, k, field, value, w); break;
     case KT_LOGLEVEL: rc = set_loglevel(c, k, field, value, w); break;
+    case KT_CHOICE: rc = set_choice(c, k, field, value, w); break;
     case KT_PATH: rc = set_path(c, k, field, value, w, dir); break;
     case KT_STRING:
     case KT_LISTEN:
