@@ -77,10 +77,16 @@ int vn_symbol_parse(vn_venue *v, const char *spec, char *why, size_t whylen)
             snprintf(why, whylen, "--symbol %s: %s: not a positive number", spec, tok);
             return -1;
         }
-        if (!strcmp(tok, "tick"))
+        /* the wire repeats the rule as written: tick=0.10 is "0.10" */
+        const char *dot = strchr(eq + 1, '.');
+        int dec = dot ? (int)strlen(dot + 1) : 0;
+        if (!strcmp(tok, "tick")) {
             s->tick = x;
-        else if (!strcmp(tok, "step"))
+            s->price_dec = dec;
+        } else if (!strcmp(tok, "step")) {
             s->step = x;
+            s->qty_dec = dec;
+        }
         else if (!strcmp(tok, "minqty"))
             s->min_qty = x;
         else if (!strcmp(tok, "maxqty"))
@@ -99,8 +105,10 @@ int vn_symbol_parse(vn_venue *v, const char *spec, char *why, size_t whylen)
         }
     }
     s->mark = s->price;
-    s->price_dec = decimals(s->tick);
-    s->qty_dec = decimals(s->step);
+    if (decimals(s->tick) > s->price_dec)
+        s->price_dec = decimals(s->tick);
+    if (decimals(s->step) > s->qty_dec)
+        s->qty_dec = decimals(s->step);
     v->nsym++;
     return 0;
 }

@@ -282,8 +282,8 @@ static void order_new(vn_venue *v, vn_request *r, vn_response *out)
         qty = fabs(s->pos_amt);
     vn_fault *f = vn_fault_take(v, r, 1);
     int fk = f ? f->kind : -1;
-    char msg[128];
     if (fk == VF_MIN_NOTIONAL || (!reduce && qty * s->price < s->notional)) {
+        char msg[128];
         snprintf(msg, sizeof(msg), "Order's notional must be no smaller than %g (unless you choose reduce only).",
                  s->notional);
         vn_error(out, 400, -4164, msg);
