@@ -216,6 +216,35 @@ check "advance moves venue time" "[ \"\$(state 'd[\"clockOffsetMs\"]')\" = 60000
 r=$(req GET /fapi/v2/account "")
 check "a client on the old clock is then -1021" "[ \"\$(echo \"\$r\" | jf 'd[\"code\"]')\" = -1021 ]" "$r"
 check "the venue still answers after it all" "[ \"\$(curl -s --max-time 5 $B/fapi/v1/ping)\" = '{}' ]" ""
+r=$(curl -s --max-time 5 -H 'Connection: close' -D "$T/hdr" "$B/fapi/v1/ping")
+check "Connection: close is honoured" "grep -qi '^Connection: close' '$T/hdr'" "$(cat "$T/hdr")"
+ctl POST fault "kind=timeout&path=/fapi/v1/ping" >/dev/null
+curl -s --max-time 10 -o /dev/null "$B/fapi/v1/ping" &
+held=$!
+sleep 0.3
+kill -TERM "$PID"
+wait "$held"
+for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+wait "$PID"
+rc=$? PID=
+check "SIGTERM: exits 0 with held connections, no sanitizer report" \
+  "[ $rc = 0 ] && ! grep -q Sanitizer '$T/venue.log'" "rc $rc: $(tail -5 "$T/venue.log")"
+
+# --- a price path (time_ms,price) moves the mark and fires a stop
+t0=$(now)
+{ echo "time_ms,price"; echo "$((t0 - 1000)),2000"; echo "$((t0 + 1500)),1900"; } >"$T/path.csv"
+rm -f "$T/port"
+"$VENUE" --port-file "$T/port" --key "$KEY:$SECRET" --symbol ETHUSDT:tick=0.01:step=0.001:notional=20 \
+  --path "ETHUSDT:$T/path.csv" 2>"$T/venue2.log" &
+PID=$!
+for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
+B=http://127.0.0.1:$(cat "$T/port")
+breq POST /fapi/v1/order "symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.100" >/dev/null
+check "the path sets the fill price" "[ \"\$(state 'd[\"positions\"][0][\"entryPrice\"]')\" = 2000.00000000 ]" ""
+breq POST /fapi/v1/algoOrder "algoType=CONDITIONAL&symbol=ETHUSDT&side=SELL&type=STOP_MARKET&triggerPrice=1950.00&closePosition=true&workingType=MARK_PRICE&clientAlgoId=gd-ps" >/dev/null
+for _ in $(seq 40); do [ "$(state 'len(d["positions"])')" = 0 ] && break; sleep 0.1; done
+r=$(req GET /fapi/v1/algoOrder "clientAlgoId=gd-ps")
+check "the path's next row fires the stop on time" "[ \"\$(echo \"\$r\" | jf 'd[\"algoStatus\"]+\" \"+d[\"avgPrice\"]')\" = 'FINISHED 1900.00' ]" "$r"
 
 echo "venue_rest: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -34,13 +34,17 @@ typedef struct vn_conn {
     int in_value, key_hdr;
     char api_key[VN_KEYHDR_MAX];
     size_t key_len;
-    int overflow, held, closing;
+    int overflow, closing;
+    int held; /* reads no more: a held request, or the last response is on its way */
     char rbuf[VN_READ_BUF];
 } vn_conn;
 
 typedef struct vn_write {
     uv_write_t req;
-    char *data; /* owned */
+    uv_shutdown_t sreq;
+    vn_conn *conn; /* borrowed */
+    int last;      /* the client asked to close: shut down after this one */
+    char *data;    /* owned */
 } vn_write;
 
 static vn_venue g_venue; /* one venue a process */
@@ -60,12 +64,27 @@ static void conn_close(vn_conn *c)
     }
 }
 
+static void on_shut(uv_shutdown_t *req, int status)
+{
+    vn_write *w = req->data;
+    (void)status;
+    conn_close(w->conn);
+    free(w);
+}
+
 static void on_written(uv_write_t *req, int status)
 {
     vn_write *w = (vn_write *)req;
     if (status < 0 && status != UV_ECANCELED)
         fprintf(stderr, "gordon-venue: write: %s\n", uv_strerror(status));
     free(w->data);
+    w->data = NULL;
+    if (w->last && status == 0 && !w->conn->closing) {
+        w->sreq.data = w;
+        if (uv_shutdown(&w->sreq, (uv_stream_t *)&w->conn->tcp, on_shut) == 0)
+            return;
+        conn_close(w->conn);
+    }
     free(w);
 }
 
@@ -84,7 +103,7 @@ static const char *reason(int status)
     }
 }
 
-static void respond(vn_conn *c, vn_response *res)
+static void respond(vn_conn *c, vn_response *res, int last)
 {
     vn_venue *v = c->v;
     int64_t minute = vn_now_ms(v) / 60000;
@@ -114,10 +133,13 @@ static void respond(vn_conn *c, vn_response *res)
     }
     int hl = snprintf(data, cap,
                       "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                      "X-MBX-USED-WEIGHT-1M: %d\r\n%s\r\n",
-                      res->status, reason(res->status), blen, v->weight_used, extra);
+                      "X-MBX-USED-WEIGHT-1M: %d\r\n%s%s\r\n",
+                      res->status, reason(res->status), blen, v->weight_used, extra,
+                      last ? "Connection: close\r\n" : "");
     memcpy(data + hl, body, blen);
     w->data = data;
+    w->conn = c;
+    w->last = last;
     uv_buf_t b = uv_buf_init(data, (unsigned)(hl + blen));
     int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written);
     if (rc < 0) {
@@ -205,9 +227,10 @@ static int on_complete(http_parser *p)
     c->api_key[c->key_len] = 0;
     if (c->overflow) {
         vn_error(&res, 400, -1000, "Request too large.");
-        respond(c, &res);
+        respond(c, &res, 1);
         free(res.body);
-        return 0;
+        c->held = 1;
+        return 1;
     }
     r.method = http_method_str((enum http_method)p->method);
     char *q = strchr(c->url, '?');
@@ -228,7 +251,9 @@ static int on_complete(http_parser *p)
         conn_close(c);
         stop = 1;
     } else {
-        respond(c, &res);
+        int last = !http_should_keep_alive(p);
+        respond(c, &res, last);
+        stop = c->held = last; /* read no more; closed once written */
     }
     free(res.body);
     return stop;
