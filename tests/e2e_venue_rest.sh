@@ -176,6 +176,16 @@ r=$(curl -s --max-time 3 -o /dev/null -w '%{http_code}' -X POST -H "X-MBX-APIKEY
 check "fault drop: the connection closes unanswered" "[ \"\$r\" = 000 ]" "$r"
 r=$(req GET /fapi/v1/order "symbol=BTCUSDT&origClientOrderId=gd-d1")
 check "... but the order was applied: found by client id" "[ \"\$(echo \"\$r\" | jf 'd[\"status\"]')\" = FILLED ]" "$r"
+ctl POST fault "kind=timeout_applied&path=/fapi/v1/order&method=POST" >/dev/null
+q="symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010&newClientOrderId=gd-h1&timestamp=$(now)"
+r=$(curl -s --max-time 1 -o /dev/null -w '%{http_code}' -X POST -H "X-MBX-APIKEY: $KEY" --data "$q&signature=$(sig "$q")" "$B/fapi/v1/order")
+r2=$(req GET /fapi/v1/order "symbol=BTCUSDT&origClientOrderId=gd-h1")
+check "fault timeout_applied: no answer, yet the order was applied" \
+  "[ \"\$r\" = 000 ] && [ \"\$(echo \"\$r2\" | jf 'd[\"status\"]')\" = FILLED ]" "$r | $r2"
+w1=$(grep -i '^X-MBX-USED-WEIGHT-1M' "$T/hdr" | tr -dc 0-9)
+req GET /fapi/v2/account "" >/dev/null
+w2=$(grep -i '^X-MBX-USED-WEIGHT-1M' "$T/hdr" | tr -dc 0-9)
+check "account weighs 5 in X-MBX-USED-WEIGHT-1M" "[ \$((w2 - w1)) = 5 ]" "$w1 -> $w2"
 ctl POST fault "kind=ratelimit&retry_after=7" >/dev/null
 r=$(req GET /fapi/v2/account "")
 check "fault ratelimit: 429 -1003 with Retry-After: 7" \
@@ -201,7 +211,7 @@ breq POST /fapi/v1/algoOrder "algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type
 ctl POST price "symbol=BTCUSDT&price=48900" >/dev/null
 r=$(req GET /fapi/v1/algoOrder "clientAlgoId=gd-s4")
 check "fault stuck_triggering: TRIGGERING, position still open" \
-  "[ \"\$(echo \"\$r\" | jf 'd[\"algoStatus\"]')\" = TRIGGERING ] && [ \"\$(state 'd[\"positions\"][0][\"positionAmt\"]')\" = 0.010 ]" "$r"
+  "[ \"\$(echo \"\$r\" | jf 'd[\"algoStatus\"]')\" = TRIGGERING ] && [ \"\$(state 'd[\"positions\"][0][\"positionAmt\"]')\" = 0.020 ]" "$r"
 ctl POST release >/dev/null
 r=$(req GET /fapi/v1/algoOrder "clientAlgoId=gd-s4")
 check "release: the stuck stop finishes and closes" \

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const fault_names[VF_KINDS] = {"http500",      "http503",     "timeout",          "drop",
-                                                  "skew",         "ratelimit",   "margin",           "immediate",
-                                                  "min_notional", "reject_stop", "stuck_triggering", "partial"};
+static const char *const fault_names[VF_KINDS] = {
+    "http500", "http503",   "timeout",      "drop",        "timeout_applied",  "skew",   "ratelimit",
+    "margin",  "immediate", "min_notional", "reject_stop", "stuck_triggering", "partial"};
 
 const char *vn_fault_name(int kind) { return kind >= 0 && kind < VF_KINDS ? fault_names[kind] : "?"; }
 
@@ -63,7 +63,7 @@ static void fault_add(vn_venue *v, const vn_request *r, vn_response *out)
             k = i;
     if (k < 0) {
         vn_error(out, 400, -1,
-                 "kind: one of http500 http503 timeout drop skew ratelimit margin immediate "
+                 "kind: one of http500 http503 timeout drop timeout_applied skew ratelimit margin immediate "
                  "min_notional reject_stop stuck_triggering partial");
         return;
     }

@@ -111,7 +111,7 @@ static void respond(vn_conn *c, vn_response *res, int last)
         v->weight_minute = minute;
         v->weight_used = v->orders_used = 0;
     }
-    v->weight_used++;
+    v->weight_used += res->weight;
     v->orders_used += res->order_count;
     char extra[128] = "";
     size_t n = 0;
@@ -131,11 +131,11 @@ static void respond(vn_conn *c, vn_response *res, int last)
         conn_close(c);
         return;
     }
-    int hl = snprintf(data, cap,
-                      "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                      "X-MBX-USED-WEIGHT-1M: %d\r\n%s%s\r\n",
-                      res->status, reason(res->status), blen, v->weight_used, extra,
-                      last ? "Connection: close\r\n" : "");
+    int hl =
+        snprintf(data, cap,
+                 "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                 "X-MBX-USED-WEIGHT-1M: %d\r\n%s%s\r\n",
+                 res->status, reason(res->status), blen, v->weight_used, extra, last ? "Connection: close\r\n" : "");
     memcpy(data + hl, body, blen);
     w->data = data;
     w->conn = c;
@@ -387,6 +387,18 @@ static void usage(void)
             "       [--path SYM:CSV] [--balance USDT] [--fee-bps X] [--clock-offset-ms N]\n");
 }
 
+/* A number for a flag, or -1 naming the flag. */
+static int num(const char *flag, const char *val, double lo, double hi, double *x)
+{
+    char *end = NULL;
+    *x = strtod(val, &end);
+    if (end == val || *end || !(*x >= lo && *x <= hi)) {
+        fprintf(stderr, "gordon-venue: %s %s: expected a number in [%g, %g]\n", flag, val, lo, hi);
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_args(vn_venue *v, int argc, char **argv, int *port, const char **port_file)
 {
     char why[256];
@@ -397,9 +409,12 @@ static int parse_args(vn_venue *v, int argc, char **argv, int *port, const char 
             return -1;
         }
         i++;
-        if (!strcmp(a, "--port"))
-            *port = atoi(val);
-        else if (!strcmp(a, "--port-file"))
+        double x = 0;
+        if (!strcmp(a, "--port")) {
+            if (num(a, val, 0, 65535, &x) != 0)
+                return -1;
+            *port = (int)x;
+        } else if (!strcmp(a, "--port-file"))
             *port_file = val;
         else if (!strcmp(a, "--key") || !strcmp(a, "--ed25519-key")) {
             if (add_key(v, val, a[2] == 'e') != 0)
@@ -422,13 +437,17 @@ static int parse_args(vn_venue *v, int argc, char **argv, int *port, const char 
                 fprintf(stderr, "gordon-venue: %s\n", why);
                 return -1;
             }
-        } else if (!strcmp(a, "--balance"))
-            v->wallet = strtod(val, NULL);
-        else if (!strcmp(a, "--fee-bps"))
-            v->fee_bps = strtod(val, NULL);
-        else if (!strcmp(a, "--clock-offset-ms"))
-            v->clock_offset_ms = strtoll(val, NULL, 10);
-        else {
+        } else if (!strcmp(a, "--balance")) {
+            if (num(a, val, 0, 1e12, &v->wallet) != 0)
+                return -1;
+        } else if (!strcmp(a, "--fee-bps")) {
+            if (num(a, val, 0, 1000, &v->fee_bps) != 0)
+                return -1;
+        } else if (!strcmp(a, "--clock-offset-ms")) {
+            if (num(a, val, -1e12, 1e12, &x) != 0)
+                return -1;
+            v->clock_offset_ms = (int64_t)x;
+        } else {
             usage();
             return -1;
         }

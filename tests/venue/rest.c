@@ -312,12 +312,14 @@ void vn_dispatch(vn_venue *v, vn_request *r, vn_response *out)
 {
     out->status = 200;
     out->action = VN_ANSWER;
+    out->weight = 1; /* the control API sets 0; routes set their own */
     v->requests++;
     if (parse_params(r) != 0) {
         vn_error(out, 400, -1101, "Too many parameters sent for this endpoint.");
         return;
     }
     if (strncmp(r->path, "/_venue/", 8) == 0) {
+        out->weight = 0;
         vn_control(v, r, out);
         return;
     }
@@ -337,11 +339,12 @@ void vn_dispatch(vn_venue *v, vn_request *r, vn_response *out)
             vn_error(out, 429, -1003, "Too many requests; current limit of IP is 2400 requests per minute.");
             return;
         case VF_SKEW: vn_error(out, 400, -1021, "Timestamp for this request is outside of the recvWindow."); return;
-        case VF_DROP: drop = 1; break;
+        case VF_DROP: drop = VN_DROP; break;
+        case VF_HOLD_APPLIED: drop = VN_HOLD; break;
         default: break;
         }
     }
     vn_route(v, r, out);
     if (drop)
-        out->action = VN_DROP;
+        out->action = drop;
 }

@@ -529,8 +529,26 @@ static int is(const vn_request *r, const char *method, const char *path)
     return !strcmp(r->method, method) && !strcmp(r->path, path);
 }
 
+/* Request weights as Binance's USD-M docs give them (IP weight); order
+ * placements weigh 0 on the IP limit and count on the order limit. */
+static int weight_of(const vn_request *r)
+{
+    int all = vn_param_get(r, "symbol") == NULL;
+    if (!strcmp(r->path, "/fapi/v2/account") || !strcmp(r->path, "/fapi/v3/account") ||
+        !strcmp(r->path, "/fapi/v2/positionRisk") || !strcmp(r->path, "/fapi/v3/positionRisk"))
+        return 5;
+    if (!strcmp(r->path, "/fapi/v1/positionSide/dual") && !strcmp(r->method, "GET"))
+        return 30;
+    if (!strcmp(r->path, "/fapi/v1/openOrders") || !strcmp(r->path, "/fapi/v1/openAlgoOrders"))
+        return all ? 40 : 1;
+    if (!strcmp(r->method, "POST") && (!strcmp(r->path, "/fapi/v1/order") || !strcmp(r->path, "/fapi/v1/algoOrder")))
+        return 0;
+    return 1;
+}
+
 void vn_route(vn_venue *v, vn_request *r, vn_response *out)
 {
+    out->weight = weight_of(r);
     if (is(r, "GET", "/fapi/v1/ping")) {
         vn_json(out, 200, cJSON_CreateObject());
         return;

@@ -69,6 +69,7 @@ enum vn_fault_kind {
     VF_HTTP503,
     VF_TIMEOUT,
     VF_DROP,
+    VF_HOLD_APPLIED, /* applied, then held: the answer never comes */
     VF_SKEW,
     VF_RATELIMIT,
     /* business faults: matched on POST only, default path by kind */
@@ -139,6 +140,7 @@ typedef struct vn_response {
     char *body;      /* owned */
     int retry_after; /* >0: Retry-After header */
     int order_count; /* add X-MBX-ORDER-COUNT-1M */
+    int weight;      /* request weight, for X-MBX-USED-WEIGHT-1M */
     int action;      /* VN_ANSWER, VN_HOLD (never answer), VN_DROP (close unanswered) */
 } vn_response;
 
