@@ -86,8 +86,7 @@ int vn_symbol_parse(vn_venue *v, const char *spec, char *why, size_t whylen)
         } else if (!strcmp(tok, "step")) {
             s->step = x;
             s->qty_dec = dec;
-        }
-        else if (!strcmp(tok, "minqty"))
+        } else if (!strcmp(tok, "minqty"))
             s->min_qty = x;
         else if (!strcmp(tok, "maxqty"))
             s->max_qty = x;
