@@ -6,11 +6,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Designated, so a kind added to the enum cannot shift the names. */
 static const char *const fault_names[VF_KINDS] = {
-    "http500", "http503",   "timeout",      "drop",        "timeout_applied",  "skew",   "ratelimit",
-    "margin",  "immediate", "min_notional", "reject_stop", "stuck_triggering", "partial"};
+    [VF_HTTP500] = "http500",
+    [VF_HTTP503] = "http503",
+    [VF_TIMEOUT] = "timeout",
+    [VF_DROP] = "drop",
+    [VF_HOLD_APPLIED] = "timeout_applied",
+    [VF_BACKEND] = "backend_timeout",
+    [VF_BAN] = "ban",
+    [VF_SKEW] = "skew",
+    [VF_RATELIMIT] = "ratelimit",
+    [VF_MARGIN] = "margin",
+    [VF_IMMEDIATE] = "immediate",
+    [VF_MIN_NOTIONAL] = "min_notional",
+    [VF_REJECT_STOP] = "reject_stop",
+    [VF_STUCK] = "stuck_triggering",
+    [VF_PARTIAL] = "partial",
+};
 
-const char *vn_fault_name(int kind) { return kind >= 0 && kind < VF_KINDS ? fault_names[kind] : "?"; }
+const char *vn_fault_name(int kind)
+{
+    return kind >= 0 && kind < VF_KINDS && fault_names[kind] ? fault_names[kind] : "?";
+}
 
 /* Business faults act inside one endpoint's handler: their default path. */
 static const char *default_path(int kind)
@@ -59,11 +77,12 @@ static void fault_add(vn_venue *v, const vn_request *r, vn_response *out)
     const char *kind = vn_param_get(r, "kind");
     int k = -1;
     for (int i = 0; kind && i < VF_KINDS; i++)
-        if (!strcmp(kind, fault_names[i]))
+        if (fault_names[i] && !strcmp(kind, fault_names[i]))
             k = i;
     if (k < 0) {
         vn_error(out, 400, -1,
-                 "kind: one of http500 http503 timeout drop timeout_applied skew ratelimit margin immediate "
+                 "kind: one of http500 http503 timeout drop timeout_applied backend_timeout ban skew ratelimit margin "
+                 "immediate "
                  "min_notional reject_stop stuck_triggering partial");
         return;
     }

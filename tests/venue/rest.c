@@ -341,10 +341,20 @@ void vn_dispatch(vn_venue *v, vn_request *r, vn_response *out)
         case VF_SKEW: vn_error(out, 400, -1021, "Timestamp for this request is outside of the recvWindow."); return;
         case VF_DROP: drop = VN_DROP; break;
         case VF_HOLD_APPLIED: drop = VN_HOLD; break;
+        case VF_BACKEND: drop = -1; break;
+        case VF_BAN:
+            out->retry_after = f->retry_after > 0 ? f->retry_after : 1;
+            vn_error(out, 418, -1003, "Way too many requests; IP banned until further notice.");
+            return;
         default: break;
         }
     }
     vn_route(v, r, out);
-    if (drop)
+    if (drop == -1) { /* whatever the route did, the client learns nothing */
+        free(out->body);
+        out->body = NULL;
+        vn_error(out, 503, -1007,
+                 "Timeout waiting for response from backend server. Send status unknown; execution status unknown.");
+    } else if (drop)
         out->action = drop;
 }

@@ -70,6 +70,8 @@ enum vn_fault_kind {
     VF_TIMEOUT,
     VF_DROP,
     VF_HOLD_APPLIED, /* applied, then held: the answer never comes */
+    VF_BACKEND,      /* applied, then 503 -1007: execution status unknown */
+    VF_BAN,          /* 418, -1003, Retry-After: the IP is banned */
     VF_SKEW,
     VF_RATELIMIT,
     /* business faults: matched on POST only, default path by kind */
