@@ -216,6 +216,71 @@ static cJSON *filter(const char *type)
     return f;
 }
 
+/* One symbol of exchangeInfo, with its filters. */
+static cJSON *symbol_info(const vn_symbol *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    char base[VN_NAME_MAX];
+    snprintf(base, sizeof(base), "%s", s->name);
+    size_t bl = strlen(base);
+    if (bl > 4 && strcmp(base + bl - 4, "USDT") == 0)
+        base[bl - 4] = 0;
+    cJSON_AddStringToObject(o, "symbol", s->name);
+    cJSON_AddStringToObject(o, "pair", s->name);
+    cJSON_AddStringToObject(o, "contractType", "PERPETUAL");
+    cJSON_AddNumberToObject(o, "deliveryDate", 4133404800000.0);
+    cJSON_AddNumberToObject(o, "onboardDate", 1569398400000.0);
+    cJSON_AddStringToObject(o, "status", "TRADING");
+    cJSON_AddStringToObject(o, "maintMarginPercent", "2.5000");
+    cJSON_AddStringToObject(o, "requiredMarginPercent", "5.0000");
+    cJSON_AddStringToObject(o, "baseAsset", base);
+    cJSON_AddStringToObject(o, "quoteAsset", "USDT");
+    cJSON_AddStringToObject(o, "marginAsset", "USDT");
+    cJSON_AddNumberToObject(o, "pricePrecision", s->price_dec);
+    cJSON_AddNumberToObject(o, "quantityPrecision", s->qty_dec);
+    cJSON_AddNumberToObject(o, "baseAssetPrecision", 8);
+    cJSON_AddNumberToObject(o, "quotePrecision", 8);
+    cJSON_AddStringToObject(o, "underlyingType", "COIN");
+    cJSON_AddNumberToObject(o, "settlePlan", 0);
+    cJSON_AddItemToObject(o, "triggerProtect", vn_fmt(s->trigger_protect, 4));
+    cJSON_AddStringToObject(o, "liquidationFee", "0.012500");
+    cJSON_AddStringToObject(o, "marketTakeBound", "0.05");
+    cJSON *fs = cJSON_AddArrayToObject(o, "filters");
+    cJSON *f = filter("PRICE_FILTER");
+    cJSON_AddItemToObject(f, "minPrice", vn_fmt(s->tick, s->price_dec));
+    cJSON_AddItemToObject(f, "maxPrice", vn_fmt(1e7, s->price_dec));
+    cJSON_AddItemToObject(f, "tickSize", vn_fmt(s->tick, s->price_dec));
+    cJSON_AddItemToArray(fs, f);
+    const char *lots[] = {"LOT_SIZE", "MARKET_LOT_SIZE"};
+    for (size_t k = 0; k < 2; k++) {
+        f = filter(lots[k]);
+        cJSON_AddItemToObject(f, "minQty", vn_fmt(s->min_qty, s->qty_dec));
+        cJSON_AddItemToObject(f, "maxQty", vn_fmt(s->max_qty, s->qty_dec));
+        cJSON_AddItemToObject(f, "stepSize", vn_fmt(s->step, s->qty_dec));
+        cJSON_AddItemToArray(fs, f);
+    }
+    f = filter("MAX_NUM_ORDERS");
+    cJSON_AddNumberToObject(f, "limit", 200);
+    cJSON_AddItemToArray(fs, f);
+    f = filter("MAX_NUM_ALGO_ORDERS");
+    cJSON_AddNumberToObject(f, "limit", 10);
+    cJSON_AddItemToArray(fs, f);
+    f = filter("MIN_NOTIONAL");
+    cJSON_AddItemToObject(f, "notional", vn_fmt(s->notional, 0));
+    cJSON_AddItemToArray(fs, f);
+    f = filter("PERCENT_PRICE");
+    cJSON_AddStringToObject(f, "multiplierUp", "1.0500");
+    cJSON_AddStringToObject(f, "multiplierDown", "0.9500");
+    cJSON_AddStringToObject(f, "multiplierDecimal", "4");
+    cJSON_AddItemToArray(fs, f);
+    const char *ots[] = {
+        "LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"};
+    cJSON_AddItemToObject(o, "orderTypes", cJSON_CreateStringArray(ots, 7));
+    const char *tifs[] = {"GTC", "IOC", "FOK", "GTX", "GTD"};
+    cJSON_AddItemToObject(o, "timeInForce", cJSON_CreateStringArray(tifs, 5));
+    return o;
+}
+
 void vn_exchange_info(vn_venue *v, vn_response *out)
 {
     cJSON *j = cJSON_CreateObject();
@@ -242,69 +307,8 @@ void vn_exchange_info(vn_venue *v, vn_response *out)
     cJSON_AddNullToObject(usdt, "autoAssetExchange");
     cJSON_AddItemToArray(assets, usdt);
     cJSON *syms = cJSON_AddArrayToObject(j, "symbols");
-    for (size_t i = 0; i < v->nsym; i++) {
-        const vn_symbol *s = &v->sym[i];
-        cJSON *o = cJSON_CreateObject();
-        char base[VN_NAME_MAX];
-        snprintf(base, sizeof(base), "%s", s->name);
-        size_t bl = strlen(base);
-        if (bl > 4 && strcmp(base + bl - 4, "USDT") == 0)
-            base[bl - 4] = 0;
-        cJSON_AddStringToObject(o, "symbol", s->name);
-        cJSON_AddStringToObject(o, "pair", s->name);
-        cJSON_AddStringToObject(o, "contractType", "PERPETUAL");
-        cJSON_AddNumberToObject(o, "deliveryDate", 4133404800000.0);
-        cJSON_AddNumberToObject(o, "onboardDate", 1569398400000.0);
-        cJSON_AddStringToObject(o, "status", "TRADING");
-        cJSON_AddStringToObject(o, "maintMarginPercent", "2.5000");
-        cJSON_AddStringToObject(o, "requiredMarginPercent", "5.0000");
-        cJSON_AddStringToObject(o, "baseAsset", base);
-        cJSON_AddStringToObject(o, "quoteAsset", "USDT");
-        cJSON_AddStringToObject(o, "marginAsset", "USDT");
-        cJSON_AddNumberToObject(o, "pricePrecision", s->price_dec);
-        cJSON_AddNumberToObject(o, "quantityPrecision", s->qty_dec);
-        cJSON_AddNumberToObject(o, "baseAssetPrecision", 8);
-        cJSON_AddNumberToObject(o, "quotePrecision", 8);
-        cJSON_AddStringToObject(o, "underlyingType", "COIN");
-        cJSON_AddNumberToObject(o, "settlePlan", 0);
-        cJSON_AddItemToObject(o, "triggerProtect", vn_fmt(s->trigger_protect, 4));
-        cJSON_AddStringToObject(o, "liquidationFee", "0.012500");
-        cJSON_AddStringToObject(o, "marketTakeBound", "0.05");
-        cJSON *fs = cJSON_AddArrayToObject(o, "filters");
-        cJSON *f = filter("PRICE_FILTER");
-        cJSON_AddItemToObject(f, "minPrice", vn_fmt(s->tick, s->price_dec));
-        cJSON_AddItemToObject(f, "maxPrice", vn_fmt(1e7, s->price_dec));
-        cJSON_AddItemToObject(f, "tickSize", vn_fmt(s->tick, s->price_dec));
-        cJSON_AddItemToArray(fs, f);
-        const char *lots[] = {"LOT_SIZE", "MARKET_LOT_SIZE"};
-        for (size_t k = 0; k < 2; k++) {
-            f = filter(lots[k]);
-            cJSON_AddItemToObject(f, "minQty", vn_fmt(s->min_qty, s->qty_dec));
-            cJSON_AddItemToObject(f, "maxQty", vn_fmt(s->max_qty, s->qty_dec));
-            cJSON_AddItemToObject(f, "stepSize", vn_fmt(s->step, s->qty_dec));
-            cJSON_AddItemToArray(fs, f);
-        }
-        f = filter("MAX_NUM_ORDERS");
-        cJSON_AddNumberToObject(f, "limit", 200);
-        cJSON_AddItemToArray(fs, f);
-        f = filter("MAX_NUM_ALGO_ORDERS");
-        cJSON_AddNumberToObject(f, "limit", 10);
-        cJSON_AddItemToArray(fs, f);
-        f = filter("MIN_NOTIONAL");
-        cJSON_AddItemToObject(f, "notional", vn_fmt(s->notional, 0));
-        cJSON_AddItemToArray(fs, f);
-        f = filter("PERCENT_PRICE");
-        cJSON_AddStringToObject(f, "multiplierUp", "1.0500");
-        cJSON_AddStringToObject(f, "multiplierDown", "0.9500");
-        cJSON_AddStringToObject(f, "multiplierDecimal", "4");
-        cJSON_AddItemToArray(fs, f);
-        const char *ots[] = {
-            "LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"};
-        cJSON_AddItemToObject(o, "orderTypes", cJSON_CreateStringArray(ots, 7));
-        const char *tifs[] = {"GTC", "IOC", "FOK", "GTX", "GTD"};
-        cJSON_AddItemToObject(o, "timeInForce", cJSON_CreateStringArray(tifs, 5));
-        cJSON_AddItemToArray(syms, o);
-    }
+    for (size_t i = 0; i < v->nsym; i++)
+        cJSON_AddItemToArray(syms, symbol_info(&v->sym[i]));
     vn_json(out, 200, j);
 }
 

@@ -218,28 +218,25 @@ static vn_order *order_find(vn_venue *v, int sym, const char *client_id, const c
     return NULL;
 }
 
-/* Validates a MARKET order; fills it unless a fault or rule refuses. */
-static void order_new(vn_venue *v, vn_request *r, vn_response *out)
+/* The order type, and a quantity on the step within MARKET_LOT_SIZE:
+ * 0, or -1 with Binance's error in out. */
+static int order_type_qty(const vn_symbol *s, const vn_request *r, vn_response *out, double *qty_out)
 {
-    int si, buy;
-    vn_symbol *s = vn_need_symbol(v, r, out, &si);
-    if (!s || side_of(r, out, &buy) != 0)
-        return;
     const char *type = vn_param_get(r, "type");
     if (!type) {
         vn_error(out, 400, -1102, "Mandatory parameter 'type' was not sent, was empty/null, or malformed.");
-        return;
+        return -1;
     }
     /* since December 2025 conditional types live on the algo endpoints */
     if (!strcmp(type, "STOP") || !strcmp(type, "STOP_MARKET") || !strcmp(type, "TAKE_PROFIT") ||
         !strcmp(type, "TAKE_PROFIT_MARKET") || !strcmp(type, "TRAILING_STOP_MARKET")) {
         vn_error(out, 400, -4120,
                  "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.");
-        return;
+        return -1;
     }
     if (strcmp(type, "MARKET") != 0) { /* the venue fills MARKET only (this slice) */
         vn_error(out, 400, -1116, "Invalid orderType.");
-        return;
+        return -1;
     }
     double qty;
     int rc = parse_multiple(vn_param_get(r, "quantity"), s->step, &qty);
@@ -247,20 +244,32 @@ static void order_new(vn_venue *v, vn_request *r, vn_response *out)
         vn_error(out, 400, rc == -1 ? -1102 : -4003,
                  rc == -1 ? "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed."
                           : "Quantity less than or equal to zero.");
-        return;
+        return -1;
     }
     if (rc == -2) {
         vn_error(out, 400, -1111, "Precision is over the maximum defined for this asset.");
-        return;
+        return -1;
     }
     if (qty > s->max_qty) {
         vn_error(out, 400, -4005, "Quantity greater than max quantity.");
-        return;
+        return -1;
     }
     if (qty < s->min_qty) { /* below MARKET_LOT_SIZE minQty */
         vn_error(out, 400, -4003, "Quantity less than or equal to zero.");
-        return;
+        return -1;
     }
+    *qty_out = qty;
+    return 0;
+}
+
+/* Validates a MARKET order; fills it unless a fault or rule refuses. */
+static void order_new(vn_venue *v, vn_request *r, vn_response *out)
+{
+    int si, buy;
+    double qty;
+    vn_symbol *s = vn_need_symbol(v, r, out, &si);
+    if (!s || side_of(r, out, &buy) != 0 || order_type_qty(s, r, out, &qty) != 0)
+        return;
     const char *cid = vn_param_get(r, "newClientOrderId");
     if (cid && !client_id_ok(cid)) {
         vn_error(
@@ -372,6 +381,40 @@ static vn_algo *algo_find(vn_venue *v, const char *algo_id, const char *client_i
     return NULL;
 }
 
+/* triggerPrice on the tick, closePosition or a quantity on the step, a
+ * workingType: 0, or -1 with Binance's error in out. */
+static int algo_params(const vn_symbol *s, const vn_request *r, vn_response *out, double *trig, int *close, double *qty,
+                       const char **wt_out)
+{
+    int rc = parse_multiple(vn_param_get(r, "triggerPrice"), s->tick, trig);
+    if (rc == -1 || (rc == 0 && *trig <= 0)) {
+        vn_error(out, 400, -1102, "Mandatory parameter 'triggerPrice' was not sent, was empty/null, or malformed.");
+        return -1;
+    }
+    if (rc == -2) {
+        vn_error(out, 400, -1111, "Precision is over the maximum defined for this asset.");
+        return -1;
+    }
+    *close = truthy(vn_param_get(r, "closePosition"));
+    *qty = 0;
+    if (!*close) {
+        rc = parse_multiple(vn_param_get(r, "quantity"), s->step, qty);
+        if (rc != 0 || *qty <= 0) {
+            vn_error(out, 400, rc == -2 ? -1111 : -1102,
+                     rc == -2 ? "Precision is over the maximum defined for this asset."
+                              : "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.");
+            return -1;
+        }
+    }
+    const char *wt = vn_param_get(r, "workingType");
+    *wt_out = wt;
+    if (wt && strcmp(wt, "MARK_PRICE") && strcmp(wt, "CONTRACT_PRICE")) {
+        vn_error(out, 400, -1102, "Mandatory parameter 'workingType' was not sent, was empty/null, or malformed.");
+        return -1;
+    }
+    return 0;
+}
+
 /* POST /fapi/v1/algoOrder: CONDITIONAL STOP_MARKET / TAKE_PROFIT_MARKET. */
 static void algo_new(vn_venue *v, vn_request *r, vn_response *out)
 {
@@ -388,32 +431,11 @@ static void algo_new(vn_venue *v, vn_request *r, vn_response *out)
         vn_error(out, 400, -1116, "Invalid orderType."); /* this slice: the two market-style conditionals */
         return;
     }
-    double trig;
-    int rc = parse_multiple(vn_param_get(r, "triggerPrice"), s->tick, &trig);
-    if (rc == -1 || (rc == 0 && trig <= 0)) {
-        vn_error(out, 400, -1102, "Mandatory parameter 'triggerPrice' was not sent, was empty/null, or malformed.");
+    double trig, qty;
+    int close;
+    const char *wt;
+    if (algo_params(s, r, out, &trig, &close, &qty, &wt) != 0)
         return;
-    }
-    if (rc == -2) {
-        vn_error(out, 400, -1111, "Precision is over the maximum defined for this asset.");
-        return;
-    }
-    int close = truthy(vn_param_get(r, "closePosition"));
-    double qty = 0;
-    if (!close) {
-        rc = parse_multiple(vn_param_get(r, "quantity"), s->step, &qty);
-        if (rc != 0 || qty <= 0) {
-            vn_error(out, 400, rc == -2 ? -1111 : -1102,
-                     rc == -2 ? "Precision is over the maximum defined for this asset."
-                              : "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.");
-            return;
-        }
-    }
-    const char *wt = vn_param_get(r, "workingType");
-    if (wt && strcmp(wt, "MARK_PRICE") && strcmp(wt, "CONTRACT_PRICE")) {
-        vn_error(out, 400, -1102, "Mandatory parameter 'workingType' was not sent, was empty/null, or malformed.");
-        return;
-    }
     const char *cid = vn_param_get(r, "clientAlgoId");
     if (cid && !client_id_ok(cid)) {
         vn_error(
