@@ -551,6 +551,48 @@ static int is(const vn_request *r, const char *method, const char *path)
     return !strcmp(r->method, method) && !strcmp(r->path, path);
 }
 
+#define VN_LISTEN_KEY_MS (60 * 60 * 1000) /* Binance: a key lives 60 min from its last keep-alive */
+
+/* USER_STREAM endpoints: the API key, no signature. POST creates the key
+ * (or returns the live one, extended), PUT keeps it alive (-1125 when gone),
+ * DELETE closes it. The stream itself is the next slice.
+ * TODO(issue 14): the user-data websocket this key opens. */
+static void listen_key(vn_venue *v, const vn_request *r, vn_response *out)
+{
+    const vn_key *k = NULL;
+    for (size_t i = 0; r->api_key && i < v->nkeys; i++)
+        if (!strcmp(v->keys[i].api_key, r->api_key))
+            k = &v->keys[i];
+    if (!k) {
+        vn_error(out, 401, r->api_key ? -2015 : -2014,
+                 r->api_key ? "Invalid API-key, IP, or permissions for action." : "API-key format invalid.");
+        return;
+    }
+    int64_t now = vn_now_ms(v);
+    int live = v->listen_key[0] && now < v->listen_key_expiry;
+    if (!strcmp(r->method, "POST")) {
+        if (!live)
+            snprintf(v->listen_key, sizeof(v->listen_key), "venueListenKey%lld", (long long)now);
+        v->listen_key_expiry = now + VN_LISTEN_KEY_MS;
+    } else if (!strcmp(r->method, "PUT")) {
+        if (!live) {
+            vn_error(out, 400, -1125, "This listenKey does not exist.");
+            return;
+        }
+        v->listen_key_expiry = now + VN_LISTEN_KEY_MS;
+    } else if (!strcmp(r->method, "DELETE")) {
+        v->listen_key[0] = 0;
+        vn_json(out, 200, cJSON_CreateObject());
+        return;
+    } else {
+        vn_error(out, 405, -1000, "Method not allowed.");
+        return;
+    }
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "listenKey", v->listen_key);
+    vn_json(out, 200, j);
+}
+
 /* Request weights as Binance's USD-M docs give them (IP weight); order
  * placements weigh 0 on the IP limit and count on the order limit. */
 static int weight_of(const vn_request *r)
@@ -583,6 +625,10 @@ void vn_route(vn_venue *v, vn_request *r, vn_response *out)
     }
     if (is(r, "GET", "/fapi/v1/exchangeInfo")) {
         vn_exchange_info(v, out);
+        return;
+    }
+    if (!strcmp(r->path, "/fapi/v1/listenKey")) {
+        listen_key(v, r, out);
         return;
     }
     static const char *const signed_paths[] = {

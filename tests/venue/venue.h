@@ -109,6 +109,8 @@ typedef struct vn_venue {
     double fee_bps;
     int64_t clock_offset_ms; /* venue time = wall clock + offset (control: advance) */
     int dual_side;
+    char listen_key[VN_NAME_MAX]; /* "" when none; one an account, as Binance */
+    int64_t listen_key_expiry;    /* venue ms */
     /* rate counters for X-MBX-USED-WEIGHT-1M / X-MBX-ORDER-COUNT-1M */
     int64_t weight_minute;
     int weight_used, orders_used;
