@@ -25,7 +25,7 @@ openssl pkey -in "$T/ed.pem" -pubout -out "$T/ed.pub" 2>/dev/null
 "$VENUE" --port-file "$T/port" --key "$KEY:$SECRET" --ed25519-key "edkey:$T/ed.pub" \
   --symbol BTCUSDT:tick=0.10:step=0.001:minqty=0.001:notional=100:price=50000 \
   --symbol ETHUSDT:tick=0.01:step=0.001:notional=20:price=3000 \
-  --balance 10000 --fee-bps 4 2>"$T/venue.log" &
+  --balance 10000 --fee-bps 4 --verbose 1 2>"$T/venue.log" &
 PID=$!
 for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
 [ -s "$T/port" ] || { echo "FAIL - venue did not start"; cat "$T/venue.log"; exit 1; }
@@ -258,6 +258,8 @@ wait "$PID"
 rc=$? PID=
 check "SIGTERM: exits 0 with held connections, no sanitizer report" \
   "[ $rc = 0 ] && ! grep -q Sanitizer '$T/venue.log'" "rc $rc: $(tail -5 "$T/venue.log")"
+check "the verbose log names held and dropped requests, never a signature" \
+  "grep -q 'POST /fapi/v1/order -> held' '$T/venue.log' && grep -q 'POST /fapi/v1/order -> dropped' '$T/venue.log' && ! grep -q signature '$T/venue.log'" ""
 
 # --- a price path (time_ms,price) moves the mark and fires a stop
 t0=$(now)

@@ -48,6 +48,7 @@ typedef struct vn_write {
 } vn_write;
 
 static vn_venue g_venue; /* one venue a process */
+static int g_verbose;    /* --verbose: one stderr line a request */
 
 static void on_closed(uv_handle_t *h)
 {
@@ -243,6 +244,12 @@ static int on_complete(http_parser *p)
     r.body = c->body && c->body_len ? c->body : NULL;
     r.api_key = c->key_len ? c->api_key : NULL;
     vn_dispatch(c->v, &r, &res);
+    if (g_verbose) /* never the query: it carries signatures */
+        fprintf(stderr, "gordon-venue: %s %s -> %s %d\n", r.method, r.path,
+                res.action == VN_HOLD   ? "held"
+                : res.action == VN_DROP ? "dropped"
+                                        : "answered",
+                res.status);
     free(r.pbuf);
     int stop = 0;
     if (res.action == VN_HOLD) {
@@ -385,7 +392,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: gordon-venue [--port N] [--port-file F] [--key APIKEY:SECRET]... [--ed25519-key APIKEY:PEM]...\n"
             "       [--symbol SYM[:tick=X:step=X:minqty=X:maxqty=X:notional=X:protect=X:price=X:leverage=N]]...\n"
-            "       [--path SYM:CSV] [--balance USDT] [--fee-bps X] [--clock-offset-ms N]\n");
+            "       [--path SYM:CSV] [--balance USDT] [--fee-bps X] [--clock-offset-ms N] [--verbose 1]\n");
 }
 
 /* A number for a flag, or -1 naming the flag. */
@@ -444,6 +451,8 @@ static int parse_args(vn_venue *v, int argc, char **argv, int *port, const char 
         } else if (!strcmp(a, "--fee-bps")) {
             if (num(a, val, 0, 1000, &v->fee_bps) != 0)
                 return -1;
+        } else if (!strcmp(a, "--verbose")) {
+            g_verbose = atoi(val) != 0;
         } else if (!strcmp(a, "--clock-offset-ms")) {
             if (num(a, val, -1e12, 1e12, &x) != 0)
                 return -1;
