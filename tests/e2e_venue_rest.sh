@@ -146,6 +146,16 @@ r=$(breq DELETE /fapi/v1/algoOpenOrders "symbol=BTCUSDT")
 check "algoOpenOrders cancelled" "[ \"\$(echo \"\$r\" | jf 'd[\"code\"]')\" = 200 ]" "$r"
 r=$(req GET /fapi/v1/algoOrder "clientAlgoId=gd-s2")
 check "the stop is CANCELED" "[ \"\$(echo \"\$r\" | jf 'd[\"algoStatus\"]')\" = CANCELED ]" "$r"
+r=$(breq POST /fapi/v1/algoOrder "algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=TAKE_PROFIT_MARKET&triggerPrice=49000.0&closePosition=true&workingType=CONTRACT_PRICE&clientAlgoId=gd-tp0")
+check "a take-profit below the price for a long is -2021" "[ \"\$(echo \"\$r\" | jf 'd[\"code\"]')\" = -2021 ]" "$r"
+r=$(breq POST /fapi/v1/algoOrder "algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=TAKE_PROFIT_MARKET&triggerPrice=51000.0&closePosition=true&workingType=CONTRACT_PRICE&clientAlgoId=gd-tp1")
+check "take-profit placed" "[ \"\$(echo \"\$r\" | jf 'd[\"algoStatus\"]+d[\"orderType\"]')\" = NEWTAKE_PROFIT_MARKET ]" "$r"
+ctl POST price "symbol=BTCUSDT&price=51000&mark=50900" >/dev/null
+r=$(req GET /fapi/v1/algoOrder "clientAlgoId=gd-tp1")
+check "the last price reaches it (CONTRACT_PRICE): FINISHED at 51000" \
+  "[ \"\$(echo \"\$r\" | jf 'd[\"algoStatus\"]+\" \"+d[\"avgPrice\"]')\" = 'FINISHED 51000.00' ] && [ \"\$(state 'len(d[\"positions\"])')\" = 0 ]" "$r"
+ctl POST price "symbol=BTCUSDT&price=50000" >/dev/null
+breq POST /fapi/v1/order "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010&newClientOrderId=gd-e3" >/dev/null
 r=$(breq DELETE /fapi/v1/allOpenOrders "symbol=BTCUSDT")
 check "allOpenOrders answers 200" "[ \"\$(echo \"\$r\" | jf 'd[\"code\"]')\" = 200 ]" "$r"
 r=$(breq POST /fapi/v1/order "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010&reduceOnly=true")
