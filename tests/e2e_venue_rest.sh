@@ -250,6 +250,11 @@ breq POST /fapi/v1/order "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010&new
 r=$(req GET /fapi/v1/order "symbol=BTCUSDT&origClientOrderId=gd-p1")
 check "fault partial: half filled" \
   "[ \"\$(echo \"\$r\" | jf 'd[\"status\"]+\" \"+d[\"executedQty\"]')\" = 'PARTIALLY_FILLED 0.005' ]" "$r"
+ctl POST fault "kind=partial&fraction=0.4&expire=1" >/dev/null
+breq POST /fapi/v1/order "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010&newClientOrderId=gd-p2" >/dev/null
+r=$(req GET /fapi/v1/order "symbol=BTCUSDT&origClientOrderId=gd-p2")
+check "fault partial expire=1: EXPIRED with 0.004 executed" \
+  "[ \"\$(echo \"\$r\" | jf 'd[\"status\"]+\" \"+d[\"executedQty\"]')\" = 'EXPIRED 0.004' ]" "$r"
 r=$(ctl POST advance "ms=60000")
 check "advance moves venue time" "[ \"\$(state 'd[\"clockOffsetMs\"]')\" = 60000 ]" "${r:0:80}"
 r=$(req GET /fapi/v2/account "")

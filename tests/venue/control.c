@@ -104,6 +104,7 @@ static void fault_add(vn_venue *v, const vn_request *r, vn_response *out)
     snprintf(f->method, sizeof(f->method), "%s", m ? m : "");
     f->retry_after = ra ? atoi(ra) : 1;
     f->fraction = fr ? strtod(fr, NULL) : 0.5;
+    f->expire = vn_param_get(r, "expire") && !strcmp(vn_param_get(r, "expire"), "1");
     if (k == VF_PARTIAL && !(f->fraction > 0 && f->fraction < 1)) {
         vn_error(out, 400, -1, "fraction: between 0 and 1");
         return;

@@ -324,6 +324,8 @@ static void order_new(vn_venue *v, vn_request *r, vn_response *out)
     cJSON *ack = (rt && !strcmp(rt, "RESULT")) ? NULL : vn_order_json(v, o);
     int64_t id = o->id;
     vn_fill(v, o, fk == VF_PARTIAL ? (f->fraction > 0 ? f->fraction : 0.5) : 1);
+    if (fk == VF_PARTIAL && f->expire) /* a MARKET order's unfilled rest expires */
+        snprintf(o->status, sizeof(o->status), "EXPIRED");
     vn_check_triggers(v);
     for (size_t i = 0; i < v->norders; i++) /* the array may have grown */
         if (v->orders[i].id == id)

@@ -91,6 +91,7 @@ typedef struct vn_fault {
     char method[8];         /* "" for any */
     int retry_after;        /* seconds, 429 */
     double fraction;        /* partial fill */
+    int expire;             /* partial fill: the rest EXPIRED, not left PARTIALLY_FILLED */
 } vn_fault;
 
 typedef struct vn_venue {
