@@ -5,3 +5,17 @@ add_test(NAME venue_check
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_venue_check.sh $<TARGET_FILE:gordon>
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(venue_check PROPERTIES TIMEOUT 120)
+
+# gordon-venue (tests/venue/): a loopback Binance USD-M futures REST venue
+# for the executor's end-to-end tests (issue 14). `ctest -R venue` runs its
+# own tests. It links gordon_core only for the libraries the daemon already
+# links (libuv, http-parser, cJSON, libcrypto).
+add_executable(gordon-venue
+  ${CMAKE_CURRENT_LIST_DIR}/venue/main.c ${CMAKE_CURRENT_LIST_DIR}/venue/rest.c
+  ${CMAKE_CURRENT_LIST_DIR}/venue/trade.c ${CMAKE_CURRENT_LIST_DIR}/venue/state.c
+  ${CMAKE_CURRENT_LIST_DIR}/venue/control.c)
+target_link_libraries(gordon-venue PRIVATE gordon_core)
+set_target_properties(gordon-venue PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+add_test(NAME venue_rest COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_venue_rest.sh $<TARGET_FILE:gordon-venue>
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(venue_rest PROPERTIES TIMEOUT 120)
