@@ -5,9 +5,11 @@
 # mode account, a world-readable key file, a live profile without
 # GORDON_EXECUTOR_TESTNET=false, and a venue that does not answer, each
 # refused with a clear message; the secret never printed.
-# usage: e2e_venue_check.sh GORDON
+# Then against the loopback venue (tests/venue/, gordon-venue): the same
+# check with an HMAC key and with an Ed25519 key, both verified there.
+# usage: e2e_venue_check.sh GORDON [GORDON_VENUE]
 set -u
-GORDON=$1
+GORDON=$1 VENUE=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d)
 PIDS=
@@ -62,5 +64,23 @@ check "profile live without GORDON_EXECUTOR_TESTNET=false is refused" '[ $rc = 1
 conf "$T/d.ini" "http://127.0.0.1:1" "timeout_ms = 500"
 GORDON_VENUE_API_KEY=test-key timeout 20 "$GORDON" venue check --config "$T/d.ini" >"$T/out" 2>&1; rc=$?
 check "a venue that does not answer: refused, said" '[ $rc = 1 ] && grep -q "fapi/v1/time" "$T/out"'
+if [ -n "$VENUE" ]; then
+  printf 'venue-secret\n' >"$T/vsecret"; chmod 600 "$T/vsecret"
+  openssl genpkey -algorithm ed25519 -out "$T/ed.pem" 2>/dev/null && chmod 600 "$T/ed.pem"
+  openssl pkey -in "$T/ed.pem" -pubout -out "$T/ed.pub.pem" 2>/dev/null
+  "$VENUE" --port-file "$T/vport" --key "hmac-key:venue-secret" --ed25519-key "ed-key:$T/ed.pub.pem" \
+    --symbol BTCUSDT:tick=0.10:step=0.001:minqty=0.001:notional=100:price=50000 --clock-offset-ms 3000 \
+    >"$T/venue.log" 2>&1 &
+  PIDS="$PIDS $!"
+  for _ in $(seq 50); do [ -s "$T/vport" ] && break; sleep 0.1; done
+  V=http://127.0.0.1:$(cat "$T/vport")
+  sed "s|^key_file = .*|key_file = $T/vsecret|" "$T/a.ini" | sed "s|^rest_url = .*|rest_url = $V|" >"$T/v.ini"
+  GORDON_VENUE_API_KEY=hmac-key "$GORDON" venue check --config "$T/v.ini" >"$T/out" 2>&1; rc=$?
+  check "the loopback venue: HMAC-signed check passes, its clock found (+3 s)" \
+    '[ $rc = 0 ] && grep -Eq "server time +\+(29[0-9][0-9]|30[0-9][0-9]) ms" "$T/out" && grep -q "position mode one-way" "$T/out"' || cat "$T/out"
+  sed "s|^key_file = .*|key_file = $T/ed.pem\nkey_type = ed25519|" "$T/v.ini" >"$T/e.ini"
+  GORDON_VENUE_API_KEY=ed-key "$GORDON" venue check --config "$T/e.ini" >"$T/out" 2>&1; rc=$?
+  check "the loopback venue: Ed25519-signed check passes" '[ $rc = 0 ] && grep -q "wallet 10000" "$T/out"' || cat "$T/out"
+fi
 echo "1..$n"
 exit $fail
