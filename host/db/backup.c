@@ -43,11 +43,9 @@ static int take_snapshot(PGconn *c, char *snap, size_t snap_cap, gd_manifest *m,
 
 static int run_pg_dump(const gd_pg_params *p, const char *snap, const char *file, gd_err *err)
 {
-    gd_envv env = GD_ENVV_INIT;
-    gd_spawn_result res;
     char snap_arg[128], file_arg[4200];
     char *conninfo = gd_pg_conninfo_db(p, p->dbname);
-    int rc = 0;
+    int rc;
     if (!conninfo)
         return gd_err_set(err, GD_ENOMEM, "out of memory");
     snprintf(snap_arg, sizeof snap_arg, "--snapshot=%s", snap);
@@ -63,16 +61,7 @@ static int run_pg_dump(const gd_pg_params *p, const char *snap, const char *file
                     (char *)"--dbname",
                     conninfo,
                     NULL};
-    gd_pg_tool_env(p, &env);
-    if ((rc = gd_envv_check(&env, err)) != 0)
-        goto out;
-    gd_spawn_opts so = {NULL, NULL, -1, 64 * 1024, GD_BACKUP_STEP_TIMEOUT_MS, p->password};
-    rc = gd_spawn_run(argv, gd_envv_get(&env), &so, &res, err);
-    if (rc == GD_ENOENT)
-        gd_err_prefix(err, rc, "pg_dump is not installed (apt-get install postgresql-client): ");
-    gd_spawn_result_free(&res);
-out:
-    gd_envv_free(&env);
+    rc = gd_pg_tool_run(p, argv, GD_BACKUP_STEP_TIMEOUT_MS, err);
     free(conninfo);
     return rc;
 }

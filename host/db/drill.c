@@ -68,8 +68,6 @@ static int scratch_sql(PGconn *c, const char *verb, const char *name, const char
 
 static int run_pg_restore(const gd_pg_params *p, const char *db, const char *file, gd_err *err)
 {
-    gd_envv env = GD_ENVV_INIT;
-    gd_spawn_result res;
     char *conninfo = gd_pg_conninfo_db(p, db);
     int rc;
     if (!conninfo)
@@ -86,16 +84,7 @@ static int run_pg_restore(const gd_pg_params *p, const char *db, const char *fil
                     conninfo,
                     (char *)file,
                     NULL};
-    gd_pg_tool_env(p, &env);
-    if ((rc = gd_envv_check(&env, err)) != 0)
-        goto out;
-    gd_spawn_opts so = {NULL, NULL, -1, 64 * 1024, GD_BACKUP_STEP_TIMEOUT_MS, p->password};
-    rc = gd_spawn_run(argv, gd_envv_get(&env), &so, &res, err);
-    if (rc == GD_ENOENT)
-        gd_err_prefix(err, rc, "pg_restore is not installed (apt-get install postgresql-client): ");
-    gd_spawn_result_free(&res);
-out:
-    gd_envv_free(&env);
+    rc = gd_pg_tool_run(p, argv, GD_BACKUP_STEP_TIMEOUT_MS, err);
     free(conninfo);
     return rc;
 }

@@ -216,3 +216,21 @@ out:
     free(t);
     return rc;
 }
+
+int gd_pg_tool_run(const gd_pg_params *p, char *const argv[], double timeout_ms, gd_err *err)
+{
+    gd_envv env = GD_ENVV_INIT;
+    gd_spawn_result res;
+    int rc;
+    gd_pg_tool_env(p, &env);
+    if ((rc = gd_envv_check(&env, err)) != 0)
+        goto out;
+    gd_spawn_opts so = {NULL, NULL, -1, 64 * 1024, timeout_ms, p->password};
+    rc = gd_spawn_run(argv, gd_envv_get(&env), &so, &res, err);
+    if (rc == GD_ENOENT)
+        gd_err_prefix(err, rc, "%s is not installed (apt-get install postgresql-client): ", argv[0]);
+    gd_spawn_result_free(&res);
+out:
+    gd_envv_free(&env);
+    return rc;
+}

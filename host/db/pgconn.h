@@ -38,6 +38,11 @@ int gd_pg_open_params(const gd_pg_params *p, const char *dbname, double connect_
  * LC_ALL=C, and the password as PGPASSWORD. */
 void gd_pg_tool_env(const gd_pg_params *p, gd_envv *e);
 
+/* Runs a PostgreSQL client tool (pg_dump, pg_restore: argv[0]) with p's
+ * environment (the password only as PGPASSWORD, masked in what it says)
+ * within timeout_ms; GD_ENOENT says to install postgresql-client. */
+int gd_pg_tool_run(const gd_pg_params *p, char *const argv[], double timeout_ms, gd_err *err);
+
 /* A statement whose result is not needed; GD_EIO "what: <server message>". */
 int gd_pg_exec(PGconn *c, const char *sql, const char *what, gd_err *err);
 /* The first line of the connection's last error, into buf. */
