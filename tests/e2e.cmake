@@ -27,3 +27,6 @@ add_test(NAME e2e_reload
                  ${CMAKE_BINARY_DIR}/tests/plugins
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(e2e_reload PROPERTIES TIMEOUT 400)
+add_test(NAME e2e_sdk_install
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_sdk_install.sh ${CMAKE_BINARY_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

@@ -50,6 +50,14 @@ const char *gd_default_plugin_dir(const gd_config *cfg, char *buf, size_t cap)
             snprintf(buf, cap, "%s/plugins", exe);
             if (stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode))
                 return buf;
+#ifdef GD_INSTALL_LIBDIR_REL
+            /* An install into a prefix: P/bin/gordon, P/LIBDIR/gordon/plugins. */
+            if (GD_INSTALL_LIBDIR_REL[0] != '/') {
+                snprintf(buf, cap, "%s/../%s/gordon/plugins", exe, GD_INSTALL_LIBDIR_REL);
+                if (stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode))
+                    return buf;
+            }
+#endif
         }
     }
     snprintf(buf, cap, "%s", GD_DEFAULT_PLUGIN_DIR);
