@@ -227,6 +227,49 @@ static int cmd_version(void)
     return 0;
 }
 
+/* The files a run opens that the configuration loader does not: every
+ * [replay] data file (a regular, readable file) and the intent log (run
+ * creates its folder: the nearest existing one must be a writable
+ * directory). 0 or a GD_E* with the path and key named. */
+static int check_run_paths(const gd_config *cfg, gd_err *err)
+{
+    struct stat sb;
+    for (size_t i = 0; i < cfg->n_data; i++) {
+        const char *p = cfg->data[i].path;
+        if (stat(p, &sb) != 0)
+            return gd_err_set(err, GD_ENOENT, "[replay] data %s: %s: %s", cfg->data[i].symbol, p, strerror(errno));
+        if (!S_ISREG(sb.st_mode) || access(p, R_OK) != 0)
+            return gd_err_set(err, GD_EINVAL, "[replay] data %s: %s: not a readable file", cfg->data[i].symbol, p);
+    }
+    if (!cfg->intent_log || !cfg->intent_log[0])
+        return 0;
+    if (stat(cfg->intent_log, &sb) == 0)
+        return S_ISREG(sb.st_mode) && access(cfg->intent_log, W_OK) == 0
+                   ? 0
+                   : gd_err_set(err, GD_EINVAL, "[gordon] intent_log %s: not a writable file", cfg->intent_log);
+    char dir[4096];
+    if (snprintf(dir, sizeof dir, "%s", cfg->intent_log) >= (int)sizeof dir)
+        return gd_err_set(err, GD_EINVAL, "[gordon] intent_log: path too long");
+    for (;;) {
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            snprintf(dir, sizeof dir, ".");
+        else if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+        if (stat(dir, &sb) == 0)
+            break;
+        if (errno != ENOENT || !slash || slash == dir)
+            return gd_err_set(err, GD_EINVAL, "[gordon] intent_log %s: %s: %s", cfg->intent_log, dir,
+                              strerror(errno));
+    }
+    if (!S_ISDIR(sb.st_mode) || access(dir, W_OK | X_OK) != 0)
+        return gd_err_set(err, GD_EINVAL, "[gordon] intent_log %s: %s is not a writable directory", cfg->intent_log,
+                          dir);
+    return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
     cli o = {0};
@@ -239,6 +282,11 @@ static int cmd_check(int argc, char **argv)
     gd_log_init(stderr, GD_LOG_WARN);
     if (gd_config_load(config, confd, &cfg, &err) != 0) {
         fprintf(stderr, "gordon check: configuration error: %s\n", err.msg);
+        return 1;
+    }
+    if (check_run_paths(&cfg, &err) != 0) {
+        fprintf(stderr, "gordon check: %s\n", err.msg);
+        gd_config_free(&cfg);
         return 1;
     }
     /* The same engine `run` builds (plugins linted, described, bound,

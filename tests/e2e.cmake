@@ -30,3 +30,6 @@ set_tests_properties(e2e_reload PROPERTIES TIMEOUT 400)
 add_test(NAME e2e_sdk_install
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_sdk_install.sh ${CMAKE_BINARY_DIR}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME e2e_check_paths
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_check_paths.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

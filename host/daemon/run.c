@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "base/dates.h"
+#include "base/file.h"
 #include "daemon/api.h"
 #include "daemon/dbrun.h"
 #include "daemon/fred.h"
@@ -286,6 +287,17 @@ static int open_intent_log(run_state *st)
     const char *ilog = st->opts->intent_log ? st->opts->intent_log : st->cfg->intent_log;
     if (!ilog || !*ilog)
         return 0;
+    /* Its folder is made as needed (gordon check tests that it can be). */
+    char dir[4096];
+    if (snprintf(dir, sizeof dir, "%s", ilog) < (int)sizeof dir) {
+        char *slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+            *slash = '\0';
+            int mrc = gd_mkdirs(dir, 0750, &st->err);
+            if (mrc)
+                return gd_err_prefix(&st->err, mrc, "intent log %s", ilog);
+        }
+    }
     gd_intentlog log;
     int rc = gd_intentlog_jsonl_open(ilog, st->cfg->mode != GD_MODE_BACKTEST, &log, &st->err);
     if (rc)
