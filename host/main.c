@@ -857,6 +857,10 @@ static int cmd_run(int argc, char **argv)
     int quiet = o.quiet;
     if (!config)
         config = getenv("GORDON_CONFIG");
+    if (!config && !confd) {
+        fprintf(stderr, "gordon run: no configuration: give --config FILE (or --confd DIR, or set GORDON_CONFIG)\n");
+        return 2;
+    }
 
     gd_config cfg;
     gd_err err;
@@ -888,8 +892,10 @@ static int cmd_run(int argc, char **argv)
     ro.plugin_dir = plugin_dir ? plugin_dir : gd_default_plugin_dir(&cfg, dirbuf, sizeof dirbuf);
     ro.intent_log = intent_log;
     ro.summary = stdout;
-    printf("gordon %s: mode %s, %zu symbol(s), %zu plugin section(s), risk %.2f%% per trade\n",
-               GD_VERSION, gd_mode_name(cfg.mode), cfg.n_data, cfg.n_plugins, cfg.risk_pct);
+    char banner[256];
+    snprintf(banner, sizeof banner, "gordon %s: mode %s, %zu symbol(s), %zu plugin section(s), risk %.2f%% per trade\n",
+             GD_VERSION, gd_mode_name(cfg.mode), cfg.n_data, cfg.n_plugins, cfg.risk_pct);
+    ro.banner = banner;
     rc = gd_run_replay(&ro, &res, &err);
     gd_config_free(&cfg);
     if (rc) {

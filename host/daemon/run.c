@@ -265,6 +265,10 @@ static void start_replay(run_state *st)
         return;
     gd_log(GD_LOG_INFO, "replay", NULL, "replaying %zu bars in %zu series%s", st->tape.n, st->cfg->n_data,
            st->cfg->bars_per_sec > 0 ? " (paced)" : "");
+    if (st->opts->summary && st->opts->banner) {
+        fputs(st->opts->banner, st->opts->summary);
+        fflush(st->opts->summary);
+    }
     st->t0 = uv_hrtime();
     st->api.replay_started = 1;
     gd_notify("STATUS=replaying market data");
@@ -721,10 +725,12 @@ static int finish_run(run_state *st, const gd_run_opts *o, gd_run_result *res, g
     res->interrupted = st->interrupted;
     if (o->summary) {
         gd_view_summary(st->eng, o->summary);
-        fprintf(o->summary, "replay          %llu bars in %.3f s (%.1f M bars/s)%s\n",
-                (unsigned long long)res->bars, res->seconds,
-                res->seconds > 0 ? (double)res->bars / res->seconds / 1e6 : 0.0,
-                st->interrupted ? ", interrupted" : "");
+        /* A paced replay runs at bars_per_sec: a unit that shows it. */
+        double rate = res->seconds > 0 ? (double)res->bars / res->seconds : 0.0;
+        const char *unit = rate >= 1e6 ? "M bars/s" : rate >= 1e3 ? "k bars/s" : "bars/s";
+        double shown = rate >= 1e6 ? rate / 1e6 : rate >= 1e3 ? rate / 1e3 : rate;
+        fprintf(o->summary, "replay          %llu bars in %.3f s (%.1f %s)%s\n", (unsigned long long)res->bars,
+                res->seconds, shown, unit, st->interrupted ? ", interrupted" : "");
     }
     return rc;
 }
