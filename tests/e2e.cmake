@@ -33,3 +33,6 @@ add_test(NAME e2e_sdk_install
 add_test(NAME e2e_check_paths
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_check_paths.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME e2e_signal_exit_sigterm
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_signal_exit.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

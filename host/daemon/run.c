@@ -67,6 +67,7 @@ typedef struct run_state {
     int load_rc;          /* written by the loader thread only, read in on_loaded */
     gd_err load_err;
     int interrupted;
+    int stopped_early; /* SIGTERM before the data ended: said in the summary, exit 0 */
     int closing;
     int loaded;           /* market data is in memory */
     int fred_first_done;  /* the first round of series fetches came back */
@@ -343,6 +344,8 @@ static void on_signal(uv_signal_t *h, int signum)
      * interrupting a replay: say so in the exit status. */
     if (!st->replay_done && signum == SIGINT)
         st->interrupted = 1;
+    else if (!st->replay_done && st->t0)
+        st->stopped_early = 1;
     if (st->t0 == 0)
         st->t0 = uv_hrtime();
     stop_all(st);
@@ -730,7 +733,8 @@ static int finish_run(run_state *st, const gd_run_opts *o, gd_run_result *res, g
         const char *unit = rate >= 1e6 ? "M bars/s" : rate >= 1e3 ? "k bars/s" : "bars/s";
         double shown = rate >= 1e6 ? rate / 1e6 : rate >= 1e3 ? rate / 1e3 : rate;
         fprintf(o->summary, "replay          %llu bars in %.3f s (%.1f %s)%s\n", (unsigned long long)res->bars,
-                res->seconds, shown, unit, st->interrupted ? ", interrupted" : "");
+                res->seconds, shown, unit,
+                st->interrupted ? ", interrupted" : st->stopped_early ? ", stopped by SIGTERM before the data ended" : "");
     }
     return rc;
 }
