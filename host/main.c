@@ -964,6 +964,31 @@ static int ablate_outputs(const gd_ab_result *res, const char *out_dir, char *re
     return 0;
 }
 
+/* After the outputs: every configuration that failed, with its reason, and
+ * every one that ran but closed no trade, on stderr. 1 if any failed. */
+static int ablate_failures(const gd_ab_result *res)
+{
+    size_t failed = 0;
+    for (size_t i = 0; i < res->n_configs; i++) {
+        const gd_ab_config *c = &res->configs[i];
+        if (c->failed) {
+            failed++;
+            continue;
+        }
+        if (!c->overall.na[GD_M_TRADES] && c->overall.v[GD_M_TRADES] == 0.0)
+            fprintf(stderr, "gordon ablate: warning: configuration %s closed no trade in %zu window(s): "
+                            "its overlays or parameters veto everything (see the intent log of a run)\n",
+                    c->name, res->n_windows);
+    }
+    if (!failed)
+        return 0;
+    fprintf(stderr, "gordon ablate: %zu of %zu configuration(s) failed:\n", failed, res->n_configs);
+    for (size_t i = 0; i < res->n_configs; i++)
+        if (res->configs[i].failed)
+            fprintf(stderr, "  %-20s %s\n", res->configs[i].name, res->configs[i].fail_reason);
+    return 1;
+}
+
 /* --record: the finished run as one row of trading.ablation_runs. The DSN is
  * never printed. 0, or 1 having said why (the report files stay). */
 static int ablate_record(const gd_ab_result *res, const gd_config *cfg, const char *dsn, const char *report)
@@ -1063,6 +1088,8 @@ static int cmd_ablate(int argc, char **argv)
     rc = ablate_outputs(&res, out_dir, report, sizeof report);
     if (!rc && o.record)
         rc = ablate_record(&res, &cfg, dsn, report);
+    if (!rc)
+        rc = ablate_failures(&res);
     gd_ab_result_free(&res);
     gd_config_free(&cfg);
     return rc;

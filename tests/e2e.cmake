@@ -36,3 +36,7 @@ add_test(NAME e2e_check_paths
 add_test(NAME e2e_signal_exit_sigterm
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_signal_exit.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME e2e_ablate_failures
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_ablate_failures.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_ablate_failures PROPERTIES TIMEOUT 600)
