@@ -270,6 +270,19 @@ static int check_run_paths(const gd_config *cfg, gd_err *err)
     return 0;
 }
 
+/* --plugin-dir stacks before the default folder (the author's plugins
+ * first, then the bundled ones): "DIR:DEFAULT" in buf. */
+static const char *stack_plugin_dir(const char *given, const gd_config *cfg, char *buf, size_t cap)
+{
+    char def[4096];
+    const char *d = gd_default_plugin_dir(cfg, def, sizeof def);
+    if (!given)
+        return snprintf(buf, cap, "%s", d) < (int)cap ? buf : d;
+    if (!strcmp(given, d) || snprintf(buf, cap, "%s:%s", given, d) >= (int)cap)
+        return given;
+    return buf;
+}
+
 static int cmd_check(int argc, char **argv)
 {
     cli o = {0};
@@ -309,7 +322,7 @@ static int cmd_check(int argc, char **argv)
     eo.cfg = &cfg;
     eo.symbols = syms;
     eo.n_symbols = (uint32_t)cfg.n_data;
-    eo.plugin_dir = plugin_dir ? plugin_dir : gd_default_plugin_dir(&cfg, dirbuf, sizeof dirbuf);
+    eo.plugin_dir = stack_plugin_dir(plugin_dir, &cfg, dirbuf, sizeof dirbuf);
     eo.series_source = cfg.fred_api_key && cfg.fred_api_key[0];
     if (gd_engine_new(&eo, &e, &err) != 0) {
         fprintf(stderr, "gordon check: %s\n", err.msg);
@@ -889,7 +902,7 @@ static int cmd_run(int argc, char **argv)
     ro.config_path = config;
     ro.confd = confd;
     ro.quiet = quiet;
-    ro.plugin_dir = plugin_dir ? plugin_dir : gd_default_plugin_dir(&cfg, dirbuf, sizeof dirbuf);
+    ro.plugin_dir = stack_plugin_dir(plugin_dir, &cfg, dirbuf, sizeof dirbuf);
     ro.intent_log = intent_log;
     ro.summary = stdout;
     char banner[256];
@@ -1074,7 +1087,7 @@ static int cmd_ablate(int argc, char **argv)
     memset(&ao, 0, sizeof ao);
     ao.cfg = &cfg;
     ao.config_path = config;
-    ao.plugin_dir = plugin_dir ? plugin_dir : gd_default_plugin_dir(&cfg, dirbuf, sizeof dirbuf);
+    ao.plugin_dir = stack_plugin_dir(plugin_dir, &cfg, dirbuf, sizeof dirbuf);
     ao.jobs = (unsigned)jobs;
     ao.progress = quiet ? NULL : stderr;
     ao.progress_tty = isatty(STDERR_FILENO);
