@@ -232,6 +232,62 @@ static int cmd_version(void)
     return 0;
 }
 
+/* The files a run opens that the configuration loader does not: every
+ * [replay] data file (a regular, readable file) and the intent log (run
+ * creates its folder: the nearest existing one must be a writable
+ * directory). 0 or a GD_E* with the path and key named. */
+static int check_run_paths(const gd_config *cfg, gd_err *err)
+{
+    struct stat sb;
+    for (size_t i = 0; i < cfg->n_data; i++) {
+        const char *p = cfg->data[i].path;
+        if (stat(p, &sb) != 0)
+            return gd_err_set(err, GD_ENOENT, "[replay] data %s: %s: %s", cfg->data[i].symbol, p, strerror(errno));
+        if (!S_ISREG(sb.st_mode) || access(p, R_OK) != 0)
+            return gd_err_set(err, GD_EINVAL, "[replay] data %s: %s: not a readable file", cfg->data[i].symbol, p);
+    }
+    if (!cfg->intent_log || !cfg->intent_log[0])
+        return 0;
+    if (stat(cfg->intent_log, &sb) == 0)
+        return S_ISREG(sb.st_mode) && access(cfg->intent_log, W_OK) == 0
+                   ? 0
+                   : gd_err_set(err, GD_EINVAL, "[gordon] intent_log %s: not a writable file", cfg->intent_log);
+    char dir[4096];
+    if (snprintf(dir, sizeof dir, "%s", cfg->intent_log) >= (int)sizeof dir)
+        return gd_err_set(err, GD_EINVAL, "[gordon] intent_log: path too long");
+    for (;;) {
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            snprintf(dir, sizeof dir, ".");
+        else if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+        if (stat(dir, &sb) == 0)
+            break;
+        if (errno != ENOENT || !slash || slash == dir)
+            return gd_err_set(err, GD_EINVAL, "[gordon] intent_log %s: %s: %s", cfg->intent_log, dir,
+                              strerror(errno));
+    }
+    if (!S_ISDIR(sb.st_mode) || access(dir, W_OK | X_OK) != 0)
+        return gd_err_set(err, GD_EINVAL, "[gordon] intent_log %s: %s is not a writable directory", cfg->intent_log,
+                          dir);
+    return 0;
+}
+
+/* --plugin-dir stacks before the default folder (the author's plugins
+ * first, then the bundled ones): "DIR:DEFAULT" in buf. */
+static const char *stack_plugin_dir(const char *given, const gd_config *cfg, char *buf, size_t cap)
+{
+    char def[4096];
+    const char *d = gd_default_plugin_dir(cfg, def, sizeof def);
+    if (!given)
+        return snprintf(buf, cap, "%s", d) < (int)cap ? buf : d;
+    if (!strcmp(given, d) || snprintf(buf, cap, "%s:%s", given, d) >= (int)cap)
+        return given;
+    return buf;
+}
+
 static int cmd_check(int argc, char **argv)
 {
     cli o = {0};
@@ -244,6 +300,11 @@ static int cmd_check(int argc, char **argv)
     gd_log_init(stderr, GD_LOG_WARN);
     if (gd_config_load(config, confd, &cfg, &err) != 0) {
         fprintf(stderr, "gordon check: configuration error: %s\n", err.msg);
+        return 1;
+    }
+    if (check_run_paths(&cfg, &err) != 0) {
+        fprintf(stderr, "gordon check: %s\n", err.msg);
+        gd_config_free(&cfg);
         return 1;
     }
     /* The same engine `run` builds (plugins linted, described, bound,
@@ -266,7 +327,7 @@ static int cmd_check(int argc, char **argv)
     eo.cfg = &cfg;
     eo.symbols = syms;
     eo.n_symbols = (uint32_t)cfg.n_data;
-    eo.plugin_dir = plugin_dir ? plugin_dir : gd_default_plugin_dir(&cfg, dirbuf, sizeof dirbuf);
+    eo.plugin_dir = stack_plugin_dir(plugin_dir, &cfg, dirbuf, sizeof dirbuf);
     eo.series_source = cfg.fred_api_key && cfg.fred_api_key[0];
     if (gd_engine_new(&eo, &e, &err) != 0) {
         fprintf(stderr, "gordon check: %s\n", err.msg);
@@ -841,6 +902,10 @@ static int cmd_run(int argc, char **argv)
     int quiet = o.quiet;
     if (!config)
         config = getenv("GORDON_CONFIG");
+    if (!config && !confd) {
+        fprintf(stderr, "gordon run: no configuration: give --config FILE (or --confd DIR, or set GORDON_CONFIG)\n");
+        return 2;
+    }
 
     gd_config cfg;
     gd_err err;
@@ -869,11 +934,13 @@ static int cmd_run(int argc, char **argv)
     ro.config_path = config;
     ro.confd = confd;
     ro.quiet = quiet;
-    ro.plugin_dir = plugin_dir ? plugin_dir : gd_default_plugin_dir(&cfg, dirbuf, sizeof dirbuf);
+    ro.plugin_dir = stack_plugin_dir(plugin_dir, &cfg, dirbuf, sizeof dirbuf);
     ro.intent_log = intent_log;
     ro.summary = stdout;
-    printf("gordon %s: mode %s, %zu symbol(s), %zu plugin section(s), risk %.2f%% per trade\n",
-               GD_VERSION, gd_mode_name(cfg.mode), cfg.n_data, cfg.n_plugins, cfg.risk_pct);
+    char banner[256];
+    snprintf(banner, sizeof banner, "gordon %s: mode %s, %zu symbol(s), %zu plugin section(s), risk %.2f%% per trade\n",
+             GD_VERSION, gd_mode_name(cfg.mode), cfg.n_data, cfg.n_plugins, cfg.risk_pct);
+    ro.banner = banner;
     rc = gd_run_replay(&ro, &res, &err);
     gd_config_free(&cfg);
     if (rc) {
@@ -940,6 +1007,31 @@ static int ablate_outputs(const gd_ab_result *res, const char *out_dir, char *re
     printf("\n%llu runs, %.1f M bars, on %u thread(s) in %.2f s; wrote %s/ablation.json and %s/report.html\n",
            (unsigned long long)res->runs, (double)res->bars_run / 1e6, res->jobs, res->seconds, out_dir, out_dir);
     return 0;
+}
+
+/* After the outputs: every configuration that failed, with its reason, and
+ * every one that ran but closed no trade, on stderr. 1 if any failed. */
+static int ablate_failures(const gd_ab_result *res)
+{
+    size_t failed = 0;
+    for (size_t i = 0; i < res->n_configs; i++) {
+        const gd_ab_config *c = &res->configs[i];
+        if (c->failed) {
+            failed++;
+            continue;
+        }
+        if (!c->overall.na[GD_M_TRADES] && c->overall.v[GD_M_TRADES] == 0.0)
+            fprintf(stderr, "gordon ablate: warning: configuration %s closed no trade in %zu window(s): "
+                            "its overlays or parameters veto everything (see the intent log of a run)\n",
+                    c->name, res->n_windows);
+    }
+    if (!failed)
+        return 0;
+    fprintf(stderr, "gordon ablate: %zu of %zu configuration(s) failed:\n", failed, res->n_configs);
+    for (size_t i = 0; i < res->n_configs; i++)
+        if (res->configs[i].failed)
+            fprintf(stderr, "  %-20s %s\n", res->configs[i].name, res->configs[i].fail_reason);
+    return 1;
 }
 
 /* --record: the finished run as one row of trading.ablation_runs. The DSN is
@@ -1027,7 +1119,7 @@ static int cmd_ablate(int argc, char **argv)
     memset(&ao, 0, sizeof ao);
     ao.cfg = &cfg;
     ao.config_path = config;
-    ao.plugin_dir = plugin_dir ? plugin_dir : gd_default_plugin_dir(&cfg, dirbuf, sizeof dirbuf);
+    ao.plugin_dir = stack_plugin_dir(plugin_dir, &cfg, dirbuf, sizeof dirbuf);
     ao.jobs = (unsigned)jobs;
     ao.progress = quiet ? NULL : stderr;
     ao.progress_tty = isatty(STDERR_FILENO);
@@ -1041,6 +1133,8 @@ static int cmd_ablate(int argc, char **argv)
     rc = ablate_outputs(&res, out_dir, report, sizeof report);
     if (!rc && o.record)
         rc = ablate_record(&res, &cfg, dsn, report);
+    if (!rc)
+        rc = ablate_failures(&res);
     gd_ab_result_free(&res);
     gd_config_free(&cfg);
     return rc;

@@ -27,3 +27,20 @@ add_test(NAME e2e_reload
                  ${CMAKE_BINARY_DIR}/tests/plugins
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(e2e_reload PROPERTIES TIMEOUT 400)
+add_test(NAME e2e_sdk_install
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_sdk_install.sh ${CMAKE_BINARY_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME e2e_check_paths
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_check_paths.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME e2e_signal_exit_sigterm
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_signal_exit.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME e2e_ablate_failures
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_ablate_failures.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_ablate_failures PROPERTIES TIMEOUT 600)
+add_test(NAME e2e_plugin_dirs_stack
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_plugin_dirs_stack.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+                 ${CMAKE_BINARY_DIR}/tests/plugins
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

@@ -32,3 +32,6 @@ target_link_libraries(gd_test_reloc_obj PRIVATE gordon_sdk)
 add_dependencies(test_loader gd_test_reloc_obj)
 target_compile_definitions(test_loader PRIVATE
   GD_TEST_RELOC_OBJ="$<TARGET_OBJECTS:gd_test_reloc_obj>")
+# A plugin built against another sdk.h with the same ABI numbers, named as such.
+add_test(NAME loader_sdk_header_mismatch COMMAND test_loader "*sdk_header_mismatch*"
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

@@ -856,7 +856,7 @@ static void test_diff(void **state)
     assert_string_equal(restart, "");
 
     assert_int_equal(gd_config_diff(&a, &b, buf, sizeof buf, restart, sizeof restart), 6);
-    assert_string_equal(buf, "[risk] equity, [risk] risk_pct, [instrument.BTCUSDT], [strategy.s1] changed, "
+    assert_string_equal(buf, "[risk] equity, [risk] risk_pct, [instrument.BTCUSDT], [strategy.s1] fast, "
                              "[breaker.k1] added, [overlay.o1] removed");
     assert_string_equal(restart, "[risk] equity"); /* the starting equity needs a restart */
     /* restart may be NULL; a short buffer is cut, never overrun. */
@@ -867,10 +867,32 @@ static void test_diff(void **state)
     gd_config_free(&b);
 }
 
-int main(void)
+/* The reload line names the plugin parameters that changed, not just the section. */
+static void test_diff_reload_names_plugin_params(void **state)
 {
+    gd_config a, b;
+    gd_err err;
+    char buf[512];
+    (void)state;
+    W("a/main.ini", "[strategy.rsi]\nplugin = ema_cross\nfast = 5\nslow = 20\nstop_atr = 2\n");
+    W("b/main.ini", "[strategy.rsi]\nplugin = ema_cross\nsymbols = SPX\nfast = 7\nslow = 20\n");
+    assert_int_equal(load("a/main.ini", NULL, &a, &err), 0);
+    assert_int_equal(load("b/main.ini", NULL, &b, &err), 0);
+    assert_int_equal(gd_config_diff(&a, &b, buf, sizeof buf, NULL, 0), 1);
+    assert_string_equal(buf, "[strategy.rsi] symbols, [strategy.rsi] fast, [strategy.rsi] stop_atr (removed)");
+    gd_config_free(&a);
+    gd_config_free(&b);
+}
+
+/* argv[1], if given, is a cmocka test-name filter (tests/config.cmake runs
+ * the reload-diff tests alone under the name config_reload_diff). */
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_diff_reload_names_plugin_params, setup, teardown),
         cmocka_unit_test_setup_teardown(test_confd_later_wins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_confd_lexical_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_explicit_confd_and_missing, setup, teardown),

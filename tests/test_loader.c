@@ -1199,9 +1199,33 @@ static void test_kind_name(void **state)
     assert_string_equal(gd_kind_name(42), "unknown");
 }
 
-int main(void)
+/* A descriptor from another sdk.h with the same ABI numbers (a different
+ * size at this minor, its create where this host's layout has none) is
+ * named as such, not as a plain NULL callback. */
+static void test_validate_sdk_header_mismatch(void **state)
 {
+    union {
+        gordon_plugin d;
+        unsigned char bytes[sizeof(gordon_plugin) + 16];
+    } big;
+    gd_err err = {{0}};
+    (void)state;
+    memset(big.bytes, 0, sizeof big.bytes);
+    big.d = base_desc();
+    big.d.create = NULL;
+    big.d.struct_size = (uint32_t)sizeof big;
+    assert_int_equal(gd_loader_validate(&big.d, NULL, &err), GD_EABI);
+    if (!strstr(err.msg, "built against a different gordon/sdk.h with the same ABI numbers"))
+        fail_msg("unexpected: %s", err.msg);
+}
+
+/* argv[1], if given, is a cmocka test-name filter (tests/loader.cmake). */
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_validate_sdk_header_mismatch),
         cmocka_unit_test(test_sha256_buf),
         cmocka_unit_test(test_sha256_file),
         cmocka_unit_test(test_imports_good),

@@ -419,10 +419,31 @@ static void test_from_config_file(void **state)
     rmdir(dir);
 }
 
-int main(void)
+/* A misspelt parameter gets the nearest declared name; a far one none. */
+static void test_unknown_key_did_you_mean(void **state)
 {
+    (void)state;
+    expect_fail("fsat", "26", GD_EINVAL, "fsat: unknown parameter for plugin 'ema' (known: fast, "
+                                         "mult, long_only, label, note); did you mean 'fast'?");
+    expect_fail("long-only", "1", GD_EINVAL, "; did you mean 'long_only'?");
+    const char *far[] = {"slow", "zzzzzz"};
+    for (size_t i = 0; i < 2; i++) {
+        gd_params p;
+        gd_err err;
+        assert_int_equal(bind1(far[i], "1", &p, &err), GD_EINVAL);
+        if (strstr(err.msg, "did you mean"))
+            fail_msg("%s: a guess where none is near: %s", far[i], err.msg);
+    }
+}
+
+/* argv[1], if given, is a cmocka test-name filter (tests/config.cmake). */
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_unknown_key_did_you_mean),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_ranges_and_types),

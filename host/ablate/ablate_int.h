@@ -51,6 +51,7 @@ typedef struct ab_ctx {
     const gd_config *cfg;
     const gd_ablate_settings *s;
     const char *plugin_dir;
+    FILE *progress;            /* borrowed, NULL: quiet; the searched and pinned parameters go here */
     gd_libcache *cache;        /* owned: the plugins, loaded once, shared read-only by every run */
     gd_plugin_lib *libs[2 + MAX_OVERLAYS]; /* borrowed from cache: the distinct libraries loaded */
     size_t n_libs;

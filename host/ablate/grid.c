@@ -1,6 +1,7 @@
 /* The parameter grid searched in sample: one axis per tunable parameter of
  * the strategy (or per [ablate] range.PARAM), thinned to max_param_sets. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ablate/ablate_int.h"
@@ -91,11 +92,22 @@ int gd_ab_axes_build(ab_ctx *c, const gordon_plugin *d, const gd_plugin_conf *pc
             if (!strcmp(c->s->ranges[r].param, p->name))
                 rg = &c->s->ranges[r];
         /* With explicit ranges only those are searched; otherwise every tunable. */
-        if (c->s->n_ranges ? !rg : !p->tunable)
+        if (c->s->n_ranges ? !rg : !p->tunable) {
+            if (c->progress && p->tunable)
+                fprintf(c->progress, "ablate: %s pinned at %g (tunable, but [ablate] range.* names others)\n",
+                        p->name, bound.v[i].d);
             continue;
+        }
         /* A value fixed in the strategy's section is not searched. */
-        if (!rg && bound.v[i].from_config)
+        if (!rg && bound.v[i].from_config) {
+            if (c->progress)
+                fprintf(c->progress,
+                        "ablate: %s pinned at %g (set in [strategy.%s] at %s:%d; remove it or add [ablate] range.%s "
+                        "to search it)\n",
+                        p->name, bound.v[i].d, pc->name ? pc->name : "?", bound.v[i].file ? bound.v[i].file : "?",
+                        bound.v[i].line, p->name);
             continue;
+        }
         gd_ab_axis *a = &c->axes[c->n_axes++];
         memset(a, 0, sizeof *a);
         snprintf(a->param, sizeof a->param, "%s", p->name);
@@ -112,6 +124,9 @@ int gd_ab_axes_build(ab_ctx *c, const gordon_plugin *d, const gd_plugin_conf *pc
             goto fail;
         }
         a->count = cnt > 1e6 ? 1000000u : (uint32_t)cnt;
+        if (c->progress)
+            fprintf(c->progress, "ablate: %s searched over %g..%g step %g (%s)\n", p->name, a->min, a->max,
+                    a->step, rg ? "[ablate] range" : "declared tunable range");
     }
     gd_params_free(&bound);
     gd_ablate_grid_thin(c->axes, c->n_axes, c->s->max_param_sets);

@@ -1,6 +1,6 @@
 /* What a reload changes (gd_config_diff): host keys by the schema, with the
  * ones a running host cannot take (KF_RESTART) listed apart; instruments; and
- * plugin sections added, changed or removed. */
+ * plugin sections added or removed, and of a changed one the keys that changed. */
 #include "config/config_int.h"
 
 #include <stdio.h>
@@ -69,6 +69,50 @@ static int plugin_conf_equal(const gd_plugin_conf *a, const gd_plugin_conf *b)
     return 1;
 }
 
+static const gd_kv *find_param(const gd_plugin_conf *c, const char *key)
+{
+    for (size_t i = 0; i < c->n_params; i++)
+        if (!strcmp(c->params[i].key, key))
+            return &c->params[i];
+    return NULL;
+}
+
+/* Appends "[kind.name] key" for every key of a changed section that differs
+ * (plugin, symbols, enabled, each parameter set, changed or removed). */
+static void append_plugin_changes(char *buf, size_t cap, size_t *n, const char *sec, const gd_plugin_conf *a,
+                                  const gd_plugin_conf *b)
+{
+    char key[192];
+    int sym_diff = a->n_symbols != b->n_symbols;
+    for (size_t i = 0; !sym_diff && i < a->n_symbols; i++)
+        sym_diff = strcmp(a->symbols[i], b->symbols[i]) != 0;
+    if (strcmp(a->plugin, b->plugin) || (a->plugin_path == NULL) != (b->plugin_path == NULL) ||
+        (a->plugin_path && strcmp(a->plugin_path, b->plugin_path))) {
+        snprintf(key, sizeof key, "%s plugin", sec);
+        append(buf, cap, n, key, "");
+    }
+    if (sym_diff) {
+        snprintf(key, sizeof key, "%s symbols", sec);
+        append(buf, cap, n, key, "");
+    }
+    if (a->enabled != b->enabled) {
+        snprintf(key, sizeof key, "%s enabled", sec);
+        append(buf, cap, n, key, "");
+    }
+    for (size_t i = 0; i < b->n_params; i++) {
+        const gd_kv *x = find_param(a, b->params[i].key);
+        if (!x || strcmp(x->value, b->params[i].value)) {
+            snprintf(key, sizeof key, "%s %s", sec, b->params[i].key);
+            append(buf, cap, n, key, "");
+        }
+    }
+    for (size_t i = 0; i < a->n_params; i++)
+        if (!find_param(b, a->params[i].key)) {
+            snprintf(key, sizeof key, "%s %s", sec, a->params[i].key);
+            append(buf, cap, n, key, " (removed)");
+        }
+}
+
 int gd_config_diff(const gd_config *a, const gd_config *b, char *buf, size_t cap, char *restart, size_t rcap)
 {
     size_t n = 0, rn = 0;
@@ -105,7 +149,7 @@ int gd_config_diff(const gd_config *a, const gd_config *b, char *buf, size_t cap
             append(buf, cap, &n, key, " added");
             changes++;
         } else if (!plugin_conf_equal(pa, pb)) {
-            append(buf, cap, &n, key, " changed");
+            append_plugin_changes(buf, cap, &n, key, pa, pb);
             changes++;
         }
     }

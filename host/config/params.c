@@ -183,6 +183,32 @@ static int parse_value(gd_param_value *v, const gd_kv *kv, const char *loc, gd_e
     }
 }
 
+/* Levenshtein distance of two parameter names, capped at 99 (names are
+ * at most GD_NAME_MAX bytes; longer ones are no one's typo). */
+static unsigned edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned row[GD_NAME_MAX + 2];
+    if (la > GD_NAME_MAX || lb > GD_NAME_MAX)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++) {
+        unsigned diag = row[0];
+        row[0] = (unsigned)i;
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
 int gd_params_bind(const gordon_plugin *desc, const gd_plugin_conf *pc, gd_params *out, gd_err *err)
 {
     gd_param_value *v = NULL;
@@ -236,9 +262,22 @@ int gd_params_bind(const gordon_plugin *desc, const gd_plugin_conf *pc, gd_param
             for (uint32_t j = 0; j < n && used < sizeof known; j++)
                 used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", j ? ", " : "",
                                          v[j].decl.name);
-            rc = gd_err_set(err, GD_EINVAL, "%s: unknown parameter for plugin '%s' (known: %s)", loc,
+            /* The nearest declared name, if it is near: a likely typo. */
+            const char *near = NULL;
+            unsigned best = 99, limit = (unsigned)strlen(kv->key) / 3 + 1;
+            for (uint32_t j = 0; j < n; j++) {
+                unsigned dist = edit_distance(kv->key, v[j].decl.name);
+                if (dist < best) {
+                    best = dist;
+                    near = v[j].decl.name;
+                }
+            }
+            char hint[GD_NAME_MAX + 32] = "";
+            if (near && best <= limit)
+                snprintf(hint, sizeof hint, "; did you mean '%s'?", near);
+            rc = gd_err_set(err, GD_EINVAL, "%s: unknown parameter for plugin '%s' (known: %s)%s", loc,
                             desc->name ? desc->name : (pc->plugin ? pc->plugin : "?"),
-                            n ? known : "none");
+                            n ? known : "none", hint);
             goto fail;
         }
         if ((rc = parse_value(&v[i], kv, loc, err)))

@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "base/dates.h"
+#include "base/file.h"
 #include "daemon/api.h"
 #include "daemon/dbrun.h"
 #include "daemon/fred.h"
@@ -66,6 +67,7 @@ typedef struct run_state {
     int load_rc;          /* written by the loader thread only, read in on_loaded */
     gd_err load_err;
     int interrupted;
+    int stopped_early; /* SIGTERM before the data ended: said in the summary, exit 0 */
     int closing;
     int loaded;           /* market data is in memory */
     int fred_first_done;  /* the first round of series fetches came back */
@@ -264,6 +266,10 @@ static void start_replay(run_state *st)
         return;
     gd_log(GD_LOG_INFO, "replay", NULL, "replaying %zu bars in %zu series%s", st->tape.n, st->cfg->n_data,
            st->cfg->bars_per_sec > 0 ? " (paced)" : "");
+    if (st->opts->summary && st->opts->banner) {
+        fputs(st->opts->banner, st->opts->summary);
+        fflush(st->opts->summary);
+    }
     st->t0 = uv_hrtime();
     st->api.replay_started = 1;
     gd_notify("STATUS=replaying market data");
@@ -286,6 +292,17 @@ static int open_intent_log(run_state *st)
     const char *ilog = st->opts->intent_log ? st->opts->intent_log : st->cfg->intent_log;
     if (!ilog || !*ilog)
         return 0;
+    /* Its folder is made as needed (gordon check tests that it can be). */
+    char dir[4096];
+    if (snprintf(dir, sizeof dir, "%s", ilog) < (int)sizeof dir) {
+        char *slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+            *slash = '\0';
+            int mrc = gd_mkdirs(dir, 0750, &st->err);
+            if (mrc)
+                return gd_err_prefix(&st->err, mrc, "intent log %s", ilog);
+        }
+    }
     gd_intentlog log;
     int rc = gd_intentlog_jsonl_open(ilog, st->cfg->mode != GD_MODE_BACKTEST, &log, &st->err);
     if (rc)
@@ -327,6 +344,8 @@ static void on_signal(uv_signal_t *h, int signum)
      * interrupting a replay: say so in the exit status. */
     if (!st->replay_done && signum == SIGINT)
         st->interrupted = 1;
+    else if (!st->replay_done && st->t0)
+        st->stopped_early = 1;
     if (st->t0 == 0)
         st->t0 = uv_hrtime();
     stop_all(st);
@@ -709,10 +728,13 @@ static int finish_run(run_state *st, const gd_run_opts *o, gd_run_result *res, g
     res->interrupted = st->interrupted;
     if (o->summary) {
         gd_view_summary(st->eng, o->summary);
-        fprintf(o->summary, "replay          %llu bars in %.3f s (%.1f M bars/s)%s\n",
-                (unsigned long long)res->bars, res->seconds,
-                res->seconds > 0 ? (double)res->bars / res->seconds / 1e6 : 0.0,
-                st->interrupted ? ", interrupted" : "");
+        /* A paced replay runs at bars_per_sec: a unit that shows it. */
+        double rate = res->seconds > 0 ? (double)res->bars / res->seconds : 0.0;
+        const char *unit = rate >= 1e6 ? "M bars/s" : rate >= 1e3 ? "k bars/s" : "bars/s";
+        double shown = rate >= 1e6 ? rate / 1e6 : rate >= 1e3 ? rate / 1e3 : rate;
+        fprintf(o->summary, "replay          %llu bars in %.3f s (%.1f %s)%s\n", (unsigned long long)res->bars,
+                res->seconds, shown, unit,
+                st->interrupted ? ", interrupted" : st->stopped_early ? ", stopped by SIGTERM before the data ended" : "");
     }
     return rc;
 }

@@ -18,6 +18,8 @@ typedef struct gd_run_opts {
     const char *plugin_dir;
     const char *intent_log;   /* overrides cfg->intent_log when non-NULL */
     FILE *summary;            /* NULL: no summary */
+    const char *banner;       /* a line for summary once everything is up and the replay starts
+                                 (NULL: none): a run that fails to start prints none */
     const char *const *skip;  /* instances to leave out, see gd_engine_opts */
     uint32_t n_skip;
     int *port_out;            /* if non-NULL: the operator API's bound port */

@@ -140,9 +140,16 @@ void gd_view_summary(const gd_engine *e, FILE *out)
     uint64_t accepted = pipe->by_result[GORDON_ACCEPTED], rejected = 0;
     for (int i = 1; i < GORDON_REJECT__COUNT; i++)
         rejected += pipe->by_result[i];
+    /* The pipeline counts every intent; an emergency flatten's exits are no
+     * strategy's signals: they get their own line. */
+    accepted -= c->flatten_ok <= accepted ? c->flatten_ok : accepted;
+    rejected -= c->flatten_failed <= rejected ? c->flatten_failed : rejected;
     fprintf(out, "bars            %llu\n", (unsigned long long)c->bars);
     fprintf(out, "signals         %llu (accepted %llu, rejected %llu)\n", (unsigned long long)c->signals,
             (unsigned long long)accepted, (unsigned long long)rejected);
+    if (c->flatten_ok || c->flatten_failed)
+        fprintf(out, "flatten         %llu exit(s) sent by emergency flatten (%llu failed)\n",
+                (unsigned long long)c->flatten_ok, (unsigned long long)c->flatten_failed);
     fprintf(out, "trades          %llu", (unsigned long long)b->trades);
     if (b->trades)
         fprintf(out, " (win rate %.1f%%)", 100.0 * (double)b->wins / (double)b->trades);

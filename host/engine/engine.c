@@ -88,7 +88,9 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
     if (sym < e->n_symbols) {
         e->exec.ops->slot(e->exec.self, in->slot, sym, &so);
         acct.subscribed = in->sub[sym];
-        acct.pos_side = gd_book_pos(&e->book, in->slot, sym)->side;
+        const gd_position *pos = gd_book_pos(&e->book, in->slot, sym);
+        acct.pos_side = pos->side;
+        acct.pos_qty = pos->qty;
         acct.entry_pending = so.entry_pending;
         acct.exit_pending = so.exit_pending;
         acct.ref_price = e->book.mark[sym]; /* this bar's close, not what the plugin says */
@@ -113,7 +115,7 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
         o.symbol = it.symbol;
         o.kind = it.action == GORDON_ACTION_ENTRY ? GD_ORDER_ENTRY : GD_ORDER_EXIT;
         o.side = it.side;
-        o.qty = it.qty;
+        o.qty = o.kind == GD_ORDER_ENTRY ? it.qty : 0.0; /* an exit closes the whole position */
         o.stop = it.stop;
         o.take_profit = it.take_profit;
         o.ref_price = it.entry;

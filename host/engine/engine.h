@@ -33,6 +33,7 @@ typedef struct gd_engine_counters {
     uint64_t bars;                         /* closed bars processed */
     uint64_t signals;                      /* emitted by strategies and decided (one intent each) */
     uint64_t dropped;                      /* past the per-on_bar limit, summarised */
+    uint64_t flatten_ok, flatten_failed;   /* emergency-flatten exits (intents, not signals) sent, refused */
     uint64_t orders[4];                    /* by gd_order_kind */
     uint64_t fills[6];                     /* by gordon_fill_reason */
     uint64_t slip_le[GD_SLIP_BUCKETS + 1]; /* counts per bucket, last = +Inf */

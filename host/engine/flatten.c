@@ -53,12 +53,14 @@ int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **jso
             cJSON_AddNumberToObject(x, "qty", p->qty);
             if (gd_engine_submit(e, &o, &it, &err) != 0) {
                 failures++;
+                e->ctr.flatten_failed++;
                 it.result = GORDON_REJECT_EXECUTOR;
                 snprintf(it.detail, sizeof it.detail, "flatten failed: %.130s", err.msg);
                 cJSON_AddStringToObject(x, "error", err.msg);
                 cJSON_AddItemToArray(errs, x);
             } else {
                 e->ctr.orders[GD_ORDER_FLATTEN]++;
+                e->ctr.flatten_ok++;
                 e->slot_ref[(size_t)k * e->n_symbols + s] = e->book.mark[s];
                 snprintf(it.detail, sizeof it.detail, "emergency flatten by %.100s", who);
                 cJSON_AddStringToObject(x, "order", p->side ? "reduce-only market" : "pending entry cancelled");

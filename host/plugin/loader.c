@@ -174,8 +174,21 @@ static int validate_content(const gd_objmem *mem, const gordon_plugin *d, gd_err
         return gd_err_set(err, GD_EINVAL, "plugin '%s': version is NULL or empty", d->name);
     if (!opt_string_ok(mem, d->description, GD_PLUGIN_DESCRIPTION_MAX, err))
         return gd_err_prefix(err, GD_EINVAL, "plugin '%s': description ", d->name);
+    /* A NULL create is, more often than not, a descriptor laid out by
+     * another sdk.h carrying the same ABI numbers: name that when the size
+     * says so (sizes stay accepted at min(sizes), as the contract says). */
+    if (!d->create && d->abi_minor == GORDON_SDK_ABI_MINOR && d->struct_size != sizeof(gordon_plugin))
+        return gd_err_set(err, GD_EABI,
+                          "plugin '%s': create callback is NULL and the descriptor is %u bytes where SDK ABI "
+                          "%u.%u's is %zu: it was built against a different gordon/sdk.h with the same ABI "
+                          "numbers; rebuild it against this gordon's SDK",
+                          d->name, (unsigned)d->struct_size, (unsigned)d->abi_major, (unsigned)d->abi_minor,
+                          sizeof(gordon_plugin));
     if (!d->create)
-        return gd_err_set(err, GD_EINVAL, "plugin '%s': create callback is NULL", d->name);
+        return gd_err_set(err, GD_EINVAL,
+                          "plugin '%s': create callback is NULL (if its source sets one, its descriptor's "
+                          "layout differs from this host's: rebuild it against this gordon's gordon/sdk.h)",
+                          d->name);
     if (!d->destroy)
         return gd_err_set(err, GD_EINVAL, "plugin '%s': destroy callback is NULL", d->name);
     if (d->kind == GORDON_KIND_STRATEGY && !d->on_bar)

@@ -60,6 +60,17 @@ int gd_worker_find_exe(const char *explicit_path, char *out, size_t cap, gd_err 
                 snprintf(out, cap, "%s", beside);
                 return 0;
             }
+#ifdef GD_INSTALL_LIBEXECDIR_REL
+            /* An install into a prefix: P/bin/gordon, P/LIBEXECDIR/gordon/gordon-worker. */
+            char inst[PATH_MAX + 64];
+            if (GD_INSTALL_LIBEXECDIR_REL[0] != '/' &&
+                snprintf(inst, sizeof inst, "%s/../%s/gordon/gordon-worker", self, GD_INSTALL_LIBEXECDIR_REL) <
+                    (int)sizeof inst &&
+                executable(inst)) {
+                snprintf(out, cap, "%s", inst);
+                return 0;
+            }
+#endif
         }
     }
     if (executable(GD_WORKER_INSTALLED)) {

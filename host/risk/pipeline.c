@@ -285,6 +285,9 @@ static void decide_exit(const gd_account_view *acct, gd_intent *it)
         reject(it, GORDON_REJECT_NO_POSITION, "no position or pending entry to exit");
         return;
     }
+    /* The record says what is closed (a pending entry alone: side none, qty 0). */
+    it->side = acct->pos_side;
+    it->qty = acct->pos_side != GORDON_SIDE_NONE && acct->pos_qty > 0.0 ? acct->pos_qty : 0.0;
     it->result = GORDON_ACCEPTED;
 }
 

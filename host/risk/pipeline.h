@@ -53,6 +53,7 @@ typedef struct gd_account_view {
     const char *tripped;     /* name of a tripped breaker, or NULL */
     int subscribed;          /* the strategy receives this symbol's bars */
     int32_t pos_side;        /* this strategy's position in the symbol */
+    double pos_qty;          /* ... and its quantity (0 when flat) */
     int entry_pending;
     int exit_pending;
     double ref_price;        /* the host's price for the symbol (replay: this bar's close; live:
