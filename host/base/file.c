@@ -167,3 +167,61 @@ void gd_rmdir_flat(const char *dir)
     }
     rmdir(dir);
 }
+
+int gd_file_write_durable(const char *path, const void *data, size_t len, gd_err *err)
+{
+    char tmp[4096], dir[4096];
+    int fd, rc, e;
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return gd_err_set(err, GD_ERANGE, "%.200s: path too long", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return gd_err_set(err, GD_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, (const char *)data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            rc = gd_err_set(err, GD_EIO, "%s: write: %s", tmp, w < 0 ? strerror(errno) : "nothing written");
+            goto fail;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0) {
+        rc = gd_err_set(err, GD_EIO, "%s: fsync: %s", tmp, strerror(errno));
+        goto fail;
+    }
+    /* close() can report a deferred write error (NFS): check it. */
+    int cr = close(fd);
+    fd = -1;
+    if (cr != 0) {
+        rc = gd_err_set(err, GD_EIO, "%s: close: %s", tmp, strerror(errno));
+        goto fail;
+    }
+    if (rename(tmp, path) != 0) {
+        rc = gd_err_set(err, GD_EIO, "%s: rename to %s: %s", tmp, path, strerror(errno));
+        goto fail;
+    }
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) != 0) {
+        e = errno;
+        if (dfd >= 0)
+            close(dfd);
+        return gd_err_set(err, GD_EIO, "%s: fsync directory: %s", dir, strerror(e));
+    }
+    close(dfd);
+    return 0;
+fail:
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    return rc;
+}

@@ -25,6 +25,12 @@ int gd_file_read_cancel(const char *path, size_t max, const volatile int *cancel
 /* Copies src to dst (created or truncated, mode 0600). */
 int gd_file_copy(const char *src, const char *dst, gd_err *err);
 
+/* Replaces path with data durably: path.tmp written (mode 0600, no
+ * symlink followed), fsync'd, closed, renamed over path, and the directory
+ * fsync'd, so a crash leaves the old file or the new, never half of one.
+ * On failure path is untouched and path.tmp removed; err names the step. */
+int gd_file_write_durable(const char *path, const void *data, size_t len, gd_err *err);
+
 /* mkdir -p with mode for the directories it creates. */
 int gd_mkdirs(const char *path, mode_t mode, gd_err *err);
 

@@ -166,9 +166,8 @@ static void reconcile_latch(gd_dbrun *d, const gd_config *cfg)
  * name other rows. */
 static int load_source(const char *state_dir, int journal_empty, char out[17], gd_err *err)
 {
-    char path[PATH_MAX], tmp[PATH_MAX];
-    if (snprintf(path, sizeof path, "%s/db_source", state_dir) >= (int)sizeof path ||
-        snprintf(tmp, sizeof tmp, "%s/db_source.tmp", state_dir) >= (int)sizeof tmp)
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/db_source", state_dir) >= (int)sizeof path - 4)
         return gd_err_set(err, GD_ERANGE, "[gordon] state_dir is too long");
     char *text = NULL;
     size_t len = 0;
@@ -194,24 +193,11 @@ static int load_source(const char *state_dir, int journal_empty, char out[17], g
         return gd_err_set(err, GD_EIO, "getrandom: %s", strerror(errno));
     for (int i = 0; i < 8; i++)
         snprintf(out + 2 * i, 3, "%02x", r[i]);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return gd_err_set(err, GD_EIO, "%s: %s", tmp, strerror(errno));
     char line[18];
     memcpy(line, out, 16);
     line[16] = '\n';
-    int bad = write(fd, line, 17) != 17 || fsync(fd) != 0;
-    bad |= close(fd) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return gd_err_set(err, GD_EIO, "%s: %s", path, strerror(errno));
-    }
-    int dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        if (fsync(dfd) != 0)
-            gd_log(GD_LOG_WARN, "journal", NULL, "%s: fsync: %s", state_dir, strerror(errno));
-        close(dfd);
-    }
+    if ((rc = gd_file_write_durable(path, line, 17, err)) != 0)
+        return rc;
     gd_log(GD_LOG_INFO, "journal", NULL, "new journal source id %s (%s)", out, path);
     return 0;
 }

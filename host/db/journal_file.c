@@ -250,47 +250,13 @@ int gd_jfsync_dir(const char *dir, gd_err *err)
 
 int gd_japplied_write(const char *dir, uint64_t seq, gd_err *err)
 {
-    char path[4096], tmp[4096], text[32];
-    int fd = -1, rc;
-    if (snprintf(path, sizeof path, "%s/" GD_JAPPLIED, dir) >= (int)sizeof path ||
-        snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+    char path[4096], text[32];
+    if (snprintf(path, sizeof path, "%s/" GD_JAPPLIED, dir) >= (int)sizeof path - 4)
         return gd_err_set(err, GD_ERANGE, "%.200s: journal directory name too long", dir);
-    size_t n = (size_t)snprintf(text, sizeof text, "%llu\n", (unsigned long long)seq), off = 0;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return gd_err_set(err, GD_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-    while (off < n) {
-        ssize_t w = write(fd, text + off, n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            rc = gd_err_set(err, GD_EIO, "%s: write: %s", tmp, w < 0 ? strerror(errno) : "nothing written");
-            goto fail;
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0) {
-        rc = gd_err_set(err, GD_EIO, "%s: fsync: %s", tmp, strerror(errno));
-        goto fail;
-    }
-    int cr = close(fd);
-    fd = -1;
-    if (cr != 0) {
-        rc = gd_err_set(err, GD_EIO, "%s: close: %s", tmp, strerror(errno));
-        goto fail;
-    }
-    if (rename(tmp, path) != 0) {
-        rc = gd_err_set(err, GD_EIO, "%s: rename to %s: %s", tmp, path, strerror(errno));
-        goto fail;
-    }
+    int n = snprintf(text, sizeof text, "%llu\n", (unsigned long long)seq);
     /* The mark counts only once the rename is durable: segments are removed
      * on its word. */
-    return gd_jfsync_dir(dir, err);
-fail:
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    return rc;
+    return gd_file_write_durable(path, text, (size_t)n, err);
 }
 
 static int cmp_u64(const void *a, const void *b)
