@@ -364,7 +364,7 @@ void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
      * it; nothing is bound when a bar starts, and nothing after). */
     const gd_dispatch *d = &e->gen->dispatch[s];
     if (__builtin_expect(e->wconf != NULL, 0)) {
-        gd_isolate_pre_bar(e, d->pre, d->n_pre, s, view);
+        gd_isolate_bar(e, d->pre, d->n_pre, s, view, 0);
     } else {
         for (uint32_t i = 0; i < d->n_pre; i++) {
             gd_calling = d->pre[i].ctx;
@@ -374,10 +374,14 @@ void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
     gd_calling = NULL;
     if (e->gen->n_breakers)
         evaluate_breakers(e);
-    for (uint32_t i = 0; i < d->n_strat; i++) {
-        e->in_strategy = d->strat[i].inst;
-        gd_calling = d->strat[i].ctx;
-        d->strat[i].fn(d->strat[i].self, s, view);
+    if (__builtin_expect(e->wconf != NULL, 0)) {
+        gd_isolate_bar(e, d->strat, d->n_strat, s, view, 1);
+    } else {
+        for (uint32_t i = 0; i < d->n_strat; i++) {
+            e->in_strategy = d->strat[i].inst;
+            gd_calling = d->strat[i].ctx;
+            d->strat[i].fn(d->strat[i].self, s, view);
+        }
     }
     gd_calling = NULL;
     e->in_strategy = NULL;

@@ -265,8 +265,10 @@ gd_inst *gd_handle_inst(gordon_ctx *h);
 /* isolate.c: plugins in sandboxed workers. dst becomes src with the
  * stand-ins that call the instance's worker. */
 void gd_isolate_desc(const gordon_plugin *src, gordon_plugin *dst);
-/* on_bar of the calls (all isolated, none a strategy) as one batch. */
-void gd_isolate_pre_bar(gd_engine *e, const gd_call *calls, uint32_t n, uint32_t symbol, const gordon_bar *bar);
+/* on_bar of the calls (all isolated; all strategies or none) in batches:
+ * the bar to every worker, then each one's answer in call order. */
+void gd_isolate_bar(gd_engine *e, const gd_call *calls, uint32_t n, uint32_t symbol, const gordon_bar *bar,
+                    int strategies);
 /* Restarts quarantined workers whose backoff has passed (timers). */
 void gd_isolate_tick(gd_engine *e);
 /* Instances whose worker is down; *for_good those past max_restarts. */
