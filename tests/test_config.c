@@ -470,14 +470,24 @@ static void test_production_rules(void **state)
     W("main.ini", "[gordon]\nmode = testnet\n[executor]\ntestnet = 0\n");
     expect_fail("main.ini", NULL, GD_EINVAL, "main.ini:4: [executor] testnet: mode = testnet needs testnet = true");
 
+    /* Production trades on the venue, and a backtest never does. */
+    W("main.ini", "[gordon]\nmode = production\nstate_dir = st\n[executor]\ntestnet = false\n");
+    snprintf(want, sizeof want, "%s:2: [executor] kind: mode = production trades on the venue (allowed: venue)",
+             P("main.ini"));
+    expect_fail("main.ini", NULL, GD_EINVAL, want);
+    W("main.ini", "[executor]\nkind = venue\n");
+    snprintf(want, sizeof want, "%s:2: [executor] kind: a backtest fills on replayed bars", P("main.ini"));
+    expect_fail("main.ini", NULL, GD_EINVAL, want);
+
     /* Outside backtests the latch needs a state directory to survive restarts. */
-    W("main.ini", "[gordon]\nmode = production\n[executor]\ntestnet = false\nsl_required = true\n");
+    W("main.ini", "[gordon]\nmode = production\n[executor]\ntestnet = false\nsl_required = true\nkind = venue\n");
     snprintf(want, sizeof want, "%s:2: [gordon] state_dir: mode = production needs a state directory",
              P("main.ini"));
     expect_fail("main.ini", NULL, GD_EINVAL, want);
 
     /* The valid production set. */
-    W("main.ini", "[gordon]\nmode = production\nstate_dir = st\n[executor]\ntestnet = false\nsl_required = true\n");
+    W("main.ini",
+      "[gordon]\nmode = production\nstate_dir = st\n[executor]\ntestnet = false\nsl_required = true\nkind = venue\n");
     assert_int_equal(load("main.ini", NULL, &cfg, &err), 0);
     assert_int_equal(cfg.mode, GD_MODE_PRODUCTION);
     assert_int_equal(cfg.sl_required, 1);

@@ -22,6 +22,7 @@
 #include "base/hash.h"
 #include "risk/audit.h"
 #include "risk/state.h"
+#include "base/dates.h"
 
 typedef struct fixture {
     char root[64]; /* mkdtemp */
@@ -476,22 +477,25 @@ static void test_symlink_and_duplicate_keys_refused(void **state)
     assert_int_equal(gd_state_open(f->dir, GD_STATE_INSPECT, &st, &err), GD_EPARSE);
 }
 
-/* The intent-id high-water mark survives a restart, only grows, and a
- * broken record is refused. */
+/* The intent-id high-water mark starts past the clock (a store made anew
+ * never reuses an id an older one put on the venue), survives a restart,
+ * only grows, and a broken record is refused. */
 static void test_ids_reserved(void **state)
 {
     fixture *f = *state;
     gd_state st;
     gd_err err = {{0}};
+    uint64_t t0 = (uint64_t)gd_wall_ms() * 1000u;
     assert_int_equal(gd_state_init(f->dir, &err), 0);
     assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
-    assert_int_equal(st.next_id, 1);
-    assert_int_equal(gd_state_reserve_ids(&st, 1000001, &err), 0);
+    assert_true(st.next_id >= t0 && st.next_id <= (uint64_t)gd_wall_ms() * 1000u);
+    uint64_t up = st.next_id + 1000000;
+    assert_int_equal(gd_state_reserve_ids(&st, up, &err), 0);
     assert_int_equal(gd_state_reserve_ids(&st, 10, &err), 0); /* never down */
-    assert_int_equal(st.next_id, 1000001);
+    assert_int_equal(st.next_id, up);
     gd_state_close(&st);
     assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
-    assert_int_equal(st.next_id, 1000001);
+    assert_int_equal(st.next_id, up);
     gd_state_close(&st);
     write_file(f->dir, "ids.json", "{\"next_id\":-3}\n");
     assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), GD_EPARSE);

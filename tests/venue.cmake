@@ -19,3 +19,9 @@ set_target_properties(gordon-venue PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_B
 add_test(NAME venue_rest COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_venue_rest.sh $<TARGET_FILE:gordon-venue>
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(venue_rest PROPERTIES TIMEOUT 120)
+# The venue executor end to end: the daemon in testnet mode against
+# gordon-venue, every order fault, start-up refusals.
+add_test(NAME venue_exec
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_venue_exec.sh $<TARGET_FILE:gordon> $<TARGET_FILE:gordon-venue>
+                 ${CMAKE_BINARY_DIR}/tests/plugins)
+set_tests_properties(venue_exec PROPERTIES TIMEOUT 300)

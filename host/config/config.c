@@ -187,6 +187,12 @@ static int check_cross_fields(gd_ctx *c)
         return gd_cfg_fail(c, where_or(c, k_testnet, k_mode), GD_EINVAL,
                            "[executor] testnet: mode = production needs testnet = false, set explicitly "
                            "(the default is true)");
+    if (cfg->mode == GD_MODE_PRODUCTION && !gd_config_venue_executor(cfg))
+        return gd_cfg_fail(c, where_or(c, gd_cfg_find_key(SEC_EXECUTOR, "kind"), k_mode), GD_EINVAL,
+                           "[executor] kind: mode = production trades on the venue (allowed: venue)");
+    if (cfg->mode == GD_MODE_BACKTEST && gd_config_venue_executor(cfg))
+        return gd_cfg_fail(c, where_or(c, gd_cfg_find_key(SEC_EXECUTOR, "kind"), k_mode), GD_EINVAL,
+                           "[executor] kind: a backtest fills on replayed bars (allowed: sim, or mode = testnet)");
     if (cfg->mode == GD_MODE_TESTNET && !cfg->testnet)
         return gd_cfg_fail(c, where_or(c, k_testnet, k_mode), GD_EINVAL,
                            "[executor] testnet: mode = testnet needs testnet = true");
@@ -293,6 +299,11 @@ int gd_config_load(const char *path, const char *confd, gd_config *cfg, gd_err *
     return gd_config_load_env(path, confd, environ, cfg, err);
 }
 
+int gd_config_venue_executor(const gd_config *cfg)
+{
+    return cfg->executor_kind != NULL && !strcmp(cfg->executor_kind, "venue");
+}
+
 int gd_config_isolated(const gd_config *cfg)
 {
     return cfg->iso_plugins || cfg->mode != GD_MODE_BACKTEST;
@@ -319,6 +330,9 @@ void gd_config_free(gd_config *cfg)
     free(cfg->venue_api_key);
     free(cfg->venue_key_file);
     free(cfg->venue_key_type);
+    free(cfg->venue_margin_type);
+    free(cfg->venue_unknown_positions);
+    free(cfg->executor_kind);
     free(cfg->fred_base_url);
     free(cfg->fred_observation_start);
     free(cfg->iso_worker);

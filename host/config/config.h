@@ -134,6 +134,7 @@ typedef struct gd_config {
     double backup_keep_hourly; /* keep_hourly: snapshots kept by restic forget (default 48) */
     /* [venue]: Binance USD-M. The key is a secret: GORDON_VENUE_API_KEY or
      * the file, never logged. */
+    char *executor_kind;       /* [executor] kind = sim | venue (default sim; production: venue) */
     char *venue_profile;       /* profile = demo | testnet | live (default demo) */
     char *venue_rest_url;      /* rest_url: instead of the profile's (the loopback venue in tests) */
     char *venue_ws_url;        /* ws_url: likewise for the streams */
@@ -142,6 +143,12 @@ typedef struct gd_config {
     char *venue_key_type;      /* key_type = hmac | ed25519 (default hmac) */
     double venue_recv_window_ms; /* recv_window_ms (default 5000) */
     double venue_timeout_ms;   /* timeout_ms: one REST request (default 10000) */
+    char *venue_margin_type;   /* margin_type = cross | isolated (default cross), set per symbol at start */
+    double venue_poll_ms;      /* poll_ms: working stops and in-flight orders asked after (default 2000) */
+    double venue_stop_grace_ms; /* stop_grace_ms: a stop TRIGGERING or crossed this long is an incident (5000) */
+    double venue_retry_budget_ms; /* retry_budget_ms: placing a stop is retried this long, then closed (5000) */
+    char *venue_unknown_positions; /* unknown_positions = refuse | close (default refuse): a venue
+                                    * position gordon did not open, found at start */
 
     gd_instrument *instruments;
     size_t n_instruments;
@@ -206,6 +213,8 @@ int gd_config_json(const gd_config *cfg, unsigned sections, char **out, gd_err *
 /* 1 when plugins run in sandboxed workers: testnet and production always,
  * backtests with [isolation] plugins = true. */
 int gd_config_isolated(const gd_config *cfg);
+/* 1 when orders go to the venue ([executor] kind = venue). */
+int gd_config_venue_executor(const gd_config *cfg);
 void gd_config_free(gd_config *cfg);
 
 const gd_instrument *gd_config_instrument(const gd_config *cfg, const char *symbol);

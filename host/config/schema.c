@@ -22,6 +22,9 @@ const char *const gd_cfg_level_names[4] = {"debug", "info", "warn", "error"};
 /* Binance's endpoints by name (venue/profile.c has their URLs). */
 static const char *const venue_profiles[] = {"demo", "testnet", "live", NULL};
 static const char *const venue_key_types[] = {"hmac", "ed25519", NULL};
+static const char *const executor_kinds[] = {"sim", "venue", NULL};
+static const char *const margin_types[] = {"cross", "isolated", NULL};
+static const char *const unknown_position_rules[] = {"refuse", "close", NULL};
 
 static const gd_key_spec keys[] = {
     {SEC_GORDON, "mode", KT_MODE, CF(mode), GD_MODE_BACKTEST, 0, 0, KF_RESTART, NULL},
@@ -45,6 +48,7 @@ static const gd_key_spec keys[] = {
     {SEC_EXECUTOR, "max_notional_usd_prod", KT_DOUBLE, CF(max_notional_usd_prod), 1000, 0, INFINITY, 0, NULL},
     {SEC_EXECUTOR, "fee_bps", KT_DOUBLE, CF(fee_bps), 4, 0, 100, 0, NULL},
     {SEC_EXECUTOR, "slippage_bps", KT_DOUBLE, CF(slippage_bps), 1, 0, 1000, 0, NULL},
+    {SEC_EXECUTOR, "kind", KT_CHOICE, CF(executor_kind), 0, 0, 0, KF_RESTART, executor_kinds},
     {SEC_GORDON, "exit_when_done", KT_BOOL, CF(exit_when_done), 1, 0, 0, KF_RESTART, NULL},
     {SEC_REPLAY, "data", KT_DATA, 0, 0, 0, 0, KF_RESTART, NULL},
     {SEC_REPLAY, "bars_per_sec", KT_DOUBLE, CF(bars_per_sec), 0, 0, 1e9, KF_RESTART, NULL},
@@ -90,6 +94,12 @@ static const gd_key_spec keys[] = {
     {SEC_VENUE, "key_type", KT_CHOICE, CF(venue_key_type), 0, 0, 0, KF_RESTART, venue_key_types},
     {SEC_VENUE, "recv_window_ms", KT_DOUBLE, CF(venue_recv_window_ms), 5000, 1, 60000, 0, NULL},
     {SEC_VENUE, "timeout_ms", KT_DOUBLE, CF(venue_timeout_ms), 10000, 100, 120000, 0, NULL},
+    {SEC_VENUE, "margin_type", KT_CHOICE, CF(venue_margin_type), 0, 0, 0, KF_RESTART, margin_types},
+    {SEC_VENUE, "poll_ms", KT_DOUBLE, CF(venue_poll_ms), 2000, 200, 60000, 0, NULL},
+    {SEC_VENUE, "stop_grace_ms", KT_DOUBLE, CF(venue_stop_grace_ms), 5000, 100, 600000, 0, NULL},
+    {SEC_VENUE, "retry_budget_ms", KT_DOUBLE, CF(venue_retry_budget_ms), 5000, 100, 600000, 0, NULL},
+    {SEC_VENUE, "unknown_positions", KT_CHOICE, CF(venue_unknown_positions), 0, 0, 0, KF_RESTART,
+     unknown_position_rules},
     {SEC_INSTRUMENT, "tick_size", KT_DOUBLE, IF(tick_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED, NULL},
     {SEC_INSTRUMENT, "step_size", KT_DOUBLE, IF(step_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED, NULL},
     {SEC_INSTRUMENT, "min_qty", KT_DOUBLE, IF(min_qty), 0, 0, INFINITY, 0, NULL},

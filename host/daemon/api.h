@@ -19,6 +19,8 @@ typedef struct gd_api {
     const gd_config *cfg;       /* borrowed */
     gd_state *state;            /* borrowed, NULL without [gordon] state_dir */
     const struct gd_dbrun *db;  /* borrowed: the journal and the database writer */
+    const struct gd_vexec *vexec; /* borrowed: the venue executor, NULL when simulated */
+    int venue_ready;
     char **hashes;              /* owned: operator token hashes */
     size_t n_hashes;
     /* readiness and gauges, kept by the runner */

@@ -22,6 +22,7 @@
 #include "daemon/views.h"
 #include "data/replay.h"
 #include "risk/state.h"
+#include "venue/exec.h"
 
 /* Bars per loop turn: big enough to amortise the turn, small enough that
  * signals and HTTP requests wait at most a millisecond or so. */
@@ -51,6 +52,8 @@ typedef struct run_state {
     uv_timer_t drain;     /* the replay is over: the database catches up, then we stop */
     int64_t drain_until_ms;
     gd_dbrun db;
+    gd_vexec *vexec;      /* the venue executor (owned by the engine once set), NULL: simulated */
+    int venue_ready;      /* its start-up is done: trading may start */
     uint64_t watchdog_failures;
     int64_t watchdog_warned_ms; /* last "cannot ping" log line */
     uint64_t house_ticks;
@@ -170,6 +173,7 @@ static void stop_all(run_state *st)
     cancel_loader(st);
     gd_notify("STOPPING=1");
     gd_dbrun_stop(&st->db);
+    gd_vexec_stop(st->vexec);
     if (st->http) {
         gd_http_stop(st->http, closed_nothing, NULL);
         st->http = NULL;
@@ -262,7 +266,7 @@ static void pace_step(uv_timer_t *h)
 static void start_replay(run_state *st)
 {
     int rc = 0;
-    if (st->closing || !st->loaded || !st->fred_first_done || st->t0)
+    if (st->closing || !st->loaded || !st->fred_first_done || st->t0 || (st->vexec && !st->venue_ready))
         return;
     gd_log(GD_LOG_INFO, "replay", NULL, "replaying %zu bars in %zu series%s", st->tape.n, st->cfg->n_data,
            st->cfg->bars_per_sec > 0 ? " (paced)" : "");
@@ -693,6 +697,74 @@ static int start_http(run_state *st, const gd_run_opts *o, gd_err *err)
 
 /* External series the plugins subscribed to: the replay waits for the
  * first round of fetches. */
+static void venue_ready(void *arg, int rc, const gd_err *verr)
+{
+    run_state *st = arg;
+    if (st->closing)
+        return;
+    gd_err err;
+    if (!rc)
+        rc = gd_engine_set_venue_rules(st->eng, gd_vexec_instruments(st->vexec), gd_vexec_equity(st->vexec), &err);
+    else
+        err = *verr;
+    if (rc) {
+        /* Nothing trades on a venue that did not check out. */
+        if (!st->rc) {
+            st->rc = rc;
+            st->err = err;
+        }
+        stop_all(st);
+        return;
+    }
+    st->venue_ready = 1;
+    st->api.venue_ready = 1;
+    start_replay(st);
+}
+
+static void venue_incident(void *arg, const char *why)
+{
+    run_state *st = arg;
+    gd_err err;
+    if (gd_engine_halt(st->eng, "breaker:venue", why, &err) != 0)
+        gd_log(GD_LOG_ERROR, "venue", NULL, "halt after a venue incident: %s", err.msg);
+}
+
+static void venue_order_event(void *arg, uint32_t owner, uint32_t symbol, uint64_t intent, char kind,
+                              const char *status, const char *detail)
+{
+    run_state *st = arg;
+    gd_engine_order_event(st->eng, owner, symbol, intent, kind, status, detail);
+}
+
+/* [executor] kind = venue: orders go to Binance (or the loopback venue);
+ * trading waits for its start-up checks. */
+static int start_venue(run_state *st, gd_err *err)
+{
+    if (!gd_config_venue_executor(st->cfg))
+        return 0;
+    gd_vexec_opts vo;
+    memset(&vo, 0, sizeof vo);
+    vo.loop = &st->loop;
+    vo.cfg = st->cfg;
+    vo.symbols = st->syms;
+    vo.n_symbols = (uint32_t)st->cfg->n_data;
+    vo.n_owners = 1;
+    vo.sink = gd_engine_fill_sink(st->eng);
+    vo.hooks = (gd_vexec_hooks){st, venue_ready, venue_incident, venue_order_event};
+    gd_vexec *vx;
+    int rc = gd_vexec_new(&vo, &vx, err);
+    if (rc)
+        return rc;
+    rc = gd_engine_set_executor(st->eng, gd_vexec_executor(vx), err);
+    if (rc) {
+        gd_vexec_executor(vx).ops->destroy(vx);
+        return rc;
+    }
+    st->vexec = vx;
+    st->api.vexec = vx;
+    return gd_vexec_start(vx, err);
+}
+
 static int start_series(run_state *st, gd_err *err)
 {
     const gd_config *cfg = st->cfg;
@@ -781,7 +853,7 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
     st->opts = o;
     if ((rc = open_engine(st, o, err)) != 0 || (rc = open_records(st, err)) != 0 ||
         (rc = start_loop(st, err)) != 0 || (rc = gd_dbrun_open(&st->db, &st->loop, st->cfg, st->eng, err)) != 0 ||
-        (rc = start_http(st, o, err)) != 0 || (rc = start_series(st, err)) != 0)
+        (rc = start_http(st, o, err)) != 0 || (rc = start_series(st, err)) != 0 || (rc = start_venue(st, err)) != 0)
         goto out;
     /* Config, plugins, state store and listeners are up: tell systemd. */
     gd_notify("READY=1\nSTATUS=loading market data");

@@ -247,6 +247,35 @@ int gd_engine_set_state(gd_engine *e, gd_state *st, gd_err *err)
 
 int gd_engine_halted(const gd_engine *e) { return e->halt.halted; }
 
+int gd_engine_set_executor(gd_engine *e, gd_executor x, gd_err *err)
+{
+    if (e->ctr.bars || e->book.fills)
+        return gd_err_set(err, GD_ESTATE, "the executor is chosen before the first bar");
+    if (x.ops->grow(x.self, e->n_slots) != 0)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    if (e->exec.ops)
+        e->exec.ops->destroy(e->exec.self);
+    e->exec = x;
+    return 0;
+}
+
+gd_fill_sink gd_engine_fill_sink(gd_engine *e) { return (gd_fill_sink){e, on_fill}; }
+
+int gd_engine_set_venue_rules(gd_engine *e, const gd_instrument *per_symbol, double equity, gd_err *err)
+{
+    if (e->book.fills)
+        return gd_err_set(err, GD_ESTATE, "the venue's rules and equity are set before anything trades");
+    if (!e->venue_instr && !(e->venue_instr = calloc(e->n_symbols ? e->n_symbols : 1, sizeof *e->venue_instr)))
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    memcpy(e->venue_instr, per_symbol, e->n_symbols * sizeof *per_symbol);
+    memcpy(e->instr, per_symbol, e->n_symbols * sizeof *per_symbol);
+    if (equity > 0.0) {
+        gd_book *b = &e->book;
+        b->start_equity = b->cash = b->equity = b->peak = b->dd_floor = equity;
+    }
+    return 0;
+}
+
 int gd_engine_sync_latch(gd_engine *e, gd_err *err) { return gd_halt_sync(&e->halt, err); }
 
 /* Breakers run on every bar and after every fill; a breaker that fails to
@@ -540,6 +569,7 @@ void gd_engine_free(gd_engine *e)
     free(e->hist);
     if (e->exec.ops)
         e->exec.ops->destroy(e->exec.self);
+    free(e->venue_instr);
     gd_book_free(&e->book);
     gd_pipeline_free(&e->pipe);
     gd_strv_free(e->slot_names, e->n_slots);

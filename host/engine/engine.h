@@ -95,6 +95,18 @@ const gd_config *gd_engine_config(const gd_engine *e);
 /* Counts a reload that failed before reaching the engine (a config error). */
 void gd_engine_reload_failed(gd_engine *e);
 
+/* The venue executor (venue/exec.h) in place of the simulated one, before
+ * the first bar; the engine owns it from then on. */
+int gd_engine_set_executor(gd_engine *e, gd_executor x, gd_err *err);
+/* Where an executor delivers its fills. */
+gd_fill_sink gd_engine_fill_sink(gd_engine *e);
+/* The venue's rules per symbol, which replace [instrument.*] now and after
+ * every reload; and the account's equity, before anything traded. */
+int gd_engine_set_venue_rules(gd_engine *e, const gd_instrument *per_symbol, double equity, gd_err *err);
+/* A venue order's status changed (journaled as an order event). */
+void gd_engine_order_event(gd_engine *e, uint32_t owner, uint32_t symbol, uint64_t intent_id, char kind,
+                           const char *status, const char *detail);
+
 /* Takes ownership of an intent log (closed by gd_engine_free). */
 void gd_engine_set_intentlog(gd_engine *e, gd_intentlog log);
 

@@ -186,6 +186,7 @@ struct gd_engine {
     const char **sym_ro;         /* owned array: the names in read-only memory, what plugins get */
     gd_rodata sym_rodata;        /* owned: the mapping sym_ro points into */
     gd_instrument *instr;        /* owned, per symbol */
+    gd_instrument *venue_instr;  /* owned: the venue's rules once known; they win over [instrument.*] */
 
     gd_gen *gen;                 /* owned: the running generation */
     gd_libcache *cache;          /* the plugin libraries */

@@ -468,7 +468,18 @@ static int grow_slots(gd_engine *e, uint32_t n, gd_err *err)
 int gd_engine_copy_instruments(const gd_engine *e, const gd_config *cfg, gd_instrument *out, gd_err *err)
 {
     for (uint32_t s = 0; s < e->n_symbols; s++) {
+        if (e->venue_instr) {
+            out[s] = e->venue_instr[s];
+            continue;
+        }
         const gd_instrument *ins = gd_config_instrument(cfg, e->symbols[s]);
+        if (!ins && gd_config_venue_executor(cfg)) {
+            /* The venue's rules come at start-up, before anything trades;
+             * until then nothing can be sized (a zero step sizes nothing). */
+            memset(&out[s], 0, sizeof out[s]);
+            snprintf(out[s].symbol, sizeof out[s].symbol, "%s", e->symbols[s]);
+            continue;
+        }
         if (!ins)
             return gd_err_set(err, GD_EINVAL,
                               "symbol %s has no [instrument.%s] section (tick_size, step_size, min_qty, "

@@ -95,6 +95,31 @@ static void cancel_protective(gd_engine *e, gd_recslot *r, uint64_t iid, const c
     r->has_stop = r->has_tp = 0;
 }
 
+void gd_engine_order_event(gd_engine *e, uint32_t owner, uint32_t symbol, uint64_t intent_id, char kind,
+                           const char *status, const char *detail)
+{
+    gd_recslot *r = e->rec.j ? rslot(e, owner, symbol) : NULL;
+    if (!r)
+        return;
+    if (kind == 'c' && !strcmp(status, "new")) {
+        /* The executor's own close (a stop that failed): an order of its own. */
+        const gd_position *p = gd_book_pos(&e->book, owner, symbol);
+        if (p->side != GORDON_SIDE_NONE)
+            rec_order(e, intent_id, 'c', "flatten", owner, symbol, -p->side, 0.0, 0.0, 1);
+        return;
+    }
+    rec_status(e, intent_id, kind, status, detail);
+    /* An entry the venue refused: its stop and take profit never were. */
+    if (kind == 'e' && !strcmp(status, "rejected") && r->entry_iid == intent_id) {
+        if (r->has_stop)
+            rec_status(e, intent_id, 's', "rejected", "its entry was rejected");
+        if (r->has_tp)
+            rec_status(e, intent_id, 't', "rejected", "its entry was rejected");
+        r->entry_iid = 0;
+        r->has_stop = r->has_tp = 0;
+    }
+}
+
 void gd_engine_rec_submit(gd_engine *e, const gd_order *o)
 {
     gd_recslot *r = e->rec.j ? rslot(e, o->owner, o->symbol) : NULL;

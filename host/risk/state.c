@@ -416,6 +416,8 @@ void gd_state_close(gd_state *st)
     st->audit_fd = st->lock_fd = -1;
 }
 
+static int write_atomic(const char *dir, const char *name, const char *text, gd_err *err);
+
 int gd_state_init(const char *dir, gd_err *err)
 {
     struct stat sb;
@@ -446,7 +448,12 @@ int gd_state_init(const char *dir, gd_err *err)
     } else if (close(fd) != 0) {
         rc = gd_err_set(err, GD_EIO, "%s: close: %s", path, strerror(errno));
     } else {
-        rc = fsync_dir(dir, err);
+        /* Intent ids name orders on the venue (g<id>-e): a store made anew
+         * starts past every id an earlier one could have used, so a lookup
+         * by client id never finds another store's order. */
+        char json[64];
+        snprintf(json, sizeof json, "{\"next_id\":%llu}", (unsigned long long)gd_wall_ms() * 1000ull);
+        rc = write_atomic(dir, IDS_NAME, json, err);
     }
     free(path);
     return rc;

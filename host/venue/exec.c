@@ -1,0 +1,1381 @@
+#include "venue/exec.h"
+
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/dates.h"
+#include "base/log.h"
+#include "db/record.h"
+#include "risk/instr.h"
+#include "venue/profile.h"
+#include "venue/rest.h"
+#include "venue/sign.h"
+
+#define VX_TICK_MS         100 /* retries and backoffs are due at this grain */
+#define VX_LOOKUP_DELAY_MS 300 /* an unknown order is looked up after this */
+#define VX_MAX_SENDS       3   /* an order is sent at most this often when lookups find nothing */
+#define VX_CLOCK_SAMPLES   5
+
+/* A slot's order flow. One request at a time per slot: the next step is
+ * decided on its answer. */
+typedef enum vx_state {
+    VS_IDLE = 0,
+    VS_ENTRY,  /* entry sent, or due to be sent/looked up */
+    VS_OPEN,   /* a position */
+    VS_CLOSING /* a reduce-only close sent, or due */
+} vx_state;
+
+/* What the next request of a slot is. */
+typedef enum vx_todo {
+    TD_NONE = 0,
+    TD_SEND,   /* the slot's current order */
+    TD_LOOKUP, /* look the current order up by client id */
+    TD_STOP_SEND,
+    TD_STOP_LOOKUP,
+    TD_TP_SEND,
+    TD_TP_LOOKUP,
+    TD_CANCEL_ALGOS
+} vx_todo;
+
+typedef enum vx_prot {
+    P_NONE = 0,
+    P_PENDING,
+    P_WORKING,
+    P_DONE
+} vx_prot;
+
+typedef struct vx_slot {
+    uint8_t state;
+    uint8_t todo;
+    uint8_t busy; /* a request is in flight */
+    uint8_t stop_st, tp_st;
+    int8_t side;        /* entry side, then position side */
+    int8_t exit_wanted; /* an exit arrived while the entry was in flight */
+    char close_kind;    /* 'x' exit, 'f' flatten, 'c' the executor's own close */
+    uint8_t sends;      /* sends of the current order */
+    uint8_t prot_sends;
+    uint64_t intent;       /* the entry's intent: names the stop and take profit */
+    uint64_t close_intent; /* the exit's, or the entry's for 'c' */
+    double qty;            /* entry: the quantity asked */
+    double ref;            /* the host's price when the order went */
+    double stop, tp;       /* on the tick */
+    double filled, avg;    /* entry: executed so far and its average price */
+    double closed;         /* close: executed so far */
+    double close_avg;
+    int64_t due_ms;        /* todo is due then (mono) */
+    int64_t prot_deadline; /* the stop must be working by then (mono) */
+    int64_t trig_since;    /* the stop reported TRIGGERING since (mono), 0 if not */
+    int64_t crossed_since; /* the host's price is past the stop since (mono), 0 if not */
+    int64_t last_poll;     /* protective orders last asked after (mono) */
+    int incident;          /* already reported for this position */
+} vx_slot;
+
+typedef struct vx_req vx_req;
+
+struct gd_vexec {
+    uv_loop_t *loop;
+    const gd_config *cfg;
+    gd_vexec_opts o;
+    char **syms;          /* owned copies */
+    gd_instrument *instr; /* owned: per symbol, from exchangeInfo */
+    int *price_dec, *qty_dec;
+    double *max_qty;
+    gd_signer *signer;
+    gd_rest *rest;
+    uv_timer_t tick;
+    int tick_init, stopped;
+    vx_slot *slots; /* owned: [owner * n_symbols + symbol] */
+    uint32_t n_owners;
+    double pending_notional;
+    double equity;
+    int ready;
+    int syncing;      /* a clock re-measure is under way */
+    int setup_step;   /* start-up: which request */
+    uint32_t setup_i; /* start-up: which symbol */
+    vx_req *reqs;     /* in flight, freed by stop */
+    gd_vexec_stats st;
+};
+
+typedef enum vx_what {
+    W_SETUP = 1,
+    W_SLOT
+} vx_what;
+
+struct vx_req {
+    gd_vexec *x;
+    int what;
+    uint32_t slot;
+    uint8_t todo; /* the slot's todo this answers */
+    vx_req *prev, *next;
+};
+
+static const char *const setup_names[] = {"",
+                                          "GET /fapi/v1/exchangeInfo",
+                                          "GET /fapi/v1/positionSide/dual",
+                                          "POST /fapi/v1/marginType",
+                                          "POST /fapi/v1/leverage",
+                                          "GET /fapi/v2/account",
+                                          "GET /fapi/v2/positionRisk",
+                                          "GET /fapi/v1/openAlgoOrders",
+                                          "POST /fapi/v1/order (close)"};
+enum {
+    SU_CLOCK = 0,
+    SU_INFO,
+    SU_DUAL,
+    SU_MARGIN,
+    SU_LEVERAGE,
+    SU_ACCOUNT,
+    SU_POSITIONS,
+    SU_ALGOS,
+    SU_CLOSE,
+    SU_DONE
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static int64_t now_ms(const gd_vexec *x) { return (int64_t)uv_now(x->loop); }
+
+static vx_slot *slot_at(gd_vexec *x, uint32_t owner, uint32_t sym)
+{
+    return &x->slots[(size_t)owner * x->o.n_symbols + sym];
+}
+
+static uint32_t slot_owner(const gd_vexec *x, uint32_t i) { return i / x->o.n_symbols; }
+static uint32_t slot_sym(const gd_vexec *x, uint32_t i) { return i % x->o.n_symbols; }
+
+static void event(gd_vexec *x, uint32_t i, uint64_t intent, char kind, const char *status, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static void event(gd_vexec *x, uint32_t i, uint64_t intent, char kind, const char *status, const char *fmt, ...)
+{
+    char detail[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    char cid[GD_CLIENT_ID_MAX];
+    gd_client_id(cid, intent, kind);
+    gd_log(!strcmp(status, "canceled") || !strcmp(status, "rejected") ? GD_LOG_WARN : GD_LOG_INFO, "venue", NULL,
+           "%s %s: %s", cid, status, detail);
+    if (x->o.hooks.order_event)
+        x->o.hooks.order_event(x->o.hooks.arg, slot_owner(x, i), slot_sym(x, i), intent, kind, status, detail);
+}
+
+static void incident(gd_vexec *x, vx_slot *s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void incident(gd_vexec *x, vx_slot *s, const char *fmt, ...)
+{
+    char why[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    x->st.incidents++;
+    if (s)
+        s->incident = 1;
+    gd_log(GD_LOG_ERROR, "venue", NULL, "incident: %s", why);
+    if (x->o.hooks.incident)
+        x->o.hooks.incident(x->o.hooks.arg, why);
+}
+
+static void fmt_num(char *out, size_t cap, double v, int dec) { snprintf(out, cap, "%.*f", dec, v); }
+
+/* Numbers in Binance's JSON come as strings ("0.010") or numbers. */
+static double jnum(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsNumber(v))
+        return v->valuedouble;
+    if (cJSON_IsString(v) && v->valuestring[0]) {
+        char *end;
+        double d = strtod(v->valuestring, &end);
+        if (*end == '\0' && isfinite(d))
+            return d;
+    }
+    return NAN;
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void track(gd_vexec *x, vx_req *q)
+{
+    q->next = x->reqs;
+    q->prev = NULL;
+    if (x->reqs)
+        x->reqs->prev = q;
+    x->reqs = q;
+}
+
+static void untrack(gd_vexec *x, vx_req *q)
+{
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        x->reqs = q->next;
+    if (q->next)
+        q->next->prev = q->prev;
+}
+
+static void on_reply(void *arg, const gd_rest_reply *r);
+
+static int call(gd_vexec *x, int what, uint32_t slot, uint8_t todo, const char *method, const char *path,
+                const char *params, int sign, gd_err *err)
+{
+    vx_req *q = calloc(1, sizeof *q);
+    if (!q)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    q->x = x;
+    q->what = what;
+    q->slot = slot;
+    q->todo = todo;
+    int rc = gd_rest_call(x->rest, method, path, params, sign, on_reply, q, err);
+    if (rc) {
+        free(q);
+        return rc;
+    }
+    track(x, q);
+    return 0;
+}
+
+static void note_headers(gd_vexec *x, const gd_rest_reply *r)
+{
+    if (r->used_weight_1m >= 0)
+        x->st.used_weight_1m = r->used_weight_1m;
+    if (r->order_count_1m >= 0)
+        x->st.order_count_1m = r->order_count_1m;
+}
+
+static void on_resync(void *arg, int rc, int64_t offset)
+{
+    gd_vexec *x = arg;
+    x->syncing = 0;
+    if (rc == 0)
+        gd_log(GD_LOG_INFO, "venue", NULL, "server time re-measured: %+" PRId64 " ms from ours", offset);
+    else
+        gd_log(GD_LOG_WARN, "venue", NULL, "server time could not be re-measured; keeping the old offset");
+}
+
+static void resync(gd_vexec *x)
+{
+    gd_err e;
+    if (x->syncing || x->stopped)
+        return;
+    x->st.clock_resyncs++;
+    if (gd_rest_sync_clock(x->rest, VX_CLOCK_SAMPLES, on_resync, x, &e) == 0)
+        x->syncing = 1;
+}
+
+/* ------------------------------------------------------------ start-up */
+
+static void setup_next(gd_vexec *x);
+
+static void setup_fail(gd_vexec *x, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void setup_fail(gd_vexec *x, int rc, const char *fmt, ...)
+{
+    gd_err e;
+    char msg[sizeof e.msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    gd_err_set(&e, rc, "venue start-up: %s", msg);
+    x->setup_step = SU_DONE;
+    if (x->o.hooks.ready)
+        x->o.hooks.ready(x->o.hooks.arg, rc, &e);
+}
+
+static void on_setup_clock(void *arg, int rc, int64_t offset)
+{
+    gd_vexec *x = arg;
+    if (x->stopped)
+        return;
+    if (rc) {
+        setup_fail(x, GD_EIO, "GET /fapi/v1/time: fewer than half of %d samples answered", VX_CLOCK_SAMPLES);
+        return;
+    }
+    gd_log(GD_LOG_INFO, "venue", NULL, "server time %+" PRId64 " ms from ours (median of %d)", offset,
+           VX_CLOCK_SAMPLES);
+    x->setup_step = SU_INFO;
+    setup_next(x);
+}
+
+/* One symbol's rules: MARKET orders obey MARKET_LOT_SIZE where the venue
+ * lists it (its step and minimum are the larger of the two). */
+static int parse_symbol(gd_vexec *x, uint32_t s, const cJSON *it, char *why, size_t cap)
+{
+    const char *status = jstr(it, "status");
+    if (!status || strcmp(status, "TRADING") != 0) {
+        snprintf(why, cap, "%s is %s on the venue, not TRADING", x->syms[s], status ? status : "without a status");
+        return -1;
+    }
+    double tick = NAN, step = NAN, minq = NAN, maxq = INFINITY, notional = 0.0;
+    double mstep = NAN, mminq = NAN, mmaxq = INFINITY;
+    const cJSON *f, *filters = cJSON_GetObjectItemCaseSensitive(it, "filters");
+    cJSON_ArrayForEach(f, filters)
+    {
+        const char *t = jstr(f, "filterType");
+        if (!t)
+            continue;
+        if (!strcmp(t, "PRICE_FILTER"))
+            tick = jnum(f, "tickSize");
+        else if (!strcmp(t, "LOT_SIZE"))
+            step = jnum(f, "stepSize"), minq = jnum(f, "minQty"), maxq = jnum(f, "maxQty");
+        else if (!strcmp(t, "MARKET_LOT_SIZE"))
+            mstep = jnum(f, "stepSize"), mminq = jnum(f, "minQty"), mmaxq = jnum(f, "maxQty");
+        else if (!strcmp(t, "MIN_NOTIONAL"))
+            notional = jnum(f, "notional");
+    }
+    if (mstep > 0.0 && !(mstep <= step))
+        step = mstep;
+    if (mminq > minq)
+        minq = mminq;
+    if (mmaxq > 0.0 && mmaxq < maxq)
+        maxq = mmaxq;
+    if (!(tick > 0.0) || !(step > 0.0) || !(minq >= 0.0) || !(notional >= 0.0) || !isfinite(tick) || !isfinite(step)) {
+        snprintf(why, cap,
+                 "%s: exchangeInfo lacks a usable PRICE_FILTER tickSize, LOT_SIZE stepSize/minQty or "
+                 "MIN_NOTIONAL notional",
+                 x->syms[s]);
+        return -1;
+    }
+    gd_instrument *in = &x->instr[s];
+    snprintf(in->symbol, sizeof in->symbol, "%s", x->syms[s]);
+    in->tick_size = tick;
+    in->step_size = step;
+    in->min_qty = minq;
+    in->min_notional = notional;
+    x->max_qty[s] = maxq > 0.0 && isfinite(maxq) ? maxq : INFINITY;
+    x->price_dec[s] = gd_step_decimals(tick);
+    x->qty_dec[s] = gd_step_decimals(step);
+    gd_log(GD_LOG_INFO, "venue", NULL, "%s: tick %.*f, step %.*f, min qty %.*f, min notional %g (from the venue)",
+           x->syms[s], x->price_dec[s], tick, x->qty_dec[s], step, x->qty_dec[s], minq, notional);
+    return 0;
+}
+
+static void setup_reply(gd_vexec *x, const gd_rest_reply *r)
+{
+    int step = x->setup_step;
+    char why[512];
+    cJSON *j = NULL;
+    if (r->outcome == GD_REST_OK && !(j = cJSON_ParseWithLength(r->body, r->body_len))) {
+        setup_fail(x, GD_EIO, "%s: the reply is not JSON", setup_names[step]);
+        return;
+    }
+    if (r->outcome != GD_REST_OK) {
+        /* Unchanged margin type (-4046) is not a failure. */
+        if (step == SU_MARGIN && r->code == -4046)
+            goto next;
+        setup_fail(x, r->outcome == GD_REST_REJECTED ? GD_EINVAL : GD_EIO, "%s %s: %s (HTTP %ld, code %d)",
+                   setup_names[step], step == SU_MARGIN || step == SU_LEVERAGE ? x->syms[x->setup_i] : "", r->msg,
+                   r->status, r->code);
+        return;
+    }
+    switch (step) {
+    case SU_INFO: {
+        const cJSON *syms = cJSON_GetObjectItemCaseSensitive(j, "symbols");
+        if (!cJSON_IsArray(syms)) {
+            setup_fail(x, GD_EIO, "exchangeInfo: no symbols array");
+            goto out;
+        }
+        for (uint32_t s = 0; s < x->o.n_symbols; s++) {
+            const cJSON *it, *hit = NULL;
+            cJSON_ArrayForEach(it, syms)
+            {
+                const char *n = jstr(it, "symbol");
+                if (n && !strcmp(n, x->syms[s]))
+                    hit = it;
+            }
+            if (!hit) {
+                setup_fail(x, GD_EINVAL, "%s is not listed in exchangeInfo", x->syms[s]);
+                goto out;
+            }
+            if (parse_symbol(x, s, hit, why, sizeof why) != 0) {
+                setup_fail(x, GD_EINVAL, "%s", why);
+                goto out;
+            }
+        }
+        break;
+    }
+    case SU_DUAL:
+        if (!cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(j, "dualSidePosition"))) {
+            setup_fail(x, GD_EIO, "positionSide/dual: no dualSidePosition");
+            goto out;
+        }
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "dualSidePosition"))) {
+            setup_fail(x, GD_EINVAL,
+                       "the account is in hedge mode: gordon needs one-way position mode "
+                       "(Binance: Preferences > Position Mode > One-way)");
+            goto out;
+        }
+        break;
+    case SU_ACCOUNT: {
+        double eq = jnum(j, "totalMarginBalance");
+        if (!isfinite(eq))
+            eq = jnum(j, "totalWalletBalance");
+        if (!isfinite(eq) || !(eq > 0.0)) {
+            setup_fail(x, GD_EINVAL, "the account's equity is not positive (totalMarginBalance)");
+            goto out;
+        }
+        x->equity = eq;
+        gd_log(GD_LOG_INFO, "venue", NULL, "account equity %.2f (totalMarginBalance)", eq);
+        break;
+    }
+    case SU_POSITIONS: {
+        /* gordon has not opened anything yet: every position is unknown. */
+        const cJSON *p;
+        int close = x->cfg->venue_unknown_positions && !strcmp(x->cfg->venue_unknown_positions, "close");
+        cJSON_ArrayForEach(p, j)
+        {
+            const char *n = jstr(p, "symbol");
+            double amt = jnum(p, "positionAmt");
+            if (!n || !isfinite(amt) || amt == 0.0)
+                continue;
+            for (uint32_t s = 0; s < x->o.n_symbols; s++) {
+                if (strcmp(n, x->syms[s]) != 0)
+                    continue;
+                if (!close) {
+                    setup_fail(x, GD_EINVAL,
+                               "the venue holds a %s position of %s %.*f (entry %s) that gordon did not open: "
+                               "close it on the venue, or set [venue] unknown_positions = close",
+                               amt > 0 ? "long" : "short", n, x->qty_dec[s], fabs(amt),
+                               jstr(p, "entryPrice") ? jstr(p, "entryPrice") : "?");
+                    goto out;
+                }
+                gd_log(GD_LOG_WARN, "venue", NULL, "closing a %s position of %s %.*f that gordon did not open",
+                       amt > 0 ? "long" : "short", n, x->qty_dec[s], fabs(amt));
+                char params[256], q[64];
+                fmt_num(q, sizeof q, fabs(amt), x->qty_dec[s]);
+                snprintf(params, sizeof params,
+                         "symbol=%s&side=%s&type=MARKET&quantity=%s&reduceOnly=true&newOrderRespType=RESULT", n,
+                         amt > 0 ? "SELL" : "BUY", q);
+                gd_err e;
+                x->setup_step = SU_CLOSE;
+                int crc = call(x, W_SETUP, 0, 0, "POST", "/fapi/v1/order", params, 1, &e);
+                if (crc != 0) {
+                    setup_fail(x, crc, "%s", e.msg);
+                    goto out;
+                }
+                x->st.orders_sent++;
+                cJSON_Delete(j);
+                return; /* the close's answer comes back here, then positions are asked again */
+            }
+        }
+        break;
+    }
+    case SU_CLOSE: {
+        const char *status = jstr(j, "status");
+        if (!status || strcmp(status, "FILLED") != 0) {
+            setup_fail(x, GD_EIO, "closing an unknown position: the order is %s, not FILLED",
+                       status ? status : "without a status");
+            goto out;
+        }
+        x->setup_step = SU_POSITIONS - 1; /* ask again: another may be left */
+        break;
+    }
+    case SU_ALGOS: {
+        /* Protective orders of positions that are gone (a previous run's) go. */
+        const cJSON *a;
+        cJSON_ArrayForEach(a, j)
+        {
+            const char *n = jstr(a, "symbol"), *cid = jstr(a, "clientAlgoId");
+            if (!n || !cid || cid[0] != 'g')
+                continue;
+            for (uint32_t s = 0; s < x->o.n_symbols; s++)
+                if (!strcmp(n, x->syms[s])) {
+                    char params[160];
+                    gd_err e;
+                    snprintf(params, sizeof params, "symbol=%s&clientAlgoId=%s", n, cid);
+                    gd_log(GD_LOG_WARN, "venue", NULL, "cancelling %s %s: no position of gordon's is behind it", n,
+                           cid);
+                    if (call(x, W_SETUP, UINT32_MAX, 0, "DELETE", "/fapi/v1/algoOrder", params, 1, &e) != 0)
+                        gd_log(GD_LOG_WARN, "venue", NULL, "cancelling %s: %s", cid, e.msg);
+                }
+        }
+        break;
+    }
+    default: break;
+    }
+next:
+    if (step == SU_MARGIN || step == SU_LEVERAGE) {
+        /* Each symbol gets both, then the next step. */
+        if (step == SU_MARGIN) {
+            x->setup_step = SU_LEVERAGE;
+        } else if (++x->setup_i < x->o.n_symbols) {
+            x->setup_step = SU_MARGIN;
+        } else {
+            x->setup_step = SU_ACCOUNT;
+        }
+    } else {
+        x->setup_step++;
+    }
+    setup_next(x);
+out:
+    cJSON_Delete(j);
+}
+
+static void setup_next(gd_vexec *x)
+{
+    gd_err e;
+    char params[256];
+    int rc = 0;
+    switch (x->setup_step) {
+    case SU_CLOCK: rc = gd_rest_sync_clock(x->rest, VX_CLOCK_SAMPLES, on_setup_clock, x, &e); break;
+    case SU_INFO: rc = call(x, W_SETUP, 0, 0, "GET", "/fapi/v1/exchangeInfo", "", 0, &e); break;
+    case SU_DUAL: rc = call(x, W_SETUP, 0, 0, "GET", "/fapi/v1/positionSide/dual", "", 1, &e); break;
+    case SU_MARGIN:
+        snprintf(params, sizeof params, "symbol=%s&marginType=%s", x->syms[x->setup_i],
+                 x->cfg->venue_margin_type && !strcmp(x->cfg->venue_margin_type, "isolated") ? "ISOLATED" : "CROSSED");
+        rc = call(x, W_SETUP, 0, 0, "POST", "/fapi/v1/marginType", params, 1, &e);
+        break;
+    case SU_LEVERAGE:
+        /* Leverage is margin only: the host sizes every order itself. */
+        snprintf(params, sizeof params, "symbol=%s&leverage=%d", x->syms[x->setup_i],
+                 (int)fmax(1.0, floor(x->cfg->leverage)));
+        rc = call(x, W_SETUP, 0, 0, "POST", "/fapi/v1/leverage", params, 1, &e);
+        break;
+    case SU_ACCOUNT: rc = call(x, W_SETUP, 0, 0, "GET", "/fapi/v2/account", "", 1, &e); break;
+    case SU_POSITIONS: rc = call(x, W_SETUP, 0, 0, "GET", "/fapi/v2/positionRisk", "", 1, &e); break;
+    case SU_ALGOS: rc = call(x, W_SETUP, 0, 0, "GET", "/fapi/v1/openAlgoOrders", "", 1, &e); break;
+    default:
+        x->setup_step = SU_DONE;
+        x->ready = x->st.ready = 1;
+        gd_log(GD_LOG_INFO, "venue", NULL, "venue ready: %u symbol(s), one-way, %s margin, leverage %d", x->o.n_symbols,
+               x->cfg->venue_margin_type ? x->cfg->venue_margin_type : "cross",
+               (int)fmax(1.0, floor(x->cfg->leverage)));
+        if (x->o.hooks.ready)
+            x->o.hooks.ready(x->o.hooks.arg, 0, NULL);
+        return;
+    }
+    if (rc)
+        setup_fail(x, rc, "%s", e.msg);
+}
+
+/* ------------------------------------------------------------ orders */
+
+static void kick(gd_vexec *x, vx_slot *s, vx_todo t, int64_t delay_ms)
+{
+    s->todo = (uint8_t)t;
+    s->due_ms = now_ms(x) + delay_ms;
+}
+
+static void deliver_fill(gd_vexec *x, uint32_t i, int reason, int side, double qty, double price)
+{
+    vx_slot *s = &x->slots[i];
+    gordon_fill f;
+    memset(&f, 0, sizeof f);
+    f.struct_size = sizeof f;
+    f.symbol = slot_sym(x, i);
+    f.side = side;
+    f.reason = reason;
+    f.qty = qty;
+    f.price = price;
+    /* The order reply has no commission; the user-data stream's does. */
+    f.fee = qty * price * x->cfg->fee_bps / 1e4;
+    f.time_ms = gd_wall_ms();
+    f.intent_id = reason == GORDON_FILL_ENTRY ? s->intent : s->close_intent;
+    x->o.sink.on_fill(x->o.sink.host, slot_owner(x, i), &f, s->stop, s->tp);
+}
+
+static void slot_reset(gd_vexec *x, vx_slot *s)
+{
+    if (s->state == VS_ENTRY) {
+        x->pending_notional -= s->qty * s->ref;
+        if (x->pending_notional < 1e-9)
+            x->pending_notional = 0.0;
+    }
+    memset(s, 0, sizeof *s);
+}
+
+/* The position is flat: what protected it goes. */
+static void position_gone(gd_vexec *x, uint32_t i)
+{
+    vx_slot *s = &x->slots[i];
+    int stop_open = s->stop_st == P_WORKING || s->stop_st == P_PENDING;
+    int tp_open = s->tp_st == P_WORKING || s->tp_st == P_PENDING;
+    if (stop_open || tp_open) {
+        char params[192], cid[GD_CLIENT_ID_MAX];
+        gd_err e;
+        for (int k = 0; k < 2; k++) {
+            if (!(k ? tp_open : stop_open))
+                continue;
+            gd_client_id(cid, s->intent, k ? 't' : 's');
+            snprintf(params, sizeof params, "symbol=%s&clientAlgoId=%s", x->syms[slot_sym(x, i)], cid);
+            /* Best effort: a closePosition stop with nothing to close expires. */
+            if (call(x, W_SETUP, UINT32_MAX, 0, "DELETE", "/fapi/v1/algoOrder", params, 1, &e) != 0)
+                gd_log(GD_LOG_WARN, "venue", NULL, "cancelling %s: %s", cid, e.msg);
+            event(x, i, s->intent, k ? 't' : 's', "canceled", "the position is closed");
+        }
+    }
+    memset(s, 0, sizeof *s);
+}
+
+static void send_close(gd_vexec *x, uint32_t i, char kind, uint64_t intent)
+{
+    vx_slot *s = &x->slots[i];
+    s->state = VS_CLOSING;
+    s->close_kind = kind;
+    s->close_intent = intent;
+    s->sends = 0;
+    s->closed = s->close_avg = 0.0;
+    if (kind == 'c')
+        event(x, i, intent, 'c', "new", "a reduce-only market close of %.*f by the executor",
+              x->qty_dec[slot_sym(x, i)], s->filled);
+    kick(x, s, TD_SEND, 0);
+}
+
+/* A stop that is not there: close the position, halt the host. */
+static void stop_failed(gd_vexec *x, uint32_t i, const char *why)
+{
+    vx_slot *s = &x->slots[i];
+    x->st.stop_failures++;
+    if (s->stop_st != P_WORKING)
+        s->stop_st = P_DONE; /* nothing to cancel */
+    event(x, i, s->intent, 's', strstr(why, "refused") || strstr(why, "rejected") ? "rejected" : "canceled", "%s", why);
+    if (!s->incident)
+        incident(x, s, "%s %s: %s; closing the position", x->syms[slot_sym(x, i)], s->side > 0 ? "long" : "short", why);
+    if (s->state == VS_OPEN)
+        send_close(x, i, 'c', s->intent);
+}
+
+static void protective_next(gd_vexec *x, uint32_t i)
+{
+    vx_slot *s = &x->slots[i];
+    if (s->stop > 0.0 && s->stop_st == P_NONE) {
+        s->stop_st = P_PENDING;
+        s->prot_sends = 0;
+        s->prot_deadline = now_ms(x) + (int64_t)x->cfg->venue_retry_budget_ms;
+        kick(x, s, TD_STOP_SEND, 0);
+    } else if (s->tp > 0.0 && s->tp_st == P_NONE && s->stop_st == P_WORKING) {
+        s->tp_st = P_PENDING;
+        s->prot_sends = 0;
+        kick(x, s, TD_TP_SEND, 0);
+    } else {
+        s->todo = TD_NONE;
+    }
+}
+
+/* An order's state as the venue reports it (a RESULT reply or a lookup). */
+static void entry_order(gd_vexec *x, uint32_t i, const cJSON *j)
+{
+    vx_slot *s = &x->slots[i];
+    const char *status = jstr(j, "status");
+    double exec_q = jnum(j, "executedQty"), avg = jnum(j, "avgPrice");
+    if (!status || !isfinite(exec_q)) {
+        kick(x, s, TD_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
+        return;
+    }
+    if (exec_q > s->filled + 1e-12) {
+        if (!(avg > 0.0))
+            avg = s->ref;
+        double d = exec_q - s->filled;
+        double px = (avg * exec_q - s->avg * s->filled) / d;
+        if (!(px > 0.0) || !isfinite(px))
+            px = avg;
+        s->filled = exec_q;
+        s->avg = avg;
+        deliver_fill(x, i, GORDON_FILL_ENTRY, s->side, d, px);
+    }
+    int final = !strcmp(status, "FILLED") || !strcmp(status, "EXPIRED") || !strcmp(status, "CANCELED") ||
+                !strcmp(status, "REJECTED") || !strcmp(status, "EXPIRED_IN_MATCH");
+    if (s->filled > 0.0 && s->state == VS_ENTRY) {
+        x->pending_notional -= s->qty * s->ref;
+        if (x->pending_notional < 1e-9)
+            x->pending_notional = 0.0;
+        s->state = VS_OPEN;
+        event(x, i, s->intent, 'e', final ? "filled" : "working", "%.*f at %g (%s)", x->qty_dec[slot_sym(x, i)],
+              s->filled, s->avg, status);
+    }
+    if (s->state == VS_OPEN) {
+        if (s->exit_wanted) {
+            s->exit_wanted = 0;
+            send_close(x, i, s->close_kind ? s->close_kind : 'x', s->close_intent);
+            return;
+        }
+        protective_next(x, i);
+        if (!final && s->todo == TD_NONE)
+            kick(x, s, TD_LOOKUP, (int64_t)x->cfg->venue_poll_ms); /* the rest may still fill */
+        return;
+    }
+    if (final) {
+        event(x, i, s->intent, 'e', "rejected", "the venue ended it %s with nothing filled", status);
+        if (s->exit_wanted)
+            event(x, i, s->close_intent, s->close_kind ? s->close_kind : 'x', "canceled", "its entry never filled");
+        slot_reset(x, s);
+        return;
+    }
+    kick(x, s, TD_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
+}
+
+static void close_order(gd_vexec *x, uint32_t i, const cJSON *j)
+{
+    vx_slot *s = &x->slots[i];
+    const char *status = jstr(j, "status");
+    double exec_q = jnum(j, "executedQty"), avg = jnum(j, "avgPrice");
+    if (!status || !isfinite(exec_q)) {
+        kick(x, s, TD_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
+        return;
+    }
+    if (exec_q > s->closed + 1e-12) {
+        if (!(avg > 0.0))
+            avg = s->ref;
+        double d = exec_q - s->closed;
+        double px = (avg * exec_q - s->close_avg * s->closed) / d;
+        if (!(px > 0.0) || !isfinite(px))
+            px = avg;
+        s->closed = exec_q;
+        s->close_avg = avg;
+        int reason = s->close_kind == 'x' ? GORDON_FILL_EXIT : GORDON_FILL_FLATTEN;
+        deliver_fill(x, i, reason, -s->side, d, px);
+        s->filled -= d;
+    }
+    if (!strcmp(status, "FILLED") || s->filled <= 1e-12) {
+        event(x, i, s->close_intent, s->close_kind, "filled", "%.*f at %g", x->qty_dec[slot_sym(x, i)], s->closed,
+              s->close_avg);
+        position_gone(x, i);
+        return;
+    }
+    if (!strcmp(status, "EXPIRED") || !strcmp(status, "CANCELED") || !strcmp(status, "REJECTED")) {
+        /* Part or none closed: close the rest with a new order. */
+        event(x, i, s->close_intent, s->close_kind, "canceled", "the venue ended it %s with %.*f still open", status,
+              x->qty_dec[slot_sym(x, i)], s->filled);
+        s->state = VS_OPEN;
+        if (!s->incident)
+            incident(x, s, "%s: a close ended %s with the position still open", x->syms[slot_sym(x, i)], status);
+        send_close(x, i, 'c', s->intent);
+        s->close_intent = s->intent;
+        return;
+    }
+    kick(x, s, TD_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
+}
+
+/* The stop (or take profit) as the venue reports it. */
+static void algo_state(gd_vexec *x, uint32_t i, int tp, const cJSON *j)
+{
+    vx_slot *s = &x->slots[i];
+    const char *st = jstr(j, "algoStatus");
+    if (!st)
+        st = jstr(j, "status");
+    uint8_t *ps = tp ? &s->tp_st : &s->stop_st;
+    char k = tp ? 't' : 's';
+    if (!st) {
+        kick(x, s, tp ? TD_TP_LOOKUP : TD_STOP_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
+        return;
+    }
+    s->todo = TD_NONE;
+    if (!strcmp(st, "NEW") || !strcmp(st, "TRIGGERING") || !strcmp(st, "TRIGGERED")) {
+        if (*ps != P_WORKING) {
+            *ps = P_WORKING;
+            if (!tp)
+                x->st.stops_working++;
+            event(x, i, s->intent, k, "working", "%s at %.*f", tp ? "take profit" : "stop",
+                  x->price_dec[slot_sym(x, i)], tp ? s->tp : s->stop);
+        }
+        if (!strcmp(st, "NEW")) {
+            s->trig_since = 0;
+        } else if (!s->trig_since) {
+            s->trig_since = now_ms(x);
+        } else if (now_ms(x) - s->trig_since > (int64_t)x->cfg->venue_stop_grace_ms && !tp) {
+            stop_failed(x, i, "the stop has been TRIGGERING past its grace window");
+            return;
+        }
+        if (s->state == VS_OPEN)
+            protective_next(x, i);
+        return;
+    }
+    if (!strcmp(st, "FINISHED")) {
+        double q = jnum(j, "executedQty"), px = jnum(j, "avgPrice");
+        if (!(q > 0.0)) {
+            /* Finished without filling: nothing left to close. */
+            *ps = P_DONE;
+            if (s->state == VS_OPEN && !tp)
+                stop_failed(x, i, "the stop finished without filling while the position is open");
+            return;
+        }
+        if (!(px > 0.0))
+            px = tp ? s->tp : s->stop;
+        *ps = P_DONE;
+        s->close_intent = s->intent;
+        event(x, i, s->intent, k, "filled", "%.*f at %g", x->qty_dec[slot_sym(x, i)], q, px);
+        deliver_fill(x, i, tp ? GORDON_FILL_TAKE_PROFIT : GORDON_FILL_STOP, -s->side, fmin(q, s->filled), px);
+        position_gone(x, i);
+        return;
+    }
+    /* CANCELED, EXPIRED, REJECTED: it is not protecting anything. */
+    *ps = P_DONE;
+    if (s->state != VS_OPEN)
+        return;
+    if (tp) {
+        event(x, i, s->intent, 't', "canceled", "the venue reports it %s", st);
+        return;
+    }
+    stop_failed(x, i, st[0] == 'R' ? "the venue rejected the stop" : "the stop is gone from the venue");
+}
+
+static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
+{
+    uint32_t i = q->slot;
+    if (i == UINT32_MAX)
+        return; /* a best-effort cancel */
+    vx_slot *s = &x->slots[i];
+    s->busy = 0;
+    cJSON *j = NULL;
+    if (r->outcome == GD_REST_OK && !(j = cJSON_ParseWithLength(r->body, r->body_len))) {
+        /* A 200 we cannot read is not an answer. */
+        x->st.unknown++;
+        gd_log(GD_LOG_WARN, "venue", NULL, "%s: a reply that is not JSON; looking the order up",
+               x->syms[slot_sym(x, i)]);
+    }
+    int unknown = r->outcome == GD_REST_UNKNOWN || (r->outcome == GD_REST_OK && !j);
+    int limited = r->outcome == GD_REST_LIMITED;
+    int64_t backoff = r->retry_after_s > 0 ? r->retry_after_s * 1000 : 1000;
+    if (limited) {
+        x->st.limited++;
+        gd_log(GD_LOG_WARN, "venue", NULL, "rate limited (HTTP %ld): backing off %" PRId64 " ms", r->status, backoff);
+    }
+    if (r->outcome == GD_REST_REJECTED && r->code == -1021) {
+        /* Refused for its timestamp: nothing happened; measure the clock again. */
+        resync(x);
+        limited = 1;
+        backoff = 500;
+    } else if (r->outcome == GD_REST_REJECTED) {
+        x->st.rejected++;
+    }
+    if (unknown)
+        x->st.unknown++;
+    switch (q->todo) {
+    case TD_SEND:
+        if (unknown) {
+            kick(x, s, TD_LOOKUP, VX_LOOKUP_DELAY_MS);
+        } else if (limited) {
+            kick(x, s, TD_SEND, backoff); /* refused unprocessed: the same order again */
+        } else if (r->outcome == GD_REST_REJECTED && r->code == -4116) {
+            kick(x, s, TD_LOOKUP, 0); /* the client id exists: that is our order */
+        } else if (r->outcome == GD_REST_REJECTED) {
+            if (s->state == VS_ENTRY) {
+                event(x, i, s->intent, 'e', "rejected", "venue %d: %s", r->code, r->msg);
+                if (s->exit_wanted)
+                    event(x, i, s->close_intent, s->close_kind ? s->close_kind : 'x', "canceled",
+                          "its entry was rejected");
+                slot_reset(x, s);
+            } else if (r->code == -2022) {
+                /* Reduce-only refused: the position is already gone (a stop
+                 * fired); the stop's lookup says how. */
+                event(x, i, s->close_intent, s->close_kind, "rejected", "venue -2022: %s", r->msg);
+                s->state = VS_OPEN;
+                kick(x, s, TD_STOP_LOOKUP, 0);
+            } else {
+                event(x, i, s->close_intent, s->close_kind, "rejected", "venue %d: %s", r->code, r->msg);
+                s->state = VS_OPEN;
+                if (!s->incident)
+                    incident(x, s, "%s: the venue refused to close the position: %d %s", x->syms[slot_sym(x, i)],
+                             r->code, r->msg);
+            }
+        } else if (s->state == VS_ENTRY) {
+            entry_order(x, i, j);
+        } else {
+            close_order(x, i, j);
+        }
+        break;
+    case TD_LOOKUP:
+        x->st.lookups++;
+        if (r->outcome == GD_REST_REJECTED && r->code == -2013) {
+            /* The venue never took it: only now may it be sent again. */
+            if (s->sends >= VX_MAX_SENDS) {
+                if (s->state == VS_ENTRY) {
+                    event(x, i, s->intent, 'e', "rejected", "not on the venue after %u sends", s->sends);
+                    slot_reset(x, s);
+                } else {
+                    s->state = VS_OPEN;
+                    if (!s->incident)
+                        incident(x, s, "%s: a close is not on the venue after %u sends", x->syms[slot_sym(x, i)],
+                                 s->sends);
+                }
+            } else {
+                x->st.resent++;
+                kick(x, s, TD_SEND, 0);
+            }
+        } else if (unknown || limited || r->outcome == GD_REST_REJECTED) {
+            kick(x, s, TD_LOOKUP, limited ? backoff : (int64_t)x->cfg->venue_poll_ms);
+        } else if (s->state == VS_ENTRY || s->state == VS_OPEN) {
+            entry_order(x, i, j);
+        } else {
+            close_order(x, i, j);
+        }
+        break;
+    case TD_STOP_SEND:
+    case TD_TP_SEND: {
+        int tp = q->todo == TD_TP_SEND;
+        if (unknown || (r->outcome == GD_REST_REJECTED && r->code == -4116)) {
+            kick(x, s, tp ? TD_TP_LOOKUP : TD_STOP_LOOKUP, unknown ? VX_LOOKUP_DELAY_MS : 0);
+        } else if (limited) {
+            if (!tp && now_ms(x) + backoff > s->prot_deadline)
+                stop_failed(x, i, "rate limited past the stop's retry budget");
+            else
+                kick(x, s, tp ? TD_TP_SEND : TD_STOP_SEND, backoff);
+        } else if (r->outcome == GD_REST_REJECTED) {
+            if (tp) {
+                s->tp_st = P_DONE;
+                event(x, i, s->intent, 't', "rejected", "venue %d: %s", r->code, r->msg);
+                s->todo = TD_NONE;
+            } else {
+                char why[320];
+                snprintf(why, sizeof why, "the venue refused the stop: %d %s%s", r->code, r->msg,
+                         r->code == -2021 ? " (it would trigger at once)" : "");
+                stop_failed(x, i, why);
+            }
+        } else {
+            algo_state(x, i, tp, j);
+        }
+        break;
+    }
+    case TD_STOP_LOOKUP:
+    case TD_TP_LOOKUP: {
+        int tp = q->todo == TD_TP_LOOKUP;
+        x->st.lookups++;
+        uint8_t *ps = tp ? &s->tp_st : &s->stop_st;
+        if (r->outcome == GD_REST_REJECTED && (r->code == -2013 || r->code == -2011 || r->code == -1102)) {
+            /* Not there. Never placed: place it (within the budget); gone: an incident. */
+            if (*ps == P_WORKING) {
+                *ps = P_DONE;
+                if (tp)
+                    event(x, i, s->intent, 't', "canceled", "gone from the venue");
+                else
+                    stop_failed(x, i, "the stop is gone from the venue");
+            } else if (!tp && now_ms(x) > s->prot_deadline) {
+                stop_failed(x, i, "the stop could not be placed within the retry budget");
+            } else if (s->prot_sends >= VX_MAX_SENDS) {
+                if (tp) {
+                    s->tp_st = P_DONE;
+                    s->todo = TD_NONE;
+                } else {
+                    stop_failed(x, i, "the stop is not on the venue after repeated sends");
+                }
+            } else {
+                x->st.resent++;
+                kick(x, s, tp ? TD_TP_SEND : TD_STOP_SEND, 0);
+            }
+        } else if (unknown || limited || r->outcome == GD_REST_REJECTED) {
+            if (!tp && *ps != P_WORKING && now_ms(x) > s->prot_deadline)
+                stop_failed(x, i, "the stop's state is unknown past its retry budget");
+            else
+                kick(x, s, tp ? TD_TP_LOOKUP : TD_STOP_LOOKUP, limited ? backoff : VX_LOOKUP_DELAY_MS);
+        } else {
+            algo_state(x, i, tp, j);
+        }
+        break;
+    }
+    default: break;
+    }
+    cJSON_Delete(j);
+}
+
+static void on_reply(void *arg, const gd_rest_reply *r)
+{
+    vx_req *q = arg;
+    gd_vexec *x = q->x;
+    untrack(x, q);
+    note_headers(x, r);
+    if (!x->stopped) {
+        if (q->what == W_SETUP && q->slot == 0)
+            setup_reply(x, r);
+        else if (q->what == W_SETUP && r->outcome != GD_REST_OK)
+            gd_log(GD_LOG_WARN, "venue", NULL, "a cancel was not confirmed: %s (code %d)", r->msg, r->code);
+        else if (q->what == W_SLOT)
+            slot_reply(x, q, r);
+    }
+    free(q);
+}
+
+/* The request a slot's todo names. */
+static void run_todo(gd_vexec *x, uint32_t i)
+{
+    vx_slot *s = &x->slots[i];
+    uint32_t sym = slot_sym(x, i);
+    char params[512], cid[GD_CLIENT_ID_MAX], qty[64];
+    const char *method = "GET", *path = "/fapi/v1/order";
+    gd_err e;
+    uint8_t t = s->todo;
+    switch (t) {
+    case TD_SEND:
+        if (s->state == VS_ENTRY) {
+            gd_client_id(cid, s->intent, 'e');
+            fmt_num(qty, sizeof qty, s->qty, x->qty_dec[sym]);
+            snprintf(params, sizeof params,
+                     "symbol=%s&side=%s&type=MARKET&quantity=%s&newClientOrderId=%s&newOrderRespType=RESULT",
+                     x->syms[sym], s->side > 0 ? "BUY" : "SELL", qty, cid);
+        } else {
+            gd_client_id(cid, s->close_intent, s->close_kind);
+            fmt_num(qty, sizeof qty, s->filled, x->qty_dec[sym]);
+            snprintf(params, sizeof params,
+                     "symbol=%s&side=%s&type=MARKET&quantity=%s&reduceOnly=true&newClientOrderId=%s"
+                     "&newOrderRespType=RESULT",
+                     x->syms[sym], s->side > 0 ? "SELL" : "BUY", qty, cid);
+        }
+        method = "POST";
+        s->sends++;
+        x->st.orders_sent++;
+        break;
+    case TD_LOOKUP:
+        gd_client_id(cid, s->state == VS_CLOSING ? s->close_intent : s->intent,
+                     s->state == VS_CLOSING ? s->close_kind : 'e');
+        snprintf(params, sizeof params, "symbol=%s&origClientOrderId=%s", x->syms[sym], cid);
+        break;
+    case TD_STOP_SEND:
+    case TD_TP_SEND: {
+        int tp = t == TD_TP_SEND;
+        char px[64];
+        gd_client_id(cid, s->intent, tp ? 't' : 's');
+        fmt_num(px, sizeof px, tp ? s->tp : s->stop, x->price_dec[sym]);
+        snprintf(params, sizeof params,
+                 "algoType=CONDITIONAL&symbol=%s&side=%s&type=%s&triggerPrice=%s&closePosition=true"
+                 "&workingType=MARK_PRICE&priceProtect=true&clientAlgoId=%s",
+                 x->syms[sym], s->side > 0 ? "SELL" : "BUY", tp ? "TAKE_PROFIT_MARKET" : "STOP_MARKET", px, cid);
+        method = "POST";
+        path = "/fapi/v1/algoOrder";
+        s->prot_sends++;
+        x->st.algo_sent++;
+        break;
+    }
+    case TD_STOP_LOOKUP:
+    case TD_TP_LOOKUP:
+        gd_client_id(cid, s->intent, t == TD_TP_LOOKUP ? 't' : 's');
+        snprintf(params, sizeof params, "symbol=%s&clientAlgoId=%s", x->syms[sym], cid);
+        path = "/fapi/v1/algoOrder";
+        break;
+    default: s->todo = TD_NONE; return;
+    }
+    s->todo = TD_NONE;
+    if (call(x, W_SLOT, i, t, method, path, params, 1, &e) != 0) {
+        gd_log(GD_LOG_ERROR, "venue", NULL, "%s %s: %s", method, path, e.msg);
+        kick(x, s, (vx_todo)t, 1000);
+        return;
+    }
+    s->busy = 1;
+}
+
+static void on_tick(uv_timer_t *h)
+{
+    gd_vexec *x = h->data;
+    if (x->stopped || !x->ready)
+        return;
+    int64_t now = now_ms(x);
+    size_t n = (size_t)x->n_owners * x->o.n_symbols;
+    for (uint32_t i = 0; i < n; i++) {
+        vx_slot *s = &x->slots[i];
+        if (s->state == VS_IDLE || s->busy)
+            continue;
+        /* The stop must be working in time. */
+        if (s->state == VS_OPEN && s->stop > 0.0 && s->stop_st == P_PENDING && now > s->prot_deadline &&
+            s->todo != TD_STOP_LOOKUP) {
+            stop_failed(x, i, "the stop was not confirmed within the retry budget");
+            continue;
+        }
+        /* The shadow stop: the host's price is past the stop and the venue
+         * has not closed the position within the grace window. */
+        if (s->state == VS_OPEN && s->crossed_since && now - s->crossed_since > (int64_t)x->cfg->venue_stop_grace_ms) {
+            x->st.shadow_closes++;
+            s->crossed_since = 0;
+            if (!s->incident)
+                incident(x, s,
+                         "%s: the price crossed the stop %.*f over %.0f ms ago and the venue's stop has not "
+                         "closed the position (shadow stop)",
+                         x->syms[slot_sym(x, i)], x->price_dec[slot_sym(x, i)], s->stop, x->cfg->venue_stop_grace_ms);
+            send_close(x, i, 'c', s->intent);
+        }
+        if (s->todo == TD_NONE && s->state == VS_OPEN && (s->stop_st == P_WORKING || s->tp_st == P_WORKING) &&
+            now - s->last_poll >= (int64_t)x->cfg->venue_poll_ms) {
+            /* Working protective orders are asked after: filled, stuck or gone. */
+            s->last_poll = now;
+            s->todo = s->stop_st == P_WORKING ? TD_STOP_LOOKUP : TD_TP_LOOKUP;
+            s->due_ms = now;
+            /* Alternate between the two when both work. */
+            if (s->stop_st == P_WORKING && s->tp_st == P_WORKING && (now / (int64_t)x->cfg->venue_poll_ms) % 2)
+                s->todo = TD_TP_LOOKUP;
+        }
+        if (s->todo != TD_NONE && now >= s->due_ms)
+            run_todo(x, i);
+    }
+}
+
+/* ------------------------------------------------------------ executor ops */
+
+static int vx_submit(void *self, const gd_order *o, gd_err *err)
+{
+    gd_vexec *x = self;
+    if (o->owner >= x->n_owners || o->symbol >= x->o.n_symbols)
+        return gd_err_set(err, GD_EINVAL, "order for unknown owner %u / symbol %u", o->owner, o->symbol);
+    if (!x->ready || x->stopped)
+        return gd_err_set(err, GD_ESTATE, "the venue is not ready");
+    uint32_t i = o->owner * x->o.n_symbols + o->symbol;
+    vx_slot *s = &x->slots[i];
+    const char *sym = x->syms[o->symbol];
+    switch (o->kind) {
+    case GD_ORDER_ENTRY: {
+        if (s->state != VS_IDLE)
+            return gd_err_set(err, GD_ESTATE, "%s: this strategy already has an order or a position", sym);
+        for (uint32_t k = 0; k < x->n_owners; k++)
+            if (k != o->owner && slot_at(x, k, o->symbol)->state != VS_IDLE)
+                return gd_err_set(err, GD_ESTATE,
+                                  "%s: another strategy holds or is entering it (one-way mode nets a symbol's "
+                                  "positions)",
+                                  sym);
+        const gd_instrument *in = &x->instr[o->symbol];
+        double q = gd_round_down_step(o->qty, in->step_size);
+        if (!(q > 0.0) || q < in->min_qty)
+            return gd_err_set(err, GD_EINVAL, "%s: quantity %g is below the venue's minimum %g", sym, o->qty,
+                              in->min_qty);
+        if (q > x->max_qty[o->symbol])
+            return gd_err_set(err, GD_EINVAL, "%s: quantity %g is above the venue's maximum for a market order %g", sym,
+                              q, x->max_qty[o->symbol]);
+        if (!(o->side == 1 || o->side == -1))
+            return gd_err_set(err, GD_EINVAL, "entry side %d", o->side);
+        memset(s, 0, sizeof *s);
+        s->state = VS_ENTRY;
+        s->side = (int8_t)o->side;
+        s->intent = o->intent_id;
+        s->qty = q;
+        s->ref = o->ref_price;
+        /* The stop rounds towards the price (a tighter stop, never a looser one). */
+        s->stop = o->stop > 0.0 ? gd_round_tick(o->stop, in->tick_size, o->side > 0 ? 1 : -1) : 0.0;
+        s->tp = o->take_profit > 0.0 ? gd_round_tick(o->take_profit, in->tick_size, o->side > 0 ? -1 : 1) : 0.0;
+        x->pending_notional += q * o->ref_price;
+        kick(x, s, TD_SEND, 0);
+        run_todo(x, i); /* on the wire now, not at the next tick */
+        return 0;
+    }
+    case GD_ORDER_EXIT:
+    case GD_ORDER_FLATTEN: {
+        char k = o->kind == GD_ORDER_FLATTEN ? 'f' : 'x';
+        if (s->state == VS_IDLE)
+            return gd_err_set(err, GD_ESTATE, "%s: nothing to exit", sym);
+        if (s->state == VS_CLOSING)
+            return gd_err_set(err, GD_ESTATE, "%s: a close is already on its way", sym);
+        if (s->state == VS_ENTRY) {
+            /* A market entry in flight cannot be called back: close what it fills. */
+            s->exit_wanted = 1;
+            s->close_kind = k;
+            s->close_intent = o->intent_id;
+            return 0;
+        }
+        s->ref = o->ref_price;
+        send_close(x, i, k, o->intent_id);
+        if (!s->busy)
+            run_todo(x, i);
+        return 0;
+    }
+    default: return gd_err_set(err, GD_EINVAL, "unknown order kind %d", o->kind);
+    }
+}
+
+static void vx_slot_orders(void *self, uint32_t owner, uint32_t symbol, gd_slot_orders *out)
+{
+    gd_vexec *x = self;
+    memset(out, 0, sizeof *out);
+    if (owner >= x->n_owners || symbol >= x->o.n_symbols)
+        return;
+    const vx_slot *s = slot_at(x, owner, symbol);
+    out->entry_pending = s->state == VS_ENTRY;
+    out->exit_pending = s->state == VS_CLOSING || s->exit_wanted;
+    out->entry_notional = s->state == VS_ENTRY ? s->qty * s->ref : 0.0;
+}
+
+static double vx_pending_notional(void *self) { return ((gd_vexec *)self)->pending_notional; }
+
+static int vx_grow(void *self, uint32_t n_owners)
+{
+    gd_vexec *x = self;
+    if (n_owners <= x->n_owners)
+        return 0;
+    size_t old = (size_t)x->n_owners * x->o.n_symbols, now = (size_t)n_owners * x->o.n_symbols;
+    vx_slot *p = realloc(x->slots, now * sizeof *p);
+    if (!p)
+        return GD_ENOMEM;
+    memset(p + old, 0, (now - old) * sizeof *p);
+    x->slots = p;
+    x->n_owners = n_owners;
+    return 0;
+}
+
+/* The host's price for the shadow stop: a bar's close. */
+static void vx_on_bar(void *self, uint32_t symbol, const gordon_bar *bar)
+{
+    gd_vexec *x = self;
+    if (symbol >= x->o.n_symbols)
+        return;
+    for (uint32_t k = 0; k < x->n_owners; k++) {
+        vx_slot *s = slot_at(x, k, symbol);
+        if (s->state != VS_OPEN || !(s->stop > 0.0))
+            continue;
+        int crossed = s->side > 0 ? bar->close <= s->stop : bar->close >= s->stop;
+        if (!crossed) {
+            s->crossed_since = 0;
+        } else if (!s->crossed_since) {
+            s->crossed_since = now_ms(x);
+            if (s->stop_st == P_WORKING && s->todo == TD_NONE)
+                kick(x, s, TD_STOP_LOOKUP, 0); /* has it filled? */
+        }
+    }
+}
+
+static void free_all(gd_vexec *x)
+{
+    if (x->syms)
+        for (uint32_t s = 0; s < x->o.n_symbols; s++)
+            free(x->syms[s]);
+    free(x->syms);
+    free(x->instr);
+    free(x->price_dec);
+    free(x->qty_dec);
+    free(x->max_qty);
+    free(x->slots);
+    gd_signer_free(x->signer);
+    free(x);
+}
+
+void gd_vexec_stop(gd_vexec *x)
+{
+    if (!x || x->stopped)
+        return;
+    x->stopped = 1;
+    if (x->tick_init)
+        uv_close((uv_handle_t *)&x->tick, NULL);
+    if (x->rest) {
+        gd_rest_close(x->rest);
+        x->rest = NULL;
+    }
+    while (x->reqs) {
+        vx_req *q = x->reqs;
+        untrack(x, q);
+        free(q);
+    }
+}
+
+static void vx_destroy(void *self)
+{
+    gd_vexec *x = self;
+    gd_vexec_stop(x);
+    free_all(x);
+}
+
+static const gd_executor_ops vx_ops = {
+    "binance", 1, vx_submit, vx_slot_orders, vx_pending_notional, vx_grow, vx_on_bar, vx_destroy,
+};
+
+gd_executor gd_vexec_executor(gd_vexec *x) { return (gd_executor){&vx_ops, x}; }
+
+/* ------------------------------------------------------------ set-up */
+
+int gd_vexec_new(const gd_vexec_opts *o, gd_vexec **out, gd_err *err)
+{
+    const gd_config *cfg = o->cfg;
+    gd_venue_endpoints ep;
+    int rc;
+    *out = NULL;
+    if ((rc = gd_venue_endpoints_get(cfg, &ep, err)) != 0)
+        return rc;
+    if (!cfg->venue_key_file || !cfg->venue_api_key || !cfg->venue_api_key[0])
+        return gd_err_set(err, GD_EINVAL,
+                          "[venue]: trading needs an API key ([venue] api_key or "
+                          "GORDON_VENUE_API_KEY) and its secret ([venue] key_file)");
+    gd_vexec *x = calloc(1, sizeof *x);
+    if (!x)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    x->loop = o->loop;
+    x->cfg = cfg;
+    x->o = *o;
+    x->n_owners = o->n_owners ? o->n_owners : 1;
+    x->st.used_weight_1m = x->st.order_count_1m = -1;
+    uint32_t ns = o->n_symbols ? o->n_symbols : 1;
+    x->syms = calloc(ns, sizeof *x->syms);
+    x->instr = calloc(ns, sizeof *x->instr);
+    x->price_dec = calloc(ns, sizeof *x->price_dec);
+    x->qty_dec = calloc(ns, sizeof *x->qty_dec);
+    x->max_qty = calloc(ns, sizeof *x->max_qty);
+    x->slots = calloc((size_t)x->n_owners * ns, sizeof *x->slots);
+    if (!x->syms || !x->instr || !x->price_dec || !x->qty_dec || !x->max_qty || !x->slots) {
+        rc = gd_err_set(err, GD_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (uint32_t s = 0; s < o->n_symbols; s++) {
+        if (!(x->syms[s] = strdup(o->symbols[s]))) {
+            rc = gd_err_set(err, GD_ENOMEM, "out of memory");
+            goto fail;
+        }
+        /* Symbols go into query strings unencoded: Binance's are [A-Z0-9]. */
+        for (const char *c = x->syms[s]; *c; c++)
+            if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))) {
+                rc = gd_err_set(err, GD_EINVAL, "symbol %s: a venue symbol is upper-case letters and digits",
+                                x->syms[s]);
+                goto fail;
+            }
+    }
+    gd_sign_kind kind = cfg->venue_key_type && !strcmp(cfg->venue_key_type, "ed25519") ? GD_SIGN_ED25519 : GD_SIGN_HMAC;
+    if ((rc = gd_signer_load_file(kind, cfg->venue_key_file, &x->signer, err)) != 0)
+        goto fail;
+    gd_rest_opts ro = {
+        o->loop, ep.rest, cfg->venue_api_key, x->signer, cfg->venue_timeout_ms, cfg->venue_recv_window_ms};
+    if ((rc = gd_rest_new(&ro, &x->rest, err)) != 0)
+        goto fail;
+    if ((rc = uv_timer_init(o->loop, &x->tick)) != 0) {
+        rc = gd_err_set(err, GD_EIO, "uv_timer_init: %s", uv_strerror(rc));
+        goto fail;
+    }
+    x->tick_init = 1;
+    x->tick.data = x;
+    gd_log(GD_LOG_INFO, "venue", NULL, "venue executor: profile %s, %s%s", ep.profile, ep.rest,
+           ep.overridden ? " (overridden)" : "");
+    *out = x;
+    return 0;
+fail:
+    if (x->rest)
+        gd_rest_close(x->rest);
+    free_all(x);
+    return rc;
+}
+
+int gd_vexec_start(gd_vexec *x, gd_err *err)
+{
+    int rc = uv_timer_start(&x->tick, on_tick, VX_TICK_MS, VX_TICK_MS);
+    if (rc)
+        return gd_err_set(err, GD_EIO, "uv_timer_start: %s", uv_strerror(rc));
+    x->setup_step = SU_CLOCK;
+    setup_next(x);
+    return 0;
+}
+
+const gd_instrument *gd_vexec_instruments(const gd_vexec *x) { return x->instr; }
+double gd_vexec_equity(const gd_vexec *x) { return x->equity; }
+
+void gd_vexec_stats_get(const gd_vexec *x, gd_vexec_stats *out) { *out = x->st; }
+
+int gd_vexec_describe(const gd_vexec *x, char *buf, size_t cap)
+{
+    int unprotected = 0;
+    size_t off = 0;
+    if (cap)
+        buf[0] = '\0';
+    size_t n = (size_t)x->n_owners * x->o.n_symbols;
+    for (uint32_t i = 0; i < n; i++) {
+        const vx_slot *s = &x->slots[i];
+        if (s->state != VS_OPEN && s->state != VS_CLOSING)
+            continue;
+        int prot = s->stop_st == P_WORKING;
+        if (!prot && s->stop > 0.0)
+            unprotected++;
+        if (off < cap) {
+            int w = snprintf(buf + off, cap - off, "%s %s %.*f stop=%s\n", x->syms[slot_sym(x, i)],
+                             s->side > 0 ? "long" : "short", x->qty_dec[slot_sym(x, i)], s->filled,
+                             prot ? "working" : "none");
+            if (w > 0)
+                off += (size_t)w;
+        }
+    }
+    return unprotected;
+}

@@ -1,0 +1,105 @@
+/* The Binance USD-M executor (issue 14): what the pipeline accepted, placed
+ * on the venue over signed REST on the host's loop, behind the executor
+ * interface (host/executor.h).
+ *
+ * An entry is a MARKET order whose client id comes from the intent
+ * (g<intent>-e), so a retry is idempotent and a restart can find it. Once
+ * any of it fills, the stop goes on at once as a conditional algo order
+ * (STOP_MARKET, closePosition, MARK_PRICE, clientAlgoId g<intent>-s), the
+ * take profit likewise (-t). A stop that cannot be placed within the retry
+ * budget, that stays TRIGGERING past the grace window, that disappears, or
+ * that has not filled a grace window after the host's price crossed it
+ * (the shadow stop) is an incident: the position is closed with a
+ * reduce-only market order and the host halts.
+ *
+ * A reply that is not a clear answer is "unknown": the order is looked up
+ * by its client id before anything is sent again (DESIGN invariant 10).
+ * 429/418 back off for Retry-After; -1021 re-measures the clock.
+ *
+ * Start-up, before anything trades: the server-time offset, the symbols'
+ * rules from exchangeInfo (they replace [instrument.*]), one-way position
+ * mode (hedge mode is refused), margin type and leverage per symbol, the
+ * account's equity, and the venue's positions and algo orders (a position
+ * gordon did not open is refused or closed, per [venue] unknown_positions).
+ *
+ * Binance's one-way mode nets a symbol's positions, so one strategy at a
+ * time may hold or enter a symbol; a second entry is refused. */
+#ifndef GD_VENUE_EXEC_H
+#define GD_VENUE_EXEC_H
+
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "base/err.h"
+#include "config/config.h"
+#include "engine/executor.h"
+
+typedef struct gd_vexec gd_vexec;
+
+typedef struct gd_vexec_hooks {
+    void *arg;
+    /* Start-up finished: rc 0 (trading may start) or an error saying what
+     * the venue refused. */
+    void (*ready)(void *arg, int rc, const gd_err *err);
+    /* A position was, or may be, without a working stop: the host halts. */
+    void (*incident)(void *arg, const char *why);
+    /* An order's status changed (kind: 'e' entry, 's' stop, 't' take
+     * profit, 'x' exit, 'f' flatten, 'c' a close by the executor). */
+    void (*order_event)(void *arg, uint32_t owner, uint32_t symbol, uint64_t intent_id, char kind, const char *status,
+                        const char *detail);
+} gd_vexec_hooks;
+
+typedef struct gd_vexec_opts {
+    uv_loop_t *loop;
+    const gd_config *cfg;       /* borrowed; [venue], [risk] leverage, [executor] fee_bps */
+    const char *const *symbols; /* engine symbol index -> venue symbol; borrowed */
+    uint32_t n_symbols;
+    uint32_t n_owners;
+    gd_fill_sink sink;
+    gd_vexec_hooks hooks;
+} gd_vexec_opts;
+
+typedef struct gd_vexec_stats {
+    uint64_t orders_sent;   /* entries, exits and closes posted */
+    uint64_t algo_sent;     /* stops and take profits posted */
+    uint64_t rejected;      /* clear refusals by the venue */
+    uint64_t unknown;       /* replies that were not a clear answer */
+    uint64_t lookups;       /* orders looked up by client id */
+    uint64_t resent;        /* sent again after a lookup found nothing */
+    uint64_t limited;       /* 429/418 */
+    uint64_t clock_resyncs; /* -1021 */
+    uint64_t stops_working;
+    uint64_t stop_failures; /* incidents: stop not placed, stuck, gone */
+    uint64_t shadow_closes; /* the host closed a position its venue stop left open */
+    uint64_t incidents;
+    long used_weight_1m; /* last X-MBX-USED-WEIGHT-1M, -1 before any */
+    long order_count_1m; /* last X-MBX-ORDER-COUNT-1M, -1 before any */
+    int ready;
+} gd_vexec_stats;
+
+int gd_vexec_new(const gd_vexec_opts *o, gd_vexec **out, gd_err *err);
+
+/* The executor interface over x; ops->destroy frees x. */
+gd_executor gd_vexec_executor(gd_vexec *x);
+
+/* Starts the asynchronous start-up; hooks.ready reports its end. */
+int gd_vexec_start(gd_vexec *x, gd_err *err);
+
+/* After ready: the venue's rules per engine symbol (tick, step, minimum
+ * quantity and notional for MARKET orders) and the account's equity. */
+const gd_instrument *gd_vexec_instruments(const gd_vexec *x);
+double gd_vexec_equity(const gd_vexec *x);
+
+void gd_vexec_stats_get(const gd_vexec *x, gd_vexec_stats *out);
+
+/* Positions gordon holds on the venue, and whether each has a working stop:
+ * the reconciliation the tests and /readyz read. Writes at most cap lines
+ * "SYMBOL side qty stop=working|none" to buf. Returns the number unprotected. */
+int gd_vexec_describe(const gd_vexec *x, char *buf, size_t cap);
+
+/* Stops the timers and aborts what is in flight (no callbacks after);
+ * the memory goes with ops->destroy once the loop has closed the handles. */
+void gd_vexec_stop(gd_vexec *x);
+
+#endif

@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# The venue executor (issue 14) end to end: the real daemon in testnet mode
+# with [executor] kind = venue against the loopback venue (tests/venue/),
+# a strategy that goes long whenever flat (stop 1% below the close).
+#   happy       start-up checks, entry and stop on the venue's grid, an
+#               operator flatten closes it and cancels the stop
+#   reject_stop the venue refuses the stop: closed at once, halted
+#   immediate   -2021 (would trigger at once): the same
+#   drop        the entry applied, the reply lost: looked up, not sent again
+#   backend     503 -1007 (applied, status unknown): the same
+#   timeout     held and never applied: looked up (-2013), sent once more
+#   ratelimit   429 with Retry-After: sent again after it, once
+#   stuck       the stop fires and hangs in TRIGGERING: closed after the
+#               grace window, halted
+#   unknown     a position the venue holds that gordon did not open: start
+#               refused; with unknown_positions = close, closed, then trading
+#   hedge       a hedge-mode account: start refused
+# Each ends with the venue and gordon in agreement: no position without a
+# working stop, no duplicate order.
+# usage: e2e_venue_exec.sh GORDON GORDON_VENUE TEST_PLUGIN_DIR [CASE...]
+set -u
+GORDON=$(realpath "$1") VENUE=$(realpath "$2") TPLUG=$(realpath "$3")
+shift 3
+here=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  [ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
+}
+trap cleanup EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1 [${3:-}]"; fi; }
+show() { sed 's/^/    /' "$1" | cut -c1-300 | tail -"${2:-15}"; }
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+
+KEY=exec-key SECRET=exec-secret
+printf '%s' "$SECRET" >"$T/secret"
+chmod 600 "$T/secret"
+TOKEN_OUT=$("$GORDON" token new)
+TOKEN=$(echo "$TOKEN_OUT" | sed -n '2p' | tr -d ' ')
+HASH=$(echo "$TOKEN_OUT" | sed -n 's/.*operator_token_sha256 = //p')
+BARS=$here/../packaging/sample/sample_1h.csv
+
+now() { date +%s%3N; }
+sig() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$SECRET" | awk '{print $NF}'; }
+# sreq METHOD PATH PARAMS: a signed request of the test's own (as a person
+# on Binance's website would act on the account)
+sreq() {
+  local q="$3&timestamp=$(now)"
+  curl -s --max-time 5 -X "$1" -H "X-MBX-APIKEY: $KEY" --data "$q&signature=$(sig "$q")" "$B$2"
+}
+ctl() { curl -s --max-time 5 -X "$1" "$B/_venue/$2" ${3:+--data "$3"}; }
+# vq EXPR: EXPR over the venue's state d (Python)
+vq() { ctl GET state | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+
+venue_start() { # venue_start [extra args]
+  rm -f "$T/port"
+  "$VENUE" --port-file "$T/port" --key "$KEY:$SECRET" \
+    --symbol BTCUSDT:tick=0.10:step=0.001:minqty=0.001:notional=5:price=100.37 \
+    --balance 10000 --fee-bps 4 --verbose 1 "$@" 2>"$T/venue.log" &
+  VPID=$!
+  PIDS+=("$VPID")
+  for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
+  B=http://127.0.0.1:$(cat "$T/port")
+}
+venue_stop() { kill "$VPID" 2>/dev/null; wait "$VPID" 2>/dev/null; }
+
+ini() { # ini NAME [extra [venue] lines]
+  cat <<INI
+[gordon]
+mode = testnet
+exit_when_done = false
+state_dir = $T/$1.state
+[risk]
+equity = 10000
+risk_pct = 0.5
+leverage = 3
+[executor]
+kind = venue
+[replay]
+data = BTCUSDT:$BARS
+bars_per_sec = 4
+[http]
+listen = 127.0.0.1:0
+operator_token_sha256 = $HASH
+[venue]
+profile = testnet
+rest_url = $B
+api_key = $KEY
+key_file = $T/secret
+timeout_ms = 1500
+poll_ms = 200
+stop_grace_ms = 1000
+retry_budget_ms = 3000
+${2:-}
+[strategy.long]
+plugin = $TPLUG/always_long.so
+INI
+}
+
+daemon_start() { # daemon_start NAME [extra]
+  ini "$1" "${2:-}" >"$T/$1.ini"
+  "$GORDON" init --state-dir "$T/$1.state" >/dev/null || return 1
+  "$GORDON" run --config "$T/$1.ini" >"$T/$1.log" 2>&1 &
+  DPID=$!
+  PIDS+=("$DPID")
+  U=
+  for _ in $(seq 100); do
+    local port
+    port=$(sed -n 's/.*operator API on .*(port \([0-9]*\)).*/\1/p' "$T/$1.log" | head -1)
+    [ -n "$port" ] && U=http://127.0.0.1:$port && return 0
+    kill -0 "$DPID" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+daemon_stop() {
+  kill -TERM "$DPID" 2>/dev/null
+  for _ in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$DPID" 2>/dev/null
+  wait "$DPID" 2>/dev/null
+}
+# daemon_exit: the exit status of a daemon expected to stop by itself
+# within 10 s ("running" if it did not: it is then killed).
+daemon_exit() {
+  for _ in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$DPID" 2>/dev/null; then
+    kill -9 "$DPID" 2>/dev/null
+    wait "$DPID" 2>/dev/null
+    echo running
+    return
+  fi
+  wait "$DPID" 2>/dev/null
+  echo $?
+}
+# until EXPR [tries of 0.1 s]: waits for a Python expression over the venue's state
+until_v() {
+  for _ in $(seq "${2:-100}"); do
+    [ "$(vq "$1" 2>/dev/null)" = True ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+halted() { curl -s --max-time 5 "$U/risk/state" | grep -q '"halted":true'; }
+until_halted() { for _ in $(seq 100); do halted && return 0; sleep 0.1; done; return 1; }
+
+# Python over the state: positions, orders and algo orders as Binance shapes.
+POS='[p for p in d["positions"] if float(p["positionAmt"]) != 0]'
+ALGO_OPEN='[a for a in d["algoOrders"] if a["algoStatus"] in ("NEW","TRIGGERING")]'
+ENTRIES='[o for o in d["orders"] if o["clientOrderId"].endswith("-e")]'
+
+# In agreement: the venue holds nothing, or each position has a working stop.
+agree() { # agree NAME
+  local r
+  r=$(vq "'flat' if not $POS and not $ALGO_OPEN else ('protected' if len($POS) == 1 and len($ALGO_OPEN) >= 1 else 'naked')")
+  check "$1: venue and gordon agree ($r): no position without a working stop" "[ '$r' = flat ] || [ '$r' = protected ]" \
+    "$(ctl GET state | cut -c1-400)"
+  local d
+  d=$(vq "len($ENTRIES) - len(set(o['clientOrderId'] for o in $ENTRIES))")
+  check "$1: no client id was placed twice" "[ '$d' = 0 ]" "$d"
+}
+
+case_happy() {
+  venue_start
+  daemon_start happy || { bad "happy: the daemon did not start"; show "$T/happy.log"; venue_stop; return; }
+  check "happy: the start-up checks ran (rules from exchangeInfo, one-way, margin, leverage, equity)" \
+    "until_v 'len($POS) == 1' 100" "$(grep -c venue "$T/happy.log")"
+  grep -q 'BTCUSDT: tick 0.1, step 0.001' "$T/happy.log"
+  check "happy: the venue's rules replace [instrument.*] (none is configured)" "[ $? = 0 ]"
+  check "happy: a stop is working on the venue" "until_v 'len($ALGO_OPEN) == 1' 50"
+  local q t cid acid wt cp typ
+  q=$(vq "$POS[0]['positionAmt']")
+  t=$(vq "$ALGO_OPEN[0]['triggerPrice']")
+  cid=$(vq "$ENTRIES[0]['clientOrderId']")
+  acid=$(vq "$ALGO_OPEN[0]['clientAlgoId']")
+  wt=$(vq "$ALGO_OPEN[0]['workingType']")
+  cp=$(vq "$ALGO_OPEN[0]['closePosition']")
+  typ=$(vq "$ALGO_OPEN[0]['orderType']")
+  check "happy: the quantity is on the step ($q)" "$PY -c 'import sys; q=float(sys.argv[1]); assert q > 0 and abs(q*1000 - round(q*1000)) < 1e-6' $q"
+  check "happy: the stop's trigger is on the tick and below the price ($t)" \
+    "$PY -c 'import sys; t=float(sys.argv[1]); assert 90 < t < 100.37 and abs(t*10 - round(t*10)) < 1e-6' $t"
+  check "happy: client ids come from the intent ($cid, $acid)" \
+    "[[ '$cid' =~ ^g[0-9]+-e$ ]] && [ '$acid' = '${cid%-e}-s' ]"
+  check "happy: the stop is STOP_MARKET, closePosition, on the mark price ($typ $cp $wt)" \
+    "[ '$typ' = STOP_MARKET ] && [ '$cp' = True ] && [ '$wt' = MARK_PRICE ]"
+  # Sizing from the host's price: 0.5% of the venue's equity over the stop distance.
+  check "happy: risk is about 0.5% of equity (qty x stop distance <= 50.5)" \
+    "$PY -c 'import sys; q=float(sys.argv[1]); t=float(sys.argv[2]); assert q*(100.37-t) <= 50.5*1.02' $q $t"
+  local fl
+  fl=$(curl -s --max-time 5 -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    --data '{"reason":"e2e"}' "$U/risk/emergency-flatten")
+  check "happy: the operator's flatten closes the position on the venue" "until_v 'not $POS' 50" "$fl"
+  check "happy: and cancels its stop" "until_v 'not $ALGO_OPEN' 50"
+  check "happy: the close was reduce-only" \
+    "[ \"\$(vq \"[o['reduceOnly'] for o in d['orders'] if o['clientOrderId'].endswith('-f')]\")\" = '[True]' ]"
+  agree happy
+  daemon_stop
+  check "happy: no sanitizer report" "! grep -q 'Sanitizer' '$T/happy.log'" "$(grep -m3 Sanitizer "$T/happy.log")"
+  venue_stop
+}
+
+# A fault on the stop: the position is closed at once and the host halts.
+stop_fault() { # stop_fault NAME FAULT
+  venue_start
+  ctl POST fault "kind=$2&count=1" >/dev/null
+  daemon_start "$1" || { bad "$1: the daemon did not start"; show "$T/$1.log"; venue_stop; return; }
+  check "$1: the entry filled on the venue" "until_v 'len($ENTRIES) >= 1' 100"
+  local closed="not $POS and any(o['clientOrderId'].endswith('-c') and o['reduceOnly'] for o in d['orders'])"
+  check "$1: the position is closed at once (reduce-only, by the executor)" 'until_v "$closed" 60' "$(vq "$POS")"
+  check "$1: the host halted (breaker:venue)" "until_halted"
+  grep -q 'incident' "$T/$1.log"
+  check "$1: the incident is logged" "[ $? = 0 ]"
+  sleep 1
+  check "$1: nothing entered after the halt" "[ \"\$(vq 'len($ENTRIES)')\" = 1 ]"
+  agree "$1"
+  daemon_stop
+  venue_stop
+}
+case_reject_stop() { stop_fault reject_stop reject_stop; }
+case_immediate() { stop_fault immediate immediate; }
+
+# A fault on the entry: the order is looked up by client id, never doubled.
+entry_fault() { # entry_fault NAME FAULT [extra]
+  venue_start
+  ctl POST fault "kind=$2&count=1&path=/fapi/v1/order&method=POST${3:-}" >/dev/null
+  daemon_start "$1" || { bad "$1: the daemon did not start"; show "$T/$1.log"; venue_stop; return; }
+  check "$1: one position, protected by a working stop" "until_v 'len($POS) == 1 and len($ALGO_OPEN) == 1' 150" \
+    "$(vq "$POS") $(grep -m3 venue "$T/$1.log" | cut -c1-200)"
+  check "$1: exactly one entry order on the venue" "[ \"\$(vq 'len($ENTRIES)')\" = 1 ]" "$(vq "$ENTRIES")"
+  agree "$1"
+  daemon_stop
+  venue_stop
+}
+case_drop() { entry_fault drop drop; }
+case_backend() { entry_fault backend backend_timeout; }
+case_timeout() { entry_fault timeout timeout; }
+case_ratelimit() { entry_fault ratelimit ratelimit "&retry_after=1"; }
+
+case_stuck() {
+  venue_start
+  ctl POST fault "kind=stuck_triggering&count=1" >/dev/null
+  daemon_start stuck || { bad "stuck: the daemon did not start"; show "$T/stuck.log"; venue_stop; return; }
+  check "stuck: a stop is working" "until_v 'len($ALGO_OPEN) == 1' 100"
+  ctl POST price "symbol=BTCUSDT&price=95" >/dev/null
+  local trig="any(a['algoStatus'] == 'TRIGGERING' for a in d['algoOrders'])"
+  check "stuck: the venue's stop hangs in TRIGGERING" 'until_v "$trig" 20'
+  check "stuck: the position is still open at first (the grace window)" "[ \"\$(vq 'len($POS)')\" = 1 ]"
+  check "stuck: past the grace window the executor closes the position" "until_v 'not $POS' 60"
+  check "stuck: the host halted" "until_halted"
+  daemon_stop
+  ctl POST release >/dev/null
+  agree stuck
+  venue_stop
+}
+
+case_unknown() {
+  venue_start
+  sreq POST /fapi/v1/order "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.200" >"$T/manual.json"
+  check "unknown: a position opened by hand on the venue" "[ \"\$(vq 'len($POS)')\" = 1 ]" "$(cat "$T/manual.json")"
+  daemon_start unknown
+  local rc
+  rc=$(daemon_exit)
+  check "unknown: a venue position gordon did not open refuses the start (exit $rc)" \
+    "[ '$rc' != 0 ] && [ '$rc' != running ] && grep -q 'that gordon did not open' '$T/unknown.log'" "$(tail -3 "$T/unknown.log")"
+  check "unknown: nothing was ordered" "[ \"\$(vq 'len($ENTRIES)')\" = 0 ]"
+  local mine="len($POS) == 1 and float($POS[0]['positionAmt']) > 0 and len($ALGO_OPEN) == 1"
+  daemon_start unknown2 "unknown_positions = close" || { bad "unknown: the daemon did not start"; venue_stop; return; }
+  check "unknown: with unknown_positions = close it is closed, then gordon trades its own" \
+    'until_v "$mine" 150' "$(vq "$POS")"
+  agree unknown
+  daemon_stop
+  venue_stop
+}
+
+case_hedge() {
+  venue_start
+  sreq POST /fapi/v1/positionSide/dual "dualSidePosition=true" >/dev/null
+  daemon_start hedge
+  local rc
+  rc=$(daemon_exit)
+  check "hedge: a hedge-mode account refuses the start (exit $rc)" \
+    "[ '$rc' != 0 ] && [ '$rc' != running ] && grep -q 'hedge mode' '$T/hedge.log'" "$(tail -3 "$T/hedge.log")"
+  venue_stop
+}
+
+cases=("$@")
+[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit stuck unknown hedge)
+for c in "${cases[@]}"; do "case_$c"; done
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
