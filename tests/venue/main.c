@@ -553,6 +553,8 @@ loop_out:
     vn_ws_stop(); /* before the walk: lws closes its own handles */
     uv_walk(loop, close_walk, NULL);
     uv_run(loop, UV_RUN_DEFAULT);
+    for (int i = 0; i < 4 && vn_ws_stop(); i++) /* lws's second destroy step, bounded */
+        uv_run(loop, UV_RUN_DEFAULT);
     if (uv_loop_close(loop) != 0)
         fprintf(stderr, "gordon-venue: loop did not close cleanly\n");
 out:

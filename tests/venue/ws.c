@@ -243,6 +243,7 @@ int vn_ws_start(vn_venue *v, void *uv_loop, int port, int *bound_port)
     info.iface = "127.0.0.1";
     info.protocols = g_protocols;
     info.vhost_name = "user-stream";
+    info.pcontext = &g_ws.ctx; /* lws writes NULL there once destroy is complete */
     g_ws.ctx = lws_create_context(&info);
     if (!g_ws.ctx) {
         fprintf(stderr, "gordon-venue: lws_create_context failed (libwebsockets-evlib-uv installed?)\n");
@@ -257,13 +258,16 @@ int vn_ws_start(vn_venue *v, void *uv_loop, int port, int *bound_port)
     return *bound_port > 0 ? 0 : -1;
 }
 
-void vn_ws_stop(void)
+/* lws 4.1 on a foreign loop destroys in steps: the first call closes its
+ * handles, which finish closing on the loop's next run; a later call frees
+ * the rest and writes NULL into g_ws.ctx (info.pcontext). */
+int vn_ws_stop(void)
 {
     if (g_ws.ctx)
-        lws_context_destroy(g_ws.ctx); /* its uv handles close on the loop's next run */
-    g_ws.ctx = NULL;
+        lws_context_destroy(g_ws.ctx);
     while (g_ws.sessions)
         unlist(g_ws.sessions);
+    return g_ws.ctx != NULL;
 }
 
 void vn_ws_push(vn_venue *v, cJSON *ev)
