@@ -5,8 +5,9 @@
 # Binance's shapes and order; then the faults: ws_silent loses events,
 # stuck_triggering shows TRIGGERING, ws_drop closes without a close frame,
 # listen_key_expire sends listenKeyExpired then closes (and PUT answers
-# -1125), an unknown key is refused, and the 24 h cut closes a socket whose
-# key is kept alive. Only 127.0.0.1; every wait is bounded.
+# -1125), an unknown key is refused, the 24 h cut closes a socket whose key
+# is kept alive, and DELETE listenKey closes its sockets. Only 127.0.0.1;
+# every wait is bounded.
 # usage: e2e_venue_ws.sh GORDON_VENUE GORDON_VENUE_WSPROBE
 set -u
 VENUE=$(realpath "$1")
@@ -206,6 +207,13 @@ ctl POST advance "ms=3000000" >/dev/null
 check "at 24 h the venue closes it" "ended d 3 && grep -q 'close frame 1000' $T/d.err" "$(cat "$T/d.err")"
 check "the cut is not an expiry: no listenKeyExpired" "! grep -q listenKeyExpired $T/d.out" "$(cat "$T/d.out")"
 check "the key is still alive after the cut" "lk PUT | grep -q \"\$K2\"" ""
+
+# --- DELETE closes the key's sockets (a close frame, no listenKeyExpired)
+probe e "$W/ws/$K2"
+check "a socket on the kept-alive key" "grep -q connected $T/e.err" "$(cat "$T/e.err")"
+lk DELETE >/dev/null
+check "DELETE listenKey closes its sockets" "ended e 3 && grep -q 'close frame 1000' $T/e.err && ! grep -q listenKeyExpired $T/e.out" \
+  "$(cat "$T/e.err" "$T/e.out")"
 
 kill "$PID" 2>/dev/null
 wait "$PID"

@@ -17,7 +17,7 @@
 #define VN_WS_QUEUE_MAX 4096                   /* pending messages a socket may hold; a reader this slow is cut */
 #define VN_WS_DAY_MS    (24LL * 60 * 60 * 1000) /* Binance: a connection lives 24 hours */
 #define VN_WS_URI_MAX   256                    /* "/private/ws/" and a 64-byte key fit */
-#define VN_WS_RX_MAX    4096                   /* clients send nothing we read; bound it anyway */
+#define VN_WS_RX_MAX    4096                   /* lws's receive buffer: clients send nothing we read */
 /* lws 4.1 keeps its close opcode private (between LWS_WRITE_HTTP and
  * LWS_WRITE_PING); lws_write() sends it as a close frame. */
 #define VN_LWS_WRITE_CLOSE ((enum lws_write_protocol)(LWS_WRITE_PING - 1))
@@ -213,10 +213,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE: return s && s->listed ? writeable(s) : 0;
     case LWS_CALLBACK_RECEIVE:
-        /* the user stream takes nothing from the client; pings are
-         * answered by lws. A client that floods is cut. */
-        (void)in;
-        return len > VN_WS_RX_MAX ? -1 : 0;
+        /* the user stream takes nothing from the client: ignored. lws
+         * answers pings itself and hands data over in pieces of at most
+         * VN_WS_RX_MAX (the protocol's rx buffer), so nothing grows. */
+        return 0;
     case LWS_CALLBACK_CLOSED:
         if (s)
             unlist(s);
