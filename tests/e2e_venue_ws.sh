@@ -174,6 +174,14 @@ breq DELETE /fapi/v1/algoOrder "clientAlgoId=gd-s3" >/dev/null
 seen a 'd["e"]=="ALGO_UPDATE" and o(d)["caid"]=="gd-s3" and o(d)["X"]=="CANCELED"' 5
 check "cancel: ALGO_UPDATE NEW then CANCELED" "evs a 'st(\"ALGO_UPDATE\",\"caid\",\"gd-s3\")==[\"NEW\",\"CANCELED\"]'" ""
 
+# --- partial with expire=1: NEW, TRADE/PARTIALLY_FILLED, then EXPIRED
+ctl POST fault "kind=partial&fraction=0.5&expire=1" >/dev/null
+breq POST /fapi/v1/order "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010&newClientOrderId=gd-p1" >/dev/null
+seen a 'd["e"]=="ORDER_TRADE_UPDATE" and o(d)["c"]=="gd-p1" and o(d)["x"]=="EXPIRED"' 5
+check "partial fault: ORDER_TRADE_UPDATE NEW, TRADE/PARTIALLY_FILLED (l 0.005), EXPIRED/EXPIRED" \
+  "evs a 'st(\"ORDER_TRADE_UPDATE\",\"c\",\"gd-p1\")==[(\"NEW\",\"NEW\"),(\"TRADE\",\"PARTIALLY_FILLED\"),(\"EXPIRED\",\"EXPIRED\")]
+  and [o(d)[\"l\"] for d in E if d[\"e\"]==\"ORDER_TRADE_UPDATE\" and o(d)[\"c\"]==\"gd-p1\"]==[\"0.000\",\"0.005\",\"0.000\"]'" ""
+
 # --- ws_drop: both sockets closed at once, no close frame
 ctl POST fault "kind=ws_drop" >/dev/null
 check "ws_drop closes every socket (probe exits 0)" "ended a 3 && ended b 3 && [ \$(cat $T/a.rc) = 0 ]" "$(cat "$T/a.err")"
