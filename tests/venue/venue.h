@@ -190,7 +190,7 @@ void vn_ev_account(vn_venue *v, const vn_symbol *s);
 
 /* ws.c: the user-data websocket (libwebsockets on the venue's uv loop) */
 int vn_ws_start(vn_venue *v, void *uv_loop, int port, int *bound_port);
-int vn_ws_stop(void); /* 1 while lws still has handles to close on the loop */
+int vn_ws_stop(void);                    /* 1 while lws still has handles to close on the loop */
 void vn_ws_push(vn_venue *v, cJSON *ev); /* takes ev */
 void vn_ws_drop_all(void);               /* abrupt: no close frame */
 /* Closes sockets past the 24 h cut or whose key expired (listenKeyExpired

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define VN_WS_QUEUE_MAX 4096                   /* pending messages a socket may hold; a reader this slow is cut */
-#define VN_WS_DAY_MS    (24LL * 60 * 60 * 1000) /* Binance: a connection lives 24 hours */
-#define VN_WS_URI_MAX   256                    /* "/private/ws/" and a 64-byte key fit */
-#define VN_WS_RX_MAX    4096                   /* lws's receive buffer: clients send nothing we read */
+#define VN_WS_QUEUE_MAX    4096                    /* pending messages a socket may hold; a reader this slow is cut */
+#define VN_WS_DAY_MS       (24LL * 60 * 60 * 1000) /* Binance: a connection lives 24 hours */
+#define VN_WS_URI_MAX      256                     /* "/private/ws/" and a 64-byte key fit */
+#define VN_WS_RX_MAX       4096                    /* lws's receive buffer: clients send nothing we read */
 /* lws 4.1 keeps its close opcode private (between LWS_WRITE_HTTP and
  * LWS_WRITE_PING); lws_write() sends it as a close frame. */
 #define VN_LWS_WRITE_CLOSE ((enum lws_write_protocol)(LWS_WRITE_PING - 1))
@@ -32,7 +32,7 @@ enum {
     VS_OPEN,
     VS_DRAIN,      /* send what is queued (listenKeyExpired last), then a close frame */
     VS_CLOSE_SENT, /* the close frame is out: close */
-    VS_DROP   /* the socket was shut down under lws: no close frame */
+    VS_DROP        /* the socket was shut down under lws: no close frame */
 };
 
 typedef struct vn_sess {
