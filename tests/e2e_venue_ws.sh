@@ -113,6 +113,7 @@ check "probe connects on /ws/<listenKey>" "grep -q connected $T/a.err" "$(cat "$
 check "probe connects on /private/ws/<listenKey>" "grep -q connected $T/b.err" "$(cat "$T/b.err")"
 check "state counts two user-data sockets" \
   "[ \"\$(ctl GET state | py -c 'import json,sys; print(json.load(sys.stdin)[\"userStreamSockets\"])')\" = 2 ]" ""
+check "the venue answers a client ping" "$PROBE $W/ws/$K --ping --seconds 1 2>&1 >/dev/null | grep -q pong" ""
 
 # --- an entry, a stop, and the stop firing
 r=$(breq POST /fapi/v1/order "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010&newClientOrderId=gd-e1")

@@ -1,10 +1,11 @@
 /* gordon-venue-wsprobe: a websocket client for the venue's tests. Connects
  * to a ws:// URL with libwebsockets, prints each text message on its own
  * line to stdout, and reports on stderr ("wsprobe: connected", "wsprobe:
- * close frame N" when the server sent one, "wsprobe: closed"). Exits 0
+ * close frame N" when the server sent one, "wsprobe: pong" for the answer
+ * to --ping's one ping, "wsprobe: closed"). Exits 0
  * when the server closes, after --seconds N or after --count N messages;
  * 1 if it cannot connect (a refused handshake included).
- * usage: gordon-venue-wsprobe ws://127.0.0.1:PORT/PATH [--seconds N] [--count N] */
+ * usage: gordon-venue-wsprobe ws://127.0.0.1:PORT/PATH [--seconds N] [--count N] [--ping] */
 #include <libwebsockets.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ static struct {
     size_t len;
     long count, max_count;
     int established, done, rc;
+    int ping; /* --ping: send one ping once connected */
     lws_usec_t deadline;
     struct lws_context *ctx;
     lws_sorted_usec_list_t sul;
@@ -31,7 +33,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         g.established = 1;
         fprintf(stderr, "wsprobe: connected\n");
+        if (g.ping)
+            lws_callback_on_writable(wsi);
         break;
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        if (g.ping) {
+            unsigned char b[LWS_PRE + 4];
+            memcpy(b + LWS_PRE, "ping", 4);
+            g.ping = 0;
+            if (lws_write(wsi, b + LWS_PRE, 4, LWS_WRITE_PING) < 0)
+                return -1;
+        }
+        break;
+    case LWS_CALLBACK_CLIENT_RECEIVE_PONG: fprintf(stderr, "wsprobe: pong\n"); break;
     case LWS_CALLBACK_CLIENT_RECEIVE:
         if (g.len + len > WP_MSG_MAX) {
             fprintf(stderr, "wsprobe: message over %d bytes\n", WP_MSG_MAX);
@@ -113,10 +127,12 @@ int main(int argc, char **argv)
             seconds = num(argv[i], val), i++;
         else if (!strcmp(argv[i], "--count"))
             g.max_count = num(argv[i], val), i++;
+        else if (!strcmp(argv[i], "--ping"))
+            g.ping = 1;
         else if (!url && argv[i][0] != '-')
             url = argv[i];
         else {
-            fprintf(stderr, "usage: gordon-venue-wsprobe ws://HOST:PORT/PATH [--seconds N] [--count N]\n");
+            fprintf(stderr, "usage: gordon-venue-wsprobe ws://HOST:PORT/PATH [--seconds N] [--count N] [--ping]\n");
             return 2;
         }
     }
