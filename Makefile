@@ -7,7 +7,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Debian packages the build and the tests need.
 DEPS := build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev libcjson-dev libpq-dev \
         libinih-dev libcmocka-dev libssl-dev libhttp-parser-dev postgresql postgresql-client restic cppcheck \
-        chromium prometheus curl openssl python3 wrk clang libclang-rt-14-dev libseccomp-dev
+        chromium prometheus curl openssl python3 wrk clang libclang-rt-14-dev libseccomp-dev \
+        libwebsockets-dev libwebsockets-evlib-uv
 
 .PHONY: all deps build demo check test asan lint bench clean
 

@@ -23,6 +23,9 @@ static const char *const fault_names[VF_KINDS] = {
     [VF_REJECT_STOP] = "reject_stop",
     [VF_STUCK] = "stuck_triggering",
     [VF_PARTIAL] = "partial",
+    [VF_WS_DROP] = "ws_drop",
+    [VF_WS_SILENT] = "ws_silent",
+    [VF_LISTEN_KEY_EXPIRE] = "listen_key_expire",
 };
 
 const char *vn_fault_name(int kind)
@@ -72,6 +75,30 @@ vn_fault *vn_fault_take(vn_venue *v, const vn_request *r, int business)
 
 static void ok(vn_venue *v, vn_response *out) { vn_json(out, 200, vn_state_json(v)); }
 
+/* The user-data stream's faults act now: they are not matched to requests. */
+static void ws_fault(vn_venue *v, const vn_request *r, int k, vn_response *out)
+{
+    if (k == VF_WS_DROP) {
+        vn_ws_drop_all();
+    } else if (k == VF_WS_SILENT) {
+        const char *c = vn_param_get(r, "count");
+        int n = c ? atoi(c) : 1;
+        if (n <= 0) {
+            vn_error(out, 400, -1, "count: a positive integer");
+            return;
+        }
+        v->ws_silent = n; /* the next n events are lost, as across a real drop */
+    } else {
+        if (!v->listen_key[0]) {
+            vn_error(out, 400, -1, "no listen key to expire");
+            return;
+        }
+        v->listen_key_expiry = vn_now_ms(v); /* PUT now answers -1125 */
+        vn_ws_check(v);
+    }
+    ok(v, out);
+}
+
 static void fault_add(vn_venue *v, const vn_request *r, vn_response *out)
 {
     const char *kind = vn_param_get(r, "kind");
@@ -83,7 +110,11 @@ static void fault_add(vn_venue *v, const vn_request *r, vn_response *out)
         vn_error(out, 400, -1,
                  "kind: one of http500 http503 timeout drop timeout_applied backend_timeout ban skew ratelimit margin "
                  "immediate "
-                 "min_notional reject_stop stuck_triggering partial");
+                 "min_notional reject_stop stuck_triggering partial ws_drop ws_silent listen_key_expire");
+        return;
+    }
+    if (k == VF_WS_DROP || k == VF_WS_SILENT || k == VF_LISTEN_KEY_EXPIRE) {
+        ws_fault(v, r, k, out);
         return;
     }
     if (v->nfaults == VN_FAULTS_MAX) {
@@ -142,6 +173,7 @@ void vn_control(vn_venue *v, vn_request *r, vn_response *out)
         v->clock_offset_ms += ms ? strtoll(ms, NULL, 10) : 0;
         vn_path_apply(v);
         vn_check_triggers(v);
+        vn_ws_check(v); /* the 24 h cut and listen key expiry, in venue time */
         ok(v, out);
     } else if (!strcmp(r->path, "/_venue/fault") && !strcmp(r->method, "POST")) {
         fault_add(v, r, out);
@@ -154,6 +186,8 @@ void vn_control(vn_venue *v, vn_request *r, vn_response *out)
             if (!strcmp(v->algos[i].status, "TRIGGERING")) {
                 v->algos[i].stuck = 0;
                 snprintf(v->algos[i].status, sizeof(v->algos[i].status), "NEW");
+                v->algos[i].update_time = vn_now_ms(v);
+                vn_ev_algo(v, &v->algos[i]);
             }
         vn_check_triggers(v);
         ok(v, out);

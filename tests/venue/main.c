@@ -1,5 +1,6 @@
 /* gordon-venue: the command line and the HTTP/1.1 server (libuv +
- * http-parser, the stacks the daemon already links). Loopback only. A
+ * http-parser, the stacks the daemon already links); the user-data
+ * websocket (ws.c) shares the loop on a second port. Loopback only. A
  * request is answered as soon as it is parsed, in order; a held request
  * (the "timeout" fault) is never answered and the connection reads no
  * more; a dropped one (the "drop" fault) closes the connection unanswered
@@ -333,8 +334,16 @@ static void on_signal(uv_signal_t *h, int signum)
     uv_stop(h->loop);
 }
 
-static void on_tick(uv_timer_t *t) { vn_path_apply(t->data); }
+static void on_tick(uv_timer_t *t)
+{
+    vn_path_apply(t->data);
+    vn_ws_check(t->data); /* listen key expiry and the 24 h cut in venue time */
+}
 
+/* Closes the venue's own handles: the listener, signals and tick carry
+ * &g_venue, connections are the other TCP handles. The rest belong to
+ * libwebsockets (uv_poll, timers), which closes them itself after
+ * lws_context_destroy; closing them here too would close them twice. */
 static void close_walk(uv_handle_t *h, void *arg)
 {
     (void)arg;
@@ -342,7 +351,7 @@ static void close_walk(uv_handle_t *h, void *arg)
         return;
     if (h->type == UV_TCP && h->data && h->data != &g_venue)
         conn_close(h->data);
-    else
+    else if (h->data == &g_venue)
         uv_close(h, NULL);
 }
 
@@ -390,7 +399,8 @@ static int write_port_file(const char *file, int port)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: gordon-venue [--port N] [--port-file F] [--key APIKEY:SECRET]... [--ed25519-key APIKEY:PEM]...\n"
+            "usage: gordon-venue [--port N] [--port-file F] [--ws-port N] [--ws-port-file F]\n"
+            "       [--key APIKEY:SECRET]... [--ed25519-key APIKEY:PEM]...\n"
             "       [--symbol SYM[:tick=X:step=X:minqty=X:maxqty=X:notional=X:protect=X:price=X:leverage=N]]...\n"
             "       [--path SYM:CSV] [--balance USDT] [--fee-bps X] [--clock-offset-ms N] [--verbose 1]\n");
 }
@@ -407,7 +417,12 @@ static int num(const char *flag, const char *val, double lo, double hi, double *
     return 0;
 }
 
-static int parse_args(vn_venue *v, int argc, char **argv, int *port, const char **port_file)
+typedef struct vn_ports {
+    int port, ws_port;
+    const char *port_file, *ws_port_file;
+} vn_ports;
+
+static int parse_args(vn_venue *v, int argc, char **argv, vn_ports *p)
 {
     char why[256];
     for (int i = 1; i < argc; i++) {
@@ -421,9 +436,15 @@ static int parse_args(vn_venue *v, int argc, char **argv, int *port, const char 
         if (!strcmp(a, "--port")) {
             if (num(a, val, 0, 65535, &x) != 0)
                 return -1;
-            *port = (int)x;
+            p->port = (int)x;
         } else if (!strcmp(a, "--port-file"))
-            *port_file = val;
+            p->port_file = val;
+        else if (!strcmp(a, "--ws-port")) {
+            if (num(a, val, 0, 65535, &x) != 0)
+                return -1;
+            p->ws_port = (int)x;
+        } else if (!strcmp(a, "--ws-port-file"))
+            p->ws_port_file = val;
         else if (!strcmp(a, "--key") || !strcmp(a, "--ed25519-key")) {
             if (add_key(v, val, a[2] == 'e') != 0)
                 return -1;
@@ -468,13 +489,13 @@ static int parse_args(vn_venue *v, int argc, char **argv, int *port, const char 
 int main(int argc, char **argv)
 {
     vn_venue *v = &g_venue;
-    int port = 0, rc = 1;
-    const char *port_file = NULL;
+    int rc = 1;
+    vn_ports ports = {0};
     v->wallet = 10000;
     v->fee_bps = 4; /* Binance's taker fee at the base tier: 0.04 % */
     v->next_order_id = 4000000001LL;
     v->next_algo_id = 1000000001LL;
-    if (parse_args(v, argc, argv, &port, &port_file) != 0)
+    if (parse_args(v, argc, argv, &ports) != 0)
         goto out;
     char why[128];
     if (v->nsym == 0 && vn_symbol_parse(v, "BTCUSDT", why, sizeof(why)) != 0)
@@ -489,7 +510,7 @@ int main(int argc, char **argv)
     struct sockaddr_in addr;
     struct sockaddr_storage bound;
     int blen = sizeof(bound);
-    int e;
+    int e, port = ports.port, ws_port = 0;
     if ((e = uv_ip4_addr("127.0.0.1", port, &addr)) < 0 || (e = uv_tcp_init(loop, &server)) < 0) {
         fprintf(stderr, "gordon-venue: init: %s\n", uv_strerror(e));
         goto out;
@@ -502,28 +523,38 @@ int main(int argc, char **argv)
         goto loop_out;
     }
     port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+    tick.data = sigterm.data = sigint.data = v; /* ours, for close_walk; uv_*_init leaves data alone */
     if ((e = uv_signal_init(loop, &sigterm)) < 0 || (e = uv_signal_start(&sigterm, on_signal, SIGTERM)) < 0 ||
         (e = uv_signal_init(loop, &sigint)) < 0 || (e = uv_signal_start(&sigint, on_signal, SIGINT)) < 0 ||
         (e = uv_timer_init(loop, &tick)) < 0) {
         fprintf(stderr, "gordon-venue: signals: %s\n", uv_strerror(e));
         goto loop_out;
     }
-    tick.data = v;
     if ((e = uv_timer_start(&tick, on_tick, VN_PATH_TICK_MS, VN_PATH_TICK_MS)) < 0) {
         fprintf(stderr, "gordon-venue: timer: %s\n", uv_strerror(e));
         goto loop_out;
     }
     uv_unref((uv_handle_t *)&tick);
-    if (port_file && write_port_file(port_file, port) != 0) {
-        fprintf(stderr, "gordon-venue: cannot write %s\n", port_file);
+    if (vn_ws_start(v, loop, ports.ws_port, &ws_port) != 0)
+        goto loop_out;
+    /* the websocket's port first: a test that sees the REST port may connect to both */
+    if (ports.ws_port_file && write_port_file(ports.ws_port_file, ws_port) != 0) {
+        fprintf(stderr, "gordon-venue: cannot write %s\n", ports.ws_port_file);
         goto loop_out;
     }
-    fprintf(stderr, "gordon-venue: listening on 127.0.0.1:%d\n", port);
+    if (ports.port_file && write_port_file(ports.port_file, port) != 0) {
+        fprintf(stderr, "gordon-venue: cannot write %s\n", ports.port_file);
+        goto loop_out;
+    }
+    fprintf(stderr, "gordon-venue: listening on 127.0.0.1:%d, user-data websocket on 127.0.0.1:%d\n", port, ws_port);
     uv_run(loop, UV_RUN_DEFAULT);
     rc = 0;
 loop_out:
+    vn_ws_stop(); /* before the walk: lws closes its own handles */
     uv_walk(loop, close_walk, NULL);
     uv_run(loop, UV_RUN_DEFAULT);
+    for (int i = 0; i < 4 && vn_ws_stop(); i++) /* lws's second destroy step, bounded */
+        uv_run(loop, UV_RUN_DEFAULT);
     if (uv_loop_close(loop) != 0)
         fprintf(stderr, "gordon-venue: loop did not close cleanly\n");
 out:

@@ -3,10 +3,8 @@
  * the endpoints an executor needs. Shapes and codes follow Binance's
  * USD-M futures REST docs; where a detail could not be checked (the algo
  * endpoints' cancel-all reply) the issue's text is followed and a comment
- * says so. The user-data stream (listenKey, ORDER_TRADE_UPDATE,
- * ALGO_UPDATE, ACCOUNT_UPDATE over a websocket) is a later slice.
- * TODO(issue 14): user-data websocket: POST/PUT/DELETE /fapi/v1/listenKey
- * and the /private stream on this port. */
+ * says so. The user-data stream (ORDER_TRADE_UPDATE, ALGO_UPDATE,
+ * ACCOUNT_UPDATE over a websocket) is ws.c, on its own port. */
 #include "venue.h"
 
 #include <math.h>

@@ -210,10 +210,13 @@ void vn_fill(vn_venue *v, vn_order *o, double fraction)
     q = floor(q / s->step + 1e-9) * s->step;
     double signed_q = o->buy ? q : -q;
     double amt = s->pos_amt;
+    vn_trade t = {.id = ++v->next_trade_id, .qty = q, .price = px};
     if (amt != 0 && (amt > 0) != (signed_q > 0)) {
         /* reducing: realise PnL on the closed part */
         double closed = fmin(fabs(amt), q);
-        v->wallet += closed * (px - s->entry) * (amt > 0 ? 1 : -1);
+        t.realized = closed * (px - s->entry) * (amt > 0 ? 1 : -1);
+        v->wallet += t.realized;
+        s->realized += t.realized;
     }
     double next = amt + signed_q;
     if (fabs(next) < s->step / 2)
@@ -225,11 +228,15 @@ void vn_fill(vn_venue *v, vn_order *o, double fraction)
     else if (fabs(next) > fabs(amt))
         s->entry = (s->entry * fabs(amt) + px * q) / fabs(next);
     s->pos_amt = next;
-    v->wallet -= q * px * v->fee_bps / 10000.0;
+    t.commission = q * px * v->fee_bps / 10000.0;
+    v->wallet -= t.commission;
     o->executed = q;
     o->avg_price = px;
     o->update_time = vn_now_ms(v);
     snprintf(o->status, sizeof(o->status), "%s", q < o->qty ? "PARTIALLY_FILLED" : "FILLED");
+    /* Binance's order: the TRADE, then the balance and position it moved */
+    vn_ev_order(v, o, "TRADE", &t);
+    vn_ev_account(v, s);
 }
 
 double vn_unrealized(const vn_symbol *s) { return s->pos_amt * (s->mark - s->entry); }
@@ -256,27 +263,34 @@ static int algo_hit(const vn_algo *a, double px)
     return a->buy ? px <= a->trigger : px >= a->trigger;
 }
 
+/* Binance's algo service: TRIGGERING when the price crosses, TRIGGERED once
+ * the MARKET order is in the matching engine, FINISHED when it is done. */
+static void algo_status(vn_venue *v, vn_algo *a, const char *status)
+{
+    snprintf(a->status, sizeof(a->status), "%s", status);
+    a->update_time = vn_now_ms(v);
+    vn_ev_algo(v, a);
+}
+
 static void algo_trigger(vn_venue *v, vn_algo *a)
 {
     vn_symbol *s = &v->sym[a->sym];
-    int64_t now = vn_now_ms(v);
-    a->trigger_time = a->update_time = now;
-    if (a->stuck) {
-        snprintf(a->status, sizeof(a->status), "TRIGGERING");
-        return;
-    }
+    a->trigger_time = vn_now_ms(v);
     double q = a->close_position ? fabs(s->pos_amt) : a->qty;
     int reduces = s->pos_amt != 0 && (s->pos_amt > 0) != (a->buy != 0);
-    if (q <= 0 || ((a->close_position || a->reduce_only) && !reduces)) {
-        snprintf(a->status, sizeof(a->status), "EXPIRED");
+    if (!a->stuck && (q <= 0 || ((a->close_position || a->reduce_only) && !reduces))) {
+        algo_status(v, a, "EXPIRED"); /* nothing to close: the system cancels it */
         return;
     }
+    algo_status(v, a, "TRIGGERING");
+    if (a->stuck)
+        return;
     if ((a->close_position || a->reduce_only) && q > fabs(s->pos_amt))
         q = fabs(s->pos_amt);
     vn_order *o = vn_order_new(v);
     if (!o) {
         fprintf(stderr, "gordon-venue: out of memory triggering algo %lld\n", (long long)a->id);
-        snprintf(a->status, sizeof(a->status), "REJECTED");
+        algo_status(v, a, "REJECTED");
         return;
     }
     o->sym = a->sym;
@@ -285,13 +299,16 @@ static void algo_trigger(vn_venue *v, vn_algo *a)
     o->reduce_only = 1;
     o->close_position = a->close_position;
     snprintf(o->type, sizeof(o->type), "MARKET");
+    snprintf(o->status, sizeof(o->status), "NEW");
     /* Binance's triggered order carries the algo's client id */
     snprintf(o->client_id, sizeof(o->client_id), "%s", a->client_id);
-    vn_fill(v, o, 1);
     a->actual_order_id = o->id;
+    algo_status(v, a, "TRIGGERED");
+    vn_ev_order(v, o, "NEW", NULL);
+    vn_fill(v, o, 1);
     a->executed = o->executed;
     a->avg_price = o->avg_price;
-    snprintf(a->status, sizeof(a->status), "FINISHED");
+    algo_status(v, a, "FINISHED");
 }
 
 void vn_check_triggers(vn_venue *v)
@@ -414,6 +431,8 @@ cJSON *vn_state_json(const vn_venue *v)
     cJSON_AddNumberToObject(j, "time", (double)vn_now_ms(v));
     cJSON_AddNumberToObject(j, "clockOffsetMs", (double)v->clock_offset_ms);
     cJSON_AddNumberToObject(j, "requests", (double)v->requests);
+    cJSON_AddNumberToObject(j, "userStreamSockets", vn_ws_sockets());
+    cJSON_AddNumberToObject(j, "userStreamSilent", v->ws_silent);
     add_n(j, "walletBalance", v->wallet, 8);
     add_n(j, "availableBalance", vn_available(v), 8);
     cJSON *syms = cJSON_AddArrayToObject(j, "symbols");
@@ -451,4 +470,134 @@ cJSON *vn_state_json(const vn_venue *v)
         cJSON_AddItemToArray(faults, f);
     }
     return j;
+}
+
+/* --- user-data events (Binance USD-M user data stream shapes) --- */
+
+static void add_i(cJSON *o, const char *k, int64_t x) { cJSON_AddNumberToObject(o, k, (double)x); }
+
+static cJSON *event(const vn_venue *v, const char *type, int64_t t)
+{
+    cJSON *j = cJSON_CreateObject();
+    add_s(j, "e", type);
+    add_i(j, "E", vn_now_ms(v));
+    add_i(j, "T", t);
+    return j;
+}
+
+void vn_ev_order(vn_venue *v, const vn_order *o, const char *exec, const vn_trade *t)
+{
+    const vn_symbol *s = &v->sym[o->sym];
+    cJSON *j = event(v, "ORDER_TRADE_UPDATE", o->update_time);
+    cJSON *d = cJSON_CreateObject();
+    add_s(d, "s", s->name);
+    add_s(d, "c", o->client_id);
+    add_s(d, "S", o->buy ? "BUY" : "SELL");
+    add_s(d, "o", o->type);
+    add_s(d, "f", "GTC");
+    add_n(d, "q", o->qty, s->qty_dec);
+    add_s(d, "p", "0");
+    add_n(d, "ap", o->avg_price, s->price_dec);
+    add_s(d, "sp", "0");
+    add_s(d, "x", exec);
+    add_s(d, "X", o->status);
+    add_i(d, "i", o->id);
+    add_n(d, "l", t ? t->qty : 0, s->qty_dec);
+    add_n(d, "z", o->executed, s->qty_dec);
+    add_n(d, "L", t ? t->price : 0, s->price_dec);
+    if (t) { /* Binance: commission only with a fill */
+        add_s(d, "N", "USDT");
+        add_n(d, "n", t->commission, 8);
+    }
+    add_i(d, "T", o->update_time);
+    add_i(d, "t", t ? t->id : 0);
+    add_s(d, "b", "0");
+    add_s(d, "a", "0");
+    cJSON_AddBoolToObject(d, "m", 0); /* MARKET orders take */
+    cJSON_AddBoolToObject(d, "R", o->reduce_only);
+    add_s(d, "wt", "CONTRACT_PRICE");
+    add_s(d, "ot", o->type);
+    add_s(d, "ps", "BOTH");
+    cJSON_AddBoolToObject(d, "cp", o->close_position);
+    add_n(d, "rp", t ? t->realized : 0, 8);
+    cJSON_AddBoolToObject(d, "pP", 0);
+    add_i(d, "si", 0);
+    add_i(d, "ss", 0);
+    add_s(d, "V", "EXPIRE_MAKER");
+    add_s(d, "pm", "NONE");
+    add_i(d, "gtd", 0);
+    cJSON_AddItemToObject(j, "o", d);
+    vn_ws_push(v, j);
+}
+
+void vn_ev_algo(vn_venue *v, const vn_algo *a)
+{
+    const vn_symbol *s = &v->sym[a->sym];
+    cJSON *j = event(v, "ALGO_UPDATE", a->update_time);
+    cJSON *d = cJSON_CreateObject();
+    add_s(d, "caid", a->client_id);
+    add_i(d, "aid", a->id);
+    add_s(d, "at", "CONDITIONAL");
+    add_s(d, "o", a->type);
+    add_s(d, "s", s->name);
+    add_s(d, "S", a->buy ? "BUY" : "SELL");
+    add_s(d, "ps", "BOTH");
+    add_s(d, "f", "GTC");
+    add_n(d, "q", a->qty, s->qty_dec);
+    add_s(d, "X", a->status);
+    char b[32] = "";
+    if (a->actual_order_id)
+        snprintf(b, sizeof(b), "%lld", (long long)a->actual_order_id);
+    add_s(d, "ai", b);
+    if (a->actual_order_id) { /* Binance: only once placed in the matching engine */
+        add_n(d, "ap", a->avg_price, s->price_dec);
+        add_n(d, "aq", a->executed, s->qty_dec);
+        add_s(d, "act", "MARKET");
+    }
+    add_n(d, "tp", a->trigger, s->price_dec);
+    add_s(d, "p", "0");
+    add_s(d, "V", "EXPIRE_MAKER");
+    add_s(d, "wt", a->working);
+    add_s(d, "pm", "NONE");
+    cJSON_AddBoolToObject(d, "cp", a->close_position);
+    cJSON_AddBoolToObject(d, "pP", a->price_protect);
+    cJSON_AddBoolToObject(d, "R", a->reduce_only);
+    add_i(d, "tt", a->trigger_time);
+    add_i(d, "gtd", 0);
+    if (!strcmp(a->status, "REJECTED"))
+        add_s(d, "rm", "venue out of memory");
+    cJSON_AddItemToObject(j, "o", d);
+    vn_ws_push(v, j);
+}
+
+void vn_ev_account(vn_venue *v, const vn_symbol *s)
+{
+    int64_t now = vn_now_ms(v);
+    cJSON *j = event(v, "ACCOUNT_UPDATE", now);
+    cJSON *a = cJSON_CreateObject();
+    add_s(a, "m", "ORDER");
+    cJSON *bal = cJSON_CreateObject();
+    add_s(bal, "a", "USDT");
+    add_n(bal, "wb", v->wallet, 8);
+    add_n(bal, "cw", v->wallet, 8);
+    add_s(bal, "bc", "0"); /* a fill moves PnL and fees only */
+    cJSON *B = cJSON_CreateArray();
+    cJSON_AddItemToArray(B, bal);
+    cJSON_AddItemToObject(a, "B", B);
+    cJSON *p = cJSON_CreateObject();
+    add_s(p, "s", s->name);
+    add_n(p, "pa", s->pos_amt, s->qty_dec);
+    add_n(p, "ep", s->entry, 8);
+    add_n(p, "bep", s->entry, 8);
+    add_n(p, "cr", s->realized, 8);
+    add_n(p, "up", vn_unrealized(s), 8);
+    add_s(p, "mt", s->isolated ? "isolated" : "cross");
+    add_s(p, "iw", "0");
+    add_s(p, "ps", "BOTH");
+    add_s(p, "ma", "USDT");
+    cJSON *P = cJSON_CreateArray();
+    cJSON_AddItemToArray(P, p);
+    cJSON_AddItemToObject(a, "P", P);
+    cJSON_AddItemToObject(j, "a", a);
+    vn_ws_push(v, j);
 }

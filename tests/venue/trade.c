@@ -323,9 +323,12 @@ static void order_new(vn_venue *v, vn_request *r, vn_response *out)
     const char *rt = vn_param_get(r, "newOrderRespType");
     cJSON *ack = (rt && !strcmp(rt, "RESULT")) ? NULL : vn_order_json(v, o);
     int64_t id = o->id;
+    vn_ev_order(v, o, "NEW", NULL);
     vn_fill(v, o, fk == VF_PARTIAL ? (f->fraction > 0 ? f->fraction : 0.5) : 1);
-    if (fk == VF_PARTIAL && f->expire) /* a MARKET order's unfilled rest expires */
+    if (fk == VF_PARTIAL && f->expire) { /* a MARKET order's unfilled rest expires */
         snprintf(o->status, sizeof(o->status), "EXPIRED");
+        vn_ev_order(v, o, "EXPIRED", NULL);
+    }
     vn_check_triggers(v);
     for (size_t i = 0; i < v->norders; i++) /* the array may have grown */
         if (v->orders[i].id == id)
@@ -367,6 +370,7 @@ static void cancel_all(vn_venue *v, const vn_request *r, vn_response *out, int a
             if (v->algos[i].sym == si && !strcmp(v->algos[i].status, "NEW")) {
                 snprintf(v->algos[i].status, sizeof(v->algos[i].status), "CANCELED");
                 v->algos[i].update_time = vn_now_ms(v);
+                vn_ev_algo(v, &v->algos[i]);
             }
     /* regular MARKET orders are never resting: nothing to cancel */
     vn_error(out, 200, 200, "The operation of cancel all open order is done.");
@@ -483,6 +487,7 @@ static void algo_new(vn_venue *v, vn_request *r, vn_response *out)
         snprintf(a->client_id, sizeof(a->client_id), "%s", cid);
     else
         snprintf(a->client_id, sizeof(a->client_id), "venuealgo_%lld", (long long)a->id);
+    vn_ev_algo(v, a);
     out->order_count = 1;
     vn_json(out, 200, vn_algo_json(v, a));
 }
@@ -506,6 +511,7 @@ static void algo_one(vn_venue *v, const vn_request *r, vn_response *out)
     }
     snprintf(a->status, sizeof(a->status), "CANCELED");
     a->update_time = vn_now_ms(v);
+    vn_ev_algo(v, a);
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "algoId", (double)a->id);
     cJSON_AddStringToObject(j, "clientAlgoId", a->client_id);
@@ -557,8 +563,7 @@ static int is(const vn_request *r, const char *method, const char *path)
 
 /* USER_STREAM endpoints: the API key, no signature. POST creates the key
  * (or returns the live one, extended), PUT keeps it alive (-1125 when gone),
- * DELETE closes it. The stream itself is the next slice.
- * TODO(issue 14): the user-data websocket this key opens. */
+ * DELETE closes it and its sockets. The websocket itself is ws.c. */
 static void listen_key(vn_venue *v, const vn_request *r, vn_response *out)
 {
     const vn_key *k = NULL;
@@ -584,6 +589,7 @@ static void listen_key(vn_venue *v, const vn_request *r, vn_response *out)
         v->listen_key_expiry = now + VN_LISTEN_KEY_MS;
     } else if (!strcmp(r->method, "DELETE")) {
         v->listen_key[0] = 0;
+        vn_ws_check(v); /* its sockets close */
         vn_json(out, 200, cJSON_CreateObject());
         return;
     } else {

@@ -24,6 +24,7 @@ typedef struct vn_symbol {
     double pos_amt, entry;
     int leverage;
     int isolated;
+    double realized; /* accumulated realized PnL: ACCOUNT_UPDATE's "cr" */
     /* price path (CSV time_ms,price), owned */
     int64_t *path_t;
     double *path_p;
@@ -81,6 +82,10 @@ enum vn_fault_kind {
     VF_REJECT_STOP,
     VF_STUCK,
     VF_PARTIAL,
+    /* user-data websocket faults: they act when posted, never queued */
+    VF_WS_DROP,
+    VF_WS_SILENT,
+    VF_LISTEN_KEY_EXPIRE,
     VF_KINDS
 };
 
@@ -105,13 +110,14 @@ typedef struct vn_venue {
     size_t norders, cap_orders;
     vn_algo *algos; /* owned */
     size_t nalgos, cap_algos;
-    int64_t next_order_id, next_algo_id;
+    int64_t next_order_id, next_algo_id, next_trade_id;
     double wallet; /* USDT wallet balance */
     double fee_bps;
     int64_t clock_offset_ms; /* venue time = wall clock + offset (control: advance) */
     int dual_side;
     char listen_key[VN_NAME_MAX]; /* "" when none; one an account, as Binance */
     int64_t listen_key_expiry;    /* venue ms */
+    int ws_silent;                /* fault: user-data events still to lose */
     /* rate counters for X-MBX-USED-WEIGHT-1M / X-MBX-ORDER-COUNT-1M */
     int64_t weight_minute;
     int weight_used, orders_used;
@@ -149,6 +155,12 @@ typedef struct vn_response {
     int action;      /* VN_ANSWER, VN_HOLD (never answer), VN_DROP (close unanswered) */
 } vn_response;
 
+/* One fill of an order: what ORDER_TRADE_UPDATE's TRADE carries. */
+typedef struct vn_trade {
+    int64_t id;
+    double qty, price, commission, realized;
+} vn_trade;
+
 /* state.c */
 int64_t vn_now_ms(const vn_venue *v);
 vn_symbol *vn_symbol_find(vn_venue *v, const char *name, int *idx);
@@ -169,6 +181,22 @@ cJSON *vn_fmt(double x, int dec); /* a Binance number string */
 cJSON *vn_order_json(const vn_venue *v, const vn_order *o);
 cJSON *vn_algo_json(const vn_venue *v, const vn_algo *a);
 cJSON *vn_state_json(const vn_venue *v);
+/* User-data events, Binance's shapes; each built in one place and pushed to
+ * every user-data socket (ws.c). exec is ORDER_TRADE_UPDATE's "x"; t the
+ * fill for a TRADE, else NULL. */
+void vn_ev_order(vn_venue *v, const vn_order *o, const char *exec, const vn_trade *t);
+void vn_ev_algo(vn_venue *v, const vn_algo *a);
+void vn_ev_account(vn_venue *v, const vn_symbol *s);
+
+/* ws.c: the user-data websocket (libwebsockets on the venue's uv loop) */
+int vn_ws_start(vn_venue *v, void *uv_loop, int port, int *bound_port);
+int vn_ws_stop(void);                    /* 1 while lws still has handles to close on the loop */
+void vn_ws_push(vn_venue *v, cJSON *ev); /* takes ev */
+void vn_ws_drop_all(void);               /* abrupt: no close frame */
+/* Closes sockets past the 24 h cut or whose key expired (listenKeyExpired
+ * first) or went away; the tick and every time change call it. */
+void vn_ws_check(vn_venue *v);
+int vn_ws_sockets(void); /* open user-data sockets, for the state dump */
 
 /* rest.c */
 const char *vn_param_get(const vn_request *r, const char *key);
