@@ -277,7 +277,7 @@ static int phase_settings(ab_job *j, gd_err *err)
         return rc;
     j->c.cfg = o->cfg;
     j->c.s = &j->s;
-    j->c.plugin_dir = o->plugin_dir;
+    j->c.plugin_dirs = o->plugin_dirs;
     j->c.progress = o->progress;
     res->schema = GD_ABLATE_SCHEMA;
     snprintf(res->git_describe, sizeof res->git_describe, "%s", GD_GIT_DESCRIBE);

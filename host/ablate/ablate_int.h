@@ -50,7 +50,7 @@ typedef struct ab_data {
 typedef struct ab_ctx {
     const gd_config *cfg;
     const gd_ablate_settings *s;
-    const char *plugin_dir;
+    gd_plugin_dirs plugin_dirs; /* borrowed from gd_ablate_opts */
     FILE *progress;            /* borrowed, NULL: quiet; the searched and pinned parameters go here */
     gd_libcache *cache;        /* owned: the plugins, loaded once, shared read-only by every run */
     gd_plugin_lib *libs[2 + MAX_OVERLAYS]; /* borrowed from cache: the distinct libraries loaded */

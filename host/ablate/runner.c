@@ -124,7 +124,7 @@ static int run_window(const ab_ctx *c, uint32_t mask, const double *values, int6
     o.cfg = c->cfg;
     o.symbols = c->data.symbols;
     o.n_symbols = (uint32_t)c->data.n_series;
-    o.plugin_dir = c->plugin_dir;
+    o.plugin_dirs = c->plugin_dirs;
     o.skip = skip;
     o.n_skip = n_skip;
     o.plugin_cache = c->cache;
