@@ -21,6 +21,7 @@
 #include "base/json.h"
 #include "config/config.h"
 #include "engine/engine.h"
+#include "risk/pipeline.h"
 #include "plugin/loader.h"
 #include "base/log.h"
 #include "daemon/run.h"
@@ -1025,10 +1026,13 @@ static int ablate_failures(const gd_ab_result *res)
             failed++;
             continue;
         }
-        if (!c->overall.na[GD_M_TRADES] && c->overall.v[GD_M_TRADES] == 0.0)
-            fprintf(stderr, "gordon ablate: warning: configuration %s closed no trade in %zu window(s): "
-                            "its overlays or parameters veto everything (see the intent log of a run)\n",
-                    c->name, res->n_windows);
+        if (!c->overall.na[GD_M_TRADES] && c->overall.v[GD_M_TRADES] == 0.0) {
+            /* Why, at once: the top rejection reasons out of sample. */
+            char why[512];
+            gd_reject_explain(why, sizeof why, c->signals, c->by_result, 3);
+            fprintf(stderr, "gordon ablate: warning: configuration %s: 0 trades out of sample in %zu window(s): %s\n",
+                    c->name, res->n_windows, why);
+        }
     }
     if (!failed)
         return 0;

@@ -44,3 +44,6 @@ add_test(NAME e2e_plugin_dirs_stack
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_plugin_dirs_stack.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
                  ${CMAKE_BINARY_DIR}/tests/plugins
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME e2e_zero_trades
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_zero_trades.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

@@ -82,6 +82,8 @@ typedef struct ab_run {
     char error[200];
     uint64_t bars_fed;
     gd_trade_stats ts;
+    uint64_t signals;  /* decided while trading (warm-up signals are dropped) */
+    uint64_t by_result[GORDON_REJECT__COUNT]; /* the pipeline's counts: why it (did not) trade */
     int64_t *t;        /* owned: daily samples */
     double *eq;
     size_t n;

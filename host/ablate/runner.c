@@ -146,6 +146,8 @@ static int run_window(const ab_ctx *c, uint32_t mask, const double *values, int6
     if (rc)
         goto fail;
     book_stats(b, &r->ts);
+    r->signals = gd_engine_counters_get(e)->signals;
+    memcpy(r->by_result, gd_engine_pipeline(e)->by_result, sizeof r->by_result);
     gd_metrics_compute(r->t, r->eq, r->n, &r->ts, c->s->periods_per_year, &r->m);
     gd_engine_free(e);
     return 0;
