@@ -47,9 +47,10 @@ static void usage(FILE *out)
             "commands:\n"
             "  run --config FILE [--confd DIR] [--plugin-dir DIR]... [--intent-log PATH] [--quiet] [--isolate]\n"
             "        replay the configured market data through the strategies, overlays,\n"
-            "        breakers and the host's risk pipeline; print a summary (--quiet: log\n"
-            "        warnings and errors only; JSON log lines go to stdout; --isolate: plugins\n"
-            "        in sandboxed worker processes, as testnet and production always run them)\n"
+            "        breakers and the host's risk pipeline; print a summary on stdout (JSON log\n"
+            "        lines go to stderr in backtests, to stdout in testnet and production;\n"
+            "        --quiet: log warnings and errors only; --isolate: plugins in sandboxed\n"
+            "        worker processes, as testnet and production always run them)\n"
             "  ablate --config FILE [--data SYMBOL:FILE.csv]... [--out DIR] [--jobs N] [--plugin-dir DIR]...\n"
             "         [--record [--dsn DSN]]\n"
             "        walk-forward evaluation of the strategy with every overlay toggled;\n"
@@ -928,9 +929,13 @@ static int cmd_run(int argc, char **argv)
         gd_config_free(&cfg);
         return 1;
     }
-    /* JSON log lines go to stdout, where journald and Loki collect them. */
+    /* A backtest's stdout is its result, the banner and the summary, to be
+     * read or piped whole: its JSON log lines go to stderr and never land in
+     * between. The daemon (testnet, production) logs to stdout, where
+     * journald and Loki collect them. */
     int level = cfg.log_level ? gd_log_level_parse(cfg.log_level) : GD_LOG_INFO;
-    gd_log_init(stdout, quiet ? GD_LOG_WARN : (level < 0 ? GD_LOG_INFO : level));
+    gd_log_init(cfg.mode == GD_MODE_BACKTEST ? stderr : stdout,
+                quiet ? GD_LOG_WARN : (level < 0 ? GD_LOG_INFO : level));
 
     char dirbuf[4096];
     gd_run_opts ro;
