@@ -47,3 +47,8 @@ add_test(NAME e2e_plugin_dirs_stack
 add_test(NAME e2e_zero_trades
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_zero_trades.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+# README.md's and the template README's plugin-author steps, run as written.
+add_test(NAME e2e_readme_walkthrough
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_readme_walkthrough.sh ${CMAKE_BINARY_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_readme_walkthrough PROPERTIES TIMEOUT 120)
