@@ -19,7 +19,7 @@ static int once(const gd_config *cfg, unsigned jobs, double *secs, uint64_t *bar
     memset(&o, 0, sizeof o);
     o.cfg = cfg;
     o.config_path = "bench";
-    o.plugin_dir = GD_BENCH_PLUGIN_DIR;
+    o.plugin_dirs.last = GD_BENCH_PLUGIN_DIR;
     o.jobs = jobs;
     int rc = gd_ablate_run(&o, &r, &err);
     if (rc != 0) {

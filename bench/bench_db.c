@@ -148,7 +148,7 @@ static int run_loop(gd_config *cfg, const char *dsn, const gordon_bar *bars, siz
     o.cfg = cfg;
     o.symbols = syms;
     o.n_symbols = 1;
-    o.plugin_dir = GD_BENCH_PLUGIN_DIR;
+    o.plugin_dirs.last = GD_BENCH_PLUGIN_DIR;
     if (gd_engine_new(&o, &r.e, &err) != 0)
         goto fail;
     if (uv_loop_init(&r.loop) != 0)

@@ -46,7 +46,7 @@ static int run(gd_config *cfg, int isolate, const gordon_bar *bars, size_t n, re
     o.cfg = cfg;
     o.symbols = syms;
     o.n_symbols = 1;
-    o.plugin_dir = GD_BENCH_PLUGIN_DIR;
+    o.plugin_dirs.last = GD_BENCH_PLUGIN_DIR;
     if (gd_engine_new(&o, &e, &err) != 0) {
         fprintf(stderr, "bench_isolation: %s\n", err.msg);
         return -1;

@@ -207,7 +207,7 @@ static int host_run(const gd_config *cfg, const char *sym, const gordon_bar *bar
     o.cfg = cfg;
     o.symbols = syms;
     o.n_symbols = 1;
-    o.plugin_dir = GD_BENCH_PLUGIN_DIR;
+    o.plugin_dirs.last = GD_BENCH_PLUGIN_DIR;
     if (gd_engine_new(&o, &e, &err) != 0) {
         fprintf(stderr, "bench: %s\n", err.msg);
         return -1;

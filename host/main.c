@@ -21,6 +21,7 @@
 #include "base/json.h"
 #include "config/config.h"
 #include "engine/engine.h"
+#include "risk/pipeline.h"
 #include "plugin/loader.h"
 #include "base/log.h"
 #include "daemon/run.h"
@@ -44,18 +45,19 @@ static void usage(FILE *out)
             "usage: gordon <command> [options]\n"
             "\n"
             "commands:\n"
-            "  run --config FILE [--confd DIR] [--plugin-dir DIR] [--intent-log PATH] [--quiet] [--isolate]\n"
+            "  run --config FILE [--confd DIR] [--plugin-dir DIR]... [--intent-log PATH] [--quiet] [--isolate]\n"
             "        replay the configured market data through the strategies, overlays,\n"
-            "        breakers and the host's risk pipeline; print a summary (--quiet: log\n"
-            "        warnings and errors only; JSON log lines go to stdout; --isolate: plugins\n"
-            "        in sandboxed worker processes, as testnet and production always run them)\n"
-            "  ablate --config FILE [--data SYMBOL:FILE.csv]... [--out DIR] [--jobs N] [--plugin-dir DIR]\n"
+            "        breakers and the host's risk pipeline; print a summary on stdout (JSON log\n"
+            "        lines go to stderr in backtests, to stdout in testnet and production;\n"
+            "        --quiet: log warnings and errors only; --isolate: plugins in sandboxed\n"
+            "        worker processes, as testnet and production always run them)\n"
+            "  ablate --config FILE [--data SYMBOL:FILE.csv]... [--out DIR] [--jobs N] [--plugin-dir DIR]...\n"
             "         [--record [--dsn DSN]]\n"
             "        walk-forward evaluation of the strategy with every overlay toggled;\n"
             "        writes DIR/ablation.json and DIR/report.html (default DIR: out/ablation);\n"
             "        --record: also one row of trading.ablation_runs (DSN, else $GORDON_DB_DSN,\n"
             "        else [db] dsn; the database is tried before the run)\n"
-            "  check --config FILE [--confd DIR] [--plugin-dir DIR]\n"
+            "  check --config FILE [--confd DIR] [--plugin-dir DIR]...\n"
             "        validate the configuration and load, bind and create every plugin as\n"
             "        `run` (and a reload) would, in sandboxed workers, without trading; exit 0\n"
             "        if all is well\n"
@@ -123,9 +125,12 @@ enum {
 };
 
 #define CLI_MAX_DATA 64
+#define CLI_MAX_PLUGIN_DIRS 16
 
 typedef struct cli {
-    const char *config, *confd, *plugin_dir, *intent_log, *out, *state_dir, *dsn, *migrations;
+    const char *config, *confd, *intent_log, *out, *state_dir, *dsn, *migrations;
+    const char *plugin_dirs[CLI_MAX_PLUGIN_DIRS]; /* --plugin-dir, repeatable: searched in this order */
+    size_t n_plugin_dirs;
     char *data[CLI_MAX_DATA];
     int n_data;
     int quiet;
@@ -181,7 +186,13 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         switch (c) {
         case 'c': o->config = optarg; break;
         case 'd': o->confd = optarg; break;
-        case 'p': o->plugin_dir = optarg; break;
+        case 'p':
+            if (o->n_plugin_dirs == CLI_MAX_PLUGIN_DIRS) {
+                fprintf(stderr, "gordon %s: at most %d --plugin-dir\n", cmd, CLI_MAX_PLUGIN_DIRS);
+                return 2;
+            }
+            o->plugin_dirs[o->n_plugin_dirs++] = optarg;
+            break;
         case 'i': o->intent_log = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'I': o->isolate = 1; break;
@@ -275,17 +286,13 @@ static int check_run_paths(const gd_config *cfg, gd_err *err)
     return 0;
 }
 
-/* --plugin-dir stacks before the default folder (the author's plugins
- * first, then the bundled ones): "DIR:DEFAULT" in buf. */
-static const char *stack_plugin_dir(const char *given, const gd_config *cfg, char *buf, size_t cap)
+/* The plugin folders: every --plugin-dir in order, then (in the resolver)
+ * [gordon] plugin_dir, then the bundled folder, written into bundled. The
+ * author's plugins are found first and the bundled ones still are. */
+static gd_plugin_dirs cli_plugin_dirs(const cli *o, char *bundled, size_t cap)
 {
-    char def[4096];
-    const char *d = gd_default_plugin_dir(cfg, def, sizeof def);
-    if (!given)
-        return snprintf(buf, cap, "%s", d) < (int)cap ? buf : d;
-    if (!strcmp(given, d) || snprintf(buf, cap, "%s:%s", given, d) >= (int)cap)
-        return given;
-    return buf;
+    gd_plugin_dirs d = {o->plugin_dirs, o->n_plugin_dirs, gd_default_plugin_dir(bundled, cap)};
+    return d;
 }
 
 static int cmd_check(int argc, char **argv)
@@ -294,7 +301,7 @@ static int cmd_check(int argc, char **argv)
     int st = parse_cli("check", OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_ISOLATE, argc, argv, &o);
     if (st || o.help)
         return st;
-    const char *config = o.config, *confd = o.confd, *plugin_dir = o.plugin_dir;
+    const char *config = o.config, *confd = o.confd;
     gd_config cfg;
     gd_err err;
     gd_log_init(stderr, GD_LOG_WARN);
@@ -327,7 +334,7 @@ static int cmd_check(int argc, char **argv)
     eo.cfg = &cfg;
     eo.symbols = syms;
     eo.n_symbols = (uint32_t)cfg.n_data;
-    eo.plugin_dir = stack_plugin_dir(plugin_dir, &cfg, dirbuf, sizeof dirbuf);
+    eo.plugin_dirs = cli_plugin_dirs(&o, dirbuf, sizeof dirbuf);
     eo.series_source = cfg.fred_api_key && cfg.fred_api_key[0];
     if (gd_engine_new(&eo, &e, &err) != 0) {
         fprintf(stderr, "gordon check: %s\n", err.msg);
@@ -898,7 +905,7 @@ static int cmd_run(int argc, char **argv)
      * must not end it, as SIGHUP's default would: ignored until the loop's
      * handler takes over. */
     signal(SIGHUP, SIG_IGN);
-    const char *config = o.config, *confd = o.confd, *plugin_dir = o.plugin_dir, *intent_log = o.intent_log;
+    const char *config = o.config, *confd = o.confd, *intent_log = o.intent_log;
     int quiet = o.quiet;
     if (!config)
         config = getenv("GORDON_CONFIG");
@@ -922,9 +929,13 @@ static int cmd_run(int argc, char **argv)
         gd_config_free(&cfg);
         return 1;
     }
-    /* JSON log lines go to stdout, where journald and Loki collect them. */
+    /* A backtest's stdout is its result, the banner and the summary, to be
+     * read or piped whole: its JSON log lines go to stderr and never land in
+     * between. The daemon (testnet, production) logs to stdout, where
+     * journald and Loki collect them. */
     int level = cfg.log_level ? gd_log_level_parse(cfg.log_level) : GD_LOG_INFO;
-    gd_log_init(stdout, quiet ? GD_LOG_WARN : (level < 0 ? GD_LOG_INFO : level));
+    gd_log_init(cfg.mode == GD_MODE_BACKTEST ? stderr : stdout,
+                quiet ? GD_LOG_WARN : (level < 0 ? GD_LOG_INFO : level));
 
     char dirbuf[4096];
     gd_run_opts ro;
@@ -934,7 +945,7 @@ static int cmd_run(int argc, char **argv)
     ro.config_path = config;
     ro.confd = confd;
     ro.quiet = quiet;
-    ro.plugin_dir = stack_plugin_dir(plugin_dir, &cfg, dirbuf, sizeof dirbuf);
+    ro.plugin_dirs = cli_plugin_dirs(&o, dirbuf, sizeof dirbuf);
     ro.intent_log = intent_log;
     ro.summary = stdout;
     char banner[256];
@@ -1020,10 +1031,13 @@ static int ablate_failures(const gd_ab_result *res)
             failed++;
             continue;
         }
-        if (!c->overall.na[GD_M_TRADES] && c->overall.v[GD_M_TRADES] == 0.0)
-            fprintf(stderr, "gordon ablate: warning: configuration %s closed no trade in %zu window(s): "
-                            "its overlays or parameters veto everything (see the intent log of a run)\n",
-                    c->name, res->n_windows);
+        if (!c->overall.na[GD_M_TRADES] && c->overall.v[GD_M_TRADES] == 0.0) {
+            /* Why, at once: the top rejection reasons out of sample. */
+            char why[512];
+            gd_reject_explain(why, sizeof why, c->signals, c->by_result, 3);
+            fprintf(stderr, "gordon ablate: warning: configuration %s: 0 trades out of sample in %zu window(s): %s\n",
+                    c->name, res->n_windows, why);
+        }
     }
     if (!failed)
         return 0;
@@ -1077,7 +1091,7 @@ static int cmd_ablate(int argc, char **argv)
         fprintf(stderr, "gordon ablate: --dsn goes with --record\n");
         return 2;
     }
-    const char *config = o.config, *confd = o.confd, *out_dir = o.out, *plugin_dir = o.plugin_dir;
+    const char *config = o.config, *confd = o.confd, *out_dir = o.out;
     char **data = o.data;
     int n_data = o.n_data, quiet = o.quiet;
     long jobs = o.jobs;
@@ -1119,7 +1133,7 @@ static int cmd_ablate(int argc, char **argv)
     memset(&ao, 0, sizeof ao);
     ao.cfg = &cfg;
     ao.config_path = config;
-    ao.plugin_dir = stack_plugin_dir(plugin_dir, &cfg, dirbuf, sizeof dirbuf);
+    ao.plugin_dirs = cli_plugin_dirs(&o, dirbuf, sizeof dirbuf);
     ao.jobs = (unsigned)jobs;
     ao.progress = quiet ? NULL : stderr;
     ao.progress_tty = isatty(STDERR_FILENO);

@@ -44,3 +44,11 @@ add_test(NAME e2e_plugin_dirs_stack
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_plugin_dirs_stack.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
                  ${CMAKE_BINARY_DIR}/tests/plugins
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME e2e_zero_trades
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_zero_trades.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+# README.md's and the template README's plugin-author steps, run as written.
+add_test(NAME e2e_readme_walkthrough
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_readme_walkthrough.sh ${CMAKE_BINARY_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_readme_walkthrough PROPERTIES TIMEOUT 120)

@@ -28,6 +28,21 @@ lines=$(wc -l <"$T/intents.jsonl")
 if [ -n "$signals" ] && [ "$signals" = "$lines" ]; then ok "one intent record per signal ($lines)"; else bad "signals $signals vs intent lines $lines"; fi
 if grep -q '"result":"accepted"' "$T/intents.jsonl" && ! grep '"result":"accepted"' "$T/intents.jsonl" | grep -q '"action":"entry".*"stop":0[,}]'; then
   ok "accepted entries carry a stop"; else bad "accepted entry without a stop or none accepted"; fi
+# A backtest's stdout is exactly its banner and summary, whole; the JSON
+# log lines (info level: not --quiet) are all on stderr.
+summary_re='^(gordon [0-9.]+: mode backtest, .*|[a-z][A-Za-z ]{0,15}[A-Za-z] {2,}.*|[a-z]+ [a-z_]+ +(ok|warn|TRIPPED).*|rejections by reason:|  [a-z_]+ +[0-9]+)$'
+if [ "$(head -1 "$T/out" | cut -c1-7)" = "gordon " ] && [ "$(tail -1 "$T/out" | cut -c1-7)" = "replay " ] &&
+   ! grep -q '^{' "$T/out" && [ -z "$(grep -vE "$summary_re" "$T/out")" ]; then
+  ok "backtest stdout is the summary alone"; else bad "backtest stdout is not the summary alone"; sed 's/^/    /' "$T/out" | head -8; fi
+if grep -q '"component":"replay","msg":"replaying' "$T/err" && [ -z "$(grep -v '^{"ts":".*}$' "$T/err")" ]; then
+  ok "backtest logs are JSON lines on stderr"; else bad "backtest stderr"; sed 's/^/    /' "$T/err" | head -5; fi
+# The daemon (testnet) keeps logging to stdout, where journald reads it.
+"$GORDON" init --state-dir "$T/tnstate" >/dev/null
+head -301 data/usdchf_30m_1996_2001.csv >"$T/tnbars.csv"
+printf '[gordon]\nmode = testnet\nstate_dir = %s\nintent_log = %s\n[replay]\ndata = USDCHF:%s\n[instrument.USDCHF]\ntick_size = 0.00001\nstep_size = 1\n[strategy.ema]\nplugin = ema_cross\n[http]\nlisten = 127.0.0.1:0\n' \
+  "$T/tnstate" "$T/tn.jsonl" "$T/tnbars.csv" >"$T/tn.ini"
+run run --config "$T/tn.ini" --plugin-dir "$PLUGINS"
+expect "testnet logs JSON lines to stdout" 0 '"component":"replay","msg":"replaying' "$T/out"
 # Deterministic: the same run gives the same intents.
 run run --config examples/demo.ini --plugin-dir "$PLUGINS" --intent-log "$T/intents2.jsonl" --quiet
 if cmp -s "$T/intents.jsonl" "$T/intents2.jsonl"; then ok "replay is deterministic"; else bad "two runs differ"; fi

@@ -59,9 +59,10 @@ conf "api_key = $KEY" >"$T/good.ini"
 "$GORDON" run --config "$T/good.ini" --plugin-dir "$PLUGINS" >"$T/out" 2>"$T/err"
 rc=$?
 [ $rc = 0 ] && ok "runs with a good key" || bad "good key: rc $rc $(tail -3 "$T/err")"
-grep -q '"msg":"series VIXCLS: [0-9]* observations"' "$T/out" && ok "host fetched the series" || bad "no fetch logged"
+# A backtest: the summary on stdout, the JSON logs on stderr.
+grep -q '"msg":"series VIXCLS: [0-9]* observations"' "$T/err" && ok "host fetched the series" || bad "no fetch logged"
 grep -q "halt latch      SET: breaker.vix" "$T/out" && ok "VIX above 35 trips the macro breaker" || bad "macro breaker did not trip: $(grep -i 'halt\|breaker' "$T/out" | tail -3)"
-grep -q '"event":"halt","who":"breaker.vix"' "$T/out" && ok "the trip is an audit event with who" || bad "no halt event"
+grep -q '"event":"halt","who":"breaker.vix"' "$T/err" && ok "the trip is an audit event with who" || bad "no halt event"
 
 exec 7>&-
 echo "$pass passed, $fail failed"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end: --plugin-dir stacks before the bundled plugin folder: an
 # author's folder holding only their own plugin still finds the bundled
-# overlays, and their copy wins over a bundled one of the same name.
+# overlays, and their copy wins over a bundled one of the same name. With
+# [gordon] plugin_dir too, the order is: every --plugin-dir as given, the
+# config's folder, the bundled one; a folder whose path has ':' is one folder.
 # usage: e2e_plugin_dirs_stack.sh GORDON BUNDLED_PLUGIN_DIR TEST_PLUGIN_DIR
 set -u
 GORDON=$1 PLUGINS=$2 TPLUGINS=$3
@@ -28,5 +30,23 @@ sed 's#^plugin = always_long#plugin = nowhere_xyz#' "$T/stack.ini" >"$T/missing.
 rc=$?
 [ "$rc" != 0 ] && grep -q "$T/mine/nowhere_xyz.so" "$T/err" && ok "a plugin in no folder is named in the first" ||
   bad "missing plugin: exit $rc: $(tail -2 "$T/err")"
+# The config's plugin_dir holds an always_long that refuses to start; the
+# command line's folders (the second one's path has a ':') come first.
+mkdir "$T/cfgdir" "$T/co:lon" "$T/empty"
+cp "$TPLUGINS/create_fails.so" "$T/cfgdir/always_long.so"
+cp "$TPLUGINS/always_long.so" "$T/co:lon/"
+sed "s#^\[gordon\]#[gordon]\nplugin_dir = $T/cfgdir#" "$T/stack.ini" >"$T/cfgdir.ini"
+if "$GORDON" run --config "$T/cfgdir.ini" --plugin-dir "$T/empty" --plugin-dir "$T/co:lon" --quiet \
+     >"$T/out" 2>"$T/err"; then
+  ok "--plugin-dir (a path with ':') before [gordon] plugin_dir"; else bad "cli before config: $(tail -2 "$T/err")"; fi
+"$GORDON" check --config "$T/cfgdir.ini" --plugin-dir "$T/empty" >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" != 0 ] && grep -q 'deliberately refusing' "$T/err" && ok "then the config's folder, before the bundled" ||
+  bad "config's folder not used: exit $rc: $(tail -2 "$T/err")"
+# Named nowhere: every folder tried, in order.
+sed 's#^plugin = always_long#plugin = nowhere_xyz#' "$T/cfgdir.ini" >"$T/missing2.ini"
+"$GORDON" check --config "$T/missing2.ini" --plugin-dir "$T/co:lon" >"$T/out" 2>"$T/err"
+grep -q "tried $T/co:lon/nowhere_xyz.so, $T/cfgdir/nowhere_xyz.so, .*/nowhere_xyz.so)" "$T/err" &&
+  ok "a missing plugin names every folder in order" || bad "missing plugin: $(tail -2 "$T/err")"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

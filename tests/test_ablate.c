@@ -216,7 +216,7 @@ static int ablate(const char *csv, const char *extra, unsigned jobs, gd_ab_resul
     memset(&o, 0, sizeof o);
     o.cfg = &cfg;
     o.config_path = "ab.ini";
-    o.plugin_dir = plugin_dir();
+    o.plugin_dirs.last = plugin_dir();
     o.jobs = jobs;
     rc = gd_ablate_run(&o, res, err);
     gd_config_free(&cfg);
@@ -280,7 +280,7 @@ static void ablate_record(const char *csv, const char *extra, unsigned jobs, gd_
     memset(&o, 0, sizeof o);
     o.cfg = cfg;
     o.config_path = path;
-    o.plugin_dir = plugin_dir();
+    o.plugin_dirs.last = plugin_dir();
     o.jobs = jobs;
     if (gd_ablate_run(&o, res, &err) || gd_ab_record_build(res, cfg, "/r/report.html", rec, &err))
         fail_msg("%s", err.msg);
@@ -464,7 +464,7 @@ static void engine_intents(const char *csv, rec *out)
     o.cfg = &cfg;
     o.symbols = syms;
     o.n_symbols = 1;
-    o.plugin_dir = plugin_dir();
+    o.plugin_dirs.last = plugin_dir();
     gd_engine *e;
     if (gd_engine_new(&o, &e, &err))
         fail_msg("%s", err.msg);

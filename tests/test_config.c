@@ -516,6 +516,7 @@ static void test_relative_paths(void **state)
                       "[breaker.c]\n"
                       "plugin = /opt/c.so\n");
     W("etc/conf.d/10.ini", "[strategy.d]\nplugin = ../shared/d.so\n[gordon]\nstate_dir = st\n");
+    W("etc/plugins/trend_filter.so", ""); /* the resolver finds files that exist */
     assert_int_equal(load("etc/main.ini", NULL, &cfg, &err), 0);
     assert_string_equal(cfg.intent_log, P("etc/logs/intents.jsonl"));
     assert_string_equal(cfg.state_dir, P("etc/conf.d/st")); /* relative to the file that set it */
@@ -550,18 +551,70 @@ static void test_relative_paths(void **state)
         char buf[256];
         assert_int_equal(gd_plugin_resolve(&cfg, &cfg.plugins[0], NULL, buf, sizeof buf, &err), GD_ENOENT);
         assert_non_null(strstr(err.msg, "main.ini:1: [strategy.s] plugin = ema_cross: no plugin directory"));
-        assert_int_equal(gd_plugin_resolve(&cfg, &cfg.plugins[0], "/d", buf, sizeof buf, &err), 0);
-        assert_string_equal(buf, "/d/ema_cross.so");
+        W("d/ema_cross.so", "");
+        const char *d[] = {P("d")};
+        gd_plugin_dirs dirs = {d, 1, NULL};
+        assert_int_equal(gd_plugin_resolve(&cfg, &cfg.plugins[0], &dirs, buf, sizeof buf, &err), 0);
+        assert_string_equal(buf, P("d/ema_cross.so"));
     }
     gd_config_free(&cfg);
 
     /* plugin_dir from the environment applies to names from files. */
     {
-        char *env[] = {"GORDON_GORDON_PLUGIN_DIR=/usr/lib/gordon/plugins", NULL};
+        char envv[600];
+        snprintf(envv, sizeof envv, "GORDON_GORDON_PLUGIN_DIR=%s", P("d"));
+        char *env[] = {envv, NULL};
         assert_int_equal(load("main.ini", env, &cfg, &err), 0);
-        assert_string_equal(resolved(&cfg, 0), "/usr/lib/gordon/plugins/ema_cross.so");
+        assert_string_equal(resolved(&cfg, 0), P("d/ema_cross.so"));
         gd_config_free(&cfg);
     }
+}
+
+/* Bare plugin names are looked up in the command line's folders, then the
+ * config's plugin_dir, then the bundled folder: the config's folder stacks
+ * between them and never replaces the command line's. Folders are a list:
+ * one whose path contains ':' is one folder. */
+static void test_plugin_dirs_stack(void **state)
+{
+    gd_config cfg;
+    gd_err err;
+    char buf[1024], want[1024];
+    (void)state;
+    W("stack/main.ini", "[gordon]\nplugin_dir = cfgdir\n[strategy.s]\nplugin = x\n");
+    assert_int_equal(load("stack/main.ini", NULL, &cfg, &err), 0);
+    char cli1[512], cli2[512], bundled[512]; /* P() reuses its buffers */
+    snprintf(cli1, sizeof cli1, "%s", P("cli1"));
+    snprintf(cli2, sizeof cli2, "%s", P("c:li2"));
+    snprintf(bundled, sizeof bundled, "%s", P("bundled"));
+    const char *cli[] = {cli1, cli2};
+    gd_plugin_dirs dirs = {cli, 2, bundled};
+    const gd_plugin_conf *pc = &cfg.plugins[0];
+
+    /* In no folder: every path tried, in order. */
+    assert_int_equal(gd_plugin_resolve(&cfg, pc, &dirs, buf, sizeof buf, &err), GD_ENOENT);
+    snprintf(want, sizeof want, "plugin = x: not found (tried %s/x.so, %s/x.so, %s/x.so, %s/x.so)", P("cli1"),
+             P("c:li2"), P("stack/cfgdir"), P("bundled"));
+    assert_non_null(strstr(err.msg, want));
+
+    /* Each folder alone finds it; the earlier one wins once several hold it. */
+    W("bundled/x.so", "");
+    assert_int_equal(gd_plugin_resolve(&cfg, pc, &dirs, buf, sizeof buf, &err), 0);
+    assert_string_equal(buf, P("bundled/x.so"));
+    W("stack/cfgdir/x.so", "");
+    assert_int_equal(gd_plugin_resolve(&cfg, pc, &dirs, buf, sizeof buf, &err), 0);
+    assert_string_equal(buf, P("stack/cfgdir/x.so"));
+    W("c:li2/x.so", "");
+    assert_int_equal(gd_plugin_resolve(&cfg, pc, &dirs, buf, sizeof buf, &err), 0);
+    assert_string_equal(buf, P("c:li2/x.so"));
+    W("cli1/x.so", "");
+    assert_int_equal(gd_plugin_resolve(&cfg, pc, &dirs, buf, sizeof buf, &err), 0);
+    assert_string_equal(buf, P("cli1/x.so"));
+
+    /* Without command-line folders the config's comes before the bundled. */
+    gd_plugin_dirs only_bundled = {NULL, 0, bundled};
+    assert_int_equal(gd_plugin_resolve(&cfg, pc, &only_bundled, buf, sizeof buf, &err), 0);
+    assert_string_equal(buf, P("stack/cfgdir/x.so"));
+    gd_config_free(&cfg);
 }
 
 static void test_fixture_relative_to_cwd(void **state)
@@ -592,7 +645,12 @@ static void test_fixture_relative_to_cwd(void **state)
     assert_true(in->min_qty == 0);
     assert_null(gd_config_instrument(&cfg, "NOPE"));
     assert_int_equal(cfg.n_plugins, 1);
-    assert_string_equal(resolved(&cfg, 0), "tests/fixtures/config/basic/plugins/ema_cross.so");
+    {
+        /* The fixture ships no plugin: the resolver names where it looked. */
+        char buf[512];
+        assert_int_equal(gd_plugin_resolve(&cfg, &cfg.plugins[0], NULL, buf, sizeof buf, &err), GD_ENOENT);
+        assert_non_null(strstr(err.msg, "(tried tests/fixtures/config/basic/plugins/ema_cross.so)"));
+    }
     assert_int_equal(cfg.plugins[0].n_params, 1);
     assert_string_equal(cfg.plugins[0].params[0].key, "fast");
     assert_string_equal(cfg.plugins[0].params[0].value, "20");
@@ -917,6 +975,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_bools_and_enums, setup, teardown),
         cmocka_unit_test_setup_teardown(test_production_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relative_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plugin_dirs_stack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fixture_relative_to_cwd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instruments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_symbols, setup, teardown),

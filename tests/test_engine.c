@@ -222,7 +222,7 @@ static int engine_error(const char *ini_text, const char *symbol, gd_err *err)
     o.cfg = &cfg;
     o.symbols = syms;
     o.n_symbols = 1;
-    o.plugin_dir = env_or("GD_PLUGIN_DIR", "build/plugins");
+    o.plugin_dirs.last = env_or("GD_PLUGIN_DIR", "build/plugins");
     gd_engine *e = NULL;
     rc = gd_engine_new(&o, &e, err);
     gd_engine_free(e);
@@ -328,7 +328,7 @@ static void test_tick_sees_a_stalled_feed(void **state)
         o.cfg = &cfg;
         o.symbols = syms;
         o.n_symbols = 1;
-        o.plugin_dir = env_or("GD_PLUGIN_DIR", "build/plugins");
+        o.plugin_dirs.last = env_or("GD_PLUGIN_DIR", "build/plugins");
         o.live = live;
         gd_engine *e;
         if (gd_engine_new(&o, &e, &err) != 0)

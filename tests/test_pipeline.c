@@ -753,10 +753,40 @@ static void test_property_hostile_signals(void **state)
     gd_pipeline_free(&p);
 }
 
+/* A run with no trade says why in words, most frequent reason first. */
+static void test_reject_explain(void **state)
+{
+    (void)state;
+    char buf[512];
+    uint64_t r[GORDON_REJECT__COUNT] = {0};
+    gd_reject_explain(buf, sizeof buf, 0, r, 3);
+    assert_string_equal(buf, "no signals");
+    r[GORDON_REJECT_BELOW_MIN_QTY] = 14;
+    r[GORDON_REJECT_STOP_SIDE] = 398;
+    gd_reject_explain(buf, sizeof buf, 412, r, 3);
+    assert_string_equal(buf, "412 signals, all rejected: 398 stop on the wrong side of the host's price, "
+                             "14 below min_qty");
+    r[GORDON_REJECT_OVERLAY_VETO] = 7;
+    r[GORDON_REJECT_THROTTLED] = 2;
+    r[GORDON_REJECT_HALTED] = 2;
+    r[GORDON_ACCEPTED] = 3;
+    gd_reject_explain(buf, sizeof buf, 426, r, 2);
+    assert_string_equal(buf, "426 signals, 3 accepted, 423 rejected: 398 stop on the wrong side of the host's "
+                             "price, 14 below min_qty, 11 for 3 other reasons");
+    /* Cut short, still terminated. */
+    gd_reject_explain(buf, 20, 426, r, 2);
+    assert_string_equal(buf, "426 signals, 3 acce");
+    memset(r, 0, sizeof r);
+    r[GORDON_ACCEPTED] = 1;
+    gd_reject_explain(buf, sizeof buf, 1, r, 3);
+    assert_string_equal(buf, "1 signal, 1 accepted, none rejected");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rounding),
+        cmocka_unit_test(test_reject_explain),
         cmocka_unit_test(test_entry_claims),
         cmocka_unit_test(test_overlays_cannot_cast_away_const),
         cmocka_unit_test(test_sizing),

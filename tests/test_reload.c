@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -96,7 +97,7 @@ static gd_engine *engine(const gd_config *cfg, gd_buf *log)
     o.cfg = cfg;
     o.symbols = syms;
     o.n_symbols = 2;
-    o.plugin_dir = env_or("GD_PLUGIN_DIR", "build/plugins");
+    o.plugin_dirs.last = env_or("GD_PLUGIN_DIR", "build/plugins");
     if (gd_engine_new(&o, &e, &err) != 0)
         fail_msg("%s", err.msg);
     gd_engine_set_intentlog(e, (gd_intentlog){&rec_ops, log});
@@ -273,6 +274,80 @@ static void test_reload_orphans_and_latch(void **state)
     gd_buf_free(&log);
 }
 
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char b[65536];
+    size_t n;
+    while ((n = fread(b, 1, sizeof b, in)) > 0)
+        assert_int_equal(fwrite(b, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+/* Plugin folders stack at start and at every reload alike: the command
+ * line's first, then [gordon] plugin_dir of the config being loaded, then
+ * the bundled one. The config's folder holds a 'mine' that refuses to start
+ * (found first, the start or the reload fails) and an 'other' found nowhere
+ * else; its path has a ':', which a joined list would split. */
+static void test_reload_plugin_dirs_stack(void **state)
+{
+    (void)state;
+    const char *tp = env_or("GD_TEST_PLUGIN_DIR", "build/tests/plugins");
+    char cli[512], cfgdir[512], from[512], to[600];
+    snprintf(cli, sizeof cli, "%s/cli", tmpdir);
+    snprintf(cfgdir, sizeof cfgdir, "%s/cfg:dir", tmpdir);
+    assert_int_equal(mkdir(cli, 0755), 0);
+    assert_int_equal(mkdir(cfgdir, 0755), 0);
+    snprintf(from, sizeof from, "%s/always_long.so", tp);
+    snprintf(to, sizeof to, "%s/mine.so", cli);
+    copy_file(from, to);
+    snprintf(from, sizeof from, "%s/create_fails.so", tp);
+    snprintf(to, sizeof to, "%s/mine.so", cfgdir);
+    copy_file(from, to);
+    snprintf(from, sizeof from, "%s/good_strategy.so", tp);
+    snprintf(to, sizeof to, "%s/other.so", cfgdir);
+    copy_file(from, to);
+
+    char ini[2048];
+    snprintf(ini, sizeof ini, "[gordon]\nplugin_dir = %s\n[strategy.m]\nplugin = mine\n", cfgdir);
+    gd_config *cfg = load("dirs1.ini", ini);
+    const char *first[] = {cli};
+    gd_engine_opts o;
+    gd_engine *e;
+    gd_err err;
+    gd_buf log = GD_BUF_INIT;
+    static const char *const syms[] = {"AAA", "BBB"};
+    memset(&o, 0, sizeof o);
+    o.cfg = cfg;
+    o.symbols = syms;
+    o.n_symbols = 2;
+    o.plugin_dirs = (gd_plugin_dirs){first, 1, env_or("GD_PLUGIN_DIR", "build/plugins")};
+    if (gd_engine_new(&o, &e, &err) != 0)
+        fail_msg("start: %s", err.msg);
+    gd_engine_set_intentlog(e, (gd_intentlog){&rec_ops, &log});
+    feed(e, 0, 20);
+
+    /* mine from the command line's folder, other from the config's,
+     * ema_cross from the bundled one. */
+    snprintf(ini, sizeof ini,
+             "[gordon]\nplugin_dir = %s\n[strategy.m]\nplugin = mine\n[strategy.o]\nplugin = other\n"
+             "[strategy.ema]\nplugin = ema_cross\n",
+             cfgdir);
+    char summary[2048];
+    if (gd_engine_reload(e, load("dirs2.ini", ini), summary, sizeof summary, &err) != 0)
+        fail_msg("reload: %s", err.msg);
+    assert_non_null(strstr(summary, "+strategy.o"));
+    assert_non_null(strstr(summary, "+strategy.ema"));
+    feed(e, 20, 40);
+    gd_engine_free(e);
+    gd_config_free(cfg);
+    free(cfg);
+    gd_buf_free(&log);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -299,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_refused_reloads_change_nothing),
         cmocka_unit_test(test_accepted_reloads_keep_the_record),
         cmocka_unit_test(test_reload_orphans_and_latch),
+        cmocka_unit_test(test_reload_plugin_dirs_stack),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

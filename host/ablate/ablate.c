@@ -277,7 +277,7 @@ static int phase_settings(ab_job *j, gd_err *err)
         return rc;
     j->c.cfg = o->cfg;
     j->c.s = &j->s;
-    j->c.plugin_dir = o->plugin_dir;
+    j->c.plugin_dirs = o->plugin_dirs;
     j->c.progress = o->progress;
     res->schema = GD_ABLATE_SCHEMA;
     snprintf(res->git_describe, sizeof res->git_describe, "%s", GD_GIT_DESCRIBE);
@@ -395,6 +395,9 @@ static int config_windows(ab_job *j, size_t ci, size_t *ok, gd_err *err)
         rc_->win_failed[w] = runs[w].failed;
         if (!runs[w].failed) {
             rc_->win[w] = runs[w].m;
+            rc_->signals += runs[w].signals;
+            for (int k = 0; k < GORDON_REJECT__COUNT; k++)
+                rc_->by_result[k] += runs[w].by_result[k];
             (*ok)++;
         } else {
             for (int m = 0; m < GD_M__COUNT; m++) {

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <gordon/sdk.h>
+
 #include "config/config.h"
 #include "base/err.h"
 #include "ablate/stats.h"
@@ -34,6 +36,8 @@ typedef struct gd_ab_config {
     char **win_params;       /* owned: per window, the chosen parameters ("fast=12 slow=30") */
     double dsr;              /* Deflated Sharpe Ratio of the overall curve, NaN if undefined */
     const char *dsr_na;      /* reason when dsr is NaN */
+    uint64_t signals;        /* out of sample, summed over the windows that ran */
+    uint64_t by_result[GORDON_REJECT__COUNT]; /* ... and the pipeline's counts per result */
     int64_t *curve_t;        /* owned: concatenated OOS equity, one point per UTC day end */
     double *curve_eq;
     size_t curve_n;

@@ -50,7 +50,7 @@ typedef struct ab_data {
 typedef struct ab_ctx {
     const gd_config *cfg;
     const gd_ablate_settings *s;
-    const char *plugin_dir;
+    gd_plugin_dirs plugin_dirs; /* borrowed from gd_ablate_opts */
     FILE *progress;            /* borrowed, NULL: quiet; the searched and pinned parameters go here */
     gd_libcache *cache;        /* owned: the plugins, loaded once, shared read-only by every run */
     gd_plugin_lib *libs[2 + MAX_OVERLAYS]; /* borrowed from cache: the distinct libraries loaded */
@@ -82,6 +82,8 @@ typedef struct ab_run {
     char error[200];
     uint64_t bars_fed;
     gd_trade_stats ts;
+    uint64_t signals;  /* decided while trading (warm-up signals are dropped) */
+    uint64_t by_result[GORDON_REJECT__COUNT]; /* the pipeline's counts: why it (did not) trade */
     int64_t *t;        /* owned: daily samples */
     double *eq;
     size_t n;

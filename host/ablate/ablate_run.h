@@ -8,6 +8,7 @@
 #include "ablate/ablate.h"
 #include "config/config.h"
 #include "base/err.h"
+#include "plugin/path.h"
 
 #define GD_AB_MAX_TUNE 8
 
@@ -60,7 +61,7 @@ void gd_ablate_grid_point(const gd_ab_axis *ax, size_t n, uint64_t k, double *va
 typedef struct gd_ablate_opts {
     const gd_config *cfg;
     const char *config_path;
-    const char *plugin_dir;
+    gd_plugin_dirs plugin_dirs; /* borrowed: must outlive the run */
     unsigned jobs;            /* worker threads */
     FILE *progress;           /* NULL: silent */
     int progress_tty;         /* 1: a redrawn bar; 0: a line per 10% */

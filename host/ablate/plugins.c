@@ -19,7 +19,7 @@ static int build_axes(ab_ctx *c, const gd_plugin_lib *lib, const gd_plugin_conf 
 static int open_plugin(ab_ctx *c, const gd_plugin_conf *pc, char *path, size_t cap, gd_plugin_lib **lib,
                        gd_err *err)
 {
-    int rc = gd_plugin_resolve(c->cfg, pc, c->plugin_dir, path, cap, err);
+    int rc = gd_plugin_resolve(c->cfg, pc, &c->plugin_dirs, path, cap, err);
     if (!rc && !c->cache)
         rc = gd_libcache_new(&c->cache, err);
     if (!rc)

@@ -124,7 +124,7 @@ static int run_window(const ab_ctx *c, uint32_t mask, const double *values, int6
     o.cfg = c->cfg;
     o.symbols = c->data.symbols;
     o.n_symbols = (uint32_t)c->data.n_series;
-    o.plugin_dir = c->plugin_dir;
+    o.plugin_dirs = c->plugin_dirs;
     o.skip = skip;
     o.n_skip = n_skip;
     o.plugin_cache = c->cache;
@@ -146,6 +146,8 @@ static int run_window(const ab_ctx *c, uint32_t mask, const double *values, int6
     if (rc)
         goto fail;
     book_stats(b, &r->ts);
+    r->signals = gd_engine_counters_get(e)->signals;
+    memcpy(r->by_result, gd_engine_pipeline(e)->by_result, sizeof r->by_result);
     gd_metrics_compute(r->t, r->eq, r->n, &r->ts, c->s->periods_per_year, &r->m);
     gd_engine_free(e);
     return 0;

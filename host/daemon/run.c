@@ -554,7 +554,7 @@ static int open_engine(run_state *st, const gd_run_opts *o, gd_err *err)
     eo.cfg = cfg;
     eo.symbols = st->syms;
     eo.n_symbols = (uint32_t)cfg->n_data;
-    eo.plugin_dir = o->plugin_dir;
+    eo.plugin_dirs = o->plugin_dirs;
     eo.skip = o->skip;
     eo.n_skip = o->n_skip;
     eo.series_source = cfg->fred_api_key != NULL && cfg->fred_api_key[0] != '\0';

@@ -15,7 +15,7 @@ typedef struct gd_run_opts {
     const gd_config *cfg;
     const char *config_path;  /* re-read on SIGHUP (NULL: reload only conf.d and the environment) */
     const char *confd;        /* as given to gd_config_load */
-    const char *plugin_dir;
+    gd_plugin_dirs plugin_dirs; /* see gd_engine_opts */
     const char *intent_log;   /* overrides cfg->intent_log when non-NULL */
     FILE *summary;            /* NULL: no summary */
     const char *banner;       /* a line for summary once everything is up and the replay starts

@@ -154,6 +154,14 @@ void gd_view_summary(const gd_engine *e, FILE *out)
     if (b->trades)
         fprintf(out, " (win rate %.1f%%)", 100.0 * (double)b->wins / (double)b->trades);
     fprintf(out, "\n");
+    /* A run that closed no trade says why at once, not after a dig through
+     * the intent log: the top rejection reasons with their counts. */
+    if (!b->trades) {
+        char why[512];
+        gd_reject_explain(why, sizeof why, c->signals, pipe->by_result, 3);
+        fprintf(out, "warning         0 trades: %s%s\n", why,
+                b->open_count ? "; positions still open at the end" : "");
+    }
     if (b->gross_loss > 0.0)
         fprintf(out, "profit factor   %.2f\n", b->gross_profit / b->gross_loss);
     else

@@ -454,7 +454,14 @@ int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
     e->own_cache = !e->cache;
     e->overrides = o->overrides;
     e->n_overrides = o->n_overrides;
-    if (o->plugin_dir && !(e->plugin_dir = strdup(o->plugin_dir)))
+    if (o->plugin_dirs.n_first) {
+        if (!(e->plugin_dirs = calloc(o->plugin_dirs.n_first, sizeof *e->plugin_dirs)))
+            goto nomem;
+        for (size_t i = 0; i < o->plugin_dirs.n_first; i++)
+            if (o->plugin_dirs.first[i] && !(e->plugin_dirs[e->n_plugin_dirs++] = strdup(o->plugin_dirs.first[i])))
+                goto nomem;
+    }
+    if (o->plugin_dirs.last && !(e->plugin_dir_last = strdup(o->plugin_dirs.last)))
         goto nomem;
     if (o->n_skip) {
         if (!(e->skip = calloc(o->n_skip, sizeof *e->skip)))
@@ -574,7 +581,8 @@ void gd_engine_free(gd_engine *e)
     gd_pipeline_free(&e->pipe);
     gd_strv_free(e->slot_names, e->n_slots);
     gd_strv_free(e->skip, e->n_skip);
-    free(e->plugin_dir);
+    gd_strv_free(e->plugin_dirs, e->n_plugin_dirs);
+    free(e->plugin_dir_last);
     gd_strv_free(e->symbols, e->n_symbols);
     gd_rodata_free(&e->sym_rodata);
     free(e->sym_ro);

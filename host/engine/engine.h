@@ -17,6 +17,7 @@
 #include "engine/intentlog.h"
 #include "plugin/libcache.h"
 #include "plugin/loader.h"
+#include "plugin/path.h"
 #include "risk/latch.h"
 #include "risk/pipeline.h"
 
@@ -58,7 +59,7 @@ typedef struct gd_engine_opts {
     const gd_config *cfg;        /* borrowed; must outlive the engine */
     const char *const *symbols;  /* the symbol universe, ids in this order */
     uint32_t n_symbols;
-    const char *plugin_dir;      /* where bare plugin names are looked up */
+    gd_plugin_dirs plugin_dirs;  /* where bare plugin names are looked up (copied) */
     /* Instances to leave out (ablation toggles overlays): names of
      * [kind.NAME] sections, or NULL. */
     const char *const *skip;

@@ -191,7 +191,9 @@ struct gd_engine {
     gd_gen *gen;                 /* owned: the running generation */
     gd_libcache *cache;          /* the plugin libraries */
     int own_cache;               /* 1: made (and freed) by this engine; 0: shared, read-only */
-    char *plugin_dir;            /* owned: where bare plugin names are looked up */
+    char **plugin_dirs;          /* owned copies of gd_engine_opts.plugin_dirs.first */
+    size_t n_plugin_dirs;
+    char *plugin_dir_last;       /* owned copy of gd_engine_opts.plugin_dirs.last, or NULL */
     char **skip;                 /* owned copies of gd_engine_opts.skip */
     uint32_t n_skip;
     const gd_param_override *overrides; /* borrowed from the options (ablation only) */

@@ -152,7 +152,9 @@ static int instance_warmup(gd_inst *in, const gd_plugin_conf *pc, gd_err *err)
 static int setup_instance(gd_engine *e, gd_gen *g, const gd_plugin_conf *pc, gd_inst *in, gd_err *err)
 {
     char path[4096];
-    int rc = gd_plugin_resolve(g->cfg, pc, e->plugin_dir, path, sizeof path, err);
+    /* The generation's own config: a reload resolves with its plugin_dir. */
+    gd_plugin_dirs dirs = {(const char *const *)e->plugin_dirs, e->n_plugin_dirs, e->plugin_dir_last};
+    int rc = gd_plugin_resolve(g->cfg, pc, &dirs, path, sizeof path, err);
     if (rc)
         return rc;
     in->kind = pc->kind;

@@ -47,6 +47,98 @@ const char *gd_reject_name(int code)
     return reject_names[code];
 }
 
+static const char *const reject_words[GORDON_REJECT__COUNT] = {
+    [GORDON_ACCEPTED] = "accepted",
+    [GORDON_REJECT_BAD_SIGNAL] = "malformed or priced far from the host's price",
+    [GORDON_REJECT_HALTED] = "halt latch set",
+    [GORDON_REJECT_BREAKER] = "a breaker tripped",
+    [GORDON_REJECT_OVERLAY_VETO] = "vetoed by an overlay",
+    [GORDON_REJECT_OVERLAY_INVALID] = "an overlay tried to loosen the order (a veto)",
+    [GORDON_REJECT_NO_STOP] = "no stop loss",
+    [GORDON_REJECT_STOP_SIDE] = "stop on the wrong side of the host's price",
+    [GORDON_REJECT_BELOW_MIN_QTY] = "below min_qty",
+    [GORDON_REJECT_BELOW_MIN_NOTIONAL] = "below min_notional",
+    [GORDON_REJECT_ORDER_CAP] = "max_order_notional_usd leaves too little",
+    [GORDON_REJECT_DAILY_CAP] = "max_daily_notional_usd used up",
+    [GORDON_REJECT_EXPOSURE_CAP] = "max_gross_exposure_usd reached",
+    [GORDON_REJECT_THROTTLED] = "over the order-rate limit",
+    [GORDON_REJECT_POSITION_OPEN] = "a position or order already open in the symbol",
+    [GORDON_REJECT_NO_POSITION] = "an exit with no position to close",
+    [GORDON_REJECT_NO_EQUITY] = "equity not positive",
+    [GORDON_REJECT_EXECUTOR] = "refused by the executor",
+};
+
+const char *gd_reject_describe(int code)
+{
+    if (code < 0 || code >= GORDON_REJECT__COUNT || !reject_words[code])
+        return "unknown";
+    return reject_words[code];
+}
+
+/* Appends to buf at *n, never past cap; *n saturates at cap - 1. */
+static void explain_put(char *buf, size_t cap, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void explain_put(char *buf, size_t cap, size_t *n, const char *fmt, ...)
+{
+    if (*n + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + *n, cap - *n, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        *n = *n + (size_t)k < cap ? *n + (size_t)k : cap - 1;
+}
+
+void gd_reject_explain(char *buf, size_t cap, uint64_t signals, const uint64_t by_result[GORDON_REJECT__COUNT],
+                       size_t top)
+{
+    size_t n = 0;
+    if (!cap)
+        return;
+    buf[0] = '\0';
+    uint64_t rejected = 0;
+    for (int i = 1; i < GORDON_REJECT__COUNT; i++)
+        rejected += by_result[i];
+    if (!signals && !rejected && !by_result[GORDON_ACCEPTED]) {
+        explain_put(buf, cap, &n, "no signals");
+        return;
+    }
+    explain_put(buf, cap, &n, "%llu signal%s", (unsigned long long)signals, signals == 1 ? "" : "s");
+    if (!rejected) {
+        explain_put(buf, cap, &n, ", %llu accepted, none rejected", (unsigned long long)by_result[GORDON_ACCEPTED]);
+        return;
+    }
+    if (!by_result[GORDON_ACCEPTED])
+        explain_put(buf, cap, &n, ", all rejected: ");
+    else
+        explain_put(buf, cap, &n, ", %llu accepted, %llu rejected: ", (unsigned long long)by_result[GORDON_ACCEPTED],
+                    (unsigned long long)rejected);
+    /* Most frequent first (ties: the lower code); the rest as one sum. */
+    int used[GORDON_REJECT__COUNT] = {0};
+    uint64_t shown = 0;
+    for (size_t k = 0; k < top; k++) {
+        int best = 0;
+        for (int i = 1; i < GORDON_REJECT__COUNT; i++)
+            if (!used[i] && by_result[i] && (!best || by_result[i] > by_result[best]))
+                best = i;
+        if (!best)
+            break;
+        used[best] = 1;
+        shown += by_result[best];
+        explain_put(buf, cap, &n, "%s%llu %s", k ? ", " : "", (unsigned long long)by_result[best],
+                    gd_reject_describe(best));
+    }
+    if (shown < rejected) {
+        int others = 0;
+        for (int i = 1; i < GORDON_REJECT__COUNT; i++)
+            others += !used[i] && by_result[i];
+        explain_put(buf, cap, &n, "%s%llu for %d other reason%s", shown ? ", " : "",
+                    (unsigned long long)(rejected - shown), others,
+                    others == 1 ? "" : "s");
+    }
+}
+
 const char *gd_cap_name(int cap)
 {
     switch (cap) {

@@ -127,6 +127,15 @@ void gd_pipeline_commit(gd_pipeline *p, const gd_intent *it);
 double gd_pipeline_daily_left(gd_pipeline *p, int64_t now_ms);
 
 const char *gd_reject_name(int code);
+/* The reason in words an author acts on ("stop on the wrong side of the
+ * host's price"); gd_reject_name is the record's token. */
+const char *gd_reject_describe(int code);
+/* Why a run traded nothing, from its signal count and the pipeline's counts
+ * per result: "412 signals, all rejected: 398 stop on the wrong side of the
+ * host's price, 14 below min_qty" (at most top reasons, most frequent
+ * first, the rest summed), or "no signals". Always terminates buf. */
+void gd_reject_explain(char *buf, size_t cap, uint64_t signals, const uint64_t by_result[GORDON_REJECT__COUNT],
+                       size_t top);
 const char *gd_cap_name(int cap);
 
 #endif
