@@ -190,6 +190,12 @@ case_happy() {
   # Sizing from the host's price: 0.5% of the venue's equity over the stop distance.
   check "happy: risk is about 0.5% of equity (qty x stop distance <= 50.5)" \
     "$PY -c 'import sys; q=float(sys.argv[1]); t=float(sys.argv[2]); assert q*(100.37-t) <= 50.5*1.02' $q $t"
+  curl -s --max-time 5 "$U/metrics" >"$T/metrics"
+  check "happy: /metrics: venue ready, its weight, nothing unprotected" \
+    "grep -qx 'gordon_venue_ready 1' '$T/metrics' && grep -q '^gordon_venue_used_weight_1m [0-9]' '$T/metrics' && grep -qx 'gordon_venue_unprotected_positions 0' '$T/metrics'" \
+    "$(grep gordon_venue "$T/metrics" | tr '\n' ' ')"
+  check "happy: /readyz names the venue" "curl -s --max-time 5 '$U/readyz' | grep -q '\"venue_ready\":true'"
+  check "happy: the key is in no log line" "! grep -q '$SECRET' '$T/happy.log'"
   local fl
   fl=$(curl -s --max-time 5 -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     --data '{"reason":"e2e"}' "$U/risk/emergency-flatten")

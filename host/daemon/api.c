@@ -1,4 +1,5 @@
 #include "daemon/api.h"
+#include "venue/exec.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -78,8 +79,8 @@ static void log_access(const gd_http_request *req, int status, const char *who)
     gd_json_escape(path, sizeof path, req->path);
     gd_json_escape(peer, sizeof peer, req->peer ? req->peer : "");
     gd_json_escape(w, sizeof w, who ? who : "");
-    snprintf(f, sizeof f, "\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"peer\":\"%s\"%s%s%s", req->method,
-             path, status, peer, who ? ",\"who\":\"" : "", who ? w : "", who ? "\"" : "");
+    snprintf(f, sizeof f, "\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"peer\":\"%s\"%s%s%s", req->method, path,
+             status, peer, who ? ",\"who\":\"" : "", who ? w : "", who ? "\"" : "");
     gd_log(status >= 400 ? GD_LOG_WARN : GD_LOG_INFO, "http", f, "%s %s -> %d", req->method, path, status);
 }
 
@@ -183,6 +184,11 @@ static void readyz(gd_api *a, gd_http_response *resp)
             cJSON_AddStringToObject(db, "last_error", w->last_error);
         ok &= (w && w->connected) && !blocked;
     }
+    if (a->vexec) {
+        /* Trading waits for the venue's start-up checks. */
+        cJSON_AddBoolToObject(c, "venue_ready", a->venue_ready);
+        ok &= a->venue_ready;
+    }
     if (gd_engine_series_count(a->eng)) {
         int fetched = a->series_rounds >= gd_engine_series_count(a->eng);
         cJSON_AddBoolToObject(c, "macro_series_fetched", fetched);
@@ -200,11 +206,11 @@ static void db_metrics(const gd_api *a, gd_buf *b)
     const gd_dbw_stats *w = d && d->w ? gd_dbw_stats_get(d->w) : NULL;
     double age = 0;
     int blocked = d ? gd_engine_db_blocked(a->eng, &age) : 0;
-#define DB_G(name, fmt, v)                                                                          \
-    do {                                                                                           \
-        gd_prom_head(b, #name);                                                                    \
-        if (d)                                                                                     \
-            gd_buf_printf(b, #name " " fmt "\n", v);                                               \
+#define DB_G(name, fmt, v)                           \
+    do {                                             \
+        gd_prom_head(b, #name);                      \
+        if (d)                                       \
+            gd_buf_printf(b, #name " " fmt "\n", v); \
     } while (0)
     DB_G(gordon_db_connected, "%d", w ? w->connected : 0);
     DB_G(gordon_db_journal_depth, "%llu", d ? (unsigned long long)gd_journal_depth(d->j) : 0ull);
@@ -232,6 +238,44 @@ static void db_metrics(const gd_api *a, gd_buf *b)
 #undef DB_G
 }
 
+/* The venue executor; heads only when orders are simulated. */
+static void venue_metrics(const gd_api *a, gd_buf *b)
+{
+    gd_vexec_stats v;
+    char unused[8];
+    int unprot = 0;
+    if (a->vexec) {
+        gd_vexec_stats_get(a->vexec, &v);
+        unprot = gd_vexec_describe(a->vexec, unused, 0);
+    }
+    gd_prom_head(b, "gordon_venue_ready");
+    if (a->vexec)
+        gd_buf_printf(b, "gordon_venue_ready %d\n", v.ready);
+    gd_prom_head(b, "gordon_venue_used_weight_1m");
+    if (a->vexec && v.used_weight_1m >= 0)
+        gd_buf_printf(b, "gordon_venue_used_weight_1m %ld\n", v.used_weight_1m);
+    gd_prom_head(b, "gordon_venue_requests_total");
+    if (a->vexec) {
+        const struct {
+            const char *k;
+            uint64_t n;
+        } o[] = {{"sent", v.orders_sent + v.algo_sent},
+                 {"rejected", v.rejected},
+                 {"unknown", v.unknown},
+                 {"looked_up", v.lookups},
+                 {"resent", v.resent},
+                 {"limited", v.limited}};
+        for (size_t i = 0; i < sizeof o / sizeof o[0]; i++)
+            gd_buf_printf(b, "gordon_venue_requests_total{outcome=\"%s\"} %llu\n", o[i].k, (unsigned long long)o[i].n);
+    }
+    gd_prom_head(b, "gordon_venue_stop_failures_total");
+    if (a->vexec)
+        gd_buf_printf(b, "gordon_venue_stop_failures_total %llu\n", (unsigned long long)v.stop_failures);
+    gd_prom_head(b, "gordon_venue_unprotected_positions");
+    if (a->vexec)
+        gd_buf_printf(b, "gordon_venue_unprotected_positions %d\n", unprot);
+}
+
 static char *daemon_metrics(const gd_api *a)
 {
     gd_buf b = GD_BUF_INIT;
@@ -241,6 +285,7 @@ static char *daemon_metrics(const gd_api *a)
     if (a->state) /* nothing to write without a store: no sample, no alert */
         gd_buf_printf(&b, "gordon_state_store_writable %d\n", a->store_writable);
     db_metrics(a, &b);
+    venue_metrics(a, &b);
     gd_prom_head(&b, "gordon_http_requests_total");
     for (int c = 100; c < 600; c++)
         if (a->http_by_code[c])
@@ -314,8 +359,8 @@ void gd_api_handle(void *user, const gd_http_request *req, gd_http_response *res
                 reply(resp, failures ? 500 : latch_durable(a) ? 200 : 503, "application/json", json);
             }
         }
-    } else if (!strcmp(p, "/healthz") || !strcmp(p, "/readyz") || !strcmp(p, "/metrics") ||
-               !strcmp(p, "/risk/state") || !strcmp(p, "/positions")) {
+    } else if (!strcmp(p, "/healthz") || !strcmp(p, "/readyz") || !strcmp(p, "/metrics") || !strcmp(p, "/risk/state") ||
+               !strcmp(p, "/positions")) {
         reply_error(resp, 405, "use GET");
     } else {
         reply_error(resp, 404, "no such endpoint");

@@ -89,7 +89,15 @@
       "Journal records the database refused, set aside in journal/rejected.jsonl", "")            \
     X(gordon_db_journal_sync_failures_total, counter, "Journal write or fdatasync failures", "")    \
     X(gordon_db_journal_lost_records_total, counter,                                               \
-      "Records that could not be journaled at all (the journal was full)", "")
+      "Records that could not be journaled at all (the journal was full)", "")                         \
+    X(gordon_venue_ready, gauge, "1 once the venue's start-up checks passed ([executor] kind = venue)", "") \
+    X(gordon_venue_used_weight_1m, gauge, "The venue's X-MBX-USED-WEIGHT-1M on its last reply", "") \
+    X(gordon_venue_requests_total, counter,                                                        \
+      "Venue order requests by outcome: sent, rejected, unknown, looked up, resent, limited", "outcome") \
+    X(gordon_venue_stop_failures_total, counter,                                                   \
+      "Stops that could not be placed, hung in TRIGGERING or disappeared (positions then closed)", "") \
+    X(gordon_venue_unprotected_positions, gauge,                                                   \
+      "Positions on the venue without a working stop (briefly, between a fill and its stop)", "")
 
 /* The buckets of gordon_fill_slippage_bps are the engine's
  * (GD_SLIP_BOUNDS_BPS in engine/engine.h), which counts fills into them. */
