@@ -242,11 +242,10 @@ static void db_metrics(const gd_api *a, gd_buf *b)
 static void venue_metrics(const gd_api *a, gd_buf *b)
 {
     gd_vexec_stats v;
-    char unused[8];
     int unprot = 0;
     if (a->vexec) {
         gd_vexec_stats_get(a->vexec, &v);
-        unprot = gd_vexec_describe(a->vexec, unused, 0);
+        unprot = gd_vexec_describe(a->vexec, NULL, 0);
     }
     gd_prom_head(b, "gordon_venue_ready");
     if (a->vexec)
