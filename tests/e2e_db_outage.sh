@@ -54,8 +54,8 @@ for _ in $(seq 300); do kill -0 $PID 2>/dev/null || break; sleep 0.1; done
 wait $PID; rc=$?; PID=
 check "the run exits 0 after the outage" '[ $rc = 0 ]'
 [ $rc = 0 ] || { tail -30 "$T/out" "$T/err"; exit 1; }
-check "it saw the connection go" 'grep -q "database connection lost" "$T/out"'
-check "it reconnected" '[ "$(grep -c "database connected" "$T/out")" -ge 2 ]'
+check "it saw the connection go" 'grep -q "database connection lost" "$T/err"'
+check "it reconnected" '[ "$(grep -c "database connected" "$T/err")" -ge 2 ]'
 trades=$(sed -n 's/^trades *\([0-9]*\).*/\1/p' "$T/out")
 open=$(sed -n 's/^open positions *\([0-9]*\).*/\1/p' "$T/out")
 check "it kept trading through the outage (trades: $trades)" '[ "${trades:-0}" -gt 100 ]'

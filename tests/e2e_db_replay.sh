@@ -56,7 +56,7 @@ check "the replay with a database exits 0" '[ $rc = 0 ]'
 trades=$(sed -n 's/^trades *\([0-9]*\).*/\1/p' "$T/out")
 open=$(sed -n 's/^open positions *\([0-9]*\).*/\1/p' "$T/out")
 check "it traded (trades: $trades)" '[ "${trades:-0}" -gt 100 ]'
-check "the database connected" 'grep -q "database connected" "$T/out"'
+check "the database connected" 'grep -q "database connected" "$T/err"'
 check "intents in the database = the intent log's lines ($(wc -l <"$T/intents.jsonl"))" \
   '[ "$(q "SELECT count(*) FROM trading.intents")" = "$(wc -l <"$T/intents.jsonl")" ]'
 check "the same intent ids as the intent log" \
@@ -87,12 +87,12 @@ check "intents of both runs are in the database" '[ "$(q "SELECT count(*) FROM t
 # starts halted and brings the database back to halted.
 q "UPDATE trading.halt_latch SET halted = false, reason = '', who = '', since = NULL" >/dev/null
 "$GORDON" run --config "$T/a.ini" --plugin-dir "$PLUGINS" >"$T/out3" 2>"$T/err3"
-check "state file halted, database clear: starts halted and says which" 'grep -q "state file says HALTED" "$T/out3" && grep -q "^halt latch *SET" "$T/out3"'
+check "state file halted, database clear: starts halted and says which" 'grep -q "state file says HALTED" "$T/err3" && grep -q "^halt latch *SET" "$T/out3"'
 check "... and the database is halted again" '[ "$(q "SELECT halted FROM trading.halt_latch")" = t ]'
 # A fresh state dir (clear) against a halted database: the database wins.
 rm -rf "$T/state" && "$GORDON" init --state-dir "$T/state" >/dev/null
 "$GORDON" run --config "$T/a.ini" --plugin-dir "$PLUGINS" >"$T/out4" 2>"$T/err4"
-check "database halted, state file clear: starts halted and says which" 'grep -q "the database says HALTED" "$T/out4" && grep -q "^halt latch *SET" "$T/out4"'
+check "database halted, state file clear: starts halted and says which" 'grep -q "the database says HALTED" "$T/err4" && grep -q "^halt latch *SET" "$T/out4"'
 check "... and no entry was accepted (its intents: all refused)" '[ -s "$T/intents.jsonl" ] && [ "$(grep "\"action\":\"entry\"" "$T/intents.jsonl" | grep -c "\"result\":\"accepted\"")" = 0 ]'
 echo "1..$n"
 exit $fail
