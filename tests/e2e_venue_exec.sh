@@ -58,14 +58,15 @@ ctl() { curl -s --max-time 5 -X "$1" "$B/_venue/$2" ${3:+--data "$3"}; }
 vq() { ctl GET state | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 venue_start() { # venue_start [extra args]
-  rm -f "$T/port"
-  "$VENUE" --port-file "$T/port" --key "$KEY:$SECRET" \
+  rm -f "$T/port" "$T/wsport"
+  "$VENUE" --port-file "$T/port" --ws-port-file "$T/wsport" --key "$KEY:$SECRET" \
     --symbol BTCUSDT:tick=0.10:step=0.001:minqty=0.001:notional=5:price=100.37 \
     --balance 10000 --fee-bps 4 --verbose 1 "$@" 2>"$T/venue.log" &
   VPID=$!
   PIDS+=("$VPID")
   for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
   B=http://127.0.0.1:$(cat "$T/port")
+  W=ws://127.0.0.1:$(cat "$T/wsport")
 }
 venue_stop() { kill "$VPID" 2>/dev/null; wait "$VPID" 2>/dev/null; }
 
@@ -90,10 +91,11 @@ operator_token_sha256 = $HASH
 [venue]
 profile = testnet
 rest_url = $B
+ws_url = $W
 api_key = $KEY
 key_file = $T/secret
 timeout_ms = 1500
-poll_ms = 200
+poll_ms = ${POLL_MS:-200}
 stop_grace_ms = 1000
 retry_budget_ms = 3000
 ${2:-}
@@ -230,21 +232,25 @@ case_reject_stop() { stop_fault reject_stop reject_stop; }
 case_immediate() { stop_fault immediate immediate; }
 
 # A fault on the entry: the order is looked up by client id, never doubled.
-entry_fault() { # entry_fault NAME FAULT [extra]
+entry_fault() { # entry_fault NAME FAULT POSTS [extra]: POSTS entry requests reach the venue
   venue_start
-  ctl POST fault "kind=$2&count=1&path=/fapi/v1/order&method=POST${3:-}" >/dev/null
+  ctl POST fault "kind=$2&count=1&path=/fapi/v1/order&method=POST${4:-}" >/dev/null
   daemon_start "$1" || { bad "$1: the daemon did not start"; show "$T/$1.log"; venue_stop; return; }
   check "$1: one position, protected by a working stop" "until_v 'len($POS) == 1 and len($ALGO_OPEN) == 1' 150" \
     "$(vq "$POS") $(grep -m3 venue "$T/$1.log" | cut -c1-200)"
   check "$1: exactly one entry order on the venue" "[ \"\$(vq 'len($ENTRIES)')\" = 1 ]" "$(vq "$ENTRIES")"
+  local posts
+  posts=$(grep -c 'POST /fapi/v1/order ' "$T/venue.log")
+  check "$1: $3 entry request(s) reached the venue: never one sent blind (curl's own resend is refused a rewind)" \
+    "[ '$posts' = '$3' ]" "$posts: $(grep '/fapi/v1/order ' "$T/venue.log" | tr '\n' ' ')"
   agree "$1"
   daemon_stop
   venue_stop
 }
-case_drop() { entry_fault drop drop; }
-case_backend() { entry_fault backend backend_timeout; }
-case_timeout() { entry_fault timeout timeout; }
-case_ratelimit() { entry_fault ratelimit ratelimit "&retry_after=1"; }
+case_drop() { entry_fault drop drop 1; }
+case_backend() { entry_fault backend backend_timeout 1; }
+case_timeout() { entry_fault timeout timeout 2; }
+case_ratelimit() { entry_fault ratelimit ratelimit 2 "&retry_after=1"; }
 
 case_stuck() {
   venue_start
@@ -293,8 +299,34 @@ case_hedge() {
   venue_stop
 }
 
+# The user-data stream: with polling slowed to a minute, the stop's fill
+# arrives by the stream; a dropped socket and an expired listen key are
+# reconnected, and what happened meanwhile is asked for.
+case_stream() {
+  venue_start
+  POLL_MS=60000 daemon_start stream || { bad "stream: the daemon did not start"; show "$T/stream.log"; venue_stop; return; }
+  check "stream: connected" "for _ in \$(seq 50); do grep -q 'user-data stream connected' '$T/stream.log' && break; sleep 0.1; done; grep -q 'user-data stream connected' '$T/stream.log'"
+  check "stream: a stop is working" "until_v 'len($ALGO_OPEN) == 1' 100"
+  ctl POST price "symbol=BTCUSDT&price=95" >/dev/null
+  check "stream: the stop's fill reaches gordon by the stream (polling is a minute away)" \
+    "for _ in \$(seq 30); do grep -q -- '-s filled' '$T/stream.log' && break; sleep 0.1; done; grep -q -- '-s filled' '$T/stream.log'" \
+    "$(grep -c . "$T/stream.log")"
+  ctl POST price "symbol=BTCUSDT&price=100.37" >/dev/null
+  ctl POST fault "kind=ws_drop" >/dev/null
+  check "stream: a dropped socket is reconnected" \
+    "for _ in \$(seq 50); do [ \$(grep -c 'user-data stream connected' '$T/stream.log') -ge 2 ] && break; sleep 0.1; done; [ \$(grep -c 'user-data stream connected' '$T/stream.log') -ge 2 ]"
+  ctl POST fault "kind=listen_key_expire" >/dev/null
+  check "stream: an expired listen key is replaced and the stream reconnected" \
+    "for _ in \$(seq 50); do [ \$(grep -c 'user-data stream connected' '$T/stream.log') -ge 3 ] && break; sleep 0.1; done; grep -q 'listen key expired' '$T/stream.log' && [ \$(grep -c 'user-data stream connected' '$T/stream.log') -ge 3 ]"
+  sleep 1
+  agree stream
+  daemon_stop
+  check "stream: no sanitizer report" "! grep -q 'Sanitizer' '$T/stream.log'" "$(grep -m3 Sanitizer "$T/stream.log")"
+  venue_stop
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit stuck unknown hedge)
+[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit stuck unknown hedge stream)
 for c in "${cases[@]}"; do "case_$c"; done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

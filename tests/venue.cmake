@@ -13,7 +13,6 @@ set_tests_properties(venue_check PROPERTIES TIMEOUT 120)
 # The user-data websocket (ws.c) and its probe use libwebsockets (Debian's
 # libwebsockets-dev, with libwebsockets-evlib-uv for the shared libuv loop);
 # only these two link it, and only when tests are built.
-pkg_check_modules(LWS REQUIRED IMPORTED_TARGET libwebsockets)
 add_executable(gordon-venue
   ${CMAKE_CURRENT_LIST_DIR}/venue/main.c ${CMAKE_CURRENT_LIST_DIR}/venue/rest.c
   ${CMAKE_CURRENT_LIST_DIR}/venue/trade.c ${CMAKE_CURRENT_LIST_DIR}/venue/state.c

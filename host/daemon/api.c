@@ -241,7 +241,7 @@ static void db_metrics(const gd_api *a, gd_buf *b)
 /* The venue executor; heads only when orders are simulated. */
 static void venue_metrics(const gd_api *a, gd_buf *b)
 {
-    gd_vexec_stats v;
+    gd_vexec_stats v = {0};
     int unprot = 0;
     if (a->vexec) {
         gd_vexec_stats_get(a->vexec, &v);
@@ -267,6 +267,12 @@ static void venue_metrics(const gd_api *a, gd_buf *b)
         for (size_t i = 0; i < sizeof o / sizeof o[0]; i++)
             gd_buf_printf(b, "gordon_venue_requests_total{outcome=\"%s\"} %llu\n", o[i].k, (unsigned long long)o[i].n);
     }
+    gd_prom_head(b, "gordon_venue_stream_connected");
+    if (a->vexec && v.ready)
+        gd_buf_printf(b, "gordon_venue_stream_connected %d\n", v.stream_connected);
+    gd_prom_head(b, "gordon_venue_reconcile_mismatches_total");
+    if (a->vexec)
+        gd_buf_printf(b, "gordon_venue_reconcile_mismatches_total %llu\n", (unsigned long long)v.mismatches);
     gd_prom_head(b, "gordon_venue_stop_failures_total");
     if (a->vexec)
         gd_buf_printf(b, "gordon_venue_stop_failures_total %llu\n", (unsigned long long)v.stop_failures);

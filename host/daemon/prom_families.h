@@ -94,6 +94,9 @@
     X(gordon_venue_used_weight_1m, gauge, "The venue's X-MBX-USED-WEIGHT-1M on its last reply", "") \
     X(gordon_venue_requests_total, counter,                                                        \
       "Venue order requests by outcome: sent, rejected, unknown, looked up, resent, limited", "outcome") \
+    X(gordon_venue_stream_connected, gauge, "1 while the venue's user-data stream is connected", "") \
+    X(gordon_venue_reconcile_mismatches_total, counter,                                            \
+      "Run-time reconciliations where the venue's position and gordon's book disagreed", "")        \
     X(gordon_venue_stop_failures_total, counter,                                                   \
       "Stops that could not be placed, hung in TRIGGERING or disappeared (positions then closed)", "") \
     X(gordon_venue_unprotected_positions, gauge,                                                   \

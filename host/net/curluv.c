@@ -164,9 +164,8 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
         return 0;
     }
     /* 0 means "call socket_action now": never from inside curl's callback,
-     * so on the next loop iteration (as multi-uv.c does). */
-    if (timeout_ms == 0)
-        timeout_ms = 1;
+     * so from a 0 ms timer, which libuv runs on this loop turn's timer pass
+     * or the next (multi-uv.c's 1 ms cost every request a millisecond). */
     int rc = uv_timer_start(&c->timer, on_curl_timeout, (uint64_t)timeout_ms, 0);
     if (rc < 0) {
         gd_log(GD_LOG_ERROR, c->name, NULL, "curl timer: uv_timer_start: %s", uv_strerror(rc));

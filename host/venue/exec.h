@@ -73,6 +73,11 @@ typedef struct gd_vexec_stats {
     uint64_t stop_failures; /* incidents: stop not placed, stuck, gone */
     uint64_t shadow_closes; /* the host closed a position its venue stop left open */
     uint64_t incidents;
+    uint64_t stream_events;   /* user-data stream events read */
+    uint64_t stream_connects; /* connections opened (reconnects included) */
+    uint64_t reconciliations; /* positions compared with the venue's */
+    uint64_t mismatches;      /* ... that disagreed */
+    int stream_connected;
     long used_weight_1m; /* last X-MBX-USED-WEIGHT-1M, -1 before any */
     long order_count_1m; /* last X-MBX-ORDER-COUNT-1M, -1 before any */
     int ready;

@@ -26,7 +26,7 @@ struct gd_rest {
     long recv_window_ms;
     int64_t offset_ms;
     unsigned active;
-    struct call *calls;      /* in flight */
+    struct call *calls; /* in flight */
 };
 
 typedef struct call {
@@ -34,7 +34,8 @@ typedef struct call {
     CURL *easy;
     struct curl_slist *headers;
     char *url;
-    char *body;              /* POST/PUT: the form */
+    char *body;                /* POST/PUT: the form */
+    size_t body_len, body_off; /* how much of it curl has taken */
     gd_buf resp;
     gd_rest_cb cb;
     void *arg;
@@ -45,6 +46,31 @@ typedef struct call {
     char errbuf[CURL_ERROR_SIZE];
     struct call *prev, *next;
 } call;
+
+/* The form goes out through a read callback so that it can be refused a
+ * rewind: libcurl resends a request by itself when a reused connection
+ * turns out dead with nothing answered, and for an order that the venue may
+ * have applied before the connection died, that is a blind retry (Binance's
+ * client ids are unique among open orders only: a filled market order's id
+ * can be used again). Refused, the request ends unknown and is looked up. */
+static size_t read_body(char *buf, size_t size, size_t n, void *arg)
+{
+    call *c = arg;
+    size_t want = size * n, left = c->body_len - c->body_off;
+    if (want > left)
+        want = left;
+    memcpy(buf, c->body + c->body_off, want);
+    c->body_off += want;
+    return want;
+}
+
+static int seek_body(void *arg, curl_off_t off, int origin)
+{
+    call *c = arg;
+    if (origin != SEEK_SET || off != 0 || c->body_off > 0)
+        return CURL_SEEKFUNC_FAIL;
+    return CURL_SEEKFUNC_OK;
+}
 
 static void call_free(call *c)
 {
@@ -128,7 +154,9 @@ static void judge(call *c, CURLcode cc, gd_rest_reply *out)
     if (cc != CURLE_OK || status == 0) {
         out->outcome = GD_REST_UNKNOWN;
         snprintf(out->msg, sizeof out->msg, "%s",
-                 c->too_big ? "reply too large" : c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
+                 c->too_big     ? "reply too large"
+                 : c->errbuf[0] ? c->errbuf
+                                : curl_easy_strerror(cc));
         return;
     }
     cJSON *root = c->resp.len ? cJSON_ParseWithLength(c->resp.p, c->resp.len) : NULL;
@@ -182,8 +210,7 @@ int gd_rest_new(const gd_rest_opts *o, gd_rest **out, gd_err *err)
         return gd_err_set(err, GD_EINVAL, "venue: a loop and a base URL are required");
     if (strncmp(o->base_url, "https://", 8) && strncmp(o->base_url, "http://127.0.0.1", 16) &&
         strncmp(o->base_url, "http://localhost", 16))
-        return gd_err_set(err, GD_EINVAL, "venue: %s: https only (plain http only to the loopback venue)",
-                          o->base_url);
+        return gd_err_set(err, GD_EINVAL, "venue: %s: https only (plain http only to the loopback venue)", o->base_url);
     if (o->api_key && strlen(o->api_key) > 128)
         return gd_err_set(err, GD_EINVAL, "venue: the API key is longer than any Binance key");
     gd_rest *r = calloc(1, sizeof *r);
@@ -272,6 +299,8 @@ int gd_rest_call(gd_rest *r, const char *method, const char *path, const char *p
     c->url = gd_buf_take(&url);
     if (body_params)
         c->body = q.p ? gd_buf_take(&q) : strdup("");
+    if (c->body)
+        c->body_len = strlen(c->body);
     if (!(c->easy = curl_easy_init()) || (body_params && !c->body)) {
         rc = gd_err_set(err, GD_ENOMEM, "out of memory");
         goto fail;
@@ -281,28 +310,38 @@ int gd_rest_call(gd_rest *r, const char *method, const char *path, const char *p
         goto fail;
     }
     if (body_params) {
+        /* No "Expect: 100-continue": one round trip, the body at once. */
         struct curl_slist *h = curl_slist_append(c->headers, "Content-Type: application/x-www-form-urlencoded");
+        if (h) {
+            c->headers = h;
+            h = curl_slist_append(c->headers, "Expect:");
+        }
         if (!h) {
             rc = gd_err_set(err, GD_ENOMEM, "out of memory");
             goto fail;
         }
         c->headers = h;
     }
-    int ok = curl_easy_setopt(c->easy, CURLOPT_URL, c->url) == CURLE_OK &&
-             curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-             curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, r->timeout_ms) == CURLE_OK &&
-             curl_easy_setopt(c->easy, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-             curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
-             curl_easy_setopt(c->easy, CURLOPT_USERAGENT, "gordon/" GD_VERSION) == CURLE_OK &&
-             curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers) == CURLE_OK &&
-             curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
-             curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, (void *)c) == CURLE_OK &&
-             curl_easy_setopt(c->easy, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
-             curl_easy_setopt(c->easy, CURLOPT_HEADERDATA, (void *)c) == CURLE_OK &&
-             curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf) == CURLE_OK &&
-             curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK &&
-             (!body_params || (curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->body) == CURLE_OK &&
-                               curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(c->body)) == CURLE_OK));
+    int ok =
+        curl_easy_setopt(c->easy, CURLOPT_URL, c->url) == CURLE_OK &&
+        curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+        curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, r->timeout_ms) == CURLE_OK &&
+        curl_easy_setopt(c->easy, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+        curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+        curl_easy_setopt(c->easy, CURLOPT_USERAGENT, "gordon/" GD_VERSION) == CURLE_OK &&
+        curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers) == CURLE_OK &&
+        curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+        curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, (void *)c) == CURLE_OK &&
+        curl_easy_setopt(c->easy, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
+        curl_easy_setopt(c->easy, CURLOPT_HEADERDATA, (void *)c) == CURLE_OK &&
+        curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf) == CURLE_OK &&
+        curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK &&
+        (!body_params || (curl_easy_setopt(c->easy, CURLOPT_POST, 1L) == CURLE_OK &&
+                          curl_easy_setopt(c->easy, CURLOPT_READFUNCTION, read_body) == CURLE_OK &&
+                          curl_easy_setopt(c->easy, CURLOPT_READDATA, (void *)c) == CURLE_OK &&
+                          curl_easy_setopt(c->easy, CURLOPT_SEEKFUNCTION, seek_body) == CURLE_OK &&
+                          curl_easy_setopt(c->easy, CURLOPT_SEEKDATA, (void *)c) == CURLE_OK &&
+                          curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len) == CURLE_OK));
     if (!ok) {
         rc = gd_err_set(err, GD_EINVAL, "venue: setting curl options failed");
         goto fail;
@@ -388,8 +427,7 @@ static void clock_next(clock_sync *s)
     done(arg, rc, off);
 }
 
-int gd_rest_sync_clock(gd_rest *r, int n, void (*done)(void *arg, int rc, int64_t offset_ms), void *arg,
-                       gd_err *err)
+int gd_rest_sync_clock(gd_rest *r, int n, void (*done)(void *arg, int rc, int64_t offset_ms), void *arg, gd_err *err)
 {
     if (n < 1 || n > CLOCK_MAX_SAMPLES)
         return gd_err_set(err, GD_ERANGE, "venue: 1 to %d time samples", CLOCK_MAX_SAMPLES);
