@@ -182,6 +182,13 @@ static int answer(venue *v, conn *c, const char *method, const char *path, const
         pthread_mutex_unlock(&v->mu);
         atomic_fetch_add(&v->n_stop, 1);
     }
+    /* Counted before the reply goes out: the main thread may handle the
+     * reply and look at the count before this thread runs again, and then
+     * it would wait for the executor's next tick. */
+    if (role == R_EXIT)
+        atomic_fetch_add(&v->n_exit, 1);
+    else if (role == R_CANCEL)
+        atomic_fetch_add(&v->n_cancel, 1);
     if (send_all(c->fd, resp, (size_t)n) != 0)
         return -1;
     double replied = now_s();
@@ -202,10 +209,6 @@ static int answer(venue *v, conn *c, const char *method, const char *path, const
         }
         pthread_mutex_unlock(&v->mu);
         atomic_fetch_add(&v->n_entry, 1);
-    } else if (role == R_EXIT) {
-        atomic_fetch_add(&v->n_exit, 1);
-    } else if (role == R_CANCEL) {
-        atomic_fetch_add(&v->n_cancel, 1);
     }
     return 0;
 }
