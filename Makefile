@@ -56,6 +56,7 @@ bench: build
 	./$(BUILD)/bench/bench_replay
 	./$(BUILD)/bench/bench_ablate
 	./$(BUILD)/bench/bench_journal
+	./$(BUILD)/bench/bench_venue
 	bash bench/db.sh $(BUILD)
 	bash bench/ops.sh $(BUILD)/gordon
 
