@@ -498,7 +498,7 @@ int main(int argc, char **argv)
     snprintf(state, sizeof state, "%s/state", dir);
     snprintf(text, sizeof text,
              "[gordon]\nmode = testnet\nstate_dir = %s\n[executor]\nkind = venue\n"
-             "[venue]\nprofile = testnet\nrest_url = http://127.0.0.1:%d\napi_key = k\nkey_file = %s\n"
+             "[venue]\nprofile = testnet\nrest_url = http://127.0.0.1:%d\nws_url = ws://127.0.0.1:9\napi_key = k\nkey_file = %s\n"
              "poll_ms = 60000\n",
              state, v.port, secret);
     int rc = 1;
