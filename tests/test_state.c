@@ -603,6 +603,36 @@ static void expect_break(const fixture *f, uint64_t want_line, const char *needl
 
 /* Each line's seq counts from 1 and prev is the SHA-256 of the line before
  * (genesis first); the chain goes on across a close and reopen. */
+/* With a loop attached the fdatasyncs go to the threadpool: every line is
+ * in the file when gd_state_audit returns, the loop never waits, and the
+ * chain reopens intact. */
+static void test_audit_synced_off_loop(void **state)
+{
+    fixture *f = *state;
+    gd_state st;
+    gd_err err = {{0}};
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    assert_int_equal(gd_state_init(f->dir, &err), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(gd_state_sync_on_loop(&st, &loop, &err), 0);
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(gd_state_audit(&st, "flatten", "operator:x", "drill", 1000 + i, NULL, &err), 0);
+    char *text = read_file(f->dir, "audit.jsonl");
+    size_t lines = 0;
+    for (const char *p = text; p && *p; p++)
+        lines += *p == '\n';
+    free(text);
+    assert_int_equal(lines, 50); /* in the file before the loop ran */
+    assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+    assert_int_equal(gd_state_sync_failures(&st), 0);
+    gd_state_close(&st);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_INSPECT, &st, &err), 0);
+    assert_int_equal(st.audit.break_line, 0);
+    gd_state_close(&st);
+}
+
 static void test_audit_chain_continues(void **state)
 {
     fixture *f = *state;
@@ -996,6 +1026,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_bad_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_legacy_prefix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_notes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_synced_off_loop, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

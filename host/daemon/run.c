@@ -852,7 +852,8 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
     st->cfg = o->cfg;
     st->opts = o;
     if ((rc = open_engine(st, o, err)) != 0 || (rc = open_records(st, err)) != 0 ||
-        (rc = start_loop(st, err)) != 0 || (rc = gd_dbrun_open(&st->db, &st->loop, st->cfg, st->eng, err)) != 0 ||
+        (rc = start_loop(st, err)) != 0 ||
+        (st->have_state && (rc = gd_state_sync_on_loop(&st->state, &st->loop, err)) != 0) || (rc = gd_dbrun_open(&st->db, &st->loop, st->cfg, st->eng, err)) != 0 ||
         (rc = start_http(st, o, err)) != 0 || (rc = start_series(st, err)) != 0 || (rc = start_venue(st, err)) != 0)
         goto out;
     /* Config, plugins, state store and listeners are up: tell systemd. */

@@ -1,6 +1,8 @@
 /* The file-backed state store: <dir>/latch.json (replaced atomically) and
- * <dir>/audit.jsonl (append only). Both are fsync'd before a call returns,
- * so what a caller was told is recorded survives a crash or power loss. */
+ * <dir>/audit.jsonl (append only). The latch is fsync'd before a call
+ * returns, so a halt acknowledged survives a crash or power loss; an audit
+ * line is in the file before its call returns and fdatasync'd in it, or on
+ * the threadpool once the daemon's loop runs (gd_state_sync_on_loop). */
 #include "risk/state.h"
 
 #include <errno.h>
@@ -403,10 +405,85 @@ done:
     return rc;
 }
 
+/* ------------------------------------------------------------ audit syncs off the loop */
+
+struct gd_state_sync {
+    uv_work_t work;
+    uv_loop_t *loop;
+    int fd;
+    int in_flight; /* a fdatasync is on the threadpool */
+    int dirty;     /* lines appended since the last one started */
+    int err;       /* errno of the last one, 0 if it worked */
+    uint64_t failures;
+    char *dir;     /* owned: for messages */
+};
+
+static void sync_work(uv_work_t *w)
+{
+    struct gd_state_sync *s = w->data;
+    s->err = fdatasync(s->fd) == 0 ? 0 : errno;
+}
+
+static void sync_kick(struct gd_state_sync *s);
+
+static void sync_done(uv_work_t *w, int status)
+{
+    struct gd_state_sync *s = w->data;
+    s->in_flight = 0;
+    if (status == 0 && s->err) {
+        s->failures++;
+        gd_log(GD_LOG_ERROR, "state", NULL, "%s/" AUDIT_NAME ": fdatasync: %s", s->dir, strerror(s->err));
+        s->dirty = 1; /* try again with the next line, or at close */
+    }
+    if (s->dirty && status == 0 && !s->err)
+        sync_kick(s);
+}
+
+static void sync_kick(struct gd_state_sync *s)
+{
+    if (s->in_flight)
+        return;
+    s->dirty = 0;
+    s->in_flight = 1;
+    if (uv_queue_work(s->loop, &s->work, sync_work, sync_done) != 0) {
+        s->in_flight = 0;
+        if (fdatasync(s->fd) != 0) { /* no pool: in the call, as before */
+            s->failures++;
+            gd_log(GD_LOG_ERROR, "state", NULL, "%s/" AUDIT_NAME ": fdatasync: %s", s->dir, strerror(errno));
+        }
+    }
+}
+
+int gd_state_sync_on_loop(gd_state *st, uv_loop_t *loop, gd_err *err)
+{
+    if (st->audit_fd < 0 || st->sync)
+        return 0;
+    struct gd_state_sync *s = calloc(1, sizeof *s);
+    if (!s || !(s->dir = strdup(st->dir))) {
+        free(s);
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    }
+    s->loop = loop;
+    s->fd = st->audit_fd;
+    s->work.data = s;
+    st->sync = s;
+    return 0;
+}
+
+uint64_t gd_state_sync_failures(const gd_state *st) { return st->sync ? st->sync->failures : 0; }
+
 void gd_state_close(gd_state *st)
 {
     if (!st)
         return;
+    if (st->sync) {
+        /* The loop has finished (its work with it): what is left goes now. */
+        if ((st->sync->dirty || st->sync->err) && st->audit_fd >= 0 && fdatasync(st->audit_fd) != 0)
+            gd_log(GD_LOG_ERROR, "state", NULL, "%s/" AUDIT_NAME ": fdatasync: %s", st->dir, strerror(errno));
+        free(st->sync->dir);
+        free(st->sync);
+        st->sync = NULL;
+    }
     if (st->audit_fd >= 0)
         close(st->audit_fd);
     if (st->lock_fd >= 0)
@@ -676,7 +753,10 @@ int gd_state_audit(gd_state *st, const char *event, const char *who, const char 
         gd_log(GD_LOG_INFO, "state", f, "audit record %llu (%s) appended; chain head %.16s", (unsigned long long)seq,
                event, st->audit.prev);
     }
-    if (fdatasync(st->audit_fd) != 0) {
+    if (st->sync) {
+        st->sync->dirty = 1;
+        sync_kick(st->sync);
+    } else if (fdatasync(st->audit_fd) != 0) {
         rc = gd_err_set(err, GD_EIO, "%s/" AUDIT_NAME ": fdatasync: %s", st->dir, strerror(errno));
         goto fail;
     }

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "base/err.h"
 #include "risk/audit.h"
 
@@ -28,6 +30,7 @@ typedef struct gd_state {
      * on (kept current by gd_state_audit). audit.break_line stays what
      * opening found: non-zero means the chain was broken there. */
     gd_audit_tail audit;
+    struct gd_state_sync *sync; /* owned: audit fdatasyncs off the loop (NULL: in the call) */
 } gd_state;
 
 enum {
@@ -78,7 +81,18 @@ int gd_state_probe(const gd_state *st, gd_err *err);
  * for); a leftover latch.json.tmp never counts. */
 int gd_state_set_latch(gd_state *st, const gd_latch *l, gd_err *err);
 
-/* Appends one audit event as a JSON line and fsyncs it: event is "trip",
+/* Audit fdatasyncs go to libuv's threadpool from now on, batched: an append
+ * is in the file when gd_state_audit returns (a crash of the process loses
+ * nothing) and on the disk a moment later, without the loop waiting on it
+ * (an operator's flatten must answer within 100 ms whatever the disk
+ * does). The latch is still written durably before its call returns.
+ * gd_state_close, after the loop has finished, syncs what is left. */
+int gd_state_sync_on_loop(gd_state *st, uv_loop_t *loop, gd_err *err);
+/* Audit fdatasyncs that failed (logged as they happen). */
+uint64_t gd_state_sync_failures(const gd_state *st);
+
+/* Appends one audit event as a JSON line and fsyncs it (or has it synced,
+ * see gd_state_sync_on_loop): event is "trip",
  * "halt", "resume", "resume_refused", "flatten", ...; fields_json is NULL or
  * extra JSON members without braces. The line is
  * {"seq":..,"prev":..,"ts_ms":at_ms,"event":..,"who":..,"why":..,<fields_json>}
