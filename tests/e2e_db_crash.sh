@@ -43,6 +43,8 @@ fast = 5
 slow = 20
 [db]
 dsn = $PG_DSN
+# Under ASan on two busy cores the writer can need more than the default 10 s.
+drain_ms = 120000
 reconnect_max_ms = 300
 INI
 k=0

@@ -44,6 +44,8 @@ fast = 5
 slow = 20
 [db]
 dsn = $PG_DSN
+# Under ASan on two busy cores the writer can need more than the default 10 s.
+drain_ms = 120000
 INI
   if [ "${2:-}" = breaker ]; then printf '[breaker.dd]\nplugin = drawdown\nmax_drawdown_pct = 3\n' >>"$1"; fi
 }
@@ -59,6 +61,11 @@ check "it traded (trades: $trades)" '[ "${trades:-0}" -gt 100 ]'
 check "the database connected" 'grep -q "database connected" "$T/err"'
 check "intents in the database = the intent log's lines ($(wc -l <"$T/intents.jsonl"))" \
   '[ "$(q "SELECT count(*) FROM trading.intents")" = "$(wc -l <"$T/intents.jsonl")" ]'
+if [ "$(q "SELECT count(*) FROM trading.intents")" != "$(wc -l <"$T/intents.jsonl")" ]; then
+  echo "# intents in the database: $(q "SELECT count(*) FROM trading.intents"); the daemon said:"
+  grep -E 'caught up|refused|rejected|database' "$T/err" | cut -c1-300 | head -8 | sed 's/^/#   /'
+  [ -s "$T/state/journal/rejected.jsonl" ] && head -c 600 "$T/state/journal/rejected.jsonl" | sed 's/^/#   rejected: /'
+fi
 check "the same intent ids as the intent log" \
   '[ "$(q "SELECT id FROM trading.intents ORDER BY id" | md5sum)" = "$(python3 -c "import json,sys; print(\"\n\".join(str(i) for i in sorted(json.loads(l)[\"id\"] for l in open(sys.argv[1]))))" "$T/intents.jsonl" | md5sum)" ]'
 check "fills = 2 x trades + open positions" '[ "$(q "SELECT count(*) FROM trading.fills")" = $((2 * trades + open)) ]'

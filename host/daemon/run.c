@@ -185,7 +185,6 @@ static void stop_all(run_state *st)
 }
 
 #define GD_DRAIN_POLL_MS 20
-#define GD_DRAIN_MAX_MS 10000
 
 static void drain_step(uv_timer_t *h)
 {
@@ -194,8 +193,8 @@ static void drain_step(uv_timer_t *h)
     if (gd_dbrun_caught_up(&st->db))
         stop_all(st);
     else if (gd_mono_ms() >= st->drain_until_ms) {
-        gd_log(GD_LOG_WARN, "db", NULL, "the database has not caught up after %d s: the rest stays in the journal "
-               "and is applied on the next start", GD_DRAIN_MAX_MS / 1000);
+        gd_log(GD_LOG_WARN, "db", NULL, "the database has not caught up after %.0f ms ([db] drain_ms): the rest "
+               "stays in the journal and is applied on the next start", st->cfg->db_drain_ms);
         stop_all(st);
     }
 }
@@ -220,7 +219,7 @@ static void replay_finished(run_state *st)
             uv_timer_start(&st->drain, drain_step, GD_DRAIN_POLL_MS, GD_DRAIN_POLL_MS) != 0)
             stop_all(st);
         else
-            st->drain_until_ms = gd_mono_ms() + GD_DRAIN_MAX_MS;
+            st->drain_until_ms = (int64_t)(gd_mono_ms() + st->cfg->db_drain_ms);
     } else {
         gd_err e;
         gd_engine_flush(st->eng, &e);
