@@ -60,7 +60,7 @@ vq() { ctl GET state | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(
 venue_start() { # venue_start [extra args]
   rm -f "$T/port" "$T/wsport"
   "$VENUE" --port-file "$T/port" --ws-port-file "$T/wsport" --key "$KEY:$SECRET" \
-    --symbol BTCUSDT:tick=0.10:step=0.001:minqty=0.001:notional=5:price=100.37 \
+    --symbol BTCUSDT:tick=0.10:step=0.001:minqty=0.001:notional=5:price=${VPRICE:-100.37} \
     --balance 10000 --fee-bps 4 --verbose 1 "$@" 2>"$T/venue.log" &
   VPID=$!
   PIDS+=("$VPID")
@@ -325,8 +325,22 @@ case_stream() {
   venue_stop
 }
 
+# Fill tolerance: the venue fills about 1% above the host's price; past
+# [risk] fill_tolerance_bps (50 by default) the fill is counted and logged.
+case_tolerance() {
+  VPRICE=101.5 venue_start
+  daemon_start tolerance || { bad "tolerance: the daemon did not start"; show "$T/tolerance.log"; venue_stop; return; }
+  check "tolerance: the entry filled" "until_v 'len($POS) == 1' 100"
+  curl -s --max-time 5 "$U/metrics" >"$T/metrics"
+  check "tolerance: the breach is counted in /metrics" \
+    "grep -q '^gordon_fill_tolerance_breaches_total [1-9]' '$T/metrics'" "$(grep tolerance "$T/metrics" | tr '\n' ' ')"
+  check "tolerance: and logged with the slippage" "grep -q 'past \[risk\] fill_tolerance_bps 50' '$T/tolerance.log'"
+  daemon_stop
+  venue_stop
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit stuck unknown hedge stream)
+[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit stuck unknown hedge stream tolerance)
 for c in "${cases[@]}"; do "case_$c"; done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -76,6 +76,7 @@ typedef struct gd_config {
     double max_intents_per_sec; /* max_intents_per_sec > 0 (default 20), all strategies */
     double max_intents_per_sec_strategy; /* max_intents_per_sec_strategy > 0 (default 5) */
     double entry_tolerance_bps;   /* a signal's entry claim may be this far from the host's price (50) */
+    double fill_tolerance_bps;  /* fill_tolerance_bps: adverse slippage past this is counted (default 50) */
     double entry_tolerance_ticks; /* ... or this many ticks, whichever is wider (2) */
 
     /* [executor] */

@@ -42,6 +42,7 @@ static const gd_key_spec keys[] = {
     {SEC_RISK, "max_intents_per_sec_strategy", KT_DOUBLE, CF(max_intents_per_sec_strategy), 5, 0,
      INFINITY, KF_MIN_EXCL, NULL},
     {SEC_RISK, "entry_tolerance_bps", KT_DOUBLE, CF(entry_tolerance_bps), 50, 0, 10000, 0, NULL},
+    {SEC_RISK, "fill_tolerance_bps", KT_DOUBLE, CF(fill_tolerance_bps), 50, 0, 10000, 0, NULL},
     {SEC_RISK, "entry_tolerance_ticks", KT_DOUBLE, CF(entry_tolerance_ticks), 2, 0, 1e6, 0, NULL},
     {SEC_EXECUTOR, "sl_required", KT_BOOL, CF(sl_required), 1, 0, 0, 0, NULL},
     {SEC_EXECUTOR, "testnet", KT_BOOL, CF(testnet), 1, 0, 0, 0, NULL},

@@ -103,6 +103,8 @@ static void flow(gd_buf *b, const gd_engine *e)
     gd_buf_printf(b, "gordon_fill_slippage_bps_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
     gd_buf_printf(b, "gordon_fill_slippage_bps_sum %.17g\ngordon_fill_slippage_bps_count %llu\n", c->slip_sum,
                   (unsigned long long)c->slip_count);
+    head(b, GD_PROM_gordon_fill_tolerance_breaches_total);
+    gd_buf_printf(b, "gordon_fill_tolerance_breaches_total %llu\n", (unsigned long long)c->slip_breaches);
 }
 
 static void account(gd_buf *b, const gd_engine *e)

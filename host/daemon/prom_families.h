@@ -51,6 +51,8 @@
       "Fills received, by what closed or opened the position", "reason")                           \
     X(gordon_fill_slippage_bps, histogram,                                                         \
       "Adverse fill slippage vs the intended price, bps (favourable = 0)", "")                     \
+    X(gordon_fill_tolerance_breaches_total, counter,                                               \
+      "Fills whose adverse slippage passed [risk] fill_tolerance_bps", "")                         \
     X(gordon_equity, gauge, "Account equity in USD, marked to market", "")                         \
     X(gordon_drawdown_pct, gauge, "Drawdown from the equity peak, in percent (0..100)", "")        \
     X(gordon_notional_used_today, gauge, "Notional accepted today (UTC), in USD", "")              \

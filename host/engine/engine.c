@@ -159,6 +159,14 @@ static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, dou
         e->ctr.slip_le[b]++;
         e->ctr.slip_sum += bps;
         e->ctr.slip_count++;
+        if (bps > e->gen->cfg->fill_tolerance_bps) {
+            e->ctr.slip_breaches++;
+            static const char *const why[] = {"a", "an entry", "an exit", "a stop", "a take-profit", "a flatten"};
+            gd_log(GD_LOG_WARN, "risk", NULL, "%s fill of %s at %g, %.1f bps worse than the host's %g: past [risk] "
+                   "fill_tolerance_bps %g", why[f->reason >= 1 && f->reason <= 5 ? f->reason : 0],
+                   f->symbol < e->n_symbols ? e->symbols[f->symbol] : "?", f->price, bps, ref,
+                   e->gen->cfg->fill_tolerance_bps);
+        }
     }
     uint64_t pos_before = owner < e->book.n_owners ? gd_book_pos(&e->book, owner, f->symbol)->intent_id : 0;
     gd_book_apply_fill(&e->book, owner, f, stop, tp);

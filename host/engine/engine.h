@@ -40,6 +40,7 @@ typedef struct gd_engine_counters {
     uint64_t slip_le[GD_SLIP_BUCKETS + 1]; /* counts per bucket, last = +Inf */
     double slip_sum;
     uint64_t slip_count;
+    uint64_t slip_breaches;                /* fills past [risk] fill_tolerance_bps (the soak gate reads it) */
     uint64_t loads_ok, loads_failed;       /* plugin libraries (0 when the cache is shared) */
     uint64_t reloads_ok, reloads_failed;
     uint64_t worker_deaths;                /* plugin workers killed or dead (isolated mode) */
