@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/log.h"
+#include "fuzz_tmp.h"
 #include "config/config.h"
 #include "config/config_int.h" /* the schema table: the ranges to check against */
 
@@ -28,23 +29,13 @@ static char dir[256], ini[300], confd[300], part2[320];
 
 static void setup(void)
 {
-    const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    snprintf(dir, sizeof dir, "%s/gd-fuzz-config.XXXXXX", tmp);
-    if (!mkdtemp(dir))
-        abort();
+    snprintf(dir, sizeof dir, "%s", fuzz_tmp_dir("config"));
     snprintf(ini, sizeof ini, "%s/gordon.ini", dir);
     snprintf(confd, sizeof confd, "%s/conf.d", dir);
     snprintf(part2, sizeof part2, "%s/10-fuzz.ini", confd);
     if (mkdir(confd, 0700))
         abort();
     gd_log_init(NULL, GD_LOG_OFF);
-}
-
-static void put(const char *path, const char *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || (n && fwrite(p, 1, n, f) != n) || fclose(f))
-        abort();
 }
 
 /* Next part of [*p, end) up to a "\n%%\n" line (or the end). */
@@ -167,9 +158,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *s1 = has_confd ? cut(&p, end, &n1) : NULL;
     const char *s2 = p < end ? cut(&p, end, &n2) : NULL;
 
-    put(ini, s0, n0);
+    fuzz_put(ini, s0, n0);
     if (has_confd)
-        put(part2, s1, n1);
+        fuzz_put(part2, s1, n1);
     else
         unlink(part2);
 
