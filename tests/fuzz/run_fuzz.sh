@@ -35,7 +35,7 @@ state)
     srcs="$h/risk/state.c $h/risk/audit.c $h/base/file.c $h/base/dates.c"
     libs="-lcjson -lcrypto"; max_len=8192 ;;
 journal)
-    srcs="$h/db/journal.c $h/db/journal_file.c $h/base/file.c"
+    srcs="$h/db/journal.c $h/db/journal_file.c $h/base/file.c $h/base/dates.c"
     libs=""; max_len=16384 ;;
 wire)
     srcs="$h/plugin/wire.c $h/plugin/worker.c $h/plugin/loader.c $h/plugin/libcache.c $h/plugin/path.c
