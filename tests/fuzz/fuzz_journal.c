@@ -48,30 +48,23 @@ static void snapshot(char out[65])
 {
     struct dirent **names = NULL;
     int n = scandir(jdir, &names, NULL, alphasort);
-    size_t cap = 64, len = 0;
-    char *all = malloc(cap);
-    if (n < 0 || !all)
+    size_t cap = 0, len = 0;
+    char *all = NULL;
+    if (n < 0)
         abort();
+    fuzz_append(&all, &len, &cap, "J", 1); /* never NULL */
     for (int i = 0; i < n; i++) {
         const char *nm = names[i]->d_name;
         if (strcmp(nm, ".") && strcmp(nm, "..") && strcmp(nm, GD_JLOCK)) {
             char path[700];
             snprintf(path, sizeof path, "%s/%s", jdir, nm);
+            fuzz_append(&all, &len, &cap, nm, strlen(nm) + 1);
             FILE *f = fopen(path, "rb");
-            size_t nl = strlen(nm) + 1;
-            if (len + nl + 70000 > cap && !(all = realloc(all, cap = (len + nl + 70000) * 2)))
-                abort();
-            memcpy(all + len, nm, nl);
-            len += nl;
             if (f) {
                 char buf[4096];
                 size_t k;
-                while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
-                    if (len + k > cap && !(all = realloc(all, cap = (len + k) * 2)))
-                        abort();
-                    memcpy(all + len, buf, k);
-                    len += k;
-                }
+                while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+                    fuzz_append(&all, &len, &cap, buf, k);
                 fclose(f);
             }
         }
@@ -204,7 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (src == 0 && (s.n != srec.records || (s.n && s.last != srec.last_seq)))
         abort();
 
-    char before[65], after[65];
+    char before[65];
     snapshot(before);
     gd_journal_opts o = {jdir, 2 * gd_jrec_size(GD_JOURNAL_MAX_RECORD), 4096};
     gd_journal *j = NULL;
@@ -214,6 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "fuzz_journal: scan %d (%llu records), open %d %s\n", src, (unsigned long long)s.n, orc,
                 orc ? err.msg : rec.torn_what);
     if (orc != 0) {
+        char after[65];
         snapshot(after);
         if (j || strcmp(before, after) != 0)
             abort(); /* a failed open changes nothing */

@@ -43,7 +43,7 @@ static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *
 static void snapshot(char out[65])
 {
     char *all = NULL;
-    size_t len = 0;
+    size_t len = 0, cap = 0;
     for (int i = 0; i < 3; i++) {
         char path[400], *text = NULL;
         size_t n = 0;
@@ -55,11 +55,11 @@ static void snapshot(char out[65])
             text = strdup("-");
             n = 1;
         }
-        if (!text || !(all = realloc(all, len + n + 16)))
+        char head[32];
+        if (!text)
             abort();
-        len += (size_t)sprintf(all + len, "%zu:", n);
-        memcpy(all + len, text, n);
-        len += n;
+        fuzz_append(&all, &len, &cap, head, (size_t)snprintf(head, sizeof head, "%zu:", n));
+        fuzz_append(&all, &len, &cap, text, n);
         free(text);
     }
     gd_sha256_buf(all, len, out);

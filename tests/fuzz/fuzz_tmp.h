@@ -22,7 +22,7 @@ static int fuzz_rm_one(const char *p, const struct stat *st, int flag, struct FT
 static void fuzz_rm_dir(void) { nftw(fuzz_dir, fuzz_rm_one, 16, FTW_DEPTH | FTW_PHYS); }
 
 /* Creates the directory (name says which target) and returns it. */
-static const char *fuzz_tmp_dir(const char *name)
+static inline const char *fuzz_tmp_dir(const char *name)
 {
     const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     if (access("/dev/shm", W_OK) == 0)
@@ -35,11 +35,26 @@ static const char *fuzz_tmp_dir(const char *name)
 }
 
 /* Writes n bytes to path (replacing it). */
-static void fuzz_put(const char *path, const void *p, size_t n)
+static inline void fuzz_put(const char *path, const void *p, size_t n)
 {
     FILE *f = fopen(path, "wb");
     if (!f || (n && fwrite(p, 1, n, f) != n) || fclose(f))
         abort();
+}
+
+/* Appends n bytes to a growing buffer (a snapshot of files). */
+static inline void fuzz_append(char **buf, size_t *len, size_t *cap, const void *p, size_t n)
+{
+    if (*len + n > *cap) {
+        size_t nc = (*len + n) * 2;
+        char *b = realloc(*buf, nc);
+        if (!b)
+            abort();
+        *buf = b;
+        *cap = nc;
+    }
+    memcpy(*buf + *len, p, n);
+    *len += n;
 }
 
 #endif
