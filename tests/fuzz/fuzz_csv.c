@@ -1,13 +1,15 @@
-/* libFuzzer target for bar files: gd_csv_load_opts, what `[replay] data`
- * loads (data/replay.c), on a real file (it reads a path), then
- * gd_tape_build over the result. The input is split at a line "%%" into two
- * files, symbols A and B.
+/* libFuzzer target for bar files (data/replay.c): gd_csv_parse, the parser
+ * gd_csv_load_opts runs on a file's bytes (`[replay] data`), then
+ * gd_tape_build over the result. The input is split at a line "%%" into
+ * two files, symbols A and B: A is parsed from memory (fast), B is also
+ * written to a file and loaded through gd_csv_load_opts, which must agree
+ * with the parse of the same bytes.
  * Checked beyond "no crash", against what replay.h promises: a failure
- * zeroes the series and the SHA-256 and says why; a loaded series has at
+ * zeroes the series (and the SHA-256) and says why; a loaded series has at
  * least two bars, finite prices > 0, volume >= 0, low <= open, close <=
  * high, strictly increasing open times, interval = the smallest gap (> 0)
- * and close = open + interval, and the SHA-256 of the bytes read; the tape
- * of both holds every bar once, in non-decreasing close time. */
+ * and close = open + interval (and the SHA-256 of the bytes read); the
+ * tape of both holds every bar once, in non-decreasing close time. */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,25 +34,59 @@ static void setup(void)
     gd_log_init(NULL, GD_LOG_OFF);
 }
 
+static void check_failed(const gd_series *out, const gd_err *err)
+{
+    static const gd_series zero;
+    if (memcmp(out, &zero, sizeof zero) != 0 || !err->msg[0])
+        abort();
+}
+
 static int load(int i, const char *s, size_t n, gd_series *out)
 {
-    char sha[65] = "x", want[65]; /* the loader clears sha on failure */
-    gd_csv_opts o = {.max_bytes = 1 << 20, .sha256 = sha};
+    const char *sym = i ? "B" : "A";
     gd_err err;
     err.msg[0] = '\0';
-    fuzz_put(path[i], s, n);
+    /* The parser peeks at the byte after a field: a NUL, as a file read gives. */
+    char *copy = malloc(n + 1);
+    if (!copy)
+        abort();
+    memcpy(copy, s, n);
+    copy[n] = '\0';
     memset(out, 0xa5, sizeof *out);
-    int rc = gd_csv_load_opts(path[i], i ? "B" : "A", &o, out, &err);
+    int rc = gd_csv_parse(path[i], sym, copy, n, out, &err);
+    free(copy);
     if (getenv("FUZZ_VERBOSE"))
-        fprintf(stderr, "fuzz_csv: %c: rc %d, %zu bars %s\n", 'A' + i, rc, rc ? 0 : out->n, rc ? err.msg : "");
-    if (rc != 0) {
-        static const gd_series zero;
-        if (memcmp(out, &zero, sizeof zero) != 0 || sha[0] || !err.msg[0])
+        fprintf(stderr, "fuzz_csv: %s: rc %d, %zu bars %s\n", sym, rc, rc ? 0 : out->n, rc ? err.msg : "");
+    if (rc != 0)
+        check_failed(out, &err);
+    if (i == 1) {
+        /* The file path: the same answer, and the SHA-256 of the bytes. */
+        char sha[65] = "x";
+        gd_csv_opts o = {.max_bytes = 1 << 20, .sha256 = sha};
+        gd_series f;
+        gd_err ferr;
+        ferr.msg[0] = '\0';
+        fuzz_put(path[i], s, n);
+        memset(&f, 0xa5, sizeof f);
+        int frc = gd_csv_load_opts(path[i], sym, &o, &f, &ferr);
+        if (frc != rc || strcmp(err.msg, ferr.msg) != 0)
             abort();
-        return rc;
+        if (frc != 0) {
+            check_failed(&f, &ferr);
+            if (sha[0])
+                abort();
+        } else {
+            char want[65];
+            gd_sha256_buf(s, n, want);
+            if (strcmp(sha, want) != 0 || f.n != out->n || f.interval_ms != out->interval_ms ||
+                memcmp(f.bars, out->bars, f.n * sizeof *f.bars) != 0)
+                abort();
+            gd_series_free(&f);
+        }
     }
-    gd_sha256_buf(s, n, want);
-    if (strcmp(sha, want) != 0 || strcmp(out->symbol, i ? "B" : "A") != 0 || out->n < 2 || out->interval_ms <= 0)
+    if (rc != 0)
+        return rc;
+    if (strcmp(out->symbol, sym) != 0 || out->n < 2 || out->interval_ms <= 0)
         abort();
     int64_t gap = INT64_MAX;
     for (size_t k = 0; k < out->n; k++) {
