@@ -21,9 +21,9 @@
 #include <cjson/cJSON.h>
 
 #include "base/log.h"
-#include "fuzz_tmp.h"
 #include "config/config.h"
 #include "config/config_int.h" /* the schema table: the ranges to check against */
+#include "fuzz_tmp.h"
 
 static char dir[256], ini[300], confd[300], part2[320];
 

@@ -20,8 +20,8 @@
 
 #include "base/hash.h"
 #include "base/log.h"
-#include "fuzz_tmp.h"
 #include "data/replay.h"
+#include "fuzz_tmp.h"
 
 static char path[2][300];
 

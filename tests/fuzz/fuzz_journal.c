@@ -138,7 +138,7 @@ static void build(const uint8_t *d, size_t size)
         if ((op & 3) == 1 && nrec)
             seq--; /* a repeat */
         else if ((op & 3) == 2)
-            seq++; /* a gap */
+            seq++;              /* a gap */
         if ((op & 32) && len) { /* the next segment starts here */
             seg_path(path, sizeof path, first);
             fuzz_put(path, seg, len);
@@ -215,8 +215,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* the scan found nothing wrong */
         return 0;
     }
-    if (src != 0 || rec.last_seq != srec.last_seq || rec.torn_bytes != srec.torn_bytes ||
-        rec.records != srec.records || rec.applied_seq != srec.applied_seq)
+    if (src != 0 || rec.last_seq != srec.last_seq || rec.torn_bytes != srec.torn_bytes || rec.records != srec.records ||
+        rec.applied_seq != srec.applied_seq)
         abort();
     /* The unapplied records, in order, as durable. */
     gd_jrec out[64];

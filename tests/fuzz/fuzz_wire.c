@@ -60,7 +60,8 @@ static void check_lib(const gd_plugin_lib *lib)
         abort();
     for (uint32_t i = 0; i < d->n_params; i++) {
         const gordon_param *p = &d->params[i];
-        if (!p->name || strlen(p->name) > GD_PARAM_NAME_MAX || (p->def_str && strlen(p->def_str) > GD_PARAM_DEF_STR_MAX) ||
+        if (!p->name || strlen(p->name) > GD_PARAM_NAME_MAX ||
+            (p->def_str && strlen(p->def_str) > GD_PARAM_DEF_STR_MAX) ||
             (p->help && strlen(p->help) > GD_PARAM_HELP_MAX))
             abort();
     }
@@ -85,10 +86,7 @@ static int read_as(gd_rbuf *r, gd_wbuf *w)
         gd_loader_close(&lib);
         return 0;
     }
-    case GD_W_FAIL:
-    case GD_W_SNAP_CHUNK + 1: /* not a type: a plain string, as FAIL */
-        str(r, w, text, sizeof text);
-        break;
+    case GD_W_FAIL: str(r, w, text, sizeof text); break;
     case GD_W_DONE: {
         int64_t rc = gd_rb_i64(r);
         gd_wb_i64(w, rc);
@@ -99,21 +97,15 @@ static int read_as(gd_rbuf *r, gd_wbuf *w)
         gd_wb_u32(w, gd_rb_u32(r));
         str(r, w, text, sizeof text);
         break;
-    case GD_W_EMIT:
-        signal_(r, w);
-        break;
+    case GD_W_EMIT: signal_(r, w); break;
     case GD_W_Q_BARS:
         gd_wb_u32(w, gd_rb_u32(r));
         gd_wb_u32(w, gd_rb_u32(r));
         break;
     case GD_W_Q_POSITION:
-    case GD_W_Q_EXPOSURE:
-        gd_wb_u32(w, gd_rb_u32(r));
-        break;
+    case GD_W_Q_EXPOSURE: gd_wb_u32(w, gd_rb_u32(r)); break;
     case GD_W_Q_SERIES_SUB:
-    case GD_W_Q_SERIES_GET:
-        str(r, w, id, sizeof id);
-        break;
+    case GD_W_Q_SERIES_GET: str(r, w, id, sizeof id); break;
     case GD_W_FILTERED:
         gd_wb_i32(w, gd_rb_i32(r));
         signal_(r, w);
@@ -172,9 +164,7 @@ static int read_as(gd_rbuf *r, gd_wbuf *w)
         gd_wb_breaker_out(w, &o);
         break;
     }
-    case GD_W_RESUME:
-        ctx(r, w);
-        break;
+    case GD_W_RESUME: ctx(r, w); break;
     case GD_W_REPLY: { /* the answers the worker reads: rc, then one struct */
         gordon_exposure x;
         gordon_series_point sp;
@@ -188,8 +178,7 @@ static int read_as(gd_rbuf *r, gd_wbuf *w)
         }
         break;
     }
-    default:
-        return 0;
+    default: return 0;
     }
     return 1;
 }
