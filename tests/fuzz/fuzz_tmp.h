@@ -1,6 +1,7 @@
 /* For targets whose parser reads files: one scratch directory per fuzzer
- * process (in /dev/shm when there is one: the input is rewritten on every
- * run), removed with everything in it when the process exits. */
+ * process (under $FUZZ_TMP, which run_fuzz.sh sets and removes even after a
+ * crash; else /dev/shm when there is one: the input is rewritten on every
+ * run), removed with everything in it when the process exits normally. */
 #ifndef GD_FUZZ_TMP_H
 #define GD_FUZZ_TMP_H
 
@@ -25,7 +26,9 @@ static void fuzz_rm_dir(void) { nftw(fuzz_dir, fuzz_rm_one, 16, FTW_DEPTH | FTW_
 static inline const char *fuzz_tmp_dir(const char *name)
 {
     const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    if (access("/dev/shm", W_OK) == 0)
+    if (getenv("FUZZ_TMP"))
+        tmp = getenv("FUZZ_TMP");
+    else if (access("/dev/shm", W_OK) == 0)
         tmp = "/dev/shm";
     snprintf(fuzz_dir, sizeof fuzz_dir, "%s/gd-fuzz-%s.XXXXXX", tmp, name);
     if (!mkdtemp(fuzz_dir))

@@ -64,7 +64,11 @@ if [ -z "$cc" ]; then
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gd-fuzz-$target.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT INT TERM
+# The targets' scratch files (fuzz_tmp.h): in memory when possible, and
+# gone with this script even if the fuzzer died without cleaning up.
+FUZZ_TMP=$(mktemp -d "/dev/shm/gd-fuzz-$target.XXXXXX" 2>/dev/null) || FUZZ_TMP=$work
+export FUZZ_TMP
+trap 'rm -rf "$work" "$FUZZ_TMP"' EXIT INT TERM
 
 # The fuzzer runtime ships separately (libclang-rt-*-dev): probe for it.
 printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
