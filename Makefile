@@ -10,7 +10,7 @@ DEPS := build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev libcjso
         chromium prometheus curl openssl python3 wrk clang libclang-rt-14-dev libseccomp-dev \
         libwebsockets-dev libwebsockets-evlib-uv
 
-.PHONY: all deps build demo check test asan lint bench clean
+.PHONY: all deps build demo check test asan lint bench clean fuzz
 
 all: build
 
@@ -51,6 +51,15 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -D__GNUC__ -I host -I sdk/include \
 	  host sdk strategies plugins tests bench
+
+# Every libFuzzer target (tests/fuzz/) in turn, FUZZ_SECONDS each (default 20);
+# FUZZ_TARGETS picks some. A long run: make fuzz FUZZ_SECONDS=3600.
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS ?= $(shell sh tests/fuzz/run_fuzz.sh list)
+fuzz:
+	@rc=0; for t in $(FUZZ_TARGETS); do \
+	  FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run_fuzz.sh $$t || rc=1; \
+	done; exit $$rc
 
 bench: build
 	./$(BUILD)/bench/bench_replay

@@ -954,6 +954,44 @@ static void test_audit_legacy_prefix(void **state)
     trail_free(&t);
 }
 
+/* A trail from before the chain whose last line lost only its newline:
+ * the record of the break is the chain's first, so it seals the old lines
+ * too, and the next open finds the chain whole (found by fuzz_state: the
+ * record used to leave the prefix unsealed, a second break). */
+static void test_audit_legacy_missing_last_newline(void **state)
+{
+    fixture *f = *state;
+    gd_state st;
+    gd_err err = {{0}};
+    assert_int_equal(gd_state_init(f->dir, &err), 0);
+    write_file(f->dir, "audit.jsonl",
+               "{\"ts_ms\":1,\"event\":\"halt\",\"who\":\"breaker.dd\",\"why\":\"old 1\"}\n"
+               "{\"ts_ms\":2,\"event\":\"resume\",\"who\":\"operator:ab12cd34\",\"why\":\"old 2\"}");
+    expect_break(f, 2, "incomplete");
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(st.audit.break_line, 2);
+    assert_int_equal(st.latch.halted, 1);
+    gd_state_close(&st);
+    gd_audit_tail v;
+    verify_dir(f, &v);
+    assert_int_equal(v.lines, 3);
+    assert_int_equal(v.legacy, 2);
+    assert_int_equal(v.sealed, 1);
+    assert_int_equal(v.break_line, 0);
+    assert_int_equal(v.seq, 1);
+    trail t;
+    trail_load(f->dir, &t);
+    assert_non_null(strstr(t.line[2], GD_AUDIT_EV_BROKEN));
+    assert_non_null(strstr(t.line[2], "\"legacy_lines\":2"));
+    trail_free(&t);
+    /* The next start is not halted by a break of its own making. */
+    assert_int_equal(gd_state_open(f->dir, GD_STATE_OWN, &st, &err), 0);
+    assert_int_equal(st.audit.break_line, 0);
+    gd_state_close(&st);
+    verify_dir(f, &v);
+    assert_int_equal(v.lines, 3);
+}
+
 /* gordon audit verify reports each break and each record of one, in order. */
 typedef struct notes {
     int n;
@@ -1025,6 +1063,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_forged_append, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_bad_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_legacy_prefix, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_legacy_missing_last_newline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_notes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_synced_off_loop, setup, teardown),
     };

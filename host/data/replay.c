@@ -225,11 +225,7 @@ int gd_csv_load_opts(const char *path, const char *symbol, const gd_csv_opts *op
 {
     int rc = 0;
     char *buf = NULL;
-    const char *p, *end;
-    size_t len = 0, lineno = 0, prev_line = 0, cap = 0, first_line = 0;
-    gordon_bar *bars = NULL;
-    size_t n = 0;
-    int64_t interval = 0;
+    size_t len = 0;
 
     if (opts && opts->sha256)
         opts->sha256[0] = '\0';
@@ -251,6 +247,32 @@ int gd_csv_load_opts(const char *path, const char *symbol, const gd_csv_opts *op
         return rc;
     if (opts && opts->sha256)
         gd_sha256_buf(buf, len, opts->sha256);
+    rc = gd_csv_parse(path, symbol, buf, len, out, err);
+    free(buf);
+    if (rc && opts && opts->sha256)
+        opts->sha256[0] = '\0';
+    return rc;
+}
+
+/* The file's bytes (buf[len] == '\0'), as read above; path names them in
+ * errors. */
+int gd_csv_parse(const char *path, const char *symbol, const char *buf, size_t len, gd_series *out, gd_err *err)
+{
+    int rc = 0;
+    const char *p, *end;
+    size_t lineno = 0, prev_line = 0, cap = 0, first_line = 0;
+    gordon_bar *bars = NULL;
+    size_t n = 0;
+    int64_t interval = 0;
+
+    if (!out)
+        return gd_err_set(err, GD_EINVAL, "gd_csv_parse: out is NULL");
+    memset(out, 0, sizeof *out);
+    if (!path || !buf || buf[len] != '\0')
+        return gd_err_set(err, GD_EINVAL, "gd_csv_parse: no name, or the bytes are not NUL-terminated");
+    if (!symbol || !symbol[0] || strlen(symbol) >= sizeof out->symbol)
+        return gd_err_set(err, GD_EINVAL, "%s: symbol must be 1..%zu characters", path,
+                          sizeof out->symbol - 1);
 
     cap = gd_estimate_lines(buf, len);
     bars = malloc(cap * sizeof *bars);
@@ -394,7 +416,6 @@ int gd_csv_load_opts(const char *path, const char *symbol, const gd_csv_opts *op
         if (nb)
             bars = nb;
     }
-    free(buf);
     memcpy(out->symbol, symbol, strlen(symbol) + 1);
     out->bars = bars;
     out->n = n;
@@ -402,11 +423,8 @@ int gd_csv_load_opts(const char *path, const char *symbol, const gd_csv_opts *op
     return 0;
 
 fail:
-    free(buf);
     free(bars);
     memset(out, 0, sizeof *out);
-    if (opts && opts->sha256)
-        opts->sha256[0] = '\0';
     return rc;
 }
 

@@ -54,6 +54,11 @@ typedef struct gd_csv_opts {
 /* gd_csv_load with a size limit and a way to stop a stalled read
  * (GD_ECANCELED). opts may be NULL. */
 int gd_csv_load_opts(const char *path, const char *symbol, const gd_csv_opts *opts, gd_series *out, gd_err *err);
+/* What gd_csv_load_opts does once it has the file's bytes: parses len
+ * bytes at buf, which must be followed by a '\0' (the scanners peek past
+ * a field), as the file at path (named in errors). The same rules and errors;
+ * for bytes that are not in a file (and the fuzzer). */
+int gd_csv_parse(const char *path, const char *symbol, const char *buf, size_t len, gd_series *out, gd_err *err);
 void gd_series_free(gd_series *s);
 
 /* The replay order of several series: bars merged by close time, ties by

@@ -311,7 +311,7 @@ static int record_break(gd_state *st, gd_err *err)
 {
     const gd_audit_tail *t = &st->audit;
     char what[sizeof st->latch.why], before[sizeof st->latch.who + sizeof st->latch.why + 4];
-    char esc[2 * sizeof before], fields[sizeof esc + 96];
+    char esc[2 * sizeof before], fields[sizeof esc + 200], seal[160] = "";
     int rc;
 
     snprintf(what, sizeof what, AUDIT_NAME " line %llu: %s", (unsigned long long)t->break_line, t->break_what);
@@ -328,15 +328,25 @@ static int record_break(gd_state *st, gd_err *err)
     if (t->partial) {
         char *path = path_join(st->dir, AUDIT_NAME);
         rc = path ? write_all(st->audit_fd, "\n", 1, path, err) : gd_err_set(err, GD_ENOMEM, "out of memory");
+        /* Lines from before the chain whose last one only lacked its
+         * newline are now a whole legacy prefix, which the next open folds
+         * and expects this record (the chain's first) to seal: seal it, or
+         * that open finds a break the store made itself. */
+        gd_audit_tail now;
+        gd_err verr;
+        if (!rc && t->seq == 0 && gd_audit_verify(path, &now, NULL, NULL, &verr) == 0 && now.legacy &&
+            !now.sealed && !now.break_line)
+            snprintf(seal, sizeof seal, ",\"legacy_lines\":%llu,\"legacy_sha256\":\"%s\"",
+                     (unsigned long long)now.legacy, now.legacy_sha);
         free(path);
         if (rc)
             return rc;
         st->audit.partial = 0;
     }
     gd_json_escape(esc, sizeof esc, before);
-    snprintf(fields, sizeof fields, "\"file\":\"" AUDIT_NAME "\",\"line\":%llu%s%s%s",
+    snprintf(fields, sizeof fields, "\"file\":\"" AUDIT_NAME "\",\"line\":%llu%s%s%s%s",
              (unsigned long long)t->break_line, was_halted ? ",\"halted_before\":\"" : "", was_halted ? esc : "",
-             was_halted ? "\"" : "");
+             was_halted ? "\"" : "", seal);
     return gd_state_audit(st, GD_AUDIT_EV_BROKEN, "state", what, gd_wall_ms(), fields, err);
 }
 
