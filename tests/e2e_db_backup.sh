@@ -215,8 +215,10 @@ kill -TERM $gp
 t0=$(date +%s)
 wait $gp; rc=$?; keep
 rm -f "$T/slow-pg_restore"
-check "interrupt: exit 1 within seconds, said" \
-  '[ $rc = 1 ] && [ $(($(date +%s) - t0)) -lt 10 ] && grep -q "interrupted by a signal: pg_restore was killed" "$T/out"' || cat "$T/out"
+el=$(($(date +%s) - t0))
+check "interrupt: exit 1 within seconds, said (exit $rc after ${el} s)" \
+  '[ $rc = 1 ] && [ $el -lt 10 ] && grep -q "interrupted by a signal: pg_restore was killed" "$T/out"' ||
+  { echo "# its output:"; sed 's/^/#   /' "$T/out" | tail -15; }
 check "interrupt: scratch database dropped, temporary files gone, recorded ok = false" \
   'no_scratch && tmp_empty && [ "$(pg_psql -c "SELECT ok FROM trading.restore_drills ORDER BY id DESC LIMIT 1")" = f ]'
 G restore-drill; rc=$?; keep

@@ -66,8 +66,11 @@ check "every intent arrived: the intent log's ids, each once" \
 check "every fill arrived once: 2 x trades + open positions" '[ "$(q "SELECT count(*) FROM trading.fills")" = $((2 * trades + open)) ]'
 check "positions: trades + open" '[ "$(q "SELECT count(*) FROM trading.positions")" = $((trades + open)) ]'
 check "equity points: one per fill, start and stop" '[ "$(q "SELECT count(*) FROM trading.equity_points")" -ge $((2 * trades + open + 2)) ]'
-check "the db breaker opened during the outage and closed after" \
-  '[ "$(q "SELECT string_agg(kind, '"'"','"'"' ORDER BY id) FROM trading.risk_events WHERE kind LIKE '"'"'db_breaker%'"'"'")" = "db_breaker,db_breaker_clear" ]'
+# Opened, then cleared; on a slow machine the catch-up after the outage may
+# open it again while the journal is still deep, but it always ends clear.
+bk=$(q "SELECT string_agg(kind, ',' ORDER BY id) FROM trading.risk_events WHERE kind LIKE 'db_breaker%'")
+check "the db breaker opened during the outage and closed after ($bk)" \
+  '[[ "$bk" =~ ^db_breaker,db_breaker_clear(,db_breaker,db_breaker_clear)*$ ]]'
 check "entries refused meanwhile are on record with the reason" \
   '[ "$(q "SELECT count(*) FROM trading.intents WHERE result = '"'"'breaker_tripped'"'"' AND detail LIKE '"'"'%breaker db%'"'"'")" -gt 0 ]'
 check "the journal is empty of unapplied records" '"$GORDON" journal "$T/state/journal" >"$T/j" 2>&1; cat "$T/j" | grep -qi "applied"'
