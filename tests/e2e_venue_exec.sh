@@ -203,6 +203,8 @@ case_happy() {
     --data '{"reason":"e2e"}' "$U/risk/emergency-flatten")
   check "happy: the operator's flatten closes the position on the venue" "until_v 'not $POS' 50" "$fl"
   check "happy: and cancels its stop" "until_v 'not $ALGO_OPEN' 50"
+  check "happy: the flatten swept the symbol on the venue (allOpenOrders, algoOpenOrders)" \
+    "grep -q 'DELETE /fapi/v1/allOpenOrders' '$T/venue.log' && grep -q 'DELETE /fapi/v1/algoOpenOrders' '$T/venue.log'"
   check "happy: the close was reduce-only" \
     "[ \"\$(vq \"[o['reduceOnly'] for o in d['orders'] if o['clientOrderId'].endswith('-f')]\")\" = '[True]' ]"
   agree happy

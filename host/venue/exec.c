@@ -114,6 +114,8 @@ struct gd_vexec {
     int64_t ws_backoff;
     int64_t key_renew_at;
     int64_t recon_at; /* the next positions check */
+    int64_t clock_at; /* the next server-time re-measure */
+    int64_t *swept;   /* owned, per symbol: the last flatten sweep (mono) */
     int recon_busy;
     gd_vexec_stats st;
 };
@@ -583,6 +585,7 @@ static void setup_next(gd_vexec *x)
         x->stream_on = 1;
         x->ws_backoff = VX_WS_BACKOFF_MIN_MS;
         x->recon_at = now_ms(x) + VX_RECONCILE_MS;
+        x->clock_at = now_ms(x) + VX_KEY_KEEPALIVE_MS;
         stream_connect(x);
         if (x->o.hooks.ready)
             x->o.hooks.ready(x->o.hooks.arg, 0, NULL);
@@ -1129,6 +1132,10 @@ static void on_tick(uv_timer_t *h)
     int64_t now = now_ms(x);
     stream_tick(x, now);
     reconcile_tick(x, now);
+    if (now >= x->clock_at) { /* the offset drifts: measured again every half hour */
+        x->clock_at = now + VX_KEY_KEEPALIVE_MS;
+        resync(x);
+    }
     size_t n = (size_t)x->n_owners * x->o.n_symbols;
     for (uint32_t i = 0; i < n; i++) {
         vx_slot *s = &x->slots[i];
@@ -1502,6 +1509,25 @@ static void reconcile_tick(gd_vexec *x, int64_t now)
 
 /* ------------------------------------------------------------ executor ops */
 
+/* An emergency flatten also clears the symbol of every open order and algo
+ * order on the venue, gordon's or not (once a second at most): nothing may
+ * reopen what is being closed. Best effort; the closes go regardless. */
+static void sweep(gd_vexec *x, uint32_t sym)
+{
+    int64_t now = now_ms(x);
+    if (x->swept[sym] && now - x->swept[sym] < 1000)
+        return;
+    x->swept[sym] = now;
+    char params[96];
+    gd_err e;
+    snprintf(params, sizeof params, "symbol=%s", x->syms[sym]);
+    gd_log(GD_LOG_WARN, "venue", NULL, "%s: emergency flatten: cancelling every open order and algo order",
+           x->syms[sym]);
+    if (call(x, W_SETUP, UINT32_MAX, 0, "DELETE", "/fapi/v1/allOpenOrders", params, 1, &e) != 0 ||
+        call(x, W_SETUP, UINT32_MAX, 0, "DELETE", "/fapi/v1/algoOpenOrders", params, 1, &e) != 0)
+        gd_log(GD_LOG_ERROR, "venue", NULL, "%s: flatten sweep: %s", x->syms[sym], e.msg);
+}
+
 static int vx_submit(void *self, const gd_order *o, gd_err *err)
 {
     gd_vexec *x = self;
@@ -1564,6 +1590,8 @@ static int vx_submit(void *self, const gd_order *o, gd_err *err)
         send_close(x, i, k, o->intent_id);
         if (!s->busy)
             run_todo(x, i);
+        if (k == 'f')
+            sweep(x, o->symbol);
         return 0;
     }
     default: return gd_err_set(err, GD_EINVAL, "unknown order kind %d", o->kind);
@@ -1630,6 +1658,7 @@ static void free_all(gd_vexec *x)
     free(x->price_dec);
     free(x->qty_dec);
     free(x->max_qty);
+    free(x->swept);
     free(x->slots);
     gd_wsc_free(x->ws);
     gd_signer_free(x->signer);
@@ -1696,8 +1725,9 @@ int gd_vexec_new(const gd_vexec_opts *o, gd_vexec **out, gd_err *err)
     x->price_dec = calloc(ns, sizeof *x->price_dec);
     x->qty_dec = calloc(ns, sizeof *x->qty_dec);
     x->max_qty = calloc(ns, sizeof *x->max_qty);
+    x->swept = calloc(ns, sizeof *x->swept);
     x->slots = calloc((size_t)x->n_owners * ns, sizeof *x->slots);
-    if (!x->syms || !x->instr || !x->price_dec || !x->qty_dec || !x->max_qty || !x->slots) {
+    if (!x->syms || !x->instr || !x->price_dec || !x->qty_dec || !x->max_qty || !x->swept || !x->slots) {
         rc = gd_err_set(err, GD_ENOMEM, "out of memory");
         goto fail;
     }
