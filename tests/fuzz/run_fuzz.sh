@@ -33,7 +33,7 @@ csv)
     libs="-lcrypto"; max_len=16384 ;;
 state)
     srcs="$h/risk/state.c $h/risk/audit.c $h/base/file.c $h/base/dates.c"
-    libs="-lcjson -lcrypto"; max_len=8192 ;;
+    libs="-lcjson -lcrypto -luv"; max_len=8192 ;; # uv: audit syncs off the loop
 journal)
     srcs="$h/db/journal.c $h/db/journal_file.c $h/base/file.c $h/base/dates.c"
     libs=""; max_len=16384 ;;
