@@ -26,6 +26,7 @@ T=$(mktemp -d)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  declare -f pg_stop >/dev/null && pg_stop
   [ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
@@ -341,8 +342,34 @@ case_tolerance() {
   venue_stop
 }
 
+# With a database: every order is journaled (fdatasync) before it leaves,
+# even while the journal's own sync is out on the threadpool (the order
+# waits for it instead of being refused), and the database then holds what
+# the venue holds: the entry filled, its stop working, with the same ids.
+case_db() {
+  . "$here/pg_cluster.sh"
+  [ "$(id -u)" = 0 ] && chmod 755 "$T"
+  pg_start "$T/pg" || { bad "db: no PostgreSQL cluster"; return; }
+  "$GORDON" migrate --dsn "$PG_DSN" --migrations "$here/../migrations" >"$T/mig" 2>&1 || { bad "db: migrate"; cat "$T/mig"; return; }
+  venue_start
+  daemon_start db "[db]
+dsn = $PG_DSN" || { bad "db: the daemon did not start"; show "$T/db.log"; venue_stop; return; }
+  check "db: a position with a working stop on the venue" "until_v 'len($POS) == 1 and len($ALGO_OPEN) == 1' 150"
+  local cid
+  cid=$(vq "$ENTRIES[0]['clientOrderId']")
+  local dq="SELECT o.status || ':' || s.status FROM trading.orders o JOIN trading.orders s ON s.client_id = replace(o.client_id, '-e', '-s') WHERE o.client_id = '$cid'"
+  check "db: the database has the entry filled and its stop working ($cid)" \
+    'for _ in $(seq 50); do [ "$(pg_psql -c "$dq")" = "filled:working" ] && break; sleep 0.1; done; [ "$(pg_psql -c "$dq")" = "filled:working" ]' \
+    "$(pg_psql -c "$dq")"
+  check "db: no order was refused for the journal" "! grep -q 'journal could not be synced' '$T/db.log'"
+  agree db
+  daemon_stop
+  venue_stop
+  pg_stop
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit stuck unknown hedge stream tolerance)
+[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit stuck unknown hedge stream tolerance db)
 for c in "${cases[@]}"; do "case_$c"; done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -55,6 +55,37 @@ static void sync_work(uv_work_t *w)
     uint64_t t0 = uv_hrtime();
     gd_journal_sync_io(&d->io);
     d->io_seconds = (double)(uv_hrtime() - t0) / 1e9;
+    uv_mutex_lock(&d->mu);
+    d->io_done = 1;
+    uv_cond_signal(&d->cv);
+    uv_mutex_unlock(&d->mu);
+}
+
+/* An order about to leave for a venue: the journal durable up to now. A
+ * sync on the threadpool is waited for (a few milliseconds: the order had
+ * to wait for a fdatasync anyway) and ended here; then the rest is synced
+ * in the call. */
+static int sync_now(void *arg, gd_err *err)
+{
+    gd_dbrun *d = arg;
+    if (d->io_busy && !d->io_ended_early) {
+        uv_mutex_lock(&d->mu);
+        while (!d->io_done)
+            uv_cond_wait(&d->cv, &d->mu);
+        uv_mutex_unlock(&d->mu);
+        d->io_ended_early = 1;
+        int rc = gd_journal_sync_end(d->j, &d->io, err);
+        if (rc) {
+            sync_failed(d, err);
+            return rc;
+        }
+        d->syncs++;
+        d->sync_seconds_sum += d->io_seconds;
+    }
+    int rc = gd_journal_sync(d->j, err);
+    if (!rc)
+        d->syncs++;
+    return rc;
 }
 
 static void sync_done(uv_work_t *w, int status)
@@ -63,6 +94,13 @@ static void sync_done(uv_work_t *w, int status)
     gd_err err;
     (void)status;
     d->io_busy = 0;
+    if (d->io_ended_early) { /* sync_now ended it already */
+        d->io_ended_early = 0;
+        gd_dbw_kick(d->w);
+        if (gd_journal_durable_seq(d->j) < gd_journal_last_seq(d->j))
+            gd_dbrun_flush(d);
+        return;
+    }
     if (gd_journal_sync_end(d->j, &d->io, &err) != 0) {
         sync_failed(d, &err);
         return;
@@ -87,6 +125,7 @@ void gd_dbrun_flush(gd_dbrun *d)
         }
         if (d->io.n_iov) {
             d->work.data = d;
+            d->io_done = 0;
             if (!d->stopped && uv_queue_work(d->loop, &d->work, sync_work, sync_done) == 0) {
                 d->io_busy = 1;
                 return;
@@ -225,6 +264,16 @@ int gd_dbrun_open(gd_dbrun *d, uv_loop_t *loop, const gd_config *cfg, gd_engine 
     d->eng = eng;
     d->loop = loop;
     d->active = 1;
+    if (uv_mutex_init(&d->mu) != 0) {
+        rc = gd_err_set(err, GD_EIO, "uv_mutex_init failed");
+        goto fail;
+    }
+    if (uv_cond_init(&d->cv) != 0) {
+        uv_mutex_destroy(&d->mu);
+        rc = gd_err_set(err, GD_EIO, "uv_cond_init failed");
+        goto fail;
+    }
+    d->sync_init = 1;
     if ((rc = load_source(cfg->state_dir, d->recovery.last_seq == 0, d->source, err)) != 0)
         goto fail;
     d->window_ms = cfg->db_sync_window_ms;
@@ -242,7 +291,8 @@ int gd_dbrun_open(gd_dbrun *d, uv_loop_t *loop, const gd_config *cfg, gd_engine 
     }
     d->timer_init = 1;
     d->sync_timer.data = d;
-    gd_engine_journal jc = {d->j, cfg->db_max_depth, cfg->db_max_age_s, cfg->db_equity_interval_s, mem, on_appended, d};
+    gd_engine_journal jc = {d->j, cfg->db_max_depth, cfg->db_max_age_s, cfg->db_equity_interval_s, mem, on_appended,
+                            sync_now, d};
     if ((rc = gd_engine_set_journal(eng, &jc, err)) != 0)
         goto fail;
     gd_engine_rec_session(eng);
@@ -294,12 +344,17 @@ void gd_dbrun_stop(gd_dbrun *d)
 void gd_dbrun_close(gd_dbrun *d)
 {
     if (d->j) {
-        gd_engine_journal jc = {NULL, 0, 0, 0, 0, NULL, NULL};
+        gd_engine_journal jc = {NULL, 0, 0, 0, 0, NULL, NULL, NULL};
         gd_err err;
         if (d->eng)
             gd_engine_set_journal(d->eng, &jc, &err);
         gd_journal_close(d->j);
         d->j = NULL;
+    }
+    if (d->sync_init) {
+        uv_cond_destroy(&d->cv);
+        uv_mutex_destroy(&d->mu);
+        d->sync_init = 0;
     }
     d->active = 0;
 }

@@ -24,6 +24,13 @@ typedef struct gd_dbrun {
     uv_work_t work;           /* the journal's write and fdatasync, off the loop */
     gd_journal_io io;
     int io_busy;
+    /* An order for a venue cannot wait for the loop: it waits for the sync
+     * on the threadpool (io_done, under mu) and ends it itself. */
+    uv_mutex_t mu;
+    uv_cond_t cv;
+    int sync_init;
+    int io_done;
+    int io_ended_early;
     int stopped;
     int finished;             /* the last equity point is journaled */
     double io_seconds;

@@ -44,7 +44,8 @@ int gd_engine_submit(gd_engine *e, const gd_order *o, const gd_intent *it, gd_er
         e->rec.pre_iid = it->id;
         /* An order that leaves the process is on disk first; an entry that
          * cannot be is not sent, an exit goes all the same (less risk). */
-        if (e->exec.ops->remote && gd_journal_sync(e->rec.j, err) != 0) {
+        if (e->exec.ops->remote &&
+            (e->rec.sync_now ? e->rec.sync_now(e->rec.arg, err) : gd_journal_sync(e->rec.j, err)) != 0) {
             gd_log(GD_LOG_ERROR, "journal", NULL, "journal sync failed before an order: %s", err->msg);
             if (o->kind == GD_ORDER_ENTRY) {
                 gd_engine_rec_submitted(e, o, 0, "the journal could not be synced");

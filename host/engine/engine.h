@@ -166,6 +166,10 @@ typedef struct gd_engine_journal {
     double equity_interval_s;    /* an equity point on this wall-clock timer (0: only on fills) */
     size_t mem_bytes;            /* the journal's max_bytes: the breaker also closes at half of it */
     void (*appended)(void *arg);
+    /* Before an order leaves for a venue: everything journaled so far made
+     * durable now, waiting for a sync already on the threadpool (NULL: the
+     * journal is synced in the call). */
+    int (*sync_now)(void *arg, gd_err *err);
     void *arg;
 } gd_engine_journal;
 int gd_engine_set_journal(gd_engine *e, const gd_engine_journal *jc, gd_err *err);

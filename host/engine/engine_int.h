@@ -177,6 +177,7 @@ typedef struct gd_rec {
     uint64_t lost;               /* records that could not be journaled */
     uint64_t pre_iid;            /* the intent journaled before its order was submitted */
     void (*appended)(void *arg);
+    int (*sync_now)(void *arg, gd_err *err);
     void *arg;
 } gd_rec;
 

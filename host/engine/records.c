@@ -423,6 +423,7 @@ int gd_engine_set_journal(gd_engine *e, const gd_engine_journal *jc, gd_err *err
     e->rec.mem_bytes = jc->mem_bytes;
     e->rec.equity_ms = (int64_t)(jc->equity_interval_s * 1000.0);
     e->rec.appended = jc->appended;
+    e->rec.sync_now = jc->sync_now;
     e->rec.arg = jc->arg;
     e->rec.wall_ms = e->rec.last_equity_ms = gd_wall_ms();
     int rc = gd_engine_rec_grow(e, e->n_slots ? e->n_slots : 1, err);
