@@ -36,16 +36,15 @@ typedef enum vx_state {
 } vx_state;
 
 /* What the next request of a slot is. */
-typedef enum vx_todo {
-    TD_NONE = 0,
-    TD_SEND,   /* the slot's current order */
-    TD_LOOKUP, /* look the current order up by client id */
-    TD_STOP_SEND,
-    TD_STOP_LOOKUP,
-    TD_TP_SEND,
-    TD_TP_LOOKUP,
-    TD_CANCEL_ALGOS
-} vx_todo;
+typedef enum vx_act {
+    ACT_NONE = 0,
+    ACT_SEND,   /* the slot's current order */
+    ACT_LOOKUP, /* look the current order up by client id */
+    ACT_STOP_SEND,
+    ACT_STOP_LOOKUP,
+    ACT_TP_SEND,
+    ACT_TP_LOOKUP
+} vx_act;
 
 typedef enum vx_prot {
     P_NONE = 0,
@@ -56,7 +55,7 @@ typedef enum vx_prot {
 
 typedef struct vx_slot {
     uint8_t state;
-    uint8_t todo;
+    uint8_t act;
     uint8_t busy; /* a request is in flight */
     uint8_t stop_st, tp_st;
     int8_t side;        /* entry side, then position side */
@@ -72,7 +71,7 @@ typedef struct vx_slot {
     double filled, avg;    /* entry: executed so far and its average price */
     double closed;         /* close: executed so far */
     double close_avg;
-    int64_t due_ms;        /* todo is due then (mono) */
+    int64_t due_ms;        /* the next request is due then (mono) */
     int64_t prot_deadline; /* the stop must be working by then (mono) */
     int64_t trig_since;    /* the stop reported TRIGGERING since (mono), 0 if not */
     int64_t crossed_since; /* the host's price is past the stop since (mono), 0 if not */
@@ -131,8 +130,8 @@ struct vx_req {
     gd_vexec *x;
     int what;
     uint32_t slot;
-    uint8_t todo; /* the slot's todo this answers */
-    char kind;    /* TD_SEND/TD_LOOKUP: 'e' the entry, else the close's kind */
+    uint8_t act; /* the slot's request this answers */
+    char kind;   /* ACT_SEND/ACT_LOOKUP: 'e' the entry, else the close's kind */
     vx_req *prev, *next;
 };
 
@@ -251,10 +250,10 @@ static void reconcile_reply(gd_vexec *x, const gd_rest_reply *r);
 static void stream_tick(gd_vexec *x, int64_t now);
 static void reconcile_tick(gd_vexec *x, int64_t now);
 static void stream_connect(gd_vexec *x);
-static void run_todo(gd_vexec *x, uint32_t i);
+static void run_act(gd_vexec *x, uint32_t i);
 static void pump(gd_vexec *x);
 
-static int call(gd_vexec *x, int what, uint32_t slot, uint8_t todo, const char *method, const char *path,
+static int call(gd_vexec *x, int what, uint32_t slot, uint8_t act, const char *method, const char *path,
                 const char *params, int sign, gd_err *err)
 {
     char kind = 'e';
@@ -266,7 +265,7 @@ static int call(gd_vexec *x, int what, uint32_t slot, uint8_t todo, const char *
     q->x = x;
     q->what = what;
     q->slot = slot;
-    q->todo = todo;
+    q->act = act;
     q->kind = kind;
     int rc = gd_rest_call(x->rest, method, path, params, sign, on_reply, q, err);
     if (rc) {
@@ -597,9 +596,9 @@ static void setup_next(gd_vexec *x)
 
 /* ------------------------------------------------------------ orders */
 
-static void kick(gd_vexec *x, vx_slot *s, vx_todo t, int64_t delay_ms)
+static void kick(gd_vexec *x, vx_slot *s, vx_act t, int64_t delay_ms)
 {
-    s->todo = (uint8_t)t;
+    s->act = (uint8_t)t;
     s->due_ms = now_ms(x) + delay_ms;
 }
 
@@ -665,7 +664,7 @@ static void send_close(gd_vexec *x, uint32_t i, char kind, uint64_t intent)
     if (kind == 'c')
         event(x, i, intent, 'c', "new", "a reduce-only market close of %.*f by the executor",
               x->qty_dec[slot_sym(x, i)], s->filled);
-    kick(x, s, TD_SEND, 0);
+    kick(x, s, ACT_SEND, 0);
 }
 
 /* A stop that is not there: close the position, halt the host. */
@@ -689,11 +688,11 @@ static void protective_next(gd_vexec *x, uint32_t i)
         s->stop_st = P_PENDING;
         s->prot_sends = 0;
         s->prot_deadline = now_ms(x) + (int64_t)x->cfg->venue_retry_budget_ms;
-        kick(x, s, TD_STOP_SEND, 0);
+        kick(x, s, ACT_STOP_SEND, 0);
     } else if (s->tp > 0.0 && s->tp_st == P_NONE && s->stop_st == P_WORKING) {
         s->tp_st = P_PENDING;
         s->prot_sends = 0;
-        kick(x, s, TD_TP_SEND, 0);
+        kick(x, s, ACT_TP_SEND, 0);
     }
     /* Otherwise what is due (a send or lookup in flight or scheduled) stays. */
 }
@@ -707,8 +706,14 @@ static void entry_order(gd_vexec *x, uint32_t i, const cJSON *j)
     const char *status = jstr(j, "status");
     double exec_q = jnum(j, "executedQty"), avg = jnum(j, "avgPrice");
     if (!status || !isfinite(exec_q)) {
-        kick(x, s, TD_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
+        kick(x, s, ACT_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
         return;
+    }
+    if (exec_q > s->qty * (1 + 1e-9)) {
+        /* More than was asked: the venue's word is not taken past the order. */
+        gd_log(GD_LOG_ERROR, "venue", NULL, "%s: the venue reports %g executed of an entry of %g: counting %g",
+               x->syms[slot_sym(x, i)], exec_q, s->qty, s->qty);
+        exec_q = s->qty;
     }
     if (exec_q > s->filled + 1e-12) {
         if (!(avg > 0.0))
@@ -740,8 +745,8 @@ static void entry_order(gd_vexec *x, uint32_t i, const cJSON *j)
             return;
         }
         protective_next(x, i);
-        if (!final && s->todo == TD_NONE)
-            kick(x, s, TD_LOOKUP, (int64_t)x->cfg->venue_poll_ms); /* the rest may still fill */
+        if (!final && s->act == ACT_NONE)
+            kick(x, s, ACT_LOOKUP, (int64_t)x->cfg->venue_poll_ms); /* the rest may still fill */
         return;
     }
     if (final) {
@@ -751,7 +756,7 @@ static void entry_order(gd_vexec *x, uint32_t i, const cJSON *j)
         slot_reset(x, s);
         return;
     }
-    kick(x, s, TD_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
+    kick(x, s, ACT_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
 }
 
 static void close_order(gd_vexec *x, uint32_t i, const cJSON *j)
@@ -762,8 +767,14 @@ static void close_order(gd_vexec *x, uint32_t i, const cJSON *j)
     const char *status = jstr(j, "status");
     double exec_q = jnum(j, "executedQty"), avg = jnum(j, "avgPrice");
     if (!status || !isfinite(exec_q)) {
-        kick(x, s, TD_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
+        kick(x, s, ACT_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
         return;
+    }
+    if (exec_q > s->closed + s->filled + 1e-12) {
+        /* More than the position: the close takes no more than it holds. */
+        gd_log(GD_LOG_ERROR, "venue", NULL, "%s: the venue reports %g executed of a close of %g: counting %g",
+               x->syms[slot_sym(x, i)], exec_q, s->closed + s->filled, s->closed + s->filled);
+        exec_q = s->closed + s->filled;
     }
     if (exec_q > s->closed + 1e-12) {
         if (!(avg > 0.0))
@@ -795,7 +806,7 @@ static void close_order(gd_vexec *x, uint32_t i, const cJSON *j)
         s->close_intent = s->intent;
         return;
     }
-    kick(x, s, TD_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
+    kick(x, s, ACT_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
 }
 
 /* The stop (or take profit) as the venue reports it. */
@@ -808,11 +819,11 @@ static void algo_state(gd_vexec *x, uint32_t i, int tp, const cJSON *j)
     uint8_t *ps = tp ? &s->tp_st : &s->stop_st;
     char k = tp ? 't' : 's';
     if (!st) {
-        kick(x, s, tp ? TD_TP_LOOKUP : TD_STOP_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
+        kick(x, s, tp ? ACT_TP_LOOKUP : ACT_STOP_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
         return;
     }
-    if (s->todo >= TD_STOP_SEND && s->todo <= TD_TP_LOOKUP)
-        s->todo = TD_NONE; /* answered; a close that is due stays due */
+    if (s->act >= ACT_STOP_SEND && s->act <= ACT_TP_LOOKUP)
+        s->act = ACT_NONE; /* answered; a close that is due stays due */
     if (!strcmp(st, "NEW") || !strcmp(st, "TRIGGERING") || !strcmp(st, "TRIGGERED")) {
         if (*ps != P_WORKING) {
             *ps = P_WORKING;
@@ -893,14 +904,14 @@ static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
     }
     if (unknown)
         x->st.unknown++;
-    switch (q->todo) {
-    case TD_SEND:
+    switch (q->act) {
+    case ACT_SEND:
         if (unknown) {
-            kick(x, s, TD_LOOKUP, VX_LOOKUP_DELAY_MS);
+            kick(x, s, ACT_LOOKUP, VX_LOOKUP_DELAY_MS);
         } else if (limited) {
-            kick(x, s, TD_SEND, backoff); /* refused unprocessed: the same order again */
+            kick(x, s, ACT_SEND, backoff); /* refused unprocessed: the same order again */
         } else if (r->outcome == GD_REST_REJECTED && r->code == -4116) {
-            kick(x, s, TD_LOOKUP, 0); /* the client id exists: that is our order */
+            kick(x, s, ACT_LOOKUP, 0); /* the client id exists: that is our order */
         } else if (r->outcome == GD_REST_REJECTED) {
             if (s->state == VS_ENTRY) {
                 event(x, i, s->intent, 'e', "rejected", "venue %d: %s", r->code, r->msg);
@@ -913,7 +924,7 @@ static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
                  * fired); the stop's lookup says how. */
                 event(x, i, s->close_intent, s->close_kind, "rejected", "venue -2022: %s", r->msg);
                 s->state = VS_OPEN;
-                kick(x, s, TD_STOP_LOOKUP, 0);
+                kick(x, s, ACT_STOP_LOOKUP, 0);
             } else {
                 event(x, i, s->close_intent, s->close_kind, "rejected", "venue %d: %s", r->code, r->msg);
                 s->state = VS_OPEN;
@@ -927,7 +938,7 @@ static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
             close_order(x, i, j);
         }
         break;
-    case TD_LOOKUP:
+    case ACT_LOOKUP:
         x->st.lookups++;
         if (r->outcome == GD_REST_REJECTED && r->code == -2013) {
             /* The venue never took it: only now may it be sent again. */
@@ -943,31 +954,31 @@ static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
                 }
             } else {
                 x->st.resent++;
-                kick(x, s, TD_SEND, 0);
+                kick(x, s, ACT_SEND, 0);
             }
         } else if (unknown || limited || r->outcome == GD_REST_REJECTED) {
-            kick(x, s, TD_LOOKUP, limited ? backoff : (int64_t)x->cfg->venue_poll_ms);
+            kick(x, s, ACT_LOOKUP, limited ? backoff : (int64_t)x->cfg->venue_poll_ms);
         } else if (q->kind == 'e') {
             entry_order(x, i, j);
         } else {
             close_order(x, i, j);
         }
         break;
-    case TD_STOP_SEND:
-    case TD_TP_SEND: {
-        int tp = q->todo == TD_TP_SEND;
+    case ACT_STOP_SEND:
+    case ACT_TP_SEND: {
+        int tp = q->act == ACT_TP_SEND;
         if (unknown || (r->outcome == GD_REST_REJECTED && r->code == -4116)) {
-            kick(x, s, tp ? TD_TP_LOOKUP : TD_STOP_LOOKUP, unknown ? VX_LOOKUP_DELAY_MS : 0);
+            kick(x, s, tp ? ACT_TP_LOOKUP : ACT_STOP_LOOKUP, unknown ? VX_LOOKUP_DELAY_MS : 0);
         } else if (limited) {
             if (!tp && now_ms(x) + backoff > s->prot_deadline)
                 stop_failed(x, i, "rate limited past the stop's retry budget");
             else
-                kick(x, s, tp ? TD_TP_SEND : TD_STOP_SEND, backoff);
+                kick(x, s, tp ? ACT_TP_SEND : ACT_STOP_SEND, backoff);
         } else if (r->outcome == GD_REST_REJECTED) {
             if (tp) {
                 s->tp_st = P_DONE;
                 event(x, i, s->intent, 't', "rejected", "venue %d: %s", r->code, r->msg);
-                s->todo = TD_NONE;
+                s->act = ACT_NONE;
             } else {
                 char why[320];
                 snprintf(why, sizeof why, "the venue refused the stop: %d %s%s", r->code, r->msg,
@@ -979,9 +990,9 @@ static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
         }
         break;
     }
-    case TD_STOP_LOOKUP:
-    case TD_TP_LOOKUP: {
-        int tp = q->todo == TD_TP_LOOKUP;
+    case ACT_STOP_LOOKUP:
+    case ACT_TP_LOOKUP: {
+        int tp = q->act == ACT_TP_LOOKUP;
         x->st.lookups++;
         uint8_t *ps = tp ? &s->tp_st : &s->stop_st;
         if (r->outcome == GD_REST_REJECTED && (r->code == -2013 || r->code == -2011 || r->code == -1102)) {
@@ -997,19 +1008,19 @@ static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
             } else if (s->prot_sends >= VX_MAX_SENDS) {
                 if (tp) {
                     s->tp_st = P_DONE;
-                    s->todo = TD_NONE;
+                    s->act = ACT_NONE;
                 } else {
                     stop_failed(x, i, "the stop is not on the venue after repeated sends");
                 }
             } else {
                 x->st.resent++;
-                kick(x, s, tp ? TD_TP_SEND : TD_STOP_SEND, 0);
+                kick(x, s, tp ? ACT_TP_SEND : ACT_STOP_SEND, 0);
             }
         } else if (unknown || limited || r->outcome == GD_REST_REJECTED) {
             if (!tp && *ps != P_WORKING && now_ms(x) > s->prot_deadline)
                 stop_failed(x, i, "the stop's state is unknown past its retry budget");
             else
-                kick(x, s, tp ? TD_TP_LOOKUP : TD_STOP_LOOKUP, limited ? backoff : VX_LOOKUP_DELAY_MS);
+                kick(x, s, tp ? ACT_TP_LOOKUP : ACT_STOP_LOOKUP, limited ? backoff : VX_LOOKUP_DELAY_MS);
         } else {
             algo_state(x, i, tp, j);
         }
@@ -1030,8 +1041,8 @@ static void pump(gd_vexec *x)
     size_t n = (size_t)x->n_owners * x->o.n_symbols;
     for (uint32_t i = 0; i < n; i++) {
         vx_slot *s = &x->slots[i];
-        if (s->todo != TD_NONE && !s->busy && now >= s->due_ms)
-            run_todo(x, i);
+        if (s->act != ACT_NONE && !s->busy && now >= s->due_ms)
+            run_act(x, i);
     }
 }
 
@@ -1057,17 +1068,17 @@ static void on_reply(void *arg, const gd_rest_reply *r)
     free(q);
 }
 
-/* The request a slot's todo names. */
-static void run_todo(gd_vexec *x, uint32_t i)
+/* The request a slot's next act names. */
+static void run_act(gd_vexec *x, uint32_t i)
 {
     vx_slot *s = &x->slots[i];
     uint32_t sym = slot_sym(x, i);
     char params[512], cid[GD_CLIENT_ID_MAX], qty[64];
     const char *method = "GET", *path = "/fapi/v1/order";
     gd_err e;
-    uint8_t t = s->todo;
+    uint8_t t = s->act;
     switch (t) {
-    case TD_SEND:
+    case ACT_SEND:
         if (s->state == VS_ENTRY) {
             gd_client_id(cid, s->intent, 'e');
             fmt_num(qty, sizeof qty, s->qty, x->qty_dec[sym]);
@@ -1086,14 +1097,14 @@ static void run_todo(gd_vexec *x, uint32_t i)
         s->sends++;
         x->st.orders_sent++;
         break;
-    case TD_LOOKUP:
+    case ACT_LOOKUP:
         gd_client_id(cid, s->state == VS_CLOSING ? s->close_intent : s->intent,
                      s->state == VS_CLOSING ? s->close_kind : 'e');
         snprintf(params, sizeof params, "symbol=%s&origClientOrderId=%s", x->syms[sym], cid);
         break;
-    case TD_STOP_SEND:
-    case TD_TP_SEND: {
-        int tp = t == TD_TP_SEND;
+    case ACT_STOP_SEND:
+    case ACT_TP_SEND: {
+        int tp = t == ACT_TP_SEND;
         char px[64];
         gd_client_id(cid, s->intent, tp ? 't' : 's');
         fmt_num(px, sizeof px, tp ? s->tp : s->stop, x->price_dec[sym]);
@@ -1107,18 +1118,18 @@ static void run_todo(gd_vexec *x, uint32_t i)
         x->st.algo_sent++;
         break;
     }
-    case TD_STOP_LOOKUP:
-    case TD_TP_LOOKUP:
-        gd_client_id(cid, s->intent, t == TD_TP_LOOKUP ? 't' : 's');
+    case ACT_STOP_LOOKUP:
+    case ACT_TP_LOOKUP:
+        gd_client_id(cid, s->intent, t == ACT_TP_LOOKUP ? 't' : 's');
         snprintf(params, sizeof params, "symbol=%s&clientAlgoId=%s", x->syms[sym], cid);
         path = "/fapi/v1/algoOrder";
         break;
-    default: s->todo = TD_NONE; return;
+    default: s->act = ACT_NONE; return;
     }
-    s->todo = TD_NONE;
+    s->act = ACT_NONE;
     if (call(x, W_SLOT, i, t, method, path, params, 1, &e) != 0) {
         gd_log(GD_LOG_ERROR, "venue", NULL, "%s %s: %s", method, path, e.msg);
-        kick(x, s, (vx_todo)t, 1000);
+        kick(x, s, (vx_act)t, 1000);
         return;
     }
     s->busy = 1;
@@ -1143,7 +1154,7 @@ static void on_tick(uv_timer_t *h)
             continue;
         /* The stop must be working in time. */
         if (s->state == VS_OPEN && s->stop > 0.0 && s->stop_st == P_PENDING && now > s->prot_deadline &&
-            s->todo != TD_STOP_LOOKUP) {
+            s->act != ACT_STOP_LOOKUP) {
             stop_failed(x, i, "the stop was not confirmed within the retry budget");
             continue;
         }
@@ -1160,26 +1171,26 @@ static void on_tick(uv_timer_t *h)
             send_close(x, i, 'c', s->intent);
         }
         /* A close with nothing due or in flight: send it, or ask after it. */
-        if (s->todo == TD_NONE && s->state == VS_CLOSING)
-            kick(x, s, s->sends ? TD_LOOKUP : TD_SEND, 0);
+        if (s->act == ACT_NONE && s->state == VS_CLOSING)
+            kick(x, s, s->sends ? ACT_LOOKUP : ACT_SEND, 0);
         /* A protective order pending with nothing due (an answer about the
          * entry replaced its step): ask again. */
-        if (s->todo == TD_NONE && s->state == VS_OPEN && s->stop_st == P_PENDING)
-            kick(x, s, s->prot_sends ? TD_STOP_LOOKUP : TD_STOP_SEND, 0);
-        else if (s->todo == TD_NONE && s->state == VS_OPEN && s->tp_st == P_PENDING)
-            kick(x, s, s->prot_sends ? TD_TP_LOOKUP : TD_TP_SEND, 0);
-        if (s->todo == TD_NONE && s->state == VS_OPEN && (s->stop_st == P_WORKING || s->tp_st == P_WORKING) &&
+        if (s->act == ACT_NONE && s->state == VS_OPEN && s->stop_st == P_PENDING)
+            kick(x, s, s->prot_sends ? ACT_STOP_LOOKUP : ACT_STOP_SEND, 0);
+        else if (s->act == ACT_NONE && s->state == VS_OPEN && s->tp_st == P_PENDING)
+            kick(x, s, s->prot_sends ? ACT_TP_LOOKUP : ACT_TP_SEND, 0);
+        if (s->act == ACT_NONE && s->state == VS_OPEN && (s->stop_st == P_WORKING || s->tp_st == P_WORKING) &&
             now - s->last_poll >= (int64_t)x->cfg->venue_poll_ms) {
             /* Working protective orders are asked after: filled, stuck or gone. */
             s->last_poll = now;
-            s->todo = s->stop_st == P_WORKING ? TD_STOP_LOOKUP : TD_TP_LOOKUP;
+            s->act = s->stop_st == P_WORKING ? ACT_STOP_LOOKUP : ACT_TP_LOOKUP;
             s->due_ms = now;
             /* Alternate between the two when both work. */
             if (s->stop_st == P_WORKING && s->tp_st == P_WORKING && (now / (int64_t)x->cfg->venue_poll_ms) % 2)
-                s->todo = TD_TP_LOOKUP;
+                s->act = ACT_TP_LOOKUP;
         }
-        if (s->todo != TD_NONE && now >= s->due_ms)
-            run_todo(x, i);
+        if (s->act != ACT_NONE && now >= s->due_ms)
+            run_act(x, i);
     }
 }
 
@@ -1216,12 +1227,12 @@ static void reconcile_slots(gd_vexec *x)
     size_t total = (size_t)x->n_owners * x->o.n_symbols;
     for (uint32_t i = 0; i < total; i++) {
         vx_slot *s = &x->slots[i];
-        if (s->state == VS_IDLE || s->todo != TD_NONE)
+        if (s->state == VS_IDLE || s->act != ACT_NONE)
             continue;
         if (s->state == VS_ENTRY || s->state == VS_CLOSING)
-            kick(x, s, TD_LOOKUP, 0);
+            kick(x, s, ACT_LOOKUP, 0);
         else if (s->stop_st == P_WORKING)
-            kick(x, s, TD_STOP_LOOKUP, 0);
+            kick(x, s, ACT_STOP_LOOKUP, 0);
     }
 }
 
@@ -1285,8 +1296,8 @@ static void on_algo_update(gd_vexec *x, const cJSON *o)
     double aq = jnum(o, "aq");
     if (!strcmp(st, "FINISHED") && !(aq > 0.0)) {
         /* Its fill comes with the market order's own update; ask if it does not. */
-        if (s->todo == TD_NONE)
-            kick(x, s, kind == 't' ? TD_TP_LOOKUP : TD_STOP_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
+        if (s->act == ACT_NONE)
+            kick(x, s, kind == 't' ? ACT_TP_LOOKUP : ACT_STOP_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
         return;
     }
     cJSON *j = cJSON_CreateObject();
@@ -1319,8 +1330,8 @@ static void on_account_update(gd_vexec *x, const cJSON *a)
             if (!strcmp(sym, x->syms[sy]))
                 for (uint32_t k = 0; k < x->n_owners; k++) {
                     vx_slot *s = slot_at(x, k, sy);
-                    if (s->state == VS_OPEN && s->todo == TD_NONE && s->stop_st == P_WORKING)
-                        kick(x, s, TD_STOP_LOOKUP, 0);
+                    if (s->state == VS_OPEN && s->act == ACT_NONE && s->stop_st == P_WORKING)
+                        kick(x, s, ACT_STOP_LOOKUP, 0);
                 }
     }
 }
@@ -1390,7 +1401,7 @@ static void stream_connect(gd_vexec *x)
 static void key_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
 {
     x->key_busy = 0;
-    if (q->todo == 1) { /* keep-alive */
+    if (q->act == 1) { /* keep-alive */
         if (r->outcome == GD_REST_OK)
             return;
         gd_log(GD_LOG_WARN, "venue", NULL, "listen key keep-alive: %s (code %d)%s", r->msg, r->code,
@@ -1475,7 +1486,7 @@ static void reconcile_reply(gd_vexec *x, const gd_rest_reply *r)
                 ours += s->side * s->filled;
                 open = s;
             }
-            busy |= s->state == VS_ENTRY || s->state == VS_CLOSING || s->busy || s->todo != TD_NONE;
+            busy |= s->state == VS_ENTRY || s->state == VS_CLOSING || s->busy || s->act != ACT_NONE;
         }
         double tol = x->instr[sy].step_size / 2;
         if (busy || fabs(venue - ours) <= tol)
@@ -1484,8 +1495,8 @@ static void reconcile_reply(gd_vexec *x, const gd_rest_reply *r)
         gd_log(GD_LOG_WARN, "venue", NULL, "reconciliation: %s is %.*f on the venue, %.*f by gordon's book",
                x->syms[sy], x->qty_dec[sy], venue, x->qty_dec[sy], ours);
         if (open && fabs(venue) <= tol) {
-            if (open->todo == TD_NONE)
-                kick(x, open, TD_STOP_LOOKUP, 0);
+            if (open->act == ACT_NONE)
+                kick(x, open, ACT_STOP_LOOKUP, 0);
         } else if (!open) {
             incident(x, NULL, "reconciliation: the venue holds %.*f %s that gordon did not open", x->qty_dec[sy], venue,
                      x->syms[sy]);
@@ -1568,8 +1579,8 @@ static int vx_submit(void *self, const gd_order *o, gd_err *err)
         s->stop = o->stop > 0.0 ? gd_round_tick(o->stop, in->tick_size, o->side > 0 ? 1 : -1) : 0.0;
         s->tp = o->take_profit > 0.0 ? gd_round_tick(o->take_profit, in->tick_size, o->side > 0 ? -1 : 1) : 0.0;
         x->pending_notional += q * o->ref_price;
-        kick(x, s, TD_SEND, 0);
-        run_todo(x, i); /* on the wire now, not at the next tick */
+        kick(x, s, ACT_SEND, 0);
+        run_act(x, i); /* on the wire now, not at the next tick */
         return 0;
     }
     case GD_ORDER_EXIT:
@@ -1589,7 +1600,7 @@ static int vx_submit(void *self, const gd_order *o, gd_err *err)
         s->ref = o->ref_price;
         send_close(x, i, k, o->intent_id);
         if (!s->busy)
-            run_todo(x, i);
+            run_act(x, i);
         if (k == 'f')
             sweep(x, o->symbol);
         return 0;
@@ -1642,8 +1653,8 @@ static void vx_on_bar(void *self, uint32_t symbol, const gordon_bar *bar)
             s->crossed_since = 0;
         } else if (!s->crossed_since) {
             s->crossed_since = now_ms(x);
-            if (s->stop_st == P_WORKING && s->todo == TD_NONE)
-                kick(x, s, TD_STOP_LOOKUP, 0); /* has it filled? */
+            if (s->stop_st == P_WORKING && s->act == ACT_NONE)
+                kick(x, s, ACT_STOP_LOOKUP, 0); /* has it filled? */
         }
     }
 }
