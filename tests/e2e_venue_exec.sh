@@ -15,6 +15,12 @@
 #   unknown     a position the venue holds that gordon did not open: start
 #               refused; with unknown_positions = close, closed, then trading
 #   hedge       a hedge-mode account: start refused
+#   restart     (with PostgreSQL) kill -9 between the entry sent and its
+#               reply: the restart finds it by client id, never sends it
+#               again, puts its stop on and records its fill once; a
+#               SIGTERM restart with the position protected takes it up
+#               as it stands; a stop that fills while gordon is down is
+#               recorded at the next start, the position closed
 # Each ends with the venue and gordon in agreement: no position without a
 # working stop, no duplicate order.
 # usage: e2e_venue_exec.sh GORDON GORDON_VENUE TEST_PLUGIN_DIR [CASE...]
@@ -95,7 +101,7 @@ rest_url = $B
 ws_url = $W
 api_key = $KEY
 key_file = $T/secret
-timeout_ms = 1500
+timeout_ms = ${TIMEOUT_MS:-1500}
 poll_ms = ${POLL_MS:-200}
 stop_grace_ms = 1000
 retry_budget_ms = 3000
@@ -115,6 +121,23 @@ daemon_start() { # daemon_start NAME [extra]
   for _ in $(seq 100); do
     local port
     port=$(sed -n 's/.*operator API on .*(port \([0-9]*\)).*/\1/p' "$T/$1.log" | head -1)
+    [ -n "$port" ] && U=http://127.0.0.1:$port && return 0
+    kill -0 "$DPID" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+# daemon_restart NAME: the same configuration and state directory again
+daemon_restart() {
+  "$GORDON" run --config "$T/$1.ini" >>"$T/$1.log" 2>&1 &
+  DPID=$!
+  PIDS+=("$DPID")
+  U=
+  local before
+  before=$(grep -c 'operator API on' "$T/$1.log")
+  for _ in $(seq 100); do
+    local port
+    port=$(sed -n 's/.*operator API on .*(port \([0-9]*\)).*/\1/p' "$T/$1.log" | sed -n "$((before + 1))p")
     [ -n "$port" ] && U=http://127.0.0.1:$port && return 0
     kill -0 "$DPID" 2>/dev/null || return 1
     sleep 0.1
@@ -368,8 +391,87 @@ dsn = $PG_DSN" || { bad "db: the daemon did not start"; show "$T/db.log"; venue_
   pg_stop
 }
 
+# Restart recovery, with the database as the record of what gordon knew.
+case_restart() {
+  . "$here/pg_cluster.sh"
+  [ "$(id -u)" = 0 ] && chmod 755 "$T"
+  pg_start "$T/pg" || { bad "restart: no PostgreSQL cluster"; return; }
+  "$GORDON" migrate --dsn "$PG_DSN" --migrations "$here/../migrations" >"$T/mig" 2>&1 || { bad "restart: migrate"; cat "$T/mig"; return; }
+  venue_start
+  # The entry is applied and its reply held: gordon waits (10 s) and is killed meanwhile.
+  ctl POST fault "kind=timeout_applied&count=1&path=/fapi/v1/order&method=POST" >/dev/null
+  # ... and its user-data events are lost: the host never hears of the fill.
+  ctl POST fault "kind=ws_silent&count=3" >/dev/null
+  TIMEOUT_MS=10000 daemon_start restart "[db]
+dsn = $PG_DSN" || { bad "restart: the daemon did not start"; show "$T/restart.log"; venue_stop; pg_stop; return; }
+  check "restart: the entry is on the venue, its reply held" "until_v 'len($POS) == 1' 150"
+  kill -9 "$DPID"
+  wait "$DPID" 2>/dev/null
+  check "restart: killed (-9) before the reply: no stop on the venue yet" "[ \"\$(vq 'len($ALGO_OPEN)')\" = 0 ]"
+  local cid id
+  cid=$(vq "$ENTRIES[0]['clientOrderId']")
+  id=${cid//[!0-9]/}
+  check "restart: the ledger had the entry before it left ($cid)" \
+    "grep -q '\"t\":\"entry\",\"id\":$id,' '$T/restart.state/venue.ledger'" "$(cat "$T/restart.state/venue.ledger")"
+  TIMEOUT_MS=10000 daemon_restart restart || { bad "restart: the daemon did not start again"; show "$T/restart.log"; venue_stop; pg_stop; return; }
+  check "restart: the entry is taken up from the ledger" \
+    "for _ in \$(seq 100); do grep -q 'taking up $cid' '$T/restart.log' && break; sleep 0.1; done; grep -q 'taking up $cid' '$T/restart.log'" \
+    "$(grep venue "$T/restart.log" | tail -5 | cut -c1-250)"
+  check "restart: the host had not been told of the fill" "grep -q 'taking up $cid .*(0.000 filled as the host knew it)' '$T/restart.log'"
+  check "restart: its stop is put on (one working stop)" "until_v 'len($ALGO_OPEN) == 1' 100" "$(vq "$ALGO_OPEN")"
+  check "restart: the entry was found by its client id, not sent again (one entry POST)" \
+    "[ \"\$(grep -c 'POST /fapi/v1/order ' '$T/venue.log')\" = 1 ] && [ \"\$(vq 'len($ENTRIES)')\" = 1 ]" \
+    "$(grep -c 'POST /fapi/v1/order ' "$T/venue.log")"
+  curl -s --max-time 5 "$U/metrics" >"$T/metrics"
+  check "restart: the host's book holds the position (gordon_positions_open 1)" \
+    "grep -qx 'gordon_positions_open 1' '$T/metrics'" "$(grep positions_open "$T/metrics")"
+  local fq="SELECT count(*) FROM trading.fills WHERE client_id = '$cid'"
+  local pq="SELECT status FROM trading.positions WHERE id = $id"
+  check "restart: the database has the entry's fill once, the position open" \
+    'for _ in $(seq 50); do [ "$(pg_psql -c "$fq")" = 1 ] && [ "$(pg_psql -c "$pq")" = open ] && break; sleep 0.1; done; [ "$(pg_psql -c "$fq")" = 1 ] && [ "$(pg_psql -c "$pq")" = open ]' \
+    "fills $(pg_psql -c "$fq"), position $(pg_psql -c "$pq")"
+  agree restart
+
+  # A plain restart, the position protected: taken up as it stands.
+  daemon_stop
+  local algo_posts
+  algo_posts=$(grep -c 'POST /fapi/v1/algoOrder' "$T/venue.log")
+  TIMEOUT_MS=10000 daemon_restart restart || { bad "restart: the daemon did not start a third time"; show "$T/restart.log"; venue_stop; pg_stop; return; }
+  check "restart: a protected position is taken up as it stood" \
+    "for _ in \$(seq 100); do [ \$(grep -c 'taking up $cid' '$T/restart.log') -ge 2 ] && break; sleep 0.1; done; [ \$(grep -c 'taking up $cid' '$T/restart.log') -ge 2 ]" \
+    "$(grep -c 'taking up' "$T/restart.log")"
+  sleep 2
+  check "restart: no second stop, no second entry" \
+    "[ \"\$(grep -c 'POST /fapi/v1/algoOrder' '$T/venue.log')\" = '$algo_posts' ] && [ \"\$(vq 'len($ENTRIES)')\" = 1 ] && [ \"\$(vq 'len($ALGO_OPEN)')\" = 1 ]" \
+    "algo posts $(grep -c 'POST /fapi/v1/algoOrder' "$T/venue.log") (was $algo_posts)"
+  curl -s --max-time 5 "$U/metrics" >"$T/metrics"
+  check "restart: the book holds it, protected" \
+    "grep -qx 'gordon_positions_open 1' '$T/metrics' && grep -qx 'gordon_venue_unprotected_positions 0' '$T/metrics'" \
+    "$(grep -E 'positions_open|unprotected' "$T/metrics" | tr '\n' ' ')"
+  check "restart: still one fill for the entry in the database" '[ "$(pg_psql -c "$fq")" = 1 ]' "$(pg_psql -c "$fq")"
+
+  # The stop fills while gordon is down.
+  daemon_stop
+  ctl POST price "symbol=BTCUSDT&price=95" >/dev/null
+  check "restart: while gordon is down the venue's stop closes the position" "until_v 'not $POS' 50"
+  ctl POST price "symbol=BTCUSDT&price=100.37" >/dev/null
+  TIMEOUT_MS=10000 daemon_restart restart || { bad "restart: the daemon did not start a fourth time"; show "$T/restart.log"; venue_stop; pg_stop; return; }
+  local sq="SELECT count(*) FROM trading.fills WHERE client_id = '${cid%-e}-s' AND reason = 'stop'"
+  check "restart: the stop's fill is recorded at the next start, the position closed" \
+    'for _ in $(seq 100); do [ "$(pg_psql -c "$sq")" = 1 ] && [ "$(pg_psql -c "$pq")" = closed ] && break; sleep 0.1; done; [ "$(pg_psql -c "$sq")" = 1 ] && [ "$(pg_psql -c "$pq")" = closed ]' \
+    "stop fills $(pg_psql -c "$sq"), position $(pg_psql -c "$pq"); $(grep venue "$T/restart.log" | tail -4 | cut -c1-250)"
+  check "restart: no unknown-position refusal, no incident" \
+    "! grep -q 'did not open\|incident' '$T/restart.log'" "$(grep -m2 'did not open\|incident' "$T/restart.log")"
+  sleep 1
+  agree restart
+  daemon_stop
+  check "restart: no sanitizer report" "! grep -q 'Sanitizer' '$T/restart.log'" "$(grep -m3 Sanitizer "$T/restart.log")"
+  venue_stop
+  pg_stop
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit stuck unknown hedge stream tolerance db)
+[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit stuck unknown hedge stream tolerance db restart)
 for c in "${cases[@]}"; do "case_$c"; done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

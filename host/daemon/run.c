@@ -706,6 +706,9 @@ static void venue_ready(void *arg, int rc, const gd_err *verr)
         rc = gd_engine_set_venue_rules(st->eng, gd_vexec_instruments(st->vexec), gd_vexec_equity(st->vexec), &err);
     else
         err = *verr;
+    /* What an earlier run left on the venue, taken up before any bar. */
+    if (!rc)
+        rc = gd_vexec_recover(st->vexec, &err);
     if (rc) {
         /* Nothing trades on a venue that did not check out. */
         if (!st->rc) {
@@ -735,6 +738,24 @@ static void venue_order_event(void *arg, uint32_t owner, uint32_t symbol, uint64
     gd_engine_order_event(st->eng, owner, symbol, intent, kind, status, detail);
 }
 
+static const char *venue_owner_name(void *arg, uint32_t owner)
+{
+    run_state *st = arg;
+    return gd_engine_slot_name(st->eng, owner);
+}
+
+static int venue_owner_index(void *arg, const char *name, uint32_t *owner)
+{
+    run_state *st = arg;
+    return gd_engine_slot_index(st->eng, name, owner);
+}
+
+static void venue_adopt(void *arg, uint32_t owner, const gordon_fill *entry, double stop, double tp)
+{
+    run_state *st = arg;
+    gd_engine_adopt(st->eng, owner, entry, stop, tp);
+}
+
 /* [executor] kind = venue: orders go to Binance (or the loopback venue);
  * trading waits for its start-up checks. */
 static int start_venue(run_state *st, gd_err *err)
@@ -749,7 +770,18 @@ static int start_venue(run_state *st, gd_err *err)
     vo.n_symbols = (uint32_t)st->cfg->n_data;
     vo.n_owners = 1;
     vo.sink = gd_engine_fill_sink(st->eng);
-    vo.hooks = (gd_vexec_hooks){st, venue_ready, venue_incident, venue_order_event};
+    vo.hooks = (gd_vexec_hooks){st,           venue_ready,       venue_incident, venue_order_event,
+                                venue_owner_name, venue_owner_index, venue_adopt};
+    char ledger[4096];
+    if (st->cfg->state_dir) {
+        if (snprintf(ledger, sizeof ledger, "%s/venue.ledger", st->cfg->state_dir) >= (int)sizeof ledger)
+            return gd_err_set(err, GD_ERANGE, "[gordon] state_dir is too long");
+        vo.ledger_path = ledger;
+    } else {
+        gd_log(GD_LOG_WARN, "venue", NULL,
+               "no [gordon] state_dir: the venue executor keeps no ledger, and a restart will meet gordon's own "
+               "positions as unknown ones");
+    }
     gd_vexec *vx;
     int rc = gd_vexec_new(&vo, &vx, err);
     if (rc)

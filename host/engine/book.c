@@ -173,3 +173,26 @@ void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *f, double stop,
     resum_symbol(b, s);
     track_drawdown(b, f->time_ms);
 }
+
+void gd_book_adopt(gd_book *b, uint32_t owner, const gordon_fill *f, double stop, double tp)
+{
+    gd_position *p = &b->pos[(size_t)owner * b->n_symbols + f->symbol];
+    uint32_t s = f->symbol;
+    if (p->side == GORDON_SIDE_NONE) {
+        b->sym_open[s]++;
+        b->open_count++;
+    }
+    p->side = f->side;
+    p->qty = f->qty;
+    p->entry_price = f->price;
+    p->entry_fee = f->fee;
+    p->init_risk = stop > 0.0 ? f->qty * fabs(f->price - stop) : 0.0;
+    p->opened_ms = f->time_ms;
+    p->intent_id = f->intent_id;
+    p->stop = stop;
+    p->take_profit = tp;
+    if (b->mark[s] == 0.0)
+        b->mark[s] = f->price;
+    resum_symbol(b, s);
+    b->equity = b->cash + b->unreal;
+}

@@ -69,4 +69,9 @@ void gd_book_mark(gd_book *b, uint32_t symbol, double price, int64_t now_ms);
  * reducing fills close (part of) it and set fill->realized_pnl. */
 void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *fill, double stop, double tp);
 
+/* A position opened before a restart (the venue executor found it): put in
+ * as it stands, without a fill and without charging its fee again (the
+ * cash is the venue's balance, which paid it). */
+void gd_book_adopt(gd_book *b, uint32_t owner, const gordon_fill *entry, double stop, double tp);
+
 #endif

@@ -36,6 +36,11 @@ void gd_engine_record(gd_engine *e, const gd_intent *it)
     }
 }
 
+static int rec_sync(gd_engine *e, gd_err *err)
+{
+    return e->rec.sync_now ? e->rec.sync_now(e->rec.arg, err) : gd_journal_sync(e->rec.j, err);
+}
+
 int gd_engine_submit(gd_engine *e, const gd_order *o, const gd_intent *it, gd_err *err)
 {
     if (e->rec.j) {
@@ -44,8 +49,7 @@ int gd_engine_submit(gd_engine *e, const gd_order *o, const gd_intent *it, gd_er
         e->rec.pre_iid = it->id;
         /* An order that leaves the process is on disk first; an entry that
          * cannot be is not sent, an exit goes all the same (less risk). */
-        if (e->exec.ops->remote &&
-            (e->rec.sync_now ? e->rec.sync_now(e->rec.arg, err) : gd_journal_sync(e->rec.j, err)) != 0) {
+        if (e->exec.ops->remote && rec_sync(e, err) != 0) {
             gd_log(GD_LOG_ERROR, "journal", NULL, "journal sync failed before an order: %s", err->msg);
             if (o->kind == GD_ORDER_ENTRY) {
                 gd_engine_rec_submitted(e, o, 0, "the journal could not be synced");
@@ -172,6 +176,11 @@ static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, dou
     uint64_t pos_before = owner < e->book.n_owners ? gd_book_pos(&e->book, owner, f->symbol)->intent_id : 0;
     gd_book_apply_fill(&e->book, owner, f, stop, tp);
     gd_engine_rec_fill(e, owner, f, stop, tp, pos_before);
+    /* A venue's fill is on disk before the executor notes it delivered (its
+     * ledger): a restart then neither loses nor repeats it. */
+    gd_err serr;
+    if (e->rec.j && e->exec.ops && e->exec.ops->remote && rec_sync(e, &serr) != 0)
+        gd_log(GD_LOG_ERROR, "journal", NULL, "journal sync after a fill failed: %s", serr.msg);
     /* An orphan (its strategy was removed by a reload) has no one to tell. */
     gd_inst *in = owner < e->gen->n_slots ? e->gen->by_slot[owner] : NULL;
     if (in) {
@@ -183,6 +192,33 @@ static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, dou
      * bar's own evaluation. */
     if (!e->in_bar && e->gen->n_breakers)
         evaluate_breakers(e);
+}
+
+void gd_engine_adopt(gd_engine *e, uint32_t owner, const gordon_fill *entry, double stop, double tp)
+{
+    if (owner >= e->book.n_owners || entry->symbol >= e->n_symbols)
+        return;
+    gd_book_adopt(&e->book, owner, entry, stop, tp);
+    gd_engine_rec_adopt(e, owner, entry, stop, tp);
+    /* Its strategy hears of it as of an entry fill (it may have kept
+     * nothing across the restart). */
+    gd_inst *in = owner < e->gen->n_slots ? e->gen->by_slot[owner] : NULL;
+    if (in && in->d->on_fill) {
+        gordon_fill f = *entry;
+        GD_CALL_AS(in->handle, in->d->on_fill(in->self, &f));
+    }
+}
+
+int gd_engine_slot_index(const gd_engine *e, const char *name, uint32_t *out)
+{
+    for (uint32_t k = 0; k < e->n_slots; k++) {
+        const char *n = gd_engine_slot_name(e, k);
+        if (n && !strcmp(n, name) && !gd_engine_slot_orphaned(e, k)) {
+            *out = k;
+            return 0;
+        }
+    }
+    return GD_ENOENT;
 }
 
 /* ------------------------------------------------------------ halt, breakers */

@@ -105,6 +105,12 @@ gd_fill_sink gd_engine_fill_sink(gd_engine *e);
 /* The venue's rules per symbol, which replace [instrument.*] now and after
  * every reload; and the account's equity, before anything traded. */
 int gd_engine_set_venue_rules(gd_engine *e, const gd_instrument *per_symbol, double equity, gd_err *err);
+/* A position the venue executor found open after a restart, put into the
+ * book as it stands (no fill recorded, no fee charged again) and told to
+ * its strategy as an entry fill. Call after gd_engine_set_venue_rules. */
+void gd_engine_adopt(gd_engine *e, uint32_t owner, const gordon_fill *entry, double stop, double tp);
+/* The running strategy slot named name (its instance name). GD_ENOENT if none. */
+int gd_engine_slot_index(const gd_engine *e, const char *name, uint32_t *out);
 /* A venue order's status changed (journaled as an order event). */
 void gd_engine_order_event(gd_engine *e, uint32_t owner, uint32_t symbol, uint64_t intent_id, char kind,
                            const char *status, const char *detail);

@@ -313,6 +313,7 @@ int gd_engine_rec_grow(gd_engine *e, uint32_t n_owners, gd_err *err);
 void gd_engine_rec_intent(gd_engine *e, const gd_intent *it);
 void gd_engine_rec_submit(gd_engine *e, const gd_order *o);                 /* before submit */
 void gd_engine_rec_submitted(gd_engine *e, const gd_order *o, int ok, const char *why);
+void gd_engine_rec_adopt(gd_engine *e, uint32_t owner, const gordon_fill *f, double stop, double tp);
 void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, double stop, double tp,
                         uint64_t pos_before);                                /* after the book */
 void gd_engine_rec_risk(gd_engine *e, const char *kind, const char *who, const char *why, const char *detail);

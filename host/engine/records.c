@@ -104,8 +104,12 @@ void gd_engine_order_event(gd_engine *e, uint32_t owner, uint32_t symbol, uint64
     if (kind == 'c' && !strcmp(status, "new")) {
         /* The executor's own close (a stop that failed): an order of its own. */
         const gd_position *p = gd_book_pos(&e->book, owner, symbol);
-        if (p->side != GORDON_SIDE_NONE)
+        if (p->side != GORDON_SIDE_NONE) {
             rec_order(e, intent_id, 'c', "flatten", owner, symbol, -p->side, 0.0, 0.0, 1);
+            /* Its fills are recorded against g<intent>-c, not -f. */
+            r->exit_iid = intent_id;
+            r->exit_kind = 'c';
+        }
         return;
     }
     rec_status(e, intent_id, kind, status, detail);
@@ -214,6 +218,29 @@ static void rec_position(gd_engine *e, const gd_recslot *r, uint32_t owner, uint
     append(e, GD_REC_POSITION, buf, gd_rec_position_fmt(buf, sizeof buf, &q));
 }
 
+/* A position found after a restart: its records already say it opened;
+ * the slot learns it so its close is recorded against it. The position's
+ * row is written again (an upsert: the same values, a newer sequence). */
+void gd_engine_rec_adopt(gd_engine *e, uint32_t owner, const gordon_fill *f, double stop, double tp)
+{
+    gd_recslot *r = e->rec.j ? rslot(e, owner, f->symbol) : NULL;
+    if (!r)
+        return;
+    memset(r, 0, sizeof *r);
+    r->pos_id = f->intent_id;
+    r->side = f->side;
+    r->qty0 = f->qty;
+    r->entry = f->price;
+    r->stop = stop;
+    r->tp = tp;
+    r->opened_ms = f->time_ms;
+    r->realized = -f->fee;
+    r->fees = f->fee;
+    r->has_stop = stop > 0.0;
+    r->has_tp = tp > 0.0;
+    rec_position(e, r, owner, f->symbol, gd_book_pos(&e->book, owner, f->symbol), 0, f->time_ms, 0.0);
+}
+
 void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, double stop, double tp,
                         uint64_t pos_before)
 {
@@ -247,6 +274,8 @@ void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, doub
         char k = f->reason == GORDON_FILL_STOP ? 's'
                  : f->reason == GORDON_FILL_TAKE_PROFIT ? 't'
                  : f->reason == GORDON_FILL_FLATTEN ? 'f' : 'x';
+        if (k == 'f' && r->exit_kind == 'c' && r->exit_iid == f->intent_id)
+            k = 'c'; /* the executor's own close */
         uint64_t oid = k == 's' || k == 't' ? pos_id : f->intent_id;
         gd_client_id(cid, oid, k);
         rec_status(e, oid, k, "filled", NULL);

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "db/record.h"
 #include "risk/instr.h"
+#include "venue/ledger.h"
 #include "venue/profile.h"
 #include "venue/rest.h"
 #include "venue/sign.h"
@@ -77,7 +78,15 @@ typedef struct vx_slot {
     int64_t crossed_since; /* the host's price is past the stop since (mono), 0 if not */
     int64_t last_poll;     /* protective orders last asked after (mono) */
     int incident;          /* already reported for this position */
+    uint8_t recovering;    /* taken up from the ledger: stop and take profit are looked up before sent */
+    uint8_t venue_flat;    /* ... and the venue held nothing of it at start-up */
 } vx_slot;
+
+/* A ledger record taken up at start-up: the slot it goes to. */
+typedef struct vx_plan {
+    uint64_t id;
+    uint32_t slot;
+} vx_plan;
 
 typedef struct vx_req vx_req;
 
@@ -117,6 +126,11 @@ struct gd_vexec {
     int64_t *swept;   /* owned, per symbol: the last flatten sweep (mono) */
     int recon_busy;
     gd_vexec_stats st;
+    gd_vledger *ledger; /* owned; NULL without a state directory */
+    double *venue_amt;  /* owned, per symbol: the venue's position at start-up */
+    double *venue_mark; /* owned, per symbol: its mark price then */
+    vx_plan *plan;      /* owned: the ledger's records to take up */
+    size_t n_plan;
 };
 
 typedef enum vx_what {
@@ -391,6 +405,66 @@ static int parse_symbol(gd_vexec *x, uint32_t s, const cJSON *it, char *why, siz
     return 0;
 }
 
+/* ------------------------------------------------------------ recovery */
+
+static int planned(const gd_vexec *x, uint64_t id)
+{
+    for (size_t k = 0; k < x->n_plan; k++)
+        if (x->plan[k].id == id)
+            return 1;
+    return 0;
+}
+
+static const gd_vledger_rec *planned_on(const gd_vexec *x, uint32_t sym)
+{
+    for (size_t k = 0; k < x->n_plan; k++)
+        if (slot_sym(x, x->plan[k].slot) == sym)
+            return gd_vledger_find(x->ledger, x->plan[k].id);
+    return NULL;
+}
+
+/* The ledger's open records, each to its slot. A record whose strategy or
+ * symbol is not running here is left in the ledger (a later configuration
+ * may take it up) and its symbol's position, if any, is unknown. */
+static int plan_recovery(gd_vexec *x, char *why, size_t cap)
+{
+    size_t n = gd_vledger_count(x->ledger);
+    free(x->plan);
+    x->plan = NULL;
+    x->n_plan = 0;
+    if (!n)
+        return 0;
+    if (!(x->plan = calloc(n, sizeof *x->plan))) {
+        snprintf(why, cap, "out of memory");
+        return GD_ENOMEM;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const gd_vledger_rec *r = gd_vledger_at(x->ledger, k);
+        uint32_t sym = UINT32_MAX, owner = UINT32_MAX;
+        for (uint32_t s = 0; s < x->o.n_symbols; s++)
+            if (!strcmp(x->syms[s], r->symbol))
+                sym = s;
+        if (sym == UINT32_MAX || !x->o.hooks.owner_index ||
+            x->o.hooks.owner_index(x->o.hooks.arg, r->strategy, &owner) != 0 || owner >= x->n_owners) {
+            gd_log(GD_LOG_WARN, "venue", NULL,
+                   "%s: g%" PRIu64 "-e (strategy %s, %s) is not taken up: %s is not traded by this configuration",
+                   gd_vledger_path(x->ledger), r->id, r->strategy, r->symbol,
+                   sym == UINT32_MAX ? "the symbol" : "the strategy");
+            continue;
+        }
+        const gd_vledger_rec *other = planned_on(x, sym);
+        if (other) {
+            snprintf(why, cap,
+                     "%s: g%" PRIu64 "-e and g%" PRIu64 "-e are both open on %s, which one-way mode nets into one "
+                     "position: settle %s on the venue, then remove the ledger's file",
+                     gd_vledger_path(x->ledger), other->id, r->id, r->symbol, r->symbol);
+            return GD_EINVAL;
+        }
+        x->plan[x->n_plan++] = (vx_plan){r->id, owner * x->o.n_symbols + sym};
+    }
+    return 0;
+}
+
 static void setup_reply(gd_vexec *x, const gd_rest_reply *r)
 {
     int step = x->setup_step;
@@ -448,30 +522,56 @@ static void setup_reply(gd_vexec *x, const gd_rest_reply *r)
         }
         break;
     case SU_ACCOUNT: {
-        double eq = jnum(j, "totalMarginBalance");
+        /* The wallet balance: the host's book adds the unrealised PnL of
+         * positions it takes up from its own marks. */
+        double eq = jnum(j, "totalWalletBalance"), margin = jnum(j, "totalMarginBalance");
         if (!isfinite(eq))
-            eq = jnum(j, "totalWalletBalance");
+            eq = margin;
         if (!isfinite(eq) || !(eq > 0.0)) {
-            setup_fail(x, GD_EINVAL, "the account's equity is not positive (totalMarginBalance)");
+            setup_fail(x, GD_EINVAL, "the account's equity is not positive (totalWalletBalance)");
             goto out;
         }
         x->equity = eq;
-        gd_log(GD_LOG_INFO, "venue", NULL, "account equity %.2f (totalMarginBalance)", eq);
+        gd_log(GD_LOG_INFO, "venue", NULL, "account equity %.2f (totalWalletBalance; margin balance %.2f)", eq,
+               isfinite(margin) ? margin : eq);
         break;
     }
     case SU_POSITIONS: {
-        /* gordon has not opened anything yet: every position is unknown. */
+        /* A position is gordon's when its ledger has an open record for the
+         * symbol; any other is unknown. */
         const cJSON *p;
         int close = x->cfg->venue_unknown_positions && !strcmp(x->cfg->venue_unknown_positions, "close");
+        if (plan_recovery(x, why, sizeof why) != 0) {
+            setup_fail(x, GD_EINVAL, "%s", why);
+            goto out;
+        }
+        for (uint32_t s = 0; s < x->o.n_symbols; s++)
+            x->venue_amt[s] = x->venue_mark[s] = 0.0;
         cJSON_ArrayForEach(p, j)
         {
             const char *n = jstr(p, "symbol");
-            double amt = jnum(p, "positionAmt");
+            double amt = jnum(p, "positionAmt"), mark = jnum(p, "markPrice");
+            for (uint32_t s = 0; n && s < x->o.n_symbols; s++)
+                if (!strcmp(n, x->syms[s])) {
+                    x->venue_amt[s] = isfinite(amt) ? amt : 0.0;
+                    x->venue_mark[s] = isfinite(mark) && mark > 0.0 ? mark : 0.0;
+                }
             if (!n || !isfinite(amt) || amt == 0.0)
                 continue;
             for (uint32_t s = 0; s < x->o.n_symbols; s++) {
                 if (strcmp(n, x->syms[s]) != 0)
                     continue;
+                const gd_vledger_rec *mine = planned_on(x, s);
+                if (mine && mine->side * amt > 0.0)
+                    continue; /* taken up once the host is ready (gd_vexec_recover) */
+                if (mine) {
+                    setup_fail(x, GD_EINVAL,
+                               "the venue holds a %s position of %s %.*f, but gordon's ledger %s says its entry "
+                               "g%" PRIu64 "-e (strategy %s) went %s: settle it on the venue first",
+                               amt > 0 ? "long" : "short", n, x->qty_dec[s], fabs(amt), gd_vledger_path(x->ledger),
+                               mine->id, mine->strategy, mine->side > 0 ? "long" : "short");
+                    goto out;
+                }
                 if (!close) {
                     setup_fail(x, GD_EINVAL,
                                "the venue holds a %s position of %s %.*f (entry %s) that gordon did not open: "
@@ -517,8 +617,11 @@ static void setup_reply(gd_vexec *x, const gd_rest_reply *r)
         cJSON_ArrayForEach(a, j)
         {
             const char *n = jstr(a, "symbol"), *cid = jstr(a, "clientAlgoId");
+            unsigned long long aid;
             if (!n || !cid || cid[0] != 'g')
                 continue;
+            if (sscanf(cid, "g%llu-", &aid) == 1 && planned(x, aid))
+                continue; /* a position being taken up: its stop stays */
             for (uint32_t s = 0; s < x->o.n_symbols; s++)
                 if (!strcmp(n, x->syms[s])) {
                     char params[160];
@@ -618,6 +721,18 @@ static void deliver_fill(gd_vexec *x, uint32_t i, int reason, int side, double q
     f.time_ms = gd_wall_ms();
     f.intent_id = reason == GORDON_FILL_ENTRY ? s->intent : s->close_intent;
     x->o.sink.on_fill(x->o.sink.host, slot_owner(x, i), &f, s->stop, s->tp);
+    gd_err e;
+    /* After the host has it: a restart delivers only what is not here. */
+    if (reason == GORDON_FILL_ENTRY && x->ledger && gd_vledger_fill(x->ledger, s->intent, s->filled, s->avg, &e) != 0)
+        gd_log(GD_LOG_ERROR, "venue", NULL, "%s", e.msg);
+}
+
+/* The slot's record is done: a restart has nothing to take up. */
+static void ledger_flat(gd_vexec *x, const vx_slot *s)
+{
+    gd_err e;
+    if (x->ledger && s->intent && gd_vledger_flat(x->ledger, s->intent, &e) != 0)
+        gd_log(GD_LOG_ERROR, "venue", NULL, "%s", e.msg);
 }
 
 static void slot_reset(gd_vexec *x, vx_slot *s)
@@ -627,6 +742,7 @@ static void slot_reset(gd_vexec *x, vx_slot *s)
         if (x->pending_notional < 1e-9)
             x->pending_notional = 0.0;
     }
+    ledger_flat(x, s);
     memset(s, 0, sizeof *s);
 }
 
@@ -650,12 +766,17 @@ static void position_gone(gd_vexec *x, uint32_t i)
             event(x, i, s->intent, k ? 't' : 's', "canceled", "the position is closed");
         }
     }
+    ledger_flat(x, s);
     memset(s, 0, sizeof *s);
 }
 
 static void send_close(gd_vexec *x, uint32_t i, char kind, uint64_t intent)
 {
     vx_slot *s = &x->slots[i];
+    gd_err e;
+    /* Written before it leaves; a close goes even if the write failed. */
+    if (x->ledger && gd_vledger_close(x->ledger, s->intent, intent, kind, &e) != 0)
+        gd_log(GD_LOG_ERROR, "venue", NULL, "%s", e.msg);
     s->state = VS_CLOSING;
     s->close_kind = kind;
     s->close_intent = intent;
@@ -684,15 +805,17 @@ static void stop_failed(gd_vexec *x, uint32_t i, const char *why)
 static void protective_next(gd_vexec *x, uint32_t i)
 {
     vx_slot *s = &x->slots[i];
+    /* Taken up after a restart, they may be there already: asked first
+     * (a lookup that finds nothing sends them). */
     if (s->stop > 0.0 && s->stop_st == P_NONE) {
         s->stop_st = P_PENDING;
         s->prot_sends = 0;
         s->prot_deadline = now_ms(x) + (int64_t)x->cfg->venue_retry_budget_ms;
-        kick(x, s, ACT_STOP_SEND, 0);
-    } else if (s->tp > 0.0 && s->tp_st == P_NONE && s->stop_st == P_WORKING) {
+        kick(x, s, s->recovering ? ACT_STOP_LOOKUP : ACT_STOP_SEND, 0);
+    } else if (s->tp > 0.0 && s->tp_st == P_NONE && (s->stop_st == P_WORKING || s->venue_flat)) {
         s->tp_st = P_PENDING;
         s->prot_sends = 0;
-        kick(x, s, ACT_TP_SEND, 0);
+        kick(x, s, s->recovering ? ACT_TP_LOOKUP : ACT_TP_SEND, 0);
     }
     /* Otherwise what is due (a send or lookup in flight or scheduled) stays. */
 }
@@ -705,6 +828,7 @@ static void entry_order(gd_vexec *x, uint32_t i, const cJSON *j)
         return; /* an answer about a position already gone */
     const char *status = jstr(j, "status");
     double exec_q = jnum(j, "executedQty"), avg = jnum(j, "avgPrice");
+    int delivered = 0;
     if (!status || !isfinite(exec_q)) {
         kick(x, s, ACT_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
         return;
@@ -725,6 +849,7 @@ static void entry_order(gd_vexec *x, uint32_t i, const cJSON *j)
         s->filled = exec_q;
         s->avg = avg;
         deliver_fill(x, i, GORDON_FILL_ENTRY, s->side, d, px);
+        delivered = 1;
     }
     int final = !strcmp(status, "FILLED") || !strcmp(status, "EXPIRED") || !strcmp(status, "CANCELED") ||
                 !strcmp(status, "REJECTED") || !strcmp(status, "EXPIRED_IN_MATCH");
@@ -735,8 +860,9 @@ static void entry_order(gd_vexec *x, uint32_t i, const cJSON *j)
         if (x->pending_notional < 1e-9)
             x->pending_notional = 0.0;
         s->state = VS_OPEN;
-        event(x, i, s->intent, 'e', final ? "filled" : "working", "%.*f at %g (%s)", x->qty_dec[slot_sym(x, i)],
-              s->filled, s->avg, status);
+        if (!s->recovering || delivered)
+            event(x, i, s->intent, 'e', final ? "filled" : "working", "%.*f at %g (%s)", x->qty_dec[slot_sym(x, i)],
+                  s->filled, s->avg, status);
     }
     if (s->state == VS_OPEN) {
         if (s->exit_wanted) {
@@ -809,6 +935,36 @@ static void close_order(gd_vexec *x, uint32_t i, const cJSON *j)
     kick(x, s, ACT_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
 }
 
+/* Taken up after a restart, the venue held nothing, and neither the stop
+ * (nor, tp, the take profit) filled: the position was closed by other means
+ * while gordon was down (by hand, a liquidation). The book closes it at the
+ * venue's mark price then, as the executor's own close; alive says the
+ * order looked up is still working (it is cancelled). */
+static void flat_resolve(gd_vexec *x, uint32_t i, int tp, int alive)
+{
+    vx_slot *s = &x->slots[i];
+    uint32_t sym = slot_sym(x, i);
+    *(tp ? &s->tp_st : &s->stop_st) = alive ? P_WORKING : P_DONE;
+    if (!tp && s->tp > 0.0 && s->tp_st == P_NONE) {
+        protective_next(x, i); /* the take profit may have closed it */
+        return;
+    }
+    double px = x->venue_mark && x->venue_mark[sym] > 0.0 ? x->venue_mark[sym] : s->avg;
+    x->st.mismatches++;
+    gd_log(GD_LOG_WARN, "venue", NULL,
+           "%s: the %s position of %.*f (g%" PRIu64 "-e) was closed on the venue while gordon was down, not by its "
+           "stop or take profit: recorded at the mark price %g",
+           x->syms[sym], s->side > 0 ? "long" : "short", x->qty_dec[sym], s->filled, s->intent, px);
+    if (s->filled > 0.0 && px > 0.0) {
+        s->close_intent = s->intent;
+        s->close_kind = 'c';
+        event(x, i, s->intent, 'c', "new", "closed on the venue while gordon was down");
+        deliver_fill(x, i, GORDON_FILL_FLATTEN, -s->side, s->filled, px);
+        event(x, i, s->intent, 'c', "filled", "%.*f at the mark price %g", x->qty_dec[sym], s->filled, px);
+    }
+    position_gone(x, i);
+}
+
 /* The stop (or take profit) as the venue reports it. */
 static void algo_state(gd_vexec *x, uint32_t i, int tp, const cJSON *j)
 {
@@ -820,6 +976,12 @@ static void algo_state(gd_vexec *x, uint32_t i, int tp, const cJSON *j)
     char k = tp ? 't' : 's';
     if (!st) {
         kick(x, s, tp ? ACT_TP_LOOKUP : ACT_STOP_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
+        return;
+    }
+    if (s->venue_flat && s->state == VS_OPEN && !(!strcmp(st, "FINISHED") && jnum(j, "executedQty") > 0.0)) {
+        if (s->act >= ACT_STOP_SEND && s->act <= ACT_TP_LOOKUP)
+            s->act = ACT_NONE;
+        flat_resolve(x, i, tp, !strcmp(st, "NEW") || !strcmp(st, "TRIGGERING"));
         return;
     }
     if (s->act >= ACT_STOP_SEND && s->act <= ACT_TP_LOOKUP)
@@ -944,7 +1106,10 @@ static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
             /* The venue never took it: only now may it be sent again. */
             if (s->sends >= VX_MAX_SENDS) {
                 if (s->state == VS_ENTRY) {
-                    event(x, i, s->intent, 'e', "rejected", "not on the venue after %u sends", s->sends);
+                    if (s->recovering)
+                        event(x, i, s->intent, 'e', "rejected", "not on the venue: it never left before the restart");
+                    else
+                        event(x, i, s->intent, 'e', "rejected", "not on the venue after %u sends", s->sends);
                     slot_reset(x, s);
                 } else {
                     s->state = VS_OPEN;
@@ -997,7 +1162,9 @@ static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
         uint8_t *ps = tp ? &s->tp_st : &s->stop_st;
         if (r->outcome == GD_REST_REJECTED && (r->code == -2013 || r->code == -2011 || r->code == -1102)) {
             /* Not there. Never placed: place it (within the budget); gone: an incident. */
-            if (*ps == P_WORKING) {
+            if (s->venue_flat && s->state == VS_OPEN) {
+                flat_resolve(x, i, tp, 0);
+            } else if (*ps == P_WORKING) {
                 *ps = P_DONE;
                 if (tp)
                     event(x, i, s->intent, 't', "canceled", "gone from the venue");
@@ -1578,6 +1745,26 @@ static int vx_submit(void *self, const gd_order *o, gd_err *err)
         /* The stop rounds towards the price (a tighter stop, never a looser one). */
         s->stop = o->stop > 0.0 ? gd_round_tick(o->stop, in->tick_size, o->side > 0 ? 1 : -1) : 0.0;
         s->tp = o->take_profit > 0.0 ? gd_round_tick(o->take_profit, in->tick_size, o->side > 0 ? -1 : 1) : 0.0;
+        if (x->ledger) {
+            gd_vledger_rec lr;
+            memset(&lr, 0, sizeof lr);
+            const char *name = x->o.hooks.owner_name ? x->o.hooks.owner_name(x->o.hooks.arg, o->owner) : NULL;
+            lr.id = s->intent;
+            snprintf(lr.strategy, sizeof lr.strategy, "%s", name ? name : "");
+            snprintf(lr.symbol, sizeof lr.symbol, "%s", sym);
+            lr.side = s->side;
+            lr.qty = q;
+            lr.stop = s->stop;
+            lr.tp = s->tp;
+            lr.ref = o->ref_price;
+            lr.at_ms = gd_wall_ms();
+            /* Not recorded, not sent: a restart must be able to find it. */
+            int lrc = gd_vledger_entry(x->ledger, &lr, err);
+            if (lrc) {
+                memset(s, 0, sizeof *s);
+                return lrc;
+            }
+        }
         x->pending_notional += q * o->ref_price;
         kick(x, s, ACT_SEND, 0);
         run_act(x, i); /* on the wire now, not at the next tick */
@@ -1671,6 +1858,10 @@ static void free_all(gd_vexec *x)
     free(x->max_qty);
     free(x->swept);
     free(x->slots);
+    free(x->venue_amt);
+    free(x->venue_mark);
+    free(x->plan);
+    gd_vledger_free(x->ledger);
     gd_wsc_free(x->ws);
     gd_signer_free(x->signer);
     free(x);
@@ -1737,8 +1928,11 @@ int gd_vexec_new(const gd_vexec_opts *o, gd_vexec **out, gd_err *err)
     x->qty_dec = calloc(ns, sizeof *x->qty_dec);
     x->max_qty = calloc(ns, sizeof *x->max_qty);
     x->swept = calloc(ns, sizeof *x->swept);
+    x->venue_amt = calloc(ns, sizeof *x->venue_amt);
+    x->venue_mark = calloc(ns, sizeof *x->venue_mark);
     x->slots = calloc((size_t)x->n_owners * ns, sizeof *x->slots);
-    if (!x->syms || !x->instr || !x->price_dec || !x->qty_dec || !x->max_qty || !x->swept || !x->slots) {
+    if (!x->syms || !x->instr || !x->price_dec || !x->qty_dec || !x->max_qty || !x->swept || !x->slots ||
+        !x->venue_amt || !x->venue_mark) {
         rc = gd_err_set(err, GD_ENOMEM, "out of memory");
         goto fail;
     }
@@ -1755,6 +1949,11 @@ int gd_vexec_new(const gd_vexec_opts *o, gd_vexec **out, gd_err *err)
                 goto fail;
             }
     }
+    if (o->ledger_path && (rc = gd_vledger_open(o->ledger_path, o->loop, &x->ledger, err)) != 0)
+        goto fail;
+    if (x->ledger && gd_vledger_count(x->ledger))
+        gd_log(GD_LOG_INFO, "venue", NULL, "%s: %zu open record(s) from an earlier run to take up",
+               gd_vledger_path(x->ledger), gd_vledger_count(x->ledger));
     gd_sign_kind kind = cfg->venue_key_type && !strcmp(cfg->venue_key_type, "ed25519") ? GD_SIGN_ED25519 : GD_SIGN_HMAC;
     if ((rc = gd_signer_load_file(kind, cfg->venue_key_file, &x->signer, err)) != 0)
         goto fail;
@@ -1804,6 +2003,73 @@ int gd_vexec_start(gd_vexec *x, gd_err *err)
         return gd_err_set(err, GD_EIO, "uv_timer_start: %s", uv_strerror(rc));
     x->setup_step = SU_CLOCK;
     setup_next(x);
+    return 0;
+}
+
+int gd_vexec_recover(gd_vexec *x, gd_err *err)
+{
+    if (!x->ready)
+        return gd_err_set(err, GD_ESTATE, "the venue is not ready");
+    for (size_t k = 0; k < x->n_plan; k++) {
+        const gd_vledger_rec *r = gd_vledger_find(x->ledger, x->plan[k].id);
+        uint32_t i = x->plan[k].slot, sym = slot_sym(x, i);
+        if (!r)
+            continue;
+        vx_slot *s = &x->slots[i];
+        memset(s, 0, sizeof *s);
+        s->recovering = 1;
+        s->venue_flat = fabs(x->venue_amt[sym]) < x->instr[sym].step_size / 2;
+        s->side = (int8_t)r->side;
+        s->intent = r->id;
+        s->qty = r->qty;
+        s->ref = r->ref;
+        s->stop = r->stop;
+        s->tp = r->tp;
+        s->filled = r->filled;
+        s->avg = r->avg;
+        x->st.recovered++;
+        gd_log(GD_LOG_WARN, "venue", NULL,
+               "taking up g%" PRIu64 "-e from the ledger: strategy %s, %s %s %.*f (%.*f filled as the host "
+               "knew it), stop %.*f; the venue holds %.*f%s",
+               r->id, r->strategy, r->symbol, r->side > 0 ? "long" : "short", x->qty_dec[sym], r->qty, x->qty_dec[sym],
+               r->filled, x->price_dec[sym], r->stop, x->qty_dec[sym], x->venue_amt[sym],
+               r->close_id ? ", a close was on its way" : "");
+        if (r->filled > 0.0 && x->o.hooks.adopt) {
+            gordon_fill f;
+            memset(&f, 0, sizeof f);
+            f.struct_size = sizeof f;
+            f.symbol = sym;
+            f.side = r->side;
+            f.reason = GORDON_FILL_ENTRY;
+            f.qty = r->filled;
+            f.price = r->avg > 0.0 ? r->avg : r->ref;
+            f.fee = f.qty * f.price * x->cfg->fee_bps / 1e4;
+            f.time_ms = r->at_ms;
+            f.intent_id = r->id;
+            x->o.hooks.adopt(x->o.hooks.arg, slot_owner(x, i), &f, r->stop, r->tp);
+            x->st.adopted++;
+        }
+        if (r->close_id) {
+            /* What became of the close is asked; one that never reached the
+             * venue goes again (the position still needs closing). */
+            s->state = VS_CLOSING;
+            s->close_intent = r->close_id;
+            s->close_kind = r->close_kind;
+            s->sends = 1;
+            kick(x, s, ACT_LOOKUP, 0);
+        } else {
+            /* The entry is asked after, never sent again: one the venue
+             * never took is over (its bar is long gone). */
+            s->state = VS_ENTRY;
+            s->sends = VX_MAX_SENDS;
+            x->pending_notional += s->qty * s->ref;
+            kick(x, s, ACT_LOOKUP, 0);
+        }
+    }
+    free(x->plan);
+    x->plan = NULL;
+    x->n_plan = 0;
+    pump(x);
     return 0;
 }
 

@@ -23,7 +23,20 @@
  * gordon did not open is refused or closed, per [venue] unknown_positions).
  *
  * Binance's one-way mode nets a symbol's positions, so one strategy at a
- * time may hold or enter a symbol; a second entry is refused. */
+ * time may hold or enter a symbol; a second entry is refused.
+ *
+ * Restarts: every entry is written to the ledger (venue/ledger.h) before
+ * it leaves, with its strategy, stop and take profit; fills and closes
+ * follow. At start-up the ledger's open records are gordon's own: their
+ * symbols' venue positions are not "unknown". Once the host took the
+ * venue's rules, gd_vexec_recover looks each entry up by its client id
+ * (never sending it again: an entry the venue never took is dropped), puts
+ * what filled into the host's book (fills the host was not told of are
+ * delivered as fills; what it was told of is adopted), finds the stop and
+ * take profit by their client ids (placed if missing, within the retry
+ * budget, as for a new position), and a position the venue closed while
+ * gordon was down is closed in the book at the price its stop, take profit
+ * or close filled at (the mark price, logged, if none of them did). */
 #ifndef GD_VENUE_EXEC_H
 #define GD_VENUE_EXEC_H
 
@@ -48,6 +61,14 @@ typedef struct gd_vexec_hooks {
      * profit, 'x' exit, 'f' flatten, 'c' a close by the executor). */
     void (*order_event)(void *arg, uint32_t owner, uint32_t symbol, uint64_t intent_id, char kind, const char *status,
                         const char *detail);
+    /* The strategy instance an owner index names, and back (0, or GD_ENOENT
+     * when no running strategy has that name): the ledger keeps names,
+     * which survive a restart with a changed configuration. */
+    const char *(*owner_name)(void *arg, uint32_t owner);
+    int (*owner_index)(void *arg, const char *name, uint32_t *owner);
+    /* A position opened before a restart whose entry fill the host was
+     * already told of: into the book as it stands (gd_engine_adopt). */
+    void (*adopt)(void *arg, uint32_t owner, const gordon_fill *entry, double stop, double tp);
 } gd_vexec_hooks;
 
 typedef struct gd_vexec_opts {
@@ -58,6 +79,9 @@ typedef struct gd_vexec_opts {
     uint32_t n_owners;
     gd_fill_sink sink;
     gd_vexec_hooks hooks;
+    /* <state_dir>/venue.ledger; NULL: none (a restart then meets gordon's
+     * own positions as unknown ones) */
+    const char *ledger_path;
 } gd_vexec_opts;
 
 typedef struct gd_vexec_stats {
@@ -77,6 +101,8 @@ typedef struct gd_vexec_stats {
     uint64_t stream_connects; /* connections opened (reconnects included) */
     uint64_t reconciliations; /* positions compared with the venue's */
     uint64_t mismatches;      /* ... that disagreed */
+    uint64_t recovered;       /* ledger records taken up at start-up */
+    uint64_t adopted;         /* ... of which positions put into the book as they stood */
     int stream_connected;
     long used_weight_1m; /* last X-MBX-USED-WEIGHT-1M, -1 before any */
     long order_count_1m; /* last X-MBX-ORDER-COUNT-1M, -1 before any */
@@ -90,6 +116,12 @@ gd_executor gd_vexec_executor(gd_vexec *x);
 
 /* Starts the asynchronous start-up; hooks.ready reports its end. */
 int gd_vexec_start(gd_vexec *x, gd_err *err);
+
+/* After ready and once the host holds the venue's rules: takes up the
+ * ledger's open records (see above). The lookups run on the loop; trading
+ * may start at once (a recovering symbol refuses new entries until its
+ * record is settled). */
+int gd_vexec_recover(gd_vexec *x, gd_err *err);
 
 /* After ready: the venue's rules per engine symbol (tick, step, minimum
  * quantity and notional for MARKET orders) and the account's equity. */
