@@ -385,6 +385,10 @@ dsn = $PG_DSN" || { bad "db: the daemon did not start"; show "$T/db.log"; venue_
     'for _ in $(seq 50); do [ "$(pg_psql -c "$dq")" = "filled:working" ] && break; sleep 0.1; done; [ "$(pg_psql -c "$dq")" = "filled:working" ]' \
     "$(pg_psql -c "$dq")"
   check "db: no order was refused for the journal" "! grep -q 'journal could not be synced' '$T/db.log'"
+  local sl="SELECT round(ref_price::numeric, 2) || ' ' || round(slippage_bps::numeric, 1) FROM trading.fills WHERE client_id = '$cid'"
+  # Filled at the venue's 100.37 against the host's bar close 100.44: 7 bps better, recorded as -7.0.
+  check "db: the entry's fill has its slippage against the host's price (migration 002)" \
+    '[ "$(pg_psql -c "$sl")" = "100.44 -7.0" ]' "$(pg_psql -c "$sl")"
   agree db
   daemon_stop
   venue_stop
@@ -395,7 +399,7 @@ dsn = $PG_DSN" || { bad "db: the daemon did not start"; show "$T/db.log"; venue_
 case_restart() {
   . "$here/pg_cluster.sh"
   [ "$(id -u)" = 0 ] && chmod 755 "$T"
-  pg_start "$T/pg" || { bad "restart: no PostgreSQL cluster"; return; }
+  pg_start "$T/pg_restart" || { bad "restart: no PostgreSQL cluster"; return; }
   "$GORDON" migrate --dsn "$PG_DSN" --migrations "$here/../migrations" >"$T/mig" 2>&1 || { bad "restart: migrate"; cat "$T/mig"; return; }
   venue_start
   # The entry is applied and its reply held: gordon waits (10 s) and is killed meanwhile.

@@ -231,6 +231,10 @@ size_t gd_rec_fill_fmt(char *buf, size_t cap, const gd_rec_fill *f)
     num(&b, "price", f->price);
     num(&b, "fee", f->fee);
     num(&b, "realized_pnl", f->realized_pnl);
+    if (f->ref_price > 0.0 && isfinite(f->ref_price) && isfinite(f->slippage_bps)) {
+        num(&b, "ref_price", f->ref_price);
+        num(&b, "slippage_bps", f->slippage_bps);
+    }
     return done(&b);
 }
 

@@ -81,6 +81,8 @@ typedef struct gd_rec_fill {
     int side;
     const char *reason;    /* entry, exit, stop, take_profit, flatten */
     double qty, price, fee, realized_pnl;
+    double ref_price;      /* the host's reference; 0: none (slippage not recorded) */
+    double slippage_bps;   /* side x (price - ref) / ref, in bps: positive is worse */
 } gd_rec_fill;
 size_t gd_rec_fill_fmt(char *buf, size_t cap, const gd_rec_fill *f);
 

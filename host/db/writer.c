@@ -96,12 +96,13 @@ static const stmt stmts[GD_REC__COUNT] = {
          "int8", "float8", "float8", "float8"}},
     [GD_REC_FILL] = {"gd_fill",
         "INSERT INTO trading.fills (source, id, at, client_id, intent_id, position_id, venue_trade_id, strategy,"
-        " symbol, side, reason, qty, price, fee, realized_pnl) SELECT $1, seq, " TS("t") ", client_id, intent_id,"
-        " position_id, venue_trade_id, strategy, symbol, side, reason, qty, price, fee, realized_pnl FROM %U"
-        " ORDER BY ord ON CONFLICT (source, id) DO NOTHING",
+        " symbol, side, reason, qty, price, fee, realized_pnl, ref_price, slippage_bps) SELECT $1, seq, " TS("t") ","
+        " client_id, intent_id, position_id, venue_trade_id, strategy, symbol, side, reason, qty, price, fee,"
+        " realized_pnl, ref_price, slippage_bps FROM %U ORDER BY ord ON CONFLICT (source, id) DO NOTHING",
         {"client_id", "intent_id", "position_id", "venue_trade_id", "strategy", "symbol", "side", "reason",
-         "qty", "price", "fee", "realized_pnl"},
-        {"text", "int8", "int8", "text", "text", "text", "int2", "text", "float8", "float8", "float8", "float8"}},
+         "qty", "price", "fee", "realized_pnl", "ref_price", "slippage_bps"},
+        {"text", "int8", "int8", "text", "text", "text", "int2", "text", "float8", "float8", "float8", "float8",
+         "float8", "float8"}},
     [GD_REC_EQUITY] = {"gd_equity",
         "INSERT INTO trading.equity_points (source, id, at, cause, equity, cash, unrealized, gross, open_positions,"
         " drawdown_pct) SELECT $1, seq, " TS("t") ", cause, equity, cash, unrealized, gross, open_positions,"

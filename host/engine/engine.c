@@ -175,7 +175,7 @@ static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, dou
     }
     uint64_t pos_before = owner < e->book.n_owners ? gd_book_pos(&e->book, owner, f->symbol)->intent_id : 0;
     gd_book_apply_fill(&e->book, owner, f, stop, tp);
-    gd_engine_rec_fill(e, owner, f, stop, tp, pos_before);
+    gd_engine_rec_fill(e, owner, f, stop, tp, pos_before, ref);
     /* A venue's fill is on disk before the executor notes it delivered (its
      * ledger): a restart then neither loses nor repeats it. */
     gd_err serr;

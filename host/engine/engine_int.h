@@ -314,8 +314,9 @@ void gd_engine_rec_intent(gd_engine *e, const gd_intent *it);
 void gd_engine_rec_submit(gd_engine *e, const gd_order *o);                 /* before submit */
 void gd_engine_rec_submitted(gd_engine *e, const gd_order *o, int ok, const char *why);
 void gd_engine_rec_adopt(gd_engine *e, uint32_t owner, const gordon_fill *f, double stop, double tp);
+/* ref: the host's reference price for the fill's slippage (0: none). */
 void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, double stop, double tp,
-                        uint64_t pos_before);                                /* after the book */
+                        uint64_t pos_before, double ref);                                /* after the book */
 void gd_engine_rec_risk(gd_engine *e, const char *kind, const char *who, const char *why, const char *detail);
 void gd_engine_rec_latch(gd_engine *e);
 const char *gd_engine_rec_gate(gd_engine *e);                                /* "db" while it blocks entries */

@@ -242,7 +242,7 @@ void gd_engine_rec_adopt(gd_engine *e, uint32_t owner, const gordon_fill *f, dou
 }
 
 void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, double stop, double tp,
-                        uint64_t pos_before)
+                        uint64_t pos_before, double ref)
 {
     gd_recslot *r = e->rec.j ? rslot(e, owner, f->symbol) : NULL;
     if (!r)
@@ -297,7 +297,8 @@ void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, doub
             r->pos_id = 0;
     }
     gd_rec_fill rf = {cid, f->intent_id, pos_id, NULL, slot_name(e, owner), sym_name(e, f->symbol), f->side,
-                      fill_reason(f->reason), f->qty, f->price, f->fee, f->realized_pnl};
+                      fill_reason(f->reason), f->qty, f->price, f->fee, f->realized_pnl,
+                      ref > 0.0 ? ref : 0.0, ref > 0.0 ? f->side * (f->price - ref) / ref * 1e4 : 0.0};
     append(e, GD_REC_FILL, buf, gd_rec_fill_fmt(buf, sizeof buf, &rf));
     gd_engine_equity_point(e, "fill");
 }
