@@ -10,6 +10,8 @@
 #   backend     503 -1007 (applied, status unknown): the same
 #   timeout     held and never applied: looked up (-2013), sent once more
 #   ratelimit   429 with Retry-After: sent again after it, once
+#   partial     a partly filled entry: the part protected at once, the
+#               rest asked after until the venue ends the order
 #   stuck       the stop fires and hangs in TRIGGERING: closed after the
 #               grace window, halted
 #   unknown     a position the venue holds that gordon did not open: start
@@ -278,6 +280,45 @@ case_backend() { entry_fault backend backend_timeout 1; }
 case_timeout() { entry_fault timeout timeout 2; }
 case_ratelimit() { entry_fault ratelimit ratelimit 2 "&retry_after=1"; }
 
+# A partly filled entry: the part is a position with its stop at once; an
+# entry still PARTIALLY_FILLED is asked after while the position is open,
+# one the venue ended (EXPIRED) is not.
+case_partial() {
+  venue_start
+  ctl POST fault "kind=partial&count=1&fraction=0.5" >/dev/null
+  daemon_start partial || { bad "partial: the daemon did not start"; show "$T/partial.log"; venue_stop; return; }
+  check "partial: half the entry is a position, protected by a working stop" \
+    "until_v 'len($POS) == 1 and len($ALGO_OPEN) == 1' 100" "$(vq "$POS")"
+  local q oq
+  q=$(vq "abs(float($POS[0]['positionAmt']))")
+  oq=$(vq "float($ENTRIES[0]['origQty'])")
+  check "partial: the position is the part filled ($q of $oq)" \
+    "$PY -c 'import sys; assert abs(float(sys.argv[1]) * 2 - float(sys.argv[2])) < 0.002' $q $oq"
+  local n1 n2
+  n1=$(grep -c 'GET /fapi/v1/order ' "$T/venue.log")
+  sleep 2
+  n2=$(grep -c 'GET /fapi/v1/order ' "$T/venue.log")
+  check "partial: the entry still PARTIALLY_FILLED is asked after ($n1 -> $n2 lookups in 2 s)" "[ $n2 -gt $n1 ]"
+  curl -s --max-time 5 "$U/metrics" >"$T/metrics"
+  check "partial: the host's book holds it" "grep -qx 'gordon_positions_open 1' '$T/metrics'"
+  agree partial
+  daemon_stop
+  venue_stop
+  venue_start
+  ctl POST fault "kind=partial&count=1&fraction=0.5&expire=1" >/dev/null
+  daemon_start partial2 || { bad "partial: the daemon did not start"; show "$T/partial2.log"; venue_stop; return; }
+  check "partial (expired): the part is a position with a working stop" \
+    "until_v 'len($POS) == 1 and len($ALGO_OPEN) == 1' 100" "$(vq "$POS")"
+  sleep 1
+  n1=$(grep -c 'GET /fapi/v1/order ' "$T/venue.log")
+  sleep 2
+  n2=$(grep -c 'GET /fapi/v1/order ' "$T/venue.log")
+  check "partial (expired): an entry the venue ended is not asked after ($n1 -> $n2)" "[ $n2 = $n1 ]"
+  agree partial2
+  daemon_stop
+  venue_stop
+}
+
 case_stuck() {
   venue_start
   ctl POST fault "kind=stuck_triggering&count=1" >/dev/null
@@ -475,7 +516,7 @@ dsn = $PG_DSN" || { bad "restart: the daemon did not start"; show "$T/restart.lo
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit stuck unknown hedge stream tolerance db restart)
+[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit partial stuck unknown hedge stream tolerance db restart)
 for c in "${cases[@]}"; do "case_$c"; done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -79,6 +79,8 @@ typedef struct vx_slot {
     int64_t last_poll;     /* protective orders last asked after (mono) */
     int incident;          /* already reported for this position */
     uint8_t recovering;    /* taken up from the ledger: stop and take profit are looked up before sent */
+    uint8_t entry_open;    /* the entry is not final yet (partly filled): asked after while open */
+    int64_t entry_poll;    /* ... last asked after (mono) */
     uint8_t venue_flat;    /* ... and the venue held nothing of it at start-up */
 } vx_slot;
 
@@ -870,9 +872,8 @@ static void entry_order(gd_vexec *x, uint32_t i, const cJSON *j)
             send_close(x, i, s->close_kind ? s->close_kind : 'x', s->close_intent);
             return;
         }
+        s->entry_open = !final; /* the rest may still fill: the tick asks after it */
         protective_next(x, i);
-        if (!final && s->act == ACT_NONE)
-            kick(x, s, ACT_LOOKUP, (int64_t)x->cfg->venue_poll_ms); /* the rest may still fill */
         return;
     }
     if (final) {
@@ -1346,6 +1347,13 @@ static void on_tick(uv_timer_t *h)
             kick(x, s, s->prot_sends ? ACT_STOP_LOOKUP : ACT_STOP_SEND, 0);
         else if (s->act == ACT_NONE && s->state == VS_OPEN && s->tp_st == P_PENDING)
             kick(x, s, s->prot_sends ? ACT_TP_LOOKUP : ACT_TP_SEND, 0);
+        if (s->act == ACT_NONE && s->state == VS_OPEN && s->entry_open && s->stop_st != P_PENDING &&
+            now - s->entry_poll >= 2 * (int64_t)x->cfg->venue_poll_ms) {
+            /* A partly filled entry: what more filled (the stop closes the whole position either way). */
+            s->entry_poll = now;
+            s->entry_open = 0; /* set again by the answer while it is not final */
+            kick(x, s, ACT_LOOKUP, 0);
+        }
         if (s->act == ACT_NONE && s->state == VS_OPEN && (s->stop_st == P_WORKING || s->tp_st == P_WORKING) &&
             now - s->last_poll >= (int64_t)x->cfg->venue_poll_ms) {
             /* Working protective orders are asked after: filled, stuck or gone. */
@@ -1419,8 +1427,12 @@ static void on_order_update(gd_vexec *x, const cJSON *o)
                 if (s->state != VS_OPEN || strcmp(st, "FILLED") != 0)
                     continue;
                 double z = jnum(o, "z"), ap = jnum(o, "ap");
-                incident(x, s, "%s: the venue closed the position itself (%s, %s)", sym,
-                         cid[0] == 'a' && cid[1] == 'd' ? "auto-deleveraging" : "liquidation", cid);
+                const char *what = cid[0] == 'a' && cid[1] == 'd' ? "auto-deleveraging" : "liquidation";
+                incident(x, s, "%s: the venue closed the position itself (%s, %s)", sym, what, cid);
+                /* Recorded as a close of the executor's own (g<intent>-c), its detail naming the venue's order. */
+                s->close_intent = s->intent;
+                s->close_kind = 'c';
+                event(x, i, s->intent, 'c', "new", "%s by the venue (%s)", what, cid);
                 deliver_fill(x, i, GORDON_FILL_FLATTEN, -s->side, z > 0 ? fmin(z, s->filled) : s->filled,
                              ap > 0 ? ap : s->ref);
                 position_gone(x, i);
