@@ -252,6 +252,8 @@ static int check_run_paths(const gd_config *cfg, gd_err *err)
     struct stat sb;
     for (size_t i = 0; i < cfg->n_data; i++) {
         const char *p = cfg->data[i].path;
+        if (!p)
+            continue; /* a live market's symbol */
         if (stat(p, &sb) != 0)
             return gd_err_set(err, GD_ENOENT, "[replay] data %s: %s: %s", cfg->data[i].symbol, p, strerror(errno));
         if (!S_ISREG(sb.st_mode) || access(p, R_OK) != 0)

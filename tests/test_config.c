@@ -485,14 +485,64 @@ static void test_production_rules(void **state)
              P("main.ini"));
     expect_fail("main.ini", NULL, GD_EINVAL, want);
 
-    /* The valid production set. */
+    /* Production trades on the venue's own bars. */
     W("main.ini",
       "[gordon]\nmode = production\nstate_dir = st\n[executor]\ntestnet = false\nsl_required = true\nkind = venue\n");
+    snprintf(want, sizeof want, "%s:2: [market] source: mode = production trades on the venue's own bars",
+             P("main.ini"));
+    expect_fail("main.ini", NULL, GD_EINVAL, want);
+
+    /* The valid production set. */
+    W("main.ini",
+      "[gordon]\nmode = production\nstate_dir = st\n[executor]\ntestnet = false\nsl_required = true\nkind = venue\n"
+      "[market]\nsource = venue\nsymbols = BTCUSDT, ETHUSDT\ninterval = 1h\n");
     assert_int_equal(load("main.ini", NULL, &cfg, &err), 0);
+    assert_int_equal(cfg.n_data, 2);
+    assert_string_equal(cfg.data[1].symbol, "ETHUSDT");
+    assert_null(cfg.data[1].path);
+    assert_int_equal(cfg.market_interval_ms, 3600000);
     assert_int_equal(cfg.mode, GD_MODE_PRODUCTION);
     assert_int_equal(cfg.sl_required, 1);
     assert_int_equal(cfg.testnet, 0);
     gd_config_free(&cfg);
+}
+
+/* [market]: live bars need an interval and symbols, and no files. */
+static void test_market_section(void **state)
+{
+    gd_config cfg;
+    gd_err err;
+    char want[512];
+    (void)state;
+    W("main.ini", "[market]\nsource = venue\nsymbols = BTCUSDT\n");
+    snprintf(want, sizeof want, "%s:2: [market] interval: source = venue needs the bars' interval", P("main.ini"));
+    expect_fail("main.ini", NULL, GD_EINVAL, want);
+    W("main.ini", "[market]\nsource = venue\ninterval = 1m\n");
+    snprintf(want, sizeof want, "%s:2: [market] symbols: source = venue needs the symbols", P("main.ini"));
+    expect_fail("main.ini", NULL, GD_EINVAL, want);
+    W("main.ini", "[market]\nsource = venue\ninterval = 1m\nsymbols = BTCUSDT, btc\n");
+    snprintf(want, sizeof want, "%s:4: [market] symbols: 'btc' is not a venue symbol", P("main.ini"));
+    expect_fail("main.ini", NULL, GD_EINVAL, want);
+    W("main.ini", "[market]\nsource = venue\ninterval = 1m\nsymbols = BTCUSDT BTCUSDT\n");
+    snprintf(want, sizeof want, "%s:4: [market] symbols: BTCUSDT is named twice", P("main.ini"));
+    expect_fail("main.ini", NULL, GD_EINVAL, want);
+    W("main.ini", "[market]\ninterval = 2m\n");
+    snprintf(want, sizeof want, "%s:2: [market] interval", P("main.ini"));
+    expect_fail("main.ini", NULL, GD_EINVAL, want);
+    W("data.csv", "open_time_ms,open,high,low,close,volume\n0,1,1,1,1,1\n60000,1,1,1,1,1\n");
+    W("main.ini", "[replay]\ndata = BTCUSDT:data.csv\n[market]\nsource = venue\ninterval = 1m\nsymbols = BTCUSDT\n");
+    snprintf(want, sizeof want, "%s:2: [replay] data: [market] source = venue takes its bars from the venue",
+             P("main.ini"));
+    expect_fail("main.ini", NULL, GD_EINVAL, want);
+    /* A replay may declare its interval too. */
+    W("main.ini", "[replay]\ndata = BTCUSDT:data.csv\n[market]\ninterval = 5m\n");
+    assert_int_equal(load("main.ini", NULL, &cfg, &err), 0);
+    assert_int_equal(cfg.market_interval_ms, 300000);
+    assert_int_equal(gd_config_live_market(&cfg), 0);
+    assert_non_null(cfg.data[0].path);
+    gd_config_free(&cfg);
+    assert_int_equal(gd_interval_ms("1d"), 86400000);
+    assert_int_equal(gd_interval_ms("7m"), 0);
 }
 
 /* ----------------------------------------------------------------- paths */
@@ -974,6 +1024,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_out_of_range, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bools_and_enums, setup, teardown),
         cmocka_unit_test_setup_teardown(test_production_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_market_section, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relative_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plugin_dirs_stack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fixture_relative_to_cwd, setup, teardown),

@@ -127,6 +127,30 @@ static void test_header(void **state)
     gd_series_free(NULL);
 }
 
+/* A declared interval, not the smallest gap: one odd row no longer moves
+ * every bar's close; a gap that is not whole intervals is refused. */
+static void test_declared_interval(void **state)
+{
+    gd_series s;
+    gd_err err;
+    (void)state;
+    const char *p = fx("iv.csv", HDR "0,1,1,1,1,1\n3600000,1,1,1,1,1\n10800000,1,1,1,1,1\n");
+    load_ok(p, "X", &s);
+    assert_int_equal(s.interval_ms, 3600000);
+    assert_int_equal(gd_series_set_interval(&s, 3600000, p, &err), 0);
+    assert_int_equal(s.bars[2].close_time_ms, 14400000);
+    assert_int_equal(gd_series_set_interval(&s, 0, p, &err), 0); /* none declared: unchanged */
+    assert_int_equal(s.interval_ms, 3600000);
+    gd_series_free(&s);
+    p = fx("odd.csv", HDR "0,1,1,1,1,1\n3600000,1,1,1,1,1\n5400000,1,1,1,1,1\n7200000,1,1,1,1,1\n");
+    load_ok(p, "X", &s);
+    assert_int_equal(s.interval_ms, 1800000); /* guessed from the odd row */
+    assert_int_equal(gd_series_set_interval(&s, 3600000, p, &err), GD_EINVAL);
+    assert_non_null(strstr(err.msg, "bar 3 (open_time_ms 5400000) is 1800000 ms after the one before"));
+    assert_int_equal(s.bars[0].close_time_ms, 1800000); /* nothing half-applied */
+    gd_series_free(&s);
+}
+
 static void test_no_header(void **state)
 {
     gd_series s;
@@ -682,6 +706,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_header),
         cmocka_unit_test(test_no_header),
+        cmocka_unit_test(test_declared_interval),
         cmocka_unit_test(test_crlf_no_final_newline),
         cmocka_unit_test(test_bom),
         cmocka_unit_test(test_number_forms),

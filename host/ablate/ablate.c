@@ -37,6 +37,12 @@ static int load_data(ab_ctx *c, gd_ab_result *res, gd_err *err)
     int rc;
     if (cfg->n_data == 0)
         return gd_err_set(err, GD_EINVAL, "no market data: add [replay] data = SYMBOL:file.csv or --data SYMBOL:file.csv");
+    for (size_t i = 0; i < cfg->n_data; i++)
+        if (!cfg->data[i].path)
+            return gd_err_set(err, GD_EINVAL,
+                              "%s: [market] source = venue has no history to walk forward on: ablation reads "
+                              "[replay] data (or --data SYMBOL:file.csv)",
+                              cfg->data[i].symbol);
     d->series = calloc(cfg->n_data, sizeof *d->series);
     d->symbols = calloc(cfg->n_data, sizeof *d->symbols);
     if (!d->series || !d->symbols)
@@ -46,6 +52,8 @@ static int load_data(ab_ctx *c, gd_ab_result *res, gd_err *err)
         char sha[65];
         gd_csv_opts co = {0, NULL, sha};
         rc = gd_csv_load_opts(cfg->data[i].path, cfg->data[i].symbol, &co, &d->series[i], err);
+        if (!rc)
+            rc = gd_series_set_interval(&d->series[i], cfg->market_interval_ms, cfg->data[i].path, err);
         if (rc) {
             gd_buf_free(&ids);
             return rc;

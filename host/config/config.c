@@ -208,6 +208,65 @@ static int check_cross_fields(gd_ctx *c)
                            "[gordon] state_dir: mode = %s needs a state directory, so that the halt latch "
                            "survives a restart (allowed: a writable directory)",
                            gd_mode_name(cfg->mode));
+    if (cfg->mode == GD_MODE_PRODUCTION && !gd_config_live_market(cfg))
+        return gd_cfg_fail(c, where_or(c, gd_cfg_find_key(SEC_MARKET, "source"), k_mode), GD_EINVAL,
+                           "[market] source: mode = production trades on the venue's own bars (allowed: venue)");
+    return 0;
+}
+
+/* [market] source = venue: the symbols become the data list, without
+ * files. */
+static int check_market(gd_ctx *c)
+{
+    gd_config *cfg = c->cfg;
+    const size_t k_data = gd_cfg_find_key(SEC_REPLAY, "data"), k_src = gd_cfg_find_key(SEC_MARKET, "source"),
+                 k_syms = gd_cfg_find_key(SEC_MARKET, "symbols"), k_iv = gd_cfg_find_key(SEC_MARKET, "interval");
+    cfg->market_interval_ms = cfg->market_interval ? gd_interval_ms(cfg->market_interval) : 0;
+    if (!gd_config_live_market(cfg))
+        return 0;
+    if (c->prov[k_data].file)
+        return gd_cfg_fail(c, c->prov[k_data], GD_EINVAL,
+                           "[replay] data: [market] source = venue takes its bars from the venue (leave [replay] data "
+                           "out; name the symbols in [market] symbols)");
+    if (!cfg->market_interval_ms)
+        return gd_cfg_fail(c, c->prov[k_src], GD_EINVAL,
+                           "[market] interval: source = venue needs the bars' interval (allowed: 1m, 5m, 1h, 1d, ...)");
+    if (!cfg->market_symbols || !*cfg->market_symbols)
+        return gd_cfg_fail(c, c->prov[k_src], GD_EINVAL,
+                           "[market] symbols: source = venue needs the symbols to trade (allowed: BTCUSDT, ...)");
+    (void)k_iv;
+    const char *p = cfg->market_symbols;
+    while (*p) {
+        while (*p == ',' || *p == ' ' || *p == '\t')
+            p++;
+        size_t n = strcspn(p, ", \t");
+        if (!n)
+            break;
+        char sym[GD_SYMBOL_MAX];
+        int ok = n < sizeof sym;
+        if (ok) {
+            memcpy(sym, p, n);
+            sym[n] = '\0';
+            for (size_t i = 0; i < n; i++)
+                ok &= (sym[i] >= 'A' && sym[i] <= 'Z') || (sym[i] >= '0' && sym[i] <= '9');
+        }
+        if (!ok)
+            return gd_cfg_fail(c, c->prov[k_syms], GD_EINVAL,
+                               "[market] symbols: '%.*s' is not a venue symbol (allowed: upper-case letters and "
+                               "digits, as BTCUSDT)",
+                               (int)n, p);
+        for (size_t i = 0; i < cfg->n_data; i++)
+            if (!strcmp(cfg->data[i].symbol, sym))
+                return gd_cfg_fail(c, c->prov[k_syms], GD_EINVAL, "[market] symbols: %s is named twice", sym);
+        if (gd_cfg_grow((void **)&cfg->data, cfg->n_data, sizeof *cfg->data))
+            return gd_cfg_oom(c, c->prov[k_syms]);
+        memset(&cfg->data[cfg->n_data], 0, sizeof cfg->data[0]);
+        snprintf(cfg->data[cfg->n_data].symbol, GD_SYMBOL_MAX, "%s", sym);
+        cfg->n_data++;
+        p += n;
+    }
+    if (cfg->n_data == 0)
+        return gd_cfg_fail(c, c->prov[k_syms], GD_EINVAL, "[market] symbols: empty list (allowed: BTCUSDT, ...)");
     return 0;
 }
 
@@ -221,6 +280,8 @@ static int finish(gd_ctx *c)
     if (c->prov[k_data].file && c->cfg->n_data == 0)
         return gd_cfg_fail(c, c->prov[k_data], GD_EINVAL,
                            "[replay] data: empty list (allowed: SYMBOL:path, ...)");
+    if (check_market(c))
+        return c->rc;
     return check_cross_fields(c);
 }
 
@@ -299,6 +360,26 @@ int gd_config_load(const char *path, const char *confd, gd_config *cfg, gd_err *
     return gd_config_load_env(path, confd, environ, cfg, err);
 }
 
+int gd_config_live_market(const gd_config *cfg)
+{
+    return cfg->market_source != NULL && !strcmp(cfg->market_source, "venue");
+}
+
+int64_t gd_interval_ms(const char *iv)
+{
+    static const struct {
+        const char *name;
+        int64_t ms;
+    } t[] = {{"1s", 1000},           {"1m", 60000},         {"3m", 180000},       {"5m", 300000},
+             {"15m", 900000},        {"30m", 1800000},      {"1h", 3600000},      {"2h", 7200000},
+             {"4h", 14400000},       {"6h", 21600000},      {"8h", 28800000},     {"12h", 43200000},
+             {"1d", 86400000}};
+    for (size_t i = 0; iv && i < sizeof t / sizeof t[0]; i++)
+        if (!strcmp(iv, t[i].name))
+            return t[i].ms;
+    return 0;
+}
+
 int gd_config_venue_executor(const gd_config *cfg)
 {
     return cfg->executor_kind != NULL && !strcmp(cfg->executor_kind, "venue");
@@ -332,6 +413,9 @@ void gd_config_free(gd_config *cfg)
     free(cfg->venue_key_type);
     free(cfg->venue_margin_type);
     free(cfg->venue_unknown_positions);
+    free(cfg->market_source);
+    free(cfg->market_symbols);
+    free(cfg->market_interval);
     free(cfg->executor_kind);
     free(cfg->fred_base_url);
     free(cfg->fred_observation_start);

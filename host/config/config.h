@@ -151,6 +151,15 @@ typedef struct gd_config {
     double venue_retry_budget_ms; /* retry_budget_ms: placing a stop is retried this long, then closed (5000) */
     char *venue_unknown_positions; /* unknown_positions = refuse | close (default refuse): a venue
                                     * position gordon did not open, found at start */
+    /* [market]: where bars come from. replay: [replay] data; venue: closed
+     * klines from Binance's streams, [replay] data then holds the symbols
+     * with no path (filled in from [market] symbols). */
+    char *market_source;       /* source = replay | venue (default replay; production: venue) */
+    char *market_symbols;      /* symbols = BTCUSDT, ETHUSDT (venue source) */
+    char *market_interval;     /* interval = 1m ... 1d: the bars' interval, declared, never guessed */
+    int64_t market_interval_ms; /* ... in milliseconds (0: not declared) */
+    double market_stale_grace_ms; /* stale_grace_ms: a bar later than its close by this is stale (30000) */
+    double market_backfill_max_age_ms; /* backfill_max_age_ms: no entry on a backfilled bar older (0: one interval) */
 
     gd_instrument *instruments;
     size_t n_instruments;
@@ -166,6 +175,13 @@ typedef struct gd_config {
     char **files;              /* every file read, in order (for reload diffs and logs) */
     size_t n_files;
 } gd_config;
+
+/* [market] source = venue. */
+int gd_config_live_market(const gd_config *cfg);
+
+/* A Binance kline interval ("1m", "1h", "1d"; "1s" for the loopback venue)
+ * in milliseconds, 0 if it is not one. */
+int64_t gd_interval_ms(const char *interval);
 
 /* Fills cfg with the embedded defaults (no files, no plugins). */
 void gd_config_defaults(gd_config *cfg);

@@ -12,7 +12,7 @@
 
 const char *const gd_cfg_sec_names[SEC_INSTRUMENT + 1] = {"gordon", "risk", "executor", "replay", "http",
                                                           "fred", "isolation", "db", "backup", "venue",
-                                                          "instrument"};
+                                                          "market", "instrument"};
 const char *const gd_cfg_mode_names[3] = {"backtest", "testnet", "production"};
 const char *const gd_cfg_level_names[4] = {"debug", "info", "warn", "error"};
 
@@ -25,6 +25,10 @@ static const char *const venue_key_types[] = {"hmac", "ed25519", NULL};
 static const char *const executor_kinds[] = {"sim", "venue", NULL};
 static const char *const margin_types[] = {"cross", "isolated", NULL};
 static const char *const unknown_position_rules[] = {"refuse", "close", NULL};
+static const char *const market_sources[] = {"replay", "venue", NULL};
+/* Binance's kline intervals (gd_interval_ms); 1s is the loopback venue's, for tests. */
+static const char *const market_intervals[] = {"1s", "1m",  "3m",  "5m", "15m", "30m", "1h",
+                                               "2h", "4h",  "6h",  "8h", "12h", "1d",  NULL};
 
 static const gd_key_spec keys[] = {
     {SEC_GORDON, "mode", KT_MODE, CF(mode), GD_MODE_BACKTEST, 0, 0, KF_RESTART, NULL},
@@ -102,6 +106,12 @@ static const gd_key_spec keys[] = {
     {SEC_VENUE, "retry_budget_ms", KT_DOUBLE, CF(venue_retry_budget_ms), 5000, 100, 600000, 0, NULL},
     {SEC_VENUE, "unknown_positions", KT_CHOICE, CF(venue_unknown_positions), 0, 0, 0, KF_RESTART,
      unknown_position_rules},
+    {SEC_MARKET, "source", KT_CHOICE, CF(market_source), 0, 0, 0, KF_RESTART, market_sources},
+    {SEC_MARKET, "symbols", KT_STRING, CF(market_symbols), 0, 0, 0, KF_RESTART, NULL},
+    {SEC_MARKET, "interval", KT_CHOICE, CF(market_interval), 0, 0, 0, KF_RESTART, market_intervals},
+    {SEC_MARKET, "stale_grace_ms", KT_DOUBLE, CF(market_stale_grace_ms), 30000, 100, 3600000, 0, NULL},
+    {SEC_MARKET, "backfill_max_age_ms", KT_DOUBLE, CF(market_backfill_max_age_ms), 0, 0, 7.0 * (double)GD_DAY_MS, 0,
+     NULL},
     {SEC_INSTRUMENT, "tick_size", KT_DOUBLE, IF(tick_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED, NULL},
     {SEC_INSTRUMENT, "step_size", KT_DOUBLE, IF(step_size), 0, 0, INFINITY, KF_MIN_EXCL | KF_REQUIRED, NULL},
     {SEC_INSTRUMENT, "min_qty", KT_DOUBLE, IF(min_qty), 0, 0, INFINITY, 0, NULL},

@@ -1,5 +1,6 @@
 #include "daemon/api.h"
 #include "venue/exec.h"
+#include "venue/market.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -150,8 +151,8 @@ static void readyz(gd_api *a, gd_http_response *resp)
     cJSON_AddBoolToObject(c, "plugins_loaded", a->plugins_loaded);
     ok &= a->plugins_loaded;
     /* Replay: data counts as fresh once bars flow; live feeds bring their own clock. */
-    cJSON_AddBoolToObject(c, "data_fresh", a->replay_started);
-    ok &= a->replay_started;
+    cJSON_AddBoolToObject(c, "data_fresh", a->replay_started && !a->market_stale);
+    ok &= a->replay_started && !a->market_stale;
     if (a->state) {
         /* A real write and fsync, not access(W_OK): a full disk says no here. */
         gd_err perr;
@@ -281,6 +282,31 @@ static void venue_metrics(const gd_api *a, gd_buf *b)
         gd_buf_printf(b, "gordon_venue_unprotected_positions %d\n", unprot);
 }
 
+/* Live market data; heads only when bars are replayed. */
+static void market_metrics(const gd_api *a, gd_buf *b)
+{
+    gd_vmarket_stats m = {0};
+    if (a->market)
+        gd_vmarket_stats_get(a->market, &m);
+    gd_prom_head(b, "gordon_market_bars_total");
+    if (a->market) {
+        gd_buf_printf(b, "gordon_market_bars_total{source=\"stream\"} %llu\n", (unsigned long long)m.bars_stream);
+        gd_buf_printf(b, "gordon_market_bars_total{source=\"backfill\"} %llu\n",
+                      (unsigned long long)m.bars_backfilled);
+    }
+    gd_prom_head(b, "gordon_market_gaps_total");
+    if (a->market) {
+        gd_buf_printf(b, "gordon_market_gaps_total{outcome=\"found\"} %llu\n", (unsigned long long)m.gaps);
+        gd_buf_printf(b, "gordon_market_gaps_total{outcome=\"unfilled\"} %llu\n", (unsigned long long)m.gaps_unfilled);
+    }
+    gd_prom_head(b, "gordon_market_stale");
+    if (a->market)
+        gd_buf_printf(b, "gordon_market_stale %d\n", a->market_stale);
+    gd_prom_head(b, "gordon_market_stream_connected");
+    if (a->market)
+        gd_buf_printf(b, "gordon_market_stream_connected %d\n", m.connected);
+}
+
 static char *daemon_metrics(const gd_api *a)
 {
     gd_buf b = GD_BUF_INIT;
@@ -291,6 +317,7 @@ static char *daemon_metrics(const gd_api *a)
         gd_buf_printf(&b, "gordon_state_store_writable %d\n", a->store_writable);
     db_metrics(a, &b);
     venue_metrics(a, &b);
+    market_metrics(a, &b);
     gd_prom_head(&b, "gordon_http_requests_total");
     for (int c = 100; c < 600; c++)
         if (a->http_by_code[c])

@@ -21,6 +21,8 @@ typedef struct gd_api {
     const struct gd_dbrun *db;  /* borrowed: the journal and the database writer */
     const struct gd_vexec *vexec; /* borrowed: the venue executor, NULL when simulated */
     int venue_ready;
+    struct gd_vmarket *market; /* live market data (borrowed), NULL: replay */
+    int market_stale;          /* the connectivity breaker: live bars are late */
     char **hashes;              /* owned: operator token hashes */
     size_t n_hashes;
     /* readiness and gauges, kept by the runner */

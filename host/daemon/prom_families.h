@@ -102,7 +102,14 @@
     X(gordon_venue_stop_failures_total, counter,                                                   \
       "Stops that could not be placed, hung in TRIGGERING or disappeared (positions then closed)", "") \
     X(gordon_venue_unprotected_positions, gauge,                                                   \
-      "Positions on the venue without a working stop (briefly, between a fill and its stop)", "")
+      "Positions on the venue without a working stop (briefly, between a fill and its stop)", "") \
+    X(gordon_market_bars_total, counter,                                                           \
+      "Live closed bars delivered, by source: the stream, or a REST backfill (warm-up, gaps)", "source") \
+    X(gordon_market_gaps_total, counter, "Gaps in live bars: found, and left unfilled after three fetches", \
+      "outcome")                                                                                    \
+    X(gordon_market_stale, gauge, "1 while live market data is stale: no new entries (the connectivity breaker)", \
+      "")                                                                                           \
+    X(gordon_market_stream_connected, gauge, "1 while the market-data stream is connected", "")
 
 /* The buckets of gordon_fill_slippage_bps are the engine's
  * (GD_SLIP_BOUNDS_BPS in engine/engine.h), which counts fills into them. */

@@ -23,6 +23,7 @@
 #include "data/replay.h"
 #include "risk/state.h"
 #include "venue/exec.h"
+#include "venue/market.h"
 
 /* Bars per loop turn: big enough to amortise the turn, small enough that
  * signals and HTTP requests wait at most a millisecond or so. */
@@ -54,6 +55,8 @@ typedef struct run_state {
     gd_dbrun db;
     gd_vexec *vexec;      /* the venue executor (owned by the engine once set), NULL: simulated */
     int venue_ready;      /* its start-up is done: trading may start */
+    gd_vmarket *market;   /* [market] source = venue: live bars (owned), NULL: replay */
+    int market_stale;
     uint64_t watchdog_failures;
     int64_t watchdog_warned_ms; /* last "cannot ping" log line */
     uint64_t house_ticks;
@@ -110,8 +113,10 @@ static void load_thread(void *arg)
     pthread_sigmask(SIG_BLOCK, &block, NULL);
     gd_csv_opts opts = {(size_t)st->cfg->replay_max_file_mb << 20, &st->load_cancel, NULL};
     for (size_t i = 0; i < st->cfg->n_data && !st->load_rc; i++)
-        st->load_rc = gd_csv_load_opts(st->cfg->data[i].path, st->cfg->data[i].symbol, &opts, &st->series[i],
-                                       &st->load_err);
+        if (!(st->load_rc = gd_csv_load_opts(st->cfg->data[i].path, st->cfg->data[i].symbol, &opts,
+                                             &st->series[i], &st->load_err)))
+            st->load_rc = gd_series_set_interval(&st->series[i], st->cfg->market_interval_ms, st->cfg->data[i].path,
+                                                 &st->load_err);
     if (!st->load_rc)
         st->load_rc = gd_tape_build(st->series, st->cfg->n_data, &st->tape, &st->load_err);
     uv_async_send(&st->loaded_async);
@@ -174,6 +179,7 @@ static void stop_all(run_state *st)
     gd_notify("STOPPING=1");
     gd_dbrun_stop(&st->db);
     gd_vexec_stop(st->vexec);
+    gd_vmarket_stop(st->market);
     if (st->http) {
         gd_http_stop(st->http, closed_nothing, NULL);
         st->http = NULL;
@@ -262,11 +268,97 @@ static void pace_step(uv_timer_t *h)
         feed(st, n);
 }
 
+/* ------------------------------------------------------------ live bars */
+
+static void market_bar(void *arg, uint32_t s, const gordon_bar *bar, int backfilled)
+{
+    run_state *st = arg;
+    if (st->closing)
+        return;
+    /* A backfilled bar older than this is history: seen, not entered on. */
+    int64_t max_age = st->cfg->market_backfill_max_age_ms > 0 ? (int64_t)st->cfg->market_backfill_max_age_ms
+                                                               : st->cfg->market_interval_ms;
+    int stale = backfilled && gd_vmarket_now(st->market) - bar->close_time_ms > max_age;
+    gd_engine_on_bar_live(st->eng, s, bar, stale);
+    st->pos++;
+    st->api.bars_replayed = st->pos;
+    int rc = gd_engine_flush(st->eng, &st->err);
+    gd_dbrun_flush(&st->db);
+    if (rc) {
+        st->rc = rc;
+        stop_all(st);
+    }
+}
+
+static void market_mark(void *arg, uint32_t s, double mark, int64_t time_ms)
+{
+    run_state *st = arg;
+    (void)time_ms;
+    if (st->vexec)
+        gd_vexec_mark(st->vexec, s, mark);
+}
+
+static void market_stale(void *arg, int stale, const char *why)
+{
+    run_state *st = arg;
+    st->market_stale = stale;
+    st->api.market_stale = stale;
+    gd_engine_set_market_stale(st->eng, stale, why);
+}
+
+static void market_ready(void *arg, int rc, const gd_err *err)
+{
+    run_state *st = arg;
+    if (st->closing)
+        return;
+    if (rc) {
+        if (!st->rc) {
+            st->rc = rc;
+            st->err = *err;
+        }
+        stop_all(st);
+        return;
+    }
+    st->api.replay_started = 1; /* bars flow: /readyz judges their freshness */
+    gd_notify("STATUS=trading on live market data");
+}
+
+/* [market] source = venue: the warm-up, then the stream. */
+static void start_market(run_state *st)
+{
+    gd_vmarket_opts mo;
+    gd_err err;
+    memset(&mo, 0, sizeof mo);
+    mo.loop = &st->loop;
+    mo.cfg = st->cfg;
+    mo.symbols = st->syms;
+    mo.n_symbols = (uint32_t)st->cfg->n_data;
+    mo.warmup_bars = gd_engine_warmup_bars(st->eng);
+    mo.hooks = (gd_vmarket_hooks){st, market_bar, market_mark, market_stale, market_ready};
+    st->t0 = uv_hrtime();
+    int rc = gd_vmarket_new(&mo, &st->market, &err);
+    if (!rc)
+        rc = gd_vmarket_start(st->market, &err);
+    if (rc) {
+        st->rc = rc;
+        st->err = err;
+        stop_all(st);
+        return;
+    }
+    st->api.market = st->market;
+    gd_log(GD_LOG_INFO, "market", NULL, "live market data: %zu symbol(s), %s bars, warm-up %u", st->cfg->n_data,
+           st->cfg->market_interval, mo.warmup_bars);
+}
+
 static void start_replay(run_state *st)
 {
     int rc = 0;
     if (st->closing || !st->loaded || !st->fred_first_done || st->t0 || (st->vexec && !st->venue_ready))
         return;
+    if (gd_config_live_market(st->cfg)) {
+        start_market(st);
+        return;
+    }
     gd_log(GD_LOG_INFO, "replay", NULL, "replaying %zu bars in %zu series%s", st->tape.n, st->cfg->n_data,
            st->cfg->bars_per_sec > 0 ? " (paced)" : "");
     if (st->opts->summary && st->opts->banner) {
@@ -860,6 +952,7 @@ static void run_free(run_state *st)
             gd_log(GD_LOG_ERROR, "run", NULL, "event loop closed with handles still open");
     }
     gd_dbrun_close(&st->db);
+    gd_vmarket_free(st->market);
     gd_api_free(&st->api);
     gd_engine_free(st->eng);
     if (st->have_state)
@@ -891,9 +984,17 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
     gd_notify("READY=1\nSTATUS=loading market data");
     if (o->ready)
         o->ready(o->ready_arg, st->http ? gd_http_port(st->http) : 0);
-    rc = start_loader(st, err);
-    if (rc)
+    if (gd_config_live_market(st->cfg)) {
+        /* Nothing to load: the bars come from the venue. */
+        if ((rc = open_intent_log(st)) != 0) {
+            *err = st->err;
+            goto out;
+        }
+        st->loaded = 1;
+        start_replay(st);
+    } else if ((rc = start_loader(st, err)) != 0) {
         goto out;
+    }
     uv_run(&st->loop, UV_RUN_DEFAULT);
     rc = finish_run(st, o, res, err);
 out:

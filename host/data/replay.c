@@ -428,6 +428,26 @@ fail:
     return rc;
 }
 
+int gd_series_set_interval(gd_series *s, int64_t interval_ms, const char *path, gd_err *err)
+{
+    if (interval_ms <= 0)
+        return 0;
+    for (size_t k = 1; k < s->n; k++) {
+        int64_t gap = s->bars[k].open_time_ms - s->bars[k - 1].open_time_ms;
+        if (gap % interval_ms != 0)
+            return gd_err_set(err, GD_EINVAL,
+                              "%s: bar %zu (open_time_ms %lld) is %lld ms after the one before: not a whole number of "
+                              "the declared [market] interval (%lld ms)",
+                              path, k + 1, (long long)s->bars[k].open_time_ms, (long long)gap, (long long)interval_ms);
+    }
+    if (s->n && s->bars[s->n - 1].open_time_ms > INT64_MAX - interval_ms)
+        return gd_err_set(err, GD_ERANGE, "%s: the last bar's close time overflows", path);
+    for (size_t k = 0; k < s->n; k++)
+        s->bars[k].close_time_ms = s->bars[k].open_time_ms + interval_ms;
+    s->interval_ms = interval_ms;
+    return 0;
+}
+
 void gd_series_free(gd_series *s)
 {
     if (!s)

@@ -61,6 +61,12 @@ int gd_csv_load_opts(const char *path, const char *symbol, const gd_csv_opts *op
 int gd_csv_parse(const char *path, const char *symbol, const char *buf, size_t len, gd_series *out, gd_err *err);
 void gd_series_free(gd_series *s);
 
+/* The bars' interval as declared ([market] interval) instead of the
+ * smallest gap: every close time is open + interval_ms. A gap between two
+ * opens that is not a whole number of intervals is GD_EINVAL naming the bar
+ * (path names the file). interval_ms 0: nothing changes. */
+int gd_series_set_interval(gd_series *s, int64_t interval_ms, const char *path, gd_err *err);
+
 /* The replay order of several series: bars merged by close time, ties by
  * series index. The series are borrowed and must outlive the tape. */
 typedef struct gd_tape {

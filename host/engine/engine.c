@@ -89,7 +89,10 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
     memset(&acct, 0, sizeof acct);
     acct.equity = e->book.equity;
     acct.gross_exposure = e->book.gross + e->exec.ops->pending_notional(e->exec.self);
-    acct.tripped = e->tripped ? e->tripped : gd_engine_rec_gate(e);
+    acct.tripped = e->tripped       ? e->tripped
+                   : e->market_gate ? e->market_gate
+                   : e->bar_gate    ? e->bar_gate
+                                    : gd_engine_rec_gate(e);
     if (sym < e->n_symbols) {
         e->exec.ops->slot(e->exec.self, in->slot, sym, &so);
         acct.subscribed = in->sub[sym];
@@ -207,6 +210,30 @@ void gd_engine_adopt(gd_engine *e, uint32_t owner, const gordon_fill *entry, dou
         gordon_fill f = *entry;
         GD_CALL_AS(in->handle, in->d->on_fill(in->self, &f));
     }
+}
+
+uint32_t gd_engine_warmup_bars(const gd_engine *e)
+{
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < e->gen->n_insts; i++)
+        if (e->gen->insts[i].warmup > w)
+            w = e->gen->insts[i].warmup;
+    return w;
+}
+
+void gd_engine_set_market_stale(gd_engine *e, int stale, const char *why)
+{
+    if (!!stale == !!e->market_gate)
+        return;
+    e->market_gate = stale ? "market" : NULL;
+    gd_engine_rec_risk(e, stale ? "market_stale" : "market_current", "breaker:market", why, NULL);
+}
+
+void gd_engine_on_bar_live(gd_engine *e, uint32_t symbol, const gordon_bar *bar, int stale)
+{
+    e->bar_gate = stale ? "stale_bar" : NULL;
+    gd_engine_on_bar(e, symbol, bar);
+    e->bar_gate = NULL;
 }
 
 int gd_engine_slot_index(const gd_engine *e, const char *name, uint32_t *out)

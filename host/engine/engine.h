@@ -109,6 +109,15 @@ int gd_engine_set_venue_rules(gd_engine *e, const gd_instrument *per_symbol, dou
  * book as it stands (no fill recorded, no fee charged again) and told to
  * its strategy as an entry fill. Call after gd_engine_set_venue_rules. */
 void gd_engine_adopt(gd_engine *e, uint32_t owner, const gordon_fill *entry, double stop, double tp);
+/* The largest warm-up (bars of history) any running plugin declared. */
+uint32_t gd_engine_warmup_bars(const gd_engine *e);
+/* Live bars went stale (1) or are current again (0): while stale no entry
+ * is accepted (the connectivity breaker, "market"); each change is a risk
+ * event. Exits, stops and flattens go on. */
+void gd_engine_set_market_stale(gd_engine *e, int stale, const char *why);
+/* gd_engine_on_bar for a live bar; stale: a backfilled bar too old to
+ * enter on (strategies see it, entries decided on it are refused). */
+void gd_engine_on_bar_live(gd_engine *e, uint32_t symbol, const gordon_bar *bar, int stale);
 /* The running strategy slot named name (its instance name). GD_ENOENT if none. */
 int gd_engine_slot_index(const gd_engine *e, const char *name, uint32_t *out);
 /* A venue order's status changed (journaled as an order event). */

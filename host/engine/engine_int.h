@@ -230,6 +230,8 @@ struct gd_engine {
     double *slot_ref;            /* owned: reference price of each slot's last order */
     int64_t *last_bar_ms;        /* owned: close time of each symbol's last bar */
     const char *tripped;         /* name of a breaker tripped at the last evaluation */
+    const char *market_gate;     /* "market": live bars are stale (no entries), NULL: current */
+    const char *bar_gate;        /* "stale_bar": the bar being delivered is a backfilled old one */
     gd_rec rec;                  /* the journal for the database (records.c) */
 };
 

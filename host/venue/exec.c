@@ -1837,17 +1837,17 @@ static int vx_grow(void *self, uint32_t n_owners)
     return 0;
 }
 
-/* The host's price for the shadow stop: a bar's close. */
-static void vx_on_bar(void *self, uint32_t symbol, const gordon_bar *bar)
+/* The shadow stop watches the host's price: a bar's close, or the venue's
+ * mark price where live data brings it. */
+static void shadow_check(gd_vexec *x, uint32_t symbol, double price)
 {
-    gd_vexec *x = self;
-    if (symbol >= x->o.n_symbols)
+    if (symbol >= x->o.n_symbols || !(price > 0.0))
         return;
     for (uint32_t k = 0; k < x->n_owners; k++) {
         vx_slot *s = slot_at(x, k, symbol);
         if (s->state != VS_OPEN || !(s->stop > 0.0))
             continue;
-        int crossed = s->side > 0 ? bar->close <= s->stop : bar->close >= s->stop;
+        int crossed = s->side > 0 ? price <= s->stop : price >= s->stop;
         if (!crossed) {
             s->crossed_since = 0;
         } else if (!s->crossed_since) {
@@ -1856,6 +1856,17 @@ static void vx_on_bar(void *self, uint32_t symbol, const gordon_bar *bar)
                 kick(x, s, ACT_STOP_LOOKUP, 0); /* has it filled? */
         }
     }
+}
+
+static void vx_on_bar(void *self, uint32_t symbol, const gordon_bar *bar)
+{
+    shadow_check(self, symbol, bar->close);
+}
+
+void gd_vexec_mark(gd_vexec *x, uint32_t symbol, double mark)
+{
+    if (!x->stopped && x->ready)
+        shadow_check(x, symbol, mark);
 }
 
 static void free_all(gd_vexec *x)

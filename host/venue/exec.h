@@ -130,6 +130,10 @@ double gd_vexec_equity(const gd_vexec *x);
 
 void gd_vexec_stats_get(const gd_vexec *x, gd_vexec_stats *out);
 
+/* The venue's mark price for engine symbol s (live market data): the
+ * shadow stop's trigger between bars. */
+void gd_vexec_mark(gd_vexec *x, uint32_t s, double mark);
+
 /* Positions gordon holds on the venue, and whether each has a working stop:
  * the reconciliation the tests and /readyz read. Writes at most cap lines
  * "SYMBOL side qty stop=working|none" to buf. Returns the number unprotected. */
