@@ -321,7 +321,7 @@ void vn_klines(vn_venue *v, const vn_request *r, vn_response *out)
             lo++;
         while (he && hi > lo && bar_open(v, hi - 1) > end)
             hi--;
-        if (hi - lo > (size_t)limit) {
+        if (lo + (size_t)limit < hi) {
             if (hs)
                 hi = lo + (size_t)limit; /* from startTime on */
             else

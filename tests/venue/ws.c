@@ -248,12 +248,11 @@ static int writeable(vn_sess *s)
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
     vn_sess *s = user;
-    char key[VN_NAME_MAX];
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
         /* an unknown stream, an unknown or expired key: the handshake is refused */
         static vn_sess probe; /* too big for the stack's taste; one thread */
-        char uri[VN_WS_URI_MAX];
+        char uri[VN_WS_URI_MAX], key[VN_NAME_MAX];
         memset(&probe, 0, sizeof(probe));
         if (lws_hdr_copy(wsi, uri, (int)sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
             return 1;
