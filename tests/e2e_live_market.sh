@@ -187,6 +187,12 @@ check "markPrice alone: one a second at most, ETHUSDT without klines too" \
   "$PROBE '$W/stream?streams=ethusdt@markPrice@1s' --seconds 2 2>/dev/null | grep -c markPriceUpdate | grep -q '^[123]$'" ""
 check "the venue answers a ping on a market socket" "$PROBE $W/ws/btcusdt@kline_1m --ping --seconds 1 2>&1 >/dev/null | grep -q pong" ""
 
+# --- the 24-hour cut, in venue time (POST /_venue/advance), as the user stream's
+probe x "$W/ws/btcusdt@markPrice@1s" --seconds 10
+check "a market socket before the cut" "grep -q connected $T/x.err" "$(cat "$T/x.err")"
+ctl POST advance "ms=86400000" >/dev/null
+check "at 24 h of venue time the venue closes it (close frame 1000)" "ended x 3 && grep -q 'close frame 1000' $T/x.err" "$(cat "$T/x.err")"
+
 # --- refusals
 check "an unknown symbol's stream is refused" "! $PROBE $W/ws/xrpusdt@kline_1m --seconds 2 2>/dev/null" ""
 check "another interval's stream is refused" "! $PROBE $W/ws/btcusdt@kline_5m --seconds 2 2>/dev/null" ""
