@@ -304,7 +304,11 @@ void vn_klines(vn_venue *v, const vn_request *r, vn_response *out)
     }
     int hs = int_param(r, "startTime", 0, 1LL << 53, &start), he = int_param(r, "endTime", 0, 1LL << 53, &end);
     int hl = int_param(r, "limit", 1, 1LL << 31, &limit);
-    if (hs < 0 || he < 0 || hl < 0) {
+    if (hl < 0) {
+        vn_error(out, 400, -1130, "Data sent for parameter 'limit' is not valid.");
+        return;
+    }
+    if (hs < 0 || he < 0) {
         vn_error(out, 400, -1100, "Illegal characters found in a parameter.");
         return;
     }
