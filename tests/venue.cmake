@@ -17,7 +17,8 @@ set_tests_properties(venue_check PROPERTIES TIMEOUT 120)
 add_executable(gordon-venue
   ${CMAKE_CURRENT_LIST_DIR}/venue/main.c ${CMAKE_CURRENT_LIST_DIR}/venue/rest.c
   ${CMAKE_CURRENT_LIST_DIR}/venue/trade.c ${CMAKE_CURRENT_LIST_DIR}/venue/state.c
-  ${CMAKE_CURRENT_LIST_DIR}/venue/control.c ${CMAKE_CURRENT_LIST_DIR}/venue/ws.c)
+  ${CMAKE_CURRENT_LIST_DIR}/venue/control.c ${CMAKE_CURRENT_LIST_DIR}/venue/ws.c
+  ${CMAKE_CURRENT_LIST_DIR}/venue/market.c)
 target_link_libraries(gordon-venue PRIVATE gordon_core PkgConfig::LWS)
 set_target_properties(gordon-venue PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 add_executable(gordon-venue-wsprobe ${CMAKE_CURRENT_LIST_DIR}/venue/wsprobe.c)

@@ -175,6 +175,8 @@ void vn_control(vn_venue *v, vn_request *r, vn_response *out)
         vn_check_triggers(v);
         vn_ws_check(v); /* the 24 h cut and listen key expiry, in venue time */
         ok(v, out);
+    } else if (!strcmp(r->path, "/_venue/market") && !strcmp(r->method, "POST")) {
+        vn_market_control(v, r, out);
     } else if (!strcmp(r->path, "/_venue/fault") && !strcmp(r->method, "POST")) {
         fault_add(v, r, out);
     } else if (!strcmp(r->path, "/_venue/faults") && !strcmp(r->method, "DELETE")) {
@@ -192,6 +194,6 @@ void vn_control(vn_venue *v, vn_request *r, vn_response *out)
         vn_check_triggers(v);
         ok(v, out);
     } else {
-        vn_error(out, 404, -1, "control: GET state, POST price|advance|fault|release, DELETE faults");
+        vn_error(out, 404, -1, "control: GET state, POST price|advance|market|fault|release, DELETE faults");
     }
 }

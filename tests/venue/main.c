@@ -337,7 +337,8 @@ static void on_signal(uv_signal_t *h, int signum)
 static void on_tick(uv_timer_t *t)
 {
     vn_path_apply(t->data);
-    vn_ws_check(t->data); /* listen key expiry and the 24 h cut in venue time */
+    vn_market_tick(t->data); /* bars close on the market clock */
+    vn_ws_check(t->data);    /* listen key expiry and the 24 h cut in venue time */
 }
 
 /* Closes the venue's own handles: the listener, signals and tick carry
@@ -402,7 +403,9 @@ static void usage(void)
             "usage: gordon-venue [--port N] [--port-file F] [--ws-port N] [--ws-port-file F]\n"
             "       [--key APIKEY:SECRET]... [--ed25519-key APIKEY:PEM]...\n"
             "       [--symbol SYM[:tick=X:step=X:minqty=X:maxqty=X:notional=X:protect=X:price=X:leverage=N]]...\n"
-            "       [--path SYM:CSV] [--balance USDT] [--fee-bps X] [--clock-offset-ms N] [--verbose 1]\n");
+            "       [--path SYM:CSV] [--balance USDT] [--fee-bps X] [--clock-offset-ms N] [--verbose 1]\n"
+            "       [--klines SYM:CSV]... [--interval 1s|1m|3m|5m|15m|30m|1h|2h|4h|6h|8h|12h|1d]\n"
+            "       [--market-speed X] [--market-history K]\n");
 }
 
 /* A number for a flag, or -1 naming the flag. */
@@ -453,19 +456,33 @@ static int parse_args(vn_venue *v, int argc, char **argv, vn_ports *p)
                 fprintf(stderr, "gordon-venue: %s\n", why);
                 return -1;
             }
-        } else if (!strcmp(a, "--path")) {
+        } else if (!strcmp(a, "--path") || !strcmp(a, "--klines")) {
             const char *colon = strchr(val, ':');
             char name[VN_NAME_MAX];
             snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - val) : 0, val);
             vn_symbol *s = colon ? vn_symbol_find(v, name, NULL) : NULL;
             if (!s) {
-                fprintf(stderr, "gordon-venue: --path %s: expected SYM:CSV after that --symbol\n", val);
+                fprintf(stderr, "gordon-venue: %s %s: expected SYM:CSV after that --symbol\n", a, val);
                 return -1;
             }
-            if (vn_path_load(s, colon + 1, why, sizeof(why)) != 0) {
+            if ((a[2] == 'p' ? vn_path_load(s, colon + 1, why, sizeof(why))
+                             : vn_klines_load(s, colon + 1, why, sizeof(why))) != 0) {
                 fprintf(stderr, "gordon-venue: %s\n", why);
                 return -1;
             }
+        } else if (!strcmp(a, "--interval")) {
+            if (!vn_interval_ms(val)) {
+                fprintf(stderr, "gordon-venue: --interval %s: one of 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d\n", val);
+                return -1;
+            }
+            snprintf(v->mk.interval, sizeof(v->mk.interval), "%s", val);
+        } else if (!strcmp(a, "--market-speed")) {
+            if (num(a, val, 1e-3, 1e9, &v->mk.speed) != 0)
+                return -1;
+        } else if (!strcmp(a, "--market-history")) {
+            if (num(a, val, 0, 1e6, &x) != 0)
+                return -1;
+            v->mk.history = (size_t)x;
         } else if (!strcmp(a, "--balance")) {
             if (num(a, val, 0, 1e12, &v->wallet) != 0)
                 return -1;
@@ -502,6 +519,11 @@ int main(int argc, char **argv)
         goto out;
     if (v->nkeys == 0 && add_key(v, "venue-key:venue-secret", 0) != 0)
         goto out;
+    char mwhy[256];
+    if (vn_market_start(v, mwhy, sizeof(mwhy)) != 0) {
+        fprintf(stderr, "gordon-venue: %s\n", mwhy);
+        goto out;
+    }
 
     uv_loop_t *loop = uv_default_loop();
     uv_tcp_t server;

@@ -336,6 +336,7 @@ void vn_venue_free(vn_venue *v)
     for (size_t i = 0; i < v->nsym; i++) {
         free(v->sym[i].path_t);
         free(v->sym[i].path_p);
+        free(v->sym[i].kl);
     }
     free(v->orders);
     free(v->algos);
@@ -433,6 +434,7 @@ cJSON *vn_state_json(const vn_venue *v)
     cJSON_AddNumberToObject(j, "requests", (double)v->requests);
     cJSON_AddNumberToObject(j, "userStreamSockets", vn_ws_sockets());
     cJSON_AddNumberToObject(j, "userStreamSilent", v->ws_silent);
+    vn_market_state(v, j, NULL, 0);
     add_n(j, "walletBalance", v->wallet, 8);
     add_n(j, "availableBalance", vn_available(v), 8);
     cJSON *syms = cJSON_AddArrayToObject(j, "symbols");
@@ -445,6 +447,7 @@ cJSON *vn_state_json(const vn_venue *v)
         add_n(o, "markPrice", s->mark, s->price_dec);
         cJSON_AddNumberToObject(o, "leverage", s->leverage);
         add_s(o, "marginType", s->isolated ? "isolated" : "cross");
+        vn_market_state(v, NULL, o, (int)i);
         cJSON_AddItemToArray(syms, o);
         if (s->pos_amt != 0) {
             cJSON *p = cJSON_CreateObject();

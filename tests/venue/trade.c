@@ -635,6 +635,10 @@ void vn_route(vn_venue *v, vn_request *r, vn_response *out)
         vn_exchange_info(v, out);
         return;
     }
+    if (is(r, "GET", "/fapi/v1/klines")) {
+        vn_klines(v, r, out); /* public; its weight goes by limit */
+        return;
+    }
     if (!strcmp(r->path, "/fapi/v1/listenKey")) {
         listen_key(v, r, out);
         return;

@@ -29,7 +29,39 @@ typedef struct vn_symbol {
     int64_t *path_t;
     double *path_p;
     size_t path_n;
+    /* klines (--klines SYM:CSV): VN_KL_FIELDS doubles a bar, owned */
+    double *kl;
+    size_t kl_n;
+    size_t mk_applied;    /* closed bars whose close the price follows */
+    size_t mk_next;       /* the next closed bar the stream has not dealt with */
+    size_t mk_mid;        /* 1 + the bar whose mid-bar update went out, 0 none */
+    int64_t mk_mark_real; /* real ms of the last markPriceUpdate */
 } vn_symbol;
+
+enum {
+    VN_KL_OPEN,
+    VN_KL_HIGH,
+    VN_KL_LOW,
+    VN_KL_CLOSE,
+    VN_KL_VOLUME,
+    VN_KL_FIELDS
+};
+
+/* The market clock: market ms = base_market + (real ms - base_real) * speed
+ * while running. Kline times and markPrice "E" use it; REST signatures and
+ * the -1021 window keep the venue clock. */
+typedef struct vn_market {
+    char interval[8]; /* Binance's name: 1m, 1h, ... (1s for tests) */
+    int64_t interval_ms;
+    double speed;        /* market ms a real ms */
+    size_t history;      /* bars already closed at start */
+    int64_t t0;          /* market ms when bar `history` opens: venue time at start */
+    int64_t base_market; /* market ms at base_real */
+    int64_t base_real;   /* real ms */
+    int paused;          /* the clock stands at base_market */
+    int64_t stall_until; /* real ms: no market events before it */
+    int gap;             /* closed klines still to leave off the stream */
+} vn_market;
 
 typedef struct vn_key {
     char api_key[VN_NAME_MAX * 2];
@@ -122,6 +154,7 @@ typedef struct vn_venue {
     int64_t weight_minute;
     int weight_used, orders_used;
     uint64_t requests;
+    vn_market mk;
 } vn_venue;
 
 /* A parsed request: decoded parameters from the query and the form body. */
@@ -197,6 +230,30 @@ void vn_ws_drop_all(void);               /* abrupt: no close frame */
  * first) or went away; the tick and every time change call it. */
 void vn_ws_check(vn_venue *v);
 int vn_ws_sockets(void); /* open user-data sockets, for the state dump */
+
+/* Market streams (ws.c): a market socket subscribes to streams; each event
+ * goes to the sockets holding (sym, kind), raw or wrapped for /stream. */
+enum {
+    VN_MK_KLINE,
+    VN_MK_MARK
+};
+void vn_ws_market_push(int sym, int kind, const char *data);
+void vn_ws_market_drop_all(void); /* abrupt: no close frame */
+int vn_ws_market_sockets(void);
+
+/* market.c: klines, the market clock, GET /fapi/v1/klines, POST /_venue/market */
+int64_t vn_real_ms(void);
+int64_t vn_market_now(const vn_venue *v);
+int64_t vn_interval_ms(const char *name); /* 0 if not one of Binance's */
+int vn_klines_load(vn_symbol *s, const char *file, char *why, size_t whylen);
+int vn_market_start(vn_venue *v, char *why, size_t whylen); /* after the options */
+void vn_market_tick(vn_venue *v);
+void vn_klines(vn_venue *v, const vn_request *r, vn_response *out);
+void vn_market_control(vn_venue *v, const vn_request *r, vn_response *out);
+void vn_market_state(const vn_venue *v, cJSON *state, cJSON *sym, int idx);
+/* the symbol and stream kind a stream name (btcusdt@kline_1h,
+ * btcusdt@markPrice[@1s]) names; -1 if none */
+int vn_market_stream(vn_venue *v, const char *name, int *sym, int *kind);
 
 /* rest.c */
 const char *vn_param_get(const vn_request *r, const char *key);

@@ -5,7 +5,11 @@
  * account as one text message, and is closed as Binance closes it: at the
  * 24-hour cut, and after {"e":"listenKeyExpired"} when the key expires.
  * Faults: ws_drop (abrupt close, no close frame), ws_silent (events lost),
- * listen_key_expire (control.c). */
+ * listen_key_expire (control.c).
+ * Market streams share the port and the protocol: /ws/<stream> and
+ * /market/ws/<stream> (raw: a last segment with '@' is a stream, else a
+ * listen key), /stream?streams=a/b and /market/stream?streams=a/b
+ * (combined: {"stream":..,"data":..}). market.c builds their events. */
 #include "venue.h"
 
 #include <libwebsockets.h>
@@ -18,6 +22,8 @@
 #define VN_WS_DAY_MS       (24LL * 60 * 60 * 1000) /* Binance: a connection lives 24 hours */
 #define VN_WS_URI_MAX      256                     /* "/private/ws/" and a 64-byte key fit */
 #define VN_WS_RX_MAX       4096                    /* lws's receive buffer: clients send nothing we read */
+#define VN_WS_STREAMS_MAX  16                      /* streams a market socket may hold (Binance: 200) */
+#define VN_WS_ARGS_MAX     (VN_WS_STREAMS_MAX * VN_NAME_MAX)
 /* lws 4.1 keeps its close opcode private (between LWS_WRITE_HTTP and
  * LWS_WRITE_PING); lws_write() sends it as a close frame. */
 #define VN_LWS_WRITE_CLOSE ((enum lws_write_protocol)(LWS_WRITE_PING - 1))
@@ -44,6 +50,13 @@ typedef struct vn_sess {
     size_t n;
     int state;
     int listed;
+    int market;   /* a market socket: streams below, no listen key */
+    int combined; /* /stream: each message wrapped with its stream's name */
+    int nstreams;
+    struct {
+        int sym, kind;
+        char name[VN_NAME_MAX];
+    } streams[VN_WS_STREAMS_MAX];
 } vn_sess;
 
 static struct {
@@ -89,6 +102,47 @@ static const char *key_of(const char *uri)
     if (n == 0 || n >= VN_NAME_MAX || strcspn(uri, "/?#") != n)
         return NULL;
     return uri;
+}
+
+/* A market path: 1 with s's streams filled, 0 if not a market path (a
+ * listen key's), -1 if a market path naming no known stream. */
+static int market_route(struct lws *wsi, const char *uri, vn_sess *s)
+{
+    const char *p = uri;
+    if (!strncmp(p, "/market/", 8))
+        p += 7;
+    s->nstreams = 0;
+    if (!strcmp(p, "/stream")) {
+        char args[VN_WS_ARGS_MAX];
+        const char *list = lws_get_urlarg_by_name(wsi, "streams=", args, (int)sizeof(args));
+        if (!list || !*list)
+            return -1;
+        s->combined = 1;
+        while (*list) {
+            size_t n = strcspn(list, "/");
+            if (n == 0 || n >= VN_NAME_MAX || s->nstreams == VN_WS_STREAMS_MAX)
+                return -1;
+            memcpy(s->streams[s->nstreams].name, list, n);
+            s->streams[s->nstreams].name[n] = 0;
+            s->nstreams++;
+            list += n;
+            if (*list == '/')
+                list++;
+        }
+    } else if (!strncmp(p, "/ws/", 4) && strchr(p + 4, '@')) {
+        p += 4;
+        size_t n = strlen(p);
+        if (n >= VN_NAME_MAX || strchr(p, '/'))
+            return -1;
+        memcpy(s->streams[0].name, p, n + 1);
+        s->nstreams = 1;
+    } else
+        return p != uri ? -1 : 0; /* /market/ serves no listen key */
+    for (int i = 0; i < s->nstreams; i++)
+        if (vn_market_stream(g_ws.v, s->streams[i].name, &s->streams[i].sym, &s->streams[i].kind) != 0)
+            return -1;
+    s->market = 1;
+    return 1;
 }
 
 /* 0 if the request's path names the live listen key; the key into out. */
@@ -194,15 +248,25 @@ static int writeable(vn_sess *s)
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
     vn_sess *s = user;
-    char key[VN_NAME_MAX];
     switch (reason) {
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        /* an unknown or expired key: the handshake is refused */
-        return key_ok(wsi, key, sizeof(key)) != 0;
-    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+        /* an unknown stream, an unknown or expired key: the handshake is refused */
+        static vn_sess probe; /* too big for the stack's taste; one thread */
+        char uri[VN_WS_URI_MAX], key[VN_NAME_MAX];
+        memset(&probe, 0, sizeof(probe));
+        if (lws_hdr_copy(wsi, uri, (int)sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
+            return 1;
+        int m = market_route(wsi, uri, &probe);
+        return m < 0 || (m == 0 && key_ok(wsi, key, sizeof(key)) != 0);
+    }
+    case LWS_CALLBACK_ESTABLISHED: {
+        char uri[VN_WS_URI_MAX];
         memset(s, 0, sizeof(*s));
         s->wsi = wsi;
-        if (key_ok(wsi, s->key, sizeof(s->key)) != 0)
+        if (lws_hdr_copy(wsi, uri, (int)sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
+            return -1;
+        int m = market_route(wsi, uri, s);
+        if (m < 0 || (m == 0 && key_ok(wsi, s->key, sizeof(s->key)) != 0))
             return -1;
         s->opened = vn_now_ms(g_ws.v);
         s->next = g_ws.sessions;
@@ -211,6 +275,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         g_ws.sessions = s;
         s->listed = 1;
         return 0;
+    }
     case LWS_CALLBACK_SERVER_WRITEABLE: return s && s->listed ? writeable(s) : 0;
     case LWS_CALLBACK_RECEIVE:
         /* the user stream takes nothing from the client: ignored. lws
@@ -285,7 +350,7 @@ void vn_ws_push(vn_venue *v, cJSON *ev)
     }
     size_t len = strlen(text);
     for (vn_sess *s = g_ws.sessions; s; s = s->next)
-        if (s->state == VS_OPEN && !strcmp(s->key, v->listen_key) && enqueue(s, text, len) != 0) {
+        if (s->state == VS_OPEN && !s->market && !strcmp(s->key, v->listen_key) && enqueue(s, text, len) != 0) {
             fprintf(stderr, "gordon-venue: user-data socket too slow (%zu queued): dropped\n", s->n);
             drop(s);
         }
@@ -295,7 +360,51 @@ void vn_ws_push(vn_venue *v, cJSON *ev)
 void vn_ws_drop_all(void)
 {
     for (vn_sess *s = g_ws.sessions; s; s = s->next)
-        drop(s);
+        if (!s->market)
+            drop(s);
+}
+
+void vn_ws_market_push(int sym, int kind, const char *data)
+{
+    size_t dlen = strlen(data);
+    for (vn_sess *s = g_ws.sessions; s; s = s->next) {
+        if (s->state != VS_OPEN || !s->market)
+            continue;
+        for (int i = 0; i < s->nstreams; i++) {
+            if (s->streams[i].sym != sym || s->streams[i].kind != kind)
+                continue;
+            int rc;
+            if (!s->combined) {
+                rc = enqueue(s, data, dlen);
+            } else {
+                size_t cap = dlen + VN_NAME_MAX + 32;
+                char *b = malloc(cap);
+                int n = b ? snprintf(b, cap, "{\"stream\":\"%s\",\"data\":%s}", s->streams[i].name, data) : -1;
+                rc = n < 0 || (size_t)n >= cap ? -1 : enqueue(s, b, (size_t)n);
+                free(b);
+            }
+            if (rc != 0) {
+                fprintf(stderr, "gordon-venue: market socket too slow (%zu queued): dropped\n", s->n);
+                drop(s);
+                break;
+            }
+        }
+    }
+}
+
+void vn_ws_market_drop_all(void)
+{
+    for (vn_sess *s = g_ws.sessions; s; s = s->next)
+        if (s->market)
+            drop(s);
+}
+
+int vn_ws_market_sockets(void)
+{
+    int n = 0;
+    for (const vn_sess *s = g_ws.sessions; s; s = s->next)
+        n += s->state == VS_OPEN && s->market;
+    return n;
 }
 
 void vn_ws_check(vn_venue *v)
@@ -304,6 +413,11 @@ void vn_ws_check(vn_venue *v)
     for (vn_sess *s = g_ws.sessions; s; s = s->next) {
         if (s->state != VS_OPEN)
             continue;
+        if (s->market) {
+            if (now - s->opened >= VN_WS_DAY_MS)
+                drain_then_close(s, 0); /* the 24 h cut, in venue time */
+            continue;
+        }
         if (strcmp(s->key, v->listen_key) != 0 || now - s->opened >= VN_WS_DAY_MS)
             drain_then_close(s, 0); /* the key was deleted, or the 24 h cut */
         else if (now >= v->listen_key_expiry)
@@ -315,6 +429,6 @@ int vn_ws_sockets(void)
 {
     int n = 0;
     for (const vn_sess *s = g_ws.sessions; s; s = s->next)
-        n += s->state == VS_OPEN;
+        n += s->state == VS_OPEN && !s->market;
     return n;
 }
