@@ -937,7 +937,7 @@ static void test_nothing_half_applied(void **state)
         char *env[] = {"GORDON_REPLAY_DATAS=x", NULL};
         unlink(P("conf.d/2.ini"));
         assert_int_equal(load("main.ini", env, &cfg, &err), GD_EINVAL);
-        assert_msg(err, "env:GORDON_REPLAY_DATAS: [replay] datas: unknown key (allowed: data, bars_per_sec, max_file_mb)");
+        assert_msg(err, "env:GORDON_REPLAY_DATAS: [replay] datas: unknown key (allowed: data, bars_per_sec, max_file_mb, trade_from_ms)");
     }
     /* And with an error found only when finishing (cross-field). */
     {

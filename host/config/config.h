@@ -91,6 +91,7 @@ typedef struct gd_config {
     size_t n_data;
     double bars_per_sec;       /* bars_per_sec = pace of the replay, 0 = as fast as possible */
     double replay_max_file_mb; /* max_file_mb = the largest CSV file read (default 2048 MiB) */
+    double replay_trade_from_ms; /* trade_from_ms: bars before this close time only warm plugins up (0: none) */
 
     /* [http]: the operator API; off unless listen is set */
     char *http_listen;         /* listen = HOST:PORT, e.g. 127.0.0.1:8080 */

@@ -649,6 +649,7 @@ static int open_engine(run_state *st, const gd_run_opts *o, gd_err *err)
     eo.skip = o->skip;
     eo.n_skip = o->n_skip;
     eo.series_source = cfg->fred_api_key != NULL && cfg->fred_api_key[0] != '\0';
+    eo.trade_from_ms = (int64_t)cfg->replay_trade_from_ms;
     int rc = gd_engine_new(&eo, &st->eng, err);
     if (rc)
         return rc;

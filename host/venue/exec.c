@@ -81,6 +81,8 @@ typedef struct vx_slot {
     uint8_t recovering;    /* taken up from the ledger: stop and take profit are looked up before sent */
     uint8_t entry_open;    /* the entry is not final yet (partly filled): asked after while open */
     int64_t entry_poll;    /* ... last asked after (mono) */
+    uint8_t has_queued;    /* an entry waits for the close before it (a reversal) */
+    gd_order queued;       /* ... that entry, its quantity on the step */
     uint8_t venue_flat;    /* ... and the venue held nothing of it at start-up */
 } vx_slot;
 
@@ -748,6 +750,21 @@ static void slot_reset(gd_vexec *x, vx_slot *s)
     memset(s, 0, sizeof *s);
 }
 
+static int start_entry(gd_vexec *x, uint32_t i, const gd_order *o, double q, gd_err *err);
+
+/* A reversal's entry that will not go: its exit did not complete. */
+static void drop_queued(gd_vexec *x, uint32_t i, const char *why)
+{
+    vx_slot *s = &x->slots[i];
+    if (!s->has_queued)
+        return;
+    s->has_queued = 0;
+    x->pending_notional -= s->queued.qty * s->queued.ref_price;
+    if (x->pending_notional < 1e-9)
+        x->pending_notional = 0.0;
+    event(x, i, s->queued.intent_id, 'e', "rejected", "%s", why);
+}
+
 /* The position is flat: what protected it goes. */
 static void position_gone(gd_vexec *x, uint32_t i)
 {
@@ -769,7 +786,18 @@ static void position_gone(gd_vexec *x, uint32_t i)
         }
     }
     ledger_flat(x, s);
+    int queued = s->has_queued;
+    gd_order q = s->queued;
     memset(s, 0, sizeof *s);
+    if (queued) {
+        /* The reversal's entry goes now that the close is done. */
+        gd_err e;
+        x->pending_notional -= q.qty * q.ref_price;
+        if (x->pending_notional < 1e-9)
+            x->pending_notional = 0.0;
+        if (start_entry(x, i, &q, q.qty, &e) != 0)
+            event(x, i, q.intent_id, 'e', "rejected", "%s", e.msg);
+    }
 }
 
 static void send_close(gd_vexec *x, uint32_t i, char kind, uint64_t intent)
@@ -927,6 +955,7 @@ static void close_order(gd_vexec *x, uint32_t i, const cJSON *j)
         event(x, i, s->close_intent, s->close_kind, "canceled", "the venue ended it %s with %.*f still open", status,
               x->qty_dec[slot_sym(x, i)], s->filled);
         s->state = VS_OPEN;
+        drop_queued(x, i, "the close before it did not complete");
         if (!s->incident)
             incident(x, s, "%s: a close ended %s with the position still open", x->syms[slot_sym(x, i)], status);
         send_close(x, i, 'c', s->intent);
@@ -1091,6 +1120,7 @@ static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
             } else {
                 event(x, i, s->close_intent, s->close_kind, "rejected", "venue %d: %s", r->code, r->msg);
                 s->state = VS_OPEN;
+                drop_queued(x, i, "the close before it was refused");
                 if (!s->incident)
                     incident(x, s, "%s: the venue refused to close the position: %d %s", x->syms[slot_sym(x, i)],
                              r->code, r->msg);
@@ -1114,6 +1144,7 @@ static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
                     slot_reset(x, s);
                 } else {
                     s->state = VS_OPEN;
+                    drop_queued(x, i, "the close before it is not on the venue");
                     if (!s->incident)
                         incident(x, s, "%s: a close is not on the venue after %u sends", x->syms[slot_sym(x, i)],
                                  s->sends);
@@ -1730,7 +1761,9 @@ static int vx_submit(void *self, const gd_order *o, gd_err *err)
     const char *sym = x->syms[o->symbol];
     switch (o->kind) {
     case GD_ORDER_ENTRY: {
-        if (s->state != VS_IDLE)
+        /* A reversal: the exit just sent closes first, then this entry goes. */
+        int reversal = s->state == VS_CLOSING && !s->has_queued && s->close_kind == 'x';
+        if (s->state != VS_IDLE && !reversal)
             return gd_err_set(err, GD_ESTATE, "%s: this strategy already has an order or a position", sym);
         for (uint32_t k = 0; k < x->n_owners; k++)
             if (k != o->owner && slot_at(x, k, o->symbol)->state != VS_IDLE)
@@ -1748,45 +1781,22 @@ static int vx_submit(void *self, const gd_order *o, gd_err *err)
                               q, x->max_qty[o->symbol]);
         if (!(o->side == 1 || o->side == -1))
             return gd_err_set(err, GD_EINVAL, "entry side %d", o->side);
-        memset(s, 0, sizeof *s);
-        s->state = VS_ENTRY;
-        s->side = (int8_t)o->side;
-        s->intent = o->intent_id;
-        s->qty = q;
-        s->ref = o->ref_price;
-        /* The stop rounds towards the price (a tighter stop, never a looser one). */
-        s->stop = o->stop > 0.0 ? gd_round_tick(o->stop, in->tick_size, o->side > 0 ? 1 : -1) : 0.0;
-        s->tp = o->take_profit > 0.0 ? gd_round_tick(o->take_profit, in->tick_size, o->side > 0 ? -1 : 1) : 0.0;
-        if (x->ledger) {
-            gd_vledger_rec lr;
-            memset(&lr, 0, sizeof lr);
-            const char *name = x->o.hooks.owner_name ? x->o.hooks.owner_name(x->o.hooks.arg, o->owner) : NULL;
-            lr.id = s->intent;
-            snprintf(lr.strategy, sizeof lr.strategy, "%s", name ? name : "");
-            snprintf(lr.symbol, sizeof lr.symbol, "%s", sym);
-            lr.side = s->side;
-            lr.qty = q;
-            lr.stop = s->stop;
-            lr.tp = s->tp;
-            lr.ref = o->ref_price;
-            lr.at_ms = gd_wall_ms();
-            /* Not recorded, not sent: a restart must be able to find it. */
-            int lrc = gd_vledger_entry(x->ledger, &lr, err);
-            if (lrc) {
-                memset(s, 0, sizeof *s);
-                return lrc;
-            }
+        if (reversal) {
+            s->queued = *o;
+            s->queued.qty = q;
+            s->has_queued = 1;
+            x->pending_notional += q * o->ref_price;
+            return 0;
         }
-        x->pending_notional += q * o->ref_price;
-        kick(x, s, ACT_SEND, 0);
-        run_act(x, i); /* on the wire now, not at the next tick */
-        return 0;
+        return start_entry(x, i, o, q, err);
     }
     case GD_ORDER_EXIT:
     case GD_ORDER_FLATTEN: {
         char k = o->kind == GD_ORDER_FLATTEN ? 'f' : 'x';
         if (s->state == VS_IDLE)
             return gd_err_set(err, GD_ESTATE, "%s: nothing to exit", sym);
+        if (s->state == VS_CLOSING && k == 'f' && s->has_queued)
+            drop_queued(x, i, "an emergency flatten came before it went");
         if (s->state == VS_CLOSING)
             return gd_err_set(err, GD_ESTATE, "%s: a close is already on its way", sym);
         if (s->state == VS_ENTRY) {
@@ -1808,6 +1818,47 @@ static int vx_submit(void *self, const gd_order *o, gd_err *err)
     }
 }
 
+/* A new entry on slot i (idle): recorded in the ledger, then on the wire. */
+static int start_entry(gd_vexec *x, uint32_t i, const gd_order *o, double q, gd_err *err)
+{
+    vx_slot *s = &x->slots[i];
+    const gd_instrument *in = &x->instr[slot_sym(x, i)];
+    const char *sym = x->syms[slot_sym(x, i)];
+    memset(s, 0, sizeof *s);
+    s->state = VS_ENTRY;
+    s->side = (int8_t)o->side;
+    s->intent = o->intent_id;
+    s->qty = q;
+    s->ref = o->ref_price;
+    /* The stop rounds towards the price (a tighter stop, never a looser one). */
+    s->stop = o->stop > 0.0 ? gd_round_tick(o->stop, in->tick_size, o->side > 0 ? 1 : -1) : 0.0;
+    s->tp = o->take_profit > 0.0 ? gd_round_tick(o->take_profit, in->tick_size, o->side > 0 ? -1 : 1) : 0.0;
+    if (x->ledger) {
+        gd_vledger_rec lr;
+        memset(&lr, 0, sizeof lr);
+        const char *name = x->o.hooks.owner_name ? x->o.hooks.owner_name(x->o.hooks.arg, o->owner) : NULL;
+        lr.id = s->intent;
+        snprintf(lr.strategy, sizeof lr.strategy, "%s", name ? name : "");
+        snprintf(lr.symbol, sizeof lr.symbol, "%s", sym);
+        lr.side = s->side;
+        lr.qty = q;
+        lr.stop = s->stop;
+        lr.tp = s->tp;
+        lr.ref = o->ref_price;
+        lr.at_ms = gd_wall_ms();
+        /* Not recorded, not sent: a restart must be able to find it. */
+        int lrc = gd_vledger_entry(x->ledger, &lr, err);
+        if (lrc) {
+            memset(s, 0, sizeof *s);
+            return lrc;
+        }
+    }
+    x->pending_notional += q * o->ref_price;
+    kick(x, s, ACT_SEND, 0);
+    run_act(x, i); /* on the wire now, not at the next tick */
+    return 0;
+}
+
 static void vx_slot_orders(void *self, uint32_t owner, uint32_t symbol, gd_slot_orders *out)
 {
     gd_vexec *x = self;
@@ -1815,9 +1866,11 @@ static void vx_slot_orders(void *self, uint32_t owner, uint32_t symbol, gd_slot_
     if (owner >= x->n_owners || symbol >= x->o.n_symbols)
         return;
     const vx_slot *s = slot_at(x, owner, symbol);
-    out->entry_pending = s->state == VS_ENTRY;
+    out->entry_pending = s->state == VS_ENTRY || s->has_queued;
     out->exit_pending = s->state == VS_CLOSING || s->exit_wanted;
-    out->entry_notional = s->state == VS_ENTRY ? s->qty * s->ref : 0.0;
+    out->entry_notional = s->state == VS_ENTRY ? s->qty * s->ref
+                          : s->has_queued      ? s->queued.qty * s->queued.ref_price
+                                               : 0.0;
 }
 
 static double vx_pending_notional(void *self) { return ((gd_vexec *)self)->pending_notional; }
@@ -1858,10 +1911,7 @@ static void shadow_check(gd_vexec *x, uint32_t symbol, double price)
     }
 }
 
-static void vx_on_bar(void *self, uint32_t symbol, const gordon_bar *bar)
-{
-    shadow_check(self, symbol, bar->close);
-}
+static void vx_on_bar(void *self, uint32_t symbol, const gordon_bar *bar) { shadow_check(self, symbol, bar->close); }
 
 void gd_vexec_mark(gd_vexec *x, uint32_t symbol, double mark)
 {
