@@ -293,7 +293,7 @@ static void market_bar(void *arg, uint32_t s, const gordon_bar *bar, int backfil
 static void market_mark(void *arg, uint32_t s, double mark, int64_t time_ms)
 {
     run_state *st = arg;
-    (void)time_ms;
+    gd_engine_set_mark(st->eng, s, mark, time_ms);
     if (st->vexec)
         gd_vexec_mark(st->vexec, s, mark);
 }

@@ -101,7 +101,11 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
         acct.pos_qty = pos->qty;
         acct.entry_pending = so.entry_pending;
         acct.exit_pending = so.exit_pending;
-        acct.ref_price = e->book.mark[sym]; /* this bar's close, not what the plugin says */
+        /* The host's price, not what the plugin says: the venue's mark
+         * where live data brings one no older than this bar's close, else
+         * the bar's close. */
+        acct.ref_price = e->ref_mark[sym] > 0.0 && e->ref_mark_ms[sym] >= e->last_bar_ms[sym] ? e->ref_mark[sym]
+                                                                                             : e->book.mark[sym];
     }
     /* Overlays judge only the symbols they follow. */
     uint32_t n_ov = 0;
@@ -219,6 +223,14 @@ uint32_t gd_engine_warmup_bars(const gd_engine *e)
         if (e->gen->insts[i].warmup > w)
             w = e->gen->insts[i].warmup;
     return w;
+}
+
+void gd_engine_set_mark(gd_engine *e, uint32_t symbol, double mark, int64_t time_ms)
+{
+    if (symbol < e->n_symbols && isfinite(mark) && mark > 0.0 && time_ms >= e->ref_mark_ms[symbol]) {
+        e->ref_mark[symbol] = mark;
+        e->ref_mark_ms[symbol] = time_ms;
+    }
 }
 
 void gd_engine_set_market_stale(gd_engine *e, int stale, const char *why)
@@ -549,7 +561,9 @@ int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
     e->symbols = calloc(o->n_symbols, sizeof *e->symbols);
     e->instr = calloc(o->n_symbols, sizeof *e->instr);
     e->last_bar_ms = calloc(o->n_symbols, sizeof *e->last_bar_ms);
-    if (!e->symbols || !e->instr || !e->last_bar_ms)
+    e->ref_mark = calloc(o->n_symbols, sizeof *e->ref_mark);
+    e->ref_mark_ms = calloc(o->n_symbols, sizeof *e->ref_mark_ms);
+    if (!e->symbols || !e->instr || !e->last_bar_ms || !e->ref_mark || !e->ref_mark_ms)
         goto nomem;
     for (uint32_t s = 0; s < o->n_symbols; s++)
         if (!(e->symbols[s] = strdup(o->symbols[s])))
@@ -662,6 +676,8 @@ void gd_engine_free(gd_engine *e)
     free(e->slot_ref);
     free(e->rec.slots);
     free(e->last_bar_ms);
+    free(e->ref_mark);
+    free(e->ref_mark_ms);
     gd_series_free_all(e);
     free(e);
 }

@@ -111,6 +111,10 @@ int gd_engine_set_venue_rules(gd_engine *e, const gd_instrument *per_symbol, dou
 void gd_engine_adopt(gd_engine *e, uint32_t owner, const gordon_fill *entry, double stop, double tp);
 /* The largest warm-up (bars of history) any running plugin declared. */
 uint32_t gd_engine_warmup_bars(const gd_engine *e);
+/* The venue's mark price for symbol at venue time time_ms (live): the
+ * host's reference price for sizing, the stop-side check and the caps on
+ * a bar that closed no later than it (else the bar's close is). */
+void gd_engine_set_mark(gd_engine *e, uint32_t symbol, double mark, int64_t time_ms);
 /* Live bars went stale (1) or are current again (0): while stale no entry
  * is accepted (the connectivity breaker, "market"); each change is a risk
  * event. Exits, stops and flattens go on. */

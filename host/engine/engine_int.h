@@ -229,6 +229,8 @@ struct gd_engine {
     gd_engine_counters ctr;
     double *slot_ref;            /* owned: reference price of each slot's last order */
     int64_t *last_bar_ms;        /* owned: close time of each symbol's last bar */
+    double *ref_mark;            /* owned: the venue's mark price per symbol (live; 0: the bar's close) */
+    int64_t *ref_mark_ms;        /* owned: ... its venue time */
     const char *tripped;         /* name of a breaker tripped at the last evaluation */
     const char *market_gate;     /* "market": live bars are stale (no entries), NULL: current */
     const char *bar_gate;        /* "stale_bar": the bar being delivered is a backfilled old one */

@@ -57,6 +57,7 @@ struct gd_vmarket {
     int64_t retry_at;     /* mono: reconnect then (0: not waiting) */
     int64_t backoff;
     int64_t down_since; /* mono: the stream is down since (0: up) */
+    int64_t last_msg;   /* mono: the stream's last message (mark prices come every second) */
     int stale;
     gd_vmarket_stats st;
 };
@@ -318,6 +319,7 @@ static uint32_t sym_of(const gd_vmarket *m, const char *name)
 static void ws_message(void *arg, const char *text, size_t len)
 {
     gd_vmarket *m = arg;
+    m->last_msg = mono(m);
     cJSON *j = cJSON_ParseWithLength(text, len);
     const cJSON *d = j ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL;
     if (!d)
@@ -353,6 +355,7 @@ static void ws_open(void *arg)
     m->st.connected = 1;
     m->backoff = VM_BACKOFF_MIN_MS;
     m->down_since = 0;
+    m->last_msg = mono(m);
     gd_log(GD_LOG_INFO, "market", NULL, "market stream connected (%u symbol(s))", m->o.n_symbols);
     /* What closed while it was down comes by REST. */
     for (uint32_t s = 0; s < m->o.n_symbols; s++) {
@@ -403,6 +406,12 @@ static void check_fresh(gd_vmarket *m)
     if (m->down_since && mono(m) - m->down_since > grace) {
         set_stale(m, 1, "market data stale: the market stream has been down for %.1f s",
                   (double)(mono(m) - m->down_since) / 1000.0);
+        return;
+    }
+    /* Connected and silent: mark prices come every second. */
+    if (!m->down_since && m->last_msg && mono(m) - m->last_msg > grace) {
+        set_stale(m, 1, "market data stale: nothing from the market stream for %.1f s",
+                  (double)(mono(m) - m->last_msg) / 1000.0);
         return;
     }
     for (uint32_t s = 0; s < m->o.n_symbols; s++)
