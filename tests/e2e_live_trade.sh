@@ -30,7 +30,7 @@ KEY=live-key SECRET=live-secret
 printf '%s' "$SECRET" >"$T/secret"
 chmod 600 "$T/secret"
 CSV=$here/../packaging/sample/sample_1h.csv
-HISTORY=40
+HISTORY=60
 
 ctl() { curl -s --max-time 5 -X "$1" "$B/_venue/$2" ${3:+--data "$3"}; }
 vq() { ctl GET state | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
@@ -301,8 +301,45 @@ PY
   wait "$VPID" 2>/dev/null
 }
 
+# The shipped example (packaging/examples/testnet.ini) as it is, pointed at
+# the loopback venue by GORDON_* variables only: one command starts,
+# checks the account, warms up, follows the stream and is ready.
+case_example() {
+  venue_start
+  mkdir -p "$T/ex"
+  "$GORDON" init --state-dir "$T/ex/state" >/dev/null
+  env GORDON_GORDON_STATE_DIR="$T/ex/state" GORDON_GORDON_INTENT_LOG="$T/ex/intents.jsonl" \
+    GORDON_GORDON_PLUGIN_DIR="$(dirname "$(dirname "$TPLUG")")/plugins" \
+    GORDON_VENUE_REST_URL="$B" GORDON_VENUE_WS_URL="$W" GORDON_VENUE_API_KEY="$KEY" \
+    GORDON_VENUE_KEY_FILE="$T/secret" GORDON_MARKET_INTERVAL=1s GORDON_MARKET_STALE_GRACE_MS=3000 \
+    GORDON_HTTP_LISTEN=127.0.0.1:0 \
+    "$GORDON" run --config "$here/../packaging/examples/testnet.ini" >"$T/ex.log" 2>&1 &
+  DPID=$!
+  PIDS+=("$DPID")
+  U=
+  for _ in $(seq 100); do
+    local port
+    port=$(sed -n 's/.*operator API on .*(port \([0-9]*\)).*/\1/p' "$T/ex.log" 2>/dev/null | head -1)
+    [ -n "$port" ] && U=http://127.0.0.1:$port && break
+    sleep 0.1
+  done
+  check "example: the shipped testnet.ini starts (one command)" "[ -n '$U' ]" "$(tail -5 "$T/ex.log" | cut -c1-250)"
+  check "example: the venue checked out and the warm-up came (ema_cross: 51 bars)" \
+    "for _ in \$(seq 100); do grep -q 'warm-up delivered' '$T/ex.log' && break; sleep 0.1; done; grep -q 'venue ready' '$T/ex.log' && grep -q 'warm-up delivered (5[0-9] bars)' '$T/ex.log'" \
+    "$(grep -E 'venue ready|warm-up' "$T/ex.log" | cut -c1-200)"
+  check "example: /readyz is ready (venue, fresh data, state store)" \
+    "for _ in \$(seq 50); do curl -s --max-time 5 '$U/readyz' | grep -q '\"ready\":true' && break; sleep 0.1; done; curl -s --max-time 5 '$U/readyz' | grep -q '\"ready\":true'" \
+    "$(curl -s --max-time 5 "$U/readyz")"
+  check "example: live bars reach the strategy" \
+    "for _ in \$(seq 50); do [ \"\$(metric 'gordon_market_bars_total{source=\"stream\"}')\" -ge 2 ] 2>/dev/null && break; sleep 0.1; done; [ \"\$(metric 'gordon_market_bars_total{source=\"stream\"}')\" -ge 2 ]"
+  check "example: the key is in no log line" "! grep -q '$SECRET' '$T/ex.log'"
+  daemon_stop
+  kill "$VPID" 2>/dev/null
+  wait "$VPID" 2>/dev/null
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(trade match)
+[ ${#cases[@]} -gt 0 ] || cases=(trade match example)
 for c in "${cases[@]}"; do "case_$c"; done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
