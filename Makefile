@@ -66,6 +66,7 @@ bench: build
 	./$(BUILD)/bench/bench_ablate
 	./$(BUILD)/bench/bench_journal
 	./$(BUILD)/bench/bench_venue
+	./$(BUILD)/bench/bench_live
 	bash bench/db.sh $(BUILD)
 	bash bench/ops.sh $(BUILD)/gordon
 

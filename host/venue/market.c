@@ -58,6 +58,7 @@ struct gd_vmarket {
     int64_t backoff;
     int64_t down_since; /* mono: the stream is down since (0: up) */
     int64_t last_msg;   /* mono: the stream's last message (mark prices come every second) */
+    uint64_t msg_ns;    /* uv_hrtime() when the message being handled arrived whole */
     int stale;
     gd_vmarket_stats st;
 };
@@ -183,8 +184,8 @@ static int take_klines(gd_vmarket *m, uint32_t s, const cJSON *arr, int warmup)
         }
         b.open_time_ms = (int64_t)t;
         b.close_time_ms = b.open_time_ms + m->iv;
-        if (b.close_time_ms > now)
-            continue; /* the bar still open (Binance lists it last) */
+        if (n == total && b.close_time_ms > now)
+            continue; /* the bar still open: Binance lists it last */
         if (warmup && total - n > m->o.warmup_bars + 1)
             continue;
         deliver(m, s, &b, 1);
@@ -319,6 +320,7 @@ static uint32_t sym_of(const gd_vmarket *m, const char *name)
 static void ws_message(void *arg, const char *text, size_t len)
 {
     gd_vmarket *m = arg;
+    m->msg_ns = uv_hrtime(); /* the vDSO clock, no system call */
     m->last_msg = mono(m);
     cJSON *j = cJSON_ParseWithLength(text, len);
     const cJSON *d = j ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL;
@@ -551,6 +553,7 @@ int gd_vmarket_start(gd_vmarket *m, gd_err *err)
 }
 
 void gd_vmarket_stats_get(const gd_vmarket *m, gd_vmarket_stats *out) { *out = m->st; }
+uint64_t gd_vmarket_msg_ns(const gd_vmarket *m) { return m->msg_ns; }
 
 int64_t gd_vmarket_last_close(const gd_vmarket *m, uint32_t s)
 {

@@ -73,6 +73,9 @@ typedef struct gd_vmarket_stats {
 int gd_vmarket_new(const gd_vmarket_opts *o, gd_vmarket **out, gd_err *err);
 int gd_vmarket_start(gd_vmarket *m, gd_err *err);
 void gd_vmarket_stats_get(const gd_vmarket *m, gd_vmarket_stats *out);
+/* During hooks.bar for a stream bar: uv_hrtime() when its message had
+ * arrived whole (what bench/bench_live measures from). */
+uint64_t gd_vmarket_msg_ns(const gd_vmarket *m);
 /* The close time of s's last delivered bar (0 before any). */
 int64_t gd_vmarket_last_close(const gd_vmarket *m, uint32_t s);
 /* The venue's clock as the REST offset measures it (ms). */

@@ -1,0 +1,247 @@
+/* bench_live: live market data to the pipeline (issue 15). The loopback
+ * venue (tests/venue, a child process on 127.0.0.1) replays real USD/CHF
+ * 30m bars as live klines, fast; the host's market client takes them from
+ * the websocket on the loop and hands each closed bar to the engine, with
+ * the demo pipeline (1 strategy + 3 overlays + 1 breaker) in sandboxed
+ * workers, as it runs live. Per bar: the kline's message received whole
+ * (the websocket frame assembled by libwebsockets) -> the bar's intents
+ * recorded (gd_engine_on_bar_live returned after the intent log took them),
+ * p50/p99/max over every bar, and over the bars that produced an intent.
+ * The goal beside it: p99 under 500 us.
+ *
+ * usage: bench_live [--bars N]   (N stream bars, default 3000) */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "base/log.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "venue/market.h"
+
+#define BL_HISTORY 600    /* bars of history on the venue: the warm-up (trend 200, vol 500) */
+#define BL_SPEED   360000 /* market ms per real ms: a 30m bar every 5 ms */
+
+typedef struct bench {
+    uv_loop_t loop;
+    gd_engine *eng;
+    gd_vmarket *mkt;
+    size_t want, n, n_sig;
+    double *lat, *lat_sig; /* us */
+    uint64_t signals;
+    int failed;
+    uv_timer_t guard;
+} bench;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void stop(bench *b)
+{
+    gd_vmarket_stop(b->mkt);
+    uv_close((uv_handle_t *)&b->guard, NULL);
+}
+
+static void on_bar(void *arg, uint32_t s, const gordon_bar *bar, int backfilled)
+{
+    bench *b = arg;
+    gd_err err;
+    gd_engine_on_bar_live(b->eng, s, bar, backfilled);
+    if (gd_engine_flush(b->eng, &err) != 0) {
+        fprintf(stderr, "bench_live: %s\n", err.msg);
+        b->failed = 1;
+        stop(b);
+        return;
+    }
+    if (backfilled || b->n >= b->want)
+        return;
+    double us = (double)(uv_hrtime() - gd_vmarket_msg_ns(b->mkt)) / 1e3;
+    gd_engine_stats st;
+    gd_engine_stats_get(b->eng, &st);
+    b->lat[b->n++] = us;
+    if (st.signals != b->signals)
+        b->lat_sig[b->n_sig++] = us;
+    b->signals = st.signals;
+    if (b->n == b->want)
+        stop(b);
+}
+
+static void on_ready(void *arg, int rc, const gd_err *err)
+{
+    bench *b = arg;
+    if (rc) {
+        fprintf(stderr, "bench_live: %s\n", err->msg);
+        b->failed = 1;
+        stop(b);
+    }
+}
+
+static void on_guard(uv_timer_t *t)
+{
+    bench *b = t->data;
+    fprintf(stderr, "bench_live: only %zu bars in 120 s\n", b->n);
+    b->failed = 1;
+    stop(b);
+}
+
+static void report(const char *label, double *v, size_t n)
+{
+    if (!n) {
+        printf("%-28s no samples\n", label);
+        return;
+    }
+    qsort(v, n, sizeof *v, cmp_double);
+    double p99 = v[(size_t)((double)(n - 1) * 0.99)];
+    printf("%-28s %6zu bars  p50 %8.1f us  p99 %8.1f us  max %9.1f us   (goal p99 < 500 us: %s)\n", label, n, v[n / 2],
+           p99, v[n - 1], p99 < 500 ? "met" : "NOT met");
+}
+
+/* The venue as a child: its ports come back in files. */
+static pid_t start_venue(const char *dir, int *port, int *wsport)
+{
+    char pf[256], wf[256], sym[128], kl[512], hist[32], speed[32];
+    snprintf(pf, sizeof pf, "%s/port", dir);
+    snprintf(wf, sizeof wf, "%s/wsport", dir);
+    snprintf(sym, sizeof sym, "USDCHF:tick=0.00001:step=1:minqty=1:notional=5:price=1.5");
+    snprintf(kl, sizeof kl, "USDCHF:%s/data/usdchf_30m_1996_2001.csv", GD_BENCH_SRC);
+    snprintf(hist, sizeof hist, "%d", BL_HISTORY);
+    snprintf(speed, sizeof speed, "%d", BL_SPEED);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(GD_BENCH_VENUE, GD_BENCH_VENUE, "--port-file", pf, "--ws-port-file", wf, "--symbol", sym, "--klines", kl,
+              "--interval", "30m", "--market-speed", speed, "--market-history", hist, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 300 && pid > 0; i++) {
+        FILE *f = fopen(pf, "r");
+        if (f) {
+            int ok = fscanf(f, "%d", port) == 1;
+            fclose(f);
+            FILE *w = fopen(wf, "r");
+            if (ok && w && fscanf(w, "%d", wsport) == 1) {
+                fclose(w);
+                return pid;
+            }
+            if (w)
+                fclose(w);
+        }
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (pid > 0)
+        kill(pid, SIGKILL);
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    bench b;
+    memset(&b, 0, sizeof b);
+    b.want = 3000;
+    for (int i = 1; i + 1 < argc; i += 2)
+        if (!strcmp(argv[i], "--bars"))
+            b.want = strtoull(argv[i + 1], NULL, 10);
+    if (b.want == 0)
+        b.want = 1;
+    gd_log_init(stderr, GD_LOG_WARN);
+    char dir[] = "/tmp/bench_live.XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    int port = 0, wsport = 0;
+    pid_t venue = start_venue(dir, &port, &wsport);
+    if (venue < 0) {
+        fprintf(stderr, "bench_live: the loopback venue (%s) did not start\n", GD_BENCH_VENUE);
+        return 1;
+    }
+    gd_config cfg;
+    gd_err err;
+    int rc = 1;
+    if (gd_config_load(GD_BENCH_SRC "/bench/replay.ini", NULL, &cfg, &err) != 0) {
+        fprintf(stderr, "bench_live: %s\n", err.msg);
+        goto out_venue;
+    }
+    char rest[64], ws[64];
+    snprintf(rest, sizeof rest, "http://127.0.0.1:%d", port);
+    snprintf(ws, sizeof ws, "ws://127.0.0.1:%d", wsport);
+    cfg.iso_plugins = 1;
+    cfg.iso_worker = strdup(GD_BENCH_WORKER);
+    cfg.market_source = strdup("venue");
+    cfg.market_interval = strdup("30m");
+    cfg.market_interval_ms = gd_interval_ms("30m");
+    cfg.venue_rest_url = strdup(rest);
+    cfg.venue_ws_url = strdup(ws);
+    if (!cfg.iso_worker || !cfg.market_source || !cfg.market_interval || !cfg.venue_rest_url || !cfg.venue_ws_url)
+        goto out_cfg;
+    const char *syms[1] = {"USDCHF"};
+    gd_engine_opts o;
+    memset(&o, 0, sizeof o);
+    o.cfg = &cfg;
+    o.symbols = syms;
+    o.n_symbols = 1;
+    o.plugin_dirs.last = GD_BENCH_PLUGIN_DIR;
+    if (gd_engine_new(&o, &b.eng, &err) != 0) {
+        fprintf(stderr, "bench_live: %s\n", err.msg);
+        goto out_cfg;
+    }
+    b.lat = malloc(b.want * sizeof *b.lat);
+    b.lat_sig = malloc(b.want * sizeof *b.lat_sig);
+    if (!b.lat || !b.lat_sig || uv_loop_init(&b.loop) != 0)
+        goto out_eng;
+    gd_vmarket_opts mo;
+    memset(&mo, 0, sizeof mo);
+    mo.loop = &b.loop;
+    mo.cfg = &cfg;
+    mo.symbols = syms;
+    mo.n_symbols = 1;
+    mo.warmup_bars = gd_engine_warmup_bars(b.eng);
+    mo.hooks = (gd_vmarket_hooks){&b, on_bar, NULL, NULL, on_ready};
+    uv_timer_init(&b.loop, &b.guard);
+    b.guard.data = &b;
+    uv_timer_start(&b.guard, on_guard, 120000, 0);
+    if (gd_vmarket_new(&mo, &b.mkt, &err) != 0 || gd_vmarket_start(b.mkt, &err) != 0) {
+        fprintf(stderr, "bench_live: %s\n", err.msg);
+        goto out_loop;
+    }
+    printf("bench_live: real USD/CHF 30m bars as live klines from the loopback venue (a bar every %d ms); "
+           "1 strategy (ema_cross) + 3 overlays + drawdown breaker in sandboxed workers; warm-up %u bars by REST\n"
+           "  latency = the kline's websocket message received whole -> the bar's intents recorded\n",
+           1800000 / BL_SPEED, mo.warmup_bars);
+    uv_run(&b.loop, UV_RUN_DEFAULT);
+    if (!b.failed) {
+        report("every bar", b.lat, b.n);
+        report("bars with an intent", b.lat_sig, b.n_sig);
+        rc = 0;
+    }
+    gd_vmarket_free(b.mkt);
+out_loop:
+    if (!uv_is_closing((uv_handle_t *)&b.guard))
+        uv_close((uv_handle_t *)&b.guard, NULL);
+    uv_run(&b.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&b.loop);
+out_eng:
+    free(b.lat);
+    free(b.lat_sig);
+    gd_engine_free(b.eng);
+out_cfg:
+    gd_config_free(&cfg);
+out_venue:
+    kill(venue, SIGTERM);
+    waitpid(venue, NULL, 0);
+    char path[300];
+    snprintf(path, sizeof path, "%s/port", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/wsport", dir);
+    unlink(path);
+    rmdir(dir);
+    return rc;
+}
