@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/dates.h"
+#include "base/jscan.h"
 #include "base/log.h"
 #include "venue/profile.h"
 #include "venue/rest.h"
@@ -262,21 +263,60 @@ static void fill_reply(void *arg, const gd_rest_reply *r)
     check_fresh(m);
 }
 
+/* What a stream message says, gathered by the scanner (spans into it). */
+typedef struct vm_msg {
+    gd_jval e, E, s, p;                /* the event (data's members, or the top's on a raw stream) */
+    gd_jval t, i, o, h, l, c, v, x, ks; /* its kline (k's members) */
+    int has_k;
+} vm_msg;
+
+static void msg_member(void *arg, int depth, gd_jspan parent, gd_jspan key, const gd_jval *v)
+{
+    vm_msg *m = arg;
+    if (key.n != 1 && !(key.n == 4 && !memcmp(key.p, "data", 4)))
+        return;
+    int event = depth == 0 || (depth == 1 && gd_jspan_eq(parent, "data"));
+    int kline = depth >= 1 && gd_jspan_eq(parent, "k");
+    char c = key.p[0];
+    if (event && key.n == 1) {
+        switch (c) {
+        case 'e': m->e = *v; break;
+        case 'E': m->E = *v; break;
+        case 's': m->s = *v; break;
+        case 'p': m->p = *v; break;
+        case 'k': m->has_k = v->type == GD_JS_OBJ; break;
+        default: break;
+        }
+    } else if (kline && key.n == 1) {
+        switch (c) {
+        case 't': m->t = *v; break;
+        case 'i': m->i = *v; break;
+        case 'o': m->o = *v; break;
+        case 'h': m->h = *v; break;
+        case 'l': m->l = *v; break;
+        case 'c': m->c = *v; break;
+        case 'v': m->v = *v; break;
+        case 'x': m->x = *v; break;
+        case 's': m->ks = *v; break;
+        default: break;
+        }
+    }
+}
+
 /* A closed kline from the stream. */
-static void on_kline(gd_vmarket *m, uint32_t s, const cJSON *k)
+static void on_kline(gd_vmarket *m, uint32_t s, const vm_msg *k)
 {
     vm_sym *y = &m->syms[s];
     gordon_bar b;
     memset(&b, 0, sizeof b);
-    double t = num_of(cJSON_GetObjectItemCaseSensitive(k, "t"));
-    b.open = num_of(cJSON_GetObjectItemCaseSensitive(k, "o"));
-    b.high = num_of(cJSON_GetObjectItemCaseSensitive(k, "h"));
-    b.low = num_of(cJSON_GetObjectItemCaseSensitive(k, "l"));
-    b.close = num_of(cJSON_GetObjectItemCaseSensitive(k, "c"));
-    b.volume = num_of(cJSON_GetObjectItemCaseSensitive(k, "v"));
-    const cJSON *iv = cJSON_GetObjectItemCaseSensitive(k, "i");
-    if (!isfinite(t) || t < 0 || t > 9e15 || t != floor(t) || !bar_ok(&b) || !cJSON_IsString(iv) ||
-        strcmp(iv->valuestring, m->cfg->market_interval) != 0) {
+    double t = gd_jval_num(&k->t);
+    b.open = gd_jval_num(&k->o);
+    b.high = gd_jval_num(&k->h);
+    b.low = gd_jval_num(&k->l);
+    b.close = gd_jval_num(&k->c);
+    b.volume = gd_jval_num(&k->v);
+    if (!isfinite(t) || t < 0 || t > 9e15 || t != floor(t) || !bar_ok(&b) || k->i.type != GD_JS_STR ||
+        !gd_jspan_eq(k->i.text, m->cfg->market_interval)) {
         m->st.bad++;
         gd_log(GD_LOG_WARN, "market", NULL, "%s: a kline that is not a well-formed %s bar: dropped", y->name,
                m->cfg->market_interval);
@@ -309,45 +349,45 @@ static void on_kline(gd_vmarket *m, uint32_t s, const cJSON *k)
 
 /* ------------------------------------------------------------ stream */
 
-static uint32_t sym_of(const gd_vmarket *m, const char *name)
+static uint32_t sym_of(const gd_vmarket *m, const gd_jval *v)
 {
-    for (uint32_t s = 0; name && s < m->o.n_symbols; s++)
-        if (!strcmp(m->syms[s].name, name))
+    if (v->type != GD_JS_STR)
+        return UINT32_MAX;
+    for (uint32_t s = 0; s < m->o.n_symbols; s++)
+        if (gd_jspan_eq(v->text, m->syms[s].name))
             return s;
     return UINT32_MAX;
 }
 
+/* One message of the combined (or a raw) stream. Scanned in place: the
+ * per-bar path allocates nothing. */
 static void ws_message(void *arg, const char *text, size_t len)
 {
     gd_vmarket *m = arg;
     m->msg_ns = uv_hrtime(); /* the vDSO clock, no system call */
     m->last_msg = mono(m);
-    cJSON *j = cJSON_ParseWithLength(text, len);
-    const cJSON *d = j ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL;
-    if (!d)
-        d = j; /* a raw (single-stream) connection */
-    const cJSON *e = d ? cJSON_GetObjectItemCaseSensitive(d, "e") : NULL;
-    const cJSON *sy = d ? cJSON_GetObjectItemCaseSensitive(d, "s") : NULL;
-    uint32_t s = cJSON_IsString(sy) ? sym_of(m, sy->valuestring) : UINT32_MAX;
-    if (!cJSON_IsString(e) || s == UINT32_MAX)
-        goto out;
-    if (!strcmp(e->valuestring, "kline")) {
-        const cJSON *k = cJSON_GetObjectItemCaseSensitive(d, "k");
-        if (cJSON_IsObject(k) && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(k, "x")))
-            on_kline(m, s, k);
-    } else if (!strcmp(e->valuestring, "markPriceUpdate")) {
-        double p = num_of(cJSON_GetObjectItemCaseSensitive(d, "p"));
-        double t = num_of(cJSON_GetObjectItemCaseSensitive(d, "E"));
+    vm_msg g;
+    memset(&g, 0, sizeof g);
+    if (gd_jscan(text, len, 8, msg_member, &g, NULL) != 0) {
+        m->st.bad++;
+        return;
+    }
+    uint32_t s = sym_of(m, &g.s);
+    if (g.e.type != GD_JS_STR || s == UINT32_MAX)
+        return;
+    if (gd_jspan_eq(g.e.text, "kline")) {
+        if (g.has_k && g.x.type == GD_JS_TRUE)
+            on_kline(m, s, &g);
+    } else if (gd_jspan_eq(g.e.text, "markPriceUpdate")) {
+        double p = gd_jval_num(&g.p), t = gd_jval_num(&g.E);
         if (!isfinite(p) || !(p > 0) || !isfinite(t)) {
             m->st.bad++;
-            goto out;
+            return;
         }
         m->st.marks++;
         if (m->o.hooks.mark)
             m->o.hooks.mark(m->o.hooks.arg, s, p, (int64_t)t);
     }
-out:
-    cJSON_Delete(j);
 }
 
 static void ws_open(void *arg)

@@ -16,7 +16,7 @@ root=$(cd "$here/../.." && pwd)
 seconds=${FUZZ_SECONDS:-30}
 target=${1:-http}
 h=$root/host
-base="$h/base/err.c $h/base/log.c $h/base/json.c $h/base/buf.c $h/base/hash.c"
+base="$h/base/err.c $h/base/log.c $h/base/json.c $h/base/buf.c $h/base/hash.c $h/base/jscan.c"
 
 # What each target links: its parser and what that parser calls.
 max_len=20000
@@ -45,6 +45,9 @@ wire)
 fred)
     srcs="$h/daemon/fred_parse.c $h/base/dates.c"
     libs="-lcjson"; max_len=16384 ;;
+jscan)
+    srcs=""
+    libs="-lcjson"; max_len=4096 ;;
 list)
     for f in "$here"/fuzz_*.c; do f=${f##*/fuzz_}; printf '%s ' "${f%.c}"; done; echo; exit 0 ;;
 *)
