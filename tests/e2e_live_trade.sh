@@ -223,6 +223,7 @@ INI
   stream=$(metric 'gordon_market_bars_total{source="stream"}')
   back=$(metric 'gordon_market_bars_total{source="backfill"}')
   daemon_stop
+  check "match: no sanitizer report" "! grep -q 'Sanitizer' '$T/match.log'" "$(grep -m3 Sanitizer "$T/match.log")"
   local w0 first total
   w0=$(sed -n 's/.*warm-up delivered (\([0-9]*\) bars).*/\1/p' "$T/match.log" | head -1)
   first=$((HISTORY - w0))
@@ -334,6 +335,7 @@ case_example() {
     "for _ in \$(seq 50); do [ \"\$(metric 'gordon_market_bars_total{source=\"stream\"}')\" -ge 2 ] 2>/dev/null && break; sleep 0.1; done; [ \"\$(metric 'gordon_market_bars_total{source=\"stream\"}')\" -ge 2 ]"
   check "example: the key is in no log line" "! grep -q '$SECRET' '$T/ex.log'"
   daemon_stop
+  check "example: no sanitizer report" "! grep -q 'Sanitizer' '$T/ex.log'" "$(grep -m3 Sanitizer "$T/ex.log")"
   kill "$VPID" 2>/dev/null
   wait "$VPID" 2>/dev/null
 }

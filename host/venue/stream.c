@@ -9,8 +9,17 @@
 
 #define WSC_URL_MAX 1024
 
-struct gd_wsc {
+/* One libwebsockets context for every client of the process (the venue
+ * executor's user-data stream and the market stream): two contexts on one
+ * foreign loop leave one's TLS state unfreed. Counted: the last stop
+ * closes its handles, the last free frees it. Loop thread only. */
+static struct {
     struct lws_context *ctx;
+    uv_loop_t *loop;
+    int refs, stops;
+} g_lws;
+
+struct gd_wsc {
     struct lws *wsi;
     gd_wsc_cbs cb;
     char *msg; /* owned: the message being assembled */
@@ -35,7 +44,7 @@ static void report_closed(gd_wsc *c, const char *why)
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
     (void)user;
-    gd_wsc *c = lws_context_user(lws_get_context(wsi));
+    gd_wsc *c = wsi ? lws_get_opaque_user_data(wsi) : NULL;
     if (!c || c->stopped)
         return 0;
     switch (reason) {
@@ -111,24 +120,33 @@ int gd_wsc_new(uv_loop_t *loop, const gd_wsc_cbs *cbs, gd_wsc **out, gd_err *err
         return gd_err_set(err, GD_ENOMEM, "out of memory");
     }
     c->cb = *cbs;
-    struct lws_context_creation_info info;
-    void *loops[1] = {loop};
-    memset(&info, 0, sizeof info);
-    lws_set_log_level(LLL_ERR | LLL_WARN, log_emit);
-    info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-    info.foreign_loops = loops;
-    info.port = CONTEXT_PORT_NO_LISTEN;
-    info.protocols = protocols;
-    info.user = c;
-    info.pcontext = &c->ctx; /* lws writes NULL there once it is all freed */
-    c->ctx = lws_create_context(&info);
-    if (!c->ctx) {
+    if (g_lws.ctx && (g_lws.loop != loop || g_lws.stops)) {
         free(c->msg);
         free(c);
-        return gd_err_set(err, GD_EIO,
-                          "libwebsockets: cannot create a context on the loop (is "
-                          "libwebsockets-evlib-uv installed?)");
+        return gd_err_set(err, GD_ESTATE, "libwebsockets: the stream clients share one loop, still running");
     }
+    if (!g_lws.ctx) {
+        struct lws_context_creation_info info;
+        void *loops[1] = {loop};
+        memset(&info, 0, sizeof info);
+        lws_set_log_level(LLL_ERR | LLL_WARN, log_emit);
+        info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.foreign_loops = loops;
+        info.port = CONTEXT_PORT_NO_LISTEN;
+        info.protocols = protocols;
+        info.pcontext = &g_lws.ctx; /* lws writes NULL there once it is all freed */
+        g_lws.ctx = lws_create_context(&info);
+        if (!g_lws.ctx) {
+            free(c->msg);
+            free(c);
+            return gd_err_set(err, GD_EIO,
+                              "libwebsockets: cannot create a context on the loop (is "
+                              "libwebsockets-evlib-uv installed?)");
+        }
+        g_lws.loop = loop;
+        g_lws.stops = 0;
+    }
+    g_lws.refs++;
     *out = c;
     return 0;
 }
@@ -151,7 +169,8 @@ int gd_wsc_connect(gd_wsc *c, const char *url, gd_err *err)
     snprintf(path, sizeof path, "/%s", p);
     struct lws_client_connect_info i;
     memset(&i, 0, sizeof i);
-    i.context = c->ctx;
+    i.context = g_lws.ctx;
+    i.opaque_user_data = c;
     i.address = addr;
     i.port = port;
     i.path = path;
@@ -183,11 +202,16 @@ void gd_wsc_stop(gd_wsc *c)
     if (!c || c->stopped)
         return;
     c->stopped = 1;
+    if (c->wsi) {
+        /* Its connection goes; what lws says about it later reaches no one. */
+        lws_set_opaque_user_data(c->wsi, NULL);
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+        c->wsi = NULL;
+    }
     /* On a foreign loop the first destroy closes lws's handles; they finish
-     * closing on the loop's next run, and gd_wsc_free's call frees the rest. */
-    if (c->ctx)
-        lws_context_destroy(c->ctx);
-    c->wsi = NULL;
+     * closing on the loop's next run, and the last gd_wsc_free frees the rest. */
+    if (++g_lws.stops == g_lws.refs && g_lws.ctx)
+        lws_context_destroy(g_lws.ctx);
 }
 
 void gd_wsc_free(gd_wsc *c)
@@ -195,8 +219,14 @@ void gd_wsc_free(gd_wsc *c)
     if (!c)
         return;
     gd_wsc_stop(c);
-    if (c->ctx)
-        lws_context_destroy(c->ctx);
+    g_lws.stops--;
+    if (--g_lws.refs == 0) {
+        if (g_lws.ctx)
+            lws_context_destroy(g_lws.ctx);
+        g_lws.ctx = NULL;
+        g_lws.loop = NULL;
+        g_lws.stops = 0;
+    }
     free(c->msg);
     free(c);
 }
