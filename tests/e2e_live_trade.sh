@@ -340,8 +340,41 @@ case_example() {
   wait "$VPID" 2>/dev/null
 }
 
+# Two symbols on one combined stream: each one's bars, each one's trade.
+case_two() {
+  rm -f "$T/port" "$T/wsport"
+  "$VENUE" --port-file "$T/port" --ws-port-file "$T/wsport" --key "$KEY:$SECRET" \
+    --symbol BTCUSDT:tick=0.01:step=0.001:minqty=0.001:notional=5:price=100 --klines "BTCUSDT:$CSV" \
+    --symbol ETHUSDT:tick=0.01:step=0.001:minqty=0.001:notional=5:price=100 --klines "ETHUSDT:$CSV" \
+    --interval 1s --market-speed 1 --market-history $HISTORY --balance 10000 --fee-bps 4 2>"$T/venue2.log" &
+  VPID=$!
+  PIDS+=("$VPID")
+  for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
+  B=http://127.0.0.1:$(cat "$T/port")
+  W=ws://127.0.0.1:$(cat "$T/wsport")
+  daemon_start two "" "[strategy.long]
+plugin = $TPLUG/always_long.so" || { bad "two: the daemon did not start"; show "$T/two.log"; return; }
+  sed -i 's/^symbols = BTCUSDT$/symbols = BTCUSDT, ETHUSDT/' "$T/two.ini"
+  daemon_stop
+  "$GORDON" run --config "$T/two.ini" >"$T/two.log" 2>&1 &
+  DPID=$!
+  PIDS+=("$DPID")
+  check "two: one combined stream for both symbols" \
+    "for _ in \$(seq 100); do grep -q 'streams=btcusdt@kline_1s/btcusdt@markPrice@1s/ethusdt@kline_1s/ethusdt@markPrice@1s' '$T/two.log' && break; sleep 0.1; done; grep -q 'ethusdt@kline_1s' '$T/two.log'" \
+    "$(grep -m2 market "$T/two.log" | cut -c1-200)"
+  local POS2='sorted(p["symbol"] for p in d["positions"] if float(p["positionAmt"]) != 0)'
+  local ALGO2='len([a for a in d["algoOrders"] if a["algoStatus"] == "NEW"])'
+  both() { [ "$(vq "$POS2 == ['BTCUSDT', 'ETHUSDT'] and $ALGO2 == 2")" = True ]; }
+  check "two: each symbol's bars reach the strategy: a position in each, each with its stop" \
+    "for _ in \$(seq 150); do both && break; sleep 0.1; done; both" "$(vq "$POS2") $(vq "$ALGO2")"
+  daemon_stop
+  check "two: no sanitizer report" "! grep -q 'Sanitizer' '$T/two.log'" "$(grep -m3 Sanitizer "$T/two.log")"
+  kill "$VPID" 2>/dev/null
+  wait "$VPID" 2>/dev/null
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(trade match example)
+[ ${#cases[@]} -gt 0 ] || cases=(trade match example two)
 for c in "${cases[@]}"; do "case_$c"; done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
