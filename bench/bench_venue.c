@@ -342,9 +342,10 @@ static void on_ready(void *arg, int rc, const gd_err *err)
         fprintf(stderr, "bench_venue: start-up failed: %s\n", err ? err->msg : "?");
 }
 
-static void on_incident(void *arg, const char *why)
+static void on_incident(void *arg, uint32_t owner, const char *why)
 {
     bench *b = arg;
+    (void)owner;
     b->incidents++;
     fprintf(stderr, "bench_venue: incident: %s\n", why);
 }

@@ -250,6 +250,9 @@ stop_fault() { # stop_fault NAME FAULT
   check "$1: the host halted (breaker:venue)" "until_halted"
   grep -q 'incident' "$T/$1.log"
   check "$1: the incident is logged" "[ $? = 0 ]"
+  check "$1: the strategy that held it is quarantined by the host" \
+    "curl -s --max-time 5 '$U/strategies' | grep -q '{\"name\":\"long\",\"quarantine\":{\"who\":\"host\"'" \
+    "$(curl -s --max-time 5 "$U/strategies")"
   sleep 1
   check "$1: nothing entered after the halt" "[ \"\$(vq 'len($ENTRIES)')\" = 1 ]"
   agree "$1"

@@ -11,6 +11,7 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/names.h"
 #include "base/strv.h"
 #include "daemon/dbrun.h"
 #include "daemon/prom.h"
@@ -350,6 +351,51 @@ static void halt(gd_api *a, const char *who, const char *reason, gd_http_respons
     reply_json(resp, rc ? 503 : 200, o);
 }
 
+/* POST /strategies/NAME/quarantine and /release (rest: "NAME/verb"):
+ * token-gated, acknowledged only once durable. */
+static void strategy_action(gd_api *a, const gd_http_request *req, const char *rest, int post, char *who,
+                            size_t who_cap, gd_http_response *resp)
+{
+    char name[GD_NAME_MAX + 2], reason[256];
+    int force;
+    const char *slash = strchr(rest, '/');
+    size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+    int on = slash && !strcmp(slash, "/quarantine"), off = slash && !strcmp(slash, "/release");
+    if (!on && !off) {
+        reply_error(resp, 404, "no such endpoint (POST /strategies/NAME/quarantine or /release)");
+        return;
+    }
+    if (n == 0 || n > GD_NAME_MAX) {
+        reply_error(resp, 404, "no such strategy");
+        return;
+    }
+    memcpy(name, rest, n);
+    name[n] = '\0';
+    if (!gd_name_valid(name, GD_NAME_MAX)) {
+        reply_error(resp, 404, "no such strategy");
+        return;
+    }
+    if (!post) {
+        reply_error(resp, 405, "use POST");
+        return;
+    }
+    if (authorize(a, req, resp, who, who_cap) != 0 || parse_body(req, reason, sizeof reason, &force, resp) != 0)
+        return;
+    gd_err err;
+    int rc = gd_engine_quarantine(a->eng, name, on, who, reason, &err);
+    if (rc == GD_ENOENT) {
+        reply_error(resp, on ? 404 : 409, err.msg);
+        return;
+    }
+    char *body = gd_view_strategies_json(a->eng);
+    if (rc) {
+        free(body);
+        reply_error(resp, 503, err.msg);
+        return;
+    }
+    reply(resp, 200, "application/json", body);
+}
+
 void gd_api_handle(void *user, const gd_http_request *req, gd_http_response *resp)
 {
     gd_api *a = user;
@@ -391,8 +437,12 @@ void gd_api_handle(void *user, const gd_http_request *req, gd_http_response *res
                 reply(resp, failures ? 500 : latch_durable(a) ? 200 : 503, "application/json", json);
             }
         }
+    } else if (!strcmp(p, "/strategies") && get) {
+        reply(resp, 200, "application/json", gd_view_strategies_json(a->eng));
+    } else if (!strncmp(p, "/strategies/", 12)) {
+        strategy_action(a, req, p + 12, post, who, sizeof who, resp);
     } else if (!strcmp(p, "/healthz") || !strcmp(p, "/readyz") || !strcmp(p, "/metrics") || !strcmp(p, "/risk/state") ||
-               !strcmp(p, "/positions")) {
+               !strcmp(p, "/positions") || !strcmp(p, "/strategies")) {
         reply_error(resp, 405, "use GET");
     } else {
         reply_error(resp, 404, "no such endpoint");

@@ -6,6 +6,7 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "daemon/prom_families.h"
+#include "risk/quarantine.h"
 
 #define GD_PROM_ENUM(name, type, help, labels) GD_PROM_##name,
 enum { GD_PROM_FAMILIES(GD_PROM_ENUM) GD_PROM__COUNT };
@@ -172,6 +173,7 @@ char *gd_prom_exposition(const gd_engine *e, const char *extra)
     head(&b, GD_PROM_gordon_plugin_quarantined);
     gd_buf_printf(&b, "gordon_plugin_quarantined{state=\"restarting\"} %u\ngordon_plugin_quarantined{state=\"stopped\"} %u\n",
                   down - stopped, stopped);
+    gd_buf_printf(&b, "gordon_plugin_quarantined{state=\"operator\"} %u\n", gd_engine_quarantine_list(e)->n);
     head(&b, GD_PROM_gordon_plugin_reloads_total);
     gd_buf_printf(&b,
                   "gordon_plugin_reloads_total{result=\"ok\"} %llu\ngordon_plugin_reloads_total{result=\"error\"} %llu\n",

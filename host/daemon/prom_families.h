@@ -67,7 +67,8 @@
       "Plugin worker processes killed or dead (isolated mode), by reason", "reason")               \
     X(gordon_plugin_worker_restarts_total, counter, "Plugin workers restarted after a death", "")  \
     X(gordon_plugin_quarantined, gauge,                                                            \
-      "Plugin instances whose worker is down: restarting, or stopped for good", "state")           \
+      "Plugin instances out of trading: worker down (restarting, or stopped for good), or strategies quarantined (operator)", \
+      "state")                                                                                      \
     X(gordon_plugin_reloads_total, counter,                                                        \
       "Config and plugin reload transactions, by result", "result")                                \
     X(gordon_loop_lag_seconds, gauge,                                                              \

@@ -816,12 +816,17 @@ static void venue_ready(void *arg, int rc, const gd_err *verr)
     start_replay(st);
 }
 
-static void venue_incident(void *arg, const char *why)
+static void venue_incident(void *arg, uint32_t owner, const char *why)
 {
     run_state *st = arg;
     gd_err err;
     if (gd_engine_halt(st->eng, "breaker:venue", why, &err) != 0)
         gd_log(GD_LOG_ERROR, "venue", NULL, "halt after a venue incident: %s", err.msg);
+    /* The strategy whose position it was stays out until an operator
+     * releases it, whatever a resume of the halt does. */
+    const char *name = owner != UINT32_MAX ? gd_engine_slot_name(st->eng, owner) : NULL;
+    if (name && gd_engine_quarantine(st->eng, name, 1, "host", why, &err) != 0)
+        gd_log(GD_LOG_ERROR, "venue", NULL, "quarantine after a venue incident: %s", err.msg);
 }
 
 static void venue_order_event(void *arg, uint32_t owner, uint32_t symbol, uint64_t intent, char kind,

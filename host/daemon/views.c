@@ -8,6 +8,7 @@
 #include "base/dates.h"
 #include "base/json.h"
 #include "base/names.h"
+#include "risk/quarantine.h"
 
 static const char *const breaker_states[] = {"ok", "warn", "tripped"};
 
@@ -75,6 +76,38 @@ static void add_breakers(cJSON *root, const gd_engine *e)
         }
         cJSON_AddItemToArray(br, x);
     }
+}
+
+char *gd_view_strategies_json(const gd_engine *e)
+{
+    const gd_qlist *q = gd_engine_quarantine_list(e);
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = root ? cJSON_AddArrayToObject(root, "strategies") : NULL;
+    for (uint32_t k = 0; arr && k < gd_engine_slot_count(e); k++) {
+        const char *name = gd_engine_slot_name(e, k);
+        if (!name || gd_engine_slot_orphaned(e, k))
+            continue; /* removed by a reload */
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o) || !cJSON_AddStringToObject(o, "name", name)) {
+            arr = NULL;
+            break;
+        }
+        const gd_qentry *x = gd_qlist_find(q, name);
+        if (x) {
+            cJSON *qo = cJSON_AddObjectToObject(o, "quarantine");
+            if (!qo || !cJSON_AddStringToObject(qo, "who", x->who) || !cJSON_AddStringToObject(qo, "why", x->why) ||
+                !cJSON_AddNumberToObject(qo, "since_ms", (double)x->since_ms)) {
+                arr = NULL;
+                break;
+            }
+        } else if (!cJSON_AddNullToObject(o, "quarantine")) {
+            arr = NULL;
+            break;
+        }
+    }
+    char *s = arr ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    return s;
 }
 
 cJSON *gd_view_risk(const gd_engine *e)

@@ -14,6 +14,8 @@ cJSON *gd_view_risk(const gd_engine *e);
 
 /* JSON documents (malloc'd, NULL when out of memory). */
 char *gd_view_positions_json(const gd_engine *e);
+/* GET /strategies: each running strategy and its quarantine (null if none). */
+char *gd_view_strategies_json(const gd_engine *e);
 char *gd_view_risk_json(const gd_engine *e);
 
 /* Trades, PnL, drawdown, rejections, the latch and the breakers. */

@@ -93,6 +93,10 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
                    : e->market_gate ? e->market_gate
                    : e->bar_gate    ? e->bar_gate
                                     : gd_engine_rec_gate(e);
+    if (e->quar.n) {
+        const gd_qentry *q = gd_qlist_find(&e->quar, in->short_name);
+        acct.quarantined = q ? q->who : NULL;
+    }
     if (sym < e->n_symbols) {
         e->exec.ops->slot(e->exec.self, in->slot, sym, &so);
         acct.subscribed = in->sub[sym];
@@ -216,6 +220,48 @@ void gd_engine_adopt(gd_engine *e, uint32_t owner, const gordon_fill *entry, dou
     }
 }
 
+int gd_engine_quarantine(gd_engine *e, const char *name, int on, const char *who, const char *why, gd_err *err)
+{
+    uint32_t slot;
+    if (on && gd_engine_slot_index(e, name, &slot) != 0)
+        return gd_err_set(err, GD_ENOENT, "no running strategy named %s", name);
+    if (!on && !gd_qlist_find(&e->quar, name))
+        return gd_err_set(err, GD_ENOENT, "strategy %s is not quarantined", name);
+    if (on && gd_qlist_find(&e->quar, name))
+        return 0; /* already: the first record stands */
+    gd_qlist next = e->quar;
+    int64_t now = gd_wall_ms();
+    if (on) {
+        int rc = gd_qlist_add(&next, name, who, why, now, err);
+        if (rc)
+            return rc;
+    } else {
+        gd_qlist_remove(&next, name);
+    }
+    gd_err serr;
+    gd_state *st = e->halt.state;
+    int saved = !st || gd_qlist_save(st->dir, &next, &serr) == 0;
+    /* Out of trading at once even when the store failed (the safer side);
+     * back in only once the store says so. */
+    if (on || saved)
+        e->quar = next;
+    char fields[160], detail[160];
+    snprintf(fields, sizeof fields, "\"strategy\":\"%s\"%s", name, saved ? "" : ",\"durable\":false");
+    snprintf(detail, sizeof detail, "{%s}", fields);
+    gd_err aerr;
+    if (st && gd_state_audit(st, on ? "quarantine" : "release", who, why, now, fields, &aerr) != 0)
+        gd_log(GD_LOG_ERROR, "risk", NULL, "audit of a %s: %s", on ? "quarantine" : "release", aerr.msg);
+    gd_engine_rec_risk(e, on ? "quarantine" : "release", who, why, detail);
+    gd_log(GD_LOG_WARN, "risk", NULL, "strategy %s %s by %s: %s%s", name, on ? "quarantined" : "released", who, why,
+           saved ? "" : " (NOT durable: the store could not be written)");
+    if (!saved)
+        return gd_err_set(err, GD_EIO, "%s: %s", on ? "in force in memory but not durable" : "not released",
+                          serr.msg);
+    return 0;
+}
+
+const gd_qlist *gd_engine_quarantine_list(const gd_engine *e) { return &e->quar; }
+
 uint32_t gd_engine_warmup_bars(const gd_engine *e)
 {
     uint32_t w = 0;
@@ -323,6 +369,12 @@ int gd_engine_set_state(gd_engine *e, gd_state *st, gd_err *err)
     gd_halt_attach(&e->halt, st);
     if (!st)
         return 0;
+    int qrc = gd_qlist_load(st->dir, &e->quar, err);
+    if (qrc)
+        return qrc;
+    for (uint32_t i = 0; i < e->quar.n; i++)
+        gd_log(GD_LOG_WARN, "risk", NULL, "strategy %s is quarantined (since %lld by %s: %s)", e->quar.e[i].name,
+               (long long)e->quar.e[i].since_ms, e->quar.e[i].who, e->quar.e[i].why);
     /* A run starts above every id an earlier run may have used. */
     if (e->pipe.next_id < st->next_id)
         e->pipe.next_id = st->next_id;

@@ -109,6 +109,15 @@ int gd_engine_set_venue_rules(gd_engine *e, const gd_instrument *per_symbol, dou
  * book as it stands (no fill recorded, no fee charged again) and told to
  * its strategy as an entry fill. Call after gd_engine_set_venue_rules. */
 void gd_engine_adopt(gd_engine *e, uint32_t owner, const gordon_fill *entry, double stop, double tp);
+/* Takes strategy name out of trading (on 1: its new entries are refused,
+ * its exits and stops go on) or puts it back (on 0), durably in the state
+ * store, audited and recorded (risk events quarantine/release). A
+ * quarantine the store could not write is in force anyway and GD_EIO says
+ * so; a release that could not be written does not happen. GD_ENOENT: no
+ * such running strategy (quarantine) or not quarantined (release). */
+int gd_engine_quarantine(gd_engine *e, const char *name, int on, const char *who, const char *why, gd_err *err);
+struct gd_qlist;
+const struct gd_qlist *gd_engine_quarantine_list(const gd_engine *e);
 /* The largest warm-up (bars of history) any running plugin declared. */
 uint32_t gd_engine_warmup_bars(const gd_engine *e);
 /* The venue's mark price for symbol at venue time time_ms (live): the

@@ -15,6 +15,7 @@
 #include "plugin/libcache.h"
 #include "plugin/worker.h"
 #include "risk/latch.h"
+#include "risk/quarantine.h"
 
 /* Signals one strategy may emit in one on_bar; the rest of a flood is
  * dropped and summarised in one intent and one log line. */
@@ -235,6 +236,7 @@ struct gd_engine {
     const char *market_gate;     /* "market": live bars are stale (no entries), NULL: current */
     const char *bar_gate;        /* "stale_bar": the bar being delivered is a backfilled old one */
     gd_rec rec;                  /* the journal for the database (records.c) */
+    gd_qlist quar;               /* strategies out of trading (risk/quarantine.h), as the store has them */
 };
 
 /* Slot k's position and orders in symbol s; 0 when it holds nothing there

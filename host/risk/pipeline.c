@@ -494,6 +494,11 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
         reject(it, GORDON_REJECT_BREAKER, "breaker %s is tripped", acct->tripped);
         return;
     }
+    /* A quarantine is the strategy's own breaker: no new entries. */
+    if (acct->quarantined) {
+        reject(it, GORDON_REJECT_BREAKER, "the strategy is quarantined (by %s)", acct->quarantined);
+        return;
+    }
 
     /* One position or pending entry per strategy and symbol; a reversal
      * needs the opposite position's exit to be pending already. */

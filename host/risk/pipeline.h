@@ -51,6 +51,7 @@ typedef struct gd_account_view {
     double gross_exposure;   /* |qty| x mark of open positions + pending entry notional */
     int halted;              /* the halt latch */
     const char *tripped;     /* name of a tripped breaker, or NULL */
+    const char *quarantined; /* the strategy is quarantined: who did it, or NULL */
     int subscribed;          /* the strategy receives this symbol's bars */
     int32_t pos_side;        /* this strategy's position in the symbol */
     double pos_qty;          /* ... and its quantity (0 when flat) */

@@ -216,8 +216,9 @@ static void incident(gd_vexec *x, vx_slot *s, const char *fmt, ...)
     if (s)
         s->incident = 1;
     gd_log(GD_LOG_ERROR, "venue", NULL, "incident: %s", why);
+    uint32_t owner = s ? slot_owner(x, (uint32_t)(s - x->slots)) : UINT32_MAX;
     if (x->o.hooks.incident)
-        x->o.hooks.incident(x->o.hooks.arg, why);
+        x->o.hooks.incident(x->o.hooks.arg, owner, why);
 }
 
 static void fmt_num(char *out, size_t cap, double v, int dec) { snprintf(out, cap, "%.*f", dec, v); }

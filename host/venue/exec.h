@@ -55,8 +55,10 @@ typedef struct gd_vexec_hooks {
     /* Start-up finished: rc 0 (trading may start) or an error saying what
      * the venue refused. */
     void (*ready)(void *arg, int rc, const gd_err *err);
-    /* A position was, or may be, without a working stop: the host halts. */
-    void (*incident)(void *arg, const char *why);
+    /* A position was, or may be, without a working stop: the host halts,
+     * and the strategy that held it (owner; UINT32_MAX when none did) is
+     * quarantined. */
+    void (*incident)(void *arg, uint32_t owner, const char *why);
     /* An order's status changed (kind: 'e' entry, 's' stop, 't' take
      * profit, 'x' exit, 'f' flatten, 'c' a close by the executor). */
     void (*order_event)(void *arg, uint32_t owner, uint32_t symbol, uint64_t intent_id, char kind, const char *status,
