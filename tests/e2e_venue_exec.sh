@@ -16,6 +16,8 @@
 #               grace window, halted
 #   unknown     a position the venue holds that gordon did not open: start
 #               refused; with unknown_positions = close, closed, then trading
+#   stranger    a position someone else opens at run time: closed
+#               (unknown_positions = close) or an incident (refuse)
 #   hedge       a hedge-mode account: start refused
 #   restart     (with PostgreSQL) kill -9 between the entry sent and its
 #               reply: the restart finds it by client id, never sends it
@@ -439,6 +441,50 @@ dsn = $PG_DSN" || { bad "db: the daemon did not start"; show "$T/db.log"; venue_
   pg_stop
 }
 
+# A position someone else opens at run time on a symbol gordon trades (and
+# holds nothing in): closed with unknown_positions = close; with the default
+# (refuse) an incident that halts.
+case_stranger() {
+  venue_start --symbol ETHUSDT:tick=0.01:step=0.001:minqty=0.001:notional=5:price=100.37
+  local ETH='[p for p in d["positions"] if p["symbol"] == "ETHUSDT" and float(p["positionAmt"]) != 0]'
+  for policy in close refuse; do
+    local n=stranger_$policy
+    ini "$n" "reconcile_ms = 1000
+$([ $policy = close ] && echo 'unknown_positions = close')" >"$T/$n.ini"
+    sed -i "s|^data = BTCUSDT:.*|data = BTCUSDT:$BARS, ETHUSDT:$BARS|" "$T/$n.ini"
+    # One state directory for both runs: the second takes up the first's position.
+    sed -i "s|^state_dir = .*|state_dir = $T/stranger.state|" "$T/$n.ini"
+    echo "symbols = BTCUSDT" >>"$T/$n.ini"
+    [ -d "$T/stranger.state" ] || "$GORDON" init --state-dir "$T/stranger.state" >/dev/null
+    "$GORDON" run --config "$T/$n.ini" >"$T/$n.log" 2>&1 &
+    DPID=$!
+    PIDS+=("$DPID")
+    U=
+    for _ in $(seq 100); do
+      local port
+      port=$(sed -n 's/.*operator API on .*(port \([0-9]*\)).*/\1/p' "$T/$n.log" 2>/dev/null | head -1)
+      [ -n "$port" ] && U=http://127.0.0.1:$port && break
+      sleep 0.1
+    done
+    check "$n: gordon holds BTCUSDT with its stop" \
+      "until_v 'len([p for p in d[\"positions\"] if p[\"symbol\"] == \"BTCUSDT\" and float(p[\"positionAmt\"]) != 0]) == 1 and len($ALGO_OPEN) == 1' 150"
+    sreq POST /fapi/v1/order "symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500" >/dev/null
+    check "$n: a hand-made ETHUSDT position is on the venue" "[ \"\$(vq 'len($ETH)')\" = 1 ]"
+    if [ $policy = close ]; then
+      check "$n: the run-time reconciliation closes it (reduce-only)" "until_v 'not $ETH' 60" "$(vq "$ETH")"
+      check "$n: and says so" "grep -q 'ETHUSDT that gordon did not open: closing it' '$T/$n.log'"
+      check "$n: not halted, gordon's own position untouched" \
+        "! halted && [ \"\$(vq 'len($ALGO_OPEN)')\" = 1 ]"
+    else
+      check "$n: refused: an incident that halts" "until_halted" "$(grep -m2 incident "$T/$n.log")"
+      check "$n: the log names it" "grep -q 'ETHUSDT that gordon did not open' '$T/$n.log'"
+      sreq POST /fapi/v1/order "symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.500&reduceOnly=true" >/dev/null
+    fi
+    daemon_stop
+  done
+  venue_stop
+}
+
 # Restart recovery, with the database as the record of what gordon knew.
 case_restart() {
   . "$here/pg_cluster.sh"
@@ -519,7 +565,7 @@ dsn = $PG_DSN" || { bad "restart: the daemon did not start"; show "$T/restart.lo
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit partial stuck unknown hedge stream tolerance db restart)
+[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit partial stuck unknown stranger hedge stream tolerance db restart)
 for c in "${cases[@]}"; do "case_$c"; done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -151,7 +151,8 @@ typedef struct gd_config {
     double venue_stop_grace_ms; /* stop_grace_ms: a stop TRIGGERING or crossed this long is an incident (5000) */
     double venue_retry_budget_ms; /* retry_budget_ms: placing a stop is retried this long, then closed (5000) */
     char *venue_unknown_positions; /* unknown_positions = refuse | close (default refuse): a venue
-                                    * position gordon did not open, found at start */
+                                    * position gordon did not open, at start or at run time */
+    double venue_reconcile_ms; /* reconcile_ms: positions compared with the venue's this often (30000) */
     /* [market]: where bars come from. replay: [replay] data; venue: closed
      * klines from Binance's streams, [replay] data then holds the symbols
      * with no path (filled in from [market] symbols). */

@@ -107,6 +107,7 @@ static const gd_key_spec keys[] = {
     {SEC_VENUE, "retry_budget_ms", KT_DOUBLE, CF(venue_retry_budget_ms), 5000, 100, 600000, 0, NULL},
     {SEC_VENUE, "unknown_positions", KT_CHOICE, CF(venue_unknown_positions), 0, 0, 0, KF_RESTART,
      unknown_position_rules},
+    {SEC_VENUE, "reconcile_ms", KT_DOUBLE, CF(venue_reconcile_ms), 30000, 1000, 600000, 0, NULL},
     {SEC_MARKET, "source", KT_CHOICE, CF(market_source), 0, 0, 0, KF_RESTART, market_sources},
     {SEC_MARKET, "symbols", KT_STRING, CF(market_symbols), 0, 0, 0, KF_RESTART, NULL},
     {SEC_MARKET, "interval", KT_CHOICE, CF(market_interval), 0, 0, 0, KF_RESTART, market_intervals},

@@ -25,7 +25,6 @@
 #define VX_KEY_KEEPALIVE_MS  (30 * 60 * 1000) /* Binance's listen key lives 60 minutes */
 #define VX_WS_BACKOFF_MIN_MS 500
 #define VX_WS_BACKOFF_MAX_MS 30000
-#define VX_RECONCILE_MS      30000 /* positions compared with the venue's */
 
 /* A slot's order flow. One request at a time per slot: the next step is
  * decided on its answer. */
@@ -691,7 +690,7 @@ static void setup_next(gd_vexec *x)
                (int)fmax(1.0, floor(x->cfg->leverage)));
         x->stream_on = 1;
         x->ws_backoff = VX_WS_BACKOFF_MIN_MS;
-        x->recon_at = now_ms(x) + VX_RECONCILE_MS;
+        x->recon_at = now_ms(x) + (int64_t)x->cfg->venue_reconcile_ms;
         x->clock_at = now_ms(x) + VX_KEY_KEEPALIVE_MS;
         stream_connect(x);
         if (x->o.hooks.ready)
@@ -1667,7 +1666,7 @@ static void stream_tick(gd_vexec *x, int64_t now)
 
 /* ------------------------------------------------------------ run-time reconciliation */
 
-/* The venue's positions against gordon's, every VX_RECONCILE_MS: a mismatch
+/* The venue's positions against gordon's, every [venue] reconcile_ms: a mismatch
  * is logged and counted; gordon's position missing there is asked after
  * through its stop; one gordon does not know is an incident. */
 static void reconcile_reply(gd_vexec *x, const gd_rest_reply *r)
@@ -1708,6 +1707,23 @@ static void reconcile_reply(gd_vexec *x, const gd_rest_reply *r)
         if (open && fabs(venue) <= tol) {
             if (open->act == ACT_NONE)
                 kick(x, open, ACT_STOP_LOOKUP, 0);
+        } else if (!open && x->cfg->venue_unknown_positions && !strcmp(x->cfg->venue_unknown_positions, "close")) {
+            /* Someone else's position on a symbol gordon trades: closed, per
+             * [venue] unknown_positions = close (reduce-only, no client id
+             * of gordon's). */
+            char params[256], q[64];
+            gd_err e;
+            fmt_num(q, sizeof q, fabs(venue), x->qty_dec[sy]);
+            snprintf(params, sizeof params,
+                     "symbol=%s&side=%s&type=MARKET&quantity=%s&reduceOnly=true&newOrderRespType=RESULT", x->syms[sy],
+                     venue > 0 ? "SELL" : "BUY", q);
+            gd_log(GD_LOG_ERROR, "venue", NULL,
+                   "reconciliation: the venue holds %.*f %s that gordon did not open: closing it ([venue] "
+                   "unknown_positions = close)",
+                   x->qty_dec[sy], venue, x->syms[sy]);
+            x->st.orders_sent++;
+            if (call(x, W_SETUP, UINT32_MAX, 0, "POST", "/fapi/v1/order", params, 1, &e) != 0)
+                gd_log(GD_LOG_ERROR, "venue", NULL, "closing %s: %s", x->syms[sy], e.msg);
         } else if (!open) {
             incident(x, NULL, "reconciliation: the venue holds %.*f %s that gordon did not open", x->qty_dec[sy], venue,
                      x->syms[sy]);
@@ -1724,7 +1740,7 @@ static void reconcile_tick(gd_vexec *x, int64_t now)
     gd_err e;
     if (x->recon_busy || now < x->recon_at)
         return;
-    x->recon_at = now + VX_RECONCILE_MS;
+    x->recon_at = now + (int64_t)x->cfg->venue_reconcile_ms;
     if (call(x, W_RECONCILE, 0, 0, "GET", "/fapi/v2/positionRisk", "", 1, &e) == 0)
         x->recon_busy = 1;
 }
