@@ -70,11 +70,13 @@ static void test_quarantine_bad_file_is_an_error(void **state)
         "{\"strategies\":{}}",
         "{\"strategies\":[{\"name\":\"Bad\",\"who\":\"x\",\"why\":\"y\",\"since_ms\":1}]}",
         "{\"strategies\":[{\"name\":\"a\",\"who\":\"x\",\"why\":\"y\"}]}",
+        "{\"strategies\":[{\"name\":\"a\",\"who\":\"x\",\"why\":\"y\",\"since_ms\":1e300}]}",
         "{\"strategies\":[{\"name\":\"a\",\"who\":\"x\",\"why\":\"y\",\"since_ms\":1},"
         "{\"name\":\"a\",\"who\":\"x\",\"why\":\"y\",\"since_ms\":2}]}",
     };
     static const char *const says[] = {"not {\"strategies\"", "not {\"strategies\"", "strategies[0].name",
-                                       "strategies[0]: who, why", "strategies[1].name: a is listed twice"};
+                                       "strategies[0]: who, why", "strategies[0]: who, why",
+                                       "strategies[1].name: a is listed twice"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         gd_qlist q;
         gd_err e;

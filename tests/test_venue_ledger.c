@@ -143,9 +143,10 @@ static void test_ledger_bad_line_names_file_and_line(void **state)
         "{\"t\":\"entry\",\"id\":-3,\"strategy\":\"long\",\"symbol\":\"BTCUSDT\",\"side\":1,\"qty\":1}\n",
         "not json\n",
         "{\"t\":\"what\",\"id\":5}\n",
+        "{\"t\":\"entry\",\"id\":5,\"strategy\":\"long\",\"symbol\":\"BTCUSDT\",\"side\":1,\"qty\":1,\"at\":1e300}\n",
     };
     static const char *const field[] = {"strategy",           "side", "qty", "no entry 7", "id", "not a JSON object",
-                                        "unknown record type"};
+                                        "unknown record type", "out of range"};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         char text[512];
         snprintf(text, sizeof text,

@@ -50,7 +50,7 @@ int gd_qlist_load(const char *dir, gd_qlist *out, gd_err *err)
             rc = gd_err_set(err, GD_EINVAL, "%s: strategies[%u].name: not an instance name", path, k);
             goto out;
         }
-        if (!cJSON_IsString(w) || !cJSON_IsString(y) || !cJSON_IsNumber(s) || !isfinite(s->valuedouble)) {
+        if (!cJSON_IsString(w) || !cJSON_IsString(y) || !cJSON_IsNumber(s) || !(fabs(s->valuedouble) <= 9e15)) {
             rc = gd_err_set(err, GD_EINVAL, "%s: strategies[%u]: who, why (strings) and since_ms (a number) required",
                             path, k);
             goto out;

@@ -171,6 +171,10 @@ static int apply_line(gd_vledger *l, const char *line, int lineno, char *why, si
             snprintf(why, cap, "fields stop, tp, ref, at: not numbers (or negative)");
             goto out;
         }
+        if (!(fabs(at) <= 9e15) || !(n.qty <= 1e15) || !(n.stop <= 1e15) || !(n.tp <= 1e15) || !(n.ref <= 1e15)) {
+            snprintf(why, cap, "fields qty, stop, tp, ref, at: out of range");
+            goto out;
+        }
         snprintf(n.strategy, sizeof n.strategy, "%s", s->valuestring);
         snprintf(n.symbol, sizeof n.symbol, "%s", y->valuestring);
         n.side = (int)side;

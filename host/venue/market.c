@@ -380,7 +380,7 @@ static void ws_message(void *arg, const char *text, size_t len)
             on_kline(m, s, &g);
     } else if (gd_jspan_eq(g.e.text, "markPriceUpdate")) {
         double p = gd_jval_num(&g.p), t = gd_jval_num(&g.E);
-        if (!isfinite(p) || !(p > 0) || !isfinite(t)) {
+        if (!isfinite(p) || !(p > 0) || !(fabs(t) <= 9e15)) {
             m->st.bad++;
             return;
         }

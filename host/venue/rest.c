@@ -391,7 +391,7 @@ static void on_time(void *arg, const gd_rest_reply *rep)
     if (rep->outcome == GD_REST_OK) {
         cJSON *root = cJSON_ParseWithLength(rep->body, rep->body_len);
         const cJSON *t = root ? cJSON_GetObjectItemCaseSensitive(root, "serverTime") : NULL;
-        if (cJSON_IsNumber(t) && t->valuedouble > 0) {
+        if (cJSON_IsNumber(t) && t->valuedouble > 0 && t->valuedouble < 9e15) {
             /* the server read its clock about halfway through the round trip */
             int64_t mid = rep->sent_ms + (rep->received_ms - rep->sent_ms) / 2;
             s->offsets[s->got++] = (int64_t)t->valuedouble - mid;

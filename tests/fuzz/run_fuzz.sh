@@ -45,6 +45,9 @@ wire)
 fred)
     srcs="$h/daemon/fred_parse.c $h/base/dates.c"
     libs="-lcjson"; max_len=16384 ;;
+ledger)
+    srcs="$h/venue/ledger.c $h/base/file.c $h/base/names.c"
+    libs="-lcjson -luv"; max_len=8192 ;;
 jscan)
     srcs=""
     libs="-lcjson"; max_len=4096 ;;
