@@ -265,7 +265,7 @@ static void fill_reply(void *arg, const gd_rest_reply *r)
 
 /* What a stream message says, gathered by the scanner (spans into it). */
 typedef struct vm_msg {
-    gd_jval e, E, s, p;                /* the event (data's members, or the top's on a raw stream) */
+    gd_jval e, E, s, p;                 /* the event (data's members, or the top's on a raw stream) */
     gd_jval t, i, o, h, l, c, v, x, ks; /* its kline (k's members) */
     int has_k;
 } vm_msg;
@@ -303,27 +303,51 @@ static void msg_member(void *arg, int depth, gd_jspan parent, gd_jspan key, cons
     }
 }
 
-/* A closed kline from the stream. */
-static void on_kline(gd_vmarket *m, uint32_t s, const vm_msg *k)
+int gd_vmarket_parse(const char *text, size_t len, const char *interval, int64_t interval_ms, gd_vmarket_msg *out)
+{
+    vm_msg g;
+    memset(&g, 0, sizeof g);
+    memset(out, 0, sizeof *out);
+    if (gd_jscan(text, len, 8, msg_member, &g, NULL) != 0)
+        return out->kind = GD_VM_BAD;
+    if (g.e.type != GD_JS_STR || g.s.type != GD_JS_STR || g.s.escaped || g.s.text.n == 0)
+        return out->kind = GD_VM_OTHER;
+    out->symbol = g.s.text;
+    if (gd_jspan_eq(g.e.text, "kline")) {
+        if (!g.has_k || g.x.type != GD_JS_TRUE)
+            return out->kind = GD_VM_OTHER; /* a bar still open */
+        gordon_bar *b = &out->bar;
+        double t = gd_jval_num(&g.t);
+        b->open = gd_jval_num(&g.o);
+        b->high = gd_jval_num(&g.h);
+        b->low = gd_jval_num(&g.l);
+        b->close = gd_jval_num(&g.c);
+        b->volume = gd_jval_num(&g.v);
+        if (!isfinite(t) || t < 0 || t > 9e15 || t != floor(t) || !bar_ok(b) || g.i.type != GD_JS_STR ||
+            !gd_jspan_eq(g.i.text, interval) || interval_ms <= 0) {
+            memset(b, 0, sizeof *b);
+            return out->kind = GD_VM_BAD;
+        }
+        b->open_time_ms = (int64_t)t;
+        b->close_time_ms = b->open_time_ms + interval_ms;
+        return out->kind = GD_VM_BAR;
+    }
+    if (gd_jspan_eq(g.e.text, "markPriceUpdate")) {
+        double p = gd_jval_num(&g.p), t = gd_jval_num(&g.E);
+        if (!isfinite(p) || !(p > 0) || !(fabs(t) <= 9e15))
+            return out->kind = GD_VM_BAD;
+        out->mark = p;
+        out->time_ms = (int64_t)t;
+        return out->kind = GD_VM_MARK;
+    }
+    return out->kind = GD_VM_OTHER;
+}
+
+/* A closed kline from the stream, in sequence or not. */
+static void on_kline(gd_vmarket *m, uint32_t s, const gordon_bar *bar)
 {
     vm_sym *y = &m->syms[s];
-    gordon_bar b;
-    memset(&b, 0, sizeof b);
-    double t = gd_jval_num(&k->t);
-    b.open = gd_jval_num(&k->o);
-    b.high = gd_jval_num(&k->h);
-    b.low = gd_jval_num(&k->l);
-    b.close = gd_jval_num(&k->c);
-    b.volume = gd_jval_num(&k->v);
-    if (!isfinite(t) || t < 0 || t > 9e15 || t != floor(t) || !bar_ok(&b) || k->i.type != GD_JS_STR ||
-        !gd_jspan_eq(k->i.text, m->cfg->market_interval)) {
-        m->st.bad++;
-        gd_log(GD_LOG_WARN, "market", NULL, "%s: a kline that is not a well-formed %s bar: dropped", y->name,
-               m->cfg->market_interval);
-        return;
-    }
-    b.open_time_ms = (int64_t)t;
-    b.close_time_ms = b.open_time_ms + m->iv;
+    gordon_bar b = *bar;
     if (y->last_open && b.open_time_ms <= y->last_open) {
         m->st.duplicates++;
         return;
@@ -349,12 +373,10 @@ static void on_kline(gd_vmarket *m, uint32_t s, const vm_msg *k)
 
 /* ------------------------------------------------------------ stream */
 
-static uint32_t sym_of(const gd_vmarket *m, const gd_jval *v)
+static uint32_t sym_of(const gd_vmarket *m, gd_jspan name)
 {
-    if (v->type != GD_JS_STR)
-        return UINT32_MAX;
     for (uint32_t s = 0; s < m->o.n_symbols; s++)
-        if (gd_jspan_eq(v->text, m->syms[s].name))
+        if (gd_jspan_eq(name, m->syms[s].name))
             return s;
     return UINT32_MAX;
 }
@@ -366,27 +388,19 @@ static void ws_message(void *arg, const char *text, size_t len)
     gd_vmarket *m = arg;
     m->msg_ns = uv_hrtime(); /* the vDSO clock, no system call */
     m->last_msg = mono(m);
-    vm_msg g;
-    memset(&g, 0, sizeof g);
-    if (gd_jscan(text, len, 8, msg_member, &g, NULL) != 0) {
+    gd_vmarket_msg g;
+    int kind = gd_vmarket_parse(text, len, m->cfg->market_interval, m->iv, &g);
+    uint32_t s = kind == GD_VM_BAD || kind == GD_VM_OTHER ? UINT32_MAX : sym_of(m, g.symbol);
+    if (kind == GD_VM_BAD) {
         m->st.bad++;
-        return;
-    }
-    uint32_t s = sym_of(m, &g.s);
-    if (g.e.type != GD_JS_STR || s == UINT32_MAX)
-        return;
-    if (gd_jspan_eq(g.e.text, "kline")) {
-        if (g.has_k && g.x.type == GD_JS_TRUE)
-            on_kline(m, s, &g);
-    } else if (gd_jspan_eq(g.e.text, "markPriceUpdate")) {
-        double p = gd_jval_num(&g.p), t = gd_jval_num(&g.E);
-        if (!isfinite(p) || !(p > 0) || !(fabs(t) <= 9e15)) {
-            m->st.bad++;
-            return;
-        }
+        gd_log(GD_LOG_WARN, "market", NULL, "a market message that is not well formed (or not a %s kline): dropped",
+               m->cfg->market_interval);
+    } else if (s != UINT32_MAX && kind == GD_VM_BAR) {
+        on_kline(m, s, &g.bar);
+    } else if (s != UINT32_MAX && kind == GD_VM_MARK) {
         m->st.marks++;
         if (m->o.hooks.mark)
-            m->o.hooks.mark(m->o.hooks.arg, s, p, (int64_t)t);
+            m->o.hooks.mark(m->o.hooks.arg, s, g.mark, g.time_ms);
     }
 }
 

@@ -29,6 +29,7 @@
 #include <uv.h>
 
 #include "base/err.h"
+#include "base/jscan.h"
 #include "config/config.h"
 
 typedef struct gd_vmarket gd_vmarket;
@@ -69,6 +70,25 @@ typedef struct gd_vmarket_stats {
     int connected;
     int stale;
 } gd_vmarket_stats;
+
+/* One market-stream message, parsed in place (nothing allocated): */
+enum {
+    GD_VM_OTHER = 0,
+    GD_VM_BAR,
+    GD_VM_MARK,
+    GD_VM_BAD
+};
+typedef struct gd_vmarket_msg {
+    int kind;        /* GD_VM_*: OTHER for an unclosed kline or another event */
+    gd_jspan symbol; /* BAR, MARK: the event's "s", into the text */
+    gordon_bar bar;  /* BAR: a closed kline of the declared interval (close = open + interval_ms) */
+    double mark;     /* MARK: the mark price (finite, > 0) */
+    int64_t time_ms; /* MARK: its event time */
+} gd_vmarket_msg;
+/* Reads text as a combined-stream ({"stream","data"}) or raw kline or
+ * markPriceUpdate event. GD_VM_BAD: not JSON, or a closed kline that is not
+ * a well-formed bar of interval, or a mark that is not a positive price. */
+int gd_vmarket_parse(const char *text, size_t len, const char *interval, int64_t interval_ms, gd_vmarket_msg *out);
 
 int gd_vmarket_new(const gd_vmarket_opts *o, gd_vmarket **out, gd_err *err);
 int gd_vmarket_start(gd_vmarket *m, gd_err *err);

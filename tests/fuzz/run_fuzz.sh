@@ -45,6 +45,10 @@ wire)
 fred)
     srcs="$h/daemon/fred_parse.c $h/base/dates.c"
     libs="-lcjson"; max_len=16384 ;;
+market)
+    srcs="$h/venue/market.c $h/venue/rest.c $h/venue/stream.c $h/venue/profile.c $h/venue/sign.c $h/net/curluv.c
+          $h/base/dates.c $h/base/file.c"
+    libs="-lcjson -luv -lcurl -lwebsockets -lcrypto"; max_len=4096 ;;
 ledger)
     srcs="$h/venue/ledger.c $h/base/file.c $h/base/names.c"
     libs="-lcjson -luv"; max_len=8192 ;;
@@ -86,7 +90,7 @@ fi
 
 # The target is held to the project's warnings; the host files are built
 # as they are (their warnings are gcc's business, checked by the build).
-flags="-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE"
+flags="-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -DGD_VERSION=\"fuzz\""
 # shellcheck disable=SC2086 # the flag, source and library lists split on purpose
 if ! "$cc" $flags -Wall -Wextra -Werror -I "$h" -I "$root/sdk/include" -c "$here/fuzz_$target.c" \
         -o "$work/fuzz_$target.o" ||
