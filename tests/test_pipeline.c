@@ -290,6 +290,85 @@ static gd_intent with_overlay(gd_pipeline *p, gd_overlay_ref *ov, size_t n)
     return it;
 }
 
+/* An overlay in a worker, asked ahead: send keeps the input, recv answers
+ * with fn on it (and counts both). */
+typedef struct async_ov {
+    int (*fn)(void *, const gordon_signal *, gordon_signal *, char *, size_t);
+    gordon_signal pending;
+    int sends, recvs, outstanding;
+    double seen_scale; /* risk_scale of the last input it answered */
+} async_ov;
+
+static int as_send(void *i, const gordon_signal *in)
+{
+    async_ov *a = i;
+    assert_int_equal(a->outstanding, 0); /* one question at a time */
+    a->pending = *in;
+    a->sends++;
+    a->outstanding = 1;
+    return 0;
+}
+
+static int as_recv(void *i, gordon_signal *out, char *r, size_t n)
+{
+    async_ov *a = i;
+    assert_int_equal(a->outstanding, 1);
+    a->outstanding = 0;
+    a->recvs++;
+    a->seen_scale = a->pending.risk_scale;
+    *out = a->pending;
+    return a->fn(i, &a->pending, out, r, n);
+}
+
+static int as_filter(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    async_ov *a = i;
+    a->seen_scale = in->risk_scale;
+    return a->fn(i, in, out, r, n);
+}
+
+static void test_overlays_asked_ahead_keep_the_chain(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+    /* All keep: every overlay asked once, at once. */
+    async_ov k1 = {ov_keep, {0}, 0, 0, 0, 0}, k2 = k1, k3 = k1;
+    gd_overlay_ref all[3] = {{"k1", &k1, as_filter, as_send, as_recv},
+                             {"k2", &k2, as_filter, as_send, as_recv},
+                             {"k3", &k3, as_filter, as_send, as_recv}};
+    gd_intent it = with_overlay(&p, all, 3);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(k1.sends == 1 && k2.sends == 1 && k3.sends == 1 && !k3.outstanding);
+    /* The first halves the risk: the others' answers about the old signal
+     * are set aside and they are asked again, seeing the halved one. */
+    async_ov h = {ov_half_scale, {0}, 0, 0, 0, 0}, a2 = {ov_keep, {0}, 0, 0, 0, 0}, a3 = a2;
+    gd_overlay_ref chain[3] = {{"half", &h, as_filter, as_send, as_recv},
+                               {"a2", &a2, as_filter, as_send, as_recv},
+                               {"a3", &a3, as_filter, as_send, as_recv}};
+    it = with_overlay(&p, chain, 3);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.risk_scale == 0.5);
+    assert_true(a2.seen_scale == 0.5 && a3.seen_scale == 0.5);
+    assert_true(a2.sends == 2 && a2.recvs == 2 && a3.sends == 2 && !a2.outstanding && !a3.outstanding);
+    /* A veto in the middle: nobody is left owing an answer. */
+    async_ov v1 = {ov_keep, {0}, 0, 0, 0, 0}, v2 = {ov_veto, {0}, 0, 0, 0, 0}, v3 = v1;
+    gd_overlay_ref vchain[3] = {{"v1", &v1, as_filter, as_send, as_recv},
+                                {"vol", &v2, as_filter, as_send, as_recv},
+                                {"v3", &v3, as_filter, as_send, as_recv}};
+    it = with_overlay(&p, vchain, 3);
+    assert_int_equal(it.result, GORDON_REJECT_OVERLAY_VETO);
+    assert_true(!v1.outstanding && !v2.outstanding && !v3.outstanding);
+    /* In-process and isolated mixed: the in-process one in order. */
+    async_ov m2 = {ov_keep, {0}, 0, 0, 0, 0};
+    gd_overlay_ref mixed[2] = {{"half", &h, as_filter, NULL, NULL}, {"m2", &m2, as_filter, as_send, as_recv}};
+    it = with_overlay(&p, mixed, 2);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(m2.seen_scale == 0.5 && m2.sends == 1);
+    gd_pipeline_free(&p);
+}
+
 static void test_overlays_only_tighten(void **state)
 {
     (void)state;
@@ -297,11 +376,11 @@ static void test_overlays_only_tighten(void **state)
     gd_limits l = base_limits();
     assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
 
-    gd_overlay_ref keep = {"keep", NULL, ov_keep}, veto = {"vol", NULL, ov_veto};
-    gd_overlay_ref tight = {"tight", NULL, ov_tighten_stop}, loose = {"loose", NULL, ov_loosen_stop};
-    gd_overlay_ref raise = {"raise", NULL, ov_raise_scale}, half = {"half", NULL, ov_half_scale};
-    gd_overlay_ref flip = {"flip", NULL, ov_flip_side}, nostop = {"nostop", NULL, ov_remove_stop};
-    gd_overlay_ref bogus = {"bogus", NULL, ov_bogus};
+    gd_overlay_ref keep = {"keep", NULL, ov_keep, NULL, NULL}, veto = {"vol", NULL, ov_veto, NULL, NULL};
+    gd_overlay_ref tight = {"tight", NULL, ov_tighten_stop, NULL, NULL}, loose = {"loose", NULL, ov_loosen_stop, NULL, NULL};
+    gd_overlay_ref raise = {"raise", NULL, ov_raise_scale, NULL, NULL}, half = {"half", NULL, ov_half_scale, NULL, NULL};
+    gd_overlay_ref flip = {"flip", NULL, ov_flip_side, NULL, NULL}, nostop = {"nostop", NULL, ov_remove_stop, NULL, NULL};
+    gd_overlay_ref bogus = {"bogus", NULL, ov_bogus, NULL, NULL};
 
     gd_intent it = with_overlay(&p, &keep, 1);
     assert_int_equal(it.result, GORDON_ACCEPTED);
@@ -575,8 +654,8 @@ static void test_overlays_cannot_cast_away_const(void **state)
     assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
     gd_intent plain = with_overlay(&p, NULL, 0);
     assert_int_equal(plain.result, GORDON_ACCEPTED);
-    gd_overlay_ref o1 = {"risk", NULL, ov_cast_risk}, o2 = {"entry", NULL, ov_cast_entry},
-                   o3 = {"stop", NULL, ov_cast_stop};
+    gd_overlay_ref o1 = {"risk", NULL, ov_cast_risk, NULL, NULL}, o2 = {"entry", NULL, ov_cast_entry, NULL, NULL},
+                   o3 = {"stop", NULL, ov_cast_stop, NULL, NULL};
     gd_overlay_ref all[] = {o1, o2, o3};
     for (size_t k = 0; k < 3; k++) {
         gd_intent it = with_overlay(&p, &all[k], 1);
@@ -586,11 +665,11 @@ static void test_overlays_cannot_cast_away_const(void **state)
     }
     gd_intent chain = with_overlay(&p, all, 3);
     assert_true(chain.qty == plain.qty);
-    gd_overlay_ref o4 = {"symbol", NULL, ov_cast_symbol};
+    gd_overlay_ref o4 = {"symbol", NULL, ov_cast_symbol, NULL, NULL};
     gd_intent sym = with_overlay(&p, &o4, 1);
     assert_int_equal(sym.result, GORDON_REJECT_OVERLAY_INVALID);
     assert_int_equal(sym.symbol, 0);
-    gd_overlay_ref o5 = {"long", NULL, ov_long_reason};
+    gd_overlay_ref o5 = {"long", NULL, ov_long_reason, NULL, NULL};
     gd_intent vet = with_overlay(&p, &o5, 1);
     assert_int_equal(vet.result, GORDON_REJECT_OVERLAY_VETO);
     assert_true(strlen(vet.detail) < sizeof vet.detail);
@@ -696,7 +775,7 @@ static void test_property_hostile_signals(void **state)
     l.rate_strategy = 3;
     l.rate_global = 5;
     assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 3), 0);
-    gd_overlay_ref ov = {"random", NULL, ov_random};
+    gd_overlay_ref ov = {"random", NULL, ov_random, NULL, NULL};
     double used[64] = {0};
     int64_t t = T0;
     unsigned accepted = 0;
@@ -794,6 +873,7 @@ int main(void)
         cmocka_unit_test(test_leverage_never_changes_qty),
         cmocka_unit_test(test_stop_loss_rules),
         cmocka_unit_test(test_overlays_only_tighten),
+        cmocka_unit_test(test_overlays_asked_ahead_keep_the_chain),
         cmocka_unit_test(test_order_cap_clamps),
         cmocka_unit_test(test_daily_cap_across_utc_midnight),
         cmocka_unit_test(test_gross_exposure_cap),

@@ -290,6 +290,9 @@ void gd_engine_warm_up(gd_engine *e, gd_inst *const *insts, uint32_t n, uint64_t
 /* hostapi.c: what the pipeline calls for an overlay (instance = its
  * gd_inst): the plugin's filter with the overlay's handle bound. */
 int gd_overlay_filter(void *instance, const gordon_signal *in, gordon_signal *out, char *reason, size_t len);
+/* Isolated overlays: the filter's two halves (isolate.c). */
+int gd_overlay_send(void *instance, const gordon_signal *in);
+int gd_overlay_recv(void *instance, gordon_signal *out, char *reason, size_t len);
 
 /* engine.c: a strategy's signal through the pipeline to the executor;
  * returns what emit returns. */

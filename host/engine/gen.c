@@ -350,7 +350,9 @@ int gd_gen_build(gd_engine *e, const gd_config *cfg, gd_gen **out, gd_err *err)
         } else {
             in->index = g->n_overlays;
             g->overlay_insts[g->n_overlays] = in;
-            g->overlays[g->n_overlays++] = (gd_overlay_ref){in->short_name, in, gd_overlay_filter};
+            g->overlays[g->n_overlays++] =
+                (gd_overlay_ref){in->short_name, in, gd_overlay_filter, in->proxy ? gd_overlay_send : NULL,
+                                 in->proxy ? gd_overlay_recv : NULL};
         }
     }
     g->n_slots = e->n_slots + g->n_new_slots;

@@ -46,6 +46,10 @@ struct gd_proxy {
     int64_t phase_until;     /* monotonic: a restart not done by then has failed */
     uint32_t phase_msgs;     /* messages the restarting worker sent */
     size_t snap_len;
+    /* an overlay's filter asked ahead (gd_overlay_send), its answer not read yet */
+    int f_sent;
+    int f_rc;
+    gd_err f_err;
 };
 
 /* The worker is killed, and the instance quarantined until a restart. */
@@ -416,6 +420,9 @@ static void px_on_fill(void *instance, const gordon_fill *f)
     proxy_call(px, &m, GD_W_DONE, deadline(px), &r);
 }
 
+/* A filter's answer, read. */
+static int filter_answer(gd_proxy *px, gd_rbuf *r, gordon_signal *out, char *reason, size_t len);
+
 static int px_filter(void *instance, const gordon_signal *in, gordon_signal *out, char *reason, size_t len)
 {
     gd_proxy *px = instance;
@@ -432,6 +439,61 @@ static int px_filter(void *instance, const gordon_signal *in, gordon_signal *out
         snprintf(reason, len, "overlay worker failed: %s", px->w.why);
         return GORDON_FILTER_VETO;
     }
+    return filter_answer(px, &r, out, reason, len);
+}
+
+/* The filter in two halves, so the pipeline asks every isolated overlay at
+ * once and reads the answers in order (pipeline.c): the workers think in
+ * parallel, a signal costs the slowest overlay, not the sum. */
+static void px_filter_send(gd_proxy *px, const gordon_signal *in)
+{
+    px->f_sent = 1;
+    px->f_rc = GD_ESTATE;
+    if (!px->up)
+        return;
+    gd_wbuf m;
+    gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_FILTER);
+    put_ctx(px, &m);
+    gd_wb_signal(&m, in);
+    px->f_rc = gd_worker_send(&px->w, &m, &px->f_err);
+}
+
+static int px_filter_recv(gd_proxy *px, gordon_signal *out, char *reason, size_t len)
+{
+    int sent = px->f_sent;
+    px->f_sent = 0;
+    if (!sent || !px->up) {
+        snprintf(reason, len, "overlay worker is down (quarantined)");
+        return GORDON_FILTER_VETO;
+    }
+    gd_rbuf r;
+    if (proxy_wait(px, GD_W_FILTERED, deadline(px), &r, px->f_rc, &px->f_err) != 0) {
+        snprintf(reason, len, "overlay worker failed: %s", px->w.why);
+        return GORDON_FILTER_VETO;
+    }
+    return filter_answer(px, &r, out, reason, len);
+}
+
+int gd_overlay_send(void *instance, const gordon_signal *in)
+{
+    gd_inst *ov = instance;
+    if (!ov->proxy)
+        return -1;
+    GD_CALL_AS(ov->handle, px_filter_send(ov->proxy, in));
+    return 0;
+}
+
+int gd_overlay_recv(void *instance, gordon_signal *out, char *reason, size_t len)
+{
+    gd_inst *ov = instance;
+    int r;
+    GD_CALL_AS(ov->handle, r = px_filter_recv(ov->proxy, out, reason, len));
+    return r;
+}
+
+static int filter_answer(gd_proxy *px, gd_rbuf *rb, gordon_signal *out, char *reason, size_t len)
+{
+    gd_rbuf r = *rb;
     gordon_signal o;
     char text[GD_WIRE_TEXT_MAX];
     int32_t res = gd_rb_i32(&r);

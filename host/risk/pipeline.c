@@ -512,13 +512,30 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
     /* 3. overlays: veto or tighten, never loosen. Each gets its own copies
      * (writing through its const `in` changes nothing of ours) and a reason
      * buffer with slack past what it is told it may use. */
+    size_t asked = 0; /* overlays [i, asked) were sent sig ahead and owe an answer */
     for (size_t i = 0; i < n_overlays; i++) {
         gordon_signal in = sig, out = sig;
         char why[GD_REASON_LEN + GD_REASON_SLACK];
         why[0] = '\0';
-        int r = overlays[i].filter(overlays[i].instance, &in, &out, why, GD_REASON_LEN);
+        if (i >= asked && overlays[i].send) {
+            asked = i;
+            while (asked < n_overlays && overlays[asked].send) {
+                gordon_signal ahead = sig;
+                overlays[asked].send(overlays[asked].instance, &ahead);
+                asked++;
+            }
+        }
+        int r = i < asked ? overlays[i].recv(overlays[i].instance, &out, why, GD_REASON_LEN)
+                          : overlays[i].filter(overlays[i].instance, &in, &out, why, GD_REASON_LEN);
         if (r == GORDON_FILTER_KEEP)
             continue;
+        /* What the rest answered was about sig as it was: read and set aside. */
+        for (size_t k = i + 1; k < asked; k++) {
+            gordon_signal junk = sig;
+            char jw[GD_REASON_LEN + GD_REASON_SLACK];
+            overlays[k].recv(overlays[k].instance, &junk, jw, GD_REASON_LEN);
+        }
+        asked = i + 1;
         if (r == GORDON_FILTER_VETO) {
             char why_ok[GD_REASON_LEN];
             why[GD_REASON_LEN - 1] = '\0';

@@ -43,6 +43,13 @@ typedef struct gd_overlay_ref {
     void *instance;
     int (*filter)(void *instance, const gordon_signal *in, gordon_signal *out, char *reason,
                   size_t reason_len);
+    /* Isolated overlays (NULL in-process): filter in two halves, so every
+     * overlay is asked at once and the answers read in order. An answer to
+     * an input that an earlier overlay then tightened is read and set aside,
+     * and the overlay asked again with the tightened signal: the result is
+     * the sequential chain's. */
+    int (*send)(void *instance, const gordon_signal *in);
+    int (*recv)(void *instance, gordon_signal *out, char *reason, size_t reason_len);
 } gd_overlay_ref;
 
 /* What the caller knows about the account and the signal's slot. */
