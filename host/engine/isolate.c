@@ -421,7 +421,7 @@ static void px_on_fill(void *instance, const gordon_fill *f)
 }
 
 /* A filter's answer, read. */
-static int filter_answer(gd_proxy *px, gd_rbuf *r, gordon_signal *out, char *reason, size_t len);
+static int filter_answer(gd_proxy *px, const gd_rbuf *r, gordon_signal *out, char *reason, size_t len);
 
 static int px_filter(void *instance, const gordon_signal *in, gordon_signal *out, char *reason, size_t len)
 {
@@ -491,7 +491,7 @@ int gd_overlay_recv(void *instance, gordon_signal *out, char *reason, size_t len
     return r;
 }
 
-static int filter_answer(gd_proxy *px, gd_rbuf *rb, gordon_signal *out, char *reason, size_t len)
+static int filter_answer(gd_proxy *px, const gd_rbuf *rb, gordon_signal *out, char *reason, size_t len)
 {
     gd_rbuf r = *rb;
     gordon_signal o;
