@@ -18,13 +18,7 @@ cleanup() {
   [ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1 [${3:-}]"; fi; }
-show() { sed 's/^/    /' "$1" | cut -c1-300 | tail -"${2:-15}"; }
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
+. "$here/e2e_lib.sh"
 
 KEY=live-key SECRET=live-secret
 printf '%s' "$SECRET" >"$T/secret"
@@ -91,15 +85,7 @@ daemon_start() { # daemon_start NAME [extra [market] lines] [strategy sections]
   "$GORDON" run --config "$T/$1.ini" >"$T/$1.log" 2>&1 &
   DPID=$!
   PIDS+=("$DPID")
-  U=
-  for _ in $(seq 100); do
-    local port
-    port=$(sed -n 's/.*operator API on .*(port \([0-9]*\)).*/\1/p' "$T/$1.log" | head -1)
-    [ -n "$port" ] && U=http://127.0.0.1:$port && return 0
-    kill -0 "$DPID" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
+  wait_api "$T/$1.log" "$DPID"
 }
 daemon_stop() {
   kill -TERM "$DPID" 2>/dev/null
@@ -317,13 +303,7 @@ case_example() {
     "$GORDON" run --config "$here/../packaging/examples/testnet.ini" >"$T/ex.log" 2>&1 &
   DPID=$!
   PIDS+=("$DPID")
-  U=
-  for _ in $(seq 100); do
-    local port
-    port=$(sed -n 's/.*operator API on .*(port \([0-9]*\)).*/\1/p' "$T/ex.log" 2>/dev/null | head -1)
-    [ -n "$port" ] && U=http://127.0.0.1:$port && break
-    sleep 0.1
-  done
+  wait_api "$T/ex.log" "$DPID"
   check "example: the shipped testnet.ini starts (one command)" "[ -n '$U' ]" "$(tail -5 "$T/ex.log" | cut -c1-250)"
   check "example: the venue checked out and the warm-up came (ema_cross: 51 bars)" \
     "for _ in \$(seq 100); do grep -q 'warm-up delivered' '$T/ex.log' && break; sleep 0.1; done; grep -q 'venue ready' '$T/ex.log' && grep -q 'warm-up delivered (5[0-9] bars)' '$T/ex.log'" \

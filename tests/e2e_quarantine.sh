@@ -12,12 +12,7 @@ export TMPDIR=$T
 PID=
 cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1 [${3:-}]"; fi; }
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
+. "$(dirname "$0")/e2e_lib.sh"
 
 TOKEN_OUT=$("$GORDON" token new)
 TOKEN=$(echo "$TOKEN_OUT" | sed -n '2p' | tr -d ' ')
@@ -56,13 +51,8 @@ INI
 start() {
   "$GORDON" run --config "$T/g.ini" --plugin-dir "$PLUGINS" >"$T/log$1" 2>&1 &
   PID=$!
-  PORT=
-  for _ in $(seq 100); do
-    PORT=$(sed -n 's/.*operator API on .*(port \([0-9]*\)).*/\1/p' "$T/log$1" | head -1)
-    [ -n "$PORT" ] && break
-    sleep 0.1
-  done
-  U="http://127.0.0.1:$PORT"
+  wait_api "$T/log$1" "$PID"
+  PORT=${U##*:}
 }
 code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
 auth() { code -X POST -H "Authorization: Bearer $TOKEN" "$@"; }

@@ -40,13 +40,7 @@ cleanup() {
   [ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1 [${3:-}]"; fi; }
-show() { sed 's/^/    /' "$1" | cut -c1-300 | tail -"${2:-15}"; }
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
+. "$here/e2e_lib.sh"
 
 KEY=exec-key SECRET=exec-secret
 printf '%s' "$SECRET" >"$T/secret"
@@ -121,32 +115,16 @@ daemon_start() { # daemon_start NAME [extra]
   "$GORDON" run --config "$T/$1.ini" >"$T/$1.log" 2>&1 &
   DPID=$!
   PIDS+=("$DPID")
-  U=
-  for _ in $(seq 100); do
-    local port
-    port=$(sed -n 's/.*operator API on .*(port \([0-9]*\)).*/\1/p' "$T/$1.log" | head -1)
-    [ -n "$port" ] && U=http://127.0.0.1:$port && return 0
-    kill -0 "$DPID" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
+  wait_api "$T/$1.log" "$DPID"
 }
 # daemon_restart NAME: the same configuration and state directory again
 daemon_restart() {
+  local before
+  before=$(grep -c 'operator API on' "$T/$1.log")
   "$GORDON" run --config "$T/$1.ini" >>"$T/$1.log" 2>&1 &
   DPID=$!
   PIDS+=("$DPID")
-  U=
-  local before
-  before=$(grep -c 'operator API on' "$T/$1.log")
-  for _ in $(seq 100); do
-    local port
-    port=$(sed -n 's/.*operator API on .*(port \([0-9]*\)).*/\1/p' "$T/$1.log" | sed -n "$((before + 1))p")
-    [ -n "$port" ] && U=http://127.0.0.1:$port && return 0
-    kill -0 "$DPID" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
+  wait_api "$T/$1.log" "$DPID" $((before + 1))
 }
 daemon_stop() {
   kill -TERM "$DPID" 2>/dev/null
@@ -459,13 +437,7 @@ $([ $policy = close ] && echo 'unknown_positions = close')" >"$T/$n.ini"
     "$GORDON" run --config "$T/$n.ini" >"$T/$n.log" 2>&1 &
     DPID=$!
     PIDS+=("$DPID")
-    U=
-    for _ in $(seq 100); do
-      local port
-      port=$(sed -n 's/.*operator API on .*(port \([0-9]*\)).*/\1/p' "$T/$n.log" 2>/dev/null | head -1)
-      [ -n "$port" ] && U=http://127.0.0.1:$port && break
-      sleep 0.1
-    done
+    wait_api "$T/$n.log" "$DPID"
     check "$n: gordon holds BTCUSDT with its stop" \
       "until_v 'len([p for p in d[\"positions\"] if p[\"symbol\"] == \"BTCUSDT\" and float(p[\"positionAmt\"]) != 0]) == 1 and len($ALGO_OPEN) == 1' 150"
     sreq POST /fapi/v1/order "symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500" >/dev/null

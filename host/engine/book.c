@@ -111,6 +111,20 @@ void gd_book_mark(gd_book *b, uint32_t s, double price, int64_t now_ms)
     track_drawdown(b, now_ms);
 }
 
+/* A flat row becomes the position f opened. */
+static void open_position(gd_book *b, gd_position *p, const gordon_fill *f, double stop)
+{
+    b->sym_open[f->symbol]++;
+    b->open_count++;
+    p->side = f->side;
+    p->qty = f->qty;
+    p->entry_price = f->price;
+    p->entry_fee = f->fee;
+    p->init_risk = stop > 0.0 ? f->qty * fabs(f->price - stop) : 0.0;
+    p->opened_ms = f->time_ms;
+    p->intent_id = f->intent_id;
+}
+
 void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *f, double stop, double tp)
 {
     gd_position *p = &b->pos[(size_t)owner * b->n_symbols + f->symbol];
@@ -122,15 +136,7 @@ void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *f, double stop,
         b->mark[s] = f->price;
     if (f->reason == GORDON_FILL_ENTRY) {
         if (p->side == GORDON_SIDE_NONE) {
-            b->sym_open[s]++;
-            b->open_count++;
-            p->side = f->side;
-            p->qty = f->qty;
-            p->entry_price = f->price;
-            p->entry_fee = f->fee;
-            p->init_risk = stop > 0.0 ? f->qty * fabs(f->price - stop) : 0.0;
-            p->opened_ms = f->time_ms;
-            p->intent_id = f->intent_id;
+            open_position(b, p, f, stop);
         } else { /* same-side add: average in (the pipeline does not issue these in v1) */
             double q = p->qty + f->qty;
             p->entry_price = (p->entry_price * p->qty + f->price * f->qty) / q;
@@ -178,17 +184,11 @@ void gd_book_adopt(gd_book *b, uint32_t owner, const gordon_fill *f, double stop
 {
     gd_position *p = &b->pos[(size_t)owner * b->n_symbols + f->symbol];
     uint32_t s = f->symbol;
-    if (p->side == GORDON_SIDE_NONE) {
-        b->sym_open[s]++;
-        b->open_count++;
+    if (p->side != GORDON_SIDE_NONE) { /* taken up twice: the newer word stands */
+        b->sym_open[s]--;
+        b->open_count--;
     }
-    p->side = f->side;
-    p->qty = f->qty;
-    p->entry_price = f->price;
-    p->entry_fee = f->fee;
-    p->init_risk = stop > 0.0 ? f->qty * fabs(f->price - stop) : 0.0;
-    p->opened_ms = f->time_ms;
-    p->intent_id = f->intent_id;
+    open_position(b, p, f, stop);
     p->stop = stop;
     p->take_profit = tp;
     if (b->mark[s] == 0.0)
