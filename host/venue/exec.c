@@ -15,6 +15,7 @@
 #include "venue/ledger.h"
 #include "venue/profile.h"
 #include "venue/rest.h"
+#include "venue/rules.h"
 #include "venue/sign.h"
 #include "venue/stream.h"
 
@@ -360,52 +361,20 @@ static void on_setup_clock(void *arg, int rc, int64_t offset)
  * lists it (its step and minimum are the larger of the two). */
 static int parse_symbol(gd_vexec *x, uint32_t s, const cJSON *it, char *why, size_t cap)
 {
-    const char *status = jstr(it, "status");
-    if (!status || strcmp(status, "TRADING") != 0) {
-        snprintf(why, cap, "%s is %s on the venue, not TRADING", x->syms[s], status ? status : "without a status");
+    gd_venue_rules r;
+    if (gd_venue_rules_parse(it, x->syms[s], &r, why, cap) != 0)
         return -1;
-    }
-    double tick = NAN, step = NAN, minq = NAN, maxq = INFINITY, notional = 0.0;
-    double mstep = NAN, mminq = NAN, mmaxq = INFINITY;
-    const cJSON *f, *filters = cJSON_GetObjectItemCaseSensitive(it, "filters");
-    cJSON_ArrayForEach(f, filters)
-    {
-        const char *t = jstr(f, "filterType");
-        if (!t)
-            continue;
-        if (!strcmp(t, "PRICE_FILTER"))
-            tick = jnum(f, "tickSize");
-        else if (!strcmp(t, "LOT_SIZE"))
-            step = jnum(f, "stepSize"), minq = jnum(f, "minQty"), maxq = jnum(f, "maxQty");
-        else if (!strcmp(t, "MARKET_LOT_SIZE"))
-            mstep = jnum(f, "stepSize"), mminq = jnum(f, "minQty"), mmaxq = jnum(f, "maxQty");
-        else if (!strcmp(t, "MIN_NOTIONAL"))
-            notional = jnum(f, "notional");
-    }
-    if (mstep > 0.0 && !(mstep <= step))
-        step = mstep;
-    if (mminq > minq)
-        minq = mminq;
-    if (mmaxq > 0.0 && mmaxq < maxq)
-        maxq = mmaxq;
-    if (!(tick > 0.0) || !(step > 0.0) || !(minq >= 0.0) || !(notional >= 0.0) || !isfinite(tick) || !isfinite(step)) {
-        snprintf(why, cap,
-                 "%s: exchangeInfo lacks a usable PRICE_FILTER tickSize, LOT_SIZE stepSize/minQty or "
-                 "MIN_NOTIONAL notional",
-                 x->syms[s]);
-        return -1;
-    }
     gd_instrument *in = &x->instr[s];
     snprintf(in->symbol, sizeof in->symbol, "%s", x->syms[s]);
-    in->tick_size = tick;
-    in->step_size = step;
-    in->min_qty = minq;
-    in->min_notional = notional;
-    x->max_qty[s] = maxq > 0.0 && isfinite(maxq) ? maxq : INFINITY;
-    x->price_dec[s] = gd_step_decimals(tick);
-    x->qty_dec[s] = gd_step_decimals(step);
+    in->tick_size = r.tick;
+    in->step_size = r.step;
+    in->min_qty = r.min_qty;
+    in->min_notional = r.min_notional;
+    x->max_qty[s] = r.max_qty;
+    x->price_dec[s] = r.price_dec;
+    x->qty_dec[s] = r.qty_dec;
     gd_log(GD_LOG_INFO, "venue", NULL, "%s: tick %.*f, step %.*f, min qty %.*f, min notional %g (from the venue)",
-           x->syms[s], x->price_dec[s], tick, x->qty_dec[s], step, x->qty_dec[s], minq, notional);
+           x->syms[s], x->price_dec[s], r.tick, x->qty_dec[s], r.step, x->qty_dec[s], r.min_qty, r.min_notional);
     return 0;
 }
 

@@ -45,6 +45,9 @@ wire)
 fred)
     srcs="$h/daemon/fred_parse.c $h/base/dates.c"
     libs="-lcjson"; max_len=16384 ;;
+rules)
+    srcs="$h/venue/rules.c $h/risk/instr.c"
+    libs="-lcjson -lm"; max_len=8192 ;;
 market)
     srcs="$h/venue/market.c $h/venue/rest.c $h/venue/stream.c $h/venue/profile.c $h/venue/sign.c $h/net/curluv.c
           $h/base/dates.c $h/base/file.c"
