@@ -21,12 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     cJSON *root = cJSON_ParseWithLength((const char *)data, size);
     const cJSON *syms = root ? cJSON_GetObjectItemCaseSensitive(root, "symbols") : NULL;
-    const cJSON *it;
-    int k = 0;
-    cJSON_ArrayForEach(it, syms)
-    {
-        if (k++ == 16)
-            break;
+    int n = cJSON_IsArray(syms) ? cJSON_GetArraySize(syms) : 0;
+    for (int k = 0; k < n && k < 16; k++) {
+        const cJSON *it = cJSON_GetArrayItem(syms, k);
         gd_venue_rules r;
         char why[256];
         memset(&r, 0x5a, sizeof r);
