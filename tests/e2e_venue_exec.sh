@@ -177,8 +177,9 @@ case_happy() {
   daemon_start happy || { bad "happy: the daemon did not start"; show "$T/happy.log"; venue_stop; return; }
   check "happy: the start-up checks ran (rules from exchangeInfo, one-way, margin, leverage, equity)" \
     "until_v 'len($POS) == 1' 100" "$(grep -c venue "$T/happy.log")"
-  grep -q 'BTCUSDT: tick 0.1, step 0.001' "$T/happy.log"
-  check "happy: the venue's rules replace [instrument.*] (none is configured)" "[ $? = 0 ]"
+  grep -q 'BTCUSDT: tick 0.1, step 0.001, min qty 0.001, min notional 5, triggerProtect' "$T/happy.log"
+  check "happy: the venue's rules replace [instrument.*] (none is configured), triggerProtect read" "[ $? = 0 ]" \
+    "$(grep -m1 'BTCUSDT: tick' "$T/happy.log" | cut -c1-250)"
   check "happy: a stop is working on the venue" "until_v 'len($ALGO_OPEN) == 1' 50"
   local q t cid acid wt cp typ
   q=$(vq "$POS[0]['positionAmt']")

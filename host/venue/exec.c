@@ -373,8 +373,12 @@ static int parse_symbol(gd_vexec *x, uint32_t s, const cJSON *it, char *why, siz
     x->max_qty[s] = r.max_qty;
     x->price_dec[s] = r.price_dec;
     x->qty_dec[s] = r.qty_dec;
-    gd_log(GD_LOG_INFO, "venue", NULL, "%s: tick %.*f, step %.*f, min qty %.*f, min notional %g (from the venue)",
-           x->syms[s], x->price_dec[s], r.tick, x->qty_dec[s], r.step, x->qty_dec[s], r.min_qty, r.min_notional);
+    /* Stops go with priceProtect: while mark and last price differ by more
+     * than triggerProtect the venue holds them back, and the shadow stop
+     * (stop_grace_ms after the host's price crossed) closes the position. */
+    gd_log(GD_LOG_INFO, "venue", NULL,
+           "%s: tick %.*f, step %.*f, min qty %.*f, min notional %g, triggerProtect %g (from the venue)", x->syms[s],
+           x->price_dec[s], r.tick, x->qty_dec[s], r.step, x->qty_dec[s], r.min_qty, r.min_notional, r.trigger_protect);
     return 0;
 }
 

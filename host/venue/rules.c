@@ -66,6 +66,8 @@ int gd_venue_rules_parse(const cJSON *it, const char *name, gd_venue_rules *out,
     out->min_qty = minq;
     out->min_notional = notional;
     out->max_qty = maxq > 0.0 && isfinite(maxq) ? maxq : INFINITY;
+    double tp = num(it, "triggerProtect");
+    out->trigger_protect = isfinite(tp) && tp > 0.0 && tp < 1.0 ? tp : 0.0;
     out->price_dec = gd_step_decimals(tick);
     out->qty_dec = gd_step_decimals(step);
     return 0;

@@ -10,7 +10,9 @@
 
 typedef struct gd_venue_rules {
     double tick, step, min_qty, max_qty, min_notional; /* max_qty INFINITY when none */
-    int price_dec, qty_dec;                            /* decimals of tick and step (0..12) */
+    double trigger_protect; /* triggerProtect: a priceProtect stop does not fire while mark and last
+                               price differ by more (a fraction; 0 when not stated) */
+    int price_dec, qty_dec; /* decimals of tick and step (0..12) */
 } gd_venue_rules;
 
 /* One element of exchangeInfo's "symbols" (name is for messages). 0, or -1

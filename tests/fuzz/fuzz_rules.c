@@ -34,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (!(r.tick > 0) || !isfinite(r.tick) || !(r.step > 0) || !isfinite(r.step) || !(r.min_qty >= 0) ||
             !isfinite(r.min_qty) || !(r.min_notional >= 0) || !isfinite(r.min_notional) || !(r.max_qty > 0) ||
-            r.price_dec < 0 || r.price_dec > 12 || r.qty_dec < 0 || r.qty_dec > 12)
+            r.price_dec < 0 || r.price_dec > 12 || r.qty_dec < 0 || r.qty_dec > 12 || !(r.trigger_protect >= 0) ||
+            !(r.trigger_protect < 1))
             abort();
         static const double qs[] = {0.0, 0.001, 1.0, 123.456, 1e6};
         for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
