@@ -441,6 +441,9 @@ $([ $policy = close ] && echo 'unknown_positions = close')" >"$T/$n.ini"
     wait_api "$T/$n.log" "$DPID"
     check "$n: gordon holds BTCUSDT with its stop" \
       "until_v 'len([p for p in d[\"positions\"] if p[\"symbol\"] == \"BTCUSDT\" and float(p[\"positionAmt\"]) != 0]) == 1 and len($ALGO_OPEN) == 1' 150"
+    # The venue's start-up done first: the position must come at run time.
+    check "$n: gordon's venue start-up is done" \
+      "for _ in \$(seq 150); do grep -q 'venue ready' '$T/$n.log' && break; sleep 0.1; done; grep -q 'venue ready' '$T/$n.log'"
     sreq POST /fapi/v1/order "symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500" >/dev/null
     check "$n: a hand-made ETHUSDT position is on the venue" "[ \"\$(vq 'len($ETH)')\" = 1 ]"
     if [ $policy = close ]; then
