@@ -154,7 +154,9 @@ int main(int argc, char **argv)
     if (b.want == 0)
         b.want = 1;
     gd_log_init(stderr, GD_LOG_WARN);
-    char dir[] = "/tmp/bench_live.XXXXXX";
+    /* mkdtemp's template: the child venue's port files go there */
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/bench_live.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir))
         return 1;
     int port = 0, wsport = 0;

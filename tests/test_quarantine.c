@@ -12,12 +12,12 @@
 #include "base/file.h"
 #include "risk/quarantine.h"
 
-static char g_dir[64];
+static char g_dir[256];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/gd_quar.XXXXXX");
+    snprintf(g_dir, sizeof g_dir, "%s/gd_quar.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     return mkdtemp(g_dir) ? 0 : -1;
 }
 
@@ -30,7 +30,7 @@ static int teardown(void **state)
 
 static void put(const char *text)
 {
-    char p[128];
+    char p[320];
     snprintf(p, sizeof p, "%s/quarantine.json", g_dir);
     FILE *f = fopen(p, "w");
     assert_non_null(f);

@@ -15,14 +15,14 @@
 #include "venue/ledger.h"
 
 typedef struct fx {
-    char dir[64];
-    char path[128];
+    char dir[256];
+    char path[320];
 } fx;
 
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/gd_ledger.XXXXXX");
+    snprintf(f->dir, sizeof f->dir, "%s/gd_ledger.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->path, sizeof f->path, "%s/venue.ledger", f->dir);
     *state = f;
@@ -157,7 +157,7 @@ static void test_ledger_bad_line_names_file_and_line(void **state)
         gd_err e;
         assert_int_equal(gd_vledger_open(f->path, NULL, &l, &e), GD_EPARSE);
         assert_null(l);
-        char where[160];
+        char where[352];
         snprintf(where, sizeof where, "%s:2:", f->path);
         assert_non_null(strstr(e.msg, where));
         if (!strstr(e.msg, field[k]))

@@ -224,19 +224,7 @@ static void incident(gd_vexec *x, vx_slot *s, const char *fmt, ...)
 static void fmt_num(char *out, size_t cap, double v, int dec) { snprintf(out, cap, "%.*f", dec, v); }
 
 /* Numbers in Binance's JSON come as strings ("0.010") or numbers. */
-static double jnum(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (cJSON_IsNumber(v))
-        return v->valuedouble;
-    if (cJSON_IsString(v) && v->valuestring[0]) {
-        char *end;
-        double d = strtod(v->valuestring, &end);
-        if (*end == '\0' && isfinite(d))
-            return d;
-    }
-    return NAN;
-}
+static double jnum(const cJSON *o, const char *key) { return gd_venue_num(cJSON_GetObjectItemCaseSensitive(o, key)); }
 
 static const char *jstr(const cJSON *o, const char *key)
 {

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "venue/profile.h"
 #include "venue/rest.h"
+#include "venue/rules.h"
 #include "venue/stream.h"
 
 #define VM_TICK_MS        1000
@@ -84,19 +85,6 @@ static void set_stale(gd_vmarket *m, int stale, const char *fmt, ...)
 }
 
 /* ------------------------------------------------------------ bars */
-
-/* A number or a numeric string (Binance writes prices as strings). */
-static double num_of(const cJSON *v)
-{
-    if (cJSON_IsNumber(v))
-        return v->valuedouble;
-    if (cJSON_IsString(v) && v->valuestring[0]) {
-        char *end;
-        double d = strtod(v->valuestring, &end);
-        return *end ? NAN : d;
-    }
-    return NAN;
-}
 
 static int bar_ok(const gordon_bar *b)
 {
@@ -172,12 +160,12 @@ static int take_klines(gd_vmarket *m, uint32_t s, const cJSON *arr, int warmup)
         }
         gordon_bar b;
         memset(&b, 0, sizeof b);
-        double t = num_of(cJSON_GetArrayItem(k, 0));
-        b.open = num_of(cJSON_GetArrayItem(k, 1));
-        b.high = num_of(cJSON_GetArrayItem(k, 2));
-        b.low = num_of(cJSON_GetArrayItem(k, 3));
-        b.close = num_of(cJSON_GetArrayItem(k, 4));
-        b.volume = num_of(cJSON_GetArrayItem(k, 5));
+        double t = gd_venue_num(cJSON_GetArrayItem(k, 0));
+        b.open = gd_venue_num(cJSON_GetArrayItem(k, 1));
+        b.high = gd_venue_num(cJSON_GetArrayItem(k, 2));
+        b.low = gd_venue_num(cJSON_GetArrayItem(k, 3));
+        b.close = gd_venue_num(cJSON_GetArrayItem(k, 4));
+        b.volume = gd_venue_num(cJSON_GetArrayItem(k, 5));
         if (!isfinite(t) || t < 0 || t > 9e15 || t != floor(t) || !bar_ok(&b)) {
             m->st.bad++;
             gd_log(GD_LOG_WARN, "market", NULL, "%s: klines: element %u is not a well-formed bar", y->name, n);

@@ -7,19 +7,20 @@
 
 #include "risk/instr.h"
 
-/* A number, or a numeric string (Binance writes them as strings). */
-static double num(const cJSON *o, const char *key)
+double gd_venue_num(const cJSON *v)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     if (cJSON_IsNumber(v))
-        return v->valuedouble;
+        return isfinite(v->valuedouble) ? v->valuedouble : NAN;
     if (cJSON_IsString(v) && v->valuestring[0]) {
         char *end;
         double d = strtod(v->valuestring, &end);
-        return *end ? NAN : d;
+        if (*end == '\0' && isfinite(d))
+            return d;
     }
     return NAN;
 }
+
+static double num(const cJSON *o, const char *key) { return gd_venue_num(cJSON_GetObjectItemCaseSensitive(o, key)); }
 
 int gd_venue_rules_parse(const cJSON *it, const char *name, gd_venue_rules *out, char *why, size_t cap)
 {

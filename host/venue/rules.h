@@ -15,6 +15,10 @@ typedef struct gd_venue_rules {
     int price_dec, qty_dec; /* decimals of tick and step (0..12) */
 } gd_venue_rules;
 
+/* A number, or a string holding exactly one (Binance writes prices and
+ * quantities as strings); NAN for anything else, and for infinities. */
+double gd_venue_num(const cJSON *v);
+
 /* One element of exchangeInfo's "symbols" (name is for messages). 0, or -1
  * with why: not TRADING, or no usable tick, step, minimum or notional
  * (every value finite, tick and step positive). */

@@ -49,7 +49,7 @@ rules)
     srcs="$h/venue/rules.c $h/risk/instr.c"
     libs="-lcjson -lm"; max_len=8192 ;;
 market)
-    srcs="$h/venue/market.c $h/venue/rest.c $h/venue/stream.c $h/venue/profile.c $h/venue/sign.c $h/net/curluv.c
+    srcs="$h/venue/market.c $h/venue/rules.c $h/risk/instr.c $h/venue/rest.c $h/venue/stream.c $h/venue/profile.c $h/venue/sign.c $h/net/curluv.c
           $h/base/dates.c $h/base/file.c"
     libs="-lcjson -luv -lcurl -lwebsockets -lcrypto"; max_len=4096 ;;
 ledger)
