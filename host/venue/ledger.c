@@ -113,6 +113,18 @@ static void drop(gd_vledger *l, gd_vledger_rec *r)
     l->n--;
 }
 
+/* The first key that appears twice in o, or NULL. gordon never writes one;
+ * a file that has one was not written by it, and which of the two a reader
+ * takes is a guess. */
+static const char *dup_key(const cJSON *o)
+{
+    for (const cJSON *a = o->child; a; a = a->next)
+        for (const cJSON *b = a->next; b; b = b->next)
+            if (a->string && b->string && !strcmp(a->string, b->string))
+                return a->string;
+    return NULL;
+}
+
 /* One line of the file: applied to the records, or why not. */
 static int apply_line(gd_vledger *l, const char *line, int lineno, char *why, size_t cap)
 {
@@ -121,6 +133,11 @@ static int apply_line(gd_vledger *l, const char *line, int lineno, char *why, si
     uint64_t id = 0;
     if (!o || !cJSON_IsObject(o)) {
         snprintf(why, cap, "not a JSON object");
+        goto out;
+    }
+    const char *dup = dup_key(o);
+    if (dup) {
+        snprintf(why, cap, "field %.40s: given twice", dup);
         goto out;
     }
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "t");
@@ -271,7 +288,7 @@ static int format_rec(const gd_vledger_rec *r, char *out, size_t cap)
     if (n < 0 || (size_t)n >= cap)
         return -1;
     size_t o = (size_t)n;
-    if (r->filled > 0) {
+    if (r->filled > 0 || r->avg > 0) {
         n = snprintf(out + o, cap - o, "{\"t\":\"fill\",\"id\":%" PRIu64 ",\"filled\":%.17g,\"avg\":%.17g}\n", r->id,
                      r->filled, r->avg);
         if (n < 0 || (size_t)n >= cap - o)
