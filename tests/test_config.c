@@ -72,10 +72,10 @@ static const char *W(const char *rel, const char *content)
     return path;
 }
 
-#define assert_msg(err, sub)                                                                       \
-    do {                                                                                           \
-        if (!strstr((err).msg, (sub)))                                                             \
-            fail_msg("message \"%s\" lacks \"%s\"", (err).msg, (sub));                             \
+#define assert_msg(err, sub)                                           \
+    do {                                                               \
+        if (!strstr((err).msg, (sub)))                                 \
+            fail_msg("message \"%s\" lacks \"%s\"", (err).msg, (sub)); \
     } while (0)
 
 static void assert_zeroed(const gd_config *cfg)
@@ -356,7 +356,8 @@ static void test_bad_numbers(void **state)
 {
     (void)state;
     W("main.ini", "[risk]\nrisk_pct = 0.5x\n");
-    expect_fail("main.ini", NULL, GD_EINVAL, "main.ini:2: [risk] risk_pct: '0.5x' is not a number (allowed: > 0 and <= 5)");
+    expect_fail("main.ini", NULL, GD_EINVAL,
+                "main.ini:2: [risk] risk_pct: '0.5x' is not a number (allowed: > 0 and <= 5)");
     W("main.ini", "[risk]\nequity = \n");
     expect_fail("main.ini", NULL, GD_EINVAL, "[risk] equity: '' is not a number");
     W("main.ini", "[executor]\nfee_bps = nan\n");
@@ -420,7 +421,8 @@ static void test_bools_and_enums(void **state)
         gd_config_free(&cfg);
     }
     W("main.ini", "[executor]\ntestnet = maybe\n");
-    expect_fail("main.ini", NULL, GD_EINVAL, "[executor] testnet: 'maybe' is not a boolean (allowed: true/false/yes/no/on/off/1/0)");
+    expect_fail("main.ini", NULL, GD_EINVAL,
+                "[executor] testnet: 'maybe' is not a boolean (allowed: true/false/yes/no/on/off/1/0)");
     W("main.ini", "[gordon]\nlog_level = verbose\n");
     expect_fail("main.ini", NULL, GD_EINVAL, "(allowed: debug, info, warn, error)");
     W("main.ini", "[gordon]\nmode = TestNet\nlog_level = warn\nstate_dir = st\n");
@@ -441,8 +443,7 @@ static void test_production_rules(void **state)
     char want[600];
     (void)state;
     W("main.ini", "[gordon]\nmode = production\n[executor]\ntestnet = false\nsl_required = false\n");
-    snprintf(want, sizeof want, "%s:5: [executor] sl_required: production refuses sl_required=false",
-             P("main.ini"));
+    snprintf(want, sizeof want, "%s:5: [executor] sl_required: production refuses sl_required=false", P("main.ini"));
     expect_fail("main.ini", NULL, GD_EINVAL, want);
 
     /* Production chosen by the environment, sl_required=false in a file. */
@@ -463,8 +464,7 @@ static void test_production_rules(void **state)
     }
     /* Production with testnet left at its default (true) is refused, naming the mode's line. */
     W("main.ini", "[risk]\nrisk_pct = 1\n[gordon]\nmode = production\n");
-    snprintf(want, sizeof want, "%s:4: [executor] testnet: mode = production needs testnet = false",
-             P("main.ini"));
+    snprintf(want, sizeof want, "%s:4: [executor] testnet: mode = production needs testnet = false", P("main.ini"));
     expect_fail("main.ini", NULL, GD_EINVAL, want);
     /* mode = testnet with testnet = false is contradictory. */
     W("main.ini", "[gordon]\nmode = testnet\n[executor]\ntestnet = 0\n");
@@ -481,8 +481,7 @@ static void test_production_rules(void **state)
 
     /* Outside backtests the latch needs a state directory to survive restarts. */
     W("main.ini", "[gordon]\nmode = production\n[executor]\ntestnet = false\nsl_required = true\nkind = venue\n");
-    snprintf(want, sizeof want, "%s:2: [gordon] state_dir: mode = production needs a state directory",
-             P("main.ini"));
+    snprintf(want, sizeof want, "%s:2: [gordon] state_dir: mode = production needs a state directory", P("main.ini"));
     expect_fail("main.ini", NULL, GD_EINVAL, want);
 
     /* Production trades on the venue's own bars. */
@@ -675,9 +674,7 @@ static void test_fixture_relative_to_cwd(void **state)
     gd_err err;
     const gd_instrument *in;
     (void)state;
-    assert_int_equal(gd_config_load_env("tests/fixtures/config/basic/gordon.ini", NULL, g_noenv,
-                                        &cfg, &err),
-                     0);
+    assert_int_equal(gd_config_load_env("tests/fixtures/config/basic/gordon.ini", NULL, g_noenv, &cfg, &err), 0);
     assert_int_equal(cfg.n_files, 2);
     assert_string_equal(cfg.files[1], "tests/fixtures/config/basic/conf.d/50-local.ini");
     assert_string_equal(cfg.plugin_dir, "tests/fixtures/config/basic/plugins");
@@ -685,8 +682,7 @@ static void test_fixture_relative_to_cwd(void **state)
     assert_string_equal(cfg.state_dir, "tests/fixtures/config/basic/conf.d/state");
     assert_true(cfg.risk_pct == 0.75);
     assert_int_equal(cfg.n_data, 1);
-    assert_string_equal(cfg.data[0].path,
-                        "tests/fixtures/config/basic/../../../../data/sp500_1d_2000_2020.csv");
+    assert_string_equal(cfg.data[0].path, "tests/fixtures/config/basic/../../../../data/sp500_1d_2000_2020.csv");
     assert_int_equal(access(cfg.data[0].path, R_OK), 0);
     in = gd_config_instrument(&cfg, "SPX");
     assert_non_null(in);
@@ -874,6 +870,29 @@ static void test_syntax(void **state)
     }
 }
 
+/* unknown_positions = adopt needs a strategy to hold the position and a stop. */
+static void test_venue_adopt_needs_strategy_and_stop(void **state)
+{
+    (void)state;
+    W("main.ini", "[venue]\nunknown_positions = adopt\nadopt_stop_pct = 2\n[strategy.s]\nplugin = x\n");
+    expect_fail("main.ini", NULL, GD_EINVAL, "main.ini:2: [venue] adopt_strategy: unknown_positions = adopt needs");
+    W("main.ini",
+      "[venue]\nunknown_positions = adopt\nadopt_strategy = t\nadopt_stop_pct = 2\n[strategy.s]\nplugin = x\n");
+    expect_fail("main.ini", NULL, GD_EINVAL, "main.ini:3: [venue] adopt_strategy: unknown_positions = adopt needs");
+    W("main.ini", "[venue]\nunknown_positions = adopt\nadopt_strategy = s\n[strategy.s]\nplugin = x\n");
+    expect_fail("main.ini", NULL, GD_EINVAL, "main.ini:2: [venue] adopt_stop_pct: unknown_positions = adopt needs");
+    W("main.ini", "[venue]\nadopt_stop_pct = 60\n");
+    expect_fail("main.ini", NULL, GD_ERANGE, "main.ini:2: [venue] adopt_stop_pct: 60 is out of range");
+    gd_config cfg;
+    gd_err err;
+    W("main.ini", "[venue]\nunknown_positions = adopt\nadopt_strategy = s\nadopt_stop_pct = 2\nstartup_ms = 5000\n"
+                  "[strategy.s]\nplugin = x\n");
+    assert_int_equal(load("main.ini", NULL, &cfg, &err), 0);
+    assert_string_equal(cfg.venue_adopt_strategy, "s");
+    assert_true(cfg.venue_adopt_stop_pct == 2 && cfg.venue_startup_ms == 5000);
+    gd_config_free(&cfg);
+}
+
 static void test_continuation_lines(void **state)
 {
     gd_config cfg;
@@ -937,7 +956,8 @@ static void test_nothing_half_applied(void **state)
         char *env[] = {"GORDON_REPLAY_DATAS=x", NULL};
         unlink(P("conf.d/2.ini"));
         assert_int_equal(load("main.ini", env, &cfg, &err), GD_EINVAL);
-        assert_msg(err, "env:GORDON_REPLAY_DATAS: [replay] datas: unknown key (allowed: data, bars_per_sec, max_file_mb, trade_from_ms)");
+        assert_msg(err, "env:GORDON_REPLAY_DATAS: [replay] datas: unknown key (allowed: data, bars_per_sec, "
+                        "max_file_mb, trade_from_ms)");
     }
     /* And with an error found only when finishing (cross-field). */
     {
@@ -1033,6 +1053,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_plugin_sections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax, setup, teardown),
         cmocka_unit_test_setup_teardown(test_continuation_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_venue_adopt_needs_strategy_and_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_half_applied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_diff, setup, teardown),
     };

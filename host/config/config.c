@@ -19,6 +19,7 @@
 
 #include "base/names.h"
 #include "base/strv.h"
+#include <gordon/sdk.h>
 
 /* ------------------------------------------------------------- errors */
 
@@ -208,6 +209,21 @@ static int check_cross_fields(gd_ctx *c)
                            "[gordon] state_dir: mode = %s needs a state directory, so that the halt latch "
                            "survives a restart (allowed: a writable directory)",
                            gd_mode_name(cfg->mode));
+    /* An adopted position needs a strategy to hold it and a stop. */
+    if (cfg->venue_unknown_positions && !strcmp(cfg->venue_unknown_positions, "adopt")) {
+        const size_t k_un = gd_cfg_find_key(SEC_VENUE, "unknown_positions");
+        int found = 0;
+        for (size_t i = 0; cfg->venue_adopt_strategy && i < cfg->n_plugins; i++)
+            found |= cfg->plugins[i].kind == GORDON_KIND_STRATEGY && !strcmp(cfg->plugins[i].name, cfg->venue_adopt_strategy);
+        if (!found)
+            return gd_cfg_fail(c, where_or(c, gd_cfg_find_key(SEC_VENUE, "adopt_strategy"), k_un), GD_EINVAL,
+                               "[venue] adopt_strategy: unknown_positions = adopt needs the strategy that holds an "
+                               "adopted position (allowed: the name of a [strategy.NAME] section)");
+        if (!(cfg->venue_adopt_stop_pct > 0.0))
+            return gd_cfg_fail(c, where_or(c, gd_cfg_find_key(SEC_VENUE, "adopt_stop_pct"), k_un), GD_EINVAL,
+                               "[venue] adopt_stop_pct: unknown_positions = adopt needs the stop's distance from the "
+                               "mark price in percent (allowed: above 0, at most 50)");
+    }
     if (cfg->mode == GD_MODE_PRODUCTION && !gd_config_live_market(cfg))
         return gd_cfg_fail(c, where_or(c, gd_cfg_find_key(SEC_MARKET, "source"), k_mode), GD_EINVAL,
                            "[market] source: mode = production trades on the venue's own bars (allowed: venue)");
@@ -413,6 +429,7 @@ void gd_config_free(gd_config *cfg)
     free(cfg->venue_key_type);
     free(cfg->venue_margin_type);
     free(cfg->venue_unknown_positions);
+    free(cfg->venue_adopt_strategy);
     free(cfg->market_source);
     free(cfg->market_symbols);
     free(cfg->market_interval);

@@ -152,7 +152,11 @@ typedef struct gd_config {
     double venue_retry_budget_ms; /* retry_budget_ms: placing a stop is retried this long, then closed (5000) */
     char *venue_unknown_positions; /* unknown_positions = refuse | close (default refuse): a venue
                                     * position gordon did not open, at start or at run time */
+    char *venue_adopt_strategy;  /* adopt_strategy: the strategy that takes up an adopted position */
+    double venue_adopt_stop_pct; /* adopt_stop_pct: its stop, this many percent from the mark */
     double venue_reconcile_ms; /* reconcile_ms: positions compared with the venue's this often (30000) */
+    double venue_startup_ms;   /* startup_ms: the start-up checks and the take-up of what an earlier run left
+                                  must be done within this, or the start is refused (60000) */
     /* [market]: where bars come from. replay: [replay] data; venue: closed
      * klines from Binance's streams, [replay] data then holds the symbols
      * with no path (filled in from [market] symbols). */

@@ -24,7 +24,7 @@ static const char *const venue_profiles[] = {"demo", "testnet", "live", NULL};
 static const char *const venue_key_types[] = {"hmac", "ed25519", NULL};
 static const char *const executor_kinds[] = {"sim", "venue", NULL};
 static const char *const margin_types[] = {"cross", "isolated", NULL};
-static const char *const unknown_position_rules[] = {"refuse", "close", NULL};
+static const char *const unknown_position_rules[] = {"refuse", "close", "adopt", NULL};
 static const char *const market_sources[] = {"replay", "venue", NULL};
 /* Binance's kline intervals (gd_interval_ms); 1s is the loopback venue's, for tests. */
 static const char *const market_intervals[] = {"1s", "1m",  "3m",  "5m", "15m", "30m", "1h",
@@ -107,7 +107,10 @@ static const gd_key_spec keys[] = {
     {SEC_VENUE, "retry_budget_ms", KT_DOUBLE, CF(venue_retry_budget_ms), 5000, 100, 600000, 0, NULL},
     {SEC_VENUE, "unknown_positions", KT_CHOICE, CF(venue_unknown_positions), 0, 0, 0, KF_RESTART,
      unknown_position_rules},
+    {SEC_VENUE, "adopt_strategy", KT_STRING, CF(venue_adopt_strategy), 0, 0, 0, KF_RESTART, NULL},
+    {SEC_VENUE, "adopt_stop_pct", KT_DOUBLE, CF(venue_adopt_stop_pct), 0, 0, 50, KF_RESTART, NULL},
     {SEC_VENUE, "reconcile_ms", KT_DOUBLE, CF(venue_reconcile_ms), 30000, 1000, 600000, 0, NULL},
+    {SEC_VENUE, "startup_ms", KT_DOUBLE, CF(venue_startup_ms), 60000, 1000, 3600000, 0, NULL},
     {SEC_MARKET, "source", KT_CHOICE, CF(market_source), 0, 0, 0, KF_RESTART, market_sources},
     {SEC_MARKET, "symbols", KT_STRING, CF(market_symbols), 0, 0, 0, KF_RESTART, NULL},
     {SEC_MARKET, "interval", KT_CHOICE, CF(market_interval), 0, 0, 0, KF_RESTART, market_intervals},

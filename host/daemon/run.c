@@ -787,8 +787,26 @@ static int start_http(run_state *st, const gd_run_opts *o, gd_err *err)
     return 0;
 }
 
-/* External series the plugins subscribed to: the replay waits for the
- * first round of fetches. */
+/* The take-up of what an earlier run left on the venue is over: trading
+ * starts, or nothing trades on a venue that did not check out. */
+static void venue_settled(void *arg, int rc, const gd_err *err)
+{
+    run_state *st = arg;
+    if (st->closing)
+        return;
+    if (rc) {
+        if (!st->rc) {
+            st->rc = rc;
+            st->err = *err;
+        }
+        stop_all(st);
+        return;
+    }
+    st->venue_ready = 1;
+    st->api.venue_ready = 1;
+    start_replay(st);
+}
+
 static void venue_ready(void *arg, int rc, const gd_err *verr)
 {
     run_state *st = arg;
@@ -801,19 +819,9 @@ static void venue_ready(void *arg, int rc, const gd_err *verr)
         err = *verr;
     /* What an earlier run left on the venue, taken up before any bar. */
     if (!rc)
-        rc = gd_vexec_recover(st->vexec, &err);
-    if (rc) {
-        /* Nothing trades on a venue that did not check out. */
-        if (!st->rc) {
-            st->rc = rc;
-            st->err = err;
-        }
-        stop_all(st);
-        return;
-    }
-    st->venue_ready = 1;
-    st->api.venue_ready = 1;
-    start_replay(st);
+        rc = gd_vexec_recover(st->vexec, venue_settled, st, &err);
+    if (rc)
+        venue_settled(st, rc, &err);
 }
 
 static void venue_incident(void *arg, uint32_t owner, const char *why)
@@ -854,6 +862,13 @@ static void venue_adopt(void *arg, uint32_t owner, const gordon_fill *entry, dou
     gd_engine_adopt(st->eng, owner, entry, stop, tp);
 }
 
+static int venue_adopt_new(void *arg, uint32_t owner, gordon_fill *entry, double stop, uint64_t *intent_id,
+                           gd_err *err)
+{
+    run_state *st = arg;
+    return gd_engine_adopt_new(st->eng, owner, entry, stop, intent_id, err);
+}
+
 /* [executor] kind = venue: orders go to Binance (or the loopback venue);
  * trading waits for its start-up checks. */
 static int start_venue(run_state *st, gd_err *err)
@@ -869,7 +884,7 @@ static int start_venue(run_state *st, gd_err *err)
     vo.n_owners = 1;
     vo.sink = gd_engine_fill_sink(st->eng);
     vo.hooks = (gd_vexec_hooks){st,           venue_ready,       venue_incident, venue_order_event,
-                                venue_owner_name, venue_owner_index, venue_adopt};
+                                venue_owner_name, venue_owner_index, venue_adopt, venue_adopt_new};
     char ledger[4096];
     if (st->cfg->state_dir) {
         if (snprintf(ledger, sizeof ledger, "%s/venue.ledger", st->cfg->state_dir) >= (int)sizeof ledger)

@@ -220,6 +220,38 @@ void gd_engine_adopt(gd_engine *e, uint32_t owner, const gordon_fill *entry, dou
     }
 }
 
+int gd_engine_adopt_new(gd_engine *e, uint32_t owner, gordon_fill *entry, double stop, uint64_t *intent_id,
+                        gd_err *err)
+{
+    if (owner >= e->book.n_owners || owner >= e->n_slots || entry->symbol >= e->n_symbols)
+        return gd_err_set(err, GD_EINVAL, "adopting a position: no strategy slot %u or symbol %u", owner, entry->symbol);
+    if (gd_book_pos(&e->book, owner, entry->symbol)->side != 0)
+        return gd_err_set(err, GD_ESTATE, "adopting a position: %s already holds %s", e->slot_names[owner],
+                          e->symbols[entry->symbol]);
+    gd_engine_ensure_id(e);
+    gd_intent it;
+    memset(&it, 0, sizeof it);
+    it.id = e->pipe.next_id++;
+    it.time_ms = entry->time_ms;
+    it.strategy = owner;
+    it.symbol = entry->symbol;
+    it.action = GORDON_ACTION_ENTRY;
+    it.side = entry->side;
+    it.entry = it.entry_claim = entry->price;
+    it.stop = it.orig_stop = stop;
+    it.risk_scale = 1.0;
+    it.qty = entry->qty;
+    it.notional = entry->qty * entry->price;
+    it.result = GORDON_ACCEPTED;
+    snprintf(it.tag, sizeof it.tag, "adopted");
+    snprintf(it.detail, sizeof it.detail, "a venue position gordon did not open, adopted with a stop at %.10g", stop);
+    gd_engine_record(e, &it);
+    entry->intent_id = it.id;
+    gd_engine_adopt(e, owner, entry, stop, 0.0);
+    *intent_id = it.id;
+    return 0;
+}
+
 int gd_engine_quarantine(gd_engine *e, const char *name, int on, const char *who, const char *why, gd_err *err)
 {
     uint32_t slot;

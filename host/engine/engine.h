@@ -109,6 +109,13 @@ int gd_engine_set_venue_rules(gd_engine *e, const gd_instrument *per_symbol, dou
  * book as it stands (no fill recorded, no fee charged again) and told to
  * its strategy as an entry fill. Call after gd_engine_set_venue_rules. */
 void gd_engine_adopt(gd_engine *e, uint32_t owner, const gordon_fill *entry, double stop, double tp);
+/* A venue position gordon did not open, adopted by the strategy in slot
+ * owner ([venue] unknown_positions = adopt): an intent is recorded for it
+ * (accepted, tag "adopted", its notional counted against the day's cap),
+ * whose id names the stop the executor then places and comes back in
+ * *intent_id; then as gd_engine_adopt (entry->intent_id is set here). */
+int gd_engine_adopt_new(gd_engine *e, uint32_t owner, gordon_fill *entry, double stop, uint64_t *intent_id,
+                        gd_err *err);
 /* Takes strategy name out of trading (on 1: its new entries are refused,
  * its exits and stops go on) or puts it back (on 0), durably in the state
  * store, audited and recorded (risk events quarantine/release). A

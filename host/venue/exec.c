@@ -84,6 +84,7 @@ typedef struct vx_slot {
     uint8_t has_queued;    /* an entry waits for the close before it (a reversal) */
     gd_order queued;       /* ... that entry, its quantity on the step */
     uint8_t venue_flat;    /* ... and the venue held nothing of it at start-up */
+    uint8_t settling;      /* taken up or adopted at start-up: trading waits until it is settled */
 } vx_slot;
 
 /* A ledger record taken up at start-up: the slot it goes to. */
@@ -91,6 +92,12 @@ typedef struct vx_plan {
     uint64_t id;
     uint32_t slot;
 } vx_plan;
+
+/* A venue position gordon did not open, found at start-up. */
+typedef struct vx_found {
+    uint32_t sym;
+    double amt, entry, mark;
+} vx_found;
 
 typedef struct vx_req vx_req;
 
@@ -135,6 +142,11 @@ struct gd_vexec {
     double *venue_mark; /* owned, per symbol: its mark price then */
     vx_plan *plan;      /* owned: the ledger's records to take up */
     size_t n_plan;
+    int64_t startup_deadline; /* mono: start-up and take-up done by then */
+    vx_found *found;          /* owned: unknown positions found at start-up, adopted by gd_vexec_recover */
+    size_t n_found;
+    gd_vexec_settled_fn settled; /* the take-up's end is reported to it once, then NULL */
+    void *settled_arg;
 };
 
 typedef enum vx_what {
@@ -433,6 +445,8 @@ static int plan_recovery(gd_vexec *x, char *why, size_t cap)
 static void setup_reply(gd_vexec *x, const gd_rest_reply *r)
 {
     int step = x->setup_step;
+    if (step == SU_DONE)
+        return; /* the start-up already failed (its deadline passed) */
     char why[512];
     cJSON *j = NULL;
     if (r->outcome == GD_REST_OK && !(j = cJSON_ParseWithLength(r->body, r->body_len))) {
@@ -506,6 +520,8 @@ static void setup_reply(gd_vexec *x, const gd_rest_reply *r)
          * symbol; any other is unknown. */
         const cJSON *p;
         int close = x->cfg->venue_unknown_positions && !strcmp(x->cfg->venue_unknown_positions, "close");
+        int adopt = x->cfg->venue_unknown_positions && !strcmp(x->cfg->venue_unknown_positions, "adopt");
+        x->n_found = 0;
         if (plan_recovery(x, why, sizeof why) != 0) {
             setup_fail(x, GD_EINVAL, "%s", why);
             goto out;
@@ -536,6 +552,19 @@ static void setup_reply(gd_vexec *x, const gd_rest_reply *r)
                                amt > 0 ? "long" : "short", n, x->qty_dec[s], fabs(amt), gd_vledger_path(x->ledger),
                                mine->id, mine->strategy, mine->side > 0 ? "long" : "short");
                     goto out;
+                }
+                if (adopt) {
+                    /* Adopted with a stop once the host holds the venue's
+                     * rules (gd_vexec_recover). */
+                    for (size_t k = 0; k < x->n_found; k++)
+                        if (x->found[k].sym == s) {
+                            setup_fail(x, GD_EIO, "GET /fapi/v2/positionRisk: %s is listed twice", n);
+                            goto out;
+                        }
+                    double entry = jnum(p, "entryPrice");
+                    x->found[x->n_found++] =
+                        (vx_found){s, amt, isfinite(entry) && entry > 0.0 ? entry : x->venue_mark[s], x->venue_mark[s]};
+                    break;
                 }
                 if (!close) {
                     setup_fail(x, GD_EINVAL,
@@ -1295,12 +1324,74 @@ static void run_act(gd_vexec *x, uint32_t i)
     s->busy = 1;
 }
 
+static const char *owner_name(gd_vexec *x, uint32_t owner)
+{
+    const char *n = x->o.hooks.owner_name ? x->o.hooks.owner_name(x->o.hooks.arg, owner) : NULL;
+    return n ? n : "?";
+}
+
+/* What keeps a slot taken up from the ledger from being settled, or NULL:
+ * its entry's fate unknown, a close under way, or a position whose stop (or
+ * take profit) is not yet confirmed working at the venue. */
+static const char *unsettled(const vx_slot *s)
+{
+    if (!s->settling)
+        return NULL; /* a slot that went idle was cleared */
+    switch (s->state) {
+    case VS_ENTRY: return "its entry is still being looked up";
+    case VS_CLOSING: return "its close is not done";
+    case VS_OPEN:
+        if (s->stop > 0.0 && s->stop_st != P_WORKING && !s->venue_flat)
+            return "its stop is not confirmed working";
+        if (s->tp > 0.0 && (s->tp_st == P_PENDING || (s->tp_st == P_NONE && s->stop_st == P_WORKING)))
+            return "its take profit is not confirmed working";
+        return NULL;
+    default: return NULL;
+    }
+}
+
+/* Reports the take-up's end: all settled, or the deadline passed. */
+static void settle_check(gd_vexec *x, int64_t now)
+{
+    size_t n = (size_t)x->n_owners * x->o.n_symbols;
+    for (uint32_t i = 0; i < n; i++) {
+        const char *why = unsettled(&x->slots[i]);
+        if (!why)
+            continue;
+        if (now <= x->startup_deadline)
+            return;
+        gd_err e;
+        gd_err_set(&e, GD_ETIMEDOUT,
+                   "venue start-up: g%" PRIu64 "-e (%s %s, from %s) is not settled within [venue] startup_ms "
+                   "(%.0f ms): %s; nothing trades until it is",
+                   x->slots[i].intent, owner_name(x, slot_owner(x, i)), x->syms[slot_sym(x, i)],
+                   x->ledger ? gd_vledger_path(x->ledger) : "the ledger", x->cfg->venue_startup_ms, why);
+        gd_vexec_settled_fn f = x->settled;
+        x->settled = NULL;
+        f(x->settled_arg, GD_ETIMEDOUT, &e);
+        return;
+    }
+    gd_vexec_settled_fn f = x->settled;
+    x->settled = NULL;
+    if (x->st.recovered)
+        gd_log(GD_LOG_INFO, "venue", NULL,
+               "take-up settled: %" PRIu64 " ledger record(s), %" PRIu64 " position(s) held", x->st.recovered,
+               x->st.adopted);
+    f(x->settled_arg, 0, NULL);
+}
+
 static void on_tick(uv_timer_t *h)
 {
     gd_vexec *x = h->data;
-    if (x->stopped || !x->ready)
+    if (x->stopped)
         return;
     int64_t now = now_ms(x);
+    if (!x->ready) {
+        if (x->setup_step != SU_DONE && now > x->startup_deadline)
+            setup_fail(x, GD_ETIMEDOUT, "%s: no answer within [venue] startup_ms (%.0f ms from the start)",
+                       x->setup_step < SU_DONE ? setup_names[x->setup_step] : "", x->cfg->venue_startup_ms);
+        return;
+    }
     stream_tick(x, now);
     reconcile_tick(x, now);
     if (now >= x->clock_at) { /* the offset drifts: measured again every half hour */
@@ -1359,6 +1450,8 @@ static void on_tick(uv_timer_t *h)
         if (s->act != ACT_NONE && now >= s->due_ms)
             run_act(x, i);
     }
+    if (x->settled)
+        settle_check(x, now);
 }
 
 /* ------------------------------------------------------------ user-data stream */
@@ -1630,6 +1723,80 @@ static void stream_tick(gd_vexec *x, int64_t now)
 /* The venue's positions against gordon's, every [venue] reconcile_ms: a mismatch
  * is logged and counted; gordon's position missing there is asked after
  * through its stop; one gordon does not know is an incident. */
+/* [venue] unknown_positions = adopt: a venue position gordon did not open
+ * goes to [venue] adopt_strategy with a stop adopt_stop_pct from the mark,
+ * recorded in the ledger as if gordon had opened it. Returns 0, or why not
+ * (the caller treats the position as it would without adopt). */
+static int adopt_position(gd_vexec *x, uint32_t sym, double amt, double entry, double mark, int settling, gd_err *err)
+{
+    uint32_t owner;
+    if (!x->o.hooks.adopt_new || !x->o.hooks.owner_index ||
+        x->o.hooks.owner_index(x->o.hooks.arg, x->cfg->venue_adopt_strategy, &owner) != 0 || owner >= x->n_owners)
+        return gd_err_set(err, GD_ENOENT, "[venue] adopt_strategy %s is not a running strategy",
+                          x->cfg->venue_adopt_strategy ? x->cfg->venue_adopt_strategy : "(unset)");
+    uint32_t i = owner * x->o.n_symbols + sym;
+    vx_slot *s = &x->slots[i];
+    if (s->state != VS_IDLE)
+        return gd_err_set(err, GD_ESTATE, "%s already has an order or a position on %s", x->cfg->venue_adopt_strategy,
+                          x->syms[sym]);
+    const gd_instrument *in = &x->instr[sym];
+    int side = amt > 0 ? 1 : -1;
+    if (!(mark > 0.0))
+        mark = entry;
+    if (!(mark > 0.0) || !isfinite(mark))
+        return gd_err_set(err, GD_EIO, "no mark price for %s", x->syms[sym]);
+    /* The stop rounds towards the price, as every stop does. */
+    double stop = gd_round_tick(mark * (1.0 - side * x->cfg->venue_adopt_stop_pct / 100.0), in->tick_size, side);
+    if (!(stop > 0.0))
+        return gd_err_set(err, GD_ERANGE, "a stop %.4g%% from %g is not a price", x->cfg->venue_adopt_stop_pct, mark);
+    gordon_fill f;
+    memset(&f, 0, sizeof f);
+    f.struct_size = sizeof f;
+    f.symbol = sym;
+    f.side = side;
+    f.reason = GORDON_FILL_ENTRY;
+    f.qty = fabs(amt);
+    f.price = entry > 0.0 ? entry : mark;
+    f.time_ms = gd_wall_ms(); /* no fee: it was paid by whoever opened it */
+    uint64_t id = 0;
+    int rc = x->o.hooks.adopt_new(x->o.hooks.arg, owner, &f, stop, &id, err);
+    if (rc)
+        return rc;
+    memset(s, 0, sizeof *s);
+    s->state = VS_OPEN;
+    s->side = (int8_t)side;
+    s->intent = id;
+    s->qty = s->filled = f.qty;
+    s->avg = f.price;
+    s->ref = mark;
+    s->stop = stop;
+    s->settling = (uint8_t)settling;
+    gd_vledger_rec lr;
+    memset(&lr, 0, sizeof lr);
+    lr.id = id;
+    snprintf(lr.strategy, sizeof lr.strategy, "%s", x->cfg->venue_adopt_strategy);
+    snprintf(lr.symbol, sizeof lr.symbol, "%s", x->syms[sym]);
+    lr.side = side;
+    lr.qty = f.qty;
+    lr.stop = stop;
+    lr.ref = mark;
+    lr.at_ms = f.time_ms;
+    gd_err le;
+    /* A restart must know it is gordon's now; the stop goes either way. */
+    if (x->ledger &&
+        (gd_vledger_entry(x->ledger, &lr, &le) != 0 || gd_vledger_fill(x->ledger, id, f.qty, f.price, &le) != 0))
+        gd_log(GD_LOG_ERROR, "venue", NULL, "%s", le.msg);
+    x->st.adopted_unknown++;
+    gd_log(GD_LOG_WARN, "venue", NULL,
+           "adopted a %s position of %s %.*f (entry %.*f) that gordon did not open: held by %s as g%" PRIu64
+           ", stop %.*f (%.4g%% from the mark %.*f), %.2f at risk",
+           side > 0 ? "long" : "short", x->syms[sym], x->qty_dec[sym], f.qty, x->price_dec[sym], f.price,
+           x->cfg->venue_adopt_strategy, id, x->price_dec[sym], stop, x->cfg->venue_adopt_stop_pct, x->price_dec[sym],
+           mark, f.qty * fabs(mark - stop));
+    protective_next(x, i);
+    return 0;
+}
+
 static void reconcile_reply(gd_vexec *x, const gd_rest_reply *r)
 {
     x->recon_busy = 0;
@@ -1668,6 +1835,22 @@ static void reconcile_reply(gd_vexec *x, const gd_rest_reply *r)
         if (open && fabs(venue) <= tol) {
             if (open->act == ACT_NONE)
                 kick(x, open, ACT_STOP_LOOKUP, 0);
+        } else if (!open && x->cfg->venue_unknown_positions && !strcmp(x->cfg->venue_unknown_positions, "adopt")) {
+            double entry = 0.0, mark = 0.0;
+            cJSON_ArrayForEach(p, j)
+            {
+                const char *n = jstr(p, "symbol");
+                if (n && !strcmp(n, x->syms[sy])) {
+                    entry = jnum(p, "entryPrice");
+                    mark = jnum(p, "markPrice");
+                }
+            }
+            gd_err e;
+            if (adopt_position(x, sy, venue, isfinite(entry) ? entry : 0.0, isfinite(mark) ? mark : 0.0, 0, &e) != 0)
+                incident(x, NULL,
+                         "reconciliation: the venue holds %.*f %s that gordon did not open, and adopting it "
+                         "failed: %s",
+                         x->qty_dec[sy], venue, x->syms[sy], e.msg);
         } else if (!open && x->cfg->venue_unknown_positions && !strcmp(x->cfg->venue_unknown_positions, "close")) {
             /* Someone else's position on a symbol gordon trades: closed, per
              * [venue] unknown_positions = close (reduce-only, no client id
@@ -1911,6 +2094,7 @@ static void free_all(gd_vexec *x)
     free(x->slots);
     free(x->venue_amt);
     free(x->venue_mark);
+    free(x->found);
     free(x->plan);
     gd_vledger_free(x->ledger);
     gd_wsc_free(x->ws);
@@ -1981,9 +2165,10 @@ int gd_vexec_new(const gd_vexec_opts *o, gd_vexec **out, gd_err *err)
     x->swept = calloc(ns, sizeof *x->swept);
     x->venue_amt = calloc(ns, sizeof *x->venue_amt);
     x->venue_mark = calloc(ns, sizeof *x->venue_mark);
+    x->found = calloc(ns, sizeof *x->found);
     x->slots = calloc((size_t)x->n_owners * ns, sizeof *x->slots);
     if (!x->syms || !x->instr || !x->price_dec || !x->qty_dec || !x->max_qty || !x->swept || !x->slots ||
-        !x->venue_amt || !x->venue_mark) {
+        !x->venue_amt || !x->venue_mark || !x->found) {
         rc = gd_err_set(err, GD_ENOMEM, "out of memory");
         goto fail;
     }
@@ -2053,11 +2238,12 @@ int gd_vexec_start(gd_vexec *x, gd_err *err)
     if (rc)
         return gd_err_set(err, GD_EIO, "uv_timer_start: %s", uv_strerror(rc));
     x->setup_step = SU_CLOCK;
+    x->startup_deadline = now_ms(x) + (int64_t)x->cfg->venue_startup_ms;
     setup_next(x);
     return 0;
 }
 
-int gd_vexec_recover(gd_vexec *x, gd_err *err)
+int gd_vexec_recover(gd_vexec *x, gd_vexec_settled_fn done, void *arg, gd_err *err)
 {
     if (!x->ready)
         return gd_err_set(err, GD_ESTATE, "the venue is not ready");
@@ -2068,7 +2254,7 @@ int gd_vexec_recover(gd_vexec *x, gd_err *err)
             continue;
         vx_slot *s = &x->slots[i];
         memset(s, 0, sizeof *s);
-        s->recovering = 1;
+        s->recovering = s->settling = 1;
         s->venue_flat = fabs(x->venue_amt[sym]) < x->instr[sym].step_size / 2;
         s->side = (int8_t)r->side;
         s->intent = r->id;
@@ -2120,7 +2306,25 @@ int gd_vexec_recover(gd_vexec *x, gd_err *err)
     free(x->plan);
     x->plan = NULL;
     x->n_plan = 0;
+    for (size_t k = 0; k < x->n_found; k++) {
+        const vx_found *f = &x->found[k];
+        gd_err e;
+        /* Settled like a record taken up: once its stop works. */
+        int rc = adopt_position(x, f->sym, f->amt, f->entry, f->mark, 1, &e);
+        if (rc) {
+            x->n_found = 0;
+            return gd_err_set(err, rc,
+                              "venue start-up: the venue holds %.*f %s that gordon did not open, and "
+                              "adopting it failed: %s",
+                              x->qty_dec[f->sym], f->amt, x->syms[f->sym], e.msg);
+        }
+    }
+    x->n_found = 0;
     pump(x);
+    x->settled = done;
+    x->settled_arg = arg;
+    if (done)
+        settle_check(x, now_ms(x));
     return 0;
 }
 

@@ -71,6 +71,10 @@ typedef struct gd_vexec_hooks {
     /* A position opened before a restart whose entry fill the host was
      * already told of: into the book as it stands (gd_engine_adopt). */
     void (*adopt)(void *arg, uint32_t owner, const gordon_fill *entry, double stop, double tp);
+    /* A venue position gordon did not open, adopted by owner ([venue]
+     * unknown_positions = adopt): into the book with a new intent id
+     * (gd_engine_adopt_new), which names the stop placed next. */
+    int (*adopt_new)(void *arg, uint32_t owner, gordon_fill *entry, double stop, uint64_t *intent_id, gd_err *err);
 } gd_vexec_hooks;
 
 typedef struct gd_vexec_opts {
@@ -105,6 +109,7 @@ typedef struct gd_vexec_stats {
     uint64_t mismatches;      /* ... that disagreed */
     uint64_t recovered;       /* ledger records taken up at start-up */
     uint64_t adopted;         /* ... of which positions put into the book as they stood */
+    uint64_t adopted_unknown; /* venue positions gordon did not open, adopted with a stop */
     int stream_connected;
     long used_weight_1m; /* last X-MBX-USED-WEIGHT-1M, -1 before any */
     long order_count_1m; /* last X-MBX-ORDER-COUNT-1M, -1 before any */
@@ -119,11 +124,18 @@ gd_executor gd_vexec_executor(gd_vexec *x);
 /* Starts the asynchronous start-up; hooks.ready reports its end. */
 int gd_vexec_start(gd_vexec *x, gd_err *err);
 
+/* Called once when the take-up is over: rc 0 when every record taken up is
+ * settled (the entry's fate known, and its position either closed or
+ * protected by a stop, and a take profit if it had one, confirmed working
+ * at the venue), else an error naming what was not settled within
+ * [venue] startup_ms of the start. */
+typedef void (*gd_vexec_settled_fn)(void *arg, int rc, const gd_err *err);
+
 /* After ready and once the host holds the venue's rules: takes up the
- * ledger's open records (see above). The lookups run on the loop; trading
- * may start at once (a recovering symbol refuses new entries until its
- * record is settled). */
-int gd_vexec_recover(gd_vexec *x, gd_err *err);
+ * ledger's open records (see above). The lookups run on the loop; nothing
+ * should trade before done reports 0 (it may be called before this
+ * returns, when there is nothing to take up). */
+int gd_vexec_recover(gd_vexec *x, gd_vexec_settled_fn done, void *arg, gd_err *err);
 
 /* After ready: the venue's rules per engine symbol (tick, step, minimum
  * quantity and notional for MARKET orders) and the account's equity. */
