@@ -22,6 +22,7 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "risk/pipeline.h"
+#include "risk/stage.h"
 #include "plugin/loader.h"
 #include "base/log.h"
 #include "daemon/run.h"
@@ -94,6 +95,11 @@ static void usage(FILE *out)
             "        ask the venue of [venue] profile what trading will rely on: the server-time\n"
             "        offset, the configured symbols listed, and with [venue] key_file one-way\n"
             "        position mode and the account's balance; exit 0 if all is well\n"
+            "  stage [--state-dir DIR | --config FILE [--confd DIR]]\n"
+            "        the pre-live stage on record (testnet, micro, full) and its history; a\n"
+            "        [gordon] stage above it refuses to start\n"
+            "  stage demote --to testnet|micro --reason TEXT [--state-dir DIR | --config FILE]\n"
+            "        record a demotion (always allowed; a daemon above it will not start again)\n"
             "  token new\n"
             "        print a new operator token (once) and the line for [http] operator_token_sha256\n"
             "  plugin check FILE.so...\n"
@@ -122,13 +128,15 @@ enum {
     OPT_RECORD = 1 << 12,
     OPT_LAST = 1 << 13,
     OPT_CHECK_AGE = 1 << 14,
+    OPT_TO = 1 << 15,
+    OPT_REASON = 1 << 16,
 };
 
 #define CLI_MAX_DATA 64
 #define CLI_MAX_PLUGIN_DIRS 16
 
 typedef struct cli {
-    const char *config, *confd, *intent_log, *out, *state_dir, *dsn, *migrations;
+    const char *config, *confd, *intent_log, *out, *state_dir, *dsn, *migrations, *to, *reason;
     const char *plugin_dirs[CLI_MAX_PLUGIN_DIRS]; /* --plugin-dir, repeatable: searched in this order */
     size_t n_plugin_dirs;
     char *data[CLI_MAX_DATA];
@@ -155,6 +163,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         {"dsn", required_argument, NULL, 'Q'},     {"migrations", required_argument, NULL, 'M'},
         {"record", no_argument, NULL, 'R'},
         {"last", no_argument, NULL, 'L'},          {"check-age", required_argument, NULL, 'A'},
+        {"to", required_argument, NULL, 'T'},      {"reason", required_argument, NULL, 'W'},
         {NULL, 0, NULL, 0},
     };
     static const struct {
@@ -163,7 +172,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
     } bits[] = {{'c', OPT_CONFIG}, {'d', OPT_CONFD}, {'p', OPT_PLUGIN_DIR}, {'i', OPT_INTENT_LOG},
                 {'q', OPT_QUIET},  {'D', OPT_DATA},  {'o', OPT_OUT},        {'j', OPT_JOBS},
                 {'s', OPT_STATE_DIR}, {'I', OPT_ISOLATE}, {'Q', OPT_DSN}, {'M', OPT_MIGRATIONS},
-                {'R', OPT_RECORD}, {'L', OPT_LAST},   {'A', OPT_CHECK_AGE}};
+                {'R', OPT_RECORD}, {'L', OPT_LAST},   {'A', OPT_CHECK_AGE}, {'T', OPT_TO}, {'W', OPT_REASON}};
     int c;
     optind = 1;
     opterr = 0;
@@ -200,6 +209,8 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         case 'Q': o->dsn = optarg; break;
         case 'M': o->migrations = optarg; break;
         case 'L': o->last = 1; break;
+        case 'T': o->to = optarg; break;
+        case 'W': o->reason = optarg; break;
         case 'o': o->out = optarg; break;
         case 's': o->state_dir = optarg; break;
         case 'D':
@@ -850,6 +861,88 @@ out:
     return rc;
 }
 
+/* gordon stage [demote --to STAGE --reason TEXT] (--state-dir DIR |
+ * --config FILE): the stage on record, or a demotion (always allowed). It
+ * takes effect at the next start of a daemon; halt a running one to stop
+ * its trading now. argv[0] is "stage". */
+static int cmd_stage(int argc, char **argv)
+{
+    int demote = argc > 1 && !strcmp(argv[1], "demote");
+    const char *name = demote ? "stage demote" : "stage";
+    cli o = {0};
+    gd_config cfg;
+    int have_cfg = 0, rc = 1;
+    gd_err err;
+    memset(&cfg, 0, sizeof cfg);
+    int st = parse_cli(name, OPT_STATE_DIR | OPT_CONFIG | OPT_CONFD | (demote ? OPT_TO | OPT_REASON : 0),
+                       demote ? argc - 1 : argc, demote ? argv + 1 : argv, &o);
+    if (st || o.help)
+        return st;
+    const char *dir = o.state_dir;
+    if (!dir && o.config) {
+        if (gd_config_load(o.config, o.confd, &cfg, &err) != 0) {
+            fprintf(stderr, "gordon %s: configuration error: %s\n", name, err.msg);
+            return 1;
+        }
+        have_cfg = 1;
+        dir = cfg.state_dir;
+    }
+    if (!dir || (o.state_dir && o.config)) {
+        fprintf(stderr, "gordon %s: name the state directory once (--state-dir DIR or --config FILE)\n", name);
+        rc = 2;
+        goto out;
+    }
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "gordon %s: %s: not a state directory (gordon init --state-dir DIR makes one)\n", name, dir);
+        goto out;
+    }
+    gd_stage_rec rec;
+    if (gd_stage_load(dir, &rec, &err) != 0) {
+        fprintf(stderr, "gordon %s: %s\n", name, err.msg);
+        goto out;
+    }
+    if (demote) {
+        int to = gd_stage_rank(o.to);
+        if (to == GD_STAGE_NONE || !o.reason || !*o.reason) {
+            fprintf(stderr, "gordon stage demote: --to testnet|micro and --reason TEXT are required\n");
+            rc = 2;
+            goto out;
+        }
+        if (to >= rec.cur.rank) {
+            fprintf(stderr, "gordon stage demote: the stage on record is %s; a demotion goes below it\n",
+                    gd_stage_name(rec.cur.rank));
+            rc = 1;
+            goto out;
+        }
+        char by[96];
+        const char *user = getenv("SUDO_USER") ? getenv("SUDO_USER") : getenv("USER");
+        snprintf(by, sizeof by, "cli:%s", user && *user ? user : "unknown");
+        if (gd_stage_record(dir, &rec, to, by, o.reason, gd_wall_ms(), &err) != 0) {
+            fprintf(stderr, "gordon stage demote: NOT recorded: %s\n", err.msg);
+            goto out;
+        }
+        printf("demoted to %s (on record in %s/stage.json); a daemon configured above it will not start again\n",
+               gd_stage_name(to), dir);
+        rc = 0;
+        goto out;
+    }
+    printf("stage on record: %s%s\n", gd_stage_name(rec.cur.rank), rec.on_record ? "" : " (nothing was ever promoted)");
+    for (uint32_t i = 0; i < rec.n_hist; i++) {
+        char when[40];
+        time_t t = (time_t)(rec.hist[i].at_ms / 1000);
+        struct tm tmv;
+        if (!gmtime_r(&t, &tmv) || !strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv))
+            snprintf(when, sizeof when, "%lld ms", (long long)rec.hist[i].at_ms);
+        printf("  %s  %-7s  by %s: %s\n", when, gd_stage_name(rec.hist[i].rank), rec.hist[i].by, rec.hist[i].why);
+    }
+    rc = 0;
+out:
+    if (have_cfg)
+        gd_config_free(&cfg);
+    return rc;
+}
+
 static int cmd_token_new(void)
 {
     char token[65], hash[65];
@@ -1189,6 +1282,8 @@ int main(int argc, char **argv)
         return cmd_backup(argc - 1, argv + 1);
     if (strcmp(cmd, "venue") == 0)
         return cmd_venue(argc - 1, argv + 1);
+    if (strcmp(cmd, "stage") == 0)
+        return cmd_stage(argc - 1, argv + 1);
     if (strcmp(cmd, "restore-drill") == 0)
         return cmd_restore_drill(argc - 1, argv + 1);
     if (strcmp(cmd, "audit") == 0 && argc >= 3 && strcmp(argv[2], "verify") == 0)

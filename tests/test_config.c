@@ -491,11 +491,23 @@ static void test_production_rules(void **state)
              P("main.ini"));
     expect_fail("main.ini", NULL, GD_EINVAL, want);
 
-    /* The valid production set. */
+    /* Production trades at a live stage. */
     W("main.ini",
       "[gordon]\nmode = production\nstate_dir = st\n[executor]\ntestnet = false\nsl_required = true\nkind = venue\n"
       "[market]\nsource = venue\nsymbols = BTCUSDT, ETHUSDT\ninterval = 1h\n");
+    snprintf(want, sizeof want, "%s:2: [gordon] stage: mode = production trades at a live stage (allowed: micro, full)",
+             P("main.ini"));
+    expect_fail("main.ini", NULL, GD_EINVAL, want);
+
+    /* The valid production set. */
+    W("main.ini",
+      "[gordon]\nmode = production\nstage = micro\nstate_dir = st\n[executor]\ntestnet = false\nsl_required = true\n"
+      "kind = venue\n[market]\nsource = venue\nsymbols = BTCUSDT, ETHUSDT\ninterval = 1h\n");
     assert_int_equal(load("main.ini", NULL, &cfg, &err), 0);
+    /* micro: $500, the caps the stage's defaults for it. */
+    assert_int_equal(cfg.stage_rank, GD_STAGE_MICRO);
+    assert_true(cfg.allocation_usd == 500 && cfg.max_order_notional == 1000 && cfg.max_gross_exposure == 1500 &&
+                cfg.max_daily_notional == 10000 && cfg.max_notional_usd_prod == 1000);
     assert_int_equal(cfg.n_data, 2);
     assert_string_equal(cfg.data[1].symbol, "ETHUSDT");
     assert_null(cfg.data[1].path);
@@ -870,6 +882,42 @@ static void test_syntax(void **state)
     }
 }
 
+/* A stage's allocation, risk per trade and caps within its bounds. */
+static void test_stage_bounds(void **state)
+{
+    (void)state;
+    gd_config cfg;
+    gd_err err;
+    W("main.ini", "[gordon]\nmode = testnet\nstate_dir = st\nstage = micro\n");
+    expect_fail("main.ini", NULL, GD_EINVAL, "main.ini:4: [gordon] stage: mode = testnet is the testnet stage");
+    W("main.ini", "[gordon]\nstage = micro\n[risk]\nallocation_usd = 600\n");
+    expect_fail("main.ini", NULL, GD_ERANGE,
+                "main.ini:4: [risk] allocation_usd: 600 is more than stage micro allows (allowed: at most 500)");
+    W("main.ini", "[gordon]\nstage = micro\n[risk]\nrisk_pct = 1.5\n");
+    expect_fail("main.ini", NULL, GD_ERANGE, "main.ini:4: [risk] risk_pct: 1.5 is more than stage micro allows");
+    W("main.ini", "[gordon]\nstage = micro\n[risk]\nallocation_usd = 400\nmax_order_notional_usd = 1300\n");
+    expect_fail("main.ini", NULL, GD_ERANGE,
+                "main.ini:5: [risk] max_order_notional_usd: 1300 is more than stage micro allows for an allocation of "
+                "400 (allowed: at most 1200)");
+    W("main.ini", "[gordon]\nstage = full\n[risk]\nallocation_usd = 6000\n");
+    expect_fail("main.ini", NULL, GD_ERANGE, "[risk] allocation_usd: 6000 is more than stage full allows (allowed: at "
+                                             "most 5000, [risk] allocation_max_usd)");
+    W("main.ini", "[gordon]\nstage = full\n[risk]\nallocation_usd = 6000\nallocation_max_usd = 8000\nrisk_pct = 2\n"
+                  "max_daily_notional_usd = 300000\n");
+    assert_int_equal(load("main.ini", NULL, &cfg, &err), 0);
+    assert_true(cfg.allocation_usd == 6000 && cfg.max_daily_notional == 300000 && cfg.max_order_notional == 12000);
+    gd_config_free(&cfg);
+    /* full without an allocation: $2,000. testnet: bounds nothing. */
+    W("main.ini", "[gordon]\nstage = full\n");
+    assert_int_equal(load("main.ini", NULL, &cfg, &err), 0);
+    assert_true(cfg.allocation_usd == 2000 && cfg.max_order_notional == 4000);
+    gd_config_free(&cfg);
+    W("main.ini", "[gordon]\nmode = testnet\nstate_dir = st\n");
+    assert_int_equal(load("main.ini", NULL, &cfg, &err), 0);
+    assert_true(cfg.stage_rank == GD_STAGE_TESTNET && cfg.allocation_usd == 0 && cfg.max_order_notional == 50000);
+    gd_config_free(&cfg);
+}
+
 /* unknown_positions = adopt needs a strategy to hold the position and a stop. */
 static void test_venue_adopt_needs_strategy_and_stop(void **state)
 {
@@ -1054,6 +1102,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_syntax, setup, teardown),
         cmocka_unit_test_setup_teardown(test_continuation_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_venue_adopt_needs_strategy_and_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stage_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_half_applied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_diff, setup, teardown),
     };

@@ -94,6 +94,28 @@ static void test_rounding(void **state)
     assert_true(gd_round_tick(95.04, 0.1, 0) == 95.0);
 }
 
+/* A stage's allocation caps the equity sizing uses: min(equity, allocation). */
+static void test_sizing_allocation(void **state)
+{
+    (void)state;
+    gd_pipeline p;
+    gd_limits l = base_limits();
+    l.allocation = 500.0;
+    assert_int_equal(gd_pipeline_init(&p, &l, instr, 2, 1), 0);
+    gd_account_view a = flat(10000.0);
+    /* 1% of 500 = 5 at risk over a 5.0 stop distance: 1 unit, not 20. */
+    gordon_signal s = entry(GORDON_SIDE_LONG, 100.0, 95.0);
+    gd_intent it = run1(&p, &s, &a, T0);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.qty == 1.0);
+    /* An account below the allocation sizes on what it has. */
+    a = flat(300.0);
+    it = run1(&p, &s, &a, T0 + 1000);
+    assert_int_equal(it.result, GORDON_ACCEPTED);
+    assert_true(it.qty == 0.6);
+    gd_pipeline_free(&p);
+}
+
 static void test_sizing(void **state)
 {
     (void)state;
@@ -869,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_entry_claims),
         cmocka_unit_test(test_overlays_cannot_cast_away_const),
         cmocka_unit_test(test_sizing),
+        cmocka_unit_test(test_sizing_allocation),
         cmocka_unit_test(test_min_qty_and_notional),
         cmocka_unit_test(test_leverage_never_changes_qty),
         cmocka_unit_test(test_stop_loss_rules),

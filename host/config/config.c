@@ -10,6 +10,7 @@
 #include "config/config_int.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,6 +287,103 @@ static int check_market(gd_ctx *c)
     return 0;
 }
 
+const char *gd_stage_name(int rank)
+{
+    switch (rank) {
+    case GD_STAGE_TESTNET: return "testnet";
+    case GD_STAGE_MICRO: return "micro";
+    case GD_STAGE_FULL: return "full";
+    default: return "none";
+    }
+}
+
+int gd_stage_rank(const char *name)
+{
+    if (!name)
+        return GD_STAGE_NONE;
+    for (int r = GD_STAGE_TESTNET; r <= GD_STAGE_FULL; r++)
+        if (!strcmp(name, gd_stage_name(r)))
+            return r;
+    return GD_STAGE_NONE;
+}
+
+/* The runbook's stages: micro live trades $500 at 1% per trade; full live
+ * $2,000 up to a configured maximum at no more than 2%. A notional cap is
+ * bounded by the allocation: an order up to 3x it (a 1% risk with a stop
+ * 0.33% away), as much open at once, 50x it traded in a day. */
+void gd_stage_bounds_for(int rank, double allocation, double allocation_max, gd_stage_bounds *out)
+{
+    memset(out, 0, sizeof *out);
+    if (rank != GD_STAGE_MICRO && rank != GD_STAGE_FULL)
+        return;
+    out->allocation_default = rank == GD_STAGE_MICRO ? 500.0 : fmin(2000.0, allocation_max);
+    out->allocation_max = rank == GD_STAGE_MICRO ? 500.0 : allocation_max;
+    out->risk_pct_max = rank == GD_STAGE_MICRO ? 1.0 : 2.0;
+    double a = allocation > 0.0 ? allocation : out->allocation_default;
+    out->order_max = 3.0 * a;
+    out->gross_max = 3.0 * a;
+    out->daily_max = 50.0 * a;
+    out->order_default = 2.0 * a;
+    out->gross_default = 3.0 * a;
+    out->daily_default = 20.0 * a;
+}
+
+/* [gordon] stage: production trades at micro or full, testnet at testnet;
+ * a stage's allocation, risk per trade and caps within its bounds (a cap
+ * not given takes the stage's default for the allocation). */
+static int check_stage(gd_ctx *c)
+{
+    gd_config *cfg = c->cfg;
+    const size_t k_stage = gd_cfg_find_key(SEC_GORDON, "stage"), k_mode = gd_cfg_find_key(SEC_GORDON, "mode");
+    cfg->stage_rank = gd_stage_rank(cfg->stage);
+    if (cfg->mode == GD_MODE_TESTNET && cfg->stage_rank == GD_STAGE_NONE)
+        cfg->stage_rank = GD_STAGE_TESTNET;
+    if (cfg->mode == GD_MODE_PRODUCTION && cfg->stage_rank != GD_STAGE_MICRO && cfg->stage_rank != GD_STAGE_FULL)
+        return gd_cfg_fail(c, where_or(c, k_stage, k_mode), GD_EINVAL,
+                           "[gordon] stage: mode = production trades at a live stage (allowed: micro, full)");
+    if (cfg->mode == GD_MODE_TESTNET && cfg->stage_rank != GD_STAGE_TESTNET)
+        return gd_cfg_fail(c, where_or(c, k_stage, k_mode), GD_EINVAL,
+                           "[gordon] stage: mode = testnet is the testnet stage (allowed: testnet, or leave it out)");
+    gd_stage_bounds b;
+    gd_stage_bounds_for(cfg->stage_rank, cfg->allocation_usd, cfg->allocation_max_usd, &b);
+    if (!(b.allocation_max > 0.0))
+        return 0;
+    const char *st = gd_stage_name(cfg->stage_rank);
+    const size_t k_alloc = gd_cfg_find_key(SEC_RISK, "allocation_usd");
+    if (!(cfg->allocation_usd > 0.0))
+        cfg->allocation_usd = b.allocation_default;
+    if (cfg->allocation_usd > b.allocation_max)
+        return gd_cfg_fail(c, where_or(c, k_alloc, k_stage), GD_ERANGE,
+                           "[risk] allocation_usd: %g is more than stage %s allows (allowed: at most %g%s)",
+                           cfg->allocation_usd, st, b.allocation_max,
+                           cfg->stage_rank == GD_STAGE_FULL ? ", [risk] allocation_max_usd" : "");
+    if (cfg->risk_pct > b.risk_pct_max)
+        return gd_cfg_fail(c, where_or(c, gd_cfg_find_key(SEC_RISK, "risk_pct"), k_stage), GD_ERANGE,
+                           "[risk] risk_pct: %g is more than stage %s allows (allowed: at most %g)", cfg->risk_pct, st,
+                           b.risk_pct_max);
+    struct {
+        const char *sec, *key;
+        double *v, max, def;
+    } caps[] = {
+        {"risk", "max_order_notional_usd", &cfg->max_order_notional, b.order_max, b.order_default},
+        {"risk", "max_daily_notional_usd", &cfg->max_daily_notional, b.daily_max, b.daily_default},
+        {"risk", "max_gross_exposure_usd", &cfg->max_gross_exposure, b.gross_max, b.gross_default},
+        {"executor", "max_notional_usd_prod", &cfg->max_notional_usd_prod, b.order_max, b.order_default},
+    };
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+        size_t k = gd_cfg_find_key(!strcmp(caps[i].sec, "risk") ? SEC_RISK : SEC_EXECUTOR, caps[i].key);
+        if (!c->prov[k].file) {
+            *caps[i].v = caps[i].def;
+            continue;
+        }
+        if (*caps[i].v > caps[i].max)
+            return gd_cfg_fail(c, c->prov[k], GD_ERANGE,
+                               "[%s] %s: %g is more than stage %s allows for an allocation of %g (allowed: at most %g)",
+                               caps[i].sec, caps[i].key, *caps[i].v, st, cfg->allocation_usd, caps[i].max);
+    }
+    return 0;
+}
+
 /* Everything read: what only the merged whole can tell. */
 static int finish(gd_ctx *c)
 {
@@ -298,7 +396,9 @@ static int finish(gd_ctx *c)
                            "[replay] data: empty list (allowed: SYMBOL:path, ...)");
     if (check_market(c))
         return c->rc;
-    return check_cross_fields(c);
+    if (check_cross_fields(c))
+        return c->rc;
+    return check_stage(c);
 }
 
 /* ---------------------------------------------------------------- public */
@@ -430,6 +530,7 @@ void gd_config_free(gd_config *cfg)
     free(cfg->venue_margin_type);
     free(cfg->venue_unknown_positions);
     free(cfg->venue_adopt_strategy);
+    free(cfg->stage);
     free(cfg->market_source);
     free(cfg->market_symbols);
     free(cfg->market_interval);

@@ -153,7 +153,12 @@ typedef struct gd_config {
     char *venue_unknown_positions; /* unknown_positions = refuse | close (default refuse): a venue
                                     * position gordon did not open, at start or at run time */
     char *venue_adopt_strategy;  /* adopt_strategy: the strategy that takes up an adopted position */
-    double venue_adopt_stop_pct; /* adopt_stop_pct: its stop, this many percent from the mark */
+    double venue_adopt_stop_pct;
+    char *stage;               /* [gordon] stage = testnet | micro | full (NULL: none given) */
+    int stage_rank;            /* GD_STAGE_*: what stage names, or testnet for mode = testnet */
+    double allocation_usd;     /* [risk] allocation_usd: sizing uses min(equity, this); 0: the equity.
+                                  At micro/full, the stage's default when not given */
+    double allocation_max_usd; /* [risk] allocation_max_usd: full's allocation at most this (5000) */ /* adopt_stop_pct: its stop, this many percent from the mark */
     double venue_reconcile_ms; /* reconcile_ms: positions compared with the venue's this often (30000) */
     double venue_startup_ms;   /* startup_ms: the start-up checks and the take-up of what an earlier run left
                                   must be done within this, or the start is refused (60000) */
@@ -237,6 +242,22 @@ int gd_config_json(const gd_config *cfg, unsigned sections, char **out, gd_err *
 /* 1 when plugins run in sandboxed workers: testnet and production always,
  * backtests with [isolation] plugins = true. */
 int gd_config_isolated(const gd_config *cfg);
+/* The pre-live stages, in the order they must be passed (issue 16). */
+enum { GD_STAGE_NONE = 0, GD_STAGE_TESTNET = 1, GD_STAGE_MICRO = 2, GD_STAGE_FULL = 3 };
+const char *gd_stage_name(int rank); /* "testnet", ...; "none" */
+int gd_stage_rank(const char *name); /* GD_STAGE_*, GD_STAGE_NONE for anything else */
+
+/* What a stage allows for an allocation: risk per trade at most
+ * risk_pct_max; the caps at most these (their defaults when not given are
+ * the *_default ones). testnet and none bound nothing (all 0). */
+typedef struct gd_stage_bounds {
+    double allocation_default, allocation_max;
+    double risk_pct_max;
+    double order_max, daily_max, gross_max;          /* notional caps, in the quote currency */
+    double order_default, daily_default, gross_default;
+} gd_stage_bounds;
+void gd_stage_bounds_for(int rank, double allocation, double allocation_max, gd_stage_bounds *out);
+
 /* 1 when orders go to the venue ([executor] kind = venue). */
 int gd_config_venue_executor(const gd_config *cfg);
 void gd_config_free(gd_config *cfg);

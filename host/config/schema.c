@@ -24,6 +24,7 @@ static const char *const venue_profiles[] = {"demo", "testnet", "live", NULL};
 static const char *const venue_key_types[] = {"hmac", "ed25519", NULL};
 static const char *const executor_kinds[] = {"sim", "venue", NULL};
 static const char *const margin_types[] = {"cross", "isolated", NULL};
+static const char *const stages[] = {"testnet", "micro", "full", NULL};
 static const char *const unknown_position_rules[] = {"refuse", "close", "adopt", NULL};
 static const char *const market_sources[] = {"replay", "venue", NULL};
 /* Binance's kline intervals (gd_interval_ms); 1s is the loopback venue's, for tests. */
@@ -48,12 +49,15 @@ static const gd_key_spec keys[] = {
     {SEC_RISK, "entry_tolerance_bps", KT_DOUBLE, CF(entry_tolerance_bps), 50, 0, 10000, 0, NULL},
     {SEC_RISK, "fill_tolerance_bps", KT_DOUBLE, CF(fill_tolerance_bps), 50, 0, 10000, 0, NULL},
     {SEC_RISK, "entry_tolerance_ticks", KT_DOUBLE, CF(entry_tolerance_ticks), 2, 0, 1e6, 0, NULL},
+    {SEC_RISK, "allocation_usd", KT_DOUBLE, CF(allocation_usd), 0, 0, 1e12, 0, NULL},
+    {SEC_RISK, "allocation_max_usd", KT_DOUBLE, CF(allocation_max_usd), 5000, 0, 1e12, KF_MIN_EXCL, NULL},
     {SEC_EXECUTOR, "sl_required", KT_BOOL, CF(sl_required), 1, 0, 0, 0, NULL},
     {SEC_EXECUTOR, "testnet", KT_BOOL, CF(testnet), 1, 0, 0, 0, NULL},
     {SEC_EXECUTOR, "max_notional_usd_prod", KT_DOUBLE, CF(max_notional_usd_prod), 1000, 0, INFINITY, 0, NULL},
     {SEC_EXECUTOR, "fee_bps", KT_DOUBLE, CF(fee_bps), 4, 0, 100, 0, NULL},
     {SEC_EXECUTOR, "slippage_bps", KT_DOUBLE, CF(slippage_bps), 1, 0, 1000, 0, NULL},
     {SEC_EXECUTOR, "kind", KT_CHOICE, CF(executor_kind), 0, 0, 0, KF_RESTART, executor_kinds},
+    {SEC_GORDON, "stage", KT_CHOICE, CF(stage), 0, 0, 0, KF_RESTART, stages},
     {SEC_GORDON, "exit_when_done", KT_BOOL, CF(exit_when_done), 1, 0, 0, KF_RESTART, NULL},
     {SEC_REPLAY, "data", KT_DATA, 0, 0, 0, 0, KF_RESTART, NULL},
     {SEC_REPLAY, "bars_per_sec", KT_DOUBLE, CF(bars_per_sec), 0, 0, 1e9, KF_RESTART, NULL},

@@ -21,6 +21,7 @@
 #include "daemon/notify.h"
 #include "daemon/views.h"
 #include "data/replay.h"
+#include "risk/stage.h"
 #include "risk/state.h"
 #include "venue/exec.h"
 #include "venue/market.h"
@@ -688,6 +689,21 @@ static int open_records(run_state *st, gd_err *err)
             return rc;
         st->have_state = 1;
         log_audit_trail(&st->state);
+        /* A stage above the one on record trades nothing (backtests trade
+         * no money: their stage only bounds their sizing). */
+        if (cfg->mode != GD_MODE_BACKTEST) {
+            gd_stage_rec sr;
+            rc = gd_stage_load(cfg->state_dir, &sr, err);
+            if (!rc)
+                rc = gd_stage_allows(&sr, cfg->stage_rank, cfg->state_dir, err);
+            if (rc)
+                return rc;
+            char alloc[64] = "the account's equity";
+            if (cfg->allocation_usd > 0)
+                snprintf(alloc, sizeof alloc, "min(the account's equity, %.2f)", cfg->allocation_usd);
+            gd_log(GD_LOG_INFO, "risk", NULL, "stage %s (on record: %s%s); sizing on %s", gd_stage_name(cfg->stage_rank),
+                   gd_stage_name(sr.cur.rank), sr.on_record ? "" : ", nothing promoted", alloc);
+        }
         rc = gd_engine_set_state(st->eng, &st->state, err);
         if (rc)
             return rc;

@@ -138,6 +138,14 @@ cJSON *gd_view_risk(const gd_engine *e)
     cJSON_AddNumberToObject(acct, "notional_used_today", pipe->used_today);
     cJSON_AddNumberToObject(acct, "notional_cap_daily", pipe->lim.max_daily_notional);
     cJSON_AddNumberToObject(acct, "open_positions", b->open_count);
+    /* The stage's allocation: what sizing takes as the equity, at most. */
+    if (pipe->lim.allocation > 0.0)
+        cJSON_AddNumberToObject(acct, "allocation_usd", pipe->lim.allocation);
+    else
+        cJSON_AddNullToObject(acct, "allocation_usd");
+    cJSON_AddNumberToObject(acct, "sizing_equity",
+                            pipe->lim.allocation > 0.0 && pipe->lim.allocation < b->equity ? pipe->lim.allocation
+                                                                                           : b->equity);
     /* Positions whose strategy a reload removed: only their stops manage them. */
     cJSON *orph = cJSON_AddArrayToObject(root, "orphaned_positions");
     for (uint32_t k = 0; k < gd_engine_slot_count(e); k++)

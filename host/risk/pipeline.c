@@ -164,6 +164,7 @@ void gd_limits_from_config(const gd_config *cfg, gd_limits *out)
         cfg->max_intents_per_sec_strategy >= 1.0 ? (uint32_t)cfg->max_intents_per_sec_strategy : 1;
     out->entry_tol_bps = cfg->entry_tolerance_bps;
     out->entry_tol_ticks = cfg->entry_tolerance_ticks;
+    out->allocation = cfg->allocation_usd;
 }
 
 static int rate_init(gd_rate *r, uint32_t cap)
@@ -580,9 +581,10 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
     }
     it->stop = stop;
 
-    /* 5. sizing: equity x risk% / |entry - stop|. A tightened stop must not
-     * buy a bigger size, so the distance is the larger of the strategy's and
-     * the final one. Leverage plays no part. */
+    /* 5. sizing: equity x risk% / |entry - stop|, the equity no more than
+     * the stage's allocation. A tightened stop must not buy a bigger size,
+     * so the distance is the larger of the strategy's and the final one.
+     * Leverage plays no part. */
     if (!isfinite(acct->equity) || !(acct->equity > 0.0)) {
         reject(it, GORDON_REJECT_NO_EQUITY, "equity %.10g is not positive", acct->equity);
         return;
@@ -590,7 +592,8 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
     double dist = fabs(px - stop);
     if (it->orig_stop != 0.0 && fabs(px - it->orig_stop) > dist)
         dist = fabs(px - it->orig_stop);
-    double risk_amount = acct->equity * (p->lim.risk_pct / 100.0) * sig.risk_scale;
+    double equity = p->lim.allocation > 0.0 && p->lim.allocation < acct->equity ? p->lim.allocation : acct->equity;
+    double risk_amount = equity * (p->lim.risk_pct / 100.0) * sig.risk_scale;
     double qty = gd_round_down_step(risk_amount / dist, ins->step_size);
     if (qty <= 0.0 || qty < ins->min_qty) {
         reject(it, GORDON_REJECT_BELOW_MIN_QTY, "size %.10g below min qty %.10g (step %.10g)", qty,

@@ -28,6 +28,7 @@ typedef struct gd_limits {
     uint32_t rate_strategy;    /* the same per strategy */
     double entry_tol_bps;      /* an entry claim this close to the host's price is believed... */
     double entry_tol_ticks;    /* ... or this many ticks, whichever is wider */
+    double allocation;         /* sizing uses min(equity, allocation); 0: the equity */
 } gd_limits;
 
 /* Limits from a loaded configuration (the production cap folded in). */
