@@ -126,7 +126,8 @@ static void build(const uint8_t *d, size_t size)
         }
         return;
     }
-    unsigned char *seg = calloc(1, size * 2 + 64 * 40 + 64);
+    /* At most size / 3 records, each a header and its payload padded to 8. */
+    unsigned char *seg = calloc(1, (size / 3 + 1) * (GD_JHDR + 8) + size + 64);
     size_t len = 0, nrec = 0;
     uint64_t seq = 1, first = 1;
     if (!seg)
