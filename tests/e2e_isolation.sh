@@ -637,6 +637,25 @@ class_parity() {
     bad "the intent logs differ: $(cmp "$T/A.jsonl" "$T/B.jsonl" 2>&1 | head -1)"
     diff "$T/A.jsonl" "$T/B.jsonl" | head -6 | cut -c1-300
   fi
+  # A breaker that trips at one bar's close: the bar's signals are decided
+  # after its verdict in both modes (isolated, every worker gets the bar at
+  # once and the breakers' evaluate with it).
+  mkdir -p "$T/trip.d"
+  printf '[breaker.trip]\nplugin = %s\ntrip_at_ms = 954516600000\n' "$(dirname "$ISO")/plugins/trip_breaker.so" \
+    >"$T/trip.d/50-trip.ini"
+  "$GORDON" run --config examples/demo.ini --confd "$T/trip.d" --quiet --intent-log "$T/C.jsonl" --plugin-dir "$PLUGINS" \
+    >"$T/C.out" 2>&1
+  "$GORDON" run --config examples/demo.ini --confd "$T/trip.d" --quiet --isolate --intent-log "$T/D.jsonl" \
+    --plugin-dir "$PLUGINS" >"$T/D.out" 2>&1
+  check "with a breaker that trips mid-run, both modes halt (latch in the summary)" \
+    "grep -q 'halt latch      SET: breaker.trip: breaker tripped: scheduled trip' '$T/C.out' && grep -q 'halt latch      SET: breaker.trip: breaker tripped: scheduled trip' '$T/D.out'" \
+    "$(grep 'halt latch' "$T/C.out" "$T/D.out")"
+  if [ -s "$T/C.jsonl" ] && cmp -s "$T/C.jsonl" "$T/D.jsonl"; then
+    ok "... and their intent logs are identical ($(wc -l <"$T/C.jsonl") intents, $(grep -c '"reason":"halted"' "$T/C.jsonl") refused after the trip)"
+  else
+    bad "with the trip, the intent logs differ: $(cmp "$T/C.jsonl" "$T/D.jsonl" 2>&1 | head -1)"
+    diff "$T/C.jsonl" "$T/D.jsonl" | head -6 | cut -c1-300
+  fi
 }
 
 LAT=

@@ -446,6 +446,65 @@ int gd_engine_set_venue_rules(gd_engine *e, const gd_instrument *per_symbol, dou
 
 int gd_engine_sync_latch(gd_engine *e, gd_err *err) { return gd_halt_sync(&e->halt, err); }
 
+/* What every breaker is told, from the book and the clocks. */
+static inline __attribute__((always_inline)) void breaker_input(const gd_engine *e, gordon_breaker_input *in)
+{
+    in->struct_size = sizeof *in;
+    in->open_positions = e->book.open_count;
+    in->now_ms = e->now_ms;
+    in->equity = e->book.equity;
+    in->gross_exposure = e->book.gross;
+    in->realized_pnl = e->book.realized;
+    in->last_data_ms = e->last_data_ms;
+    in->last_venue_ms = 0;
+}
+
+/* Breaker b's verdict, as its evaluate (returning rc) left it in b->scratch. */
+static inline __attribute__((always_inline)) void breaker_verdict(gd_engine *e, gd_inst *b, int rc)
+{
+    /* Field by field, as the plugin wrote them: one wide load across two
+     * of its stores would wait for them to reach the cache, every bar. */
+    volatile gordon_breaker_result *out = b->scratch;
+    gordon_breaker_result *r = &b->last;
+    int before = r->state;
+    r->state = out->state;
+    r->value = out->value;
+    r->threshold = out->threshold;
+    if (rc == 0 && r->state == GORDON_BREAKER_OK)
+        return;
+    /* The reason is read when the state changes (the SDK's contract: a
+     * breaker writes it then), terminated here and made valid UTF-8
+     * where it is shown (views, the latch), not on every bar. */
+    if (r->state != before || rc != 0) {
+        memcpy(r->reason, b->scratch->reason, sizeof r->reason);
+        r->reason[sizeof r->reason - 1] = '\0';
+    }
+    if (rc != 0 || r->state < GORDON_BREAKER_OK || r->state > GORDON_BREAKER_TRIPPED) {
+        r->state = GORDON_BREAKER_TRIPPED;
+        snprintf(r->reason, sizeof r->reason, "evaluate failed (rc %d)", rc);
+    }
+    if (r->state == GORDON_BREAKER_TRIPPED) {
+        if (!e->tripped)
+            e->tripped = b->short_name;
+        if (!e->halt.halted) {
+            char why[200];
+            snprintf(why, sizeof why, "breaker tripped: %s (value %.6g, threshold %.6g)", r->reason, r->value,
+                     r->threshold);
+            (void)gd_engine_halt(e, b->name, why, NULL); /* set in memory whatever the disk says */
+        }
+    }
+}
+
+/* Breaker b's scratch made ready for an evaluate. */
+static inline __attribute__((always_inline)) void breaker_scratch(gd_inst *b)
+{
+    volatile gordon_breaker_result *out = b->scratch;
+    out->struct_size = sizeof *b->scratch;
+    out->state = GORDON_BREAKER_OK;
+    out->value = 0.0;
+    out->threshold = 0.0;
+}
+
 /* Breakers run on every bar and after every fill; a breaker that fails to
  * evaluate counts as tripped, because silence is not safety. */
 static inline __attribute__((always_inline)) void evaluate_breakers(gd_engine *e)
@@ -460,53 +519,24 @@ static inline __attribute__((always_inline)) void evaluate_breakers(gd_engine *e
          * persists, so a breaker may write its reason only when its state
          * changes. */
         gordon_breaker_input in;
-        in.struct_size = sizeof in;
-        in.open_positions = e->book.open_count;
-        in.now_ms = e->now_ms;
-        in.equity = e->book.equity;
-        in.gross_exposure = e->book.gross;
-        in.realized_pnl = e->book.realized;
-        in.last_data_ms = e->last_data_ms;
-        in.last_venue_ms = 0;
-        /* Field by field, as the plugin wrote them: one wide load across two
-         * of its stores would wait for them to reach the cache, every bar. */
-        volatile gordon_breaker_result *out = b->scratch;
-        out->struct_size = sizeof *b->scratch;
-        out->state = GORDON_BREAKER_OK;
-        out->value = 0.0;
-        out->threshold = 0.0;
+        breaker_input(e, &in);
+        breaker_scratch(b);
         int rc;
         GD_CALL_AS(b->handle, rc = b->d->evaluate(b->self, &in, b->scratch));
-        gordon_breaker_result *r = &b->last;
-        int before = r->state;
-        r->state = out->state;
-        r->value = out->value;
-        r->threshold = out->threshold;
-        if (rc == 0 && r->state == GORDON_BREAKER_OK)
-            continue;
-        /* The reason is read when the state changes (the SDK's contract: a
-         * breaker writes it then), terminated here and made valid UTF-8
-         * where it is shown (views, the latch), not on every bar. */
-        if (r->state != before || rc != 0) {
-            memcpy(r->reason, b->scratch->reason, sizeof r->reason);
-            r->reason[sizeof r->reason - 1] = '\0';
-        }
-        if (rc != 0 || r->state < GORDON_BREAKER_OK || r->state > GORDON_BREAKER_TRIPPED) {
-            r->state = GORDON_BREAKER_TRIPPED;
-            snprintf(r->reason, sizeof r->reason, "evaluate failed (rc %d)", rc);
-        }
-        if (r->state == GORDON_BREAKER_TRIPPED) {
-            if (!e->tripped)
-                e->tripped = b->short_name;
-            if (!e->halt.halted) {
-                char why[200];
-                snprintf(why, sizeof why, "breaker tripped: %s (value %.6g, threshold %.6g)", r->reason,
-                         r->value, r->threshold);
-                (void)gd_engine_halt(e, b->name, why, NULL); /* set in memory whatever the disk says */
-            }
-        }
+        breaker_verdict(e, b, rc);
     }
 }
+
+/* isolate.c's one batch for a bar: the breakers' verdicts, as they come. */
+void gd_engine_breakers_begin(gd_engine *e, gordon_breaker_input *in)
+{
+    e->tripped = NULL;
+    breaker_input(e, in);
+    for (uint32_t i = 0; i < e->gen->n_breakers; i++)
+        breaker_scratch(e->gen->breakers[i]);
+}
+
+void gd_engine_breaker_verdict(gd_engine *e, uint32_t i, int rc) { breaker_verdict(e, e->gen->breakers[i], rc); }
 
 /* ------------------------------------------------------------ hot path */
 
@@ -560,6 +590,11 @@ void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
     /* Each call binds its instance's handle (nested calls save and restore
      * it; nothing is bound when a bar starts, and nothing after). */
     const gd_dispatch *d = &e->gen->dispatch[s];
+    if (__builtin_expect(e->wconf != NULL, 0) && gd_isolate_bar_all(e, d, s, view) == 0) {
+        /* Every worker had the bar at once, the breakers' evaluate with it:
+         * the bar cost the slowest worker, not the sum of the phases. */
+        goto strategies_done;
+    }
     if (__builtin_expect(e->wconf != NULL, 0)) {
         gd_isolate_bar(e, d->pre, d->n_pre, s, view, 0);
     } else {
@@ -580,6 +615,7 @@ void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
             d->strat[i].fn(d->strat[i].self, s, view);
         }
     }
+strategies_done:
     gd_calling = NULL;
     e->in_strategy = NULL;
     if (e->flooded) {

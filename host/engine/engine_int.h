@@ -279,6 +279,19 @@ void gd_isolate_desc(const gordon_plugin *src, gordon_plugin *dst);
  * the bar to every worker, then each one's answer in call order. */
 void gd_isolate_bar(gd_engine *e, const gd_call *calls, uint32_t n, uint32_t symbol, const gordon_bar *bar,
                     int strategies);
+/* A bar's whole isolated dispatch as one batch: the bar to every pre
+ * (overlay, breaker) and strategy worker at once, each breaker's evaluate
+ * right behind its bar; then the pre answers, the breakers' verdicts and
+ * the strategies' answers (their signals decided as they are served), in
+ * that order: the results are the phases' one after another (a strategy's
+ * on_bar reads nothing the pre calls or breakers change, and its signals
+ * are decided only after every verdict). 0 when done; -1 when the batch
+ * is too large, and nothing was sent (the caller goes phase by phase). */
+int gd_isolate_bar_all(gd_engine *e, const gd_dispatch *d, uint32_t symbol, const gordon_bar *bar);
+/* engine.c, for it: e->tripped cleared, the breakers' input, their
+ * scratch readied; then verdict i from its evaluate's rc. */
+void gd_engine_breakers_begin(gd_engine *e, gordon_breaker_input *in);
+void gd_engine_breaker_verdict(gd_engine *e, uint32_t i, int rc);
 /* Restarts quarantined workers whose backoff has passed (timers). */
 void gd_isolate_tick(gd_engine *e);
 /* Instances whose worker is down; *for_good those past max_restarts. */

@@ -50,6 +50,8 @@ struct gd_proxy {
     int f_sent;
     int f_rc;
     gd_err f_err;
+    int e_rc; /* a bar batch's evaluate, as it was sent */
+    gd_err e_err;
 };
 
 /* The worker is killed, and the instance quarantined until a restart. */
@@ -511,6 +513,16 @@ static int filter_answer(gd_proxy *px, const gd_rbuf *rb, gordon_signal *out, ch
     return res;
 }
 
+static void put_evaluate(gd_proxy *px, gd_wbuf *m, const gordon_breaker_input *in, const gordon_breaker_result *out)
+{
+    gd_wb_start(m, px->w.out, sizeof px->w.out, GD_W_EVALUATE);
+    put_ctx(px, m);
+    gd_wb_breaker_in(m, in);
+    gd_wb_breaker_out(m, out);
+}
+
+static int evaluate_answer(gd_proxy *px, gd_rbuf r, gordon_breaker_result *out);
+
 static int px_evaluate(void *instance, const gordon_breaker_input *in, gordon_breaker_result *out)
 {
     gd_proxy *px = instance;
@@ -520,14 +532,16 @@ static int px_evaluate(void *instance, const gordon_breaker_input *in, gordon_br
     }
     gd_wbuf m;
     gd_rbuf r;
-    gd_wb_start(&m, px->w.out, sizeof px->w.out, GD_W_EVALUATE);
-    put_ctx(px, &m);
-    gd_wb_breaker_in(&m, in);
-    gd_wb_breaker_out(&m, out);
+    put_evaluate(px, &m, in, out);
     if (proxy_call(px, &m, GD_W_EVALUATED, deadline(px), &r) != 0) {
         snprintf(out->reason, sizeof out->reason, "breaker worker failed");
         return -1;
     }
+    return evaluate_answer(px, r, out);
+}
+
+static int evaluate_answer(gd_proxy *px, gd_rbuf r, gordon_breaker_result *out)
+{
     gordon_breaker_result o;
     int32_t rc = gd_rb_i32(&r);
     gd_rb_breaker_out(&r, &o);
@@ -697,6 +711,95 @@ static void batch_bar(gd_engine *e, const gd_call *calls, uint32_t n, uint32_t s
     }
     if (strategies)
         e->in_strategy = NULL;
+}
+
+/* The second half of a bar batch's evaluates: each breaker's answer (a
+ * worker down or failing counts as tripped), then its verdict. */
+static int evaluate_recv(gd_inst *b)
+{
+    gd_proxy *px = b->proxy;
+    gd_rbuf r;
+    if (px->e_rc == GD_ESTATE || !px->up) {
+        snprintf(b->scratch->reason, sizeof b->scratch->reason, "breaker worker is down (quarantined)");
+        return -1;
+    }
+    if (proxy_wait(px, GD_W_EVALUATED, deadline(px), &r, px->e_rc, &px->e_err) != 0) {
+        snprintf(b->scratch->reason, sizeof b->scratch->reason, "breaker worker failed");
+        return -1;
+    }
+    return evaluate_answer(px, r, b->scratch);
+}
+
+static void verdicts(gd_engine *e)
+{
+    for (uint32_t i = 0; i < e->gen->n_breakers; i++) {
+        gd_inst *b = e->gen->breakers[i];
+        int rc;
+        GD_CALL_AS(b->handle, rc = evaluate_recv(b));
+        gd_engine_breaker_verdict(e, i, rc);
+    }
+}
+
+int gd_isolate_bar_all(gd_engine *e, const gd_dispatch *d, uint32_t symbol, const gordon_bar *bar)
+{
+    const gd_gen *g = e->gen;
+    uint32_t nb = g->n_breakers;
+    if (d->n_pre + d->n_strat > GD_BAR_BATCH)
+        return -1;
+    for (uint32_t i = 0; i < nb; i++)
+        if (!g->breakers[i]->proxy)
+            return -1;
+    int rcs[GD_BAR_BATCH];
+    gd_err errs[GD_BAR_BATCH];
+    const gd_call *calls[GD_BAR_BATCH];
+    uint32_t n = 0;
+    gordon_breaker_input in;
+    gd_engine_breakers_begin(e, &in);
+    /* The bar to every worker, pre calls first. */
+    for (uint32_t k = 0; k < d->n_pre + d->n_strat; k++) {
+        const gd_call *c = k < d->n_pre ? &d->pre[k] : &d->strat[k - d->n_pre];
+        gd_proxy *px = c->self;
+        calls[n] = c;
+        rcs[n] = GD_ESTATE;
+        if (px->up) {
+            gd_wbuf m;
+            gd_calling = c->ctx; /* a strategy's position is read as the instance */
+            put_bar(px, &m, symbol, bar);
+            gd_calling = NULL;
+            rcs[n] = gd_worker_send(&px->w, &m, &errs[n]);
+        }
+        n++;
+    }
+    /* Each breaker's evaluate behind its bar (a worker answers in order). */
+    for (uint32_t i = 0; i < nb; i++) {
+        gd_inst *b = g->breakers[i];
+        gd_proxy *px = b->proxy;
+        px->e_rc = GD_ESTATE;
+        if (px->up) {
+            gd_wbuf m;
+            put_evaluate(px, &m, &in, b->scratch);
+            px->e_rc = gd_worker_send(&px->w, &m, &px->e_err);
+        }
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        if (k == d->n_pre) {
+            /* Every pre call answered: the verdicts, before any signal. */
+            verdicts(e);
+        }
+        gd_rbuf r;
+        if (rcs[k] == GD_ESTATE)
+            continue;
+        int strategy = k >= d->n_pre;
+        if (strategy)
+            e->in_strategy = calls[k]->inst;
+        GD_CALL_AS(calls[k]->ctx, proxy_wait(calls[k]->self, GD_W_DONE, deadline(calls[k]->self), &r, rcs[k], &errs[k]));
+    }
+    if (n == d->n_pre) {
+        /* No strategy: the verdicts after the pre answers all the same. */
+        verdicts(e);
+    }
+    e->in_strategy = NULL;
+    return 0;
 }
 
 void gd_isolate_bar(gd_engine *e, const gd_call *calls, uint32_t n, uint32_t symbol, const gordon_bar *bar,
