@@ -70,6 +70,16 @@ bench: build
 	bash bench/db.sh $(BUILD)
 	bash bench/ops.sh $(BUILD)/gordon
 
+# The testnet soak (issue 16): the daemon on the venue's test network for
+# DURATION, then its record in trading.soak_runs, passed or failed against
+# the gate. CONFIG: a testnet configuration with [executor] kind = venue and
+# [db] dsn (default: the installed one).
+CONFIG ?= /etc/gordon/gordon.ini
+DURATION ?= 72h
+.PHONY: soak
+soak: build
+	./$(BUILD)/gordon soak --config $(CONFIG) --duration $(DURATION)
+
 clean:
 	rm -rf $(BUILD) $(CHECK_BUILD)
 

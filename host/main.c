@@ -31,6 +31,10 @@
 #include "db/record_run.h"
 #include "db/backup.h"
 #include "db/drill.h"
+#include "db/pgconn.h"
+#include "db/soak.h"
+#include "base/hash.h"
+#include "venue/profile.h"
 #include "db/migrate.h"
 #include "db/spawn.h"
 #include "venue/check.h"
@@ -95,6 +99,12 @@ static void usage(FILE *out)
             "        ask the venue of [venue] profile what trading will rely on: the server-time\n"
             "        offset, the configured symbols listed, and with [venue] key_file one-way\n"
             "        position mode and the account's balance; exit 0 if all is well\n"
+            "  soak --config FILE [--duration 72h] [--dsn DSN] [--plugin-dir DIR]...\n"
+            "        run the daemon in testnet mode on the venue for the duration ([soak]\n"
+            "        min_hours by default), then record it in trading.soak_runs: passed or\n"
+            "        failed against the gate ([soak] min_hours >= 72, min_trades >= 30, no halt,\n"
+            "        breaker trip, quarantine or fill past the tolerance); exit 0 only when it\n"
+            "        passed against a real Binance endpoint\n"
             "  stage [--state-dir DIR | --config FILE [--confd DIR]]\n"
             "        the pre-live stage on record (testnet, micro, full) and its history; a\n"
             "        [gordon] stage above it refuses to start\n"
@@ -130,13 +140,14 @@ enum {
     OPT_CHECK_AGE = 1 << 14,
     OPT_TO = 1 << 15,
     OPT_REASON = 1 << 16,
+    OPT_DURATION = 1 << 17,
 };
 
 #define CLI_MAX_DATA 64
 #define CLI_MAX_PLUGIN_DIRS 16
 
 typedef struct cli {
-    const char *config, *confd, *intent_log, *out, *state_dir, *dsn, *migrations, *to, *reason;
+    const char *config, *confd, *intent_log, *out, *state_dir, *dsn, *migrations, *to, *reason, *duration;
     const char *plugin_dirs[CLI_MAX_PLUGIN_DIRS]; /* --plugin-dir, repeatable: searched in this order */
     size_t n_plugin_dirs;
     char *data[CLI_MAX_DATA];
@@ -164,6 +175,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         {"record", no_argument, NULL, 'R'},
         {"last", no_argument, NULL, 'L'},          {"check-age", required_argument, NULL, 'A'},
         {"to", required_argument, NULL, 'T'},      {"reason", required_argument, NULL, 'W'},
+        {"duration", required_argument, NULL, 'U'},
         {NULL, 0, NULL, 0},
     };
     static const struct {
@@ -172,7 +184,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
     } bits[] = {{'c', OPT_CONFIG}, {'d', OPT_CONFD}, {'p', OPT_PLUGIN_DIR}, {'i', OPT_INTENT_LOG},
                 {'q', OPT_QUIET},  {'D', OPT_DATA},  {'o', OPT_OUT},        {'j', OPT_JOBS},
                 {'s', OPT_STATE_DIR}, {'I', OPT_ISOLATE}, {'Q', OPT_DSN}, {'M', OPT_MIGRATIONS},
-                {'R', OPT_RECORD}, {'L', OPT_LAST},   {'A', OPT_CHECK_AGE}, {'T', OPT_TO}, {'W', OPT_REASON}};
+                {'R', OPT_RECORD}, {'L', OPT_LAST},   {'A', OPT_CHECK_AGE}, {'T', OPT_TO}, {'W', OPT_REASON}, {'U', OPT_DURATION}};
     int c;
     optind = 1;
     opterr = 0;
@@ -211,6 +223,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         case 'L': o->last = 1; break;
         case 'T': o->to = optarg; break;
         case 'W': o->reason = optarg; break;
+        case 'U': o->duration = optarg; break;
         case 'o': o->out = optarg; break;
         case 's': o->state_dir = optarg; break;
         case 'D':
@@ -1048,12 +1061,159 @@ static int cmd_run(int argc, char **argv)
              GD_VERSION, gd_mode_name(cfg.mode), cfg.n_data, cfg.n_plugins, cfg.risk_pct);
     ro.banner = banner;
     rc = gd_run_replay(&ro, &res, &err);
+    free(res.plugins_json);
     gd_config_free(&cfg);
     if (rc) {
         fprintf(stderr, "gordon: %s\n", err.msg);
         return 1;
     }
     return res.interrupted ? 130 : 0;
+}
+
+/* "72h", "90m", "30s", "2d" or plain seconds, in ms; -1 if not one. */
+static double parse_duration_ms(const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !(v > 0) || v > 1e9)
+        return -1;
+    double unit = 1000.0;
+    if (*end == 'm')
+        unit = 60e3;
+    else if (*end == 'h')
+        unit = 3600e3;
+    else if (*end == 'd')
+        unit = 86400e3;
+    else if (*end != 's' && *end != '\0')
+        return -1;
+    if (*end && end[1])
+        return -1;
+    return v * unit;
+}
+
+/* gordon soak: the daemon in testnet mode on the venue for a duration,
+ * then its record in trading.soak_runs, passed or failed against the gate. */
+static int cmd_soak(int argc, char **argv)
+{
+    cli o = {0};
+    int st = parse_cli("soak", OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_QUIET | OPT_DURATION | OPT_DSN, argc, argv,
+                       &o);
+    if (st || o.help)
+        return st;
+    signal(SIGHUP, SIG_IGN);
+    if (!o.config) {
+        fprintf(stderr, "gordon soak: --config FILE is required\n");
+        return 2;
+    }
+    gd_config cfg;
+    gd_err err;
+    if (gd_config_load(o.config, o.confd, &cfg, &err) != 0) {
+        fprintf(stderr, "gordon soak: configuration error: %s\n", err.msg);
+        return 1;
+    }
+    int rc = 1;
+    PGconn *pg = NULL;
+    char *cfg_json = NULL;
+    long long id = 0;
+    gd_run_result res;
+    memset(&res, 0, sizeof res);
+    const char *dsn = o.dsn ? o.dsn : getenv("GORDON_DB_DSN") ? getenv("GORDON_DB_DSN") : cfg.db_dsn;
+    double dur = o.duration ? parse_duration_ms(o.duration) : cfg.soak_min_hours * 3600e3;
+    gd_venue_endpoints ep;
+    if (cfg.mode != GD_MODE_TESTNET || !gd_config_venue_executor(&cfg)) {
+        fprintf(stderr, "gordon soak: %s: a soak trades on the venue's test network ([gordon] mode = testnet, "
+                        "[executor] kind = venue)\n", o.config);
+        goto out;
+    }
+    if (!dsn) {
+        fprintf(stderr, "gordon soak: no database for the record ([db] dsn, $GORDON_DB_DSN or --dsn)\n");
+        goto out;
+    }
+    if (!(dur > 0)) {
+        fprintf(stderr, "gordon soak: --duration %s: expected a time such as 72h, 90m, 30s\n", o.duration);
+        rc = 2;
+        goto out;
+    }
+    if (gd_venue_endpoints_get(&cfg, &ep, &err) != 0) {
+        fprintf(stderr, "gordon soak: %s\n", err.msg);
+        goto out;
+    }
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        fprintf(stderr, "gordon: prctl(PR_SET_DUMPABLE): %s\n", strerror(errno));
+        goto out;
+    }
+    int level = cfg.log_level ? gd_log_level_parse(cfg.log_level) : GD_LOG_INFO;
+    gd_log_init(stdout, o.quiet ? GD_LOG_WARN : (level < 0 ? GD_LOG_INFO : level));
+    /* The strategies' configuration identifies the soak: what preflight
+     * compares with the configuration that will trade live. */
+    char cfg_sha[65], venue[600];
+    if (gd_config_json(&cfg, GD_CFG_JSON_PLUGINS, &cfg_json, &err) != 0) {
+        fprintf(stderr, "gordon soak: %s\n", err.msg);
+        goto out;
+    }
+    gd_sha256_buf(cfg_json, strlen(cfg_json), cfg_sha);
+    snprintf(venue, sizeof venue, "%s %s", ep.profile, ep.rest);
+    gd_soak_row row = {cfg_sha, "{}", venue, !ep.overridden};
+    gd_soak_gate gate = {cfg.soak_min_hours, cfg.soak_min_trades};
+    if (gd_pg_open(dsn, cfg.db_connect_timeout_ms, &pg, &err) != 0 || gd_soak_begin(pg, &row, &id, &err) != 0) {
+        fprintf(stderr, "gordon soak: not started: %s\n", err.msg);
+        goto out;
+    }
+    /* Not held open for days: connected again for the end. */
+    PQfinish(pg);
+    pg = NULL;
+    printf("soak %lld: %.2f h on %s%s; the gate: %.0f h, %.0f trades, no halt, breaker trip, quarantine or fill past "
+           "the tolerance\n",
+           id, dur / 3600e3, venue, row.real_venue ? "" : " (not a Binance endpoint: it will not count for a promotion)",
+           gate.min_hours, gate.min_trades);
+    fflush(stdout);
+
+    char dirbuf[4096];
+    gd_run_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.cfg = &cfg;
+    ro.config_path = o.config;
+    ro.confd = o.confd;
+    ro.quiet = o.quiet;
+    ro.plugin_dirs = cli_plugin_dirs(&o, dirbuf, sizeof dirbuf);
+    ro.duration_ms = dur;
+    int run_rc = gd_run_replay(&ro, &res, &err);
+    if (run_rc)
+        fprintf(stderr, "gordon soak: the run stopped: %s\n", err.msg);
+    gd_soak_metrics m = {
+        .hours = res.trading_seconds / 3600.0,
+        .trades = res.trades,
+        .halts = res.halts,
+        .breaker_trips = res.breaker_trips,
+        .quarantines = res.quarantines,
+        .tolerance_breaches = res.tolerance_breaches,
+        .mismatches = res.mismatches,
+        .incidents = res.incidents,
+        .interrupted = run_rc != 0 || !res.duration_reached,
+    };
+    char why[1024];
+    int pass = gd_soak_verdict(&m, &gate, why, sizeof why);
+    if (gd_pg_open(dsn, cfg.db_connect_timeout_ms, &pg, &err) != 0 ||
+        gd_soak_end(pg, id, &m, &gate, res.plugins_json ? res.plugins_json : "{}", &err) != 0) {
+        fprintf(stderr, "gordon soak %lld: the result is NOT recorded: %s\n", id, err.msg);
+        goto out;
+    }
+    printf("soak %lld %s: %.2f h, %llu trade(s), %llu halt(s), %llu breaker trip(s), %llu quarantine(s), %llu fill(s) "
+           "past the tolerance, %llu reconciliation mismatch(es)%s%s\n",
+           id, pass ? "PASSED" : m.interrupted ? "ABORTED" : "FAILED", m.hours, (unsigned long long)m.trades,
+           (unsigned long long)m.halts, (unsigned long long)m.breaker_trips, (unsigned long long)m.quarantines,
+           (unsigned long long)m.tolerance_breaches, (unsigned long long)m.mismatches, pass ? "" : ": ", why);
+    rc = pass && row.real_venue ? 0 : 1;
+    if (pass && !row.real_venue)
+        printf("soak %lld passed against %s, which is not a Binance endpoint: it does not count for a promotion\n", id,
+               venue);
+out:
+    if (pg)
+        PQfinish(pg);
+    free(res.plugins_json);
+    free(cfg_json);
+    gd_config_free(&cfg);
+    return rc;
 }
 
 /* --data SYMBOL:FILE replaces [replay] data; paths are relative to the cwd. */
@@ -1282,6 +1442,8 @@ int main(int argc, char **argv)
         return cmd_backup(argc - 1, argv + 1);
     if (strcmp(cmd, "venue") == 0)
         return cmd_venue(argc - 1, argv + 1);
+    if (strcmp(cmd, "soak") == 0)
+        return cmd_soak(argc - 1, argv + 1);
     if (strcmp(cmd, "stage") == 0)
         return cmd_stage(argc - 1, argv + 1);
     if (strcmp(cmd, "restore-drill") == 0)

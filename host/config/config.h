@@ -154,6 +154,8 @@ typedef struct gd_config {
                                     * position gordon did not open, at start or at run time */
     char *venue_adopt_strategy;  /* adopt_strategy: the strategy that takes up an adopted position */
     double venue_adopt_stop_pct;
+    double soak_min_hours;     /* [soak] min_hours: the soak gate's duration, at least the runbook's 72 */
+    double soak_min_trades;    /* [soak] min_trades: ... its trades, at least 30 */
     char *stage;               /* [gordon] stage = testnet | micro | full (NULL: none given) */
     int stage_rank;            /* GD_STAGE_*: what stage names, or testnet for mode = testnet */
     double allocation_usd;     /* [risk] allocation_usd: sizing uses min(equity, this); 0: the equity.

@@ -87,6 +87,9 @@ typedef struct run_state {
     const char **syms;    /* owned: symbol names, borrowed from cfg */
     int loop_ok;          /* uv_loop_init succeeded */
     uv_handle_t *handles[12]; /* initialised handles, closed by stop_all */
+    uv_timer_t duration;      /* opts->duration_ms */
+    int duration_reached;
+    uint64_t trading_t0;      /* uv_hrtime when trading started */
     int n_handles;
     uint64_t lag_expected;
     uint64_t t0;
@@ -206,6 +209,17 @@ static void drain_step(uv_timer_t *h)
     }
 }
 
+/* A run that ends: what is journaled would reach the database on the
+ * next start anyway; it waits a little so it is there now. */
+static void drain_then_stop(run_state *st)
+{
+    gd_dbrun_finish(&st->db);
+    if (gd_dbrun_caught_up(&st->db) || uv_timer_start(&st->drain, drain_step, GD_DRAIN_POLL_MS, GD_DRAIN_POLL_MS) != 0)
+        stop_all(st);
+    else
+        st->drain_until_ms = (int64_t)(gd_mono_ms() + st->cfg->db_drain_ms);
+}
+
 /* The replay is over: leave, or keep serving the API until a signal. */
 static void replay_finished(run_state *st)
 {
@@ -219,20 +233,30 @@ static void replay_finished(run_state *st)
     if (st->rc) {
         stop_all(st);
     } else if (st->cfg->exit_when_done) {
-        /* What is journaled would reach the database on the next start
-         * anyway; a run that ends waits a little so it is there now. */
-        gd_dbrun_finish(&st->db);
-        if (gd_dbrun_caught_up(&st->db) ||
-            uv_timer_start(&st->drain, drain_step, GD_DRAIN_POLL_MS, GD_DRAIN_POLL_MS) != 0)
-            stop_all(st);
-        else
-            st->drain_until_ms = (int64_t)(gd_mono_ms() + st->cfg->db_drain_ms);
+        drain_then_stop(st);
     } else {
         gd_err e;
         gd_engine_flush(st->eng, &e);
         gd_log(GD_LOG_INFO, "replay", NULL, "replay done (%zu bars); serving until SIGTERM", st->pos);
         gd_notify("STATUS=replay done; serving the operator API");
     }
+}
+
+/* opts->duration_ms after trading started (gordon soak): the run ends as
+ * at the data's end, whatever exit_when_done says. */
+static void duration_over(uv_timer_t *h)
+{
+    run_state *st = h->data;
+    gd_log(GD_LOG_INFO, "run", NULL, "the run's duration (%.0f s) has passed: stopping", st->opts->duration_ms / 1e3);
+    st->duration_reached = 1;
+    if (!st->replay_done) {
+        st->replay_done = 1;
+        st->t1 = uv_hrtime();
+        st->api.replay_done = 1;
+        uv_idle_stop(&st->idle);
+        uv_timer_stop(&st->pace);
+    }
+    drain_then_stop(st);
 }
 
 static void feed(run_state *st, size_t count)
@@ -356,6 +380,15 @@ static void start_replay(run_state *st)
     int rc = 0;
     if (st->closing || !st->loaded || !st->fred_first_done || st->t0 || (st->vexec && !st->venue_ready))
         return;
+    if (!st->trading_t0) {
+        st->trading_t0 = uv_hrtime();
+        if (st->opts->duration_ms > 0 &&
+            uv_timer_start(&st->duration, duration_over, (uint64_t)st->opts->duration_ms, 0) != 0) {
+            st->rc = gd_err_set(&st->err, GD_EIO, "starting the run's duration timer");
+            stop_all(st);
+            return;
+        }
+    }
     if (gd_config_live_market(st->cfg)) {
         start_market(st);
         return;
@@ -746,6 +779,7 @@ static int start_loop(run_state *st, gd_err *err)
         {(uv_handle_t *)&st->house, uv_timer_init(&st->loop, &st->house)},
         {(uv_handle_t *)&st->watchdog, uv_timer_init(&st->loop, &st->watchdog)},
         {(uv_handle_t *)&st->drain, uv_timer_init(&st->loop, &st->drain)},
+        {(uv_handle_t *)&st->duration, uv_timer_init(&st->loop, &st->duration)},
     };
     for (size_t i = 0; i < sizeof inits / sizeof inits[0]; i++) {
         if (inits[i].rc)
@@ -958,6 +992,21 @@ static int finish_run(run_state *st, const gd_run_opts *o, gd_run_result *res, g
     res->bars = st->pos;
     res->seconds = st->t0 && st->t1 > st->t0 ? (double)(st->t1 - st->t0) / 1e9 : 0.0;
     res->interrupted = st->interrupted;
+    res->duration_reached = st->duration_reached;
+    res->trading_seconds = st->trading_t0 ? (double)((st->t1 ? st->t1 : uv_hrtime()) - st->trading_t0) / 1e9 : 0.0;
+    const gd_engine_counters *c = gd_engine_counters_get(st->eng);
+    res->trades = gd_engine_book(st->eng)->trades;
+    res->halts = c->halts;
+    res->breaker_trips = c->breaker_trips;
+    res->quarantines = c->quarantines;
+    res->tolerance_breaches = c->slip_breaches;
+    if (st->vexec) {
+        gd_vexec_stats vs;
+        gd_vexec_stats_get(st->vexec, &vs);
+        res->mismatches = vs.mismatches;
+        res->incidents = vs.incidents;
+    }
+    res->plugins_json = gd_engine_plugins_json(st->eng);
     if (o->summary) {
         gd_view_summary(st->eng, o->summary);
         /* A paced replay runs at bars_per_sec: a unit that shows it. */

@@ -27,6 +27,7 @@ typedef struct gd_run_opts {
     /* Called once everything is listening, before data loads (tests, sd_notify). */
     void (*ready)(void *arg, int http_port);
     void *ready_arg;
+    double duration_ms;       /* > 0: stop this long after trading starts (gordon soak), as at the data's end */
 } gd_run_opts;
 
 typedef struct gd_run_result {
@@ -34,6 +35,11 @@ typedef struct gd_run_result {
     uint64_t bars;
     double seconds;           /* wall time of the replay itself */
     int interrupted;          /* SIGINT/SIGTERM stopped it early */
+    int duration_reached;     /* opts.duration_ms passed */
+    double trading_seconds;   /* from trading's start to the stop (wall, monotonic) */
+    /* What the soak gate reads, from the engine and the venue executor. */
+    uint64_t trades, halts, breaker_trips, quarantines, tolerance_breaches, mismatches, incidents;
+    char *plugins_json;       /* owned by the caller (free): gd_engine_plugins_json at the end */
 } gd_run_result;
 
 int gd_run_replay(const gd_run_opts *opts, gd_run_result *res, gd_err *err);

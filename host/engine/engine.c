@@ -277,6 +277,8 @@ int gd_engine_quarantine(gd_engine *e, const char *name, int on, const char *who
      * back in only once the store says so. */
     if (on || saved)
         e->quar = next;
+    if (on)
+        e->ctr.quarantines++;
     char fields[160], detail[160];
     snprintf(fields, sizeof fields, "\"strategy\":\"%s\"%s", name, saved ? "" : ",\"durable\":false");
     snprintf(detail, sizeof detail, "{%s}", fields);
@@ -342,6 +344,8 @@ int gd_engine_slot_index(const gd_engine *e, const char *name, uint32_t *out)
 
 int gd_engine_halt(gd_engine *e, const char *who, const char *why, gd_err *err)
 {
+    if (!e->halt.halted)
+        e->ctr.halts++;
     return gd_halt_set(&e->halt, who, why, e->now_ms, err);
 }
 
@@ -484,6 +488,8 @@ static inline __attribute__((always_inline)) void breaker_verdict(gd_engine *e, 
         snprintf(r->reason, sizeof r->reason, "evaluate failed (rc %d)", rc);
     }
     if (r->state == GORDON_BREAKER_TRIPPED) {
+        if (before != GORDON_BREAKER_TRIPPED)
+            e->ctr.breaker_trips++;
         if (!e->tripped)
             e->tripped = b->short_name;
         if (!e->halt.halted) {

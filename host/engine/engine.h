@@ -47,6 +47,9 @@ typedef struct gd_engine_counters {
     uint64_t worker_timeouts;              /* ... of which missed a deadline */
     uint64_t worker_protocol;              /* ... of which broke the protocol */
     uint64_t worker_restarts;              /* restarted after a death */
+    uint64_t halts;                        /* the latch set from clear (the soak gate reads these three) */
+    uint64_t breaker_trips;                /* a breaker's verdict turned to tripped */
+    uint64_t quarantines;                  /* strategies quarantined */
 } gd_engine_counters;
 
 /* A parameter value imposed on an instance (walk-forward search). */
@@ -255,6 +258,10 @@ int64_t gd_engine_last_bar_ms(const gd_engine *e, uint32_t s);
 /* Strategy slots (position owners), stable across reloads. */
 uint32_t gd_engine_slot_count(const gd_engine *e);
 const char *gd_engine_slot_name(const gd_engine *e, uint32_t k);
+/* {"strategy.ema": "<SHA-256 of its .so>", ...}: the running instances, in
+ * load order (what a soak or an ablation ran). The caller frees it; NULL
+ * when out of memory. */
+char *gd_engine_plugins_json(const gd_engine *e);
 /* 1 when a reload removed the slot's strategy: only its stops manage it. */
 int gd_engine_slot_orphaned(const gd_engine *e, uint32_t k);
 const gd_pipeline *gd_engine_pipeline(const gd_engine *e);

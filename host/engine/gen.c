@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "base/log.h"
 #include "base/names.h"
 #include "base/rodata.h"
@@ -626,3 +628,16 @@ fail:
 void gd_engine_reload_failed(gd_engine *e) { e->ctr.reloads_failed++; }
 
 const gd_config *gd_engine_config(const gd_engine *e) { return e->gen->cfg; }
+
+char *gd_engine_plugins_json(const gd_engine *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    int ok = o != NULL;
+    for (uint32_t i = 0; ok && i < e->gen->n_insts; i++) {
+        const gd_inst *in = &e->gen->insts[i];
+        ok = cJSON_AddStringToObject(o, in->name, in->lib ? in->lib->sha256_hex : "") != NULL;
+    }
+    char *text = ok ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    return text;
+}
