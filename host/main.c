@@ -32,6 +32,7 @@
 #include "db/backup.h"
 #include "db/drill.h"
 #include "db/pgconn.h"
+#include "db/preflight.h"
 #include "db/soak.h"
 #include "base/hash.h"
 #include "venue/profile.h"
@@ -105,6 +106,10 @@ static void usage(FILE *out)
             "        failed against the gate ([soak] min_hours >= 72, min_trades >= 30, no halt,\n"
             "        breaker trip, quarantine or fill past the tolerance); exit 0 only when it\n"
             "        passed against a real Binance endpoint\n"
+            "  preflight --stage micro|full --config FILE [--dsn DSN] [--plugin-dir DIR]...\n"
+            "        check the pre-live checklist against the configuration that will trade and\n"
+            "        the records in trading.*: each item PASS or FAIL with its evidence and date;\n"
+            "        the run is recorded in trading.preflight_runs; exit 0 only if all pass\n"
             "  stage [--state-dir DIR | --config FILE [--confd DIR]]\n"
             "        the pre-live stage on record (testnet, micro, full) and its history; a\n"
             "        [gordon] stage above it refuses to start\n"
@@ -141,13 +146,14 @@ enum {
     OPT_TO = 1 << 15,
     OPT_REASON = 1 << 16,
     OPT_DURATION = 1 << 17,
+    OPT_STAGE = 1 << 18,
 };
 
 #define CLI_MAX_DATA 64
 #define CLI_MAX_PLUGIN_DIRS 16
 
 typedef struct cli {
-    const char *config, *confd, *intent_log, *out, *state_dir, *dsn, *migrations, *to, *reason, *duration;
+    const char *config, *confd, *intent_log, *out, *state_dir, *dsn, *migrations, *to, *reason, *duration, *stage;
     const char *plugin_dirs[CLI_MAX_PLUGIN_DIRS]; /* --plugin-dir, repeatable: searched in this order */
     size_t n_plugin_dirs;
     char *data[CLI_MAX_DATA];
@@ -175,7 +181,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         {"record", no_argument, NULL, 'R'},
         {"last", no_argument, NULL, 'L'},          {"check-age", required_argument, NULL, 'A'},
         {"to", required_argument, NULL, 'T'},      {"reason", required_argument, NULL, 'W'},
-        {"duration", required_argument, NULL, 'U'},
+        {"duration", required_argument, NULL, 'U'}, {"stage", required_argument, NULL, 'G'},
         {NULL, 0, NULL, 0},
     };
     static const struct {
@@ -184,7 +190,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
     } bits[] = {{'c', OPT_CONFIG}, {'d', OPT_CONFD}, {'p', OPT_PLUGIN_DIR}, {'i', OPT_INTENT_LOG},
                 {'q', OPT_QUIET},  {'D', OPT_DATA},  {'o', OPT_OUT},        {'j', OPT_JOBS},
                 {'s', OPT_STATE_DIR}, {'I', OPT_ISOLATE}, {'Q', OPT_DSN}, {'M', OPT_MIGRATIONS},
-                {'R', OPT_RECORD}, {'L', OPT_LAST},   {'A', OPT_CHECK_AGE}, {'T', OPT_TO}, {'W', OPT_REASON}, {'U', OPT_DURATION}};
+                {'R', OPT_RECORD}, {'L', OPT_LAST},   {'A', OPT_CHECK_AGE}, {'T', OPT_TO}, {'W', OPT_REASON}, {'U', OPT_DURATION}, {'G', OPT_STAGE}};
     int c;
     optind = 1;
     opterr = 0;
@@ -224,6 +230,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         case 'T': o->to = optarg; break;
         case 'W': o->reason = optarg; break;
         case 'U': o->duration = optarg; break;
+        case 'G': o->stage = optarg; break;
         case 'o': o->out = optarg; break;
         case 's': o->state_dir = optarg; break;
         case 'D':
@@ -874,6 +881,70 @@ out:
     return rc;
 }
 
+/* gordon preflight --stage micro|full --config FILE: every checklist item
+ * with its evidence, the run recorded; exit 0 only when all pass. */
+static int cmd_preflight(int argc, char **argv)
+{
+    cli o = {0};
+    int st = parse_cli("preflight", OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_DSN | OPT_STAGE, argc, argv, &o);
+    if (st || o.help)
+        return st;
+    int stage = gd_stage_rank(o.stage);
+    if (!o.config || (stage != GD_STAGE_MICRO && stage != GD_STAGE_FULL)) {
+        fprintf(stderr, "gordon preflight: --stage micro|full and --config FILE (the configuration that will trade) "
+                        "are required\n");
+        return 2;
+    }
+    gd_log_init(stderr, GD_LOG_WARN);
+    gd_config cfg;
+    gd_err err;
+    if (gd_config_load(o.config, o.confd, &cfg, &err) != 0) {
+        fprintf(stderr, "gordon preflight: configuration error: %s\n", err.msg);
+        return 1;
+    }
+    int rc = 1;
+    PGconn *pg = NULL;
+    gd_pf r;
+    memset(&r, 0, sizeof r);
+    const char *dsn = o.dsn ? o.dsn : getenv("GORDON_DB_DSN") ? getenv("GORDON_DB_DSN") : cfg.db_dsn;
+    if (!dsn) {
+        fprintf(stderr, "gordon preflight: no database: the evidence is in trading.* ([db] dsn, $GORDON_DB_DSN or "
+                        "--dsn)\n");
+        goto out;
+    }
+    if (gd_pg_open(dsn, cfg.db_connect_timeout_ms, &pg, &err) != 0) {
+        fprintf(stderr, "gordon preflight: %s\n", err.msg);
+        goto out;
+    }
+    char dirbuf[4096];
+    gd_pf_opts po = {&cfg, stage, cli_plugin_dirs(&o, dirbuf, sizeof dirbuf), getenv("GORDON_EXECUTOR_TESTNET"),
+                     gd_wall_ms()};
+    if (gd_preflight_run(&po, pg, &r, &err) != 0) {
+        fprintf(stderr, "gordon preflight: %s\n", err.msg);
+        goto out;
+    }
+    int passed = 0;
+    for (int i = 0; i < r.n; i++) {
+        passed += r.items[i].pass;
+        printf("%s  %-22s %-20s %s\n", r.items[i].pass ? "PASS" : "FAIL", r.items[i].name,
+               r.items[i].at[0] ? r.items[i].at : "-", r.items[i].evidence);
+    }
+    long long id = 0;
+    if (gd_preflight_record(pg, &r, stage, GD_VERSION, &id, &err) != 0) {
+        fprintf(stderr, "gordon preflight: NOT recorded: %s\n", err.msg);
+        goto out;
+    }
+    printf("preflight %lld for stage %s: %d of %d item(s) pass: %s (trading.preflight_runs)\n", id, gd_stage_name(stage),
+           passed, r.n, r.pass ? "PASSED" : "FAILED");
+    rc = r.pass ? 0 : 1;
+out:
+    gd_pf_free(&r);
+    if (pg)
+        PQfinish(pg);
+    gd_config_free(&cfg);
+    return rc;
+}
+
 /* gordon stage [demote --to STAGE --reason TEXT] (--state-dir DIR |
  * --config FILE): the stage on record, or a demotion (always allowed). It
  * takes effect at the next start of a daemon; halt a running one to stop
@@ -1442,6 +1513,8 @@ int main(int argc, char **argv)
         return cmd_backup(argc - 1, argv + 1);
     if (strcmp(cmd, "venue") == 0)
         return cmd_venue(argc - 1, argv + 1);
+    if (strcmp(cmd, "preflight") == 0)
+        return cmd_preflight(argc - 1, argv + 1);
     if (strcmp(cmd, "soak") == 0)
         return cmd_soak(argc - 1, argv + 1);
     if (strcmp(cmd, "stage") == 0)

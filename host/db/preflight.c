@@ -1,0 +1,452 @@
+#include "db/preflight.h"
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <gordon/sdk.h>
+
+#include "base/hash.h"
+#include "base/names.h"
+#include "db/drill.h"
+#include "db/pgconn.h"
+#include "db/restic.h"
+
+#define PF_DAY_MS (86400000.0)
+
+static gd_pf_item *add(gd_pf *r, const char *name, int pass, const char *at, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static gd_pf_item *add(gd_pf *r, const char *name, int pass, const char *at, const char *fmt, ...)
+{
+    if (r->n == GD_PF_MAX_ITEMS)
+        return NULL;
+    gd_pf_item *it = &r->items[r->n++];
+    snprintf(it->name, sizeof it->name, "%s", name);
+    it->pass = pass;
+    snprintf(it->at, sizeof it->at, "%s", at ? at : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(it->evidence, sizeof it->evidence, fmt, ap);
+    va_end(ap);
+    if (!pass)
+        r->pass = 0;
+    return it;
+}
+
+static void utc(int64_t ms, char *buf, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tmv;
+    if (!gmtime_r(&t, &tmv) || !strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tmv))
+        snprintf(buf, cap, "%lld ms", (long long)ms);
+}
+
+/* One row of one query with text parameters; 1 when a row came, 0 when
+ * none, -1 on an error (in why). */
+static int one_row(PGconn *c, const char *sql, int n, const char *const *vals, PGresult **out, char *why, size_t cap)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, vals, NULL, NULL, 0);
+    *out = NULL;
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+        char line[400];
+        snprintf(why, cap, "the database: %s", gd_pg_errline(c, line, sizeof line));
+        PQclear(r);
+        return -1;
+    }
+    if (PQntuples(r) < 1) {
+        PQclear(r);
+        return 0;
+    }
+    *out = r;
+    return 1;
+}
+
+/* The enabled plugin sections' files and hashes, as the soak and the
+ * ablation record them; 0, or the first one that could not be read. */
+static int plugin_hashes(const gd_pf_opts *o, gd_pf *r, char *why, size_t cap)
+{
+    const gd_config *cfg = o->cfg;
+    cJSON *obj = cJSON_CreateObject();
+    if (!obj)
+        return GD_ENOMEM;
+    int rc = 0;
+    for (size_t i = 0; i < cfg->n_plugins && !rc; i++) {
+        const gd_plugin_conf *pc = &cfg->plugins[i];
+        char path[4096], hex[65], label[128];
+        gd_err e;
+        if (!pc->enabled)
+            continue;
+        if ((rc = gd_plugin_resolve(cfg, pc, &o->dirs, path, sizeof path, &e)) != 0 ||
+            (rc = gd_sha256_file(path, hex, &e)) != 0) {
+            snprintf(why, cap, "%s", e.msg);
+            break;
+        }
+        gd_instance_label(label, sizeof label, pc->kind, pc->name);
+        if (!cJSON_AddStringToObject(obj, label, hex))
+            rc = GD_ENOMEM;
+    }
+    if (!rc && !(r->plugins_json = cJSON_PrintUnformatted(obj)))
+        rc = GD_ENOMEM;
+    cJSON_Delete(obj);
+    return rc;
+}
+
+static const char *plugin_sha(const gd_pf *r, const char *label, char *buf, size_t cap)
+{
+    cJSON *o = cJSON_Parse(r->plugins_json);
+    const cJSON *s = o ? cJSON_GetObjectItemCaseSensitive(o, label) : NULL;
+    snprintf(buf, cap, "%s", cJSON_IsString(s) ? s->valuestring : "");
+    cJSON_Delete(o);
+    return buf;
+}
+
+static void check_soak(PGconn *c, gd_pf *r)
+{
+    PGresult *q;
+    char why[500];
+    const char *vals[2] = {r->config_sha256, r->plugins_json};
+    int got = one_row(c,
+                      "SELECT id, to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), venue,"
+                      " metrics->>'hours', metrics->>'trades' FROM trading.soak_runs"
+                      " WHERE status = 'passed' AND real_venue AND config_sha256 = $1"
+                      " AND plugins = $2::jsonb ORDER BY ended_at DESC LIMIT 1",
+                      2, vals, &q, why, sizeof why);
+    if (got == 1) {
+        add(r, "soak", 1, PQgetvalue(q, 0, 1),
+            "soak %s passed on %s: %s h, %s trades, these plugins and this "
+            "strategies' configuration",
+            PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 2), PQgetvalue(q, 0, 3), PQgetvalue(q, 0, 4));
+        PQclear(q);
+        return;
+    }
+    if (got < 0) {
+        add(r, "soak", 0, NULL, "%s", why);
+        return;
+    }
+    /* Why not: the latest soak, if any. */
+    got = one_row(c,
+                  "SELECT id, status, real_venue, config_sha256 = $1, plugins = $2::jsonb, venue, notes"
+                  " FROM trading.soak_runs ORDER BY started_at DESC LIMIT 1",
+                  2, vals, &q, why, sizeof why);
+    if (got == 1) {
+        add(r, "soak", 0, NULL,
+            "no passed soak against a real Binance endpoint for these plugins and this configuration; the latest, "
+            "soak %s: %s%s%s%s (%.200s)",
+            PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 1),
+            strcmp(PQgetvalue(q, 0, 2), "t") ? ", not a Binance endpoint (" : "",
+            strcmp(PQgetvalue(q, 0, 2), "t") ? PQgetvalue(q, 0, 5) : "",
+            strcmp(PQgetvalue(q, 0, 3), "t") || strcmp(PQgetvalue(q, 0, 4), "t")
+                ? ((strcmp(PQgetvalue(q, 0, 2), "t") ? "), other plugins or configuration"
+                                                     : ", other plugins or configuration"))
+                : (strcmp(PQgetvalue(q, 0, 2), "t") ? ")" : ""),
+            PQgetvalue(q, 0, 6));
+        PQclear(q);
+    } else {
+        add(r, "soak", 0, NULL, "%s", got < 0 ? why : "no soak on record (gordon soak --config TESTNET.ini)");
+    }
+}
+
+/* Every enabled strategy: an ablation on record with its .so and every
+ * enabled overlay's, each overlay tested alone in it ("+NAME"). */
+static void check_ablations(const gd_config *cfg, PGconn *c, gd_pf *r)
+{
+    for (size_t i = 0; i < cfg->n_plugins; i++) {
+        const gd_plugin_conf *s = &cfg->plugins[i];
+        if (!s->enabled || s->kind != GORDON_KIND_STRATEGY)
+            continue;
+        char name[96], label[128], sha[65];
+        snprintf(name, sizeof name, "ablation %s", s->name);
+        gd_instance_label(label, sizeof label, s->kind, s->name);
+        /* What the row must hold: {"strategy.x": sha, "overlay.y": sha, ...} and "+y" configurations. */
+        cJSON *want = cJSON_CreateObject(), *alone = cJSON_CreateArray();
+        int ok = want && alone && cJSON_AddStringToObject(want, label, plugin_sha(r, label, sha, sizeof sha));
+        for (size_t k = 0; ok && k < cfg->n_plugins; k++) {
+            const gd_plugin_conf *ov = &cfg->plugins[k];
+            if (!ov->enabled || ov->kind != GORDON_KIND_OVERLAY)
+                continue;
+            char ol[128], cn[96];
+            gd_instance_label(ol, sizeof ol, ov->kind, ov->name);
+            snprintf(cn, sizeof cn, "+%s", ov->name);
+            cJSON *cfgname = cJSON_CreateObject();
+            ok = cJSON_AddStringToObject(want, ol, plugin_sha(r, ol, sha, sizeof sha)) && cfgname &&
+                 cJSON_AddStringToObject(cfgname, "name", cn) && cJSON_AddItemToArray(alone, cfgname);
+        }
+        char *w = ok ? cJSON_PrintUnformatted(want) : NULL, *a = ok ? cJSON_PrintUnformatted(alone) : NULL;
+        cJSON_Delete(want);
+        cJSON_Delete(alone);
+        if (!w || !a) {
+            add(r, name, 0, NULL, "out of memory");
+            free(w);
+            free(a);
+            continue;
+        }
+        const char *vals[2] = {w, a};
+        PGresult *q;
+        char why[500];
+        int got =
+            one_row(c,
+                    "SELECT id, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), windows,"
+                    " to_char(data_from, 'YYYY-MM-DD'), to_char(data_to, 'YYYY-MM-DD')"
+                    " FROM trading.ablation_runs WHERE plugins @> $1::jsonb"
+                    " AND metrics->'configurations' @> $2::jsonb ORDER BY recorded_at DESC LIMIT 1",
+                    2, vals, &q, why, sizeof why);
+        if (got == 1) {
+            add(r, name, 1, PQgetvalue(q, 0, 1),
+                "ablation run %s: %s walk-forward windows over %s..%s, these plugins, every overlay also alone",
+                PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 2), PQgetvalue(q, 0, 3), PQgetvalue(q, 0, 4));
+            PQclear(q);
+        } else {
+            add(r, name, 0, NULL, "%s",
+                got < 0 ? why
+                        : "no walk-forward ablation on record with this strategy's .so and every enabled overlay's, "
+                          "each tested alone (gordon ablate --record)");
+        }
+        free(w);
+        free(a);
+    }
+}
+
+/* The latest risk event of a kind, and (for the latch) a resume after it. */
+static void check_drills(PGconn *c, gd_pf *r)
+{
+    PGresult *q;
+    char why[500];
+    int got = one_row(c,
+                      "SELECT to_char(f.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), f.who,"
+                      " (SELECT count(*) FROM trading.positions p WHERE p.opened_at <= f.at"
+                      "   AND (p.closed_at IS NULL OR p.closed_at > f.at + interval '5 minutes'))"
+                      " FROM trading.risk_events f WHERE f.kind = 'flatten' ORDER BY f.at DESC LIMIT 1",
+                      0, NULL, &q, why, sizeof why);
+    if (got == 1) {
+        int left = atoi(PQgetvalue(q, 0, 2));
+        add(r, "flatten drill", left == 0, PQgetvalue(q, 0, 0),
+            "emergency flatten by %s; %d position(s) open then left open 5 minutes after it", PQgetvalue(q, 0, 1),
+            left);
+        PQclear(q);
+    } else {
+        add(r, "flatten drill", 0, NULL, "%s",
+            got < 0 ? why : "no emergency flatten on record: exercise POST /risk/emergency-flatten on testnet");
+    }
+    got = one_row(c,
+                  "SELECT to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), h.kind, h.who,"
+                  " to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), s.who"
+                  " FROM trading.risk_events h JOIN LATERAL (SELECT at, who FROM trading.risk_events"
+                  "   WHERE kind IN ('resume', 'resume_forced') AND at >= h.at ORDER BY at LIMIT 1) s ON true"
+                  " WHERE h.kind IN ('halt', 'trip') ORDER BY h.at DESC LIMIT 1",
+                  0, NULL, &q, why, sizeof why);
+    if (got == 1) {
+        add(r, "latch drill", 1, PQgetvalue(q, 0, 3), "%s by %s at %s, resumed by %s", PQgetvalue(q, 0, 1),
+            PQgetvalue(q, 0, 2), PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 4));
+        PQclear(q);
+    } else {
+        add(r, "latch drill", 0, NULL, "%s",
+            got < 0 ? why
+                    : "no halt (or breaker trip) followed by a resume on record: trip, halt and resume on testnet");
+    }
+}
+
+static int hex64(const char *s, size_t n)
+{
+    if (n != 64)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+static void check_config(const gd_pf_opts *o, gd_pf *r)
+{
+    const gd_config *cfg = o->cfg;
+    const char *st = gd_stage_name(o->stage);
+    int ok = cfg->mode == GD_MODE_PRODUCTION && cfg->stage_rank == o->stage;
+    add(r, "stage", ok, NULL, "the configuration is mode %s at stage %s (preflight for production at %s)",
+        gd_mode_name(cfg->mode), gd_stage_name(cfg->stage_rank), st);
+    add(r, "stop required", cfg->sl_required != 0, NULL, "[executor] sl_required = %s",
+        cfg->sl_required ? "true" : "false");
+    gd_stage_bounds b;
+    gd_stage_bounds_for(o->stage, cfg->allocation_usd, cfg->allocation_max_usd, &b);
+    ok = cfg->allocation_usd > 0 && cfg->allocation_usd <= b.allocation_max && cfg->risk_pct <= b.risk_pct_max &&
+         cfg->max_order_notional > 0 && cfg->max_order_notional <= b.order_max && cfg->max_daily_notional > 0 &&
+         cfg->max_daily_notional <= b.daily_max && cfg->max_gross_exposure <= b.gross_max;
+    add(r, "caps", ok, NULL,
+        "allocation %.2f (at most %.2f), risk %.2f%% (at most %.2f), per order %.2f (at most %.2f), daily %.2f (at "
+        "most %.2f), gross %.2f (at most %.2f) for stage %s",
+        cfg->allocation_usd, b.allocation_max, cfg->risk_pct, b.risk_pct_max, cfg->max_order_notional, b.order_max,
+        cfg->max_daily_notional, b.daily_max, cfg->max_gross_exposure, b.gross_max, st);
+    /* Operator tokens: hashes only, none of a well-known token. */
+    static const char *const weak[] = {"", "changeme", "token", "test", "admin", "operator", "gordon", "secret"};
+    int n = 0, bad = 0, weak_hit = 0;
+    const char *p = cfg->http_token_hashes ? cfg->http_token_hashes : "";
+    while (*p) {
+        p += strspn(p, ", \t");
+        size_t len = strcspn(p, ", \t");
+        if (!len)
+            break;
+        n++;
+        bad |= !hex64(p, len);
+        for (size_t k = 0; k < sizeof weak / sizeof weak[0]; k++) {
+            char hx[65];
+            gd_sha256_buf(weak[k], strlen(weak[k]), hx);
+            weak_hit |= len == 64 && !memcmp(hx, p, 64);
+        }
+        p += len;
+    }
+    add(r, "operator tokens", n > 0 && !bad && !weak_hit, NULL,
+        "%d operator token hash(es) in [http] "
+        "operator_token_sha256%s%s",
+        n, bad ? "; one is not a SHA-256" : "",
+        weak_hit ? "; one is the hash of a well-known token (make one with gordon token new)" : "");
+    /* Breakers: each with its thresholds set, not left at their defaults. */
+    int n_br = 0;
+    for (size_t i = 0; i < cfg->n_plugins; i++) {
+        const gd_plugin_conf *pc = &cfg->plugins[i];
+        if (!pc->enabled || pc->kind != GORDON_KIND_BREAKER)
+            continue;
+        n_br++;
+        char name[96];
+        snprintf(name, sizeof name, "breaker %s", pc->name);
+        if (pc->n_params > 0)
+            add(r, name, 1, NULL, "%zu parameter(s) set in %s:%d", pc->n_params, pc->file, pc->line);
+        else
+            add(r, name, 0, NULL,
+                "no parameter set in %s:%d: its thresholds are the plugin's defaults, not tuned for "
+                "the allocation",
+                pc->file, pc->line);
+    }
+    add(r, "breakers", n_br > 0, NULL, "%d breaker(s) configured", n_br);
+    /* Live keys, never printed. */
+    struct stat sb;
+    int key_ok = cfg->venue_key_file && stat(cfg->venue_key_file, &sb) == 0 && S_ISREG(sb.st_mode) &&
+                 !(sb.st_mode & 077) && sb.st_size > 0;
+    int live = o->testnet_env && !strcmp(o->testnet_env, "false") && !cfg->testnet && cfg->venue_profile &&
+               !strcmp(cfg->venue_profile, "live") && !cfg->venue_rest_url && !cfg->venue_ws_url;
+    int api = cfg->venue_api_key && *cfg->venue_api_key;
+    add(r, "live venue", live && key_ok && api, NULL,
+        "GORDON_EXECUTOR_TESTNET %s, [venue] profile %s%s, api key %s, key file %s",
+        o->testnet_env ? (!strcmp(o->testnet_env, "false") ? "= false" : "is not false") : "is not set",
+        cfg->venue_profile ? cfg->venue_profile : "demo (the default)",
+        cfg->venue_rest_url || cfg->venue_ws_url ? " with its URLs overridden" : "", api ? "present" : "missing",
+        key_ok ? "present, only its owner can read it" : "missing, empty or readable by others");
+}
+
+static void check_backups(const gd_pf_opts *o, PGconn *c, gd_pf *r)
+{
+    const gd_config *cfg = o->cfg;
+    char at[40], why[500];
+    gd_restic rs = {cfg->backup_repository, cfg->backup_password_file, 60000};
+    gd_restic_snap snap;
+    gd_err e;
+    if (!cfg->backup_repository) {
+        add(r, "backup", 0, NULL, "no [backup] restic_repository configured");
+    } else if (gd_restic_latest(&rs, &snap, &e) != 0) {
+        add(r, "backup", 0, NULL, "the latest snapshot could not be read: %s", e.msg);
+    } else {
+        utc(snap.time_ms, at, sizeof at);
+        double h = (double)(o->now_ms - snap.time_ms) / 3600e3;
+        add(r, "backup", h <= 2.0, at, "snapshot %s, %.1f h old (the checklist asks at most 2 h)", snap.short_id, h);
+    }
+    PGresult *q;
+    int got = one_row(c,
+                      "SELECT id, (extract(epoch FROM at) * 1000)::bigint, seconds FROM trading.restore_drills"
+                      " WHERE ok ORDER BY at DESC LIMIT 1",
+                      0, NULL, &q, why, sizeof why);
+    if (got == 1) {
+        int64_t ms = strtoll(PQgetvalue(q, 0, 1), NULL, 10);
+        double days = (double)(o->now_ms - ms) / PF_DAY_MS;
+        utc(ms, at, sizeof at);
+        add(r, "restore drill", days <= 90.0, at,
+            "restore drill %s ok in %s s, %.0f day(s) ago (the checklist asks "
+            "at most 90)",
+            PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 2), days);
+        PQclear(q);
+    } else {
+        add(r, "restore drill", 0, NULL, "%s", got < 0 ? why : "no ok restore drill on record (gordon restore-drill)");
+    }
+}
+
+int gd_preflight_run(const gd_pf_opts *o, PGconn *c, gd_pf *out, gd_err *err)
+{
+    char why[600] = "";
+    memset(out, 0, sizeof *out);
+    out->pass = 1;
+    char *cj = NULL;
+    int rc = gd_config_json(o->cfg, GD_CFG_JSON_PLUGINS, &cj, err);
+    if (rc)
+        return rc;
+    gd_sha256_buf(cj, strlen(cj), out->config_sha256);
+    free(cj);
+    rc = plugin_hashes(o, out, why, sizeof why);
+    if (rc == GD_ENOMEM)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    if (rc) {
+        add(out, "plugins", 0, NULL, "%s", why);
+        if (!(out->plugins_json = strdup("{}")))
+            return gd_err_set(err, GD_ENOMEM, "out of memory");
+    } else {
+        add(out, "plugins", 1, NULL, "%s", out->plugins_json);
+    }
+    check_config(o, out);
+    check_soak(c, out);
+    check_ablations(o->cfg, c, out);
+    check_drills(c, out);
+    check_backups(o, c, out);
+    /* Not machine-checked by this version: they fail until they are. */
+    add(out, "prometheus rules", 0, NULL,
+        "not checked by this version of gordon preflight (the shipped alert rules "
+        "loaded in a running Prometheus): not yet implemented");
+    add(out, "grafana panels", 0, NULL, "not checked by this version: not yet implemented");
+    add(out, "logs", 0, NULL,
+        "not checked by this version (a line from gordon in the log store within 5 minutes): "
+        "not yet implemented");
+    add(out, "e2e at this version", 0, NULL,
+        "not checked by this version (make e2e passed at the installed "
+        "version): not yet implemented");
+    return 0;
+}
+
+int gd_preflight_record(PGconn *c, const gd_pf *r, int stage, const char *host_version, long long *id, gd_err *err)
+{
+    cJSON *a = cJSON_CreateArray();
+    int ok = a != NULL;
+    for (int i = 0; ok && i < r->n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        ok = o && cJSON_AddItemToArray(a, o) && cJSON_AddStringToObject(o, "item", r->items[i].name) &&
+             cJSON_AddBoolToObject(o, "pass", r->items[i].pass) &&
+             cJSON_AddStringToObject(o, "evidence", r->items[i].evidence) &&
+             (r->items[i].at[0] ? cJSON_AddStringToObject(o, "at", r->items[i].at) != NULL
+                                : cJSON_AddNullToObject(o, "at") != NULL);
+    }
+    char *items = ok ? cJSON_PrintUnformatted(a) : NULL;
+    cJSON_Delete(a);
+    if (!items)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    const char *vals[5] = {gd_stage_name(stage), r->pass ? "t" : "f", host_version, r->config_sha256, r->plugins_json};
+    const char *v6[6] = {vals[0], vals[1], vals[2], vals[3], vals[4], items};
+    PGresult *q =
+        PQexecParams(c,
+                     "INSERT INTO trading.preflight_runs (stage, passed, host_version, config_sha256, plugins,"
+                     " items) VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb) RETURNING id",
+                     6, NULL, v6, NULL, NULL, 0);
+    free(items);
+    int rc = 0;
+    if (!q || PQresultStatus(q) != PGRES_TUPLES_OK || PQntuples(q) != 1) {
+        char line[400];
+        rc = gd_err_set(err, GD_EIO, "recording the preflight in trading.preflight_runs: %s",
+                        gd_pg_errline(c, line, sizeof line));
+    } else {
+        *id = strtoll(PQgetvalue(q, 0, 0), NULL, 10);
+    }
+    PQclear(q);
+    return rc;
+}
+
+void gd_pf_free(gd_pf *r)
+{
+    free(r->plugins_json);
+    r->plugins_json = NULL;
+}

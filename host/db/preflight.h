@@ -1,0 +1,57 @@
+/* `gordon preflight --stage micro|full` (issue 16): every item of the
+ * pre-live checklist that the machine can check, each pass or fail with its
+ * evidence and its date, and the whole run recorded in
+ * trading.preflight_runs. It checks the configuration that will trade
+ * (mode production at the stage asked) against the records: a passed soak
+ * against a real Binance endpoint for the same plugins and strategies'
+ * configuration, a walk-forward ablation on record for every strategy with
+ * every overlay tested alone, the flatten and latch drills, the restore
+ * drill and the last backup, and the configuration's own rules. Items this
+ * version cannot check yet (Prometheus rules loaded, Grafana panels, logs
+ * in the log store, the e2e run at the installed version) fail as such:
+ * nothing passes unchecked. */
+#ifndef GD_PREFLIGHT_H
+#define GD_PREFLIGHT_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "config/config.h"
+#include "plugin/path.h"
+
+#define GD_PF_MAX_ITEMS 48
+
+typedef struct gd_pf_item {
+    char name[48];
+    int pass;
+    char evidence[640];
+    char at[40]; /* the evidence's date (UTC), "" when none */
+} gd_pf_item;
+
+typedef struct gd_pf {
+    gd_pf_item items[GD_PF_MAX_ITEMS];
+    int n;
+    int pass; /* every item passed */
+    char config_sha256[65];
+    char *plugins_json; /* owned: {"strategy.ema": "sha256", ...} of the enabled sections */
+} gd_pf;
+
+typedef struct gd_pf_opts {
+    const gd_config *cfg;
+    int stage;               /* GD_STAGE_MICRO or GD_STAGE_FULL */
+    gd_plugin_dirs dirs;     /* where bare plugin names are found */
+    const char *testnet_env; /* $GORDON_EXECUTOR_TESTNET as set ("false" for live), or NULL */
+    int64_t now_ms;
+} gd_pf_opts;
+
+/* Runs every check into *out (c: the database holding trading.*). An
+ * error only when the checks could not run at all (out of memory). */
+int gd_preflight_run(const gd_pf_opts *o, PGconn *c, gd_pf *out, gd_err *err);
+
+/* The run as a trading.preflight_runs row; *id is its. */
+int gd_preflight_record(PGconn *c, const gd_pf *r, int stage, const char *host_version, long long *id, gd_err *err);
+
+void gd_pf_free(gd_pf *r);
+
+#endif
