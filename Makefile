@@ -46,6 +46,16 @@ check: deps
 	cd $(CHECK_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j$(JOBS)
 
+# make check, then its record for `gordon preflight` ("make e2e passed at the
+# installed version"): E2E_RECORD gets the tested binary's version, the
+# outcome, the time and the number of tests, passed or not.
+E2E_RECORD ?= out/e2e.json
+.PHONY: e2e
+e2e:
+	@rc=0; $(MAKE) --no-print-directory check || rc=$$?; \
+	n=$$(cd $(CHECK_BUILD) 2>/dev/null && ctest -N | sed -n 's/^Total Tests: //p'); \
+	bash tests/e2e_record.sh ./$(CHECK_BUILD)/gordon $(E2E_RECORD) $$rc $${n:-0}; exit $$rc
+
 lint:
 	bash tests/lint_rooms.sh
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \

@@ -33,6 +33,7 @@
 #include "db/drill.h"
 #include "db/pgconn.h"
 #include "db/preflight.h"
+#include "daemon/obs_check.h"
 #include "db/soak.h"
 #include "base/hash.h"
 #include "venue/profile.h"
@@ -923,6 +924,9 @@ static int cmd_preflight(int argc, char **argv)
         fprintf(stderr, "gordon preflight: %s\n", err.msg);
         goto out;
     }
+    char version[160];
+    snprintf(version, sizeof version, "%s (%s)", GD_VERSION, GD_GIT_DESCRIBE);
+    gd_obs_check(&cfg, version, po.now_ms, &r);
     int passed = 0;
     for (int i = 0; i < r.n; i++) {
         passed += r.items[i].pass;
@@ -930,7 +934,7 @@ static int cmd_preflight(int argc, char **argv)
                r.items[i].at[0] ? r.items[i].at : "-", r.items[i].evidence);
     }
     long long id = 0;
-    if (gd_preflight_record(pg, &r, stage, GD_VERSION, &id, &err) != 0) {
+    if (gd_preflight_record(pg, &r, stage, version, &id, &err) != 0) {
         fprintf(stderr, "gordon preflight: NOT recorded: %s\n", err.msg);
         goto out;
     }

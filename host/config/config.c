@@ -531,6 +531,12 @@ void gd_config_free(gd_config *cfg)
     free(cfg->venue_unknown_positions);
     free(cfg->venue_adopt_strategy);
     free(cfg->stage);
+    free(cfg->pf_prometheus_url);
+    free(cfg->pf_alerts_file);
+    free(cfg->pf_grafana_dashboard);
+    free(cfg->pf_loki_url);
+    free(cfg->pf_loki_query);
+    free(cfg->pf_e2e_record);
     free(cfg->market_source);
     free(cfg->market_symbols);
     free(cfg->market_interval);

@@ -154,6 +154,12 @@ typedef struct gd_config {
                                     * position gordon did not open, at start or at run time */
     char *venue_adopt_strategy;  /* adopt_strategy: the strategy that takes up an adopted position */
     double venue_adopt_stop_pct;
+    char *pf_prometheus_url;   /* [preflight] prometheus_url (default http://127.0.0.1:9090) */
+    char *pf_alerts_file;      /* alerts_file: the shipped rules (default /usr/share/gordon/prometheus/alerts.yml) */
+    char *pf_grafana_dashboard; /* grafana_dashboard (default /usr/share/gordon/grafana/gordon.json) */
+    char *pf_loki_url;         /* loki_url: the log store (none: the systemd journal) */
+    char *pf_loki_query;       /* loki_query: gordon's stream selector (default {unit="gordon.service"}) */
+    char *pf_e2e_record;       /* e2e_record: what make e2e wrote (default /var/lib/gordon/e2e.json) */
     double soak_min_hours;     /* [soak] min_hours: the soak gate's duration, at least the runbook's 72 */
     double soak_min_trades;    /* [soak] min_trades: ... its trades, at least 30 */
     char *stage;               /* [gordon] stage = testnet | micro | full (NULL: none given) */

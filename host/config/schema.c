@@ -12,7 +12,7 @@
 
 const char *const gd_cfg_sec_names[SEC_INSTRUMENT + 1] = {"gordon", "risk", "executor", "replay", "http",
                                                           "fred", "isolation", "db", "backup", "venue",
-                                                          "market", "soak", "instrument"};
+                                                          "market", "soak", "preflight", "instrument"};
 const char *const gd_cfg_mode_names[3] = {"backtest", "testnet", "production"};
 const char *const gd_cfg_level_names[4] = {"debug", "info", "warn", "error"};
 
@@ -115,6 +115,12 @@ static const gd_key_spec keys[] = {
     {SEC_VENUE, "adopt_stop_pct", KT_DOUBLE, CF(venue_adopt_stop_pct), 0, 0, 50, KF_RESTART, NULL},
     {SEC_VENUE, "reconcile_ms", KT_DOUBLE, CF(venue_reconcile_ms), 30000, 1000, 600000, 0, NULL},
     {SEC_VENUE, "startup_ms", KT_DOUBLE, CF(venue_startup_ms), 60000, 1000, 3600000, 0, NULL},
+    {SEC_PREFLIGHT, "prometheus_url", KT_STRING, CF(pf_prometheus_url), 0, 0, 0, 0, NULL},
+    {SEC_PREFLIGHT, "alerts_file", KT_PATH, CF(pf_alerts_file), 0, 0, 0, 0, NULL},
+    {SEC_PREFLIGHT, "grafana_dashboard", KT_PATH, CF(pf_grafana_dashboard), 0, 0, 0, 0, NULL},
+    {SEC_PREFLIGHT, "loki_url", KT_STRING, CF(pf_loki_url), 0, 0, 0, 0, NULL},
+    {SEC_PREFLIGHT, "loki_query", KT_STRING, CF(pf_loki_query), 0, 0, 0, 0, NULL},
+    {SEC_PREFLIGHT, "e2e_record", KT_PATH, CF(pf_e2e_record), 0, 0, 0, 0, NULL},
     {SEC_SOAK, "min_hours", KT_DOUBLE, CF(soak_min_hours), 72, 72, 8760, 0, NULL},
     {SEC_SOAK, "min_trades", KT_DOUBLE, CF(soak_min_trades), 30, 30, 1e6, 0, NULL},
     {SEC_MARKET, "source", KT_CHOICE, CF(market_source), 0, 0, 0, KF_RESTART, market_sources},

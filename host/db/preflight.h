@@ -6,10 +6,9 @@
  * against a real Binance endpoint for the same plugins and strategies'
  * configuration, a walk-forward ablation on record for every strategy with
  * every overlay tested alone, the flatten and latch drills, the restore
- * drill and the last backup, and the configuration's own rules. Items this
- * version cannot check yet (Prometheus rules loaded, Grafana panels, logs
- * in the log store, the e2e run at the installed version) fail as such:
- * nothing passes unchecked. */
+ * drill and the last backup, and the configuration's own rules. The
+ * observability items (Prometheus rules, Grafana panels, logs, the e2e run)
+ * are the daemon room's (daemon/obs_check.h) and added by the caller. */
 #ifndef GD_PREFLIGHT_H
 #define GD_PREFLIGHT_H
 
@@ -44,6 +43,10 @@ typedef struct gd_pf_opts {
     const char *testnet_env; /* $GORDON_EXECUTOR_TESTNET as set ("false" for live), or NULL */
     int64_t now_ms;
 } gd_pf_opts;
+
+/* Adds one item (the checks of other rooms add theirs: daemon/obs_check.h). */
+gd_pf_item *gd_pf_add(gd_pf *r, const char *name, int pass, const char *at, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Runs every check into *out (c: the database holding trading.*). An
  * error only when the checks could not run at all (out of memory). */
