@@ -111,6 +111,11 @@ static void usage(FILE *out)
             "        check the pre-live checklist against the configuration that will trade and\n"
             "        the records in trading.*: each item PASS or FAIL with its evidence and date;\n"
             "        the run is recorded in trading.preflight_runs; exit 0 only if all pass\n"
+            "  promote --to micro|full --config FILE [--dsn DSN]\n"
+            "        promote to the next stage (GORDON_OPERATOR_TOKEN says who): refused unless\n"
+            "        the stage on record is the one below, preflight passes now and, for full,\n"
+            "        a month at micro passed without a halt, trip or quarantine; recorded in\n"
+            "        trading.stage_promotions and state_dir/stage.json\n"
             "  stage [--state-dir DIR | --config FILE [--confd DIR]]\n"
             "        the pre-live stage on record (testnet, micro, full) and its history; a\n"
             "        [gordon] stage above it refuses to start\n"
@@ -949,6 +954,138 @@ out:
     return rc;
 }
 
+/* The operator behind a promotion: $GORDON_OPERATOR_TOKEN (never an
+ * argument: argv is world-readable), whose hash the configuration lists.
+ * 0 and "operator:<hash prefix>" in by, else says why. */
+static int operator_of(const gd_config *cfg, char *by, size_t cap)
+{
+    const char *tok = getenv("GORDON_OPERATOR_TOKEN");
+    if (!tok || !*tok) {
+        fprintf(stderr, "gordon promote: who promotes: set GORDON_OPERATOR_TOKEN to your operator token\n");
+        return -1;
+    }
+    char hex[65];
+    gd_sha256_buf(tok, strlen(tok), hex);
+    const char *p = cfg->http_token_hashes ? cfg->http_token_hashes : "";
+    while (*p) {
+        p += strspn(p, ", \t");
+        size_t len = strcspn(p, ", \t");
+        if (len == 64 && !memcmp(p, hex, 64)) {
+            snprintf(by, cap, "operator:%.12s", hex);
+            return 0;
+        }
+        p += len;
+    }
+    fprintf(stderr, "gordon promote: GORDON_OPERATOR_TOKEN is not one of [http] operator_token_sha256\n");
+    return -1;
+}
+
+/* gordon promote --to micro|full --config LIVE.ini: refused unless the stage
+ * on record is the one below, the configuration is at the stage asked, and
+ * preflight passes now (for full also a month at micro without incident);
+ * then recorded in trading.stage_promotions and state_dir/stage.json. */
+static int cmd_promote(int argc, char **argv)
+{
+    cli o = {0};
+    int st = parse_cli("promote", OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_DSN | OPT_TO, argc, argv, &o);
+    if (st || o.help)
+        return st;
+    int to = gd_stage_rank(o.to);
+    if (!o.config || (to != GD_STAGE_MICRO && to != GD_STAGE_FULL)) {
+        fprintf(stderr, "gordon promote: --to micro|full and --config FILE (the configuration that will trade) are "
+                        "required\n");
+        return 2;
+    }
+    gd_log_init(stderr, GD_LOG_WARN);
+    gd_config cfg;
+    gd_err err;
+    if (gd_config_load(o.config, o.confd, &cfg, &err) != 0) {
+        fprintf(stderr, "gordon promote: configuration error: %s\n", err.msg);
+        return 1;
+    }
+    int rc = 1;
+    PGconn *pg = NULL;
+    gd_pf r;
+    memset(&r, 0, sizeof r);
+    char by[96];
+    gd_stage_rec rec;
+    const char *dsn = o.dsn ? o.dsn : getenv("GORDON_DB_DSN") ? getenv("GORDON_DB_DSN") : cfg.db_dsn;
+    if (operator_of(&cfg, by, sizeof by) != 0)
+        goto out;
+    if (!cfg.state_dir || gd_stage_load(cfg.state_dir, &rec, &err) != 0) {
+        fprintf(stderr, "gordon promote: %s\n", cfg.state_dir ? err.msg : "no [gordon] state_dir");
+        goto out;
+    }
+    if (rec.cur.rank != to - 1) {
+        fprintf(stderr, "gordon promote: refused: the stage on record is %s; stages are never skipped (testnet, "
+                        "micro, full) and a promotion goes one up\n",
+                gd_stage_name(rec.cur.rank));
+        goto out;
+    }
+    if (!dsn || gd_pg_open(dsn, cfg.db_connect_timeout_ms, &pg, &err) != 0) {
+        fprintf(stderr, "gordon promote: %s\n", dsn ? err.msg : "no database ([db] dsn, $GORDON_DB_DSN or --dsn)");
+        goto out;
+    }
+    char dirbuf[4096], version[160];
+    gd_pf_opts po = {&cfg, to, cli_plugin_dirs(&o, dirbuf, sizeof dirbuf), getenv("GORDON_EXECUTOR_TESTNET"),
+                     gd_wall_ms()};
+    snprintf(version, sizeof version, "%s (%s)", GD_VERSION, GD_GIT_DESCRIBE);
+    if (gd_preflight_run(&po, pg, &r, &err) != 0) {
+        fprintf(stderr, "gordon promote: %s\n", err.msg);
+        goto out;
+    }
+    gd_obs_check(&cfg, version, po.now_ms, &r);
+    long long pf_id = 0, id = 0;
+    if (gd_preflight_record(pg, &r, to, version, &pf_id, &err) != 0) {
+        fprintf(stderr, "gordon promote: %s\n", err.msg);
+        goto out;
+    }
+    int preflight_ok = r.pass;
+    int first_extra = r.n;
+    int64_t micro_at = 0;
+    if (to == GD_STAGE_FULL)
+        gd_full_checks(pg, po.now_ms, 30.0, &r, &micro_at);
+    int failed = 0;
+    for (int i = 0; i < r.n; i++) {
+        if (!r.items[i].pass || i >= first_extra)
+            printf("%s  %-22s %-20s %s\n", r.items[i].pass ? "PASS" : "FAIL", r.items[i].name,
+                   r.items[i].at[0] ? r.items[i].at : "-", r.items[i].evidence);
+        failed += !r.items[i].pass;
+    }
+    if (failed) {
+        fprintf(stderr, "gordon promote: refused: %d item(s) fail%s (preflight %lld %s)\n", failed,
+                to == GD_STAGE_FULL ? ", the month at micro included" : "", pf_id, preflight_ok ? "passed" : "failed");
+        goto out;
+    }
+    char numbers[256];
+    if (micro_at)
+        snprintf(numbers, sizeof numbers, "{\"preflight_items\":%d,\"micro_since_ms\":%lld}", first_extra,
+                 (long long)micro_at);
+    else
+        snprintf(numbers, sizeof numbers, "{\"preflight_items\":%d}", first_extra);
+    if (gd_stage_promotion_record(pg, 1, to - 1, to, by, pf_id, &r, numbers, "", &id, &err) != 0) {
+        fprintf(stderr, "gordon promote: NOT promoted: %s\n", err.msg);
+        goto out;
+    }
+    char why[160];
+    snprintf(why, sizeof why, "promotion %lld on preflight %lld", id, pf_id);
+    if (gd_stage_record(cfg.state_dir, &rec, to, by, why, gd_wall_ms(), &err) != 0) {
+        fprintf(stderr, "gordon promote: recorded as promotion %lld, but the stage file was NOT written (the daemon "
+                        "will not start at %s): %s\n",
+                id, gd_stage_name(to), err.msg);
+        goto out;
+    }
+    printf("promoted to %s by %s: promotion %lld on preflight %lld (%d items passed); %s/stage.json\n",
+           gd_stage_name(to), by, id, pf_id, r.n, cfg.state_dir);
+    rc = 0;
+out:
+    gd_pf_free(&r);
+    if (pg)
+        PQfinish(pg);
+    gd_config_free(&cfg);
+    return rc;
+}
+
 /* gordon stage [demote --to STAGE --reason TEXT] (--state-dir DIR |
  * --config FILE): the stage on record, or a demotion (always allowed). It
  * takes effect at the next start of a daemon; halt a running one to stop
@@ -962,7 +1099,7 @@ static int cmd_stage(int argc, char **argv)
     int have_cfg = 0, rc = 1;
     gd_err err;
     memset(&cfg, 0, sizeof cfg);
-    int st = parse_cli(name, OPT_STATE_DIR | OPT_CONFIG | OPT_CONFD | (demote ? OPT_TO | OPT_REASON : 0),
+    int st = parse_cli(name, OPT_STATE_DIR | OPT_CONFIG | OPT_CONFD | (demote ? OPT_TO | OPT_REASON | OPT_DSN : 0),
                        demote ? argc - 1 : argc, demote ? argv + 1 : argv, &o);
     if (st || o.help)
         return st;
@@ -1006,9 +1143,23 @@ static int cmd_stage(int argc, char **argv)
         char by[96];
         const char *user = getenv("SUDO_USER") ? getenv("SUDO_USER") : getenv("USER");
         snprintf(by, sizeof by, "cli:%s", user && *user ? user : "unknown");
+        int from = rec.cur.rank;
         if (gd_stage_record(dir, &rec, to, by, o.reason, gd_wall_ms(), &err) != 0) {
             fprintf(stderr, "gordon stage demote: NOT recorded: %s\n", err.msg);
             goto out;
+        }
+        /* The database's record too, when there is one (stage.json rules). */
+        const char *dsn = o.dsn ? o.dsn : getenv("GORDON_DB_DSN") ? getenv("GORDON_DB_DSN") : have_cfg ? cfg.db_dsn : NULL;
+        if (dsn) {
+            PGconn *pg = NULL;
+            long long id = 0;
+            if (gd_pg_open(dsn, have_cfg ? cfg.db_connect_timeout_ms : 10000, &pg, &err) != 0 ||
+                gd_stage_promotion_record(pg, 0, from, to, by, 0, NULL, NULL, o.reason, &id, &err) != 0)
+                fprintf(stderr, "gordon stage demote: in force, but not in trading.stage_promotions: %s\n", err.msg);
+            else
+                printf("trading.stage_promotions id %lld\n", id);
+            if (pg)
+                PQfinish(pg);
         }
         printf("demoted to %s (on record in %s/stage.json); a daemon configured above it will not start again\n",
                gd_stage_name(to), dir);
@@ -1517,6 +1668,8 @@ int main(int argc, char **argv)
         return cmd_backup(argc - 1, argv + 1);
     if (strcmp(cmd, "venue") == 0)
         return cmd_venue(argc - 1, argv + 1);
+    if (strcmp(cmd, "promote") == 0)
+        return cmd_promote(argc - 1, argv + 1);
     if (strcmp(cmd, "preflight") == 0)
         return cmd_preflight(argc - 1, argv + 1);
     if (strcmp(cmd, "soak") == 0)

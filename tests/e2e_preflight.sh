@@ -216,5 +216,38 @@ check "every item passes: preflight PASSED (exit $rc)" \
 check "every run on record: the last one passed, the others not" \
   '[ "$(pg_psql -c "SELECT string_agg(passed::text, '"','"' ORDER BY id) FROM trading.preflight_runs")" = false,false,false,false,false,false,true ]' \
   "$(pg_psql -c 'SELECT id, passed FROM trading.preflight_runs')"
+# gordon promote: one stage up, by an operator, on a preflight that passes now.
+promote() { GORDON_EXECUTOR_TESTNET=false "$GORDON" promote --config "$T/micro.ini" --plugin-dir "${2:-$PLUGINS}" --to "$1" 2>&1; }
+out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote full)
+check "promote --to full from testnet: refused, stages are never skipped" "echo '$out' | grep -q 'stages are never skipped'" "$out"
+out=$(env -u GORDON_OPERATOR_TOKEN GORDON_EXECUTOR_TESTNET=false "$GORDON" promote --config "$T/micro.ini" --plugin-dir "$PLUGINS" --to micro 2>&1)
+check "promote without an operator token: refused" "echo '$out' | grep -q 'set GORDON_OPERATOR_TOKEN'" "$out"
+out=$(GORDON_OPERATOR_TOKEN=not-the-token promote micro)
+check "promote with a token that is not an operator's: refused" "echo '$out' | grep -q 'is not one of \[http\] operator_token_sha256'" "$out"
+# Changed plugin hashes: the soak and the ablation were of other .so files.
+mkdir -p "$T/plugins2"
+cp "$PLUGINS"/*.so "$T/plugins2/"
+printf '\0' >>"$T/plugins2/ema_cross.so"
+out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote micro "$T/plugins2")
+check "a promotion with a changed plugin hash is refused (the soak and the ablation were of the other)" \
+  "echo '$out' | grep -q 'refused:' && echo '$out' | grep -q '^FAIL  soak' && echo '$out' | grep -q '^FAIL  ablation ema'" \
+  "$(echo "$out" | tail -4)"
+check "... and nothing is promoted" "[ \"\$(pg_psql -c 'SELECT count(*) FROM trading.stage_promotions')\" = 0 ] && \"$GORDON\" stage --config '$T/micro.ini' | grep -q '^stage on record: testnet'"
+out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote micro)
+check "promote --to micro on a passing preflight: promoted, by the operator" \
+  "echo '$out' | grep -q '^promoted to micro by operator:${HASH:0:12}: promotion [0-9]* on preflight [0-9]*'" "$out"
+check "on record: stage.json says micro, trading.stage_promotions has it with its preflight" \
+  "\"$GORDON\" stage --config '$T/micro.ini' | grep -q '^stage on record: micro' && [ \"\$(pg_psql -c \"SELECT kind || ' ' || from_stage || ' ' || to_stage || ' ' || (p.passed)::text FROM trading.stage_promotions s JOIN trading.preflight_runs p ON p.id = s.preflight_run_id\")\" = 'promote testnet micro true' ]" \
+  "$(pg_psql -c 'SELECT * FROM trading.stage_promotions')"
+out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote micro)
+check "promoting to micro again: refused (the stage on record is micro)" "echo '$out' | grep -q 'the stage on record is micro'" "$out"
+sed -i 's/^stage = micro/stage = full/' "$T/micro.ini"
+out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote full)
+check "promote --to full the same day: refused, the month at micro has not passed" \
+  "echo '$out' | grep -q '^FAIL  a month at micro .*0.0 day(s) (at least 30)' && echo '$out' | grep -q '^PASS  micro without incident'" "$out"
+sed -i 's/^stage = full/stage = micro/' "$T/micro.ini"
+out=$("$GORDON" stage demote --to testnet --reason "drill over" --config "$T/micro.ini" 2>&1)
+check "a demotion is always allowed, and on record in the database too" \
+  "echo '$out' | grep -q 'trading.stage_promotions id' && [ \"\$(pg_psql -c \"SELECT count(*) FROM trading.stage_promotions WHERE kind = 'demote' AND to_stage = 'testnet'\")\" = 1 ]" "$out"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

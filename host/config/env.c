@@ -71,7 +71,7 @@ static int env_label(gd_ctx *c, gd_where w, int sec)
 }
 
 /* GORDON_* variables that are not overrides. */
-static const char *const not_overrides[] = {"GORDON_CONFIG"};
+static const char *const not_overrides[] = {"GORDON_CONFIG", "GORDON_OPERATOR_TOKEN"};
 
 static int not_an_override(const char *e, size_t nlen)
 {

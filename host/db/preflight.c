@@ -432,6 +432,74 @@ int gd_preflight_record(PGconn *c, const gd_pf *r, int stage, const char *host_v
     return rc;
 }
 
+int gd_stage_promotion_record(PGconn *c, int promote, int from, int to, const char *by, long long preflight_id,
+                              const gd_pf *r, const char *numbers_json, const char *notes, long long *id, gd_err *err)
+{
+    char pf[32];
+    snprintf(pf, sizeof pf, "%lld", preflight_id);
+    const char *vals[9] = {promote ? "promote" : "demote",
+                           gd_stage_name(from),
+                           gd_stage_name(to),
+                           by,
+                           preflight_id ? pf : NULL,
+                           r ? r->config_sha256 : NULL,
+                           r ? r->plugins_json : NULL,
+                           numbers_json ? numbers_json : "{}",
+                           notes ? notes : ""};
+    PGresult *q = PQexecParams(c,
+                               "INSERT INTO trading.stage_promotions (kind, from_stage, to_stage, approved_by,"
+                               " preflight_run_id, config_sha256, plugins, numbers, notes)"
+                               " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9) RETURNING id",
+                               9, NULL, vals, NULL, NULL, 0);
+    int rc = 0;
+    if (!q || PQresultStatus(q) != PGRES_TUPLES_OK || PQntuples(q) != 1) {
+        char line[400];
+        rc = gd_err_set(err, GD_EIO, "recording it in trading.stage_promotions: %s", gd_pg_errline(c, line, sizeof line));
+    } else {
+        *id = strtoll(PQgetvalue(q, 0, 0), NULL, 10);
+    }
+    PQclear(q);
+    return rc;
+}
+
+void gd_full_checks(PGconn *c, int64_t now_ms, double min_days, gd_pf *r, int64_t *micro_at_ms)
+{
+    PGresult *q;
+    char why[500], at[40];
+    *micro_at_ms = 0;
+    int got = one_row(c,
+                      "SELECT id, (extract(epoch FROM at) * 1000)::bigint FROM trading.stage_promotions"
+                      " WHERE kind = 'promote' AND to_stage = 'micro' ORDER BY at DESC LIMIT 1",
+                      0, NULL, &q, why, sizeof why);
+    if (got != 1) {
+        gd_pf_add(r, "a month at micro", 0, NULL, "%s", got < 0 ? why : "no promotion to micro on record");
+        return;
+    }
+    int64_t ms = strtoll(PQgetvalue(q, 0, 1), NULL, 10);
+    double days = (double)(now_ms - ms) / PF_DAY_MS;
+    utc(ms, at, sizeof at);
+    *micro_at_ms = ms;
+    gd_pf_add(r, "a month at micro", days >= min_days, at, "micro since promotion %s, %.1f day(s) (at least %.0f)",
+              PQgetvalue(q, 0, 0), days, min_days);
+    PQclear(q);
+    char since[32];
+    snprintf(since, sizeof since, "%lld", (long long)ms);
+    const char *vals[1] = {since};
+    got = one_row(c,
+                  "SELECT count(*) FILTER (WHERE kind = 'halt'), count(*) FILTER (WHERE kind = 'trip'),"
+                  " count(*) FILTER (WHERE kind = 'quarantine') FROM trading.risk_events"
+                  " WHERE at >= to_timestamp($1::bigint / 1000.0)",
+                  1, vals, &q, why, sizeof why);
+    if (got != 1) {
+        gd_pf_add(r, "micro without incident", 0, NULL, "%s", got < 0 ? why : "no answer");
+        return;
+    }
+    long h = atol(PQgetvalue(q, 0, 0)), t = atol(PQgetvalue(q, 0, 1)), k = atol(PQgetvalue(q, 0, 2));
+    gd_pf_add(r, "micro without incident", h + t + k == 0, NULL,
+              "since micro began: %ld halt(s), %ld breaker trip(s), %ld quarantine(s)", h, t, k);
+    PQclear(q);
+}
+
 void gd_pf_free(gd_pf *r)
 {
     free(r->plugins_json);

@@ -57,4 +57,15 @@ int gd_preflight_record(PGconn *c, const gd_pf *r, int stage, const char *host_v
 
 void gd_pf_free(gd_pf *r);
 
+/* A promotion to stage `to` (or a demotion) as a trading.stage_promotions
+ * row: from the stage on record, by whom, on preflight run preflight_id (0
+ * for a demotion), with the numbers checked (JSON object text). */
+int gd_stage_promotion_record(PGconn *c, int promote, int from, int to, const char *by, long long preflight_id,
+                              const gd_pf *r, const char *numbers_json, const char *notes, long long *id, gd_err *err);
+
+/* Promotion to full: the promotion to micro on record at least min_days
+ * ago and no halt, breaker trip or quarantine since, each an item in r;
+ * *micro_at_ms is when micro began (0 when none is on record). */
+void gd_full_checks(PGconn *c, int64_t now_ms, double min_days, gd_pf *r, int64_t *micro_at_ms);
+
 #endif
