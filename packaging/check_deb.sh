@@ -489,7 +489,7 @@ t "gordon migrate --config /etc/gordon/gordon.ini (no database): exit 0, nothing
   eval 'as_gordon gordon migrate --config /etc/gordon/gordon.ini --migrations /usr/share/gordon/migrations |
         grep "no database configured.*nothing to do"'
 t "gordon backup and restore-drill are there; restic and pg_dump (recommended) are installed" \
-  eval 'in_root gordon --help | grep -q "^  backup " && in_root gordon --help | grep -q "^  restore-drill " &&
+  eval 'help=$(in_root gordon --help) && grep -q "^  backup " <<<"$help" && grep -q "^  restore-drill " <<<"$help" &&
         in_root restic version && in_root pg_dump --version'
 # Installed disabled; enabling works offline, and purge must undo it.
 t "gordon.service is installed disabled; systemctl enable works" \
