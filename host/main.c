@@ -1043,8 +1043,11 @@ static int cmd_promote(int argc, char **argv)
     int preflight_ok = r.pass;
     int first_extra = r.n;
     int64_t micro_at = 0;
-    if (to == GD_STAGE_FULL)
+    if (to == GD_STAGE_FULL) {
         gd_full_checks(pg, po.now_ms, 30.0, &r, &micro_at);
+        if (micro_at)
+            gd_full_divergence(&cfg, pg, micro_at, &r);
+    }
     int failed = 0;
     for (int i = 0; i < r.n; i++) {
         if (!r.items[i].pass || i >= first_extra)

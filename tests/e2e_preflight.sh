@@ -219,35 +219,82 @@ check "every run on record: the last one passed, the others not" \
 # gordon promote: one stage up, by an operator, on a preflight that passes now.
 promote() { GORDON_EXECUTOR_TESTNET=false "$GORDON" promote --config "$T/micro.ini" --plugin-dir "${2:-$PLUGINS}" --to "$1" 2>&1; }
 out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote full)
-check "promote --to full from testnet: refused, stages are never skipped" "echo '$out' | grep -q 'stages are never skipped'" "$out"
+printf '%s\n' "$out" >"$T/promote.out"
+check "promote --to full from testnet: refused, stages are never skipped" "grep -q 'stages are never skipped' '$T/promote.out'" "$out"
 out=$(env -u GORDON_OPERATOR_TOKEN GORDON_EXECUTOR_TESTNET=false "$GORDON" promote --config "$T/micro.ini" --plugin-dir "$PLUGINS" --to micro 2>&1)
-check "promote without an operator token: refused" "echo '$out' | grep -q 'set GORDON_OPERATOR_TOKEN'" "$out"
+printf '%s\n' "$out" >"$T/promote.out"
+check "promote without an operator token: refused" "grep -q 'set GORDON_OPERATOR_TOKEN' '$T/promote.out'" "$out"
 out=$(GORDON_OPERATOR_TOKEN=not-the-token promote micro)
-check "promote with a token that is not an operator's: refused" "echo '$out' | grep -q 'is not one of \[http\] operator_token_sha256'" "$out"
+printf '%s\n' "$out" >"$T/promote.out"
+check "promote with a token that is not an operator's: refused" "grep -q 'is not one of \[http\] operator_token_sha256' '$T/promote.out'" "$out"
 # Changed plugin hashes: the soak and the ablation were of other .so files.
 mkdir -p "$T/plugins2"
 cp "$PLUGINS"/*.so "$T/plugins2/"
 printf '\0' >>"$T/plugins2/ema_cross.so"
 out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote micro "$T/plugins2")
+printf '%s\n' "$out" >"$T/promote.out"
 check "a promotion with a changed plugin hash is refused (the soak and the ablation were of the other)" \
-  "echo '$out' | grep -q 'refused:' && echo '$out' | grep -q '^FAIL  soak' && echo '$out' | grep -q '^FAIL  ablation ema'" \
+  "grep -q 'refused:' '$T/promote.out' && grep -q '^FAIL  soak' '$T/promote.out' && grep -q '^FAIL  ablation ema' '$T/promote.out'" \
   "$(echo "$out" | tail -4)"
 check "... and nothing is promoted" "[ \"\$(pg_psql -c 'SELECT count(*) FROM trading.stage_promotions')\" = 0 ] && \"$GORDON\" stage --config '$T/micro.ini' | grep -q '^stage on record: testnet'"
 out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote micro)
+printf '%s\n' "$out" >"$T/promote.out"
 check "promote --to micro on a passing preflight: promoted, by the operator" \
-  "echo '$out' | grep -q '^promoted to micro by operator:${HASH:0:12}: promotion [0-9]* on preflight [0-9]*'" "$out"
+  "grep -q '^promoted to micro by operator:${HASH:0:12}: promotion [0-9]* on preflight [0-9]*' '$T/promote.out'" "$out"
 check "on record: stage.json says micro, trading.stage_promotions has it with its preflight" \
   "\"$GORDON\" stage --config '$T/micro.ini' | grep -q '^stage on record: micro' && [ \"\$(pg_psql -c \"SELECT kind || ' ' || from_stage || ' ' || to_stage || ' ' || (p.passed)::text FROM trading.stage_promotions s JOIN trading.preflight_runs p ON p.id = s.preflight_run_id\")\" = 'promote testnet micro true' ]" \
   "$(pg_psql -c 'SELECT * FROM trading.stage_promotions')"
 out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote micro)
-check "promoting to micro again: refused (the stage on record is micro)" "echo '$out' | grep -q 'the stage on record is micro'" "$out"
+printf '%s\n' "$out" >"$T/promote.out"
+check "promoting to micro again: refused (the stage on record is micro)" "grep -q 'the stage on record is micro' '$T/promote.out'" "$out"
 sed -i 's/^stage = micro/stage = full/' "$T/micro.ini"
 out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote full)
+printf '%s\n' "$out" >"$T/promote.out"
 check "promote --to full the same day: refused, the month at micro has not passed" \
-  "echo '$out' | grep -q '^FAIL  a month at micro .*0.0 day(s) (at least 30)' && echo '$out' | grep -q '^PASS  micro without incident'" "$out"
+  "grep -q '^FAIL  a month at micro .*0.0 day(s) (at least 30)' '$T/promote.out' && grep -q '^PASS  micro without incident' '$T/promote.out'" "$out"
+# A month at micro, as the record would hold it: the promotion and the
+# testnet drills dated back, micro's closed trades and daily equity. The
+# trades are first unlike the backtest (every one a winner), then like it.
+pg_psql -c "UPDATE trading.stage_promotions SET at = now() - interval '31 days';
+            UPDATE trading.risk_events SET at = at - interval '40 days'" >/dev/null
+read -r bt_win bt_r <<<"$(pg_psql -c "SELECT x->'metrics'->>'win_rate_pct', x->'metrics'->>'avg_r' FROM trading.ablation_runs a,
+  jsonb_array_elements(a.metrics->'configurations') x WHERE x->>'name' = 'all' ORDER BY a.id DESC LIMIT 1" | tr '|' ' ')"
+micro_trades() { # micro_trades WINNERS WIN_R LOSE_R (20 trades of strategy ema, 1 R = 1.0)
+  pg_psql -c "DELETE FROM trading.positions WHERE source = 'feedfacefeedface'; DELETE FROM trading.intents WHERE source = 'feedfacefeedface';
+    INSERT INTO trading.intents (source, id, at, strategy, symbol, action, side, result, ref_price, stop, qty, notional, stop_required, journal_seq)
+      SELECT 'feedfacefeedface', g, now() - (g || ' days')::interval, 'ema', 'USDCHF', 'entry', 1, 'accepted', 1.0, 0.99, 100, 100, true, g
+      FROM generate_series(1, 20) g;
+    INSERT INTO trading.positions (source, id, strategy, symbol, side, qty, open_qty, entry, stop, stop_required, status,
+                                   opened_at, closed_at, exit_price, realized_pnl, updated_at, last_seq)
+      SELECT 'feedfacefeedface', g, 'ema', 'USDCHF', 1, 100, 0, 1.0, 0.99, true, 'closed', now() - (g || ' days')::interval,
+             now() - (g || ' days')::interval + interval '1 hour', 1.0, CASE WHEN g <= $1 THEN $2 ELSE $3 END,
+             now(), g FROM generate_series(1, 20) g" >/dev/null
+}
+pg_psql -c "INSERT INTO trading.equity_points (source, id, at, cause, equity, cash, unrealized, gross, open_positions, drawdown_pct)
+  SELECT 'feedfacefeedface', g, now() - ((30 - g) || ' days')::interval, 'timer', 500 + g + (g % 3) * 0.5, 500 + g, 0, 0, 0,
+         CASE WHEN g % 3 = 0 THEN 0.3 ELSE 0 END FROM generate_series(0, 30) g" >/dev/null
+micro_trades 20 1.5 -1
+sed -i 's/^stage = micro/stage = full/' "$T/micro.ini"
+out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote full)
+printf '%s\n' "$out" >"$T/promote.out"
+check "promote --to full with micro unlike the backtest (every trade a winner): refused on the divergence" \
+  "grep -q '^PASS  a month at micro' '$T/promote.out' && grep -q '^PASS  micro without incident' '$T/promote.out' && grep -q '^FAIL  divergence ema .*win rate 100.0%' '$T/promote.out'" \
+  "$(echo "$out" | grep -E 'micro|divergence|refused')"
+# Like the backtest: its win rate, and its average R (losers -1 R, winners make up the rest).
+w=$("$PY" -c "print(max(1, round(20 * $bt_win / 100)))")
+a=$("$PY" -c "print((20 * $bt_r + (20 - $w)) / $w)")
+micro_trades "$w" "$a" -1
+out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote full)
+printf '%s\n' "$out" >"$T/promote.out"
+check "promote --to full after a month at micro like the backtest, without incident: promoted" \
+  "grep -q '^PASS  divergence ema' '$T/promote.out' && grep -q '^PASS  divergence account' '$T/promote.out' && grep -q '^promoted to full by operator:' '$T/promote.out'" \
+  "$(echo "$out" | grep -E 'micro|divergence|refused|promoted')"
+check "... stage.json says full; the promotion records micro's start" \
+  "\"$GORDON\" stage --config '$T/micro.ini' | grep -q '^stage on record: full' && [ \"\$(pg_psql -c \"SELECT count(*) FROM trading.stage_promotions WHERE to_stage = 'full' AND numbers ? 'micro_since_ms'\")\" = 1 ]"
 sed -i 's/^stage = full/stage = micro/' "$T/micro.ini"
 out=$("$GORDON" stage demote --to testnet --reason "drill over" --config "$T/micro.ini" 2>&1)
-check "a demotion is always allowed, and on record in the database too" \
-  "echo '$out' | grep -q 'trading.stage_promotions id' && [ \"\$(pg_psql -c \"SELECT count(*) FROM trading.stage_promotions WHERE kind = 'demote' AND to_stage = 'testnet'\")\" = 1 ]" "$out"
+printf '%s\n' "$out" >"$T/promote.out"
+check "a demotion is always allowed (full to testnet), and on record in the database too" \
+  "grep -q 'trading.stage_promotions id' '$T/promote.out' && [ \"\$(pg_psql -c \"SELECT from_stage FROM trading.stage_promotions WHERE kind = 'demote' AND to_stage = 'testnet'\")\" = full ]" "$out"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

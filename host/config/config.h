@@ -160,6 +160,13 @@ typedef struct gd_config {
     char *pf_loki_url;         /* loki_url: the log store (none: the systemd journal) */
     char *pf_loki_query;       /* loki_query: gordon's stream selector (default {unit="gordon.service"}) */
     char *pf_e2e_record;       /* e2e_record: what make e2e wrote (default /var/lib/gordon/e2e.json) */
+    /* [promote]: how far micro live may be from the backtest for a promotion
+     * to full (only tightened from the defaults' bounds) */
+    double pr_min_trades;      /* min_trades at micro to compare at all (10, at least 10) */
+    double pr_max_win_gap;     /* max_win_rate_gap_pct: |live - backtest| win rate, points (15) */
+    double pr_max_r_gap;       /* max_avg_r_gap: |live - backtest| average R (0.5) */
+    double pr_max_dd_ratio;    /* max_drawdown_ratio: live max drawdown / the backtest's (1.5) */
+    double pr_max_sharpe_gap;  /* max_sharpe_gap: backtest Sharpe - live Sharpe, annualised (1) */
     double soak_min_hours;     /* [soak] min_hours: the soak gate's duration, at least the runbook's 72 */
     double soak_min_trades;    /* [soak] min_trades: ... its trades, at least 30 */
     char *stage;               /* [gordon] stage = testnet | micro | full (NULL: none given) */

@@ -35,6 +35,7 @@ enum {
     SEC_MARKET,
     SEC_SOAK,
     SEC_PREFLIGHT,
+    SEC_PROMOTE,
     SEC_N_HOST, /* sections above take GORDON_<SECTION>_<KEY> overrides */
     SEC_INSTRUMENT = SEC_N_HOST,
     SEC_PLUGIN,
@@ -65,7 +66,7 @@ typedef struct gd_key_spec {
 } gd_key_spec;
 
 /* The table's length, needed as a constant by gd_ctx (schema.c checks it). */
-#define GD_CFG_N_KEYS 97
+#define GD_CFG_N_KEYS 102
 extern const gd_key_spec *const gd_cfg_keys;
 
 /* Index of key in section sec, GD_CFG_N_KEYS when there is none. */

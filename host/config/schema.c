@@ -12,7 +12,7 @@
 
 const char *const gd_cfg_sec_names[SEC_INSTRUMENT + 1] = {"gordon", "risk", "executor", "replay", "http",
                                                           "fred", "isolation", "db", "backup", "venue",
-                                                          "market", "soak", "preflight", "instrument"};
+                                                          "market", "soak", "preflight", "promote", "instrument"};
 const char *const gd_cfg_mode_names[3] = {"backtest", "testnet", "production"};
 const char *const gd_cfg_level_names[4] = {"debug", "info", "warn", "error"};
 
@@ -121,6 +121,11 @@ static const gd_key_spec keys[] = {
     {SEC_PREFLIGHT, "loki_url", KT_STRING, CF(pf_loki_url), 0, 0, 0, 0, NULL},
     {SEC_PREFLIGHT, "loki_query", KT_STRING, CF(pf_loki_query), 0, 0, 0, 0, NULL},
     {SEC_PREFLIGHT, "e2e_record", KT_PATH, CF(pf_e2e_record), 0, 0, 0, 0, NULL},
+    {SEC_PROMOTE, "min_trades", KT_DOUBLE, CF(pr_min_trades), 10, 10, 1e6, 0, NULL},
+    {SEC_PROMOTE, "max_win_rate_gap_pct", KT_DOUBLE, CF(pr_max_win_gap), 15, 0, 50, 0, NULL},
+    {SEC_PROMOTE, "max_avg_r_gap", KT_DOUBLE, CF(pr_max_r_gap), 0.5, 0, 2, 0, NULL},
+    {SEC_PROMOTE, "max_drawdown_ratio", KT_DOUBLE, CF(pr_max_dd_ratio), 1.5, 1, 3, 0, NULL},
+    {SEC_PROMOTE, "max_sharpe_gap", KT_DOUBLE, CF(pr_max_sharpe_gap), 1, 0, 3, 0, NULL},
     {SEC_SOAK, "min_hours", KT_DOUBLE, CF(soak_min_hours), 72, 72, 8760, 0, NULL},
     {SEC_SOAK, "min_trades", KT_DOUBLE, CF(soak_min_trades), 30, 30, 1e6, 0, NULL},
     {SEC_MARKET, "source", KT_CHOICE, CF(market_source), 0, 0, 0, KF_RESTART, market_sources},

@@ -1,6 +1,7 @@
 #include "db/preflight.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,9 +116,9 @@ static void check_soak(PGconn *c, gd_pf *r)
                       2, vals, &q, why, sizeof why);
     if (got == 1) {
         gd_pf_add(r, "soak", 1, PQgetvalue(q, 0, 1),
-            "soak %s passed on %s: %s h, %s trades, these plugins and this "
-            "strategies' configuration",
-            PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 2), PQgetvalue(q, 0, 3), PQgetvalue(q, 0, 4));
+                  "soak %s passed on %s: %s h, %s trades, these plugins and this "
+                  "strategies' configuration",
+                  PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 2), PQgetvalue(q, 0, 3), PQgetvalue(q, 0, 4));
         PQclear(q);
         return;
     }
@@ -131,7 +132,8 @@ static void check_soak(PGconn *c, gd_pf *r)
                   " FROM trading.soak_runs ORDER BY started_at DESC LIMIT 1",
                   2, vals, &q, why, sizeof why);
     if (got == 1) {
-        gd_pf_add(r, "soak", 0, NULL,
+        gd_pf_add(
+            r, "soak", 0, NULL,
             "no passed soak against a real Binance endpoint for these plugins and this configuration; the latest, "
             "soak %s: %s%s%s%s (%.200s)",
             PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 1),
@@ -194,14 +196,15 @@ static void check_ablations(const gd_config *cfg, PGconn *c, gd_pf *r)
                     2, vals, &q, why, sizeof why);
         if (got == 1) {
             gd_pf_add(r, name, 1, PQgetvalue(q, 0, 1),
-                "ablation run %s: %s walk-forward windows over %s..%s, these plugins, every overlay also alone",
-                PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 2), PQgetvalue(q, 0, 3), PQgetvalue(q, 0, 4));
+                      "ablation run %s: %s walk-forward windows over %s..%s, these plugins, every overlay also alone",
+                      PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 2), PQgetvalue(q, 0, 3), PQgetvalue(q, 0, 4));
             PQclear(q);
         } else {
             gd_pf_add(r, name, 0, NULL, "%s",
-                got < 0 ? why
-                        : "no walk-forward ablation on record with this strategy's .so and every enabled overlay's, "
-                          "each tested alone (gordon ablate --record)");
+                      got < 0
+                          ? why
+                          : "no walk-forward ablation on record with this strategy's .so and every enabled overlay's, "
+                            "each tested alone (gordon ablate --record)");
         }
         free(w);
         free(a);
@@ -222,12 +225,12 @@ static void check_drills(PGconn *c, gd_pf *r)
     if (got == 1) {
         int left = atoi(PQgetvalue(q, 0, 2));
         gd_pf_add(r, "flatten drill", left == 0, PQgetvalue(q, 0, 0),
-            "emergency flatten by %s; %d position(s) open then left open 5 minutes after it", PQgetvalue(q, 0, 1),
-            left);
+                  "emergency flatten by %s; %d position(s) open then left open 5 minutes after it", PQgetvalue(q, 0, 1),
+                  left);
         PQclear(q);
     } else {
         gd_pf_add(r, "flatten drill", 0, NULL, "%s",
-            got < 0 ? why : "no emergency flatten on record: exercise POST /risk/emergency-flatten on testnet");
+                  got < 0 ? why : "no emergency flatten on record: exercise POST /risk/emergency-flatten on testnet");
     }
     got = one_row(c,
                   "SELECT to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), h.kind, h.who,"
@@ -238,12 +241,13 @@ static void check_drills(PGconn *c, gd_pf *r)
                   0, NULL, &q, why, sizeof why);
     if (got == 1) {
         gd_pf_add(r, "latch drill", 1, PQgetvalue(q, 0, 3), "%s by %s at %s, resumed by %s", PQgetvalue(q, 0, 1),
-            PQgetvalue(q, 0, 2), PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 4));
+                  PQgetvalue(q, 0, 2), PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 4));
         PQclear(q);
     } else {
         gd_pf_add(r, "latch drill", 0, NULL, "%s",
-            got < 0 ? why
-                    : "no halt (or breaker trip) followed by a resume on record: trip, halt and resume on testnet");
+                  got < 0
+                      ? why
+                      : "no halt (or breaker trip) followed by a resume on record: trip, halt and resume on testnet");
     }
 }
 
@@ -263,15 +267,16 @@ static void check_config(const gd_pf_opts *o, gd_pf *r)
     const char *st = gd_stage_name(o->stage);
     int ok = cfg->mode == GD_MODE_PRODUCTION && cfg->stage_rank == o->stage;
     gd_pf_add(r, "stage", ok, NULL, "the configuration is mode %s at stage %s (preflight for production at %s)",
-        gd_mode_name(cfg->mode), gd_stage_name(cfg->stage_rank), st);
+              gd_mode_name(cfg->mode), gd_stage_name(cfg->stage_rank), st);
     gd_pf_add(r, "stop required", cfg->sl_required != 0, NULL, "[executor] sl_required = %s",
-        cfg->sl_required ? "true" : "false");
+              cfg->sl_required ? "true" : "false");
     gd_stage_bounds b;
     gd_stage_bounds_for(o->stage, cfg->allocation_usd, cfg->allocation_max_usd, &b);
     ok = cfg->allocation_usd > 0 && cfg->allocation_usd <= b.allocation_max && cfg->risk_pct <= b.risk_pct_max &&
          cfg->max_order_notional > 0 && cfg->max_order_notional <= b.order_max && cfg->max_daily_notional > 0 &&
          cfg->max_daily_notional <= b.daily_max && cfg->max_gross_exposure <= b.gross_max;
-    gd_pf_add(r, "caps", ok, NULL,
+    gd_pf_add(
+        r, "caps", ok, NULL,
         "allocation %.2f (at most %.2f), risk %.2f%% (at most %.2f), per order %.2f (at most %.2f), daily %.2f (at "
         "most %.2f), gross %.2f (at most %.2f) for stage %s",
         cfg->allocation_usd, b.allocation_max, cfg->risk_pct, b.risk_pct_max, cfg->max_order_notional, b.order_max,
@@ -295,10 +300,10 @@ static void check_config(const gd_pf_opts *o, gd_pf *r)
         p += len;
     }
     gd_pf_add(r, "operator tokens", n > 0 && !bad && !weak_hit, NULL,
-        "%d operator token hash(es) in [http] "
-        "operator_token_sha256%s%s",
-        n, bad ? "; one is not a SHA-256" : "",
-        weak_hit ? "; one is the hash of a well-known token (make one with gordon token new)" : "");
+              "%d operator token hash(es) in [http] "
+              "operator_token_sha256%s%s",
+              n, bad ? "; one is not a SHA-256" : "",
+              weak_hit ? "; one is the hash of a well-known token (make one with gordon token new)" : "");
     /* Breakers: each with its thresholds set, not left at their defaults. */
     int n_br = 0;
     for (size_t i = 0; i < cfg->n_plugins; i++) {
@@ -312,9 +317,9 @@ static void check_config(const gd_pf_opts *o, gd_pf *r)
             gd_pf_add(r, name, 1, NULL, "%zu parameter(s) set in %s:%d", pc->n_params, pc->file, pc->line);
         else
             gd_pf_add(r, name, 0, NULL,
-                "no parameter set in %s:%d: its thresholds are the plugin's defaults, not tuned for "
-                "the allocation",
-                pc->file, pc->line);
+                      "no parameter set in %s:%d: its thresholds are the plugin's defaults, not tuned for "
+                      "the allocation",
+                      pc->file, pc->line);
     }
     gd_pf_add(r, "breakers", n_br > 0, NULL, "%d breaker(s) configured", n_br);
     /* Live keys, never printed. */
@@ -325,11 +330,11 @@ static void check_config(const gd_pf_opts *o, gd_pf *r)
                !strcmp(cfg->venue_profile, "live") && !cfg->venue_rest_url && !cfg->venue_ws_url;
     int api = cfg->venue_api_key && *cfg->venue_api_key;
     gd_pf_add(r, "live venue", live && key_ok && api, NULL,
-        "GORDON_EXECUTOR_TESTNET %s, [venue] profile %s%s, api key %s, key file %s",
-        o->testnet_env ? (!strcmp(o->testnet_env, "false") ? "= false" : "is not false") : "is not set",
-        cfg->venue_profile ? cfg->venue_profile : "demo (the default)",
-        cfg->venue_rest_url || cfg->venue_ws_url ? " with its URLs overridden" : "", api ? "present" : "missing",
-        key_ok ? "present, only its owner can read it" : "missing, empty or readable by others");
+              "GORDON_EXECUTOR_TESTNET %s, [venue] profile %s%s, api key %s, key file %s",
+              o->testnet_env ? (!strcmp(o->testnet_env, "false") ? "= false" : "is not false") : "is not set",
+              cfg->venue_profile ? cfg->venue_profile : "demo (the default)",
+              cfg->venue_rest_url || cfg->venue_ws_url ? " with its URLs overridden" : "", api ? "present" : "missing",
+              key_ok ? "present, only its owner can read it" : "missing, empty or readable by others");
 }
 
 static void check_backups(const gd_pf_opts *o, PGconn *c, gd_pf *r)
@@ -346,7 +351,8 @@ static void check_backups(const gd_pf_opts *o, PGconn *c, gd_pf *r)
     } else {
         utc(snap.time_ms, at, sizeof at);
         double h = (double)(o->now_ms - snap.time_ms) / 3600e3;
-        gd_pf_add(r, "backup", h <= 2.0, at, "snapshot %s, %.1f h old (the checklist asks at most 2 h)", snap.short_id, h);
+        gd_pf_add(r, "backup", h <= 2.0, at, "snapshot %s, %.1f h old (the checklist asks at most 2 h)", snap.short_id,
+                  h);
     }
     PGresult *q;
     int got = one_row(c,
@@ -358,12 +364,13 @@ static void check_backups(const gd_pf_opts *o, PGconn *c, gd_pf *r)
         double days = (double)(o->now_ms - ms) / PF_DAY_MS;
         utc(ms, at, sizeof at);
         gd_pf_add(r, "restore drill", days <= 90.0, at,
-            "restore drill %s ok in %s s, %.0f day(s) ago (the checklist asks "
-            "at most 90)",
-            PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 2), days);
+                  "restore drill %s ok in %s s, %.0f day(s) ago (the checklist asks "
+                  "at most 90)",
+                  PQgetvalue(q, 0, 0), PQgetvalue(q, 0, 2), days);
         PQclear(q);
     } else {
-        gd_pf_add(r, "restore drill", 0, NULL, "%s", got < 0 ? why : "no ok restore drill on record (gordon restore-drill)");
+        gd_pf_add(r, "restore drill", 0, NULL, "%s",
+                  got < 0 ? why : "no ok restore drill on record (gordon restore-drill)");
     }
 }
 
@@ -454,7 +461,8 @@ int gd_stage_promotion_record(PGconn *c, int promote, int from, int to, const ch
     int rc = 0;
     if (!q || PQresultStatus(q) != PGRES_TUPLES_OK || PQntuples(q) != 1) {
         char line[400];
-        rc = gd_err_set(err, GD_EIO, "recording it in trading.stage_promotions: %s", gd_pg_errline(c, line, sizeof line));
+        rc = gd_err_set(err, GD_EIO, "recording it in trading.stage_promotions: %s",
+                        gd_pg_errline(c, line, sizeof line));
     } else {
         *id = strtoll(PQgetvalue(q, 0, 0), NULL, 10);
     }
@@ -504,4 +512,111 @@ void gd_pf_free(gd_pf *r)
 {
     free(r->plugins_json);
     r->plugins_json = NULL;
+}
+
+/* The ablation configuration that runs live: every enabled overlay ("all"
+ * with two or more, "+NAME" with one, "baseline" with none). */
+static void live_config_name(const gd_config *cfg, char *buf, size_t cap)
+{
+    int n = 0;
+    const char *one = NULL;
+    for (size_t i = 0; i < cfg->n_plugins; i++)
+        if (cfg->plugins[i].enabled && cfg->plugins[i].kind == GORDON_KIND_OVERLAY) {
+            n++;
+            one = cfg->plugins[i].name;
+        }
+    if (n == 0)
+        snprintf(buf, cap, "baseline");
+    else if (n == 1)
+        snprintf(buf, cap, "+%s", one);
+    else
+        snprintf(buf, cap, "all");
+}
+
+void gd_full_divergence(const gd_config *cfg, PGconn *c, int64_t micro_at_ms, gd_pf *r)
+{
+    char since[32], cfgname[96], why[500];
+    snprintf(since, sizeof since, "%lld", (long long)micro_at_ms);
+    live_config_name(cfg, cfgname, sizeof cfgname);
+    double worst_dd = -1, best_sharpe = -1e300;
+    int have_bt = 0;
+    for (size_t i = 0; i < cfg->n_plugins; i++) {
+        const gd_plugin_conf *s = &cfg->plugins[i];
+        if (!s->enabled || s->kind != GORDON_KIND_STRATEGY)
+            continue;
+        char name[96], label[128], sha[65];
+        snprintf(name, sizeof name, "divergence %s", s->name);
+        gd_instance_label(label, sizeof label, s->kind, s->name);
+        plugin_sha(r, label, sha, sizeof sha);
+        char want[256];
+        snprintf(want, sizeof want, "{\"%s\":\"%s\"}", label, sha);
+        const char *bv[2] = {want, cfgname};
+        PGresult *q;
+        int got = one_row(c,
+                          "SELECT a.id, (x->'metrics'->>'win_rate_pct')::float8, (x->'metrics'->>'avg_r')::float8,"
+                          " (x->'metrics'->>'max_dd_pct')::float8, (x->'metrics'->>'sharpe')::float8"
+                          " FROM trading.ablation_runs a, jsonb_array_elements(a.metrics->'configurations') x"
+                          " WHERE a.plugins @> $1::jsonb AND x->>'name' = $2 ORDER BY a.recorded_at DESC LIMIT 1",
+                          2, bv, &q, why, sizeof why);
+        if (got != 1) {
+            gd_pf_add(r, name, 0, NULL, "%s", got < 0 ? why : "no ablation on record to compare with");
+            continue;
+        }
+        long long ab = strtoll(PQgetvalue(q, 0, 0), NULL, 10);
+        double bt_win = atof(PQgetvalue(q, 0, 1)), bt_r = atof(PQgetvalue(q, 0, 2));
+        double bt_dd = atof(PQgetvalue(q, 0, 3)), bt_sh = atof(PQgetvalue(q, 0, 4));
+        PQclear(q);
+        have_bt = 1;
+        if (bt_dd > worst_dd)
+            worst_dd = bt_dd;
+        if (bt_sh > best_sharpe)
+            best_sharpe = bt_sh;
+        const char *lv[2] = {since, s->name};
+        got = one_row(c,
+                      "SELECT count(*), coalesce(100.0 * avg((realized_pnl > 0)::int), 0),"
+                      " coalesce(avg(realized_pnl / nullif(qty * abs(entry - stop), 0)), 0)"
+                      " FROM trading.positions WHERE status = 'closed' AND strategy = $2"
+                      " AND closed_at >= to_timestamp($1::bigint / 1000.0)",
+                      2, lv, &q, why, sizeof why);
+        if (got != 1) {
+            gd_pf_add(r, name, 0, NULL, "%s", got < 0 ? why : "no answer");
+            continue;
+        }
+        long n = atol(PQgetvalue(q, 0, 0));
+        double win = atof(PQgetvalue(q, 0, 1)), avg_r = atof(PQgetvalue(q, 0, 2));
+        PQclear(q);
+        int ok = n >= (long)cfg->pr_min_trades && fabs(win - bt_win) <= cfg->pr_max_win_gap &&
+                 fabs(avg_r - bt_r) <= cfg->pr_max_r_gap;
+        gd_pf_add(r, name, ok, NULL,
+                  "micro: %ld trade(s) (at least %.0f), win rate %.1f%% vs %.1f%% in ablation run %lld (gap at most "
+                  "%.1f), average R %.2f vs %.2f (gap at most %.2f)",
+                  n, cfg->pr_min_trades, win, bt_win, ab, cfg->pr_max_win_gap, avg_r, bt_r, cfg->pr_max_r_gap);
+    }
+    if (!have_bt)
+        return;
+    const char *dv[1] = {since};
+    PGresult *q;
+    int got = one_row(c,
+                      "WITH d AS (SELECT date_trunc('day', at) AS day, (array_agg(equity ORDER BY at DESC))[1] AS eq"
+                      "   FROM trading.equity_points WHERE at >= to_timestamp($1::bigint / 1000.0) GROUP BY 1),"
+                      " r AS (SELECT eq / nullif(lag(eq) OVER (ORDER BY day), 0) - 1 AS ret FROM d)"
+                      " SELECT (SELECT coalesce(max(drawdown_pct), 0) FROM trading.equity_points"
+                      "   WHERE at >= to_timestamp($1::bigint / 1000.0)),"
+                      " (SELECT avg(ret) / nullif(stddev_samp(ret), 0) * sqrt(365) FROM r WHERE ret IS NOT NULL)",
+                      1, dv, &q, why, sizeof why);
+    if (got != 1) {
+        gd_pf_add(r, "divergence account", 0, NULL, "%s", got < 0 ? why : "no answer");
+        return;
+    }
+    double dd = atof(PQgetvalue(q, 0, 0));
+    int no_sharpe = PQgetisnull(q, 0, 1);
+    double sh = no_sharpe ? 0 : atof(PQgetvalue(q, 0, 1));
+    PQclear(q);
+    int ok = dd <= worst_dd * cfg->pr_max_dd_ratio && !no_sharpe && sh >= best_sharpe - cfg->pr_max_sharpe_gap;
+    gd_pf_add(
+        r, "divergence account", ok, NULL,
+        "micro: max drawdown %.2f%% vs the backtest's %.2f%% (at most %.1fx), daily Sharpe %s%.2f vs %.2f (at most "
+        "%.2f below)",
+        dd, worst_dd, cfg->pr_max_dd_ratio, no_sharpe ? "(too few days) " : "", sh, best_sharpe,
+        cfg->pr_max_sharpe_gap);
 }

@@ -63,6 +63,15 @@ void gd_pf_free(gd_pf *r);
 int gd_stage_promotion_record(PGconn *c, int promote, int from, int to, const char *by, long long preflight_id,
                               const gd_pf *r, const char *numbers_json, const char *notes, long long *id, gd_err *err);
 
+/* Promotion to full, micro live against the backtest: per enabled strategy
+ * its closed trades since micro_at_ms (at least [promote] min_trades) with
+ * win rate and average R within the gaps of the ablation on record
+ * (its configuration with every enabled overlay); the account's max
+ * drawdown since then within max_drawdown_ratio of the worst backtest's,
+ * and its daily Sharpe no more than max_sharpe_gap below the best
+ * backtest's. Each an item in r. */
+void gd_full_divergence(const gd_config *cfg, PGconn *c, int64_t micro_at_ms, gd_pf *r);
+
 /* Promotion to full: the promotion to micro on record at least min_days
  * ago and no halt, breaker trip or quarantine since, each an item in r;
  * *micro_at_ms is when micro began (0 when none is on record). */
