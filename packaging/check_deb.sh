@@ -638,11 +638,79 @@ units_run_ok() {
   in_ct systemctl disable --now gordon-backup.timer || rc=1
   return $rc
 }
+# The Ansible deployment (packaging/ansible): ansible-core goes into the root
+# before it boots (the container has no network); the playbook then runs in
+# the booted container against itself (connection local), with a test vault,
+# on a host where gordon was purged: it installs the .deb, writes
+# /etc/default/gordon (0600, root) from the vault, lays the stage's config,
+# runs the migrate one-shot, starts the service and checks /healthz and
+# /readyz. A second run changes nothing.
+ANSIBLE=
+if in_root apt-get install -y -q ansible-core python3-apt >"$WORK/ansible-install.log" 2>&1; then
+  ANSIBLE=1
+  rm -rf "$ROOTFS/var/tmp/gd-ansible"
+  cp -r "$ROOT/packaging/ansible" "$ROOTFS/var/tmp/gd-ansible"
+  cp "$DEB" "$ROOTFS/var/tmp/gd-ansible/gordon.deb"
+  printf 'vault-test-%s\n' "$RANDOM$RANDOM" >"$ROOTFS/var/tmp/gd-ansible/vault.pw"
+  chmod 600 "$ROOTFS/var/tmp/gd-ansible/vault.pw"
+  VAULT_TOKEN_HASH=$(printf 'ansible-test-token' | sha256sum | cut -d' ' -f1)
+  printf 'vault_gordon_operator_token_sha256: %s\nvault_gordon_secret: sek-%s\n' "$VAULT_TOKEN_HASH" "$RANDOM$RANDOM" \
+    >"$ROOTFS/var/tmp/gd-ansible/vault.yml"
+  in_root ansible-vault encrypt --vault-password-file /var/tmp/gd-ansible/vault.pw /var/tmp/gd-ansible/vault.yml >"$LOG" 2>&1 ||
+    { cat "$LOG"; ANSIBLE=; }
+  VAULT_SECRET=
+  cat >"$ROOTFS/var/tmp/gd-ansible/inventory.ini" <<'INV'
+[gordon]
+localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3 ansible_become_method=su
+INV
+  cat >"$ROOTFS/var/tmp/gd-ansible/test-vars.yml" <<'VARS'
+gordon_deb: /var/tmp/gd-ansible/gordon.deb
+gordon_mode: testnet
+gordon_stage: testnet
+gordon_risk_pct: 0.25
+gordon_http_listen: 127.0.0.1:8080
+gordon_operator_token_sha256: "{{ vault_gordon_operator_token_sha256 }}"
+gordon_env:
+  GORDON_FRED_API_KEY: "{{ vault_gordon_secret }}"
+VARS
+else
+  echo "note: ansible-core could not be installed in the root (no network?): the Ansible test is skipped"
+  sed 's/^/      /' "$WORK/ansible-install.log" | tail -3
+fi
+playbook() { # playbook LOGNAME: one run in the container; its recap into $WORK/LOGNAME
+  in_ct env HOME=/root LC_ALL=C.UTF-8 ANSIBLE_LOCAL_TEMP=/var/tmp/gd-ansible/tmp ANSIBLE_NOCOLOR=1 \
+    ansible-playbook -i /var/tmp/gd-ansible/inventory.ini /var/tmp/gd-ansible/site.yml -e @/var/tmp/gd-ansible/test-vars.yml \
+    -e @/var/tmp/gd-ansible/vault.yml --vault-password-file /var/tmp/gd-ansible/vault.pw >"$WORK/$1" 2>&1
+}
+ansible_ok() {
+  local rc=0 recap
+  in_ct systemctl stop gordon.service
+  in_ct apt-get purge -y -q gordon >/dev/null 2>&1 || { echo "cannot purge gordon in the container"; return 1; }
+  playbook ansible1 || { tail -30 "$WORK/ansible1"; return 1; }
+  recap=$(grep -A1 '^PLAY RECAP' "$WORK/ansible1" | tail -1)
+  echo "first run: $recap"
+  echo "$recap" | grep -Eq 'changed=[1-9][0-9]* .*failed=0' || rc=1
+  playbook ansible2 || { tail -30 "$WORK/ansible2"; return 1; }
+  recap=$(grep -A1 '^PLAY RECAP' "$WORK/ansible2" | tail -1)
+  echo "second run: $recap"
+  echo "$recap" | grep -Eq 'changed=0 .*failed=0' || { grep -B2 '^changed:' "$WORK/ansible2" | head -20; rc=1; }
+  [ "$(in_ct stat -c '%a %U %G' /etc/default/gordon)" = "600 root root" ] || { echo "/etc/default/gordon: $(in_ct stat -c '%a %U %G' /etc/default/gordon)"; rc=1; }
+  in_ct grep -q '^GORDON_FRED_API_KEY=sek-' /etc/default/gordon || { echo "the vault's secret is not in /etc/default/gordon"; rc=1; }
+  grep -q 'sek-' "$WORK/ansible1" "$WORK/ansible2" && { echo "the secret is in ansible's output"; rc=1; }
+  in_ct grep -q "^operator_token_sha256 = $VAULT_TOKEN_HASH" /etc/gordon/conf.d/50-stage.ini || { echo "the token hash is not in 50-stage.ini"; rc=1; }
+  in_ct grep -q '^risk_pct = 0.25' /etc/gordon/conf.d/50-stage.ini || rc=1
+  [ "$(in_ct systemctl is-active gordon.service)" = active ] || { echo "gordon.service: $(in_ct systemctl is-active gordon.service)"; rc=1; }
+  [ "$(in_ct systemctl is-enabled gordon.service)" = enabled ] || rc=1
+  grep -q 'ok: \[localhost\].*' "$WORK/ansible1" && grep -q 'TASK \[gordon : /readyz says ready\]' "$WORK/ansible2" || rc=1
+  in_ct systemctl stop gordon.service
+  return $rc
+}
 if [ "${GD_CHECK_BOOT:-auto}" = no ]; then
   echo "SKIP: boot test (GD_CHECK_BOOT=no)"
 elif boot_start >"$LOG" 2>&1; then
   t "systemd (nspawn): gordon.service starts (Type=notify, sandboxed, watchdog armed), /readyz 200, reloads, stops cleanly" service_ok
   t "systemd (nspawn): gordon-migrate.service runs before gordon (no database: nothing to do); a failing migration keeps gordon from starting; gordon-backup.service runs gordon backup sandboxed; the timer enables" units_run_ok
+  [ -n "$ANSIBLE" ] && t "Ansible (packaging/ansible, test vault): the playbook installs the .deb, writes /etc/default/gordon 0600 from the vault, lays the stage config, starts gordon, /healthz and /readyz; a second run changes nothing" ansible_ok
   in_ct systemctl poweroff >/dev/null 2>&1 || true
   for _ in $(seq 1 100); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.2; done
 elif [ "${GD_CHECK_BOOT:-auto}" = yes ]; then
