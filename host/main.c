@@ -887,6 +887,46 @@ out:
     return rc;
 }
 
+/* The checklist for stage on cfg: the database's items and the
+ * observability ones into *r, the run recorded (*pf_id); the database
+ * connection stays open in *pg for the caller. 0, or 1 having said why
+ * (as command cmd). */
+static int checklist(const char *cmd, const cli *o, const gd_config *cfg, int stage, PGconn **pg, gd_pf *r,
+                     long long *pf_id, int64_t *now_ms)
+{
+    gd_err err;
+    const char *dsn = o->dsn ? o->dsn : getenv("GORDON_DB_DSN") ? getenv("GORDON_DB_DSN") : cfg->db_dsn;
+    if (!dsn) {
+        fprintf(stderr, "gordon %s: no database: the evidence is in trading.* ([db] dsn, $GORDON_DB_DSN or --dsn)\n",
+                cmd);
+        return 1;
+    }
+    if (gd_pg_open(dsn, cfg->db_connect_timeout_ms, pg, &err) != 0) {
+        fprintf(stderr, "gordon %s: %s\n", cmd, err.msg);
+        return 1;
+    }
+    char dirbuf[4096], version[160];
+    gd_pf_opts po = {cfg, stage, cli_plugin_dirs(o, dirbuf, sizeof dirbuf), getenv("GORDON_EXECUTOR_TESTNET"),
+                     gd_wall_ms()};
+    *now_ms = po.now_ms;
+    snprintf(version, sizeof version, "%s (%s)", GD_VERSION, GD_GIT_DESCRIBE);
+    if (gd_preflight_run(&po, *pg, r, &err) != 0) {
+        fprintf(stderr, "gordon %s: %s\n", cmd, err.msg);
+        return 1;
+    }
+    gd_obs_check(cfg, version, po.now_ms, r);
+    if (gd_preflight_record(*pg, r, stage, version, pf_id, &err) != 0) {
+        fprintf(stderr, "gordon %s: NOT recorded: %s\n", cmd, err.msg);
+        return 1;
+    }
+    return 0;
+}
+
+static void print_item(const gd_pf_item *it)
+{
+    printf("%s  %-22s %-20s %s\n", it->pass ? "PASS" : "FAIL", it->name, it->at[0] ? it->at : "-", it->evidence);
+}
+
 /* gordon preflight --stage micro|full --config FILE: every checklist item
  * with its evidence, the run recorded; exit 0 only when all pass. */
 static int cmd_preflight(int argc, char **argv)
@@ -912,36 +952,14 @@ static int cmd_preflight(int argc, char **argv)
     PGconn *pg = NULL;
     gd_pf r;
     memset(&r, 0, sizeof r);
-    const char *dsn = o.dsn ? o.dsn : getenv("GORDON_DB_DSN") ? getenv("GORDON_DB_DSN") : cfg.db_dsn;
-    if (!dsn) {
-        fprintf(stderr, "gordon preflight: no database: the evidence is in trading.* ([db] dsn, $GORDON_DB_DSN or "
-                        "--dsn)\n");
+    long long id = 0;
+    int64_t now_ms;
+    if (checklist("preflight", &o, &cfg, stage, &pg, &r, &id, &now_ms) != 0)
         goto out;
-    }
-    if (gd_pg_open(dsn, cfg.db_connect_timeout_ms, &pg, &err) != 0) {
-        fprintf(stderr, "gordon preflight: %s\n", err.msg);
-        goto out;
-    }
-    char dirbuf[4096];
-    gd_pf_opts po = {&cfg, stage, cli_plugin_dirs(&o, dirbuf, sizeof dirbuf), getenv("GORDON_EXECUTOR_TESTNET"),
-                     gd_wall_ms()};
-    if (gd_preflight_run(&po, pg, &r, &err) != 0) {
-        fprintf(stderr, "gordon preflight: %s\n", err.msg);
-        goto out;
-    }
-    char version[160];
-    snprintf(version, sizeof version, "%s (%s)", GD_VERSION, GD_GIT_DESCRIBE);
-    gd_obs_check(&cfg, version, po.now_ms, &r);
     int passed = 0;
     for (int i = 0; i < r.n; i++) {
         passed += r.items[i].pass;
-        printf("%s  %-22s %-20s %s\n", r.items[i].pass ? "PASS" : "FAIL", r.items[i].name,
-               r.items[i].at[0] ? r.items[i].at : "-", r.items[i].evidence);
-    }
-    long long id = 0;
-    if (gd_preflight_record(pg, &r, stage, version, &id, &err) != 0) {
-        fprintf(stderr, "gordon preflight: NOT recorded: %s\n", err.msg);
-        goto out;
+        print_item(&r.items[i]);
     }
     printf("preflight %lld for stage %s: %d of %d item(s) pass: %s (trading.preflight_runs)\n", id, gd_stage_name(stage),
            passed, r.n, r.pass ? "PASSED" : "FAILED");
@@ -1009,7 +1027,6 @@ static int cmd_promote(int argc, char **argv)
     memset(&r, 0, sizeof r);
     char by[96];
     gd_stage_rec rec;
-    const char *dsn = o.dsn ? o.dsn : getenv("GORDON_DB_DSN") ? getenv("GORDON_DB_DSN") : cfg.db_dsn;
     if (operator_of(&cfg, by, sizeof by) != 0)
         goto out;
     if (!cfg.state_dir || gd_stage_load(cfg.state_dir, &rec, &err) != 0) {
@@ -1022,37 +1039,22 @@ static int cmd_promote(int argc, char **argv)
                 gd_stage_name(rec.cur.rank));
         goto out;
     }
-    if (!dsn || gd_pg_open(dsn, cfg.db_connect_timeout_ms, &pg, &err) != 0) {
-        fprintf(stderr, "gordon promote: %s\n", dsn ? err.msg : "no database ([db] dsn, $GORDON_DB_DSN or --dsn)");
-        goto out;
-    }
-    char dirbuf[4096], version[160];
-    gd_pf_opts po = {&cfg, to, cli_plugin_dirs(&o, dirbuf, sizeof dirbuf), getenv("GORDON_EXECUTOR_TESTNET"),
-                     gd_wall_ms()};
-    snprintf(version, sizeof version, "%s (%s)", GD_VERSION, GD_GIT_DESCRIBE);
-    if (gd_preflight_run(&po, pg, &r, &err) != 0) {
-        fprintf(stderr, "gordon promote: %s\n", err.msg);
-        goto out;
-    }
-    gd_obs_check(&cfg, version, po.now_ms, &r);
     long long pf_id = 0, id = 0;
-    if (gd_preflight_record(pg, &r, to, version, &pf_id, &err) != 0) {
-        fprintf(stderr, "gordon promote: %s\n", err.msg);
+    int64_t now_ms;
+    if (checklist("promote", &o, &cfg, to, &pg, &r, &pf_id, &now_ms) != 0)
         goto out;
-    }
     int preflight_ok = r.pass;
     int first_extra = r.n;
     int64_t micro_at = 0;
     if (to == GD_STAGE_FULL) {
-        gd_full_checks(pg, po.now_ms, 30.0, &r, &micro_at);
+        gd_full_checks(pg, now_ms, 30.0, &r, &micro_at);
         if (micro_at)
             gd_full_divergence(&cfg, pg, micro_at, &r);
     }
     int failed = 0;
     for (int i = 0; i < r.n; i++) {
         if (!r.items[i].pass || i >= first_extra)
-            printf("%s  %-22s %-20s %s\n", r.items[i].pass ? "PASS" : "FAIL", r.items[i].name,
-                   r.items[i].at[0] ? r.items[i].at : "-", r.items[i].evidence);
+            print_item(&r.items[i]);
         failed += !r.items[i].pass;
     }
     if (failed) {

@@ -42,6 +42,13 @@ python3 "$here/loki_server.py" --port-file "$T/loki.port" &
 PIDS+=($!)
 for _ in $(seq 50); do [ -s "$T/loki.port" ] && break; sleep 0.1; done
 LOKI=http://127.0.0.1:$(cat "$T/loki.port")
+FRED_KEY=abcdefghij0123456789abcdefghij01
+mkfifo "$T/fred.in"
+python3 "$here/fred_server.py" "$FRED_KEY" <"$T/fred.in" >"$T/fred.port" &
+PIDS+=($!)
+exec 7>"$T/fred.in" # its stdin stays open while the test runs
+for _ in $(seq 50); do [ -s "$T/fred.port" ] && break; sleep 0.1; done
+FRED=http://127.0.0.1:$(head -1 "$T/fred.port")
 PROM_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # The strategies as examples/ablate.ini has them (the ablation below is of those).
 sections=$(sed -n '/^\[strategy.ema\]/,/^\[ablate\]/p' "$root/examples/ablate.ini" | sed '$d')
@@ -78,9 +85,16 @@ loki_url = $LOKI
 loki_query = {job="gordon"}
 e2e_record = $T/e2e.json
 $sections
+[fred]
+base_url = $FRED
+api_key = $FRED_KEY
 [breaker.dd]
 plugin = drawdown
-max_drawdown_pct = 10
+max_drawdown_pct = ${DD_PCT:-25}
+[breaker.vix]
+plugin = macro
+series = VIXCLS
+threshold = 40
 INI
 pf() { GORDON_EXECUTOR_TESTNET=false "$GORDON" preflight --stage micro --config "$T/micro.ini" --plugin-dir "$PLUGINS" >"$T/$1" 2>&1; echo $?; }
 item() { grep -E "^(PASS|FAIL)  $2 " "$T/$1" | head -1; }
@@ -90,7 +104,9 @@ rc=$(pf first)
 check "a fresh install fails preflight (exit $rc) and records the run" \
   "[ $rc = 1 ] && grep -q '^preflight [0-9]* for stage micro: .* FAILED (trading.preflight_runs)' '$T/first' && [ \"\$(pg_psql -c 'SELECT count(*) FROM trading.preflight_runs WHERE NOT passed')\" = 1 ]" \
   "$(tail -3 "$T/first")"
-for it in plugins stage "stop required" caps "operator tokens" "breaker dd" breakers "live venue"; do
+check "breaker dd fails: no ablation on record to tune its drawdown against" \
+  "item first 'breaker dd' | grep -q 'FAIL.*no ablation on record to tune it against'" "$(item first 'breaker dd')"
+for it in plugins stage "stop required" caps "operator tokens" "breaker vix" breakers "live venue"; do
   check "the configuration's item passes: $it" "passes first '$it'" "$(item first "$it")"
 done
 check "soak fails: none on record" "item first soak | grep -q 'FAIL.*no soak on record'" "$(item first soak)"
@@ -205,8 +221,13 @@ check "an e2e record of another version does not count" "item old 'e2e at this v
   "$(item old 'e2e at this version')"
 bash "$here/e2e_record.sh" "$GORDON" "$T/e2e.json" 0 97 >/dev/null
 
+sed -i 's/^max_drawdown_pct = .*/max_drawdown_pct = 10/' "$T/micro.ini"
+rc=$(pf lowdd)
+check "a drawdown breaker tighter than the backtest's own max drawdown fails" \
+  "item lowdd 'breaker dd' | grep -q 'FAIL.*max_drawdown_pct 10 against the backtest.s max drawdown'" "$(item lowdd 'breaker dd')"
+sed -i 's/^max_drawdown_pct = .*/max_drawdown_pct = 25/' "$T/micro.ini"
 rc=$(pf last)
-for it in soak "ablation ema" "flatten drill" "latch drill" backup "restore drill" "prometheus rules" "grafana panels" logs \
+for it in "breaker dd" soak "ablation ema" "flatten drill" "latch drill" backup "restore drill" "prometheus rules" "grafana panels" logs \
   "e2e at this version"; do
   check "with its evidence produced, it passes: $it" "passes last '$it'" "$(item last "$it")"
 done
@@ -214,7 +235,7 @@ check "every item passes: preflight PASSED (exit $rc)" \
   "[ $rc = 0 ] && ! grep -q '^FAIL' '$T/last' && grep -q 'for stage micro: [0-9]* of [0-9]* item(s) pass: PASSED' '$T/last'" \
   "$(grep '^FAIL' "$T/last")"
 check "every run on record: the last one passed, the others not" \
-  '[ "$(pg_psql -c "SELECT string_agg(passed::text, '"','"' ORDER BY id) FROM trading.preflight_runs")" = false,false,false,false,false,false,true ]' \
+  '[ "$(pg_psql -c "SELECT string_agg(passed::text, '"','"' ORDER BY id) FROM trading.preflight_runs")" = false,false,false,false,false,false,false,true ]' \
   "$(pg_psql -c 'SELECT id, passed FROM trading.preflight_runs')"
 # gordon promote: one stage up, by an operator, on a preflight that passes now.
 promote() { GORDON_EXECUTOR_TESTNET=false "$GORDON" promote --config "$T/micro.ini" --plugin-dir "${2:-$PLUGINS}" --to "$1" 2>&1; }

@@ -1,6 +1,7 @@
 #include "db/preflight.h"
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,13 @@
 #include "db/restic.h"
 
 #define PF_DAY_MS (86400000.0)
+
+static size_t discard(char *p, size_t size, size_t n, void *arg)
+{
+    (void)p;
+    (void)arg;
+    return size * n;
+}
 
 gd_pf_item *gd_pf_add(gd_pf *r, const char *name, int pass, const char *at, const char *fmt, ...)
 {
@@ -304,23 +312,10 @@ static void check_config(const gd_pf_opts *o, gd_pf *r)
               "operator_token_sha256%s%s",
               n, bad ? "; one is not a SHA-256" : "",
               weak_hit ? "; one is the hash of a well-known token (make one with gordon token new)" : "");
-    /* Breakers: each with its thresholds set, not left at their defaults. */
+    /* Breakers: each tuned (check_breaker, which needs the database). */
     int n_br = 0;
-    for (size_t i = 0; i < cfg->n_plugins; i++) {
-        const gd_plugin_conf *pc = &cfg->plugins[i];
-        if (!pc->enabled || pc->kind != GORDON_KIND_BREAKER)
-            continue;
-        n_br++;
-        char name[96];
-        snprintf(name, sizeof name, "breaker %s", pc->name);
-        if (pc->n_params > 0)
-            gd_pf_add(r, name, 1, NULL, "%zu parameter(s) set in %s:%d", pc->n_params, pc->file, pc->line);
-        else
-            gd_pf_add(r, name, 0, NULL,
-                      "no parameter set in %s:%d: its thresholds are the plugin's defaults, not tuned for "
-                      "the allocation",
-                      pc->file, pc->line);
-    }
+    for (size_t i = 0; i < cfg->n_plugins; i++)
+        n_br += cfg->plugins[i].enabled && cfg->plugins[i].kind == GORDON_KIND_BREAKER;
     gd_pf_add(r, "breakers", n_br > 0, NULL, "%d breaker(s) configured", n_br);
     /* Live keys, never printed. */
     struct stat sb;
@@ -374,6 +369,155 @@ static void check_backups(const gd_pf_opts *o, PGconn *c, gd_pf *r)
     }
 }
 
+static void live_config_name(const gd_config *cfg, char *buf, size_t cap);
+
+/* A parameter of a plugin section as written, or NULL. */
+static const char *param(const gd_plugin_conf *pc, const char *key)
+{
+    for (size_t i = 0; i < pc->n_params; i++)
+        if (!strcmp(pc->params[i].key, key))
+            return pc->params[i].value;
+    return NULL;
+}
+
+/* The plugin a section names, without a directory or .so. */
+static void plugin_base(const gd_plugin_conf *pc, char *buf, size_t cap)
+{
+    const char *p = strrchr(pc->plugin, '/');
+    p = p ? p + 1 : pc->plugin;
+    size_t n = strlen(p);
+    if (n > 3 && !strcmp(p + n - 3, ".so"))
+        n -= 3;
+    snprintf(buf, cap, "%.*s", (int)n, p);
+}
+
+/* The worst max drawdown (%) of the enabled strategies' ablations on record
+ * (their all-overlays configuration), or -1. */
+static double backtest_dd(const gd_config *cfg, PGconn *c, gd_pf *r)
+{
+    char cfgname[96];
+    double worst = -1;
+    live_config_name(cfg, cfgname, sizeof cfgname);
+    for (size_t i = 0; i < cfg->n_plugins; i++) {
+        const gd_plugin_conf *s = &cfg->plugins[i];
+        if (!s->enabled || s->kind != GORDON_KIND_STRATEGY)
+            continue;
+        char label[128], sha[65], want[256], why[300];
+        gd_instance_label(label, sizeof label, s->kind, s->name);
+        plugin_sha(r, label, sha, sizeof sha);
+        snprintf(want, sizeof want, "{\"%s\":\"%s\"}", label, sha);
+        const char *v[2] = {want, cfgname};
+        PGresult *q;
+        if (one_row(c,
+                    "SELECT (x->'metrics'->>'max_dd_pct')::float8 FROM trading.ablation_runs a,"
+                    " jsonb_array_elements(a.metrics->'configurations') x WHERE a.plugins @> $1::jsonb AND"
+                    " x->>'name' = $2 ORDER BY a.recorded_at DESC LIMIT 1",
+                    2, v, &q, why, sizeof why) == 1) {
+            double dd = atof(PQgetvalue(q, 0, 0));
+            if (dd > worst)
+                worst = dd;
+            PQclear(q);
+        }
+    }
+    return worst;
+}
+
+/* GET url; 0 on HTTP 200, else why. */
+static int http_ok(const char *url, char *why, size_t cap)
+{
+    CURL *h = curl_easy_init();
+    long code = 0;
+    if (!h) {
+        snprintf(why, cap, "out of memory");
+        return -1;
+    }
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOBODY, 0L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(h);
+    if (rc != CURLE_OK)
+        snprintf(why, cap, "%s", curl_easy_strerror(rc));
+    else if (code != 200)
+        snprintf(why, cap, "HTTP %ld", code);
+    return rc == CURLE_OK && code == 200 ? 0 : -1;
+}
+
+/* Each breaker tuned for what it guards, by the bundled plugin it runs:
+ * drawdown between the backtest's own max drawdown (so that normal trading
+ * does not trip it) and twice it; connectivity's freshness window within
+ * three bars of the market interval; correlation's density threshold set
+ * between 0.5 and 0.99; macro's FRED key present and accepted by FRED for
+ * its series. VPIN's threshold against the historical VPIN range is not
+ * computed by this version: it fails as such. Another plugin: its
+ * parameters set. */
+static void check_breaker(const gd_pf_opts *o, PGconn *c, const gd_plugin_conf *pc, gd_pf *r)
+{
+    const gd_config *cfg = o->cfg;
+    char name[96], base[64];
+    snprintf(name, sizeof name, "breaker %s", pc->name);
+    plugin_base(pc, base, sizeof base);
+    if (!strcmp(base, "drawdown")) {
+        const char *v = param(pc, "max_drawdown_pct");
+        double dd = backtest_dd(cfg, c, r), t = v ? atof(v) : 0;
+        if (!v)
+            gd_pf_add(r, name, 0, NULL, "max_drawdown_pct not set in %s:%d (the plugin's default is not a choice)",
+                      pc->file, pc->line);
+        else if (dd < 0)
+            gd_pf_add(r, name, 0, NULL, "max_drawdown_pct %g: no ablation on record to tune it against", t);
+        else
+            gd_pf_add(r, name, t >= dd && t <= 2 * dd, NULL,
+                      "max_drawdown_pct %g against the backtest's max drawdown %.2f%% (between it and twice it)", t,
+                      dd);
+    } else if (!strcmp(base, "connectivity")) {
+        const char *v = param(pc, "max_data_age_ms");
+        double iv = (double)cfg->market_interval_ms, t = v ? atof(v) : 0;
+        if (!v || !(iv > 0))
+            gd_pf_add(r, name, 0, NULL, "%s",
+                      !v ? "max_data_age_ms not set" : "no [market] interval to tune it against");
+        else
+            gd_pf_add(r, name, t >= iv && t <= 3 * iv + cfg->market_stale_grace_ms, NULL,
+                      "max_data_age_ms %.0f for %.0f ms bars (between one bar and three plus [market] stale_grace_ms)",
+                      t, iv);
+    } else if (!strcmp(base, "correlation")) {
+        const char *v = param(pc, "threshold");
+        double t = v ? atof(v) : 0;
+        gd_pf_add(r, name, v && t >= 0.5 && t <= 0.99, NULL, "density threshold %s (set, between 0.5 and 0.99)",
+                  v ? v : "not set");
+    } else if (!strcmp(base, "macro")) {
+        const char *series = param(pc, "series");
+        char url[1024], why[200];
+        if (!cfg->fred_api_key || !*cfg->fred_api_key) {
+            gd_pf_add(r, name, 0, NULL, "no FRED API key ([fred] api_key or GORDON_FRED_API_KEY)");
+            return;
+        }
+        CURL *h = curl_easy_init();
+        char *k = h ? curl_easy_escape(h, cfg->fred_api_key, 0) : NULL;
+        char *sid = h ? curl_easy_escape(h, series ? series : "VIXCLS", 0) : NULL;
+        if (k && sid)
+            snprintf(url, sizeof url, "%s/fred/series/observations?series_id=%s&api_key=%s&file_type=json&limit=1",
+                     cfg->fred_base_url ? cfg->fred_base_url : "https://api.stlouisfed.org", sid, k);
+        int ok = k && sid && http_ok(url, why, sizeof why) == 0;
+        curl_free(k);
+        curl_free(sid);
+        if (h)
+            curl_easy_cleanup(h);
+        gd_pf_add(r, name, ok, NULL, "FRED key present; FRED %s series %s%s%s", ok ? "answers for" : "refused",
+                  series ? series : "VIXCLS", ok ? "" : ": ", ok ? "" : why);
+    } else if (!strcmp(base, "vpin")) {
+        gd_pf_add(r, name, 0, NULL,
+                  "threshold %s: the historical VPIN range on the data on record is not computed by "
+                  "this version (not yet implemented)",
+                  param(pc, "threshold") ? param(pc, "threshold") : "not set");
+    } else {
+        gd_pf_add(r, name, pc->n_params > 0, NULL, "%zu parameter(s) set in %s:%d", pc->n_params, pc->file, pc->line);
+    }
+}
+
 int gd_preflight_run(const gd_pf_opts *o, PGconn *c, gd_pf *out, gd_err *err)
 {
     char why[600] = "";
@@ -396,6 +540,9 @@ int gd_preflight_run(const gd_pf_opts *o, PGconn *c, gd_pf *out, gd_err *err)
         gd_pf_add(out, "plugins", 1, NULL, "%s", out->plugins_json);
     }
     check_config(o, out);
+    for (size_t i = 0; i < o->cfg->n_plugins; i++)
+        if (o->cfg->plugins[i].enabled && o->cfg->plugins[i].kind == GORDON_KIND_BREAKER)
+            check_breaker(o, c, &o->cfg->plugins[i], out);
     check_soak(c, out);
     check_ablations(o->cfg, c, out);
     check_drills(c, out);
