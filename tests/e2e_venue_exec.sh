@@ -522,6 +522,40 @@ adopt_stop_pct = 2" || { bad "adopt: the daemon did not start"; show "$T/adopt.l
   venue_stop
 }
 
+# Adopted with a database: a hand-made short well in profit (the mark far
+# below its entry), so its adopted stop is beyond the entry; the intent's
+# reference price is the mark, and the database takes the intent, the
+# position and the stop's order.
+case_adopt_db() {
+  . "$here/pg_cluster.sh"
+  [ "$(id -u)" = 0 ] && chmod 755 "$T"
+  pg_start "$T/pg_adopt" || { bad "adopt_db: no PostgreSQL cluster"; return; }
+  "$GORDON" migrate --dsn "$PG_DSN" --migrations "$here/../migrations" >"$T/mig" 2>&1 || { bad "adopt_db: migrate"; cat "$T/mig"; return; }
+  venue_start
+  sreq POST /fapi/v1/order "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.200" >/dev/null
+  ctl POST price "symbol=BTCUSDT&price=90" >/dev/null
+  daemon_start adopt_db "unknown_positions = adopt
+adopt_strategy = long
+adopt_stop_pct = 2
+[db]
+dsn = $PG_DSN" || { bad "adopt_db: the daemon did not start"; show "$T/adopt_db.log"; venue_stop; pg_stop; return; }
+  check "adopt_db: the short is adopted with a stop 2% above the mark (91.80), below its entry" \
+    'until_v "len($ALGO_OPEN) == 1" 100 && [ "$(vq "float($ALGO_OPEN[0][\"triggerPrice\"])" 2>/dev/null)" = 91.8 ]' "$(vq "$ALGO_OPEN")"
+  local oq="SELECT o.kind || ' ' || o.status FROM trading.orders o JOIN trading.intents i ON i.id = o.intent_id WHERE i.tag = 'adopted'"
+  check "adopt_db: and its stop's order, working" \
+    'for _ in $(seq 100); do [ "$(pg_psql -c "$oq")" = "stop working" ] && break; sleep 0.1; done; [ "$(pg_psql -c "$oq")" = "stop working" ]' \
+    "$(pg_psql -c "$oq")"
+  local q="SELECT i.result || ' ' || i.tag || ' ' || i.ref_price || ' ' || i.stop || ' ' || p.status FROM trading.intents i JOIN trading.positions p ON p.id = i.id AND p.source = i.source WHERE i.tag = 'adopted'"
+  check "adopt_db: the database has the adopted intent (reference price the mark) and the open position" \
+    'for _ in $(seq 100); do [ "$(pg_psql -c "$q")" = "accepted adopted 90 91.8 open" ] && break; sleep 0.1; done; [ "$(pg_psql -c "$q")" = "accepted adopted 90 91.8 open" ]' \
+    "$(pg_psql -c "$q"); $(grep -m2 -i 'error\|violat' "$T/adopt_db.log" | cut -c1-200)"
+  check "adopt_db: no database error" "! grep -qi 'violates\|db.*error' '$T/adopt_db.log'" "$(grep -m2 -i 'violates' "$T/adopt_db.log")"
+  daemon_stop
+  ctl POST price "symbol=BTCUSDT&price=100.37" >/dev/null
+  venue_stop
+  pg_stop
+}
+
 # A take-up that cannot settle refuses the start: gordon's position and
 # stop are on the venue, but the venue does not answer the lookups.
 case_takeup() {
@@ -627,7 +661,7 @@ dsn = $PG_DSN" || { bad "restart: the daemon did not start"; show "$T/restart.lo
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit partial stuck unknown stranger adopt takeup hedge stream tolerance db restart)
+[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit partial stuck unknown stranger adopt adopt_db takeup hedge stream tolerance db restart)
 for c in "${cases[@]}"; do "case_$c"; done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -912,11 +912,11 @@ static void venue_adopt(void *arg, uint32_t owner, const gordon_fill *entry, dou
     gd_engine_adopt(st->eng, owner, entry, stop, tp);
 }
 
-static int venue_adopt_new(void *arg, uint32_t owner, gordon_fill *entry, double stop, uint64_t *intent_id,
-                           gd_err *err)
+static int venue_adopt_new(void *arg, uint32_t owner, gordon_fill *entry, double stop, double ref_price,
+                           uint64_t *intent_id, gd_err *err)
 {
     run_state *st = arg;
-    return gd_engine_adopt_new(st->eng, owner, entry, stop, intent_id, err);
+    return gd_engine_adopt_new(st->eng, owner, entry, stop, ref_price, intent_id, err);
 }
 
 /* [executor] kind = venue: orders go to Binance (or the loopback venue);

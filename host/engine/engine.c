@@ -220,8 +220,8 @@ void gd_engine_adopt(gd_engine *e, uint32_t owner, const gordon_fill *entry, dou
     }
 }
 
-int gd_engine_adopt_new(gd_engine *e, uint32_t owner, gordon_fill *entry, double stop, uint64_t *intent_id,
-                        gd_err *err)
+int gd_engine_adopt_new(gd_engine *e, uint32_t owner, gordon_fill *entry, double stop, double ref_price,
+                        uint64_t *intent_id, gd_err *err)
 {
     if (owner >= e->book.n_owners || owner >= e->n_slots || entry->symbol >= e->n_symbols)
         return gd_err_set(err, GD_EINVAL, "adopting a position: no strategy slot %u or symbol %u", owner, entry->symbol);
@@ -237,15 +237,17 @@ int gd_engine_adopt_new(gd_engine *e, uint32_t owner, gordon_fill *entry, double
     it.symbol = entry->symbol;
     it.action = GORDON_ACTION_ENTRY;
     it.side = entry->side;
-    it.entry = it.entry_claim = entry->price;
+    it.entry = ref_price > 0.0 ? ref_price : entry->price;
+    it.entry_claim = entry->price;
     it.stop = it.orig_stop = stop;
     it.risk_scale = 1.0;
     it.qty = entry->qty;
-    it.notional = entry->qty * entry->price;
+    it.notional = entry->qty * it.entry;
     it.result = GORDON_ACCEPTED;
     snprintf(it.tag, sizeof it.tag, "adopted");
     snprintf(it.detail, sizeof it.detail, "a venue position gordon did not open, adopted with a stop at %.10g", stop);
     gd_engine_record(e, &it);
+    gd_engine_rec_adopted_stop(e, owner, entry->symbol, entry->side, it.id, stop);
     entry->intent_id = it.id;
     gd_engine_adopt(e, owner, entry, stop, 0.0);
     *intent_id = it.id;

@@ -116,9 +116,12 @@ void gd_engine_adopt(gd_engine *e, uint32_t owner, const gordon_fill *entry, dou
  * owner ([venue] unknown_positions = adopt): an intent is recorded for it
  * (accepted, tag "adopted", its notional counted against the day's cap),
  * whose id names the stop the executor then places and comes back in
- * *intent_id; then as gd_engine_adopt (entry->intent_id is set here). */
-int gd_engine_adopt_new(gd_engine *e, uint32_t owner, gordon_fill *entry, double stop, uint64_t *intent_id,
-                        gd_err *err);
+ * *intent_id; then as gd_engine_adopt (entry->intent_id is set here). The
+ * intent's reference price is ref_price (the mark the stop was set from:
+ * the stop is on its right side even when the position's own entry is
+ * not), its entry claim the position's entry. */
+int gd_engine_adopt_new(gd_engine *e, uint32_t owner, gordon_fill *entry, double stop, double ref_price,
+                        uint64_t *intent_id, gd_err *err);
 /* Takes strategy name out of trading (on 1: its new entries are refused,
  * its exits and stops go on) or puts it back (on 0), durably in the state
  * store, audited and recorded (risk events quarantine/release). A

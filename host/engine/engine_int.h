@@ -336,6 +336,8 @@ void gd_engine_rec_intent(gd_engine *e, const gd_intent *it);
 void gd_engine_rec_submit(gd_engine *e, const gd_order *o);                 /* before submit */
 void gd_engine_rec_submitted(gd_engine *e, const gd_order *o, int ok, const char *why);
 void gd_engine_rec_adopt(gd_engine *e, uint32_t owner, const gordon_fill *f, double stop, double tp);
+/* records.c: the order row of the stop placed on an adopted position. */
+void gd_engine_rec_adopted_stop(gd_engine *e, uint32_t owner, uint32_t sym, int side, uint64_t intent_id, double stop);
 /* ref: the host's reference price for the fill's slippage (0: none). */
 void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, double stop, double tp,
                         uint64_t pos_before, double ref);                                /* after the book */

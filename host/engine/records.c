@@ -124,6 +124,14 @@ void gd_engine_order_event(gd_engine *e, uint32_t owner, uint32_t symbol, uint64
     }
 }
 
+void gd_engine_rec_adopted_stop(gd_engine *e, uint32_t owner, uint32_t sym, int side, uint64_t intent_id, double stop)
+{
+    /* The stop the executor places on an adopted position: its order row,
+     * as an entry's stop has one from the entry's submit. */
+    if (e->rec.j && rslot(e, owner, sym) && stop > 0.0)
+        rec_order(e, intent_id, 's', "stop", owner, sym, -side, 0.0, stop, 1);
+}
+
 void gd_engine_rec_submit(gd_engine *e, const gd_order *o)
 {
     gd_recslot *r = e->rec.j ? rslot(e, o->owner, o->symbol) : NULL;

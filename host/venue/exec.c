@@ -1759,7 +1759,7 @@ static int adopt_position(gd_vexec *x, uint32_t sym, double amt, double entry, d
     f.price = entry > 0.0 ? entry : mark;
     f.time_ms = gd_wall_ms(); /* no fee: it was paid by whoever opened it */
     uint64_t id = 0;
-    int rc = x->o.hooks.adopt_new(x->o.hooks.arg, owner, &f, stop, &id, err);
+    int rc = x->o.hooks.adopt_new(x->o.hooks.arg, owner, &f, stop, mark, &id, err);
     if (rc)
         return rc;
     memset(s, 0, sizeof *s);

@@ -74,7 +74,8 @@ typedef struct gd_vexec_hooks {
     /* A venue position gordon did not open, adopted by owner ([venue]
      * unknown_positions = adopt): into the book with a new intent id
      * (gd_engine_adopt_new), which names the stop placed next. */
-    int (*adopt_new)(void *arg, uint32_t owner, gordon_fill *entry, double stop, uint64_t *intent_id, gd_err *err);
+    int (*adopt_new)(void *arg, uint32_t owner, gordon_fill *entry, double stop, double ref_price, uint64_t *intent_id,
+                     gd_err *err);
 } gd_vexec_hooks;
 
 typedef struct gd_vexec_opts {
