@@ -922,6 +922,25 @@ static int checklist(const char *cmd, const cli *o, const gd_config *cfg, int st
     return 0;
 }
 
+/* The configuration that will trade, for preflight and promote: a live
+ * stage asked (flag names it) and --config given, then loaded. 0, 2 for bad
+ * usage, 1 for a configuration error (said). */
+static int live_config(const char *cmd, const char *flag, const cli *o, int stage, gd_config *cfg)
+{
+    gd_err err;
+    if (!o->config || (stage != GD_STAGE_MICRO && stage != GD_STAGE_FULL)) {
+        fprintf(stderr, "gordon %s: %s micro|full and --config FILE (the configuration that will trade) are required\n",
+                cmd, flag);
+        return 2;
+    }
+    gd_log_init(stderr, GD_LOG_WARN);
+    if (gd_config_load(o->config, o->confd, cfg, &err) != 0) {
+        fprintf(stderr, "gordon %s: configuration error: %s\n", cmd, err.msg);
+        return 1;
+    }
+    return 0;
+}
+
 static void print_item(const gd_pf_item *it)
 {
     printf("%s  %-22s %-20s %s\n", it->pass ? "PASS" : "FAIL", it->name, it->at[0] ? it->at : "-", it->evidence);
@@ -936,18 +955,9 @@ static int cmd_preflight(int argc, char **argv)
     if (st || o.help)
         return st;
     int stage = gd_stage_rank(o.stage);
-    if (!o.config || (stage != GD_STAGE_MICRO && stage != GD_STAGE_FULL)) {
-        fprintf(stderr, "gordon preflight: --stage micro|full and --config FILE (the configuration that will trade) "
-                        "are required\n");
-        return 2;
-    }
-    gd_log_init(stderr, GD_LOG_WARN);
     gd_config cfg;
-    gd_err err;
-    if (gd_config_load(o.config, o.confd, &cfg, &err) != 0) {
-        fprintf(stderr, "gordon preflight: configuration error: %s\n", err.msg);
-        return 1;
-    }
+    if ((st = live_config("preflight", "--stage", &o, stage, &cfg)) != 0)
+        return st;
     int rc = 1;
     PGconn *pg = NULL;
     gd_pf r;
@@ -1009,18 +1019,10 @@ static int cmd_promote(int argc, char **argv)
     if (st || o.help)
         return st;
     int to = gd_stage_rank(o.to);
-    if (!o.config || (to != GD_STAGE_MICRO && to != GD_STAGE_FULL)) {
-        fprintf(stderr, "gordon promote: --to micro|full and --config FILE (the configuration that will trade) are "
-                        "required\n");
-        return 2;
-    }
-    gd_log_init(stderr, GD_LOG_WARN);
     gd_config cfg;
     gd_err err;
-    if (gd_config_load(o.config, o.confd, &cfg, &err) != 0) {
-        fprintf(stderr, "gordon promote: configuration error: %s\n", err.msg);
-        return 1;
-    }
+    if ((st = live_config("promote", "--to", &o, to, &cfg)) != 0)
+        return st;
     int rc = 1;
     PGconn *pg = NULL;
     gd_pf r;
