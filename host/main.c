@@ -33,6 +33,7 @@
 #include "db/drill.h"
 #include "db/pgconn.h"
 #include "db/preflight.h"
+#include "daemon/breaker_hist.h"
 #include "daemon/obs_check.h"
 #include "db/soak.h"
 #include "base/hash.h"
@@ -907,7 +908,8 @@ static int checklist(const char *cmd, const cli *o, const gd_config *cfg, int st
     }
     char dirbuf[4096], version[160];
     gd_pf_opts po = {cfg, stage, cli_plugin_dirs(o, dirbuf, sizeof dirbuf), getenv("GORDON_EXECUTOR_TESTNET"),
-                     gd_wall_ms()};
+                     gd_wall_ms(), gd_breaker_history, NULL};
+    po.history_arg = &po.dirs;
     *now_ms = po.now_ms;
     snprintf(version, sizeof version, "%s (%s)", GD_VERSION, GD_GIT_DESCRIBE);
     if (gd_preflight_run(&po, *pg, r, &err) != 0) {

@@ -317,5 +317,50 @@ out=$("$GORDON" stage demote --to testnet --reason "drill over" --config "$T/mic
 printf '%s\n' "$out" >"$T/promote.out"
 check "a demotion is always allowed (full to testnet), and on record in the database too" \
   "grep -q 'trading.stage_promotions id' '$T/promote.out' && [ \"\$(pg_psql -c \"SELECT from_stage FROM trading.stage_promotions WHERE kind = 'demote' AND to_stage = 'testnet'\")\" = full ]" "$out"
+
+# VPIN's threshold against the range VPIN took on the data on record, run
+# alone in a worker over the latest ablation's files. USD/CHF has no volume:
+# no bucket ever fills, and preflight says so.
+cat >>"$T/micro.ini" <<INI
+[breaker.toxic]
+plugin = vpin
+bucket_volume = 2000000000
+n_buckets = 50
+sigma_window = 50
+threshold = 0.99
+INI
+rc=$(pf vpin0)
+check "breaker vpin on the data on record without volume: fails, it gave no value" \
+  "item vpin0 'breaker toxic' | grep -q 'FAIL.*VPIN over ablation run [0-9]*.s data (1996-.*gave no value on 62496 bars'" \
+  "$(item vpin0 'breaker toxic')"
+# An ablation of the same plugins on S&P 500 daily bars (with volume): the data on record now.
+cp "$root/data/sp500_1d_2000_2020.csv" "$T/spx.csv"
+sed -e "s|^data = .*|data = SPX:$T/spx.csv|" -e 's/^\[instrument.USDCHF\]/[instrument.SPX]/' \
+  "$root/examples/ablate.ini" >"$T/spx.ini"
+"$GORDON" ablate --config "$T/spx.ini" --jobs 2 --out "$T/abl2" --plugin-dir "$PLUGINS" --record --quiet >"$T/ablate2.out" 2>&1
+check "an ablation of the same plugins on S&P 500 bars recorded" "grep -q 'trading.ablation_runs id' '$T/ablate2.out'" \
+  "$(tail -2 "$T/ablate2.out")"
+rc=$(pf vpin1)
+check "a VPIN threshold above anything VPIN reached on the data on record fails, with the range" \
+  "item vpin1 'breaker toxic' | grep -q 'FAIL  breaker toxic .*threshold 0.99 against VPIN over ablation run [0-9]*.s data (2000-01-03..2020-04-1[78], [0-9]* bars with full buckets): min 0[.][0-9]*, median 0[.][0-9]*, 95th 0[.][0-9]*, 99th 0[.][0-9]*, max 0[.][0-9]*; at or above it on 0.00% of them'" \
+  "$(item vpin1 'breaker toxic')"
+read -r vmin vmed vmax <<<"$(item vpin1 'breaker toxic' | sed -E 's/.*min ([0-9.]+), median ([0-9.]+), .*max ([0-9.]+);.*/\1 \2 \3/')"
+check "the range is a VPIN's: 0 < min <= median <= max <= 1" \
+  "$PY -c 'import sys; a,b,c=map(float,sys.argv[1:]); sys.exit(not (0 < a <= b <= c <= 1))' $vmin $vmed $vmax" "$vmin $vmed $vmax"
+low=$("$PY" -c "print(round(max(0.01, $vmin), 3))")
+sed -i "/^\[breaker.toxic\]/,\$ s/^threshold = .*/threshold = $low/" "$T/micro.ini"
+rc=$(pf vpin2)
+check "a VPIN threshold below the median (it would have tripped on most bars) fails" \
+  "item vpin2 'breaker toxic' | grep -q '^FAIL.*threshold $low against VPIN'" "$(item vpin2 'breaker toxic')"
+mid=$("$PY" -c "print(round(($vmed + $vmax) / 2, 3))")
+sed -i "/^\[breaker.toxic\]/,\$ s/^threshold = .*/threshold = $mid/" "$T/micro.ini"
+rc=$(pf vpin3)
+check "a VPIN threshold between the median and the max of the historical range passes" \
+  "item vpin3 'breaker toxic' | grep -q '^PASS  breaker toxic .*threshold $mid against VPIN'" "$(item vpin3 'breaker toxic')"
+echo "# $(item vpin3 'breaker toxic')"
+printf '1587254400000,2800,2850,2790,2840,5000000000\n' >>"$T/spx.csv"
+rc=$(pf vpin4)
+check "the files of the data on record changed since the ablation: fails, saying so" \
+  "item vpin4 'breaker toxic' | grep -q 'FAIL.*the files changed since the ablation ran'" "$(item vpin4 'breaker toxic')"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -447,14 +447,124 @@ static int http_ok(const char *url, char *why, size_t cap)
     return rc == CURLE_OK && code == 200 ? 0 : -1;
 }
 
+/* The data the latest ablation on record for an enabled strategy's .so ran
+ * on: the record's id, data digest, dates and [replay] data (symbol, path
+ * as the ablation resolved it). 1 found, 0 none, -1 error (why). */
+static int data_on_record(const gd_config *cfg, PGconn *c, gd_pf *r, long long *id, char sha[65], char *dates,
+                          size_t dcap, gd_data_conf **data, size_t *n, char *why, size_t cap)
+{
+    *data = NULL;
+    *n = 0;
+    for (size_t i = 0; i < cfg->n_plugins; i++) {
+        const gd_plugin_conf *s = &cfg->plugins[i];
+        if (!s->enabled || s->kind != GORDON_KIND_STRATEGY)
+            continue;
+        char label[128], psha[65], want[256];
+        gd_instance_label(label, sizeof label, s->kind, s->name);
+        snprintf(want, sizeof want, "{\"%s\":\"%s\"}", label, plugin_sha(r, label, psha, sizeof psha));
+        const char *v[1] = {want};
+        PGresult *q;
+        int got = one_row(c,
+                          "SELECT id, data_sha256, to_char(data_from, 'YYYY-MM-DD') || '..' ||"
+                          " to_char(data_to, 'YYYY-MM-DD'), config->'replay'->'data' FROM trading.ablation_runs"
+                          " WHERE plugins @> $1::jsonb ORDER BY recorded_at DESC LIMIT 1",
+                          1, v, &q, why, cap);
+        if (got < 0)
+            return -1;
+        if (got == 0)
+            continue;
+        *id = strtoll(PQgetvalue(q, 0, 0), NULL, 10);
+        snprintf(sha, 65, "%s", PQgetvalue(q, 0, 1));
+        snprintf(dates, dcap, "%s", PQgetvalue(q, 0, 2));
+        cJSON *a = cJSON_Parse(PQgetvalue(q, 0, 3));
+        PQclear(q);
+        int na = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : 0;
+        if (na <= 0 || !(*data = calloc((size_t)na, sizeof **data))) {
+            snprintf(why, cap, "ablation run %lld: %s", *id,
+                     na <= 0 ? "its configuration names no [replay] data files" : "out of memory");
+            cJSON_Delete(a);
+            return -1;
+        }
+        const cJSON *d;
+        cJSON_ArrayForEach(d, a)
+        {
+            const char *sym = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "symbol"));
+            const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "path"));
+            if (!sym || !path || strlen(sym) >= sizeof(*data)[0].symbol) {
+                snprintf(why, cap, "ablation run %lld: data entry %zu has no symbol or file", *id, *n + 1);
+                break;
+            }
+            snprintf((*data)[*n].symbol, sizeof(*data)[*n].symbol, "%s", sym);
+            if (!((*data)[*n].path = strdup(path))) {
+                snprintf(why, cap, "out of memory");
+                break;
+            }
+            (*n)++;
+        }
+        cJSON_Delete(a);
+        if (*n == (size_t)na)
+            return 1;
+        for (size_t k = 0; k < *n; k++)
+            free((*data)[k].path);
+        free(*data);
+        *data = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* VPIN's threshold inside the range VPIN took on the data on record: run
+ * alone over the files of the latest ablation on record (whose digest they
+ * must still have), from its first full bucket on. Passes between the
+ * median (below it, it would trip on most bars) and the maximum (above it,
+ * it never would have). */
+static void check_vpin(const gd_pf_opts *o, PGconn *c, const gd_plugin_conf *pc, const char *name, gd_pf *r)
+{
+    const char *v = param(pc, "threshold");
+    if (!v) {
+        gd_pf_add(r, name, 0, NULL, "threshold not set in %s:%d (the plugin's default is not a choice)", pc->file,
+                  pc->line);
+        return;
+    }
+    double t = atof(v);
+    if (!o->history) {
+        gd_pf_add(r, name, 0, NULL, "threshold %g: no way to compute VPIN's historical range in this program", t);
+        return;
+    }
+    long long id = 0;
+    char sha[65], dates[64] = "", why[600] = "";
+    gd_data_conf *data = NULL;
+    size_t n = 0;
+    int got = data_on_record(o->cfg, c, r, &id, sha, dates, sizeof dates, &data, &n, why, sizeof why);
+    if (got <= 0) {
+        gd_pf_add(r, name, 0, NULL, "threshold %g: %s", t,
+                  got < 0 ? why : "no ablation on record: no data on record to compute VPIN's range on");
+        return;
+    }
+    gd_pf_range g;
+    memset(&g, 0, sizeof g);
+    if (o->history(o->history_arg, o->cfg, pc, data, n, sha, &g, why, sizeof why) != 0) {
+        gd_pf_add(r, name, 0, NULL, "threshold %g: VPIN over ablation run %lld's data (%s): %s", t, id, dates, why);
+    } else {
+        gd_pf_add(r, name, g.bars > 0 && t >= g.p50 && t <= g.max, NULL,
+                  "threshold %g against VPIN over ablation run %lld's data (%s, %llu bars with full buckets): min "
+                  "%.3f, median %.3f, 95th %.3f, 99th %.3f, max %.3f; at or above it on %.2f%% of them (between the "
+                  "median and the max)",
+                  t, id, dates, (unsigned long long)g.bars, g.min, g.p50, g.p95, g.p99, g.max, g.above_pct);
+    }
+    for (size_t k = 0; k < n; k++)
+        free(data[k].path);
+    free(data);
+}
+
 /* Each breaker tuned for what it guards, by the bundled plugin it runs:
  * drawdown between the backtest's own max drawdown (so that normal trading
  * does not trip it) and twice it; connectivity's freshness window within
  * three bars of the market interval; correlation's density threshold set
  * between 0.5 and 0.99; macro's FRED key present and accepted by FRED for
- * its series. VPIN's threshold against the historical VPIN range is not
- * computed by this version: it fails as such. Another plugin: its
- * parameters set. */
+ * its series; VPIN's threshold inside the range VPIN took on the data on
+ * record (check_vpin). Another plugin: its parameters set. */
 static void check_breaker(const gd_pf_opts *o, PGconn *c, const gd_plugin_conf *pc, gd_pf *r)
 {
     const gd_config *cfg = o->cfg;
@@ -509,10 +619,7 @@ static void check_breaker(const gd_pf_opts *o, PGconn *c, const gd_plugin_conf *
         gd_pf_add(r, name, ok, NULL, "FRED key present; FRED %s series %s%s%s", ok ? "answers for" : "refused",
                   series ? series : "VIXCLS", ok ? "" : ": ", ok ? "" : why);
     } else if (!strcmp(base, "vpin")) {
-        gd_pf_add(r, name, 0, NULL,
-                  "threshold %s: the historical VPIN range on the data on record is not computed by "
-                  "this version (not yet implemented)",
-                  param(pc, "threshold") ? param(pc, "threshold") : "not set");
+        check_vpin(o, c, pc, name, r);
     } else {
         gd_pf_add(r, name, pc->n_params > 0, NULL, "%zu parameter(s) set in %s:%d", pc->n_params, pc->file, pc->line);
     }

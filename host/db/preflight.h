@@ -36,12 +36,29 @@ typedef struct gd_pf {
     char *plugins_json; /* owned: {"strategy.ema": "sha256", ...} of the enabled sections */
 } gd_pf;
 
+/* What a breaker's value was, bar by bar, over the data an ablation on
+ * record ran on (bars counted once the breaker gave a value other than 0). */
+typedef struct gd_pf_range {
+    double min, p50, p95, p99, max;
+    double above_pct; /* of those bars, at or above the configured threshold */
+    uint64_t bars;
+} gd_pf_range;
+
+/* Runs breaker instance pc of cfg alone over data[0..n) (the files an
+ * ablation on record named, whose digest must still be data_sha256) and
+ * fills *out; else -1 with why. The engine's room has it
+ * (daemon/breaker_hist.h); the caller passes it in. */
+typedef int (*gd_pf_history_fn)(void *arg, const gd_config *cfg, const gd_plugin_conf *pc, const gd_data_conf *data,
+                                size_t n, const char *data_sha256, gd_pf_range *out, char *why, size_t cap);
+
 typedef struct gd_pf_opts {
     const gd_config *cfg;
     int stage;               /* GD_STAGE_MICRO or GD_STAGE_FULL */
     gd_plugin_dirs dirs;     /* where bare plugin names are found */
     const char *testnet_env; /* $GORDON_EXECUTOR_TESTNET as set ("false" for live), or NULL */
     int64_t now_ms;
+    gd_pf_history_fn history; /* NULL: the ranges breakers are tuned against cannot be computed */
+    void *history_arg;
 } gd_pf_opts;
 
 /* Adds one item (the checks of other rooms add theirs: daemon/obs_check.h). */
