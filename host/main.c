@@ -1297,6 +1297,7 @@ static int cmd_run(int argc, char **argv)
     ro.banner = banner;
     rc = gd_run_replay(&ro, &res, &err);
     free(res.plugins_json);
+    free(res.strategies_json);
     gd_config_free(&cfg);
     if (rc) {
         fprintf(stderr, "gordon: %s\n", err.msg);
@@ -1425,6 +1426,12 @@ static int cmd_soak(int argc, char **argv)
         .mismatches = res.mismatches,
         .incidents = res.incidents,
         .interrupted = run_rc != 0 || !res.duration_reached,
+        .wins = res.wins,
+        .avg_r = res.avg_r,
+        .max_dd_pct = res.max_dd_pct,
+        .sharpe = res.sharpe,
+        .hourly_returns = res.hourly_returns,
+        .strategies_json = res.strategies_json,
     };
     char why[1024];
     int pass = gd_soak_verdict(&m, &gate, why, sizeof why);
@@ -1446,6 +1453,7 @@ out:
     if (pg)
         PQfinish(pg);
     free(res.plugins_json);
+    free(res.strategies_json);
     free(cfg_json);
     gd_config_free(&cfg);
     return rc;

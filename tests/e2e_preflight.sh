@@ -278,7 +278,7 @@ check "promote --to full the same day: refused, the month at micro has not passe
 # trades are first unlike the backtest (every one a winner), then like it.
 pg_psql -c "UPDATE trading.stage_promotions SET at = now() - interval '31 days';
             UPDATE trading.risk_events SET at = at - interval '40 days'" >/dev/null
-read -r bt_win bt_r <<<"$(pg_psql -c "SELECT x->'metrics'->>'win_rate_pct', x->'metrics'->>'avg_r' FROM trading.ablation_runs a,
+read -r bt_win bt_r bt_dd bt_sh <<<"$(pg_psql -c "SELECT x->'metrics'->>'win_rate_pct', x->'metrics'->>'avg_r', x->'metrics'->>'max_dd_pct', x->'metrics'->>'sharpe' FROM trading.ablation_runs a,
   jsonb_array_elements(a.metrics->'configurations') x WHERE x->>'name' = 'all' ORDER BY a.id DESC LIMIT 1" | tr '|' ' ')"
 micro_trades() { # micro_trades WINNERS WIN_R LOSE_R (20 trades of strategy ema, 1 R = 1.0)
   pg_psql -c "DELETE FROM trading.positions WHERE source = 'feedfacefeedface'; DELETE FROM trading.intents WHERE source = 'feedfacefeedface';
@@ -305,11 +305,32 @@ check "promote --to full with micro unlike the backtest (every trade a winner): 
 w=$("$PY" -c "print(max(1, round(20 * $bt_win / 100)))")
 a=$("$PY" -c "print((20 * $bt_r + (20 - $w)) / $w)")
 micro_trades "$w" "$a" -1
+check "the soak on record predates its round trips: refused, it cannot be compared" \
+  "grep -q '^FAIL  soak vs backtest ema .*has no round trips of ema on record' '$T/promote.out'" "$(grep 'soak vs' "$T/promote.out")"
+soak_metrics() { # soak_metrics TRADES WINS AVG_R MAX_DD SHARPE: the passed real soak as it traded
+  pg_psql -c "UPDATE trading.soak_runs SET metrics = metrics || jsonb_build_object('max_dd_pct', $4::float8, 'sharpe', $5::float8,
+                'strategies', jsonb_build_object('ema', jsonb_build_object('trades', $1, 'wins', $2, 'avg_r', $3::float8)))
+              WHERE real_venue AND status = 'passed'" >/dev/null
+}
+soak_metrics 41 41 2.5 "$bt_dd" "$bt_sh"
 out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote full)
 printf '%s\n' "$out" >"$T/promote.out"
-check "promote --to full after a month at micro like the backtest, without incident: promoted" \
-  "grep -q '^PASS  divergence ema' '$T/promote.out' && grep -q '^PASS  divergence account' '$T/promote.out' && grep -q '^promoted to full by operator:' '$T/promote.out'" \
-  "$(echo "$out" | grep -E 'micro|divergence|refused|promoted')"
+check "promote --to full with micro like the backtest but the soak unlike it (every trade a winner): refused" \
+  "grep -q '^PASS  divergence ema' '$T/promote.out' && grep -q '^FAIL  soak vs backtest ema .*41 trade(s) (at least 10), win rate 100.0%' '$T/promote.out' && grep -q 'refused' '$T/promote.out'" \
+  "$(echo "$out" | grep -E 'soak vs|refused')"
+sw=$("$PY" -c "print(max(1, round(41 * $bt_win / 100)))")
+soak_metrics 41 "$sw" "$("$PY" -c "print($bt_r)")" "$("$PY" -c "print($bt_dd * 2)")" "$bt_sh"
+out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote full)
+printf '%s\n' "$out" >"$T/promote.out"
+check "... and with the soak's drawdown twice the backtest's (at most 1.5x): refused" \
+  "grep -q '^PASS  soak vs backtest ema' '$T/promote.out' && grep -q '^FAIL  soak vs backtest account .*(at most 1.5x)' '$T/promote.out'" \
+  "$(echo "$out" | grep -E 'soak vs|refused')"
+soak_metrics 41 "$sw" "$("$PY" -c "print($bt_r)")" "$bt_dd" "$bt_sh"
+out=$(GORDON_OPERATOR_TOKEN=$TOKEN promote full)
+printf '%s\n' "$out" >"$T/promote.out"
+check "promote --to full after a month at micro and a soak like the backtest, without incident: promoted" \
+  "grep -q '^PASS  divergence ema' '$T/promote.out' && grep -q '^PASS  divergence account' '$T/promote.out' && grep -q '^PASS  soak vs backtest ema' '$T/promote.out' && grep -q '^PASS  soak vs backtest account' '$T/promote.out' && grep -q '^promoted to full by operator:' '$T/promote.out'" \
+  "$(echo "$out" | grep -E 'micro|divergence|soak vs|refused|promoted')"
 check "... stage.json says full; the promotion records micro's start" \
   "\"$GORDON\" stage --config '$T/micro.ini' | grep -q '^stage on record: full' && [ \"\$(pg_psql -c \"SELECT count(*) FROM trading.stage_promotions WHERE to_stage = 'full' AND numbers ? 'micro_since_ms'\")\" = 1 ]"
 sed -i 's/^stage = full/stage = micro/' "$T/micro.ini"

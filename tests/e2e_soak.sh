@@ -86,6 +86,9 @@ trades=$(row "metrics->>'trades'")
 check "what it measured: trades ($trades: the stop's round trip at least), hours, the gate's thresholds" \
   "[ \"\$(row \"(metrics->>'trades')::int >= 1 AND (metrics->'gate'->>'min_hours')::int = 72 AND (metrics->'gate'->>'min_trades')::int = 30 AND (metrics->>'hours')::float8 > 0.001\")\" = t ]" \
   "$(row metrics)"
+check "how it traded, for the comparison with the backtest: win rate, average R (the stopped trade about -1 R), drawdown, an hourly Sharpe, per strategy" \
+  "[ \"\$(row \"(metrics->>'win_rate_pct')::float8 BETWEEN 0 AND 100 AND (metrics->>'avg_r')::float8 < -0.5 AND (metrics->>'max_dd_pct')::float8 > 0 AND jsonb_typeof(metrics->'sharpe') = 'number' AND (metrics->>'hourly_returns')::int >= 24 AND metrics->'strategies'->'long'->>'trades' = metrics->>'trades'\")\" = t ]" \
+  "$(row metrics)"
 # The price fell 5% under the strategy: its next entry filled far from the
 # host's price and its stop would have triggered at once (an incident: the
 # position closed, the host halted, the strategy quarantined). Whatever of

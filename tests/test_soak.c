@@ -1,4 +1,5 @@
 /* db/soak: the soak gate's verdict and the row's metrics. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -76,6 +77,24 @@ static void test_soak_metrics_json(void **state)
     assert_non_null(strstr(j, "\"reconciliation_mismatches\":2"));
     assert_non_null(strstr(j, "\"gate\":{\"min_hours\":72,\"min_trades\":30}"));
     free(j);
+    /* How it traded: win rate from wins, a Sharpe of too few hours is null,
+     * each strategy's round trips as the run gave them. */
+    m.wins = 20;
+    m.trades = 40;
+    m.avg_r = 0.25;
+    m.max_dd_pct = 3.5;
+    m.sharpe = NAN;
+    m.hourly_returns = 10;
+    m.strategies_json = "{\"ema\":{\"trades\":40,\"wins\":20,\"avg_r\":0.25}}";
+    j = gd_soak_metrics_json(&m, &gate);
+    assert_non_null(j);
+    assert_non_null(
+        strstr(j, "\"win_rate_pct\":50,\"avg_r\":0.25,\"max_dd_pct\":3.5,\"sharpe\":null,\"hourly_returns\":10"));
+    assert_non_null(strstr(j, "\"strategies\":{\"ema\":{\"trades\":40,\"wins\":20,\"avg_r\":0.25}}"));
+    free(j);
+    m.sharpe = 1.5;
+    m.strategies_json = "not json";
+    assert_null(gd_soak_metrics_json(&m, &gate));
 }
 
 int main(void)

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <cjson/cJSON.h>
+
 #include "base/dates.h"
 #include "base/file.h"
 #include "daemon/api.h"
@@ -90,6 +92,11 @@ typedef struct run_state {
     uv_timer_t duration;      /* opts->duration_ms */
     int duration_reached;
     uint64_t trading_t0;      /* uv_hrtime when trading started */
+    /* Hourly equity returns in bar time, for a soak's Sharpe (Welford). */
+    int64_t eq_hour;
+    double eq_last;
+    uint64_t eq_n;
+    double eq_mean, eq_m2;
     int n_handles;
     uint64_t lag_expected;
     uint64_t t0;
@@ -259,6 +266,24 @@ static void duration_over(uv_timer_t *h)
     drain_then_stop(st);
 }
 
+/* A soak's equity, sampled at the first bar of every hour (bar time: live,
+ * the wall clock; replayed at speed, the data's). */
+static inline void hour_sample(run_state *st, int64_t t)
+{
+    int64_t h = t / 3600000;
+    if (h == st->eq_hour)
+        return;
+    double eq = gd_engine_book(st->eng)->equity;
+    if (st->eq_hour && st->eq_last > 0) {
+        double r = eq / st->eq_last - 1.0, d = r - st->eq_mean;
+        st->eq_n++;
+        st->eq_mean += d / (double)st->eq_n;
+        st->eq_m2 += d * (r - st->eq_mean);
+    }
+    st->eq_hour = h;
+    st->eq_last = eq;
+}
+
 static void feed(run_state *st, size_t count)
 {
     const gd_tape *t = &st->tape;
@@ -268,6 +293,8 @@ static void feed(run_state *st, size_t count)
     for (size_t k = st->pos; k < end; k++) {
         uint32_t s = t->sym[k];
         gd_engine_on_bar(st->eng, s, &t->series[s].bars[t->idx[k]]);
+        if (st->opts->duration_ms > 0)
+            hour_sample(st, t->series[s].bars[t->idx[k]].close_time_ms);
     }
     st->pos = end;
     st->api.bars_replayed = end;
@@ -305,6 +332,8 @@ static void market_bar(void *arg, uint32_t s, const gordon_bar *bar, int backfil
                                                                : st->cfg->market_interval_ms;
     int stale = backfilled && gd_vmarket_now(st->market) - bar->close_time_ms > max_age;
     gd_engine_on_bar_live(st->eng, s, bar, stale);
+    if (st->opts->duration_ms > 0)
+        hour_sample(st, bar->close_time_ms);
     st->pos++;
     st->api.bars_replayed = st->pos;
     int rc = gd_engine_flush(st->eng, &st->err);
@@ -982,6 +1011,25 @@ static int start_series(run_state *st, gd_err *err)
     return gd_fred_start(&st->loop, &fc, ids, n, on_series, st, &st->fred, err);
 }
 
+/* {"ema": {"trades": N, "wins": N, "avg_r": R}, ...}: each strategy slot's
+ * closed round trips (NULL when out of memory). */
+static char *strategies_json(const gd_engine *e)
+{
+    const gd_book *b = gd_engine_book(e);
+    cJSON *o = cJSON_CreateObject();
+    int ok = o != NULL;
+    for (uint32_t k = 0; ok && k < gd_engine_slot_count(e) && k < b->n_owners; k++) {
+        const gd_owner_stats *os = &b->own[k];
+        cJSON *x = cJSON_AddObjectToObject(o, gd_engine_slot_name(e, k));
+        ok = x && cJSON_AddNumberToObject(x, "trades", (double)os->trades) &&
+             cJSON_AddNumberToObject(x, "wins", (double)os->wins) &&
+             cJSON_AddNumberToObject(x, "avg_r", os->r_count ? os->sum_r / (double)os->r_count : 0.0);
+    }
+    char *text = ok ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    return text;
+}
+
 static int finish_run(run_state *st, const gd_run_opts *o, gd_run_result *res, gd_err *err)
 {
     if (st->rc) {
@@ -1007,6 +1055,14 @@ static int finish_run(run_state *st, const gd_run_opts *o, gd_run_result *res, g
         res->incidents = vs.incidents;
     }
     res->plugins_json = gd_engine_plugins_json(st->eng);
+    const gd_book *b = gd_engine_book(st->eng);
+    res->wins = b->wins;
+    res->avg_r = b->r_count ? b->sum_r / (double)b->r_count : 0.0;
+    res->max_dd_pct = b->max_dd_pct;
+    res->hourly_returns = st->eq_n;
+    double sd = st->eq_n > 1 ? sqrt(st->eq_m2 / (double)(st->eq_n - 1)) : 0.0;
+    res->sharpe = st->eq_n >= GD_RUN_MIN_HOURS_SHARPE && sd > 0 ? st->eq_mean / sd * sqrt(24.0 * 365.0) : NAN;
+    res->strategies_json = strategies_json(st->eng);
     if (o->summary) {
         gd_view_summary(st->eng, o->summary);
         /* A paced replay runs at bars_per_sec: a unit that shows it. */

@@ -40,7 +40,17 @@ typedef struct gd_run_result {
     /* What the soak gate reads, from the engine and the venue executor. */
     uint64_t trades, halts, breaker_trips, quarantines, tolerance_breaches, mismatches, incidents;
     char *plugins_json;       /* owned by the caller (free): gd_engine_plugins_json at the end */
+    /* How it traded, for a soak's comparison with the backtest: */
+    uint64_t wins;
+    double avg_r;             /* mean R of the round trips with a known initial risk */
+    double max_dd_pct;
+    double sharpe;            /* of hourly equity returns (bar time), annualised; NAN under
+                                 GD_RUN_MIN_HOURS_SHARPE of them (only with opts.duration_ms) */
+    uint64_t hourly_returns;
+    char *strategies_json;    /* owned by the caller (free): {"ema": {"trades", "wins", "avg_r"}} */
 } gd_run_result;
+
+#define GD_RUN_MIN_HOURS_SHARPE 24
 
 int gd_run_replay(const gd_run_opts *opts, gd_run_result *res, gd_err *err);
 

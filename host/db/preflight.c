@@ -787,6 +787,52 @@ static void live_config_name(const gd_config *cfg, char *buf, size_t cap)
         snprintf(buf, cap, "all");
 }
 
+/* A number in the soak's metrics (obj.key), NAN when absent or null. */
+static double jnum(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* One strategy's round trips in the soak against its backtest: as many as
+ * [promote] min_trades, win rate and average R within their gaps. */
+static void soak_strategy(const gd_config *cfg, const cJSON *soak, const char *soak_id, const char *strategy,
+                          long long ab, double bt_win, double bt_r, gd_pf *r)
+{
+    char name[96];
+    snprintf(name, sizeof name, "soak vs backtest %s", strategy);
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(soak, "strategies"), strategy);
+    double n = jnum(st, "trades"), wins = jnum(st, "wins"), avg_r = jnum(st, "avg_r");
+    if (!isfinite(n) || !isfinite(wins) || !isfinite(avg_r)) {
+        gd_pf_add(r, name, 0, NULL, "soak %s has no round trips of %s on record (a soak of an older version?)", soak_id,
+                  strategy);
+        return;
+    }
+    double win = n > 0 ? 100.0 * wins / n : 0;
+    int ok =
+        n >= cfg->pr_min_trades && fabs(win - bt_win) <= cfg->pr_max_win_gap && fabs(avg_r - bt_r) <= cfg->pr_max_r_gap;
+    gd_pf_add(r, name, ok, NULL,
+              "soak %s: %.0f trade(s) (at least %.0f), win rate %.1f%% vs %.1f%% in ablation run %lld (gap at most "
+              "%.1f), average R %.2f vs %.2f (gap at most %.2f)",
+              soak_id, n, cfg->pr_min_trades, win, bt_win, ab, cfg->pr_max_win_gap, avg_r, bt_r, cfg->pr_max_r_gap);
+}
+
+/* The soak's account against the backtest: drawdown within the ratio, the
+ * hourly Sharpe not further below the backtest's than the gap. */
+static void soak_account(const gd_config *cfg, const cJSON *soak, const char *soak_id, double worst_dd,
+                         double best_sharpe, gd_pf *r)
+{
+    double dd = jnum(soak, "max_dd_pct"), sh = jnum(soak, "sharpe");
+    int ok = isfinite(dd) && isfinite(sh) && dd <= worst_dd * cfg->pr_max_dd_ratio &&
+             sh >= best_sharpe - cfg->pr_max_sharpe_gap;
+    gd_pf_add(r, "soak vs backtest account", ok, NULL,
+              "soak %s: max drawdown %.2f%% vs the backtest's %.2f%% (at most %.1fx), hourly Sharpe %s%.2f vs %.2f (at "
+              "most %.2f below)",
+              soak_id, isfinite(dd) ? dd : 0, worst_dd, cfg->pr_max_dd_ratio,
+              isfinite(sh) ? "" : "(not on record: too few hours) ", isfinite(sh) ? sh : 0, best_sharpe,
+              cfg->pr_max_sharpe_gap);
+}
+
 void gd_full_divergence(const gd_config *cfg, PGconn *c, int64_t micro_at_ms, gd_pf *r)
 {
     char since[32], cfgname[96], why[500];
@@ -794,6 +840,28 @@ void gd_full_divergence(const gd_config *cfg, PGconn *c, int64_t micro_at_ms, gd
     live_config_name(cfg, cfgname, sizeof cfgname);
     double worst_dd = -1, best_sharpe = -1e300;
     int have_bt = 0;
+    /* The soak preflight counted: how it traded, next to the backtest. */
+    cJSON *soak = NULL;
+    char soak_id[24] = "";
+    {
+        const char *sv[2] = {r->config_sha256, r->plugins_json ? r->plugins_json : "{}"};
+        PGresult *q;
+        int got = one_row(c,
+                          "SELECT id, metrics::text FROM trading.soak_runs WHERE status = 'passed' AND real_venue"
+                          " AND config_sha256 = $1 AND plugins = $2::jsonb ORDER BY ended_at DESC LIMIT 1",
+                          2, sv, &q, why, sizeof why);
+        if (got == 1) {
+            snprintf(soak_id, sizeof soak_id, "%s", PQgetvalue(q, 0, 0));
+            soak = cJSON_Parse(PQgetvalue(q, 0, 1));
+            PQclear(q);
+        }
+        if (!soak)
+            gd_pf_add(r, "soak vs backtest", 0, NULL, "%s",
+                      got < 0    ? why
+                      : got == 1 ? "the soak's metrics could not be read"
+                                 : "no passed soak against a real Binance endpoint for these plugins and this "
+                                   "configuration to compare");
+    }
     for (size_t i = 0; i < cfg->n_plugins; i++) {
         const gd_plugin_conf *s = &cfg->plugins[i];
         if (!s->enabled || s->kind != GORDON_KIND_STRATEGY)
@@ -825,6 +893,8 @@ void gd_full_divergence(const gd_config *cfg, PGconn *c, int64_t micro_at_ms, gd
             worst_dd = bt_dd;
         if (bt_sh > best_sharpe)
             best_sharpe = bt_sh;
+        if (soak)
+            soak_strategy(cfg, soak, soak_id, s->name, ab, bt_win, bt_r, r);
         const char *lv[2] = {since, s->name};
         got = one_row(c,
                       "SELECT count(*), coalesce(100.0 * avg((realized_pnl > 0)::int), 0),"
@@ -846,8 +916,13 @@ void gd_full_divergence(const gd_config *cfg, PGconn *c, int64_t micro_at_ms, gd
                   "%.1f), average R %.2f vs %.2f (gap at most %.2f)",
                   n, cfg->pr_min_trades, win, bt_win, ab, cfg->pr_max_win_gap, avg_r, bt_r, cfg->pr_max_r_gap);
     }
-    if (!have_bt)
+    if (!have_bt) {
+        cJSON_Delete(soak);
         return;
+    }
+    if (soak)
+        soak_account(cfg, soak, soak_id, worst_dd, best_sharpe, r);
+    cJSON_Delete(soak);
     const char *dv[1] = {since};
     PGresult *q;
     int got = one_row(c,

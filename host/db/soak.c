@@ -1,6 +1,7 @@
 #include "db/soak.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +60,19 @@ char *gd_soak_metrics_json(const gd_soak_metrics *m, const gd_soak_gate *g)
              cJSON_AddNumberToObject(o, "reconciliation_mismatches", (double)m->mismatches) &&
              cJSON_AddNumberToObject(o, "venue_incidents", (double)m->incidents) &&
              cJSON_AddBoolToObject(o, "interrupted", m->interrupted) &&
+             cJSON_AddNumberToObject(o, "win_rate_pct", m->trades ? 100.0 * (double)m->wins / (double)m->trades : 0) &&
+             cJSON_AddNumberToObject(o, "avg_r", m->avg_r) && cJSON_AddNumberToObject(o, "max_dd_pct", m->max_dd_pct) &&
+             (isfinite(m->sharpe) ? cJSON_AddNumberToObject(o, "sharpe", m->sharpe) != NULL
+                                  : cJSON_AddNullToObject(o, "sharpe") != NULL) &&
+             cJSON_AddNumberToObject(o, "hourly_returns", (double)m->hourly_returns) &&
              cJSON_AddNumberToObject(gate, "min_hours", g->min_hours) &&
              cJSON_AddNumberToObject(gate, "min_trades", g->min_trades);
+    if (ok && m->strategies_json) {
+        cJSON *st = cJSON_Parse(m->strategies_json);
+        ok = cJSON_IsObject(st) && cJSON_AddItemToObject(o, "strategies", st);
+        if (!ok)
+            cJSON_Delete(st);
+    }
     char *text = ok ? cJSON_PrintUnformatted(o) : NULL;
     cJSON_Delete(o);
     return text;

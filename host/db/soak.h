@@ -24,6 +24,13 @@ typedef struct gd_soak_metrics {
     uint64_t mismatches;         /* reconciliations that disagreed with the venue */
     uint64_t incidents;          /* venue incidents (stops that failed, unknown positions) */
     int interrupted;             /* stopped by a signal before its duration */
+    /* How it traded, which promotion to full compares with the backtest: */
+    uint64_t wins;
+    double avg_r;
+    double max_dd_pct;
+    double sharpe; /* annualised, of hourly returns; NAN when too few (null) */
+    uint64_t hourly_returns;
+    const char *strategies_json; /* {"ema": {"trades", "wins", "avg_r"}} or NULL; borrowed */
 } gd_soak_metrics;
 
 typedef struct gd_soak_gate {

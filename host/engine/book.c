@@ -18,7 +18,8 @@ int gd_book_init(gd_book *b, uint32_t n_owners, uint32_t n_symbols, double equit
     b->sym_unreal = calloc(ns, sizeof *b->sym_unreal);
     b->sym_gross = calloc(ns, sizeof *b->sym_gross);
     b->sym_open = calloc(ns, sizeof *b->sym_open);
-    if (!b->pos || !b->mark || !b->sym_unreal || !b->sym_gross || !b->sym_open) {
+    b->own = calloc(n_owners ? n_owners : 1, sizeof *b->own);
+    if (!b->pos || !b->mark || !b->sym_unreal || !b->sym_gross || !b->sym_open || !b->own) {
         gd_book_free(b);
         return GD_ENOMEM;
     }
@@ -39,6 +40,11 @@ int gd_book_grow(gd_book *b, uint32_t n_owners)
         return GD_ENOMEM;
     memset(p + old, 0, (now - old) * sizeof *p);
     b->pos = p;
+    gd_owner_stats *o = realloc(b->own, n_owners * sizeof *o);
+    if (!o)
+        return GD_ENOMEM; /* pos grew, n_owners not: retrying is safe */
+    memset(o + b->n_owners, 0, (n_owners - b->n_owners) * sizeof *o);
+    b->own = o;
     b->n_owners = n_owners;
     return 0;
 }
@@ -50,6 +56,7 @@ void gd_book_free(gd_book *b)
     free(b->sym_unreal);
     free(b->sym_gross);
     free(b->sym_open);
+    free(b->own);
     memset(b, 0, sizeof *b);
 }
 
@@ -158,9 +165,12 @@ void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *f, double stop,
         double risk = p->init_risk * share;
         p->entry_fee -= p->entry_fee * share;
         p->init_risk -= risk;
+        gd_owner_stats *os = &b->own[owner];
         if (risk > 0.0) {
             b->sum_r += trade / risk;
             b->r_count++;
+            os->sum_r += trade / risk;
+            os->r_count++;
         }
         p->qty -= q;
         if (p->qty <= 1e-12 * q) {
@@ -169,8 +179,10 @@ void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *f, double stop,
             b->open_count--;
         }
         b->trades++;
+        os->trades++;
         if (trade > 0.0) {
             b->wins++;
+            os->wins++;
             b->gross_profit += trade;
         } else {
             b->gross_loss += -trade;

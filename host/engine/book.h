@@ -19,6 +19,15 @@ typedef struct gd_position {
     uint64_t intent_id;
 } gd_position;
 
+/* One owner's closed round trips (a soak compares each strategy's with its
+ * backtest). */
+typedef struct gd_owner_stats {
+    uint64_t trades;
+    uint64_t wins;
+    double sum_r;
+    uint64_t r_count;
+} gd_owner_stats;
+
 typedef struct gd_book {
     uint32_t n_owners;
     uint32_t n_symbols;
@@ -27,6 +36,7 @@ typedef struct gd_book {
     double *sym_unreal;    /* owned: unrealised PnL per symbol */
     double *sym_gross;     /* owned: |qty| x mark per symbol */
     uint32_t *sym_open;    /* owned: open positions per symbol */
+    gd_owner_stats *own;   /* owned: per owner */
 
     double start_equity;
     double cash;           /* start + realised - fees */
