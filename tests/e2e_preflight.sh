@@ -117,6 +117,8 @@ check "backup fails: no snapshot" "item first backup | grep -q 'FAIL.*latest sna
 check "restore drill fails: none on record" "item first 'restore drill' | grep -q 'FAIL.*no ok restore drill on record'"
 check "prometheus rules fail: no Prometheus answers" "item first 'prometheus rules' | grep -q 'FAIL.*127.0.0.1:$PROM_PORT/api/v1/rules'" \
   "$(item first 'prometheus rules')"
+check "prometheus scrape fails: no Prometheus answers" "item first 'prometheus scrape' | grep -q 'FAIL.*127.0.0.1:$PROM_PORT/api/v1/query'" \
+  "$(item first 'prometheus scrape')"
 check "the shipped dashboard has a panel for every family" "passes first 'grafana panels'" "$(item first 'grafana panels')"
 check "logs fail: nothing from gordon in Loki" "item first logs | grep -q 'FAIL.*no line from gordon in Loki'" "$(item first logs)"
 check "e2e fails: no record" "item first 'e2e at this version' | grep -q 'FAIL.*e2e.json'" "$(item first 'e2e at this version')"
@@ -202,13 +204,41 @@ check "a dashboard without a family's panel and with a gone family's fails" \
   "item dash 'grafana panels' | grep -q 'FAIL.*famil[a-z]* without a panel (first: gordon_halt_latch); a panel queries a family gordon does not export (gordon_gone_total)'" \
   "$(item dash 'grafana panels')"
 cp "$T/micro.keep" "$T/micro.ini"
-# A real Prometheus with the shipped rules.
+# A gordon for Prometheus to scrape (its own state: this one only shows its /metrics).
+"$GORDON" init --state-dir "$T/state_scraped" >/dev/null
+cat >"$T/scraped.ini" <<INI
+[gordon]
+mode = backtest
+exit_when_done = false
+state_dir = $T/state_scraped
+[replay]
+data = USDCHF:$root/data/usdchf_30m_1996_2001.csv
+bars_per_sec = 50
+[instrument.USDCHF]
+tick_size = 0.00001
+step_size = 1
+[http]
+listen = 127.0.0.1:0
+operator_token_sha256 = $HASH
+$sections
+INI
+"$GORDON" run --config "$T/scraped.ini" --plugin-dir "$PLUGINS" >"$T/scraped.log" 2>&1 &
+SPID=$!
+PIDS+=("$SPID")
+wait_api "$T/scraped.log" "$SPID" || { bad "the gordon to scrape did not start"; show "$T/scraped.log"; }
+SCRAPED=${U#http://}
+# A real Prometheus with the shipped rules, scraping it.
 mkdir -p "$T/prom"
-printf 'global:\n  evaluation_interval: 1s\nrule_files:\n  - %s\n' "$root/packaging/prometheus/alerts.yml" >"$T/prom/prometheus.yml"
+printf 'global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - %s\nscrape_configs:\n  - job_name: gordon\n    static_configs:\n      - targets: [\x27%s\x27]\n' \
+  "$root/packaging/prometheus/alerts.yml" "$SCRAPED" >"$T/prom/prometheus.yml"
 prometheus --config.file="$T/prom/prometheus.yml" --storage.tsdb.path="$T/prom/data" \
   --web.listen-address="127.0.0.1:$PROM_PORT" >"$T/prom/log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PROM_PORT/-/ready" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$PROM_PORT/api/v1/query?query=up" | grep -q '"value":\[[0-9.]*,"1"\]' && break
+  sleep 0.1
+done
 # A line of gordon's own log in Loki, as promtail would push it.
 line=$(head -1 "$T/drill.log" | sed 's/\\/\\\\/g; s/"/\\"/g')
 curl -s -X POST -H 'Content-Type: application/json' \
@@ -227,7 +257,7 @@ check "a drawdown breaker tighter than the backtest's own max drawdown fails" \
   "item lowdd 'breaker dd' | grep -q 'FAIL.*max_drawdown_pct 10 against the backtest.s max drawdown'" "$(item lowdd 'breaker dd')"
 sed -i 's/^max_drawdown_pct = .*/max_drawdown_pct = 25/' "$T/micro.ini"
 rc=$(pf last)
-for it in "breaker dd" soak "ablation ema" "flatten drill" "latch drill" backup "restore drill" "prometheus rules" "grafana panels" logs \
+for it in "breaker dd" soak "ablation ema" "flatten drill" "latch drill" backup "restore drill" "prometheus rules" "prometheus scrape" "grafana panels" logs \
   "e2e at this version"; do
   check "with its evidence produced, it passes: $it" "passes last '$it'" "$(item last "$it")"
 done

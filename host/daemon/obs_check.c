@@ -287,6 +287,50 @@ static void check_prometheus(const gd_config *cfg, gd_pf *r)
               loaded, n, base, miss, unhealthy, uncovered, N_FAMILIES, uncovered ? ", first: " : "", first_uncovered);
 }
 
+/* Rules alert on nothing unless Prometheus scrapes gordon: a target that
+ * exports gordon's families and is up. */
+static void check_scrape(const gd_config *cfg, gd_pf *r)
+{
+    const char *base = cfg->pf_prometheus_url ? cfg->pf_prometheus_url : "http://127.0.0.1:9090";
+    char url[900], why[700], *reply = NULL;
+    CURL *h = curl_easy_init();
+    char *q = h ? curl_easy_escape(h,
+                                   "up == 1 and on (job, instance) count by (job, instance) "
+                                   "({__name__=~\"gordon_.+\"})",
+                                   0)
+                : NULL;
+    if (!q) {
+        if (h)
+            curl_easy_cleanup(h);
+        gd_pf_add(r, "prometheus scrape", 0, NULL, "out of memory");
+        return;
+    }
+    snprintf(url, sizeof url, "%s/api/v1/query?query=%s", base, q);
+    curl_free(q);
+    curl_easy_cleanup(h);
+    if (http_get(url, &reply, why, sizeof why) != 0) {
+        gd_pf_add(r, "prometheus scrape", 0, NULL, "%s", why);
+        return;
+    }
+    cJSON *j = cJSON_Parse(reply);
+    free(reply);
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "status");
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "data"), "result");
+    if (!cJSON_IsString(st) || strcmp(st->valuestring, "success") || !cJSON_IsArray(res)) {
+        gd_pf_add(r, "prometheus scrape", 0, NULL, "%s/api/v1/query: not a Prometheus query reply", base);
+    } else if (cJSON_GetArraySize(res) == 0) {
+        gd_pf_add(r, "prometheus scrape", 0, NULL,
+                  "%s scrapes no gordon: no target exporting gordon_* families is up (its scrape_configs)", base);
+    } else {
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(res, 0), "metric");
+        const char *job = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "job"));
+        const char *inst = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "instance"));
+        gd_pf_add(r, "prometheus scrape", 1, NULL, "%s scrapes gordon: %d target(s) up, first job %.60s instance %.80s",
+                  base, cJSON_GetArraySize(res), job ? job : "?", inst ? inst : "?");
+    }
+    cJSON_Delete(j);
+}
+
 static void utc(int64_t ms, char *buf, size_t cap)
 {
     time_t t = (time_t)(ms / 1000);
@@ -387,6 +431,7 @@ static void check_e2e(const gd_config *cfg, const char *version, int64_t now_ms,
 void gd_obs_check(const gd_config *cfg, const char *version, int64_t now_ms, gd_pf *r)
 {
     check_prometheus(cfg, r);
+    check_scrape(cfg, r);
     check_grafana(cfg, r);
     check_logs(cfg, now_ms, r);
     check_e2e(cfg, version, now_ms, r);
