@@ -97,7 +97,7 @@ no_scratch() { [ "$(pg_psql -c "SELECT count(*) FROM pg_database WHERE datname L
 rs() { RESTIC_REPOSITORY="$T/repo" RESTIC_PASSWORD_FILE="$T/restic.pw" "$REAL_RESTIC" "$@"; }
 
 G backup; rc=$?; keep
-check "backup: exit 0, names the snapshot" '[ $rc = 0 ] && grep -Eq "^OK: snapshot [0-9a-f]{8}: 15 tables" "$T/out"' || cat "$T/out"
+check "backup: exit 0, names the snapshot" '[ $rc = 0 ] && grep -Eq "^OK: snapshot [0-9a-f]{8}: 16 tables" "$T/out"' || cat "$T/out"
 check "backup: one snapshot tagged gordon-trading" '[ "$(rs snapshots --json --tag gordon-trading | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")" = 1 ]'
 rs dump latest /gordon-trading/manifest.json >"$T/manifest.json" 2>/dev/null
 check "backup: the manifest counts the rows as they were" \
@@ -115,7 +115,7 @@ check "backup: the temporary dump is gone" tmp_empty
 pg_psql -c "INSERT INTO trading.intents (source, id, at, strategy, symbol, action, side, result, stop_required, journal_seq) VALUES ('00000000000000aa', 4, now(), 'ema', 'X', 'exit', 1, 'rejected', true, 4)"
 pg_psql -c "INSERT INTO trading.equity_points (source, id, at, cause, equity, cash, unrealized, gross, open_positions, drawdown_pct) SELECT '00000000000000aa', g, now(), 'timer', 1, 1, 0, 0, 0, 0 FROM generate_series(41, 45) g"
 G restore-drill; rc=$?; keep
-check "drill: exit 0, every table ok" '[ $rc = 0 ] && grep -q "^OK: snapshot .*15 tables match" "$T/out" && ! grep -E "^[a-z_]+ +[0-9-]+ +[0-9-]+  [A-Z]" "$T/out"' || cat "$T/out"
+check "drill: exit 0, every table ok" '[ $rc = 0 ] && grep -q "^OK: snapshot .*16 tables match" "$T/out" && ! grep -E "^[a-z_]+ +[0-9-]+ +[0-9-]+  [A-Z]" "$T/out"' || cat "$T/out"
 check "drill: one ok row in trading.restore_drills" \
   '[ "$(pg_psql -c "SELECT count(*) || '"'"':'"'"' || bool_and(ok) FROM trading.restore_drills")" = "1:true" ]'
 check "drill: the restored counts are the pre-backup counts, not now's" \
@@ -168,7 +168,7 @@ n0=$(drills)
 tamper 'm["tables"]["equity_points"]["rows"] += 1; m["tables"]["risk_events"]["checksum"] = "0" * 32' || bad "tamper: could not make the snapshot"
 G restore-drill; rc=$?; keep
 check "manifest with wrong counts: exit 1, names the tables" \
-  '[ $rc = 1 ] && grep -q "FAILED: 2 of 15 tables do not match the backup: tables differ: equity_points (41 rows in the manifest, 40 restored), risk_events (same 2 rows, different checksum)" "$T/out"' || cat "$T/out"
+  '[ $rc = 1 ] && grep -q "FAILED: 2 of 16 tables do not match the backup: tables differ: equity_points (41 rows in the manifest, 40 restored), risk_events (same 2 rows, different checksum)" "$T/out"' || cat "$T/out"
 check "manifest with wrong counts: recorded ok = false, both sides kept" \
   '[ "$(drills)" = $((n0 + 1)) ] && [ "$(pg_psql -c "SELECT ok::text || '"'"' '"'"' || (tables->'"'"'equity_points'"'"'->'"'"'backup'"'"'->>'"'"'rows'"'"') || '"'"' '"'"' || (tables->'"'"'equity_points'"'"'->'"'"'restored'"'"'->>'"'"'rows'"'"') || '"'"' '"'"' || (detail LIKE '"'"'tables differ: equity_points%'"'"')::text FROM trading.restore_drills ORDER BY id DESC LIMIT 1")" = "false 41 40 true" ]'
 check "manifest with wrong counts: scratch database dropped, temporary files gone" 'no_scratch && tmp_empty'

@@ -660,8 +660,61 @@ dsn = $PG_DSN" || { bad "restart: the daemon did not start"; show "$T/restart.lo
   pg_stop
 }
 
+# The venue's commission: gordon estimates 2 bps ([executor] fee_bps), the
+# venue charges 4. Each order's correction comes from the stream's trade
+# events (the entry's while the position is open, the stop's after it
+# closed), and the database then says what the venue says: every order's
+# commission, and the positions' realised PnL summing to the wallet's change.
+case_fee() {
+  . "$here/pg_cluster.sh"
+  [ "$(id -u)" = 0 ] && chmod 755 "$T"
+  pg_start "$T/pg" || { bad "fee: no PostgreSQL cluster"; return; }
+  "$GORDON" migrate --dsn "$PG_DSN" --migrations "$here/../migrations" >"$T/mig" 2>&1 || { bad "fee: migrate"; cat "$T/mig"; return; }
+  venue_start
+  daemon_start fee "[db]
+dsn = $PG_DSN
+[executor]
+fee_bps = 2" || { bad "fee: the daemon did not start"; show "$T/fee.log"; venue_stop; pg_stop; return; }
+  check "fee: a position with a working stop" "until_v 'len($POS) == 1 and len($ALGO_OPEN) == 1' 150"
+  local cid
+  cid=$(vq "$ENTRIES[0]['clientOrderId']")
+  local eq="SELECT round(estimated::numeric, 6) || ' ' || round(charged::numeric, 6) || ' ' || round(applied::numeric, 6) || ' ' || in_position FROM trading.fee_corrections WHERE client_id = '$cid'"
+  check "fee: the entry's commission is on record: charged twice the estimate, the difference applied, in the open position's row" \
+    'for _ in $(seq 50); do [ -n "$(pg_psql -c "$eq")" ] && break; sleep 0.1; done; $PY -c "import sys; e,c,a,i=sys.argv[1:]; e,c,a=float(e),float(c),float(a); assert e > 0 and abs(c - 2*e) <= 2e-6 and abs(a - (c - e)) <= 1e-6 and i == \"true\"" $(pg_psql -c "$eq")' \
+    "$(pg_psql -c "$eq")"
+  ctl POST price "symbol=BTCUSDT&price=85" >/dev/null
+  check "fee: the stop closed the position" \
+    "until_v \"any(a['clientAlgoId'] == '${cid%-e}-s' and a['algoStatus'] == 'FINISHED' for a in d['algoOrders'])\" 50"
+  local sq="SELECT round(estimated::numeric, 6) || ' ' || round(charged::numeric, 6) || ' ' || in_position FROM trading.fee_corrections WHERE client_id = '${cid%-e}-s'"
+  check "fee: the stop's commission is on record, after the close (added to the closed position's row)" \
+    'for _ in $(seq 50); do [ -n "$(pg_psql -c "$sq")" ] && break; sleep 0.1; done; $PY -c "import sys; e,c,i=sys.argv[1:]; e,c=float(e),float(c); assert e > 0 and abs(c - 2*e) <= 2e-6 and i == \"false\"" $(pg_psql -c "$sq")' \
+    "$(pg_psql -c "$sq")"
+  local pid=${cid#g}
+  pid=${pid%-e}
+  local pf="SELECT round(p.fees::numeric, 6) = round((SELECT sum(charged) FROM trading.fee_corrections f WHERE f.source = p.source AND f.position_id = p.id)::numeric, 6) FROM trading.positions p WHERE p.id = $pid AND p.status = 'closed'"
+  check "fee: the closed position's fees are what the venue charged for its entry and its stop" \
+    '[ "$(pg_psql -c "$pf")" = t ]' "$(pg_psql -c "SELECT id, status, fees, realized_pnl FROM trading.positions")"
+  # The wallet's change is the realised PnL net of every commission; gordon's
+  # positions (an open one has paid its entry's) must sum to it.
+  local wq="SELECT round(sum(realized_pnl)::numeric, 4) FROM trading.positions"
+  local w
+  for _ in $(seq 50); do
+    w=$(vq "round(float(d['walletBalance']) - 10000, 4)")
+    [ "$("$PY" -c "print(abs(float('$w') - float('$(pg_psql -c "$wq")')) < 1e-4)")" = True ] && break
+    sleep 0.1
+  done
+  check "fee: the positions' realised PnL sums to the venue wallet's change ($w)" \
+    "$PY -c 'import sys; assert abs(float(sys.argv[1]) - float(sys.argv[2])) < 1e-4' '$w' '$(pg_psql -c "$wq")'" \
+    "wallet $w, positions $(pg_psql -c "$wq")"
+  agree fee
+  daemon_stop
+  check "fee: no sanitizer report" "! grep -q 'Sanitizer' '$T/fee.log'" "$(grep -m3 Sanitizer "$T/fee.log")"
+  venue_stop
+  pg_stop
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit partial stuck unknown stranger adopt adopt_db takeup hedge stream tolerance db restart)
+[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit partial stuck unknown stranger adopt adopt_db takeup hedge stream tolerance db fee restart)
 for c in "${cases[@]}"; do "case_$c"; done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -941,6 +941,13 @@ static void venue_adopt(void *arg, uint32_t owner, const gordon_fill *entry, dou
     gd_engine_adopt(st->eng, owner, entry, stop, tp);
 }
 
+static void venue_fee(void *arg, uint32_t owner, uint32_t symbol, const gd_vexec_fee *f)
+{
+    run_state *st = arg;
+    gd_engine_fee(st->eng, owner, symbol, f->client_id, f->intent_id, f->position_id, f->asset, f->estimated,
+                  f->charged, f->apply);
+}
+
 static int venue_adopt_new(void *arg, uint32_t owner, gordon_fill *entry, double stop, double ref_price,
                            uint64_t *intent_id, gd_err *err)
 {
@@ -963,7 +970,7 @@ static int start_venue(run_state *st, gd_err *err)
     vo.n_owners = 1;
     vo.sink = gd_engine_fill_sink(st->eng);
     vo.hooks = (gd_vexec_hooks){st,           venue_ready,       venue_incident, venue_order_event,
-                                venue_owner_name, venue_owner_index, venue_adopt, venue_adopt_new};
+                                venue_owner_name, venue_owner_index, venue_adopt, venue_adopt_new, venue_fee};
     char ledger[4096];
     if (st->cfg->state_dir) {
         if (snprintf(ledger, sizeof ledger, "%s/venue.ledger", st->cfg->state_dir) >= (int)sizeof ledger)

@@ -129,7 +129,8 @@ const char *gd_rec_type_name(int type)
     static const char *const names[GD_REC__COUNT] = {
         [GD_REC_INTENT] = "intent", [GD_REC_ORDER] = "order",   [GD_REC_ORDER_EVENT] = "order_event",
         [GD_REC_POSITION] = "position", [GD_REC_FILL] = "fill", [GD_REC_EQUITY] = "equity",
-        [GD_REC_RISK] = "risk",     [GD_REC_LATCH] = "latch",  [GD_REC_SESSION] = "session"};
+        [GD_REC_RISK] = "risk",     [GD_REC_LATCH] = "latch",  [GD_REC_SESSION] = "session",
+        [GD_REC_FEE] = "fee"};
     return type > 0 && type < GD_REC__COUNT ? names[type] : "unknown";
 }
 
@@ -235,6 +236,22 @@ size_t gd_rec_fill_fmt(char *buf, size_t cap, const gd_rec_fill *f)
         num(&b, "ref_price", f->ref_price);
         num(&b, "slippage_bps", f->slippage_bps);
     }
+    return done(&b);
+}
+
+size_t gd_rec_fee_fmt(char *buf, size_t cap, const gd_rec_fee *f)
+{
+    RB(b, buf, cap);
+    str(&b, "client_id", f->client_id);
+    u64(&b, "intent_id", f->intent_id);
+    u64(&b, "position_id", f->position_id);
+    str(&b, "strategy", f->strategy);
+    str(&b, "symbol", f->symbol);
+    str(&b, "asset", f->asset);
+    num(&b, "estimated", f->estimated);
+    num(&b, "charged", f->charged);
+    num(&b, "applied", f->applied);
+    boolean(&b, "in_position", f->in_position);
     return done(&b);
 }
 

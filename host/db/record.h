@@ -25,6 +25,8 @@ enum gd_rec_type {
     GD_REC_LATCH = 8,       /* the halt latch as it now is */
     GD_REC_SESSION = 9,     /* a run starts: a simulated executor's positions and orders of the runs
                                before are gone with them (abandoned, expired) */
+    GD_REC_FEE = 10,        /* the venue's commission on an order, against the estimate its fills were
+                               charged when they came (the order reply has none) */
     GD_REC__COUNT
 };
 
@@ -85,6 +87,20 @@ typedef struct gd_rec_fill {
     double slippage_bps;   /* side x (price - ref) / ref, in bps: positive is worse */
 } gd_rec_fill;
 size_t gd_rec_fill_fmt(char *buf, size_t cap, const gd_rec_fill *f);
+
+typedef struct gd_rec_fee {
+    const char *client_id;  /* the order's */
+    uint64_t intent_id;
+    uint64_t position_id;
+    const char *strategy;
+    const char *symbol;
+    const char *asset;      /* the commission's asset, "USDT" */
+    double estimated;       /* what its fills were charged ([executor] fee_bps) */
+    double charged;         /* what the venue charged (the stream's n, summed over the order's trades) */
+    double applied;         /* charged - estimated when in the account's asset (the book took it), else 0 */
+    int in_position;        /* the position's own record carries it (it was open) */
+} gd_rec_fee;
+size_t gd_rec_fee_fmt(char *buf, size_t cap, const gd_rec_fee *f);
 
 typedef struct gd_rec_equity {
     const char *cause;     /* fill, timer, start, stop */

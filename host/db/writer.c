@@ -138,13 +138,27 @@ static const stmt stmts[GD_REC__COUNT] = {
         " SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM o)",
         {"executor", "simulated"},
         {"text", "bool"}},
+    /* A correction the position's own record did not carry (it came after
+     * the close) goes into the position's row here, once: only for a row
+     * this statement inserted, so a replayed batch adds nothing. */
+    [GD_REC_FEE] = {"gd_fee",
+        "WITH f AS (INSERT INTO trading.fee_corrections (source, id, at, client_id, intent_id, position_id, strategy,"
+        " symbol, asset, estimated, charged, applied, in_position) SELECT $1, seq, " TS("t") ", client_id, intent_id,"
+        " position_id, strategy, symbol, asset, estimated, charged, applied, in_position FROM %U ORDER BY ord"
+        " ON CONFLICT (source, id) DO NOTHING RETURNING position_id, applied, in_position)"
+        " UPDATE trading.positions p SET fees = p.fees + d.applied, realized_pnl = p.realized_pnl - d.applied"
+        " FROM (SELECT position_id, sum(applied) AS applied FROM f WHERE NOT in_position AND applied <> 0"
+        " GROUP BY position_id) d WHERE p.source = $1 AND p.id = d.position_id",
+        {"client_id", "intent_id", "position_id", "strategy", "symbol", "asset", "estimated", "charged", "applied",
+         "in_position"},
+        {"text", "int8", "int8", "text", "text", "text", "float8", "float8", "float8", "bool"}},
 };
 
 /* The order the statements of one batch run in: a row before the rows that
  * refer to it (a session's clean-up before the positions of the new run). */
 static const int stmt_order[GD_REC__COUNT - 1] = {GD_REC_SESSION, GD_REC_INTENT, GD_REC_ORDER, GD_REC_ORDER_EVENT,
-                                                  GD_REC_POSITION, GD_REC_FILL,  GD_REC_EQUITY, GD_REC_RISK,
-                                                  GD_REC_LATCH};
+                                                  GD_REC_POSITION, GD_REC_FILL,  GD_REC_FEE,   GD_REC_EQUITY,
+                                                  GD_REC_RISK,     GD_REC_LATCH};
 
 static int n_keys(const stmt *s)
 {

@@ -192,6 +192,19 @@ void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *f, double stop,
     track_drawdown(b, f->time_ms);
 }
 
+void gd_book_fee(gd_book *b, uint32_t owner, uint32_t symbol, double delta, int64_t now_ms)
+{
+    gd_position *p = &b->pos[(size_t)owner * b->n_symbols + symbol];
+    b->fees += delta;
+    b->cash -= delta;
+    b->realized -= delta;
+    /* An open position's round trip is reported net of its entry's fee. */
+    if (p->side != GORDON_SIDE_NONE)
+        p->entry_fee += delta;
+    b->equity = b->cash + b->unreal;
+    track_drawdown(b, now_ms);
+}
+
 void gd_book_adopt(gd_book *b, uint32_t owner, const gordon_fill *f, double stop, double tp)
 {
     gd_position *p = &b->pos[(size_t)owner * b->n_symbols + f->symbol];

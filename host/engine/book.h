@@ -79,6 +79,12 @@ void gd_book_mark(gd_book *b, uint32_t symbol, double price, int64_t now_ms);
  * reducing fills close (part of) it and set fill->realized_pnl. */
 void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *fill, double stop, double tp);
 
+/* The venue charged delta more (less, negative) than a fill of owner's on
+ * symbol was charged: cash, fees and realised PnL take it, and an open
+ * position's entry fee (its round trip is reported net of it). A round
+ * trip already closed keeps its statistics. */
+void gd_book_fee(gd_book *b, uint32_t owner, uint32_t symbol, double delta, int64_t now_ms);
+
 /* A position opened before a restart (the venue executor found it): put in
  * as it stands, without a fill and without charging its fee again (the
  * cash is the venue's balance, which paid it). */

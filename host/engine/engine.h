@@ -122,6 +122,12 @@ void gd_engine_adopt(gd_engine *e, uint32_t owner, const gordon_fill *entry, dou
  * not), its entry claim the position's entry. */
 int gd_engine_adopt_new(gd_engine *e, uint32_t owner, gordon_fill *entry, double stop, double ref_price,
                         uint64_t *intent_id, gd_err *err);
+/* The venue's commission on an order (client_id) of owner's on symbol, once
+ * final: its fills were charged `estimated`, the venue charged `charged` in
+ * asset. With apply (the symbol's quote asset) the difference goes into the
+ * book; either way it is journaled (trading.fee_corrections). */
+void gd_engine_fee(gd_engine *e, uint32_t owner, uint32_t symbol, const char *client_id, uint64_t intent_id,
+                   uint64_t position_id, const char *asset, double estimated, double charged, int apply);
 /* Takes strategy name out of trading (on 1: its new entries are refused,
  * its exits and stops go on) or puts it back (on 0), durably in the state
  * store, audited and recorded (risk events quarantine/release). A

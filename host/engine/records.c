@@ -5,6 +5,7 @@
  * once. Formatting goes into a stack buffer: nothing is allocated per bar. */
 #include "engine/engine_int.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +310,34 @@ void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, doub
                       ref > 0.0 ? ref : 0.0, ref > 0.0 ? f->side * (f->price - ref) / ref * 1e4 : 0.0};
     append(e, GD_REC_FILL, buf, gd_rec_fill_fmt(buf, sizeof buf, &rf));
     gd_engine_equity_point(e, "fill");
+}
+
+void gd_engine_fee(gd_engine *e, uint32_t owner, uint32_t symbol, const char *client_id, uint64_t intent_id,
+                   uint64_t position_id, const char *asset, double estimated, double charged, int apply)
+{
+    if (owner >= e->book.n_owners || symbol >= e->n_symbols || !isfinite(estimated) || !isfinite(charged) ||
+        estimated < 0.0 || charged < 0.0)
+        return;
+    double d = apply ? charged - estimated : 0.0;
+    if (d != 0.0)
+        gd_book_fee(&e->book, owner, symbol, d, e->now_ms);
+    gd_recslot *r = e->rec.j ? rslot(e, owner, symbol) : NULL;
+    if (!r)
+        return;
+    char buf[GD_REC_MAX];
+    /* The position's row carries its fees while it is open; after, the
+     * database adds the correction to it. */
+    int open = r->pos_id == position_id;
+    gd_rec_fee rf = {client_id, intent_id, position_id, slot_name(e, owner), sym_name(e, symbol), asset, estimated,
+                     charged, d, open};
+    append(e, GD_REC_FEE, buf, gd_rec_fee_fmt(buf, sizeof buf, &rf));
+    if (d != 0.0 && open) {
+        r->fees += d;
+        r->realized -= d;
+        rec_position(e, r, owner, symbol, gd_book_pos(&e->book, owner, symbol), 0, e->now_ms, 0.0);
+    }
+    if (d != 0.0)
+        gd_engine_equity_point(e, "fee");
 }
 
 void gd_engine_equity_point(gd_engine *e, const char *cause)

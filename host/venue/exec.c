@@ -26,6 +26,7 @@
 #define VX_KEY_KEEPALIVE_MS  (30 * 60 * 1000) /* Binance's listen key lives 60 minutes */
 #define VX_WS_BACKOFF_MIN_MS 500
 #define VX_WS_BACKOFF_MAX_MS 30000
+#define VX_FEES              256 /* orders whose commission may still come (a ring: the oldest goes) */
 
 /* A slot's order flow. One request at a time per slot: the next step is
  * decided on its answer. */
@@ -87,6 +88,22 @@ typedef struct vx_slot {
     uint8_t settling;      /* taken up or adopted at start-up: trading waits until it is settled */
 } vx_slot;
 
+/* An order's fills as charged (the estimate) and as the venue's trade
+ * events say it charged, until the order is final and both are known. Kept
+ * apart from the slot: a stop's fill may be looked up, and its slot freed,
+ * before the stream's trade event comes. */
+typedef struct vx_fee {
+    uint64_t oid; /* g<oid>-<kind>; 0: a free entry */
+    char kind;
+    uint8_t final;    /* the venue said the order is done */
+    uint8_t has_host; /* owner, sym, intent, pos known (a fill was delivered) */
+    uint32_t owner, sym;
+    uint64_t intent, pos;
+    double est, venue;
+    int64_t last_trade; /* the venue's trade ids, increasing: a repeated event adds nothing */
+    char asset[16];
+} vx_fee;
+
 /* A ledger record taken up at start-up: the slot it goes to. */
 typedef struct vx_plan {
     uint64_t id;
@@ -147,6 +164,8 @@ struct gd_vexec {
     size_t n_found;
     gd_vexec_settled_fn settled; /* the take-up's end is reported to it once, then NULL */
     void *settled_arg;
+    vx_fee fees[VX_FEES];
+    uint32_t fee_next; /* the ring's next entry */
 };
 
 typedef enum vx_what {
@@ -699,6 +718,83 @@ static void kick(gd_vexec *x, vx_slot *s, vx_act t, int64_t delay_ms)
     s->due_ms = now_ms(x) + delay_ms;
 }
 
+/* The fee entry of order g<oid>-<kind>; a new one (the ring's oldest
+ * reused) when create. NULL when none. */
+static vx_fee *fee_find(gd_vexec *x, uint64_t oid, char kind, int create)
+{
+    for (uint32_t k = 0; k < VX_FEES; k++)
+        if (x->fees[k].oid == oid && x->fees[k].kind == kind)
+            return &x->fees[k];
+    if (!create)
+        return NULL;
+    vx_fee *f = &x->fees[x->fee_next];
+    x->fee_next = (x->fee_next + 1) % VX_FEES;
+    memset(f, 0, sizeof *f);
+    f->oid = oid;
+    f->kind = kind;
+    f->last_trade = -1;
+    return f;
+}
+
+/* Once the order is final and a fill of it was charged: the venue's
+ * commission goes to the host, in place of the estimate. */
+static void fee_settle(gd_vexec *x, vx_fee *f)
+{
+    if (!f->final || !f->has_host || !(f->est > 0.0) || !f->asset[0])
+        return;
+    gd_vexec_fee r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.client_id, sizeof r.client_id, "g%" PRIu64 "-%c", f->oid, f->kind);
+    r.intent_id = f->intent;
+    r.position_id = f->pos;
+    snprintf(r.asset, sizeof r.asset, "%s", f->asset);
+    r.estimated = f->est;
+    r.charged = f->venue;
+    /* Commission in the symbol's quote asset ("USDT" of "BTCUSDT") is money
+     * of the account; another (BNB) is not priced here. */
+    const char *sym = x->syms[f->sym];
+    size_t n = strlen(sym), a = strlen(f->asset);
+    r.apply = a < n && !strcmp(sym + n - a, f->asset);
+    x->st.fee_corrections++;
+    if (!r.apply) {
+        x->st.fee_foreign++;
+        gd_log(GD_LOG_WARN, "venue", NULL,
+               "%s: %s's commission %g %s is not in %s's quote asset: the book keeps the estimate %g", sym, r.client_id,
+               r.charged, r.asset, sym, r.estimated);
+    }
+    if (x->o.hooks.fee)
+        x->o.hooks.fee(x->o.hooks.arg, f->owner, f->sym, &r);
+    f->oid = 0;
+}
+
+/* A trade event of order g<oid>-<kind>: its commission n in asset; final
+ * when the order is done. */
+static void fee_trade(gd_vexec *x, uint64_t oid, char kind, const cJSON *o, int final)
+{
+    const char *xt = jstr(o, "x"), *asset = jstr(o, "N");
+    double n = jnum(o, "n"), tid = jnum(o, "t");
+    int trade = xt && !strcmp(xt, "TRADE") && asset && *asset && strlen(asset) < 16 && isfinite(n) && n >= 0.0;
+    if (!trade && !final)
+        return;
+    vx_fee *f = fee_find(x, oid, kind, trade);
+    if (!f)
+        return;
+    if (trade && (!isfinite(tid) || (int64_t)tid > f->last_trade)) {
+        if (isfinite(tid))
+            f->last_trade = (int64_t)tid;
+        if (f->asset[0] && strcmp(f->asset, asset) != 0) {
+            gd_log(GD_LOG_WARN, "venue", NULL, "g%" PRIu64 "-%c: commission in %s and in %s: the estimate stays", oid,
+                   kind, f->asset, asset);
+            f->oid = 0;
+            return;
+        }
+        snprintf(f->asset, sizeof f->asset, "%s", asset);
+        f->venue += n;
+    }
+    if (final)
+        f->final = 1;
+}
+
 static void deliver_fill(gd_vexec *x, uint32_t i, int reason, int side, double qty, double price)
 {
     vx_slot *s = &x->slots[i];
@@ -715,6 +811,19 @@ static void deliver_fill(gd_vexec *x, uint32_t i, int reason, int side, double q
     f.time_ms = gd_wall_ms();
     f.intent_id = reason == GORDON_FILL_ENTRY ? s->intent : s->close_intent;
     x->o.sink.on_fill(x->o.sink.host, slot_owner(x, i), &f, s->stop, s->tp);
+    /* Which order it was, for its commission when the stream says it. */
+    char kind = reason == GORDON_FILL_ENTRY         ? 'e'
+                : reason == GORDON_FILL_STOP        ? 's'
+                : reason == GORDON_FILL_TAKE_PROFIT ? 't'
+                                                    : s->close_kind;
+    uint64_t oid = kind == 'e' || kind == 's' || kind == 't' ? s->intent : s->close_intent;
+    vx_fee *fe = fee_find(x, oid, kind, 1);
+    fe->has_host = 1;
+    fe->owner = slot_owner(x, i);
+    fe->sym = f.symbol;
+    fe->intent = f.intent_id ? f.intent_id : s->intent;
+    fe->pos = s->intent;
+    fe->est += f.fee;
     gd_err e;
     /* After the host has it: a restart delivers only what is not here. */
     if (reason == GORDON_FILL_ENTRY && x->ledger && gd_vledger_fill(x->ledger, s->intent, s->filled, s->avg, &e) != 0)
@@ -1526,9 +1635,20 @@ static void on_order_update(gd_vexec *x, const cJSON *o)
         return;
     }
     char kind;
+    unsigned long long oid = 0;
+    char ok_kind = 0;
+    int nc = 0;
+    int final = !strcmp(st, "FILLED") || !strcmp(st, "CANCELED") || !strcmp(st, "EXPIRED") || !strcmp(st, "REJECTED");
+    if (sscanf(cid, "g%llu-%c%n", &oid, &ok_kind, &nc) == 2 && cid[nc] == '\0')
+        fee_trade(x, oid, ok_kind, o, final);
     uint32_t i = slot_of_client_id(x, cid, &kind);
-    if (i == UINT32_MAX)
+    if (i == UINT32_MAX) {
+        /* Its slot is gone (the fill was looked up first): the commission still counts. */
+        vx_fee *f = oid ? fee_find(x, oid, ok_kind, 0) : NULL;
+        if (f)
+            fee_settle(x, f);
         return;
+    }
     cJSON *j = cJSON_CreateObject();
     if (!j)
         return;
@@ -1547,6 +1667,9 @@ static void on_order_update(gd_vexec *x, const cJSON *o)
         close_order(x, i, j);
     }
     cJSON_Delete(j);
+    vx_fee *f = oid ? fee_find(x, oid, ok_kind, 0) : NULL;
+    if (f)
+        fee_settle(x, f);
 }
 
 static void on_algo_update(gd_vexec *x, const cJSON *o)

@@ -50,6 +50,16 @@
 
 typedef struct gd_vexec gd_vexec;
 
+/* The venue's commission on one order (gd_vexec_hooks.fee). */
+typedef struct gd_vexec_fee {
+    char client_id[24];   /* the order's, g<id>-<kind> */
+    uint64_t intent_id;   /* the order's intent (a stop's: its position's entry) */
+    uint64_t position_id; /* the position's entry intent */
+    char asset[16];
+    double estimated, charged;
+    int apply;
+} gd_vexec_fee;
+
 typedef struct gd_vexec_hooks {
     void *arg;
     /* Start-up finished: rc 0 (trading may start) or an error saying what
@@ -76,6 +86,11 @@ typedef struct gd_vexec_hooks {
      * (gd_engine_adopt_new), which names the stop placed next. */
     int (*adopt_new)(void *arg, uint32_t owner, gordon_fill *entry, double stop, double ref_price, uint64_t *intent_id,
                      gd_err *err);
+    /* The venue's commission on an order, once the order is final and its
+     * fills were delivered: they were charged an estimate ([executor]
+     * fee_bps; an order reply carries none). apply: the commission is in
+     * the symbol's quote asset, so charged - estimated goes into the book. */
+    void (*fee)(void *arg, uint32_t owner, uint32_t symbol, const gd_vexec_fee *f);
 } gd_vexec_hooks;
 
 typedef struct gd_vexec_opts {
@@ -111,6 +126,8 @@ typedef struct gd_vexec_stats {
     uint64_t recovered;       /* ledger records taken up at start-up */
     uint64_t adopted;         /* ... of which positions put into the book as they stood */
     uint64_t adopted_unknown; /* venue positions gordon did not open, adopted with a stop */
+    uint64_t fee_corrections; /* orders whose venue commission replaced the estimate */
+    uint64_t fee_foreign;     /* ... paid in another asset than the quote (not in the book) */
     int stream_connected;
     long used_weight_1m; /* last X-MBX-USED-WEIGHT-1M, -1 before any */
     long order_count_1m; /* last X-MBX-ORDER-COUNT-1M, -1 before any */
