@@ -668,7 +668,7 @@ dsn = $PG_DSN" || { bad "restart: the daemon did not start"; show "$T/restart.lo
 case_fee() {
   . "$here/pg_cluster.sh"
   [ "$(id -u)" = 0 ] && chmod 755 "$T"
-  pg_start "$T/pg" || { bad "fee: no PostgreSQL cluster"; return; }
+  pg_start "$T/pg_fee" || { bad "fee: no PostgreSQL cluster"; return; }
   "$GORDON" migrate --dsn "$PG_DSN" --migrations "$here/../migrations" >"$T/mig" 2>&1 || { bad "fee: migrate"; cat "$T/mig"; return; }
   venue_start
   daemon_start fee "[db]

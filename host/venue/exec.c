@@ -14,6 +14,7 @@
 #include "risk/instr.h"
 #include "venue/ledger.h"
 #include "venue/profile.h"
+#include "venue/reply.h"
 #include "venue/rest.h"
 #include "venue/rules.h"
 #include "venue/sign.h"
@@ -166,6 +167,7 @@ struct gd_vexec {
     void *settled_arg;
     vx_fee fees[VX_FEES];
     uint32_t fee_next; /* the ring's next entry */
+    gd_vevent ev;      /* the stream message being handled */
 };
 
 typedef enum vx_what {
@@ -769,27 +771,24 @@ static void fee_settle(gd_vexec *x, vx_fee *f)
 
 /* A trade event of order g<oid>-<kind>: its commission n in asset; final
  * when the order is done. */
-static void fee_trade(gd_vexec *x, uint64_t oid, char kind, const cJSON *o, int final)
+static void fee_trade(gd_vexec *x, uint64_t oid, char kind, const gd_vevent *ev, int final)
 {
-    const char *xt = jstr(o, "x"), *asset = jstr(o, "N");
-    double n = jnum(o, "n"), tid = jnum(o, "t");
-    int trade = xt && !strcmp(xt, "TRADE") && asset && *asset && strlen(asset) < 16 && isfinite(n) && n >= 0.0;
-    if (!trade && !final)
+    if (!ev->trade && !final)
         return;
-    vx_fee *f = fee_find(x, oid, kind, trade);
+    vx_fee *f = fee_find(x, oid, kind, ev->trade);
     if (!f)
         return;
-    if (trade && (!isfinite(tid) || (int64_t)tid > f->last_trade)) {
-        if (isfinite(tid))
-            f->last_trade = (int64_t)tid;
-        if (f->asset[0] && strcmp(f->asset, asset) != 0) {
+    if (ev->trade && (ev->trade_id < 0 || ev->trade_id > f->last_trade)) {
+        if (ev->trade_id >= 0)
+            f->last_trade = ev->trade_id;
+        if (f->asset[0] && strcmp(f->asset, ev->commission_asset) != 0) {
             gd_log(GD_LOG_WARN, "venue", NULL, "g%" PRIu64 "-%c: commission in %s and in %s: the estimate stays", oid,
-                   kind, f->asset, asset);
+                   kind, f->asset, ev->commission_asset);
             f->oid = 0;
             return;
         }
-        snprintf(f->asset, sizeof f->asset, "%s", asset);
-        f->venue += n;
+        snprintf(f->asset, sizeof f->asset, "%s", ev->commission_asset);
+        f->venue += ev->commission;
     }
     if (final)
         f->final = 1;
@@ -950,13 +949,13 @@ static void protective_next(gd_vexec *x, uint32_t i)
 }
 
 /* An order's state as the venue reports it (a RESULT reply or a lookup). */
-static void entry_order(gd_vexec *x, uint32_t i, const cJSON *j)
+static void entry_order(gd_vexec *x, uint32_t i, const gd_vorder *o)
 {
     vx_slot *s = &x->slots[i];
     if (s->state == VS_IDLE)
         return; /* an answer about a position already gone */
-    const char *status = jstr(j, "status");
-    double exec_q = jnum(j, "executedQty"), avg = jnum(j, "avgPrice");
+    const char *status = o->status[0] ? o->status : NULL;
+    double exec_q = o->executed, avg = o->avg;
     int delivered = 0;
     if (!status || !isfinite(exec_q)) {
         kick(x, s, ACT_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
@@ -1013,13 +1012,13 @@ static void entry_order(gd_vexec *x, uint32_t i, const cJSON *j)
     kick(x, s, ACT_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
 }
 
-static void close_order(gd_vexec *x, uint32_t i, const cJSON *j)
+static void close_order(gd_vexec *x, uint32_t i, const gd_vorder *o)
 {
     vx_slot *s = &x->slots[i];
     if (s->state != VS_CLOSING)
         return; /* already accounted for (by the stream or the reply) */
-    const char *status = jstr(j, "status");
-    double exec_q = jnum(j, "executedQty"), avg = jnum(j, "avgPrice");
+    const char *status = o->status[0] ? o->status : NULL;
+    double exec_q = o->executed, avg = o->avg;
     if (!status || !isfinite(exec_q)) {
         kick(x, s, ACT_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
         return;
@@ -1095,19 +1094,17 @@ static void flat_resolve(gd_vexec *x, uint32_t i, int tp, int alive)
 }
 
 /* The stop (or take profit) as the venue reports it. */
-static void algo_state(gd_vexec *x, uint32_t i, int tp, const cJSON *j)
+static void algo_state(gd_vexec *x, uint32_t i, int tp, const gd_vorder *o)
 {
     vx_slot *s = &x->slots[i];
-    const char *st = jstr(j, "algoStatus");
-    if (!st)
-        st = jstr(j, "status");
+    const char *st = o->status[0] ? o->status : NULL;
     uint8_t *ps = tp ? &s->tp_st : &s->stop_st;
     char k = tp ? 't' : 's';
     if (!st) {
         kick(x, s, tp ? ACT_TP_LOOKUP : ACT_STOP_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
         return;
     }
-    if (s->venue_flat && s->state == VS_OPEN && !(!strcmp(st, "FINISHED") && jnum(j, "executedQty") > 0.0)) {
+    if (s->venue_flat && s->state == VS_OPEN && !(!strcmp(st, "FINISHED") && o->executed > 0.0)) {
         if (s->act >= ACT_STOP_SEND && s->act <= ACT_TP_LOOKUP)
             s->act = ACT_NONE;
         flat_resolve(x, i, tp, !strcmp(st, "NEW") || !strcmp(st, "TRIGGERING"));
@@ -1136,7 +1133,7 @@ static void algo_state(gd_vexec *x, uint32_t i, int tp, const cJSON *j)
         return;
     }
     if (!strcmp(st, "FINISHED")) {
-        double q = jnum(j, "executedQty"), px = jnum(j, "avgPrice");
+        double q = o->executed, px = o->avg;
         if (!(q > 0.0)) {
             /* Finished without filling: nothing left to close. */
             *ps = P_DONE;
@@ -1224,10 +1221,13 @@ static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
                     incident(x, s, "%s: the venue refused to close the position: %d %s", x->syms[slot_sym(x, i)],
                              r->code, r->msg);
             }
-        } else if (q->kind == 'e') {
-            entry_order(x, i, j);
         } else {
-            close_order(x, i, j);
+            gd_vorder o;
+            gd_vreply_order(j, 0, &o);
+            if (q->kind == 'e')
+                entry_order(x, i, &o);
+            else
+                close_order(x, i, &o);
         }
         break;
     case ACT_LOOKUP:
@@ -1254,10 +1254,13 @@ static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
             }
         } else if (unknown || limited || r->outcome == GD_REST_REJECTED) {
             kick(x, s, ACT_LOOKUP, limited ? backoff : (int64_t)x->cfg->venue_poll_ms);
-        } else if (q->kind == 'e') {
-            entry_order(x, i, j);
         } else {
-            close_order(x, i, j);
+            gd_vorder o;
+            gd_vreply_order(j, 0, &o);
+            if (q->kind == 'e')
+                entry_order(x, i, &o);
+            else
+                close_order(x, i, &o);
         }
         break;
     case ACT_STOP_SEND:
@@ -1282,7 +1285,9 @@ static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
                 stop_failed(x, i, why);
             }
         } else {
-            algo_state(x, i, tp, j);
+            gd_vorder o;
+            gd_vreply_order(j, 1, &o);
+            algo_state(x, i, tp, &o);
         }
         break;
     }
@@ -1320,7 +1325,9 @@ static void slot_reply(gd_vexec *x, vx_req *q, const gd_rest_reply *r)
             else
                 kick(x, s, tp ? ACT_TP_LOOKUP : ACT_STOP_LOOKUP, limited ? backoff : VX_LOOKUP_DELAY_MS);
         } else {
-            algo_state(x, i, tp, j);
+            gd_vorder o;
+            gd_vreply_order(j, 1, &o);
+            algo_state(x, i, tp, &o);
         }
         break;
     }
@@ -1605,10 +1612,10 @@ static void reconcile_slots(gd_vexec *x)
     }
 }
 
-static void on_order_update(gd_vexec *x, const cJSON *o)
+static void on_order_update(gd_vexec *x, const gd_vevent *ev)
 {
-    const char *cid = jstr(o, "c"), *st = jstr(o, "X"), *sym = jstr(o, "s");
-    if (!cid || !st || !sym)
+    const char *cid = ev->client_id, *st = ev->order.status, *sym = ev->symbol;
+    if (!cid[0] || !st[0] || !sym[0])
         return;
     /* The venue's own closes: liquidation and auto-deleveraging. */
     if (!strncmp(cid, "autoclose-", 10) || !strncmp(cid, "adl_autoclose", 13)) {
@@ -1620,7 +1627,7 @@ static void on_order_update(gd_vexec *x, const cJSON *o)
                 vx_slot *s = &x->slots[i];
                 if (s->state != VS_OPEN || strcmp(st, "FILLED") != 0)
                     continue;
-                double z = jnum(o, "z"), ap = jnum(o, "ap");
+                double z = ev->order.executed, ap = ev->order.avg;
                 const char *what = cid[0] == 'a' && cid[1] == 'd' ? "auto-deleveraging" : "liquidation";
                 incident(x, s, "%s: the venue closed the position itself (%s, %s)", sym, what, cid);
                 /* Recorded as a close of the executor's own (g<intent>-c), its detail naming the venue's order. */
@@ -1640,7 +1647,7 @@ static void on_order_update(gd_vexec *x, const cJSON *o)
     int nc = 0;
     int final = !strcmp(st, "FILLED") || !strcmp(st, "CANCELED") || !strcmp(st, "EXPIRED") || !strcmp(st, "REJECTED");
     if (sscanf(cid, "g%llu-%c%n", &oid, &ok_kind, &nc) == 2 && cid[nc] == '\0')
-        fee_trade(x, oid, ok_kind, o, final);
+        fee_trade(x, oid, ok_kind, ev, final);
     uint32_t i = slot_of_client_id(x, cid, &kind);
     if (i == UINT32_MAX) {
         /* Its slot is gone (the fill was looked up first): the commission still counts. */
@@ -1649,72 +1656,54 @@ static void on_order_update(gd_vexec *x, const cJSON *o)
             fee_settle(x, f);
         return;
     }
-    cJSON *j = cJSON_CreateObject();
-    if (!j)
-        return;
-    cJSON_AddStringToObject(j, "status", st);
-    cJSON_AddNumberToObject(j, "executedQty", jnum(o, "z"));
-    cJSON_AddNumberToObject(j, "avgPrice", jnum(o, "ap"));
     if (kind == 'e') {
-        entry_order(x, i, j);
+        entry_order(x, i, &ev->order);
     } else if (kind == 's' || kind == 't') {
         /* The market order a triggered stop placed (its id is the algo's). */
         if (!strcmp(st, "FILLED")) {
-            cJSON_AddStringToObject(j, "algoStatus", "FINISHED");
-            algo_state(x, i, kind == 't', j);
+            gd_vorder o = ev->order;
+            snprintf(o.status, sizeof o.status, "FINISHED");
+            algo_state(x, i, kind == 't', &o);
         }
     } else {
-        close_order(x, i, j);
+        close_order(x, i, &ev->order);
     }
-    cJSON_Delete(j);
     vx_fee *f = oid ? fee_find(x, oid, ok_kind, 0) : NULL;
     if (f)
         fee_settle(x, f);
 }
 
-static void on_algo_update(gd_vexec *x, const cJSON *o)
+static void on_algo_update(gd_vexec *x, const gd_vevent *ev)
 {
-    const char *cid = jstr(o, "caid"), *st = jstr(o, "X");
+    const char *cid = ev->client_id, *st = ev->order.status;
     char kind;
-    uint32_t i = slot_of_client_id(x, cid, &kind);
-    if (i == UINT32_MAX || !st || (kind != 's' && kind != 't'))
+    uint32_t i = cid[0] ? slot_of_client_id(x, cid, &kind) : UINT32_MAX;
+    if (i == UINT32_MAX || !st[0] || (kind != 's' && kind != 't'))
         return;
     vx_slot *s = &x->slots[i];
-    double aq = jnum(o, "aq");
-    if (!strcmp(st, "FINISHED") && !(aq > 0.0)) {
+    if (!strcmp(st, "FINISHED") && !(ev->order.executed > 0.0)) {
         /* Its fill comes with the market order's own update; ask if it does not. */
         if (s->act == ACT_NONE)
             kick(x, s, kind == 't' ? ACT_TP_LOOKUP : ACT_STOP_LOOKUP, (int64_t)x->cfg->venue_poll_ms);
         return;
     }
-    cJSON *j = cJSON_CreateObject();
-    if (!j)
-        return;
-    cJSON_AddStringToObject(j, "algoStatus", st);
-    cJSON_AddNumberToObject(j, "executedQty", aq);
-    cJSON_AddNumberToObject(j, "avgPrice", jnum(o, "ap"));
     if (s->busy) {
         /* A request about it is out; its answer decides, this one is noted. */
         if (!strcmp(st, "TRIGGERING") && !s->trig_since)
             s->trig_since = now_ms(x);
     } else {
-        algo_state(x, i, kind == 't', j);
+        algo_state(x, i, kind == 't', &ev->order);
     }
-    cJSON_Delete(j);
 }
 
-static void on_account_update(gd_vexec *x, const cJSON *a)
+static void on_account_update(gd_vexec *x, const gd_vevent *ev)
 {
-    const cJSON *p, *ps = cJSON_GetObjectItemCaseSensitive(a, "P");
-    cJSON_ArrayForEach(p, ps)
-    {
-        const char *sym = jstr(p, "s");
-        double pa = jnum(p, "pa");
-        if (!sym || !isfinite(pa) || pa != 0.0)
+    for (uint32_t n = 0; n < ev->n_pos; n++) {
+        if (ev->pos[n].amt != 0.0)
             continue;
         /* Flat on the venue: a position of gordon's there is gone; its stop says how. */
         for (uint32_t sy = 0; sy < x->o.n_symbols; sy++)
-            if (!strcmp(sym, x->syms[sy]))
+            if (!strcmp(ev->pos[n].symbol, x->syms[sy]))
                 for (uint32_t k = 0; k < x->n_owners; k++) {
                     vx_slot *s = slot_at(x, k, sy);
                     if (s->state == VS_OPEN && s->act == ACT_NONE && s->stop_st == P_WORKING)
@@ -1726,26 +1715,28 @@ static void on_account_update(gd_vexec *x, const cJSON *a)
 static void ws_message(void *arg, const char *text, size_t len)
 {
     gd_vexec *x = arg;
-    cJSON *j = cJSON_ParseWithLength(text, len);
-    const char *e = j ? jstr(j, "e") : NULL;
-    if (!e) {
-        gd_log(GD_LOG_WARN, "venue", NULL, "stream: a message without an event type (%zu bytes): ignored", len);
-        cJSON_Delete(j);
+    char why[160];
+    /* Parsed into the executor's scratch event: it is large, and the loop
+     * reads one message at a time. */
+    gd_vevent *ev = &x->ev;
+    if (gd_vevent_parse(text, len, ev, why, sizeof why) != 0) {
+        gd_log(GD_LOG_WARN, "venue", NULL, "stream: %s (%zu bytes): ignored", why, len);
         return;
     }
+    if (why[0])
+        gd_log(GD_LOG_WARN, "venue", NULL, "stream: %s: ignored", why);
     x->st.stream_events++;
-    if (!strcmp(e, "ORDER_TRADE_UPDATE"))
-        on_order_update(x, cJSON_GetObjectItemCaseSensitive(j, "o"));
-    else if (!strcmp(e, "ALGO_UPDATE"))
-        on_algo_update(x, cJSON_GetObjectItemCaseSensitive(j, "o"));
-    else if (!strcmp(e, "ACCOUNT_UPDATE"))
-        on_account_update(x, cJSON_GetObjectItemCaseSensitive(j, "a"));
-    else if (!strcmp(e, "listenKeyExpired")) {
+    if (ev->type == GD_VEV_ORDER)
+        on_order_update(x, ev);
+    else if (ev->type == GD_VEV_ALGO)
+        on_algo_update(x, ev);
+    else if (ev->type == GD_VEV_ACCOUNT)
+        on_account_update(x, ev);
+    else if (ev->type == GD_VEV_KEY_EXPIRED) {
         gd_log(GD_LOG_WARN, "venue", NULL, "stream: the listen key expired; a new one comes with the reconnect");
         x->listen_key[0] = '\0';
         gd_wsc_disconnect(x->ws);
     }
-    cJSON_Delete(j);
     pump(x);
 }
 

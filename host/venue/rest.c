@@ -159,12 +159,21 @@ static void judge(call *c, CURLcode cc, gd_rest_reply *out)
                                 : curl_easy_strerror(cc));
         return;
     }
-    cJSON *root = c->resp.len ? cJSON_ParseWithLength(c->resp.p, c->resp.len) : NULL;
-    const cJSON *code = root ? cJSON_GetObjectItemCaseSensitive(root, "code") : NULL;
-    const cJSON *msg = root ? cJSON_GetObjectItemCaseSensitive(root, "msg") : NULL;
+    gd_rest_judge(status, c->resp.p, c->resp.len, out);
+}
+
+void gd_rest_judge(long status, const char *body, size_t len, gd_rest_reply *out)
+{
+    out->status = status;
+    out->code = 0;
+    out->msg[0] = '\0';
+    cJSON *root = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+    const cJSON *code = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "code") : NULL;
+    const cJSON *msg = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "msg") : NULL;
     /* Success bodies may carry "code" too (200 with code 200 on some
-     * endpoints); only a negative code is an error. */
-    if (cJSON_IsNumber(code) && code->valuedouble < 0)
+     * endpoints); only a negative code is an error. Binance's codes are
+     * small integers: anything else is no code (and no overflowing cast). */
+    if (cJSON_IsNumber(code) && code->valuedouble < 0 && code->valuedouble >= -100000)
         out->code = (int)code->valuedouble;
     if (cJSON_IsString(msg))
         snprintf(out->msg, sizeof out->msg, "%s", msg->valuestring);

@@ -39,6 +39,11 @@ typedef struct gd_rest_reply {
 
 typedef void (*gd_rest_cb)(void *arg, const gd_rest_reply *r);
 
+/* What a reply with HTTP status and body means: outcome, Binance's code and
+ * msg (the transport's own failures are judged before). Sets outcome,
+ * status, code and msg only. */
+void gd_rest_judge(long status, const char *body, size_t len, gd_rest_reply *out);
+
 typedef struct gd_rest_opts {
     uv_loop_t *loop;
     const char *base_url;      /* "https://fapi.binance.com"; copied */
