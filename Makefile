@@ -22,6 +22,14 @@ deps:
 	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+	@# The console's browser tests: Node and npm (Debian's, unless a Node is already there), then
+	@# puppeteer-core from npm (it drives Debian's chromium; no browser is downloaded).
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; \
+	fi
+	@[ -d tests/console/node_modules/puppeteer-core ] || \
+	  (cd tests/console && npm install --no-audit --no-fund --ignore-scripts --loglevel=error)
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
@@ -60,7 +68,7 @@ lint:
 	bash tests/lint_rooms.sh
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -D__GNUC__ -I host -I sdk/include \
-	  host sdk strategies plugins tests bench
+	  -i tests/console/node_modules host sdk strategies plugins tests bench
 
 # Every libFuzzer target (tests/fuzz/) in turn, FUZZ_SECONDS each (default 20);
 # FUZZ_TARGETS picks some. A long run: make fuzz FUZZ_SECONDS=3600.

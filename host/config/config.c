@@ -517,6 +517,8 @@ void gd_config_free(gd_config *cfg)
     free(cfg->http_listen);
     free(cfg->http_token_hashes);
     free(cfg->http_allowed_hosts);
+    free(cfg->console_listen);
+    free(cfg->console_allowed_hosts);
     free(cfg->fred_api_key);
     free(cfg->db_dsn);
     free(cfg->backup_repository);

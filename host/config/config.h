@@ -167,6 +167,10 @@ typedef struct gd_config {
     double pr_max_r_gap;       /* max_avg_r_gap: |live - backtest| average R (0.5) */
     double pr_max_dd_ratio;    /* max_drawdown_ratio: live max drawdown / the backtest's (1.5) */
     double pr_max_sharpe_gap;  /* max_sharpe_gap: backtest Sharpe - live Sharpe, annualised (1) */
+    /* [console]: the operator's page (daemon/console.c); off unless listen is set */
+    char *console_listen;      /* listen = HOST:PORT (the package's configuration: 127.0.0.1:3000) */
+    double console_ttl_s;      /* session_ttl_s: a login lasts this long (43200) */
+    char *console_allowed_hosts; /* allowed_hosts: Host values besides the listener's own */
     double soak_min_hours;     /* [soak] min_hours: the soak gate's duration, at least the runbook's 72 */
     double soak_min_trades;    /* [soak] min_trades: ... its trades, at least 30 */
     char *stage;               /* [gordon] stage = testnet | micro | full (NULL: none given) */

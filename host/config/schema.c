@@ -12,7 +12,8 @@
 
 const char *const gd_cfg_sec_names[SEC_INSTRUMENT + 1] = {"gordon", "risk", "executor", "replay", "http",
                                                           "fred", "isolation", "db", "backup", "venue",
-                                                          "market", "soak", "preflight", "promote", "instrument"};
+                                                          "market", "soak", "preflight", "promote", "console",
+                                                          "instrument"};
 const char *const gd_cfg_mode_names[3] = {"backtest", "testnet", "production"};
 const char *const gd_cfg_level_names[4] = {"debug", "info", "warn", "error"};
 
@@ -126,6 +127,9 @@ static const gd_key_spec keys[] = {
     {SEC_PROMOTE, "max_avg_r_gap", KT_DOUBLE, CF(pr_max_r_gap), 0.5, 0, 2, 0, NULL},
     {SEC_PROMOTE, "max_drawdown_ratio", KT_DOUBLE, CF(pr_max_dd_ratio), 1.5, 1, 3, 0, NULL},
     {SEC_PROMOTE, "max_sharpe_gap", KT_DOUBLE, CF(pr_max_sharpe_gap), 1, 0, 3, 0, NULL},
+    {SEC_CONSOLE, "listen", KT_LISTEN, CF(console_listen), 0, 0, 0, KF_RESTART, NULL},
+    {SEC_CONSOLE, "session_ttl_s", KT_DOUBLE, CF(console_ttl_s), 43200, 60, 604800, 0, NULL},
+    {SEC_CONSOLE, "allowed_hosts", KT_HOSTS, CF(console_allowed_hosts), 0, 0, 0, KF_RESTART, NULL},
     {SEC_SOAK, "min_hours", KT_DOUBLE, CF(soak_min_hours), 72, 72, 8760, 0, NULL},
     {SEC_SOAK, "min_trades", KT_DOUBLE, CF(soak_min_trades), 30, 30, 1e6, 0, NULL},
     {SEC_MARKET, "source", KT_CHOICE, CF(market_source), 0, 0, 0, KF_RESTART, market_sources},

@@ -54,7 +54,10 @@
  * timer fires, no other connection is read and no closed one is freed. */
 #define GD_HTTP_ACCEPT_BURST 16u
 
-enum { CONN_NEW, CONN_READING, CONN_WRITING, CONN_LINGER, CONN_CLOSING };
+enum { CONN_NEW, CONN_READING, CONN_WRITING, CONN_LINGER, CONN_STREAM, CONN_CLOSING };
+/* A stream's heartbeat (an SSE comment), and how far behind a client may fall. */
+#define GD_HTTP_STREAM_PING_MS 15000u
+#define GD_HTTP_STREAM_MAX_QUEUE ((size_t)1 << 20)
 /* Where the current request stands, for the timer. */
 enum { PH_IDLE, PH_HEADER, PH_BODY };
 
@@ -98,6 +101,7 @@ struct gd_http_server {
     unsigned nconns;             /* allocated, closing ones included */
     unsigned nactive;            /* READING or WRITING: at most max_connections */
     unsigned nlinger;            /* LINGER: at most max_connections too */
+    unsigned nstreams;           /* STREAM */
     unsigned live;               /* listener, resume, connections and drops not yet closed */
     int port;
     int stopping;
@@ -165,6 +169,10 @@ static void conn_set_state(gd_http_conn *c, int state)
     else if (!holds_slot(c->state) && holds_slot(state))
         s->nactive++;
     int was_linger = c->state == CONN_LINGER;
+    if (c->state == CONN_STREAM && state != CONN_STREAM)
+        s->nstreams--;
+    else if (c->state != CONN_STREAM && state == CONN_STREAM)
+        s->nstreams++;
     c->state = state;
     if (was_linger && state != CONN_LINGER)
         s->nlinger--;
@@ -205,9 +213,15 @@ static void conn_close(gd_http_conn *c)
     uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
 }
 
+static void stream_write(gd_http_conn *c, const char *data, size_t len);
+
 static void on_timeout(uv_timer_t *t)
 {
     gd_http_conn *c = t->data;
+    if (c->state == CONN_STREAM) {
+        stream_write(c, ": ping\n\n", 8); /* keeps proxies and the client's own timers from closing it */
+        return;
+    }
     if (c->state == CONN_READING && c->phase == PH_HEADER)
         gd_log(GD_LOG_DEBUG, "http", NULL, "closing the connection from %s: no complete request header in %llu ms",
                c->sess.peer, (unsigned long long)c->srv->lim.header_timeout_ms);
@@ -285,9 +299,90 @@ static void on_write(uv_write_t *req, int status)
     /* LINGER: the shutdown queued behind this write ends the exchange. */
 }
 
+typedef struct stream_req {
+    uv_write_t req;
+    gd_http_conn *c;
+    char data[];
+} stream_req;
+
+static void on_stream_write(uv_write_t *req, int status)
+{
+    stream_req *w = (stream_req *)req;
+    gd_http_conn *c = w->c;
+    free(w);
+    if (status < 0 && c->state != CONN_CLOSING)
+        conn_close(c);
+}
+
+/* Queues data on a stream; a client too far behind is closed. */
+static void stream_write(gd_http_conn *c, const char *data, size_t len)
+{
+    if (c->state != CONN_STREAM)
+        return;
+    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > GD_HTTP_STREAM_MAX_QUEUE) {
+        gd_log(GD_LOG_WARN, "http", NULL, "closing the event stream to %s: it is not reading", c->sess.peer);
+        conn_close(c);
+        return;
+    }
+    stream_req *w = malloc(sizeof *w + len);
+    if (!w) {
+        conn_close(c);
+        return;
+    }
+    w->c = c;
+    memcpy(w->data, data, len);
+    uv_buf_t b = uv_buf_init(w->data, (unsigned)len);
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_stream_write);
+    if (rc < 0) {
+        free(w);
+        conn_fail(c, "uv_write", rc);
+    }
+}
+
+void gd_http_broadcast(gd_http_server *s, const char *data, size_t len)
+{
+    if (!s || s->stopping)
+        return;
+    for (gd_http_conn *c = s->head, *next; c; c = next) {
+        next = c->next;
+        if (c->state == CONN_STREAM)
+            stream_write(c, data, len);
+    }
+}
+
+void gd_http_close_streams(gd_http_server *s, uint64_t key)
+{
+    if (!s)
+        return;
+    for (gd_http_conn *c = s->head; c; c = c->next)
+        if (c->state == CONN_STREAM && (key == 0 || c->sess.stream_key == key))
+            conn_close(c);
+}
+
+unsigned gd_http_stream_count(const gd_http_server *s) { return s ? s->nstreams : 0; }
+
 /* Sends what the session queued. */
 static void conn_send(gd_http_conn *c)
 {
+    if (c->sess.streaming && !c->srv->stopping) {
+        /* The stream's head: the connection is the stream's from now on,
+         * out of the request slots, read only to see it close. */
+        char *head = c->sess.out.p;
+        size_t n = c->sess.out.len;
+        conn_set_state(c, CONN_STREAM);
+        stream_write(c, head, n);
+        free(head);
+        c->sess.out.p = NULL;
+        c->sess.out.len = c->sess.out.cap = 0;
+        free(c->pending);
+        c->pending = NULL;
+        c->pending_len = 0;
+        if (c->state != CONN_STREAM)
+            return;
+        uv_timer_start(&c->timer, on_timeout, GD_HTTP_STREAM_PING_MS, GD_HTTP_STREAM_PING_MS);
+        start_reading(c);
+        return;
+    }
     int close = c->sess.close_after || c->srv->stopping;
     c->wbuf = c->sess.out.p;
     uv_buf_t b = uv_buf_init(c->wbuf, (unsigned)c->sess.out.len);
@@ -401,8 +496,8 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         conn_close(c); /* EOF or error: a half-sent request gets no answer */
         return;
     }
-    if (nread == 0 || c->state == CONN_LINGER)
-        return;
+    if (nread == 0 || c->state == CONN_LINGER || c->state == CONN_STREAM)
+        return; /* a stream's client has nothing more to say */
     if (c->state != CONN_READING) { /* reading is stopped while writing */
         conn_close(c);
         return;

@@ -40,6 +40,9 @@ typedef struct gd_http_request {
     const char *query;          /* after '?', or "" */
     const char *authorization;  /* Authorization header value, or NULL */
     const char *content_type;   /* or NULL */
+    const char *cookie;         /* Cookie, or NULL (a repeated one is refused with 400) */
+    const char *origin;         /* Origin, or NULL */
+    const char *csrf_token;     /* X-CSRF-Token, or NULL */
     const char *body;           /* NUL-terminated copy; "" when none */
     size_t body_len;
     const char *peer;           /* "127.0.0.1:54321" */
@@ -51,6 +54,16 @@ typedef struct gd_http_response {
     char *body;                 /* malloc'd by the handler; the server frees it */
     size_t body_len;
     const char *www_authenticate; /* for 401, e.g. "Bearer" */
+    /* More header lines, "Name: value\r\n" each (checked: a malformed one
+     * is a 500); the server copies them as the handler returns
+     * (static text, or the handler's own buffer). NULL: none. */
+    const char *headers;
+    /* A GET answered 200 with stream set opens a server-sent event stream:
+     * the headers and body go now, the connection then belongs to the
+     * stream (gd_http_broadcast, gd_http_close_streams), keyed by
+     * stream_key. */
+    int stream;
+    uint64_t stream_key;
 } gd_http_response;
 
 /* Called for every well-formed request. Must not block. */
@@ -91,6 +104,13 @@ int gd_http_port(const gd_http_server *s);
 /* Stops listening, closes every connection; frees the server once all
  * handles are closed (then calls on_closed if non-NULL). */
 void gd_http_stop(gd_http_server *s, void (*on_closed)(void *arg), void *arg);
+
+/* Sends data to every open stream (a client too slow to take it, more
+ * than 1 MiB behind, is closed). */
+void gd_http_broadcast(gd_http_server *s, const char *data, size_t len);
+/* Closes the streams opened with key (0: every stream). */
+void gd_http_close_streams(gd_http_server *s, uint64_t key);
+unsigned gd_http_stream_count(const gd_http_server *s);
 
 /* Parses and answers raw request bytes without sockets: the path the
  * fuzzer and the unit tests drive. The buffer is everything one client sent:

@@ -7,6 +7,7 @@
 #include <http_parser.h>
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "daemon/http.h"
 #include "base/buf.h"
@@ -43,14 +44,14 @@ typedef struct gd_http_session {
     char peer[INET6_ADDRSTRLEN + 16];
 
     /* the request being received */
-    gd_buf url, auth, ctype, expect, host, body;
+    gd_buf url, auth, ctype, expect, host, cookie, origin, csrf, body;
     char field[32];              /* current header name, enough for the ones we keep */
     size_t field_len;
     int field_long;              /* name longer than field[]: not one of ours */
     int in_value;                /* last callback was a value: the next field starts a header */
     int headers_done;            /* later fields are chunked trailers: never used */
     int cur;                     /* which kept header the current value belongs to */
-    unsigned n_auth, n_ctype, n_expect, n_host;
+    unsigned n_auth, n_ctype, n_expect, n_host, n_cookie, n_origin, n_csrf;
     size_t header_bytes;
     int in_message;              /* a request has begun and is not answered yet */
     int is_operator;             /* its complete header bears an operator token */
@@ -63,6 +64,8 @@ typedef struct gd_http_session {
     int last_status;
     int close_after;             /* the last response ends the connection */
     int done;                    /* no more input is parsed */
+    int streaming;               /* the last answer opened a stream (server-sent events) */
+    uint64_t stream_key;         /* ... the handler's key for it */
     int oom;
 } gd_http_session;
 

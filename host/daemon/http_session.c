@@ -21,7 +21,7 @@
  * gives 1 and 2 their own meanings (no body; upgrade), so always -1. */
 #define CB_STOP (-1)
 
-enum { HDR_OTHER = 0, HDR_AUTH, HDR_CTYPE, HDR_EXPECT, HDR_HOST };
+enum { HDR_OTHER = 0, HDR_AUTH, HDR_CTYPE, HDR_EXPECT, HDR_HOST, HDR_COOKIE, HDR_ORIGIN, HDR_CSRF };
 
 /* http-parser's table of reason phrases (RFC 9110 names). */
 static const char *reason_phrase(int status)
@@ -191,6 +191,9 @@ static void session_reset_request(gd_http_session *s)
     gd_buf_clear(&s->ctype);
     gd_buf_clear(&s->expect);
     gd_buf_clear(&s->host);
+    gd_buf_clear(&s->cookie);
+    gd_buf_clear(&s->origin);
+    gd_buf_clear(&s->csrf);
     gd_buf_clear(&s->body);
     s->field_len = 0;
     s->field[0] = '\0';
@@ -198,7 +201,7 @@ static void session_reset_request(gd_http_session *s)
     s->in_value = 0;
     s->headers_done = 0;
     s->cur = HDR_OTHER;
-    s->n_auth = s->n_ctype = s->n_expect = s->n_host = 0;
+    s->n_auth = s->n_ctype = s->n_expect = s->n_host = s->n_cookie = s->n_origin = s->n_csrf = 0;
     s->header_bytes = 0;
     s->in_message = 0;
     s->is_operator = 0;
@@ -222,6 +225,9 @@ void gd_http_session_free(gd_http_session *s)
     gd_buf_free(&s->url);
     gd_buf_free(&s->auth);
     gd_buf_free(&s->ctype);
+    gd_buf_free(&s->cookie);
+    gd_buf_free(&s->origin);
+    gd_buf_free(&s->csrf);
     gd_buf_free(&s->expect);
     gd_buf_free(&s->host);
     gd_buf_free(&s->body);
@@ -301,6 +307,21 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
     return 0;
 }
 
+/* Where a kept header's value goes; NULL for the others. */
+static gd_buf *header_buf(gd_http_session *s, int which)
+{
+    switch (which) {
+    case HDR_AUTH: return &s->auth;
+    case HDR_CTYPE: return &s->ctype;
+    case HDR_EXPECT: return &s->expect;
+    case HDR_HOST: return &s->host;
+    case HDR_COOKIE: return &s->cookie;
+    case HDR_ORIGIN: return &s->origin;
+    case HDR_CSRF: return &s->csrf;
+    default: return NULL;
+    }
+}
+
 static int on_header_value(http_parser *p, const char *at, size_t len)
 {
     gd_http_session *s = p->data;
@@ -325,22 +346,28 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
                 if (++s->n_host > 1)
                     return refuse(s, 400, "repeated Host header");
                 s->cur = HDR_HOST;
+            } else if (strcasecmp(s->field, "cookie") == 0) {
+                if (++s->n_cookie > 1)
+                    return refuse(s, 400, "repeated Cookie header");
+                s->cur = HDR_COOKIE;
+            } else if (strcasecmp(s->field, "origin") == 0) {
+                if (++s->n_origin > 1)
+                    return refuse(s, 400, "repeated Origin header");
+                s->cur = HDR_ORIGIN;
+            } else if (strcasecmp(s->field, "x-csrf-token") == 0) {
+                if (++s->n_csrf > 1)
+                    return refuse(s, 400, "repeated X-CSRF-Token header");
+                s->cur = HDR_CSRF;
             }
         }
         /* Mark the header present even if its value is empty. */
-        gd_buf *b = s->cur == HDR_AUTH ? &s->auth : s->cur == HDR_CTYPE ? &s->ctype
-                   : s->cur == HDR_EXPECT ? &s->expect : s->cur == HDR_HOST ? &s->host : NULL;
+        gd_buf *b = header_buf(s, s->cur);
         if (b && gd_buf_append(b, "", 0) < 0)
             return refuse_oom(s);
     }
-    gd_buf *b = NULL;
-    switch (s->cur) {
-    case HDR_AUTH: b = &s->auth; break;
-    case HDR_CTYPE: b = &s->ctype; break;
-    case HDR_EXPECT: b = &s->expect; break;
-    case HDR_HOST: b = &s->host; break;
-    default: return 0;
-    }
+    gd_buf *b = header_buf(s, s->cur);
+    if (!b)
+        return 0;
     return gd_buf_append(b, at, len) < 0 ? refuse_oom(s) : 0;
 }
 
@@ -471,13 +498,37 @@ static int header_value_ok(const char *v)
     return v && v[0] && !strpbrk(v, "\r\n");
 }
 
+/* Extra header lines from a handler: "Name: value\r\n" each, a token for a
+ * name, no other CR or LF (nothing a value could smuggle in). */
+static int headers_ok(const char *h)
+{
+    while (*h) {
+        const char *colon = strchr(h, ':'), *end = strstr(h, "\r\n");
+        if (!colon || !end || colon > end || colon == h)
+            return 0;
+        for (const char *q = h; q < colon; q++)
+            if (!(isalnum((unsigned char)*q) || *q == '-'))
+                return 0;
+        for (const char *q = colon; q < end; q++)
+            if (*q == '\r' || *q == '\n' || (unsigned char)*q < 0x20)
+                return 0;
+        h = end + 2;
+    }
+    return 1;
+}
+
 /* Appends one whole response; on failure (GD_ENOMEM) leaves out as it was. */
 static int append_response(gd_http_session *s, int status, const char *ctype, const char *www_auth,
-                           const char *body, size_t body_len, int close, int head)
+                           const char *extra, int stream, const char *body, size_t body_len, int close, int head)
 {
     size_t mark = s->out.len;
     int rc;
-    if (status == 204 || status == 304) {
+    if (stream) {
+        /* A stream: no length; it ends when either side closes. */
+        rc = gd_buf_printf(&s->out,
+                           "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nConnection: keep-alive\r\nCache-Control: no-store\r\n",
+                           status, reason_phrase(status), ctype);
+    } else if (status == 204 || status == 304) {
         /* No body, and no Content-Length (RFC 9110 8.6). */
         rc = gd_buf_printf(&s->out, "HTTP/1.1 %d %s\r\nConnection: %s\r\nCache-Control: no-store\r\n",
                            status, reason_phrase(status), close ? "close" : "keep-alive");
@@ -490,6 +541,8 @@ static int append_response(gd_http_session *s, int status, const char *ctype, co
     }
     if (rc == 0 && www_auth)
         rc = gd_buf_printf(&s->out, "WWW-Authenticate: %s\r\n", www_auth);
+    if (rc == 0 && extra)
+        rc = gd_buf_append(&s->out, extra, strlen(extra));
     if (rc == 0)
         rc = gd_buf_append(&s->out, "\r\n", 2);
     if (rc == 0 && !head && body_len)
@@ -514,7 +567,7 @@ static void append_error(gd_http_session *s, int status, const char *msg)
     gd_json_escape(esc, sizeof esc, msg ? msg : "bad request");
     int n = snprintf(body, sizeof body, "{\"error\":\"%s\"}", esc);
     size_t blen = n < 0 ? 0 : (size_t)n < sizeof body ? (size_t)n : sizeof body - 1;
-    (void)append_response(s, status, "application/json", NULL, body, blen, 1, 0);
+    (void)append_response(s, status, "application/json", NULL, NULL, 0, body, blen, 1, 0);
     s->close_after = 1;
     s->done = 1;
 }
@@ -565,12 +618,26 @@ static int queue_answer(gd_http_session *s, http_parser *p, const gd_http_reques
         append_error(s, 500, "internal error");
         return 0;
     }
+    if (resp->headers && !headers_ok(resp->headers)) {
+        gd_log(GD_LOG_ERROR, "http", NULL, "handler returned malformed headers for %s %s", req->method, req->path);
+        append_error(s, 500, "internal error");
+        return 0;
+    }
     const char *ctype = header_value_ok(resp->content_type) ? resp->content_type : "application/json";
     const char *www = header_value_ok(resp->www_authenticate) ? resp->www_authenticate : NULL;
     size_t blen = resp->body ? (resp->body_len ? resp->body_len : strlen(resp->body)) : 0;
-    int close = !http_should_keep_alive(p);
-    if (append_response(s, status, ctype, www, resp->body, blen, close, p->method == HTTP_HEAD))
+    int stream = resp->stream && status == 200 && p->method == HTTP_GET;
+    int close = !stream && !http_should_keep_alive(p);
+    if (append_response(s, status, ctype, www, resp->headers, stream, resp->body, blen, close,
+                        p->method == HTTP_HEAD))
         return GD_ENOMEM;
+    if (stream) {
+        /* The connection is the stream's from now on (http.c). */
+        s->streaming = 1;
+        s->stream_key = resp->stream_key;
+        s->done = 1;
+        return 0;
+    }
     if (close)
         s->done = 1;
     session_reset_request(s);
@@ -596,6 +663,9 @@ static int on_message_complete(http_parser *p)
         .query = query,
         .authorization = trimmed(&s->auth, s->n_auth),
         .content_type = trimmed(&s->ctype, s->n_ctype),
+        .cookie = trimmed(&s->cookie, s->n_cookie),
+        .origin = trimmed(&s->origin, s->n_origin),
+        .csrf_token = trimmed(&s->csrf, s->n_csrf),
         .body = s->body.len ? s->body.p : "",
         .body_len = s->body.len,
         .peer = s->peer,

@@ -16,6 +16,7 @@
 #include "base/dates.h"
 #include "base/file.h"
 #include "daemon/api.h"
+#include "daemon/console.h"
 #include "daemon/dbrun.h"
 #include "daemon/fred.h"
 #include "daemon/http.h"
@@ -84,6 +85,7 @@ typedef struct run_state {
     gd_state state;
     int have_state;
     gd_http_server *http;
+    struct gd_console *console;
     gd_fred *fred;
     gd_api api;
     const char **syms;    /* owned: symbol names, borrowed from cfg */
@@ -195,6 +197,8 @@ static void stop_all(run_state *st)
         gd_http_stop(st->http, closed_nothing, NULL);
         st->http = NULL;
     }
+    gd_console_stop(st->console);
+    st->console = NULL;
     if (st->fred) {
         gd_fred_stop(st->fred, closed_nothing, NULL);
         st->fred = NULL;
@@ -836,8 +840,13 @@ static int start_http(run_state *st, const gd_run_opts *o, gd_err *err)
     st->api.cfg = cfg;
     st->api.state = st->have_state ? &st->state : NULL;
     st->api.db = &st->db;
-    if (!cfg->http_listen)
-        return 0;
+    if (!cfg->http_listen) {
+        /* The console alone: it acts through the API's routes. */
+        if (!cfg->console_listen)
+            return 0;
+        rc = gd_api_init(&st->api, err);
+        return rc ? rc : gd_console_start(&st->loop, cfg, &st->api, &st->console, err);
+    }
     /* The token hashes are read where the API keeps them, so a reload that
      * rotates them also changes which requests the server treats as the
      * operator's (never evicted when full). */
@@ -863,7 +872,7 @@ static int start_http(run_state *st, const gd_run_opts *o, gd_err *err)
     gd_log(GD_LOG_INFO, "http", NULL, "operator API on %s (port %d)", cfg->http_listen, gd_http_port(st->http));
     if (o->port_out)
         *o->port_out = gd_http_port(st->http);
-    return 0;
+    return gd_console_start(&st->loop, cfg, &st->api, &st->console, err);
 }
 
 /* The take-up of what an earlier run left on the venue is over: trading

@@ -1,0 +1,263 @@
+/* gordon console: the operator's page. Talks only to its own origin; the
+ * session is an HttpOnly cookie, the CSRF token lives in this closure. */
+"use strict";
+(function () {
+  let csrf = null;
+  let events = null;
+  let last = null;
+  const $ = (id) => document.getElementById(id);
+
+  function money(v) {
+    if (v === null || v === undefined || !isFinite(v)) return "–";
+    return (v < 0 ? "−" : "") + "$" + Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+  function num(v, d) {
+    if (v === null || v === undefined || !isFinite(v)) return "–";
+    return Number(v).toLocaleString("en-US", { maximumFractionDigits: d === undefined ? 8 : d });
+  }
+  function pct(v) { return v === null || v === undefined || !isFinite(v) ? "–" : num(v, 2) + " %"; }
+  function utc(ms) {
+    if (!ms) return "–";
+    const d = new Date(ms);
+    const age = (Date.now() - ms) / 1000;
+    let rel;
+    if (Math.abs(age) < 90) rel = Math.round(age) + " s ago";
+    else if (Math.abs(age) < 5400) rel = Math.round(age / 60) + " min ago";
+    else if (Math.abs(age) < 172800) rel = Math.round(age / 3600) + " h ago";
+    else rel = Math.round(age / 86400) + " days ago";
+    return d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC") + " (" + rel + ")";
+  }
+  function el(tag, text, cls) {
+    const e = document.createElement(tag);
+    if (text !== undefined) e.textContent = text;
+    if (cls) e.className = cls;
+    return e;
+  }
+
+  async function call(method, path, body) {
+    const opt = { method, headers: {}, credentials: "same-origin" };
+    if (method === "POST") {
+      opt.headers["Content-Type"] = "application/json";
+      opt.headers["X-CSRF-Token"] = csrf || "";
+      opt.body = JSON.stringify(body || {});
+    }
+    const r = await fetch(path, opt);
+    let j = null;
+    try { j = await r.json(); } catch (e) { j = null; }
+    return { status: r.status, body: j };
+  }
+
+  function showLogin(msg) {
+    csrf = null;
+    if (events) { events.close(); events = null; }
+    $("main-view").hidden = true;
+    $("logout").hidden = true;
+    $("login-view").hidden = false;
+    $("login-error").textContent = msg || "";
+    $("conn").textContent = "not connected";
+    $("conn").className = "conn";
+    $("token").focus();
+  }
+
+  function showMain() {
+    $("login-view").hidden = true;
+    $("main-view").hidden = false;
+    $("logout").hidden = false;
+    connect();
+  }
+
+  function connect() {
+    if (events) events.close();
+    events = new EventSource("/events");
+    events.addEventListener("snapshot", (ev) => {
+      $("conn").textContent = "live";
+      $("conn").className = "conn live";
+      try { render(JSON.parse(ev.data)); } catch (e) { /* a bad event: the next one renders */ }
+    });
+    events.onerror = async () => {
+      $("conn").textContent = "reconnecting…";
+      $("conn").className = "conn";
+      const s = await call("GET", "/session");
+      if (s.status === 401) showLogin("Your session ended: log in again.");
+    };
+  }
+
+  function banners(snap) {
+    const box = $("banners");
+    box.replaceChildren();
+    const st = snap.state || {};
+    const latch = st.halt_latch || {};
+    if (latch.halted) {
+      const b = el("div", "", "banner halt");
+      b.setAttribute("role", "alert");
+      b.textContent = "HALTED: no new entries. " + (latch.reason || latch.why || "") +
+        (latch.who ? " — by " + latch.who : "") + (latch.since_ms ? ", since " + utc(latch.since_ms) : "") +
+        ". Only an operator can resume.";
+      box.appendChild(b);
+    }
+    for (const br of st.breakers || []) {
+      if (br.state === "tripped") {
+        const b = el("div", "Breaker " + br.name + " (" + br.plugin + ") TRIPPED: value " + num(br.value, 4) +
+          " against threshold " + num(br.threshold, 4) + (br.reason ? " — " + br.reason : ""), "banner tripped");
+        b.setAttribute("role", "alert");
+        box.appendChild(b);
+      }
+    }
+    for (const s of (snap.strategies && snap.strategies.strategies) || []) {
+      if (s.quarantine) {
+        const q = s.quarantine;
+        box.appendChild(el("div", "Strategy " + s.name + " QUARANTINED: no new entries (its exits and stops stay)" +
+          (q.why ? " — " + q.why : "") + (q.who ? ", by " + q.who : "") + (q.since_ms ? ", since " + utc(q.since_ms) : ""),
+          "banner quarantine"));
+      }
+    }
+  }
+
+  function account(snap) {
+    const a = (snap.state && snap.state.account) || {};
+    const rows = [
+      ["Equity", money(a.equity)], ["Sizing equity", money(a.sizing_equity)],
+      ["Allocation", a.allocation_usd === null || a.allocation_usd === undefined ? "none (account equity)" : money(a.allocation_usd)],
+      ["Drawdown", pct(a.drawdown_pct)], ["Peak equity", money(a.peak_equity)],
+      ["Notional today", money(a.notional_used_today) + " of " + money(a.notional_cap_daily)],
+      ["Gross exposure", money(a.gross_exposure) + " of " + money(a.gross_exposure_cap)],
+      ["Open positions", num(a.open_positions, 0)],
+    ];
+    const dl = $("account");
+    dl.replaceChildren();
+    for (const [k, v] of rows) {
+      const d = el("div");
+      d.appendChild(el("dt", k));
+      d.appendChild(el("dd", v));
+      dl.appendChild(d);
+    }
+  }
+
+  function table(id, rows) {
+    const tb = $(id).tBodies[0];
+    tb.replaceChildren();
+    for (const r of rows) tb.appendChild(r);
+  }
+
+  function render(snap) {
+    last = snap;
+    banners(snap);
+    account(snap);
+    table("breakers", ((snap.state && snap.state.breakers) || []).map((b) => {
+      const tr = el("tr");
+      tr.appendChild(el("td", b.name));
+      tr.appendChild(el("td", b.plugin));
+      tr.appendChild(el("td", b.state, "state-" + b.state));
+      tr.appendChild(el("td", num(b.value, 4), "num"));
+      tr.appendChild(el("td", num(b.threshold, 4), "num"));
+      return tr;
+    }));
+    table("positions", ((snap.positions && snap.positions.positions) || []).map((p) => {
+      const tr = el("tr");
+      const risk = p.stop ? Math.abs(p.entry_price - p.stop) * p.qty : null;
+      tr.appendChild(el("td", p.strategy + (p.orphaned ? " (orphaned)" : "")));
+      tr.appendChild(el("td", p.symbol));
+      tr.appendChild(el("td", p.side));
+      tr.appendChild(el("td", num(p.qty), "num"));
+      tr.appendChild(el("td", num(p.entry_price), "num"));
+      tr.appendChild(el("td", p.stop ? num(p.stop) + (p.stop_working === false ? " (not confirmed)" : "") : "none", "num"));
+      tr.appendChild(el("td", num(p.mark), "num"));
+      tr.appendChild(el("td", money(p.unrealized_pnl), "num"));
+      tr.appendChild(el("td", money(risk), "num"));
+      tr.appendChild(el("td", utc(p.opened_ms)));
+      return tr;
+    }));
+    table("strategies", ((snap.strategies && snap.strategies.strategies) || []).map((s) => {
+      const tr = el("tr");
+      tr.appendChild(el("td", s.name));
+      tr.appendChild(el("td", s.quarantine ? "quarantined" + (s.quarantine.why ? ": " + s.quarantine.why : "") : "trading"));
+      const td = el("td");
+      const b = el("button", s.quarantine ? "Release" : "Quarantine", s.quarantine ? "" : "danger");
+      b.type = "button";
+      b.dataset.strategy = s.name;
+      b.dataset.action = s.quarantine ? "release" : "quarantine";
+      b.addEventListener("click", () => strategyAction(s.name, b.dataset.action));
+      td.appendChild(b);
+      tr.appendChild(td);
+      return tr;
+    }));
+    $("updated").textContent = utc(snap.at_ms);
+  }
+
+  /* Every action names its effect and asks for a reason first. */
+  function confirmAction(title, text, force) {
+    return new Promise((resolve) => {
+      const d = $("confirm");
+      $("confirm-title").textContent = title;
+      $("confirm-text").textContent = text;
+      $("confirm-reason").value = "";
+      $("confirm-force").checked = false;
+      $("confirm-force-label").hidden = !force;
+      d.returnValue = "";
+      d.onclose = () => resolve(d.returnValue === "ok" ? { reason: $("confirm-reason").value, force: $("confirm-force").checked } : null);
+      d.showModal();
+      $("confirm-reason").focus();
+    });
+  }
+
+  async function act(path, body) {
+    const r = await call("POST", "/api" + path, body);
+    const out = $("action-result");
+    if (r.status === 401) { showLogin("Your session ended: log in again."); return r; }
+    if (r.status >= 200 && r.status < 300) out.textContent = "Done: " + path + ".";
+    else out.textContent = "Refused (" + r.status + "): " + ((r.body && (r.body.error || r.body.detail)) || "no reason given");
+    out.className = r.status >= 300 ? "error" : "";
+    return r;
+  }
+
+  async function strategyAction(name, what) {
+    const c = await confirmAction(what === "quarantine" ? "Quarantine " + name : "Release " + name,
+      what === "quarantine"
+        ? "Strategy " + name + " will open no new positions until released. Its open positions keep their exits and stops."
+        : "Strategy " + name + " may open new positions again.", false);
+    if (c) await act("/strategies/" + encodeURIComponent(name) + "/" + what, { reason: c.reason });
+  }
+
+  function wire() {
+    $("login-form").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const r = await call("POST", "/login", { token: $("token").value });
+      $("token").value = "";
+      if (r.status === 200 && r.body && r.body.csrf) {
+        csrf = r.body.csrf;
+        showMain();
+      } else {
+        $("login-error").textContent = (r.body && r.body.error) || "Login failed (" + r.status + ").";
+      }
+    });
+    $("logout").addEventListener("click", async () => {
+      await call("POST", "/logout", {});
+      showLogin("Logged out.");
+    });
+    $("btn-halt").addEventListener("click", async () => {
+      const c = await confirmAction("Halt trading", "The halt latch will be set: no new entries anywhere until an operator resumes. Open positions keep their stops.", false);
+      if (c) await act("/risk/halt", { reason: c.reason });
+    });
+    $("btn-resume").addEventListener("click", async () => {
+      const c = await confirmAction("Resume trading", "The halt latch will be cleared and new entries allowed again. It is refused while a breaker is still tripped, unless you force it.", true);
+      if (!c) return;
+      const r = await act("/risk/resume", c.force ? { reason: c.reason, force: true } : { reason: c.reason });
+      if (r.status === 409) $("action-result").textContent = "Refused (409): a breaker is still tripped. Resume again with Force to override it.";
+    });
+    $("btn-flatten").addEventListener("click", async () => {
+      const c = await confirmAction("Emergency flatten", "Every open position will be closed at market now, pending entries cancelled, and trading halted.", false);
+      if (c) await act("/risk/emergency-flatten", { reason: c.reason });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    wire();
+    const s = await call("GET", "/session");
+    if (s.status === 200 && s.body && s.body.csrf) {
+      csrf = s.body.csrf;
+      showMain();
+    } else {
+      showLogin("");
+    }
+  });
+})();

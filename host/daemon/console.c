@@ -1,0 +1,506 @@
+#include "daemon/console.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "base/buf.h"
+#include "base/dates.h"
+#include "base/hash.h"
+#include "base/log.h"
+#include "daemon/http.h"
+#include "risk/token.h"
+
+/* The page, compiled in (console/, embedded by CMake). */
+extern const unsigned char gd_console_index_html[], gd_console_app_js[], gd_console_app_css[];
+extern const size_t gd_console_index_html_len, gd_console_app_js_len, gd_console_app_css_len;
+
+#define MAX_SESSIONS        16
+#define TOKEN_MAX           256
+#define MAX_STREAMS         32
+#define LOGIN_FAILS_PER_MIN 10
+#define COOKIE              "gordon_session"
+
+/* On every answer: nothing inline runs, nothing frames it, nothing leaks. */
+static const char SEC_HEADERS[] =
+    "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'\r\n"
+    "X-Frame-Options: DENY\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n";
+
+typedef struct session {
+    char id[65];   /* the cookie's value: 32 random bytes, hex; "" when free */
+    char csrf[65]; /* what every POST must carry */
+    char token[TOKEN_MAX];
+    uint64_t key; /* its streams' key */
+    int64_t expires_ms;
+} session;
+
+struct gd_console {
+    uv_loop_t *loop;
+    const gd_config *cfg;
+    gd_api *api;
+    gd_http_server *http;
+    uv_timer_t tick;
+    int closing, pending;
+    char origins[8][300]; /* "http://HOST:PORT" this listener answers as */
+    size_t n_origins;
+    session sess[MAX_SESSIONS];
+    uint64_t next_key;
+    char hdr[1024]; /* the answer's extra headers (security, cookie), valid until it is queued */
+    char *last;     /* the last snapshot sent */
+    int64_t fail_window_ms;
+    unsigned fails;
+};
+
+void gd_console_stop(gd_console *c);
+
+/* ------------------------------------------------------------ helpers */
+
+static int random_hex(char out[65])
+{
+    unsigned char b[32];
+    if (RAND_bytes(b, sizeof b) != 1)
+        return -1;
+    for (size_t i = 0; i < sizeof b; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    return 0;
+}
+
+static void set_body(gd_http_response *r, int status, const char *ctype, const char *text)
+{
+    r->status = status;
+    r->content_type = ctype;
+    r->body = strdup(text);
+    r->body_len = r->body ? strlen(r->body) : 0;
+    if (!r->body)
+        r->status = 500;
+}
+
+static void error(gd_http_response *r, int status, const char *msg)
+{
+    char esc[256], body[320];
+    cJSON *s = cJSON_CreateString(msg);
+    char *q = s ? cJSON_PrintUnformatted(s) : NULL;
+    snprintf(esc, sizeof esc, "%s", q ? q : "\"error\"");
+    snprintf(body, sizeof body, "{\"error\":%s}", esc);
+    cJSON_free(q);
+    cJSON_Delete(s);
+    set_body(r, status, "application/json", body);
+}
+
+static void asset(gd_http_response *r, const unsigned char *p, size_t n, const char *ctype)
+{
+    r->status = 200;
+    r->content_type = ctype;
+    r->body = malloc(n ? n : 1);
+    if (!r->body) {
+        r->status = 500;
+        return;
+    }
+    memcpy(r->body, p, n);
+    r->body_len = n;
+}
+
+/* The cookie's session, if live. */
+static session *find_session(gd_console *c, const char *cookie)
+{
+    if (!cookie)
+        return NULL;
+    const char *p = cookie;
+    size_t kl = strlen(COOKIE);
+    while (*p) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        if (!strncmp(p, COOKIE, kl) && p[kl] == '=') {
+            const char *v = p + kl + 1;
+            size_t vl = strcspn(v, ";");
+            if (vl != 64)
+                return NULL;
+            int64_t now = gd_wall_ms();
+            for (int i = 0; i < MAX_SESSIONS; i++) {
+                session *s = &c->sess[i];
+                if (s->id[0] && CRYPTO_memcmp(s->id, v, 64) == 0)
+                    return s->expires_ms > now ? s : NULL;
+            }
+            return NULL;
+        }
+        p += strcspn(p, ";");
+    }
+    return NULL;
+}
+
+static void end_session(gd_console *c, session *s)
+{
+    if (c->http && s->key)
+        gd_http_close_streams(c->http, s->key);
+    OPENSSL_cleanse(s, sizeof *s);
+}
+
+/* Origin names this listener (a page of ours), compared without case. */
+static int origin_ok(const gd_console *c, const char *origin)
+{
+    if (!origin)
+        return 0;
+    for (size_t i = 0; i < c->n_origins; i++)
+        if (!strcasecmp(origin, c->origins[i]))
+            return 1;
+    return 0;
+}
+
+/* A session's request, made to the operator API in the operator's name. */
+static void forward(gd_console *c, const session *s, const gd_http_request *req, const char *path,
+                    gd_http_response *resp)
+{
+    char auth[TOKEN_MAX + 16];
+    snprintf(auth, sizeof auth, "Bearer %s", s->token);
+    gd_http_request r = *req;
+    r.path = path;
+    r.authorization = auth;
+    r.cookie = r.origin = r.csrf_token = NULL;
+    gd_api_handle(c->api, &r, resp);
+    OPENSSL_cleanse(auth, sizeof auth);
+}
+
+/* {"state":..., "positions":..., "strategies":..., "at_ms":...}: what the page shows, from the API's views. */
+static char *snapshot(gd_console *c)
+{
+    static const char *const parts[][2] = {
+        {"state", "/risk/state"}, {"positions", "/positions"}, {"strategies", "/strategies"}};
+    gd_buf b = GD_BUF_INIT;
+    gd_buf_printf(&b, "{\"at_ms\":%lld", (long long)gd_wall_ms());
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        gd_http_request q;
+        memset(&q, 0, sizeof q);
+        q.method = "GET";
+        q.path = parts[i][1];
+        q.query = "";
+        q.body = "";
+        q.peer = "console";
+        gd_http_response r = {.status = 200};
+        gd_api_handle(c->api, &q, &r);
+        gd_buf_printf(&b, ",\"%s\":", parts[i][0]);
+        if (r.status == 200 && r.body && r.body_len)
+            gd_buf_append(&b, r.body, r.body_len);
+        else
+            gd_buf_append(&b, "null", 4);
+        free(r.body);
+    }
+    gd_buf_append(&b, "}", 1);
+    if (b.failed) {
+        gd_buf_free(&b);
+        return NULL;
+    }
+    return gd_buf_take(&b);
+}
+
+/* ------------------------------------------------------------ routes */
+
+static void login(gd_console *c, const gd_http_request *req, gd_http_response *resp)
+{
+    int64_t now = gd_wall_ms();
+    if (req->origin && !origin_ok(c, req->origin)) {
+        error(resp, 403, "the login must come from this console's own page");
+        return;
+    }
+    if (now - c->fail_window_ms > 60000) {
+        c->fail_window_ms = now;
+        c->fails = 0;
+    }
+    if (c->fails >= LOGIN_FAILS_PER_MIN) {
+        error(resp, 429, "too many failed logins: wait a minute");
+        return;
+    }
+    cJSON *j = cJSON_ParseWithLength(req->body, req->body_len);
+    const char *tok = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "token"));
+    int ok = tok && strlen(tok) < TOKEN_MAX && strlen(tok) > 0;
+    if (ok) {
+        char auth[TOKEN_MAX + 16];
+        snprintf(auth, sizeof auth, "Bearer %s", tok);
+        ok = c->api->n_hashes && gd_token_check(auth, (const char *const *)c->api->hashes, c->api->n_hashes) >= 0;
+        OPENSSL_cleanse(auth, sizeof auth);
+    }
+    /* The token leaves no copy behind: the parsed one and the request's
+     * own buffer (the server's, reused for the next request) are wiped. */
+    if (!ok) {
+        c->fails++;
+        if (tok)
+            OPENSSL_cleanse((void *)tok, strlen(tok));
+        cJSON_Delete(j);
+        OPENSSL_cleanse((void *)req->body, req->body_len);
+        gd_log(GD_LOG_WARN, "console", NULL, "login refused from %s: not an operator token", req->peer);
+        error(resp, 401, "not an operator token");
+        return;
+    }
+    /* A free slot, else the session that expires first. */
+    session *s = &c->sess[0];
+    for (int i = 0; i < MAX_SESSIONS; i++) {
+        if (!c->sess[i].id[0] || c->sess[i].expires_ms <= now) {
+            s = &c->sess[i];
+            break;
+        }
+        if (c->sess[i].expires_ms < s->expires_ms)
+            s = &c->sess[i];
+    }
+    end_session(c, s);
+    if (random_hex(s->id) != 0 || random_hex(s->csrf) != 0) {
+        OPENSSL_cleanse(s, sizeof *s);
+        cJSON_Delete(j);
+        error(resp, 500, "no randomness for a session");
+        return;
+    }
+    snprintf(s->token, sizeof s->token, "%s", tok);
+    OPENSSL_cleanse((void *)tok, strlen(tok));
+    cJSON_Delete(j);
+    OPENSSL_cleanse((void *)req->body, req->body_len);
+    s->key = ++c->next_key;
+    s->expires_ms = now + (int64_t)(c->cfg->console_ttl_s * 1000.0);
+    char body[256];
+    snprintf(body, sizeof body, "{\"csrf\":\"%s\",\"expires_ms\":%lld}", s->csrf, (long long)s->expires_ms);
+    set_body(resp, 200, "application/json", body);
+    snprintf(c->hdr, sizeof c->hdr, "%sSet-Cookie: " COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld\r\n",
+             SEC_HEADERS, s->id, (long long)c->cfg->console_ttl_s);
+    resp->headers = c->hdr;
+    gd_log(GD_LOG_INFO, "console", NULL, "operator logged in from %s", req->peer);
+}
+
+static void handle(void *user, const gd_http_request *req, gd_http_response *resp)
+{
+    gd_console *c = user;
+    const char *p = req->path;
+    int get = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
+    int post = !strcmp(req->method, "POST");
+    resp->headers = SEC_HEADERS;
+    if (get && (!strcmp(p, "/") || !strcmp(p, "/index.html"))) {
+        asset(resp, gd_console_index_html, gd_console_index_html_len, "text/html; charset=utf-8");
+        return;
+    }
+    if (get && !strcmp(p, "/app.js")) {
+        asset(resp, gd_console_app_js, gd_console_app_js_len, "text/javascript; charset=utf-8");
+        return;
+    }
+    if (get && !strcmp(p, "/app.css")) {
+        asset(resp, gd_console_app_css, gd_console_app_css_len, "text/css; charset=utf-8");
+        return;
+    }
+    if (post && !strcmp(p, "/login")) {
+        login(c, req, resp);
+        return;
+    }
+    session *s = find_session(c, req->cookie);
+    if (!s) {
+        error(resp, 401, "log in first (no live session)");
+        return;
+    }
+    if (post) {
+        /* A page of another origin may send the cookie; it cannot read the
+         * CSRF token, nor name this origin. */
+        if (!origin_ok(c, req->origin)) {
+            error(resp, 403, "refused: the request does not come from this console's page (Origin)");
+            return;
+        }
+        if (!req->csrf_token || strlen(req->csrf_token) != 64 || CRYPTO_memcmp(req->csrf_token, s->csrf, 64) != 0) {
+            error(resp, 403, "refused: missing or wrong CSRF token");
+            return;
+        }
+    }
+    if (get && !strcmp(p, "/session")) {
+        char body[256];
+        snprintf(body, sizeof body, "{\"csrf\":\"%s\",\"expires_ms\":%lld}", s->csrf, (long long)s->expires_ms);
+        set_body(resp, 200, "application/json", body);
+        return;
+    }
+    if (post && !strcmp(p, "/logout")) {
+        end_session(c, s);
+        set_body(resp, 200, "application/json", "{\"logged_out\":true}");
+        snprintf(c->hdr, sizeof c->hdr, "%sSet-Cookie: " COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0\r\n",
+                 SEC_HEADERS);
+        resp->headers = c->hdr;
+        return;
+    }
+    if (!strcmp(req->method, "GET") && !strcmp(p, "/events")) {
+        if (gd_http_stream_count(c->http) >= MAX_STREAMS) {
+            error(resp, 503, "too many open event streams");
+            return;
+        }
+        char *snap = snapshot(c);
+        gd_buf b = GD_BUF_INIT;
+        gd_buf_printf(&b, "retry: 3000\n\nevent: snapshot\ndata: %s\n\n", snap ? snap : "null");
+        free(snap);
+        if (b.failed) {
+            gd_buf_free(&b);
+            error(resp, 500, "out of memory");
+            return;
+        }
+        resp->status = 200;
+        resp->content_type = "text/event-stream";
+        resp->body_len = b.len;
+        resp->body = gd_buf_take(&b);
+        resp->stream = 1;
+        resp->stream_key = s->key;
+        return;
+    }
+    if (!strncmp(p, "/api/", 5) && (get || post)) {
+        forward(c, s, req, p + 4, resp);
+        if (!resp->headers)
+            resp->headers = SEC_HEADERS;
+        return;
+    }
+    error(resp, 404, "no such page");
+}
+
+/* Once a second: expired sessions end; a changed snapshot goes to the streams. */
+static void on_tick(uv_timer_t *t)
+{
+    gd_console *c = t->data;
+    int64_t now = gd_wall_ms();
+    for (int i = 0; i < MAX_SESSIONS; i++)
+        if (c->sess[i].id[0] && c->sess[i].expires_ms <= now)
+            end_session(c, &c->sess[i]);
+    if (!gd_http_stream_count(c->http))
+        return;
+    char *snap = snapshot(c);
+    if (!snap)
+        return;
+    /* at_ms changes every time: compare what follows it. */
+    const char *body = strchr(snap, ',');
+    const char *last = c->last ? strchr(c->last, ',') : NULL;
+    if (last && body && !strcmp(body, last)) {
+        free(snap);
+        return;
+    }
+    gd_buf b = GD_BUF_INIT;
+    gd_buf_printf(&b, "event: snapshot\ndata: %s\n\n", snap);
+    if (!b.failed)
+        gd_http_broadcast(c->http, b.p, b.len);
+    gd_buf_free(&b);
+    free(c->last);
+    c->last = snap;
+}
+
+/* ------------------------------------------------------------ life */
+
+static int split(const char *listen, char *host, size_t cap, int *port)
+{
+    const char *colon = strrchr(listen, ':');
+    if (!colon)
+        return GD_EINVAL;
+    size_t hl = (size_t)(colon - listen);
+    const char *h = listen;
+    if (listen[0] == '[' && hl >= 2) {
+        h++;
+        hl -= 2;
+    }
+    if (hl == 0 || hl >= cap)
+        return GD_EINVAL;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    *port = atoi(colon + 1);
+    return 0;
+}
+
+static void add_origin(gd_console *c, const char *hostport)
+{
+    if (c->n_origins < sizeof c->origins / sizeof c->origins[0])
+        snprintf(c->origins[c->n_origins++], sizeof c->origins[0], "http://%s", hostport);
+}
+
+int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, gd_console **out, gd_err *err)
+{
+    char host[256], hp[300];
+    int port;
+    *out = NULL;
+    if (!cfg->console_listen)
+        return 0;
+    if (split(cfg->console_listen, host, sizeof host, &port) != 0)
+        return gd_err_set(err, GD_EINVAL, "[console] listen = %s: expected HOST:PORT", cfg->console_listen);
+    if (!api->n_hashes)
+        return gd_err_set(err, GD_EINVAL,
+                          "[console] listen is set but no operator token is configured ([http] "
+                          "operator_token_sha256): nobody could log in");
+    gd_console *c = calloc(1, sizeof *c);
+    if (!c)
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    c->loop = loop;
+    c->cfg = cfg;
+    c->api = api;
+    gd_http_limits lim = {
+        .max_body_bytes = 16384,
+        .max_connections = 64,
+        .max_connections_per_peer = 32,
+        .allowed_hosts = cfg->console_allowed_hosts,
+    };
+    int rc = gd_http_start(loop, host, port, &lim, handle, c, &c->http, err);
+    if (rc) {
+        free(c);
+        return rc;
+    }
+    port = gd_http_port(c->http);
+    snprintf(hp, sizeof hp, "%s%s%s:%d", strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port);
+    add_origin(c, hp);
+    snprintf(hp, sizeof hp, "localhost:%d", port);
+    add_origin(c, hp);
+    snprintf(hp, sizeof hp, "127.0.0.1:%d", port);
+    add_origin(c, hp);
+    snprintf(hp, sizeof hp, "[::1]:%d", port);
+    add_origin(c, hp);
+    for (const char *a = cfg->console_allowed_hosts; a && *a;) {
+        size_t n = strcspn(a, ", ");
+        if (n && n < 200) {
+            snprintf(hp, sizeof hp, "%.*s", (int)n, a);
+            add_origin(c, hp);
+            if (!strchr(hp, ':')) {
+                snprintf(hp, sizeof hp, "%.*s:%d", (int)n, a, port);
+                add_origin(c, hp);
+            }
+        }
+        a += n;
+        a += strspn(a, ", ");
+    }
+    rc = uv_timer_init(loop, &c->tick);
+    if (rc < 0) {
+        gd_http_stop(c->http, NULL, NULL);
+        free(c);
+        return gd_err_set(err, GD_EIO, "console: timer: %s", uv_strerror(rc));
+    }
+    c->tick.data = c;
+    rc = uv_timer_start(&c->tick, on_tick, 1000, 1000);
+    if (rc < 0) {
+        gd_console_stop(c);
+        return gd_err_set(err, GD_EIO, "console: timer: %s", uv_strerror(rc));
+    }
+    gd_log(GD_LOG_INFO, "console", NULL, "operator console on http://%s:%d/ (port %d)", host, port, port);
+    *out = c;
+    return 0;
+}
+
+int gd_console_port(const gd_console *c) { return c ? gd_http_port(c->http) : 0; }
+
+static void release(gd_console *c)
+{
+    if (--c->pending > 0)
+        return;
+    for (int i = 0; i < MAX_SESSIONS; i++)
+        OPENSSL_cleanse(&c->sess[i], sizeof c->sess[i]);
+    free(c->last);
+    free(c);
+}
+
+static void http_closed(void *arg) { release(arg); }
+static void timer_closed(uv_handle_t *h) { release(h->data); }
+
+void gd_console_stop(gd_console *c)
+{
+    if (!c || c->closing)
+        return;
+    c->closing = 1;
+    c->pending = 2;
+    uv_close((uv_handle_t *)&c->tick, timer_closed);
+    gd_http_stop(c->http, http_closed, c);
+    c->http = NULL;
+}

@@ -1,0 +1,39 @@
+/* gordon-console: the operator's page, served by the daemon on its own
+ * listener ([console] listen). The page and its script are compiled into
+ * the binary (console/ in the source tree); nothing is fetched from
+ * elsewhere, so it works offline.
+ *
+ * Access. A login posts an operator token (checked as the operator API
+ * checks it); the answer sets an HttpOnly, SameSite=Strict session cookie
+ * that expires ([console] session_ttl_s) and gives the page a CSRF token.
+ * Every route but the page, its assets and the login refuses without a
+ * live session; every POST also needs the CSRF token (X-CSRF-Token) and an
+ * Origin naming this listener, so a page from another origin cannot drive
+ * the buttons even with the cookie. The token itself is kept in memory for
+ * the session only, to act through the operator API in the operator's name
+ * (its audit trail names the token's hash, as for the API). Every answer
+ * carries a CSP without inline script, X-Frame-Options: DENY, nosniff and
+ * no-referrer; the server checks Host as the API's does.
+ *
+ * Live updates. GET /events is a server-sent event stream: a "snapshot"
+ * event (risk state, positions, strategies) whenever it changed, checked
+ * once a second on the loop; no client polls. */
+#ifndef GD_CONSOLE_H
+#define GD_CONSOLE_H
+
+#include <uv.h>
+
+#include "base/err.h"
+#include "config/config.h"
+#include "daemon/api.h"
+
+typedef struct gd_console gd_console;
+
+/* Listens on [console] listen; api: the operator API's state (its token
+ * hashes, and its routes the console acts through). Borrowed. */
+int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, gd_console **out, gd_err *err);
+int gd_console_port(const gd_console *c);
+/* Closes the listener and every stream; frees c once closed. */
+void gd_console_stop(gd_console *c);
+
+#endif

@@ -1,0 +1,162 @@
+// The operator's console in headless Chromium (tests/e2e_console.sh runs
+// it): log in, see the replayed session's position, the tripped breaker's
+// banner, halt / resume (refused while the breaker is tripped, then done
+// once it cleared) / emergency flatten / quarantine through the buttons and
+// their confirmations, log out. A screenshot of each state goes to ARTIFACTS.
+import puppeteer from "puppeteer-core";
+
+const url = process.env.CONSOLE_URL;
+const token = process.env.CONSOLE_TOKEN;
+const art = process.env.ARTIFACTS;
+let failed = 0;
+const ok = (name) => console.log("ok   - " + name);
+const bad = (name, why) => { failed++; console.log("FAIL - " + name + (why ? " [" + why + "]" : "")); };
+
+async function step(name, fn) {
+  try { await fn(); ok(name); } catch (e) { bad(name, String(e && e.message ? e.message : e).slice(0, 300)); }
+}
+
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROME,
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+});
+const page = await browser.newPage();
+await page.setViewport({ width: 1280, height: 800 });
+const cspErrors = [];
+page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text()); });
+const shot = (name) => page.screenshot({ path: `${art}/${name}.png`, fullPage: true });
+const text = (sel) => page.$eval(sel, (e) => e.textContent);
+const waitText = (sel, re, ms) => page.waitForFunction(
+  (s, r) => { const e = document.querySelector(s); return e && new RegExp(r).test(e.textContent); },
+  { timeout: ms || 20000 }, sel, re.source);
+
+// Confirms the open dialog with a reason (and force when asked).
+async function confirm(reason, force) {
+  await page.waitForSelector("#confirm[open]", { timeout: 5000 });
+  if (force) await page.click("#confirm-force");
+  await page.type("#confirm-reason", reason);
+  await page.click("#confirm-ok");
+  await page.waitForSelector("#confirm:not([open])", { timeout: 5000 });
+}
+
+try {
+  await step("the login page loads, with no CSP violation", async () => {
+    await page.goto(url, { waitUntil: "networkidle0" });
+    await page.waitForSelector("#login-form", { visible: true });
+    await shot("01-login");
+  });
+  await step("a wrong token is refused on the page", async () => {
+    await page.type("#token", "not-a-token");
+    await page.click("#login-form button[type=submit]");
+    await waitText("#login-error", /not an operator token/);
+  });
+  await step("the operator logs in and the page goes live (server-sent events)", async () => {
+    await page.type("#token", token);
+    await page.click("#login-form button[type=submit]");
+    await page.waitForSelector("#main-view", { visible: true, timeout: 10000 });
+    await waitText("#conn", /^live$/);
+  });
+  await step("the replayed session's position appears, with its stop and risk to stop", async () => {
+    await page.waitForFunction(() => document.querySelectorAll("#positions tbody tr").length >= 1, { timeout: 20000 });
+    const row = await page.$eval("#positions tbody tr", (tr) => [...tr.cells].map((c) => c.textContent));
+    if (row[0] !== "long" || row[1] !== "BTCUSDT" || row[2] !== "long") throw new Error("row " + row.join("|"));
+    if (!/\$/.test(row[8])) throw new Error("risk to stop " + row[8]);
+    await shot("02-position");
+  });
+  await step("the account shows equity, notional used against the daily cap", async () => {
+    const t = await text("#account");
+    if (!/Equity\$[\d,]+\.\d\d/.test(t) || !/Notional today\$[\d,.]+ of \$[\d,.]+/.test(t)) throw new Error(t);
+  });
+  await step("the breaker trips: the halt banner and the tripped breaker's banner", async () => {
+    await waitText("#banners", /HALTED/, 40000);
+    await waitText("#banners", /Breaker trip \(trip_breaker\) TRIPPED/);
+    const role = await page.$eval("#banners .banner.halt", (e) => e.getAttribute("role"));
+    if (role !== "alert") throw new Error("the halt banner is not an alert");
+    await shot("03-tripped");
+  });
+  await step("resume while the breaker is tripped: refused (409), said so", async () => {
+    await page.click("#btn-resume");
+    await confirm("try resume", false);
+    await waitText("#action-result", /409.*Force/);
+    await waitText("#banners", /HALTED/);
+    await shot("04-resume-refused");
+  });
+  await step("the breaker clears: its banner goes, the latch stays set until an operator resumes", async () => {
+    await page.waitForFunction(() => !/TRIPPED/.test(document.querySelector("#banners").textContent), { timeout: 30000 });
+    await waitText("#banners", /HALTED/);
+  });
+  await step("the force option is offered for a resume, and only there", async () => {
+    await page.click("#btn-resume");
+    await page.waitForSelector("#confirm[open]");
+    const shown = await page.$eval("#confirm-force-label", (e) => !e.hidden);
+    await page.click("#confirm button[value=cancel]");
+    await page.waitForSelector("#confirm:not([open])");
+    await page.click("#btn-halt");
+    await page.waitForSelector("#confirm[open]");
+    const hidden = await page.$eval("#confirm-force-label", (e) => e.hidden);
+    await page.click("#confirm button[value=cancel]");
+    await page.waitForSelector("#confirm:not([open])");
+    if (!shown || !hidden) throw new Error("force shown for resume " + shown + ", hidden for halt " + hidden);
+  });
+  await step("resume through its button: the latch clears", async () => {
+    await page.click("#btn-resume");
+    await confirm("breaker reviewed", false);
+    await page.waitForFunction(() => !/HALTED/.test(document.querySelector("#banners").textContent), { timeout: 10000 });
+    await waitText("#action-result", /Done: \/risk\/resume/);
+    await shot("05-resumed");
+  });
+  await step("cancelling a confirmation does nothing", async () => {
+    await page.click("#btn-halt");
+    await page.waitForSelector("#confirm[open]");
+    await page.click("#confirm button[value=cancel]");
+    await page.waitForSelector("#confirm:not([open])");
+    await new Promise((r) => setTimeout(r, 1500));
+    if (/HALTED/.test(await text("#banners"))) throw new Error("halted after cancel");
+  });
+  await step("halt through its button: the banner names who and why", async () => {
+    await page.click("#btn-halt");
+    await confirm("console drill", false);
+    await waitText("#banners", /HALTED.*console drill.*by operator:/);
+    await shot("06-halted");
+  });
+  await step("emergency flatten through its button: no open position is left", async () => {
+    await page.click("#btn-flatten");
+    await confirm("flatten drill", false);
+    await page.waitForFunction(() => document.querySelectorAll("#positions tbody tr").length === 0, { timeout: 20000 });
+    await shot("07-flattened");
+  });
+  await step("quarantine a strategy from its row: the banner says so", async () => {
+    await page.click('#strategies button[data-action="quarantine"]');
+    await confirm("quarantine drill", false);
+    await waitText("#banners", /Strategy long QUARANTINED/);
+    await shot("08-quarantined");
+  });
+  await step("readable on a phone (390x844): the banners and the buttons are there", async () => {
+    await page.setViewport({ width: 390, height: 844 });
+    await shot("09-phone");
+    const w = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (w > 430) throw new Error("the page is " + w + " px wide on a 390 px screen");
+    await page.setViewport({ width: 1280, height: 800 });
+  });
+  await step("keyboard: Tab reaches the Halt button", async () => {
+    await page.evaluate(() => document.activeElement && document.activeElement.blur());
+    let found = false;
+    for (let i = 0; i < 12 && !found; i++) {
+      await page.keyboard.press("Tab");
+      found = await page.evaluate(() => document.activeElement && document.activeElement.id === "btn-halt");
+    }
+    if (!found) throw new Error("Halt is not reachable by Tab");
+  });
+  await step("log out: back to the login page, the stream closed", async () => {
+    await page.click("#logout");
+    await page.waitForSelector("#login-view", { visible: true, timeout: 10000 });
+    const r = await page.evaluate(async () => (await fetch("/api/risk/state")).status);
+    if (r !== 401) throw new Error("API after logout: " + r);
+  });
+  if (cspErrors.length) bad("no CSP violation on the page", cspErrors[0]);
+  else ok("no CSP violation on the page");
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);
