@@ -5,6 +5,8 @@
   let csrf = null;
   let events = null;
   let last = null;
+  let equity = [];
+  const SVG = "http://www.w3.org/2000/svg";
   const $ = (id) => document.getElementById(id);
 
   function money(v) {
@@ -66,9 +68,50 @@
     connect();
   }
 
+  /* The curve since the daemon started: equity (line) over drawdown (area). */
+  function drawEquity() {
+    const box = $("equity-chart");
+    box.replaceChildren();
+    const pts = equity;
+    if (pts.length < 2) { $("equity-caption").textContent = "Not enough points yet (one every 5 s)."; return; }
+    const W = 1000, H = 180, P = 4;
+    const t0 = pts[0][0], t1 = pts[pts.length - 1][0];
+    let lo = Infinity, hi = -Infinity, ddMax = 0;
+    for (const p of pts) { lo = Math.min(lo, p[1]); hi = Math.max(hi, p[1]); ddMax = Math.max(ddMax, p[2]); }
+    if (hi === lo) { hi += 1; lo -= 1; }
+    const x = (t) => P + (W - 2 * P) * (t - t0) / Math.max(1, t1 - t0);
+    const y = (v) => H - P - (H - 2 * P) * (v - lo) / (hi - lo);
+    const yd = (d) => P + (H - 2 * P) * (ddMax > 0 ? d / Math.max(ddMax, 1) : 0) * 0.5;
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    svg.setAttribute("preserveAspectRatio", "none");
+    const dd = document.createElementNS(SVG, "polygon");
+    dd.setAttribute("class", "dd");
+    dd.setAttribute("points", [`${x(t0)},${P}`, ...pts.map((p) => `${x(p[0])},${yd(p[2])}`), `${x(t1)},${P}`].join(" "));
+    svg.appendChild(dd);
+    const line = document.createElementNS(SVG, "polyline");
+    line.setAttribute("class", "eq");
+    line.setAttribute("points", pts.map((p) => `${x(p[0])},${y(p[1])}`).join(" "));
+    svg.appendChild(line);
+    box.appendChild(svg);
+    const lastp = pts[pts.length - 1];
+    $("equity-caption").textContent = `${pts.length} points from ${utc(t0)}: equity ${money(lastp[1])} (range ${money(lo)} to ${money(hi)}), drawdown now ${pct(lastp[2])}, worst ${pct(ddMax)} (shaded from the top).`;
+  }
+
   function connect() {
     if (events) events.close();
+    call("GET", "/equity").then((r) => {
+      if (r.status === 200 && r.body && Array.isArray(r.body.points)) { equity = r.body.points; drawEquity(); }
+    });
     events = new EventSource("/events");
+    events.addEventListener("equity", (ev) => {
+      try {
+        const j = JSON.parse(ev.data);
+        for (const p of j.points || []) if (!equity.length || p[0] > equity[equity.length - 1][0]) equity.push(p);
+        if (equity.length > 17280) equity.splice(0, equity.length - 17280);
+        drawEquity();
+      } catch (e) { /* the next point redraws */ }
+    });
     events.addEventListener("snapshot", (ev) => {
       $("conn").textContent = "live";
       $("conn").className = "conn live";
@@ -165,6 +208,32 @@
       tr.appendChild(el("td", money(p.unrealized_pnl), "num"));
       tr.appendChild(el("td", money(risk), "num"));
       tr.appendChild(el("td", utc(p.opened_ms)));
+      return tr;
+    }));
+    table("fills", ((snap.fills && snap.fills.fills) || []).slice(0, 20).map((f) => {
+      const tr = el("tr");
+      tr.appendChild(el("td", utc(f.time_ms)));
+      tr.appendChild(el("td", f.strategy));
+      tr.appendChild(el("td", f.symbol));
+      tr.appendChild(el("td", f.reason.replace("_", " ")));
+      tr.appendChild(el("td", f.side));
+      tr.appendChild(el("td", num(f.qty), "num"));
+      tr.appendChild(el("td", num(f.price), "num"));
+      tr.appendChild(el("td", f.slippage_bps === undefined ? "–" : num(f.slippage_bps, 1) + " bps", "num"));
+      tr.appendChild(el("td", f.latency_ms === undefined ? "–" : num(f.latency_ms, 0) + " ms", "num"));
+      tr.appendChild(el("td", money(f.fee), "num"));
+      return tr;
+    }));
+    table("intents", ((snap.intents && snap.intents.intents) || []).slice(0, 20).map((i) => {
+      const tr = el("tr");
+      tr.appendChild(el("td", utc(i.time_ms)));
+      tr.appendChild(el("td", i.strategy));
+      tr.appendChild(el("td", i.symbol));
+      tr.appendChild(el("td", i.action + (i.side && i.side !== "none" ? " " + i.side : "")));
+      tr.appendChild(el("td", i.result === "accepted" ? "accepted" : "rejected: " + i.reason, i.result === "accepted" ? "" : "rejected"));
+      tr.appendChild(el("td", num(i.qty), "num"));
+      tr.appendChild(el("td", money(i.notional), "num"));
+      tr.appendChild(el("td", i.detail || ""));
       return tr;
     }));
     table("strategies", ((snap.strategies && snap.strategies.strategies) || []).map((s) => {

@@ -122,6 +122,10 @@ check "CSRF: a POST of this origin without the CSRF token is refused ($code)" "[
 check "... and nothing was halted" "! curl -s '$U/risk/state' | grep -q '\"halted\":true'"
 code=$(curl -s -o /dev/null -w '%{http_code}' -b "gordon_session=$SID" "$C/api/risk/state")
 check "with the session, the API's views ($code)" "[ '$code' = 200 ]"
+curl -s -b "gordon_session=$SID" "$C/api/fills" >"$T/fills.json"
+curl -s -b "gordon_session=$SID" "$C/api/intents" >"$T/intents.json"
+check "the latest fills and intents (the operator API's /fills and /intents)" \
+  "grep -q '\"live\":' '$T/fills.json' && grep -q '\"intents\":\[' '$T/intents.json'" "$(head -c 300 "$T/fills.json")"
 timeout 3 curl -s -N -b "gordon_session=$SID" "$C/events" >"$T/sse" 2>/dev/null
 check "the event stream pushes snapshots (server-sent events, no polling)" \
   "grep -q '^event: snapshot' '$T/sse' && grep -q '^data: {\"at_ms\":' '$T/sse'" "$(head -c 300 "$T/sse")"

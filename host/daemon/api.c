@@ -416,6 +416,10 @@ void gd_api_handle(void *user, const gd_http_request *req, gd_http_response *res
         reply(resp, 200, "application/json", gd_view_risk_json(a->eng));
     } else if (!strcmp(p, "/positions") && get) {
         reply(resp, 200, "application/json", gd_view_positions_json(a->eng));
+    } else if (!strcmp(p, "/intents") && get) {
+        reply(resp, 200, "application/json", gd_view_intents_json(a->eng));
+    } else if (!strcmp(p, "/fills") && get) {
+        reply(resp, 200, "application/json", gd_view_fills_json(a->eng));
     } else if (!strcmp(p, "/risk/halt") || !strcmp(p, "/risk/resume") || !strcmp(p, "/risk/emergency-flatten")) {
         if (!post) {
             reply_error(resp, 405, "use POST");
@@ -442,7 +446,8 @@ void gd_api_handle(void *user, const gd_http_request *req, gd_http_response *res
     } else if (!strncmp(p, "/strategies/", 12)) {
         strategy_action(a, req, p + 12, post, who, sizeof who, resp);
     } else if (!strcmp(p, "/healthz") || !strcmp(p, "/readyz") || !strcmp(p, "/metrics") || !strcmp(p, "/risk/state") ||
-               !strcmp(p, "/positions") || !strcmp(p, "/strategies")) {
+               !strcmp(p, "/positions") || !strcmp(p, "/strategies") || !strcmp(p, "/intents") ||
+               !strcmp(p, "/fills")) {
         reply_error(resp, 405, "use GET");
     } else {
         reply_error(resp, 404, "no such endpoint");

@@ -26,6 +26,9 @@ extern const size_t gd_console_index_html_len, gd_console_app_js_len, gd_console
 #define MAX_STREAMS         32
 #define LOGIN_FAILS_PER_MIN 10
 #define COOKIE              "gordon_session"
+/* The equity curve: a point every EQ_EVERY_MS for the last 24 hours. */
+#define EQ_EVERY_MS         5000
+#define EQ_POINTS           (24 * 3600 * 1000 / EQ_EVERY_MS)
 
 /* On every answer: nothing inline runs, nothing frames it, nothing leaks. */
 static const char SEC_HEADERS[] =
@@ -56,9 +59,17 @@ struct gd_console {
     char *last;     /* the last snapshot sent */
     int64_t fail_window_ms;
     unsigned fails;
+    /* equity points since the daemon started (a ring) */
+    struct eq_point {
+        int64_t t;
+        double equity, drawdown_pct;
+    } * eq;
+    uint32_t eq_head, eq_n;
+    int64_t eq_next_ms;
 };
 
 void gd_console_stop(gd_console *c);
+static char *equity_json(const gd_console *c, int last_only);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -170,8 +181,11 @@ static void forward(gd_console *c, const session *s, const gd_http_request *req,
 /* {"state":..., "positions":..., "strategies":..., "at_ms":...}: what the page shows, from the API's views. */
 static char *snapshot(gd_console *c)
 {
-    static const char *const parts[][2] = {
-        {"state", "/risk/state"}, {"positions", "/positions"}, {"strategies", "/strategies"}};
+    static const char *const parts[][2] = {{"state", "/risk/state"},
+                                           {"positions", "/positions"},
+                                           {"strategies", "/strategies"},
+                                           {"intents", "/intents"},
+                                           {"fills", "/fills"}};
     gd_buf b = GD_BUF_INIT;
     gd_buf_printf(&b, "{\"at_ms\":%lld", (long long)gd_wall_ms());
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
@@ -309,6 +323,18 @@ static void handle(void *user, const gd_http_request *req, gd_http_response *res
             return;
         }
     }
+    if (get && !strcmp(p, "/equity")) {
+        char *j = equity_json(c, 0);
+        if (!j) {
+            error(resp, 500, "out of memory");
+            return;
+        }
+        resp->status = 200;
+        resp->content_type = "application/json";
+        resp->body = j;
+        resp->body_len = strlen(j);
+        return;
+    }
     if (get && !strcmp(p, "/session")) {
         char body[256];
         snprintf(body, sizeof body, "{\"csrf\":\"%s\",\"expires_ms\":%lld}", s->csrf, (long long)s->expires_ms);
@@ -354,11 +380,80 @@ static void handle(void *user, const gd_http_request *req, gd_http_response *res
     error(resp, 404, "no such page");
 }
 
-/* Once a second: expired sessions end; a changed snapshot goes to the streams. */
+/* The account's equity and drawdown now, from the API's risk view. */
+static int equity_now(gd_console *c, double *eq, double *dd)
+{
+    gd_http_request q;
+    memset(&q, 0, sizeof q);
+    q.method = "GET";
+    q.path = "/risk/state";
+    q.query = "";
+    q.body = "";
+    q.peer = "console";
+    gd_http_response r = {.status = 200};
+    gd_api_handle(c->api, &q, &r);
+    cJSON *j = r.status == 200 && r.body ? cJSON_ParseWithLength(r.body, r.body_len) : NULL;
+    free(r.body);
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "account");
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(a, "equity"),
+                *d = cJSON_GetObjectItemCaseSensitive(a, "drawdown_pct");
+    int ok = cJSON_IsNumber(e) && cJSON_IsNumber(d);
+    if (ok) {
+        *eq = e->valuedouble;
+        *dd = d->valuedouble;
+    }
+    cJSON_Delete(j);
+    return ok ? 0 : -1;
+}
+
+/* {"every_ms":N,"points":[[t,equity,drawdown_pct],...]} oldest first, or
+ * only the newest with last_only. */
+static char *equity_json(const gd_console *c, int last_only)
+{
+    gd_buf b = GD_BUF_INIT;
+    gd_buf_printf(&b, "{\"every_ms\":%d,\"points\":[", EQ_EVERY_MS);
+    uint32_t from = last_only && c->eq_n ? c->eq_n - 1 : 0;
+    for (uint32_t k = from; k < c->eq_n; k++) {
+        const struct eq_point *p = &c->eq[(c->eq_head + EQ_POINTS - c->eq_n + k) % EQ_POINTS];
+        gd_buf_printf(&b, "%s[%lld,%.10g,%.6g]", k > from ? "," : "", (long long)p->t, p->equity, p->drawdown_pct);
+    }
+    gd_buf_append(&b, "]}", 2);
+    if (b.failed) {
+        gd_buf_free(&b);
+        return NULL;
+    }
+    return gd_buf_take(&b);
+}
+
+static void sample_equity(gd_console *c, int64_t now)
+{
+    double eq, dd;
+    if (now < c->eq_next_ms || equity_now(c, &eq, &dd) != 0)
+        return;
+    c->eq_next_ms = now + EQ_EVERY_MS;
+    c->eq[c->eq_head] = (struct eq_point){now, eq, dd};
+    c->eq_head = (c->eq_head + 1) % EQ_POINTS;
+    if (c->eq_n < EQ_POINTS)
+        c->eq_n++;
+    if (!gd_http_stream_count(c->http))
+        return;
+    char *j = equity_json(c, 1);
+    gd_buf b = GD_BUF_INIT;
+    if (j)
+        gd_buf_printf(&b, "event: equity\ndata: %s\n\n", j);
+    if (j && !b.failed)
+        gd_http_broadcast(c->http, b.p, b.len);
+    gd_buf_free(&b);
+    free(j);
+}
+
+/* Once a second: expired sessions end; the equity curve gets its point; a
+ * changed snapshot goes to the streams. */
 static void on_tick(uv_timer_t *t)
 {
     gd_console *c = t->data;
     int64_t now = gd_wall_ms();
+    sample_equity(c, now);
     for (int i = 0; i < MAX_SESSIONS; i++)
         if (c->sess[i].id[0] && c->sess[i].expires_ms <= now)
             end_session(c, &c->sess[i]);
@@ -429,6 +524,10 @@ int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, gd_cons
     c->loop = loop;
     c->cfg = cfg;
     c->api = api;
+    if (!(c->eq = calloc(EQ_POINTS, sizeof *c->eq))) {
+        free(c);
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    }
     gd_http_limits lim = {
         .max_body_bytes = 16384,
         .max_connections = 64,
@@ -437,6 +536,7 @@ int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, gd_cons
     };
     int rc = gd_http_start(loop, host, port, &lim, handle, c, &c->http, err);
     if (rc) {
+        free(c->eq);
         free(c);
         return rc;
     }
@@ -465,6 +565,7 @@ int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, gd_cons
     rc = uv_timer_init(loop, &c->tick);
     if (rc < 0) {
         gd_http_stop(c->http, NULL, NULL);
+        free(c->eq);
         free(c);
         return gd_err_set(err, GD_EIO, "console: timer: %s", uv_strerror(rc));
     }
@@ -488,6 +589,7 @@ static void release(gd_console *c)
     for (int i = 0; i < MAX_SESSIONS; i++)
         OPENSSL_cleanse(&c->sess[i], sizeof c->sess[i]);
     free(c->last);
+    free(c->eq);
     free(c);
 }
 

@@ -54,6 +54,66 @@ char *gd_view_positions_json(const gd_engine *e)
     return print_and_free(root);
 }
 
+/* {"live": bool, "intents": [newest first]}: each with its outcome and why. */
+char *gd_view_intents_json(const gd_engine *e)
+{
+    static const char *const actions[] = {"none", "entry", "exit"};
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddBoolToObject(root, "live", gd_engine_live(e));
+    cJSON *arr = cJSON_AddArrayToObject(root, "intents");
+    const gd_intent *it;
+    for (uint32_t k = 0; (it = gd_engine_recent_intent(e, k)) != NULL; k++) {
+        char buf[sizeof it->detail];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "id", (double)it->id);
+        cJSON_AddNumberToObject(x, "time_ms", (double)it->time_ms);
+        cJSON_AddStringToObject(x, "strategy", it->strategy < gd_engine_slot_count(e) ? gd_engine_slot_name(e, it->strategy) : "?");
+        cJSON_AddStringToObject(x, "symbol", it->symbol < gd_engine_symbol_count(e) ? gd_engine_symbol(e, it->symbol) : "?");
+        cJSON_AddStringToObject(x, "action", it->action >= 0 && it->action <= 2 ? actions[it->action] : "?");
+        cJSON_AddStringToObject(x, "side", gd_side_name(it->side));
+        cJSON_AddStringToObject(x, "result", it->result == GORDON_ACCEPTED ? "accepted" : "rejected");
+        cJSON_AddStringToObject(x, "reason", it->result == GORDON_ACCEPTED ? "" : gd_reject_name(it->result));
+        cJSON_AddStringToObject(x, "detail", gd_utf8_copy(buf, sizeof buf, it->detail));
+        cJSON_AddNumberToObject(x, "ref_price", it->entry);
+        cJSON_AddNumberToObject(x, "stop", it->stop);
+        cJSON_AddNumberToObject(x, "qty", it->qty);
+        cJSON_AddNumberToObject(x, "notional", it->notional);
+        cJSON_AddItemToArray(arr, x);
+    }
+    return print_and_free(root);
+}
+
+/* {"live": bool, "fills": [newest first]}: price, slippage against the
+ * host's reference, a venue fill's latency from its order leaving. */
+char *gd_view_fills_json(const gd_engine *e)
+{
+    static const char *const reasons[] = {"?", "entry", "exit", "stop", "take_profit", "flatten"};
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddBoolToObject(root, "live", gd_engine_live(e));
+    cJSON *arr = cJSON_AddArrayToObject(root, "fills");
+    const gd_recent_fill *f;
+    for (uint32_t k = 0; (f = gd_engine_recent_fill(e, k)) != NULL; k++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "time_ms", (double)f->time_ms);
+        cJSON_AddNumberToObject(x, "intent_id", (double)f->intent_id);
+        cJSON_AddStringToObject(x, "strategy", f->owner < gd_engine_slot_count(e) ? gd_engine_slot_name(e, f->owner) : "?");
+        cJSON_AddStringToObject(x, "symbol", f->symbol < gd_engine_symbol_count(e) ? gd_engine_symbol(e, f->symbol) : "?");
+        cJSON_AddStringToObject(x, "side", gd_side_name(f->side));
+        cJSON_AddStringToObject(x, "reason", f->reason >= 1 && f->reason <= 5 ? reasons[f->reason] : "?");
+        cJSON_AddNumberToObject(x, "qty", f->qty);
+        cJSON_AddNumberToObject(x, "price", f->price);
+        cJSON_AddNumberToObject(x, "fee", f->fee);
+        if (f->ref > 0.0) {
+            cJSON_AddNumberToObject(x, "ref_price", f->ref);
+            cJSON_AddNumberToObject(x, "slippage_bps", f->slippage_bps);
+        }
+        if (f->latency_ms >= 0)
+            cJSON_AddNumberToObject(x, "latency_ms", (double)f->latency_ms);
+        cJSON_AddItemToArray(arr, x);
+    }
+    return print_and_free(root);
+}
+
 static void add_breakers(cJSON *root, const gd_engine *e)
 {
     cJSON *br = cJSON_AddArrayToObject(root, "breakers");

@@ -14,6 +14,9 @@ cJSON *gd_view_risk(const gd_engine *e);
 
 /* JSON documents (malloc'd, NULL when out of memory). */
 char *gd_view_positions_json(const gd_engine *e);
+/* The latest intents and fills, newest first (engine rings of GD_RECENT). */
+char *gd_view_intents_json(const gd_engine *e);
+char *gd_view_fills_json(const gd_engine *e);
 /* GET /strategies: each running strategy and its quarantine (null if none). */
 char *gd_view_strategies_json(const gd_engine *e);
 char *gd_view_risk_json(const gd_engine *e);

@@ -23,6 +23,16 @@
 void gd_engine_record(gd_engine *e, const gd_intent *it)
 {
     gd_pipeline_commit(&e->pipe, it);
+    /* Written again as it ended (an executor's refusal): the same entry. */
+    uint32_t last = (e->ri_head + GD_RECENT - 1) % GD_RECENT;
+    if (e->ri_n && e->recent_intents[last].id == it->id) {
+        e->recent_intents[last] = *it;
+    } else {
+        e->recent_intents[e->ri_head] = *it;
+        e->ri_head = (e->ri_head + 1) % GD_RECENT;
+        if (e->ri_n < GD_RECENT)
+            e->ri_n++;
+    }
     /* Journaled already before its order went out, unless the executor
      * then refused it (the record is written again, as it ended). */
     if (e->rec.j && (e->rec.pre_iid != it->id || it->result != GORDON_ACCEPTED))
@@ -56,6 +66,11 @@ int gd_engine_submit(gd_engine *e, const gd_order *o, const gd_intent *it, gd_er
                 return GD_EIO;
             }
         }
+    }
+    if (e->exec.ops->remote) {
+        e->sent[e->sent_head].intent_id = o->intent_id;
+        e->sent[e->sent_head].sent_ms = gd_wall_ms();
+        e->sent_head = (e->sent_head + 1) % GD_RECENT;
     }
     int rc = e->exec.ops->submit(e->exec.self, o, err);
     gd_engine_rec_submitted(e, o, rc == 0, rc ? err->msg : NULL);
@@ -184,6 +199,28 @@ static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, dou
                    e->gen->cfg->fill_tolerance_bps);
         }
     }
+    gd_recent_fill *rf = &e->recent_fills[e->rf_head];
+    rf->time_ms = f->time_ms;
+    rf->intent_id = f->intent_id;
+    rf->owner = owner;
+    rf->symbol = f->symbol;
+    rf->side = f->side;
+    rf->reason = f->reason;
+    rf->qty = f->qty;
+    rf->price = f->price;
+    rf->fee = f->fee;
+    rf->ref = ref > 0.0 ? ref : 0.0;
+    rf->slippage_bps = ref > 0.0 ? f->side * (f->price - ref) / ref * 1e4 : 0.0;
+    rf->latency_ms = -1;
+    if (f->reason == GORDON_FILL_ENTRY || f->reason == GORDON_FILL_EXIT || f->reason == GORDON_FILL_FLATTEN)
+        for (uint32_t k = 0; k < GD_RECENT; k++)
+            if (e->sent[k].intent_id == f->intent_id && e->sent[k].sent_ms) {
+                rf->latency_ms = f->time_ms - e->sent[k].sent_ms;
+                break;
+            }
+    e->rf_head = (e->rf_head + 1) % GD_RECENT;
+    if (e->rf_n < GD_RECENT)
+        e->rf_n++;
     uint64_t pos_before = owner < e->book.n_owners ? gd_book_pos(&e->book, owner, f->symbol)->intent_id : 0;
     gd_book_apply_fill(&e->book, owner, f, stop, tp);
     gd_engine_rec_fill(e, owner, f, stop, tp, pos_before, ref);
@@ -634,6 +671,18 @@ strategies_done:
     }
     e->in_bar = 0;
 }
+
+const gd_intent *gd_engine_recent_intent(const gd_engine *e, uint32_t k)
+{
+    return k < e->ri_n ? &e->recent_intents[(e->ri_head + GD_RECENT - 1 - k) % GD_RECENT] : NULL;
+}
+
+const gd_recent_fill *gd_engine_recent_fill(const gd_engine *e, uint32_t k)
+{
+    return k < e->rf_n ? &e->recent_fills[(e->rf_head + GD_RECENT - 1 - k) % GD_RECENT] : NULL;
+}
+
+int gd_engine_live(const gd_engine *e) { return !e->replay; }
 
 void gd_engine_tick(gd_engine *e, int64_t wall_ms)
 {

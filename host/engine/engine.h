@@ -276,6 +276,23 @@ int gd_engine_slot_orphaned(const gd_engine *e, uint32_t k);
 const gd_pipeline *gd_engine_pipeline(const gd_engine *e);
 const gd_halt *gd_engine_halt_state(const gd_engine *e);
 
+/* The latest intents and fills (k = 0 the newest; NULL past the last kept). */
+#define GD_RECENT 64
+typedef struct gd_recent_fill {
+    int64_t time_ms;
+    uint64_t intent_id;
+    uint32_t owner, symbol;
+    int32_t side, reason;
+    double qty, price, fee;
+    double ref;           /* the host's reference price, 0 if none */
+    double slippage_bps;  /* side x (price - ref) / ref: positive is worse */
+    int64_t latency_ms;   /* a venue's: from its order leaving to its fill (wall); -1 if unknown */
+} gd_recent_fill;
+const gd_intent *gd_engine_recent_intent(const gd_engine *e, uint32_t k);
+const gd_recent_fill *gd_engine_recent_fill(const gd_engine *e, uint32_t k);
+/* 1 when the clock is the wall clock (live data), 0 in a replay. */
+int gd_engine_live(const gd_engine *e);
+
 typedef struct gd_breaker_view {
     const char *name;             /* instance name, "dd" */
     const char *plugin;           /* descriptor name, "drawdown" */

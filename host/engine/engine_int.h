@@ -229,6 +229,19 @@ struct gd_engine {
     uint32_t n_series;
     gd_engine_counters ctr;
     double *slot_ref;            /* owned: reference price of each slot's last order */
+    /* The latest decisions and fills, for the operator's console (newest
+     * at head - 1); fixed arrays: recording one copies, never allocates. */
+    gd_intent recent_intents[GD_RECENT];
+    uint32_t ri_head, ri_n;
+    gd_recent_fill recent_fills[GD_RECENT];
+    uint32_t rf_head, rf_n;
+    /* When the latest orders left for a venue (wall clock), by intent id:
+     * a fill's latency is measured from there. */
+    struct {
+        uint64_t intent_id;
+        int64_t sent_ms;
+    } sent[GD_RECENT];
+    uint32_t sent_head;
     int64_t *last_bar_ms;        /* owned: close time of each symbol's last bar */
     double *ref_mark;            /* owned: the venue's mark price per symbol (live; 0: the bar's close) */
     int64_t *ref_mark_ms;        /* owned: ... its venue time */

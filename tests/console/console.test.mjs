@@ -64,6 +64,20 @@ try {
     if (!/\$/.test(row[8])) throw new Error("risk to stop " + row[8]);
     await shot("02-position");
   });
+  await step("recent intents and fills: the accepted entry, its fill with slippage and latency", async () => {
+    await page.waitForFunction(() => document.querySelectorAll("#fills tbody tr").length >= 1, { timeout: 20000 });
+    const f = await page.$eval("#fills tbody tr", (tr) => [...tr.cells].map((c) => c.textContent));
+    if (f[3] !== "entry" || !/bps$/.test(f[7]) || !/^\d[\d,]* ms$/.test(f[8])) throw new Error("fill " + f.join("|"));
+    const i = await page.$$eval("#intents tbody tr", (rows) => rows.map((tr) => tr.cells[4].textContent));
+    if (!i.includes("accepted")) throw new Error("intents " + i.join("|"));
+  });
+  await step("the equity curve is drawn (SVG, a point every 5 s)", async () => {
+    await page.waitForFunction(() => {
+      const l = document.querySelector("#equity-chart svg polyline.eq");
+      return l && l.getAttribute("points").split(" ").length >= 2;
+    }, { timeout: 20000 });
+    await waitText("#equity-caption", /points from .* equity \$/);
+  });
   await step("the account shows equity, notional used against the daily cap", async () => {
     const t = await text("#account");
     if (!/Equity\$[\d,]+\.\d\d/.test(t) || !/Notional today\$[\d,.]+ of \$[\d,.]+/.test(t)) throw new Error(t);
@@ -125,6 +139,10 @@ try {
     await confirm("flatten drill", false);
     await page.waitForFunction(() => document.querySelectorAll("#positions tbody tr").length === 0, { timeout: 20000 });
     await shot("07-flattened");
+  });
+  await step("halted, a new entry is refused and shown with its reason", async () => {
+    await page.waitForFunction(() => [...document.querySelectorAll("#intents tbody tr")].some((tr) => /rejected: halted/.test(tr.cells[4].textContent)), { timeout: 20000 });
+    await shot("07b-rejected");
   });
   await step("quarantine a strategy from its row: the banner says so", async () => {
     await page.click('#strategies button[data-action="quarantine"]');
