@@ -39,6 +39,9 @@ static void handler(void *user, const gd_http_request *req, gd_http_response *re
     mix(sn, req->query, strlen(req->query));
     mix(sn, req->authorization ? req->authorization : "(none)", req->authorization ? strlen(req->authorization) : 7);
     mix(sn, req->content_type ? req->content_type : "(none)", req->content_type ? strlen(req->content_type) : 7);
+    mix(sn, req->cookie ? req->cookie : "(none)", req->cookie ? strlen(req->cookie) : 7);
+    mix(sn, req->origin ? req->origin : "(none)", req->origin ? strlen(req->origin) : 7);
+    mix(sn, req->csrf_token ? req->csrf_token : "(none)", req->csrf_token ? strlen(req->csrf_token) : 7);
     mix(sn, req->body, req->body_len);
     /* Touch every string so ASan sees a bad pointer or missing NUL. */
     size_t n = strlen(req->method) + strlen(req->path) + strlen(req->query) + strlen(req->peer);
@@ -58,6 +61,16 @@ static void handler(void *user, const gd_http_request *req, gd_http_response *re
     }
     if (strcmp(req->path, "/bad") == 0)
         resp->status = 1000;
+    /* The console's kinds of answer: extra headers (a bad one is the
+     * server's 500), and an event stream (the exchange ends there). */
+    if (strcmp(req->path, "/h") == 0)
+        resp->headers = "Set-Cookie: s=1; HttpOnly\r\nX-Frame-Options: DENY\r\n";
+    if (strcmp(req->path, "/hbad") == 0)
+        resp->headers = "X-Evil: a\r\nb\r\n";
+    if (strcmp(req->path, "/events") == 0) {
+        resp->stream = 1;
+        resp->content_type = "text/event-stream";
+    }
     resp->body = malloc(32 + req->body_len);
     if (!resp->body)
         return;
