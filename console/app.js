@@ -203,7 +203,8 @@
       tr.appendChild(el("td", p.side));
       tr.appendChild(el("td", num(p.qty), "num"));
       tr.appendChild(el("td", num(p.entry_price), "num"));
-      tr.appendChild(el("td", p.stop ? num(p.stop) + (p.stop_working === false ? " (not confirmed)" : "") : "none", "num"));
+      const conf = p.stop_working === true ? " (working at the venue)" : p.stop_working === false ? " (NOT confirmed)" : "";
+      tr.appendChild(el("td", p.stop ? num(p.stop) + conf : "none", "num" + (p.stop_working === false ? " rejected" : "")));
       tr.appendChild(el("td", num(p.mark), "num"));
       tr.appendChild(el("td", money(p.unrealized_pnl), "num"));
       tr.appendChild(el("td", money(risk), "num"));

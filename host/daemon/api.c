@@ -415,7 +415,7 @@ void gd_api_handle(void *user, const gd_http_request *req, gd_http_response *res
     } else if (!strcmp(p, "/risk/state") && get) {
         reply(resp, 200, "application/json", gd_view_risk_json(a->eng));
     } else if (!strcmp(p, "/positions") && get) {
-        reply(resp, 200, "application/json", gd_view_positions_json(a->eng));
+        reply(resp, 200, "application/json", gd_view_positions_json(a->eng, a->vexec));
     } else if (!strcmp(p, "/intents") && get) {
         reply(resp, 200, "application/json", gd_view_intents_json(a->eng));
     } else if (!strcmp(p, "/fills") && get) {

@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "base/names.h"
 #include "risk/quarantine.h"
+#include "venue/exec.h"
 
 static const char *const breaker_states[] = {"ok", "warn", "tripped"};
 
@@ -24,7 +25,7 @@ static char *print_and_free(cJSON *root)
     return out;
 }
 
-char *gd_view_positions_json(const gd_engine *e)
+char *gd_view_positions_json(const gd_engine *e, const struct gd_vexec *vx)
 {
     const gd_book *b = gd_engine_book(e);
     uint32_t n_sym = gd_engine_symbol_count(e);
@@ -48,6 +49,11 @@ char *gd_view_positions_json(const gd_engine *e)
             cJSON_AddNumberToObject(x, "mark", b->mark[s]);
             cJSON_AddNumberToObject(x, "unrealized_pnl", p->side * p->qty * (b->mark[s] - p->entry_price));
             cJSON_AddNumberToObject(x, "opened_ms", (double)p->opened_ms);
+            if (vx) {
+                int w = gd_vexec_stop_state(vx, k, s);
+                if (w >= 0)
+                    cJSON_AddBoolToObject(x, "stop_working", w);
+            }
             cJSON_AddItemToArray(arr, x);
         }
     cJSON_AddNumberToObject(root, "equity", b->equity);

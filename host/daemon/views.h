@@ -13,7 +13,10 @@
 cJSON *gd_view_risk(const gd_engine *e);
 
 /* JSON documents (malloc'd, NULL when out of memory). */
-char *gd_view_positions_json(const gd_engine *e);
+/* x: the venue executor (each position then says whether its stop is
+ * confirmed working at the venue), or NULL. */
+struct gd_vexec;
+char *gd_view_positions_json(const gd_engine *e, const struct gd_vexec *x);
 /* The latest intents and fills, newest first (engine rings of GD_RECENT). */
 char *gd_view_intents_json(const gd_engine *e);
 char *gd_view_fills_json(const gd_engine *e);

@@ -2447,6 +2447,16 @@ double gd_vexec_equity(const gd_vexec *x) { return x->equity; }
 
 void gd_vexec_stats_get(const gd_vexec *x, gd_vexec_stats *out) { *out = x->st; }
 
+int gd_vexec_stop_state(const gd_vexec *x, uint32_t owner, uint32_t symbol)
+{
+    if (!x || owner >= x->n_owners || symbol >= x->o.n_symbols)
+        return -1;
+    const vx_slot *s = &x->slots[(size_t)owner * x->o.n_symbols + symbol];
+    if (s->state == VS_IDLE)
+        return -1;
+    return s->stop_st == P_WORKING ? 1 : 0;
+}
+
 int gd_vexec_describe(const gd_vexec *x, char *buf, size_t cap)
 {
     int unprotected = 0;

@@ -136,6 +136,11 @@ typedef struct gd_vexec_stats {
 
 int gd_vexec_new(const gd_vexec_opts *o, gd_vexec **out, gd_err *err);
 
+/* owner's position in symbol: 1 when its stop is confirmed working at the
+ * venue, 0 when not (being placed, looked up, or gone), -1 when the
+ * executor holds nothing there. */
+int gd_vexec_stop_state(const gd_vexec *x, uint32_t owner, uint32_t symbol);
+
 /* The executor interface over x; ops->destroy frees x. */
 gd_executor gd_vexec_executor(gd_vexec *x);
 

@@ -57,11 +57,12 @@ try {
     await page.waitForSelector("#main-view", { visible: true, timeout: 10000 });
     await waitText("#conn", /^live$/);
   });
-  await step("the replayed session's position appears, with its stop and risk to stop", async () => {
+  await step("the replayed session's position appears, with its stop confirmed at the venue and risk to stop", async () => {
     await page.waitForFunction(() => document.querySelectorAll("#positions tbody tr").length >= 1, { timeout: 20000 });
     const row = await page.$eval("#positions tbody tr", (tr) => [...tr.cells].map((c) => c.textContent));
     if (row[0] !== "long" || row[1] !== "BTCUSDT" || row[2] !== "long") throw new Error("row " + row.join("|"));
     if (!/\$/.test(row[8])) throw new Error("risk to stop " + row[8]);
+    await page.waitForFunction(() => /working at the venue/.test(document.querySelector("#positions tbody tr").cells[5].textContent), { timeout: 10000 });
     await shot("02-position");
   });
   await step("recent intents and fills: the accepted entry, its fill with slippage and latency", async () => {
