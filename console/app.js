@@ -66,6 +66,7 @@
     $("main-view").hidden = false;
     $("logout").hidden = false;
     connect();
+    loadBots();
   }
 
   /* The curve since the daemon started: equity (line) over drawdown (area). */
@@ -288,7 +289,58 @@
     if (c) await act("/strategies/" + encodeURIComponent(name) + "/" + what, { reason: c.reason });
   }
 
+  async function loadBots() {
+    const r = await call("GET", "/bots");
+    if (r.status !== 200 || !r.body) return;
+    const b = r.body;
+    const inst = {};
+    for (const i of b.instances || []) inst[i.label] = i;
+    table("bots", (b.strategies || []).map((s) => {
+      const i = inst["strategy." + s.name];
+      const tr = el("tr");
+      tr.appendChild(el("td", s.name));
+      tr.appendChild(el("td", s.plugin));
+      tr.appendChild(el("td", i ? i.version : "–"));
+      tr.appendChild(el("td", i ? i.sha256.slice(0, 12) + "…" : "–"));
+      tr.appendChild(el("td", Object.entries(s.params || {}).map(([k, v]) => k + " = " + v).join(", ")));
+      tr.appendChild(el("td", i ? "yes" : s.enabled ? "no" : "disabled"));
+      return tr;
+    }));
+    const sel = $("bot-plugin");
+    const cur = sel.value;
+    sel.replaceChildren(...(b.plugins || []).map((p) => { const o = el("option", p); o.value = p; return o; }));
+    if (cur) sel.value = cur;
+    $("bot-stage").textContent = "Stage " + b.stage + ": risk per trade " + num(b.risk_pct, 2) + " %, allocation " +
+      (b.allocation_usd === null ? "none (account equity)" : money(b.allocation_usd)) +
+      ". The host checks the bot as gordon check would (the stage's caps apply), writes it as a conf.d file and reloads; a refusal changes nothing.";
+  }
+
+  async function placeBot() {
+    const params = {};
+    for (const line of $("bot-params").value.split("\n")) {
+      const t = line.trim();
+      if (!t) continue;
+      const eq = t.indexOf("=");
+      if (eq < 1) { $("bot-result").textContent = "Refused: \"" + t + "\" is not name = value."; return; }
+      params[t.slice(0, eq).trim()] = t.slice(eq + 1).trim();
+    }
+    const body = { name: $("bot-name").value.trim(), plugin: $("bot-plugin").value, symbols: $("bot-symbols").value.trim(), params };
+    if ($("bot-risk").value !== "") body.risk_pct = Number($("bot-risk").value);
+    if ($("bot-alloc").value !== "") body.allocation_usd = Number($("bot-alloc").value);
+    const c = await confirmAction("Place bot " + body.name, "Strategy " + body.name + " (" + body.plugin + ") will start trading " +
+      (body.symbols || "every symbol") + " now, after the host validates the whole configuration and reloads." +
+      (body.risk_pct !== undefined || body.allocation_usd !== undefined ? " Risk per trade and allocation change for the whole account." : ""), false);
+    if (!c) return;
+    const r = await call("POST", "/bots", body);
+    const out = $("bot-result");
+    if (r.status === 401) { showLogin("Your session ended: log in again."); return; }
+    if (r.status === 200) { out.textContent = "Placed " + body.name + ": " + (r.body.summary || ""); out.className = ""; }
+    else { out.textContent = "Refused (" + r.status + "): " + ((r.body && r.body.error) || "no reason given"); out.className = "error"; }
+    loadBots();
+  }
+
   function wire() {
+    $("bot-form").addEventListener("submit", (ev) => { ev.preventDefault(); placeBot(); });
     $("login-form").addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const r = await call("POST", "/login", { token: $("token").value });

@@ -45,6 +45,7 @@ cat >"$T/console.ini" <<INI
 mode = testnet
 exit_when_done = false
 state_dir = $T/state
+plugin_dir = $TPLUG
 [risk]
 equity = 10000
 risk_pct = 0.5
@@ -141,6 +142,17 @@ cat "$T/browser.out"
 pass=$((pass + $(grep -c '^ok   - ' "$T/browser.out")))
 fail=$((fail + $(grep -c '^FAIL - ' "$T/browser.out")))
 check "the browser run finished ($brc)" "[ $brc = 0 ]" "$(tail -5 "$T/browser.out")"
+check "the placed bot is a conf.d drop-in; the refused one left nothing" \
+  "grep -q '^\[strategy.second\]' '$T/conf.d/90-console-second.ini' && grep -q '^risk_pct = 1' '$T/conf.d/90-console-second.ini' && [ ! -e '$T/conf.d/90-console-bad.ini' ]" \
+  "$(ls "$T/conf.d" 2>&1)"
+curl -s -D "$T/lh2" -o "$T/login2.json" -X POST -H 'Content-Type: application/json' -H "Origin: $C" \
+  -d "{\"token\":\"$TOKEN\"}" "$C/login"
+SID=$(sed -n 's/^Set-Cookie: gordon_session=\([0-9a-f]*\);.*/\1/p' "$T/lh2" | tr -d '\r')
+CSRF=$(sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p' "$T/login2.json")
+code=$(curl -s -o "$T/inj" -w '%{http_code}' -X POST -b "gordon_session=$SID" -H "Origin: $C" -H "X-CSRF-Token: $CSRF" \
+  -H 'Content-Type: application/json' -d '{"name":"x","plugin":"always_long","params":{"fast":"1\n[risk]\nrisk_pct = 5"}}' "$C/bots")
+check "a parameter value cannot smuggle in a section (400, nothing written)" \
+  "[ '$code' = 400 ] && [ ! -e '$T/conf.d/90-console-x.ini' ]" "$code $(cat "$T/inj")"
 check "no sanitizer report" "! grep -q Sanitizer '$T/gordon.log'" "$(grep -m3 Sanitizer "$T/gordon.log")"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <ctype.h>
+#include <dirent.h>
+
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -45,6 +48,7 @@ typedef struct session {
 } session;
 
 struct gd_console {
+    gd_console_hooks hooks;
     uv_loop_t *loop;
     const gd_config *cfg;
     gd_api *api;
@@ -213,6 +217,187 @@ static char *snapshot(gd_console *c)
     return gd_buf_take(&b);
 }
 
+/* ------------------------------------------------------------ bots */
+
+/* A word of [a-z][a-z0-9_]*, at most max characters. */
+static int ident(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!n || n > max || !islower((unsigned char)s[0]))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+/* A value that stays one INI value: printable, no line break, comment or section. */
+static int ini_value(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!n || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || strchr(";#[]=", s[i]))
+            return 0;
+    return 1;
+}
+
+/* The plugin names the directories hold ("ema_cross" for ema_cross.so), sorted, as a JSON array. */
+static cJSON *plugin_names(const gd_console *c)
+{
+    const char *dirs[40];
+    size_t nd = 0;
+    const gd_plugin_dirs *pd = c->hooks.plugin_dirs;
+    for (size_t i = 0; pd && i < pd->n_first && nd < 38; i++)
+        dirs[nd++] = pd->first[i];
+    const gd_config *cfg = c->api->eng ? gd_engine_config(c->api->eng) : c->cfg;
+    if (cfg->plugin_dir)
+        dirs[nd++] = cfg->plugin_dir;
+    if (pd && pd->last)
+        dirs[nd++] = pd->last;
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < nd; i++) {
+        DIR *d = opendir(dirs[i]);
+        const struct dirent *de;
+        while (d && (de = readdir(d)) != NULL) {
+            size_t n = strlen(de->d_name);
+            char name[128];
+            if (n < 4 || n - 3 >= sizeof name || strcmp(de->d_name + n - 3, ".so") != 0)
+                continue;
+            snprintf(name, sizeof name, "%.*s", (int)(n - 3), de->d_name);
+            int dup = 0;
+            const cJSON *x;
+            cJSON_ArrayForEach(x, a) dup |= !strcmp(x->valuestring, name);
+            if (!dup)
+                cJSON_AddItemToArray(a, cJSON_CreateString(name));
+        }
+        if (d)
+            closedir(d);
+    }
+    return a;
+}
+
+/* {"stage", "risk_pct", "allocation_usd", "strategies": [{name, plugin, enabled, symbols, params}],
+ *  "instances": [...running...], "plugins": [names]} */
+static char *bots_json(const gd_console *c)
+{
+    const gd_config *cfg = c->api->eng ? gd_engine_config(c->api->eng) : c->cfg;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "stage", gd_stage_name(cfg->stage_rank));
+    cJSON_AddNumberToObject(o, "risk_pct", cfg->risk_pct);
+    if (cfg->allocation_usd > 0)
+        cJSON_AddNumberToObject(o, "allocation_usd", cfg->allocation_usd);
+    else
+        cJSON_AddNullToObject(o, "allocation_usd");
+    cJSON *st = cJSON_AddArrayToObject(o, "strategies");
+    for (size_t i = 0; st && i < cfg->n_plugins; i++) {
+        const gd_plugin_conf *pc = &cfg->plugins[i];
+        if (pc->kind != GORDON_KIND_STRATEGY)
+            continue;
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddItemToArray(st, x);
+        cJSON_AddStringToObject(x, "name", pc->name);
+        cJSON_AddStringToObject(x, "plugin", pc->plugin);
+        cJSON_AddBoolToObject(x, "enabled", pc->enabled);
+        cJSON_AddStringToObject(x, "file", pc->file ? pc->file : "");
+        cJSON *p = cJSON_AddObjectToObject(x, "params");
+        for (size_t k = 0; p && k < pc->n_params; k++)
+            cJSON_AddStringToObject(p, pc->params[k].key, pc->params[k].value);
+    }
+    char *inst = c->api->eng ? gd_engine_instances_json(c->api->eng) : NULL;
+    cJSON *ij = inst ? cJSON_Parse(inst) : NULL;
+    free(inst);
+    cJSON_AddItemToObject(o, "instances", ij ? ij : cJSON_CreateArray());
+    cJSON_AddItemToObject(o, "plugins", plugin_names(c));
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+/* POST /bots {"name", "plugin", "symbols"?, "params": {k: v}, "risk_pct"?, "allocation_usd"?}:
+ * written as a conf.d drop-in and applied by a transactional reload. */
+static void place(gd_console *c, const gd_http_request *req, gd_http_response *resp)
+{
+    cJSON *j = cJSON_ParseWithLength(req->body, req->body_len);
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "name"));
+    const char *plugin = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "plugin"));
+    const cJSON *sym = cJSON_GetObjectItemCaseSensitive(j, "symbols");
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(j, "params");
+    const cJSON *risk = cJSON_GetObjectItemCaseSensitive(j, "risk_pct");
+    const cJSON *alloc = cJSON_GetObjectItemCaseSensitive(j, "allocation_usd");
+    char why[600] = "", msg[2048];
+    gd_buf b = GD_BUF_INIT;
+    if (!cJSON_IsObject(j))
+        snprintf(why, sizeof why, "expected a JSON object");
+    else if (!ident(name, 32))
+        snprintf(why, sizeof why, "name: a word of a-z, 0-9 and _, starting with a letter, at most 32");
+    else if (!plugin || !ini_value(plugin, 64) || strchr(plugin, '/') || strstr(plugin, ".."))
+        snprintf(why, sizeof why, "plugin: the name of a plugin in the plugin directory");
+    else if (sym && !cJSON_IsNull(sym) &&
+             (!cJSON_IsString(sym) || (*sym->valuestring && !ini_value(sym->valuestring, 256))))
+        snprintf(why, sizeof why, "symbols: a comma-separated list");
+    else if (params && !cJSON_IsNull(params) && (!cJSON_IsObject(params) || cJSON_GetArraySize(params) > 32))
+        snprintf(why, sizeof why, "params: an object of at most 32 parameters");
+    else if ((risk && !cJSON_IsNull(risk) && !cJSON_IsNumber(risk)) ||
+             (alloc && !cJSON_IsNull(alloc) && !cJSON_IsNumber(alloc)))
+        snprintf(why, sizeof why, "risk_pct and allocation_usd: numbers");
+    if (!why[0]) {
+        gd_buf_printf(&b, "; Placed from the console by %s at %lld (epoch ms).\n[strategy.%s]\nplugin = %s\n",
+                      req->peer, (long long)gd_wall_ms(), name, plugin);
+        if (cJSON_IsString(sym) && *sym->valuestring)
+            gd_buf_printf(&b, "symbols = %s\n", sym->valuestring);
+        const cJSON *p, *plist = cJSON_IsObject(params) ? params : NULL;
+        cJSON_ArrayForEach(p, plist)
+        {
+            char v[80];
+            if (cJSON_IsNumber(p))
+                snprintf(v, sizeof v, "%.17g", p->valuedouble);
+            else if (cJSON_IsString(p))
+                snprintf(v, sizeof v, "%s", p->valuestring);
+            else
+                v[0] = '\0';
+            if (!ident(p->string, 32) || !strcmp(p->string, "plugin") || !strcmp(p->string, "symbols") ||
+                !strcmp(p->string, "enabled") || !ini_value(v, 64) ||
+                (cJSON_IsString(p) && strlen(p->valuestring) > 64)) {
+                snprintf(why, sizeof why,
+                         "params.%.40s: a parameter name and a value (text of at most 64, or a number)",
+                         p->string ? p->string : "?");
+                break;
+            }
+            gd_buf_printf(&b, "%s = %s\n", p->string, v);
+        }
+        /* Account-wide: the stage's bounds apply (micro: at most its allocation). */
+        if (!why[0] && (cJSON_IsNumber(risk) || cJSON_IsNumber(alloc))) {
+            gd_buf_printf(&b, "[risk]\n");
+            if (cJSON_IsNumber(risk))
+                gd_buf_printf(&b, "risk_pct = %.17g\n", risk->valuedouble);
+            if (cJSON_IsNumber(alloc))
+                gd_buf_printf(&b, "allocation_usd = %.17g\n", alloc->valuedouble);
+        }
+    }
+    if (why[0] || b.failed || !c->hooks.place) {
+        error(resp, why[0] ? 400 : 500, why[0] ? why : "cannot place bots here");
+    } else {
+        int rc = c->hooks.place(c->hooks.arg, name, b.p, msg, sizeof msg);
+        if (rc == 0) {
+            gd_log(GD_LOG_INFO, "console", NULL, "bot %s (%s) placed from %s", name, plugin, req->peer);
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "placed", name);
+            cJSON_AddStringToObject(o, "summary", msg);
+            char *t = cJSON_PrintUnformatted(o);
+            cJSON_Delete(o);
+            set_body(resp, 200, "application/json", t ? t : "{}");
+            free(t);
+        } else {
+            gd_log(GD_LOG_WARN, "console", NULL, "bot %s refused: %s", name, msg);
+            error(resp, rc == GD_EEXIST ? 409 : 422, msg);
+        }
+    }
+    gd_buf_free(&b);
+    cJSON_Delete(j);
+}
+
 /* ------------------------------------------------------------ routes */
 
 static void login(gd_console *c, const gd_http_request *req, gd_http_response *resp)
@@ -322,6 +507,22 @@ static void handle(void *user, const gd_http_request *req, gd_http_response *res
             error(resp, 403, "refused: missing or wrong CSRF token");
             return;
         }
+    }
+    if (get && !strcmp(p, "/bots")) {
+        char *t = bots_json(c);
+        if (!t) {
+            error(resp, 500, "out of memory");
+            return;
+        }
+        resp->status = 200;
+        resp->content_type = "application/json";
+        resp->body = t;
+        resp->body_len = strlen(t);
+        return;
+    }
+    if (post && !strcmp(p, "/bots")) {
+        place(c, req, resp);
+        return;
     }
     if (get && !strcmp(p, "/equity")) {
         char *j = equity_json(c, 0);
@@ -505,7 +706,8 @@ static void add_origin(gd_console *c, const char *hostport)
         snprintf(c->origins[c->n_origins++], sizeof c->origins[0], "http://%s", hostport);
 }
 
-int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, gd_console **out, gd_err *err)
+int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, const gd_console_hooks *hooks,
+                     gd_console **out, gd_err *err)
 {
     char host[256], hp[300];
     int port;
@@ -524,6 +726,8 @@ int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, gd_cons
     c->loop = loop;
     c->cfg = cfg;
     c->api = api;
+    if (hooks)
+        c->hooks = *hooks;
     if (!(c->eq = calloc(EQ_POINTS, sizeof *c->eq))) {
         free(c);
         return gd_err_set(err, GD_ENOMEM, "out of memory");

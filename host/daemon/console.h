@@ -26,12 +26,23 @@
 #include "base/err.h"
 #include "config/config.h"
 #include "daemon/api.h"
+#include "plugin/path.h"
 
 typedef struct gd_console gd_console;
 
+/* What the console needs of the daemon beyond the API (borrowed). */
+typedef struct gd_console_hooks {
+    void *arg;
+    /* Places bot name: text as a conf.d drop-in, then a transactional
+     * reload; 0, or refused with msg (file:line) and nothing left behind. */
+    int (*place)(void *arg, const char *name, const char *text, char *msg, size_t cap);
+    const gd_plugin_dirs *plugin_dirs; /* where the plugins to pick from are */
+} gd_console_hooks;
+
 /* Listens on [console] listen; api: the operator API's state (its token
  * hashes, and its routes the console acts through). Borrowed. */
-int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, gd_console **out, gd_err *err);
+int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, const gd_console_hooks *hooks,
+                     gd_console **out, gd_err *err);
 int gd_console_port(const gd_console *c);
 /* Closes the listener and every stream; frees c once closed. */
 void gd_console_stop(gd_console *c);

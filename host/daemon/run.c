@@ -514,27 +514,23 @@ static void on_signal(uv_signal_t *h, int signum)
 }
 
 /* A reload is one transaction: the whole new config and plugin set, or
- * nothing. It runs between two events of the loop. */
-static void do_reload(uv_timer_t *h)
+ * nothing. It runs between two events of the loop. 0, or the error (the
+ * running set keeps trading); summary says what changed. */
+static int reload_now(run_state *st, char *summary, size_t cap, gd_err *err)
 {
-    run_state *st = h->data;
-    gd_err err;
-    char summary[2048];
     uint64_t t0 = uv_hrtime();
-    if (st->closing)
-        return;
     gd_notify("RELOADING=1");
     gd_config *cfg = calloc(1, sizeof *cfg);
-    int rc = cfg ? gd_config_load(st->opts->config_path, st->opts->confd, cfg, &err)
-                 : gd_err_set(&err, GD_ENOMEM, "out of memory");
+    int rc = cfg ? gd_config_load(st->opts->config_path, st->opts->confd, cfg, err)
+                 : gd_err_set(err, GD_ENOMEM, "out of memory");
     if (rc) {
         free(cfg);
         gd_engine_reload_failed(st->eng);
         gd_log(GD_LOG_ERROR, "reload", "\"result\":\"error\"", "reload refused, the running set keeps trading: %s",
-               err.msg);
-    } else if (gd_engine_reload(st->eng, cfg, summary, sizeof summary, &err) != 0) {
+               err->msg);
+    } else if ((rc = gd_engine_reload(st->eng, cfg, summary, cap, err)) != 0) {
         gd_log(GD_LOG_ERROR, "reload", "\"result\":\"error\"", "reload refused, the running set keeps trading: %s",
-               err.msg);
+               err->msg);
     } else {
         char f[128];
         const gd_config *now = gd_engine_config(st->eng);
@@ -544,12 +540,66 @@ static void do_reload(uv_timer_t *h)
         /* Operator tokens may rotate with a reload. */
         gd_api_free(&st->api);
         st->api.cfg = now;
-        if (gd_api_init(&st->api, &err) != 0)
-            gd_log(GD_LOG_ERROR, "reload", NULL, "operator tokens: %s", err.msg);
+        gd_err terr;
+        if (gd_api_init(&st->api, &terr) != 0)
+            gd_log(GD_LOG_ERROR, "reload", NULL, "operator tokens: %s", terr.msg);
         snprintf(f, sizeof f, "\"result\":\"ok\",\"ms\":%.3f", (double)(uv_hrtime() - t0) / 1e6);
         gd_log(GD_LOG_INFO, "reload", f, "reload: %s", summary);
     }
     gd_notify("READY=1");
+    return rc;
+}
+
+static void do_reload(uv_timer_t *h)
+{
+    run_state *st = h->data;
+    gd_err err;
+    char summary[2048];
+    if (!st->closing)
+        (void)reload_now(st, summary, sizeof summary, &err);
+}
+
+/* The console places a bot: text becomes <conf.d>/90-console-NAME.ini and
+ * the configuration is reloaded as a transaction; refused, the file goes
+ * again and msg says why (the loader names file:line). GD_EEXIST when one
+ * of that name was placed before. */
+static int place_bot(void *arg, const char *name, const char *text, char *msg, size_t cap)
+{
+    run_state *st = arg;
+    char dir[4096], path[4352];
+    gd_err err;
+    if (st->closing)
+        return snprintf(msg, cap, "the daemon is stopping"), GD_ESTATE;
+    if (st->opts->confd) {
+        snprintf(dir, sizeof dir, "%s", st->opts->confd);
+    } else if (st->opts->config_path) {
+        const char *slash = strrchr(st->opts->config_path, '/');
+        if (slash)
+            snprintf(dir, sizeof dir, "%.*s/conf.d", (int)(slash - st->opts->config_path), st->opts->config_path);
+        else
+            snprintf(dir, sizeof dir, "conf.d");
+    } else {
+        return snprintf(msg, cap, "no configuration file, so no conf.d directory to place a bot in"), GD_EINVAL;
+    }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return snprintf(msg, cap, "%s: %s", dir, strerror(errno)), GD_EIO;
+    snprintf(path, sizeof path, "%s/90-console-%s.ini", dir, name);
+    if (access(path, F_OK) == 0)
+        return snprintf(msg, cap, "%s exists: a bot of that name was placed already", path), GD_EEXIST;
+    int rc = gd_file_write_durable(path, text, strlen(text), &err);
+    if (rc)
+        return snprintf(msg, cap, "%s", err.msg), rc;
+    char summary[2048];
+    rc = reload_now(st, summary, sizeof summary, &err);
+    if (rc) {
+        /* Nothing of it stays: the next reload must not meet it. */
+        if (unlink(path) != 0)
+            gd_log(GD_LOG_ERROR, "console", NULL, "%s: could not remove the refused bot: %s", path, strerror(errno));
+        snprintf(msg, cap, "%s", err.msg);
+        return rc;
+    }
+    snprintf(msg, cap, "%s: %s", path, summary);
+    return 0;
 }
 
 static void on_sighup(uv_signal_t *h, int signum)
@@ -831,6 +881,12 @@ static int start_loop(run_state *st, gd_err *err)
     return start_watchdog(st, err);
 }
 
+static int start_console(run_state *st, gd_err *err)
+{
+    gd_console_hooks h = {st, place_bot, &st->opts->plugin_dirs};
+    return gd_console_start(&st->loop, st->cfg, &st->api, &h, &st->console, err);
+}
+
 static int start_http(run_state *st, const gd_run_opts *o, gd_err *err)
 {
     const gd_config *cfg = st->cfg;
@@ -845,7 +901,7 @@ static int start_http(run_state *st, const gd_run_opts *o, gd_err *err)
         if (!cfg->console_listen)
             return 0;
         rc = gd_api_init(&st->api, err);
-        return rc ? rc : gd_console_start(&st->loop, cfg, &st->api, &st->console, err);
+        return rc ? rc : start_console(st, err);
     }
     /* The token hashes are read where the API keeps them, so a reload that
      * rotates them also changes which requests the server treats as the
@@ -872,7 +928,7 @@ static int start_http(run_state *st, const gd_run_opts *o, gd_err *err)
     gd_log(GD_LOG_INFO, "http", NULL, "operator API on %s (port %d)", cfg->http_listen, gd_http_port(st->http));
     if (o->port_out)
         *o->port_out = gd_http_port(st->http);
-    return gd_console_start(&st->loop, cfg, &st->api, &st->console, err);
+    return start_console(st, err);
 }
 
 /* The take-up of what an earlier run left on the venue is over: trading

@@ -271,6 +271,9 @@ const char *gd_engine_slot_name(const gd_engine *e, uint32_t k);
  * load order (what a soak or an ablation ran). The caller frees it; NULL
  * when out of memory. */
 char *gd_engine_plugins_json(const gd_engine *e);
+/* [{"label", "kind", "plugin", "version", "sha256"}, ...]: the running
+ * instances in load order. The caller frees it; NULL when out of memory. */
+char *gd_engine_instances_json(const gd_engine *e);
 /* 1 when a reload removed the slot's strategy: only its stops manage it. */
 int gd_engine_slot_orphaned(const gd_engine *e, uint32_t k);
 const gd_pipeline *gd_engine_pipeline(const gd_engine *e);

@@ -629,6 +629,25 @@ void gd_engine_reload_failed(gd_engine *e) { e->ctr.reloads_failed++; }
 
 const gd_config *gd_engine_config(const gd_engine *e) { return e->gen->cfg; }
 
+char *gd_engine_instances_json(const gd_engine *e)
+{
+    static const char *const kinds[] = {"?", "strategy", "overlay", "breaker"};
+    cJSON *a = cJSON_CreateArray();
+    int ok = a != NULL;
+    for (uint32_t i = 0; ok && i < e->gen->n_insts; i++) {
+        const gd_inst *in = &e->gen->insts[i];
+        cJSON *o = cJSON_CreateObject();
+        ok = o && cJSON_AddItemToArray(a, o) && cJSON_AddStringToObject(o, "label", in->name) &&
+             cJSON_AddStringToObject(o, "kind", in->kind >= 1 && in->kind <= 3 ? kinds[in->kind] : "?") &&
+             cJSON_AddStringToObject(o, "plugin", in->d && in->d->name ? in->d->name : "?") &&
+             cJSON_AddStringToObject(o, "version", in->d && in->d->version ? in->d->version : "?") &&
+             cJSON_AddStringToObject(o, "sha256", in->lib ? in->lib->sha256_hex : "");
+    }
+    char *text = ok ? cJSON_PrintUnformatted(a) : NULL;
+    cJSON_Delete(a);
+    return text;
+}
+
 char *gd_engine_plugins_json(const gd_engine *e)
 {
     cJSON *o = cJSON_CreateObject();

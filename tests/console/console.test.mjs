@@ -121,6 +121,35 @@ try {
     await waitText("#action-result", /Done: \/risk\/resume/);
     await shot("05-resumed");
   });
+  await step("the bots list shows the running strategy with its plugin, version and hash", async () => {
+    await page.waitForFunction(() => document.querySelectorAll("#bots tbody tr").length >= 1, { timeout: 10000 });
+    const r = await page.$eval("#bots tbody tr", (tr) => [...tr.cells].map((c) => c.textContent));
+    if (r[0] !== "long" || r[1].indexOf("always_long") < 0 || !/^[0-9a-f]{12}…$/.test(r[3]) || r[5] !== "yes")
+      throw new Error(r.join("|"));
+  });
+  await step("a refused bot (a parameter its plugin does not have): the error names the file and line", async () => {
+    await page.type("#bot-name", "bad");
+    await page.select("#bot-plugin", "always_long");
+    await page.type("#bot-params", "nonsense = 1");
+    await page.click("#bot-form button[type=submit]");
+    await confirm("refused bot drill", false);
+    await waitText("#bot-result", /Refused \(422\): .*90-console-bad\.ini:\d+/);
+    await shot("05b-bot-refused");
+  });
+  await step("place a bot with micro-live parameters: placed, listed, and its first intent shows", async () => {
+    await page.$eval("#bot-name", (e) => { e.value = ""; });
+    await page.$eval("#bot-params", (e) => { e.value = ""; });
+    await page.type("#bot-name", "second");
+    await page.select("#bot-plugin", "always_long");
+    await page.type("#bot-symbols", "BTCUSDT");
+    await page.type("#bot-risk", "1");
+    await page.click("#bot-form button[type=submit]");
+    await confirm("placing a bot", false);
+    await waitText("#bot-result", /Placed second/);
+    await page.waitForFunction(() => [...document.querySelectorAll("#bots tbody tr")].some((tr) => tr.cells[0].textContent === "second" && tr.cells[5].textContent === "yes"), { timeout: 10000 });
+    await page.waitForFunction(() => [...document.querySelectorAll("#intents tbody tr")].some((tr) => tr.cells[1].textContent === "second"), { timeout: 20000 });
+    await shot("05c-bot-placed");
+  });
   await step("cancelling a confirmation does nothing", async () => {
     await page.click("#btn-halt");
     await page.waitForSelector("#confirm[open]");
