@@ -326,7 +326,7 @@ static void place(gd_console *c, const gd_http_request *req, gd_http_response *r
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(j, "params");
     const cJSON *risk = cJSON_GetObjectItemCaseSensitive(j, "risk_pct");
     const cJSON *alloc = cJSON_GetObjectItemCaseSensitive(j, "allocation_usd");
-    char why[600] = "", msg[2048];
+    char why[600] = "";
     gd_buf b = GD_BUF_INIT;
     if (!cJSON_IsObject(j))
         snprintf(why, sizeof why, "expected a JSON object");
@@ -379,6 +379,7 @@ static void place(gd_console *c, const gd_http_request *req, gd_http_response *r
     if (why[0] || b.failed || !c->hooks.place) {
         error(resp, why[0] ? 400 : 500, why[0] ? why : "cannot place bots here");
     } else {
+        char msg[2048];
         int rc = c->hooks.place(c->hooks.arg, name, b.p, msg, sizeof msg);
         if (rc == 0) {
             gd_log(GD_LOG_INFO, "console", NULL, "bot %s (%s) placed from %s", name, plugin, req->peer);

@@ -553,10 +553,11 @@ static int reload_now(run_state *st, char *summary, size_t cap, gd_err *err)
 static void do_reload(uv_timer_t *h)
 {
     run_state *st = h->data;
-    gd_err err;
-    char summary[2048];
-    if (!st->closing)
+    if (!st->closing) {
+        gd_err err;
+        char summary[2048];
         (void)reload_now(st, summary, sizeof summary, &err);
+    }
 }
 
 /* The console places a bot: text becomes <conf.d>/90-console-NAME.ini and
