@@ -682,25 +682,6 @@ static void on_tick(uv_timer_t *t)
 
 /* ------------------------------------------------------------ life */
 
-static int split(const char *listen, char *host, size_t cap, int *port)
-{
-    const char *colon = strrchr(listen, ':');
-    if (!colon)
-        return GD_EINVAL;
-    size_t hl = (size_t)(colon - listen);
-    const char *h = listen;
-    if (listen[0] == '[' && hl >= 2) {
-        h++;
-        hl -= 2;
-    }
-    if (hl == 0 || hl >= cap)
-        return GD_EINVAL;
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    *port = atoi(colon + 1);
-    return 0;
-}
-
 static void add_origin(gd_console *c, const char *hostport)
 {
     if (c->n_origins < sizeof c->origins / sizeof c->origins[0])
@@ -715,7 +696,7 @@ int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, const g
     *out = NULL;
     if (!cfg->console_listen)
         return 0;
-    if (split(cfg->console_listen, host, sizeof host, &port) != 0)
+    if (gd_http_split_listen(cfg->console_listen, host, sizeof host, &port) != 0)
         return gd_err_set(err, GD_EINVAL, "[console] listen = %s: expected HOST:PORT", cfg->console_listen);
     if (!api->n_hashes)
         return gd_err_set(err, GD_EINVAL,

@@ -1009,6 +1009,25 @@ fail:
     return rc;
 }
 
+int gd_http_split_listen(const char *listen, char *host, size_t cap, int *port)
+{
+    const char *colon = strrchr(listen, ':');
+    if (!colon)
+        return GD_EINVAL;
+    size_t hl = (size_t)(colon - listen);
+    const char *h = listen;
+    if (listen[0] == '[' && hl >= 2) { /* [::1]:8080 */
+        h++;
+        hl -= 2;
+    }
+    if (hl == 0 || hl >= cap)
+        return GD_EINVAL;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    *port = atoi(colon + 1);
+    return 0;
+}
+
 int gd_http_port(const gd_http_server *s)
 {
     return s ? s->port : 0;

@@ -101,6 +101,9 @@ int gd_http_start(uv_loop_t *loop, const char *host, int port, const gd_http_lim
                   gd_http_handler handler, void *user, gd_http_server **out, gd_err *err);
 /* The port listened on (the one picked when started with port 0); 0 for NULL. */
 int gd_http_port(const gd_http_server *s);
+/* "HOST:PORT" or "[V6]:PORT" as a listen key gives it: host (without
+ * brackets) into host[cap] and the port. GD_EINVAL when it is not. */
+int gd_http_split_listen(const char *listen, char *host, size_t cap, int *port);
 /* Stops listening, closes every connection; frees the server once all
  * handles are closed (then calls on_closed if non-NULL). */
 void gd_http_stop(gd_http_server *s, void (*on_closed)(void *arg), void *arg);

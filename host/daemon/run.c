@@ -725,25 +725,6 @@ static void on_series(void *user, const gd_fred_result *r)
     }
 }
 
-static int split_listen(const char *listen, char *host, size_t cap, int *port)
-{
-    const char *colon = strrchr(listen, ':');
-    if (!colon)
-        return GD_EINVAL;
-    size_t hl = (size_t)(colon - listen);
-    const char *h = listen;
-    if (listen[0] == '[') { /* [::1]:8080 */
-        h++;
-        hl -= 2;
-    }
-    if (hl == 0 || hl >= cap)
-        return GD_EINVAL;
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    *port = atoi(colon + 1);
-    return 0;
-}
-
 /* Plugins are checked before any data is read: fail fast on bad plugins. */
 static int open_engine(run_state *st, const gd_run_opts *o, gd_err *err)
 {
@@ -918,7 +899,7 @@ static int start_http(run_state *st, const gd_run_opts *o, gd_err *err)
         .n_operator_hashes = &st->api.n_hashes,
         .status_counts = st->api.http_by_code,
     };
-    if (split_listen(cfg->http_listen, host, sizeof host, &port) != 0)
+    if (gd_http_split_listen(cfg->http_listen, host, sizeof host, &port) != 0)
         return gd_err_set(err, GD_EINVAL, "[http] listen = %s: expected HOST:PORT", cfg->http_listen);
     rc = gd_api_init(&st->api, err);
     if (rc)
