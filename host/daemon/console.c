@@ -1,5 +1,6 @@
 #include "daemon/console.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,30 +220,6 @@ static char *snapshot(gd_console *c)
 
 /* ------------------------------------------------------------ bots */
 
-/* A word of [a-z][a-z0-9_]*, at most max characters. */
-static int ident(const char *s, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (!n || n > max || !islower((unsigned char)s[0]))
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_'))
-            return 0;
-    return 1;
-}
-
-/* A value that stays one INI value: printable, no line break, comment or section. */
-static int ini_value(const char *s, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (!n || n > max)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || strchr(";#[]=", s[i]))
-            return 0;
-    return 1;
-}
-
 /* The plugin names the directories hold ("ema_cross" for ema_cross.so), sorted, as a JSON array. */
 static cJSON *plugin_names(const gd_console *c)
 {
@@ -315,88 +292,37 @@ static char *bots_json(const gd_console *c)
     return text;
 }
 
-/* POST /bots {"name", "plugin", "symbols"?, "params": {k: v}, "risk_pct"?, "allocation_usd"?}:
- * written as a conf.d drop-in and applied by a transactional reload. */
+/* POST /bots: the drop-in gd_console_bot_ini writes, placed by the daemon
+ * (a conf.d file and a transactional reload). */
 static void place(gd_console *c, const gd_http_request *req, gd_http_response *resp)
 {
-    cJSON *j = cJSON_ParseWithLength(req->body, req->body_len);
-    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "name"));
-    const char *plugin = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "plugin"));
-    const cJSON *sym = cJSON_GetObjectItemCaseSensitive(j, "symbols");
-    const cJSON *params = cJSON_GetObjectItemCaseSensitive(j, "params");
-    const cJSON *risk = cJSON_GetObjectItemCaseSensitive(j, "risk_pct");
-    const cJSON *alloc = cJSON_GetObjectItemCaseSensitive(j, "allocation_usd");
-    char why[600] = "";
-    gd_buf b = GD_BUF_INIT;
-    if (!cJSON_IsObject(j))
-        snprintf(why, sizeof why, "expected a JSON object");
-    else if (!ident(name, 32))
-        snprintf(why, sizeof why, "name: a word of a-z, 0-9 and _, starting with a letter, at most 32");
-    else if (!plugin || !ini_value(plugin, 64) || strchr(plugin, '/') || strstr(plugin, ".."))
-        snprintf(why, sizeof why, "plugin: the name of a plugin in the plugin directory");
-    else if (sym && !cJSON_IsNull(sym) &&
-             (!cJSON_IsString(sym) || (*sym->valuestring && !ini_value(sym->valuestring, 256))))
-        snprintf(why, sizeof why, "symbols: a comma-separated list");
-    else if (params && !cJSON_IsNull(params) && (!cJSON_IsObject(params) || cJSON_GetArraySize(params) > 32))
-        snprintf(why, sizeof why, "params: an object of at most 32 parameters");
-    else if ((risk && !cJSON_IsNull(risk) && !cJSON_IsNumber(risk)) ||
-             (alloc && !cJSON_IsNull(alloc) && !cJSON_IsNumber(alloc)))
-        snprintf(why, sizeof why, "risk_pct and allocation_usd: numbers");
-    if (!why[0]) {
-        gd_buf_printf(&b, "; Placed from the console by %s at %lld (epoch ms).\n[strategy.%s]\nplugin = %s\n",
-                      req->peer, (long long)gd_wall_ms(), name, plugin);
-        if (cJSON_IsString(sym) && *sym->valuestring)
-            gd_buf_printf(&b, "symbols = %s\n", sym->valuestring);
-        const cJSON *p, *plist = cJSON_IsObject(params) ? params : NULL;
-        cJSON_ArrayForEach(p, plist)
-        {
-            char v[80];
-            if (cJSON_IsNumber(p))
-                snprintf(v, sizeof v, "%.17g", p->valuedouble);
-            else if (cJSON_IsString(p))
-                snprintf(v, sizeof v, "%s", p->valuestring);
-            else
-                v[0] = '\0';
-            if (!ident(p->string, 32) || !strcmp(p->string, "plugin") || !strcmp(p->string, "symbols") ||
-                !strcmp(p->string, "enabled") || !ini_value(v, 64) ||
-                (cJSON_IsString(p) && strlen(p->valuestring) > 64)) {
-                snprintf(why, sizeof why,
-                         "params.%.40s: a parameter name and a value (text of at most 64, or a number)",
-                         p->string ? p->string : "?");
-                break;
-            }
-            gd_buf_printf(&b, "%s = %s\n", p->string, v);
-        }
-        /* Account-wide: the stage's bounds apply (micro: at most its allocation). */
-        if (!why[0] && (cJSON_IsNumber(risk) || cJSON_IsNumber(alloc))) {
-            gd_buf_printf(&b, "[risk]\n");
-            if (cJSON_IsNumber(risk))
-                gd_buf_printf(&b, "risk_pct = %.17g\n", risk->valuedouble);
-            if (cJSON_IsNumber(alloc))
-                gd_buf_printf(&b, "allocation_usd = %.17g\n", alloc->valuedouble);
-        }
+    char why[600], name[40], msg[2048];
+    char *text = NULL;
+    if (gd_console_bot_ini(req->body, req->body_len, req->peer, gd_wall_ms(), &text, name, sizeof name, why,
+                           sizeof why) != 0) {
+        error(resp, 400, why);
+        return;
     }
-    if (why[0] || b.failed || !c->hooks.place) {
-        error(resp, why[0] ? 400 : 500, why[0] ? why : "cannot place bots here");
+    if (!c->hooks.place) {
+        free(text);
+        error(resp, 500, "cannot place bots here");
+        return;
+    }
+    int rc = c->hooks.place(c->hooks.arg, name, text, msg, sizeof msg);
+    free(text);
+    if (rc == 0) {
+        gd_log(GD_LOG_INFO, "console", NULL, "bot %s placed from %s", name, req->peer);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "placed", name);
+        cJSON_AddStringToObject(o, "summary", msg);
+        char *t = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        set_body(resp, 200, "application/json", t ? t : "{}");
+        free(t);
     } else {
-        char msg[2048];
-        int rc = c->hooks.place(c->hooks.arg, name, b.p, msg, sizeof msg);
-        if (rc == 0) {
-            gd_log(GD_LOG_INFO, "console", NULL, "bot %s (%s) placed from %s", name, plugin, req->peer);
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "placed", name);
-            cJSON_AddStringToObject(o, "summary", msg);
-            char *t = cJSON_PrintUnformatted(o);
-            cJSON_Delete(o);
-            set_body(resp, 200, "application/json", t ? t : "{}");
-            free(t);
-        } else {
-            gd_log(GD_LOG_WARN, "console", NULL, "bot %s refused: %s", name, msg);
-            error(resp, rc == GD_EEXIST ? 409 : 422, msg);
-        }
+        gd_log(GD_LOG_WARN, "console", NULL, "bot %s refused: %s", name, msg);
+        error(resp, rc == GD_EEXIST ? 409 : 422, msg);
     }
-    gd_buf_free(&b);
-    cJSON_Delete(j);
 }
 
 /* ------------------------------------------------------------ routes */

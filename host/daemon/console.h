@@ -21,6 +21,9 @@
 #ifndef GD_CONSOLE_H
 #define GD_CONSOLE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <uv.h>
 
 #include "base/err.h"
@@ -44,6 +47,14 @@ typedef struct gd_console_hooks {
 int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, const gd_console_hooks *hooks,
                      gd_console **out, gd_err *err);
 int gd_console_port(const gd_console *c);
+
+/* A bot placement's JSON body ({"name", "plugin", "symbols"?, "params":
+ * {k: v}, "risk_pct"?, "allocation_usd"?}) as the conf.d drop-in text
+ * (malloc'd in *text): one [strategy.NAME] section and at most a [risk]
+ * one, nothing a value could turn into more INI structure. 0, or -1 with
+ * why (the field at fault). who and at_ms go into its comment line. */
+int gd_console_bot_ini(const char *body, size_t len, const char *who, int64_t at_ms, char **text, char *name_out,
+                       size_t name_cap, char *why, size_t cap);
 /* Closes the listener and every stream; frees c once closed. */
 void gd_console_stop(gd_console *c);
 
