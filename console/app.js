@@ -6,6 +6,8 @@
   let events = null;
   let last = null;
   let equity = [];
+  let breakerHist = {};
+  let pluginNames = "";
   const SVG = "http://www.w3.org/2000/svg";
   const $ = (id) => document.getElementById(id);
 
@@ -99,10 +101,45 @@
     $("equity-caption").textContent = `${pts.length} points from ${utc(t0)}: equity ${money(lastp[1])} (range ${money(lo)} to ${money(hi)}), drawdown now ${pct(lastp[2])}, worst ${pct(ddMax)} (shaded from the top).`;
   }
 
+  /* Each breaker's value (line) against its threshold (dashed), last 6 hours. */
+  function drawBreakers() {
+    const box = $("breaker-charts");
+    box.replaceChildren();
+    for (const [name, pts] of Object.entries(breakerHist)) {
+      if (pts.length < 2) continue;
+      const W = 600, H = 70, P = 3;
+      const t0 = pts[0][0], t1 = pts[pts.length - 1][0];
+      let lo = Infinity, hi = -Infinity;
+      for (const p of pts) { lo = Math.min(lo, p[1], p[2]); hi = Math.max(hi, p[1], p[2]); }
+      if (hi === lo) { hi += 1; lo -= 1; }
+      const x = (t) => P + (W - 2 * P) * (t - t0) / Math.max(1, t1 - t0);
+      const y = (v) => H - P - (H - 2 * P) * (v - lo) / (hi - lo);
+      const fig = el("figure");
+      const svg = document.createElementNS(SVG, "svg");
+      svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+      svg.setAttribute("preserveAspectRatio", "none");
+      svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label", "breaker " + name + " over time");
+      const thr = document.createElementNS(SVG, "polyline");
+      thr.setAttribute("class", "thr");
+      thr.setAttribute("points", pts.map((p) => `${x(p[0])},${y(p[2])}`).join(" "));
+      const val = document.createElementNS(SVG, "polyline");
+      val.setAttribute("class", "val");
+      val.setAttribute("points", pts.map((p) => `${x(p[0])},${y(p[1])}`).join(" "));
+      svg.appendChild(thr);
+      svg.appendChild(val);
+      fig.appendChild(svg);
+      const last = pts[pts.length - 1];
+      fig.appendChild(el("figcaption", name + ": " + num(last[1], 4) + " against " + num(last[2], 4) + " (dashed), since " + utc(t0)));
+      box.appendChild(fig);
+    }
+  }
+
   function connect() {
     if (events) events.close();
     call("GET", "/equity").then((r) => {
       if (r.status === 200 && r.body && Array.isArray(r.body.points)) { equity = r.body.points; drawEquity(); }
+      if (r.status === 200 && r.body && r.body.breakers) { breakerHist = r.body.breakers; drawBreakers(); }
     });
     events = new EventSource("/events");
     events.addEventListener("equity", (ev) => {
@@ -111,6 +148,12 @@
         for (const p of j.points || []) if (!equity.length || p[0] > equity[equity.length - 1][0]) equity.push(p);
         if (equity.length > 17280) equity.splice(0, equity.length - 17280);
         drawEquity();
+        for (const [name, pts] of Object.entries(j.breakers || {})) {
+          const h = breakerHist[name] || (breakerHist[name] = []);
+          for (const p of pts) if (!h.length || p[0] > h[h.length - 1][0]) h.push(p);
+          if (h.length > 4320) h.splice(0, h.length - 4320);
+        }
+        drawBreakers();
       } catch (e) { /* the next point redraws */ }
     });
     events.addEventListener("snapshot", (ev) => {
@@ -252,6 +295,7 @@
       tr.appendChild(td);
       return tr;
     }));
+    if (snap.bots) renderBots(snap.bots);
     $("updated").textContent = utc(snap.at_ms);
   }
 
@@ -291,8 +335,10 @@
 
   async function loadBots() {
     const r = await call("GET", "/bots");
-    if (r.status !== 200 || !r.body) return;
-    const b = r.body;
+    if (r.status === 200 && r.body) renderBots(r.body);
+  }
+
+  function renderBots(b) {
     const inst = {};
     for (const i of b.instances || []) inst[i.label] = i;
     table("bots", (b.strategies || []).map((s) => {
@@ -304,12 +350,19 @@
       tr.appendChild(el("td", i ? i.sha256.slice(0, 12) + "…" : "–"));
       tr.appendChild(el("td", Object.entries(s.params || {}).map(([k, v]) => k + " = " + v).join(", ")));
       tr.appendChild(el("td", i ? "yes" : s.enabled ? "no" : "disabled"));
+      tr.appendChild(el("td", !i ? "–" : i.ablation_on_record === true ? "yes" : i.ablation_on_record === false ? "NO" :
+        b.database ? "not known yet" : "no database", i && i.ablation_on_record === false ? "rejected" : ""));
       return tr;
     }));
-    const sel = $("bot-plugin");
-    const cur = sel.value;
-    sel.replaceChildren(...(b.plugins || []).map((p) => { const o = el("option", p); o.value = p; return o; }));
-    if (cur) sel.value = cur;
+    /* The picker is rebuilt only when the list changed: never under the operator's hand. */
+    const names = JSON.stringify(b.plugins || []);
+    if (names !== pluginNames) {
+      pluginNames = names;
+      const sel = $("bot-plugin");
+      const cur = sel.value;
+      sel.replaceChildren(...(b.plugins || []).map((p) => { const o = el("option", p); o.value = p; return o; }));
+      if (cur) sel.value = cur;
+    }
     $("bot-stage").textContent = "Stage " + b.stage + ": risk per trade " + num(b.risk_pct, 2) + " %, allocation " +
       (b.allocation_usd === null ? "none (account equity)" : money(b.allocation_usd)) +
       ". The host checks the bot as gordon check would (the stage's caps apply), writes it as a conf.d file and reloads; a refusal changes nothing.";

@@ -14,10 +14,12 @@ T=$(mktemp -d)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  declare -f pg_stop >/dev/null && pg_stop
   [ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
 . "$here/e2e_lib.sh"
+. "$here/pg_cluster.sh"
 ART=${CONSOLE_ARTIFACTS:-$here/console/artifacts}
 mkdir -p "$ART"
 CHROME=${CHROME:-$(command -v chromium || command -v chromium-browser || true)}
@@ -25,6 +27,14 @@ CHROME=${CHROME:-$(command -v chromium || command -v chromium-browser || true)}
 [ -d "$here/console/node_modules/puppeteer-core" ] ||
   { echo "FAIL - no puppeteer-core: (cd tests/console && npm install) (make check does it)"; exit 1; }
 
+[ "$(id -u)" = 0 ] && chmod 755 "$T"
+pg_start "$T/pg" || { echo "FAIL - no PostgreSQL cluster"; exit 1; }
+"$GORDON" migrate --dsn "$PG_DSN" --migrations "$here/../migrations" >"$T/mig" 2>&1 || { cat "$T/mig"; exit 1; }
+# A walk-forward ablation on record for the strategy's .so: the bots list says so.
+SHA=$(sha256sum "$TPLUG/always_long.so" | cut -d' ' -f1)
+pg_psql -c "INSERT INTO trading.ablation_runs (run_id, host_version, config_sha256, config, plugins, symbols, data_from,
+  data_to, data_sha256, windows, metrics) VALUES ('console-test', 'test', repeat('a', 64), '{}', '{\"strategy.long\":\"$SHA\"}',
+  '{BTCUSDT}', '2024-01-01', '2024-02-01', repeat('b', 64), 1, '{}')" >/dev/null
 KEY=console-key SECRET=console-secret
 printf '%s' "$SECRET" >"$T/secret"
 chmod 600 "$T/secret"
@@ -66,6 +76,8 @@ listen = 127.0.0.1:0
 operator_token_sha256 = $HASH
 [console]
 listen = 127.0.0.1:0
+[db]
+dsn = $PG_DSN
 [strategy.long]
 plugin = $TPLUG/always_long.so
 [breaker.trip]

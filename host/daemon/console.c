@@ -17,8 +17,10 @@
 #include "base/buf.h"
 #include "base/dates.h"
 #include "base/hash.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "daemon/http.h"
+#include "db/pgconn.h"
 #include "risk/token.h"
 
 /* The page, compiled in (console/, embedded by CMake). */
@@ -33,6 +35,11 @@ extern const size_t gd_console_index_html_len, gd_console_app_js_len, gd_console
 /* The equity curve: a point every EQ_EVERY_MS for the last 24 hours. */
 #define EQ_EVERY_MS         5000
 #define EQ_POINTS           (24 * 3600 * 1000 / EQ_EVERY_MS)
+/* Each breaker's value and threshold, as often, for the last 6 hours. */
+#define BR_MAX              16
+#define BR_POINTS           (6 * 3600 * 1000 / EQ_EVERY_MS)
+/* The plugin hashes with a walk-forward ablation on record, asked again this often. */
+#define ABL_EVERY_MS        10000
 
 /* On every answer: nothing inline runs, nothing frames it, nothing leaks. */
 static const char SEC_HEADERS[] =
@@ -71,9 +78,29 @@ struct gd_console {
     } * eq;
     uint32_t eq_head, eq_n;
     int64_t eq_next_ms;
+    struct br_ring {
+        char name[64];
+        struct br_point {
+            int64_t t;
+            double value, threshold;
+        } * p; /* BR_POINTS, allocated when the breaker is first seen */
+        uint32_t head, n;
+    } br[BR_MAX];
+    uint32_t n_br;
+    /* trading.ablation_runs' plugin hashes, asked on the threadpool */
+    char *dsn; /* owned; NULL: no database */
+    double connect_ms;
+    uv_work_t abl_work;
+    int abl_busy;
+    int64_t abl_next_ms;
+    char *abl_hashes;  /* "h1\nh2\n..." last known (owned), NULL before the first answer */
+    char *abl_new;     /* the job's answer, NULL when it failed */
+    char abl_why[200]; /* ... and why */
 };
 
 void gd_console_stop(gd_console *c);
+static void release(gd_console *c);
+static char *bots_json(const gd_console *c);
 static char *equity_json(const gd_console *c, int last_only);
 
 /* ------------------------------------------------------------ helpers */
@@ -210,7 +237,9 @@ static char *snapshot(gd_console *c)
             gd_buf_append(&b, "null", 4);
         free(r.body);
     }
-    gd_buf_append(&b, "}", 1);
+    char *bots = bots_json(c);
+    gd_buf_printf(&b, ",\"bots\":%s}", bots ? bots : "null");
+    free(bots);
     if (b.failed) {
         gd_buf_free(&b);
         return NULL;
@@ -219,6 +248,70 @@ static char *snapshot(gd_console *c)
 }
 
 /* ------------------------------------------------------------ bots */
+
+/* On the threadpool: every plugin hash an ablation on record names. */
+static void abl_query(uv_work_t *w)
+{
+    gd_console *c = w->data;
+    PGconn *pg = NULL;
+    gd_err err;
+    c->abl_new = NULL;
+    c->abl_why[0] = '\0';
+    if (gd_pg_open(c->dsn, c->connect_ms, &pg, &err) != 0) {
+        snprintf(c->abl_why, sizeof c->abl_why, "%s", err.msg);
+        return;
+    }
+    PGresult *r = PQexec(pg, "SELECT DISTINCT e.value FROM trading.ablation_runs a, jsonb_each_text(a.plugins) e");
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+        gd_buf b = GD_BUF_INIT;
+        for (int i = 0; i < PQntuples(r); i++)
+            if (PQgetlength(r, i, 0) == 64)
+                gd_buf_printf(&b, "%s\n", PQgetvalue(r, i, 0));
+        gd_buf_append(&b, "", 0);
+        c->abl_new = b.failed ? NULL : gd_buf_take(&b);
+        gd_buf_free(&b);
+    } else {
+        snprintf(c->abl_why, sizeof c->abl_why, "%s", PQerrorMessage(pg));
+    }
+    PQclear(r);
+    PQfinish(pg);
+}
+
+static void abl_done(uv_work_t *w, int status)
+{
+    gd_console *c = w->data;
+    c->abl_busy = 0;
+    if (status == 0 && c->abl_new) {
+        free(c->abl_hashes);
+        c->abl_hashes = c->abl_new;
+    } else if (status == 0) {
+        gd_log(GD_LOG_WARN, "console", NULL, "ablations on record could not be read: %s", c->abl_why);
+    }
+    c->abl_new = NULL;
+    if (c->closing)
+        release(c); /* the stop waited for this job */
+}
+
+static void abl_maybe(gd_console *c, int64_t now)
+{
+    if (!c->dsn || c->abl_busy || c->closing || now < c->abl_next_ms)
+        return;
+    c->abl_next_ms = now + ABL_EVERY_MS;
+    c->abl_work.data = c;
+    if (uv_queue_work(c->loop, &c->abl_work, abl_query, abl_done) == 0)
+        c->abl_busy = 1;
+}
+
+/* 1 or 0 when the database answered, -1 when it is not known. */
+static int abl_on_record(const gd_console *c, const char *sha)
+{
+    if (!c->abl_hashes || !sha || strlen(sha) != 64)
+        return -1;
+    for (const char *p = c->abl_hashes; *p; p = strchr(p, '\n') + 1)
+        if (!strncmp(p, sha, 64))
+            return 1;
+    return 0;
+}
 
 /* The plugin names the directories hold ("ema_cross" for ema_cross.so), sorted, as a JSON array. */
 static cJSON *plugin_names(const gd_console *c)
@@ -285,7 +378,17 @@ static char *bots_json(const gd_console *c)
     char *inst = c->api->eng ? gd_engine_instances_json(c->api->eng) : NULL;
     cJSON *ij = inst ? cJSON_Parse(inst) : NULL;
     free(inst);
+    cJSON *it;
+    cJSON_ArrayForEach(it, ij)
+    {
+        int a = abl_on_record(c, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "sha256")));
+        if (a < 0)
+            cJSON_AddNullToObject(it, "ablation_on_record");
+        else
+            cJSON_AddBoolToObject(it, "ablation_on_record", a);
+    }
     cJSON_AddItemToObject(o, "instances", ij ? ij : cJSON_CreateArray());
+    cJSON_AddBoolToObject(o, "database", c->dsn != NULL);
     cJSON_AddItemToObject(o, "plugins", plugin_names(c));
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
@@ -508,8 +611,25 @@ static void handle(void *user, const gd_http_request *req, gd_http_response *res
     error(resp, 404, "no such page");
 }
 
-/* The account's equity and drawdown now, from the API's risk view. */
-static int equity_now(gd_console *c, double *eq, double *dd)
+/* A breaker's ring (a new one for a name not seen before; NULL when full). */
+static struct br_ring *br_ring_of(gd_console *c, const char *name)
+{
+    for (uint32_t i = 0; i < c->n_br; i++)
+        if (!strcmp(c->br[i].name, name))
+            return &c->br[i];
+    if (c->n_br >= BR_MAX || strlen(name) >= sizeof c->br[0].name)
+        return NULL;
+    struct br_ring *r = &c->br[c->n_br];
+    if (!(r->p = calloc(BR_POINTS, sizeof *r->p)))
+        return NULL;
+    snprintf(r->name, sizeof r->name, "%s", name);
+    c->n_br++;
+    return r;
+}
+
+/* The account's equity and drawdown now, from the API's risk view; each
+ * breaker's value and threshold go into its ring at time now. */
+static int equity_now(gd_console *c, int64_t now, double *eq, double *dd)
 {
     gd_http_request q;
     memset(&q, 0, sizeof q);
@@ -530,12 +650,27 @@ static int equity_now(gd_console *c, double *eq, double *dd)
         *eq = e->valuedouble;
         *dd = d->valuedouble;
     }
+    const cJSON *b, *brs = ok ? cJSON_GetObjectItemCaseSensitive(j, "breakers") : NULL;
+    cJSON_ArrayForEach(b, brs)
+    {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "name"));
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, "value"),
+                    *t = cJSON_GetObjectItemCaseSensitive(b, "threshold");
+        struct br_ring *ring = name && cJSON_IsNumber(v) && cJSON_IsNumber(t) ? br_ring_of(c, name) : NULL;
+        if (!ring)
+            continue;
+        ring->p[ring->head] = (struct br_point){now, v->valuedouble, t->valuedouble};
+        ring->head = (ring->head + 1) % BR_POINTS;
+        if (ring->n < BR_POINTS)
+            ring->n++;
+    }
     cJSON_Delete(j);
     return ok ? 0 : -1;
 }
 
-/* {"every_ms":N,"points":[[t,equity,drawdown_pct],...]} oldest first, or
- * only the newest with last_only. */
+/* {"every_ms":N,"points":[[t,equity,drawdown_pct],...],"breakers":{NAME:
+ * [[t,value,threshold],...]}} oldest first, or only the newest with
+ * last_only. */
 static char *equity_json(const gd_console *c, int last_only)
 {
     gd_buf b = GD_BUF_INIT;
@@ -545,7 +680,20 @@ static char *equity_json(const gd_console *c, int last_only)
         const struct eq_point *p = &c->eq[(c->eq_head + EQ_POINTS - c->eq_n + k) % EQ_POINTS];
         gd_buf_printf(&b, "%s[%lld,%.10g,%.6g]", k > from ? "," : "", (long long)p->t, p->equity, p->drawdown_pct);
     }
-    gd_buf_append(&b, "]}", 2);
+    gd_buf_append(&b, "],\"breakers\":{", 14);
+    for (uint32_t i = 0; i < c->n_br; i++) {
+        const struct br_ring *r = &c->br[i];
+        char esc[160];
+        gd_json_escape(esc, sizeof esc, r->name);
+        gd_buf_printf(&b, "%s\"%s\":[", i ? "," : "", esc);
+        uint32_t f = last_only && r->n ? r->n - 1 : 0;
+        for (uint32_t k = f; k < r->n; k++) {
+            const struct br_point *p = &r->p[(r->head + BR_POINTS - r->n + k) % BR_POINTS];
+            gd_buf_printf(&b, "%s[%lld,%.10g,%.10g]", k > f ? "," : "", (long long)p->t, p->value, p->threshold);
+        }
+        gd_buf_append(&b, "]", 1);
+    }
+    gd_buf_append(&b, "}}", 2);
     if (b.failed) {
         gd_buf_free(&b);
         return NULL;
@@ -556,7 +704,7 @@ static char *equity_json(const gd_console *c, int last_only)
 static void sample_equity(gd_console *c, int64_t now)
 {
     double eq, dd;
-    if (now < c->eq_next_ms || equity_now(c, &eq, &dd) != 0)
+    if (now < c->eq_next_ms || equity_now(c, now, &eq, &dd) != 0)
         return;
     c->eq_next_ms = now + EQ_EVERY_MS;
     c->eq[c->eq_head] = (struct eq_point){now, eq, dd};
@@ -582,6 +730,7 @@ static void on_tick(uv_timer_t *t)
     gd_console *c = t->data;
     int64_t now = gd_wall_ms();
     sample_equity(c, now);
+    abl_maybe(c, now);
     for (int i = 0; i < MAX_SESSIONS; i++)
         if (c->sess[i].id[0] && c->sess[i].expires_ms <= now)
             end_session(c, &c->sess[i]);
@@ -636,9 +785,11 @@ int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, const g
     c->api = api;
     if (hooks)
         c->hooks = *hooks;
-    if (!(c->eq = calloc(EQ_POINTS, sizeof *c->eq))) {
-        free(c);
-        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    c->connect_ms = cfg->db_connect_timeout_ms;
+    int rc;
+    if ((cfg->db_dsn && !(c->dsn = strdup(cfg->db_dsn))) || !(c->eq = calloc(EQ_POINTS, sizeof *c->eq))) {
+        rc = gd_err_set(err, GD_ENOMEM, "out of memory");
+        goto fail;
     }
     gd_http_limits lim = {
         .max_body_bytes = 16384,
@@ -646,12 +797,9 @@ int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, const g
         .max_connections_per_peer = 32,
         .allowed_hosts = cfg->console_allowed_hosts,
     };
-    int rc = gd_http_start(loop, host, port, &lim, handle, c, &c->http, err);
-    if (rc) {
-        free(c->eq);
-        free(c);
-        return rc;
-    }
+    rc = gd_http_start(loop, host, port, &lim, handle, c, &c->http, err);
+    if (rc)
+        goto fail;
     port = gd_http_port(c->http);
     snprintf(hp, sizeof hp, "%s%s%s:%d", strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port);
     add_origin(c, hp);
@@ -677,9 +825,8 @@ int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, const g
     rc = uv_timer_init(loop, &c->tick);
     if (rc < 0) {
         gd_http_stop(c->http, NULL, NULL);
-        free(c->eq);
-        free(c);
-        return gd_err_set(err, GD_EIO, "console: timer: %s", uv_strerror(rc));
+        rc = gd_err_set(err, GD_EIO, "console: timer: %s", uv_strerror(rc));
+        goto fail;
     }
     c->tick.data = c;
     rc = uv_timer_start(&c->tick, on_tick, 1000, 1000);
@@ -690,6 +837,11 @@ int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, const g
     gd_log(GD_LOG_INFO, "console", NULL, "operator console on http://%s:%d/ (port %d)", host, port, port);
     *out = c;
     return 0;
+fail:
+    free(c->dsn);
+    free(c->eq);
+    free(c);
+    return rc;
 }
 
 int gd_console_port(const gd_console *c) { return c ? gd_http_port(c->http) : 0; }
@@ -702,6 +854,12 @@ static void release(gd_console *c)
         OPENSSL_cleanse(&c->sess[i], sizeof c->sess[i]);
     free(c->last);
     free(c->eq);
+    free(c->abl_hashes);
+    if (c->dsn)
+        OPENSSL_cleanse(c->dsn, strlen(c->dsn)); /* it may hold a password */
+    free(c->dsn);
+    for (uint32_t i = 0; i < c->n_br; i++)
+        free(c->br[i].p);
     free(c);
 }
 
@@ -713,7 +871,7 @@ void gd_console_stop(gd_console *c)
     if (!c || c->closing)
         return;
     c->closing = 1;
-    c->pending = 2;
+    c->pending = 2 + (c->abl_busy ? 1 : 0);
     uv_close((uv_handle_t *)&c->tick, timer_closed);
     gd_http_stop(c->http, http_closed, c);
     c->http = NULL;

@@ -79,6 +79,12 @@ try {
     }, { timeout: 20000 });
     await waitText("#equity-caption", /points from .* equity \$/);
   });
+  await step("each breaker's value over time against its threshold (SVG)", async () => {
+    await page.waitForFunction(() => {
+      const f = document.querySelector("#breaker-charts figure");
+      return f && f.querySelector("polyline.val") && f.querySelector("polyline.thr") && /^trip: /.test(f.querySelector("figcaption").textContent);
+    }, { timeout: 20000 });
+  });
   await step("the account shows equity, notional used against the daily cap", async () => {
     const t = await text("#account");
     if (!/Equity\$[\d,]+\.\d\d/.test(t) || !/Notional today\$[\d,.]+ of \$[\d,.]+/.test(t)) throw new Error(t);
@@ -126,6 +132,9 @@ try {
     const r = await page.$eval("#bots tbody tr", (tr) => [...tr.cells].map((c) => c.textContent));
     if (r[0] !== "long" || r[1].indexOf("always_long") < 0 || !/^[0-9a-f]{12}…$/.test(r[3]) || r[5] !== "yes")
       throw new Error(r.join("|"));
+  });
+  await step("the bots list says an ablation is on record for the strategy's .so (from trading.ablation_runs)", async () => {
+    await page.waitForFunction(() => [...document.querySelectorAll("#bots tbody tr")].some((tr) => tr.cells[0].textContent === "long" && tr.cells[6].textContent === "yes"), { timeout: 25000 });
   });
   await step("a refused bot (a parameter its plugin does not have): the error names the file and line", async () => {
     await page.type("#bot-name", "bad");
