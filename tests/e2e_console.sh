@@ -165,6 +165,33 @@ code=$(curl -s -o "$T/inj" -w '%{http_code}' -X POST -b "gordon_session=$SID" -H
   -H 'Content-Type: application/json' -d '{"name":"x","plugin":"always_long","params":{"fast":"1\n[risk]\nrisk_pct = 5"}}' "$C/bots")
 check "a parameter value cannot smuggle in a section (400, nothing written)" \
   "[ '$code' = 400 ] && [ ! -e '$T/conf.d/90-console-x.ini' ]" "$code $(cat "$T/inj")"
+# A restart: the console's equity curve starts with the points this
+# journal wrote to trading.equity_points before it.
+kill -TERM "$DPID"
+for _ in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+RESTART_MS=$(date +%s%3N)
+"$GORDON" run --config "$T/console.ini" >>"$T/gordon.log" 2>&1 &
+DPID=$!
+PIDS+=("$DPID")
+wait_api "$T/gordon.log" "$DPID" 2 || { bad "the daemon did not start again"; show "$T/gordon.log"; }
+CPORT=""
+for _ in $(seq 50); do
+  CPORT=$(sed -n 's/.*operator console on .*(port \([0-9]*\)).*/\1/p' "$T/gordon.log" | sed -n 2p)
+  [ -n "$CPORT" ] && break
+  sleep 0.1
+done
+C=http://127.0.0.1:$CPORT
+curl -s -D "$T/lh3" -o /dev/null -X POST -H 'Content-Type: application/json' -H "Origin: $C" -d "{\"token\":\"$TOKEN\"}" "$C/login"
+SID=$(sed -n 's/^Set-Cookie: gordon_session=\([0-9a-f]*\);.*/\1/p' "$T/lh3" | tr -d '\r')
+old=no
+for _ in $(seq 30); do
+  curl -s -b "gordon_session=$SID" "$C/equity" >"$T/equity.json"
+  old=$("$PY" -c 'import json,sys; p=json.load(open(sys.argv[1]))["points"]; print("yes" if p and p[0][0] < int(sys.argv[2]) else "no")' "$T/equity.json" "$RESTART_MS" 2>/dev/null)
+  [ "$old" = yes ] && break
+  sleep 0.5
+done
+check "after a restart the equity curve begins with the points on record from before it (trading.equity_points)" \
+  "[ '$old' = yes ]" "$(head -c 300 "$T/equity.json")"
 check "no sanitizer report" "! grep -q Sanitizer '$T/gordon.log'" "$(grep -m3 Sanitizer "$T/gordon.log")"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

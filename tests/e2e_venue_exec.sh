@@ -706,6 +706,8 @@ fee_bps = 2" || { bad "fee: the daemon did not start"; show "$T/fee.log"; venue_
   check "fee: the positions' realised PnL sums to the venue wallet's change ($w)" \
     "$PY -c 'import sys; assert abs(float(sys.argv[1]) - float(sys.argv[2])) < 1e-4' '$w' '$(pg_psql -c "$wq")'" \
     "wallet $w, positions $(pg_psql -c "$wq")"
+  check "fee: the database refused no record (every fee and equity point is one it takes)" \
+    "! grep -q 'refused by the database' '$T/fee.log'" "$(grep -m2 'refused by the database' "$T/fee.log" | cut -c1-300)"
   agree fee
   daemon_stop
   check "fee: no sanitizer report" "! grep -q 'Sanitizer' '$T/fee.log'" "$(grep -m3 Sanitizer "$T/fee.log")"

@@ -19,6 +19,7 @@
 #include "base/hash.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "daemon/dbrun.h"
 #include "daemon/http.h"
 #include "db/pgconn.h"
 #include "risk/token.h"
@@ -96,6 +97,13 @@ struct gd_console {
     char *abl_hashes;  /* "h1\nh2\n..." last known (owned), NULL before the first answer */
     char *abl_new;     /* the job's answer, NULL when it failed */
     char abl_why[200]; /* ... and why */
+    /* The equity curve before this daemon started, read once from
+     * trading.equity_points (this journal's rows) by the same job. */
+    int hist_state;  /* 0 to read, 1 read (or no journal source) */
+    char source[17]; /* the journal's id, "" without one */
+    int64_t started_ms;
+    struct eq_point *hist_new; /* the job's rows, oldest first */
+    uint32_t hist_n;
 };
 
 void gd_console_stop(gd_console *c);
@@ -249,6 +257,28 @@ static char *snapshot(gd_console *c)
 
 /* ------------------------------------------------------------ bots */
 
+/* Points older than every point of the ring put before them (the ring
+ * keeps the newest EQ_POINTS). */
+static void eq_prepend(gd_console *c, const struct eq_point *old, uint32_t n)
+{
+    struct eq_point *all = calloc((size_t)n + c->eq_n, sizeof *all);
+    if (!all)
+        return;
+    uint32_t m = 0;
+    int64_t first = c->eq_n ? c->eq[(c->eq_head + EQ_POINTS - c->eq_n) % EQ_POINTS].t : INT64_MAX;
+    for (uint32_t k = 0; k < n; k++)
+        if (old[k].t < first && (m == 0 || old[k].t > all[m - 1].t))
+            all[m++] = old[k];
+    for (uint32_t k = 0; k < c->eq_n; k++)
+        all[m++] = c->eq[(c->eq_head + EQ_POINTS - c->eq_n + k) % EQ_POINTS];
+    uint32_t skip = m > EQ_POINTS ? m - EQ_POINTS : 0;
+    for (uint32_t k = skip; k < m; k++)
+        c->eq[k - skip] = all[k];
+    c->eq_n = m - skip;
+    c->eq_head = c->eq_n % EQ_POINTS;
+    free(all);
+}
+
 /* On the threadpool: every plugin hash an ablation on record names. */
 static void abl_query(uv_work_t *w)
 {
@@ -260,6 +290,29 @@ static void abl_query(uv_work_t *w)
     if (gd_pg_open(c->dsn, c->connect_ms, &pg, &err) != 0) {
         snprintf(c->abl_why, sizeof c->abl_why, "%s", err.msg);
         return;
+    }
+    if (!c->hist_state && c->source[0]) {
+        /* The last 24 hours before this start, at most EQ_POINTS of them (evenly thinned). */
+        char since[32];
+        snprintf(since, sizeof since, "%lld", (long long)c->started_ms);
+        const char *v[2] = {c->source, since};
+        PGresult *h = PQexecParams(pg,
+                                   "SELECT (extract(epoch FROM at) * 1000)::bigint, equity, drawdown_pct FROM"
+                                   " trading.equity_points WHERE source = $1 AND at < to_timestamp($2::bigint / 1000.0)"
+                                   " AND at >= to_timestamp($2::bigint / 1000.0) - interval '24 hours' ORDER BY at",
+                                   2, NULL, v, NULL, NULL, 0);
+        int n = PQresultStatus(h) == PGRES_TUPLES_OK ? PQntuples(h) : 0;
+        uint32_t keep = n > EQ_POINTS / 2 ? EQ_POINTS / 2 : (uint32_t)n; /* room for this run's own */
+        if (keep && (c->hist_new = calloc(keep, sizeof *c->hist_new)) != NULL) {
+            for (uint32_t k = 0; k < keep; k++) {
+                int row = (int)((uint64_t)k * (uint64_t)n / keep);
+                c->hist_new[k] =
+                    (struct eq_point){strtoll(PQgetvalue(h, row, 0), NULL, 10), strtod(PQgetvalue(h, row, 1), NULL),
+                                      strtod(PQgetvalue(h, row, 2), NULL)};
+            }
+            c->hist_n = keep;
+        }
+        PQclear(h);
     }
     PGresult *r = PQexec(pg, "SELECT DISTINCT e.value FROM trading.ablation_runs a, jsonb_each_text(a.plugins) e");
     if (PQresultStatus(r) == PGRES_TUPLES_OK) {
@@ -288,6 +341,14 @@ static void abl_done(uv_work_t *w, int status)
         gd_log(GD_LOG_WARN, "console", NULL, "ablations on record could not be read: %s", c->abl_why);
     }
     c->abl_new = NULL;
+    if (status == 0 && !c->hist_state) {
+        c->hist_state = 1;
+        if (c->hist_n)
+            eq_prepend(c, c->hist_new, c->hist_n);
+    }
+    free(c->hist_new);
+    c->hist_new = NULL;
+    c->hist_n = 0;
     if (c->closing)
         release(c); /* the stop waited for this job */
 }
@@ -786,6 +847,9 @@ int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, const g
     if (hooks)
         c->hooks = *hooks;
     c->connect_ms = cfg->db_connect_timeout_ms;
+    c->started_ms = gd_wall_ms();
+    if (api->db && api->db->source[0])
+        snprintf(c->source, sizeof c->source, "%s", api->db->source);
     int rc;
     if ((cfg->db_dsn && !(c->dsn = strdup(cfg->db_dsn))) || !(c->eq = calloc(EQ_POINTS, sizeof *c->eq))) {
         rc = gd_err_set(err, GD_ENOMEM, "out of memory");

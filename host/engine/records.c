@@ -337,7 +337,7 @@ void gd_engine_fee(gd_engine *e, uint32_t owner, uint32_t symbol, const char *cl
         rec_position(e, r, owner, symbol, gd_book_pos(&e->book, owner, symbol), 0, e->now_ms, 0.0);
     }
     if (d != 0.0)
-        gd_engine_equity_point(e, "fee");
+        gd_engine_equity_point(e, "fill"); /* a fill's cost corrected: equity_points.cause knows no other */
 }
 
 void gd_engine_equity_point(gd_engine *e, const char *cause)
