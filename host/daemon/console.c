@@ -218,6 +218,22 @@ static void forward(gd_console *c, const session *s, const gd_http_request *req,
     OPENSSL_cleanse(auth, sizeof auth);
 }
 
+/* One of the operator API's read-only views, as the console itself asks
+ * for it (no token: they are open). The caller frees r->body. */
+static void api_get(gd_console *c, const char *path, gd_http_response *r)
+{
+    gd_http_request q;
+    memset(&q, 0, sizeof q);
+    q.method = "GET";
+    q.path = path;
+    q.query = "";
+    q.body = "";
+    q.peer = "console";
+    memset(r, 0, sizeof *r);
+    r->status = 200;
+    gd_api_handle(c->api, &q, r);
+}
+
 /* {"state":..., "positions":..., "strategies":..., "at_ms":...}: what the page shows, from the API's views. */
 static char *snapshot(gd_console *c)
 {
@@ -229,15 +245,8 @@ static char *snapshot(gd_console *c)
     gd_buf b = GD_BUF_INIT;
     gd_buf_printf(&b, "{\"at_ms\":%lld", (long long)gd_wall_ms());
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        gd_http_request q;
-        memset(&q, 0, sizeof q);
-        q.method = "GET";
-        q.path = parts[i][1];
-        q.query = "";
-        q.body = "";
-        q.peer = "console";
-        gd_http_response r = {.status = 200};
-        gd_api_handle(c->api, &q, &r);
+        gd_http_response r;
+        api_get(c, parts[i][1], &r);
         gd_buf_printf(&b, ",\"%s\":", parts[i][0]);
         if (r.status == 200 && r.body && r.body_len)
             gd_buf_append(&b, r.body, r.body_len);
@@ -692,15 +701,8 @@ static struct br_ring *br_ring_of(gd_console *c, const char *name)
  * breaker's value and threshold go into its ring at time now. */
 static int equity_now(gd_console *c, int64_t now, double *eq, double *dd)
 {
-    gd_http_request q;
-    memset(&q, 0, sizeof q);
-    q.method = "GET";
-    q.path = "/risk/state";
-    q.query = "";
-    q.body = "";
-    q.peer = "console";
-    gd_http_response r = {.status = 200};
-    gd_api_handle(c->api, &q, &r);
+    gd_http_response r;
+    api_get(c, "/risk/state", &r);
     cJSON *j = r.status == 200 && r.body ? cJSON_ParseWithLength(r.body, r.body_len) : NULL;
     free(r.body);
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "account");
