@@ -8,6 +8,8 @@
   let equity = [];
   let breakerHist = {};
   let pluginNames = "";
+  let catalog = {};
+  let shownPlugin = "";
   const SVG = "http://www.w3.org/2000/svg";
   const $ = (id) => document.getElementById(id);
 
@@ -354,23 +356,98 @@
         b.database ? "not known yet" : "no database", i && i.ablation_on_record === false ? "rejected" : ""));
       return tr;
     }));
+    /* Bots are strategies: overlays and breakers are not offered (a plugin not yet described is). */
+    const plugins = (b.plugins || []).filter((p) => !p.kind || p.kind === "strategy");
+    catalog = {};
+    for (const p of plugins) catalog[p.name] = p;
     /* The picker is rebuilt only when the list changed: never under the operator's hand. */
-    const names = JSON.stringify(b.plugins || []);
+    const names = JSON.stringify(plugins.map((p) => p.name));
     if (names !== pluginNames) {
       pluginNames = names;
       const sel = $("bot-plugin");
       const cur = sel.value;
-      sel.replaceChildren(...(b.plugins || []).map((p) => { const o = el("option", p); o.value = p; return o; }));
-      if (cur) sel.value = cur;
+      sel.replaceChildren(...plugins.map((p) => { const o = el("option", p.name); o.value = p.name; return o; }));
+      if (cur && catalog[cur]) sel.value = cur;
     }
+    renderParams(false);
     $("bot-stage").textContent = "Stage " + b.stage + ": risk per trade " + num(b.risk_pct, 2) + " %, allocation " +
       (b.allocation_usd === null ? "none (account equity)" : money(b.allocation_usd)) +
       ". The host checks the bot as gordon check would (the stage's caps apply), writes it as a conf.d file and reloads; a refusal changes nothing.";
   }
 
+  function rangeText(p) {
+    const lo = p.min !== undefined ? num(p.min) : null, hi = p.max !== undefined ? num(p.max) : null;
+    if (lo !== null && hi !== null) return ", " + lo + " to " + hi;
+    if (lo !== null) return ", at least " + lo;
+    if (hi !== null) return ", at most " + hi;
+    return "";
+  }
+
+  /* One labelled input per declared parameter, at its default; rebuilt when
+   * the plugin picked or its description changes, not on every snapshot. */
+  function renderParams(force) {
+    const name = $("bot-plugin").value;
+    const p = catalog[name];
+    const key = JSON.stringify(p || null);
+    if (!force && key === shownPlugin) return;
+    shownPlugin = key;
+    const info = $("bot-plugin-info");
+    const box = $("bot-param-fields");
+    box.replaceChildren();
+    $("bot-params-other").hidden = !(p && p.error);
+    info.className = "muted";
+    if (!p) { info.textContent = "No plugin picked."; return; }
+    if (p.pending) { info.textContent = "Describing " + name + " in a sandboxed worker…"; return; }
+    if (p.error) {
+      info.textContent = name + " could not be described: " + p.error + ". Its parameters can still be given as text; the host checks them.";
+      info.className = "error";
+      return;
+    }
+    info.textContent = p.plugin + " " + p.version + " (SHA-256 " + p.sha256.slice(0, 12) + "…)" + (p.description ? ": " + p.description : "") +
+      (p.params.length ? "" : ". It declares no parameters.");
+    for (const q of p.params) {
+      const id = "bot-param-" + q.name;
+      const row = el("div", undefined, "param");
+      const label = el("label", q.name + " (" + q.type + rangeText(q) + ")");
+      label.htmlFor = id;
+      let input;
+      if (q.type === "bool") {
+        input = el("select");
+        for (const v of ["true", "false"]) { const o = el("option", v); o.value = v; input.appendChild(o); }
+        input.value = q.default ? "true" : "false";
+      } else {
+        input = el("input");
+        if (q.type === "int" || q.type === "double") {
+          input.type = "number";
+          input.step = q.type === "int" ? "1" : "any";
+          if (q.min !== undefined) input.min = String(q.min);
+          if (q.max !== undefined) input.max = String(q.max);
+        } else {
+          input.type = "text";
+          input.maxLength = 64;
+        }
+        input.value = q.default === undefined ? "" : String(q.default);
+        input.required = q.type !== "string";
+      }
+      input.id = id;
+      input.dataset.param = q.name;
+      input.dataset.def = input.value;
+      const help = el("span", (q.help ? q.help + ". " : "") + "Default " + (q.default === undefined ? "none" : String(q.default)) +
+        (q.tunable ? "; the walk-forward tunes it." : "."), "muted help");
+      help.id = id + "-help";
+      input.setAttribute("aria-describedby", help.id);
+      row.append(label, input, help);
+      box.appendChild(row);
+    }
+  }
+
   async function placeBot() {
     const params = {};
-    for (const line of $("bot-params").value.split("\n")) {
+    for (const f of $("bot-param-fields").querySelectorAll("[data-param]")) {
+      const v = f.value.trim();
+      if (v !== "") params[f.dataset.param] = v;
+    }
+    for (const line of ($("bot-params-other").hidden ? "" : $("bot-params").value).split("\n")) {
       const t = line.trim();
       if (!t) continue;
       const eq = t.indexOf("=");
@@ -394,6 +471,7 @@
 
   function wire() {
     $("bot-form").addEventListener("submit", (ev) => { ev.preventDefault(); placeBot(); });
+    $("bot-plugin").addEventListener("change", () => renderParams(true));
     $("login-form").addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const r = await call("POST", "/login", { token: $("token").value });

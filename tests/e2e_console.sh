@@ -161,6 +161,25 @@ curl -s -D "$T/lh2" -o "$T/login2.json" -X POST -H 'Content-Type: application/js
   -d "{\"token\":\"$TOKEN\"}" "$C/login"
 SID=$(sed -n 's/^Set-Cookie: gordon_session=\([0-9a-f]*\);.*/\1/p' "$T/lh2" | tr -d '\r')
 CSRF=$(sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p' "$T/login2.json")
+# The plugin catalogue: every .so of the directory described by a sandboxed
+# worker; the hostile ones (an import of socket(), strings past their bounds)
+# are listed with why, the daemon unharmed.
+curl -s -b "gordon_session=$SID" -H "Origin: $C" "$C/bots" >"$T/bots.json"
+check "the catalogue describes always_long (its parameter with range) and lists refused plugins with why" \
+  "python3 - '$T/bots.json' <<'PY'
+import json, sys
+p = {x['name']: x for x in json.load(open(sys.argv[1]))['plugins']}
+a = p['always_long']
+assert a['kind'] == 'strategy' and len(a['sha256']) == 64, a
+assert a['params'] == [{'name': 'risk_scale', 'type': 'double', 'default': 1, 'min': 0.001, 'max': 1, 'tunable': False,
+                        'help': 'fraction of the risk budget per entry'}], a['params']
+assert 'socket' in p['imports_socket']['error'], p['imports_socket']
+assert 'error' in p['hostile_desc_strings'] and 'error' in p['hostile_params_count'], p['hostile_params_count']
+assert p['vpin' if 'vpin' in p else 'trip_breaker']['kind'] == 'breaker'
+assert not any(x.get('pending') for x in p.values()), [n for n, x in p.items() if x.get('pending')]
+PY" "$(head -c 3000 "$T/bots.json")"
+check "a placed bot's parameters are what the page's fields held" \
+  "grep -q '^risk_scale = 0.5' '$T/conf.d/90-console-second.ini'" "$(cat "$T/conf.d/90-console-second.ini")"
 code=$(curl -s -o "$T/inj" -w '%{http_code}' -X POST -b "gordon_session=$SID" -H "Origin: $C" -H "X-CSRF-Token: $CSRF" \
   -H 'Content-Type: application/json' -d '{"name":"x","plugin":"always_long","params":{"fast":"1\n[risk]\nrisk_pct = 5"}}' "$C/bots")
 check "a parameter value cannot smuggle in a section (400, nothing written)" \

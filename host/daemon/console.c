@@ -8,7 +8,6 @@
 #include <strings.h>
 
 #include <ctype.h>
-#include <dirent.h>
 
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
@@ -19,6 +18,7 @@
 #include "base/hash.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "daemon/catalog.h"
 #include "daemon/dbrun.h"
 #include "daemon/http.h"
 #include "db/pgconn.h"
@@ -41,6 +41,7 @@ extern const size_t gd_console_index_html_len, gd_console_app_js_len, gd_console
 #define BR_POINTS           (6 * 3600 * 1000 / EQ_EVERY_MS)
 /* The plugin hashes with a walk-forward ablation on record, asked again this often. */
 #define ABL_EVERY_MS        10000
+#define CAT_EVERY_MS        2000
 
 /* On every answer: nothing inline runs, nothing frames it, nothing leaks. */
 static const char SEC_HEADERS[] =
@@ -104,6 +105,8 @@ struct gd_console {
     int64_t started_ms;
     struct eq_point *hist_new; /* the job's rows, oldest first */
     uint32_t hist_n;
+    gd_catalog *cat; /* the plugins a bot can be placed from */
+    int64_t cat_next_ms;
 };
 
 void gd_console_stop(gd_console *c);
@@ -383,43 +386,17 @@ static int abl_on_record(const gd_console *c, const char *sha)
     return 0;
 }
 
-/* The plugin names the directories hold ("ema_cross" for ema_cross.so), sorted, as a JSON array. */
-static cJSON *plugin_names(const gd_console *c)
+/* The plugin directories' catalogue, rescanned this often (a file only described again when it changed). */
+static void cat_maybe(gd_console *c, int64_t now)
 {
-    const char *dirs[40];
-    size_t nd = 0;
-    const gd_plugin_dirs *pd = c->hooks.plugin_dirs;
-    for (size_t i = 0; pd && i < pd->n_first && nd < 38; i++)
-        dirs[nd++] = pd->first[i];
-    const gd_config *cfg = c->api->eng ? gd_engine_config(c->api->eng) : c->cfg;
-    if (cfg->plugin_dir)
-        dirs[nd++] = cfg->plugin_dir;
-    if (pd && pd->last)
-        dirs[nd++] = pd->last;
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; a && i < nd; i++) {
-        DIR *d = opendir(dirs[i]);
-        const struct dirent *de;
-        while (d && (de = readdir(d)) != NULL) {
-            size_t n = strlen(de->d_name);
-            char name[128];
-            if (n < 4 || n - 3 >= sizeof name || strcmp(de->d_name + n - 3, ".so") != 0)
-                continue;
-            snprintf(name, sizeof name, "%.*s", (int)(n - 3), de->d_name);
-            int dup = 0;
-            const cJSON *x;
-            cJSON_ArrayForEach(x, a) dup |= !strcmp(x->valuestring, name);
-            if (!dup)
-                cJSON_AddItemToArray(a, cJSON_CreateString(name));
-        }
-        if (d)
-            closedir(d);
-    }
-    return a;
+    if (c->closing || now < c->cat_next_ms)
+        return;
+    c->cat_next_ms = now + CAT_EVERY_MS;
+    gd_catalog_refresh(c->cat, c->hooks.plugin_dirs, c->api->eng ? gd_engine_config(c->api->eng) : c->cfg);
 }
 
 /* {"stage", "risk_pct", "allocation_usd", "strategies": [{name, plugin, enabled, symbols, params}],
- *  "instances": [...running...], "plugins": [names]} */
+ *  "instances": [...running...], "plugins": the catalogue (catalog.h)} */
 static char *bots_json(const gd_console *c)
 {
     const gd_config *cfg = c->api->eng ? gd_engine_config(c->api->eng) : c->cfg;
@@ -459,7 +436,10 @@ static char *bots_json(const gd_console *c)
     }
     cJSON_AddItemToObject(o, "instances", ij ? ij : cJSON_CreateArray());
     cJSON_AddBoolToObject(o, "database", c->dsn != NULL);
-    cJSON_AddItemToObject(o, "plugins", plugin_names(c));
+    char *cat = gd_catalog_json(c->cat);
+    cJSON *cj = cat ? cJSON_Parse(cat) : NULL;
+    free(cat);
+    cJSON_AddItemToObject(o, "plugins", cj ? cj : cJSON_CreateArray());
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return text;
@@ -794,6 +774,7 @@ static void on_tick(uv_timer_t *t)
     int64_t now = gd_wall_ms();
     sample_equity(c, now);
     abl_maybe(c, now);
+    cat_maybe(c, now);
     for (int i = 0; i < MAX_SESSIONS; i++)
         if (c->sess[i].id[0] && c->sess[i].expires_ms <= now)
             end_session(c, &c->sess[i]);
@@ -857,6 +838,9 @@ int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, const g
         rc = gd_err_set(err, GD_ENOMEM, "out of memory");
         goto fail;
     }
+    rc = gd_catalog_new(loop, &c->cat, err);
+    if (rc)
+        goto fail;
     gd_http_limits lim = {
         .max_body_bytes = 16384,
         .max_connections = 64,
@@ -895,6 +879,7 @@ int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, const g
         goto fail;
     }
     c->tick.data = c;
+    cat_maybe(c, gd_wall_ms());
     rc = uv_timer_start(&c->tick, on_tick, 1000, 1000);
     if (rc < 0) {
         gd_console_stop(c);
@@ -904,6 +889,7 @@ int gd_console_start(uv_loop_t *loop, const gd_config *cfg, gd_api *api, const g
     *out = c;
     return 0;
 fail:
+    gd_catalog_free(c->cat);
     free(c->dsn);
     free(c->eq);
     free(c);
@@ -921,6 +907,7 @@ static void release(gd_console *c)
     free(c->last);
     free(c->eq);
     free(c->abl_hashes);
+    gd_catalog_free(c->cat);
     if (c->dsn)
         OPENSSL_cleanse(c->dsn, strlen(c->dsn)); /* it may hold a password */
     free(c->dsn);

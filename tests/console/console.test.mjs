@@ -136,10 +136,25 @@ try {
   await step("the bots list says an ablation is on record for the strategy's .so (from trading.ablation_runs)", async () => {
     await page.waitForFunction(() => [...document.querySelectorAll("#bots tbody tr")].some((tr) => tr.cells[0].textContent === "long" && tr.cells[6].textContent === "yes"), { timeout: 25000 });
   });
-  await step("a refused bot (a parameter its plugin does not have): the error names the file and line", async () => {
+  await step("the plugin picker offers the directory's strategies only, described by a worker: always_long's parameters with type, range, default and help", async () => {
+    const opts = await page.$$eval("#bot-plugin option", (os) => os.map((o) => o.value));
+    if (opts.indexOf("always_long") < 0 || opts.indexOf("vpin") >= 0 || opts.indexOf("drawdown") >= 0) throw new Error(opts.join(","));
+    await page.select("#bot-plugin", "always_long");
+    await page.waitForSelector("#bot-param-risk_scale", { timeout: 10000 });
+    await waitText("#bot-plugin-info", /^always_long \S+ \(SHA-256 [0-9a-f]{12}…\)/);
+    const f = await page.$eval("#bot-param-risk_scale", (e) => [e.type, e.min, e.max, e.value, e.labels[0].textContent,
+      document.getElementById(e.getAttribute("aria-describedby")).textContent]);
+    if (f[0] !== "number" || f[1] !== "0.001" || f[2] !== "1" || f[3] !== "1" || f[4] !== "risk_scale (double, 0.001 to 1)" ||
+        !/fraction of the risk budget per entry\. Default 1/.test(f[5]))
+      throw new Error(f.join("|"));
+    if (!(await page.$eval("#bot-params-other", (e) => e.hidden))) throw new Error("free-text parameters shown for a described plugin");
+    await shot("05a-bot-form");
+  });
+  await step("a refused bot (a parameter outside its declared range, from a client that skips the page's checks): the error names the file and line", async () => {
     await page.type("#bot-name", "bad");
     await page.select("#bot-plugin", "always_long");
-    await page.type("#bot-params", "nonsense = 1");
+    await page.waitForSelector("#bot-param-risk_scale");
+    await page.$eval("#bot-param-risk_scale", (e) => { e.removeAttribute("max"); e.value = "5"; });
     await page.click("#bot-form button[type=submit]");
     await confirm("refused bot drill", false);
     await waitText("#bot-result", /Refused \(422\): .*90-console-bad\.ini:\d+/);
@@ -147,9 +162,11 @@ try {
   });
   await step("place a bot with micro-live parameters: placed, listed, and its first intent shows", async () => {
     await page.$eval("#bot-name", (e) => { e.value = ""; });
-    await page.$eval("#bot-params", (e) => { e.value = ""; });
     await page.type("#bot-name", "second");
     await page.select("#bot-plugin", "always_long");
+    await page.waitForSelector("#bot-param-risk_scale");
+    await page.$eval("#bot-param-risk_scale", (e) => { e.value = ""; });
+    await page.type("#bot-param-risk_scale", "0.5");
     await page.type("#bot-symbols", "BTCUSDT");
     await page.type("#bot-risk", "1");
     await page.click("#bot-form button[type=submit]");
