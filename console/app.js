@@ -22,22 +22,53 @@
     return Number(v).toLocaleString("en-US", { maximumFractionDigits: d === undefined ? 8 : d });
   }
   function pct(v) { return v === null || v === undefined || !isFinite(v) ? "–" : num(v, 2) + " %"; }
-  function utc(ms) {
-    if (!ms) return "–";
-    const d = new Date(ms);
+  function ago(ms) {
     const age = (Date.now() - ms) / 1000;
-    let rel;
-    if (Math.abs(age) < 90) rel = Math.round(age) + " s ago";
-    else if (Math.abs(age) < 5400) rel = Math.round(age / 60) + " min ago";
-    else if (Math.abs(age) < 172800) rel = Math.round(age / 3600) + " h ago";
-    else rel = Math.round(age / 86400) + " days ago";
-    return d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC") + " (" + rel + ")";
+    if (Math.abs(age) < 90) return Math.round(age) + " s ago";
+    if (Math.abs(age) < 5400) return Math.round(age / 60) + " min ago";
+    if (Math.abs(age) < 172800) return Math.round(age / 3600) + " h ago";
+    return Math.round(age / 86400) + " days ago";
   }
+  function abs(ms) { return new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC"); }
+  function utc(ms) { return ms ? abs(ms) + " (" + ago(ms) + ")" : "–"; }
   function el(tag, text, cls) {
     const e = document.createElement(tag);
     if (text !== undefined) e.textContent = text;
     if (cls) e.className = cls;
     return e;
+  }
+  /* A time as UTC, then its age in a span that ticks in place: the age is
+   * left out of what a screen reader hears again and of the change checks,
+   * so a row or banner is not rebuilt (and re-announced) each second. */
+  function withAge(e, ms) {
+    if (!ms) return e;
+    const s = el("span", " (" + ago(ms) + ")", "age");
+    s.dataset.ms = String(ms);
+    s.setAttribute("aria-hidden", "true");
+    e.appendChild(s);
+    return e;
+  }
+  function timeEl(tag, ms) { return withAge(el(tag, ms ? abs(ms) : "–"), ms); }
+  function refreshAges(root) { for (const s of root.querySelectorAll("span.age")) s.textContent = " (" + ago(Number(s.dataset.ms)) + ")"; }
+  function signature(nodes) {
+    return nodes.map((n) => {
+      const c = n.cloneNode(true);
+      for (const a of c.querySelectorAll(".age")) a.remove();
+      return c.className + "|" + c.textContent + "|" + [...c.querySelectorAll("[data-focus-key]")].map((b) => b.dataset.focusKey).join(",");
+    }).join("\u0001");
+  }
+  /* Replaces box's children with nodes only when what they say changed, and
+   * gives focus back to the control that had it: the page updates live
+   * without taking the keyboard or a screen reader's place away. */
+  function replaceIfChanged(box, nodes) {
+    const key = signature(nodes);
+    if (box.dataset.key === key) { refreshAges(box); return false; }
+    const f = document.activeElement;
+    const fkey = f && box.contains(f) && f.dataset ? f.dataset.focusKey : null;
+    box.replaceChildren(...nodes);
+    box.dataset.key = key;
+    if (fkey) for (const n of box.querySelectorAll("[data-focus-key]")) if (n.dataset.focusKey === fkey) n.focus();
+    return true;
   }
 
   async function call(method, path, body) {
@@ -60,9 +91,16 @@
     $("logout").hidden = true;
     $("login-view").hidden = false;
     $("login-error").textContent = msg || "";
-    $("conn").textContent = "not connected";
-    $("conn").className = "conn";
+    setConn("not connected");
     $("token").focus();
+  }
+
+  /* A status region speaks when its text changes: set it only then. */
+  function setConn(text) {
+    const c = $("conn");
+    if (c.textContent === text) return;
+    c.textContent = text;
+    c.className = text === "live" ? "conn live" : "conn";
   }
 
   function showMain() {
@@ -159,13 +197,11 @@
       } catch (e) { /* the next point redraws */ }
     });
     events.addEventListener("snapshot", (ev) => {
-      $("conn").textContent = "live";
-      $("conn").className = "conn live";
+      setConn("live");
       try { render(JSON.parse(ev.data)); } catch (e) { /* a bad event: the next one renders */ }
     });
     events.onerror = async () => {
-      $("conn").textContent = "reconnecting…";
-      $("conn").className = "conn";
+      setConn("reconnecting…");
       const s = await call("GET", "/session");
       if (s.status === 401) showLogin("Your session ended: log in again.");
     };
@@ -173,33 +209,31 @@
 
   function banners(snap) {
     const box = $("banners");
-    box.replaceChildren();
+    const out = [];
     const st = snap.state || {};
     const latch = st.halt_latch || {};
     if (latch.halted) {
-      const b = el("div", "", "banner halt");
-      b.setAttribute("role", "alert");
-      b.textContent = "HALTED: no new entries. " + (latch.reason || latch.why || "") +
-        (latch.who ? " — by " + latch.who : "") + (latch.since_ms ? ", since " + utc(latch.since_ms) : "") +
-        ". Only an operator can resume.";
-      box.appendChild(b);
+      const b = el("div", "HALTED: no new entries. " + (latch.reason || latch.why || "") +
+        (latch.who ? " — by " + latch.who : "") + (latch.since_ms ? ", since " + abs(latch.since_ms) : ""), "banner halt");
+      withAge(b, latch.since_ms).appendChild(document.createTextNode(". Only an operator can resume."));
+      out.push(b);
     }
     for (const br of st.breakers || []) {
       if (br.state === "tripped") {
-        const b = el("div", "Breaker " + br.name + " (" + br.plugin + ") TRIPPED: value " + num(br.value, 4) +
-          " against threshold " + num(br.threshold, 4) + (br.reason ? " — " + br.reason : ""), "banner tripped");
-        b.setAttribute("role", "alert");
-        box.appendChild(b);
+        /* The value moves every bar: the banner says it tripped, the breakers table has the figures. */
+        out.push(el("div", "Breaker " + br.name + " (" + br.plugin + ") TRIPPED: threshold " + num(br.threshold, 4) +
+          (br.reason ? " — " + br.reason : "") + ". Its current value is in the Breakers table.", "banner tripped"));
       }
     }
     for (const s of (snap.strategies && snap.strategies.strategies) || []) {
       if (s.quarantine) {
         const q = s.quarantine;
-        box.appendChild(el("div", "Strategy " + s.name + " QUARANTINED: no new entries (its exits and stops stay)" +
-          (q.why ? " — " + q.why : "") + (q.who ? ", by " + q.who : "") + (q.since_ms ? ", since " + utc(q.since_ms) : ""),
-          "banner quarantine"));
+        out.push(withAge(el("div", "Strategy " + s.name + " QUARANTINED: no new entries (its exits and stops stay)" +
+          (q.why ? " — " + q.why : "") + (q.who ? ", by " + q.who : "") + (q.since_ms ? ", since " + abs(q.since_ms) : ""),
+          "banner quarantine"), q.since_ms));
       }
     }
+    replaceIfChanged(box, out);
   }
 
   function account(snap) {
@@ -212,20 +246,24 @@
       ["Gross exposure", money(a.gross_exposure) + " of " + money(a.gross_exposure_cap)],
       ["Open positions", num(a.open_positions, 0)],
     ];
-    const dl = $("account");
-    dl.replaceChildren();
-    for (const [k, v] of rows) {
+    replaceIfChanged($("account"), rows.map(([k, v]) => {
       const d = el("div");
       d.appendChild(el("dt", k));
       d.appendChild(el("dd", v));
-      dl.appendChild(d);
-    }
+      return d;
+    }));
   }
 
-  function table(id, rows) {
-    const tb = $(id).tBodies[0];
-    tb.replaceChildren();
-    for (const r of rows) tb.appendChild(r);
+  function table(id, rows, none) {
+    const t = $(id);
+    if (!rows.length) {
+      const tr = el("tr");
+      const td = el("td", none, "muted");
+      td.colSpan = t.tHead.rows[0].cells.length;
+      tr.appendChild(td);
+      rows = [tr];
+    }
+    replaceIfChanged(t.tBodies[0], rows);
   }
 
   function render(snap) {
@@ -240,7 +278,7 @@
       tr.appendChild(el("td", num(b.value, 4), "num"));
       tr.appendChild(el("td", num(b.threshold, 4), "num"));
       return tr;
-    }));
+    }), "No breakers.");
     table("positions", ((snap.positions && snap.positions.positions) || []).map((p) => {
       const tr = el("tr");
       const risk = p.stop ? Math.abs(p.entry_price - p.stop) * p.qty : null;
@@ -254,12 +292,12 @@
       tr.appendChild(el("td", num(p.mark), "num"));
       tr.appendChild(el("td", money(p.unrealized_pnl), "num"));
       tr.appendChild(el("td", money(risk), "num"));
-      tr.appendChild(el("td", utc(p.opened_ms)));
+      tr.appendChild(timeEl("td", p.opened_ms));
       return tr;
-    }));
+    }), "No open positions.");
     table("fills", ((snap.fills && snap.fills.fills) || []).slice(0, 20).map((f) => {
       const tr = el("tr");
-      tr.appendChild(el("td", utc(f.time_ms)));
+      tr.appendChild(timeEl("td", f.time_ms));
       tr.appendChild(el("td", f.strategy));
       tr.appendChild(el("td", f.symbol));
       tr.appendChild(el("td", f.reason.replace("_", " ")));
@@ -270,10 +308,10 @@
       tr.appendChild(el("td", f.latency_ms === undefined ? "–" : num(f.latency_ms, 0) + " ms", "num"));
       tr.appendChild(el("td", money(f.fee), "num"));
       return tr;
-    }));
+    }), "No fills yet.");
     table("intents", ((snap.intents && snap.intents.intents) || []).slice(0, 20).map((i) => {
       const tr = el("tr");
-      tr.appendChild(el("td", utc(i.time_ms)));
+      tr.appendChild(timeEl("td", i.time_ms));
       tr.appendChild(el("td", i.strategy));
       tr.appendChild(el("td", i.symbol));
       tr.appendChild(el("td", i.action + (i.side && i.side !== "none" ? " " + i.side : "")));
@@ -282,7 +320,7 @@
       tr.appendChild(el("td", money(i.notional), "num"));
       tr.appendChild(el("td", i.detail || ""));
       return tr;
-    }));
+    }), "No intents yet.");
     table("strategies", ((snap.strategies && snap.strategies.strategies) || []).map((s) => {
       const tr = el("tr");
       tr.appendChild(el("td", s.name));
@@ -292,11 +330,13 @@
       b.type = "button";
       b.dataset.strategy = s.name;
       b.dataset.action = s.quarantine ? "release" : "quarantine";
+      b.dataset.focusKey = "strategy:" + s.name;
+      b.setAttribute("aria-label", (s.quarantine ? "Release strategy " : "Quarantine strategy ") + s.name);
       b.addEventListener("click", () => strategyAction(s.name, b.dataset.action));
       td.appendChild(b);
       tr.appendChild(td);
       return tr;
-    }));
+    }), "No strategies.");
     if (snap.bots) renderBots(snap.bots);
     $("updated").textContent = utc(snap.at_ms);
   }
@@ -355,7 +395,7 @@
       tr.appendChild(el("td", !i ? "–" : i.ablation_on_record === true ? "yes" : i.ablation_on_record === false ? "NO" :
         b.database ? "not known yet" : "no database", i && i.ablation_on_record === false ? "rejected" : ""));
       return tr;
-    }));
+    }), "No strategies configured.");
     /* Bots are strategies: overlays and breakers are not offered (a plugin not yet described is). */
     const plugins = (b.plugins || []).filter((p) => !p.kind || p.kind === "strategy");
     catalog = {};

@@ -58,7 +58,7 @@ try {
     await waitText("#conn", /^live$/);
   });
   await step("the replayed session's position appears, with its stop confirmed at the venue and risk to stop", async () => {
-    await page.waitForFunction(() => document.querySelectorAll("#positions tbody tr").length >= 1, { timeout: 20000 });
+    await page.waitForFunction(() => [...document.querySelectorAll("#positions tbody tr")].some((tr) => tr.cells.length > 1), { timeout: 20000 });
     const row = await page.$eval("#positions tbody tr", (tr) => [...tr.cells].map((c) => c.textContent));
     if (row[0] !== "long" || row[1] !== "BTCUSDT" || row[2] !== "long") throw new Error("row " + row.join("|"));
     if (!/\$/.test(row[8])) throw new Error("risk to stop " + row[8]);
@@ -66,7 +66,7 @@ try {
     await shot("02-position");
   });
   await step("recent intents and fills: the accepted entry, its fill with slippage and latency", async () => {
-    await page.waitForFunction(() => document.querySelectorAll("#fills tbody tr").length >= 1, { timeout: 20000 });
+    await page.waitForFunction(() => [...document.querySelectorAll("#fills tbody tr")].some((tr) => tr.cells.length > 1), { timeout: 20000 });
     const f = await page.$eval("#fills tbody tr", (tr) => [...tr.cells].map((c) => c.textContent));
     if (f[3] !== "entry" || !/bps$/.test(f[7]) || !/^\d[\d,]* ms$/.test(f[8])) throw new Error("fill " + f.join("|"));
     const i = await page.$$eval("#intents tbody tr", (rows) => rows.map((tr) => tr.cells[4].textContent));
@@ -92,8 +92,8 @@ try {
   await step("the breaker trips: the halt banner and the tripped breaker's banner", async () => {
     await waitText("#banners", /HALTED/, 40000);
     await waitText("#banners", /Breaker trip \(trip_breaker\) TRIPPED/);
-    const role = await page.$eval("#banners .banner.halt", (e) => e.getAttribute("role"));
-    if (role !== "alert") throw new Error("the halt banner is not an alert");
+    const role = await page.$eval("#banners .banner.halt", (e) => e.parentElement.getAttribute("role"));
+    if (role !== "alert") throw new Error("the halt banner is not in an alert region");
     await shot("03-tripped");
   });
   await step("resume while the breaker is tripped: refused (409), said so", async () => {
@@ -128,7 +128,7 @@ try {
     await shot("05-resumed");
   });
   await step("the bots list shows the running strategy with its plugin, version and hash", async () => {
-    await page.waitForFunction(() => document.querySelectorAll("#bots tbody tr").length >= 1, { timeout: 10000 });
+    await page.waitForFunction(() => [...document.querySelectorAll("#bots tbody tr")].some((tr) => tr.cells.length > 1), { timeout: 10000 });
     const r = await page.$eval("#bots tbody tr", (tr) => [...tr.cells].map((c) => c.textContent));
     if (r[0] !== "long" || r[1].indexOf("always_long") < 0 || !/^[0-9a-f]{12}…$/.test(r[3]) || r[5] !== "yes")
       throw new Error(r.join("|"));
@@ -193,7 +193,7 @@ try {
   await step("emergency flatten through its button: no open position is left", async () => {
     await page.click("#btn-flatten");
     await confirm("flatten drill", false);
-    await page.waitForFunction(() => document.querySelectorAll("#positions tbody tr").length === 0, { timeout: 20000 });
+    await page.waitForFunction(() => document.querySelector("#positions tbody").textContent === "No open positions.", { timeout: 20000 });
     await shot("07-flattened");
   });
   await step("halted, a new entry is refused and shown with its reason", async () => {
@@ -205,6 +205,45 @@ try {
     await confirm("quarantine drill", false);
     await waitText("#banners", /Strategy long QUARANTINED/);
     await shot("08-quarantined");
+  });
+  await step("screen reader: the banners are not rebuilt (re-announced) while live updates arrive and nothing they say changed", async () => {
+    const r = await page.evaluate(async () => {
+      let rebuilt = 0;
+      const o = new MutationObserver((ms) => { rebuilt += ms.length; });
+      o.observe(document.getElementById("banners"), { childList: true });
+      const before = document.getElementById("updated").textContent;
+      await new Promise((res) => setTimeout(res, 4000));
+      o.disconnect();
+      return [rebuilt, before !== document.getElementById("updated").textContent];
+    });
+    if (r[0] !== 0 || !r[1]) throw new Error("banner rebuilds " + r[0] + ", updates arrived " + r[1]);
+  });
+  await step("keyboard: focus on a strategy's Release button stays there through live updates; Enter asks, Escape cancels", async () => {
+    await page.focus('#strategies button[data-action="release"]');
+    const before = await text("#updated");
+    await page.waitForFunction((b) => document.getElementById("updated").textContent !== b, { timeout: 10000 }, before);
+    await new Promise((res) => setTimeout(res, 1500));
+    const f = await page.evaluate(() => [document.activeElement.dataset.focusKey, document.activeElement.getAttribute("aria-label")]);
+    if (f[0] !== "strategy:long" || f[1] !== "Release strategy long") throw new Error("focus on " + f.join("|"));
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#confirm[open]", { timeout: 5000 });
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("#confirm:not([open])", { timeout: 5000 });
+    await new Promise((res) => setTimeout(res, 1500));
+    if (!/Strategy long QUARANTINED/.test(await text("#banners"))) throw new Error("released after Escape");
+  });
+  await step("screen reader: every control, table and chart has an accessible name; the dialog names its effect", async () => {
+    const tree = await page.accessibility.snapshot({ interestingOnly: false });
+    const unnamed = [];
+    const roles = new Set(["button", "textbox", "combobox", "checkbox", "spinbutton", "link", "table", "img"]);
+    (function walk(n) {
+      if (!n) return;
+      if (roles.has(n.role) && !(n.name || "").trim()) unnamed.push(n.role);
+      for (const c of n.children || []) walk(c);
+    })(tree);
+    if (unnamed.length) throw new Error("unnamed: " + unnamed.join(","));
+    const d = await page.$eval("#confirm", (e) => [e.getAttribute("aria-labelledby"), e.getAttribute("aria-describedby")]);
+    if (d[0] !== "confirm-title" || d[1] !== "confirm-text") throw new Error(d.join("|"));
   });
   await step("readable on a phone (390x844): the banners and the buttons are there", async () => {
     await page.setViewport({ width: 390, height: 844 });
