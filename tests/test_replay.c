@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/hash.h"
+#include "config/config.h"
 #include "data/replay.h"
 
 #define HDR "open_time_ms,open,high,low,close,volume\n"
@@ -701,6 +702,39 @@ static void test_tape_real(void **state)
     gd_series_free(&s[1]);
 }
 
+/* A [replay] data list: every file loaded with the interval set, and the
+ * digest an ablation records (the SHA-256 of "FILE_SHA256  SYMBOL" lines);
+ * a bad second file leaves nothing loaded and names itself. */
+static void test_data_load_digest(void **state)
+{
+    gd_data_conf d[2];
+    gd_series s[2];
+    gd_err err = {{0}};
+    char digest[65], fa[65], fb[65], want[65], lines[200];
+    const char *a = HDR "0,1,1,1,1,0\n3600000,1,1,1,1,0\n";
+    const char *b = HDR "0,2,2,2,2,0\n3600000,2,2,2,2,0\n";
+    (void)state;
+    memset(d, 0, sizeof d);
+    snprintf(d[0].symbol, sizeof d[0].symbol, "AAA");
+    snprintf(d[1].symbol, sizeof d[1].symbol, "BBB");
+    d[0].path = (char *)fx("da.csv", a);
+    d[1].path = (char *)fx("db.csv", b);
+    assert_int_equal(gd_data_load(d, 2, 3600000, s, digest, &err), 0);
+    assert_int_equal(s[0].n, 2);
+    assert_int_equal(s[1].interval_ms, 3600000);
+    assert_string_equal(s[1].symbol, "BBB");
+    gd_sha256_buf(a, strlen(a), fa);
+    gd_sha256_buf(b, strlen(b), fb);
+    snprintf(lines, sizeof lines, "%s  AAA\n%s  BBB\n", fa, fb);
+    gd_sha256_buf(lines, strlen(lines), want);
+    assert_string_equal(digest, want);
+    gd_series_free(&s[0]);
+    gd_series_free(&s[1]);
+    d[1].path = (char *)fx("dc.csv", HDR "0,1,1,1,1,0\nbad\n");
+    assert_int_not_equal(gd_data_load(d, 2, 3600000, s, digest, &err), 0);
+    assert_non_null(strstr(err.msg, "dc.csv"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -724,6 +758,7 @@ int main(void)
         cmocka_unit_test(test_tape_interleaved_csv),
         cmocka_unit_test(test_tape_errors_and_edges),
         cmocka_unit_test(test_tape_real),
+        cmocka_unit_test(test_data_load_digest),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

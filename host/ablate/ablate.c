@@ -7,7 +7,6 @@
 #include <uv.h>
 
 #include "ablate/ablate_int.h"
-#include "base/buf.h"
 #include "base/dates.h"
 #include "base/hash.h"
 #include "base/strv.h"
@@ -47,27 +46,12 @@ static int load_data(ab_ctx *c, gd_ab_result *res, gd_err *err)
     d->symbols = calloc(cfg->n_data, sizeof *d->symbols);
     if (!d->series || !d->symbols)
         return gd_err_set(err, GD_ENOMEM, "out of memory");
-    gd_buf ids = GD_BUF_INIT;
-    for (size_t i = 0; i < cfg->n_data; i++) {
-        char sha[65];
-        gd_csv_opts co = {0, NULL, sha};
-        rc = gd_csv_load_opts(cfg->data[i].path, cfg->data[i].symbol, &co, &d->series[i], err);
-        if (!rc)
-            rc = gd_series_set_interval(&d->series[i], cfg->market_interval_ms, cfg->data[i].path, err);
-        if (rc) {
-            gd_buf_free(&ids);
-            return rc;
-        }
-        d->n_series++;
+    rc = gd_data_load(cfg->data, cfg->n_data, cfg->market_interval_ms, d->series, res->data_sha256, err);
+    if (rc)
+        return rc;
+    d->n_series = cfg->n_data;
+    for (size_t i = 0; i < cfg->n_data; i++)
         d->symbols[i] = d->series[i].symbol;
-        gd_buf_printf(&ids, "%s  %s\n", sha, cfg->data[i].symbol);
-    }
-    /* Hashed as loaded: the files may change while a long ablation runs. */
-    char *text = gd_buf_take(&ids);
-    if (!text)
-        return gd_err_set(err, GD_ENOMEM, "out of memory");
-    gd_sha256_buf(text, strlen(text), res->data_sha256);
-    free(text);
     rc = gd_tape_build(d->series, d->n_series, &d->tape, err);
     if (rc)
         return rc;

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/buf.h"
-#include "base/hash.h"
 #include "base/names.h"
 #include "data/replay.h"
 #include "engine/engine.h"
@@ -44,7 +42,6 @@ int gd_breaker_history(void *arg, const gd_config *cfg, const gd_plugin_conf *pc
     gd_tape tape;
     gd_engine *e = NULL;
     double *vals = NULL;
-    gd_buf ids = GD_BUF_INIT;
     gd_err err;
     size_t loaded = 0, m = 0, above = 0;
     int rc = -1;
@@ -54,26 +51,16 @@ int gd_breaker_history(void *arg, const gd_config *cfg, const gd_plugin_conf *pc
         snprintf(why, cap, "out of memory");
         goto out;
     }
-    for (; loaded < n; loaded++) {
-        char sha[65];
-        gd_csv_opts co = {0, NULL, sha};
-        if (gd_csv_load_opts(data[loaded].path, data[loaded].symbol, &co, &series[loaded], &err) != 0 ||
-            gd_series_set_interval(&series[loaded], cfg->market_interval_ms, data[loaded].path, &err) != 0) {
-            gd_series_free(&series[loaded]);
-            snprintf(why, cap, "%s", err.msg);
-            goto out;
-        }
-        symbols[loaded] = series[loaded].symbol;
-        if (gd_buf_printf(&ids, "%s  %s\n", sha, data[loaded].symbol) != 0) {
-            loaded++;
-            snprintf(why, cap, "out of memory");
-            goto out;
-        }
-    }
     /* The digest the ablation recorded, computed the same way: the files
      * must be the ones it ran on. */
     char digest[65];
-    gd_sha256_buf(ids.p ? ids.p : "", ids.len, digest);
+    if (gd_data_load(data, n, cfg->market_interval_ms, series, digest, &err) != 0) {
+        snprintf(why, cap, "%s", err.msg);
+        goto out;
+    }
+    loaded = n;
+    for (size_t i = 0; i < n; i++)
+        symbols[i] = series[i].symbol;
     if (strcmp(digest, data_sha256) != 0) {
         snprintf(why, cap, "the files changed since the ablation ran (their digest is %.12s..., recorded %.12s...)",
                  digest, data_sha256);
@@ -154,7 +141,6 @@ out:
     gd_tape_free(&tape);
     for (size_t i = 0; i < loaded; i++)
         gd_series_free(&series[i]);
-    gd_buf_free(&ids);
     free(vals);
     free(series);
     free(symbols);

@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/file.h"
 #include "base/hash.h"
+#include "config/config.h"
 
 enum { GD_CSV_NFIELDS = 6 };
 
@@ -578,4 +580,35 @@ void gd_tape_free(gd_tape *t)
     free(t->sym);
     free(t->idx);
     memset(t, 0, sizeof *t);
+}
+
+int gd_data_load(const gd_data_conf *data, size_t n, int64_t interval_ms, gd_series *series, char digest[65],
+                 gd_err *err)
+{
+    gd_buf ids = GD_BUF_INIT;
+    size_t i;
+    int rc;
+    for (i = 0; i < n; i++) {
+        char sha[65];
+        gd_csv_opts co = {0, NULL, sha};
+        rc = gd_csv_load_opts(data[i].path, data[i].symbol, &co, &series[i], err);
+        if (!rc && (rc = gd_series_set_interval(&series[i], interval_ms, data[i].path, err)) != 0)
+            gd_series_free(&series[i]);
+        if (rc)
+            goto fail;
+        gd_buf_printf(&ids, "%s  %s\n", sha, data[i].symbol);
+    }
+    char *text = gd_buf_take(&ids);
+    if (!text) {
+        rc = gd_err_set(err, GD_ENOMEM, "out of memory");
+        goto fail;
+    }
+    gd_sha256_buf(text, strlen(text), digest);
+    free(text);
+    return 0;
+fail:
+    while (i > 0)
+        gd_series_free(&series[--i]);
+    gd_buf_free(&ids);
+    return rc;
 }

@@ -61,6 +61,16 @@ int gd_csv_load_opts(const char *path, const char *symbol, const gd_csv_opts *op
 int gd_csv_parse(const char *path, const char *symbol, const char *buf, size_t len, gd_series *out, gd_err *err);
 void gd_series_free(gd_series *s);
 
+/* The files of a [replay] data list (gd_data_conf: SYMBOL and path), each
+ * loaded as gd_csv_load_opts and given interval_ms, into series[0..n), and
+ * their digest: the SHA-256 of the lines "FILE_SHA256  SYMBOL\n" in order,
+ * what an ablation records as data_sha256 and what re-reading it checks.
+ * Hashed as loaded (a file may change while a long run goes on). On error
+ * nothing is left loaded. */
+struct gd_data_conf;
+int gd_data_load(const struct gd_data_conf *data, size_t n, int64_t interval_ms, gd_series *series,
+                 char digest[65], gd_err *err);
+
 /* The bars' interval as declared ([market] interval) instead of the
  * smallest gap: every close time is open + interval_ms. A gap between two
  * opens that is not a whole number of intervals is GD_EINVAL naming the bar
