@@ -192,6 +192,19 @@ static void test_confd_later_wins(void **state)
     gd_config_free(&cfg);
 }
 
+/* Where a drop-in goes (the console places bots there): the directory the loader reads. */
+static void test_confd_dir(void **state)
+{
+    (void)state;
+    char *d = gd_config_confd_dir("/etc/gordon/gordon.ini", NULL);
+    assert_string_equal(d, "/etc/gordon/conf.d");
+    free(d);
+    d = gd_config_confd_dir("/etc/gordon/gordon.ini", "/srv/drop");
+    assert_string_equal(d, "/srv/drop");
+    free(d);
+    assert_null(gd_config_confd_dir(NULL, NULL));
+}
+
 static void test_confd_lexical_order(void **state)
 {
     gd_config cfg;
@@ -1080,6 +1093,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_diff_reload_names_plugin_params, setup, teardown),
         cmocka_unit_test_setup_teardown(test_confd_later_wins, setup, teardown),
+        cmocka_unit_test(test_confd_dir),
         cmocka_unit_test_setup_teardown(test_confd_lexical_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_explicit_confd_and_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeated_key_same_file, setup, teardown),

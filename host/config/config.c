@@ -403,13 +403,23 @@ static int finish(gd_ctx *c)
 
 /* ---------------------------------------------------------------- public */
 
+char *gd_config_confd_dir(const char *path, const char *confd)
+{
+    if (confd)
+        return strdup(confd);
+    if (!path)
+        return NULL;
+    char *dir = gd_cfg_dir_of(path);
+    char *out = dir ? gd_cfg_resolve(dir, "conf.d") : NULL;
+    free(dir);
+    return out;
+}
+
 /* "<dir of path>/conf.d" if it is a directory, else NULL in *out. */
 static int default_confd(gd_ctx *c, const char *path, char **out)
 {
     struct stat st;
-    char *dir = gd_cfg_dir_of(path);
-    char *confd = gd_cfg_resolve(dir, "conf.d");
-    free(dir);
+    char *confd = gd_config_confd_dir(path, NULL);
     *out = NULL;
     if (!confd)
         return gd_cfg_oom(c, (gd_where){path, 0});

@@ -226,6 +226,11 @@ void gd_config_defaults(gd_config *cfg);
  * that set them (environment values: the cwd). */
 int gd_config_load(const char *path, const char *confd, gd_config *cfg, gd_err *err);
 
+/* The conf.d directory gd_config_load(path, confd) reads, whether or not it
+ * exists yet (malloc'd): confd, else "<dir of path>/conf.d"; NULL with
+ * neither (or out of memory). */
+char *gd_config_confd_dir(const char *path, const char *confd);
+
 /* Same, with an explicit environment (NULL-terminated "K=V" array) for tests. */
 int gd_config_load_env(const char *path, const char *confd, char *const *envp, gd_config *cfg,
                        gd_err *err);

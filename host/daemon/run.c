@@ -571,17 +571,11 @@ static int place_bot(void *arg, const char *name, const char *text, char *msg, s
     gd_err err;
     if (st->closing)
         return snprintf(msg, cap, "the daemon is stopping"), GD_ESTATE;
-    if (st->opts->confd) {
-        snprintf(dir, sizeof dir, "%s", st->opts->confd);
-    } else if (st->opts->config_path) {
-        const char *slash = strrchr(st->opts->config_path, '/');
-        if (slash)
-            snprintf(dir, sizeof dir, "%.*s/conf.d", (int)(slash - st->opts->config_path), st->opts->config_path);
-        else
-            snprintf(dir, sizeof dir, "conf.d");
-    } else {
+    char *d = gd_config_confd_dir(st->opts->config_path, st->opts->confd);
+    if (!d)
         return snprintf(msg, cap, "no configuration file, so no conf.d directory to place a bot in"), GD_EINVAL;
-    }
+    snprintf(dir, sizeof dir, "%s", d);
+    free(d);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return snprintf(msg, cap, "%s: %s", dir, strerror(errno)), GD_EIO;
     snprintf(path, sizeof path, "%s/90-console-%s.ini", dir, name);
