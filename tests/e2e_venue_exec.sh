@@ -715,8 +715,23 @@ fee_bps = 2" || { bad "fee: the daemon did not start"; show "$T/fee.log"; venue_
   pg_stop
 }
 
+# A commission the host does not believe (150 bps of the notional, above
+# its 100 bps bound): logged, and the book keeps its estimate.
+case_fee_bound() {
+  venue_start --fee-bps 150
+  daemon_start fee_bound "[executor]
+fee_bps = 2" || { bad "fee_bound: the daemon did not start"; show "$T/fee_bound.log"; venue_stop; return; }
+  check "fee_bound: a position with a working stop" "until_v 'len($POS) == 1 and len($ALGO_OPEN) == 1' 150"
+  check "fee_bound: the entry's commission is refused as implausible, the estimate kept" \
+    "for _ in \$(seq 50); do grep -q 'commission .* is implausible (more than 100 bps' '$T/fee_bound.log' && break; sleep 0.1; done; grep -q 'is implausible' '$T/fee_bound.log'" \
+    "$(grep -m3 -i 'commission' "$T/fee_bound.log")"
+  daemon_stop
+  check "fee_bound: no sanitizer report" "! grep -q 'Sanitizer' '$T/fee_bound.log'" "$(grep -m3 Sanitizer "$T/fee_bound.log")"
+  venue_stop
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit partial stuck unknown stranger adopt adopt_db takeup hedge stream tolerance db fee restart)
+[ ${#cases[@]} -gt 0 ] || cases=(happy reject_stop immediate drop backend timeout ratelimit partial stuck unknown stranger adopt adopt_db takeup hedge stream tolerance db fee fee_bound restart)
 for c in "${cases[@]}"; do "case_$c"; done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

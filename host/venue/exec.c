@@ -28,6 +28,10 @@
 #define VX_WS_BACKOFF_MIN_MS 500
 #define VX_WS_BACKOFF_MAX_MS 30000
 #define VX_FEES              256 /* orders whose commission may still come (a ring: the oldest goes) */
+/* A commission above this share of the order's filled notional is not
+ * believed (Binance's highest taker rate is 0.05 %): a bad or hostile reply
+ * must not move the book. */
+#define VX_FEE_MAX_BPS       100.0
 
 /* A slot's order flow. One request at a time per slot: the next step is
  * decided on its answer. */
@@ -101,6 +105,7 @@ typedef struct vx_fee {
     uint32_t owner, sym;
     uint64_t intent, pos;
     double est, venue;
+    double notional;    /* of the fills the host was given */
     int64_t last_trade; /* the venue's trade ids, increasing: a repeated event adds nothing */
     char asset[16];
 } vx_fee;
@@ -757,6 +762,15 @@ static void fee_settle(gd_vexec *x, vx_fee *f)
     const char *sym = x->syms[f->sym];
     size_t n = strlen(sym), a = strlen(f->asset);
     r.apply = a < n && !strcmp(sym + n - a, f->asset);
+    if (r.apply && !(r.charged <= f->notional * VX_FEE_MAX_BPS / 1e4)) {
+        x->st.fee_implausible++;
+        gd_log(GD_LOG_ERROR, "venue", NULL,
+               "%s: %s's commission %g %s is implausible (more than %g bps of the %g filled): the book keeps the "
+               "estimate %g",
+               sym, r.client_id, r.charged, r.asset, VX_FEE_MAX_BPS, f->notional, r.estimated);
+        f->oid = 0;
+        return;
+    }
     x->st.fee_corrections++;
     if (!r.apply) {
         x->st.fee_foreign++;
@@ -823,6 +837,7 @@ static void deliver_fill(gd_vexec *x, uint32_t i, int reason, int side, double q
     fe->intent = f.intent_id ? f.intent_id : s->intent;
     fe->pos = s->intent;
     fe->est += f.fee;
+    fe->notional += qty * price;
     gd_err e;
     /* After the host has it: a restart delivers only what is not here. */
     if (reason == GORDON_FILL_ENTRY && x->ledger && gd_vledger_fill(x->ledger, s->intent, s->filled, s->avg, &e) != 0)

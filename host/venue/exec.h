@@ -128,6 +128,7 @@ typedef struct gd_vexec_stats {
     uint64_t adopted_unknown; /* venue positions gordon did not open, adopted with a stop */
     uint64_t fee_corrections; /* orders whose venue commission replaced the estimate */
     uint64_t fee_foreign;     /* ... paid in another asset than the quote (not in the book) */
+    uint64_t fee_implausible; /* ... more than 1 % of the order's notional (not believed, not in the book) */
     int stream_connected;
     long used_weight_1m; /* last X-MBX-USED-WEIGHT-1M, -1 before any */
     long order_count_1m; /* last X-MBX-ORDER-COUNT-1M, -1 before any */
