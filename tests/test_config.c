@@ -202,6 +202,9 @@ static void test_confd_dir(void **state)
     d = gd_config_confd_dir("/etc/gordon/gordon.ini", "/srv/drop");
     assert_string_equal(d, "/srv/drop");
     free(d);
+    d = gd_config_confd_dir("gordon.ini", NULL);
+    assert_string_equal(d, "conf.d");
+    free(d);
     assert_null(gd_config_confd_dir(NULL, NULL));
 }
 

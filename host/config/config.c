@@ -398,6 +398,10 @@ static int finish(gd_ctx *c)
         return c->rc;
     if (check_cross_fields(c))
         return c->rc;
+    if (c->cfg->rt_priority != (double)(int)c->cfg->rt_priority)
+        return gd_cfg_fail(c, c->prov[gd_cfg_find_key(SEC_GORDON, "realtime_priority")], GD_EINVAL,
+                           "[gordon] realtime_priority: %g is not a whole number (allowed: 0 to 99)",
+                           c->cfg->rt_priority);
     return check_stage(c);
 }
 
@@ -409,8 +413,8 @@ char *gd_config_confd_dir(const char *path, const char *confd)
         return strdup(confd);
     if (!path)
         return NULL;
-    char *dir = gd_cfg_dir_of(path);
-    char *out = dir ? gd_cfg_resolve(dir, "conf.d") : NULL;
+    char *dir = gd_cfg_dir_of(path); /* NULL: path has no directory part, conf.d is beside it here */
+    char *out = gd_cfg_resolve(dir, "conf.d");
     free(dir);
     return out;
 }
