@@ -20,7 +20,11 @@
  *     loopback round trip through curl, JSON and the executor).
  * Beside each, the goal: p99 < 1 ms (issue 14). A figure, never an assertion.
  *
- * usage: bench_venue [--n N]   (N round trips, default 2000; about 0.1 s each)
+ * usage: bench_venue [--n N] [--rt PRIO] [--mlock]
+ *   N round trips (default 2000; about 0.1 s each); --rt: the loop thread
+ *   and the venue's as SCHED_FIFO PRIO, --mlock: memory locked, as [gordon]
+ *   realtime_priority and lock_memory do for the daemon (needs root or
+ *   CAP_SYS_NICE / CAP_IPC_LOCK).
  *   BV_DEBUG=1 in the environment: the venue prints each request. */
 #include <errno.h>
 #include <netinet/in.h>
@@ -39,6 +43,7 @@
 #include <uv.h>
 
 #include "base/log.h"
+#include "base/rt.h"
 #include "config/config.h"
 #include "engine/executor.h"
 #include "venue/exec.h"
@@ -443,11 +448,16 @@ static int write_file(const char *path, const char *text, mode_t mode)
 int main(int argc, char **argv)
 {
     size_t n = 2000;
+    int rt = 0, lock = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--n") && i + 1 < argc) {
             n = strtoul(argv[++i], NULL, 10);
+        } else if (!strcmp(argv[i], "--rt") && i + 1 < argc) {
+            rt = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--mlock")) {
+            lock = 1;
         } else {
-            fprintf(stderr, "usage: bench_venue [--n N]\n");
+            fprintf(stderr, "usage: bench_venue [--n N] [--rt PRIO] [--mlock]\n");
             return 2;
         }
     }
@@ -480,6 +490,14 @@ int main(int argc, char **argv)
         perror("bench_venue: listen on 127.0.0.1");
         return 1;
     }
+    /* Before the venue's thread starts: it inherits the policy. */
+    gd_err rterr;
+    if ((rt || lock) && gd_rt_apply(rt, lock, &rterr) != 0) {
+        fprintf(stderr, "bench_venue: %s\n", rterr.msg);
+        return 1;
+    }
+    printf("bench_venue: %zu round trips; loop and venue threads %s%s\n", n, rt ? "SCHED_FIFO" : "normal scheduling",
+           lock ? ", memory locked" : "");
     pthread_t th;
     if (pthread_create(&th, NULL, venue_main, &v) != 0) {
         fprintf(stderr, "bench_venue: pthread_create failed\n");

@@ -186,7 +186,7 @@ t "gordon contains the daemon, config, units, man page, dashboards, migrations, 
     /lib/systemd/system/gordon-backup.service /lib/systemd/system/gordon-backup.timer /usr/share/man/man1/gordon.1.gz \
     /usr/share/gordon/prometheus/alerts.yml /usr/share/gordon/grafana/gordon.json \
     /usr/share/gordon/migrations /usr/share/gordon/sample/sample_1h.csv /var/lib/gordon \
-    /usr/share/doc/gordon/examples/ip-allowlist.conf \
+    /usr/share/doc/gordon/examples/ip-allowlist.conf /usr/share/doc/gordon/examples/realtime.conf \
     /var/lib/gordon/plugins /usr/share/doc/gordon/copyright /usr/share/doc/gordon/changelog.gz
 # Every SQL migration of the tree, where gordon-migrate.service reads them.
 MIGS=()

@@ -58,3 +58,6 @@ add_test(NAME e2e_readme_walkthrough
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_readme_walkthrough.sh ${CMAKE_BINARY_DIR}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(e2e_readme_walkthrough PROPERTIES TIMEOUT 120)
+add_test(NAME e2e_realtime
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_realtime.sh $<TARGET_FILE:gordon> ${CMAKE_BINARY_DIR}/tests/plugins
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

@@ -65,6 +65,8 @@ typedef struct gd_config {
     char *state_dir;           /* state_dir = DIR (default NULL: no persisted state) */
     char *log_level;           /* log_level = debug|info|warn|error (default info) */
     int exit_when_done;        /* exit_when_done = true|false: leave when the replay ends (default true) */
+    double rt_priority;        /* realtime_priority = 0..99: the loop thread as SCHED_FIFO (default 0: off) */
+    int lock_memory;           /* lock_memory = true|false: mlockall, no page faults on the hot path (default false) */
 
     /* [risk] */
     double equity;             /* equity = starting equity for simulation, > 0 (default 10000) */

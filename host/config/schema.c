@@ -60,6 +60,8 @@ static const gd_key_spec keys[] = {
     {SEC_EXECUTOR, "kind", KT_CHOICE, CF(executor_kind), 0, 0, 0, KF_RESTART, executor_kinds},
     {SEC_GORDON, "stage", KT_CHOICE, CF(stage), 0, 0, 0, KF_RESTART, stages},
     {SEC_GORDON, "exit_when_done", KT_BOOL, CF(exit_when_done), 1, 0, 0, KF_RESTART, NULL},
+    {SEC_GORDON, "realtime_priority", KT_DOUBLE, CF(rt_priority), 0, 0, 99, KF_RESTART, NULL},
+    {SEC_GORDON, "lock_memory", KT_BOOL, CF(lock_memory), 0, 0, 0, KF_RESTART, NULL},
     {SEC_REPLAY, "data", KT_DATA, 0, 0, 0, 0, KF_RESTART, NULL},
     {SEC_REPLAY, "bars_per_sec", KT_DOUBLE, CF(bars_per_sec), 0, 0, 1e9, KF_RESTART, NULL},
     {SEC_REPLAY, "max_file_mb", KT_DOUBLE, CF(replay_max_file_mb), 2048, 1, 65536, KF_RESTART, NULL},

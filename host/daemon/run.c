@@ -21,6 +21,7 @@
 #include "daemon/fred.h"
 #include "daemon/http.h"
 #include "base/log.h"
+#include "base/rt.h"
 #include "daemon/notify.h"
 #include "daemon/views.h"
 #include "data/replay.h"
@@ -92,6 +93,7 @@ typedef struct run_state {
     int loop_ok;          /* uv_loop_init succeeded */
     uv_handle_t *handles[12]; /* initialised handles, closed by stop_all */
     uv_timer_t duration;      /* opts->duration_ms */
+    uv_work_t rt_warm;        /* creates the thread pool before the loop thread goes real-time */
     int duration_reached;
     uint64_t trading_t0;      /* uv_hrtime when trading started */
     /* Hourly equity returns in bar time, for a soak's Sharpe (Welford). */
@@ -118,6 +120,7 @@ static void load_thread(void *arg)
 {
     run_state *st = arg;
     sigset_t block;
+    gd_rt_normal(); /* loading is not the hot path: it must not compete with the loop as real-time */
     /* The loop's signals are the loop's; this thread only takes SIGUSR2. */
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
@@ -818,6 +821,29 @@ static int uv_fail(gd_err *err, const char *what, int uvrc)
 /* The loop and its own handles: replay drivers, signals, the reload
  * coalescer, the lag probe, housekeeping and the systemd watchdog. Only
  * handles that were initialised are closed later (n_handles). */
+static void rt_noop(uv_work_t *w) { (void)w; }
+
+/* [gordon] realtime_priority and lock_memory, on the loop thread. The
+ * thread pool is created first (on its first job), so its threads keep the
+ * normal policy; processes this thread starts reset to it (rt.h). */
+static int apply_rt(run_state *st, gd_err *err)
+{
+    const gd_config *cfg = st->cfg;
+    if (!(cfg->rt_priority > 0) && !cfg->lock_memory)
+        return 0;
+    int rc = uv_queue_work(&st->loop, &st->rt_warm, rt_noop, NULL);
+    if (rc)
+        return uv_fail(err, "starting the thread pool", rc);
+    if ((rc = gd_rt_apply((int)cfg->rt_priority, cfg->lock_memory, err)) != 0)
+        return rc;
+    if (cfg->rt_priority > 0)
+        gd_log(GD_LOG_INFO, "gordon", NULL, "loop thread: SCHED_FIFO priority %d%s", (int)cfg->rt_priority,
+               cfg->lock_memory ? ", memory locked" : "");
+    else
+        gd_log(GD_LOG_INFO, "gordon", NULL, "loop thread: memory locked");
+    return 0;
+}
+
 static int start_loop(run_state *st, gd_err *err)
 {
     int rc = uv_loop_init(&st->loop);
@@ -1166,7 +1192,7 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
     st->cfg = o->cfg;
     st->opts = o;
     if ((rc = open_engine(st, o, err)) != 0 || (rc = open_records(st, err)) != 0 ||
-        (rc = start_loop(st, err)) != 0 ||
+        (rc = start_loop(st, err)) != 0 || (rc = apply_rt(st, err)) != 0 ||
         (st->have_state && (rc = gd_state_sync_on_loop(&st->state, &st->loop, err)) != 0) || (rc = gd_dbrun_open(&st->db, &st->loop, st->cfg, st->eng, err)) != 0 ||
         (rc = start_http(st, o, err)) != 0 || (rc = start_series(st, err)) != 0 || (rc = start_venue(st, err)) != 0)
         goto out;

@@ -1,0 +1,20 @@
+/* Real-time scheduling for the thread that runs the loop: the venue path's
+ * tail latency is mostly the wait for a CPU and page faults, not work. */
+#ifndef GD_RT_H
+#define GD_RT_H
+
+#include "base/err.h"
+
+/* The calling thread to SCHED_FIFO at fifo_priority (1..99; 0 leaves the
+ * policy alone), with SCHED_RESET_ON_FORK so processes it starts (plugin
+ * workers, restic, pg_dump) run normally; lock_memory: mlockall of what is
+ * mapped now and later. Threads created afterwards inherit the policy: start
+ * thread pools first. GD_EPERM naming what is missing (CAP_SYS_NICE,
+ * CAP_IPC_LOCK or their rlimits); nothing is half-applied for the
+ * scheduling, the memory lock is undone when the scheduling fails. */
+int gd_rt_apply(int fifo_priority, int lock_memory, gd_err *err);
+/* The calling thread back to the normal policy (always allowed): for a
+ * thread a real-time one starts that is not on the hot path. */
+void gd_rt_normal(void);
+
+#endif
