@@ -36,16 +36,11 @@ pg_psql -c "INSERT INTO trading.ablation_runs (run_id, host_version, config_sha2
   data_to, data_sha256, windows, metrics) VALUES ('console-test', 'test', repeat('a', 64), '{}', '{\"strategy.long\":\"$SHA\"}',
   '{BTCUSDT}', '2024-01-01', '2024-02-01', repeat('b', 64), 1, '{}')" >/dev/null
 KEY=console-key SECRET=console-secret
-printf '%s' "$SECRET" >"$T/secret"
-chmod 600 "$T/secret"
 TOKEN_OUT=$("$GORDON" token new)
 TOKEN=$(echo "$TOKEN_OUT" | sed -n '2p' | tr -d ' ')
 HASH=$(echo "$TOKEN_OUT" | sed -n 's/.*operator_token_sha256 = //p')
-"$VENUE" --port-file "$T/port" --ws-port-file "$T/wsport" --key "$KEY:$SECRET" \
-  --symbol BTCUSDT:tick=0.10:step=0.001:minqty=0.001:notional=5:price=100.37 --balance 10000 --fee-bps 4 \
-  2>"$T/venue.log" &
-PIDS+=($!)
-for _ in $(seq 50); do [ -s "$T/port" ] && [ -s "$T/wsport" ] && break; sleep 0.1; done
+venue_up "$T/venue.log" --symbol BTCUSDT:tick=0.10:step=0.001:minqty=0.001:notional=5:price=100.37 \
+  --balance 10000 --fee-bps 4
 "$GORDON" init --state-dir "$T/state" >/dev/null
 # The breaker trips at the 40th bar (10 s in at 4 bars a second) for 40
 # bars: the banner, a resume refused while it is tripped; the latch stays
@@ -64,13 +59,7 @@ kind = venue
 [replay]
 data = BTCUSDT:$here/../packaging/sample/sample_1h.csv
 bars_per_sec = 4
-[venue]
-profile = testnet
-rest_url = http://127.0.0.1:$(cat "$T/port")
-ws_url = ws://127.0.0.1:$(cat "$T/wsport")
-api_key = $KEY
-key_file = $T/secret
-poll_ms = 200
+$(venue_ini "poll_ms = 200")
 [http]
 listen = 127.0.0.1:0
 operator_token_sha256 = $HASH

@@ -5,6 +5,12 @@
 #                                    N-th "operator API on" line of LOG), waiting
 #                                    up to 10 s while PID lives; 1 if it did not come
 #   PY                               python3
+#   venue_up LOG ARGS...             starts the loopback venue ($VENUE) on free
+#                                    ports with the key $KEY:$SECRET and ARGS
+#                                    (symbols, balance, ...), stderr to LOG;
+#                                    sets VPID, B (REST) and W (websocket)
+#   venue_ini [LINE...]              its [venue] section (key file $T/secret),
+#                                    then each LINE
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   - $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
@@ -23,4 +29,24 @@ wait_api() {
     sleep 0.1
   done
   return 1
+}
+
+venue_up() {
+  local log=$1
+  shift
+  rm -f "$T/port" "$T/wsport"
+  printf '%s' "$SECRET" >"$T/secret"
+  chmod 600 "$T/secret"
+  "$VENUE" --port-file "$T/port" --ws-port-file "$T/wsport" --key "$KEY:$SECRET" "$@" 2>"$log" &
+  VPID=$!
+  PIDS+=("$VPID")
+  for _ in $(seq 50); do [ -s "$T/port" ] && [ -s "$T/wsport" ] && break; sleep 0.1; done
+  B=http://127.0.0.1:$(cat "$T/port")
+  W=ws://127.0.0.1:$(cat "$T/wsport")
+}
+
+venue_ini() {
+  printf '[venue]\nprofile = testnet\nrest_url = %s\nws_url = %s\napi_key = %s\nkey_file = %s\n' "$B" "$W" "$KEY" "$T/secret"
+  [ $# -gt 0 ] && printf '%s\n' "$@"
+  return 0
 }

@@ -21,8 +21,6 @@ trap cleanup EXIT
 . "$here/e2e_lib.sh"
 
 KEY=live-key SECRET=live-secret
-printf '%s' "$SECRET" >"$T/secret"
-chmod 600 "$T/secret"
 CSV=$here/../packaging/sample/sample_1h.csv
 HISTORY=60
 
@@ -35,16 +33,9 @@ until_metric() { # until_metric NAME VALUE [tries of 0.1 s]
 }
 
 venue_start() {
-  rm -f "$T/port" "$T/wsport"
-  "$VENUE" --port-file "$T/port" --ws-port-file "$T/wsport" --key "$KEY:$SECRET" \
-    --symbol BTCUSDT:tick=0.01:step=0.001:minqty=0.001:notional=5:price=100 \
+  venue_up "$T/venue.log" --symbol BTCUSDT:tick=0.01:step=0.001:minqty=0.001:notional=5:price=100 \
     --klines "BTCUSDT:$CSV" --interval 1s --market-speed 1 --market-history $HISTORY \
-    --balance 10000 --fee-bps 4 --verbose 1 2>"$T/venue.log" &
-  VPID=$!
-  PIDS+=("$VPID")
-  for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
-  B=http://127.0.0.1:$(cat "$T/port")
-  W=ws://127.0.0.1:$(cat "$T/wsport")
+    --balance 10000 --fee-bps 4 --verbose 1
 }
 
 write_ini() { # write_ini NAME [extra [market] lines] [strategy sections]
@@ -67,14 +58,7 @@ stale_grace_ms = 1500
 ${2:-}
 [http]
 listen = 127.0.0.1:0
-[venue]
-profile = testnet
-rest_url = $B
-ws_url = $W
-api_key = $KEY
-key_file = $T/secret
-timeout_ms = 2000
-poll_ms = 500
+$(venue_ini "timeout_ms = 2000" "poll_ms = 500")
 ${3:-[strategy.long]
 plugin = $TPLUG/always_long.so}
 INI
@@ -322,16 +306,10 @@ case_example() {
 
 # Two symbols on one combined stream: each one's bars, each one's trade.
 case_two() {
-  rm -f "$T/port" "$T/wsport"
-  "$VENUE" --port-file "$T/port" --ws-port-file "$T/wsport" --key "$KEY:$SECRET" \
+  venue_up "$T/venue2.log" \
     --symbol BTCUSDT:tick=0.01:step=0.001:minqty=0.001:notional=5:price=100 --klines "BTCUSDT:$CSV" \
     --symbol ETHUSDT:tick=0.01:step=0.001:minqty=0.001:notional=5:price=100 --klines "ETHUSDT:$CSV" \
-    --interval 1s --market-speed 1 --market-history $HISTORY --balance 10000 --fee-bps 4 2>"$T/venue2.log" &
-  VPID=$!
-  PIDS+=("$VPID")
-  for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
-  B=http://127.0.0.1:$(cat "$T/port")
-  W=ws://127.0.0.1:$(cat "$T/wsport")
+    --interval 1s --market-speed 1 --market-history $HISTORY --balance 10000 --fee-bps 4
   daemon_start two "" "[strategy.long]
 plugin = $TPLUG/always_long.so" || { bad "two: the daemon did not start"; show "$T/two.log"; return; }
   sed -i 's/^symbols = BTCUSDT$/symbols = BTCUSDT, ETHUSDT/' "$T/two.ini"

@@ -26,13 +26,8 @@ pg_start "$T/pg" || { echo "no PostgreSQL cluster"; exit 1; }
 "$GORDON" migrate --dsn "$PG_DSN" --migrations "$here/../migrations" >"$T/mig" 2>&1 || { cat "$T/mig"; exit 1; }
 
 KEY=soak-key SECRET=soak-secret
-printf '%s' "$SECRET" >"$T/secret"
-chmod 600 "$T/secret"
-"$VENUE" --port-file "$T/port" --ws-port-file "$T/wsport" --key "$KEY:$SECRET" \
-  --symbol BTCUSDT:tick=0.10:step=0.001:minqty=0.001:notional=5:price=100.37 --balance 10000 --fee-bps 4 \
-  2>"$T/venue.log" &
-PIDS+=($!)
-for _ in $(seq 50); do [ -s "$T/port" ] && [ -s "$T/wsport" ] && break; sleep 0.1; done
+venue_up "$T/venue.log" --symbol BTCUSDT:tick=0.10:step=0.001:minqty=0.001:notional=5:price=100.37 \
+  --balance 10000 --fee-bps 4
 "$GORDON" init --state-dir "$T/state" >/dev/null
 cat >"$T/soak.ini" <<INI
 [gordon]
@@ -47,13 +42,7 @@ kind = venue
 [replay]
 data = BTCUSDT:$here/../packaging/sample/sample_1h.csv
 bars_per_sec = 20
-[venue]
-profile = testnet
-rest_url = http://127.0.0.1:$(cat "$T/port")
-ws_url = ws://127.0.0.1:$(cat "$T/wsport")
-api_key = $KEY
-key_file = $T/secret
-poll_ms = 200
+$(venue_ini "poll_ms = 200")
 [db]
 dsn = $PG_DSN
 [strategy.long]

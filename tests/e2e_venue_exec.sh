@@ -51,8 +51,6 @@ trap cleanup EXIT
 . "$here/e2e_lib.sh"
 
 KEY=exec-key SECRET=exec-secret
-printf '%s' "$SECRET" >"$T/secret"
-chmod 600 "$T/secret"
 TOKEN_OUT=$("$GORDON" token new)
 TOKEN=$(echo "$TOKEN_OUT" | sed -n '2p' | tr -d ' ')
 HASH=$(echo "$TOKEN_OUT" | sed -n 's/.*operator_token_sha256 = //p')
@@ -71,15 +69,8 @@ ctl() { curl -s --max-time 5 -X "$1" "$B/_venue/$2" ${3:+--data "$3"}; }
 vq() { ctl GET state | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 venue_start() { # venue_start [extra args]
-  rm -f "$T/port" "$T/wsport"
-  "$VENUE" --port-file "$T/port" --ws-port-file "$T/wsport" --key "$KEY:$SECRET" \
-    --symbol BTCUSDT:tick=0.10:step=0.001:minqty=0.001:notional=5:price=${VPRICE:-100.37} \
-    --balance 10000 --fee-bps 4 --verbose 1 "$@" 2>"$T/venue.log" &
-  VPID=$!
-  PIDS+=("$VPID")
-  for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
-  B=http://127.0.0.1:$(cat "$T/port")
-  W=ws://127.0.0.1:$(cat "$T/wsport")
+  venue_up "$T/venue.log" --symbol BTCUSDT:tick=0.10:step=0.001:minqty=0.001:notional=5:price=${VPRICE:-100.37} \
+    --balance 10000 --fee-bps 4 --verbose 1 "$@"
 }
 venue_stop() { kill "$VPID" 2>/dev/null; wait "$VPID" 2>/dev/null; }
 
@@ -101,13 +92,7 @@ bars_per_sec = 4
 [http]
 listen = 127.0.0.1:0
 operator_token_sha256 = $HASH
-[venue]
-profile = testnet
-rest_url = $B
-ws_url = $W
-api_key = $KEY
-key_file = $T/secret
-timeout_ms = ${TIMEOUT_MS:-1500}
+$(venue_ini "timeout_ms = ${TIMEOUT_MS:-1500}")
 poll_ms = ${POLL_MS:-200}
 stop_grace_ms = 1000
 retry_budget_ms = 3000
