@@ -53,12 +53,14 @@ static void usage(FILE *out)
             "usage: gordon <command> [options]\n"
             "\n"
             "commands:\n"
-            "  run --config FILE [--confd DIR] [--plugin-dir DIR]... [--intent-log PATH] [--quiet] [--isolate]\n"
+            "  run --config FILE [--confd DIR] [--plugin-dir DIR]... [--intent-log PATH] [--trades FILE.csv]\n"
+            "      [--quiet] [--isolate]\n"
             "        replay the configured market data through the strategies, overlays,\n"
             "        breakers and the host's risk pipeline; print a summary on stdout (JSON log\n"
             "        lines go to stderr in backtests, to stdout in testnet and production;\n"
             "        --quiet: log warnings and errors only; --isolate: plugins in sandboxed\n"
-            "        worker processes, as testnet and production always run them)\n"
+            "        worker processes, as testnet and production always run them; --trades: one CSV\n"
+            "        row per closed trade, entry to exit, with its fees, PnL and R multiple)\n"
             "  ablate --config FILE [--data SYMBOL:FILE.csv]... [--out DIR] [--jobs N] [--plugin-dir DIR]...\n"
             "         [--record [--dsn DSN]]\n"
             "        walk-forward evaluation of the strategy with every overlay toggled;\n"
@@ -154,6 +156,7 @@ enum {
     OPT_REASON = 1 << 16,
     OPT_DURATION = 1 << 17,
     OPT_STAGE = 1 << 18,
+    OPT_TRADES = 1 << 19,
 };
 
 #define CLI_MAX_DATA 64
@@ -161,6 +164,7 @@ enum {
 
 typedef struct cli {
     const char *config, *confd, *intent_log, *out, *state_dir, *dsn, *migrations, *to, *reason, *duration, *stage;
+    const char *trades;
     const char *plugin_dirs[CLI_MAX_PLUGIN_DIRS]; /* --plugin-dir, repeatable: searched in this order */
     size_t n_plugin_dirs;
     char *data[CLI_MAX_DATA];
@@ -189,6 +193,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         {"last", no_argument, NULL, 'L'},          {"check-age", required_argument, NULL, 'A'},
         {"to", required_argument, NULL, 'T'},      {"reason", required_argument, NULL, 'W'},
         {"duration", required_argument, NULL, 'U'}, {"stage", required_argument, NULL, 'G'},
+        {"trades", required_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     static const struct {
@@ -197,7 +202,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
     } bits[] = {{'c', OPT_CONFIG}, {'d', OPT_CONFD}, {'p', OPT_PLUGIN_DIR}, {'i', OPT_INTENT_LOG},
                 {'q', OPT_QUIET},  {'D', OPT_DATA},  {'o', OPT_OUT},        {'j', OPT_JOBS},
                 {'s', OPT_STATE_DIR}, {'I', OPT_ISOLATE}, {'Q', OPT_DSN}, {'M', OPT_MIGRATIONS},
-                {'R', OPT_RECORD}, {'L', OPT_LAST},   {'A', OPT_CHECK_AGE}, {'T', OPT_TO}, {'W', OPT_REASON}, {'U', OPT_DURATION}, {'G', OPT_STAGE}};
+                {'R', OPT_RECORD}, {'L', OPT_LAST},   {'A', OPT_CHECK_AGE}, {'T', OPT_TO}, {'W', OPT_REASON}, {'U', OPT_DURATION}, {'G', OPT_STAGE}, {'X', OPT_TRADES}};
     int c;
     optind = 1;
     opterr = 0;
@@ -238,6 +243,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         case 'W': o->reason = optarg; break;
         case 'U': o->duration = optarg; break;
         case 'G': o->stage = optarg; break;
+        case 'X': o->trades = optarg; break;
         case 'o': o->out = optarg; break;
         case 's': o->state_dir = optarg; break;
         case 'D':
@@ -1240,8 +1246,8 @@ static int cmd_plugin_check(int argc, char **argv)
 static int cmd_run(int argc, char **argv)
 {
     cli o = {0};
-    int st = parse_cli("run", OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_INTENT_LOG | OPT_QUIET | OPT_ISOLATE, argc,
-                       argv, &o);
+    int st = parse_cli("run", OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_INTENT_LOG | OPT_QUIET | OPT_ISOLATE | OPT_TRADES,
+                       argc, argv, &o);
     if (st || o.help)
         return st;
     /* A reload asked for while the daemon starts (plugins, workers, data)
@@ -1290,6 +1296,7 @@ static int cmd_run(int argc, char **argv)
     ro.quiet = quiet;
     ro.plugin_dirs = cli_plugin_dirs(&o, dirbuf, sizeof dirbuf);
     ro.intent_log = intent_log;
+    ro.trades = o.trades;
     ro.summary = stdout;
     char banner[256];
     snprintf(banner, sizeof banner, "gordon %s: mode %s, %zu symbol(s), %zu plugin section(s), risk %.2f%% per trade\n",

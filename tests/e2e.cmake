@@ -61,3 +61,7 @@ set_tests_properties(e2e_readme_walkthrough PROPERTIES TIMEOUT 120)
 add_test(NAME e2e_realtime
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_realtime.sh $<TARGET_FILE:gordon> ${CMAKE_BINARY_DIR}/tests/plugins
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME e2e_trades
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_trades.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+                 ${CMAKE_BINARY_DIR}/tests/plugins
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

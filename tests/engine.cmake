@@ -18,4 +18,5 @@ gd_add_unit(test_ring tests/test_ring.c)
 
 # The run summary's counts after an emergency flatten (daemon/views.c).
 gd_add_unit(test_flatten_summary tests/test_flatten_summary.c)
+gd_add_unit(test_trades tests/test_trades.c)
 add_dependencies(test_flatten_summary gd_test_plugin_always_long)

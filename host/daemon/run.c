@@ -25,6 +25,7 @@
 #include "daemon/notify.h"
 #include "daemon/views.h"
 #include "data/replay.h"
+#include "engine/trades.h"
 #include "risk/stage.h"
 #include "risk/state.h"
 #include "venue/exec.h"
@@ -473,6 +474,20 @@ static int open_intent_log(run_state *st)
     if (rc)
         return rc;
     gd_engine_set_intentlog(st->eng, log);
+    return 0;
+}
+
+/* --trades FILE.csv: a backtest writes it afresh, a daemon appends. */
+static int open_trades(run_state *st, gd_err *err)
+{
+    gd_trades *t;
+    if (!st->opts->trades)
+        return 0;
+    int rc = gd_trades_open(st->opts->trades, st->cfg->mode != GD_MODE_BACKTEST, gd_engine_book(st->eng)->n_symbols,
+                            st->cfg->slippage_bps, &t, err);
+    if (rc)
+        return rc;
+    gd_engine_set_trades(st->eng, t);
     return 0;
 }
 
@@ -1191,7 +1206,7 @@ int gd_run_replay(const gd_run_opts *o, gd_run_result *res, gd_err *err)
         return gd_err_set(err, GD_ENOMEM, "out of memory");
     st->cfg = o->cfg;
     st->opts = o;
-    if ((rc = open_engine(st, o, err)) != 0 || (rc = open_records(st, err)) != 0 ||
+    if ((rc = open_engine(st, o, err)) != 0 || (rc = open_records(st, err)) != 0 || (rc = open_trades(st, err)) != 0 ||
         (rc = start_loop(st, err)) != 0 || (rc = apply_rt(st, err)) != 0 ||
         (st->have_state && (rc = gd_state_sync_on_loop(&st->state, &st->loop, err)) != 0) || (rc = gd_dbrun_open(&st->db, &st->loop, st->cfg, st->eng, err)) != 0 ||
         (rc = start_http(st, o, err)) != 0 || (rc = start_series(st, err)) != 0 || (rc = start_venue(st, err)) != 0)

@@ -17,6 +17,7 @@ typedef struct gd_run_opts {
     const char *confd;        /* as given to gd_config_load */
     gd_plugin_dirs plugin_dirs; /* see gd_engine_opts */
     const char *intent_log;   /* overrides cfg->intent_log when non-NULL */
+    const char *trades;       /* the trade list (engine/trades.h), or NULL */
     FILE *summary;            /* NULL: no summary */
     const char *banner;       /* a line for summary once everything is up and the replay starts
                                  (NULL: none): a run that fails to start prints none */

@@ -342,8 +342,9 @@ int gd_csv_parse(const char *path, const char *symbol, const char *buf, size_t l
     } while (0)
 #define GD_AT(fi) path, lineno, (size_t)(fl[fi].s - line) + 1, gd_csv_field[fi]
 
-        if (ts < 0)
-            GD_BAD("negative timestamp '%.*s'", GD_AT(0), GD_Q(0));
+        /* Before 1970 is negative and valid (UTC); before year 1 is a mistake. */
+        if (ts < GD_CSV_MIN_MS)
+            GD_BAD("timestamp before year 1 '%.*s'", GD_AT(0), GD_Q(0));
         for (i = 1; i <= 4; i++)
             if (!(v[i] > 0))
                 GD_BAD("price must be > 0, got '%.*s'", GD_AT(i), GD_Q(i));

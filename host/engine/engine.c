@@ -16,6 +16,7 @@
 #include "base/sized.h"
 #include "base/strv.h"
 #include "engine/simexec.h"
+#include "engine/trades.h"
 #include "risk/state.h"
 
 /* ------------------------------------------------------------ signals */
@@ -222,7 +223,13 @@ static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, dou
     if (e->rf_n < GD_RECENT)
         e->rf_n++;
     uint64_t pos_before = owner < e->book.n_owners ? gd_book_pos(&e->book, owner, f->symbol)->intent_id : 0;
+    gd_position before;
+    if (e->trades && owner < e->book.n_owners)
+        before = *gd_book_pos(&e->book, owner, f->symbol);
     gd_book_apply_fill(&e->book, owner, f, stop, tp);
+    if (e->trades && owner < e->book.n_owners)
+        gd_trades_fill(e->trades, owner, owner < e->n_slots ? e->slot_names[owner] : "?",
+                       f->symbol < e->n_symbols ? e->symbols[f->symbol] : "?", f, &before, ref);
     gd_engine_rec_fill(e, owner, f, stop, tp, pos_before, ref);
     /* A venue's fill is on disk before the executor notes it delivered (its
      * ledger): a restart then neither loses nor repeats it. */
@@ -829,6 +836,7 @@ void gd_engine_free(gd_engine *e)
         return;
     if (e->log.ops)
         e->log.ops->close(e->log.self);
+    gd_trades_close(e->trades);
     gd_gen_free(e, e->gen);
     if (e->own_cache)
         gd_libcache_free(e->cache);
@@ -859,6 +867,12 @@ void gd_engine_free(gd_engine *e)
     free(e);
 }
 
+void gd_engine_set_trades(gd_engine *e, gd_trades *t)
+{
+    gd_trades_close(e->trades);
+    e->trades = t;
+}
+
 void gd_engine_set_intentlog(gd_engine *e, gd_intentlog log)
 {
     if (e->log.ops)
@@ -871,6 +885,8 @@ int gd_engine_flush(gd_engine *e, gd_err *err)
     /* Between batches, not per bar: top the reserved ids up. */
     if (e->halt.state && e->pipe.next_id + GD_ID_BLOCK / 2 > e->ids_limit)
         reserve_or_halt(e);
+    gd_err terr;
+    (void)gd_trades_flush(e->trades, &terr); /* logged there; the trade list is a report, not the record */
     return e->log.ops ? e->log.ops->flush(e->log.self, err) : 0;
 }
 

@@ -158,6 +158,9 @@ void gd_engine_order_event(gd_engine *e, uint32_t owner, uint32_t symbol, uint64
 
 /* Takes ownership of an intent log (closed by gd_engine_free). */
 void gd_engine_set_intentlog(gd_engine *e, gd_intentlog log);
+/* The trade list (trades.h), owned from now on; NULL: none. */
+struct gd_trades;
+void gd_engine_set_trades(gd_engine *e, struct gd_trades *t);
 
 /* The hot path: one closed bar of symbol. Allocates nothing. */
 void gd_engine_on_bar(gd_engine *e, uint32_t symbol, const gordon_bar *bar);

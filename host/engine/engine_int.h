@@ -213,6 +213,7 @@ struct gd_engine {
     gd_book book;
     gd_executor exec;
     gd_intentlog log;            /* ops NULL when none */
+    struct gd_trades *trades;    /* owned: the trade list, NULL when none */
     gd_halt halt;
     uint64_t ids_limit;          /* with a store: ids below this are durably reserved */
 
