@@ -455,9 +455,9 @@ static void test_err_values(void **state)
 {
     (void)state;
     expect_err("neg.csv", HDR "-62135596800001,1.5,2,1,1.75,100\n1000,1.5,2,1,1.75,100\n", GD_EINVAL,
-               "neg.csv:2:1: field open_time_ms: timestamp before year 1 '-62135596800001'");
+               "neg.csv:2:1: field open_time_ms: timestamp outside years 1 to 9999 '-62135596800001'");
     expect_err("neg1.csv", "-62135596800001,1.5,2,1,1.75,100\n1000,1.5,2,1,1.75,100\n", GD_EINVAL,
-               "neg1.csv:1:1: field open_time_ms: timestamp before year 1");
+               "neg1.csv:1:1: field open_time_ms: timestamp outside years 1 to 9999");
     expect_err("low0.csv", L2 "2000,1.5,2,0,1.5,100\n", GD_EINVAL,
                "low0.csv:3:12: field low: price must be > 0, got '0'");
     expect_err("openneg.csv", L2 "2000,-1.5,2,1,1.5,100\n", GD_EINVAL,

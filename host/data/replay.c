@@ -342,9 +342,10 @@ int gd_csv_parse(const char *path, const char *symbol, const char *buf, size_t l
     } while (0)
 #define GD_AT(fi) path, lineno, (size_t)(fl[fi].s - line) + 1, gd_csv_field[fi]
 
-        /* Before 1970 is negative and valid (UTC); before year 1 is a mistake. */
-        if (ts < GD_CSV_MIN_MS)
-            GD_BAD("timestamp before year 1 '%.*s'", GD_AT(0), GD_Q(0));
+        /* Before 1970 is negative and valid (UTC); outside years 1 to 9999 is
+         * a mistake, and the bound keeps differences of times from overflowing. */
+        if (ts < GD_CSV_MIN_MS || ts > GD_CSV_MAX_MS)
+            GD_BAD("timestamp outside years 1 to 9999 '%.*s'", GD_AT(0), GD_Q(0));
         for (i = 1; i <= 4; i++)
             if (!(v[i] > 0))
                 GD_BAD("price must be > 0, got '%.*s'", GD_AT(i), GD_Q(i));
@@ -369,7 +370,7 @@ int gd_csv_parse(const char *path, const char *symbol, const char *buf, size_t l
                 GD_BAD("out of order: %lld at line %zu is before %lld at line %zu", GD_AT(0),
                        (long long)ts, lineno, (long long)prev, prev_line);
             if (interval == 0 || ts - prev < interval)
-                interval = ts - prev; /* no overflow: both are >= 0 */
+                interval = ts - prev; /* no overflow: both are within GD_CSV_MIN_MS..GD_CSV_MAX_MS */
         } else {
             first_line = lineno;
         }

@@ -43,9 +43,10 @@ int gd_csv_load(const char *path, const char *symbol, gd_series *out, gd_err *er
 /* The largest CSV file read, unless opts say otherwise: a bad path (a device,
  * a runaway file) must not exhaust memory. */
 #define GD_CSV_MAX_BYTES ((size_t)2048 << 20)
-/* The earliest open_time_ms accepted: 0001-01-01T00:00:00Z. Times before
- * 1970 are negative milliseconds, valid UTC. */
+/* The open_time_ms accepted: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z.
+ * Times before 1970 are negative milliseconds, valid UTC. */
 #define GD_CSV_MIN_MS INT64_C(-62135596800000)
+#define GD_CSV_MAX_MS INT64_C(253402300799999)
 
 typedef struct gd_csv_opts {
     size_t max_bytes;            /* 0: GD_CSV_MAX_BYTES; larger files are GD_ERANGE */

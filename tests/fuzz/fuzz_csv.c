@@ -97,7 +97,8 @@ static int load(int i, const char *s, size_t n, gd_series *out)
         if (!(b->low > 0) || b->volume < 0 || b->low > b->open || b->low > b->close || b->open > b->high ||
             b->close > b->high)
             abort();
-        if (b->open_time_ms < 0 || b->close_time_ms != b->open_time_ms + out->interval_ms)
+        if (b->open_time_ms < GD_CSV_MIN_MS || b->open_time_ms > GD_CSV_MAX_MS ||
+            b->close_time_ms != b->open_time_ms + out->interval_ms)
             abort();
         if (k) {
             if (b->open_time_ms <= out->bars[k - 1].open_time_ms)
