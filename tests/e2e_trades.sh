@@ -24,9 +24,9 @@ for line in open(sys.argv[2]):
     intents[j['id']] = j
 out = open(sys.argv[3]).read()
 n = int(re.search(r'^trades +(\d+)', out, re.M).group(1))
-pnl = float(re.search(r'^net PnL +(-?[\d.]+)', out, re.M).group(1))
+pnl = float(re.search(r'^net PnL exact +(\S+)', out, re.M).group(1))
 assert len(rows) == n and n > 100, (len(rows), n)
-assert abs(sum(float(r['pnl']) for r in rows) - pnl) < 0.006, (sum(float(r['pnl']) for r in rows), pnl)
+assert abs(sum(float(r['pnl']) for r in rows) - pnl) < 1e-6, (sum(float(r['pnl']) for r in rows), pnl)
 reasons = {r['exit_reason'] for r in rows}
 assert reasons <= {'stop', 'gap_through_stop', 'take_profit', 'exit_signal', 'flatten'}, reasons
 for r in rows:

@@ -251,6 +251,20 @@ void gd_view_summary(const gd_engine *e, FILE *out)
      * strategy's signals: they get their own line. */
     accepted -= c->flatten_ok <= accepted ? c->flatten_ok : accepted;
     rejected -= c->flatten_failed <= rejected ? c->flatten_failed : rejected;
+    /* Every default the run used, so nothing that moved the result is silent.
+     * Caps are in each instrument's quote currency (USDT for BTCUSDT). */
+    const gd_config *cfg = gd_engine_config(e);
+    const gd_limits *l = &pipe->lim;
+    fprintf(out, "settings        equity %.17g, risk %.17g%% per trade%s, leverage %.17g (never changes quantity)\n",
+            b->start_equity, l->risk_pct, l->allocation > 0.0 ? " of the allocation" : "", cfg->leverage);
+    if (l->allocation > 0.0)
+        fprintf(out, "allocation      %.17g\n", l->allocation);
+    fprintf(out, "execution       %s, fee %.17g bps, slippage %.17g bps, stop %s\n",
+            cfg->executor_kind ? cfg->executor_kind : "sim", cfg->fee_bps, cfg->slippage_bps,
+            l->sl_required ? "required" : "optional");
+    fprintf(out, "caps            per order %.17g, per UTC day %.17g, gross exposure %.17g (quote currency); "
+                 "%u signals/s, %u per strategy\n",
+            l->max_order_notional, l->max_daily_notional, l->max_gross_exposure, l->rate_global, l->rate_strategy);
     fprintf(out, "bars            %llu\n", (unsigned long long)c->bars);
     fprintf(out, "signals         %llu (accepted %llu, rejected %llu)\n", (unsigned long long)c->signals,
             (unsigned long long)accepted, (unsigned long long)rejected);
@@ -274,6 +288,8 @@ void gd_view_summary(const gd_engine *e, FILE *out)
     else
         fprintf(out, "profit factor   n/a (no losing trades)\n");
     fprintf(out, "net PnL         %+.2f (%+.2f%%), fees %.2f\n", net, 100.0 * net / b->start_equity, b->fees);
+    /* Exact, to compare two runs (or another engine) without rounding. */
+    fprintf(out, "net PnL exact   %.17g (fees %.17g)\n", net, b->fees);
     fprintf(out, "final equity    %.2f (start %.2f)\n", b->equity, b->start_equity);
     fprintf(out, "max drawdown    %.2f%% (longest %.1f days below a peak)\n", b->max_dd_pct,
             (double)b->max_dd_duration_ms / (double)GD_DAY_MS);
