@@ -64,7 +64,8 @@ static void usage(FILE *out)
             "  ablate --config FILE [--data SYMBOL:FILE.csv]... [--out DIR] [--jobs N] [--plugin-dir DIR]...\n"
             "         [--record [--dsn DSN]]\n"
             "        walk-forward evaluation of the strategy with every overlay toggled;\n"
-            "        writes DIR/ablation.json and DIR/report.html (default DIR: out/ablation);\n"
+            "        writes DIR/ablation.json, DIR/report.html and each configuration's\n"
+            "        out-of-sample trades in DIR/trades/NAME.csv (default DIR: out/ablation);\n"
             "        --record: also one row of trading.ablation_runs (DSN, else $GORDON_DB_DSN,\n"
             "        else [db] dsn; the database is tried before the run)\n"
             "  check --config FILE [--confd DIR] [--plugin-dir DIR]...\n"
@@ -1520,8 +1521,14 @@ static int ablate_outputs(const gd_ab_result *res, const char *out_dir, char *re
         fprintf(stderr, "gordon ablate: %s: %s\n", report, strerror(errno));
         return 1;
     }
-    printf("\n%llu runs, %.1f M bars, on %u thread(s) in %.2f s; wrote %s/ablation.json and %s/report.html\n",
-           (unsigned long long)res->runs, (double)res->bars_run / 1e6, res->jobs, res->seconds, out_dir, out_dir);
+    if (gd_ab_write_trades(res, out_dir, &err) != 0) {
+        fprintf(stderr, "gordon ablate: %s\n", err.msg);
+        return 1;
+    }
+    printf("\n%llu runs, %.1f M bars, on %u thread(s) in %.2f s; wrote %s/ablation.json, %s/report.html and "
+           "%s/trades/\n",
+           (unsigned long long)res->runs, (double)res->bars_run / 1e6, res->jobs, res->seconds, out_dir, out_dir,
+           out_dir);
     return 0;
 }
 

@@ -72,6 +72,26 @@ assert r[0]['exit_time'] == '1969-12-31T23:00:00.000Z' and abs(float(r[0]['exit_
 assert float(r[0]['r_multiple']) < -4.5 and abs(float(r[1]['r_multiple']) + 1.09) < 0.01, r
 PY" "$(cat "$T/gap.csv.out")"
 
+# An ablation: each configuration's out-of-sample trades, window by window.
+(cd "$here/.." && "$GORDON" ablate --config examples/ablate.ini --plugin-dir "$PLUG" --out "$T/ab" --jobs 2 \
+  >"$T/ab.out" 2>"$T/ab.err")
+check "the demo ablation runs" "[ $? = 0 ]" "$(tail -3 "$T/ab.err")"
+check "DIR/trades/NAME.csv per configuration: its trades per window are the window's trade count in ablation.json" \
+  "$PY - '$T/ab' <<'PY'
+import csv, json, sys
+d = sys.argv[1]
+j = json.load(open(d + '/ablation.json'))
+assert len(j['configurations']) >= 4
+for c in j['configurations']:
+    rows = list(csv.DictReader(open('%s/trades/%s.csv' % (d, c['name']))))
+    assert len(rows) == c['metrics']['trades'], (c['name'], len(rows), c['metrics']['trades'])
+    wins = [int(r['window']) for r in rows]
+    assert wins == sorted(wins), c['name']
+    for w, x in enumerate(c['windows']):
+        if not x['failed']:
+            assert wins.count(w) == x['metrics']['trades'], (c['name'], w, wins.count(w), x['metrics']['trades'])
+PY" "$(ls "$T/ab/trades" 2>&1)"
+
 out=$("$GORDON" run --config "$T/gap.ini" --trades "$T/no/such/dir/t.csv" --quiet 2>&1)
 check "an unwritable trade list is refused before anything runs, naming it" \
   "echo '$out' | grep -q 'trades $T/no/such/dir/t.csv: No such file or directory'" "$out"

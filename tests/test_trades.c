@@ -1,11 +1,11 @@
 /* The trade list writer (engine/trades.c): a row per reducing fill with the
  * entry's share of fees and risk, exit reasons, times before 1970, the
  * header once, appending across opens. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,8 +56,14 @@ static void test_rows(void **state)
     memset(&flat, 0, sizeof flat);
     gordon_fill e = fill(GORDON_FILL_ENTRY, 1, 10, 100.1, 0.4, -3600000);
     gd_trades_fill(t, 0, "s", "BTCUSDT", &e, &flat, 100.0); /* 10 bps worse than the host's 100 */
-    pos = (gd_position){.side = 1, .qty = 10, .entry_price = 100.1, .stop = 99, .entry_fee = 0.4,
-                        .init_risk = 10 * 1.1, .opened_ms = -3600000, .intent_id = 7};
+    pos = (gd_position){.side = 1,
+                        .qty = 10,
+                        .entry_price = 100.1,
+                        .stop = 99,
+                        .entry_fee = 0.4,
+                        .init_risk = 10 * 1.1,
+                        .opened_ms = -3600000,
+                        .intent_id = 7};
     /* Half out on a signal at 101, then the rest stopped through a gap at 97. */
     gordon_fill x = fill(GORDON_FILL_EXIT, -1, 5, 101, 0.2, 0);
     gd_trades_fill(t, 0, "s", "BTCUSDT", &x, &pos, 101);
@@ -89,6 +95,33 @@ static void test_rows(void **state)
     unlink(path);
 }
 
+/* Memory mode (an ablation's runs): the rows, no header, taken once. */
+static void test_memory(void **state)
+{
+    gd_trades *t;
+    gd_err err;
+    (void)state;
+    assert_int_equal(gd_trades_open_mem(1, 1.0, &t, &err), 0);
+    assert_null(gd_trades_take(t));
+    gd_position pos = {
+        .side = -1, .qty = 2, .entry_price = 50, .stop = 51, .init_risk = 2, .opened_ms = 1000, .intent_id = 3};
+    for (int i = 0; i < 200; i++) { /* past the first allocation */
+        gordon_fill x = fill(GORDON_FILL_TAKE_PROFIT, 1, 2, 45, 0.1, 2000 + i);
+        gd_trades_fill(t, 0, "s", "X", &x, &pos, 45);
+    }
+    char *rows = gd_trades_take(t);
+    assert_non_null(rows);
+    assert_int_equal(strncmp(rows, "s,X,short,2,", 12), 0);
+    assert_non_null(strstr(rows, ",take_profit,"));
+    size_t n = 0;
+    for (const char *p = rows; (p = strchr(p, '\n')) != NULL; p++)
+        n++;
+    assert_int_equal(n, 200);
+    free(rows);
+    assert_null(gd_trades_take(t));
+    gd_trades_close(t);
+}
+
 static void test_unwritable(void **state)
 {
     gd_trades *t = NULL;
@@ -101,6 +134,7 @@ static void test_unwritable(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_rows), cmocka_unit_test(test_unwritable)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_rows), cmocka_unit_test(test_memory),
+                                       cmocka_unit_test(test_unwritable)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

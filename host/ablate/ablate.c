@@ -7,9 +7,11 @@
 #include <uv.h>
 
 #include "ablate/ablate_int.h"
+#include "base/buf.h"
 #include "base/dates.h"
 #include "base/hash.h"
 #include "base/strv.h"
+#include "engine/trades.h"
 
 const int gd_ab_effect_metrics[GD_AB_N_EFFECT_METRICS] = {GD_M_SHARPE, GD_M_MAX_DD, GD_M_CAGR,
                                                           GD_M_TRADES};
@@ -427,6 +429,21 @@ static int config_result(ab_job *j, size_t ci, gd_err *err)
     rc = config_windows(j, ci, &ok, err);
     if (rc)
         return rc;
+    /* Its trades: every out-of-sample window's, in order, led by the window. */
+    gd_buf tb = GD_BUF_INIT;
+    gd_buf_printf(&tb, "window,%s", gd_trades_header());
+    for (size_t w = 0; w < res->n_windows; w++) {
+        const char *p = j->runs.oos[ci * res->n_windows + w].trades;
+        while (p && *p) {
+            const char *nl = strchr(p, '\n');
+            size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+            gd_buf_printf(&tb, "%zu,", w);
+            gd_buf_append(&tb, p, len);
+            p += len;
+        }
+    }
+    if (!(rc_->trades = gd_buf_take(&tb)))
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
     if (cf->failed || ok == 0) {
         rc_->failed = 1;
         if (cf->failed)
@@ -546,6 +563,7 @@ void gd_ab_result_free(gd_ab_result *r)
         free(c->win_params);
         free(c->curve_t);
         free(c->curve_eq);
+        free(c->trades);
     }
     free(r->configs);
     free(r->overlays);

@@ -41,6 +41,7 @@ typedef struct gd_ab_config {
     int64_t *curve_t;        /* owned: concatenated OOS equity, one point per UTC day end */
     double *curve_eq;
     size_t curve_n;
+    char *trades;            /* owned: its out-of-sample trades as CSV, a window column first, or NULL */
 } gd_ab_config;
 
 typedef enum gd_ab_verdict { GD_AB_INCONCLUSIVE = 0, GD_AB_HELPS = 1, GD_AB_HURTS = 2 } gd_ab_verdict;
@@ -123,6 +124,11 @@ void gd_ab_rank(const gd_ab_result *r, size_t *order);
 /* The human outputs, all from a finished result. */
 int gd_ab_write_table(const gd_ab_result *r, FILE *out, gd_err *err);
 int gd_ab_write_json(const gd_ab_result *r, const char *path, gd_err *err);
+/* DIR/trades/NAME.csv per configuration (NAME: its name, anything but
+ * [A-Za-z0-9_+.-] as '_'): the trade list of `gordon run --trades` for its
+ * out-of-sample windows, in order, each row led by its window's index.
+ * Each file is written beside and renamed. */
+int gd_ab_write_trades(const gd_ab_result *r, const char *dir, gd_err *err);
 int gd_ab_write_html(const gd_ab_result *r, FILE *out, gd_err *err);
 
 /* Formats a metric value for people: "n/a" for NaN, units per metric. */

@@ -88,6 +88,7 @@ typedef struct ab_run {
     double *eq;
     size_t n;
     gd_metrics m;
+    char *trades;      /* owned: out-of-sample runs' trade rows (engine/trades.h, no header), or NULL */
 } ab_run;
 
 /* settings.c: the metric an objective maximises. */

@@ -1,5 +1,6 @@
 /* ablation.json: the whole result, machine-readable, written atomically. */
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "ablate/ablate_int.h"
+#include "base/file.h"
 
 /* The tree is built in full or not at all: an allocation that fails is
  * noted, and a file with members silently missing is never written. */
@@ -198,6 +200,31 @@ int gd_ab_write_json(const gd_ab_result *r, const char *path, gd_err *err)
         int e = errno;
         remove(tmp);
         return gd_err_set(err, GD_EIO, "%s: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+int gd_ab_write_trades(const gd_ab_result *r, const char *dir, gd_err *err)
+{
+    char sub[4096], path[4352];
+    if ((size_t)snprintf(sub, sizeof sub, "%s/trades", dir) >= sizeof sub)
+        return gd_err_set(err, GD_EINVAL, "%s: path too long", dir);
+    int rc = gd_mkdirs(sub, 0755, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < r->n_configs; i++) {
+        const gd_ab_config *c = &r->configs[i];
+        char name[sizeof c->name];
+        size_t k = 0;
+        for (; c->name[k] && k + 1 < sizeof name; k++)
+            name[k] = isalnum((unsigned char)c->name[k]) || strchr("_+.-", c->name[k]) ? c->name[k] : '_';
+        name[k] = '\0';
+        if (!k || name[0] == '.')
+            snprintf(name, sizeof name, "config%zu", i);
+        snprintf(path, sizeof path, "%s/%s.csv", sub, name);
+        const char *text = c->trades ? c->trades : "";
+        if ((rc = gd_file_write_durable(path, text, strlen(text), err)) != 0)
+            return rc;
     }
     return 0;
 }

@@ -12,6 +12,7 @@
 #include "base/dates.h"
 #include "config/params.h"
 #include "engine/engine.h"
+#include "engine/trades.h"
 
 /* More threads than this gain nothing on one machine. */
 #define MAX_JOBS 256
@@ -103,8 +104,9 @@ static int feed(const ab_ctx *c, gd_engine *e, size_t k0, size_t k1, int64_t sta
  * trading over [start, end) after warming up on earlier bars. A run that
  * cannot be done is recorded in r (failed, error) and its code returned. */
 static int run_window(const ab_ctx *c, uint32_t mask, const double *values, int64_t start, int64_t end,
-                      ab_run *r)
+                      int want_trades, ab_run *r)
 {
+    gd_trades *tl = NULL;
     const char *skip[MAX_OVERLAYS];
     uint32_t n_skip = 0;
     gd_param_override ov[GD_AB_MAX_TUNE];
@@ -137,6 +139,16 @@ static int run_window(const ab_ctx *c, uint32_t mask, const double *values, int6
         snprintf(r->error, sizeof r->error, "%.190s", err.msg);
         return rc;
     }
+    if (want_trades) {
+        rc = gd_trades_open_mem(o.n_symbols, c->cfg->slippage_bps, &tl, &err);
+        if (rc) {
+            gd_engine_free(e);
+            r->failed = 1;
+            snprintf(r->error, sizeof r->error, "%.190s", err.msg);
+            return rc;
+        }
+        gd_engine_set_trades(e, tl); /* the engine's from now on */
+    }
     const gd_book *b = gd_engine_book(e);
     size_t k0 = tape_lower(&c->data, start - c->warmup_ms), k1 = tape_lower(&c->data, end);
     r->bars_fed = k1 > k0 ? k1 - k0 : 0;
@@ -149,6 +161,8 @@ static int run_window(const ab_ctx *c, uint32_t mask, const double *values, int6
     r->signals = gd_engine_counters_get(e)->signals;
     memcpy(r->by_result, gd_engine_pipeline(e)->by_result, sizeof r->by_result);
     gd_metrics_compute(r->t, r->eq, r->n, &r->ts, c->s->periods_per_year, &r->m);
+    if (tl)
+        r->trades = gd_trades_take(tl);
     gd_engine_free(e);
     return 0;
 fail:
@@ -162,8 +176,10 @@ static void run_free(ab_run *r)
 {
     free(r->t);
     free(r->eq);
+    free(r->trades);
     r->t = NULL;
     r->eq = NULL;
+    r->trades = NULL;
     r->n = 0;
 }
 
@@ -201,7 +217,7 @@ static void do_task(ab_pool *p, size_t i)
     if (t->set != UINT64_MAX) {
         ab_run r;
         gd_ablate_grid_point(p->c->axes, p->c->n_axes, t->set, values);
-        run_window(p->c, p->cfgs[t->cfg].mask, values, w->train_start, w->train_end, &r);
+        run_window(p->c, p->cfgs[t->cfg].mask, values, w->train_start, w->train_end, 0, &r);
         int m = gd_ab_objective_metric(p->c->s->objective);
         atomic_fetch_add(&p->bars, r.bars_fed);
         p->score[i] = r.failed ? NAN : r.m.v[m];
@@ -209,7 +225,7 @@ static void do_task(ab_pool *p, size_t i)
     } else {
         size_t slot = (size_t)t->cfg * p->n_wins + t->win;
         gd_ablate_grid_point(p->c->axes, p->c->n_axes, p->chosen[slot], values);
-        run_window(p->c, p->cfgs[t->cfg].mask, values, w->test_start, w->test_end, &p->oos[slot]);
+        run_window(p->c, p->cfgs[t->cfg].mask, values, w->test_start, w->test_end, 1, &p->oos[slot]);
         atomic_fetch_add(&p->bars, p->oos[slot].bars_fed);
     }
 }

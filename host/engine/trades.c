@@ -22,8 +22,8 @@ static const char HEADER[] = "strategy,symbol,side,qty,entry_time,entry_ms,entry
 struct gd_trades {
     int fd;
     char *path;
-    char *buf; /* TR_BUF */
-    size_t len;
+    char *buf; /* TR_BUF in file mode; grown in memory mode (fd < 0) */
+    size_t len, cap;
     uint32_t n_symbols, n_owners;
     double gap_bps;     /* a stop fill worse than its price by more than this gapped through it */
     double *entry_slip; /* [owner * n_symbols + symbol]: the open position's entry slippage, NAN unknown */
@@ -42,6 +42,37 @@ static int write_all(gd_trades *t, const char *p, size_t n, gd_err *err)
         n -= (size_t)w;
     }
     return 0;
+}
+
+const char *gd_trades_header(void) { return HEADER; }
+
+int gd_trades_open_mem(uint32_t n_symbols, double slippage_bps, gd_trades **out, gd_err *err)
+{
+    gd_trades *t = calloc(1, sizeof *t);
+    *out = NULL;
+    if (!t || !(t->path = strdup("(memory)"))) {
+        free(t);
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    }
+    t->fd = -1;
+    t->n_symbols = n_symbols;
+    t->gap_bps = (slippage_bps > 0.0 ? slippage_bps : 0.0) + 0.01;
+    *out = t;
+    return 0;
+}
+
+char *gd_trades_take(gd_trades *t)
+{
+    if (!t || t->fd >= 0 || t->failed || !t->len) {
+        if (t && t->fd < 0)
+            t->len = 0;
+        return NULL;
+    }
+    char *s = t->buf;
+    s[t->len] = '\0';
+    t->buf = NULL;
+    t->len = t->cap = 0;
+    return s;
 }
 
 int gd_trades_open(const char *path, int append, uint32_t n_symbols, double slippage_bps, gd_trades **out, gd_err *err)
@@ -190,7 +221,23 @@ void gd_trades_fill(gd_trades *t, uint32_t owner, const char *strategy, const ch
                      (long long)f->time_ms, a[4], a[5], why, a[6], a[7], r, (unsigned long long)before->intent_id);
     if (n <= 0 || (size_t)n >= sizeof row)
         return; /* cannot happen with these bounds */
-    if (t->len + (size_t)n > TR_BUF) {
+    if (t->fd < 0) {
+        /* Memory mode (an ablation's run): grow; a failure loses the list, said by take. */
+        if (t->failed)
+            return;
+        if (t->len + (size_t)n + 1 > t->cap) {
+            size_t c = t->cap ? 2 * t->cap : 16384;
+            while (c < t->len + (size_t)n + 1)
+                c *= 2;
+            char *p = realloc(t->buf, c);
+            if (!p) {
+                t->failed = 1;
+                return;
+            }
+            t->buf = p;
+            t->cap = c;
+        }
+    } else if (t->len + (size_t)n > TR_BUF) {
         gd_err err;
         if (gd_trades_flush(t, &err) != 0)
             return;
@@ -201,7 +248,7 @@ void gd_trades_fill(gd_trades *t, uint32_t owner, const char *strategy, const ch
 
 int gd_trades_flush(gd_trades *t, gd_err *err)
 {
-    if (!t || !t->len)
+    if (!t || !t->len || t->fd < 0)
         return 0;
     int rc = write_all(t, t->buf, t->len, err);
     if (rc && !t->failed) {
@@ -218,7 +265,8 @@ void gd_trades_close(gd_trades *t)
         return;
     gd_err err;
     (void)gd_trades_flush(t, &err);
-    close(t->fd);
+    if (t->fd >= 0)
+        close(t->fd);
     free(t->entry_slip);
     free(t->buf);
     free(t->path);

@@ -23,12 +23,20 @@
 
 typedef struct gd_trades gd_trades;
 
-/* append: keep what the file holds (a daemon's list across restarts), else
+/* File mode. append: keep what the file holds (a daemon's list across restarts), else
  * start it afresh; the header is written to an empty file. slippage_bps:
  * [executor] slippage_bps; a stop filled beyond its price by more than that
  * is "gap_through_stop" (the bar opened past it), otherwise "stop". */
 int gd_trades_open(const char *path, int append, uint32_t n_symbols, double slippage_bps, gd_trades **out,
                    gd_err *err);
+/* Rows kept in memory instead (an ablation's runs), taken by gd_trades_take. */
+int gd_trades_open_mem(uint32_t n_symbols, double slippage_bps, gd_trades **out, gd_err *err);
+/* Memory mode: the rows so far (no header), NUL-terminated and now the
+ * caller's, or NULL when there are none or memory ran out. */
+char *gd_trades_take(gd_trades *t);
+/* The header line, with its newline. */
+const char *gd_trades_header(void);
+
 /* A fill of owner's: an entry notes its slippage; a reducing fill of
  * position `before` (the book's row before the fill) makes a row. ref: the
  * host's price the fill is judged against (0: none). Allocates only when
