@@ -72,6 +72,18 @@ assert r[0]['exit_time'] == '1969-12-31T23:00:00.000Z' and abs(float(r[0]['exit_
 assert float(r[0]['r_multiple']) < -4.5 and abs(float(r[1]['r_multiple']) + 1.09) < 0.01, r
 PY" "$(cat "$T/gap.csv.out")"
 
+# A file's own declared interval; a row off it is an error, or skipped and counted.
+{ cat "$T/gap.csv"; echo "5400000,94.6,95,94.2,94.6,10"; echo "7200000,94.6,95,94.2,94.6,10"; } >"$T/irr.csv"
+sed -e "s#^data = .*#data = GAPUSDT@1h:$T/irr.csv#" "$T/gap.ini" >"$T/irr.ini"
+out=$("$GORDON" run --config "$T/irr.ini" --quiet 2>&1)
+check "a row off the file's declared interval (GAPUSDT@1h) is an error naming it" \
+  "echo '$out' | grep -q 'irr.csv: bar 6 (open_time_ms 5400000) is 1800000 ms after the one before'" "$out"
+printf '[replay]\nirregular = skip\n' >>"$T/irr.ini"
+"$GORDON" run --config "$T/irr.ini" >"$T/irr.out" 2>"$T/irr.err"
+check "with [replay] irregular = skip it is dropped, counted and said once" \
+  "[ $? = 0 ] && grep -q 'irr.csv: 1 row(s) off its 3600000 ms interval skipped' '$T/irr.err' && grep -q '^bars *6' '$T/irr.out'" \
+  "$(cat "$T/irr.err" "$T/irr.out" | head -20)"
+
 # An ablation: each configuration's out-of-sample trades, window by window.
 (cd "$here/.." && "$GORDON" ablate --config examples/ablate.ini --plugin-dir "$PLUG" --out "$T/ab" --jobs 2 \
   >"$T/ab.out" 2>"$T/ab.err")

@@ -585,7 +585,7 @@ static void test_relative_paths(void **state)
                       "state_dir = /var/lib/gordon\n"
                       "plugin_dir = plugins\n"
                       "[replay]\n"
-                      "data = BTCUSDT:data/btc.csv,  ETHUSDT : /abs/eth.csv\n"
+                      "data = BTCUSDT:data/btc.csv,  ETHUSDT @ 4h : /abs/eth.csv\n"
                       "[strategy.a]\n"
                       "plugin = ./my/a.so\n"
                       "[overlay.b]\n"
@@ -603,6 +603,8 @@ static void test_relative_paths(void **state)
     assert_string_equal(cfg.data[0].path, P("etc/data/btc.csv"));
     assert_string_equal(cfg.data[1].symbol, "ETHUSDT");
     assert_string_equal(cfg.data[1].path, "/abs/eth.csv");
+    assert_int_equal(cfg.data[0].interval_ms, 0);
+    assert_int_equal(cfg.data[1].interval_ms, 14400000);
     assert_int_equal(cfg.n_plugins, 4);
     assert_int_equal(cfg.plugins[0].kind, GORDON_KIND_STRATEGY);
     assert_string_equal(cfg.plugins[0].plugin, "./my/a.so");
@@ -776,6 +778,10 @@ static void test_bad_symbols(void **state)
     expect_fail("main.ini", NULL, GD_EEXIST, "[replay] data: symbol A given twice");
     W("main.ini", "[replay]\ndata = A:a.csv,,B:b.csv\n");
     expect_fail("main.ini", NULL, GD_EINVAL, "[replay] data: empty item");
+    W("main.ini", "[replay]\ndata = A@7m:a.csv\n");
+    expect_fail("main.ini", NULL, GD_EINVAL, "main.ini:2: [replay] data: A@7m: not an interval (allowed: 1s, 1m");
+    W("main.ini", "[replay]\nirregular = drop\n");
+    expect_fail("main.ini", NULL, GD_EINVAL, "main.ini:2: [replay] irregular");
     W("main.ini", "[instrument.BTC USD]\ntick_size = 1\n");
     expect_fail("main.ini", NULL, GD_EINVAL, "[instrument.BTC USD]: bad symbol 'BTC USD'");
     W("main.ini", "[instrument.]\n");
@@ -1021,7 +1027,7 @@ static void test_nothing_half_applied(void **state)
         unlink(P("conf.d/2.ini"));
         assert_int_equal(load("main.ini", env, &cfg, &err), GD_EINVAL);
         assert_msg(err, "env:GORDON_REPLAY_DATAS: [replay] datas: unknown key (allowed: data, bars_per_sec, "
-                        "max_file_mb, trade_from_ms)");
+                        "max_file_mb, trade_from_ms, irregular)");
     }
     /* And with an error found only when finishing (cross-field). */
     {

@@ -737,7 +737,7 @@ static void test_data_load_digest(void **state)
     snprintf(d[1].symbol, sizeof d[1].symbol, "BBB");
     d[0].path = (char *)fx("da.csv", a);
     d[1].path = (char *)fx("db.csv", b);
-    assert_int_equal(gd_data_load(d, 2, 3600000, s, digest, &err), 0);
+    assert_int_equal(gd_data_load(d, 2, 3600000, 0, s, digest, &err), 0);
     assert_int_equal(s[0].n, 2);
     assert_int_equal(s[1].interval_ms, 3600000);
     assert_string_equal(s[1].symbol, "BBB");
@@ -749,8 +749,42 @@ static void test_data_load_digest(void **state)
     gd_series_free(&s[0]);
     gd_series_free(&s[1]);
     d[1].path = (char *)fx("dc.csv", HDR "0,1,1,1,1,0\nbad\n");
-    assert_int_not_equal(gd_data_load(d, 2, 3600000, s, digest, &err), 0);
+    assert_int_not_equal(gd_data_load(d, 2, 3600000, 0, s, digest, &err), 0);
     assert_non_null(strstr(err.msg, "dc.csv"));
+}
+
+/* A file's own declared interval (SYMBOL@INTERVAL:path) wins over the
+ * default; a row off it is an error naming it, or skipped and counted. */
+static void test_conform_irregular(void **state)
+{
+    gd_series s;
+    gd_data_conf d;
+    gd_err err;
+    uint64_t skipped = 0;
+    (void)state;
+    memset(&d, 0, sizeof d);
+    snprintf(d.symbol, sizeof d.symbol, "X");
+    d.path = (char *)fx("irr.csv", HDR "0,1,1,1,1,0\n1800000,1,1,1,1,0\n3600000,1,1,1,1,0\n5400000,2,2,2,2,0\n"
+                                      "7200000,1,1,1,1,0\n");
+    load_ok(d.path, "X", &s);
+    d.interval_ms = 3600000; /* declared 1h: the 30-minute rows are off it */
+    assert_int_equal(gd_series_conform(&s, &d, 60000, 0, &skipped, &err), GD_EINVAL);
+    assert_non_null(strstr(err.msg, "bar 2 (open_time_ms 1800000) is 1800000 ms after the one before"));
+    assert_int_equal(s.n, 5); /* nothing half-applied */
+    assert_int_equal(gd_series_conform(&s, &d, 60000, 1, &skipped, &err), 0);
+    assert_int_equal(skipped, 2);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.interval_ms, 3600000);
+    assert_int_equal(s.bars[2].open_time_ms, 7200000);
+    assert_int_equal(s.bars[2].close_time_ms, 10800000);
+    gd_series_free(&s);
+    /* No interval of its own: the default ([market] interval) applies. */
+    d.interval_ms = 0;
+    load_ok(d.path, "X", &s);
+    assert_int_equal(gd_series_conform(&s, &d, 1800000, 0, NULL, &err), 0);
+    assert_int_equal(s.n, 5);
+    assert_int_equal(s.interval_ms, 1800000);
+    gd_series_free(&s);
 }
 
 int main(void)
@@ -778,6 +812,7 @@ int main(void)
         cmocka_unit_test(test_tape_real),
         cmocka_unit_test(test_data_load_digest),
         cmocka_unit_test(test_pre_1970),
+        cmocka_unit_test(test_conform_irregular),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

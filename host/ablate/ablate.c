@@ -48,7 +48,8 @@ static int load_data(ab_ctx *c, gd_ab_result *res, gd_err *err)
     d->symbols = calloc(cfg->n_data, sizeof *d->symbols);
     if (!d->series || !d->symbols)
         return gd_err_set(err, GD_ENOMEM, "out of memory");
-    rc = gd_data_load(cfg->data, cfg->n_data, cfg->market_interval_ms, d->series, res->data_sha256, err);
+    rc = gd_data_load(cfg->data, cfg->n_data, cfg->market_interval_ms, gd_config_skip_irregular(cfg), d->series,
+                      res->data_sha256, err);
     if (rc)
         return rc;
     d->n_series = cfg->n_data;

@@ -510,6 +510,11 @@ int64_t gd_interval_ms(const char *iv)
     return 0;
 }
 
+int gd_config_skip_irregular(const gd_config *cfg)
+{
+    return cfg->replay_irregular != NULL && !strcmp(cfg->replay_irregular, "skip");
+}
+
 int gd_config_venue_executor(const gd_config *cfg)
 {
     return cfg->executor_kind != NULL && !strcmp(cfg->executor_kind, "venue");
@@ -557,6 +562,7 @@ void gd_config_free(gd_config *cfg)
     free(cfg->market_symbols);
     free(cfg->market_interval);
     free(cfg->executor_kind);
+    free(cfg->replay_irregular);
     free(cfg->fred_base_url);
     free(cfg->fred_observation_start);
     free(cfg->iso_worker);

@@ -55,6 +55,7 @@ typedef struct gd_instrument {
 typedef struct gd_data_conf {
     char symbol[GD_SYMBOL_MAX];
     char *path;          /* resolved relative to the file that named it */
+    int64_t interval_ms; /* SYMBOL@INTERVAL:path declares this file's interval; 0: [market] interval's */
 } gd_data_conf;
 
 typedef struct gd_config {
@@ -94,6 +95,7 @@ typedef struct gd_config {
     double bars_per_sec;       /* bars_per_sec = pace of the replay, 0 = as fast as possible */
     double replay_max_file_mb; /* max_file_mb = the largest CSV file read (default 2048 MiB) */
     double replay_trade_from_ms; /* trade_from_ms: bars before this close time only warm plugins up (0: none) */
+    char *replay_irregular;    /* irregular = error | skip: a row off its file's declared interval (default error) */
 
     /* [http]: the operator API; off unless listen is set */
     char *http_listen;         /* listen = HOST:PORT, e.g. 127.0.0.1:8080 */
@@ -214,6 +216,8 @@ int gd_config_live_market(const gd_config *cfg);
 /* A Binance kline interval ("1m", "1h", "1d"; "1s" for the loopback venue)
  * in milliseconds, 0 if it is not one. */
 int64_t gd_interval_ms(const char *interval);
+/* [replay] irregular = skip: rows off a file's interval are dropped and counted, not an error. */
+int gd_config_skip_irregular(const gd_config *cfg);
 
 /* Fills cfg with the embedded defaults (no files, no plugins). */
 void gd_config_defaults(gd_config *cfg);

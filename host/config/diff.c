@@ -19,7 +19,8 @@ static int field_equal(const gd_key_spec *k, const gd_config *a, const gd_config
         if (a->n_data != b->n_data)
             return 0;
         for (size_t i = 0; i < a->n_data; i++)
-            if (strcmp(a->data[i].symbol, b->data[i].symbol) || !a->data[i].path != !b->data[i].path ||
+            if (strcmp(a->data[i].symbol, b->data[i].symbol) || a->data[i].interval_ms != b->data[i].interval_ms ||
+                !a->data[i].path != !b->data[i].path ||
                 (a->data[i].path && strcmp(a->data[i].path, b->data[i].path)))
                 return 0; /* a live market's symbols have no path */
         return 1;

@@ -46,7 +46,8 @@ static cJSON *key_value(const gd_key_spec *k, const void *base, const gd_config 
         for (size_t i = 0; a && i < cfg->n_data; i++) {
             cJSON *d = cJSON_CreateObject();
             if (!d || !cJSON_AddItemToArray(a, d) || !cJSON_AddStringToObject(d, "symbol", cfg->data[i].symbol) ||
-                !cJSON_AddItemToObject(d, "path", str_or_null(cfg->data[i].path))) {
+                !cJSON_AddItemToObject(d, "path", str_or_null(cfg->data[i].path)) ||
+                (cfg->data[i].interval_ms && !cJSON_AddNumberToObject(d, "interval_ms", (double)cfg->data[i].interval_ms))) {
                 cJSON_Delete(a);
                 return NULL;
             }

@@ -26,6 +26,7 @@ static const char *const venue_key_types[] = {"hmac", "ed25519", NULL};
 static const char *const executor_kinds[] = {"sim", "venue", NULL};
 static const char *const margin_types[] = {"cross", "isolated", NULL};
 static const char *const stages[] = {"testnet", "micro", "full", NULL};
+static const char *const irregular_policies[] = {"error", "skip", NULL};
 static const char *const unknown_position_rules[] = {"refuse", "close", "adopt", NULL};
 static const char *const market_sources[] = {"replay", "venue", NULL};
 /* Binance's kline intervals (gd_interval_ms); 1s is the loopback venue's, for tests. */
@@ -66,6 +67,7 @@ static const gd_key_spec keys[] = {
     {SEC_REPLAY, "bars_per_sec", KT_DOUBLE, CF(bars_per_sec), 0, 0, 1e9, KF_RESTART, NULL},
     {SEC_REPLAY, "max_file_mb", KT_DOUBLE, CF(replay_max_file_mb), 2048, 1, 65536, KF_RESTART, NULL},
     {SEC_REPLAY, "trade_from_ms", KT_DOUBLE, CF(replay_trade_from_ms), 0, 0, 9e15, KF_RESTART, NULL},
+    {SEC_REPLAY, "irregular", KT_CHOICE, CF(replay_irregular), 0, 0, 0, KF_RESTART, irregular_policies},
     {SEC_HTTP, "listen", KT_LISTEN, CF(http_listen), 0, 0, 0, KF_RESTART, NULL},
     {SEC_HTTP, "operator_token_sha256", KT_HASHES, CF(http_token_hashes), 0, 0, 0, 0, NULL},
     {SEC_HTTP, "max_body_bytes", KT_DOUBLE, CF(http_max_body), 65536, 256, 16777216, KF_RESTART, NULL},

@@ -140,13 +140,24 @@ static int data_item(gd_ctx *c, gd_where w, char *item, void *arg)
     const char *dir = arg;
     gd_config *cfg = c->cfg;
     char *colon = strchr(item, ':');
-    char *sym, *path, *resolved;
+    char *sym, *path, *resolved, *at;
+    int64_t iv = 0;
     if (!colon)
-        return gd_cfg_fail(c, w, GD_EINVAL, "%s data: '%s' is not SYMBOL:path (allowed: SYMBOL:path, ...)",
+        return gd_cfg_fail(c, w, GD_EINVAL,
+                           "%s data: '%s' is not SYMBOL:path (allowed: SYMBOL:path or SYMBOL@INTERVAL:path, ...)",
                            c->sec_label, item);
     *colon = '\0';
     sym = gd_cfg_trim(item);
     path = gd_cfg_trim(colon + 1);
+    if ((at = strchr(sym, '@')) != NULL) {
+        *at = '\0';
+        if (!(iv = gd_interval_ms(gd_cfg_trim(at + 1))))
+            return gd_cfg_fail(c, w, GD_EINVAL,
+                               "%s data: %s@%s: not an interval (allowed: 1s, 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, "
+                               "8h, 12h, 1d)",
+                               c->sec_label, gd_cfg_trim(sym), gd_cfg_trim(at + 1));
+        sym = gd_cfg_trim(sym);
+    }
     if (!gd_cfg_is_symbol(sym))
         return gd_cfg_fail(c, w, GD_EINVAL,
                            "%s data: bad symbol '%s' (allowed: 1 to %d of [A-Za-z0-9_.-])", c->sec_label,
@@ -165,6 +176,7 @@ static int data_item(gd_ctx *c, gd_where w, char *item, void *arg)
     }
     snprintf(cfg->data[cfg->n_data].symbol, GD_SYMBOL_MAX, "%s", sym);
     cfg->data[cfg->n_data].path = resolved;
+    cfg->data[cfg->n_data].interval_ms = iv;
     cfg->n_data++;
     return 0;
 }

@@ -54,7 +54,7 @@ int gd_breaker_history(void *arg, const gd_config *cfg, const gd_plugin_conf *pc
     /* The digest the ablation recorded, computed the same way: the files
      * must be the ones it ran on. */
     char digest[65];
-    if (gd_data_load(data, n, cfg->market_interval_ms, series, digest, &err) != 0) {
+    if (gd_data_load(data, n, cfg->market_interval_ms, gd_config_skip_irregular(cfg), series, digest, &err) != 0) {
         snprintf(why, cap, "%s", err.msg);
         goto out;
     }

@@ -132,8 +132,8 @@ static void load_thread(void *arg)
     for (size_t i = 0; i < st->cfg->n_data && !st->load_rc; i++)
         if (!(st->load_rc = gd_csv_load_opts(st->cfg->data[i].path, st->cfg->data[i].symbol, &opts,
                                              &st->series[i], &st->load_err)))
-            st->load_rc = gd_series_set_interval(&st->series[i], st->cfg->market_interval_ms, st->cfg->data[i].path,
-                                                 &st->load_err);
+            st->load_rc = gd_series_conform(&st->series[i], &st->cfg->data[i], st->cfg->market_interval_ms,
+                                            gd_config_skip_irregular(st->cfg), NULL, &st->load_err);
     if (!st->load_rc)
         st->load_rc = gd_tape_build(st->series, st->cfg->n_data, &st->tape, &st->load_err);
     uv_async_send(&st->loaded_async);

@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/hash.h"
+#include "base/log.h"
 #include "config/config.h"
 
 enum { GD_CSV_NFIELDS = 6 };
@@ -584,8 +585,43 @@ void gd_tape_free(gd_tape *t)
     memset(t, 0, sizeof *t);
 }
 
-int gd_data_load(const gd_data_conf *data, size_t n, int64_t interval_ms, gd_series *series, char digest[65],
-                 gd_err *err)
+int gd_series_conform(gd_series *s, const gd_data_conf *d, int64_t default_ms, int skip, uint64_t *skipped,
+                      gd_err *err)
+{
+    int64_t iv = d->interval_ms > 0 ? d->interval_ms : default_ms;
+    if (iv <= 0 || !s->n)
+        return 0;
+    if (skip) {
+        int64_t t0 = s->bars[0].open_time_ms, first = 0;
+        size_t m = 1;
+        uint64_t off = 0;
+        for (size_t k = 1; k < s->n; k++) {
+            /* Both within the CSV's time bounds: the difference cannot overflow. */
+            if ((s->bars[k].open_time_ms - t0) % iv != 0) {
+                if (!off++)
+                    first = s->bars[k].open_time_ms;
+                continue;
+            }
+            s->bars[m++] = s->bars[k];
+        }
+        if (off) {
+            if (m < 2)
+                return gd_err_set(err, GD_EINVAL, "%s: every row but the first is off its %lld ms interval", d->path,
+                                  (long long)iv);
+            s->n = m;
+            gd_log(GD_LOG_WARN, "replay", NULL,
+                   "%s: %llu row(s) off its %lld ms interval skipped ([replay] irregular = skip), the first at "
+                   "open_time_ms %lld",
+                   d->path, (unsigned long long)off, (long long)iv, (long long)first);
+            if (skipped)
+                *skipped += off;
+        }
+    }
+    return gd_series_set_interval(s, iv, d->path, err);
+}
+
+int gd_data_load(const gd_data_conf *data, size_t n, int64_t interval_ms, int skip_irregular, gd_series *series,
+                 char digest[65], gd_err *err)
 {
     gd_buf ids = GD_BUF_INIT;
     size_t i;
@@ -594,7 +630,7 @@ int gd_data_load(const gd_data_conf *data, size_t n, int64_t interval_ms, gd_ser
         char sha[65];
         gd_csv_opts co = {0, NULL, sha};
         rc = gd_csv_load_opts(data[i].path, data[i].symbol, &co, &series[i], err);
-        if (!rc && (rc = gd_series_set_interval(&series[i], interval_ms, data[i].path, err)) != 0)
+        if (!rc && (rc = gd_series_conform(&series[i], &data[i], interval_ms, skip_irregular, NULL, err)) != 0)
             gd_series_free(&series[i]);
         if (rc)
             goto fail;

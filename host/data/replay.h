@@ -65,15 +65,24 @@ int gd_csv_load_opts(const char *path, const char *symbol, const gd_csv_opts *op
 int gd_csv_parse(const char *path, const char *symbol, const char *buf, size_t len, gd_series *out, gd_err *err);
 void gd_series_free(gd_series *s);
 
+/* Gives a loaded file (d: its [replay] data entry) its declared interval:
+ * its own (SYMBOL@INTERVAL:path), else default_ms ([market] interval), else
+ * the one inferred stays. A row off that interval (its time not a whole
+ * number of intervals after the first row's) is an error naming it, or
+ * with skip ([replay] irregular = skip) is dropped, counted in *skipped and
+ * said in one warning per file. */
+struct gd_data_conf;
+int gd_series_conform(gd_series *s, const struct gd_data_conf *d, int64_t default_ms, int skip, uint64_t *skipped,
+                      gd_err *err);
+
 /* The files of a [replay] data list (gd_data_conf: SYMBOL and path), each
  * loaded as gd_csv_load_opts and given interval_ms, into series[0..n), and
  * their digest: the SHA-256 of the lines "FILE_SHA256  SYMBOL\n" in order,
  * what an ablation records as data_sha256 and what re-reading it checks.
  * Hashed as loaded (a file may change while a long run goes on). On error
  * nothing is left loaded. */
-struct gd_data_conf;
-int gd_data_load(const struct gd_data_conf *data, size_t n, int64_t interval_ms, gd_series *series,
-                 char digest[65], gd_err *err);
+int gd_data_load(const struct gd_data_conf *data, size_t n, int64_t interval_ms, int skip_irregular,
+                 gd_series *series, char digest[65], gd_err *err);
 
 /* The bars' interval as declared ([market] interval) instead of the
  * smallest gap: every close time is open + interval_ms. A gap between two
