@@ -495,6 +495,10 @@ static int data_on_record(const gd_config *cfg, PGconn *c, gd_pf *r, long long *
                 break;
             }
             snprintf((*data)[*n].symbol, sizeof(*data)[*n].symbol, "%s", sym);
+            const cJSON *iv = cJSON_GetObjectItemCaseSensitive(d, "interval_ms");
+            (*data)[*n].interval_ms = cJSON_IsNumber(iv) && iv->valuedouble > 0 && iv->valuedouble < 1e12
+                                          ? (int64_t)iv->valuedouble
+                                          : 0; /* as the ablation declared it */
             if (!((*data)[*n].path = strdup(path))) {
                 snprintf(why, cap, "out of memory");
                 break;
