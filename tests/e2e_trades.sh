@@ -84,6 +84,37 @@ check "with [replay] irregular = skip it is dropped, counted and said once" \
   "[ $? = 0 ] && grep -q 'irr.csv: 1 row(s) off its 3600000 ms interval skipped' '$T/irr.err' && grep -q '^bars *6' '$T/irr.out'" \
   "$(cat "$T/irr.err" "$T/irr.out" | head -20)"
 
+# Reversals (ema_cross exits and enters the other way on one bar): the
+# position being closed does not count against the gross cap of the entry
+# that follows its exit, and the cap still holds for the entry itself.
+rev_ini() { # rev_ini GROSS_CAP
+  sed -e "s#^data = .*#data = USDCHF:$here/../data/usdchf_30m_1996_2001.csv#" -e "s#^intent_log = .*##" \
+      -e "s#^max_gross_exposure_usd = .*#max_gross_exposure_usd = $1#" -e '/^\[instrument.SPX\]/,/^min_notional/d' \
+      "$here/../examples/demo.ini"
+}
+rev_check() { # rev_check INTENTS GROSS_CAP
+  "$PY" - "$1" "$2" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+cap = float(sys.argv[2])
+exits = {(j['strategy'], j['symbol'], j['ts']) for j in rows if j['action'] == 'exit' and j['result'] == 'accepted'}
+rev = [j for j in rows if j['action'] == 'entry' and j['result'] == 'accepted' and (j['strategy'], j['symbol'], j['ts']) in exits]
+assert len(rev) >= 5, len(rev)
+assert all(j['notional'] <= cap * 1.0001 for j in rows if j['action'] == 'entry' and j['result'] == 'accepted')
+print(len(rev), sum(j.get('capped_by') == 'gross_exposure' for j in rev))
+PY
+}
+rev_ini 70000 >"$T/rev.ini"
+"$GORDON" run --config "$T/rev.ini" --plugin-dir "$PLUG" --intent-log "$T/rev.jsonl" --quiet >/dev/null 2>&1
+r=$(rev_check "$T/rev.jsonl" 70000)
+check "a reversal's entry is not clamped by the position its exit closes (gross cap 70000 over a 60000 order cap): $r" \
+  "[ -n '$r' ] && [ '${r#* }' = 0 ]" "reversals, capped: $r"
+rev_ini 40000 >"$T/rev40.ini"
+"$GORDON" run --config "$T/rev40.ini" --plugin-dir "$PLUG" --intent-log "$T/rev40.jsonl" --quiet >/dev/null 2>&1
+r=$(rev_check "$T/rev40.jsonl" 40000)
+check "with a gross cap below the order cap every entry, reversals too, stays within it: $r" \
+  "[ -n '$r' ] && [ '${r#* }' -ge 5 ]" "reversals, capped: $r"
+
 # An ablation: each configuration's out-of-sample trades, window by window.
 (cd "$here/.." && "$GORDON" ablate --config examples/ablate.ini --plugin-dir "$PLUG" --out "$T/ab" --jobs 2 \
   >"$T/ab.out" 2>"$T/ab.err")

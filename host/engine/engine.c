@@ -121,6 +121,13 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
         acct.pos_qty = pos->qty;
         acct.entry_pending = so.entry_pending;
         acct.exit_pending = so.exit_pending;
+        /* A reversal: this position's exit is accepted and fills first (at the
+         * same open), so the position it closes does not count against the
+         * gross cap of the entry that follows it. */
+        if (so.exit_pending && pos->side != GORDON_SIDE_NONE && e->book.mark[sym] > 0.0) {
+            double g = pos->qty * e->book.mark[sym];
+            acct.gross_exposure = acct.gross_exposure > g ? acct.gross_exposure - g : 0.0;
+        }
         /* The host's price, not what the plugin says: the venue's mark
          * where live data brings one no older than this bar's close, else
          * the bar's close. */
