@@ -123,8 +123,9 @@ int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)
         acct.exit_pending = so.exit_pending;
         /* A reversal: this position's exit is accepted and fills first (at the
          * same open), so the position it closes does not count against the
-         * gross cap of the entry that follows it. */
-        if (so.exit_pending && pos->side != GORDON_SIDE_NONE && e->book.mark[sym] > 0.0) {
+         * gross cap of the entry that follows it. Simulated fills only: a
+         * venue may still refuse the exit, and then both would be open. */
+        if (so.exit_pending && pos->side != GORDON_SIDE_NONE && e->book.mark[sym] > 0.0 && !e->exec.ops->remote) {
             double g = pos->qty * e->book.mark[sym];
             acct.gross_exposure = acct.gross_exposure > g ? acct.gross_exposure - g : 0.0;
         }
