@@ -20,6 +20,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "config/config.h"
+#include "data/store.h"
 #include "engine/engine.h"
 #include "risk/pipeline.h"
 #include "risk/stage.h"
@@ -53,6 +54,9 @@ static void usage(FILE *out)
             "usage: gordon <command> [options]\n"
             "\n"
             "commands:\n"
+            "  data import --symbol SYMBOL [--interval 1h] [--layout csv|binance] IN.csv OUT.gdb\n"
+            "        convert bars (or Binance's kline archive) into a bar store that run and\n"
+            "        ablate read wherever a CSV file goes, memory-mapped and checked\n"
             "  run --config FILE [--confd DIR] [--plugin-dir DIR]... [--intent-log PATH] [--trades FILE.csv]\n"
             "      [--quiet] [--isolate]\n"
             "        replay the configured market data through the strategies, overlays,\n"
@@ -1198,6 +1202,47 @@ out:
     return rc;
 }
 
+/* gordon data import --symbol SYM [--interval 1h] [--layout csv|binance] IN.csv OUT.gdb */
+static int cmd_data_import(int argc, char **argv)
+{
+    const char *sym = NULL, *iv = NULL, *layout = "csv", *pos[2];
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--symbol") && i + 1 < argc)
+            sym = argv[++i];
+        else if (!strcmp(argv[i], "--interval") && i + 1 < argc)
+            iv = argv[++i];
+        else if (!strcmp(argv[i], "--layout") && i + 1 < argc)
+            layout = argv[++i];
+        else if (argv[i][0] != '-' && n < 2)
+            pos[n++] = argv[i];
+        else {
+            fprintf(stderr, "gordon data import: unexpected '%s'\n", argv[i]);
+            n = -1;
+            break;
+        }
+    }
+    if (n != 2 || !sym) {
+        fprintf(stderr, "usage: gordon data import --symbol SYMBOL [--interval 1h] [--layout csv|binance] IN.csv "
+                        "OUT.gdb\n");
+        return 2;
+    }
+    int64_t ms = iv ? gd_interval_ms(iv) : 0;
+    if (iv && !ms) {
+        fprintf(stderr, "gordon data import: --interval %s: not an interval (1s, 1m, ... 12h, 1d)\n", iv);
+        return 2;
+    }
+    gd_err err;
+    size_t bars = 0;
+    double t0 = gd_mono_ms();
+    if (gd_store_import(pos[0], sym, layout, ms, pos[1], &bars, &err) != 0) {
+        fprintf(stderr, "gordon data import: %s\n", err.msg);
+        return 1;
+    }
+    printf("%s: %zu bars of %s in %.2f s\n", pos[1], bars, sym, (gd_mono_ms() - t0) / 1e3);
+    return 0;
+}
+
 static int cmd_token_new(void)
 {
     char token[65], hash[65];
@@ -1711,6 +1756,8 @@ int main(int argc, char **argv)
         return cmd_restore_drill(argc - 1, argv + 1);
     if (strcmp(cmd, "audit") == 0 && argc >= 3 && strcmp(argv[2], "verify") == 0)
         return cmd_audit_verify(argc - 2, argv + 2);
+    if (strcmp(cmd, "data") == 0 && argc >= 3 && strcmp(argv[2], "import") == 0)
+        return cmd_data_import(argc - 3, argv + 3);
     if (strcmp(cmd, "token") == 0 && argc == 3 && strcmp(argv[2], "new") == 0)
         return cmd_token_new();
     if (strcmp(cmd, "plugin") == 0 && argc >= 3 && strcmp(argv[2], "check") == 0)

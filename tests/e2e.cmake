@@ -65,3 +65,6 @@ add_test(NAME e2e_trades
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_trades.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
                  ${CMAKE_BINARY_DIR}/tests/plugins
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME e2e_store
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_store.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "base/file.h"
 #include "base/hash.h"
 #include "base/log.h"
+#include "data/store.h"
 #include "config/config.h"
 
 enum { GD_CSV_NFIELDS = 6 };
@@ -224,6 +226,37 @@ int gd_csv_load(const char *path, const char *symbol, gd_series *out, gd_err *er
     return gd_csv_load_opts(path, symbol, NULL, out, err);
 }
 
+/* A bar store (store.h) is memory-mapped and read in place: 1 when path is
+ * not one (read it as CSV), else 0 or the error. */
+static int load_store(const char *path, const char *symbol, size_t max, const gd_csv_opts *opts, gd_series *out,
+                      gd_err *err)
+{
+    char magic[8];
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 1; /* the CSV path says why */
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || pread(fd, magic, sizeof magic, 0) != (ssize_t)sizeof magic ||
+        !gd_store_is(magic, sizeof magic)) {
+        close(fd);
+        return 1;
+    }
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        return gd_err_set(err, GD_ERANGE, "%s: larger than %zu MiB, the limit ([replay] max_file_mb)", path,
+                          max >> 20);
+    }
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return gd_err_set(err, GD_EIO, "%s: mmap: %s", path, strerror(errno));
+    int rc = gd_store_parse(path, symbol, map, (size_t)st.st_size, out, err);
+    if (!rc && opts && opts->sha256)
+        gd_sha256_buf(map, (size_t)st.st_size, opts->sha256);
+    munmap(map, (size_t)st.st_size);
+    return rc;
+}
+
 int gd_csv_load_opts(const char *path, const char *symbol, const gd_csv_opts *opts, gd_series *out, gd_err *err)
 {
     int rc = 0;
@@ -242,6 +275,9 @@ int gd_csv_load_opts(const char *path, const char *symbol, const gd_csv_opts *op
                           sizeof out->symbol - 1);
 
     size_t max = opts && opts->max_bytes ? opts->max_bytes : GD_CSV_MAX_BYTES;
+    rc = load_store(path, symbol, max, opts, out, err);
+    if (rc != 1)
+        return rc; /* a bar store, loaded or refused */
     rc = gd_file_read_cancel(path, max, opts ? opts->cancel : NULL, &buf, &len, err);
     if (rc == GD_ERANGE)
         return gd_err_set(err, GD_ERANGE, "%s: larger than %zu MiB, the limit ([replay] max_file_mb)", path,
