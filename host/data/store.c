@@ -53,6 +53,18 @@ static uint64_t as_u64(double d)
     return u;
 }
 
+uint64_t gd_store_checksum(const void *cols, uint64_t n)
+{
+    const unsigned char *p = cols;
+    uint64_t ch[COLS];
+    for (int i = 0; i < COLS; i++) {
+        ch[i] = FNV_OFFSET;
+        for (uint64_t k = 0; k < n; k++)
+            ch[i] = fnv_word(ch[i], rd64(p + 8 * ((size_t)i * n + k)));
+    }
+    return combine(ch);
+}
+
 int gd_store_is(const void *p, size_t len) { return len >= 8 && !memcmp(p, GD_STORE_MAGIC, 8); }
 
 int gd_store_parse(const char *path, const char *symbol, const void *buf, size_t len, gd_series *out, gd_err *err)
@@ -86,7 +98,9 @@ int gd_store_parse(const char *path, const char *symbol, const void *buf, size_t
      * cost a page fault every 4 KiB (expensive under a hypervisor). */
     gordon_bar *bars = NULL;
     size_t bytes = (size_t)n * sizeof *bars;
-    if (posix_memalign((void **)&bars, (size_t)2 << 20, bytes) != 0)
+    if (bytes < ((size_t)2 << 20))
+        bars = malloc(bytes);
+    else if (posix_memalign((void **)&bars, (size_t)2 << 20, bytes) != 0)
         bars = NULL;
     else
         (void)madvise(bars, bytes, MADV_HUGEPAGE);
@@ -108,6 +122,8 @@ int gd_store_parse(const char *path, const char *symbol, const void *buf, size_t
         x->close = as_double(w[4]);
         x->volume = as_double(w[5]);
         const char *why = NULL;
+        if (bad) /* past the first bad bar only the checksum goes on: t0 may be out of range */
+            continue;
         if (x->open_time_ms < GD_CSV_MIN_MS || x->open_time_ms > GD_CSV_MAX_MS - iv)
             why = "time outside years 1 to 9999";
         else if (k && x->open_time_ms <= bars[k - 1].open_time_ms)
@@ -121,11 +137,12 @@ int gd_store_parse(const char *path, const char *symbol, const void *buf, size_t
             why = "open or close outside [low, high]";
         else if (!(isfinite(x->volume) && x->volume >= 0))
             why = "volume not finite and >= 0";
-        if (why && !bad) {
+        if (why) {
             /* Said after the checksum: a damaged file is "damaged", not a bad bar. */
             bad = why;
             bad_k = k;
             bad_t = x->open_time_ms;
+            continue;
         }
         x->close_time_ms = x->open_time_ms + iv;
     }

@@ -26,6 +26,8 @@
 #define GD_STORE_MAGIC       "GDBARS\0\1"
 #define GD_STORE_HEADER_SIZE 128u
 
+/* The header's checksum of n bars' columns at cols (n x 48 bytes). */
+uint64_t gd_store_checksum(const void *cols, uint64_t n);
 /* 1 if the len bytes at p start like a bar store. */
 int gd_store_is(const void *p, size_t len);
 /* Reads the store at buf (len bytes) as the file at path, for symbol. */

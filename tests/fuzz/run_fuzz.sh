@@ -29,7 +29,10 @@ config)
           $h/config/schema.c $h/config/values.c $h/base/strv.c $h/base/names.c $h/base/dates.c"
     libs="-linih -lcjson"; max_len=8192 ;;
 csv)
-    srcs="$h/data/replay.c $h/base/file.c $h/base/dates.c"
+    srcs="$h/data/replay.c $h/data/store.c $h/base/file.c $h/base/dates.c"
+    libs="-lcrypto"; max_len=16384 ;;
+store)
+    srcs="$h/data/store.c $h/data/replay.c $h/base/file.c $h/base/dates.c"
     libs="-lcrypto"; max_len=16384 ;;
 state)
     srcs="$h/risk/state.c $h/risk/audit.c $h/base/file.c $h/base/dates.c"
