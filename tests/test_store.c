@@ -14,11 +14,11 @@
 
 #include "data/store.h"
 
-static char dir[] = "/tmp/gd_test_store_XXXXXX";
+static char dir[4096]; /* a mkdtemp directory under $TMPDIR (or /tmp), made by setup */
 
 static const char *at(const char *name)
 {
-    static char p[4][256];
+    static char p[4][4200];
     static int k;
     k = (k + 1) % 4;
     snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
@@ -142,6 +142,7 @@ static void test_binance_layout(void **state)
 static int setup(void **state)
 {
     (void)state;
+    snprintf(dir, sizeof dir, "%s/gd_test_store_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     return mkdtemp(dir) ? 0 : -1;
 }
 

@@ -15,7 +15,7 @@
 
 #include "engine/trades.h"
 
-static char path[] = "/tmp/gd_test_trades_XXXXXX";
+static char path[4096]; /* a mkstemp file under $TMPDIR (or /tmp), made by test_rows */
 
 static char *slurp(void)
 {
@@ -48,6 +48,7 @@ static void test_rows(void **state)
     gd_trades *t;
     gd_err err;
     (void)state;
+    snprintf(path, sizeof path, "%s/gd_test_trades_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "base/dates.h"
 #include "base/log.h"
 
 #define TR_BUF (256u * 1024u)
@@ -132,16 +132,12 @@ static double *slip_at(gd_trades *t, uint32_t owner, uint32_t sym)
 
 static void utc(char *out, size_t cap, int64_t ms)
 {
-    /* Floor division: before 1970 the milliseconds are negative. */
-    int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-    time_t tt = (time_t)s;
-    struct tm tm;
-    if (!gmtime_r(&tt, &tm)) {
-        snprintf(out, cap, "?");
-        return;
-    }
-    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, (int)(ms - s * 1000));
+    /* Floor division (base/dates): before 1970 the milliseconds are negative. */
+    int64_t day = gd_day_index(ms), in_day = ms - day * GD_DAY_MS, y;
+    unsigned mo, d;
+    gd_civil_from_days(day, &y, &mo, &d);
+    snprintf(out, cap, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, mo, d, (int)(in_day / 3600000),
+             (int)(in_day / 60000 % 60), (int)(in_day / 1000 % 60), (int)(in_day % 1000));
 }
 
 /* CSV text field: names are [a-z0-9_] and symbols [A-Z0-9], but quote anyway if needed. */
