@@ -168,15 +168,12 @@ void gd_rmdir_flat(const char *dir)
     rmdir(dir);
 }
 
-int gd_file_write_durable(const char *path, const void *data, size_t len, gd_err *err)
+/* Writes data into fd (open on tmp), syncs, closes and renames tmp over
+ * path, then syncs the directory. On failure tmp is removed. */
+static int publish(int fd, const char *tmp, const char *path, const void *data, size_t len, gd_err *err)
 {
-    char tmp[4096], dir[4096];
-    int fd, rc, e;
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return gd_err_set(err, GD_ERANGE, "%.200s: path too long", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return gd_err_set(err, GD_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    char dir[4096];
+    int rc, e;
     for (size_t off = 0; off < len;) {
         ssize_t w = write(fd, (const char *)data + off, len - off);
         if (w < 0 && errno == EINTR)
@@ -224,4 +221,33 @@ fail:
         close(fd);
     unlink(tmp);
     return rc;
+}
+
+int gd_file_write_durable(const char *path, const void *data, size_t len, gd_err *err)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return gd_err_set(err, GD_ERANGE, "%.200s: path too long", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return gd_err_set(err, GD_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    return publish(fd, tmp, path, data, len, err);
+}
+
+int gd_file_publish(const char *path, const void *data, size_t len, gd_err *err)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
+        return gd_err_set(err, GD_ERANGE, "%.200s: path too long", path);
+    /* mkostemp: O_EXCL, a fresh name per writer, never a symlink's target. */
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0)
+        return gd_err_set(err, GD_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    if (fchmod(fd, 0644) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        return gd_err_set(err, GD_EIO, "%s: chmod: %s", tmp, strerror(e));
+    }
+    return publish(fd, tmp, path, data, len, err);
 }

@@ -31,6 +31,12 @@ int gd_file_copy(const char *src, const char *dst, gd_err *err);
  * On failure path is untouched and path.tmp removed; err names the step. */
 int gd_file_write_durable(const char *path, const void *data, size_t len, gd_err *err);
 
+/* gd_file_write_durable for a path that several processes may write at
+ * once (two pods given the same shard): each writes its own temporary file
+ * (path.XXXXXX, mode 0644) and renames it over path, so a reader sees one
+ * writer's whole file, never a mix. */
+int gd_file_publish(const char *path, const void *data, size_t len, gd_err *err);
+
 /* mkdir -p with mode for the directories it creates. */
 int gd_mkdirs(const char *path, mode_t mode, gd_err *err);
 

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "base/file.h"
+#include "base/le.h"
 
 #define COLS 6
 
@@ -26,33 +27,6 @@ static uint64_t combine(const uint64_t col[COLS])
     return h;
 }
 
-static uint32_t rd32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const unsigned char *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
-
-static void wr64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static double as_double(uint64_t u)
-{
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
-
-static uint64_t as_u64(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    return u;
-}
-
 uint64_t gd_store_checksum(const void *cols, uint64_t n)
 {
     const unsigned char *p = cols;
@@ -60,7 +34,7 @@ uint64_t gd_store_checksum(const void *cols, uint64_t n)
     for (int i = 0; i < COLS; i++) {
         ch[i] = FNV_OFFSET;
         for (uint64_t k = 0; k < n; k++)
-            ch[i] = fnv_word(ch[i], rd64(p + 8 * ((size_t)i * n + k)));
+            ch[i] = fnv_word(ch[i], gd_rd64(p + 8 * ((size_t)i * n + k)));
     }
     return combine(ch);
 }
@@ -73,7 +47,7 @@ int gd_store_parse(const char *path, const char *symbol, const void *buf, size_t
     memset(out, 0, sizeof *out);
     if (!gd_store_is(buf, len) || len < GD_STORE_HEADER_SIZE)
         return gd_err_set(err, GD_EPARSE, "%s: not a bar store (no GDBARS header)", path);
-    uint32_t version = rd32(b + 8), hsize = rd32(b + 12);
+    uint32_t version = gd_rd32(b + 8), hsize = gd_rd32(b + 12);
     if (version != 1 || hsize != GD_STORE_HEADER_SIZE)
         return gd_err_set(err, GD_EPARSE, "%s: bar store version %u (header %u bytes): this gordon reads version 1",
                           path, version, hsize);
@@ -82,8 +56,8 @@ int gd_store_parse(const char *path, const char *symbol, const void *buf, size_t
     sym[32] = '\0';
     if (strcmp(sym, symbol) != 0)
         return gd_err_set(err, GD_EINVAL, "%s: a bar store of %.32s, named for %s", path, sym, symbol);
-    int64_t iv = (int64_t)rd64(b + 48);
-    uint64_t n = rd64(b + 56), sum = rd64(b + 64);
+    int64_t iv = (int64_t)gd_rd64(b + 48);
+    uint64_t n = gd_rd64(b + 56), sum = gd_rd64(b + 64);
     if (n < 2 || n > (len - GD_STORE_HEADER_SIZE) / (8 * COLS) || len != GD_STORE_HEADER_SIZE + n * 8 * COLS)
         return gd_err_set(err, GD_EPARSE, "%s: bar store of %llu bars in %zu bytes: truncated or padded", path,
                           (unsigned long long)n, len);
@@ -108,19 +82,19 @@ int gd_store_parse(const char *path, const char *symbol, const void *buf, size_t
         return gd_err_set(err, GD_ENOMEM, "%s: out of memory for %llu bars", path, (unsigned long long)n);
     const unsigned char *t = col, *o = col + 8 * n, *h = col + 16 * n, *l = col + 24 * n, *c = col + 32 * n,
                         *v = col + 40 * n;
-    int64_t t0 = (int64_t)rd64(t);
+    int64_t t0 = (int64_t)gd_rd64(t);
     for (size_t k = 0; k < n; k++) {
         gordon_bar *x = &bars[k];
-        uint64_t w[COLS] = {rd64(t + 8 * k), rd64(o + 8 * k), rd64(h + 8 * k),
-                            rd64(l + 8 * k), rd64(c + 8 * k), rd64(v + 8 * k)};
+        uint64_t w[COLS] = {gd_rd64(t + 8 * k), gd_rd64(o + 8 * k), gd_rd64(h + 8 * k),
+                            gd_rd64(l + 8 * k), gd_rd64(c + 8 * k), gd_rd64(v + 8 * k)};
         for (int i = 0; i < COLS; i++)
             ch[i] = fnv_word(ch[i], w[i]);
         x->open_time_ms = (int64_t)w[0];
-        x->open = as_double(w[1]);
-        x->high = as_double(w[2]);
-        x->low = as_double(w[3]);
-        x->close = as_double(w[4]);
-        x->volume = as_double(w[5]);
+        x->open = gd_bits_double(w[1]);
+        x->high = gd_bits_double(w[2]);
+        x->low = gd_bits_double(w[3]);
+        x->close = gd_bits_double(w[4]);
+        x->volume = gd_bits_double(w[5]);
         const char *why = NULL;
         if (bad) /* past the first bad bar only the checksum goes on: t0 may be out of range */
             continue;
@@ -174,10 +148,10 @@ int gd_store_write(const gd_series *s, const char *path, gd_err *err)
     uint64_t ch[COLS] = {FNV_OFFSET, FNV_OFFSET, FNV_OFFSET, FNV_OFFSET, FNV_OFFSET, FNV_OFFSET};
     for (size_t k = 0; k < n; k++) {
         const gordon_bar *x = &s->bars[k];
-        uint64_t w[COLS] = {(uint64_t)x->open_time_ms, as_u64(x->open),  as_u64(x->high), as_u64(x->low),
-                            as_u64(x->close),          as_u64(x->volume)};
+        uint64_t w[COLS] = {(uint64_t)x->open_time_ms, gd_double_bits(x->open),  gd_double_bits(x->high), gd_double_bits(x->low),
+                            gd_double_bits(x->close),          gd_double_bits(x->volume)};
         for (int i = 0; i < COLS; i++) {
-            wr64(col + 8 * ((size_t)i * n + k), w[i]);
+            gd_wr64(col + 8 * ((size_t)i * n + k), w[i]);
             ch[i] = fnv_word(ch[i], w[i]);
         }
     }
@@ -185,9 +159,9 @@ int gd_store_write(const gd_series *s, const char *path, gd_err *err)
     b[8] = 1;                                    /* version */
     b[12] = (unsigned char)GD_STORE_HEADER_SIZE; /* header size */
     memcpy(b + 16, s->symbol, strnlen(s->symbol, 31));
-    wr64(b + 48, (uint64_t)s->interval_ms);
-    wr64(b + 56, (uint64_t)n);
-    wr64(b + 64, combine(ch));
+    gd_wr64(b + 48, (uint64_t)s->interval_ms);
+    gd_wr64(b + 56, (uint64_t)n);
+    gd_wr64(b + 64, combine(ch));
     int rc = gd_file_write_durable(path, b, len, err);
     free(b);
     return rc;
