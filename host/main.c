@@ -162,6 +162,8 @@ enum {
     OPT_DURATION = 1 << 17,
     OPT_STAGE = 1 << 18,
     OPT_TRADES = 1 << 19,
+    OPT_SHARD = 1 << 20,
+    OPT_ARGS = 1 << 21, /* operands after the options */
 };
 
 #define CLI_MAX_DATA 64
@@ -170,6 +172,9 @@ enum {
 typedef struct cli {
     const char *config, *confd, *intent_log, *out, *state_dir, *dsn, *migrations, *to, *reason, *duration, *stage;
     const char *trades;
+    const char *shard;
+    char **args; /* operands (OPT_ARGS), borrowed from argv */
+    int n_args;
     const char *plugin_dirs[CLI_MAX_PLUGIN_DIRS]; /* --plugin-dir, repeatable: searched in this order */
     size_t n_plugin_dirs;
     char *data[CLI_MAX_DATA];
@@ -198,7 +203,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         {"last", no_argument, NULL, 'L'},          {"check-age", required_argument, NULL, 'A'},
         {"to", required_argument, NULL, 'T'},      {"reason", required_argument, NULL, 'W'},
         {"duration", required_argument, NULL, 'U'}, {"stage", required_argument, NULL, 'G'},
-        {"trades", required_argument, NULL, 'X'},
+        {"trades", required_argument, NULL, 'X'},  {"shard", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     static const struct {
@@ -207,7 +212,8 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
     } bits[] = {{'c', OPT_CONFIG}, {'d', OPT_CONFD}, {'p', OPT_PLUGIN_DIR}, {'i', OPT_INTENT_LOG},
                 {'q', OPT_QUIET},  {'D', OPT_DATA},  {'o', OPT_OUT},        {'j', OPT_JOBS},
                 {'s', OPT_STATE_DIR}, {'I', OPT_ISOLATE}, {'Q', OPT_DSN}, {'M', OPT_MIGRATIONS},
-                {'R', OPT_RECORD}, {'L', OPT_LAST},   {'A', OPT_CHECK_AGE}, {'T', OPT_TO}, {'W', OPT_REASON}, {'U', OPT_DURATION}, {'G', OPT_STAGE}, {'X', OPT_TRADES}};
+                {'R', OPT_RECORD}, {'L', OPT_LAST},   {'A', OPT_CHECK_AGE}, {'T', OPT_TO}, {'W', OPT_REASON}, {'U', OPT_DURATION}, {'G', OPT_STAGE}, {'X', OPT_TRADES},
+                {'K', OPT_SHARD}};
     int c;
     optind = 1;
     opterr = 0;
@@ -249,6 +255,7 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         case 'U': o->duration = optarg; break;
         case 'G': o->stage = optarg; break;
         case 'X': o->trades = optarg; break;
+        case 'K': o->shard = optarg; break;
         case 'o': o->out = optarg; break;
         case 's': o->state_dir = optarg; break;
         case 'D':
@@ -278,7 +285,10 @@ static int parse_cli(const char *cmd, unsigned allowed, int argc, char **argv, c
         }
         }
     }
-    if (optind < argc) {
+    if (optind < argc && (allowed & OPT_ARGS)) {
+        o->args = argv + optind;
+        o->n_args = argc - optind;
+    } else if (optind < argc) {
         fprintf(stderr, "gordon %s: unexpected argument '%s'\n", cmd, argv[optind]);
         return 2;
     }
@@ -1513,7 +1523,7 @@ out:
 }
 
 /* --data SYMBOL:FILE replaces [replay] data; paths are relative to the cwd. */
-static int replace_data(gd_config *cfg, char **specs, int n)
+static int replace_data(gd_config *cfg, char *const *specs, int n)
 {
     gd_data_conf *d = calloc((size_t)n, sizeof *d);
     if (!d)
@@ -1570,10 +1580,16 @@ static int ablate_outputs(const gd_ab_result *res, const char *out_dir, char *re
         fprintf(stderr, "gordon ablate: %s\n", err.msg);
         return 1;
     }
-    printf("\n%llu runs, %.1f M bars, on %u thread(s) in %.2f s; wrote %s/ablation.json, %s/report.html and "
-           "%s/trades/\n",
-           (unsigned long long)res->runs, (double)res->bars_run / 1e6, res->jobs, res->seconds, out_dir, out_dir,
-           out_dir);
+    if (res->shards)
+        printf("\n%llu runs, %.1f M bars, merged from %u shards in %.2f s; wrote %s/ablation.json, %s/report.html "
+               "and %s/trades/\n",
+               (unsigned long long)res->runs, (double)res->bars_run / 1e6, res->shards, res->seconds, out_dir,
+               out_dir, out_dir);
+    else
+        printf("\n%llu runs, %.1f M bars, on %u thread(s) in %.2f s; wrote %s/ablation.json, %s/report.html and "
+               "%s/trades/\n",
+               (unsigned long long)res->runs, (double)res->bars_run / 1e6, res->jobs, res->seconds, out_dir,
+               out_dir, out_dir);
     return 0;
 }
 
@@ -1629,14 +1645,144 @@ out:
     return rc;
 }
 
+/* "K/N", 0 <= K < N <= 1,000,000. */
+static int parse_shard(const char *s, uint32_t *k, uint32_t *n)
+{
+    char *end;
+    errno = 0;
+    unsigned long a = strtoul(s, &end, 10);
+    if (end == s || *end != '/' || s[0] == '-')
+        return -1;
+    const char *t = end + 1;
+    unsigned long b = strtoul(t, &end, 10);
+    if (end == t || *end || t[0] == '-' || errno || b == 0 || b > 1000000 || a >= b)
+        return -1;
+    *k = (uint32_t)a;
+    *n = (uint32_t)b;
+    return 0;
+}
+
+/* What `ablate` and `ablate merge` share: the configuration and data as
+ * the options give them. 0, or the exit status having said why. */
+static int ablate_config(const cli *o, const char *config, gd_config *cfg)
+{
+    gd_err err;
+    if (gd_config_load(config, o->confd, cfg, &err) != 0) {
+        fprintf(stderr, "gordon: configuration error: %s\n", err.msg);
+        return 1;
+    }
+    if (o->n_data && replace_data(cfg, o->data, o->n_data) != 0) {
+        gd_config_free(cfg);
+        return 2;
+    }
+    return 0;
+}
+
+/* --record: a database that will take the row, found before an ablation
+ * that may take an hour. 0 with *dsn set (NULL without --record), or the
+ * exit status. */
+static int ablate_record_check(const cli *o, const gd_config *cfg, const char **dsn)
+{
+    gd_err err;
+    *dsn = NULL;
+    if (!o->record)
+        return 0;
+    *dsn = o->dsn ? o->dsn : getenv("GORDON_DB_DSN");
+    if (!*dsn || !(*dsn)[0])
+        *dsn = cfg->db_dsn;
+    if (!*dsn || !(*dsn)[0]) {
+        fprintf(stderr, "gordon ablate: --record needs a database: --dsn DSN, GORDON_DB_DSN or [db] dsn; "
+                        "nothing was run\n");
+        return 2;
+    }
+    if (gd_db_record_ablation_check(*dsn, (int)cfg->db_connect_timeout_ms, &err) != 0) {
+        fprintf(stderr, "gordon ablate: --record: %s; nothing was run\n", err.msg);
+        return 1;
+    }
+    return 0;
+}
+
+/* The outputs of a finished result: table, files, the record, failures. */
+static int ablate_finish(const cli *o, gd_ab_result *res, const gd_config *cfg, const char *dsn)
+{
+    char report[4200];
+    int rc = ablate_outputs(res, o->out, report, sizeof report);
+    if (!rc && o->record)
+        rc = ablate_record(res, cfg, dsn, report);
+    if (!rc)
+        rc = ablate_failures(res);
+    return rc;
+}
+
+/* gordon ablate merge [--config FILE] ... SHARD_OR_DIR... */
+static int cmd_ablate_merge(int argc, char **argv)
+{
+    cli o = {0};
+    o.out = "out/ablation";
+    int st = parse_cli("ablate merge",
+                       OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_DATA | OPT_OUT | OPT_QUIET | OPT_RECORD |
+                           OPT_DSN | OPT_ARGS,
+                       argc, argv, &o);
+    if (st || o.help)
+        return st;
+    if (o.n_args == 0) {
+        fprintf(stderr, "gordon ablate merge: name the shards: shard files, or directories holding them\n");
+        return 2;
+    }
+    if (o.dsn && !o.record) {
+        fprintf(stderr, "gordon ablate merge: --dsn goes with --record\n");
+        return 2;
+    }
+    gd_err err;
+    char recorded[512];
+    const char *config = o.config;
+    if (!config) {
+        if (gd_ablate_shard_config((const char *const *)o.args, (size_t)o.n_args, recorded, sizeof recorded,
+                                   &err) != 0) {
+            fprintf(stderr, "gordon ablate merge: %s\n", err.msg);
+            return 1;
+        }
+        config = recorded;
+    }
+    gd_config cfg;
+    if ((st = ablate_config(&o, config, &cfg)) != 0)
+        return st;
+    const char *dsn;
+    if ((st = ablate_record_check(&o, &cfg, &dsn)) != 0) {
+        gd_config_free(&cfg);
+        return st;
+    }
+    gd_log_init(stderr, GD_LOG_ERROR);
+    char dirbuf[4096];
+    gd_ablate_opts ao;
+    memset(&ao, 0, sizeof ao);
+    ao.cfg = &cfg;
+    ao.config_path = config;
+    ao.plugin_dirs = cli_plugin_dirs(&o, dirbuf, sizeof dirbuf);
+    ao.jobs = 1;
+    gd_ab_result res;
+    int rc = gd_ablate_merge(&ao, (const char *const *)o.args, (size_t)o.n_args, &res, &err);
+    if (rc) {
+        fprintf(stderr, "gordon ablate merge: %s\n", err.msg);
+        gd_config_free(&cfg);
+        return 1;
+    }
+    rc = ablate_finish(&o, &res, &cfg, dsn);
+    gd_ab_result_free(&res);
+    gd_config_free(&cfg);
+    return rc;
+}
+
 static int cmd_ablate(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "merge") == 0)
+        return cmd_ablate_merge(argc - 1, argv + 1);
     cli o = {0};
     o.jobs = sysconf(_SC_NPROCESSORS_ONLN);
     o.out = "out/ablation";
     int st = parse_cli("ablate",
                        OPT_CONFIG | OPT_CONFD | OPT_PLUGIN_DIR | OPT_DATA | OPT_OUT | OPT_JOBS | OPT_QUIET |
-                           OPT_RECORD | OPT_DSN,
+                           OPT_RECORD | OPT_DSN | OPT_SHARD,
                        argc, argv, &o);
     if (st || o.help)
         return st;
@@ -1648,52 +1794,56 @@ static int cmd_ablate(int argc, char **argv)
         fprintf(stderr, "gordon ablate: --dsn goes with --record\n");
         return 2;
     }
-    const char *config = o.config, *confd = o.confd, *out_dir = o.out;
-    char **data = o.data;
-    int n_data = o.n_data, quiet = o.quiet;
-    long jobs = o.jobs;
-    if (jobs < 1)
-        jobs = 1;
-    gd_config cfg;
-    gd_err err;
-    if (gd_config_load(config, confd, &cfg, &err) != 0) {
-        fprintf(stderr, "gordon: configuration error: %s\n", err.msg);
-        return 1;
-    }
-    if (n_data && replace_data(&cfg, data, n_data) != 0) {
-        gd_config_free(&cfg);
+    uint32_t shard_k = 0, shard_n = 0;
+    if (o.shard && parse_shard(o.shard, &shard_k, &shard_n) != 0) {
+        fprintf(stderr, "gordon ablate: --shard %s: expected K/N with 0 <= K < N (K counts from 0, as "
+                        "JOB_COMPLETION_INDEX and SLURM_ARRAY_TASK_ID do)\n",
+                o.shard);
         return 2;
     }
-    /* --record: a database that will take the row, found before an ablation
-     * that may take an hour. */
-    const char *dsn = NULL;
-    if (o.record) {
-        dsn = o.dsn ? o.dsn : getenv("GORDON_DB_DSN");
-        if (!dsn || !dsn[0])
-            dsn = cfg.db_dsn;
-        if (!dsn || !dsn[0]) {
-            fprintf(stderr, "gordon ablate: --record needs a database: --dsn DSN, GORDON_DB_DSN or [db] dsn; "
-                            "nothing was run\n");
-            gd_config_free(&cfg);
-            return 2;
-        }
-        if (gd_db_record_ablation_check(dsn, (int)cfg.db_connect_timeout_ms, &err) != 0) {
-            fprintf(stderr, "gordon ablate: --record: %s; nothing was run\n", err.msg);
-            gd_config_free(&cfg);
-            return 1;
-        }
+    if (o.shard && o.record) {
+        fprintf(stderr, "gordon ablate: --record goes with the merge (gordon ablate merge --record), not a shard\n");
+        return 2;
     }
-    /* Plugins' own logs would drown the progress: warnings and errors only. */
-    gd_log_init(stderr, GD_LOG_WARN);
-    char dirbuf[4096], report[4200];
+    if (o.jobs < 1)
+        o.jobs = 1;
+    gd_config cfg;
+    gd_err err;
+    if ((st = ablate_config(&o, o.config, &cfg)) != 0)
+        return st;
+    const char *dsn;
+    if ((st = ablate_record_check(&o, &cfg, &dsn)) != 0) {
+        gd_config_free(&cfg);
+        return st;
+    }
+    /* Thousands of runs: their warnings (a breaker's halt, a cap) would
+     * drown the progress; they are counted in the report's Pipeline column
+     * and ablation.json's "pipeline". Errors only. */
+    gd_log_init(stderr, GD_LOG_ERROR);
+    char dirbuf[4096];
     gd_ablate_opts ao;
     memset(&ao, 0, sizeof ao);
     ao.cfg = &cfg;
-    ao.config_path = config;
+    ao.config_path = o.config;
     ao.plugin_dirs = cli_plugin_dirs(&o, dirbuf, sizeof dirbuf);
-    ao.jobs = (unsigned)jobs;
-    ao.progress = quiet ? NULL : stderr;
+    ao.jobs = (unsigned)o.jobs;
+    ao.progress = o.quiet ? NULL : stderr;
     ao.progress_tty = isatty(STDERR_FILENO);
+    ao.shard_k = shard_k;
+    ao.shard_n = shard_n;
+    if (o.shard) {
+        gd_ab_shard_info info;
+        int rc = gd_ablate_shard(&ao, o.out, &info, &err);
+        if (rc)
+            fprintf(stderr, "gordon ablate: shard %u/%u: %s\n", shard_k, shard_n, err.msg);
+        else
+            printf("gordon ablate: shard %u/%u: %llu of the (configuration, window) pairs, %llu runs, %.1f M bars "
+                   "in %.1f s: %s\n",
+                   shard_k, shard_n, (unsigned long long)info.pairs, (unsigned long long)info.runs,
+                   (double)info.bars / 1e6, info.seconds, info.path);
+        gd_config_free(&cfg);
+        return rc ? 1 : 0;
+    }
     gd_ab_result res;
     int rc = gd_ablate_run(&ao, &res, &err);
     if (rc) {
@@ -1701,11 +1851,7 @@ static int cmd_ablate(int argc, char **argv)
         gd_config_free(&cfg);
         return 1;
     }
-    rc = ablate_outputs(&res, out_dir, report, sizeof report);
-    if (!rc && o.record)
-        rc = ablate_record(&res, &cfg, dsn, report);
-    if (!rc)
-        rc = ablate_failures(&res);
+    rc = ablate_finish(&o, &res, &cfg, dsn);
     gd_ab_result_free(&res);
     gd_config_free(&cfg);
     return rc;

@@ -68,3 +68,14 @@ add_test(NAME e2e_trades
 add_test(NAME e2e_store
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_store.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+# Issue 18: a portfolio ablation (three symbols, the gross cap and the
+# correlation breaker in play, the contribution by symbol), and sharded
+# ablation merged byte for byte.
+add_test(NAME e2e_ablate_portfolio
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_ablate_portfolio.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_ablate_portfolio PROPERTIES TIMEOUT 600)
+add_test(NAME e2e_ablate_shards
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_ablate_shards.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_ablate_shards PROPERTIES TIMEOUT 600)

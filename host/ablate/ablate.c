@@ -9,6 +9,7 @@
 #include "ablate/ablate_int.h"
 #include "base/buf.h"
 #include "base/dates.h"
+#include "base/file.h"
 #include "base/hash.h"
 #include "base/strv.h"
 #include "engine/trades.h"
@@ -144,8 +145,8 @@ static int find_cfg(const ab_cfg *cfgs, size_t n, uint32_t mask)
 /* ------------------------------------------------------------ aggregation */
 
 /* Chains the windows' out-of-sample curves: each window's daily returns
- * compound onto where the previous one ended. */
-static int concat_curve(const ab_run *runs, size_t n_wins, double equity0, gd_ab_config *out,
+ * compound onto where the previous one ended; sums the symbols' shares. */
+static int concat_curve(const ab_run *runs, size_t n_wins, double equity0, size_t n_symbols, gd_ab_config *out,
                         gd_trade_stats *ts, gd_err *err)
 {
     size_t total = 0;
@@ -164,6 +165,14 @@ static int concat_curve(const ab_run *runs, size_t n_wins, double equity0, gd_ab
             continue;
         double base = r->eq[0];
         double start_eq = eq;
+        /* Each symbol's share in the chained curve's money: the window's
+         * PnL scales as its equity does, so the shares sum to the curve's. */
+        for (size_t s = 0; r->sym && s < n_symbols; s++) {
+            out->by_symbol[s].trades += r->sym[s].trades;
+            out->by_symbol[s].wins += r->sym[s].wins;
+            out->by_symbol[s].fees += r->sym[s].fees;
+            out->by_symbol[s].net_pnl += base > 0 ? r->sym[s].net_pnl * (start_eq / base) : 0.0;
+        }
         for (size_t i = 0; i < r->n; i++) {
             if (i == 0 && out->curve_n > 0 && out->curve_t[out->curve_n - 1] >= r->t[0])
                 continue;
@@ -355,7 +364,9 @@ static int phase_runs(ab_job *j, gd_err *err)
                  .jobs = res->jobs,
                  .progress = j->o->progress,
                  .progress_tty = j->o->progress_tty,
-                 .t0 = j->t0};
+                 .t0 = j->t0,
+                 .shard_k = j->o->shard_k,
+                 .shard_n = j->o->shard_n};
     int rc = gd_ab_run_all(&p, &j->runs, err);
     if (rc)
         return rc;
@@ -421,7 +432,8 @@ static int config_result(ab_job *j, size_t ci, gd_err *err)
     rc_->win = calloc(res->n_windows, sizeof *rc_->win);
     rc_->win_failed = calloc(res->n_windows, sizeof *rc_->win_failed);
     rc_->win_params = calloc(res->n_windows, sizeof *rc_->win_params);
-    if (!rc_->overlays || !rc_->win || !rc_->win_failed || !rc_->win_params)
+    rc_->by_symbol = calloc(res->n_symbols ? res->n_symbols : 1, sizeof *rc_->by_symbol);
+    if (!rc_->overlays || !rc_->win || !rc_->win_failed || !rc_->win_params || !rc_->by_symbol)
         return gd_err_set(err, GD_ENOMEM, "out of memory");
     for (size_t i = 0; i < c->n_overlays; i++)
         if (cf->mask & (1u << i))
@@ -450,7 +462,8 @@ static int config_result(ab_job *j, size_t ci, gd_err *err)
         if (cf->failed)
             snprintf(rc_->fail_reason, sizeof rc_->fail_reason, "%s", cf->reason);
     }
-    rc = concat_curve(&j->runs.oos[ci * res->n_windows], res->n_windows, res->equity, rc_, &ts, err);
+    rc = concat_curve(&j->runs.oos[ci * res->n_windows], res->n_windows, res->equity, res->n_symbols, rc_, &ts,
+                      err);
     if (rc)
         return rc;
     gd_metrics_compute(rc_->curve_t, rc_->curve_eq, rc_->curve_n, &ts, j->s.periods_per_year, &rc_->overall);
@@ -512,41 +525,187 @@ static void phase_dsr(ab_job *j, double sr_var)
     }
 }
 
+/* ------------------------------------------------------------ shards */
+
+/* What names one ablation's work: the same key, the same runs. Everything
+ * a run's outcome depends on is in it: the binary, the effective
+ * configuration (secrets never), the data's digest, each plugin's hash, the
+ * windows, the configurations, the parameter grid and the warm-up. */
+static int shard_key(const ab_job *j, char key[65], gd_err *err)
+{
+    const gd_ab_result *res = j->res;
+    const ab_ctx *c = &j->c;
+    gd_buf b = GD_BUF_INIT;
+    char *cj = NULL;
+    int rc = gd_config_json(j->o->cfg, (1u << 12) - 1, &cj, err);
+    if (rc)
+        return rc;
+    gd_buf_printf(&b, "gordon ablate shard 1\ngit %s\nconfig %s\n%s\ndata %s\n", GD_GIT_DESCRIBE, res->config_path,
+                  cj, res->data_sha256);
+    free(cj);
+    for (size_t i = 0; i < res->n_symbols; i++)
+        gd_buf_printf(&b, "symbol %s\n", res->symbols[i]);
+    for (size_t i = 0; i < res->n_plugins; i++)
+        gd_buf_printf(&b, "plugin %s %s\n", res->plugins[i].instance, res->plugins[i].sha256);
+    for (size_t w = 0; w < res->n_windows; w++)
+        gd_buf_printf(&b, "window %lld %lld %lld %lld\n", (long long)res->windows[w].train_start,
+                      (long long)res->windows[w].train_end, (long long)res->windows[w].test_start,
+                      (long long)res->windows[w].test_end);
+    for (size_t i = 0; i < res->n_configs; i++)
+        gd_buf_printf(&b, "configuration %s %u %d %s\n", j->cfgs[i].name, (unsigned)j->cfgs[i].mask, j->cfgs[i].failed,
+                      j->cfgs[i].reason);
+    for (size_t i = 0; i < c->n_axes; i++)
+        gd_buf_printf(&b, "axis %s %d %.17g %.17g %.17g %u %u\n", c->axes[i].param, c->axes[i].is_int, c->axes[i].min,
+                      c->axes[i].max, c->axes[i].step, c->axes[i].count, c->axes[i].keep);
+    gd_buf_printf(&b, "sets %llu\nwarmup %lld\n", (unsigned long long)c->n_sets, (long long)c->warmup_ms);
+    if (b.failed) {
+        gd_buf_free(&b);
+        return gd_err_set(err, GD_ENOMEM, "out of memory");
+    }
+    gd_sha256_buf(b.p, b.len, key);
+    gd_buf_free(&b);
+    return 0;
+}
+
+static int shard_hdr(const ab_job *j, ab_shard_hdr *h, gd_err *err)
+{
+    memset(h, 0, sizeof *h);
+    h->k = j->o->shard_k;
+    h->n = j->o->shard_n;
+    snprintf(h->config_path, sizeof h->config_path, "%s", j->res->config_path);
+    h->n_cfgs = (uint32_t)j->res->n_configs;
+    h->n_wins = (uint32_t)j->res->n_windows;
+    h->n_symbols = (uint32_t)j->res->n_symbols;
+    return shard_key(j, h->key, err);
+}
+
 /* ------------------------------------------------------------ entry */
+
+/* Everything before the runs: settings, plugins, data, warm-up, windows,
+ * configurations. */
+static int setup(ab_job *j, const gd_ablate_opts *o, gd_ab_result *res, gd_err *err)
+{
+    int rc;
+    memset(res, 0, sizeof *res);
+    memset(j, 0, sizeof *j);
+    j->o = o;
+    j->res = res;
+    j->t0 = uv_hrtime();
+    if ((rc = phase_settings(j, err)) != 0)
+        return rc;
+    if ((rc = gd_ab_plugins_load(&j->c, res, err)) != 0)
+        return rc;
+    if ((rc = load_data(&j->c, res, err)) != 0)
+        return rc;
+    phase_warmup(j);
+    if ((rc = phase_windows(j, err)) != 0)
+        return rc;
+    return phase_configs(j, err);
+}
+
+/* Everything after: curves, the Deflated Sharpe, verdicts. */
+static int finish(ab_job *j, gd_err *err)
+{
+    double sr_var = NAN;
+    int rc = phase_curves(j, &sr_var, err);
+    if (rc)
+        return rc;
+    phase_dsr(j, sr_var);
+    if ((rc = verdicts(j->res, j->cfgs, &j->c, err)) != 0)
+        return rc;
+    j->res->seconds = (double)(uv_hrtime() - j->t0) / 1e9;
+    return 0;
+}
+
+static void job_free(ab_job *j)
+{
+    gd_ab_runs_free(&j->runs);
+    data_free(&j->c.data);
+    gd_ab_plugins_free(&j->c);
+}
 
 int gd_ablate_run(const gd_ablate_opts *o, gd_ab_result *res, gd_err *err)
 {
     ab_job j;
-    double sr_var = NAN;
-    int rc;
-
-    memset(res, 0, sizeof *res);
-    memset(&j, 0, sizeof j);
-    j.o = o;
-    j.res = res;
-    j.t0 = uv_hrtime();
-    if ((rc = phase_settings(&j, err)) != 0)
-        return rc;
-    if ((rc = gd_ab_plugins_load(&j.c, res, err)) != 0)
-        goto out;
-    if ((rc = load_data(&j.c, res, err)) != 0)
-        goto out;
-    phase_warmup(&j);
-    if ((rc = phase_windows(&j, err)) != 0 || (rc = phase_configs(&j, err)) != 0)
-        goto out;
-    if ((rc = phase_runs(&j, err)) != 0 || (rc = phase_curves(&j, &sr_var, err)) != 0)
-        goto out;
-    phase_dsr(&j, sr_var);
-    if ((rc = verdicts(res, j.cfgs, &j.c, err)) != 0)
-        goto out;
-    res->seconds = (double)(uv_hrtime() - j.t0) / 1e9;
-out:
-    gd_ab_runs_free(&j.runs);
-    data_free(&j.c.data);
-    gd_ab_plugins_free(&j.c);
+    int rc = setup(&j, o, res, err);
+    if (!rc)
+        rc = phase_runs(&j, err);
+    if (!rc)
+        rc = finish(&j, err);
+    job_free(&j);
     if (rc)
         gd_ab_result_free(res);
     return rc;
+}
+
+int gd_ablate_shard(const gd_ablate_opts *o, const char *dir, gd_ab_shard_info *info, gd_err *err)
+{
+    ab_job j;
+    gd_ab_result res;
+    ab_shard_hdr h;
+    memset(info, 0, sizeof *info);
+    if (o->shard_n == 0 || o->shard_k >= o->shard_n)
+        return gd_err_set(err, GD_EINVAL, "--shard %u/%u: K must be below N", o->shard_k, o->shard_n);
+    int rc = setup(&j, o, &res, err);
+    if (rc)
+        goto out;
+    size_t pairs = res.n_configs * res.n_windows;
+    if (o->shard_n > pairs) {
+        rc = gd_err_set(err, GD_EINVAL,
+                        "--shard %u/%u: %zu configurations x %zu windows make only %zu pairs to share out; use at "
+                        "most %zu shards",
+                        o->shard_k, o->shard_n, res.n_configs, res.n_windows, pairs, pairs);
+        goto out;
+    }
+    if ((rc = shard_hdr(&j, &h, err)) != 0 || (rc = phase_runs(&j, err)) != 0)
+        goto out;
+    h.runs = res.runs;
+    h.bars = res.bars_run;
+    if ((rc = gd_mkdirs(dir, 0755, err)) != 0)
+        goto out;
+    if ((size_t)snprintf(info->path, sizeof info->path, "%s/shard-%u-of-%u.gdab", dir, h.k, h.n) >=
+        sizeof info->path) {
+        rc = gd_err_set(err, GD_EINVAL, "%s: path too long", dir);
+        goto out;
+    }
+    if ((rc = gd_ab_shard_write(info->path, &h, &j.runs, err)) != 0)
+        goto out;
+    for (size_t i = 0; i < pairs; i++)
+        info->pairs += i % h.n == h.k;
+    info->runs = h.runs;
+    info->bars = h.bars;
+    info->seconds = (double)(uv_hrtime() - j.t0) / 1e9;
+out:
+    job_free(&j);
+    gd_ab_result_free(&res);
+    return rc;
+}
+
+int gd_ablate_merge(const gd_ablate_opts *o, const char *const *paths, size_t n_paths, gd_ab_result *res,
+                    gd_err *err)
+{
+    ab_job j;
+    ab_shard_hdr want;
+    int rc = setup(&j, o, res, err);
+    if (!rc)
+        rc = shard_hdr(&j, &want, err);
+    if (!rc)
+        rc = gd_ab_shard_merge(paths, n_paths, &want, j.s.periods_per_year, &j.runs, err);
+    if (!rc) {
+        res->runs = j.runs.runs;
+        res->bars_run = j.runs.bars;
+        res->shards = j.runs.shards;
+        rc = finish(&j, err);
+    }
+    job_free(&j);
+    if (rc)
+        gd_ab_result_free(res);
+    return rc;
+}
+
+int gd_ablate_shard_config(const char *const *paths, size_t n_paths, char *config, size_t cap, gd_err *err)
+{
+    return gd_ab_shard_config(paths, n_paths, config, cap, err);
 }
 
 void gd_ab_result_free(gd_ab_result *r)
@@ -565,6 +724,7 @@ void gd_ab_result_free(gd_ab_result *r)
         free(c->curve_t);
         free(c->curve_eq);
         free(c->trades);
+        free(c->by_symbol);
     }
     free(r->configs);
     free(r->overlays);

@@ -23,6 +23,20 @@ typedef struct gd_ab_window {
     int64_t test_start, test_end;
 } gd_ab_window;
 
+/* One symbol's contribution to a configuration, summed over its
+ * out-of-sample windows that ran: round trips closed, winners among them,
+ * fees charged, and net PnL (realised net of every fee, plus what was still
+ * open at each window's end, marked at its last close) in the chained
+ * curve's money: a window's PnL scaled by its equity at the start of that
+ * window over the configured equity, as the chained curve scales it. The
+ * symbols' net PnL sum to the configuration's net PnL. */
+typedef struct gd_ab_symbol {
+    uint64_t trades;
+    uint64_t wins;
+    double net_pnl;
+    double fees;
+} gd_ab_symbol;
+
 /* One evaluated configuration (a set of enabled overlays). */
 typedef struct gd_ab_config {
     char name[128];          /* "baseline", "+trend", "all", "all-trend" */
@@ -42,6 +56,7 @@ typedef struct gd_ab_config {
     double *curve_eq;
     size_t curve_n;
     char *trades;            /* owned: its out-of-sample trades as CSV, a window column first, or NULL */
+    gd_ab_symbol *by_symbol; /* owned: per symbol of the result, in its order */
 } gd_ab_config;
 
 typedef enum gd_ab_verdict { GD_AB_INCONCLUSIVE = 0, GD_AB_HELPS = 1, GD_AB_HURTS = 2 } gd_ab_verdict;
@@ -110,6 +125,7 @@ typedef struct gd_ab_result {
     uint64_t bars_run;       /* bars fed through the engine over all runs (warm-up included) */
     double seconds;          /* wall time (not part of the deterministic output) */
     unsigned jobs;
+    unsigned shards;         /* merged from this many shards; 0: run here */
 } gd_ab_result;
 
 void gd_ab_result_free(gd_ab_result *r);

@@ -5,7 +5,9 @@
  *   grid.c      tunable axes of the strategy, grid thinning, grid points
  *   plugins.c   plugins loaded once for every run, the instances recorded
  *   runner.c    one engine run over a window, the thread pool, progress
- *   ablate.c    gd_ablate_run, phase by phase; effects, verdicts, the ranking
+ *   ablate.c    gd_ablate_run, phase by phase; effects, verdicts, the ranking;
+ *               shards and their merge
+ *   shard.c     a shard's file: writing, reading, merging
  *   stats.c     statistics and the metric table (names, labels, directions)
  *   format.c    text for people: HTML escaping, numbers, dates, metric values
  *   table.c     the terminal table
@@ -89,6 +91,7 @@ typedef struct ab_run {
     size_t n;
     gd_metrics m;
     char *trades;      /* owned: out-of-sample runs' trade rows (engine/trades.h, no header), or NULL */
+    gd_ab_symbol *sym; /* owned: out-of-sample runs' per-symbol stats (data.n_series), or NULL */
 } ab_run;
 
 /* settings.c: the metric an objective maximises. */
@@ -118,18 +121,44 @@ typedef struct ab_plan {
     FILE *progress;            /* NULL: silent */
     int progress_tty;
     uint64_t t0;               /* uv_hrtime() when the ablation started */
+    uint32_t shard_k, shard_n; /* shard_n 0: every pair; else the pairs i with i % shard_n == shard_k */
 } ab_plan;
 
 typedef struct ab_runs {
-    ab_run *oos;               /* owned: by cfg * n_wins + win */
+    ab_run *oos;               /* owned: by cfg * n_wins + win (a shard's: its pairs only) */
     uint64_t *chosen;          /* owned: the parameter set chosen, same index */
     size_t n;
     uint64_t runs;             /* engine runs done */
     uint64_t bars;             /* bars fed through the engine */
+    uint32_t shards;           /* merged: the distinct shards read */
 } ab_runs;
 
 int gd_ab_run_all(const ab_plan *p, ab_runs *out, gd_err *err);
 void gd_ab_runs_free(ab_runs *r);
+
+/* shard.c: a shard's file (gordon ablate --shard K/N) and the merge. */
+typedef struct ab_shard_hdr {
+    uint32_t k, n;             /* shard k of n: the pairs i with i % n == k */
+    char key[65];              /* hex SHA-256 naming the ablation (ablate.c: shard_key) */
+    char config_path[512];     /* as given to the shard, for merge's default */
+    uint32_t n_cfgs, n_wins, n_symbols;
+    uint64_t runs, bars;       /* engine runs done and bars fed by this shard */
+} ab_shard_hdr;
+
+/* Writes h and the shard's pairs of runs to path atomically (a unique
+ * temporary file renamed over it: concurrent writers never mix). */
+int gd_ab_shard_write(const char *path, const ab_shard_hdr *h, const ab_runs *runs, gd_err *err);
+/* Reads and checks one shard's header (its checksum first). */
+int gd_ab_shard_read_header(const char *path, ab_shard_hdr *h, gd_err *err);
+/* The config path the first shard among paths (files or directories)
+ * records. */
+int gd_ab_shard_config(const char *const *paths, size_t n_paths, char *config, size_t cap, gd_err *err);
+/* Every shard among paths into out (every pair, metrics recomputed): each
+ * must carry want's key and shape, every index 0..n-1 must be there, and an
+ * index found twice must be the same bytes. runs and bars are summed over
+ * the distinct shards. */
+int gd_ab_shard_merge(const char *const *paths, size_t n_paths, const ab_shard_hdr *want, double periods_per_year,
+                      ab_runs *out, gd_err *err);
 
 /* ------------------------------------------------------------ the outputs */
 

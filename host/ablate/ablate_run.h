@@ -65,8 +65,32 @@ typedef struct gd_ablate_opts {
     unsigned jobs;            /* worker threads */
     FILE *progress;           /* NULL: silent */
     int progress_tty;         /* 1: a redrawn bar; 0: a line per 10% */
+    uint32_t shard_k, shard_n; /* gd_ablate_shard: run shard k of n */
 } gd_ablate_opts;
 
 int gd_ablate_run(const gd_ablate_opts *o, gd_ab_result *res, gd_err *err);
+
+/* Scale-out. The work is the (configuration, window) pairs, numbered
+ * configuration x windows + window; shard K of N owns the pairs i with
+ * i % N == K and runs their in-sample search and out-of-sample run, exactly
+ * as a whole run would. */
+typedef struct gd_ab_shard_info {
+    char path[4352];          /* DIR/shard-K-of-N.gdab */
+    uint64_t pairs, runs, bars;
+    double seconds;
+} gd_ab_shard_info;
+
+/* Runs shard o->shard_k of o->shard_n and writes DIR/shard-K-of-N.gdab
+ * atomically (two processes given the same shard write the same bytes, and
+ * neither sees the other's half). */
+int gd_ablate_shard(const gd_ablate_opts *o, const char *dir, gd_ab_shard_info *info, gd_err *err);
+/* The result of the whole ablation from its shards (paths: shard files or
+ * directories of them), the same as gd_ablate_run's: o must describe the
+ * same ablation (checked against each shard's key), every shard must be
+ * there. */
+int gd_ablate_merge(const gd_ablate_opts *o, const char *const *paths, size_t n_paths, gd_ab_result *res,
+                    gd_err *err);
+/* The configuration path the shards were run with (merge's default). */
+int gd_ablate_shard_config(const char *const *paths, size_t n_paths, char *config, size_t cap, gd_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "ablate/ablate_int.h"
 #include "base/file.h"
+#include "risk/pipeline.h"
 
 /* The tree is built in full or not at all: an allocation that fails is
  * noted, and a file with members silently missing is never written. */
@@ -132,6 +133,25 @@ static void config_json(jb *j, cJSON *cfgs, const gd_ab_result *r, const gd_ab_c
         put_str(j, x, "params", c->win_params && c->win_params[w] ? c->win_params[w] : "");
         put_bool(j, x, "failed", c->win_failed ? c->win_failed[w] : 1);
         put(j, x, "metrics", metrics_json(j, &c->win[w]));
+    }
+    /* What the host's pipeline decided: where caps and breakers bit. */
+    cJSON *pl = put(j, o, "pipeline", cJSON_CreateObject());
+    put_num(j, pl, "signals", (double)c->signals);
+    put_num(j, pl, "accepted", (double)c->by_result[GORDON_ACCEPTED]);
+    cJSON *rj = put(j, pl, "rejected", cJSON_CreateObject());
+    for (int k = 1; k < GORDON_REJECT__COUNT; k++)
+        if (c->by_result[k])
+            put_num(j, rj, gd_reject_name(k), (double)c->by_result[k]);
+    cJSON *bs = put(j, o, "by_symbol", cJSON_CreateArray());
+    for (size_t k = 0; c->by_symbol && k < r->n_symbols && !j->oom; k++) {
+        const gd_ab_symbol *y = &c->by_symbol[k];
+        cJSON *x = put(j, bs, NULL, cJSON_CreateObject());
+        put_str(j, x, "symbol", r->symbols[k]);
+        put_num(j, x, "trades", (double)y->trades);
+        put_num(j, x, "wins", (double)y->wins);
+        put_real(j, x, "win_rate", y->trades ? (double)y->wins / (double)y->trades : NAN);
+        put_real(j, x, "net_pnl", y->net_pnl);
+        put_real(j, x, "fees", y->fees);
     }
     cJSON *curve = put(j, o, "oos_curve", cJSON_CreateObject());
     cJSON *ct = put(j, curve, "t_ms", cJSON_CreateArray());

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ablate/ablate_int.h"
+#include "risk/pipeline.h"
 
 #ifndef GD_VERSION
 #define GD_VERSION "unknown"
@@ -392,6 +393,74 @@ static void write_window_table(const gd_ab_result *r, FILE *f)
     fputs("</section>\n", f);
 }
 
+/* ---------------------------------------------------------- by symbol --- */
+
+/* One symbol's contribution: net PnL, and its round trips beneath. */
+static void symbol_cell(FILE *f, const gd_ab_symbol *y)
+{
+    char b[64], t[40];
+    gd_ab_fmt_num(b, sizeof b, y->net_pnl, 2, 1, 1);
+    gd_ab_fmt_u64(t, sizeof t, y->trades);
+    fprintf(f, "<td%s>%s<br><span class=\"trn\">%s trade%s", y->net_pnl < 0 ? " class=\"neg\"" : "", b, t,
+            y->trades == 1 ? "" : "s");
+    if (y->trades) {
+        gd_ab_fmt_num(b, sizeof b, 100.0 * (double)y->wins / (double)y->trades, 1, 0, 0);
+        fprintf(f, ", %s%% won", b);
+    }
+    fputs("</span></td>", f);
+}
+
+/* Each symbol's share of each configuration's out-of-sample net PnL, in
+ * the ranking's order: where a portfolio's result comes from. */
+static int write_by_symbol(const gd_ab_result *r, FILE *f, gd_err *err)
+{
+    size_t *idx = NULL;
+    if (!r->n_configs || !r->configs || !r->n_symbols)
+        return 0;
+    fputs("<section id=\"symbols\">\n<h2>Contribution by symbol</h2>\n<p class=\"hint\">Out-of-sample net "
+          "PnL of each symbol (realised net of fees, plus what was open at each window's end, at its last "
+          "close), summed over the windows as the chained curve compounds them, so a row's symbols sum to "
+          "the configuration's net PnL; round trips and the share won beneath.</p>\n<div class=\"tw\"><table class=\"sym\">\n<thead><tr><th class=\"l\">Configuration</th>",
+          f);
+    for (size_t k = 0; k < r->n_symbols; k++) {
+        fputs("<th>", f);
+        gd_ab_esc(f, r->symbols[k]);
+        fputs("</th>", f);
+    }
+    fputs("<th>Total</th><th class=\"l\" title=\"The host's decisions on the configuration's signals: where the "
+          "caps and breakers bit\">Pipeline</th></tr></thead>\n<tbody>\n",
+          f);
+    idx = malloc(r->n_configs * sizeof *idx);
+    if (!idx)
+        return gd_err_set(err, GD_ENOMEM, "report: out of memory");
+    gd_ab_rank(r, idx);
+    for (size_t n = 0; n < r->n_configs; n++) {
+        const gd_ab_config *c = &r->configs[idx[n]];
+        gd_ab_symbol tot = {0, 0, 0.0, 0.0};
+        if (c->failed || !c->by_symbol)
+            continue;
+        fputs("<tr><td class=\"l name\">", f);
+        gd_ab_svg_swatch(f, idx[n]);
+        GD_AB_ESC_ARR(f, c->name);
+        fputs("</td>", f);
+        for (size_t k = 0; k < r->n_symbols; k++) {
+            symbol_cell(f, &c->by_symbol[k]);
+            tot.trades += c->by_symbol[k].trades;
+            tot.wins += c->by_symbol[k].wins;
+            tot.net_pnl += c->by_symbol[k].net_pnl;
+        }
+        symbol_cell(f, &tot);
+        char why[400];
+        gd_reject_explain(why, sizeof why, c->signals, c->by_result, 4);
+        fputs("<td class=\"l path\">", f);
+        gd_ab_esc(f, why);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody></table></div>\n</section>\n", f);
+    free(idx);
+    return 0;
+}
+
 /* ------------------------------------------------------ header/footer --- */
 
 /* Opens one key/value tile of the header grid; wide tiles span two columns. */
@@ -607,6 +676,8 @@ int gd_ab_write_html(const gd_ab_result *r, FILE *out, gd_err *err)
     write_verdicts(r, out);
     gd_ab_html_curves(r, out);
     gd_ab_html_bars(r, out);
+    if ((rc = write_by_symbol(r, out, err)) != 0)
+        return rc;
     write_window_table(r, out);
     write_footer(r, out);
     fputs("</main>\n</body>\n</html>\n", out);

@@ -161,8 +161,17 @@ static int run_window(const ab_ctx *c, uint32_t mask, const double *values, int6
     r->signals = gd_engine_counters_get(e)->signals;
     memcpy(r->by_result, gd_engine_pipeline(e)->by_result, sizeof r->by_result);
     gd_metrics_compute(r->t, r->eq, r->n, &r->ts, c->s->periods_per_year, &r->m);
-    if (tl)
+    if (want_trades) {
         r->trades = gd_trades_take(tl);
+        if (!(r->sym = calloc(c->data.n_series ? c->data.n_series : 1, sizeof *r->sym)))
+            goto fail;
+        for (size_t s = 0; s < c->data.n_series; s++) {
+            r->sym[s].trades = b->sym[s].trades;
+            r->sym[s].wins = b->sym[s].wins;
+            r->sym[s].fees = b->sym[s].fees;
+            r->sym[s].net_pnl = b->sym[s].cash + b->sym_unreal[s];
+        }
+    }
     gd_engine_free(e);
     return 0;
 fail:
@@ -177,9 +186,11 @@ static void run_free(ab_run *r)
     free(r->t);
     free(r->eq);
     free(r->trades);
+    free(r->sym);
     r->t = NULL;
     r->eq = NULL;
     r->trades = NULL;
+    r->sym = NULL;
     r->n = 0;
 }
 
@@ -201,7 +212,7 @@ typedef struct ab_pool {
     atomic_size_t done;
     atomic_uint_fast64_t bars;
     /* results, by task index */
-    double *score;       /* IS objective (NaN when undefined) */
+    double *score;       /* IS objective (NaN when undefined), by (cfg * n_wins + win) * n_sets + set */
     ab_run *oos;         /* OOS runs, by cfg * n_wins + win */
     uint64_t *chosen;    /* chosen set, by cfg * n_wins + win */
     size_t n_wins;
@@ -220,7 +231,7 @@ static void do_task(ab_pool *p, size_t i)
         run_window(p->c, p->cfgs[t->cfg].mask, values, w->train_start, w->train_end, 0, &r);
         int m = gd_ab_objective_metric(p->c->s->objective);
         atomic_fetch_add(&p->bars, r.bars_fed);
-        p->score[i] = r.failed ? NAN : r.m.v[m];
+        p->score[((size_t)t->cfg * p->n_wins + t->win) * p->c->n_sets + t->set] = r.failed ? NAN : r.m.v[m];
         run_free(&r);
     } else {
         size_t slot = (size_t)t->cfg * p->n_wins + t->win;
@@ -362,20 +373,29 @@ fail:
 
 /* ------------------------------------------------------------ the runs */
 
+/* Whether this process runs the pair (configuration, window) numbered
+ * pair = cfg * n_wins + win: every pair, or a shard's share. */
+static int owns(const ab_plan *p, size_t pair)
+{
+    return p->shard_n == 0 || pair % p->shard_n == p->shard_k;
+}
+
 /* Tasks: in-sample searches first (when there is a choice), then the
- * out-of-sample runs with the chosen sets. */
+ * out-of-sample runs with the chosen sets; of a shard, its pairs only. */
 static int plan_tasks(ab_pool *pool, const ab_plan *p, size_t *n_is, gd_err *err)
 {
     uint64_t n_sets = p->c->n_sets;
-    size_t n_oos = p->n_cfgs * p->n_wins;
-    *n_is = n_sets > 1 ? n_oos * n_sets : 0;
+    size_t n_oos = p->n_cfgs * p->n_wins, n_mine = 0;
+    for (size_t i = 0; i < n_oos; i++)
+        n_mine += (size_t)owns(p, i);
+    *n_is = n_sets > 1 ? n_mine * n_sets : 0;
     pool->c = p->c;
     pool->cfgs = p->cfgs;
     pool->wins = p->wins;
     pool->n_wins = p->n_wins;
-    pool->n_tasks = *n_is + n_oos;
-    pool->tasks = calloc(pool->n_tasks, sizeof *pool->tasks);
-    pool->score = calloc(*n_is ? *n_is : 1, sizeof *pool->score);
+    pool->n_tasks = *n_is + n_mine;
+    pool->tasks = calloc(pool->n_tasks ? pool->n_tasks : 1, sizeof *pool->tasks);
+    pool->score = calloc(*n_is ? n_oos * n_sets : 1, sizeof *pool->score);
     pool->oos = calloc(n_oos, sizeof *pool->oos);
     pool->chosen = calloc(n_oos, sizeof *pool->chosen);
     if (!pool->tasks || !pool->score || !pool->oos || !pool->chosen)
@@ -383,11 +403,12 @@ static int plan_tasks(ab_pool *pool, const ab_plan *p, size_t *n_is, gd_err *err
     size_t t = 0;
     for (uint32_t ci = 0; ci < p->n_cfgs; ci++)
         for (uint32_t w = 0; w < p->n_wins; w++)
-            for (uint64_t k = 0; *n_is && k < n_sets; k++)
+            for (uint64_t k = 0; *n_is && owns(p, (size_t)ci * p->n_wins + w) && k < n_sets; k++)
                 pool->tasks[t++] = (ab_task){ci, w, k};
     for (uint32_t ci = 0; ci < p->n_cfgs; ci++)
         for (uint32_t w = 0; w < p->n_wins; w++)
-            pool->tasks[t++] = (ab_task){ci, w, UINT64_MAX};
+            if (owns(p, (size_t)ci * p->n_wins + w))
+                pool->tasks[t++] = (ab_task){ci, w, UINT64_MAX};
     return 0;
 }
 

@@ -18,8 +18,9 @@ int gd_book_init(gd_book *b, uint32_t n_owners, uint32_t n_symbols, double equit
     b->sym_unreal = calloc(ns, sizeof *b->sym_unreal);
     b->sym_gross = calloc(ns, sizeof *b->sym_gross);
     b->sym_open = calloc(ns, sizeof *b->sym_open);
+    b->sym = calloc(ns, sizeof *b->sym);
     b->own = calloc(n_owners ? n_owners : 1, sizeof *b->own);
-    if (!b->pos || !b->mark || !b->sym_unreal || !b->sym_gross || !b->sym_open || !b->own) {
+    if (!b->pos || !b->mark || !b->sym_unreal || !b->sym_gross || !b->sym_open || !b->sym || !b->own) {
         gd_book_free(b);
         return GD_ENOMEM;
     }
@@ -56,6 +57,7 @@ void gd_book_free(gd_book *b)
     free(b->sym_unreal);
     free(b->sym_gross);
     free(b->sym_open);
+    free(b->sym);
     free(b->own);
     memset(b, 0, sizeof *b);
 }
@@ -136,9 +138,12 @@ void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *f, double stop,
 {
     gd_position *p = &b->pos[(size_t)owner * b->n_symbols + f->symbol];
     uint32_t s = f->symbol;
+    gd_sym_stats *ss = &b->sym[s];
     b->fills++;
     b->fees += f->fee;
     b->cash -= f->fee;
+    ss->fees += f->fee;
+    ss->cash -= f->fee;
     if (b->mark[s] == 0.0)
         b->mark[s] = f->price;
     if (f->reason == GORDON_FILL_ENTRY) {
@@ -158,6 +163,7 @@ void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *f, double stop,
         double q = f->qty < p->qty ? f->qty : p->qty;
         double pnl = p->side * q * (f->price - p->entry_price);
         b->cash += pnl;
+        ss->cash += pnl;
         b->realized += pnl - f->fee;
         f->realized_pnl = pnl - f->fee;
         double share = q / p->qty;
@@ -180,9 +186,11 @@ void gd_book_apply_fill(gd_book *b, uint32_t owner, gordon_fill *f, double stop,
         }
         b->trades++;
         os->trades++;
+        ss->trades++;
         if (trade > 0.0) {
             b->wins++;
             os->wins++;
+            ss->wins++;
             b->gross_profit += trade;
         } else {
             b->gross_loss += -trade;
@@ -198,6 +206,8 @@ void gd_book_fee(gd_book *b, uint32_t owner, uint32_t symbol, double delta, int6
     b->fees += delta;
     b->cash -= delta;
     b->realized -= delta;
+    b->sym[symbol].fees += delta;
+    b->sym[symbol].cash -= delta;
     /* An open position's round trip is reported net of its entry's fee. */
     if (p->side != GORDON_SIDE_NONE)
         p->entry_fee += delta;

@@ -28,6 +28,16 @@ typedef struct gd_owner_stats {
     uint64_t r_count;
 } gd_owner_stats;
 
+/* One symbol's share of the book: what a portfolio ablation reports per
+ * symbol. cash + the symbol's unrealised PnL is its contribution to equity,
+ * so the contributions sum to equity - start_equity. */
+typedef struct gd_sym_stats {
+    uint64_t trades;       /* closed round trips (partial exits each count) */
+    uint64_t wins;
+    double cash;           /* realised PnL net of every fee charged on the symbol */
+    double fees;
+} gd_sym_stats;
+
 typedef struct gd_book {
     uint32_t n_owners;
     uint32_t n_symbols;
@@ -36,6 +46,7 @@ typedef struct gd_book {
     double *sym_unreal;    /* owned: unrealised PnL per symbol */
     double *sym_gross;     /* owned: |qty| x mark per symbol */
     uint32_t *sym_open;    /* owned: open positions per symbol */
+    gd_sym_stats *sym;     /* owned: per symbol */
     gd_owner_stats *own;   /* owned: per owner */
 
     double start_equity;
