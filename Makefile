@@ -10,7 +10,7 @@ DEPS := build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev libcjso
         chromium prometheus curl openssl python3 wrk clang libclang-rt-14-dev libseccomp-dev \
         libwebsockets-dev libwebsockets-evlib-uv
 
-.PHONY: all deps build demo check test asan lint bench clean fuzz
+.PHONY: all deps build demo check test asan lint bench bench-sweep clean fuzz
 
 all: build
 
@@ -107,6 +107,11 @@ clean:
 .PHONY: deb check-deb
 deb:
 	bash packaging/check_deb.sh --build-only
+
+# Issue 18's sweep: 10 M bars x 8 configurations x 16 parameter sets at
+# --jobs 1, --jobs 2 and as 4 shards merged (about 5 minutes).
+bench-sweep: build
+	bash bench/ablate_sweep.sh $(BUILD)
 
 check-deb:
 	bash packaging/check_deb.sh

@@ -162,7 +162,8 @@ int gd_store_write(const gd_series *s, const char *path, gd_err *err)
     gd_wr64(b + 48, (uint64_t)s->interval_ms);
     gd_wr64(b + 56, (uint64_t)n);
     gd_wr64(b + 64, combine(ch));
-    int rc = gd_file_write_durable(path, b, len, err);
+    /* Market data is no secret and is often shared (a cluster's pods): 0644. */
+    int rc = gd_file_publish(path, b, len, err);
     free(b);
     return rc;
 }

@@ -38,7 +38,7 @@ int gd_store_parse(const char *path, const char *symbol, const void *buf, size_t
  * interval_ms (0: inferred), written as the store at out. *n_bars: how many. */
 int gd_store_import(const char *in, const char *symbol, const char *layout, int64_t interval_ms, const char *out,
                     size_t *n_bars, gd_err *err);
-/* Writes s (interval set) to path: beside, then renamed. */
+/* Writes s (interval set) to path, mode 0644: beside, then renamed. */
 int gd_store_write(const gd_series *s, const char *path, gd_err *err);
 
 #endif
