@@ -232,6 +232,36 @@ static void test_drawdown_tracking(void **state)
     gd_book_free(&b);
 }
 
+/* Each symbol's share of the book: its round trips, wins, fees and cash,
+ * which with its unrealised PnL sum to equity - start equity. */
+static void test_per_symbol_stats(void **state)
+{
+    (void)state;
+    gd_book b;
+    assert_int_equal(gd_book_init(&b, 2, 2, 1000.0), 0);
+    gordon_fill a = {sizeof a, 0, 1, GORDON_FILL_ENTRY, 2.0, 100.0, 0.5, 0.0, 1, 1};
+    gordon_fill c = {sizeof c, 1, -1, GORDON_FILL_ENTRY, 4.0, 50.0, 0.25, 0.0, 1, 2};
+    gd_book_apply_fill(&b, 0, &a, 90.0, 0.0);
+    gd_book_apply_fill(&b, 1, &c, 55.0, 0.0);
+    gordon_fill ax = {sizeof ax, 0, -1, GORDON_FILL_EXIT, 2.0, 110.0, 0.5, 0.0, 2, 1};
+    gd_book_apply_fill(&b, 0, &ax, 0.0, 0.0);   /* symbol 0: +20 - 1 of fees, a win */
+    gd_book_fee(&b, 1, 1, 0.1, 3);               /* the venue charged symbol 1 more */
+    gd_book_mark(&b, 1, 52.0, 4);                /* symbol 1 open, short: -8 unrealised */
+    assert_int_equal(b.sym[0].trades, 1);
+    assert_int_equal(b.sym[0].wins, 1);
+    assert_true(fabs((b.sym[0].fees) - (1.0)) < 1e-12);
+    assert_true(fabs((b.sym[0].cash) - (19.0)) < 1e-12);
+    assert_int_equal(b.sym[1].trades, 0);
+    assert_true(fabs((b.sym[1].fees) - (0.35)) < 1e-12);
+    assert_true(fabs((b.sym[1].cash) - (-0.35)) < 1e-12);
+    assert_true(fabs((b.sym_unreal[1]) - (-8.0)) < 1e-12);
+    double sum = 0.0;
+    for (uint32_t s = 0; s < 2; s++)
+        sum += b.sym[s].cash + b.sym_unreal[s];
+    assert_true(fabs((sum) - (b.equity - b.start_equity)) < 1e-9);
+    gd_book_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_fees_slippage_exit),
         cmocka_unit_test(test_exit_cancels_pending_entry),
         cmocka_unit_test(test_drawdown_tracking),
+        cmocka_unit_test(test_per_symbol_stats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
  *   ablate.c    gd_ablate_run, phase by phase; effects, verdicts, the ranking;
  *               shards and their merge
  *   shard.c     a shard's file: writing, reading, merging
+ *   runs.c      the runs' memory
  *   stats.c     statistics and the metric table (names, labels, directions)
  *   format.c    text for people: HTML escaping, numbers, dates, metric values
  *   table.c     the terminal table
@@ -134,6 +135,9 @@ typedef struct ab_runs {
 } ab_runs;
 
 int gd_ab_run_all(const ab_plan *p, ab_runs *out, gd_err *err);
+
+/* runs.c: one run's memory, and all of them (the struct zeroed after). */
+void gd_ab_run_free(ab_run *r);
 void gd_ab_runs_free(ab_runs *r);
 
 /* shard.c: a shard's file (gordon ablate --shard K/N) and the merge. */

@@ -181,18 +181,6 @@ fail:
     return rc;
 }
 
-static void run_free(ab_run *r)
-{
-    free(r->t);
-    free(r->eq);
-    free(r->trades);
-    free(r->sym);
-    r->t = NULL;
-    r->eq = NULL;
-    r->trades = NULL;
-    r->sym = NULL;
-    r->n = 0;
-}
 
 /* ------------------------------------------------------------ the pool */
 
@@ -232,7 +220,7 @@ static void do_task(ab_pool *p, size_t i)
         int m = gd_ab_objective_metric(p->c->s->objective);
         atomic_fetch_add(&p->bars, r.bars_fed);
         p->score[((size_t)t->cfg * p->n_wins + t->win) * p->c->n_sets + t->set] = r.failed ? NAN : r.m.v[m];
-        run_free(&r);
+        gd_ab_run_free(&r);
     } else {
         size_t slot = (size_t)t->cfg * p->n_wins + t->win;
         gd_ablate_grid_point(p->c->axes, p->c->n_axes, p->chosen[slot], values);
@@ -478,13 +466,4 @@ fail:
     free(pool.tasks);
     free(pool.score);
     return rc;
-}
-
-void gd_ab_runs_free(ab_runs *r)
-{
-    for (size_t i = 0; r->oos && i < r->n; i++)
-        run_free(&r->oos[i]);
-    free(r->oos);
-    free(r->chosen);
-    memset(r, 0, sizeof *r);
 }

@@ -23,14 +23,19 @@
 
 #include "ablate/ablate_int.h"
 #include "base/buf.h"
+#include "base/dates.h"
 #include "base/file.h"
 #include "base/hash.h"
 #include "base/le.h"
 
-#define MAGIC    "GDABSHRD"
-#define VERSION  1u
+#define MAGIC         "GDABSHRD"
+#define VERSION       1u
+/* Sample times a run can take: its bars' years (data/replay.h), a day's
+ * margin for the day-end samples. */
+#define SAMPLE_MIN_MS (GD_CSV_MIN_MS - 2 * GD_DAY_MS)
+#define SAMPLE_MAX_MS (GD_CSV_MAX_MS + 2 * GD_DAY_MS)
 /* A shard of the largest ablation still fits; anything bigger is not ours. */
-#define MAX_FILE ((size_t)8 << 30)
+#define MAX_FILE      ((size_t)8 << 30)
 
 /* ------------------------------------------------------------ writing */
 
@@ -293,8 +298,13 @@ static int get_run(rd *r, const ab_shard_hdr *h, double periods_per_year, ab_run
     run->eq = malloc((n ? n : 1) * sizeof *run->eq);
     if (!run->t || !run->eq)
         return gd_err_set(r->err, GD_ENOMEM, "%s: out of memory", r->path);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && !r->bad; i++) {
         run->t[i] = (int64_t)get64(r, "sample time");
+        /* What a run samples: day ends within the data's years, in order;
+         * anything else would only overflow the statistics. */
+        if (!r->bad && (run->t[i] < SAMPLE_MIN_MS || run->t[i] > SAMPLE_MAX_MS || (i && run->t[i] <= run->t[i - 1])))
+            return fail(r, "sample", i, "has a time out of range or out of order");
+    }
     for (size_t i = 0; i < n; i++)
         run->eq[i] = getf(r, "sample equity");
     if (get8(r, "has trades")) {

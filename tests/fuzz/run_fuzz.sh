@@ -34,6 +34,9 @@ csv)
 store)
     srcs="$h/data/store.c $h/data/replay.c $h/base/file.c $h/base/dates.c"
     libs="-lcrypto"; max_len=16384 ;;
+shard)
+    srcs="$h/ablate/shard.c $h/ablate/runs.c $h/ablate/stats.c $h/base/file.c $h/base/dates.c"
+    libs="-lcrypto -lm"; max_len=16384 ;;
 state)
     srcs="$h/risk/state.c $h/risk/audit.c $h/base/file.c $h/base/dates.c"
     libs="-lcjson -lcrypto -luv"; max_len=8192 ;; # uv: audit syncs off the loop
