@@ -114,6 +114,19 @@ ablate "$T/rec4" --confd "$T/confd2" --record --dsn "$PG_DSN"; rc=$?
 check "other inputs: a new row" \
   '[ $rc = 0 ] && grep -q "^recorded as trading.ablation_runs id" "$T/out" && [ "$(q "SELECT count(DISTINCT run_id) || '"'"' '"'"' || count(DISTINCT config_sha256) FROM trading.ablation_runs")" = "2 2" ]'
 
+# The same run as shards merged elsewhere: the merge records the same row.
+id4=$(sed -n 's/^recorded as trading.ablation_runs id \([0-9]*\), run_id.*$/\1/p' "$T/out")
+for k in 0 1 2; do
+  "$GORDON" ablate --config examples/ablate.ini --data "USDCHF:$CSV" --plugin-dir "$PLUGINS" --confd "$T/confd2" \
+    --shard "$k/3" --out "$T/shards" --jobs 1 --quiet >/dev/null 2>>"$T/shards.err" &
+done
+wait
+"$GORDON" ablate merge --data "USDCHF:$CSV" --plugin-dir "$PLUGINS" --confd "$T/confd2" --out "$T/rec5" --quiet \
+  --record --dsn "$PG_DSN" "$T/shards" >"$T/out" 2>"$T/err"; rc=$?
+check "3 shards merged with --record: the row of the same run on one machine" \
+  '[ $rc = 0 ] && grep -q "^already recorded as trading.ablation_runs id $id4, run_id [0-9a-f]* (the same results; not written again)$" "$T/out"'
+check "shards merged: ablation.json the one machine's" 'cmp -s "$T/rec4/ablation.json" "$T/rec5/ablation.json"'
+
 # The database goes away during the run: the data file is a FIFO, opened
 # after the check before the run; the cluster stops before the bars come.
 mkfifo "$T/fifo.csv"
