@@ -1706,6 +1706,33 @@ static int ablate_record_check(const cli *o, const gd_config *cfg, const char **
     return 0;
 }
 
+/* Configuration, data, the --record database checked, the logs, and the
+ * ablation's options (dirbuf holds the plugin directories). 0, or the exit
+ * status having said why; on 0 the caller frees *cfg. */
+static int ablate_prepare(const cli *o, const char *config, gd_config *cfg, const char **dsn, char *dirbuf,
+                          size_t cap, gd_ablate_opts *ao)
+{
+    int st = ablate_config(o, config, cfg);
+    if (st)
+        return st;
+    if ((st = ablate_record_check(o, cfg, dsn)) != 0) {
+        gd_config_free(cfg);
+        return st;
+    }
+    /* Thousands of runs: their warnings (a breaker's halt, a cap) would
+     * drown the progress; they are counted in the report's Pipeline column
+     * and ablation.json's "pipeline". Errors only. */
+    gd_log_init(stderr, GD_LOG_ERROR);
+    memset(ao, 0, sizeof *ao);
+    ao->cfg = cfg;
+    ao->config_path = config;
+    ao->plugin_dirs = cli_plugin_dirs(o, dirbuf, cap);
+    ao->jobs = o->jobs >= 1 ? (unsigned)o->jobs : 1;
+    ao->progress = o->quiet ? NULL : stderr;
+    ao->progress_tty = isatty(STDERR_FILENO);
+    return 0;
+}
+
 /* The outputs of a finished result: table, files, the record, failures. */
 static int ablate_finish(const cli *o, gd_ab_result *res, const gd_config *cfg, const char *dsn)
 {
@@ -1749,21 +1776,11 @@ static int cmd_ablate_merge(int argc, char **argv)
         config = recorded;
     }
     gd_config cfg;
-    if ((st = ablate_config(&o, config, &cfg)) != 0)
-        return st;
     const char *dsn;
-    if ((st = ablate_record_check(&o, &cfg, &dsn)) != 0) {
-        gd_config_free(&cfg);
-        return st;
-    }
-    gd_log_init(stderr, GD_LOG_ERROR);
     char dirbuf[4096];
     gd_ablate_opts ao;
-    memset(&ao, 0, sizeof ao);
-    ao.cfg = &cfg;
-    ao.config_path = config;
-    ao.plugin_dirs = cli_plugin_dirs(&o, dirbuf, sizeof dirbuf);
-    ao.jobs = 1;
+    if ((st = ablate_prepare(&o, config, &cfg, &dsn, dirbuf, sizeof dirbuf, &ao)) != 0)
+        return st;
     gd_ab_result res;
     int rc = gd_ablate_merge(&ao, (const char *const *)o.args, (size_t)o.n_args, &res, &err);
     if (rc) {
@@ -1809,30 +1826,13 @@ static int cmd_ablate(int argc, char **argv)
         fprintf(stderr, "gordon ablate: --record goes with the merge (gordon ablate merge --record), not a shard\n");
         return 2;
     }
-    if (o.jobs < 1)
-        o.jobs = 1;
     gd_config cfg;
     gd_err err;
-    if ((st = ablate_config(&o, o.config, &cfg)) != 0)
-        return st;
     const char *dsn;
-    if ((st = ablate_record_check(&o, &cfg, &dsn)) != 0) {
-        gd_config_free(&cfg);
-        return st;
-    }
-    /* Thousands of runs: their warnings (a breaker's halt, a cap) would
-     * drown the progress; they are counted in the report's Pipeline column
-     * and ablation.json's "pipeline". Errors only. */
-    gd_log_init(stderr, GD_LOG_ERROR);
     char dirbuf[4096];
     gd_ablate_opts ao;
-    memset(&ao, 0, sizeof ao);
-    ao.cfg = &cfg;
-    ao.config_path = o.config;
-    ao.plugin_dirs = cli_plugin_dirs(&o, dirbuf, sizeof dirbuf);
-    ao.jobs = (unsigned)o.jobs;
-    ao.progress = o.quiet ? NULL : stderr;
-    ao.progress_tty = isatty(STDERR_FILENO);
+    if ((st = ablate_prepare(&o, o.config, &cfg, &dsn, dirbuf, sizeof dirbuf, &ao)) != 0)
+        return st;
     ao.shard_k = shard_k;
     ao.shard_n = shard_n;
     if (o.shard) {
