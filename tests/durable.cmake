@@ -6,3 +6,6 @@ add_test(NAME e2e_durable_state
                  ${CMAKE_BINARY_DIR}/tests/plugins
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(e2e_durable_state PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+# Invariant 8 for adopted positions: their records durable before the stop.
+gd_add_unit(test_adopt_durable tests/test_adopt_durable.c)
+add_dependencies(test_adopt_durable gd_test_plugin_always_long)

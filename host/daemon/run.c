@@ -833,9 +833,7 @@ static int uv_fail(gd_err *err, const char *what, int uvrc)
     return gd_err_set(err, GD_EIO, "%s: %s", what, uv_strerror(uvrc));
 }
 
-/* The loop and its own handles: replay drivers, signals, the reload
- * coalescer, the lag probe, housekeeping and the systemd watchdog. Only
- * handles that were initialised are closed later (n_handles). */
+/* The thread pool's first job: it only makes the pool start. */
 static void rt_noop(uv_work_t *w) { (void)w; }
 
 /* [gordon] realtime_priority and lock_memory, on the loop thread. The
@@ -859,6 +857,9 @@ static int apply_rt(run_state *st, gd_err *err)
     return 0;
 }
 
+/* The loop and its own handles: replay drivers, signals, the reload
+ * coalescer, the lag probe, housekeeping and the systemd watchdog. Only
+ * handles that were initialised are closed later (n_handles). */
 static int start_loop(run_state *st, gd_err *err)
 {
     int rc = uv_loop_init(&st->loop);

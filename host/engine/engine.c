@@ -263,6 +263,12 @@ void gd_engine_adopt(gd_engine *e, uint32_t owner, const gordon_fill *entry, dou
         return;
     gd_book_adopt(&e->book, owner, entry, stop, tp);
     gd_engine_rec_adopt(e, owner, entry, stop, tp);
+    /* Its records (with gd_engine_adopt_new's intent and stop) on disk
+     * before the executor's protective stop leaves; a failed sync is said
+     * and the stop goes all the same, as an exit does (less risk). */
+    gd_err serr;
+    if (e->rec.j && e->exec.ops && e->exec.ops->remote && rec_sync(e, &serr) != 0)
+        gd_log(GD_LOG_ERROR, "journal", NULL, "journal sync before an adopted position's stop failed: %s", serr.msg);
     /* Its strategy hears of it as of an entry fill (it may have kept
      * nothing across the restart). */
     gd_inst *in = owner < e->gen->n_slots ? e->gen->by_slot[owner] : NULL;
