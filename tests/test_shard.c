@@ -127,6 +127,7 @@ static ab_shard_hdr hdr(uint32_t k, uint32_t n, const char *key_seed)
     h.n_symbols = N_SYMS;
     h.runs = 10 + k;
     h.bars = 1000 * (k + 1);
+    h.n_sets = 9;
     return h;
 }
 

@@ -576,6 +576,7 @@ static int shard_hdr(const ab_job *j, ab_shard_hdr *h, gd_err *err)
     h->n_cfgs = (uint32_t)j->res->n_configs;
     h->n_wins = (uint32_t)j->res->n_windows;
     h->n_symbols = (uint32_t)j->res->n_symbols;
+    h->n_sets = j->c.n_sets;
     return shard_key(j, h->key, err);
 }
 

@@ -147,6 +147,7 @@ typedef struct ab_shard_hdr {
     char config_path[512];     /* as given to the shard, for merge's default */
     uint32_t n_cfgs, n_wins, n_symbols;
     uint64_t runs, bars;       /* engine runs done and bars fed by this shard */
+    uint64_t n_sets;           /* merge's expectation only (the key covers it): a chosen set is below it */
 } ab_shard_hdr;
 
 /* Writes h and the shard's pairs of runs to path atomically (a unique

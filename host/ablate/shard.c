@@ -262,10 +262,13 @@ int gd_ab_shard_read_header(const char *path, ab_shard_hdr *h, gd_err *err)
 }
 
 /* One pair's run into r (zeroed first; the caller frees it on failure). */
-static int get_run(rd *r, const ab_shard_hdr *h, double periods_per_year, ab_run *run, uint64_t *chosen)
+static int get_run(rd *r, const ab_shard_hdr *h, uint64_t n_sets, double periods_per_year, ab_run *run,
+                   uint64_t *chosen)
 {
     memset(run, 0, sizeof *run);
     *chosen = get64(r, "chosen set");
+    if (!r->bad && n_sets && *chosen >= n_sets)
+        return fail(r, "chosen set", *chosen, "is not one of the grid's");
     unsigned failed = get8(r, "failed");
     const unsigned char *lp = take(r, 2, "error length");
     size_t el = lp ? (size_t)lp[0] | (size_t)lp[1] << 8 : 0;
@@ -494,7 +497,7 @@ static int merge_one(const char *path, const ab_shard_hdr *want, double ppy, ab_
             goto out;
         }
         seen[pair] = 1;
-        if ((rc = get_run(&r, &h, ppy, &out->oos[pair], &out->chosen[pair])) != 0)
+        if ((rc = get_run(&r, &h, want->n_sets, ppy, &out->oos[pair], &out->chosen[pair])) != 0)
             goto out;
     }
     if (r.left) {

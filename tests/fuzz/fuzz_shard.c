@@ -42,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&want, 0, sizeof want);
     gd_sha256_buf(KEY_SEED, strlen(KEY_SEED), want.key);
     want.n_cfgs = 2;
+    want.n_sets = 4;
     want.n_wins = 2;
     want.n_symbols = 2;
     if (!path[0])
