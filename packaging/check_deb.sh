@@ -187,6 +187,8 @@ t "gordon contains the daemon, config, units, man page, dashboards, migrations, 
     /usr/share/gordon/prometheus/alerts.yml /usr/share/gordon/grafana/gordon.json \
     /usr/share/gordon/migrations /usr/share/gordon/sample/sample_1h.csv /var/lib/gordon \
     /usr/share/doc/gordon/examples/ip-allowlist.conf /usr/share/doc/gordon/examples/realtime.conf \
+    /usr/share/doc/gordon/examples/ablate-indexed-job.yaml /usr/share/doc/gordon/examples/ablate-array.sbatch \
+    /usr/share/doc/gordon/examples/ablate-submit.sh \
     /var/lib/gordon/plugins /usr/share/doc/gordon/copyright /usr/share/doc/gordon/changelog.gz
 # Every SQL migration of the tree, where gordon-migrate.service reads them.
 MIGS=()
