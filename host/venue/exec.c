@@ -262,8 +262,6 @@ static void incident(gd_vexec *x, vx_slot *s, const char *fmt, ...)
 static void fmt_num(char *out, size_t cap, double v, int dec) { snprintf(out, cap, "%.*f", dec, v); }
 
 /* Numbers in Binance's JSON come as strings ("0.010") or numbers. */
-static double jnum(const cJSON *o, const char *key) { return gd_venue_num(cJSON_GetObjectItemCaseSensitive(o, key)); }
-
 static const char *jstr(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -529,10 +527,8 @@ static void setup_reply(gd_vexec *x, const gd_rest_reply *r)
     case SU_ACCOUNT: {
         /* The wallet balance: the host's book adds the unrealised PnL of
          * positions it takes up from its own marks. */
-        double eq = jnum(j, "totalWalletBalance"), margin = jnum(j, "totalMarginBalance");
-        if (!isfinite(eq))
-            eq = margin;
-        if (!isfinite(eq) || !(eq > 0.0)) {
+        double margin, eq = gd_vreply_equity(j, &margin);
+        if (!isfinite(eq)) {
             setup_fail(x, GD_EINVAL, "the account's equity is not positive (totalWalletBalance)");
             goto out;
         }
@@ -554,16 +550,22 @@ static void setup_reply(gd_vexec *x, const gd_rest_reply *r)
         }
         for (uint32_t s = 0; s < x->o.n_symbols; s++)
             x->venue_amt[s] = x->venue_mark[s] = 0.0;
+        if (!cJSON_IsArray(j)) {
+            setup_fail(x, GD_EIO, "GET /fapi/v2/positionRisk: the reply is not an array");
+            goto out;
+        }
         cJSON_ArrayForEach(p, j)
         {
-            const char *n = jstr(p, "symbol");
-            double amt = jnum(p, "positionAmt"), mark = jnum(p, "markPrice");
-            for (uint32_t s = 0; n && s < x->o.n_symbols; s++)
+            gd_vposition vp;
+            gd_vreply_position(p, &vp);
+            const char *n = vp.symbol;
+            double amt = vp.amt;
+            for (uint32_t s = 0; n[0] && s < x->o.n_symbols; s++)
                 if (!strcmp(n, x->syms[s])) {
                     x->venue_amt[s] = isfinite(amt) ? amt : 0.0;
-                    x->venue_mark[s] = isfinite(mark) && mark > 0.0 ? mark : 0.0;
+                    x->venue_mark[s] = isfinite(vp.mark) ? vp.mark : 0.0;
                 }
-            if (!n || !isfinite(amt) || amt == 0.0)
+            if (!n[0] || !isfinite(amt) || amt == 0.0)
                 continue;
             for (uint32_t s = 0; s < x->o.n_symbols; s++) {
                 if (strcmp(n, x->syms[s]) != 0)
@@ -587,17 +589,18 @@ static void setup_reply(gd_vexec *x, const gd_rest_reply *r)
                             setup_fail(x, GD_EIO, "GET /fapi/v2/positionRisk: %s is listed twice", n);
                             goto out;
                         }
-                    double entry = jnum(p, "entryPrice");
-                    x->found[x->n_found++] =
-                        (vx_found){s, amt, isfinite(entry) && entry > 0.0 ? entry : x->venue_mark[s], x->venue_mark[s]};
+                    x->found[x->n_found++] = (vx_found){s, amt, isfinite(vp.entry) ? vp.entry : x->venue_mark[s],
+                                                        x->venue_mark[s]};
                     break;
                 }
                 if (!close) {
+                    char ent[48] = "?";
+                    if (isfinite(vp.entry))
+                        snprintf(ent, sizeof ent, "%.*f", x->price_dec[s], vp.entry);
                     setup_fail(x, GD_EINVAL,
                                "the venue holds a %s position of %s %.*f (entry %s) that gordon did not open: "
                                "close it on the venue, or set [venue] unknown_positions = close",
-                               amt > 0 ? "long" : "short", n, x->qty_dec[s], fabs(amt),
-                               jstr(p, "entryPrice") ? jstr(p, "entryPrice") : "?");
+                               amt > 0 ? "long" : "short", n, x->qty_dec[s], fabs(amt), ent);
                     goto out;
                 }
                 gd_log(GD_LOG_WARN, "venue", NULL, "closing a %s position of %s %.*f that gordon did not open",
@@ -1941,10 +1944,10 @@ static void reconcile_reply(gd_vexec *x, const gd_rest_reply *r)
         const cJSON *p;
         cJSON_ArrayForEach(p, j)
         {
-            const char *n = jstr(p, "symbol");
-            double amt = jnum(p, "positionAmt");
-            if (n && !strcmp(n, x->syms[sy]) && isfinite(amt))
-                venue += amt;
+            gd_vposition vp;
+            gd_vreply_position(p, &vp);
+            if (!strcmp(vp.symbol, x->syms[sy]) && isfinite(vp.amt))
+                venue += vp.amt;
         }
         vx_slot *open = NULL;
         for (uint32_t k = 0; k < x->n_owners; k++) {
@@ -1968,10 +1971,11 @@ static void reconcile_reply(gd_vexec *x, const gd_rest_reply *r)
             double entry = 0.0, mark = 0.0;
             cJSON_ArrayForEach(p, j)
             {
-                const char *n = jstr(p, "symbol");
-                if (n && !strcmp(n, x->syms[sy])) {
-                    entry = jnum(p, "entryPrice");
-                    mark = jnum(p, "markPrice");
+                gd_vposition vp;
+                gd_vreply_position(p, &vp);
+                if (!strcmp(vp.symbol, x->syms[sy])) {
+                    entry = vp.entry;
+                    mark = vp.mark;
                 }
             }
             gd_err e;

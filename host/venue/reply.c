@@ -42,6 +42,26 @@ void gd_vreply_order(const cJSON *j, int algo, gd_vorder *out)
     out->avg = price(jnum(j, "avgPrice"));
 }
 
+#define BELIEVABLE 1e12
+
+void gd_vreply_position(const cJSON *p, gd_vposition *out)
+{
+    memset(out, 0, sizeof *out);
+    jcopy(p, "symbol", out->symbol, sizeof out->symbol);
+    double amt = jnum(p, "positionAmt"), mark = jnum(p, "markPrice"), entry = jnum(p, "entryPrice");
+    out->amt = isfinite(amt) && fabs(amt) <= BELIEVABLE ? amt : NAN;
+    out->mark = price(mark) <= BELIEVABLE ? mark : NAN;
+    out->entry = price(entry) <= BELIEVABLE ? entry : NAN;
+}
+
+double gd_vreply_equity(const cJSON *j, double *margin)
+{
+    double wallet = jnum(j, "totalWalletBalance"), m = jnum(j, "totalMarginBalance");
+    *margin = isfinite(m) ? m : NAN;
+    double eq = isfinite(wallet) ? wallet : m;
+    return isfinite(eq) && eq > 0.0 && eq <= BELIEVABLE ? eq : NAN;
+}
+
 static void order_event(const cJSON *o, gd_vevent *ev)
 {
     jcopy(o, "s", ev->symbol, sizeof ev->symbol);

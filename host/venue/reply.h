@@ -22,6 +22,23 @@ typedef struct gd_vorder {
  * order's (algoStatus, else status). Always fills *out. */
 void gd_vreply_order(const cJSON *j, int algo, gd_vorder *out);
 
+/* One element of GET /fapi/v2/positionRisk as gordon reads it. Amounts and
+ * prices past 1e12 in size are not believed (they would overflow what is
+ * computed from them). */
+typedef struct gd_vposition {
+    char symbol[32]; /* "" when absent, not a string or too long */
+    double amt;      /* positionAmt: finite, |amt| <= 1e12; NAN when absent or invalid */
+    double mark;     /* markPrice: finite, 0 < mark <= 1e12; NAN otherwise */
+    double entry;    /* entryPrice: the same; NAN otherwise (also Binance's 0 of a flat position) */
+} gd_vposition;
+
+void gd_vreply_position(const cJSON *p, gd_vposition *out);
+
+/* GET /fapi/v2/account: the equity gordon sizes from, totalWalletBalance
+ * (totalMarginBalance when that is missing): finite and > 0, or NAN. *margin
+ * gets totalMarginBalance (finite, or NAN). */
+double gd_vreply_equity(const cJSON *j, double *margin);
+
 enum {
     GD_VEV_OTHER = 0,   /* an event gordon does not act on */
     GD_VEV_ORDER,       /* ORDER_TRADE_UPDATE */

@@ -1,8 +1,8 @@
 /* libFuzzer target for what the venue executor reads from Binance
  * (venue/reply.c, venue/rest.c): the user-data stream's events
  * (ORDER_TRADE_UPDATE, ALGO_UPDATE, ACCOUNT_UPDATE, listenKeyExpired), order
- * and algo-order replies, and the judgement of a reply's status and error
- * body. The first byte picks which. Checked beyond "no crash": every value
+ * and algo-order replies, the account and positionRisk replies, and the
+ * judgement of a reply's status and error body. The first byte picks which. Checked beyond "no crash": every value
  * gordon acts on is inside its range (a status is an upper-case word, a
  * quantity finite and >= 0 or absent, a price finite and > 0 or absent, a
  * commission finite and >= 0, strings terminated inside their buffers, at
@@ -148,6 +148,39 @@ static void judge(const char *text, size_t size, long status)
         abort();
 }
 
+/* GET /fapi/v2/account and /fapi/v2/positionRisk: every value gordon acts
+ * on believable (finite, in range) or NAN, every symbol terminated. */
+static void account(const char *text, size_t size)
+{
+    cJSON *j = cJSON_ParseWithLength(text, size);
+    double margin, eq = gd_vreply_equity(j, &margin);
+    if (!isnan(eq) && !(isfinite(eq) && eq > 0 && eq <= 1e12))
+        abort();
+    if (!isnan(margin) && !isfinite(margin))
+        abort();
+    cJSON_Delete(j);
+}
+
+static void positions(const char *text, size_t size)
+{
+    cJSON *j = cJSON_ParseWithLength(text, size);
+    const cJSON *p;
+    gd_vposition vp;
+    gd_vreply_position(j, &vp); /* a lone object, or anything, is read without harm */
+    cJSON_ArrayForEach(p, j)
+    {
+        gd_vreply_position(p, &vp);
+        check_str(vp.symbol, sizeof vp.symbol);
+        if (!isnan(vp.amt) && !(isfinite(vp.amt) && fabs(vp.amt) <= 1e12))
+            abort();
+        if (!isnan(vp.mark) && !(vp.mark > 0 && vp.mark <= 1e12))
+            abort();
+        if (!isnan(vp.entry) && !(vp.entry > 0 && vp.entry <= 1e12))
+            abort();
+    }
+    cJSON_Delete(j);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -155,6 +188,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const char *text = (const char *)data + 1;
     size_t n = size - 1;
+    /* 0xf0 and up: the account and position replies (added later: the
+     * corpus's first bytes below keep what they picked). */
+    if (data[0] >= 0xf0) {
+        if (data[0] & 1)
+            positions(text, n);
+        else
+            account(text, n);
+        return 0;
+    }
     switch (data[0] % 4) {
     case 0: event(text, n); break;
     case 1: reply(text, n, 0); break;
