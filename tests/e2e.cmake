@@ -22,7 +22,7 @@ set_tests_properties(e2e_macro PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 # Every parser under libFuzzer for a short, bounded time with its committed
 # corpus (clang; tests/fuzz/README.md): a regression shows at once, a long
 # run is `make fuzz FUZZ_SECONDS=3600`. 15 s each keeps the label near 3 min.
-foreach(t http config fred csv wire journal state jscan ledger market rules venue console store shard)
+foreach(t http config fred csv wire journal state jscan ledger market rules venue console store shard api)
   add_test(NAME fuzz_${t} COMMAND bash ${CMAKE_SOURCE_DIR}/tests/fuzz/run_fuzz.sh ${t}
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(fuzz_${t} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 ENVIRONMENT "FUZZ_SECONDS=15"

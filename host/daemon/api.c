@@ -1,4 +1,5 @@
 #include "daemon/api.h"
+#include "daemon/api_body.h"
 #include "venue/exec.h"
 #include "venue/market.h"
 
@@ -106,42 +107,15 @@ static int authorize(gd_api *a, const gd_http_request *req, gd_http_response *re
     return 0;
 }
 
-/* Optional JSON body {"reason": "...", "force": true}; GD_EPARSE with a
- * 400 reply set when it is not that. */
+/* Optional JSON body {"reason": "...", "force": true} (api_body.c);
+ * GD_EPARSE with a 400 reply set when it is not that. */
 static int parse_body(const gd_http_request *req, char *reason, size_t cap, int *force, gd_http_response *resp)
 {
-    *force = 0;
-    snprintf(reason, cap, "%s", "no reason given");
-    if (!req->body_len)
-        return 0;
-    /* One object and nothing after it but white space: a body with trailing
-     * garbage is not a halt. */
-    const char *end = NULL;
-    cJSON *o = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0);
-    if (o && end)
-        for (const char *q = end; q < req->body + req->body_len; q++)
-            if (*q != ' ' && *q != '\t' && *q != '\r' && *q != '\n') {
-                cJSON_Delete(o);
-                reply_error(resp, 400, "body: trailing bytes after the JSON object");
-                return GD_EPARSE;
-            }
-    if (!o || !cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        reply_error(resp, 400, "body must be a JSON object like {\"reason\": \"...\"}");
-        return GD_EPARSE;
-    }
-    const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "reason");
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, "force");
-    if ((r && !cJSON_IsString(r)) || (f && !cJSON_IsBool(f))) {
-        cJSON_Delete(o);
-        reply_error(resp, 400, "reason must be a string and force a boolean");
-        return GD_EPARSE;
-    }
-    if (r)
-        gd_utf8_copy(reason, cap, r->valuestring); /* an operator's bytes: valid UTF-8 in every record */
-    *force = f && cJSON_IsTrue(f);
-    cJSON_Delete(o);
-    return 0;
+    const char *why;
+    int rc = gd_api_body_parse(req->body, req->body_len, reason, cap, force, &why);
+    if (rc)
+        reply_error(resp, 400, why);
+    return rc;
 }
 
 static void readyz(gd_api *a, gd_http_response *resp)

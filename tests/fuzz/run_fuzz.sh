@@ -58,6 +58,9 @@ market)
     srcs="$h/venue/market.c $h/venue/rules.c $h/risk/instr.c $h/venue/rest.c $h/venue/stream.c $h/venue/profile.c $h/venue/sign.c $h/net/curluv.c
           $h/base/dates.c $h/base/file.c"
     libs="-lcjson -luv -lcurl -lwebsockets -lcrypto"; max_len=4096 ;;
+api)
+    srcs="$h/daemon/api_body.c"
+    libs="-lcjson"; max_len=4096 ;;
 console)
     srcs="$h/daemon/console_bot.c"
     libs="-lcjson -linih"; max_len=4096 ;;
