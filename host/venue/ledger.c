@@ -73,6 +73,21 @@ static int num_field(const cJSON *o, const char *k, double *out, int need)
     return 0;
 }
 
+/* A symbol as written into a record without escaping, and so as read back:
+ * 1 to cap - 1 of [A-Za-z0-9_.-] (a ledger written with anything else could
+ * not be read again). */
+static int symbol_ok(const char *s, size_t cap)
+{
+    size_t n = strnlen(s, cap);
+    if (n == 0 || n >= cap)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+              s[i] == '_' || s[i] == '.' || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
 static int id_field(const cJSON *o, const char *k, uint64_t *out)
 {
     double d;
@@ -171,8 +186,8 @@ static int apply_line(gd_vledger *l, const char *line, int lineno, char *why, si
             snprintf(why, cap, "field strategy: not an instance name");
             goto out;
         }
-        if (!cJSON_IsString(y) || !*y->valuestring || strlen(y->valuestring) >= sizeof n.symbol) {
-            snprintf(why, cap, "field symbol: missing or longer than %zu", sizeof n.symbol - 1);
+        if (!cJSON_IsString(y) || !symbol_ok(y->valuestring, sizeof n.symbol)) {
+            snprintf(why, cap, "field symbol: missing, longer than %zu or not of [A-Za-z0-9_.-]", sizeof n.symbol - 1);
             goto out;
         }
         if (num_field(o, "side", &side, 1) != 0 || (side != 1.0 && side != -1.0)) {
@@ -401,8 +416,7 @@ int gd_vledger_entry(gd_vledger *l, const gd_vledger_rec *r, gd_err *err)
 {
     if (find(l, r->id))
         return gd_err_set(err, GD_EEXIST, "%s: entry %" PRIu64 " is already recorded", l->path, r->id);
-    if (!gd_name_valid(r->strategy, GD_NAME_MAX) || !r->symbol[0] || memchr(r->symbol, '"', strlen(r->symbol)) ||
-        memchr(r->symbol, '\\', strlen(r->symbol)))
+    if (!gd_name_valid(r->strategy, GD_NAME_MAX) || !symbol_ok(r->symbol, sizeof r->symbol))
         return gd_err_set(err, GD_EINVAL, "%s: entry %" PRIu64 ": bad strategy or symbol name", l->path, r->id);
     gd_vledger_rec n = *r;
     n.filled = n.avg = 0;
