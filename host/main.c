@@ -1745,6 +1745,22 @@ static int ablate_finish(const cli *o, gd_ab_result *res, const gd_config *cfg, 
     return rc;
 }
 
+/* After gd_ablate_run or gd_ablate_merge returned rc: the error, or the
+ * outputs; either way res (when made) and cfg are freed. The exit status. */
+static int ablate_done(const cli *o, const char *cmd, int rc, const gd_err *err, gd_ab_result *res, gd_config *cfg,
+                       const char *dsn)
+{
+    if (rc) {
+        fprintf(stderr, "gordon %s: %s\n", cmd, err->msg);
+        gd_config_free(cfg);
+        return 1;
+    }
+    rc = ablate_finish(o, res, cfg, dsn);
+    gd_ab_result_free(res);
+    gd_config_free(cfg);
+    return rc;
+}
+
 /* gordon ablate merge [--config FILE] ... SHARD_OR_DIR... */
 static int cmd_ablate_merge(int argc, char **argv)
 {
@@ -1783,15 +1799,7 @@ static int cmd_ablate_merge(int argc, char **argv)
         return st;
     gd_ab_result res;
     int rc = gd_ablate_merge(&ao, (const char *const *)o.args, (size_t)o.n_args, &res, &err);
-    if (rc) {
-        fprintf(stderr, "gordon ablate merge: %s\n", err.msg);
-        gd_config_free(&cfg);
-        return 1;
-    }
-    rc = ablate_finish(&o, &res, &cfg, dsn);
-    gd_ab_result_free(&res);
-    gd_config_free(&cfg);
-    return rc;
+    return ablate_done(&o, "ablate merge", rc, &err, &res, &cfg, dsn);
 }
 
 static int cmd_ablate(int argc, char **argv)
@@ -1850,15 +1858,7 @@ static int cmd_ablate(int argc, char **argv)
     }
     gd_ab_result res;
     int rc = gd_ablate_run(&ao, &res, &err);
-    if (rc) {
-        fprintf(stderr, "gordon ablate: %s\n", err.msg);
-        gd_config_free(&cfg);
-        return 1;
-    }
-    rc = ablate_finish(&o, &res, &cfg, dsn);
-    gd_ab_result_free(&res);
-    gd_config_free(&cfg);
-    return rc;
+    return ablate_done(&o, "ablate", rc, &err, &res, &cfg, dsn);
 }
 
 int main(int argc, char **argv)
