@@ -9,7 +9,12 @@
  * p50/p99/max over every bar, and over the bars that produced an intent.
  * The goal beside it: p99 under 500 us.
  *
- * usage: bench_live [--bars N]   (N stream bars, default 3000) */
+ * usage: bench_live [--bars N] [--mlock] [--rt PRIO]
+ *   N stream bars (default 3000); --mlock: [gordon] lock_memory, the host
+ *   and every worker mlockall what they map (a live deployment's setting:
+ *   on a machine that takes cached pages back, each page of code refaulted
+ *   in a call is a major fault); --rt: [gordon] realtime_priority for this
+ *   thread (both need root or the rlimits, see examples/realtime.conf). */
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +27,7 @@
 #include <uv.h>
 
 #include "base/log.h"
+#include "base/rt.h"
 #include "config/config.h"
 #include "engine/engine.h"
 #include "venue/market.h"
@@ -148,12 +154,27 @@ int main(int argc, char **argv)
     bench b;
     memset(&b, 0, sizeof b);
     b.want = 3000;
-    for (int i = 1; i + 1 < argc; i += 2)
-        if (!strcmp(argv[i], "--bars"))
-            b.want = strtoull(argv[i + 1], NULL, 10);
+    int rt = 0, lock = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--bars") && i + 1 < argc) {
+            b.want = strtoull(argv[++i], NULL, 10);
+        } else if (!strcmp(argv[i], "--rt") && i + 1 < argc) {
+            rt = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--mlock")) {
+            lock = 1;
+        } else {
+            fprintf(stderr, "usage: bench_live [--bars N] [--mlock] [--rt PRIO]\n");
+            return 2;
+        }
+    }
     if (b.want == 0)
         b.want = 1;
     gd_log_init(stderr, GD_LOG_WARN);
+    gd_err rterr;
+    if ((rt || lock) && gd_rt_apply(rt, lock, &rterr) != 0) {
+        fprintf(stderr, "bench_live: %s\n", rterr.msg);
+        return 1;
+    }
     /* mkdtemp's template: the child venue's port files go there */
     char dir[512];
     snprintf(dir, sizeof dir, "%s/bench_live.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -176,6 +197,8 @@ int main(int argc, char **argv)
     snprintf(rest, sizeof rest, "http://127.0.0.1:%d", port);
     snprintf(ws, sizeof ws, "ws://127.0.0.1:%d", wsport);
     cfg.iso_plugins = 1;
+    cfg.lock_memory = lock; /* the workers lock theirs too */
+    cfg.rt_priority = rt;   /* and run at the loop thread's priority */
     cfg.iso_worker = strdup(GD_BENCH_WORKER);
     cfg.market_source = strdup("venue");
     cfg.market_interval = strdup("30m");
@@ -215,9 +238,10 @@ int main(int argc, char **argv)
         goto out_loop;
     }
     printf("bench_live: real USD/CHF 30m bars as live klines from the loopback venue (a bar every %d ms); "
-           "1 strategy (ema_cross) + 3 overlays + drawdown breaker in sandboxed workers; warm-up %u bars by REST\n"
+           "1 strategy (ema_cross) + 3 overlays + drawdown breaker in sandboxed workers; warm-up %u bars by REST; %s%s\n"
            "  latency = the kline's websocket message received whole -> the bar's intents recorded\n",
-           1800000 / BL_SPEED, mo.warmup_bars);
+           1800000 / BL_SPEED, mo.warmup_bars, rt ? "loop thread SCHED_FIFO" : "normal scheduling",
+           lock ? ", memory locked (host and workers)" : "");
     uv_run(&b.loop, UV_RUN_DEFAULT);
     if (!b.failed) {
         report("every bar", b.lat, b.n);

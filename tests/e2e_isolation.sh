@@ -19,6 +19,8 @@
 #  deadline      for(;;) and a 200 ms spin in on_bar: killed at the
 #                deadline, quarantined, restarted with backoff, then
 #                quarantined for good;
+#  deadline_rt   the same with realtime_priority: workers SCHED_FIFO at the
+#                loop's priority, bounded by RLIMIT_RTTIME;
 #  crashes       abort, assert, raise(SIGSEGV), a wild store, alarm+spin,
 #                pthread_exit, signal dispositions (raw), SIGEV_THREAD
 #                timers, kill(host): the daemon runs on and stops on SIGTERM;
@@ -47,7 +49,7 @@ PIDS=()          # what this script started, stopped by id at the end
 cleanup() {
   exec 2>/dev/null # not the shell's notes on the jobs it ends here
   for p in "${PIDS[@]}"; do kill -9 "$p"; done
-  rm -rf "$T"
+  [ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 pass=0 fail=0
@@ -519,6 +521,52 @@ class_deadline() {
     'grep -q "strategy.spin_create: worker stopped: create() did not return in time" "$T/dl_create.log"'
 }
 
+# The deadline with [gordon] realtime_priority: every worker runs SCHED_FIFO
+# at the loop thread's priority once started (fewer switches per call), so a
+# worker that spins would hold the loop's CPU; the kernel's RLIMIT_RTTIME
+# (the deadline's CPU time, SIGKILL at twice that) and the host's deadline
+# end it, and the operator API answers throughout. Needs the privilege (root
+# here); skipped without it.
+# workers_of PID: the gordon-worker processes PID started.
+workers_of() {
+  local s l f
+  for s in /proc/[0-9]*/stat; do
+    l=$(cat "$s" 2>/dev/null) || continue
+    [ "${l#*(gordon-worker) }" != "$l" ] || continue
+    read -r -a f <<<"${l##*) }"
+    [ "${f[1]}" = "$1" ] && echo "${l%% *}"
+  done
+}
+
+class_deadline_rt() {
+  local so=$ISO/iso_busy.so
+  if ! chrt -f 10 true 2>/dev/null; then
+    echo "skip - SCHED_FIFO is not allowed here"
+    return
+  fi
+  ini dl_rt 0 >"$T/dl_rt.ini"
+  sed -i 's/^exit_when_done = false$/exit_when_done = false\nrealtime_priority = 10/' "$T/dl_rt.ini"
+  printf '[strategy.spin]\nplugin = %s\nattack = spin\nfrom_ms = %s\n' "$so" "$FROM" >>"$T/dl_rt.ini"
+  daemon_start dl_rt || { bad "dl_rt: the daemon did not start"; show "$T/dl_rt.log"; return; }
+  probes_start dl_rt 10
+  # Every worker real-time, bounded (spin's may be gone already: its attack
+  # starts 1 s into the replay).
+  local w pol lim ws=0 good=0
+  for w in $(workers_of "$DPID"); do
+    pol=$(sed 's/.*) //' "/proc/$w/stat" 2>/dev/null | awk '{print $39, $38}')
+    lim=$(awk '/^Max realtime timeout/ {print $4, $5}' "/proc/$w/limits" 2>/dev/null)
+    [ -n "$pol" ] && [ -n "$lim" ] || continue
+    ws=$((ws + 1))
+    [ "$pol" = "1 10" ] && [ "$lim" = "50000 100000" ] && good=$((good + 1))
+    echo "    worker $w: policy, priority = $pol; RLIMIT_RTTIME = $lim us"
+  done
+  check "dl_rt: every worker runs SCHED_FIFO 10 with RLIMIT_RTTIME 50 ms (100 ms hard)" '[ $ws -ge 1 ] && [ $good = $ws ]'
+  daemon_finish dl_rt "strategy.spin: worker stopped: .*for good"
+  ran dl_rt spin "iso: spin: spinning"
+  stopped dl_rt spin "killed by SIGXCPU|killed by SIGKILL|no answer within 200 ms"
+  check "dl_rt: the loop thread was real-time" 'grep -q "loop thread: SCHED_FIFO priority 10" "$T/dl_rt.log"'
+}
+
 CRASHES="abort assert segv nullwrite alarm pthread_exit sigaction timer killhost"
 
 class_crashes() {
@@ -661,7 +709,7 @@ class_parity() {
 LAT=
 LIMIT=100 # ms: the operator API's bound while plugins misbehave
 case $CLASS in
-libc_walk | raw_syscall | aliases | runpath | spoofed_shdr | ctor_ifunc | deadline | crashes | tamper | parity)
+libc_walk | raw_syscall | aliases | runpath | spoofed_shdr | ctor_ifunc | deadline | deadline_rt | crashes | tamper | parity)
   echo "isolation class $CLASS ($([ $SAN = 1 ] && echo sanitizer || echo release) build, listener on 127.0.0.1:$PORT)"
   "class_$CLASS"
   ;;

@@ -47,6 +47,9 @@ if ldd "$GORDON" | grep -q libasan; then
 fi
 ini "realtime_priority = 10
 lock_memory = $LOCK" >"$T/rt.ini"
+# The strategy in a sandboxed worker: it runs at the loop's priority and
+# locks its memory too.
+printf '[isolation]\nplugins = true\n' >>"$T/rt.ini"
 "$GORDON" run --config "$T/rt.ini" >"$T/rt.log" 2>&1 &
 DPID=$!
 PIDS+=("$DPID")
@@ -59,6 +62,13 @@ if grep -q 'loop thread: SCHED_FIFO priority 10' "$T/rt.log"; then
   check "every other thread (the thread pool, the loader) runs normally" \
     "[ -n '$others' ] && ! echo '$others' | grep -qv '=0$'" "$others"
   [ $LOCK = true ] && check "its memory is locked (VmLck)" "awk '/^VmLck:/ {exit !(\$2 > 0)}' /proc/$DPID/status" "$(grep VmLck "/proc/$DPID/status")"
+  W=
+  for s in /proc/[0-9]*/stat; do
+    l=$(cat "$s" 2>/dev/null) || continue
+    case $l in *"(gordon-worker) "*) read -r -a f <<<"${l##*) }"; [ "${f[1]}" = "$DPID" ] && W=${l%% *} ;; esac
+  done
+  check "the plugin's worker runs SCHED_FIFO 10 too" "[ -n '$W' ] && [ \"\$(sed 's/.*) //' /proc/$W/stat | awk '{print \$39, \$38}')\" = '1 10' ]" "worker ${W:-none}"
+  [ $LOCK = true ] && check "and its memory is locked (VmLck)" "awk '/^VmLck:/ {exit !(\$2 > 0)}' /proc/$W/status" "$(grep VmLck "/proc/$W/status" 2>&1)"
   kill -TERM "$DPID"
   wait "$DPID"
   rc=$?

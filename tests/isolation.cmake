@@ -67,7 +67,7 @@ add_dependencies(gd_iso_all gd_iso_harness)
 # misbehave, so they run alone: beside other tests (PostgreSQL clusters, the
 # venue, ASan builds on two cores) a probe waits on the scheduler, not on
 # the host.
-foreach(class libc_walk raw_syscall aliases runpath spoofed_shdr ctor_ifunc deadline crashes tamper parity)
+foreach(class libc_walk raw_syscall aliases runpath spoofed_shdr ctor_ifunc deadline deadline_rt crashes tamper parity)
   add_test(NAME isolation_${class}
            COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/e2e_isolation.sh ${class} $<TARGET_FILE:gordon>
                    ${GD_PLUGIN_OUTPUT_DIR} ${GD_ISO_DIR}

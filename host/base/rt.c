@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 int gd_rt_apply(int fifo_priority, int lock_memory, gd_err *err)
 {
@@ -39,6 +40,34 @@ int gd_rt_apply(int fifo_priority, int lock_memory, gd_err *err)
         }
     }
     return 0;
+}
+
+_Static_assert(sizeof(cpu_set_t) <= sizeof(((gd_rt_mask *)0)->set), "gd_rt_mask holds a cpu_set_t");
+
+void gd_rt_helpers_begin(gd_rt_mask *saved)
+{
+    cpu_set_t now, others;
+    saved->active = 0;
+    if (sched_getaffinity(0, sizeof now, &now) != 0 || CPU_COUNT(&now) != 1)
+        return;
+    CPU_ZERO(&others);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    for (long c = 0; c < n && c < CPU_SETSIZE; c++)
+        if (!CPU_ISSET((int)c, &now))
+            CPU_SET((int)c, &others);
+    if (CPU_COUNT(&others) == 0 || sched_setaffinity(0, sizeof others, &others) != 0)
+        return;
+    memcpy(saved->set, &now, sizeof now);
+    saved->active = 1;
+}
+
+void gd_rt_helpers_end(const gd_rt_mask *saved)
+{
+    cpu_set_t was;
+    if (!saved->active)
+        return;
+    memcpy(&was, saved->set, sizeof was);
+    (void)sched_setaffinity(0, sizeof was, &was); /* back to a CPU it had: allowed */
 }
 
 void gd_rt_normal(void)

@@ -17,4 +17,18 @@ int gd_rt_apply(int fifo_priority, int lock_memory, gd_err *err);
  * thread a real-time one starts that is not on the hot path. */
 void gd_rt_normal(void);
 
+/* Threads inherit their creator's CPU set. When the calling thread is
+ * pinned to one CPU (the loop thread and its plugin workers share one) and
+ * others are online, threads it starts between gd_rt_helpers_begin and
+ * gd_rt_helpers_end get every other CPU instead: a helper that signals the
+ * loop (libuv's thread pool, the market-data loader: uv_async_send) must
+ * not wait for the CPU a real-time loop thread holds, while the loop spins
+ * in libuv waiting for that very send to finish. Otherwise no-ops. */
+typedef struct gd_rt_mask {
+    int active;
+    unsigned char set[128]; /* the caller's cpu_set_t, restored by _end */
+} gd_rt_mask;
+void gd_rt_helpers_begin(gd_rt_mask *saved);
+void gd_rt_helpers_end(const gd_rt_mask *saved);
+
 #endif

@@ -163,7 +163,11 @@ static int start_loader(run_state *st, gd_err *err)
         return uv_fail(err, "initialising the loader's timer", rc);
     st->kick_init = 1;
     st->kick.data = st;
-    if ((rc = uv_thread_create(&st->loader, load_thread, st)) != 0)
+    gd_rt_mask m;
+    gd_rt_helpers_begin(&m);
+    rc = uv_thread_create(&st->loader, load_thread, st);
+    gd_rt_helpers_end(&m);
+    if (rc != 0)
         return uv_fail(err, "starting the market-data loader", rc);
     st->loader_running = 1;
     return 0;
@@ -844,7 +848,10 @@ static int apply_rt(run_state *st, gd_err *err)
     const gd_config *cfg = st->cfg;
     if (!(cfg->rt_priority > 0) && !cfg->lock_memory)
         return 0;
+    gd_rt_mask m;
+    gd_rt_helpers_begin(&m);
     int rc = uv_queue_work(&st->loop, &st->rt_warm, rt_noop, NULL);
+    gd_rt_helpers_end(&m);
     if (rc)
         return uv_fail(err, "starting the thread pool", rc);
     if ((rc = gd_rt_apply((int)cfg->rt_priority, cfg->lock_memory, err)) != 0)

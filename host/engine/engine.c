@@ -791,6 +791,8 @@ int gd_engine_new(const gd_engine_opts *o, gd_engine **out, gd_err *err)
         e->wconf->start_ms = (uint32_t)cfg->iso_start_ms;
         e->wconf->address_space_mb = (uint64_t)cfg->iso_memory_mb;
         e->wconf->cpu_seconds = (uint64_t)cfg->iso_cpu_seconds;
+        e->wconf->lock_memory = cfg->lock_memory;
+        e->wconf->rt_priority = (int)cfg->rt_priority;
         if (cfg->iso_pin_cpu) {
             /* This thread runs the loop and every call: it and its workers
              * share the CPU it is on now. */

@@ -38,6 +38,7 @@ struct gd_proxy {
     gd_inst *in;
     gd_worker w;
     int up;                  /* created and answering */
+    int rt;                  /* SCHED_FIFO: the deadline is the kernel's (worker.h) */
     uint32_t deaths;         /* since the engine started */
     int64_t next_start_ms;   /* monotonic: when a restart may be tried */
     unsigned char *snap;     /* the last snapshot taken, for the second snapshot() call */
@@ -65,6 +66,7 @@ static void proxy_down(gd_proxy *px, const char *why)
     if (px->up || px->deaths == 0)
         e->ctr.worker_deaths++;
     px->up = 0;
+    px->rt = 0;
     px->phase = PX_DOWN;
     px->deaths++;
     uint32_t max = (uint32_t)in->cfg->iso_max_restarts;
@@ -188,7 +190,8 @@ static int proxy_call(gd_proxy *px, const gd_wbuf *m, uint16_t answer, uint32_t 
 static int proxy_wait(gd_proxy *px, uint16_t answer, uint32_t deadline_ms, gd_rbuf *r, int rc, gd_err *err)
 {
     char why[GD_WIRE_TEXT_MAX + 64];
-    double budget_ms = (double)deadline_ms;
+    uint32_t wall_ms = px->rt ? deadline_ms * GD_WORKER_RT_WALL : deadline_ms;
+    double budget_ms = (double)wall_ms;
     px->logs = 0;
     for (uint32_t k = 0; !rc; k++) {
         if (k > GD_PROXY_MSGS_PER_CALL) {
@@ -198,13 +201,17 @@ static int proxy_wait(gd_proxy *px, uint16_t answer, uint32_t deadline_ms, gd_rb
         /* Each wait is bounded by the socket's timeout (the deadline); the
          * budget bounds them together. */
         double t0 = gd_mono_ms();
-        rc = gd_worker_recv(&px->w, deadline_ms == e_deadline(px) ? -1 : (int)deadline_ms, r, err);
+        rc = gd_worker_recv(&px->w, deadline_ms == e_deadline(px) ? -1 : (int)wall_ms, r, err);
         budget_ms -= gd_mono_ms() - t0;
         if (!rc && budget_ms < 0)
             rc = GD_ETIMEDOUT;
         if (rc == GD_ETIMEDOUT) {
             px->in->eng->ctr.worker_timeouts++;
-            gd_err_set(err, GD_ETIMEDOUT, "no answer within its deadline of %u ms", deadline_ms);
+            if (px->rt)
+                gd_err_set(err, GD_ETIMEDOUT, "no answer within %u ms (%u times its deadline of %u ms: real-time, its "
+                           "CPU time is the kernel's to bound)", wall_ms, GD_WORKER_RT_WALL, deadline_ms);
+            else
+                gd_err_set(err, GD_ETIMEDOUT, "no answer within its deadline of %u ms", deadline_ms);
         }
         if (rc)
             break;
@@ -304,6 +311,20 @@ static int spawn(gd_proxy *px, uint32_t start_ms, gd_err *err)
 /* Spawns the worker, checks it loaded the plugin the host described, and
  * creates the instance, each step within start_ms, waiting: for the first
  * start and reloads. perr gets the plugin's own words on failure. */
+/* Real-time only once created: create() may take its start budget. */
+static void go_realtime(gd_proxy *px)
+{
+    gd_err err;
+    px->rt = 0;
+    if (px->in->eng->wconf->rt_priority <= 0)
+        return;
+    if (gd_worker_realtime(&px->w, px->in->eng->wconf, &err) != 0) {
+        gd_log(GD_LOG_WARN, "isolation", NULL, "%s: its worker keeps the normal policy: %s", px->in->name, err.msg);
+        return;
+    }
+    px->rt = 1;
+}
+
 static int proxy_start(gd_proxy *px, uint32_t start_ms, char *perr, size_t perr_len)
 {
     gd_engine *e = px->in->eng;
@@ -341,6 +362,7 @@ static int proxy_start(gd_proxy *px, uint32_t start_ms, char *perr, size_t perr_
         px->up = 0;
         return GD_EPLUGIN;
     }
+    go_realtime(px);
     return 0;
 }
 
@@ -864,6 +886,7 @@ static void restart_step(gd_proxy *px)
             }
             px->up = 1;
             px->phase = PX_DOWN;
+            go_realtime(px);
             /* Its indicators come back from the history the host kept, as
              * much as it says it needs. */
             gd_inst *one[1] = {in};

@@ -69,6 +69,7 @@ typedef enum gd_wire_type {
 
 /* GD_W_LOAD flags */
 #define GD_WIRE_LOAD_DESCRIBE 1u /* only describe the plugin, then exit */
+#define GD_WIRE_LOAD_LOCK     2u /* mlockall before loading, or fail */
 
 /* Which optional callbacks a plugin has (GD_W_HELLO). */
 enum {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -169,7 +170,7 @@ int gd_worker_spawn(const gd_worker_conf *c, const char *plugin_path, uint32_t l
     gd_wb_start(&m, w->out, sizeof w->out, GD_W_LOAD);
     gd_wb_u32(&m, GD_WIRE_VERSION);
     gd_wb_str(&m, plugin_path, 4095);
-    gd_wb_u32(&m, load_flags);
+    gd_wb_u32(&m, load_flags | (c->lock_memory ? GD_WIRE_LOAD_LOCK : 0u));
     gd_wb_u64(&m, c->address_space_mb);
     gd_wb_u64(&m, c->cpu_seconds);
     rc = gd_worker_send(w, &m, err);
@@ -201,6 +202,31 @@ int gd_worker_recv(gd_worker *w, int timeout_ms, gd_rbuf *r, gd_err *err)
     if (w->fd < 0)
         return gd_err_set(err, GD_EIO, "the worker is not running");
     return gd_wire_recv(w->fd, w->buf, timeout_ms, r, err);
+}
+
+int gd_worker_realtime(gd_worker *w, const gd_worker_conf *c, gd_err *err)
+{
+    if (c->rt_priority <= 0 || w->pid <= 0)
+        return 0;
+    /* The kernel's bound first: a real-time worker that does not block
+     * within its deadline's CPU time gets SIGXCPU, and SIGKILL at twice
+     * that. At the loop's priority the host cannot cut it short itself. */
+    rlim_t us = (rlim_t)(c->deadline_ms ? c->deadline_ms : 1) * 1000;
+    struct rlimit rl = {us, 2 * us};
+    if (prlimit(w->pid, RLIMIT_RTTIME, &rl, NULL) != 0)
+        return gd_err_set(err, errno == EPERM ? GD_EPERM : GD_EIO, "prlimit(RLIMIT_RTTIME): %s", strerror(errno));
+    struct sched_param sp;
+    memset(&sp, 0, sizeof sp);
+    sp.sched_priority = c->rt_priority;
+    if (sched_setscheduler(w->pid, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) != 0)
+        return gd_err_set(err, errno == EPERM ? GD_EPERM : GD_EIO, "SCHED_FIFO %d: %s", c->rt_priority,
+                          strerror(errno));
+    /* The host's own wait becomes the backstop (GD_WORKER_RT_WALL). */
+    uint64_t wall = (uint64_t)c->deadline_ms * GD_WORKER_RT_WALL;
+    struct timeval tv = {(time_t)(wall / 1000), (suseconds_t)(wall % 1000) * 1000};
+    if (setsockopt(w->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
+        return gd_err_set(err, GD_EIO, "setsockopt(SO_RCVTIMEO): %s", strerror(errno));
+    return 0;
 }
 
 void gd_worker_kill(gd_worker *w, const char *why)
@@ -251,6 +277,7 @@ void gd_worker_describe_end(const gd_worker *w, char *out, size_t cap)
                  sig == SIGSYS    ? " (a system call the sandbox forbids)"
                  : sig == SIGKILL ? " (by the host, or a limit)"
                  : sig == SIGXFSZ ? " (a file write past RLIMIT_FSIZE 0)"
+                 : sig == SIGXCPU ? " (past its CPU time: a real-time call's deadline, or RLIMIT_CPU)"
                                   : "");
     } else if (WIFEXITED(w->status)) {
         snprintf(out, cap, "exit status %d", WEXITSTATUS(w->status));

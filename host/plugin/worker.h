@@ -23,6 +23,8 @@ typedef struct gd_worker_conf {
     uint64_t address_space_mb; /* RLIMIT_AS of a worker; 0 none */
     uint64_t cpu_seconds;      /* RLIMIT_CPU of a worker; 0 none */
     int cpu;                   /* pin workers to this CPU; -1 not */
+    int lock_memory;           /* workers mlockall what they map ([gordon] lock_memory) */
+    int rt_priority;           /* started workers run SCHED_FIFO at this; 0 normal */
 } gd_worker_conf;
 
 /* Defaults: deadline 50 ms, start 5 s, 1024 MiB, 24 h of CPU; exe found
@@ -49,6 +51,19 @@ int gd_worker_spawn(const gd_worker_conf *c, const char *plugin_path, uint32_t l
 int gd_worker_send(gd_worker *w, const gd_wbuf *m, gd_err *err);
 /* One message, waiting at most timeout_ms. */
 int gd_worker_recv(gd_worker *w, int timeout_ms, gd_rbuf *r, gd_err *err);
+/* A started worker (its plugin created) to SCHED_FIFO at c->rt_priority,
+ * the loop thread's: a call is then one switch there and one back, not two
+ * each way (a woken host no longer preempts the worker before it blocks
+ * again, nor a woken worker the host before it has sent every message).
+ * The deadline is then the kernel's, in CPU time: RLIMIT_RTTIME (SIGXCPU
+ * past the deadline's CPU time without blocking, SIGKILL at twice that);
+ * the host's wall-clock wait, which now includes the neighbours it shares
+ * the CPU with in FIFO order, becomes a backstop of GD_WORKER_RT_WALL
+ * deadlines, so that a neighbour's spin is not blamed on a worker that
+ * waited for the CPU. Nothing to do for rt_priority 0; GD_EPERM without the
+ * privilege. */
+#define GD_WORKER_RT_WALL 4
+int gd_worker_realtime(gd_worker *w, const gd_worker_conf *c, gd_err *err);
 /* SIGKILL and reap; why is kept in w->why. Safe on a stopped worker. */
 void gd_worker_kill(gd_worker *w, const char *why);
 /* Asks the worker to destroy its instance and exit, waits up to wait_ms,
