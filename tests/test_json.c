@@ -98,6 +98,16 @@ static void test_utf8_copy(void **state)
                         "\xE2\x82\xAC\xE2\x82\xAC");
     assert_string_equal(gd_utf8_copy(buf, 1, "abc"), "");
     assert_string_equal(gd_utf8_copy(buf, sizeof buf, ""), "");
+    /* ASCII, found eight bytes at a time: cut at the buffer, or a byte
+     * that is not ASCII after the first eight, each as before. */
+    char big[40];
+    assert_string_equal(gd_utf8_copy(buf, sizeof buf, "abcdefghijkl"), "abcdefg");
+    assert_string_equal(gd_utf8_copy(big, sizeof big, "abcdefghijklmnopqr"), "abcdefghijklmnopqr");
+    assert_string_equal(gd_utf8_copy(big, sizeof big, "abcdefghij\xFFk"), "abcdefghij\xEF\xBF\xBD" "k");
+    assert_string_equal(gd_utf8_copy(big, sizeof big, "abcdefgh\xE2\x82\xAC"), "abcdefgh\xE2\x82\xAC");
+    char same[16] = "in place, ok";
+    assert_string_equal(gd_utf8_copy(same, sizeof same, same), "in place, ok");
+    assert_null(gd_utf8_copy(NULL, 0, "x"));
 }
 
 static void test_number(void **state)

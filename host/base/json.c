@@ -1,6 +1,7 @@
 #include "base/json.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,23 @@ char *gd_utf8_copy(char *buf, size_t cap, const char *s)
     size_t w = 0;
     if (!cap)
         return buf;
+    if (s) {
+        /* The usual text is ASCII (a tag, an overlay's reason, once per
+         * signal): found so eight bytes at a time, then copied whole. */
+        size_t len = strnlen(s, cap - 1), i = 0;
+        for (uint64_t x; i + 8 <= len; i += 8) {
+            memcpy(&x, s + i, 8);
+            if (x & 0x8080808080808080ull)
+                break;
+        }
+        while (i < len && !((unsigned char)s[i] & 0x80))
+            i++;
+        if (i == len) {
+            memmove(buf, s, len); /* in place is allowed, as below */
+            buf[len] = '\0';
+            return buf;
+        }
+    }
     for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
         if (*p < 0x80) { /* ASCII, the usual text: no decoding */
             if (w + 1 >= cap)

@@ -221,7 +221,9 @@ static void on_fill(void *host, uint32_t owner, gordon_fill *f, double stop, dou
     rf->ref = ref > 0.0 ? ref : 0.0;
     rf->slippage_bps = ref > 0.0 ? f->side * (f->price - ref) / ref * 1e4 : 0.0;
     rf->latency_ms = -1;
-    if (f->reason == GORDON_FILL_ENTRY || f->reason == GORDON_FILL_EXIT || f->reason == GORDON_FILL_FLATTEN)
+    /* Only orders that left the process have a send time (gd_engine_submit). */
+    if (e->exec.ops->remote &&
+        (f->reason == GORDON_FILL_ENTRY || f->reason == GORDON_FILL_EXIT || f->reason == GORDON_FILL_FLATTEN))
         for (uint32_t k = 0; k < GD_RECENT; k++)
             if (e->sent[k].intent_id == f->intent_id && e->sent[k].sent_ms) {
                 rf->latency_ms = f->time_ms - e->sent[k].sent_ms;

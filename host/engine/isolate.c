@@ -318,7 +318,8 @@ static void go_realtime(gd_proxy *px)
     px->rt = 0;
     if (px->in->eng->wconf->rt_priority <= 0)
         return;
-    if (gd_worker_realtime(&px->w, px->in->eng->wconf, &err) != 0) {
+    /* The instance's deadline: a reload may have changed it since start. */
+    if (gd_worker_realtime(&px->w, px->in->eng->wconf, deadline(px), &err) != 0) {
         gd_log(GD_LOG_WARN, "isolation", NULL, "%s: its worker keeps the normal policy: %s", px->in->name, err.msg);
         return;
     }

@@ -204,14 +204,14 @@ int gd_worker_recv(gd_worker *w, int timeout_ms, gd_rbuf *r, gd_err *err)
     return gd_wire_recv(w->fd, w->buf, timeout_ms, r, err);
 }
 
-int gd_worker_realtime(gd_worker *w, const gd_worker_conf *c, gd_err *err)
+int gd_worker_realtime(gd_worker *w, const gd_worker_conf *c, uint32_t deadline_ms, gd_err *err)
 {
     if (c->rt_priority <= 0 || w->pid <= 0)
         return 0;
     /* The kernel's bound first: a real-time worker that does not block
      * within its deadline's CPU time gets SIGXCPU, and SIGKILL at twice
      * that. At the loop's priority the host cannot cut it short itself. */
-    rlim_t us = (rlim_t)(c->deadline_ms ? c->deadline_ms : 1) * 1000;
+    rlim_t us = (rlim_t)(deadline_ms ? deadline_ms : 1) * 1000;
     struct rlimit rl = {us, 2 * us};
     if (prlimit(w->pid, RLIMIT_RTTIME, &rl, NULL) != 0)
         return gd_err_set(err, errno == EPERM ? GD_EPERM : GD_EIO, "prlimit(RLIMIT_RTTIME): %s", strerror(errno));
@@ -222,7 +222,7 @@ int gd_worker_realtime(gd_worker *w, const gd_worker_conf *c, gd_err *err)
         return gd_err_set(err, errno == EPERM ? GD_EPERM : GD_EIO, "SCHED_FIFO %d: %s", c->rt_priority,
                           strerror(errno));
     /* The host's own wait becomes the backstop (GD_WORKER_RT_WALL). */
-    uint64_t wall = (uint64_t)c->deadline_ms * GD_WORKER_RT_WALL;
+    uint64_t wall = (uint64_t)(deadline_ms ? deadline_ms : 1) * GD_WORKER_RT_WALL;
     struct timeval tv = {(time_t)(wall / 1000), (suseconds_t)(wall % 1000) * 1000};
     if (setsockopt(w->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
         return gd_err_set(err, GD_EIO, "setsockopt(SO_RCVTIMEO): %s", strerror(errno));

@@ -63,7 +63,7 @@ int gd_worker_recv(gd_worker *w, int timeout_ms, gd_rbuf *r, gd_err *err);
  * waited for the CPU. Nothing to do for rt_priority 0; GD_EPERM without the
  * privilege. */
 #define GD_WORKER_RT_WALL 4
-int gd_worker_realtime(gd_worker *w, const gd_worker_conf *c, gd_err *err);
+int gd_worker_realtime(gd_worker *w, const gd_worker_conf *c, uint32_t deadline_ms, gd_err *err);
 /* SIGKILL and reap; why is kept in w->why. Safe on a stopped worker. */
 void gd_worker_kill(gd_worker *w, const char *why);
 /* Asks the worker to destroy its instance and exit, waits up to wait_ms,
