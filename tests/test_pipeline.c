@@ -259,6 +259,13 @@ static int ov_veto(void *i, const gordon_signal *in, gordon_signal *out, char *r
     snprintf(r, n, "too volatile");
     return GORDON_FILTER_VETO;
 }
+static int ov_veto_long(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
+{
+    (void)i; (void)in; (void)out;
+    memset(r, 'x', n - 1);
+    r[n - 1] = '\0';
+    return GORDON_FILTER_VETO;
+}
 static int ov_tighten_stop(void *i, const gordon_signal *in, gordon_signal *out, char *r, size_t n)
 {
     (void)i; (void)r; (void)n;
@@ -412,6 +419,18 @@ static void test_overlays_only_tighten(void **state)
     it = with_overlay(&p, kv, 2);
     assert_int_equal(it.result, GORDON_REJECT_OVERLAY_VETO);
     assert_non_null(strstr(it.detail, "vol: too volatile"));
+    /* A long name and the longest reason: cut at the detail's end, as
+     * snprintf("%s: %s") cuts. */
+    static const char longname[] = "an_overlay_with_a_name_of_sixty_three_characters_for_the_test_x";
+    gd_overlay_ref lv = {longname, NULL, ov_veto_long, NULL, NULL};
+    it = with_overlay(&p, &lv, 1);
+    assert_int_equal(it.result, GORDON_REJECT_OVERLAY_VETO);
+    char xs[96], want[sizeof it.detail];
+    memset(xs, 'x', sizeof xs - 1);
+    xs[sizeof xs - 1] = '\0';
+    snprintf(want, sizeof want, "%s: %s", longname, xs);
+    assert_string_equal(it.detail, want);
+    assert_int_equal(strlen(it.detail), sizeof it.detail - 1);
 
     /* A tighter stop is applied, but the size stays that of the wider,
      * original stop: tightening never buys more. */

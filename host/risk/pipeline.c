@@ -306,6 +306,25 @@ static void reject(gd_intent *it, int code, const char *fmt, ...)
     va_end(ap);
 }
 
+/* reject(it, code, "%s: %s", a, b) without printf: an overlay's veto, the
+ * most common refusal in a backtest. Cut at the buffer as snprintf cuts. */
+static void reject_pair(gd_intent *it, int code, const char *a, const char *b)
+{
+    const char *part[3] = {a ? a : "(null)", ": ", b ? b : "(null)"};
+    size_t n = 0;
+    it->result = code;
+    it->qty = 0.0;
+    it->notional = 0.0;
+    for (int k = 0; k < 3; k++) {
+        size_t l = strlen(part[k]);
+        if (l > sizeof it->detail - 1 - n)
+            l = sizeof it->detail - 1 - n;
+        memcpy(it->detail + n, part[k], l);
+        n += l;
+    }
+    it->detail[n] = '\0';
+}
+
 static int finite_nonneg(double x) { return isfinite(x) && x >= 0.0; }
 
 /* A stop is valid when strictly on the losing side of entry. */
@@ -541,12 +560,12 @@ void gd_pipeline_decide(gd_pipeline *p, uint32_t strategy, const gordon_signal *
             char why_ok[GD_REASON_LEN];
             why[GD_REASON_LEN - 1] = '\0';
             gd_utf8_copy(why_ok, sizeof why_ok, why);
-            reject(it, GORDON_REJECT_OVERLAY_VETO, "%s: %s", overlays[i].name, why_ok[0] ? why_ok : "vetoed");
+            reject_pair(it, GORDON_REJECT_OVERLAY_VETO, overlays[i].name, why_ok[0] ? why_ok : "vetoed");
             return;
         }
         const char *bad = r == GORDON_FILTER_TIGHTEN ? tighten_violation(&sig, &out, px) : "unknown result";
         if (bad) {
-            reject(it, GORDON_REJECT_OVERLAY_INVALID, "%s: %s", overlays[i].name, bad);
+            reject_pair(it, GORDON_REJECT_OVERLAY_INVALID, overlays[i].name, bad);
             return;
         }
         /* Only the three fields an overlay may tighten, each validated. */
