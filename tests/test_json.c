@@ -110,6 +110,69 @@ static void test_utf8_copy(void **state)
     assert_null(gd_utf8_copy(NULL, 0, "x"));
 }
 
+/* gd_json_number's text, the slow way it had before its fast paths: the
+ * first of %.15g, %.16g, %.17g that reads back as v. */
+static void number_reference(char *out, size_t cap, double v)
+{
+    if (!isfinite(v)) {
+        snprintf(out, cap, "null");
+        return;
+    }
+    if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(long long)v && !(v == 0 && signbit(v))) {
+        snprintf(out, cap, "%lld", (long long)v);
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(out, cap, "%.*g", prec, v);
+        if (strtod(out, NULL) == v)
+            return;
+    }
+}
+
+/* The short-decimal path prints what the slow path printed, for prices of
+ * every precision and magnitude, their neighbours one ulp away, and random
+ * doubles. */
+static void test_number_fast_same(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    char got[64], want[64];
+    size_t diff = 0, n = 0;
+    for (int i = 0; i < 300000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double v;
+        int kind = (int)(x % 4);
+        if (kind == 0) { /* a decimal: up to 16 digits, 0-15 of them after the point */
+            double m = (double)(x >> 11 & ((1ull << 50) - 1)) / (double)(1ull << (x >> 61 & 7) * 7);
+            int k = (int)((x >> 56) % 16);
+            static const double p[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+            v = floor(m) / p[k % 16];
+        } else if (kind == 1) { /* a price with few decimals */
+            v = (double)(x >> 40) / (double)(1ull << (x & 15)) / 1000.0;
+        } else if (kind == 2) { /* any finite double */
+            uint64_t b = x;
+            memcpy(&v, &b, sizeof v);
+            if (!isfinite(v))
+                continue;
+        } else { /* one ulp from a decimal */
+            v = nextafter((double)(x >> 24 & 0xFFFFFF) / 10000.0, (x & 1) ? INFINITY : 0.0);
+        }
+        if (x & 2)
+            v = -v;
+        gd_json_number(got, sizeof got, v);
+        number_reference(want, sizeof want, v);
+        n++;
+        if (strcmp(got, want) != 0 && diff++ < 5)
+            print_message("%.17g: %s, was %s\n", v, got, want);
+    }
+    assert_int_equal(diff, 0);
+    assert_true(n > 200000);
+    assert_string_equal((gd_json_number(got, sizeof got, 0.0001), got), "0.0001");
+    assert_string_equal((gd_json_number(got, sizeof got, -1.23456), got), "-1.23456");
+    assert_string_equal((gd_json_number(got, sizeof got, 0.1 + 0.2), got), "0.30000000000000004");
+    assert_string_equal((gd_json_number(got, sizeof got, 0.00001), got), "1e-05");
+}
+
 static void test_number(void **state)
 {
     (void)state;
@@ -144,6 +207,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seq),        cmocka_unit_test(test_escape), cmocka_unit_test(test_escape_truncation),
         cmocka_unit_test(test_utf8_copy), cmocka_unit_test(test_number),
+        cmocka_unit_test(test_number_fast_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,6 +120,43 @@ char *gd_utf8_copy(char *buf, size_t cap, const char *s)
     return buf;
 }
 
+/* A decimal of at most 15 significant digits between 1e-4 and 1e15 (a
+ * price, most amounts) as %.15g prints it, without printf: when v is the
+ * double nearest n / 10^k with n < 10^15, rounding v to 15 digits gives that
+ * decimal back, and the first such k has no trailing zero. 0 if v is not
+ * one (the caller formats it the slow way). */
+static size_t short_decimal(char *out, double v)
+{
+    static const double p10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    double a = fabs(v);
+    if (!(a >= 1e-4 && a < 1e15))
+        return 0;
+    for (int k = 1; k <= 15; k++) {
+        double s = a * p10[k];
+        if (s >= 1e15)
+            return 0;
+        double r = floor(s + 0.5);
+        if (r / p10[k] != a)
+            continue;
+        uint64_t n = (uint64_t)r, ip = n / (uint64_t)p10[k], fp = n % (uint64_t)p10[k];
+        char t[40];
+        size_t i = sizeof t;
+        for (int d = 0; d < k; d++, fp /= 10)
+            t[--i] = (char)('0' + fp % 10);
+        t[--i] = '.';
+        do {
+            t[--i] = (char)('0' + ip % 10);
+            ip /= 10;
+        } while (ip);
+        if (v < 0)
+            t[--i] = '-';
+        memcpy(out, t + i, sizeof t - i);
+        return sizeof t - i;
+    }
+    return 0;
+}
+
 int gd_json_number(char *buf, size_t cap, double v)
 {
     if (!isfinite(v))
@@ -146,12 +183,15 @@ int gd_json_number(char *buf, size_t cap, double v)
         }
         return (int)n;
     }
-    int n = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (prec == 17 || strtod(tmp, NULL) == v)
-            break;
-    }
+    int n = (int)short_decimal(tmp, v);
+    if (n)
+        tmp[n] = '\0';
+    else
+        for (int prec = 15; prec <= 17; prec++) {
+            n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+            if (prec == 17 || strtod(tmp, NULL) == v)
+                break;
+        }
     if (cap) {
         size_t k = (size_t)n < cap - 1 ? (size_t)n : cap - 1;
         memcpy(buf, tmp, k);
