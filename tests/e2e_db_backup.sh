@@ -22,7 +22,7 @@ trap 'pg_stop; rm -rf "$T"' EXIT
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   - $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; return 1; fi; } # 1 on failure: callers may show why
 pg_start "$T/pg"; rc=$?
 [ $rc = 77 ] && exit 77
 [ $rc = 0 ] || { echo "cannot start PostgreSQL"; exit 1; }
