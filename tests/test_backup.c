@@ -205,6 +205,14 @@ static void test_spawn_status_and_tail(void **state)
     assert_non_null(strstr(err.msg, "killed by signal 9"));
     gd_spawn_result_free(&r);
 
+    /* A child ended by an interrupting signal (its process group's) is an
+     * interruption, whatever this process has received yet. */
+    char *term[] = {"sh", "-c", "kill -TERM $$", NULL};
+    assert_int_equal(gd_spawn_run(term, envp, &o, &r, &err), GD_ECANCELED);
+    assert_int_equal(r.status, 128 + 15);
+    assert_non_null(strstr(err.msg, "interrupted by a signal"));
+    gd_spawn_result_free(&r);
+
     char *none[] = {"gd-no-such-program-here", NULL};
     assert_int_equal(gd_spawn_run(none, envp, &o, &r, &err), GD_ENOENT);
     assert_non_null(strstr(err.msg, "not found in PATH"));

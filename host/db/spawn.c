@@ -282,7 +282,8 @@ static int status_of(int ws) { return WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNA
 /* Waits for the child and reads its pipes until both close, it is reaped
  * and nothing more is there (a grandchild holding a pipe does not keep us),
  * the deadline passes, the captured output is too long, or a signal. */
-static int supervise(pid_t pid, int *outr, int *errr, const gd_spawn_opts *o, tailbuf *t, gd_buf *cap, int *ws)
+static int supervise(pid_t pid, int *outr, int *errr, const gd_spawn_opts *o, tailbuf *t, gd_buf *cap, int *ws,
+                     int *reaped_out)
 {
     size_t out_max = o->out_max ? o->out_max : 1024 * 1024;
     double deadline = o->timeout_ms > 0 ? gd_mono_ms() + o->timeout_ms : 0;
@@ -291,12 +292,14 @@ static int supervise(pid_t pid, int *outr, int *errr, const gd_spawn_opts *o, ta
         if (!reaped) {
             pid_t w = waitpid(pid, ws, WNOHANG);
             if (w == pid || (w < 0 && errno != EINTR))
-                reaped = 1;
+                reaped = *reaped_out = 1;
         }
-        if (reaped && *outr < 0 && *errr < 0)
-            return 0;
+        /* A signal first: the same signal may have ended the child too (a
+         * process group's), and the operator's interruption is the news. */
         if (gd_spawn_canceled())
             return GD_ECANCELED;
+        if (reaped && *outr < 0 && *errr < 0)
+            return 0;
         if (cap->failed)
             return GD_ENOMEM;
         if (cap->len > out_max)
@@ -360,13 +363,21 @@ int gd_spawn_run(char *const argv[], char *const envp[], const gd_spawn_opts *o,
     close_fd(&errp[1]);
     if (rc)
         goto out;
-    rc = supervise(pid, &outp[0], &errp[0], o, t, &cap, &ws);
-    if (rc) {
-        /* Killed, then reaped, so no zombie and no orphan left running. */
+    int reaped = 0;
+    rc = supervise(pid, &outp[0], &errp[0], o, t, &cap, &ws, &reaped);
+    if (rc && !reaped) {
+        /* Killed, then reaped, so no zombie and no orphan left running
+         * (never a pid already reaped: it may be another process's now). */
         kill(pid, SIGKILL);
         while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
             ;
     }
+    /* Ended by an interrupting signal of its own: the same Ctrl-C or
+     * SIGTERM reached its process group (a terminal, timeout(1)), and the
+     * child died of it before this process ran its handler. */
+    if (rc == 0 && WIFSIGNALED(ws) &&
+        (WTERMSIG(ws) == SIGINT || WTERMSIG(ws) == SIGTERM || WTERMSIG(ws) == SIGHUP))
+        rc = GD_ECANCELED;
     r->status = status_of(ws);
     tail_finish(t, o->redact, r->tail);
     const char *name = o->label ? o->label : argv[0];
