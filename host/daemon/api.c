@@ -145,20 +145,22 @@ static void readyz(gd_api *a, gd_http_response *resp)
         /* Not ready while the database is away: the host still trades
          * within its rules (the db breaker decides about entries), but an
          * operator must know the record is only local. */
-        const gd_dbw_stats *w = a->db->w ? gd_dbw_stats_get(a->db->w) : NULL;
+        gd_dbrun_snap snap;
+        gd_dbrun_snapshot(a->db, &snap);
+        const gd_dbw_stats *w = &snap.w;
         double age = 0;
         int blocked = gd_engine_db_blocked(a->eng, &age);
         cJSON *db = cJSON_AddObjectToObject(o, "database");
-        cJSON_AddBoolToObject(c, "database_connected", w && w->connected);
+        cJSON_AddBoolToObject(c, "database_connected", w->connected);
         cJSON_AddBoolToObject(c, "db_breaker_closed", !blocked);
-        cJSON_AddNumberToObject(db, "journal_depth", (double)gd_journal_depth(a->db->j));
+        cJSON_AddNumberToObject(db, "journal_depth", (double)snap.depth);
         cJSON_AddNumberToObject(db, "journal_age_s", age);
-        cJSON_AddNumberToObject(db, "applied", w ? (double)w->applied : 0);
-        cJSON_AddNumberToObject(db, "reconnects", w ? (double)w->reconnects : 0);
+        cJSON_AddNumberToObject(db, "applied", (double)w->applied);
+        cJSON_AddNumberToObject(db, "reconnects", (double)w->reconnects);
         cJSON_AddStringToObject(db, "halt_latch_source", a->db->latch_source);
-        if (w && w->last_error[0])
+        if (w->last_error[0])
             cJSON_AddStringToObject(db, "last_error", w->last_error);
-        ok &= (w && w->connected) && !blocked;
+        ok &= w->connected && !blocked;
     }
     if (a->vexec) {
         /* Trading waits for the venue's start-up checks. */
@@ -178,8 +180,12 @@ static void readyz(gd_api *a, gd_http_response *resp)
  * every family is always declared. */
 static void db_metrics(const gd_api *a, gd_buf *b)
 {
-    const gd_dbrun *d = a->db && a->db->active ? a->db : NULL;
-    const gd_dbw_stats *w = d && d->w ? gd_dbw_stats_get(d->w) : NULL;
+    gd_dbrun *d = a->db && a->db->active ? a->db : NULL;
+    gd_dbrun_snap snap;
+    memset(&snap, 0, sizeof snap);
+    if (d)
+        gd_dbrun_snapshot(d, &snap);
+    const gd_dbw_stats *w = d ? &snap.w : NULL;
     double age = 0;
     int blocked = d ? gd_engine_db_blocked(a->eng, &age) : 0;
 #define DB_G(name, fmt, v)                           \
@@ -189,7 +195,7 @@ static void db_metrics(const gd_api *a, gd_buf *b)
             gd_buf_printf(b, #name " " fmt "\n", v); \
     } while (0)
     DB_G(gordon_db_connected, "%d", w ? w->connected : 0);
-    DB_G(gordon_db_journal_depth, "%llu", d ? (unsigned long long)gd_journal_depth(d->j) : 0ull);
+    DB_G(gordon_db_journal_depth, "%llu", (unsigned long long)snap.depth);
     DB_G(gordon_db_journal_age_seconds, "%.3f", age);
     DB_G(gordon_db_breaker_open, "%d", blocked);
     gd_prom_head(b, "gordon_db_write_latency_seconds");
@@ -209,8 +215,9 @@ static void db_metrics(const gd_api *a, gd_buf *b)
     DB_G(gordon_db_applied_records_total, "%llu", w ? (unsigned long long)w->applied : 0ull);
     DB_G(gordon_db_replayed_records_total, "%llu", w ? (unsigned long long)w->replayed : 0ull);
     DB_G(gordon_db_rejected_records_total, "%llu", w ? (unsigned long long)w->rejected : 0ull);
-    DB_G(gordon_db_journal_sync_failures_total, "%llu", d ? (unsigned long long)d->sync_failures : 0ull);
-    DB_G(gordon_db_journal_lost_records_total, "%llu", d ? (unsigned long long)gd_engine_rec_lost(a->eng) : 0ull);
+    DB_G(gordon_db_journal_sync_failures_total, "%llu", (unsigned long long)snap.sync_failures);
+    DB_G(gordon_db_journal_lost_records_total, "%llu",
+         d ? (unsigned long long)(gd_engine_rec_lost(a->eng) + snap.lost) : 0ull);
 #undef DB_G
 }
 

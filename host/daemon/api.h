@@ -18,7 +18,7 @@ typedef struct gd_api {
     gd_engine *eng;             /* borrowed */
     const gd_config *cfg;       /* borrowed */
     gd_state *state;            /* borrowed, NULL without [gordon] state_dir */
-    const struct gd_dbrun *db;  /* borrowed: the journal and the database writer */
+    struct gd_dbrun *db;        /* borrowed: the journal and the database writer */
     const struct gd_vexec *vexec; /* borrowed: the venue executor, NULL when simulated */
     int venue_ready;
     struct gd_vmarket *market; /* live market data (borrowed), NULL: replay */

@@ -6,13 +6,225 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "base/dates.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "base/rt.h"
+#include "db/record.h"
 #include "risk/latch.h"
+
+/* The queue between the loop and the thread: a burst of records (a replay
+ * at full speed makes a million a second) waits here while the thread
+ * formats; it is woken early once an eighth of it is used. Small enough to
+ * stay in cache (a push into cold memory costs eight times a warm one). */
+#define GD_DBQ_BYTES       ((size_t)4 << 20)
+#define GD_DB_TICK_BUSY_MS 10
+#define GD_DB_TICK_IDLE_MS 250
+#define GD_DB_SYNC_WAIT_NS (10ull * 1000000000ull)
+#define GD_DB_ROOM_WAIT_NS (2ull * 1000000000ull)
+
+/* ------------------------------------------------------------ the database thread */
+
+static void lost_one(gd_dbrun *d, uint16_t type, const char *why)
+{
+    uv_mutex_lock(&d->mu);
+    d->snap.lost++;
+    uv_mutex_unlock(&d->mu);
+    gd_log(GD_LOG_ERROR, "journal", NULL, "%s record not journaled: %s", gd_rec_type_name(type), why);
+}
+
+/* Queue to journal, in order. A full journal (the database away long
+ * enough) leaves the rest queued until the writer makes room; at the end
+ * there is no later. 1 when records are left for want of room. */
+static int drain(gd_dbrun *d, int final)
+{
+    uint16_t type;
+    int64_t t;
+    size_t len;
+    const void *p;
+    char buf[GD_REC_MAX];
+    while ((p = gd_jq_peek(d->q, &type, &t, &len)) != NULL) {
+        size_t n = gd_rec_format_packed(buf, sizeof buf, type, p, len);
+        if (n == 0 || n >= GD_REC_MAX) {
+            lost_one(d, type, n ? "too long" : "not a packed record");
+            gd_jq_pop(d->q);
+            continue;
+        }
+        gd_err err;
+        uint64_t seq;
+        int rc = gd_journal_append(d->j, type, t, buf, (uint32_t)n, &seq, &err);
+        if (rc == GD_ENOMEM && !final)
+            return 1;
+        if (rc)
+            lost_one(d, type, err.msg);
+        gd_jq_pop(d->q);
+    }
+    return 0;
+}
+
+/* Write and fdatasync what was appended; whoever waits for it is told. */
+static void do_sync(gd_dbrun *d, int blocked)
+{
+    uint64_t popped = gd_jq_popped(d->q), before = gd_journal_durable_seq(d->j);
+    uint64_t t0 = uv_hrtime();
+    gd_err err;
+    int rc = gd_journal_sync(d->j, &err);
+    double secs = (double)(uv_hrtime() - t0) / 1e9;
+    uv_mutex_lock(&d->mu);
+    if (rc == 0) {
+        d->durable_popped = popped;
+        if (gd_journal_durable_seq(d->j) != before) {
+            d->snap.syncs++;
+            d->snap.sync_seconds_sum += secs;
+        }
+    } else {
+        d->snap.sync_failures++;
+        d->sync_fail_gen++;
+        snprintf(d->sync_error, sizeof d->sync_error, "%s", err.msg);
+    }
+    if (rc == 0 && blocked) {
+        /* What waits in the queue cannot be made durable now: an order
+         * waiting for it is refused rather than kept waiting. */
+        d->sync_fail_gen++;
+        snprintf(d->sync_error, sizeof d->sync_error, "journal memory full (%zu bytes): %llu records wait for the "
+                 "database", gd_journal_bytes_used(d->j), (unsigned long long)(gd_jq_pushed(d->q) - popped));
+    }
+    uv_cond_broadcast(&d->cv);
+    uv_mutex_unlock(&d->mu);
+    if (rc) {
+        int64_t now = gd_mono_ms();
+        if (now - d->last_sync_fail_log_ms >= 10000) {
+            d->last_sync_fail_log_ms = now;
+            gd_log(GD_LOG_ERROR, "journal", NULL, "journal sync failed (retrying): %s", err.msg);
+        }
+        atomic_store(&d->want_sync, 1); /* again on the next tick */
+    }
+}
+
+static void publish(gd_dbrun *d)
+{
+    atomic_store_explicit(&d->pub.last_seq, gd_journal_last_seq(d->j), memory_order_relaxed);
+    atomic_store_explicit(&d->pub.applied_seq, gd_journal_applied_seq(d->j), memory_order_relaxed);
+    atomic_store_explicit(&d->pub.depth, gd_journal_depth(d->j), memory_order_relaxed);
+    atomic_store_explicit(&d->pub.bytes, gd_journal_bytes_used(d->j), memory_order_relaxed);
+    uv_mutex_lock(&d->mu);
+    if (d->w)
+        d->snap.w = *gd_dbw_stats_get(d->w);
+    d->snap.depth = gd_journal_depth(d->j);
+    d->snap.popped = gd_jq_popped(d->q);
+    d->snap.caught_up = d->w && gd_journal_durable_seq(d->j) == gd_journal_last_seq(d->j) && gd_dbw_caught_up(d->w);
+    uv_cond_broadcast(&d->cv); /* room in the queue */
+    uv_mutex_unlock(&d->mu);
+}
+
+static void on_tick(uv_timer_t *t);
+
+static void step(gd_dbrun *d)
+{
+    if (d->closing)
+        return;
+    int stop = atomic_load(&d->want_stop);
+    int blocked = drain(d, stop);
+    if (atomic_exchange(&d->want_sync, 0) || stop)
+        do_sync(d, blocked);
+    if (d->w)
+        gd_dbw_kick(d->w);
+    publish(d);
+    if (stop) {
+        if (d->w) {
+            gd_dbw_stop(d->w);
+            d->w = NULL;
+        }
+        if (atomic_load(&d->stop_sent)) {
+            d->closing = 1;
+            uv_timer_stop(&d->tick);
+            uv_close((uv_handle_t *)&d->tick, NULL);
+            uv_close((uv_handle_t *)&d->wake, NULL);
+        } else {
+            uv_timer_start(&d->tick, on_tick, 1, 0);
+        }
+        return;
+    }
+    int idle = !blocked && gd_jq_used(d->q) == 0 && d->snap.caught_up;
+    uv_timer_start(&d->tick, on_tick, idle ? GD_DB_TICK_IDLE_MS : GD_DB_TICK_BUSY_MS, 0);
+}
+
+static void on_wake(uv_async_t *a) { step(a->data); }
+static void on_tick(uv_timer_t *t) { step(t->data); }
+
+static void thread_main(void *arg)
+{
+    gd_dbrun *d = arg;
+    gd_rt_normal(); /* not the hot path: it must not compete with a real-time loop */
+    prctl(PR_SET_NAME, "gordon-db", 0, 0, 0); /* for top -H and perf; failure is harmless */
+    uv_run(&d->dl, UV_RUN_DEFAULT);
+}
+
+/* The thread's loop, the writer on it, then the thread (on the other CPUs
+ * when the loop thread is pinned). */
+static int start_thread(gd_dbrun *d, const gd_config *cfg, const char *rej, gd_err *err)
+{
+    int rc = uv_loop_init(&d->dl);
+    if (rc)
+        return gd_err_set(err, GD_EIO, "database thread loop: %s", uv_strerror(rc));
+    d->dl_init = 1;
+    if ((rc = uv_async_init(&d->dl, &d->wake, on_wake)) != 0 || (rc = uv_timer_init(&d->dl, &d->tick)) != 0) {
+        if (!rc)
+            uv_close((uv_handle_t *)&d->wake, NULL);
+        return gd_err_set(err, GD_EIO, "database thread handles: %s", uv_strerror(rc));
+    }
+    d->wake.data = d->tick.data = d;
+    gd_dbw_opts wo = {&d->dl, cfg->db_dsn, d->j, rej, d->source, cfg->db_connect_timeout_ms, 0,
+                      cfg->db_reconnect_max_ms, 0, 0};
+    if ((rc = gd_dbw_start(&wo, &d->w, err)) != 0)
+        goto fail;
+    uv_timer_start(&d->tick, on_tick, 0, 0);
+    gd_rt_mask m;
+    gd_rt_helpers_begin(&m);
+    rc = uv_thread_create(&d->thread, thread_main, d);
+    gd_rt_helpers_end(&m);
+    if (rc) {
+        rc = gd_err_set(err, GD_EIO, "database thread: %s", uv_strerror(rc));
+        goto fail;
+    }
+    d->thread_started = 1;
+    return 0;
+fail:
+    gd_dbw_stop(d->w);
+    d->w = NULL;
+    uv_close((uv_handle_t *)&d->wake, NULL);
+    uv_close((uv_handle_t *)&d->tick, NULL);
+    return rc;
+}
+
+/* ------------------------------------------------------------ the loop's side */
+
+static void wake_thread(gd_dbrun *d, int sync)
+{
+    if (sync)
+        atomic_store(&d->want_sync, 1);
+    if (d->thread_started && !d->stop_requested)
+        uv_async_send(&d->wake);
+}
+
+/* The last wake: the thread syncs what is queued, stops the writer and
+ * ends (see stop_sent). */
+static void request_stop(gd_dbrun *d)
+{
+    if (d->stop_requested)
+        return;
+    atomic_store(&d->want_sync, 1);
+    atomic_store(&d->want_stop, 1);
+    if (d->thread_started)
+        uv_async_send(&d->wake);
+    d->stop_requested = 1;
+    atomic_store(&d->stop_sent, 1);
+}
 
 static void on_sync_timer(uv_timer_t *t)
 {
@@ -21,125 +233,70 @@ static void on_sync_timer(uv_timer_t *t)
     gd_dbrun_flush(d);
 }
 
-/* The engine appended a record: it is synced within the window. Arming a
- * timer makes no system call. */
+/* The engine queued a record: it is synced within the window. Arming a
+ * timer makes no system call; a queue filling up wakes the thread early. */
 static void on_appended(void *arg)
 {
     gd_dbrun *d = arg;
+    if (gd_jq_take_hint(d->q))
+        wake_thread(d, 0);
     if (d->armed || !d->timer_init)
         return;
     d->armed = 1;
     uv_timer_start(&d->sync_timer, on_sync_timer, (uint64_t)d->window_ms, 0);
 }
 
-static void sync_failed(gd_dbrun *d, const gd_err *err)
+/* The queue is full: the loop waits, a bounded time, for the thread to
+ * take half of it (records are not dropped while it only lags). */
+static int queue_full(void *arg)
 {
-    d->sync_failures++;
-    int64_t now = gd_mono_ms();
-    if (now - d->last_sync_fail_log_ms >= 10000) {
-        d->last_sync_fail_log_ms = now;
-        gd_log(GD_LOG_ERROR, "journal", NULL, "journal sync failed (retrying): %s", err->msg);
-    }
-    /* Again within the window (or 100 ms: a failing disk is not hammered). */
-    if (d->timer_init && !d->armed && !d->stopped) {
-        d->armed = 1;
-        uv_timer_start(&d->sync_timer, on_sync_timer, (uint64_t)(d->window_ms > 100 ? d->window_ms : 100), 0);
-    }
-}
-
-/* The write and fdatasync, on libuv's threadpool: the loop never waits on
- * the disk. */
-static void sync_work(uv_work_t *w)
-{
-    gd_dbrun *d = w->data;
-    uint64_t t0 = uv_hrtime();
-    gd_journal_sync_io(&d->io);
-    d->io_seconds = (double)(uv_hrtime() - t0) / 1e9;
+    gd_dbrun *d = arg;
+    if (!d->thread_started || d->stop_requested)
+        return -1;
+    uint64_t deadline = uv_hrtime() + GD_DB_ROOM_WAIT_NS;
     uv_mutex_lock(&d->mu);
-    d->io_done = 1;
-    uv_cond_signal(&d->cv);
+    wake_thread(d, 0);
+    while (gd_jq_used(d->q) * 2 > gd_jq_cap(d->q)) {
+        uint64_t now = uv_hrtime();
+        if (now >= deadline)
+            break;
+        uv_cond_timedwait(&d->cv, &d->mu, deadline - now);
+    }
     uv_mutex_unlock(&d->mu);
+    return gd_jq_used(d->q) * 2 > gd_jq_cap(d->q) ? -1 : 0;
 }
 
-/* An order about to leave for a venue: the journal durable up to now. A
- * sync on the threadpool is waited for (a few milliseconds: the order had
- * to wait for a fdatasync anyway) and ended here; then the rest is synced
- * in the call. */
+/* An order about to leave for a venue: everything queued before it made
+ * durable by the thread, waited for here (a few milliseconds: the order
+ * had to wait for a fdatasync anyway). */
 static int sync_now(void *arg, gd_err *err)
 {
     gd_dbrun *d = arg;
-    if (d->io_busy && !d->io_ended_early) {
-        uv_mutex_lock(&d->mu);
-        while (!d->io_done)
-            uv_cond_wait(&d->cv, &d->mu);
-        uv_mutex_unlock(&d->mu);
-        d->io_ended_early = 1;
-        int rc = gd_journal_sync_end(d->j, &d->io, err);
-        if (rc) {
-            sync_failed(d, err);
-            return rc;
-        }
-        d->syncs++;
-        d->sync_seconds_sum += d->io_seconds;
+    if (!d->thread_started || d->stop_requested)
+        return gd_err_set(err, GD_ESTATE, "journal: the database thread is stopping");
+    uint64_t target = gd_jq_pushed(d->q), deadline = uv_hrtime() + GD_DB_SYNC_WAIT_NS;
+    int rc = 0;
+    uv_mutex_lock(&d->mu);
+    uint64_t gen = d->sync_fail_gen;
+    wake_thread(d, 1);
+    while (d->durable_popped < target && d->sync_fail_gen == gen) {
+        uint64_t now = uv_hrtime();
+        if (now >= deadline)
+            break;
+        uv_cond_timedwait(&d->cv, &d->mu, deadline - now);
     }
-    int rc = gd_journal_sync(d->j, err);
-    if (!rc)
-        d->syncs++;
+    if (d->durable_popped < target)
+        rc = gd_err_set(err, GD_EIO, "journal sync: %s",
+                        d->sync_fail_gen != gen ? d->sync_error : "the database thread did not sync within 10 s");
+    uv_mutex_unlock(&d->mu);
     return rc;
-}
-
-static void sync_done(uv_work_t *w, int status)
-{
-    gd_dbrun *d = w->data;
-    gd_err err;
-    (void)status;
-    d->io_busy = 0;
-    if (d->io_ended_early) { /* sync_now ended it already */
-        d->io_ended_early = 0;
-        gd_dbw_kick(d->w);
-        if (gd_journal_durable_seq(d->j) < gd_journal_last_seq(d->j))
-            gd_dbrun_flush(d);
-        return;
-    }
-    if (gd_journal_sync_end(d->j, &d->io, &err) != 0) {
-        sync_failed(d, &err);
-        return;
-    }
-    d->syncs++;
-    d->sync_seconds_sum += d->io_seconds;
-    gd_dbw_kick(d->w);
-    /* What was appended meanwhile goes at once: group commit. */
-    if (gd_journal_durable_seq(d->j) < gd_journal_last_seq(d->j))
-        gd_dbrun_flush(d);
 }
 
 void gd_dbrun_flush(gd_dbrun *d)
 {
-    if (!d->active || d->io_busy)
+    if (!d->active || d->stopped)
         return;
-    if (gd_journal_durable_seq(d->j) < gd_journal_last_seq(d->j)) {
-        gd_err err;
-        if (gd_journal_sync_begin(d->j, &d->io, &err) != 0) {
-            sync_failed(d, &err);
-            return;
-        }
-        if (d->io.n_iov) {
-            d->work.data = d;
-            d->io_done = 0;
-            if (!d->stopped && uv_queue_work(d->loop, &d->work, sync_work, sync_done) == 0) {
-                d->io_busy = 1;
-                return;
-            }
-            /* No loop to hand it to (stopping): here and now. */
-            gd_journal_sync_io(&d->io);
-            if (gd_journal_sync_end(d->j, &d->io, &err) != 0) {
-                sync_failed(d, &err);
-                return;
-            }
-            d->syncs++;
-        }
-    }
-    gd_dbw_kick(d->w);
+    wake_thread(d, 1);
 }
 
 void gd_dbrun_tick(gd_dbrun *d, int64_t wall_ms)
@@ -150,11 +307,25 @@ void gd_dbrun_tick(gd_dbrun *d, int64_t wall_ms)
     gd_dbrun_flush(d);
 }
 
-int gd_dbrun_caught_up(const gd_dbrun *d)
+int gd_dbrun_caught_up(gd_dbrun *d)
 {
     if (!d->active)
         return 1;
-    return !d->io_busy && gd_journal_durable_seq(d->j) == gd_journal_last_seq(d->j) && gd_dbw_caught_up(d->w);
+    uv_mutex_lock(&d->mu);
+    int ok = d->snap.caught_up && d->snap.popped == gd_jq_pushed(d->q);
+    uv_mutex_unlock(&d->mu);
+    return ok;
+}
+
+void gd_dbrun_snapshot(gd_dbrun *d, gd_dbrun_snap *out)
+{
+    if (!d->active || !d->sync_init) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    uv_mutex_lock(&d->mu);
+    *out = d->snap;
+    uv_mutex_unlock(&d->mu);
 }
 
 /* The latch: the state file's (already in the engine) and the database's;
@@ -252,8 +423,8 @@ int gd_dbrun_open(gd_dbrun *d, uv_loop_t *loop, const gd_config *cfg, gd_engine 
     if (snprintf(dir, sizeof dir, "%s/journal", cfg->state_dir) >= (int)sizeof dir ||
         snprintf(rej, sizeof rej, "%s/journal/rejected.jsonl", cfg->state_dir) >= (int)sizeof rej)
         return gd_err_set(err, GD_ERANGE, "[gordon] state_dir is too long");
-    /* Records are a few hundred bytes: room for max_depth of them (touched
-     * as used); the db breaker also closes at half of it. */
+    /* Records are a few hundred bytes: room for max_depth of them; the db
+     * breaker also closes at half of it. */
     size_t mem = (size_t)cfg->db_max_depth * 512;
     if (mem < ((size_t)64 << 20))
         mem = (size_t)64 << 20;
@@ -274,6 +445,8 @@ int gd_dbrun_open(gd_dbrun *d, uv_loop_t *loop, const gd_config *cfg, gd_engine 
         goto fail;
     }
     d->sync_init = 1;
+    if ((rc = gd_jq_new(GD_DBQ_BYTES, &d->q, err)) != 0)
+        goto fail;
     if ((rc = load_source(cfg->state_dir, d->recovery.last_seq == 0, d->source, err)) != 0)
         goto fail;
     d->window_ms = cfg->db_sync_window_ms;
@@ -291,16 +464,30 @@ int gd_dbrun_open(gd_dbrun *d, uv_loop_t *loop, const gd_config *cfg, gd_engine 
     }
     d->timer_init = 1;
     d->sync_timer.data = d;
-    gd_engine_journal jc = {d->j, cfg->db_max_depth, cfg->db_max_age_s, cfg->db_equity_interval_s, mem, on_appended,
-                            sync_now, d};
+    /* What the thread will publish, as it is now. */
+    atomic_store(&d->pub.last_seq, gd_journal_last_seq(d->j));
+    atomic_store(&d->pub.applied_seq, gd_journal_applied_seq(d->j));
+    atomic_store(&d->pub.depth, gd_journal_depth(d->j));
+    atomic_store(&d->pub.bytes, gd_journal_bytes_used(d->j));
+    gd_engine_journal jc;
+    memset(&jc, 0, sizeof jc);
+    jc.journal = d->j;
+    jc.max_depth = cfg->db_max_depth;
+    jc.max_age_s = cfg->db_max_age_s;
+    jc.equity_interval_s = cfg->db_equity_interval_s;
+    jc.mem_bytes = mem;
+    jc.appended = on_appended;
+    jc.sync_now = sync_now;
+    jc.queue = d->q;
+    jc.pub = &d->pub;
+    jc.queue_full = queue_full;
+    jc.arg = d;
     if ((rc = gd_engine_set_journal(eng, &jc, err)) != 0)
         goto fail;
     gd_engine_rec_session(eng);
     reconcile_latch(d, cfg);
     gd_engine_equity_point(eng, "start");
-    gd_dbw_opts wo = {loop, cfg->db_dsn, d->j, rej, d->source, cfg->db_connect_timeout_ms, 0,
-                      cfg->db_reconnect_max_ms, 0, 0};
-    if ((rc = gd_dbw_start(&wo, &d->w, err)) != 0)
+    if ((rc = start_thread(d, cfg, rej, err)) != 0)
         goto fail;
     gd_dbrun_flush(d);
     return 0;
@@ -322,17 +509,14 @@ void gd_dbrun_stop(gd_dbrun *d)
 {
     if (!d->active)
         return;
-    if (d->w) {
-        if (!d->finished)
+    if (!d->stopped) {
+        if (!d->finished && d->q)
             gd_engine_equity_point(d->eng, "stop");
         d->finished = 1;
-        /* Synced here and now (whatever is on the threadpool finishes as
-         * the loop winds down, then syncs the rest the same way): applied
-         * on the next start if the database does not take it first. */
+        /* The thread syncs everything queued, stops the writer and ends;
+         * what it had not applied is applied on the next start. */
         d->stopped = 1;
-        gd_dbrun_flush(d);
-        gd_dbw_stop(d->w);
-        d->w = NULL;
+        request_stop(d);
     }
     if (d->timer_init && !uv_is_closing((uv_handle_t *)&d->sync_timer)) {
         uv_timer_stop(&d->sync_timer);
@@ -343,14 +527,32 @@ void gd_dbrun_stop(gd_dbrun *d)
 
 void gd_dbrun_close(gd_dbrun *d)
 {
+    if (d->thread_started) {
+        request_stop(d);
+        uv_thread_join(&d->thread);
+        d->thread_started = 0;
+    }
+    if (d->dl_init) {
+        uv_run(&d->dl, UV_RUN_DEFAULT); /* a thread that never started: its handles' closes */
+        if (uv_loop_close(&d->dl) != 0)
+            gd_log(GD_LOG_ERROR, "db", NULL, "database thread loop closed with handles still open");
+        d->dl_init = 0;
+    }
     if (d->j) {
-        gd_engine_journal jc = {NULL, 0, 0, 0, 0, NULL, NULL, NULL};
+        gd_engine_journal jc;
+        memset(&jc, 0, sizeof jc);
         gd_err err;
         if (d->eng)
             gd_engine_set_journal(d->eng, &jc, &err);
+        /* The thread is gone: what was queued after it stopped is journaled
+         * here, and synced by the close. */
+        if (d->q)
+            drain(d, 1);
         gd_journal_close(d->j);
         d->j = NULL;
     }
+    gd_jq_free(d->q);
+    d->q = NULL;
     if (d->sync_init) {
         uv_cond_destroy(&d->cv);
         uv_mutex_destroy(&d->mu);

@@ -1,6 +1,13 @@
 /* The database side of a running daemon: the journal under state_dir, its
  * fsync window, the PostgreSQL writer, and the halt latch reconciled with
- * the database at start. Inactive (every call a no-op) without [db] dsn. */
+ * the database at start. Inactive (every call a no-op) without [db] dsn.
+ *
+ * The trading loop only packs records into a queue (db/jq.h); a thread of
+ * its own formats them, appends them to the journal, fsyncs it within the
+ * window and runs the writer on a libuv loop of its own, so the database
+ * costs the trading loop a copy per record. An order for a venue waits for
+ * the thread to make everything before it durable (as it had to wait for a
+ * fdatasync anyway). */
 #ifndef GD_DBRUN_H
 #define GD_DBRUN_H
 
@@ -10,36 +17,59 @@
 
 #include "base/err.h"
 #include "config/config.h"
+#include "db/jq.h"
 #include "db/journal.h"
 #include "db/writer.h"
 #include "engine/engine.h"
 
+/* What the database thread last published, for /readyz, /metrics and the
+ * bench (copied under the lock: the loop never reads the thread's own). */
+typedef struct gd_dbrun_snap {
+    gd_dbw_stats w;           /* the writer's (w.connected 0 before it started) */
+    uint64_t depth;           /* records in the journal not yet applied */
+    uint64_t popped;          /* records taken from the queue when this was published */
+    int caught_up;            /* the journal is durable and applied up to popped */
+    uint64_t syncs, sync_failures;
+    double sync_seconds_sum;  /* time spent in write + fdatasync */
+    uint64_t lost;            /* records the thread could not journal */
+} gd_dbrun_snap;
+
 typedef struct gd_dbrun {
     int active;
-    gd_journal *j;
-    gd_dbw *w;
     gd_engine *eng;           /* borrowed */
-    uv_loop_t *loop;
+    uv_loop_t *loop;          /* the trading loop */
+    /* The loop's side: records go into q; the fsync window is a timer here
+     * (arming it makes no system call) that wakes the thread. */
+    gd_jq *q;
+    gd_jpub pub;
     uv_timer_t sync_timer;
-    uv_work_t work;           /* the journal's write and fdatasync, off the loop */
-    gd_journal_io io;
-    int io_busy;
-    /* An order for a venue cannot wait for the loop: it waits for the sync
-     * on the threadpool (io_done, under mu) and ends it itself. */
-    uv_mutex_t mu;
-    uv_cond_t cv;
-    int sync_init;
-    int io_done;
-    int io_ended_early;
-    int stopped;
-    int finished;             /* the last equity point is journaled */
-    double io_seconds;
     int timer_init;
     int armed;
     double window_ms;
-    uint64_t syncs, sync_failures;
-    double sync_seconds_sum;  /* time spent in write + fdatasync */
+    int stopped;
+    int finished;             /* the last equity point is journaled */
+    /* The database thread: its own loop, the journal and the writer. */
+    gd_journal *j;            /* the thread's once it runs */
+    gd_dbw *w;                /* the thread's */
+    uv_loop_t dl;
+    uv_async_t wake;
+    uv_timer_t tick;
+    uv_thread_t thread;
+    int dl_init, thread_started, closing, stop_requested;
+    /* The loop sets want_stop, wakes the thread a last time, then sets
+     * stop_sent and never wakes it again: only then may the thread close
+     * its wake handle. */
+    _Atomic int want_sync, want_stop, stop_sent;
     int64_t last_sync_fail_log_ms;
+    /* Under mu: what the thread published; syncs the loop waits for (an
+     * order about to leave) or room in the queue. */
+    uv_mutex_t mu;
+    uv_cond_t cv;
+    int sync_init;
+    gd_dbrun_snap snap;
+    uint64_t durable_popped;  /* records popped whose journal records are durable */
+    uint64_t sync_fail_gen;   /* rises on every failed sync */
+    char sync_error[256];
     gd_journal_recovery recovery;
     char source[17];          /* the journal's id in the database's rows */
     char latch_source[200];   /* what the start-up reconciliation decided, for /readyz */
@@ -59,7 +89,7 @@ void gd_dbrun_flush(gd_dbrun *d);
 void gd_dbrun_tick(gd_dbrun *d, int64_t wall_ms);
 
 /* 1 when the database holds every record (or there is no database). */
-int gd_dbrun_caught_up(const gd_dbrun *d);
+int gd_dbrun_caught_up(gd_dbrun *d);
 
 /* The run is over (a replay's end): the last equity point, synced, so a
  * drain can wait for it to reach the database. */
@@ -68,7 +98,11 @@ void gd_dbrun_finish(gd_dbrun *d);
 /* Syncs, stops the writer and closes the timer (run the loop afterwards). */
 void gd_dbrun_stop(gd_dbrun *d);
 
-/* After the loop has closed everything: closes the journal. */
+/* After the loop has closed everything: waits for the thread, closes the
+ * journal. */
 void gd_dbrun_close(gd_dbrun *d);
+
+/* What the thread last published (zeros when inactive). */
+void gd_dbrun_snapshot(gd_dbrun *d, gd_dbrun_snap *out);
 
 #endif

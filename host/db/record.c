@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -136,7 +137,19 @@ const char *gd_rec_type_name(int type)
 
 void gd_client_id(char out[GD_CLIENT_ID_MAX], uint64_t intent_id, char kind)
 {
-    snprintf(out, GD_CLIENT_ID_MAX, "g%" PRIu64 "-%c", intent_id, kind);
+    /* "g%llu-%c" without printf: a fill formats several of these. */
+    char t[24];
+    size_t i = sizeof t;
+    do {
+        t[--i] = (char)('0' + intent_id % 10);
+        intent_id /= 10;
+    } while (intent_id);
+    size_t n = sizeof t - i;
+    out[0] = 'g';
+    memcpy(out + 1, t + i, n);
+    out[n + 1] = '-';
+    out[n + 2] = kind;
+    out[n + 3] = '\0';
 }
 
 size_t gd_rec_intent(char *buf, size_t cap, const gd_intent *it, const char *strategy, const char *symbol,
@@ -300,4 +313,206 @@ size_t gd_rec_latch(char *buf, size_t cap, int halted, const char *who, const ch
     else
         str(&b, "since_ms", NULL);
     return done(&b);
+}
+
+/* ------------------------------------------------------------ deferred */
+
+/* An intent as packed: gd_intent's fixed-size tag and detail go as
+ * strings (most of those 192 bytes are zeros: copying them is most of an
+ * intent's cost to the loop). */
+#define PACKED_INTENT_FIXED offsetof(gd_intent, tag)
+typedef struct packed_intent {
+    _Alignas(8) unsigned char it[PACKED_INTENT_FIXED]; /* gd_intent up to its tag */
+    const char *strategy, *symbol, *tag, *detail;
+    int stop_required;
+} packed_intent;
+
+/* Each type's argument struct and where its strings are. */
+typedef struct packdesc {
+    size_t size;
+    unsigned n_str;
+    size_t str_at[6];
+} packdesc;
+
+#define OFF(t, f) offsetof(t, f)
+static const packdesc packs[GD_REC__COUNT] = {
+    [GD_REC_INTENT] = {sizeof(packed_intent), 4,
+                       {OFF(packed_intent, strategy), OFF(packed_intent, symbol), OFF(packed_intent, tag),
+                        OFF(packed_intent, detail)}},
+    [GD_REC_ORDER] = {sizeof(gd_rec_order), 4,
+                      {OFF(gd_rec_order, client_id), OFF(gd_rec_order, kind), OFF(gd_rec_order, strategy),
+                       OFF(gd_rec_order, symbol)}},
+    [GD_REC_ORDER_EVENT] = {sizeof(gd_rec_order_event_args), 4,
+                            {OFF(gd_rec_order_event_args, client_id), OFF(gd_rec_order_event_args, status),
+                             OFF(gd_rec_order_event_args, detail), OFF(gd_rec_order_event_args, venue_id)}},
+    [GD_REC_POSITION] = {sizeof(gd_rec_position), 2, {OFF(gd_rec_position, strategy), OFF(gd_rec_position, symbol)}},
+    [GD_REC_FILL] = {sizeof(gd_rec_fill), 5,
+                     {OFF(gd_rec_fill, client_id), OFF(gd_rec_fill, venue_trade_id), OFF(gd_rec_fill, strategy),
+                      OFF(gd_rec_fill, symbol), OFF(gd_rec_fill, reason)}},
+    [GD_REC_EQUITY] = {sizeof(gd_rec_equity), 1, {OFF(gd_rec_equity, cause)}},
+    [GD_REC_RISK] = {sizeof(gd_rec_risk_args), 4,
+                     {OFF(gd_rec_risk_args, kind), OFF(gd_rec_risk_args, who), OFF(gd_rec_risk_args, reason),
+                      OFF(gd_rec_risk_args, detail_json)}},
+    [GD_REC_LATCH] = {sizeof(gd_rec_latch_args), 2, {OFF(gd_rec_latch_args, who), OFF(gd_rec_latch_args, reason)}},
+    [GD_REC_SESSION] = {sizeof(gd_rec_session_args), 1, {OFF(gd_rec_session_args, executor)}},
+    [GD_REC_FEE] = {sizeof(gd_rec_fee), 4,
+                    {OFF(gd_rec_fee, client_id), OFF(gd_rec_fee, strategy), OFF(gd_rec_fee, symbol),
+                     OFF(gd_rec_fee, asset)}},
+};
+#undef OFF
+
+/* Any argument struct, aligned for all of them. */
+typedef union anyargs {
+    packed_intent intent;
+    gd_rec_order order;
+    gd_rec_order_event_args event;
+    gd_rec_position position;
+    gd_rec_fill fill;
+    gd_rec_equity equity;
+    gd_rec_risk_args risk;
+    gd_rec_latch_args latch;
+    gd_rec_session_args session;
+    gd_rec_fee fee;
+} anyargs;
+
+static const packdesc *desc(int type)
+{
+    return type > 0 && type < GD_REC__COUNT && packs[type].size ? &packs[type] : NULL;
+}
+
+static const char *str_field(const void *args, size_t at)
+{
+    const char *s;
+    memcpy(&s, (const char *)args + at, sizeof s);
+    return s;
+}
+
+size_t gd_rec_format(char *buf, size_t cap, int type, const void *args)
+{
+    switch (type) {
+    case GD_REC_INTENT: {
+        const gd_rec_intent_args *a = args;
+        return gd_rec_intent(buf, cap, &a->it, a->strategy, a->symbol, a->stop_required);
+    }
+    case GD_REC_ORDER: return gd_rec_order_fmt(buf, cap, args);
+    case GD_REC_ORDER_EVENT: {
+        const gd_rec_order_event_args *a = args;
+        return gd_rec_order_event(buf, cap, a->client_id, a->status, a->detail, a->venue_id);
+    }
+    case GD_REC_POSITION: return gd_rec_position_fmt(buf, cap, args);
+    case GD_REC_FILL: return gd_rec_fill_fmt(buf, cap, args);
+    case GD_REC_EQUITY: return gd_rec_equity_fmt(buf, cap, args);
+    case GD_REC_RISK: {
+        const gd_rec_risk_args *a = args;
+        return gd_rec_risk(buf, cap, a->kind, a->who, a->reason, a->detail_json);
+    }
+    case GD_REC_LATCH: {
+        const gd_rec_latch_args *a = args;
+        return gd_rec_latch(buf, cap, a->halted, a->who, a->reason, a->since_ms);
+    }
+    case GD_REC_SESSION: {
+        const gd_rec_session_args *a = args;
+        return gd_rec_session(buf, cap, a->executor, a->simulated);
+    }
+    case GD_REC_FEE: return gd_rec_fee_fmt(buf, cap, args);
+    default:
+        if (cap)
+            buf[0] = '\0';
+        return 0;
+    }
+}
+
+/* Packed: the struct as it is (its string pointers say only which strings
+ * are there: NULL or not), padded to 8, then each string that is there,
+ * in the table's order, NUL-terminated. */
+/* An intent's arguments as packed_intent; it->tag and it->detail are left
+ * out of the struct's bytes that are copied (see gd_rec_pack). */
+static void intent_to_packed(const gd_rec_intent_args *a, packed_intent *p)
+{
+    memcpy(p->it, &a->it, PACKED_INTENT_FIXED);
+    p->strategy = a->strategy;
+    p->symbol = a->symbol;
+    p->tag = a->it.tag;
+    p->detail = a->it.detail;
+    p->stop_required = a->stop_required;
+}
+
+size_t gd_rec_packed_size(int type, const void *args)
+{
+    const packdesc *d = desc(type);
+    if (!d)
+        return 0;
+    packed_intent pi;
+    if (type == GD_REC_INTENT) {
+        intent_to_packed(args, &pi);
+        args = &pi;
+    }
+    size_t n = (d->size + 7) & ~(size_t)7;
+    for (unsigned i = 0; i < d->n_str; i++) {
+        const char *s = str_field(args, d->str_at[i]);
+        if (s)
+            n += strnlen(s, GD_REC_PACK_STR) + 1;
+    }
+    return n;
+}
+
+void gd_rec_pack(void *dst, int type, const void *args)
+{
+    const packdesc *d = desc(type);
+    if (!d)
+        return;
+    unsigned char *p = dst;
+    packed_intent pi;
+    if (type == GD_REC_INTENT) {
+        intent_to_packed(args, &pi);
+        args = &pi;
+    }
+    memcpy(p, args, d->size);
+    size_t n = (d->size + 7) & ~(size_t)7;
+    for (unsigned i = 0; i < d->n_str; i++) {
+        const char *s = str_field(args, d->str_at[i]);
+        if (!s)
+            continue;
+        size_t k = strnlen(s, GD_REC_PACK_STR);
+        memcpy(p + n, s, k);
+        p[n + k] = '\0';
+        n += k + 1;
+    }
+}
+
+size_t gd_rec_format_packed(char *buf, size_t cap, int type, const void *p, size_t len)
+{
+    const packdesc *d = desc(type);
+    size_t n = d ? (d->size + 7) & ~(size_t)7 : 0;
+    if (cap)
+        buf[0] = '\0';
+    if (!d || len < n)
+        return 0;
+    anyargs a;
+    memcpy(&a, p, d->size);
+    const char *bytes = p;
+    for (unsigned i = 0; i < d->n_str; i++) {
+        if (!str_field(&a, d->str_at[i]))
+            continue;
+        const char *s = bytes + n;
+        const char *nul = n < len ? memchr(s, '\0', len - n) : NULL;
+        if (!nul)
+            return 0;
+        memcpy((char *)&a + d->str_at[i], &s, sizeof s);
+        n += (size_t)(nul - s) + 1;
+    }
+    if (type == GD_REC_INTENT) {
+        gd_rec_intent_args ia;
+        memset(&ia, 0, sizeof ia);
+        memcpy(&ia.it, a.intent.it, PACKED_INTENT_FIXED);
+        if (a.intent.tag)
+            snprintf(ia.it.tag, sizeof ia.it.tag, "%s", a.intent.tag);
+        if (a.intent.detail)
+            snprintf(ia.it.detail, sizeof ia.it.detail, "%s", a.intent.detail);
+        ia.strategy = a.intent.strategy;
+        ia.symbol = a.intent.symbol;
+        ia.stop_required = a.intent.stop_required;
+        return gd_rec_format(buf, cap, type, &ia);
+    }
+    return gd_rec_format(buf, cap, type, &a);
 }

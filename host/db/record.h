@@ -119,4 +119,44 @@ size_t gd_rec_session(char *buf, size_t cap, const char *executor, int simulated
 
 size_t gd_rec_latch(char *buf, size_t cap, int halted, const char *who, const char *reason, int64_t since_ms);
 
+/* ---- Deferred formatting: a record's arguments, packed on the trading
+ * loop (a copy: its struct and its strings), formatted later on the
+ * database thread to exactly the text the formatters above give. ---- */
+
+/* The arguments of the records whose formatter takes loose ones. */
+typedef struct gd_rec_intent_args {
+    gd_intent it;
+    const char *strategy, *symbol;
+    int stop_required;
+} gd_rec_intent_args;
+typedef struct gd_rec_order_event_args {
+    const char *client_id, *status, *detail, *venue_id;
+} gd_rec_order_event_args;
+typedef struct gd_rec_risk_args {
+    const char *kind, *who, *reason, *detail_json;
+} gd_rec_risk_args;
+typedef struct gd_rec_session_args {
+    const char *executor;
+    int simulated;
+} gd_rec_session_args;
+typedef struct gd_rec_latch_args {
+    int halted;
+    const char *who, *reason;
+    int64_t since_ms;
+} gd_rec_latch_args;
+
+/* A string longer than this is cut when packed (a payload never holds one:
+ * the formatters escape at most 1023 bytes of it). */
+#define GD_REC_PACK_STR 4096
+
+/* args: the type's struct (gd_rec_intent_args, gd_rec_order, ...). */
+size_t gd_rec_format(char *buf, size_t cap, int type, const void *args);
+/* Bytes gd_rec_pack writes for args (0: an unknown type). */
+size_t gd_rec_packed_size(int type, const void *args);
+void gd_rec_pack(void *dst, int type, const void *args);
+/* Formats a packed record (len bytes at p, as gd_rec_pack wrote it): the
+ * payload's length like gd_rec_format, or 0 when p is not a packed record
+ * of that type (too short, a string not terminated within len). */
+size_t gd_rec_format_packed(char *buf, size_t cap, int type, const void *p, size_t len);
+
 #endif

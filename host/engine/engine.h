@@ -220,6 +220,13 @@ typedef struct gd_engine_journal {
      * durable now, waiting for a sync already on the threadpool (NULL: the
      * journal is synced in the call). */
     int (*sync_now)(void *arg, gd_err *err);
+    /* Records packed into this queue for a database thread that owns the
+     * journal (NULL: formatted and appended to the journal here); pub is
+     * what that thread publishes of the journal, queue_full waits for
+     * room (see gd_rec in engine_int.h). */
+    struct gd_jq *queue;
+    const struct gd_jpub *pub;
+    int (*queue_full)(void *arg);
     void *arg;
 } gd_engine_journal;
 int gd_engine_set_journal(gd_engine *e, const gd_engine_journal *jc, gd_err *err);

@@ -165,6 +165,10 @@ typedef struct gd_recsample {
 
 typedef struct gd_rec {
     gd_journal *j;               /* borrowed; NULL: nothing journaled */
+    /* With a queue, records go to the database thread packed (db/jq.h) and
+     * j is that thread's: read only through pub. */
+    struct gd_jq *q;
+    const struct gd_jpub *pub;
     gd_recslot *slots;           /* owned: [owner * n_symbols + symbol] */
     uint32_t n_owners;
     double max_depth, max_age_s;
@@ -179,6 +183,9 @@ typedef struct gd_rec {
     uint64_t pre_iid;            /* the intent journaled before its order was submitted */
     void (*appended)(void *arg);
     int (*sync_now)(void *arg, gd_err *err);
+    /* The queue is full: wait (a bounded time) for the database thread to
+     * make room; 0 when there is room now. */
+    int (*queue_full)(void *arg);
     void *arg;
 } gd_rec;
 

@@ -6,33 +6,91 @@
 #include "engine/engine_int.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/dates.h"
 #include "base/log.h"
+#include "db/jq.h"
 #include "db/record.h"
 
-static void append(gd_engine *e, int type, const char *buf, size_t n)
+static void lost(gd_engine *e, int type, const char *why)
 {
-    gd_err err;
-    uint64_t seq;
-    if (n >= GD_REC_MAX) { /* the formatters' bound: cannot happen, never write half a record */
-        e->rec.lost++;
-        gd_log(GD_LOG_ERROR, "journal", NULL, "%s record too long (%zu bytes): not journaled",
-               gd_rec_type_name(type), n);
-        return;
-    }
+    e->rec.lost++;
+    gd_log(GD_LOG_ERROR, "journal", NULL, "%s record not journaled: %s", gd_rec_type_name(type), why);
+}
+
+/* One record: packed for the database thread, or formatted and appended
+ * here when the engine holds the journal itself. */
+static void emit(gd_engine *e, int type, const void *args)
+{
     /* Before the first bar a replay has no clock of its own: the wall's. */
     int64_t t = e->now_ms ? e->now_ms : gd_wall_ms();
-    if (gd_journal_append(e->rec.j, (uint16_t)type, t, buf, (uint32_t)n, &seq, &err) != 0) {
-        e->rec.lost++;
-        gd_log(GD_LOG_ERROR, "journal", NULL, "%s record not journaled: %s", gd_rec_type_name(type), err.msg);
-        return;
+    if (e->rec.q) {
+        size_t n = gd_rec_packed_size(type, args);
+        void *p = gd_jq_reserve(e->rec.q, n);
+        if (!p && e->rec.queue_full && e->rec.queue_full(e->rec.arg) == 0)
+            p = gd_jq_reserve(e->rec.q, n);
+        if (!p) {
+            lost(e, type, "the journal queue is full (the database thread is behind)");
+            return;
+        }
+        gd_rec_pack(p, type, args);
+        gd_jq_commit(e->rec.q, (uint16_t)type, t, n);
+    } else {
+        char buf[GD_REC_MAX];
+        size_t n = gd_rec_format(buf, sizeof buf, type, args);
+        gd_err err;
+        uint64_t seq;
+        if (n >= GD_REC_MAX) { /* the formatters' bound: cannot happen, never write half a record */
+            lost(e, type, "too long");
+            return;
+        }
+        if (gd_journal_append(e->rec.j, (uint16_t)type, t, buf, (uint32_t)n, &seq, &err) != 0) {
+            lost(e, type, err.msg);
+            return;
+        }
     }
     if (e->rec.appended)
         e->rec.appended(e->rec.arg);
+}
+
+/* The journal as the db breaker sees it: its own, or what the database
+ * thread published of it plus what waits in the queue. The queue's part is
+ * first taken from the loop's own view (an upper bound that costs no cache
+ * miss) and read anew only when that bound would close the breaker. */
+static uint64_t j_depth(const gd_engine *e)
+{
+    if (!e->rec.q)
+        return gd_journal_depth(e->rec.j);
+    uint64_t base = atomic_load_explicit(&e->rec.pub->depth, memory_order_relaxed);
+    if ((double)(base + gd_jq_count_upper(e->rec.q)) > e->rec.max_depth)
+        gd_jq_refresh(e->rec.q);
+    return base + gd_jq_count_upper(e->rec.q);
+}
+
+static int j_half_full(const gd_engine *e)
+{
+    if (!e->rec.q)
+        return gd_journal_bytes_used(e->rec.j) * 2 > e->rec.mem_bytes;
+    /* The queue is not counted: it only waits for the thread, which moves
+     * it into the journal or, when the journal is full, leaves it (and the
+     * loop waits for room, gd_rec.queue_full). */
+    return atomic_load_explicit(&e->rec.pub->bytes, memory_order_relaxed) * 2 > e->rec.mem_bytes;
+}
+
+static uint64_t j_applied(const gd_engine *e)
+{
+    return e->rec.q ? atomic_load_explicit(&e->rec.pub->applied_seq, memory_order_relaxed)
+                    : gd_journal_applied_seq(e->rec.j);
+}
+
+static uint64_t j_last(const gd_engine *e)
+{
+    return e->rec.q ? atomic_load_explicit(&e->rec.pub->last_seq, memory_order_relaxed)
+                    : gd_journal_last_seq(e->rec.j);
 }
 
 static const char *slot_name(const gd_engine *e, uint32_t k) { return k < e->n_slots ? e->slot_names[k] : "?"; }
@@ -63,26 +121,25 @@ void gd_engine_rec_intent(gd_engine *e, const gd_intent *it)
 {
     if (!e->rec.j)
         return;
-    char buf[GD_REC_MAX];
-    size_t n = gd_rec_intent(buf, sizeof buf, it, slot_name(e, it->strategy), sym_name(e, it->symbol),
-                             e->pipe.lim.sl_required);
-    append(e, GD_REC_INTENT, buf, n);
+    gd_rec_intent_args a = {*it, slot_name(e, it->strategy), sym_name(e, it->symbol), e->pipe.lim.sl_required};
+    emit(e, GD_REC_INTENT, &a);
 }
 
 static void rec_order(gd_engine *e, uint64_t iid, char k, const char *kind, uint32_t owner, uint32_t sym,
                       int side, double qty, double price, int reduce_only)
 {
-    char cid[GD_CLIENT_ID_MAX], buf[GD_REC_MAX];
+    char cid[GD_CLIENT_ID_MAX];
     gd_client_id(cid, iid, k);
     gd_rec_order o = {cid, iid, kind, slot_name(e, owner), sym_name(e, sym), side, qty, price, reduce_only};
-    append(e, GD_REC_ORDER, buf, gd_rec_order_fmt(buf, sizeof buf, &o));
+    emit(e, GD_REC_ORDER, &o);
 }
 
 static void rec_status(gd_engine *e, uint64_t iid, char k, const char *status, const char *detail)
 {
-    char cid[GD_CLIENT_ID_MAX], buf[GD_REC_MAX];
+    char cid[GD_CLIENT_ID_MAX];
     gd_client_id(cid, iid, k);
-    append(e, GD_REC_ORDER_EVENT, buf, gd_rec_order_event(buf, sizeof buf, cid, status, detail, NULL));
+    gd_rec_order_event_args a = {cid, status, detail, NULL};
+    emit(e, GD_REC_ORDER_EVENT, &a);
 }
 
 /* The protective orders of a position (or of a pending entry) that will
@@ -205,7 +262,6 @@ static const char *fill_reason(int reason)
 static void rec_position(gd_engine *e, const gd_recslot *r, uint32_t owner, uint32_t sym, const gd_position *p,
                          int closed, int64_t t, double exit_price)
 {
-    char buf[GD_REC_MAX];
     gd_rec_position q;
     memset(&q, 0, sizeof q);
     q.id = r->pos_id;
@@ -224,7 +280,7 @@ static void rec_position(gd_engine *e, const gd_recslot *r, uint32_t owner, uint
     q.exit_price = exit_price;
     q.realized_pnl = r->realized;
     q.fees = r->fees;
-    append(e, GD_REC_POSITION, buf, gd_rec_position_fmt(buf, sizeof buf, &q));
+    emit(e, GD_REC_POSITION, &q);
 }
 
 /* A position found after a restart: its records already say it opened;
@@ -257,7 +313,7 @@ void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, doub
     if (!r)
         return;
     const gd_position *p = gd_book_pos(&e->book, owner, f->symbol);
-    char cid[GD_CLIENT_ID_MAX], buf[GD_REC_MAX];
+    char cid[GD_CLIENT_ID_MAX];
     uint64_t pos_id;
     if (f->reason == GORDON_FILL_ENTRY) {
         pos_id = f->intent_id;
@@ -308,7 +364,7 @@ void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, doub
     gd_rec_fill rf = {cid, f->intent_id, pos_id, NULL, slot_name(e, owner), sym_name(e, f->symbol), f->side,
                       fill_reason(f->reason), f->qty, f->price, f->fee, f->realized_pnl,
                       ref > 0.0 ? ref : 0.0, ref > 0.0 ? f->side * (f->price - ref) / ref * 1e4 : 0.0};
-    append(e, GD_REC_FILL, buf, gd_rec_fill_fmt(buf, sizeof buf, &rf));
+    emit(e, GD_REC_FILL, &rf);
     gd_engine_equity_point(e, "fill");
 }
 
@@ -324,13 +380,12 @@ void gd_engine_fee(gd_engine *e, uint32_t owner, uint32_t symbol, const char *cl
     gd_recslot *r = e->rec.j ? rslot(e, owner, symbol) : NULL;
     if (!r)
         return;
-    char buf[GD_REC_MAX];
     /* The position's row carries its fees while it is open; after, the
      * database adds the correction to it. */
     int open = r->pos_id == position_id;
     gd_rec_fee rf = {client_id, intent_id, position_id, slot_name(e, owner), sym_name(e, symbol), asset, estimated,
                      charged, d, open};
-    append(e, GD_REC_FEE, buf, gd_rec_fee_fmt(buf, sizeof buf, &rf));
+    emit(e, GD_REC_FEE, &rf);
     if (d != 0.0 && open) {
         r->fees += d;
         r->realized -= d;
@@ -344,28 +399,27 @@ void gd_engine_equity_point(gd_engine *e, const char *cause)
 {
     if (!e->rec.j)
         return;
-    char buf[GD_REC_MAX];
     const gd_book *b = &e->book;
     double dd = b->peak > 0.0 && b->equity < b->peak ? (b->peak - b->equity) / b->peak * 100.0 : 0.0;
     gd_rec_equity q = {cause, b->equity, b->cash, b->unreal, b->gross, dd, b->open_count};
-    append(e, GD_REC_EQUITY, buf, gd_rec_equity_fmt(buf, sizeof buf, &q));
+    emit(e, GD_REC_EQUITY, &q);
 }
 
 void gd_engine_rec_risk(gd_engine *e, const char *kind, const char *who, const char *why, const char *detail)
 {
     if (!e->rec.j)
         return;
-    char buf[GD_REC_MAX];
-    append(e, GD_REC_RISK, buf, gd_rec_risk(buf, sizeof buf, kind, who, why, detail));
+    gd_rec_risk_args a = {kind, who, why, detail};
+    emit(e, GD_REC_RISK, &a);
 }
 
 void gd_engine_rec_latch(gd_engine *e)
 {
     if (!e->rec.j)
         return;
-    char buf[GD_REC_MAX];
     const gd_halt *h = &e->halt;
-    append(e, GD_REC_LATCH, buf, gd_rec_latch(buf, sizeof buf, h->halted, h->who, h->why, h->since_ms));
+    gd_rec_latch_args a = {h->halted, h->who, h->why, h->since_ms};
+    emit(e, GD_REC_LATCH, &a);
 }
 
 /* The latch's audited events, as risk events; a change of the latch also
@@ -390,8 +444,8 @@ static void on_halt_event(void *arg, const char *event, const char *who, const c
  * event's time, which in a replay is bar time). */
 static int64_t oldest_unapplied_wall(const gd_engine *e, int64_t now)
 {
-    uint64_t applied = gd_journal_applied_seq(e->rec.j);
-    if (gd_journal_depth(e->rec.j) == 0)
+    uint64_t applied = j_applied(e);
+    if (j_depth(e) == 0)
         return now;
     /* the newest sample taken when the journal ended at or before the
      * applied mark: everything unapplied came after it */
@@ -409,12 +463,12 @@ static int64_t oldest_unapplied_wall(const gd_engine *e, int64_t now)
 
 static void db_gate(gd_engine *e, int64_t wall)
 {
-    uint64_t depth = gd_journal_depth(e->rec.j);
+    uint64_t depth = j_depth(e);
     double age_s = (double)(wall - oldest_unapplied_wall(e, wall)) / 1000.0;
     e->rec.age_s = age_s > 0 ? age_s : 0;
     /* Half the journal's memory is the exits' reserve: past it, entries stop
      * whatever the depth says (records larger than usual). */
-    int full = gd_journal_bytes_used(e->rec.j) * 2 > e->rec.mem_bytes;
+    int full = j_half_full(e);
     int block = (double)depth > e->rec.max_depth || age_s > e->rec.max_age_s || full;
     if (block == e->rec.blocked)
         return;
@@ -439,7 +493,7 @@ void gd_engine_journal_tick(gd_engine *e, int64_t wall)
         return;
     if (wall - e->rec.last_sample_ms >= 1000) {
         gd_recsample *s = &e->rec.samples[e->rec.sample_head];
-        s->last_seq = gd_journal_last_seq(e->rec.j);
+        s->last_seq = j_last(e);
         s->wall_ms = wall;
         e->rec.sample_head = (e->rec.sample_head + 1) % GD_REC_SAMPLES;
         if (e->rec.n_samples < GD_REC_SAMPLES)
@@ -460,8 +514,7 @@ const char *gd_engine_rec_gate(gd_engine *e)
 {
     if (!e->rec.j)
         return NULL;
-    if (!e->rec.blocked && ((double)gd_journal_depth(e->rec.j) > e->rec.max_depth ||
-                            gd_journal_bytes_used(e->rec.j) * 2 > e->rec.mem_bytes))
+    if (!e->rec.blocked && ((double)j_depth(e) > e->rec.max_depth || j_half_full(e)))
         db_gate(e, e->rec.wall_ms);
     return e->rec.blocked ? "db" : NULL;
 }
@@ -472,14 +525,16 @@ void gd_engine_rec_session(gd_engine *e)
 {
     if (!e->rec.j)
         return;
-    char buf[GD_REC_MAX];
-    append(e, GD_REC_SESSION, buf, gd_rec_session(buf, sizeof buf, e->exec.ops->name, !e->exec.ops->remote));
+    gd_rec_session_args a = {e->exec.ops->name, !e->exec.ops->remote};
+    emit(e, GD_REC_SESSION, &a);
 }
 
 int gd_engine_set_journal(gd_engine *e, const gd_engine_journal *jc, gd_err *err)
 {
     if (!jc->journal) {
         e->rec.j = NULL;
+        e->rec.q = NULL;
+        e->rec.pub = NULL;
         e->halt.on_event = NULL;
         e->halt.event_arg = NULL;
         return 0;
@@ -491,6 +546,9 @@ int gd_engine_set_journal(gd_engine *e, const gd_engine_journal *jc, gd_err *err
     e->rec.equity_ms = (int64_t)(jc->equity_interval_s * 1000.0);
     e->rec.appended = jc->appended;
     e->rec.sync_now = jc->sync_now;
+    e->rec.q = jc->queue;
+    e->rec.pub = jc->pub;
+    e->rec.queue_full = jc->queue_full;
     e->rec.arg = jc->arg;
     e->rec.wall_ms = e->rec.last_equity_ms = gd_wall_ms();
     int rc = gd_engine_rec_grow(e, e->n_slots ? e->n_slots : 1, err);

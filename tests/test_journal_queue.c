@@ -1,0 +1,281 @@
+/* The journal queue (db/jq.c) and deferred record formatting (db/record.c):
+ * what the trading loop hands the database thread arrives whole, in order,
+ * and formats to exactly the text the loop would have written itself.
+ * `ctest -R journal_queue`. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <uv.h>
+
+#include "db/jq.h"
+#include "db/record.h"
+
+#define CAP ((size_t)64 << 10)
+
+static void fill_pattern(unsigned char *p, size_t n, uint64_t k)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)(k * 131 + i * 7);
+}
+
+static int check_pattern(const unsigned char *p, size_t n, uint64_t k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != (unsigned char)(k * 131 + i * 7))
+            return 0;
+    return 1;
+}
+
+/* Sizes that make records straddle the ring's end at every offset. */
+static size_t size_of(uint64_t k) { return (size_t)((k * 2654435761u) % 1500); }
+
+static void test_journal_queue_order_and_wrap(void **state)
+{
+    (void)state;
+    gd_jq *q;
+    gd_err err;
+    assert_int_equal(gd_jq_new(CAP, &q, &err), 0);
+    uint64_t made = 0, seen = 0;
+    for (int round = 0; round < 200; round++) {
+        /* push until full, then pop a random-ish part of it */
+        for (;;) {
+            size_t n = size_of(made);
+            unsigned char *p = gd_jq_reserve(q, n);
+            if (!p)
+                break;
+            fill_pattern(p, n, made);
+            gd_jq_commit(q, (uint16_t)(made % 11 + 1), (int64_t)made * 3, n);
+            made++;
+        }
+        assert_true(gd_jq_used(q) > CAP - 1600 - 16);
+        uint64_t upto = seen + (made - seen) * (uint64_t)(round % 4 + 1) / 4;
+        while (seen < upto) {
+            uint16_t type;
+            int64_t t;
+            size_t len;
+            const unsigned char *p = gd_jq_peek(q, &type, &t, &len);
+            assert_non_null(p);
+            assert_int_equal(type, seen % 11 + 1);
+            assert_int_equal(t, (int64_t)seen * 3);
+            assert_int_equal(len, size_of(seen));
+            assert_true(check_pattern(p, len, seen));
+            gd_jq_pop(q);
+            seen++;
+        }
+        assert_int_equal(gd_jq_pushed(q), made);
+        assert_int_equal(gd_jq_popped(q), seen);
+    }
+    while (gd_jq_peek(q, &(uint16_t){0}, &(int64_t){0}, &(size_t){0}))
+        gd_jq_pop(q);
+    assert_int_equal(gd_jq_used(q), 0);
+    assert_true(made > 10000);
+    gd_jq_free(q);
+}
+
+static void test_journal_queue_bounds(void **state)
+{
+    (void)state;
+    gd_jq *q;
+    gd_err err;
+    assert_int_not_equal(gd_jq_new(1024, &q, &err), 0); /* too small: refused, says why */
+    assert_non_null(strstr(err.msg, "at least"));
+    assert_int_equal(gd_jq_new(CAP, &q, &err), 0);
+    assert_null(gd_jq_reserve(q, CAP));          /* never fits */
+    assert_null(gd_jq_peek(q, &(uint16_t){0}, &(int64_t){0}, &(size_t){0}));
+    gd_jq_pop(q);                                 /* empty: nothing happens */
+    assert_int_equal(gd_jq_popped(q), 0);
+    /* The producer's upper bounds only fall when refreshed. */
+    void *p = gd_jq_reserve(q, 100);
+    assert_non_null(p);
+    gd_jq_commit(q, 1, 0, 100);
+    assert_int_equal(gd_jq_count_upper(q), 1);
+    gd_jq_pop(q);
+    assert_int_equal(gd_jq_count_upper(q), 1);
+    gd_jq_refresh(q);
+    assert_int_equal(gd_jq_count_upper(q), 0);
+    assert_int_equal(gd_jq_used_upper(q), 0);
+    /* The wake hint: once per eighth of the ring. */
+    int hints = 0;
+    for (int i = 0; i < 64; i++) {
+        assert_non_null(gd_jq_reserve(q, 1008));
+        gd_jq_commit(q, 1, 0, 1008); /* 1024 bytes with the header */
+        hints += gd_jq_take_hint(q);
+        gd_jq_pop(q);
+    }
+    assert_int_equal(hints, 64 * 1024 / (CAP / 8));
+    gd_jq_free(q);
+    gd_jq_free(NULL);
+}
+
+/* One producer thread, one consumer thread: every record arrives, whole,
+ * in order. */
+#define N_THREADED 300000
+static void producer(void *arg)
+{
+    gd_jq *q = arg;
+    for (uint64_t k = 0; k < N_THREADED;) {
+        size_t n = size_of(k) % 300;
+        unsigned char *p = gd_jq_reserve(q, n);
+        if (!p)
+            continue; /* spin: the consumer makes room */
+        fill_pattern(p, n, k);
+        gd_jq_commit(q, 1, (int64_t)k, n);
+        k++;
+    }
+}
+
+static void test_journal_queue_threads(void **state)
+{
+    (void)state;
+    gd_jq *q;
+    gd_err err;
+    uv_thread_t th;
+    assert_int_equal(gd_jq_new(CAP, &q, &err), 0);
+    assert_int_equal(uv_thread_create(&th, producer, q), 0);
+    uint64_t k = 0;
+    int bad = 0;
+    while (k < N_THREADED) {
+        uint16_t type;
+        int64_t t;
+        size_t len;
+        const unsigned char *p = gd_jq_peek(q, &type, &t, &len);
+        if (!p)
+            continue;
+        if (t != (int64_t)k || len != size_of(k) % 300 || !check_pattern(p, len, k))
+            bad++;
+        gd_jq_pop(q);
+        k++;
+    }
+    uv_thread_join(&th);
+    assert_int_equal(bad, 0);
+    assert_int_equal(gd_jq_popped(q), N_THREADED);
+    gd_jq_free(q);
+}
+
+/* ------------------------------------------------------------ deferred formatting */
+
+static void same_text(int type, const void *args)
+{
+    char direct[GD_REC_MAX], later[GD_REC_MAX];
+    size_t n1 = gd_rec_format(direct, sizeof direct, type, args);
+    size_t sz = gd_rec_packed_size(type, args);
+    assert_true(sz > 0);
+    unsigned char *p = malloc(sz);
+    assert_non_null(p);
+    gd_rec_pack(p, type, args);
+    size_t n2 = gd_rec_format_packed(later, sizeof later, type, p, sz);
+    assert_int_equal(n1, n2);
+    assert_string_equal(direct, later);
+    /* cut short anywhere: refused, never read past the end */
+    for (size_t cut = 0; cut < sz; cut += (sz / 13) + 1) {
+        unsigned char *q = malloc(cut ? cut : 1);
+        assert_non_null(q);
+        memcpy(q, p, cut);
+        char out[GD_REC_MAX];
+        assert_int_equal(gd_rec_format_packed(out, sizeof out, type, q, cut), 0);
+        free(q);
+    }
+    free(p);
+}
+
+static void test_journal_queue_formats_the_same(void **state)
+{
+    (void)state;
+    char long_detail[5000];
+    memset(long_detail, 'x', sizeof long_detail - 1);
+    long_detail[sizeof long_detail - 1] = '\0';
+    memcpy(long_detail + 1000, "\"\\\n\xc3\xa9", 6); /* escapes and UTF-8 across the cut */
+
+    gd_rec_intent_args ia;
+    memset(&ia, 0, sizeof ia);
+    ia.it.id = 42;
+    ia.it.action = GORDON_ACTION_ENTRY;
+    ia.it.side = -1;
+    ia.it.entry = 1.23456789012345;
+    ia.it.entry_claim = 1.2345;
+    ia.it.stop = 1.3;
+    ia.it.orig_stop = 1.31;
+    ia.it.take_profit = 0.9;
+    ia.it.risk_scale = 0.5;
+    ia.it.qty = 1234.5678901234567;
+    ia.it.notional = 1524.1;
+    ia.it.capped_by = 1;
+    snprintf(ia.it.tag, sizeof ia.it.tag, "tag-\xc3\xa9");
+    memset(ia.it.detail, 'd', sizeof ia.it.detail - 1);
+    ia.strategy = "ema_cross";
+    ia.symbol = "BTCUSDT";
+    ia.stop_required = 1;
+    same_text(GD_REC_INTENT, &ia);
+    ia.it.result = 3;
+    ia.it.tag[0] = ia.it.detail[0] = '\0';
+    ia.strategy = NULL;
+    same_text(GD_REC_INTENT, &ia);
+
+    gd_rec_order o = {"g42-e", 42, "entry", "ema_cross", "BTCUSDT", 1, 0.001, 0, 0};
+    same_text(GD_REC_ORDER, &o);
+    gd_rec_order_event_args ev = {"g42-s", "rejected", long_detail, NULL};
+    same_text(GD_REC_ORDER_EVENT, &ev);
+    gd_rec_order_event_args ev2 = {"g42-s", "filled", NULL, "9876"};
+    same_text(GD_REC_ORDER_EVENT, &ev2);
+    gd_rec_position pos = {42, "s", "BTCUSDT", 1, 2, 1, 100, 95, 0, 1, 0, 1000, 0, 0, -0.08, 0.08};
+    same_text(GD_REC_POSITION, &pos);
+    pos.closed = 1;
+    pos.closed_ms = 5000;
+    pos.exit_price = 101.5;
+    same_text(GD_REC_POSITION, &pos);
+    gd_rec_fill f = {"g42-e", 42, 42, NULL, "s", "BTCUSDT", 1, "entry", 2, 100.123456789, 0.08, -0.08, 100, 12.3};
+    same_text(GD_REC_FILL, &f);
+    f.venue_trade_id = "123456";
+    f.ref_price = 0;
+    same_text(GD_REC_FILL, &f);
+    gd_rec_fee fee = {"g42-e", 42, 42, "s", "BTCUSDT", "USDT", 0.08, 0.0812, 0.0012, 1};
+    same_text(GD_REC_FEE, &fee);
+    gd_rec_equity eq = {"fill", 10000.123456789, 9000, 1000.5, 2000, 1.5, 2};
+    same_text(GD_REC_EQUITY, &eq);
+    gd_rec_risk_args rk = {"trip", "breaker:drawdown", "drawdown 5%", "{\"dd\":5}"};
+    same_text(GD_REC_RISK, &rk);
+    gd_rec_risk_args rk2 = {"halt", NULL, NULL, NULL};
+    same_text(GD_REC_RISK, &rk2);
+    gd_rec_latch_args la = {1, "operator:abc", "manual", 1700000000000};
+    same_text(GD_REC_LATCH, &la);
+    gd_rec_latch_args la2 = {0, NULL, NULL, 0};
+    same_text(GD_REC_LATCH, &la2);
+    gd_rec_session_args se = {"sim", 1};
+    same_text(GD_REC_SESSION, &se);
+
+    /* an unknown type packs to nothing and formats to nothing */
+    char out[64];
+    assert_int_equal(gd_rec_packed_size(0, &se), 0);
+    assert_int_equal(gd_rec_packed_size(GD_REC__COUNT, &se), 0);
+    assert_int_equal(gd_rec_format_packed(out, sizeof out, 99, "x", 1), 0);
+}
+
+static void test_journal_queue_client_id(void **state)
+{
+    (void)state;
+    char cid[GD_CLIENT_ID_MAX], ref[GD_CLIENT_ID_MAX];
+    uint64_t ids[] = {0, 7, 10, 123456789, UINT64_MAX};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        gd_client_id(cid, ids[i], 's');
+        snprintf(ref, sizeof ref, "g%llu-s", (unsigned long long)ids[i]);
+        assert_string_equal(cid, ref);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_journal_queue_order_and_wrap),
+        cmocka_unit_test(test_journal_queue_bounds),
+        cmocka_unit_test(test_journal_queue_threads),
+        cmocka_unit_test(test_journal_queue_formats_the_same),
+        cmocka_unit_test(test_journal_queue_client_id),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
