@@ -230,7 +230,8 @@ static void on_sync_timer(uv_timer_t *t)
 {
     gd_dbrun *d = t->data;
     d->armed = 0;
-    gd_dbrun_flush(d);
+    d->flushed_at = gd_jq_pushed(d->q);
+    wake_thread(d, 1);
 }
 
 /* The engine queued a record: it is synced within the window. Arming a
@@ -296,6 +297,13 @@ void gd_dbrun_flush(gd_dbrun *d)
 {
     if (!d->active || d->stopped)
         return;
+    /* A sync already due within the window, or nothing queued since the
+     * last one was asked for: no need to wake the thread (a system call)
+     * between every batch of a replay. */
+    uint64_t pushed = gd_jq_pushed(d->q);
+    if (d->armed || pushed == d->flushed_at)
+        return;
+    d->flushed_at = pushed;
     wake_thread(d, 1);
 }
 

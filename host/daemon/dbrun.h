@@ -45,6 +45,7 @@ typedef struct gd_dbrun {
     uv_timer_t sync_timer;
     int timer_init;
     int armed;
+    uint64_t flushed_at;      /* records queued when a sync was last asked for */
     double window_ms;
     int stopped;
     int finished;             /* the last equity point is journaled */

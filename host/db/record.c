@@ -362,6 +362,9 @@ static const packdesc packs[GD_REC__COUNT] = {
 #undef OFF
 
 /* Any argument struct, aligned for all of them. */
+_Static_assert(sizeof(packed_intent) <= GD_REC_PACK_FIXED_MAX, "GD_REC_PACK_MAX too small");
+_Static_assert(sizeof(gd_rec_fill) <= GD_REC_PACK_FIXED_MAX, "GD_REC_PACK_MAX too small");
+_Static_assert(sizeof(gd_rec_position) <= GD_REC_PACK_FIXED_MAX, "GD_REC_PACK_MAX too small");
 typedef union anyargs {
     packed_intent intent;
     gd_rec_order order;
@@ -437,30 +440,12 @@ static void intent_to_packed(const gd_rec_intent_args *a, packed_intent *p)
     p->stop_required = a->stop_required;
 }
 
-size_t gd_rec_packed_size(int type, const void *args)
+size_t gd_rec_pack(void *dst, size_t room, int type, const void *args)
 {
     const packdesc *d = desc(type);
-    if (!d)
+    size_t n = d ? (d->size + 7) & ~(size_t)7 : 0;
+    if (!d || room < n)
         return 0;
-    packed_intent pi;
-    if (type == GD_REC_INTENT) {
-        intent_to_packed(args, &pi);
-        args = &pi;
-    }
-    size_t n = (d->size + 7) & ~(size_t)7;
-    for (unsigned i = 0; i < d->n_str; i++) {
-        const char *s = str_field(args, d->str_at[i]);
-        if (s)
-            n += strnlen(s, GD_REC_PACK_STR) + 1;
-    }
-    return n;
-}
-
-void gd_rec_pack(void *dst, int type, const void *args)
-{
-    const packdesc *d = desc(type);
-    if (!d)
-        return;
     unsigned char *p = dst;
     packed_intent pi;
     if (type == GD_REC_INTENT) {
@@ -468,16 +453,18 @@ void gd_rec_pack(void *dst, int type, const void *args)
         args = &pi;
     }
     memcpy(p, args, d->size);
-    size_t n = (d->size + 7) & ~(size_t)7;
     for (unsigned i = 0; i < d->n_str; i++) {
         const char *s = str_field(args, d->str_at[i]);
         if (!s)
             continue;
         size_t k = strnlen(s, GD_REC_PACK_STR);
+        if (room - n < k + 1)
+            return 0;
         memcpy(p + n, s, k);
         p[n + k] = '\0';
         n += k + 1;
     }
+    return n;
 }
 
 size_t gd_rec_format_packed(char *buf, size_t cap, int type, const void *p, size_t len)

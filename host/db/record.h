@@ -151,9 +151,12 @@ typedef struct gd_rec_latch_args {
 
 /* args: the type's struct (gd_rec_intent_args, gd_rec_order, ...). */
 size_t gd_rec_format(char *buf, size_t cap, int type, const void *args);
-/* Bytes gd_rec_pack writes for args (0: an unknown type). */
-size_t gd_rec_packed_size(int type, const void *args);
-void gd_rec_pack(void *dst, int type, const void *args);
+/* Packs args (the type's struct) into room bytes at dst, 8-aligned: the
+ * bytes written, or 0 for an unknown type or when they would not fit
+ * (GD_REC_PACK_MAX always fits). One pass, no allocation. */
+#define GD_REC_PACK_FIXED_MAX 256
+#define GD_REC_PACK_MAX (GD_REC_PACK_FIXED_MAX + 6 * (GD_REC_PACK_STR + 1))
+size_t gd_rec_pack(void *dst, size_t room, int type, const void *args);
 /* Formats a packed record (len bytes at p, as gd_rec_pack wrote it): the
  * payload's length like gd_rec_format, or 0 when p is not a packed record
  * of that type (too short, a string not terminated within len). */

@@ -29,15 +29,20 @@ static void emit(gd_engine *e, int type, const void *args)
     /* Before the first bar a replay has no clock of its own: the wall's. */
     int64_t t = e->now_ms ? e->now_ms : gd_wall_ms();
     if (e->rec.q) {
-        size_t n = gd_rec_packed_size(type, args);
-        void *p = gd_jq_reserve(e->rec.q, n);
+        /* Room for the largest record, then its own size committed: one
+         * pass over its strings. */
+        void *p = gd_jq_reserve(e->rec.q, GD_REC_PACK_MAX);
         if (!p && e->rec.queue_full && e->rec.queue_full(e->rec.arg) == 0)
-            p = gd_jq_reserve(e->rec.q, n);
+            p = gd_jq_reserve(e->rec.q, GD_REC_PACK_MAX);
         if (!p) {
             lost(e, type, "the journal queue is full (the database thread is behind)");
             return;
         }
-        gd_rec_pack(p, type, args);
+        size_t n = gd_rec_pack(p, GD_REC_PACK_MAX, type, args);
+        if (!n) { /* an unknown type: cannot happen */
+            lost(e, type, "not a record type");
+            return;
+        }
         gd_jq_commit(e->rec.q, (uint16_t)type, t, n);
     } else {
         char buf[GD_REC_MAX];
