@@ -19,6 +19,7 @@
  *   others, as [isolation] pin_cpu runs a live daemon. */
 #include <inttypes.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,14 @@ static double thread_cpu_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Times the loop thread was preempted (another thread or process took its
+ * CPU): what makes the wall clock differ from its own CPU time. */
+static long thread_ivcsw(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_nivcsw : 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -78,6 +87,7 @@ typedef struct loop_run {
     double *lat;
     double t0, t_fed, t_applied;
     double cpu0, cpu_fed;
+    long ivcsw0, ivcsw_fed; /* the loop thread's involuntary context switches */
     uint64_t batches, records;
     double lat_sum;
     int use_db;
@@ -119,6 +129,7 @@ static void feed(uv_idle_t *h)
     uv_idle_stop(h);
     r->t_fed = now_us();
     r->cpu_fed = thread_cpu_s();
+    r->ivcsw_fed = thread_ivcsw();
     if (!r->use_db) {
         r->t_applied = r->t_fed;
         uv_close((uv_handle_t *)&r->idle, NULL);
@@ -130,6 +141,7 @@ static void feed(uv_idle_t *h)
 
 typedef struct loop_result {
     double bars_per_s, p50, p99, applied_after_s, in_bars_s, total_s, cpu_s;
+    long preempted;
     uint64_t signals, fills, records, batches;
     double lat_sum;
 } loop_result;
@@ -203,12 +215,14 @@ static int run_loop(gd_config *cfg, const char *dsn, const gordon_bar *bars, siz
     }
     r.t0 = now_us();
     r.cpu0 = thread_cpu_s();
+    r.ivcsw0 = thread_ivcsw();
     uv_idle_start(&r.idle, feed);
     uv_run(&r.loop, UV_RUN_DEFAULT);
     out->bars_per_s = (double)n / ((r.t_fed - r.t0) / 1e6);
     out->applied_after_s = (r.t_applied - r.t_fed) / 1e6;
     out->total_s = (r.t_fed - r.t0) / 1e6;
     out->cpu_s = r.cpu_fed - r.cpu0;
+    out->preempted = r.ivcsw_fed - r.ivcsw0;
     out->in_bars_s = 0;
     for (size_t i = 0; i < n; i++)
         out->in_bars_s += r.lat[i] / 1e6;
@@ -484,7 +498,8 @@ int main(int argc, char **argv)
            "%.1f%% (median %.1f%%)\n", walls[0], walls[rounds - 1], walls[rounds / 2], cpus[0], cpus[rounds - 1],
            cpus[rounds / 2]);
     printf("  the loop thread's own CPU: %.3f s off, %.3f s on; wall: %.3f s off, %.3f s on (the difference is the "
-           "machine's other work preempting the loop)\n", off.cpu_s, on.cpu_s, off.total_s, on.total_s);
+           "machine's other work preempting the loop: %ld times off, %ld on)\n", off.cpu_s, on.cpu_s, off.total_s,
+           on.total_s, off.preempted, on.preempted);
     printf("  the database costs the loop %.1f%% of its throughput by wall clock, %.1f%% by its own CPU; "
            "goal < 5%% -> %s\n", cost, cpu_cost, cost < 5.0 ? "met" : "NOT met");
     /* What it costs where the loop is not saturated: the extra CPU per bar,
