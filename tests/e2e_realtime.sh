@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # [gordon] realtime_priority and lock_memory (issue 14's latency tail): the
 # loop thread runs as SCHED_FIFO with the daemon's memory locked, the thread
-# pool and the market-data loader stay normal; without the privilege the
+# pool, the market-data loader and the database thread stay normal, on
+# the other CPUs; without the privilege the
 # daemon refuses to start, naming what is missing; bad values are refused
 # with file:line.
 #
@@ -50,6 +51,12 @@ lock_memory = $LOCK" >"$T/rt.ini"
 # The strategy in a sandboxed worker: it runs at the loop's priority and
 # locks its memory too.
 printf '[isolation]\nplugins = true\n' >>"$T/rt.ini"
+# And a database (nothing listens there: the writer retries in the
+# background), so the database thread runs too.
+"$GORDON" init --state-dir "$T/state" >/dev/null 2>&1
+printf 'state_dir = %s\n' "$T/state" >"$T/sd"
+sed -i "/^\[gordon\]/r $T/sd" "$T/rt.ini"
+printf '[db]\ndsn = host=127.0.0.1 port=9 dbname=none connect_timeout=1\n' >>"$T/rt.ini"
 "$GORDON" run --config "$T/rt.ini" >"$T/rt.log" 2>&1 &
 DPID=$!
 PIDS+=("$DPID")
@@ -59,8 +66,14 @@ if grep -q 'loop thread: SCHED_FIFO priority 10' "$T/rt.log"; then
   ok "the daemon started with the loop thread real-time"
   check "the loop thread (the main task) is SCHED_FIFO" "[ '$(policy "$DPID")' = 1 ]" "policy $(policy "$DPID")"
   others=$(for t in /proc/$DPID/task/*; do t=${t##*/}; [ "$t" = "$DPID" ] || echo "$t=$(policy "$t")"; done)
-  check "every other thread (the thread pool, the loader) runs normally" \
+  check "every other thread (the thread pool, the loader, the database thread) runs normally" \
     "[ -n '$others' ] && ! echo '$others' | grep -qv '=0$'" "$others"
+  DBT=$(grep -l '^gordon-db$' /proc/$DPID/task/*/comm 2>/dev/null | head -1)
+  DBT=${DBT%/comm}
+  cpus() { awk '/^Cpus_allowed_list:/ {print $2}' "$1/status"; }
+  check "the database thread runs (gordon-db), off the loop's CPU" \
+    "[ -n '$DBT' ] && [ \"\$(cpus '$DBT')\" != \"\$(cpus /proc/$DPID/task/$DPID)\" ] || [ \$(nproc) = 1 ]" \
+    "db thread ${DBT:-none}: $( [ -n "$DBT" ] && cpus "$DBT"), loop: $(cpus /proc/$DPID/task/$DPID)"
   [ $LOCK = true ] && check "its memory is locked (VmLck)" "awk '/^VmLck:/ {exit !(\$2 > 0)}' /proc/$DPID/status" "$(grep VmLck "/proc/$DPID/status")"
   W=
   for s in /proc/[0-9]*/stat; do
