@@ -75,16 +75,23 @@ static void level(rb *b, const char *k, double v)
     }
 }
 
-static void u64(rb *b, const char *k, uint64_t v)
+/* v's decimal digits, written backwards to end at t + 24: where they start. */
+static const char *digits(char t[24], uint64_t v)
 {
-    char t[24];
-    size_t i = sizeof t;
+    size_t i = 24;
     do {
         t[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
+    return t + i;
+}
+
+static void u64(rb *b, const char *k, uint64_t v)
+{
+    char t[24];
+    const char *d = digits(t, v);
     key(b, k);
-    lit_n(b, t + i, sizeof t - i);
+    lit_n(b, d, (size_t)(t + sizeof t - d));
 }
 
 static void i64(rb *b, const char *k, int64_t v)
@@ -93,14 +100,9 @@ static void i64(rb *b, const char *k, int64_t v)
         key(b, k);
         lit_n(b, "-", 1);
         /* the magnitude, without overflowing at INT64_MIN */
-        uint64_t m = (uint64_t)(-(v + 1)) + 1;
         char t[24];
-        size_t i = sizeof t;
-        do {
-            t[--i] = (char)('0' + m % 10);
-            m /= 10;
-        } while (m);
-        lit_n(b, t + i, sizeof t - i);
+        const char *d = digits(t, (uint64_t)(-(v + 1)) + 1);
+        lit_n(b, d, (size_t)(t + sizeof t - d));
         return;
     }
     u64(b, k, (uint64_t)v);
@@ -139,14 +141,10 @@ void gd_client_id(char out[GD_CLIENT_ID_MAX], uint64_t intent_id, char kind)
 {
     /* "g%llu-%c" without printf: a fill formats several of these. */
     char t[24];
-    size_t i = sizeof t;
-    do {
-        t[--i] = (char)('0' + intent_id % 10);
-        intent_id /= 10;
-    } while (intent_id);
-    size_t n = sizeof t - i;
+    const char *d = digits(t, intent_id);
+    size_t n = (size_t)(t + sizeof t - d);
     out[0] = 'g';
-    memcpy(out + 1, t + i, n);
+    memcpy(out + 1, d, n);
     out[n + 1] = '-';
     out[n + 2] = kind;
     out[n + 3] = '\0';
