@@ -24,6 +24,7 @@
  * stay in cache (a push into cold memory costs eight times a warm one). */
 #define GD_DBQ_BYTES       ((size_t)4 << 20)
 #define GD_DB_TICK_BUSY_MS 10
+#define GD_DB_TICK_WRITER_MS 50
 #define GD_DB_TICK_IDLE_MS 250
 #define GD_DB_SYNC_WAIT_NS (10ull * 1000000000ull)
 #define GD_DB_ROOM_WAIT_NS (2ull * 1000000000ull)
@@ -150,8 +151,11 @@ static void step(gd_dbrun *d)
         }
         return;
     }
-    int idle = !blocked && gd_jq_used(d->q) == 0 && d->snap.caught_up;
-    uv_timer_start(&d->tick, on_tick, idle ? GD_DB_TICK_IDLE_MS : GD_DB_TICK_BUSY_MS, 0);
+    /* Records queued: soon; only the writer behind (it runs on its own
+     * handles): often enough to publish its progress; nothing: rarely. */
+    int queued = blocked || gd_jq_used(d->q) != 0;
+    uv_timer_start(&d->tick, on_tick,
+                   queued ? GD_DB_TICK_BUSY_MS : d->snap.caught_up ? GD_DB_TICK_IDLE_MS : GD_DB_TICK_WRITER_MS, 0);
 }
 
 static void on_wake(uv_async_t *a) { step(a->data); }
