@@ -131,6 +131,7 @@ static void step(gd_dbrun *d)
         return;
     int stop = atomic_load(&d->want_stop);
     int blocked = drain(d, stop);
+    atomic_store(&d->pub.full, blocked);
     if (atomic_exchange(&d->want_sync, 0) || stop)
         do_sync(d, blocked);
     if (d->w)
@@ -243,6 +244,7 @@ static void on_sync_timer(uv_timer_t *t)
 static void on_appended(void *arg)
 {
     gd_dbrun *d = arg;
+    d->room_gave_up = 0;
     if (gd_jq_take_hint(d->q))
         wake_thread(d, 0);
     if (d->armed || !d->timer_init)
@@ -252,23 +254,30 @@ static void on_appended(void *arg)
 }
 
 /* The queue is full: the loop waits, a bounded time, for the thread to
- * take half of it (records are not dropped while it only lags). */
+ * take half of it (records are not dropped while it only lags). Not when
+ * the journal itself is full (the database away for long): the thread
+ * cannot take anything then, and the loop must go on (exits still flow)
+ * rather than wait on every record; those records are lost, as they would
+ * be without the queue. -1: do not try again. */
 static int queue_full(void *arg)
 {
     gd_dbrun *d = arg;
-    if (!d->thread_started || d->stop_requested)
+    if (!d->thread_started || d->stop_requested || atomic_load(&d->pub.full) || d->room_gave_up)
         return -1;
     uint64_t deadline = uv_hrtime() + GD_DB_ROOM_WAIT_NS;
     uv_mutex_lock(&d->mu);
     wake_thread(d, 0);
-    while (gd_jq_used(d->q) * 2 > gd_jq_cap(d->q)) {
+    while (gd_jq_used(d->q) * 2 > gd_jq_cap(d->q) && !atomic_load(&d->pub.full)) {
         uint64_t now = uv_hrtime();
         if (now >= deadline)
             break;
         uv_cond_timedwait(&d->cv, &d->mu, deadline - now);
     }
     uv_mutex_unlock(&d->mu);
-    return gd_jq_used(d->q) * 2 > gd_jq_cap(d->q) ? -1 : 0;
+    /* A thread that took nothing for that long (a disk stalled in
+     * fdatasync) is not waited for again until a record gets in. */
+    d->room_gave_up = gd_jq_used(d->q) * 2 > gd_jq_cap(d->q) && !atomic_load(&d->pub.full);
+    return 0; /* the caller tries once more: there may be room now */
 }
 
 /* An order about to leave for a venue: everything queued before it made

@@ -48,6 +48,7 @@ typedef struct gd_dbrun {
     uint64_t flushed_at;      /* records queued when a sync was last asked for */
     double window_ms;
     int stopped;
+    int room_gave_up;         /* the last wait for room in the queue timed out */
     int finished;             /* the last equity point is journaled */
     /* The database thread: its own loop, the journal and the writer. */
     gd_journal *j;            /* the thread's once it runs */

@@ -23,6 +23,7 @@ typedef struct gd_jq gd_jq;
  * breaker (gd_journal_last_seq, ..., a few milliseconds old at most). */
 typedef struct gd_jpub {
     _Atomic uint64_t last_seq, applied_seq, depth, bytes;
+    _Atomic int full; /* the journal has no room: records wait in the queue */
 } gd_jpub;
 
 /* cap: bytes of records and their 16-byte headers (rounded down to a

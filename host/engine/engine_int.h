@@ -183,8 +183,9 @@ typedef struct gd_rec {
     uint64_t pre_iid;            /* the intent journaled before its order was submitted */
     void (*appended)(void *arg);
     int (*sync_now)(void *arg, gd_err *err);
-    /* The queue is full: wait (a bounded time) for the database thread to
-     * make room; 0 when there is room now. */
+    /* The queue is full: wait (a bounded time, not at all when the thread
+     * cannot take anything) for the database thread to make room; 0: try
+     * once more. */
     int (*queue_full)(void *arg);
     void *arg;
 } gd_rec;
