@@ -204,7 +204,10 @@ static int setup(void **state)
 {
     (void)state;
     gd_log_init(stderr, GD_LOG_OFF); /* the full journal logs every record it loses */
-    snprintf(tmpdir, sizeof tmpdir, "%s/gordon-dbthread-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    int n = snprintf(tmpdir, sizeof tmpdir, "%s/gordon-dbthread-XXXXXX", base);
+    if (n < 0 || (size_t)n >= sizeof tmpdir)
+        return -1;
     return mkdtemp(tmpdir) ? 0 : -1;
 }
 
