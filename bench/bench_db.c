@@ -296,7 +296,7 @@ static int make_fill(wr_run *r, uint64_t k)
     if (gd_journal_append(r->j, GD_REC_INTENT, t, buf, (uint32_t)n, &seq, &err) != 0)
         return -1;
     gd_client_id(cid, iid, 'e');
-    gd_rec_order o = {cid, iid, "entry", "bench", "BTCUSDT", 1, 2, 0, 0};
+    gd_rec_order o = {cid, iid, "entry", "bench", "BTCUSDT", 1, 2, 0, 0, {0, 0}};
     n = gd_rec_order_fmt(buf, sizeof buf, &o);
     if (gd_journal_append(r->j, GD_REC_ORDER, t, buf, (uint32_t)n, &seq, &err) != 0)
         return -1;
@@ -307,7 +307,7 @@ static int make_fill(wr_run *r, uint64_t k)
     n = gd_rec_position_fmt(buf, sizeof buf, &p);
     if (gd_journal_append(r->j, GD_REC_POSITION, t, buf, (uint32_t)n, &seq, &err) != 0)
         return -1;
-    gd_rec_fill f = {cid, iid, iid, NULL, "bench", sym, 1, "entry", 2, 100, 0.08, -0.08, 100, 0};
+    gd_rec_fill f = {cid, iid, iid, NULL, "bench", sym, 1, "entry", 2, 100, 0.08, -0.08, 100, 0, {0, 0}};
     n = gd_rec_fill_fmt(buf, sizeof buf, &f);
     if (gd_journal_append(r->j, GD_REC_FILL, t, buf, (uint32_t)n, &seq, &err) != 0)
         return -1;

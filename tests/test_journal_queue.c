@@ -186,6 +186,20 @@ static void same_text(int type, const void *args)
     free(p);
 }
 
+/* Two argument structs that must give the same text, directly and packed. */
+static void same_as(int type, const void *a, const void *b)
+{
+    char ta[GD_REC_MAX], tb[GD_REC_MAX];
+    static unsigned char p[GD_REC_PACK_MAX];
+    gd_rec_format(ta, sizeof ta, type, a);
+    gd_rec_format(tb, sizeof tb, type, b);
+    assert_string_equal(ta, tb);
+    size_t sz = gd_rec_pack(p, sizeof p, type, b);
+    assert_true(sz > 0);
+    gd_rec_format_packed(tb, sizeof tb, type, p, sz);
+    assert_string_equal(ta, tb);
+}
+
 static void test_journal_queue_formats_the_same(void **state)
 {
     (void)state;
@@ -219,20 +233,36 @@ static void test_journal_queue_formats_the_same(void **state)
     ia.strategy = NULL;
     same_text(GD_REC_INTENT, &ia);
 
-    gd_rec_order o = {"g42-e", 42, "entry", "ema_cross", "BTCUSDT", 1, 0.001, 0, 0};
+    gd_rec_order o = {"g42-e", 42, "entry", "ema_cross", "BTCUSDT", 1, 0.001, 0, 0, {0, 0}};
     same_text(GD_REC_ORDER, &o);
-    gd_rec_order_event_args ev = {"g42-s", "rejected", long_detail, NULL};
+    gd_rec_order o2 = o; /* the client id as its parts: the same text */
+    o2.client_id = NULL;
+    o2.cid = (gd_rec_cid){42, 'e'};
+    same_text(GD_REC_ORDER, &o2);
+    same_as(GD_REC_ORDER, &o, &o2);
+    gd_rec_order_event_args ev = {"g42-s", "rejected", long_detail, NULL, {0, 0}};
     same_text(GD_REC_ORDER_EVENT, &ev);
-    gd_rec_order_event_args ev2 = {"g42-s", "filled", NULL, "9876"};
+    gd_rec_order_event_args ev2 = {"g42-s", "filled", NULL, "9876", {0, 0}};
     same_text(GD_REC_ORDER_EVENT, &ev2);
+    gd_rec_order_event_args ev3 = {NULL, "filled", NULL, "9876", {42, 's'}};
+    same_text(GD_REC_ORDER_EVENT, &ev3);
+    same_as(GD_REC_ORDER_EVENT, &ev2, &ev3);
+    gd_rec_order_event_args ev4 = {NULL, "filled", NULL, NULL, {0, 0}}; /* no id at all: null */
+    same_text(GD_REC_ORDER_EVENT, &ev4);
     gd_rec_position pos = {42, "s", "BTCUSDT", 1, 2, 1, 100, 95, 0, 1, 0, 1000, 0, 0, -0.08, 0.08};
     same_text(GD_REC_POSITION, &pos);
     pos.closed = 1;
     pos.closed_ms = 5000;
     pos.exit_price = 101.5;
     same_text(GD_REC_POSITION, &pos);
-    gd_rec_fill f = {"g42-e", 42, 42, NULL, "s", "BTCUSDT", 1, "entry", 2, 100.123456789, 0.08, -0.08, 100, 12.3};
+    gd_rec_fill f = {"g42-e", 42, 42, NULL, "s", "BTCUSDT", 1, "entry", 2, 100.123456789, 0.08, -0.08, 100, 12.3,
+                     {0, 0}};
     same_text(GD_REC_FILL, &f);
+    gd_rec_fill f2 = f;
+    f2.client_id = NULL;
+    f2.cid = (gd_rec_cid){42, 'e'};
+    same_text(GD_REC_FILL, &f2);
+    same_as(GD_REC_FILL, &f, &f2);
     f.venue_trade_id = "123456";
     f.ref_price = 0;
     same_text(GD_REC_FILL, &f);

@@ -23,17 +23,18 @@ typedef struct jq_hdr {
 
 struct gd_jq {
     unsigned char *buf;
-    size_t cap;
-    /* Byte positions, ever rising (the offset is pos % cap). The producer
+    size_t cap, mask; /* cap is a power of two */
+    /* Byte positions, ever rising (the offset is pos & mask). The producer
      * writes tail and pushed, the consumer head and popped; each reads the
      * other's with acquire, after which the bytes it covers are safe. */
     _Alignas(64) _Atomic uint64_t tail;
     _Atomic uint64_t pushed;
-    /* The producer's own: where the reserved record's header goes, the
-     * consumer's head and count as last read (reading them is a cache
+    /* The producer's own, on a line the consumer never reads: its own
+     * copies of tail and pushed, where the reserved record's header goes,
+     * the consumer's head and count as last read (reading them is a cache
      * miss while the consumer works: done only when these say "full"),
      * and where the last wake hint was given. */
-    uint64_t res_at, head_seen, popped_seen, hint_at, pf_at;
+    _Alignas(64) uint64_t my_tail, my_pushed, res_at, head_seen, popped_seen, hint_at, pf_at;
     int hint;
     _Alignas(64) _Atomic uint64_t head;
     _Atomic uint64_t popped;
@@ -44,12 +45,15 @@ static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
 int gd_jq_new(size_t cap, gd_jq **out, gd_err *err)
 {
     *out = NULL;
-    cap &= ~(size_t)7;
+    /* A power of two: offsets by a mask, not a division per record. */
+    while (cap & (cap - 1))
+        cap &= cap - 1;
     if (cap < GD_JQ_MIN)
         return gd_err_set(err, GD_ERANGE, "journal queue: %zu bytes (at least %zu)", cap, GD_JQ_MIN);
-    gd_jq *q = calloc(1, sizeof *q);
+    gd_jq *q = aligned_alloc(64, sizeof *q); /* its lines as declared */
     if (!q)
         return gd_err_set(err, GD_ENOMEM, "journal queue: out of memory");
+    memset(q, 0, sizeof *q);
     /* Faulted in now: no push takes a page fault. */
     void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (p == MAP_FAILED) {
@@ -62,6 +66,7 @@ int gd_jq_new(size_t cap, gd_jq **out, gd_err *err)
     memset(p, 0, cap);
     q->buf = p;
     q->cap = cap;
+    q->mask = cap - 1;
     *out = q;
     return GD_OK;
 }
@@ -77,8 +82,8 @@ void gd_jq_free(gd_jq *q)
 void *gd_jq_reserve(gd_jq *q, size_t len)
 {
     size_t need = GD_JQ_HDR + pad8(len);
-    uint64_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
-    size_t off = (size_t)(tail % q->cap), to_end = q->cap - off;
+    uint64_t tail = q->my_tail;
+    size_t off = (size_t)(tail & q->mask), to_end = q->cap - off;
     size_t skip = need > to_end ? to_end : 0;
     if (need > q->cap)
         return NULL;
@@ -109,10 +114,10 @@ __attribute__((target("prfchw")))
 void gd_jq_commit(gd_jq *q, uint16_t type, int64_t time_ms, size_t len)
 {
     jq_hdr h = {(uint32_t)len, type, 0, time_ms};
-    memcpy(q->buf + (size_t)(q->res_at % q->cap), &h, sizeof h);
-    atomic_store_explicit(&q->pushed, atomic_load_explicit(&q->pushed, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    memcpy(q->buf + (size_t)(q->res_at & q->mask), &h, sizeof h);
+    atomic_store_explicit(&q->pushed, ++q->my_pushed, memory_order_relaxed);
     uint64_t tail = q->res_at + GD_JQ_HDR + pad8(len);
+    q->my_tail = tail;
     atomic_store_explicit(&q->tail, tail, memory_order_release);
     /* The lines of the next records, for writing, well ahead: the consumer
      * read them last, on another core, and taking them back (a cache miss
@@ -120,7 +125,7 @@ void gd_jq_commit(gd_jq *q, uint16_t type, int64_t time_ms, size_t len)
     if (q->pf_at < tail)
         q->pf_at = tail & ~(uint64_t)63;
     for (; q->pf_at < tail + GD_JQ_PREFETCH; q->pf_at += 64)
-        __builtin_prefetch(q->buf + (size_t)(q->pf_at % q->cap), 1, 3);
+        __builtin_prefetch(q->buf + (size_t)(q->pf_at & q->mask), 1, 3);
     if (tail - q->hint_at >= q->cap / 8) {
         q->hint_at = tail;
         q->hint = 1;
@@ -134,15 +139,9 @@ int gd_jq_take_hint(gd_jq *q)
     return h;
 }
 
-size_t gd_jq_used_upper(const gd_jq *q)
-{
-    return (size_t)(atomic_load_explicit(&q->tail, memory_order_relaxed) - q->head_seen);
-}
+size_t gd_jq_used_upper(const gd_jq *q) { return (size_t)(q->my_tail - q->head_seen); }
 
-uint64_t gd_jq_count_upper(const gd_jq *q)
-{
-    return atomic_load_explicit(&q->pushed, memory_order_relaxed) - q->popped_seen;
-}
+uint64_t gd_jq_count_upper(const gd_jq *q) { return q->my_pushed - q->popped_seen; }
 
 void gd_jq_refresh(gd_jq *q)
 {
@@ -169,7 +168,7 @@ static const jq_hdr *at_head(gd_jq *q, uint64_t *head_out)
     uint64_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
     uint64_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
     for (int pass = 0; pass < 2 && head < tail; pass++) {
-        size_t off = (size_t)(head % q->cap), to_end = q->cap - off;
+        size_t off = (size_t)(head & q->mask), to_end = q->cap - off;
         if (to_end < GD_JQ_HDR) {
             head += to_end;
             continue;

@@ -27,7 +27,7 @@ typedef struct gd_jpub {
 } gd_jpub;
 
 /* cap: bytes of records and their 16-byte headers (rounded down to a
- * multiple of 8; at least 64 KiB). */
+ * power of two; at least 64 KiB). */
 int gd_jq_new(size_t cap, gd_jq **out, gd_err *err);
 void gd_jq_free(gd_jq *q); /* accepts NULL */
 

@@ -176,10 +176,20 @@ size_t gd_rec_intent(char *buf, size_t cap, const gd_intent *it, const char *str
     return done(&b);
 }
 
+/* A record's client id: as given, or written out from its parts. */
+static const char *cid_text(const char *given, gd_rec_cid c, char tmp[GD_CLIENT_ID_MAX])
+{
+    if (given || !c.kind)
+        return given;
+    gd_client_id(tmp, c.intent_id, c.kind);
+    return tmp;
+}
+
 size_t gd_rec_order_fmt(char *buf, size_t cap, const gd_rec_order *o)
 {
+    char cid[GD_CLIENT_ID_MAX];
     RB(b, buf, cap);
-    str(&b, "client_id", o->client_id);
+    str(&b, "client_id", cid_text(o->client_id, o->cid, cid));
     u64(&b, "intent_id", o->intent_id);
     str(&b, "kind", o->kind);
     str(&b, "strategy", o->strategy);
@@ -230,8 +240,9 @@ size_t gd_rec_position_fmt(char *buf, size_t cap, const gd_rec_position *p)
 
 size_t gd_rec_fill_fmt(char *buf, size_t cap, const gd_rec_fill *f)
 {
+    char cid[GD_CLIENT_ID_MAX];
     RB(b, buf, cap);
-    str(&b, "client_id", f->client_id);
+    str(&b, "client_id", cid_text(f->client_id, f->cid, cid));
     u64(&b, "intent_id", f->intent_id);
     u64(&b, "position_id", f->position_id);
     str(&b, "venue_trade_id", f->venue_trade_id);
@@ -398,7 +409,9 @@ size_t gd_rec_format(char *buf, size_t cap, int type, const void *args)
     case GD_REC_ORDER: return gd_rec_order_fmt(buf, cap, args);
     case GD_REC_ORDER_EVENT: {
         const gd_rec_order_event_args *a = args;
-        return gd_rec_order_event(buf, cap, a->client_id, a->status, a->detail, a->venue_id);
+        char cid[GD_CLIENT_ID_MAX];
+        return gd_rec_order_event(buf, cap, cid_text(a->client_id, a->cid, cid), a->status, a->detail,
+                                  a->venue_id);
     }
     case GD_REC_POSITION: return gd_rec_position_fmt(buf, cap, args);
     case GD_REC_FILL: return gd_rec_fill_fmt(buf, cap, args);

@@ -41,6 +41,13 @@ const char *gd_rec_type_name(int type); /* "intent", ...; "unknown" */
 #define GD_CLIENT_ID_MAX 40
 void gd_client_id(char out[GD_CLIENT_ID_MAX], uint64_t intent_id, char kind);
 
+/* A client id as its parts, for a record whose client_id is NULL: written
+ * out where the record is formatted (off the trading loop). kind 0: none. */
+typedef struct gd_rec_cid {
+    uint64_t intent_id;
+    char kind;
+} gd_rec_cid;
+
 size_t gd_rec_intent(char *buf, size_t cap, const gd_intent *it, const char *strategy, const char *symbol,
                      int stop_required);
 
@@ -54,6 +61,7 @@ typedef struct gd_rec_order {
     double qty;            /* 0: the whole position */
     double price;          /* trigger of a stop or take profit; 0: market */
     int reduce_only;
+    gd_rec_cid cid;        /* when client_id is NULL */
 } gd_rec_order;
 size_t gd_rec_order_fmt(char *buf, size_t cap, const gd_rec_order *o);
 
@@ -85,6 +93,7 @@ typedef struct gd_rec_fill {
     double qty, price, fee, realized_pnl;
     double ref_price;      /* the host's reference; 0: none (slippage not recorded) */
     double slippage_bps;   /* side x (price - ref) / ref, in bps: positive is worse */
+    gd_rec_cid cid;        /* when client_id is NULL */
 } gd_rec_fill;
 size_t gd_rec_fill_fmt(char *buf, size_t cap, const gd_rec_fill *f);
 
@@ -131,6 +140,7 @@ typedef struct gd_rec_intent_args {
 } gd_rec_intent_args;
 typedef struct gd_rec_order_event_args {
     const char *client_id, *status, *detail, *venue_id;
+    gd_rec_cid cid; /* when client_id is NULL */
 } gd_rec_order_event_args;
 typedef struct gd_rec_risk_args {
     const char *kind, *who, *reason, *detail_json;

@@ -133,17 +133,15 @@ void gd_engine_rec_intent(gd_engine *e, const gd_intent *it)
 static void rec_order(gd_engine *e, uint64_t iid, char k, const char *kind, uint32_t owner, uint32_t sym,
                       int side, double qty, double price, int reduce_only)
 {
-    char cid[GD_CLIENT_ID_MAX];
-    gd_client_id(cid, iid, k);
-    gd_rec_order o = {cid, iid, kind, slot_name(e, owner), sym_name(e, sym), side, qty, price, reduce_only};
+    /* The client id is written out by the database thread. */
+    gd_rec_order o = {NULL, iid, kind, slot_name(e, owner), sym_name(e, sym), side, qty, price, reduce_only,
+                      {iid, k}};
     emit(e, GD_REC_ORDER, &o);
 }
 
 static void rec_status(gd_engine *e, uint64_t iid, char k, const char *status, const char *detail)
 {
-    char cid[GD_CLIENT_ID_MAX];
-    gd_client_id(cid, iid, k);
-    gd_rec_order_event_args a = {cid, status, detail, NULL};
+    gd_rec_order_event_args a = {NULL, status, detail, NULL, {iid, k}};
     emit(e, GD_REC_ORDER_EVENT, &a);
 }
 
@@ -318,11 +316,11 @@ void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, doub
     if (!r)
         return;
     const gd_position *p = gd_book_pos(&e->book, owner, f->symbol);
-    char cid[GD_CLIENT_ID_MAX];
+    gd_rec_cid cid;
     uint64_t pos_id;
     if (f->reason == GORDON_FILL_ENTRY) {
         pos_id = f->intent_id;
-        gd_client_id(cid, f->intent_id, 'e');
+        cid = (gd_rec_cid){f->intent_id, 'e'};
         rec_status(e, f->intent_id, 'e', "filled", NULL);
         r->entry_iid = 0;
         r->pos_id = pos_id;
@@ -347,7 +345,7 @@ void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, doub
         if (k == 'f' && r->exit_kind == 'c' && r->exit_iid == f->intent_id)
             k = 'c'; /* the executor's own close */
         uint64_t oid = k == 's' || k == 't' ? pos_id : f->intent_id;
-        gd_client_id(cid, oid, k);
+        cid = (gd_rec_cid){oid, k};
         rec_status(e, oid, k, "filled", NULL);
         r->realized += f->realized_pnl;
         r->fees += f->fee;
@@ -366,9 +364,9 @@ void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, doub
         if (closed)
             r->pos_id = 0;
     }
-    gd_rec_fill rf = {cid, f->intent_id, pos_id, NULL, slot_name(e, owner), sym_name(e, f->symbol), f->side,
+    gd_rec_fill rf = {NULL, f->intent_id, pos_id, NULL, slot_name(e, owner), sym_name(e, f->symbol), f->side,
                       fill_reason(f->reason), f->qty, f->price, f->fee, f->realized_pnl,
-                      ref > 0.0 ? ref : 0.0, ref > 0.0 ? f->side * (f->price - ref) / ref * 1e4 : 0.0};
+                      ref > 0.0 ? ref : 0.0, ref > 0.0 ? f->side * (f->price - ref) / ref * 1e4 : 0.0, cid};
     emit(e, GD_REC_FILL, &rf);
     gd_engine_equity_point(e, "fill");
 }
