@@ -244,7 +244,8 @@ static void on_sync_timer(uv_timer_t *t)
 static void on_appended(void *arg)
 {
     gd_dbrun *d = arg;
-    d->room_gave_up = 0;
+    if (d->room_gave_up) /* a store only when it changes: no write to the line per record */
+        d->room_gave_up = 0;
     if (gd_jq_take_hint(d->q))
         wake_thread(d, 0);
     if (d->armed || !d->timer_init)

@@ -41,7 +41,10 @@ typedef struct gd_dbrun {
     /* The loop's side: records go into q; the fsync window is a timer here
      * (arming it makes no system call) that wakes the thread. */
     gd_jq *q;
-    gd_jpub pub;
+    /* Read or written by the loop for every record: a cache line apart
+     * from anything the thread writes (its loop's fields, what it
+     * publishes), however this struct happens to be aligned. */
+    char pad_loop[64];
     uv_timer_t sync_timer;
     int timer_init;
     int armed;
@@ -50,6 +53,9 @@ typedef struct gd_dbrun {
     int stopped;
     int room_gave_up;         /* the last wait for room in the queue timed out */
     int finished;             /* the last equity point is journaled */
+    char pad_pub[64];
+    gd_jpub pub;
+    char pad_thread[64];
     /* The database thread: its own loop, the journal and the writer. */
     gd_journal *j;            /* the thread's once it runs */
     gd_dbw *w;                /* the thread's */
