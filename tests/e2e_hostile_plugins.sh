@@ -13,7 +13,9 @@
 #  (e) a million emits in one on_bar: bounded, one intent per decided signal
 #      plus one summary per flood, others never throttled by it;
 #  (f) lies about the entry price: refused, or sized at the host's price;
-#  (g) an overlay casting away const: nothing it writes is read back.
+#  (g) an overlay casting away const: nothing it writes is read back;
+#  (h) on_fill asking for the newest bar: never the bar whose open it fills
+#      at (no lookahead through the API).
 # usage: e2e_hostile_plugins.sh GORDON PLUGIN_DIR TEST_PLUGIN_DIR
 set -u
 GORDON=$1 PLUGINS=$2 TPLUGINS=$3
@@ -216,6 +218,14 @@ for attack in 0 1 2 3 4; do
        'no_entry_accepted ov4 && grep -q "\"detail\":\"cast: xxxxxxxxxx*\"}" "$T/ov4.jsonl" && ! grep -q "x\{96\}" "$T/ov4.jsonl"' ;;
   esac
 done
+
+# ---- (h) the future from on_fill: a fill at a bar's open is not shown that bar
+{ head_ini; printf '[strategy.peek]\nplugin = %s/hostile_peek_on_fill.so\n' "$TPLUGINS"; } >"$T/pk.ini"
+run pk
+fills=$(sed -n 's/.*peeked \([0-9]*\) fills.*/\1/p' "$T/pk.out" | head -1)
+check "on_fill sees no bar newer than the last on_bar had (${fills:-no} fills looked)" \
+  '[ $rc = 0 ] && [ "${fills:-0}" -gt 100 ] && ! grep -q LOOKAHEAD "$T/pk.out"'
+grep -m2 LOOKAHEAD "$T/pk.out" | sed 's/^/    /'
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

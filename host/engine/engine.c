@@ -631,14 +631,15 @@ static void summarise_dropped(gd_engine *e, gd_inst *in, uint32_t s)
 
 void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
 {
-    /* The bar goes into the history first: plugins read it through the
-     * ring's other (read-only) view, and a store is only seen through another
-     * mapping once it has left the store buffer -- the work between keeps
-     * the CPU from stalling on that. */
+    /* The bar is stored into the history first: plugins read it through
+     * the ring's other (read-only) view, and a store is only seen through
+     * another mapping once it has left the store buffer -- the work between
+     * keeps the CPU from stalling on that. It counts as history (api->bars)
+     * only after the fills at its open: a strategy told of a fill there
+     * has not had this bar yet (no lookahead). */
     gd_ring *r = &e->hist[s];
     uint64_t slot = r->n & r->mask;
     r->bars[slot] = *bar;
-    r->n++;
 
     e->in_bar = 1;
     e->now_ms = bar->close_time_ms;
@@ -650,6 +651,7 @@ void gd_engine_on_bar(gd_engine *e, uint32_t s, const gordon_bar *bar)
     if (e->exec.ops->on_bar)
         e->exec.ops->on_bar(e->exec.self, s, bar);
     gd_book_mark(&e->book, s, bar->close, bar->close_time_ms);
+    r->n++;
 
     /* Callbacks get the bar in the ring's read-only view: a plugin cannot
      * change it for the host or the next plugin, nor reach the replay data. */
