@@ -1,6 +1,7 @@
 #include "base/json.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,18 @@ char *gd_utf8_copy(char *buf, size_t cap, const char *s)
  * double nearest n / 10^k with n < 10^15, rounding v to 15 digits gives that
  * decimal back, and the first such k has no trailing zero. 0 if v is not
  * one (the caller formats it the slow way). */
+/* m's decimal digits written backwards to end at end, at least width of
+ * them (leading zeros): where they start. */
+static char *digits_back(char *end, uint64_t m, ptrdiff_t width)
+{
+    char *p = end;
+    do {
+        *--p = (char)('0' + m % 10);
+        m /= 10;
+    } while (m || end - p < width);
+    return p;
+}
+
 static size_t short_decimal(char *out, double v)
 {
     static const double p10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -140,19 +153,14 @@ static size_t short_decimal(char *out, double v)
         if (r / p10[k] != a)
             continue;
         uint64_t n = (uint64_t)r, ip = n / (uint64_t)p10[k], fp = n % (uint64_t)p10[k];
-        char t[40];
-        size_t i = sizeof t;
-        for (int d = 0; d < k; d++, fp /= 10)
-            t[--i] = (char)('0' + fp % 10);
-        t[--i] = '.';
-        do {
-            t[--i] = (char)('0' + ip % 10);
-            ip /= 10;
-        } while (ip);
+        char t[40], *end = t + sizeof t;
+        char *p = digits_back(end, fp, k);
+        *--p = '.';
+        p = digits_back(p, ip, 1);
         if (v < 0)
-            t[--i] = '-';
-        memcpy(out, t + i, sizeof t - i);
-        return sizeof t - i;
+            *--p = '-';
+        memcpy(out, p, (size_t)(end - p));
+        return (size_t)(end - p);
     }
     return 0;
 }
@@ -166,19 +174,14 @@ int gd_json_number(char *buf, size_t cap, double v)
      * integers: no printf, no strtod (journal records format many). */
     if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(long long)v && !(v == 0 && signbit(v))) {
         long long x = (long long)v;
-        unsigned long long m = x < 0 ? (unsigned long long)-x : (unsigned long long)x;
-        size_t i = sizeof tmp;
-        tmp[--i] = '\0';
-        do {
-            tmp[--i] = (char)('0' + m % 10);
-            m /= 10;
-        } while (m);
+        uint64_t m = x < 0 ? (uint64_t)-x : (uint64_t)x;
+        char *end = tmp + sizeof tmp, *p = digits_back(end, m, 1);
         if (x < 0)
-            tmp[--i] = '-';
-        size_t n = sizeof tmp - 1 - i;
+            *--p = '-';
+        size_t n = (size_t)(end - p);
         if (cap) {
             size_t k = n < cap - 1 ? n : cap - 1;
-            memcpy(buf, tmp + i, k);
+            memcpy(buf, p, k);
             buf[k] = '\0';
         }
         return (int)n;
