@@ -42,8 +42,6 @@ int gd_rt_apply(int fifo_priority, int lock_memory, gd_err *err)
     return 0;
 }
 
-_Static_assert(sizeof(cpu_set_t) <= sizeof(((gd_rt_mask *)0)->set), "gd_rt_mask holds a cpu_set_t");
-
 void gd_rt_helpers_begin(gd_rt_mask *saved)
 {
     cpu_set_t now, others;
@@ -57,17 +55,14 @@ void gd_rt_helpers_begin(gd_rt_mask *saved)
             CPU_SET((int)c, &others);
     if (CPU_COUNT(&others) == 0 || sched_setaffinity(0, sizeof others, &others) != 0)
         return;
-    memcpy(saved->set, &now, sizeof now);
+    saved->set = now;
     saved->active = 1;
 }
 
 void gd_rt_helpers_end(const gd_rt_mask *saved)
 {
-    cpu_set_t was;
-    if (!saved->active)
-        return;
-    memcpy(&was, saved->set, sizeof was);
-    (void)sched_setaffinity(0, sizeof was, &was); /* back to a CPU it had: allowed */
+    if (saved->active)
+        (void)sched_setaffinity(0, sizeof saved->set, &saved->set); /* back to a CPU it had: allowed */
 }
 
 void gd_rt_normal(void)

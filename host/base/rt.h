@@ -3,6 +3,8 @@
 #ifndef GD_RT_H
 #define GD_RT_H
 
+#include <sched.h>
+
 #include "base/err.h"
 
 /* The calling thread to SCHED_FIFO at fifo_priority (1..99; 0 leaves the
@@ -26,7 +28,7 @@ void gd_rt_normal(void);
  * in libuv waiting for that very send to finish. Otherwise no-ops. */
 typedef struct gd_rt_mask {
     int active;
-    unsigned char set[128]; /* the caller's cpu_set_t, restored by _end */
+    cpu_set_t set; /* the caller's, restored by _end */
 } gd_rt_mask;
 void gd_rt_helpers_begin(gd_rt_mask *saved);
 void gd_rt_helpers_end(const gd_rt_mask *saved);
