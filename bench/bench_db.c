@@ -14,9 +14,12 @@
  *
  * Needs a database with the trading schema: GORDON_DB_DSN (bench/db.sh
  * starts a throwaway cluster, migrates it and runs this).
- * usage: bench_db [--fills N] [--bars N] [--rounds N] [--pin CPU]
+ * usage: bench_db [--fills N] [--bars N] [--rounds N] [--pin CPU] [--rt PRIO]
  *   --pin: the loop thread on that CPU and the database thread on the
- *   others, as [isolation] pin_cpu runs a live daemon. */
+ *   others, as [isolation] pin_cpu runs a live daemon; --rt: the loop
+ *   thread SCHED_FIFO at PRIO, as [gordon] realtime_priority runs it (the
+ *   database thread runs normally): the database's work then never
+ *   preempts the loop. */
 #include <inttypes.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -28,6 +31,8 @@
 #include <unistd.h>
 
 #include <uv.h>
+
+#include "base/rt.h"
 
 #include "base/dates.h"
 #include "base/file.h"
@@ -416,7 +421,7 @@ int main(int argc, char **argv)
 {
     size_t n_bars = 0;
     uint64_t n_fills = 100000;
-    int rounds = 7, pin = -1;
+    int rounds = 7, pin = -1, rt = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--bars") == 0)
             n_bars = strtoull(argv[i + 1], NULL, 10);
@@ -426,6 +431,8 @@ int main(int argc, char **argv)
             rounds = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--pin") == 0)
             pin = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--rt") == 0)
+            rt = atoi(argv[i + 1]);
     }
     const char *dsn = getenv("GORDON_DB_DSN");
     if (!dsn || !*dsn) {
@@ -459,8 +466,14 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (rt > 0 && gd_rt_apply(rt, 0, &err) != 0) {
+        fprintf(stderr, "bench_db: --rt: %s\n", err.msg);
+        return 1;
+    }
     printf("bench_db: 1. the trading loop (ema_cross + 3 overlays + drawdown, real USD/CHF 30m, %zu bars, "
            "batches of %d on a libuv loop); latency = one bar in to its intents recorded\n", n_bars, BATCH);
+    printf("  loop thread: %s, %s scheduling\n", pin >= 0 ? "pinned to one CPU" : "on any CPU",
+           rt > 0 ? "SCHED_FIFO" : "normal");
     /* One pass is ~10 ms: a scheduler hiccup moves it by 20%. Rounds of
      * both, alternating which goes first, after one warm-up pass; each
      * figure is the median round's. */
