@@ -394,7 +394,9 @@ typedef struct gordon_host_api {
 
     /* Copies up to n of the latest closed bars of symbol, oldest first, into
      * out (elements of elem_size bytes, sizeof(gordon_bar); more than 1024
-     * copies nothing); returns how many were copied. */
+     * copies nothing); returns how many were copied. The latest is the bar
+     * on_bar was last given: from on_fill at a bar's open, the one before
+     * that bar (no lookahead). */
     size_t (*bars)(gordon_ctx *ctx, uint32_t symbol, size_t n, gordon_bar *out, size_t elem_size);
 
     /* This instance's position in symbol; *out starts as GORDON_POSITION_INIT.
