@@ -130,201 +130,58 @@ int gd_rb_end(const gd_rbuf *r, gd_err *err)
 
 /* ------------------------------------------------------------ SDK structs */
 
-void gd_wb_bar(gd_wbuf *w, const gordon_bar *b)
-{
-    gd_wb_i64(w, b->open_time_ms);
-    gd_wb_i64(w, b->close_time_ms);
-    gd_wb_f64(w, b->open);
-    gd_wb_f64(w, b->high);
-    gd_wb_f64(w, b->low);
-    gd_wb_f64(w, b->close);
-    gd_wb_f64(w, b->volume);
-}
+/* Each struct's fields on the wire, in order: one list makes both its writer
+ * and its reader, so the two cannot drift apart. N(type, field) is a number,
+ * S(field) a text of at most sizeof field - 1 bytes. */
+#define BAR_FIELDS(N, S)                                                                                      \
+    N(i64, open_time_ms) N(i64, close_time_ms) N(f64, open) N(f64, high) N(f64, low) N(f64, close)             \
+    N(f64, volume)
+#define SIGNAL_FIELDS(N, S)                                                                                   \
+    N(u32, symbol) N(i32, action) N(i32, side) N(f64, entry) N(f64, stop_loss) N(f64, take_profit)            \
+    N(f64, risk_scale) S(tag)
+#define POSITION_FIELDS(N, S)                                                                                 \
+    N(i32, side) N(f64, qty) N(f64, entry_price) N(f64, stop_loss) N(f64, take_profit) N(f64, unrealized_pnl) \
+    N(i64, opened_ms) N(i32, order_pending)
+#define FILL_FIELDS(N, S)                                                                                     \
+    N(u32, symbol) N(i32, side) N(i32, reason) N(f64, qty) N(f64, price) N(f64, fee) N(f64, realized_pnl)     \
+    N(i64, time_ms) N(u64, intent_id)
+#define EXPOSURE_FIELDS(N, S)                                                                                 \
+    N(u32, strategies) N(f64, net_qty) N(f64, gross_qty) N(f64, pending_qty) N(f64, notional)
+#define SERIES_FIELDS(N, S)                                                                                   \
+    N(i32, stale) N(i64, obs_ms) N(i64, fetched_ms) N(f64, value) N(f64, prev_value)
+#define BREAKER_IN_FIELDS(N, S)                                                                               \
+    N(u32, open_positions) N(i64, now_ms) N(f64, equity) N(f64, gross_exposure) N(f64, realized_pnl)          \
+    N(i64, last_data_ms) N(i64, last_venue_ms)
+#define BREAKER_OUT_FIELDS(N, S) N(i32, state) N(f64, value) N(f64, threshold) S(reason)
+#define CTX_FIELDS(N, S) N(i64, now_ms) N(f64, equity)
 
-void gd_rb_bar(gd_rbuf *r, gordon_bar *b)
-{
-    b->open_time_ms = gd_rb_i64(r);
-    b->close_time_ms = gd_rb_i64(r);
-    b->open = gd_rb_f64(r);
-    b->high = gd_rb_f64(r);
-    b->low = gd_rb_f64(r);
-    b->close = gd_rb_f64(r);
-    b->volume = gd_rb_f64(r);
-}
+#define PUT_NUM(t, f) gd_wb_##t(w, x->f);
+#define PUT_STR(f) gd_wb_str(w, x->f, sizeof x->f - 1);
+#define GET_NUM(t, f) x->f = gd_rb_##t(r);
+#define GET_STR(f) gd_rb_str(r, x->f, sizeof x->f);
 
-void gd_wb_signal(gd_wbuf *w, const gordon_signal *s)
-{
-    gd_wb_u32(w, s->symbol);
-    gd_wb_i32(w, s->action);
-    gd_wb_i32(w, s->side);
-    gd_wb_f64(w, s->entry);
-    gd_wb_f64(w, s->stop_loss);
-    gd_wb_f64(w, s->take_profit);
-    gd_wb_f64(w, s->risk_scale);
-    gd_wb_str(w, s->tag, sizeof s->tag - 1);
-}
+/* A reader of an SDK struct (versioned by struct_size) starts from zeros
+ * with struct_size set to the reader's own size; a bar is filled whole on
+ * the hot path, and the context is the wire's own. */
+#define WIRE_PAIR(name, type, FIELDS, START)                                                                  \
+    void gd_wb_##name(gd_wbuf *w, const type *x) { FIELDS(PUT_NUM, PUT_STR) }                                \
+    void gd_rb_##name(gd_rbuf *r, type *x)                                                                    \
+    {                                                                                                         \
+        START;                                                                                                \
+        FIELDS(GET_NUM, GET_STR)                                                                              \
+    }
+#define SIZED (memset(x, 0, sizeof *x), x->struct_size = sizeof *x)
+#define WHOLE ((void)0)
 
-void gd_rb_signal(gd_rbuf *r, gordon_signal *s)
-{
-    memset(s, 0, sizeof *s);
-    s->struct_size = sizeof *s;
-    s->symbol = gd_rb_u32(r);
-    s->action = gd_rb_i32(r);
-    s->side = gd_rb_i32(r);
-    s->entry = gd_rb_f64(r);
-    s->stop_loss = gd_rb_f64(r);
-    s->take_profit = gd_rb_f64(r);
-    s->risk_scale = gd_rb_f64(r);
-    gd_rb_str(r, s->tag, sizeof s->tag);
-}
-
-void gd_wb_position(gd_wbuf *w, const gordon_position *p)
-{
-    gd_wb_i32(w, p->side);
-    gd_wb_f64(w, p->qty);
-    gd_wb_f64(w, p->entry_price);
-    gd_wb_f64(w, p->stop_loss);
-    gd_wb_f64(w, p->take_profit);
-    gd_wb_f64(w, p->unrealized_pnl);
-    gd_wb_i64(w, p->opened_ms);
-    gd_wb_i32(w, p->order_pending);
-}
-
-void gd_rb_position(gd_rbuf *r, gordon_position *p)
-{
-    memset(p, 0, sizeof *p);
-    p->struct_size = sizeof *p;
-    p->side = gd_rb_i32(r);
-    p->qty = gd_rb_f64(r);
-    p->entry_price = gd_rb_f64(r);
-    p->stop_loss = gd_rb_f64(r);
-    p->take_profit = gd_rb_f64(r);
-    p->unrealized_pnl = gd_rb_f64(r);
-    p->opened_ms = gd_rb_i64(r);
-    p->order_pending = gd_rb_i32(r);
-}
-
-void gd_wb_fill(gd_wbuf *w, const gordon_fill *f)
-{
-    gd_wb_u32(w, f->symbol);
-    gd_wb_i32(w, f->side);
-    gd_wb_i32(w, f->reason);
-    gd_wb_f64(w, f->qty);
-    gd_wb_f64(w, f->price);
-    gd_wb_f64(w, f->fee);
-    gd_wb_f64(w, f->realized_pnl);
-    gd_wb_i64(w, f->time_ms);
-    gd_wb_u64(w, f->intent_id);
-}
-
-void gd_rb_fill(gd_rbuf *r, gordon_fill *f)
-{
-    memset(f, 0, sizeof *f);
-    f->struct_size = sizeof *f;
-    f->symbol = gd_rb_u32(r);
-    f->side = gd_rb_i32(r);
-    f->reason = gd_rb_i32(r);
-    f->qty = gd_rb_f64(r);
-    f->price = gd_rb_f64(r);
-    f->fee = gd_rb_f64(r);
-    f->realized_pnl = gd_rb_f64(r);
-    f->time_ms = gd_rb_i64(r);
-    f->intent_id = gd_rb_u64(r);
-}
-
-void gd_wb_exposure(gd_wbuf *w, const gordon_exposure *x)
-{
-    gd_wb_u32(w, x->strategies);
-    gd_wb_f64(w, x->net_qty);
-    gd_wb_f64(w, x->gross_qty);
-    gd_wb_f64(w, x->pending_qty);
-    gd_wb_f64(w, x->notional);
-}
-
-void gd_rb_exposure(gd_rbuf *r, gordon_exposure *x)
-{
-    memset(x, 0, sizeof *x);
-    x->struct_size = sizeof *x;
-    x->strategies = gd_rb_u32(r);
-    x->net_qty = gd_rb_f64(r);
-    x->gross_qty = gd_rb_f64(r);
-    x->pending_qty = gd_rb_f64(r);
-    x->notional = gd_rb_f64(r);
-}
-
-void gd_wb_series(gd_wbuf *w, const gordon_series_point *p)
-{
-    gd_wb_i32(w, p->stale);
-    gd_wb_i64(w, p->obs_ms);
-    gd_wb_i64(w, p->fetched_ms);
-    gd_wb_f64(w, p->value);
-    gd_wb_f64(w, p->prev_value);
-}
-
-void gd_rb_series(gd_rbuf *r, gordon_series_point *p)
-{
-    memset(p, 0, sizeof *p);
-    p->struct_size = sizeof *p;
-    p->stale = gd_rb_i32(r);
-    p->obs_ms = gd_rb_i64(r);
-    p->fetched_ms = gd_rb_i64(r);
-    p->value = gd_rb_f64(r);
-    p->prev_value = gd_rb_f64(r);
-}
-
-void gd_wb_breaker_in(gd_wbuf *w, const gordon_breaker_input *in)
-{
-    gd_wb_u32(w, in->open_positions);
-    gd_wb_i64(w, in->now_ms);
-    gd_wb_f64(w, in->equity);
-    gd_wb_f64(w, in->gross_exposure);
-    gd_wb_f64(w, in->realized_pnl);
-    gd_wb_i64(w, in->last_data_ms);
-    gd_wb_i64(w, in->last_venue_ms);
-}
-
-void gd_rb_breaker_in(gd_rbuf *r, gordon_breaker_input *in)
-{
-    memset(in, 0, sizeof *in);
-    in->struct_size = sizeof *in;
-    in->open_positions = gd_rb_u32(r);
-    in->now_ms = gd_rb_i64(r);
-    in->equity = gd_rb_f64(r);
-    in->gross_exposure = gd_rb_f64(r);
-    in->realized_pnl = gd_rb_f64(r);
-    in->last_data_ms = gd_rb_i64(r);
-    in->last_venue_ms = gd_rb_i64(r);
-}
-
-void gd_wb_breaker_out(gd_wbuf *w, const gordon_breaker_result *o)
-{
-    gd_wb_i32(w, o->state);
-    gd_wb_f64(w, o->value);
-    gd_wb_f64(w, o->threshold);
-    gd_wb_str(w, o->reason, sizeof o->reason - 1);
-}
-
-void gd_rb_breaker_out(gd_rbuf *r, gordon_breaker_result *o)
-{
-    memset(o, 0, sizeof *o);
-    o->struct_size = sizeof *o;
-    o->state = gd_rb_i32(r);
-    o->value = gd_rb_f64(r);
-    o->threshold = gd_rb_f64(r);
-    gd_rb_str(r, o->reason, sizeof o->reason);
-}
-
-void gd_wb_ctx(gd_wbuf *w, const gd_wire_ctx *c)
-{
-    gd_wb_i64(w, c->now_ms);
-    gd_wb_f64(w, c->equity);
-}
-
-void gd_rb_ctx(gd_rbuf *r, gd_wire_ctx *c)
-{
-    c->now_ms = gd_rb_i64(r);
-    c->equity = gd_rb_f64(r);
-}
+WIRE_PAIR(bar, gordon_bar, BAR_FIELDS, WHOLE)
+WIRE_PAIR(signal, gordon_signal, SIGNAL_FIELDS, SIZED)
+WIRE_PAIR(position, gordon_position, POSITION_FIELDS, SIZED)
+WIRE_PAIR(fill, gordon_fill, FILL_FIELDS, SIZED)
+WIRE_PAIR(exposure, gordon_exposure, EXPOSURE_FIELDS, SIZED)
+WIRE_PAIR(series, gordon_series_point, SERIES_FIELDS, SIZED)
+WIRE_PAIR(breaker_in, gordon_breaker_input, BREAKER_IN_FIELDS, SIZED)
+WIRE_PAIR(breaker_out, gordon_breaker_result, BREAKER_OUT_FIELDS, SIZED)
+WIRE_PAIR(ctx, gd_wire_ctx, CTX_FIELDS, WHOLE)
 
 /* ------------------------------------------------------------ transport */
 
