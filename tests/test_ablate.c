@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "ablate/ablate.h"
 #include "ablate/ablate_run.h"
 #include "ablate/record.h"
@@ -550,8 +552,7 @@ static void test_bad_inputs(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/gd_test_ablate_XXXXXX");
-    assert_non_null(mkdtemp(tmpdir));
+    assert_int_equal(gd_test_tmpdir(tmpdir, sizeof tmpdir, NULL, "gd_test_ablate"), 0);
     gd_log_init(stderr, GD_LOG_ERROR);
     return 0;
 }
@@ -559,9 +560,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return gd_test_rmtree(tmpdir);
 }
 
 int main(void)

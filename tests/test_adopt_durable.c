@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "config/config.h"
 #include "db/journal.h"
 #include "engine/engine.h"
@@ -156,17 +158,13 @@ static void test_adopt_durable_hook(void **state)
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/test_adopt.XXXXXX", t && *t ? t : "/tmp");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return gd_test_tmpdir(tmpdir, sizeof tmpdir, NULL, "test_adopt");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return gd_test_rmtree(tmpdir);
 }
 
 int main(void)

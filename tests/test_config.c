@@ -6,6 +6,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <ftw.h>
 #include <math.h>
 #include <stdio.h>
@@ -24,25 +26,16 @@
 static char g_dir[64];
 static char *const g_noenv[] = {NULL};
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/gd_test_config_XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return gd_test_tmpdir(g_dir, sizeof g_dir, NULL, "gd_test_config");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    return nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return gd_test_rmtree(g_dir);
 }
 
 /* Path of rel inside the temp dir (rotating buffers, so several may be live). */

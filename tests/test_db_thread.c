@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "tmpdir.h"
 #include <uv.h>
 
 #include "base/log.h"
@@ -205,18 +207,13 @@ static int setup(void **state)
     (void)state;
     gd_log_init(stderr, GD_LOG_OFF); /* the full journal logs every record it loses */
     const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    int n = snprintf(tmpdir, sizeof tmpdir, "%s/gordon-dbthread-XXXXXX", base);
-    if (n < 0 || (size_t)n >= sizeof tmpdir)
-        return -1;
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return gd_test_tmpdir(tmpdir, sizeof tmpdir, base, "gordon-dbthread");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return gd_test_rmtree(tmpdir);
 }
 
 int main(void)

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "config/config.h"
 #include "engine/engine.h"
 #include "base/log.h"
@@ -418,8 +420,7 @@ static void test_flatten(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/gd_test_engine_XXXXXX");
-    assert_non_null(mkdtemp(tmpdir));
+    assert_int_equal(gd_test_tmpdir(tmpdir, sizeof tmpdir, NULL, "gd_test_engine"), 0);
     gd_log_init(stderr, GD_LOG_ERROR);
     return 0;
 }
@@ -427,9 +428,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return gd_test_rmtree(tmpdir);
 }
 
 int main(void)

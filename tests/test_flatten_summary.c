@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "base/log.h"
 #include "config/config.h"
 #include "daemon/views.h"
@@ -101,8 +103,7 @@ static void test_flatten_summary_counts(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/gd_test_flatten_XXXXXX");
-    assert_non_null(mkdtemp(tmpdir));
+    assert_int_equal(gd_test_tmpdir(tmpdir, sizeof tmpdir, NULL, "gd_test_flatten"), 0);
     gd_log_init(stderr, GD_LOG_ERROR);
     return 0;
 }
@@ -110,10 +111,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char path[512];
-    snprintf(path, sizeof path, "%s/flat.ini", tmpdir);
-    unlink(path);
-    return rmdir(tmpdir) == 0 ? 0 : -1;
+    return gd_test_rmtree(tmpdir);
 }
 
 int main(void)

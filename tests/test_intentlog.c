@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "engine/intentlog.h"
 
 static char dir[64];
@@ -95,16 +97,13 @@ static void test_format(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/gd_test_intentlog_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return gd_test_tmpdir(dir, sizeof dir, NULL, "gd_test_intentlog");
 }
 
 static int teardown(void **state)
 {
-    char cmd[128];
     (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return gd_test_rmtree(dir);
 }
 
 int main(void)

@@ -26,6 +26,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "db/journal_int.h"
 
 #include "base/file.h"
@@ -42,8 +44,7 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
-    snprintf(f->root, sizeof f->root, "/tmp/gd_journal_XXXXXX");
-    if (!mkdtemp(f->root)) {
+    if (gd_test_tmpdir(f->root, sizeof f->root, NULL, "gd_journal") != 0) {
         free(f);
         return -1;
     }
@@ -52,20 +53,12 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-    (void)sb;
-    (void)type;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     fixture *f = *state;
-    int rc = nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int rc = gd_test_rmtree(f->root);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 /* Payloads derived from the seq, so any record can be checked anywhere. */

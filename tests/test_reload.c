@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "base/buf.h"
 #include "base/log.h"
 #include "config/config.h"
@@ -351,8 +353,7 @@ static void test_reload_plugin_dirs_stack(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/gd_test_reload_XXXXXX");
-    assert_non_null(mkdtemp(tmpdir));
+    assert_int_equal(gd_test_tmpdir(tmpdir, sizeof tmpdir, NULL, "gd_test_reload"), 0);
     setenv("TMPDIR", tmpdir, 1); /* the library cache's private copies go here */
     gd_log_init(stderr, GD_LOG_OFF);
     walk(bars_a, NBARS, 0x1234, 100.0);
@@ -363,9 +364,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return gd_test_rmtree(tmpdir);
 }
 
 int main(void)

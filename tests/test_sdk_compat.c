@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <gordon/helpers.h>
 #include <gordon/sdk.h>
 
@@ -781,8 +783,7 @@ static int setup(void **state)
     uint64_t seed = 0xc0ffee;
     double px = 100;
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/gd_test_sdk_compat_XXXXXX");
-    assert_non_null(mkdtemp(tmpdir));
+    assert_int_equal(gd_test_tmpdir(tmpdir, sizeof tmpdir, NULL, "gd_test_sdk_compat"), 0);
     setenv("TMPDIR", tmpdir, 1); /* the plugin cache's private copies go here */
     gd_log_init(stderr, GD_LOG_OFF);
     for (size_t i = 0; i < V10_BARS; i++) {
@@ -801,10 +802,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[512];
     (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return gd_test_rmtree(tmpdir);
 }
 
 int main(void)

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "ablate/ablate_int.h"
 #include "base/hash.h"
 
@@ -39,17 +41,13 @@ static const char *at(const char *name)
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/test_shard.XXXXXX", t && *t ? t : "/tmp");
-    return mkdtemp(dir) ? 0 : -1;
+    return gd_test_tmpdir(dir, sizeof dir, NULL, "test_shard");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return gd_test_rmtree(dir);
 }
 
 /* Pair i's run: samples, stats, trades, per-symbol figures, all from i. */

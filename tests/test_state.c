@@ -19,6 +19,8 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "base/hash.h"
 #include "risk/audit.h"
 #include "risk/state.h"
@@ -34,8 +36,7 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
-    snprintf(f->root, sizeof f->root, "/tmp/gd_state_XXXXXX");
-    if (!mkdtemp(f->root)) {
+    if (gd_test_tmpdir(f->root, sizeof f->root, NULL, "gd_state") != 0) {
         free(f);
         return -1;
     }
@@ -44,21 +45,13 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-    (void)sb;
-    (void)type;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     fixture *f = *state;
     chmod(f->dir, 0700); /* in case a test left it read-only */
-    int rc = nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int rc = gd_test_rmtree(f->root);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static void write_file(const char *dir, const char *name, const char *text)

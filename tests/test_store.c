@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "data/store.h"
 
 static char dir[4096]; /* a mkdtemp directory under $TMPDIR (or /tmp), made by setup */
@@ -142,16 +144,13 @@ static void test_binance_layout(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "%s/gd_test_store_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    return mkdtemp(dir) ? 0 : -1;
+    return gd_test_tmpdir(dir, sizeof dir, NULL, "gd_test_store");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return gd_test_rmtree(dir);
 }
 
 int main(void)
