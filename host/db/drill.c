@@ -207,22 +207,17 @@ static int record(PGconn *src, gd_drill_result *res, gd_err *err)
     snprintf(secs, sizeof secs, "%.3f", res->seconds);
     const char *vals[7] = {res->snapshot_id,    res->snapshot_at, res->scratch_db, secs,
                            res->ok ? "t" : "f", tables,           res->detail};
-    PGresult *r = PQexecParams(src,
-                               "INSERT INTO trading.restore_drills"
-                               " (snapshot_id, snapshot_at, scratch_db, seconds, ok, tables, detail)"
-                               " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) RETURNING id",
-                               7, NULL, vals, NULL, NULL, 0);
+    long long id = 0;
+    int rc = gd_pg_insert_id(src,
+                             "INSERT INTO trading.restore_drills"
+                             " (snapshot_id, snapshot_at, scratch_db, seconds, ok, tables, detail)"
+                             " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) RETURNING id",
+                             7, vals, "trading.restore_drills", &id, err);
     free(tables);
-    int rc = 0;
-    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-        char line[512];
-        rc = gd_err_set(err, GD_EIO, "recording the drill in trading.restore_drills: %s",
-                        gd_pg_errline(src, line, sizeof line));
-    } else {
+    if (rc == 0) {
         res->recorded = 1;
-        res->drill_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        res->drill_id = id;
     }
-    PQclear(r);
     return rc;
 }
 

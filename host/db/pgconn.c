@@ -1,5 +1,6 @@
 #include "db/pgconn.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,30 @@ int gd_pg_exec(PGconn *c, const char *sql, const char *what, gd_err *err)
     int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK
                  ? 0
                  : gd_err_set(err, GD_EIO, "%s: %s", what, gd_pg_errline(c, line, sizeof line));
+    PQclear(r);
+    return rc;
+}
+
+int gd_pg_insert_id(PGconn *c, const char *sql, int n, const char *const *vals, const char *what, long long *id,
+                    gd_err *err)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, vals, NULL, NULL, 0);
+    int rc = 0;
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) != 1) {
+        char line[512];
+        int empty = r && PQresultStatus(r) == PGRES_TUPLES_OK;
+        rc = gd_err_set(err, GD_EIO, "recording it in %s: %s", what,
+                        empty ? "no row came back" : gd_pg_errline(c, line, sizeof line));
+    } else {
+        const char *v = PQgetvalue(r, 0, 0);
+        char *end = NULL;
+        errno = 0;
+        long long x = strtoll(v, &end, 10);
+        if (errno || end == v || *end)
+            rc = gd_err_set(err, GD_EPROTO, "recording it in %s: the id came back as \"%.40s\"", what, v);
+        else
+            *id = x;
+    }
     PQclear(r);
     return rc;
 }

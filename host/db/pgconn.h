@@ -45,6 +45,11 @@ int gd_pg_tool_run(const gd_pg_params *p, char *const argv[], double timeout_ms,
 
 /* A statement whose result is not needed; GD_EIO "what: <server message>". */
 int gd_pg_exec(PGconn *c, const char *sql, const char *what, gd_err *err);
+/* An INSERT ... RETURNING id of one row, with n text parameters: the id into
+ * *id; GD_EIO "recording it in WHAT: <server message>", or GD_EPROTO when
+ * the answer is not one whole number. */
+int gd_pg_insert_id(PGconn *c, const char *sql, int n, const char *const *vals, const char *what, long long *id,
+                    gd_err *err);
 /* The first line of the connection's last error, into buf. */
 const char *gd_pg_errline(PGconn *c, char *buf, size_t cap);
 

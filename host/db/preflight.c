@@ -679,21 +679,11 @@ int gd_preflight_record(PGconn *c, const gd_pf *r, int stage, const char *host_v
         return gd_err_set(err, GD_ENOMEM, "out of memory");
     const char *vals[5] = {gd_stage_name(stage), r->pass ? "t" : "f", host_version, r->config_sha256, r->plugins_json};
     const char *v6[6] = {vals[0], vals[1], vals[2], vals[3], vals[4], items};
-    PGresult *q =
-        PQexecParams(c,
-                     "INSERT INTO trading.preflight_runs (stage, passed, host_version, config_sha256, plugins,"
-                     " items) VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb) RETURNING id",
-                     6, NULL, v6, NULL, NULL, 0);
+    int rc = gd_pg_insert_id(c,
+                             "INSERT INTO trading.preflight_runs (stage, passed, host_version, config_sha256, plugins,"
+                             " items) VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb) RETURNING id",
+                             6, v6, "trading.preflight_runs", id, err);
     free(items);
-    int rc = 0;
-    if (!q || PQresultStatus(q) != PGRES_TUPLES_OK || PQntuples(q) != 1) {
-        char line[400];
-        rc = gd_err_set(err, GD_EIO, "recording the preflight in trading.preflight_runs: %s",
-                        gd_pg_errline(c, line, sizeof line));
-    } else {
-        *id = strtoll(PQgetvalue(q, 0, 0), NULL, 10);
-    }
-    PQclear(q);
     return rc;
 }
 
@@ -711,21 +701,11 @@ int gd_stage_promotion_record(PGconn *c, int promote, int from, int to, const ch
                            r ? r->plugins_json : NULL,
                            numbers_json ? numbers_json : "{}",
                            notes ? notes : ""};
-    PGresult *q = PQexecParams(c,
-                               "INSERT INTO trading.stage_promotions (kind, from_stage, to_stage, approved_by,"
-                               " preflight_run_id, config_sha256, plugins, numbers, notes)"
-                               " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9) RETURNING id",
-                               9, NULL, vals, NULL, NULL, 0);
-    int rc = 0;
-    if (!q || PQresultStatus(q) != PGRES_TUPLES_OK || PQntuples(q) != 1) {
-        char line[400];
-        rc = gd_err_set(err, GD_EIO, "recording it in trading.stage_promotions: %s",
-                        gd_pg_errline(c, line, sizeof line));
-    } else {
-        *id = strtoll(PQgetvalue(q, 0, 0), NULL, 10);
-    }
-    PQclear(q);
-    return rc;
+    return gd_pg_insert_id(c,
+                           "INSERT INTO trading.stage_promotions (kind, from_stage, to_stage, approved_by,"
+                           " preflight_run_id, config_sha256, plugins, numbers, notes)"
+                           " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9) RETURNING id",
+                           9, vals, "trading.stage_promotions", id, err);
 }
 
 void gd_full_checks(PGconn *c, int64_t now_ms, double min_days, gd_pf *r, int64_t *micro_at_ms)

@@ -84,21 +84,11 @@ int gd_soak_begin(PGconn *c, const gd_soak_row *row, long long *id, gd_err *err)
     snprintf(notes, sizeof notes, "venue: %s%s", row->venue,
              row->real_venue ? "" : " (not a Binance endpoint: does not count for a promotion)");
     const char *vals[5] = {row->config_sha256, row->plugins_json, row->venue, row->real_venue ? "t" : "f", notes};
-    PGresult *r = PQexecParams(c,
-                               "INSERT INTO trading.soak_runs"
-                               " (mode, started_at, status, config_sha256, plugins, venue, real_venue, notes)"
-                               " VALUES ('testnet', now(), 'running', $1, $2::jsonb, $3, $4, $5) RETURNING id",
-                               5, NULL, vals, NULL, NULL, 0);
-    int rc = 0;
-    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-        char line[512];
-        rc =
-            gd_err_set(err, GD_EIO, "recording the soak in trading.soak_runs: %s", gd_pg_errline(c, line, sizeof line));
-    } else {
-        *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    }
-    PQclear(r);
-    return rc;
+    return gd_pg_insert_id(c,
+                           "INSERT INTO trading.soak_runs"
+                           " (mode, started_at, status, config_sha256, plugins, venue, real_venue, notes)"
+                           " VALUES ('testnet', now(), 'running', $1, $2::jsonb, $3, $4, $5) RETURNING id",
+                           5, vals, "trading.soak_runs", id, err);
 }
 
 int gd_soak_end(PGconn *c, long long id, const gd_soak_metrics *m, const gd_soak_gate *g, const char *plugins_json,
