@@ -272,6 +272,7 @@ out:
 typedef struct wr_run {
     uv_loop_t loop;
     uv_idle_t idle;
+    uv_timer_t pause; /* while the journal is full or every fill is in: no spinning */
     gd_journal *j;
     gd_dbw *w;
     uint64_t fills, made;
@@ -321,15 +322,26 @@ static int make_fill(wr_run *r, uint64_t k)
     return gd_journal_append(r->j, GD_REC_EQUITY, t, buf, (uint32_t)n, &seq, &err);
 }
 
+static void wr_step(uv_idle_t *h);
+
+static void wr_resume(uv_timer_t *t)
+{
+    wr_run *r = t->data;
+    uv_idle_start(&r->idle, wr_step);
+}
+
 static void wr_step(uv_idle_t *h)
 {
     wr_run *r = h->data;
     gd_err err;
     /* Appends as fast as the journal's memory allows, syncing every 1000
      * fills (the fsync window at 10k fills/s is 100 ms). */
+    int full = 0;
     for (int i = 0; i < 1000 && r->made < r->fills; i++) {
-        if (make_fill(r, r->made) != 0)
-            break; /* full: the writer catches up first */
+        if (make_fill(r, r->made) != 0) {
+            full = 1; /* the writer catches up first */
+            break;
+        }
         r->made++;
     }
     if (gd_journal_sync(r->j, &err) != 0)
@@ -340,6 +352,13 @@ static void wr_step(uv_idle_t *h)
         uv_idle_stop(h);
         gd_dbw_stop(r->w);
         uv_close((uv_handle_t *)h, NULL);
+        uv_close((uv_handle_t *)&r->pause, NULL);
+    } else if (full || r->made == r->fills) {
+        /* Waiting on the writer: look again in a millisecond rather than
+         * spin, which would take a CPU from the server and the writer
+         * (a trading loop appends at its own pace; it never spins). */
+        uv_idle_stop(h);
+        uv_timer_start(&r->pause, wr_resume, 1, 0);
     }
 }
 
@@ -370,7 +389,8 @@ static int run_writer(const char *dsn, uint64_t fills, double *rec_s, double *fi
     const gd_dbw_stats *s = gd_dbw_stats_get(r.w);
     uint64_t before_applied = s->applied, before_rej = s->rejected;
     uv_idle_init(&r.loop, &r.idle);
-    r.idle.data = &r;
+    uv_timer_init(&r.loop, &r.pause);
+    r.idle.data = r.pause.data = &r;
     r.t0 = now_us();
     uv_idle_start(&r.idle, wr_step);
     /* The stats live in the writer, freed once the loop closes it: read
