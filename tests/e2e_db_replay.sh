@@ -77,6 +77,10 @@ check "every entry fill has its entry order filled" '[ "$(q "SELECT count(*) FRO
 check "every stop is working (open position), filled or canceled" '[ "$(q "SELECT count(*) FROM trading.orders WHERE kind = '"'"'stop'"'"' AND status NOT IN ('"'"'working'"'"', '"'"'filled'"'"', '"'"'canceled'"'"')")" = 0 ] && [ "$(q "SELECT count(*) FROM trading.orders WHERE kind = '"'"'stop'"'"' AND status = '"'"'working'"'"'")" = "$open" ]'
 check "each order's events end in its status" '[ "$(q "SELECT count(*) FROM trading.orders o WHERE o.status <> (SELECT e.status FROM trading.order_events e WHERE e.client_id = o.client_id ORDER BY e.id DESC LIMIT 1)")" = 0 ]'
 check "realised PnL of each position = the sum of its fills' (each net of its fee)" '[ "$(q "SELECT count(*) FROM trading.positions p WHERE abs(p.realized_pnl - (SELECT sum(f.realized_pnl) FROM trading.fills f WHERE f.position_id = p.id)) > 1e-6")" = 0 ] && [ "$(q "SELECT count(*) FROM trading.positions p WHERE abs(p.fees - (SELECT sum(f.fee) FROM trading.fills f WHERE f.position_id = p.id)) > 1e-6")" = 0 ]'
+
+# The writer refreshes the statistics its foreign-key checks are planned
+# with (last_analyze: an ANALYZE of its own; autovacuum's is last_autoanalyze).
+check "the writer analyzed intents, orders and positions" '[ "$(q "SELECT count(*) FROM pg_stat_user_tables WHERE schemaname = '"'"'trading'"'"' AND relname IN ('"'"'intents'"'"', '"'"'orders'"'"', '"'"'positions'"'"') AND last_analyze IS NOT NULL")" = 3 ]'
 check "the halt latch row says clear" '[ "$(q "SELECT halted FROM trading.halt_latch")" = f ]'
 check "the journal is applied and compacted" '"$GORDON" journal "$T/state/journal" >"$T/j" 2>&1; grep -qi "applied" "$T/j" && [ "$(ls "$T/state/journal"/*.gdj | wc -l)" -le 1 ]'
 
