@@ -9,14 +9,17 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-/* dir gets "BASE/NAME.XXXXXX", made (base NULL: $TMPDIR, else /tmp).
- * 0, or -1 when it does not fit in cap or cannot be made. */
+/* mkdtemp's template: the six characters it replaces with unique ones. */
+#define GD_TEST_MKDTEMP_SUFFIX "XXXXXX"
+
+/* dir gets BASE/NAME. and six unique characters, made (base NULL: $TMPDIR,
+ * else /tmp). 0, or -1 when it does not fit in cap or cannot be made. */
 static inline int gd_test_tmpdir(char *dir, size_t cap, const char *base, const char *name)
 {
     const char *t = getenv("TMPDIR");
     if (!base)
         base = t && *t ? t : "/tmp";
-    int n = snprintf(dir, cap, "%s/%s.XXXXXX", base, name);
+    int n = snprintf(dir, cap, "%s/%s." GD_TEST_MKDTEMP_SUFFIX, base, name);
     if (n < 0 || (size_t)n >= cap)
         return -1;
     return mkdtemp(dir) ? 0 : -1;
