@@ -21,6 +21,8 @@
 # (auto: skipped where nspawn cannot boot). Exit status: 0 all passed,
 # 1 something failed, 77 cannot run here (not root, no debootstrap and no network).
 set -euo pipefail
+# Under pipefail, `cmd | grep -q` fails when grep exits at the first match and cmd,
+# still writing, dies of SIGPIPE: with long output, grep without -q (>/dev/null) reads all.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${GD_DEB_OUT:-$ROOT/build-deb}
@@ -319,7 +321,7 @@ t "/etc/gordon/gordon.ini is root:root 0644" perm /etc/gordon/gordon.ini "root:r
 t "conffiles registered with dpkg" \
   eval 'in_root dpkg-query -W -f="\${Conffiles}\n" gordon | grep -c -e " /etc/gordon/gordon.ini " -e " /etc/default/gordon " | grep -qx 2'
 t "man page gordon(1) installed, gzipped" \
-  eval 'in_root zcat /usr/share/man/man1/gordon.1.gz | grep -q "^\.TH GORDON 1"'
+  eval 'in_root zcat /usr/share/man/man1/gordon.1.gz | grep "^\.TH GORDON 1" >/dev/null'
 no_secrets() {
   ! in_root grep -nE '^[[:space:]]*(api_key|operator_token_sha256)[[:space:]]*=' /etc/gordon/gordon.ini &&
   ! in_root grep -nvE '^[[:space:]]*(#|$)' /etc/default/gordon
@@ -583,10 +585,10 @@ service_ok() {
   echo "watchdog: $(in_ct systemctl show -P WatchdogUSec gordon.service)"
   [ "$(in_ct systemctl show -P WatchdogUSec gordon.service)" = 30s ] || rc=1
   for _ in $(seq 1 50); do # journald may take a moment to store the line
-    in_ct journalctl -u gordon.service --no-pager | grep -q 'WATCHDOG=1 every 15000 ms' && break
+    in_ct journalctl -u gordon.service --no-pager | grep 'WATCHDOG=1 every 15000 ms' >/dev/null && break
     sleep 0.1
   done
-  in_ct journalctl -u gordon.service --no-pager | grep -q 'WATCHDOG=1 every 15000 ms' || { echo "watchdog not armed"; rc=1; }
+  in_ct journalctl -u gordon.service --no-pager | grep 'WATCHDOG=1 every 15000 ms' >/dev/null || { echo "watchdog not armed"; rc=1; }
   in_ct timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080
     printf "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\n\r\n" >&3; cat <&3' >"$WORK/readyz" 2>&1 || true
   head -1 "$WORK/readyz"; tail -1 "$WORK/readyz"; echo
