@@ -11,15 +11,15 @@ typedef struct inst {
     unsigned n;
 } inst;
 
+#include "inst.h"
+
 static int create(const gordon_host_api *api, gordon_ctx *ctx, void **out, char *err, size_t n)
 {
     (void)err;
     (void)n;
-    inst *s = calloc(1, sizeof *s);
+    inst *s = inst_new(api, ctx);
     if (!s)
         return -1;
-    s->api = api;
-    s->ctx = ctx;
     *out = s;
     /* A finished message with broken bytes, and a % that must not format. */
     api->log(ctx, GORDON_LOG_WARN, "created \xff\xfe \"quoted\"\nnext line %n %s \xc3");

@@ -19,6 +19,8 @@ typedef struct inst {
     unsigned n;
 } inst;
 
+#include "inst.h"
+
 static const gordon_param params[] = {
     {.name = "attack", .type = GORDON_PARAM_INT, .def = 0, .min = 0, .max = 4, .help = "which write"},
     {.name = "label", .type = GORDON_PARAM_STRING, .def_str = "abc", .help = "a string to write through"},
@@ -35,11 +37,9 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **out, char 
 {
     (void)err;
     (void)n;
-    inst *s = calloc(1, sizeof *s);
+    inst *s = inst_new(api, ctx);
     if (!s)
         return -1;
-    s->api = api;
-    s->ctx = ctx;
     api->param_int(ctx, "attack", &s->attack);
     *out = s;
     return 0;

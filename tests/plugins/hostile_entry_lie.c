@@ -15,6 +15,8 @@ typedef struct inst {
     unsigned n;
 } inst;
 
+#include "inst.h"
+
 static const gordon_param params[] = {
     {.name = "mode", .type = GORDON_PARAM_INT, .def = 0, .min = 0, .max = 1, .help = "0 low long, 1 high short"},
 };
@@ -23,11 +25,9 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **out, char 
 {
     (void)err;
     (void)n;
-    inst *s = calloc(1, sizeof *s);
+    inst *s = inst_new(api, ctx);
     if (!s)
         return -1;
-    s->api = api;
-    s->ctx = ctx;
     api->param_int(ctx, "mode", &s->mode);
     *out = s;
     return 0;

@@ -14,6 +14,8 @@ typedef struct inst {
     int64_t n;
 } inst;
 
+#include "inst.h"
+
 static const gordon_param params[] = {
     {.name = "burst", .type = GORDON_PARAM_INT, .def = 1000000, .min = 1, .max = 100000000, .help = "emits per burst"},
     {.name = "every", .type = GORDON_PARAM_INT, .def = 50, .min = 1, .max = 1000000, .help = "bars between bursts"},
@@ -23,11 +25,9 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **out, char 
 {
     (void)err;
     (void)n;
-    inst *s = calloc(1, sizeof *s);
+    inst *s = inst_new(api, ctx);
     if (!s)
         return -1;
-    s->api = api;
-    s->ctx = ctx;
     api->param_int(ctx, "burst", &s->burst);
     api->param_int(ctx, "every", &s->every);
     *out = s;

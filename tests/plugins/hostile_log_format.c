@@ -17,15 +17,15 @@ typedef struct inst {
     unsigned n;
 } inst;
 
+#include "inst.h"
+
 static int create(const gordon_host_api *api, gordon_ctx *ctx, void **out, char *err, size_t n)
 {
     (void)err;
     (void)n;
-    inst *s = calloc(1, sizeof *s);
+    inst *s = inst_new(api, ctx);
     if (!s)
         return -1;
-    s->api = api;
-    s->ctx = ctx;
     memset(s->big, 'A', sizeof s->big - 1); /* NUL only at the very end */
     *out = s;
     return 0;

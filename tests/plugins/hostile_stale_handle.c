@@ -18,6 +18,8 @@ typedef struct inst {
     int forge;
 } inst;
 
+#include "inst.h"
+
 static const gordon_param params[] = {
     {.name = "forge", .type = GORDON_PARAM_BOOL, .def = 1, .help = "forge handles on every bar"},
 };
@@ -42,11 +44,11 @@ static int create(const gordon_host_api *api, gordon_ctx *ctx, void **out, char 
 {
     (void)err;
     (void)n;
-    inst *s = calloc(1, sizeof *s);
+    inst *s = inst_new(api, ctx);
     if (!s)
         return -1;
-    s->api = g_api = api;
-    s->ctx = g_ctx = ctx;
+    g_api = api;
+    g_ctx = ctx;
     api->param_bool(ctx, "forge", &s->forge);
     *out = s;
     return 0;
