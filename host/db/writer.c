@@ -228,6 +228,7 @@ typedef struct batch {
     char error[200];
     int64_t sent_ms;
     int prepare;            /* the statements' PREPAREs, not records */
+    int analyze;            /* the statistics refresh, alone in its sync group, not records */
 } batch;
 
 struct gd_dbw {
@@ -725,6 +726,26 @@ static int flush_out(gd_dbw *w)
     return 0;
 }
 
+/* The statistics refresh in a sync group of its own, behind a batch: its
+ * failure (a table gone, a timeout) rolls back no record and is not taken
+ * for a record's refusal. A role that does not own the tables gets a
+ * warning from the server, not an error. */
+static int send_analyze(gd_dbw *w)
+{
+    batch *a = &w->inflight[(w->head + w->count) % MAX_INFLIGHT];
+    memset(a, 0, sizeof *a);
+    a->analyze = 1;
+    a->sent_ms = gd_mono_ms();
+    a->queries = 1;
+    if (!PQsendQueryParams(w->conn, analyze_sql, 0, NULL, NULL, NULL, NULL, 0) || !PQpipelineSync(w->conn)) {
+        conn_error(w, "send");
+        return -1;
+    }
+    w->count++;
+    w->analyze_at = w->sent_n * 2;
+    return 0;
+}
+
 /* Sends batches while there is room and work. */
 static void send_batches(gd_dbw *w)
 {
@@ -759,16 +780,6 @@ static void send_batches(gd_dbw *w)
             return;
         }
         w->sent_n += n;
-        if (w->sent_n >= w->analyze_at) {
-            /* Run where the batch runs, its results read like a statement's;
-             * a role that does not own the tables gets a warning, not an error. */
-            if (!PQsendQueryParams(w->conn, analyze_sql, 0, NULL, NULL, NULL, NULL, 0)) {
-                conn_error(w, "send");
-                return;
-            }
-            sent++;
-            w->analyze_at = w->sent_n * 2;
-        }
         b->queries = (uint32_t)sent;
         b->records = (uint32_t)n;
         if (!PQpipelineSync(w->conn)) {
@@ -777,6 +788,8 @@ static void send_batches(gd_dbw *w)
         }
         w->sent = b->last;
         w->count++;
+        if (w->sent_n >= w->analyze_at && w->count < MAX_INFLIGHT && send_analyze(w) != 0)
+            return;
     }
     if (w->state >= ST_PREPARING && flush_out(w) != 0)
         conn_error(w, "flush");
@@ -812,6 +825,13 @@ static void batch_done(gd_dbw *w, batch *b)
         schedule(w, 1000);
         gd_log(GD_LOG_INFO, "db", NULL, "database connected; %" PRIu64 " journal records to apply",
                gd_journal_last_seq(w->j) - gd_journal_applied_seq(w->j));
+        return;
+    }
+    if (b->analyze) {
+        if (b->failed) {
+            gd_log(GD_LOG_WARN, "db", NULL, "refreshing the statistics of intents, orders and positions failed "
+                   "(%s %s): the records are not affected; autovacuum will refresh them", b->sqlstate, b->error);
+        }
         return;
     }
     if (w->rewinding)
