@@ -10,24 +10,22 @@
 
 #include <cmocka.h>
 
-#include "base/file.h"
 #include "config/config.h"
 #include "risk/stage.h"
+#include "tmpdir.h"
 
 static char g_dir[256];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "%s/gd_stage.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return gd_test_tmpdir(g_dir, sizeof g_dir, NULL, "gd_stage");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    gd_rmdir_flat(g_dir);
-    return 0;
+    return gd_test_rmtree(g_dir);
 }
 
 static void put(const char *text)

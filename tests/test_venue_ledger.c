@@ -13,6 +13,7 @@
 
 #include "base/file.h"
 #include "venue/ledger.h"
+#include "tmpdir.h"
 
 typedef struct fx {
     char dir[256];
@@ -22,8 +23,7 @@ typedef struct fx {
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "%s/gd_ledger.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
+    assert_int_equal(gd_test_tmpdir(f->dir, sizeof f->dir, NULL, "gd_ledger"), 0);
     snprintf(f->path, sizeof f->path, "%s/venue.ledger", f->dir);
     *state = f;
     return 0;
@@ -32,7 +32,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    gd_rmdir_flat(f->dir);
+    assert_int_equal(gd_test_rmtree(f->dir), 0);
     free(f);
     return 0;
 }
