@@ -118,7 +118,7 @@ static void report(const char *label, double *v, size_t n)
         return;
     }
     qsort(v, n, sizeof *v, cmp_double);
-    double p99 = v[(size_t)((double)(n - 1) * 0.99)];
+    double p99 = v[(size_t)ceil(0.99 * (double)n) - 1]; /* nearest rank: never below the p50 */
     /* lo: the last index with P(B <= lo) <= 2.5 %; hi: the first with
      * P(B <= hi) >= 97.5 % (n when there is none). The pmf in logs: n is
      * thousands. */
@@ -138,7 +138,9 @@ static void report(const char *label, double *v, size_t n)
         snprintf(up, sizeof up, "%.1f", v[hi]);
     else
         snprintf(up, sizeof up, "unbounded");
-    const char *verdict = hi < n && v[hi] < 500 ? "met" : v[lo] >= 500 ? "NOT met" : "not shown: too few samples or too close";
+    const char *verdict = hi < n && v[hi] < 500 ? "met"
+                          : v[lo] >= 500        ? "NOT met"
+                                                : "not shown: too few samples or too close";
     printf("%-22s %6zu bars  p50 %7.1f us  p99 %7.1f us (95%% interval %.1f .. %s)  max %8.1f us  goal p99 < 500 us: "
            "%s\n",
            label, n, v[n / 2], p99, v[lo], up, v[n - 1], verdict);
@@ -147,22 +149,24 @@ static void report(const char *label, double *v, size_t n)
 /* ------------------------------------------------------------ switching alone */
 
 /* What the switching alone costs here: echo processes that do nothing,
- * on this CPU as the workers are (pin_cpu), asked the way the host asks
- * its workers -- a message to each of a batch, then every answer. A bar
+ * with this process on one CPU as the loop and its workers are (pin_cpu;
+ * not necessarily the CPU the engine picks later), asked the way the host
+ * asks its workers -- a message to each of a batch, then every answer. A bar
  * goes to the workers with on_bar or evaluate at once (4 here); a bar with
  * an intent adds the overlays asked at once (3) and the strategy's emit
  * answered (1). Printed beside the figures, not subtracted: it says how
  * much of them a process switch on this machine is (on a guest whose
  * hypervisor keeps few address spaces at hand, most). */
-#define BL_FLOOR_ROUNDS 2000
+#define BL_SWITCH_ROUNDS 2000
+#define BL_ECHOES        4
 
-static double batch_us(const int *fd, int n, double *out)
+static int batch_us(const int *fd, int n, double *out)
 {
     char m[128] = {0};
-    double *v = malloc(BL_FLOOR_ROUNDS * sizeof *v);
+    double *v = malloc(BL_SWITCH_ROUNDS * sizeof *v);
     if (!v)
         return -1;
-    for (int i = 0; i < BL_FLOOR_ROUNDS + 200; i++) {
+    for (int i = 0; i < BL_SWITCH_ROUNDS + 200; i++) {
         uint64_t t0 = uv_hrtime();
         for (int k = 0; k < n; k++)
             if (send(fd[k], m, sizeof m, 0) != (ssize_t)sizeof m)
@@ -173,8 +177,8 @@ static double batch_us(const int *fd, int n, double *out)
         if (i >= 200) /* the first rounds warm up */
             v[i - 200] = (double)(uv_hrtime() - t0) / 1e3;
     }
-    qsort(v, BL_FLOOR_ROUNDS, sizeof *v, cmp_double);
-    *out = v[BL_FLOOR_ROUNDS / 2];
+    qsort(v, BL_SWITCH_ROUNDS, sizeof *v, cmp_double);
+    *out = v[BL_SWITCH_ROUNDS / 2];
     free(v);
     return 0;
 fail:
@@ -182,12 +186,11 @@ fail:
     return -1;
 }
 
-/* p50 of a batch of 1, 3 and 4 echo processes; 0 when it could not run. */
+/* The p50 of a batch of 1, 3 and 4 echo processes: 0, or -1 when it could not run. */
 static int switch_cost(double *one, double *three, double *four)
 {
-    enum { N = 4 };
-    int fd[N], n = 0, rc = -1;
-    pid_t pid[N];
+    int fd[BL_ECHOES], n = 0, rc = -1;
+    pid_t pid[BL_ECHOES];
     cpu_set_t saved, here;
     int cpu = sched_getcpu();
     if (cpu < 0 || sched_getaffinity(0, sizeof saved, &saved) != 0)
@@ -196,7 +199,7 @@ static int switch_cost(double *one, double *three, double *four)
     CPU_SET(cpu, &here);
     if (sched_setaffinity(0, sizeof here, &here) != 0)
         return -1;
-    for (; n < N; n++) {
+    for (; n < BL_ECHOES; n++) {
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
             goto out;
@@ -358,18 +361,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_live: %s\n", err.msg);
         goto out_loop;
     }
-    printf("bench_live: real USD/CHF 30m bars as live klines from the loopback venue (a bar every %d ms); "
-           "1 strategy (ema_cross) + 3 overlays + drawdown breaker in sandboxed workers; warm-up %u bars by REST; %s%s\n"
-           "  latency = the kline's websocket message received whole -> the bar's intents recorded\n",
-           1800000 / BL_SPEED, mo.warmup_bars, rt ? "loop thread SCHED_FIFO" : "normal scheduling",
-           lock ? ", memory locked (host and workers)" : "");
+    printf(
+        "bench_live: real USD/CHF 30m bars as live klines from the loopback venue (a bar every %d ms); "
+        "1 strategy (ema_cross) + 3 overlays + drawdown breaker in sandboxed workers; warm-up %u bars by REST; %s%s\n"
+        "  latency = the kline's websocket message received whole -> the bar's intents recorded\n",
+        1800000 / BL_SPEED, mo.warmup_bars, rt ? "loop thread SCHED_FIFO" : "normal scheduling",
+        lock ? ", memory locked (host and workers)" : "");
     uv_run(&b.loop, UV_RUN_DEFAULT);
     if (!b.failed) {
         report("every bar", b.lat, b.n);
         report("bars with an intent", b.lat_sig, b.n_sig);
         if (have_sw)
-            printf("  for comparison, the switching alone (p50 of echo processes that do nothing, pinned to the loop's "
-                   "CPU, asked in the same batches): 4 at once %.1f us, 3 at once %.1f us, one there and back %.1f us;\n"
+            printf("  for comparison, the switching alone (p50 of echo processes that do nothing, on one CPU with "
+                   "the bench as the loop and its workers are,\n  asked in the same batches): 4 at once %.1f us, 3 at "
+                   "once %.1f us, one there and back %.1f us;\n"
                    "  a bar goes to 4 workers at once, a bar with an intent also to 3 overlays at once and back to the "
                    "strategy: %.1f us of switching\n",
                    f4, f3, f1, f4 + f3 + f1);
