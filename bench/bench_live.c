@@ -159,6 +159,7 @@ static void report(const char *label, double *v, size_t n)
  * hypervisor keeps few address spaces at hand, most). */
 #define BL_SWITCH_ROUNDS 2000
 #define BL_ECHOES        4
+#define BL_SWITCH_WARMUP 200 /* rounds before the timed ones */
 
 static int batch_us(const int *fd, int n, double *out)
 {
@@ -166,7 +167,7 @@ static int batch_us(const int *fd, int n, double *out)
     double *v = malloc(BL_SWITCH_ROUNDS * sizeof *v);
     if (!v)
         return -1;
-    for (int i = 0; i < BL_SWITCH_ROUNDS + 200; i++) {
+    for (int i = 0; i < BL_SWITCH_ROUNDS + BL_SWITCH_WARMUP; i++) {
         uint64_t t0 = uv_hrtime();
         for (int k = 0; k < n; k++)
             if (send(fd[k], m, sizeof m, 0) != (ssize_t)sizeof m)
@@ -174,8 +175,8 @@ static int batch_us(const int *fd, int n, double *out)
         for (int k = 0; k < n; k++)
             if (recv(fd[k], m, sizeof m, 0) != (ssize_t)sizeof m)
                 goto fail;
-        if (i >= 200) /* the first rounds warm up */
-            v[i - 200] = (double)(uv_hrtime() - t0) / 1e3;
+        if (i >= BL_SWITCH_WARMUP)
+            v[i - BL_SWITCH_WARMUP] = (double)(uv_hrtime() - t0) / 1e3;
     }
     qsort(v, BL_SWITCH_ROUNDS, sizeof *v, cmp_double);
     *out = v[BL_SWITCH_ROUNDS / 2];
