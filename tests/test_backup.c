@@ -20,6 +20,7 @@
 #include "db/pgconn.h"
 #include "db/restic.h"
 #include "db/spawn.h"
+#include "tmpdir.h"
 
 static void sample(gd_manifest *m, gd_table_sum t[2])
 {
@@ -46,10 +47,10 @@ static void test_manifest_roundtrip(void **state)
     gd_manifest m, back;
     gd_table_sum t[2];
     gd_err err;
-    char dir[] = "/tmp/gd_test_backup.XXXXXX", path[64], *text = NULL;
+    char dir[256], path[300], *text = NULL;
     size_t len;
     sample(&m, t);
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(gd_test_tmpdir(dir, sizeof dir, NULL, "gd_test_backup"), 0);
     snprintf(path, sizeof path, "%s/%s", dir, GD_MANIFEST_FILE);
     assert_int_equal(gd_manifest_write(&m, path, &err), 0);
     assert_int_equal(gd_manifest_write(&m, path, &err), GD_EIO); /* never overwritten */
@@ -77,8 +78,7 @@ static void test_manifest_roundtrip(void **state)
     assert_null(gd_table_sum_find(back.tables, back.n_tables, "orders"));
     gd_manifest_free(&back);
     free(text);
-    unlink(path);
-    rmdir(dir);
+    assert_int_equal(gd_test_rmtree(dir), 0);
 }
 
 #define HEAD                                                                                                   \

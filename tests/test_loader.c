@@ -22,6 +22,7 @@
 #include "plugin/libcache.h"
 #include "plugin/lint.h"
 #include "plugin/loader.h"
+#include "tmpdir.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -1041,14 +1042,14 @@ static void test_libcache(void **state)
     gd_libcache *c = NULL;
     gd_plugin_lib *a = NULL, *b = NULL, *x = NULL;
     gd_err err = {{0}};
-    char good[PATH_MAX], dup_a[PATH_MAX], dir[] = "/tmp/gd_test_cache_XXXXXX", at[PATH_MAX + 32];
+    char good[PATH_MAX], dup_a[PATH_MAX], dir[PATH_MAX], at[PATH_MAX + 32];
     char priv[PATH_MAX];
     uint64_t loaded, failed;
     (void)state;
 
     snprintf(good, sizeof good, "%s", tp("good_strategy"));
     snprintf(dup_a, sizeof dup_a, "%s", tp("dup_name_a"));
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(gd_test_tmpdir(dir, sizeof dir, NULL, "gd_test_cache"), 0);
     setenv("TMPDIR", dir, 1);
     assert_int_equal(gd_libcache_new(&c, &err), GD_OK);
 
@@ -1114,7 +1115,7 @@ static void test_libcache(void **state)
     closedir(dd);
     assert_int_equal(entries, 1); /* only plugin.so, ours */
     unlink(at);
-    rmdir(dir);
+    assert_int_equal(rmdir(dir), 0); /* nothing left behind but ours */
     unsetenv("TMPDIR");
 }
 
@@ -1130,14 +1131,14 @@ static void test_libcache_hostile(void **state)
         {"hostile_desc_size", "runs past the plugin's memory"},
     };
     const size_t n = sizeof names / sizeof names[0];
-    char dir[] = "/tmp/gd_test_cache_XXXXXX";
+    char dir[PATH_MAX];
     gd_libcache *c = NULL;
     gd_plugin_lib *lib = NULL;
     gd_err err = {{0}};
     uint64_t loaded, failed;
     (void)state;
 
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(gd_test_tmpdir(dir, sizeof dir, NULL, "gd_test_cache"), 0);
     setenv("TMPDIR", dir, 1);
     assert_int_equal(gd_libcache_new(&c, &err), GD_OK);
     for (size_t i = 0; i < n; i++) {

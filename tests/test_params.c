@@ -15,6 +15,7 @@
 
 #include "config/config.h"
 #include "config/params.h"
+#include "tmpdir.h"
 
 #define assert_msg(err, sub)                                                                       \
     do {                                                                                           \
@@ -385,14 +386,13 @@ static void test_set_number_and_copy(void **state)
 /* From an INI file through config.c to bound params, with file:line. */
 static void test_from_config_file(void **state)
 {
-    char dir[] = "/tmp/gd_test_params_XXXXXX";
-    char path[128], want[256];
+    char dir[256], path[300], want[512];
     FILE *f;
     gd_config cfg;
     gd_params p;
     gd_err err;
     (void)state;
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(gd_test_tmpdir(dir, sizeof dir, NULL, "gd_test_params"), 0);
     snprintf(path, sizeof path, "%s/g.ini", dir);
     f = fopen(path, "w");
     assert_non_null(f);
@@ -415,8 +415,7 @@ static void test_from_config_file(void **state)
     assert_string_equal(gd_params_find(&p, "fast")->file, path);
     gd_params_free(&p);
     gd_config_free(&cfg);
-    unlink(path);
-    rmdir(dir);
+    assert_int_equal(gd_test_rmtree(dir), 0);
 }
 
 /* A misspelt parameter gets the nearest declared name; a far one none. */

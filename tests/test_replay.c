@@ -15,12 +15,14 @@
 #include "base/hash.h"
 #include "config/config.h"
 #include "data/replay.h"
+#include "tmpdir.h"
 
 #define HDR "open_time_ms,open,high,low,close,volume\n"
 #define DAY INT64_C(86400000)
 
-/* Fixtures are written from the tests into one temp dir, removed at the end. */
-static char g_dir[] = "/tmp/gd_test_replay_XXXXXX";
+/* Fixtures are written from the tests into one scratch dir, removed whole
+ * at the end; their paths are kept here for the tests that were handed them. */
+static char g_dir[256];
 static char g_paths[128][300];
 static int g_npaths;
 
@@ -47,15 +49,13 @@ static const char *fx(const char *name, const char *content)
 static int group_setup(void **state)
 {
     (void)state;
-    return mkdtemp(g_dir) ? 0 : -1;
+    return gd_test_tmpdir(g_dir, sizeof g_dir, NULL, "gd_test_replay");
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < g_npaths; i++)
-        unlink(g_paths[i]);
-    return rmdir(g_dir);
+    return gd_test_rmtree(g_dir);
 }
 
 static void assert_zeroed(const gd_series *s)

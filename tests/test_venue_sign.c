@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 
 #include "venue/sign.h"
+#include "tmpdir.h"
 
 /* Binance's own example (the spot API docs, the same scheme for futures). */
 static void test_hmac_binance_example(void **state)
@@ -85,12 +86,13 @@ static void test_ed25519_rfc8032(void **state)
 static void test_key_files(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/gd-sign-XXXXXX", path[64];
-    assert_non_null(mkdtemp(dir));
+    char dir[256], path[300];
+    assert_int_equal(gd_test_tmpdir(dir, sizeof dir, NULL, "gd-sign"), 0);
     snprintf(path, sizeof path, "%s/secret", dir);
     FILE *f = fopen(path, "w");
+    assert_non_null(f);
     fputs("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j\n", f);
-    fclose(f);
+    assert_int_equal(fclose(f), 0);
     gd_signer *s = NULL;
     gd_err err;
     chmod(path, 0644);
@@ -110,7 +112,7 @@ static void test_key_files(void **state)
     assert_non_null(strstr(err.msg, path));
     unlink(path);
     assert_int_equal(gd_signer_load_file(GD_SIGN_HMAC, path, &s, &err), GD_ENOENT);
-    rmdir(dir);
+    assert_int_equal(gd_test_rmtree(dir), 0);
 }
 
 int main(void)
