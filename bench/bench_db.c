@@ -121,8 +121,8 @@ static void feed(uv_idle_t *h)
     loop_run *r = h->data;
     size_t end = r->pos + BATCH < r->n ? r->pos + BATCH : r->n;
     for (size_t i = r->pos; i < end; i++) {
-        if (i + 8 < r->n) /* as gordon run's feed does (GD_FEED_AHEAD) */
-            __builtin_prefetch(&r->bars[i + 8]);
+        if (i + GD_FEED_AHEAD < r->n) /* as gordon run's feed does */
+            __builtin_prefetch(&r->bars[i + GD_FEED_AHEAD]);
         double a = now_us();
         gd_engine_on_bar(r->e, 0, &r->bars[i]);
         r->lat[i] = now_us() - a;

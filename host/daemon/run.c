@@ -35,9 +35,6 @@
  * signals and HTTP requests wait at most a millisecond or so. */
 #define GD_REPLAY_BATCH 65536
 #define GD_PACE_TICK_MS 10
-/* Bars of the tape prefetched ahead of the one fed: ~1 us of bars, about a
- * memory access's latency. */
-#define GD_FEED_AHEAD 8
 /* External series one run may fetch (the engine allows no more). */
 #define GD_SERIES_IDS_MAX 32
 
@@ -306,16 +303,12 @@ static void feed(run_state *st, size_t count)
     if (end > t->n)
         end = t->n;
     for (size_t k = st->pos; k < end; k++) {
-        uint32_t s = t->sym[k];
-        /* The tape a few bars ahead, asked for now: with the database
-         * thread's records streaming through the caches the hardware's own
-         * prefetch falls behind, and each bar was a cache miss (bench_db:
-         * ~5% of the loop). Only cache state: no plugin sees a later bar. */
+        const gordon_bar *bar = gd_tape_bar(t, k);
         if (k + GD_FEED_AHEAD < t->n)
             __builtin_prefetch(gd_tape_bar(t, k + GD_FEED_AHEAD));
-        gd_engine_on_bar(st->eng, s, &t->series[s].bars[t->idx[k]]);
+        gd_engine_on_bar(st->eng, t->sym[k], bar);
         if (st->opts->duration_ms > 0)
-            hour_sample(st, t->series[s].bars[t->idx[k]].close_time_ms);
+            hour_sample(st, bar->close_time_ms);
     }
     st->pos = end;
     st->api.bars_replayed = end;
