@@ -1,5 +1,6 @@
 /* Unit tests for gd_config_json: the configuration a record carries. Every
  * value the sections hold, none of the others, never a secret. */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +15,9 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "tmpdir.h"
 
-static char g_path[64];
+static char g_path[PATH_MAX];
 static char *const g_env[] = {"GORDON_DB_DSN=host=db password=envs3cret", NULL};
 
 static const char g_ini[] = "[gordon]\nmode = backtest\n"
@@ -32,8 +34,7 @@ static const char g_ini[] = "[gordon]\nmode = backtest\n"
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_path, sizeof g_path, "/tmp/gd_test_cfgjson_XXXXXX");
-    int fd = mkstemp(g_path);
+    int fd = gd_test_tmpfile(g_path, sizeof g_path, "gd_test_cfgjson");
     if (fd < 0)
         return -1;
     FILE *f = fdopen(fd, "w");

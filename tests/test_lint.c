@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "plugin/lint.h"
+#include "tmpdir.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -81,7 +82,7 @@ static unsigned char *slurp(const char *path, size_t *len)
 
 /* A damaged copy of a fixture, in a temporary file. */
 typedef struct copy {
-    char path[64];
+    char path[PATH_MAX];
     unsigned char *buf; /* the bytes as written */
     size_t len;
     int fd;
@@ -89,9 +90,10 @@ typedef struct copy {
 
 static copy copy_open(const char *fixture)
 {
-    copy c = {.path = "/tmp/gd_test_lint_XXXXXX"};
+    copy c;
 
-    c.fd = mkstemp(c.path);
+    memset(&c, 0, sizeof c);
+    c.fd = gd_test_tmpfile(c.path, sizeof c.path, "gd_test_lint");
     assert_true(c.fd >= 0);
     c.buf = slurp(fx(fixture), &c.len);
     return c;

@@ -116,7 +116,7 @@ static void test_sha256_buf(void **state)
 
 static void test_sha256_file(void **state)
 {
-    char path[] = "/tmp/gd_test_hash_XXXXXX";
+    char path[PATH_MAX];
     char hex[65], want[65];
     static char big[200000];
     gd_err err = {{0}};
@@ -126,7 +126,7 @@ static void test_sha256_file(void **state)
 
     for (size_t i = 0; i < sizeof big; i++)
         big[i] = (char)(i * 31u);
-    fd = mkstemp(path);
+    fd = gd_test_tmpfile(path, sizeof path, "gd_test_hash");
     assert_true(fd >= 0);
     f = fdopen(fd, "wb");
     assert_non_null(f);
@@ -175,13 +175,13 @@ static void test_imports_not_found(void **state)
 
 static void test_imports_not_elf(void **state)
 {
-    char path[] = "/tmp/gd_test_notelf_XXXXXX";
+    char path[PATH_MAX];
     static const char text[] = "this is not an ELF file\n";
     gd_err err = {{0}};
     int fd;
     (void)state;
 
-    fd = mkstemp(path);
+    fd = gd_test_tmpfile(path, sizeof path, "gd_test_notelf");
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
     close(fd);

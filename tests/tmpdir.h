@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-/* mkdtemp's template: the six characters it replaces with unique ones. */
+/* mkdtemp's and mkstemp's template: the six characters they replace with
+ * unique ones. */
 #define GD_TEST_MKDTEMP_SUFFIX "XXXXXX"
 
 /* dir gets BASE/NAME. and six unique characters, made (base NULL: $TMPDIR,
@@ -23,6 +24,18 @@ static inline int gd_test_tmpdir(char *dir, size_t cap, const char *base, const 
     if (n < 0 || (size_t)n >= cap)
         return -1;
     return mkdtemp(dir) ? 0 : -1;
+}
+
+/* A file of the test's: path gets $TMPDIR (or /tmp)/NAME. and six unique
+ * characters, made empty and open for writing. The descriptor, or -1 when
+ * it does not fit in cap or cannot be made; the test unlinks it. */
+static inline int gd_test_tmpfile(char *path, size_t cap, const char *name)
+{
+    const char *t = getenv("TMPDIR");
+    int n = snprintf(path, cap, "%s/%s." GD_TEST_MKDTEMP_SUFFIX, t && *t ? t : "/tmp", name);
+    if (n < 0 || (size_t)n >= cap)
+        return -1;
+    return mkstemp(path);
 }
 
 static inline int gd_test_rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
