@@ -35,6 +35,7 @@
 #include "base/rt.h"
 #include "config/config.h"
 #include "engine/engine.h"
+#include "plugin/worker.h"
 #include "venue/market.h"
 
 #define BL_HISTORY 600    /* bars of history on the venue: the warm-up (trend 200, vol 500) */
@@ -148,15 +149,17 @@ static void report(const char *label, double *v, size_t n)
 
 /* ------------------------------------------------------------ switching alone */
 
-/* What the switching alone costs here: echo processes that do nothing,
- * with this process on one CPU as the loop and its workers are (pin_cpu;
- * not necessarily the CPU the engine picks later), asked the way the host
- * asks its workers -- a message to each of a batch, then every answer. A bar
- * goes to the workers with on_bar or evaluate at once (4 here); a bar with
- * an intent adds the overlays asked at once (3) and the strategy's emit
- * answered (1). Printed beside the figures, not subtracted: it says how
- * much of them a process switch on this machine is (on a guest whose
- * hypervisor keeps few address spaces at hand, most). */
+/* What the switching alone costs here: processes started and sandboxed as
+ * the workers are (bench_echo, through gd_worker_spawn) that answer each
+ * message with itself and run no plugin code, on one CPU with this process
+ * as the loop and its workers are (pin_cpu; not necessarily the CPU the
+ * engine picks later), asked the way the host asks its workers -- a
+ * message to each of a batch, then every answer. A bar goes to the workers
+ * with on_bar or evaluate at once (4 here); a bar with an intent adds the
+ * overlays asked at once (3) and the strategy's emit answered (1). Printed
+ * beside the figures, not subtracted: it says how much of them a process
+ * switch on this machine is (on a guest whose hypervisor keeps few address
+ * spaces at hand, most). */
 #define BL_SWITCH_ROUNDS 2000
 #define BL_ECHOES        4
 #define BL_SWITCH_WARMUP 200 /* rounds before the timed ones */
@@ -187,49 +190,47 @@ fail:
     return -1;
 }
 
-/* The p50 of a batch of 1, 3 and 4 echo processes: 0, or -1 when it could not run. */
+/* The p50 of a batch of 1, 3 and 4 echo workers: 0, or -1 when it could not run. */
 static int switch_cost(double *one, double *three, double *four)
 {
     int fd[BL_ECHOES], n = 0, rc = -1;
-    pid_t pid[BL_ECHOES];
     cpu_set_t saved, here;
     int cpu = sched_getcpu();
-    if (cpu < 0 || sched_getaffinity(0, sizeof saved, &saved) != 0)
+    gd_worker *w = calloc(BL_ECHOES, sizeof *w); /* each holds two message buffers */
+    gd_worker_conf wc;
+    gd_err err;
+    if (!w || cpu < 0 || sched_getaffinity(0, sizeof saved, &saved) != 0) {
+        free(w);
         return -1;
+    }
     CPU_ZERO(&here);
     CPU_SET(cpu, &here);
-    if (sched_setaffinity(0, sizeof here, &here) != 0)
+    if (sched_setaffinity(0, sizeof here, &here) != 0) {
+        free(w);
         return -1;
+    }
+    gd_worker_conf_default(&wc);
+    snprintf(wc.exe, sizeof wc.exe, "%s", GD_BENCH_ECHO);
+    wc.cpu = cpu;
+    wc.deadline_ms = 5000; /* the receive timeout of the bench's end */
     for (; n < BL_ECHOES; n++) {
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-            goto out;
-        pid[n] = fork();
-        if (pid[n] == 0) {
-            char m[128];
-            ssize_t k;
-            close(sv[0]);
-            for (int j = 0; j < n; j++) /* the other echoes' ends: their EOF is theirs */
-                close(fd[j]);
-            while ((k = recv(sv[1], m, sizeof m, 0)) > 0)
-                if (send(sv[1], m, (size_t)k, 0) != k)
-                    break;
-            _exit(0);
-        }
-        close(sv[1]);
-        if (pid[n] < 0) {
-            close(sv[0]);
+        char ready;
+        if (gd_worker_spawn(&wc, GD_BENCH_ECHO, 0, &w[n], &err) != 0) {
+            fprintf(stderr, "bench_live: echo worker: %s\n", err.msg);
             goto out;
         }
-        fd[n] = sv[0];
+        fd[n] = w[n].fd;
+        if (recv(fd[n], &ready, 1, 0) != 1) { /* sandboxed, or it died trying */
+            n++;
+            goto out;
+        }
     }
     if (batch_us(fd, 1, one) == 0 && batch_us(fd, 3, three) == 0 && batch_us(fd, 4, four) == 0)
         rc = 0;
 out:
     for (int k = 0; k < n; k++)
-        close(fd[k]);
-    for (int k = 0; k < n; k++)
-        waitpid(pid[k], NULL, 0);
+        gd_worker_kill(&w[k], "done");
+    free(w);
     (void)sched_setaffinity(0, sizeof saved, &saved);
     return rc;
 }
@@ -373,8 +374,9 @@ int main(int argc, char **argv)
         report("every bar", b.lat, b.n);
         report("bars with an intent", b.lat_sig, b.n_sig);
         if (have_sw)
-            printf("  for comparison, the switching alone (p50 of echo processes that do nothing, on one CPU with "
-                   "the bench as the loop and its workers are,\n  asked in the same batches): 4 at once %.1f us, 3 at "
+            printf("  for comparison, the switching alone (p50 of echo workers: started and sandboxed as the "
+                   "workers are, no plugin code,\n  on one CPU with the bench as the loop and its workers are, asked in "
+                   "the same batches): 4 at once %.1f us, 3 at "
                    "once %.1f us, one there and back %.1f us;\n"
                    "  a bar goes to 4 workers at once, a bar with an intent also to 3 overlays at once and back to the "
                    "strategy: %.1f us of switching\n",
