@@ -164,13 +164,20 @@ static void same_text(int type, const void *args)
 {
     char direct[GD_REC_MAX], later[GD_REC_MAX];
     size_t n1 = gd_rec_format(direct, sizeof direct, type, args);
-    unsigned char *p = malloc(GD_REC_PACK_MAX);
+    unsigned char *p = calloc(1, GD_REC_PACK_MAX); /* zeroed: pack skips the padding to 8 */
     assert_non_null(p);
     size_t sz = gd_rec_pack(p, GD_REC_PACK_MAX, type, args);
     assert_true(sz > 0);
     /* too little room: refused */
     unsigned char small[64];
     assert_int_equal(gd_rec_pack(small, sz < sizeof small ? sz - 1 : sizeof small, type, args), 0);
+    /* exactly enough room: the same bytes; a byte less: refused */
+    unsigned char *exact = calloc(1, sz);
+    assert_non_null(exact);
+    assert_int_equal(gd_rec_pack(exact, sz, type, args), sz);
+    assert_memory_equal(exact, p, sz);
+    assert_int_equal(gd_rec_pack(exact, sz - 1, type, args), 0);
+    free(exact);
     size_t n2 = gd_rec_format_packed(later, sizeof later, type, p, sz);
     assert_int_equal(n1, n2);
     assert_string_equal(direct, later);
