@@ -21,7 +21,6 @@
  *   database thread runs normally): the database's work then never
  *   preempts the loop. */
 #include <inttypes.h>
-#include <math.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <stdint.h>
@@ -46,6 +45,7 @@
 #include "db/record.h"
 #include "db/writer.h"
 #include "engine/engine.h"
+#include "quantile.h"
 #include "risk/state.h"
 
 #define BATCH 1024
@@ -155,27 +155,6 @@ typedef struct loop_result {
 } loop_result;
 
 #define GD_BENCH_ROUNDS_MAX 61
-
-/* A 95% interval for the median of n sorted values that assumes nothing of
- * their distribution: how many fall below the true median is Binomial(n,
- * 1/2), so it lies between v[k] and v[n-1-k] for the largest k with
- * P(B <= k) <= 2.5%. 0, or -1 when n is too small for any k (n < 6). */
-static int median_interval(const double *v, int n, double *lo, double *hi)
-{
-    double cdf = 0, ln = lgamma((double)n + 1);
-    int k = -1;
-    for (int j = 0; j < n; j++) {
-        cdf += exp(ln - lgamma((double)j + 1) - lgamma((double)(n - j) + 1) - (double)n * log(2.0));
-        if (cdf > 0.025)
-            break;
-        k = j;
-    }
-    if (k < 0)
-        return -1;
-    *lo = v[k];
-    *hi = v[n - 1 - k];
-    return 0;
-}
 
 /* The round with the median throughput. */
 static loop_result median_round(const loop_result *r, int n)
@@ -565,13 +544,13 @@ int main(int argc, char **argv)
            on.total_s, off.preempted, on.preempted);
     /* The verdict from the rounds' paired costs (each pair run back to back),
      * with an interval: a busy machine moves a round by tens of percent. */
-    double lo = 0, hi = 0;
-    int have_ci = median_interval(walls, rounds, &lo, &hi) == 0;
-    const char *verdict = !have_ci ? "not shown: too few rounds" : hi < 5.0 ? "met" : lo >= 5.0 ? "NOT met"
-                                                                                        : "not shown: too close";
+    long lo;
+    size_t hi;
+    gd_bench_quantile_ci((size_t)rounds, 0.5, &lo, &hi);
+    const char *verdict = gd_bench_verdict(walls, (size_t)rounds, lo, hi, 5.0);
     char ci[96] = "";
-    if (have_ci)
-        snprintf(ci, sizeof ci, " (95%% interval %.1f%% .. %.1f%%)", lo, hi);
+    if (lo >= 0 && hi < (size_t)rounds)
+        snprintf(ci, sizeof ci, " (95%% interval %.1f%% .. %.1f%%)", walls[lo], walls[hi]);
     printf("  the database costs the loop %.1f%% of its throughput by wall clock, %.1f%% by its own CPU (median "
            "rounds); the rounds' paired cost by wall clock: median %.1f%%%s; goal < 5%% -> %s\n",
            cost, cpu_cost, walls[rounds / 2], ci, verdict);

@@ -3,13 +3,15 @@
  * (gd_worker_spawn: an empty environment, its own session, only its socket,
  * on the host's CPU), it puts itself in the worker's sandbox (rlimits,
  * Landlock, both seccomp stages) and then answers every message with
- * itself: a worker that runs no plugin code.
+ * itself: a worker that runs no plugin code. With GD_WIRE_LOAD_LOCK it
+ * locks its memory, as a worker does.
  *
  * The GD_W_LOAD it is sent names the file Landlock leaves readable (the
  * bench passes this program); it answers that message, once sandboxed,
  * with an empty one. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,13 +40,21 @@ int main(void)
         return fail("the first message", "not a load");
     (void)gd_rb_u32(&r); /* the protocol version: the bench's own */
     gd_rb_str(&r, path, sizeof path);
-    (void)gd_rb_u32(&r);
+    uint32_t flags = gd_rb_u32(&r);
     lim.address_space_mb = gd_rb_u64(&r);
     lim.cpu_seconds = gd_rb_u64(&r);
+    if (gd_rb_end(&r, &err) != 0)
+        return fail("the load message", err.msg);
 #if defined(__SANITIZE_ADDRESS__)
     lim.address_space_mb = 0;
+    flags &= ~GD_WIRE_LOAD_LOCK; /* its shadow memory cannot be locked */
 #endif
-    if (gd_sandbox_process(&lim, &err) != 0 || gd_sandbox_landlock(path, &err) < 0 ||
+    if (gd_sandbox_process(&lim, &err) != 0)
+        return fail("sandbox", err.msg);
+    /* Locked where the workers lock theirs (bench_live --mlock), as they do. */
+    if ((flags & GD_WIRE_LOAD_LOCK) && mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+        return fail("mlockall", "refused");
+    if (gd_sandbox_landlock(path, &err) < 0 ||
         gd_sandbox_seccomp_loader(&err) != 0 || gd_sandbox_seccomp_run(&err) != 0)
         return fail("sandbox", err.msg);
     if (send(GD_WORKER_FD, buf, 1, MSG_NOSIGNAL) != 1)

@@ -36,6 +36,7 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "plugin/worker.h"
+#include "quantile.h"
 #include "venue/market.h"
 
 #define BL_HISTORY 600    /* bars of history on the venue: the warm-up (trend 200, vol 500) */
@@ -120,31 +121,18 @@ static void report(const char *label, double *v, size_t n)
     }
     qsort(v, n, sizeof *v, cmp_double);
     double p99 = v[(size_t)ceil(0.99 * (double)n) - 1]; /* nearest rank: never below the p50 */
-    /* lo: the last index with P(B <= lo) <= 2.5 %; hi: the first with
-     * P(B <= hi) >= 97.5 % (n when there is none). The pmf in logs: n is
-     * thousands. */
-    size_t lo = 0, hi = n;
-    double cdf = 0, lp = log(0.99), lq = log(0.01), ln = lgamma((double)n + 1);
-    for (size_t k = 0; k < n; k++) {
-        cdf += exp(ln - lgamma((double)k + 1) - lgamma((double)(n - k) + 1) + (double)k * lp + (double)(n - k) * lq);
-        if (cdf <= 0.025)
-            lo = k;
-        if (cdf >= 0.975) {
-            hi = k;
-            break;
-        }
-    }
+    long lo;
+    size_t hi;
+    gd_bench_quantile_ci(n, 0.99, &lo, &hi);
     char up[32];
     if (hi < n)
         snprintf(up, sizeof up, "%.1f", v[hi]);
     else
         snprintf(up, sizeof up, "unbounded");
-    const char *verdict = hi < n && v[hi] < 500 ? "met"
-                          : v[lo] >= 500        ? "NOT met"
-                                                : "not shown: too few samples or too close";
+    const char *verdict = gd_bench_verdict(v, n, lo, hi, 500);
     printf("%-22s %6zu bars  p50 %7.1f us  p99 %7.1f us (95%% interval %.1f .. %s)  max %8.1f us  goal p99 < 500 us: "
            "%s\n",
-           label, n, v[n / 2], p99, v[lo], up, v[n - 1], verdict);
+           label, n, v[n / 2], p99, v[lo < 0 ? 0 : lo], up, v[n - 1], verdict);
 }
 
 /* ------------------------------------------------------------ switching alone */
@@ -190,8 +178,9 @@ fail:
     return -1;
 }
 
-/* The p50 of a batch of 1, 3 and 4 echo workers: 0, or -1 when it could not run. */
-static int switch_cost(double *one, double *three, double *four)
+/* The p50 of a batch of 1, 3 and 4 echo workers (their memory locked with lock): 0, or -1 when it could not
+ * run. */
+static int switch_cost(int lock, double *one, double *three, double *four)
 {
     int fd[BL_ECHOES], n = 0, rc = -1;
     cpu_set_t saved, here;
@@ -213,6 +202,7 @@ static int switch_cost(double *one, double *three, double *four)
     snprintf(wc.exe, sizeof wc.exe, "%s", GD_BENCH_ECHO);
     wc.cpu = cpu;
     wc.deadline_ms = 5000; /* the receive timeout of the bench's end */
+    wc.lock_memory = lock; /* as the workers do with --mlock */
     for (; n < BL_ECHOES; n++) {
         char ready;
         if (gd_worker_spawn(&wc, GD_BENCH_ECHO, 0, &w[n], &err) != 0) {
@@ -300,7 +290,7 @@ int main(int argc, char **argv)
     }
     /* Before anything else runs: what a switch costs here. */
     double f1 = 0, f3 = 0, f4 = 0;
-    int have_sw = switch_cost(&f1, &f3, &f4) == 0;
+    int have_sw = switch_cost(lock, &f1, &f3, &f4) == 0;
     /* mkdtemp's template: the child venue's port files go there */
     char dir[512];
     snprintf(dir, sizeof dir, "%s/bench_live.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
