@@ -48,6 +48,7 @@ check "a closed position without its close time: refused" 'refused x "UPDATE tra
 F="INSERT INTO trading.fills (source, id, client_id, intent_id, position_id, strategy, symbol, side, reason, qty, price, fee, realized_pnl, at)"
 check "a fill of the entry order" 'accepted "$F VALUES ('"'"'00000000000000aa'"'"', 16, '"'"'g1-e'"'"', 1, 1, '"'"'ema'"'"', '"'"'BTCUSDT'"'"', 1, '"'"'entry'"'"', 2, 100, 0.08, 0, now())"'
 check "a fill of an order that was never recorded: refused" 'refused x "$F VALUES ('"'"'00000000000000aa'"'"', 17, '"'"'g1-x'"'"', 1, 1, '"'"'ema'"'"', '"'"'BTCUSDT'"'"', -1, '"'"'exit'"'"', 2, 100, 0.08, 0, now())" foreign key'
+check "a fill naming another intent than its order's: refused" 'refused x "$F VALUES ('"'"'00000000000000aa'"'"', 19, '"'"'g1-e'"'"', 8, 1, '"'"'ema'"'"', '"'"'BTCUSDT'"'"', 1, '"'"'entry'"'"', 2, 100, 0.08, 0, now())" fills_order_fkey'
 check "a fill with zero quantity: refused" 'refused x "$F VALUES ('"'"'00000000000000aa'"'"', 18, '"'"'g1-e'"'"', 1, 1, '"'"'ema'"'"', '"'"'BTCUSDT'"'"', 1, '"'"'entry'"'"', 0, 100, 0.08, 0, now())" fills_qty_check'
 
 check "the halt latch is one row" 'accepted "INSERT INTO trading.halt_latch (halted, reason, who, since, updated_at, source, last_seq) VALUES (true, '"'"'dd'"'"', '"'"'breaker:dd'"'"', now(), now(), '"'"'00000000000000aa'"'"', 1)" && refused x "INSERT INTO trading.halt_latch (id, halted, updated_at, source, last_seq) VALUES (2, false, now(), '"'"'00000000000000aa'"'"', 2)" halt_latch_id_check'
