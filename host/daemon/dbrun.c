@@ -39,6 +39,41 @@ static void lost_one(gd_dbrun *d, uint16_t type, const char *why)
     gd_log(GD_LOG_ERROR, "journal", NULL, "%s record not journaled: %s", gd_rec_type_name(type), why);
 }
 
+/* One group's records (db/record.h, GD_REC_GROUP), from where an earlier
+ * pass stopped for want of room (d->group_at): none is journaled twice. 1
+ * when the journal is full, as drain. */
+static int drain_group(gd_dbrun *d, const unsigned char *p, size_t len, int final, char *buf)
+{
+    while (d->group_at < len) {
+        gd_rec_sub h;
+        if (len - d->group_at < sizeof h) {
+            lost_one(d, GD_REC_GROUP, "a group's record header is cut short");
+            break;
+        }
+        memcpy(&h, p + d->group_at, sizeof h);
+        size_t at = d->group_at + sizeof h, step = sizeof h + (((size_t)h.len + 7) & ~(size_t)7);
+        if (h.len > len - at) {
+            lost_one(d, h.type, "a group's record is cut short");
+            break;
+        }
+        size_t n = gd_rec_format_packed(buf, GD_REC_MAX, h.type, p + at, h.len);
+        if (n == 0 || n >= GD_REC_MAX) {
+            lost_one(d, h.type, n ? "too long" : "not a packed record");
+        } else {
+            gd_err err;
+            uint64_t seq;
+            int rc = gd_journal_append(d->j, h.type, h.time_ms, buf, (uint32_t)n, &seq, &err);
+            if (rc == GD_ENOMEM && !final)
+                return 1;
+            if (rc)
+                lost_one(d, h.type, err.msg);
+        }
+        d->group_at = step > len - d->group_at ? len : d->group_at + step;
+    }
+    d->group_at = 0;
+    return 0;
+}
+
 /* Queue to journal, in order. A full journal (the database away long
  * enough) leaves the rest queued until the writer makes room; at the end
  * there is no later. 1 when records are left for want of room. */
@@ -50,6 +85,12 @@ static int drain(gd_dbrun *d, int final)
     const void *p;
     char buf[GD_REC_MAX];
     while ((p = gd_jq_peek(d->q, &type, &t, &len)) != NULL) {
+        if (type == GD_REC_GROUP) {
+            if (drain_group(d, p, len, final, buf))
+                return 1;
+            gd_jq_pop(d->q);
+            continue;
+        }
         size_t n = gd_rec_format_packed(buf, sizeof buf, type, p, len);
         if (n == 0 || n >= GD_REC_MAX) {
             lost_one(d, type, n ? "too long" : "not a packed record");

@@ -59,6 +59,7 @@ typedef struct gd_dbrun {
     /* The database thread: its own loop, the journal and the writer. */
     gd_journal *j;            /* the thread's once it runs */
     gd_dbw *w;                /* the thread's */
+    size_t group_at;          /* the queue's head entry is a group journaled up to here */
     uv_loop_t dl;
     uv_async_t wake;
     uv_timer_t tick;

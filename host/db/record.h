@@ -30,6 +30,18 @@ enum gd_rec_type {
     GD_REC__COUNT
 };
 
+/* A journal queue entry that holds several packed records, each behind a
+ * gd_rec_sub header and padded to 8 bytes (the records of one event: a
+ * fill's status changes, position, fill and equity point; an entry's intent
+ * and orders): one reserve and commit for them all. Never journaled. */
+#define GD_REC_GROUP 0x7F00u
+typedef struct gd_rec_sub {
+    uint32_t len;   /* the packed record's bytes */
+    uint16_t type;
+    uint16_t pad;
+    int64_t time_ms;
+} gd_rec_sub;
+
 /* The largest payload the formatters write; a buffer this size always fits. */
 #define GD_REC_MAX 2048
 

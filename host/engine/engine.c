@@ -49,14 +49,17 @@ void gd_engine_record(gd_engine *e, const gd_intent *it)
 
 static int rec_sync(gd_engine *e, gd_err *err)
 {
+    gd_engine_rec_group_flush(e); /* what is waited for must be in the queue */
     return e->rec.sync_now ? e->rec.sync_now(e->rec.arg, err) : gd_journal_sync(e->rec.j, err);
 }
 
 int gd_engine_submit(gd_engine *e, const gd_order *o, const gd_intent *it, gd_err *err)
 {
     if (e->rec.j) {
+        gd_engine_rec_group_begin(e);
         gd_engine_rec_intent(e, it);
         gd_engine_rec_submit(e, o);
+        gd_engine_rec_group_end(e);
         e->rec.pre_iid = it->id;
         /* An order that leaves the process is on disk first; an entry that
          * cannot be is not sent, an exit goes all the same (less risk). */

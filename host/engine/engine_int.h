@@ -181,6 +181,11 @@ typedef struct gd_rec {
     double age_s;
     uint64_t lost;               /* records that could not be journaled */
     uint64_t pre_iid;            /* the intent journaled before its order was submitted */
+    /* An open group (GD_REC_GROUP): its room in the queue, reserved, and
+     * the bytes of sub-records written there so far. */
+    unsigned char *g_at;
+    size_t g_len;
+    int g_depth;                 /* gd_engine_rec_group_begin calls not yet ended */
     void (*appended)(void *arg);
     int (*sync_now)(void *arg, gd_err *err);
     /* The queue is full: wait (a bounded time, not at all when the thread
@@ -356,6 +361,12 @@ int gd_engine_submit(gd_engine *e, const gd_order *o, const gd_intent *it, gd_er
 int gd_engine_rec_grow(gd_engine *e, uint32_t n_owners, gd_err *err);
 void gd_engine_rec_intent(gd_engine *e, const gd_intent *it);
 void gd_engine_rec_submit(gd_engine *e, const gd_order *o);                 /* before submit */
+/* The records emitted between begin and end go to the database thread as
+ * one queue entry (nested pairs: the outermost end commits it). end before
+ * anything waits for the records to be durable. */
+void gd_engine_rec_group_begin(gd_engine *e);
+void gd_engine_rec_group_end(gd_engine *e);
+void gd_engine_rec_group_flush(gd_engine *e); /* commits what an open group holds now */
 void gd_engine_rec_submitted(gd_engine *e, const gd_order *o, int ok, const char *why);
 void gd_engine_rec_adopt(gd_engine *e, uint32_t owner, const gordon_fill *f, double stop, double tp);
 /* records.c: the order row of the stop placed on an adopted position. */

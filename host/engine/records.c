@@ -22,13 +22,85 @@ static void lost(gd_engine *e, int type, const char *why)
     gd_log(GD_LOG_ERROR, "journal", NULL, "%s record not journaled: %s", gd_rec_type_name(type), why);
 }
 
+/* ------------------------------------------------------------ groups */
+
+#define SUB_HDR sizeof(gd_rec_sub)
+#define SUB_MAX (SUB_HDR + ((GD_REC_PACK_MAX + 7) & ~(size_t)7))
+
+/* A group's room: a few of the largest records (a fill's five are a few
+ * hundred bytes), a quarter of the queue at most. */
+static size_t group_room(const gd_engine *e)
+{
+    size_t room = 4 * SUB_MAX, cap = gd_jq_cap(e->rec.q) / 4;
+    return room < cap ? room : cap;
+}
+
+/* Commits the open group, if any: one entry, one wake-up hint. */
+static void group_close(gd_engine *e)
+{
+    if (!e->rec.g_at)
+        return;
+    gd_jq_commit(e->rec.q, GD_REC_GROUP, 0, e->rec.g_len);
+    e->rec.g_at = NULL;
+    e->rec.g_len = 0;
+    if (e->rec.appended)
+        e->rec.appended(e->rec.arg);
+}
+
+void gd_engine_rec_group_begin(gd_engine *e)
+{
+    if (e->rec.q)
+        e->rec.g_depth++;
+}
+
+void gd_engine_rec_group_end(gd_engine *e)
+{
+    if (e->rec.q && e->rec.g_depth > 0 && --e->rec.g_depth == 0)
+        group_close(e);
+}
+
+void gd_engine_rec_group_flush(gd_engine *e)
+{
+    if (e->rec.q)
+        group_close(e);
+}
+
+/* Where the next sub-record of the open group goes (opening one, or
+ * closing a full one and opening another); NULL: no room for a group (the
+ * record goes alone, which may wait for room). */
+static unsigned char *group_slot(gd_engine *e)
+{
+    size_t room = group_room(e);
+    if (room < SUB_MAX)
+        return NULL;
+    if (e->rec.g_at && room - e->rec.g_len < SUB_MAX)
+        group_close(e);
+    if (!e->rec.g_at && !(e->rec.g_at = gd_jq_reserve(e->rec.q, room)))
+        return NULL;
+    return e->rec.g_at + e->rec.g_len;
+}
+
 /* One record: packed for the database thread, or formatted and appended
  * here when the engine holds the journal itself. */
 static void emit(gd_engine *e, int type, const void *args)
 {
     /* Before the first bar a replay has no clock of its own: the wall's. */
     int64_t t = e->now_ms ? e->now_ms : gd_wall_ms();
+    unsigned char *g;
+    if (e->rec.q && e->rec.g_depth && (g = group_slot(e)) != NULL) {
+        size_t n = gd_rec_pack(g + SUB_HDR, GD_REC_PACK_MAX, type, args);
+        if (!n) { /* an unknown type: cannot happen */
+            lost(e, type, "not a record type");
+            return;
+        }
+        gd_rec_sub h = {(uint32_t)n, (uint16_t)type, 0, t};
+        memcpy(g, &h, sizeof h);
+        e->rec.g_len += SUB_HDR + ((n + 7) & ~(size_t)7);
+        return; /* appended() is told when the group is committed */
+    }
     if (e->rec.q) {
+        /* A record alone after a group's records: theirs first. */
+        group_close(e);
         /* Room for the largest record, then its own size committed: one
          * pass over its strings. */
         void *p = gd_jq_reserve(e->rec.q, GD_REC_PACK_MAX);
@@ -315,6 +387,8 @@ void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, doub
     gd_recslot *r = e->rec.j ? rslot(e, owner, f->symbol) : NULL;
     if (!r)
         return;
+    /* Its status changes, position, fill and equity point: one entry. */
+    gd_engine_rec_group_begin(e);
     const gd_position *p = gd_book_pos(&e->book, owner, f->symbol);
     gd_rec_cid cid;
     uint64_t pos_id;
@@ -369,6 +443,7 @@ void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, doub
                       ref > 0.0 ? ref : 0.0, ref > 0.0 ? f->side * (f->price - ref) / ref * 1e4 : 0.0, cid};
     emit(e, GD_REC_FILL, &rf);
     gd_engine_equity_point(e, "fill");
+    gd_engine_rec_group_end(e);
 }
 
 void gd_engine_fee(gd_engine *e, uint32_t owner, uint32_t symbol, const char *client_id, uint64_t intent_id,
