@@ -296,6 +296,27 @@ static void test_journal_queue_formats_the_same(void **state)
     assert_int_equal(gd_rec_format_packed(out, sizeof out, 99, "x", 1), 0);
 }
 
+/* Names the engine owns for its life and literals go as pointers; what a
+ * caller formats into its own buffer (a reason, a detail) is copied. */
+static void test_journal_queue_names_referenced_details_copied(void **state)
+{
+    (void)state;
+    static unsigned char p[GD_REC_PACK_MAX];
+    char out[GD_REC_MAX];
+    char detail[40] = "veto: ATR percentile 97.0 > 95";
+    gd_rec_order_event_args ev = {NULL, "rejected", detail, NULL, {42, 'e'}};
+    size_t sz = gd_rec_pack(p, sizeof p, GD_REC_ORDER_EVENT, &ev);
+    assert_true(sz > 0);
+    memset(detail, 'z', sizeof detail - 1); /* the caller's buffer, used again */
+    assert_true(gd_rec_format_packed(out, sizeof out, GD_REC_ORDER_EVENT, p, sz) > 0);
+    assert_non_null(strstr(out, "veto: ATR percentile 97.0 > 95"));
+    /* a position's record is its struct alone: no bytes of its names */
+    gd_rec_position pos = {42, "ema_cross", "BTCUSDT", 1, 2, 1, 100, 95, 0, 1, 0, 1000, 0, 0, -0.08, 0.08};
+    assert_int_equal(gd_rec_pack(p, sizeof p, GD_REC_POSITION, &pos), (sizeof pos + 7) & ~(size_t)7);
+    assert_true(gd_rec_format_packed(out, sizeof out, GD_REC_POSITION, p, (sizeof pos + 7) & ~(size_t)7) > 0);
+    assert_non_null(strstr(out, "\"strategy\":\"ema_cross\""));
+}
+
 static void test_journal_queue_client_id(void **state)
 {
     (void)state;
@@ -315,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_journal_queue_bounds),
         cmocka_unit_test(test_journal_queue_threads),
         cmocka_unit_test(test_journal_queue_formats_the_same),
+        cmocka_unit_test(test_journal_queue_names_referenced_details_copied),
         cmocka_unit_test(test_journal_queue_client_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

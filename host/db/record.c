@@ -336,29 +336,38 @@ typedef struct packed_intent {
     int stop_required;
 } packed_intent;
 
-/* Each type's argument struct and where its strings are. */
+/* Each type's argument struct and where its strings are. The strings of
+ * `stable` (a bit per str_at) are not copied: their pointers, copied with
+ * the struct, are read where the record is formatted. Only names the
+ * engine owns for its life (strategies, symbols) and string literals (an
+ * order's kind, a fill's reason, an equity point's cause) are: the
+ * database thread formats every queued record before the engine is freed
+ * (gd_dbrun_close). Copying them was most of a record's bytes. */
 typedef struct packdesc {
     size_t size;
     unsigned n_str;
     size_t str_at[6];
+    unsigned stable;
 } packdesc;
+#define ST(i) (1u << (i))
 
 #define OFF(t, f) offsetof(t, f)
 static const packdesc packs[GD_REC__COUNT] = {
     [GD_REC_INTENT] = {sizeof(packed_intent), 4,
                        {OFF(packed_intent, strategy), OFF(packed_intent, symbol), OFF(packed_intent, tag),
-                        OFF(packed_intent, detail)}},
+                        OFF(packed_intent, detail)}, ST(0) | ST(1)},
     [GD_REC_ORDER] = {sizeof(gd_rec_order), 4,
                       {OFF(gd_rec_order, client_id), OFF(gd_rec_order, kind), OFF(gd_rec_order, strategy),
-                       OFF(gd_rec_order, symbol)}},
+                       OFF(gd_rec_order, symbol)}, ST(1) | ST(2) | ST(3)},
     [GD_REC_ORDER_EVENT] = {sizeof(gd_rec_order_event_args), 4,
                             {OFF(gd_rec_order_event_args, client_id), OFF(gd_rec_order_event_args, status),
                              OFF(gd_rec_order_event_args, detail), OFF(gd_rec_order_event_args, venue_id)}},
-    [GD_REC_POSITION] = {sizeof(gd_rec_position), 2, {OFF(gd_rec_position, strategy), OFF(gd_rec_position, symbol)}},
+    [GD_REC_POSITION] = {sizeof(gd_rec_position), 2, {OFF(gd_rec_position, strategy), OFF(gd_rec_position, symbol)},
+                         ST(0) | ST(1)},
     [GD_REC_FILL] = {sizeof(gd_rec_fill), 5,
                      {OFF(gd_rec_fill, client_id), OFF(gd_rec_fill, venue_trade_id), OFF(gd_rec_fill, strategy),
-                      OFF(gd_rec_fill, symbol), OFF(gd_rec_fill, reason)}},
-    [GD_REC_EQUITY] = {sizeof(gd_rec_equity), 1, {OFF(gd_rec_equity, cause)}},
+                      OFF(gd_rec_fill, symbol), OFF(gd_rec_fill, reason)}, ST(2) | ST(3) | ST(4)},
+    [GD_REC_EQUITY] = {sizeof(gd_rec_equity), 1, {OFF(gd_rec_equity, cause)}, ST(0)},
     [GD_REC_RISK] = {sizeof(gd_rec_risk_args), 4,
                      {OFF(gd_rec_risk_args, kind), OFF(gd_rec_risk_args, who), OFF(gd_rec_risk_args, reason),
                       OFF(gd_rec_risk_args, detail_json)}},
@@ -366,9 +375,10 @@ static const packdesc packs[GD_REC__COUNT] = {
     [GD_REC_SESSION] = {sizeof(gd_rec_session_args), 1, {OFF(gd_rec_session_args, executor)}},
     [GD_REC_FEE] = {sizeof(gd_rec_fee), 4,
                     {OFF(gd_rec_fee, client_id), OFF(gd_rec_fee, strategy), OFF(gd_rec_fee, symbol),
-                     OFF(gd_rec_fee, asset)}},
+                     OFF(gd_rec_fee, asset)}, ST(1) | ST(2)},
 };
 #undef OFF
+#undef ST
 
 /* Any argument struct, aligned for all of them. */
 _Static_assert(sizeof(packed_intent) <= GD_REC_PACK_FIXED_MAX, "GD_REC_PACK_MAX too small");
@@ -496,7 +506,7 @@ size_t gd_rec_pack(void *dst, size_t room, int type, const void *args)
      * byte in one pass, not measured and then copied by two calls each. */
     for (unsigned i = 0; i < d->n_str; i++) {
         const char *s = str_field(args, d->str_at[i]);
-        if (!s)
+        if (!s || (d->stable >> i & 1u))
             continue;
         if (n >= room)
             return 0;
@@ -526,7 +536,7 @@ size_t gd_rec_format_packed(char *buf, size_t cap, int type, const void *p, size
     memcpy(&a, p, d->size);
     const char *bytes = p;
     for (unsigned i = 0; i < d->n_str; i++) {
-        if (!str_field(&a, d->str_at[i]))
+        if (!str_field(&a, d->str_at[i]) || (d->stable >> i & 1u))
             continue;
         const char *s = bytes + n;
         const char *nul = n < len ? memchr(s, '\0', len - n) : NULL;

@@ -175,7 +175,10 @@ typedef struct gd_rec_latch_args {
 size_t gd_rec_format(char *buf, size_t cap, int type, const void *args);
 /* Packs args (the type's struct) into room bytes at dst, 8-aligned: the
  * bytes written, or 0 for an unknown type or when they would not fit
- * (GD_REC_PACK_MAX always fits). One pass, no allocation. */
+ * (GD_REC_PACK_MAX always fits). One pass, no allocation. The strategy and
+ * symbol names, an order's kind, a fill's reason and an equity point's
+ * cause are kept as pointers, not copied: they must stay valid until the
+ * packed record is formatted (the engine's names, string literals). */
 #define GD_REC_PACK_FIXED_MAX 256
 #define GD_REC_PACK_MAX (GD_REC_PACK_FIXED_MAX + 6 * (GD_REC_PACK_STR + 1))
 size_t gd_rec_pack(void *dst, size_t room, int type, const void *args);

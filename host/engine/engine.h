@@ -241,7 +241,7 @@ void gd_engine_rec_session(gd_engine *e);
 /* Journals the latch as it is now (the database brought up to date). */
 void gd_engine_rec_latch_now(gd_engine *e);
 /* An equity point now ("start", "stop", "timer", "fill"); no-op without a journal. */
-void gd_engine_equity_point(gd_engine *e, const char *cause);
+void gd_engine_equity_point(gd_engine *e, const char *cause); /* cause: a string literal (db/record.h) */
 /* 1 while the db breaker refuses entries; *age_s the oldest unapplied
  * record's wait. */
 int gd_engine_db_blocked(const gd_engine *e, double *age_s);
