@@ -51,7 +51,7 @@ static int drain_group(gd_dbrun *d, const unsigned char *p, size_t len, int fina
             break;
         }
         memcpy(&h, p + d->group_at, sizeof h);
-        size_t at = d->group_at + sizeof h, step = sizeof h + (((size_t)h.len + 7) & ~(size_t)7);
+        size_t at = d->group_at + sizeof h, adv = sizeof h + (((size_t)h.len + 7) & ~(size_t)7);
         if (h.len > len - at) {
             lost_one(d, h.type, "a group's record is cut short");
             break;
@@ -68,7 +68,7 @@ static int drain_group(gd_dbrun *d, const unsigned char *p, size_t len, int fina
             if (rc)
                 lost_one(d, h.type, err.msg);
         }
-        d->group_at = step > len - d->group_at ? len : d->group_at + step;
+        d->group_at = adv > len - d->group_at ? len : d->group_at + adv;
     }
     d->group_at = 0;
     return 0;
