@@ -39,6 +39,25 @@ static void lost_one(gd_dbrun *d, uint16_t type, const char *why)
     gd_log(GD_LOG_ERROR, "journal", NULL, "%s record not journaled: %s", gd_rec_type_name(type), why);
 }
 
+/* One packed record formatted and journaled (or counted lost). 1 when the
+ * journal has no room and there is a later: the record is to go again. */
+static int journal_one(gd_dbrun *d, uint16_t type, int64_t t, const void *p, size_t len, int final, char *buf)
+{
+    size_t n = gd_rec_format_packed(buf, GD_REC_MAX, type, p, len);
+    if (n == 0 || n >= GD_REC_MAX) {
+        lost_one(d, type, n ? "too long" : "not a packed record");
+        return 0;
+    }
+    gd_err err;
+    uint64_t seq;
+    int rc = gd_journal_append(d->j, type, t, buf, (uint32_t)n, &seq, &err);
+    if (rc == GD_ENOMEM && !final)
+        return 1;
+    if (rc)
+        lost_one(d, type, err.msg);
+    return 0;
+}
+
 /* One group's records (db/record.h, GD_REC_GROUP), from where an earlier
  * pass stopped for want of room (d->group_at): none is journaled twice. 1
  * when the journal is full, as drain. */
@@ -56,18 +75,8 @@ static int drain_group(gd_dbrun *d, const unsigned char *p, size_t len, int fina
             lost_one(d, h.type, "a group's record is cut short");
             break;
         }
-        size_t n = gd_rec_format_packed(buf, GD_REC_MAX, h.type, p + at, h.len);
-        if (n == 0 || n >= GD_REC_MAX) {
-            lost_one(d, h.type, n ? "too long" : "not a packed record");
-        } else {
-            gd_err err;
-            uint64_t seq;
-            int rc = gd_journal_append(d->j, h.type, h.time_ms, buf, (uint32_t)n, &seq, &err);
-            if (rc == GD_ENOMEM && !final)
-                return 1;
-            if (rc)
-                lost_one(d, h.type, err.msg);
-        }
+        if (journal_one(d, h.type, h.time_ms, p + at, h.len, final, buf))
+            return 1;
         d->group_at = adv > len - d->group_at ? len : d->group_at + adv;
     }
     d->group_at = 0;
@@ -85,25 +94,10 @@ static int drain(gd_dbrun *d, int final)
     const void *p;
     char buf[GD_REC_MAX];
     while ((p = gd_jq_peek(d->q, &type, &t, &len)) != NULL) {
-        if (type == GD_REC_GROUP) {
-            if (drain_group(d, p, len, final, buf))
-                return 1;
-            gd_jq_pop(d->q);
-            continue;
-        }
-        size_t n = gd_rec_format_packed(buf, sizeof buf, type, p, len);
-        if (n == 0 || n >= GD_REC_MAX) {
-            lost_one(d, type, n ? "too long" : "not a packed record");
-            gd_jq_pop(d->q);
-            continue;
-        }
-        gd_err err;
-        uint64_t seq;
-        int rc = gd_journal_append(d->j, type, t, buf, (uint32_t)n, &seq, &err);
-        if (rc == GD_ENOMEM && !final)
+        int full = type == GD_REC_GROUP ? drain_group(d, p, len, final, buf)
+                                        : journal_one(d, type, t, p, len, final, buf);
+        if (full)
             return 1;
-        if (rc)
-            lost_one(d, type, err.msg);
         gd_jq_pop(d->q);
     }
     return 0;

@@ -275,6 +275,7 @@ struct gd_dbw {
     char scratch[GD_JOURNAL_MAX_RECORD + 64]; /* one payload's values, unescaped */
     char *sql[GD_REC__COUNT];                 /* owned: the statements' text */
     char *sql_fresh[GD_REC__COUNT];           /* owned: ... for fresh batches; NULL: the same */
+    char name_fresh[GD_REC__COUNT][40];       /* their prepared statements' names */
     gd_buf arr[GD_REC__COUNT][MAX_KEYS + 2];  /* one batch's arrays: seq, t, then the keys */
     uint32_t rows[GD_REC__COUNT];             /* records of each type in the batch */
     gd_dbw_stats st;
@@ -431,14 +432,12 @@ static int prepare_all(gd_dbw *w)
     b->prepare = 1;
     b->sent_ms = gd_mono_ms();
     for (int t = 1; t < GD_REC__COUNT; t++) {
-        char name[64];
         if (!PQsendPrepare(w->conn, stmts[t].name, w->sql[t], n_keys(&stmts[t]) + 3, NULL))
             return -1;
         b->queries++;
         if (!w->sql_fresh[t])
             continue;
-        snprintf(name, sizeof name, "%s_fresh", stmts[t].name);
-        if (!PQsendPrepare(w->conn, name, w->sql_fresh[t], n_keys(&stmts[t]) + 3, NULL))
+        if (!PQsendPrepare(w->conn, w->name_fresh[t], w->sql_fresh[t], n_keys(&stmts[t]) + 3, NULL))
             return -1;
         b->queries++;
     }
@@ -698,8 +697,7 @@ static int send_arrays(gd_dbw *w, int fresh)
         const stmt *s = &stmts[t];
         int nk = n_keys(s);
         const char *vals[MAX_KEYS + 3];
-        char name[64];
-        snprintf(name, sizeof name, fresh && w->sql_fresh[t] ? "%s_fresh" : "%s", s->name);
+        const char *name = fresh && w->sql_fresh[t] ? w->name_fresh[t] : s->name;
         vals[0] = w->source;
         for (int k = 0; k < nk + 2; k++) {
             gd_buf_puts(&w->arr[t][k], "}");
@@ -1080,6 +1078,7 @@ int gd_dbw_start(const gd_dbw_opts *o, gd_dbw **out, gd_err *err)
             free(w->sql_fresh[t]);
             w->sql_fresh[t] = NULL;
         }
+        snprintf(w->name_fresh[t], sizeof w->name_fresh[t], "%s_fresh", stmts[t].name);
     }
     if (!w->dsn || !w->reject_path || !w->recs || !sql_ok) {
         free_writer(w);
