@@ -342,11 +342,11 @@ int main(int argc, char **argv)
      * database server apart. */
     const char *venue_where = "on any CPU";
     cpu_set_t loopset, others;
-    if (sched_getaffinity(0, sizeof loopset, &loopset) == 0 && CPU_COUNT(&loopset) == 1) {
-        CPU_ZERO(&others);
-        for (int c = 0; c < CPU_SETSIZE && c < (int)sysconf(_SC_NPROCESSORS_ONLN); c++)
-            if (!CPU_ISSET(c, &loopset))
-                CPU_SET(c, &others);
+    /* The venue still has every CPU the bench was given: those less the loop's. */
+    if (sched_getaffinity(0, sizeof loopset, &loopset) == 0 && CPU_COUNT(&loopset) == 1 &&
+        sched_getaffinity(venue, sizeof others, &others) == 0) {
+        CPU_AND(&loopset, &loopset, &others); /* the loop's CPU, if the venue has it */
+        CPU_XOR(&others, &others, &loopset);
         if (CPU_COUNT(&others) > 0 && sched_setaffinity(venue, sizeof others, &others) == 0)
             venue_where = "on the other CPUs than the loop's";
     }
