@@ -155,11 +155,19 @@ ALGO_OPEN='[a for a in d["algoOrders"] if a["algoStatus"] in ("NEW","TRIGGERING"
 ENTRIES='[o for o in d["orders"] if o["clientOrderId"].endswith("-e")]'
 
 # In agreement: the venue holds nothing, or each position has a working stop.
+# A strategy that is long whenever flat enters again on the bar after a
+# stop; its stop goes on once the entry fills (venue/exec.h), so a sample
+# can fall between the two. Naked is a failure when it outlasts the
+# executor's retry budget (3 s here) and a second's margin.
 agree() { # agree NAME
   local r
-  r=$(vq "'flat' if not $POS and not $ALGO_OPEN else ('protected' if len($POS) == 1 and len($ALGO_OPEN) >= 1 else 'naked')")
+  for _ in $(seq 40); do
+    r=$(vq "'flat' if not $POS and not $ALGO_OPEN else ('protected' if len($POS) == 1 and len($ALGO_OPEN) >= 1 else 'naked')")
+    { [ "$r" = flat ] || [ "$r" = protected ]; } && break
+    sleep 0.1
+  done
   check "$1: venue and gordon agree ($r): no position without a working stop" "[ '$r' = flat ] || [ '$r' = protected ]" \
-    "$(ctl GET state | cut -c1-400)"
+    "$(vq "[(p['symbol'], p['positionAmt']) for p in $POS], [(a['clientAlgoId'], a['algoStatus']) for a in d['algoOrders']]")"
   local d
   d=$(vq "len($ENTRIES) - len(set(o['clientOrderId'] for o in $ENTRIES))")
   check "$1: no client id was placed twice" "[ '$d' = 0 ]" "$d"
