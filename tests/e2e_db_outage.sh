@@ -58,6 +58,10 @@ check "the run exits 0 after the outage" '[ $rc = 0 ]'
 [ $rc = 0 ] || { tail -30 "$T/out" "$T/err"; exit 1; }
 check "it saw the connection go" 'grep -q "database connection lost" "$T/err"'
 check "it reconnected" '[ "$(grep -c "database connected" "$T/err")" -ge 2 ]'
+# While the server was down its port refused connections: the log says so as
+# libpq does, not as the poll error libuv turns a socket's error into.
+check "the failed reconnects say why (connection refused), not a poll error" \
+  'grep -q "database connection failed: connect: .*Connection refused" "$T/err" && ! grep -q "poll: bad file descriptor" "$T/err"'
 trades=$(sed -n 's/^trades *\([0-9]*\).*/\1/p' "$T/out")
 open=$(sed -n 's/^open positions *\([0-9]*\).*/\1/p' "$T/out")
 check "it kept trading through the outage (trades: $trades)" '[ "${trades:-0}" -gt 100 ]'

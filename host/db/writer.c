@@ -979,9 +979,22 @@ static void on_poll(uv_poll_t *h, int status, int events)
     if (w->stopping)
         return;
     if (status < 0) {
-        char why[80];
-        snprintf(why, sizeof why, "poll: %s", uv_strerror(status));
-        disconnect(w, why);
+        /* libuv reports an error on the socket (a refused connection, a
+         * reset) as EBADF and stops the handle: libpq reads the socket's
+         * own error and says what it was, so it is asked first. Only if
+         * it carries on with the same socket is the poll error the cause. */
+        PGconn *c = w->conn;
+        int fd = w->pq_fd, state = w->state;
+        w->poll_events = 0;
+        if (state == ST_CONNECTING)
+            connect_step(w);
+        else
+            pump(w);
+        if (!w->stopping && w->conn && w->conn == c && w->state == state && w->pq_fd == fd) {
+            char why[80];
+            snprintf(why, sizeof why, "poll: %s", uv_strerror(status));
+            disconnect(w, why);
+        }
         return;
     }
     if (w->state == ST_CONNECTING)
