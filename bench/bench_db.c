@@ -99,12 +99,40 @@ typedef struct loop_run {
     uint64_t batches, records;
     double lat_sum;
     int use_db;
+    int stalled; /* the records were not applied within GD_BENCH_APPLY_MAX_S */
+    char why[300];
 } loop_run;
+
+/* How long a round waits for its records to be applied, and the writer
+ * bench for any progress, before it gives up: a database that went away
+ * (or was never there) is an error, not a bench that waits forever. */
+#define GD_BENCH_APPLY_MAX_S 60.0
+
+/* What the writer last said, for an error message. */
+static void writer_state(const gd_dbw_stats *w, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s, %llu records applied; last error: %s", w->connected ? "connected" : "not connected",
+             (unsigned long long)w->applied, w->last_error[0] ? w->last_error : "none");
+}
 
 static void wait_applied(uv_timer_t *t)
 {
     loop_run *r = t->data;
     gd_dbrun_flush(&r->db);
+    if (!gd_dbrun_caught_up(&r->db) && now_us() - r->t_fed > GD_BENCH_APPLY_MAX_S * 1e6) {
+        gd_dbrun_snap snap;
+        gd_dbrun_snapshot(&r->db, &snap);
+        char ws[240];
+        writer_state(&snap.w, ws, sizeof ws);
+        snprintf(r->why, sizeof r->why, "the round's records were not applied within %.0f s (%s)",
+                 GD_BENCH_APPLY_MAX_S, ws);
+        r->stalled = 1;
+        uv_timer_stop(t);
+        gd_dbrun_stop(&r->db);
+        uv_close((uv_handle_t *)&r->idle, NULL);
+        uv_close((uv_handle_t *)&r->wait, NULL);
+        return;
+    }
     if (gd_dbrun_caught_up(&r->db)) {
         r->t_applied = now_us();
         gd_dbrun_snap snap;
@@ -222,6 +250,15 @@ static int run_loop(gd_config *cfg, const char *dsn, const gordon_bar *bars, siz
                 break;
             usleep(10000);
         }
+        if (!gd_dbrun_caught_up(&r.db)) {
+            gd_dbrun_snap snap;
+            gd_dbrun_snapshot(&r.db, &snap);
+            char ws[240];
+            writer_state(&snap.w, ws, sizeof ws);
+            gd_err_set(&err, GD_ETIMEDOUT, "the database (GORDON_DB_DSN) did not take the opening records within 5 s: %s",
+                       ws);
+            goto fail;
+        }
     }
     /* Both rounds start from the same state of the CPU: busy for the last
      * 20 ms, as a loaded loop's is. Without it a round began after its own
@@ -236,6 +273,10 @@ static int run_loop(gd_config *cfg, const char *dsn, const gordon_bar *bars, siz
     r.ivcsw0 = thread_ivcsw();
     uv_idle_start(&r.idle, feed);
     uv_run(&r.loop, UV_RUN_DEFAULT);
+    if (r.stalled) {
+        gd_err_set(&err, GD_ETIMEDOUT, "%s", r.why);
+        goto fail;
+    }
     out->bars_per_s = (double)n / ((r.t_fed - r.t0) / 1e6);
     out->applied_after_s = (r.t_applied - r.t_fed) / 1e6;
     out->total_s = (r.t_fed - r.t0) / 1e6;
@@ -400,6 +441,14 @@ static int run_writer(const char *dsn, uint64_t fills, double *rec_s, double *fi
     for (int i = 0; i < 500 && !gd_dbw_stats_get(r.w)->connected; i++)
         uv_run(&r.loop, UV_RUN_ONCE);
     const gd_dbw_stats *s = gd_dbw_stats_get(r.w);
+    if (!s->connected) {
+        char ws[240];
+        writer_state(s, ws, sizeof ws);
+        gd_err_set(&err, GD_ETIMEDOUT, "the writer could not connect to the database (GORDON_DB_DSN): %s", ws);
+        gd_dbw_stop(r.w);
+        r.w = NULL;
+        goto fail;
+    }
     uint64_t before_applied = s->applied, before_rej = s->rejected;
     uv_idle_init(&r.loop, &r.idle);
     uv_timer_init(&r.loop, &r.pause);
@@ -408,9 +457,24 @@ static int run_writer(const char *dsn, uint64_t fills, double *rec_s, double *fi
     uv_idle_start(&r.idle, wr_step);
     /* The stats live in the writer, freed once the loop closes it: read
      * them in the last step instead. */
-    uint64_t applied = 0, rejected = 0, batches = 0;
-    double lat_sum = 0;
+    uint64_t applied = 0, rejected = 0, batches = 0, seen = s->applied;
+    double lat_sum = 0, moved = now_us();
     while (uv_run(&r.loop, UV_RUN_ONCE)) {
+        if (r.w && !r.t1 && s->applied != seen) {
+            seen = s->applied;
+            moved = now_us();
+        } else if (r.w && !r.t1 && now_us() - moved > GD_BENCH_APPLY_MAX_S * 1e6) {
+            char ws[240];
+            writer_state(s, ws, sizeof ws);
+            gd_err_set(&err, GD_ETIMEDOUT, "the writer applied nothing for %.0f s: %s", GD_BENCH_APPLY_MAX_S, ws);
+            uv_idle_stop(&r.idle);
+            uv_timer_stop(&r.pause);
+            uv_close((uv_handle_t *)&r.idle, NULL);
+            uv_close((uv_handle_t *)&r.pause, NULL);
+            gd_dbw_stop(r.w);
+            r.w = NULL;
+            goto fail;
+        }
         if (r.w && !r.t1) {
             applied = s->applied - before_applied;
             rejected = s->rejected - before_rej;
