@@ -38,3 +38,9 @@ set_tests_properties(db_backup PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 # The parts of backup and the drill that need no database: the manifest,
 # restic's snapshot list, the child runner, the connection string.
 gd_add_unit(db_backup_units tests/test_backup.c)
+
+# A multi-host DSN whose first host is down: the writer goes on to the next.
+add_test(NAME db_failover
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_db_failover.sh $<TARGET_FILE:gordon> ${GD_PLUGIN_OUTPUT_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(db_failover PROPERTIES TIMEOUT 240 SKIP_RETURN_CODE 77)

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +254,8 @@ struct gd_dbw {
     int state;
     PGconn *conn;
     int pq_fd;              /* PQsocket as last seen */
+    dev_t pq_dev;           /* ... and the socket it was (a new one may reuse the number) */
+    ino_t pq_ino;
     struct pollbox *poll;   /* on a dup of pq_fd; NULL when none */
     int poll_events;
     uv_timer_t timer;       /* reconnect backoff, connect timeout, stalls */
@@ -366,13 +369,17 @@ static void conn_error(gd_dbw *w, const char *what)
 static void on_poll(uv_poll_t *h, int status, int events);
 
 /* Watches PQsocket for events; a new socket (libpq may change it while
- * connecting) gets a new dup and a new handle. */
+ * connecting: the next host of a multi-host DSN, the next address of a
+ * name) gets a new dup and a new handle. libpq closes the old socket
+ * before opening the new one, so the new one usually has the old one's
+ * number: the socket is told apart by its inode, not its number. */
 static int watch(gd_dbw *w, int events)
 {
     int fd = PQsocket(w->conn);
-    if (fd < 0)
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0)
         return -1;
-    if (w->poll && fd != w->pq_fd)
+    if (w->poll && (fd != w->pq_fd || sb.st_dev != w->pq_dev || sb.st_ino != w->pq_ino))
         drop_poll(w);
     if (!w->poll) {
         int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -389,6 +396,8 @@ static int watch(gd_dbw *w, int events)
         p->h.data = p;
         w->poll = p;
         w->pq_fd = fd;
+        w->pq_dev = sb.st_dev;
+        w->pq_ino = sb.st_ino;
         w->poll_events = 0;
     }
     set_poll(w, events);
@@ -984,13 +993,15 @@ static void on_poll(uv_poll_t *h, int status, int events)
          * own error and says what it was, so it is asked first. Only if
          * it carries on with the same socket is the poll error the cause. */
         PGconn *c = w->conn;
-        int fd = w->pq_fd, state = w->state;
+        const pollbox *box = w->poll;
+        int state = w->state;
         w->poll_events = 0;
         if (state == ST_CONNECTING)
             connect_step(w);
         else
             pump(w);
-        if (!w->stopping && w->conn && w->conn == c && w->state == state && w->pq_fd == fd) {
+        /* Still on the socket that failed (a new one has a new box). */
+        if (!w->stopping && w->conn && w->conn == c && w->state == state && w->poll == box) {
             char why[80];
             snprintf(why, sizeof why, "poll: %s", uv_strerror(status));
             disconnect(w, why);
