@@ -62,6 +62,7 @@ check "it reconnected" '[ "$(grep -c "database connected" "$T/err")" -ge 2 ]'
 # libpq does, not as the poll error libuv turns a socket's error into.
 check "the failed reconnects say why (connection refused), not a poll error" \
   'grep -q "database connection failed: connect: .*Connection refused" "$T/err" && ! grep -q "poll: bad file descriptor" "$T/err"'
+[ $fail = 0 ] || grep -E 'database (connection|connected)' "$T/err" | cut -c1-300 | head -12 | sed 's/^/#   /'
 trades=$(sed -n 's/^trades *\([0-9]*\).*/\1/p' "$T/out")
 open=$(sed -n 's/^open positions *\([0-9]*\).*/\1/p' "$T/out")
 check "it kept trading through the outage (trades: $trades)" '[ "${trades:-0}" -gt 100 ]'

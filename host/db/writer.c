@@ -996,10 +996,17 @@ static void on_poll(uv_poll_t *h, int status, int events)
         const pollbox *box = w->poll;
         int state = w->state;
         w->poll_events = 0;
-        if (state == ST_CONNECTING)
+        if (state == ST_CONNECTING) {
             connect_step(w);
-        else
-            pump(w);
+        } else {
+            /* What the server sent last (a FATAL on its way down) is read,
+             * then the end of the stream, which libpq names. */
+            for (int i = 0; i < 4 && w->conn == c; i++)
+                if (!PQconsumeInput(c))
+                    conn_error(w, "read");
+            if (w->conn == c)
+                pump(w);
+        }
         /* Still on the socket that failed (a new one has a new box). */
         if (!w->stopping && w->conn && w->conn == c && w->state == state && w->poll == box) {
             char why[80];
