@@ -181,6 +181,28 @@ static void test_rest(void **state)
     assert_int_equal(g.r.code, -1022);
     assert_null(strstr(g.r.msg, "wrong"));
 
+    /* A venue that refuses connections: the clock cannot be measured, and
+     * the failure says why (the transport's error, not only a count). */
+    int sk = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    assert_true(sk >= 0);
+    assert_int_equal(bind(sk, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(getsockname(sk, (struct sockaddr *)&sa, &sl), 0);
+    close(sk); /* nothing listens there now */
+    char closed[64];
+    snprintf(closed, sizeof closed, "http://127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
+    gd_rest *r4;
+    gd_rest_opts o4 = {&loop, closed, "k", s, 1000, 5000};
+    assert_int_equal(gd_rest_new(&o4, &r4, &err), 0);
+    assert_string_equal(gd_rest_clock_why(r4), "no sample failed");
+    memset(&g, 0, sizeof g);
+    assert_int_equal(gd_rest_sync_clock(r4, 3, on_clock, &g, &err), 0);
+    run_until(&loop, &g);
+    assert_int_equal(g.rc, GD_EIO);
+    assert_non_null(strstr(gd_rest_clock_why(r4), "connect"));
+    gd_rest_close(r4);
+
     /* Plain http only to the loopback. */
     gd_rest *r3;
     gd_rest_opts o3 = {&loop, "http://example.com", "k", s, 0, 0};

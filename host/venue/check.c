@@ -120,7 +120,8 @@ int gd_venue_check(const gd_config *cfg, FILE *out, gd_err *err)
         goto out;
     wait_step(&loop, &s);
     if (s.rc) {
-        rc = gd_err_set(err, GD_EIO, "GET %s/fapi/v1/time: fewer than half of 5 samples answered", ep.rest);
+        rc = gd_err_set(err, GD_EIO, "GET %s/fapi/v1/time: fewer than half of 5 samples answered (last: %s)", ep.rest,
+                        gd_rest_clock_why(rest));
         goto out;
     }
     fprintf(out, "server time   %+" PRId64 " ms from ours (median of 5 round trips)\n", s.offset);

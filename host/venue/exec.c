@@ -334,7 +334,8 @@ static void on_resync(void *arg, int rc, int64_t offset)
     if (rc == 0)
         gd_log(GD_LOG_INFO, "venue", NULL, "server time re-measured: %+" PRId64 " ms from ours", offset);
     else
-        gd_log(GD_LOG_WARN, "venue", NULL, "server time could not be re-measured; keeping the old offset");
+        gd_log(GD_LOG_WARN, "venue", NULL, "server time could not be re-measured (%s); keeping the old offset",
+               gd_rest_clock_why(x->rest));
 }
 
 static void resync(gd_vexec *x)
@@ -372,7 +373,8 @@ static void on_setup_clock(void *arg, int rc, int64_t offset)
     if (x->stopped)
         return;
     if (rc) {
-        setup_fail(x, GD_EIO, "GET /fapi/v1/time: fewer than half of %d samples answered", VX_CLOCK_SAMPLES);
+        setup_fail(x, GD_EIO, "GET /fapi/v1/time: fewer than half of %d samples answered (last: %s)",
+                   VX_CLOCK_SAMPLES, gd_rest_clock_why(x->rest));
         return;
     }
     gd_log(GD_LOG_INFO, "venue", NULL, "server time %+" PRId64 " ms from ours (median of %d)", offset,

@@ -495,7 +495,8 @@ static void on_clock(void *arg, int rc, int64_t offset)
         return;
     if (rc) {
         gd_err e;
-        gd_err_set(&e, GD_EIO, "market data: the venue's time could not be measured (GET /fapi/v1/time)");
+        gd_err_set(&e, GD_EIO, "market data: the venue's time could not be measured (GET /fapi/v1/time: %s)",
+                   gd_rest_clock_why(m->rest));
         m->stopped = 1;
         if (m->o.hooks.ready)
             m->o.hooks.ready(m->o.hooks.arg, GD_EIO, &e);

@@ -27,6 +27,7 @@ struct gd_rest {
     int64_t offset_ms;
     unsigned active;
     struct call *calls; /* in flight */
+    char clock_why[256]; /* why the last clock sample failed ("" none) */
 };
 
 typedef struct call {
@@ -404,8 +405,15 @@ static void on_time(void *arg, const gd_rest_reply *rep)
             /* the server read its clock about halfway through the round trip */
             int64_t mid = rep->sent_ms + (rep->received_ms - rep->sent_ms) / 2;
             s->offsets[s->got++] = (int64_t)t->valuedouble - mid;
+        } else {
+            snprintf(s->r->clock_why, sizeof s->r->clock_why, "HTTP %ld without a usable serverTime", rep->status);
         }
         cJSON_Delete(root);
+    } else if (rep->status) {
+        snprintf(s->r->clock_why, sizeof s->r->clock_why, "HTTP %ld%s%s", rep->status, rep->msg[0] ? ": " : "",
+                 rep->msg);
+    } else {
+        snprintf(s->r->clock_why, sizeof s->r->clock_why, "%s", rep->msg[0] ? rep->msg : "no answer");
     }
     clock_next(s);
 }
@@ -417,6 +425,7 @@ static void clock_next(clock_sync *s)
         s->sent++;
         if (gd_rest_call(s->r, "GET", "/fapi/v1/time", "", 0, on_time, s, &err) == 0)
             return; /* one at a time: each sample's round trip its own */
+        snprintf(s->r->clock_why, sizeof s->r->clock_why, "%s", err.msg);
         s->answered++;
     }
     if (s->answered < s->n)
@@ -447,9 +456,12 @@ int gd_rest_sync_clock(gd_rest *r, int n, void (*done)(void *arg, int rc, int64_
     s->n = n;
     s->done = done;
     s->arg = arg;
+    r->clock_why[0] = '\0';
     clock_next(s);
     return 0;
 }
+
+const char *gd_rest_clock_why(const gd_rest *r) { return r->clock_why[0] ? r->clock_why : "no sample failed"; }
 
 /* ------------------------------------------------------------ close */
 

@@ -73,6 +73,10 @@ int64_t gd_rest_offset(const gd_rest *r);
  * offset_ms): rc 0, or GD_EIO when fewer than half the samples came. */
 int gd_rest_sync_clock(gd_rest *r, int n, void (*done)(void *arg, int rc, int64_t offset_ms), void *arg,
                        gd_err *err);
+/* Why the last measurement's last failed sample failed (the transport's
+ * error, an HTTP status, a reply without serverTime), for the message that
+ * reports it; valid until the next measurement. */
+const char *gd_rest_clock_why(const gd_rest *r);
 
 /* Requests in flight. */
 unsigned gd_rest_active(const gd_rest *r);
