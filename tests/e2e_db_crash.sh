@@ -9,44 +9,10 @@
 # the killed ones left open as abandoned.
 # usage: e2e_db_crash.sh GORDON PLUGIN_DIR
 set -u
-GORDON=$(realpath "$1") PLUGINS=$(realpath "$2")
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/pg_cluster.sh"
-T=$(mktemp -d); [ "$(id -u)" = 0 ] && chmod 755 "$T"
-PID=
-trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null; pg_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-pg_start "$T/pg" || exit $?
-n=0 fail=0
-check() { n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
-q() { pg_psql -c "$1"; }
-
-"$GORDON" migrate --dsn "$PG_DSN" --migrations "$here/../migrations" >"$T/mig" 2>&1 || { cat "$T/mig"; exit 1; }
-head -20001 "$here/../data/usdchf_30m_1996_2001.csv" >"$T/bars.csv"
-"$GORDON" init --state-dir "$T/state" >/dev/null || exit 1
+. "$(dirname "$0")/db_e2e.sh"
+db_e2e_begin "$1" "$2"
 J=$T/state/journal
-cat >"$T/g.ini" <<INI
-[gordon]
-mode = backtest
-state_dir = $T/state
-[risk]
-equity = 10000
-risk_pct = 1
-[replay]
-data = USDCHF:$T/bars.csv
-bars_per_sec = ${BARS_PER_SEC:-4000}
-[instrument.USDCHF]
-tick_size = 0.00001
-step_size = 1
-[strategy.ema]
-plugin = ema_cross
-fast = 5
-slow = 20
-[db]
-dsn = $PG_DSN
-# Under ASan on two busy cores the writer can need more than the default 10 s.
-drain_ms = 120000
-reconnect_max_ms = 300
-INI
+db_e2e_ini "$T/g.ini" "$PG_DSN" "${BARS_PER_SEC:-4000}" "reconnect_max_ms = 300"
 k=0
 # run_and_kill SECONDS: a paced run, killed -9 after SECONDS; the journal
 # as the kill left it is dumped.

@@ -5,45 +5,10 @@
 # entries refused, recorded as such) and closes once the database caught up.
 # usage: e2e_db_outage.sh GORDON PLUGIN_DIR
 set -u
-GORDON=$(realpath "$1") PLUGINS=$(realpath "$2")
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/pg_cluster.sh"
-T=$(mktemp -d); [ "$(id -u)" = 0 ] && chmod 755 "$T"
-PID=
-trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null; pg_stop; rm -rf "$T"' EXIT
-pg_start "$T/pg" || exit $?
-n=0 fail=0
-check() { n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
-q() { pg_psql -c "$1"; }
-
-"$GORDON" migrate --dsn "$PG_DSN" --migrations "$here/../migrations" >"$T/mig" 2>&1 || { cat "$T/mig"; exit 1; }
-head -20001 "$here/../data/usdchf_30m_1996_2001.csv" >"$T/bars.csv"
-"$GORDON" init --state-dir "$T/state" >/dev/null || exit 1
-cat >"$T/g.ini" <<INI
-[gordon]
-mode = backtest
-state_dir = $T/state
-intent_log = $T/intents.jsonl
-[risk]
-equity = 10000
-risk_pct = 1
-[replay]
-data = USDCHF:$T/bars.csv
-bars_per_sec = 2500
-[instrument.USDCHF]
-tick_size = 0.00001
-step_size = 1
-[strategy.ema]
-plugin = ema_cross
-fast = 5
-slow = 20
-[db]
-dsn = $PG_DSN
-# Under ASan on two busy cores the writer can need more than the default 10 s.
-drain_ms = 120000
-max_depth = 300
-reconnect_max_ms = 400
-INI
+. "$(dirname "$0")/db_e2e.sh"
+db_e2e_begin "$1" "$2"
+db_e2e_ini "$T/g.ini" "$PG_DSN" 2500 "max_depth = 300
+reconnect_max_ms = 400"
 
 # About 8 s of paced replay; the database is away from 2 s to 4.5 s.
 "$GORDON" run --config "$T/g.ini" --plugin-dir "$PLUGINS" >"$T/out" 2>"$T/err" &
@@ -66,8 +31,7 @@ check "the failed reconnects say why (connection refused), not a poll error" \
 trades=$(sed -n 's/^trades *\([0-9]*\).*/\1/p' "$T/out")
 open=$(sed -n 's/^open positions *\([0-9]*\).*/\1/p' "$T/out")
 check "it kept trading through the outage (trades: $trades)" '[ "${trades:-0}" -gt 100 ]'
-check "every intent arrived: the intent log's ids, each once" \
-  '[ "$(q "SELECT id FROM trading.intents ORDER BY id" | md5sum)" = "$(python3 -c "import json,sys; print(\"\n\".join(str(i) for i in sorted(json.loads(l)[\"id\"] for l in open(sys.argv[1]))))" "$T/intents.jsonl" | md5sum)" ]'
+check "every intent arrived: the intent log's ids, each once" db_e2e_intents_arrived
 check "every fill arrived once: 2 x trades + open positions" '[ "$(q "SELECT count(*) FROM trading.fills")" = $((2 * trades + open)) ]'
 check "positions: trades + open" '[ "$(q "SELECT count(*) FROM trading.positions")" = $((trades + open)) ]'
 check "equity points: one per fill, start and stop" '[ "$(q "SELECT count(*) FROM trading.equity_points")" -ge $((2 * trades + open + 2)) ]'
