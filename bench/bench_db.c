@@ -115,15 +115,21 @@ static void writer_state(const gd_dbw_stats *w, char *out, size_t cap)
              (unsigned long long)w->applied, w->last_error[0] ? w->last_error : "none");
 }
 
+/* ... of the database thread's writer. */
+static void dbrun_state(gd_dbrun *db, char *out, size_t cap)
+{
+    gd_dbrun_snap snap;
+    gd_dbrun_snapshot(db, &snap);
+    writer_state(&snap.w, out, cap);
+}
+
 static void wait_applied(uv_timer_t *t)
 {
     loop_run *r = t->data;
     gd_dbrun_flush(&r->db);
     if (!gd_dbrun_caught_up(&r->db) && now_us() - r->t_fed > GD_BENCH_APPLY_MAX_S * 1e6) {
-        gd_dbrun_snap snap;
-        gd_dbrun_snapshot(&r->db, &snap);
         char ws[240];
-        writer_state(&snap.w, ws, sizeof ws);
+        dbrun_state(&r->db, ws, sizeof ws);
         snprintf(r->why, sizeof r->why, "the round's records were not applied within %.0f s (%s)",
                  GD_BENCH_APPLY_MAX_S, ws);
         r->stalled = 1;
@@ -251,10 +257,8 @@ static int run_loop(gd_config *cfg, const char *dsn, const gordon_bar *bars, siz
             usleep(10000);
         }
         if (!gd_dbrun_caught_up(&r.db)) {
-            gd_dbrun_snap snap;
-            gd_dbrun_snapshot(&r.db, &snap);
             char ws[240];
-            writer_state(&snap.w, ws, sizeof ws);
+            dbrun_state(&r.db, ws, sizeof ws);
             gd_err_set(&err, GD_ETIMEDOUT, "the database (GORDON_DB_DSN) did not take the opening records within 5 s: %s",
                        ws);
             goto fail;

@@ -992,7 +992,6 @@ static void on_poll(uv_poll_t *h, int status, int events)
          * reset) as EBADF and stops the handle: libpq reads the socket's
          * own error and says what it was, so it is asked first. Only if
          * it carries on with the same socket is the poll error the cause. */
-        PGconn *c = w->conn;
         const pollbox *box = w->poll;
         int state = w->state;
         w->poll_events = 0;
@@ -1000,15 +999,16 @@ static void on_poll(uv_poll_t *h, int status, int events)
             connect_step(w);
         } else {
             /* What the server sent last (a FATAL on its way down) is read,
-             * then the end of the stream, which libpq names. */
-            for (int i = 0; i < 4 && w->conn == c; i++)
-                if (!PQconsumeInput(c))
+             * then the end of the stream, which libpq names. A failure
+             * disconnects: the state is ST_DOWN from then on. */
+            for (int i = 0; i < 4 && w->state == state; i++)
+                if (!PQconsumeInput(w->conn))
                     conn_error(w, "read");
-            if (w->conn == c)
+            if (w->state == state)
                 pump(w);
         }
         /* Still on the socket that failed (a new one has a new box). */
-        if (!w->stopping && w->conn && w->conn == c && w->state == state && w->poll == box) {
+        if (!w->stopping && w->state == state && w->poll == box) {
             char why[80];
             snprintf(why, sizeof why, "poll: %s", uv_strerror(status));
             disconnect(w, why);
