@@ -348,6 +348,7 @@ static void test_indicators_zero_period(void **state)
     assert_int_equal(gordon_rsi_update(&r, 0, 1.0), 0);
     assert_int_equal(gordon_rsi_update(&r, 0, 2.0), 0);
     assert_true(e.count == 0 && a.count == 0 && r.count == 0);
+    assert_true(e.sum == 0.0 && a.sum == 0.0 && a.prev_close == 0.0); /* untouched */
     /* n = 1: every input is its own mean */
     assert_int_equal(gordon_ema_update(&e, 1, 3.0), 1);
     assert_true(e.value == 3.0);
@@ -355,6 +356,33 @@ static void test_indicators_zero_period(void **state)
     assert_true(e.value == 5.0);
     assert_int_equal(gordon_atr_update(&a, 1, &b), 1);
     assert_true(a.atr == 1.5);
+}
+
+/* The seeding and the steady state meet where count reaches n. */
+static void test_indicators_seed_then_steady(void **state)
+{
+    gordon_ema e;
+    gordon_atr a;
+    const gordon_bar b = {0, 1, 1, 2, 0.5, 1.5, 1};
+    (void)state;
+    memset(&e, 0, sizeof e);
+    /* n = 3: the mean of the first three, then the recurrence */
+    assert_int_equal(gordon_ema_update(&e, 3, 1.0), 0);
+    assert_int_equal(gordon_ema_update(&e, 3, 2.0), 0);
+    assert_int_equal(gordon_ema_update(&e, 3, 3.0), 1);
+    assert_true(e.value == 2.0 && e.count == 3);
+    assert_int_equal(gordon_ema_update(&e, 3, 4.0), 1);
+    assert_true(e.value == 3.0 && e.count == 3);
+    memset(&a, 0, sizeof a);
+    gordon_bar c = b;
+    c.high = 12.0, c.low = 10.0, c.close = 11.0;
+    assert_int_equal(gordon_atr_update(&a, 2, &c), 0); /* tr 2 */
+    c.high = 15.0, c.low = 13.0, c.close = 14.0;
+    assert_int_equal(gordon_atr_update(&a, 2, &c), 1); /* tr 15 - 11 = 4: atr 3 */
+    assert_true(a.atr == 3.0);
+    c.high = 14.5, c.low = 13.5, c.close = 14.0;
+    assert_int_equal(gordon_atr_update(&a, 2, &c), 1); /* tr 1: (3 + 1) / 2 */
+    assert_true(a.atr == 2.0 && a.count == 2);
 }
 
 /* ------------------------------------------------------------ gordon_param_u32 */
@@ -816,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_snap_reader),
         cmocka_unit_test(test_rsi),
         cmocka_unit_test(test_indicators_zero_period),
+        cmocka_unit_test(test_indicators_seed_then_steady),
         cmocka_unit_test(test_param_u32),
         cmocka_unit_test(test_bundled_restore_all_or_nothing),
         cmocka_unit_test(test_v10_descriptor),

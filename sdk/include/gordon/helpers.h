@@ -49,16 +49,18 @@ typedef struct gordon_ema {
 /* Returns 1 once value is defined. */
 static inline int gordon_ema_update(gordon_ema *e, uint32_t n, double x)
 {
+    /* count saturates at n, so once seeded count == n >= 1: one comparison
+     * on the common path, with n == 0 (n - 1 wraps) never passing it. */
+    if (e->count > n - 1u) {
+        e->value += 2.0 / (n + 1.0) * (x - e->value);
+        return 1;
+    }
     if (n == 0)
         return 0;
-    if (e->count < n) {
-        e->sum += x;
-        if (++e->count == n)
-            e->value = e->sum / n;
-        return e->count == n;
-    }
-    e->value += 2.0 / (n + 1.0) * (x - e->value);
-    return 1;
+    e->sum += x;
+    if (++e->count == n)
+        e->value = e->sum / n;
+    return e->count == n;
 }
 
 /* Wilder's average true range: the first bar's true range is high - low;
@@ -70,12 +72,10 @@ typedef struct gordon_atr {
     uint32_t count;    /* bars seen, saturating at n */
 } gordon_atr;
 
-/* Returns 1 once atr is defined. */
-static inline int gordon_atr_update(gordon_atr *a, uint32_t n, const gordon_bar *b)
+/* The bar's true range against the previous close (high - low on the first). */
+static inline double gordon_true_range_(const gordon_atr *a, const gordon_bar *b)
 {
     double tr = b->high - b->low;
-    if (n == 0)
-        return 0;
     if (a->count > 0) {
         double up = b->high - a->prev_close, dn = a->prev_close - b->low;
         if (up < 0)
@@ -87,15 +87,27 @@ static inline int gordon_atr_update(gordon_atr *a, uint32_t n, const gordon_bar 
         if (dn > tr)
             tr = dn;
     }
-    a->prev_close = b->close;
-    if (a->count < n) {
-        a->sum += tr;
-        if (++a->count == n)
-            a->atr = a->sum / n;
-        return a->count == n;
+    return tr;
+}
+
+/* Returns 1 once atr is defined. */
+static inline int gordon_atr_update(gordon_atr *a, uint32_t n, const gordon_bar *b)
+{
+    double tr;
+    if (a->count > n - 1u) { /* seeded (as in gordon_ema_update) */
+        tr = gordon_true_range_(a, b);
+        a->prev_close = b->close;
+        a->atr = (a->atr * (n - 1) + tr) / n;
+        return 1;
     }
-    a->atr = (a->atr * (n - 1) + tr) / n;
-    return 1;
+    if (n == 0)
+        return 0;
+    tr = gordon_true_range_(a, b);
+    a->prev_close = b->close;
+    a->sum += tr;
+    if (++a->count == n)
+        a->atr = a->sum / n;
+    return a->count == n;
 }
 
 /* Wilder's relative strength index of a series (usually closes): each input
