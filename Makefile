@@ -10,7 +10,7 @@ DEPS := build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev libcjso
         chromium prometheus curl openssl python3 wrk clang libclang-rt-14-dev libseccomp-dev \
         libwebsockets-dev libwebsockets-evlib-uv
 
-.PHONY: all deps build demo check test asan lint bench bench-sweep clean fuzz
+.PHONY: all deps build demo check test asan lint bench bench-vs bench-sweep clean fuzz
 
 all: build
 
@@ -87,6 +87,11 @@ bench: build
 	./$(BUILD)/bench/bench_live
 	bash bench/db.sh $(BUILD)
 	bash bench/ops.sh $(BUILD)/gordon
+
+# bench_replay here beside a reference commit's, alternating (REV=...).
+REV ?= 9743a12
+bench-vs: build
+	bash bench/replay_vs.sh $(REV) 8 $(BUILD)
 
 # The testnet soak (issue 16): the daemon on the venue's test network for
 # DURATION, then its record in trading.soak_runs, passed or failed against
