@@ -270,17 +270,21 @@ daemon_finish() {
   eval "$(python3 - "$T/$n.poll.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
-print("HZ=%s FL=%s ROUNDS=%d BADS=%d WSEEN=%d ENVREAD=%d ENVBYTES=%d ENVSECRET=%d SLOW='%s' BADLIST='%s'" % (
-    s["healthz_max_ms"], s["flatten_max_ms"], s["n"], len(s["healthz_bad"]) + len(s["flatten_bad"]),
+print("HZ=%s FL=%s HZRAW=%s FLRAW=%s EXCUSED=%d STALLS=%d ROUNDS=%d BADS=%d WSEEN=%d ENVREAD=%d ENVBYTES=%d ENVSECRET=%d SLOW='%s' BADLIST='%s'" % (
+    s["healthz_net_max_ms"], s["flatten_net_max_ms"], s["healthz_max_ms"], s["flatten_max_ms"], s["excused"],
+    s["stalls"], s["n"], len(s["healthz_bad"]) + len(s["flatten_bad"]),
     len(s["workers_seen"]), s["environ_read"], s["secret_bytes"], len(s["secret_in_environ"]),
     json.dumps(s["slow"]), json.dumps(s["healthz_bad"] + s["flatten_bad"])[:300]))
 PY
 )"
   LAT="$LAT $n:healthz=${HZ}ms,flatten=${FL}ms"
-  if awk "BEGIN{exit !($HZ <= $LIMIT && $FL <= $LIMIT)}" && [ "$BADS" = 0 ] && [ "$ROUNDS" -ge 10 ]; then
-    ok "$n: /healthz and emergency-flatten answered within $LIMIT ms every time (max $HZ ms and $FL ms, $ROUNDS rounds)"
+  # A probe the machine held up (the prober's own ticks were late through
+  # it) is excused, twice at most: more is not a hiccup.
+  if awk "BEGIN{exit !($HZ <= $LIMIT && $FL <= $LIMIT)}" && [ "$BADS" = 0 ] && [ "$ROUNDS" -ge 10 ] &&
+    [ "$EXCUSED" -le 2 ]; then
+    ok "$n: /healthz and emergency-flatten answered within $LIMIT ms every time (max $HZ ms and $FL ms, $ROUNDS rounds$([ "$EXCUSED" = 0 ] || echo "; $EXCUSED probe(s) held up with the whole machine: raw max $HZRAW ms and $FLRAW ms"))"
   else
-    bad "$n: the operator API was slow or failed: max /healthz $HZ ms, flatten $FL ms over $ROUNDS rounds; over 100 ms (t in s from the first probe, what, ms): $SLOW; failures: $BADLIST"
+    bad "$n: the operator API was slow or failed: max /healthz $HZ ms, flatten $FL ms (raw $HZRAW, $FLRAW; $EXCUSED excused, $STALLS machine stalls) over $ROUNDS rounds; over 100 ms (t in s from the first probe, what, ms, ms the prober was stalled): $SLOW; failures: $BADLIST"
   fi
   check "$n: every worker's environment is empty, the secret in none ($WSEEN workers, $ENVREAD reads of /proc/PID/environ)" \
     '[ "$WSEEN" -ge 1 ] && [ "$ENVREAD" -ge 1 ] && [ "$ENVBYTES" = 0 ] && [ "$ENVSECRET" = 0 ]'
