@@ -244,7 +244,7 @@ daemon_start() {
 # probes_start NAME [INTERVAL_MS]: the latency and environ probe, every 50 ms
 # unless told, until daemon_finish.
 probes_start() {
-  python3 "$TOOLS" poll "$U" "$TOKEN" "$T/$1.poll.json" "$DPID" "$SECRET" "${2:-50}" &
+  python3 "$TOOLS" poll "$U" "$TOKEN" "$T/$1.poll.json" "$DPID" "$SECRET" "${2:-50}" "$LIMIT" &
   POLLER=$!
   PIDS+=("$POLLER")
 }
@@ -284,7 +284,7 @@ PY
     [ "$EXCUSED" -le 2 ]; then
     ok "$n: /healthz and emergency-flatten answered within $LIMIT ms every time (max $HZ ms and $FL ms, $ROUNDS rounds$([ "$EXCUSED" = 0 ] || echo "; $EXCUSED probe(s) held up with the whole machine: raw max $HZRAW ms and $FLRAW ms"))"
   else
-    bad "$n: the operator API was slow or failed: max /healthz $HZ ms, flatten $FL ms (raw $HZRAW, $FLRAW; $EXCUSED excused, $STALLS machine stalls) over $ROUNDS rounds; over 100 ms (t in s from the first probe, what, ms, ms the prober was stalled): $SLOW; failures: $BADLIST"
+    bad "$n: the operator API was slow or failed: max /healthz $HZ ms, flatten $FL ms (raw $HZRAW, $FLRAW; $EXCUSED excused, $STALLS machine stalls) over $ROUNDS rounds; over $LIMIT ms (t in s from the first probe, what, ms, ms the prober was stalled): $SLOW; failures: $BADLIST"
   fi
   check "$n: every worker's environment is empty, the secret in none ($WSEEN workers, $ENVREAD reads of /proc/PID/environ)" \
     '[ "$WSEEN" -ge 1 ] && [ "$ENVREAD" -ge 1 ] && [ "$ENVBYTES" = 0 ] && [ "$ENVSECRET" = 0 ]'

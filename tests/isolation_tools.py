@@ -5,13 +5,14 @@
       A TCP listener on 127.0.0.1 (port written to DIR/port) that records
       every connection and every byte it is sent, one JSON line each in
       DIR/conns.jsonl: what a hostile plugin would exfiltrate arrives here.
-  poll URL TOKEN OUT DAEMON_PID SECRET [INTERVAL_MS]
+  poll URL TOKEN OUT DAEMON_PID SECRET [INTERVAL_MS [LIMIT_MS]]
       Until SIGTERM: GET /healthz and POST /risk/emergency-flatten (with the
       operator token) every INTERVAL_MS (50) ms, timing each, less the time
       the prober itself was kept off the CPU (its own 2 ms ticks over 20 ms
       late: the machine stalled, not the daemon); every 100 ms, the daemon's
       plugin workers (its children running gordon-worker) and whether their
-      /proc/PID/environ holds SECRET. Writes a JSON summary to OUT.
+      /proc/PID/environ holds SECRET. Writes a JSON summary to OUT; probes over
+      LIMIT_MS (100) are listed, and excused when the stall accounts for it.
   drive WORKER PLUGIN.so OUT [key=value]...
       Runs a plugin in a gordon-worker directly, speaking the worker
       protocol (host/plugin/wire.h) as the host would, but WITHOUT the host's
@@ -83,7 +84,7 @@ def listen(d):
 # ------------------------------------------------------------------ poll
 
 
-def poll(url, token, out, daemon_pid, secret, interval_ms=50):
+def poll(url, token, out, daemon_pid, secret, interval_ms=50, limit_ms=100):
     host, port = url.split("//")[1].split(":")
     port = int(port)
     st = {"n": 0, "healthz_max_ms": 0.0, "flatten_max_ms": 0.0, "healthz_net_max_ms": 0.0,
@@ -136,8 +137,8 @@ def poll(url, token, out, daemon_pid, secret, interval_ms=50):
         st[what + "_net_max_ms"] = max(st[what + "_net_max_ms"], ms - away)
         if code != 200:
             st[what + "_bad"].append([round(t1 - t_start, 3), str(code)])
-        if ms > 100:
-            if ms - away <= 100:
+        if ms > limit_ms:
+            if ms - away <= limit_ms:
                 st["excused"] += 1
             if len(st["slow"]) < 20:
                 st["slow"].append([round(t1 - t_start, 3), what, round(ms, 1), round(away, 1)])
@@ -409,7 +410,7 @@ def main():
     if cmd == "listen":
         listen(a[1])
     elif cmd == "poll":
-        poll(a[1], a[2], a[3], int(a[4]), a[5], int(a[6]) if len(a) > 6 else 50)
+        poll(a[1], a[2], a[3], int(a[4]), a[5], int(a[6]) if len(a) > 6 else 50, float(a[7]) if len(a) > 7 else 100)
     elif cmd == "drive":
         drive(a[1], a[2], a[3], dict(x.split("=", 1) for x in a[4:]))
     elif cmd == "patch":
