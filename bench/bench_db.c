@@ -15,6 +15,9 @@
  * Needs a database with the trading schema: GORDON_DB_DSN (bench/db.sh
  * starts a throwaway cluster, migrates it and runs this).
  * usage: bench_db [--fills N] [--bars N] [--rounds N (1..61, 7)] [--pin CPU] [--rt PRIO]
+ *                 [--connections 1|2 (2)] [--phase loop|writer|both]
+ *   --connections: the writer's connections ([db] connections); --phase:
+ *   part 1 or 2 alone (bench/db.sh gives the server other CPUs for each).
  *   --pin: the loop thread on that CPU and the database thread on the
  *   others, as [isolation] pin_cpu runs a live daemon; --rt: the loop
  *   thread SCHED_FIFO at PRIO, as [gordon] realtime_priority runs it (the
@@ -428,7 +431,7 @@ static void wr_step(uv_idle_t *h)
     }
 }
 
-static int run_writer(const char *dsn, uint64_t fills, double *rec_s, double *fill_s, double *p99_ms)
+static int run_writer(const char *dsn, uint64_t fills, uint32_t conns, double *rec_s, double *fill_s, double *p99_ms)
 {
     wr_run r;
     gd_err err;
@@ -447,7 +450,7 @@ static int run_writer(const char *dsn, uint64_t fills, double *rec_s, double *fi
     gd_journal_opts jo = {jd, (size_t)256 << 20, 0};
     if (gd_journal_open(&jo, &r.j, &rec, &err) != 0)
         goto fail;
-    gd_dbw_opts wo = {&r.loop, dsn, r.j, rej, "00000000b0b0b0b0", 10000, 0, 1000, 0, 0};
+    gd_dbw_opts wo = {&r.loop, dsn, r.j, rej, "00000000b0b0b0b0", 10000, 0, 1000, 0, 0, conns};
     if (gd_dbw_start(&wo, &r.w, &err) != 0)
         goto fail;
     for (int i = 0; i < 500 && !gd_dbw_stats_get(r.w)->connected; i++)
@@ -530,7 +533,7 @@ int main(int argc, char **argv)
 {
     size_t n_bars = 0;
     uint64_t n_fills = 100000;
-    int rounds = 7, pin = -1, rt = 0;
+    int rounds = 7, pin = -1, rt = 0, conns = 2, loop_part = 1, writer_part = 1;
     for (int i = 1; i < argc; i += 2) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (v && strcmp(argv[i], "--bars") == 0)
@@ -543,12 +546,18 @@ int main(int argc, char **argv)
             pin = atoi(v);
         else if (v && strcmp(argv[i], "--rt") == 0)
             rt = atoi(v);
-        else
+        else if (v && strcmp(argv[i], "--connections") == 0)
+            conns = atoi(v);
+        else if (v && strcmp(argv[i], "--phase") == 0 && !strcmp(v, "loop"))
+            writer_part = 0;
+        else if (v && strcmp(argv[i], "--phase") == 0 && !strcmp(v, "writer"))
+            loop_part = 0;
+        else if (!(v && strcmp(argv[i], "--phase") == 0 && !strcmp(v, "both")))
             rounds = 0; /* said below */
     }
-    if (rounds < 1 || rounds > GD_BENCH_ROUNDS_MAX) {
-        fprintf(stderr, "usage: bench_db [--fills N] [--bars N] [--rounds 1..%d] [--pin CPU] [--rt PRIO]\n",
-                GD_BENCH_ROUNDS_MAX);
+    if (rounds < 1 || rounds > GD_BENCH_ROUNDS_MAX || conns < 1 || conns > 2) {
+        fprintf(stderr, "usage: bench_db [--fills N] [--bars N] [--rounds 1..%d] [--pin CPU] [--rt PRIO] "
+                "[--connections 1|2] [--phase loop|writer|both]\n", GD_BENCH_ROUNDS_MAX);
         return 2;
     }
     const char *dsn = getenv("GORDON_DB_DSN");
@@ -585,6 +594,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_db: --rt: %s\n", err.msg);
         return 1;
     }
+    cfg.db_connections = conns;
+    if (!loop_part)
+        goto writer;
     printf("bench_db: 1. the trading loop (ema_cross + 3 overlays + drawdown, real USD/CHF 30m, %zu bars, "
            "batches of %d on a libuv loop); latency = one bar in to its intents recorded\n", n_bars, BATCH);
     printf("  loop thread: %s, %s scheduling\n", pin >= 0 ? "pinned to one CPU" : "on any CPU",
@@ -646,13 +658,17 @@ int main(int argc, char **argv)
     printf("  extra loop CPU per bar %.3f us (%.2f us per journaled record): at 1000 bars/s (1000 symbols on "
            "1 s bars, this strategy's trade rate) the database takes %.3f%% of the loop's core\n",
            extra_us, on.records ? (on.cpu_s - off.cpu_s) / (double)on.records * 1e6 : 0.0, extra_us * 1000 / 1e6 * 100);
+writer:
+    if (!writer_part)
+        goto done;
     printf("bench_db: 2. the writer: %" PRIu64 " synthetic fills x 5 records (intent, order, position, fill, "
-           "equity point) through journal + pipeline\n", n_fills);
+           "equity point) through journal + pipeline, %d connection%s\n", n_fills, conns, conns > 1 ? "s" : "");
     double rec_s = 0, fill_s = 0, p99_ms = 0;
-    if (run_writer(dsn, n_fills, &rec_s, &fill_s, &p99_ms) != 0)
+    if (run_writer(dsn, n_fills, (uint32_t)conns, &rec_s, &fill_s, &p99_ms) != 0)
         return 1;
     printf("  %.0f records/s, %.0f fills/s sustained (batch round trip p99 <= %.1f ms); goal 10k fills/s -> %s\n",
            rec_s, fill_s, p99_ms, fill_s >= 10000 ? "met" : "NOT met");
+done:
     gd_series_free(&real);
     gd_config_free(&cfg);
     return 0;

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # bench/db.sh [BUILD_DIR] [bench_db args]: a throwaway PostgreSQL cluster
 # (tests/pg_cluster.sh), the trading schema migrated into it, then bench_db
-# against it; the cluster is stopped whatever happens. BENCH_PG_CPUS=LIST
-# keeps the server (and every backend it forks) on those CPUs, as if it ran
-# on another machine: with bench_db --pin on another CPU the loop has its
-# own.
+# against it; the cluster is stopped whatever happens. Part 1 (the loop) and
+# part 2 (the writer) run one after the other on the same cluster, so the
+# writer meets the tables part 1 filled. BENCH_PG_CPUS=LIST keeps the server
+# (and every backend it forks) on those CPUs during part 1, as if it ran on
+# another machine: with bench_db --pin on another CPU the loop has its own.
+# BENCH_PG_WRITER_CPUS=LIST (default: every CPU) is where the server runs
+# for part 2, where nothing else is measured: a database server has more
+# than one CPU, and each of the writer's connections is one server process.
+# With --phase in the arguments, bench_db runs once, as asked.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -23,4 +28,18 @@ pg_psql -c "ALTER SYSTEM SET wal_init_zero = off" >/dev/null && pg_psql -c "SELE
 "$build/gordon" migrate --dsn "$PG_DSN" --migrations "$root/migrations" >/dev/null || exit 1
 # The cluster runs with fsync=off (a test cluster): the figures measure the
 # host's side, its journal fsyncs included, not the server's disk.
-GORDON_DB_DSN=$PG_DSN "$build/bench/bench_db" "$@"
+case " $* " in *" --phase "*)
+  GORDON_DB_DSN=$PG_DSN "$build/bench/bench_db" "$@"; exit $? ;;
+esac
+GORDON_DB_DSN=$PG_DSN "$build/bench/bench_db" "$@" --phase loop || exit $?
+# Every process of the cluster (the postmaster, its background workers; new
+# backends inherit the postmaster's CPUs) moves to the writer's CPUs.
+pm=$(head -1 "$T/pg/data/postmaster.pid")
+cpus=${BENCH_PG_WRITER_CPUS:-0-$(($(nproc) - 1))}
+for st in /proc/[0-9]*/stat; do
+  read -r pid _ _ ppid _ <"$st" 2>/dev/null || continue
+  if [ "$pid" = "$pm" ] || [ "$ppid" = "$pm" ]; then
+    taskset -a -p -c "$cpus" "$pid" >/dev/null 2>&1
+  fi
+done
+GORDON_DB_DSN=$PG_DSN "$build/bench/bench_db" "$@" --phase writer

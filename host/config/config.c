@@ -402,6 +402,9 @@ static int finish(gd_ctx *c)
         return gd_cfg_fail(c, c->prov[gd_cfg_find_key(SEC_GORDON, "realtime_priority")], GD_EINVAL,
                            "[gordon] realtime_priority: %g is not a whole number (allowed: 0 to 99)",
                            c->cfg->rt_priority);
+    if (c->cfg->db_connections != (double)(int)c->cfg->db_connections)
+        return gd_cfg_fail(c, c->prov[gd_cfg_find_key(SEC_DB, "connections")], GD_EINVAL,
+                           "[db] connections: %g is not a whole number (allowed: 1 or 2)", c->cfg->db_connections);
     return check_stage(c);
 }
 

@@ -134,6 +134,7 @@ typedef struct gd_config {
     double db_reconnect_max_ms; /* reconnect_max_ms: the longest reconnect backoff (default 30000) */
     double db_connect_timeout_ms; /* connect_timeout_ms: a connection attempt's limit (default 10000) */
     double db_drain_ms;        /* drain_ms: a replay that ends waits this long for the database (10000) */
+    double db_connections;     /* connections: 1, or 2 writing in two stages (default 2) */
     /* [backup]: pg_dump of trading.* into a restic repository (gordon backup,
      * gordon restore-drill). */
     char *backup_repository;   /* restic_repository (default NULL: none) */

@@ -67,7 +67,7 @@ typedef struct gd_key_spec {
 } gd_key_spec;
 
 /* The table's length, needed as a constant by gd_ctx (schema.c checks it). */
-#define GD_CFG_N_KEYS 108
+#define GD_CFG_N_KEYS 109
 extern const gd_key_spec *const gd_cfg_keys;
 
 /* Index of key in section sec, GD_CFG_N_KEYS when there is none. */

@@ -98,6 +98,7 @@ static const gd_key_spec keys[] = {
     {SEC_DB, "reconnect_max_ms", KT_DOUBLE, CF(db_reconnect_max_ms), 30000, 100, 3600000, 0, NULL},
     {SEC_DB, "connect_timeout_ms", KT_DOUBLE, CF(db_connect_timeout_ms), 10000, 100, 600000, 0, NULL},
     {SEC_DB, "drain_ms", KT_DOUBLE, CF(db_drain_ms), 10000, 0, 3600000, 0, NULL},
+    {SEC_DB, "connections", KT_DOUBLE, CF(db_connections), 2, 1, 2, KF_RESTART, NULL},
     /* A REST or S3 repository URL may carry credentials. */
     {SEC_BACKUP, "restic_repository", KT_STRING, CF(backup_repository), 0, 0, 0, KF_SECRET, NULL},
     {SEC_BACKUP, "restic_password_file", KT_PATH, CF(backup_password_file), 0, 0, 0, 0, NULL},

@@ -220,7 +220,7 @@ static int start_thread(gd_dbrun *d, const gd_config *cfg, const char *rej, gd_e
     }
     d->wake.data = d->tick.data = d;
     gd_dbw_opts wo = {&d->dl, cfg->db_dsn, d->j, rej, d->source, cfg->db_connect_timeout_ms, 0,
-                      cfg->db_reconnect_max_ms, 0, 0};
+                      cfg->db_reconnect_max_ms, 0, 0, (uint32_t)cfg->db_connections};
     if ((rc = gd_dbw_start(&wo, &d->w, err)) != 0)
         goto fail;
     uv_timer_start(&d->tick, on_tick, 0, 0);

@@ -155,6 +155,39 @@ static const stmt stmts[GD_REC__COUNT] = {
         {"text", "int8", "int8", "text", "text", "text", "float8", "float8", "float8", "bool"}},
 };
 
+/* With two connections (lanes, below) a session's clean-up is made on each
+ * for the rows that lane writes: orders on the first, positions on the
+ * second. Each is guarded by the session record's sequence number, so the
+ * rows of the new run (written after it) are never touched. */
+static const stmt session_orders = {"gd_session",
+    "WITH s AS (SELECT * FROM %U WHERE simulated ORDER BY ord DESC LIMIT 1)"
+    " UPDATE trading.orders x SET status = 'expired', updated_at = " TS("s.t") ", last_seq = s.seq FROM s"
+    " WHERE x.source = $1 AND x.status IN ('new', 'working') AND x.last_seq < s.seq",
+    {"executor", "simulated"},
+    {"text", "bool"}};
+static const stmt session_positions = {"gd_session",
+    "WITH s AS (SELECT * FROM %U WHERE simulated ORDER BY ord DESC LIMIT 1)"
+    " UPDATE trading.positions x SET status = 'abandoned', closed_at = greatest(" TS("s.t") ", x.opened_at),"
+    " updated_at = " TS("s.t") ", last_seq = s.seq FROM s"
+    " WHERE x.source = $1 AND x.status = 'open' AND x.last_seq < s.seq",
+    {"executor", "simulated"},
+    {"text", "bool"}};
+
+/* Which of two lanes writes each record type. A fill is five rows with
+ * five foreign-key checks, and one connection is one server process: one
+ * CPU. Two connections split the work in two stages: the first writes
+ * intents and orders (and order events, which update orders), the second
+ * positions, fills, fee corrections (which update positions), equity
+ * points, risk events and the latch. Every reference from the second
+ * stage's rows to the first's (a position's intent, a fill's order) is
+ * met because the second lane sends a record only once the first lane
+ * has committed every record up to it. */
+static const int lane_of[GD_REC__COUNT] = {
+    [GD_REC_INTENT] = 0, [GD_REC_ORDER] = 0,   [GD_REC_ORDER_EVENT] = 0, [GD_REC_POSITION] = 1,
+    [GD_REC_FILL] = 1,   [GD_REC_FEE] = 1,     [GD_REC_EQUITY] = 1,      [GD_REC_RISK] = 1,
+    [GD_REC_LATCH] = 1,  [GD_REC_SESSION] = -1, /* both: session_orders, session_positions */
+};
+
 /* The order the statements of one batch run in: a row before the rows that
  * refer to it (a session's clean-up before the positions of the new run). */
 static const int stmt_order[GD_REC__COUNT - 1] = {GD_REC_SESSION, GD_REC_INTENT, GD_REC_ORDER, GD_REC_ORDER_EVENT,
@@ -226,11 +259,13 @@ static void array_add(gd_buf *a, const char *v)
 enum { ST_DOWN, ST_CONNECTING, ST_PREPARING, ST_READY };
 
 #define MAX_INFLIGHT 16
+#define MAX_LANES 2
 
 typedef struct batch {
     uint64_t first, last;   /* sequence numbers */
     uint32_t queries;       /* statements sent (results still to read: queries - got) */
-    uint32_t records;       /* journal records in it */
+    uint32_t records;       /* journal records in it of this lane's types */
+    uint32_t replayed;      /* ... of which were journaled before this lane's connection */
     uint32_t got;
     int await_null;         /* a query's result was read: a NULL ends it */
     int failed;             /* a statement failed */
@@ -242,15 +277,16 @@ typedef struct batch {
     int fresh;              /* every record in it sent for the first time: the fresh statements */
 } batch;
 
-struct gd_dbw {
-    uv_loop_t *loop;
-    char *dsn;
-    char *reject_path;
-    char source[24];
-    gd_journal *j;
-    double connect_timeout_ms, backoff_min_ms, backoff_max_ms, backoff_ms;
-    uint32_t batch_max, inflight_max;
-
+/* One connection and the record types it writes. Each lane goes through
+ * the journal in order on its own, skipping the other lane's types; a lane
+ * after the first sends nothing past what the lane before it has applied.
+ * The last lane marks the journal applied; the ones before keep their
+ * mark in memory (a restart begins at the journal's mark, and replays are
+ * idempotent). */
+typedef struct lane {
+    struct gd_dbw *w;
+    int id;
+    int last;               /* the lane that marks the journal applied */
     int state;
     PGconn *conn;
     int pq_fd;              /* PQsocket as last seen */
@@ -260,12 +296,12 @@ struct gd_dbw {
     int poll_events;
     uv_timer_t timer;       /* reconnect backoff, connect timeout, stalls */
     int64_t deadline_ms;    /* connecting: give up at; 0 none */
-    int stopping;
-    int closing_handles;
+    double backoff_ms;
 
     batch inflight[MAX_INFLIGHT];
     uint32_t head, count;
     uint64_t sent;          /* highest seq sent on this connection */
+    uint64_t done;          /* not the last lane: every record up to here is applied by this lane */
     uint64_t single_until;  /* one record per batch up to here (isolating a refusal) */
     int rewinding;          /* a batch failed: drain, then send again from the applied mark */
     uint64_t replay_upto;   /* records up to here were journaled before this connection */
@@ -273,7 +309,9 @@ struct gd_dbw {
     uint64_t analyze_at;    /* ... when the referenced tables' statistics are refreshed next */
     uint64_t seen;          /* no record above this was ever sent by anyone: the journal's last
                              * record when a connection starts, the highest sent since */
+    int analyzes;           /* this lane refreshes the statistics (the first) */
 
+    const stmt *st[GD_REC__COUNT];            /* the statement for each type it writes; NULL: none */
     gd_jrec *recs;          /* batch_max */
     char scratch[GD_JOURNAL_MAX_RECORD + 64]; /* one payload's values, unescaped */
     char *sql[GD_REC__COUNT];                 /* owned: the statements' text */
@@ -281,6 +319,20 @@ struct gd_dbw {
     char name_fresh[GD_REC__COUNT][40];       /* their prepared statements' names */
     gd_buf arr[GD_REC__COUNT][MAX_KEYS + 2];  /* one batch's arrays: seq, t, then the keys */
     uint32_t rows[GD_REC__COUNT];             /* records of each type in the batch */
+} lane;
+
+struct gd_dbw {
+    uv_loop_t *loop;
+    char *dsn;
+    char *reject_path;
+    char source[24];
+    gd_journal *j;
+    double connect_timeout_ms, backoff_min_ms, backoff_max_ms;
+    uint32_t batch_max, inflight_max;
+    int stopping;
+    int open_timers;        /* lane timers not yet closed: the writer is freed at 0 */
+    int n_lanes;
+    lane *lanes[MAX_LANES];
     gd_dbw_stats st;
 };
 
@@ -291,7 +343,8 @@ struct gd_dbw {
  * 1 ms a check at 9k rows, growing with the tables (bench_db: 1.6k fills/s
  * instead of 11k). Statistics refreshed each time this connection's writing
  * doubles make them plan again with the primary keys; autovacuum would too,
- * but a minute late and only where it runs. */
+ * but a minute late and only where it runs. The refresh invalidates the
+ * plans of every connection: one lane makes it for both. */
 #define GD_DBW_ANALYZE_FIRST 1000
 /* The key columns only: what the checks' plans need. SKIP_LOCKED: a table
  * autovacuum is at is left to it (waiting would hold the batch up to the
@@ -299,9 +352,42 @@ struct gd_dbw {
 static const char analyze_sql[] = "ANALYZE (SKIP_LOCKED) trading.intents (source, id),"
                                   " trading.orders (source, client_id, intent_id), trading.positions (source, id)";
 
-static void set_poll(gd_dbw *w, int events);
-static void schedule(gd_dbw *w, double ms);
-static void pump(gd_dbw *w);
+static void set_poll(lane *l, int events);
+static void schedule(lane *l, double ms);
+static void pump(lane *l);
+static void send_batches(lane *l);
+
+/* What this lane has applied: every record up to the returned sequence. */
+static uint64_t lane_applied(const lane *l)
+{
+    return l->last ? gd_journal_applied_seq(l->w->j) : l->done;
+}
+
+/* The records up to seq are applied by this lane. The next lane may now
+ * send them. */
+static void lane_mark(lane *l, uint64_t seq)
+{
+    gd_dbw *w = l->w;
+    if (l->last) {
+        gd_err err;
+        if (gd_journal_mark_applied(w->j, seq, 0, &err) != 0)
+            gd_log(GD_LOG_ERROR, "db", NULL, "journal: %s", err.msg);
+        return;
+    }
+    if (seq > l->done)
+        l->done = seq;
+    lane *next = w->lanes[l->id + 1];
+    if (next->state == ST_READY)
+        send_batches(next);
+}
+
+static int all_ready(const gd_dbw *w)
+{
+    for (int i = 0; i < w->n_lanes; i++)
+        if (w->lanes[i]->state != ST_READY)
+            return 0;
+    return 1;
+}
 
 /* ------------------------------------------------------------ connection */
 
@@ -311,7 +397,7 @@ static void pump(gd_dbw *w);
 typedef struct pollbox {
     uv_poll_t h;
     int fd;
-    gd_dbw *w;
+    lane *l;
 } pollbox;
 
 static void poll_closed(uv_handle_t *h)
@@ -321,49 +407,52 @@ static void poll_closed(uv_handle_t *h)
     free(p);
 }
 
-static void drop_poll(gd_dbw *w)
+static void drop_poll(lane *l)
 {
-    if (!w->poll)
+    if (!l->poll)
         return;
-    uv_poll_stop(&w->poll->h);
-    uv_close((uv_handle_t *)&w->poll->h, poll_closed);
-    w->poll = NULL;
-    w->poll_events = 0;
+    uv_poll_stop(&l->poll->h);
+    uv_close((uv_handle_t *)&l->poll->h, poll_closed);
+    l->poll = NULL;
+    l->poll_events = 0;
 }
 
-/* Closes the connection; unapplied records go again on the next one. */
-static void disconnect(gd_dbw *w, const char *why)
+/* Closes the lane's connection; its unapplied records go again on the next
+ * one. */
+static void disconnect(lane *l, const char *why)
 {
-    drop_poll(w);
-    if (w->conn) {
-        PQfinish(w->conn);
-        w->conn = NULL;
+    gd_dbw *w = l->w;
+    drop_poll(l);
+    if (l->conn) {
+        PQfinish(l->conn);
+        l->conn = NULL;
     }
-    int was = w->state;
-    w->state = ST_DOWN;
+    int was = l->state;
+    l->state = ST_DOWN;
     w->st.connected = 0;
-    w->head = w->count = 0;
-    w->rewinding = 0;
-    w->sent = gd_journal_applied_seq(w->j);
+    l->head = l->count = 0;
+    l->rewinding = 0;
+    l->sent = lane_applied(l);
     if (why) {
         snprintf(w->st.last_error, sizeof w->st.last_error, "%s", why);
-        gd_log(was == ST_READY ? GD_LOG_WARN : GD_LOG_INFO, "db", NULL, "database %s: %s (retrying in %.0f ms)",
-               was == ST_READY ? "connection lost" : "connection failed", why, w->backoff_ms);
+        gd_log(was == ST_READY ? GD_LOG_WARN : GD_LOG_INFO, "db", NULL, "database %s: %s (%sretrying in %.0f ms)",
+               was == ST_READY ? "connection lost" : "connection failed", why,
+               w->n_lanes > 1 ? (l->id ? "second connection, " : "first connection, ") : "", l->backoff_ms);
     }
     if (w->stopping)
         return;
     w->st.reconnects++;
-    schedule(w, w->backoff_ms);
-    w->backoff_ms = w->backoff_ms * 2 > w->backoff_max_ms ? w->backoff_max_ms : w->backoff_ms * 2;
+    schedule(l, l->backoff_ms);
+    l->backoff_ms = l->backoff_ms * 2 > w->backoff_max_ms ? w->backoff_max_ms : l->backoff_ms * 2;
 }
 
-static void conn_error(gd_dbw *w, const char *what)
+static void conn_error(lane *l, const char *what)
 {
     char why[256];
-    const char *m = w->conn ? PQerrorMessage(w->conn) : "";
+    const char *m = l->conn ? PQerrorMessage(l->conn) : "";
     size_t n = strcspn(m, "\n");
     snprintf(why, sizeof why, "%s%s%.*s", what, n ? ": " : "", (int)n, m);
-    disconnect(w, why);
+    disconnect(l, why);
 }
 
 static void on_poll(uv_poll_t *h, int status, int events);
@@ -373,124 +462,126 @@ static void on_poll(uv_poll_t *h, int status, int events);
  * name) gets a new dup and a new handle. libpq closes the old socket
  * before opening the new one, so the new one usually has the old one's
  * number: the socket is told apart by its inode, not its number. */
-static int watch(gd_dbw *w, int events)
+static int watch(lane *l, int events)
 {
-    int fd = PQsocket(w->conn);
+    int fd = PQsocket(l->conn);
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) != 0)
         return -1;
-    if (w->poll && (fd != w->pq_fd || sb.st_dev != w->pq_dev || sb.st_ino != w->pq_ino))
-        drop_poll(w);
-    if (!w->poll) {
+    if (l->poll && (fd != l->pq_fd || sb.st_dev != l->pq_dev || sb.st_ino != l->pq_ino))
+        drop_poll(l);
+    if (!l->poll) {
         int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         if (dfd < 0)
             return -1;
         pollbox *p = malloc(sizeof *p);
-        if (!p || uv_poll_init(w->loop, &p->h, dfd) != 0) {
+        if (!p || uv_poll_init(l->w->loop, &p->h, dfd) != 0) {
             free(p);
             close(dfd);
             return -1;
         }
         p->fd = dfd;
-        p->w = w;
+        p->l = l;
         p->h.data = p;
-        w->poll = p;
-        w->pq_fd = fd;
-        w->pq_dev = sb.st_dev;
-        w->pq_ino = sb.st_ino;
-        w->poll_events = 0;
+        l->poll = p;
+        l->pq_fd = fd;
+        l->pq_dev = sb.st_dev;
+        l->pq_ino = sb.st_ino;
+        l->poll_events = 0;
     }
-    set_poll(w, events);
+    set_poll(l, events);
     return 0;
 }
 
-static void set_poll(gd_dbw *w, int events)
+static void set_poll(lane *l, int events)
 {
-    if (!w->poll || events == w->poll_events)
+    if (!l->poll || events == l->poll_events)
         return;
-    if (uv_poll_start(&w->poll->h, events, on_poll) == 0)
-        w->poll_events = events;
+    if (uv_poll_start(&l->poll->h, events, on_poll) == 0)
+        l->poll_events = events;
 }
 
-static void connect_now(gd_dbw *w)
+static void connect_now(lane *l)
 {
     static const char *const keys[] = {"application_name", "keepalives", "keepalives_idle",
                                        "keepalives_interval", "keepalives_count", "dbname", NULL};
-    const char *vals[] = {"gordon", "1", "10", "5", "3", w->dsn, NULL};
+    const char *vals[] = {"gordon", "1", "10", "5", "3", l->w->dsn, NULL};
     /* Ours come first: what the DSN says (expand_dbname) overrides them. */
-    w->conn = PQconnectStartParams(keys, vals, 1);
-    if (!w->conn) {
-        disconnect(w, "out of memory");
+    l->conn = PQconnectStartParams(keys, vals, 1);
+    if (!l->conn) {
+        disconnect(l, "out of memory");
         return;
     }
-    if (PQstatus(w->conn) == CONNECTION_BAD) {
-        conn_error(w, "connect");
+    if (PQstatus(l->conn) == CONNECTION_BAD) {
+        conn_error(l, "connect");
         return;
     }
-    w->state = ST_CONNECTING;
-    w->deadline_ms = gd_mono_ms() + (int64_t)w->connect_timeout_ms;
-    schedule(w, w->connect_timeout_ms);
-    if (watch(w, UV_WRITABLE) != 0)
-        conn_error(w, "no socket");
+    l->state = ST_CONNECTING;
+    l->deadline_ms = gd_mono_ms() + (int64_t)l->w->connect_timeout_ms;
+    schedule(l, l->w->connect_timeout_ms);
+    if (watch(l, UV_WRITABLE) != 0)
+        conn_error(l, "no socket");
 }
 
-static int prepare_all(gd_dbw *w)
+static int prepare_all(lane *l)
 {
-    batch *b = &w->inflight[0];
+    batch *b = &l->inflight[0];
     memset(b, 0, sizeof *b);
     b->prepare = 1;
     b->sent_ms = gd_mono_ms();
     for (int t = 1; t < GD_REC__COUNT; t++) {
-        if (!PQsendPrepare(w->conn, stmts[t].name, w->sql[t], n_keys(&stmts[t]) + 3, NULL))
+        if (!l->st[t])
+            continue;
+        if (!PQsendPrepare(l->conn, l->st[t]->name, l->sql[t], n_keys(l->st[t]) + 3, NULL))
             return -1;
         b->queries++;
-        if (!w->sql_fresh[t])
+        if (!l->sql_fresh[t])
             continue;
-        if (!PQsendPrepare(w->conn, w->name_fresh[t], w->sql_fresh[t], n_keys(&stmts[t]) + 3, NULL))
+        if (!PQsendPrepare(l->conn, l->name_fresh[t], l->sql_fresh[t], n_keys(l->st[t]) + 3, NULL))
             return -1;
         b->queries++;
     }
-    if (!PQpipelineSync(w->conn))
+    if (!PQpipelineSync(l->conn))
         return -1;
-    w->head = 0;
-    w->count = 1;
+    l->head = 0;
+    l->count = 1;
     return 0;
 }
 
-static void connected(gd_dbw *w)
+static void connected(lane *l)
 {
-    if (PQsetnonblocking(w->conn, 1) != 0 || !PQenterPipelineMode(w->conn) || prepare_all(w) != 0) {
-        conn_error(w, "pipeline");
+    if (PQsetnonblocking(l->conn, 1) != 0 || !PQenterPipelineMode(l->conn) || prepare_all(l) != 0) {
+        conn_error(l, "pipeline");
         return;
     }
-    w->state = ST_PREPARING;
-    w->sent = gd_journal_applied_seq(w->j);
-    w->replay_upto = gd_journal_last_seq(w->j);
+    l->state = ST_PREPARING;
+    l->sent = lane_applied(l);
+    l->replay_upto = gd_journal_last_seq(l->w->j);
     /* An earlier connection, or process, may have sent any record journaled
      * so far, its answer lost: those go with their duplicates skipped. */
-    if (w->seen < w->replay_upto)
-        w->seen = w->replay_upto;
-    w->sent_n = 0;
-    w->analyze_at = GD_DBW_ANALYZE_FIRST;
-    pump(w);
+    if (l->seen < l->replay_upto)
+        l->seen = l->replay_upto;
+    l->sent_n = 0;
+    l->analyze_at = GD_DBW_ANALYZE_FIRST;
+    pump(l);
 }
 
-static void connect_step(gd_dbw *w)
+static void connect_step(lane *l)
 {
-    switch (PQconnectPoll(w->conn)) {
+    switch (PQconnectPoll(l->conn)) {
     case PGRES_POLLING_READING:
-        if (watch(w, UV_READABLE) != 0)
-            conn_error(w, "no socket");
+        if (watch(l, UV_READABLE) != 0)
+            conn_error(l, "no socket");
         break;
     case PGRES_POLLING_WRITING:
-        if (watch(w, UV_WRITABLE) != 0)
-            conn_error(w, "no socket");
+        if (watch(l, UV_WRITABLE) != 0)
+            conn_error(l, "no socket");
         break;
     case PGRES_POLLING_OK:
-        connected(w);
+        connected(l);
         break;
     default:
-        conn_error(w, "connect");
+        conn_error(l, "connect");
         break;
     }
 }
@@ -671,55 +762,51 @@ bad:
 
 /* Adds one record to its statement's arrays. 0, or -1 with why: the
  * payload is unusable (the caller sets it aside). */
-static int add_record(gd_dbw *w, const gd_jrec *r, char *why, size_t why_cap)
+static int add_record(lane *l, const gd_jrec *r, char *why, size_t why_cap)
 {
-    if (r->type == 0 || r->type >= GD_REC__COUNT) {
-        snprintf(why, why_cap, "unknown record type %u", (unsigned)r->type);
-        return -1;
-    }
-    const stmt *s = &stmts[r->type];
+    const stmt *s = l->st[r->type];
     int nk = n_keys(s);
     char num[24];
     const char *vals[MAX_KEYS];
-    if (bind_payload(r, s, nk, vals, w->scratch, sizeof w->scratch, why, why_cap) != 0)
+    if (bind_payload(r, s, nk, vals, l->scratch, sizeof l->scratch, why, why_cap) != 0)
         return -1;
-    gd_buf *a = w->arr[r->type];
+    gd_buf *a = l->arr[r->type];
     snprintf(num, sizeof num, "%" PRIu64, r->seq);
     array_add(&a[0], num);
     snprintf(num, sizeof num, "%" PRId64, r->time_ms);
     array_add(&a[1], num);
     for (int k = 0; k < nk; k++)
         array_add(&a[k + 2], vals[k]);
-    w->rows[r->type]++;
+    l->rows[r->type]++;
     return 0;
 }
 
 /* Sends one statement per record type the batch holds, in stmt_order, and
  * empties the arrays. The number sent, or -1 when the connection failed. */
-static int send_arrays(gd_dbw *w, int fresh)
+static int send_arrays(lane *l, int fresh)
 {
     int sent = 0, failed = 0;
     for (int i = 0; i < GD_REC__COUNT - 1; i++) {
         int t = stmt_order[i];
-        if (!w->rows[t])
+        if (!l->rows[t])
             continue;
-        const stmt *s = &stmts[t];
+        const stmt *s = l->st[t];
         int nk = n_keys(s);
         const char *vals[MAX_KEYS + 3];
-        const char *name = fresh && w->sql_fresh[t] ? w->name_fresh[t] : s->name;
-        vals[0] = w->source;
+        const char *name = fresh && l->sql_fresh[t] ? l->name_fresh[t] : s->name;
+        vals[0] = l->w->source;
         for (int k = 0; k < nk + 2; k++) {
-            gd_buf_puts(&w->arr[t][k], "}");
-            vals[k + 1] = w->arr[t][k].p;
-            if (w->arr[t][k].failed)
+            gd_buf_puts(&l->arr[t][k], "}");
+            vals[k + 1] = l->arr[t][k].p;
+            if (l->arr[t][k].failed)
                 failed = 1;
         }
         /* libpq copies the parameters into its buffer before returning. */
-        if (!failed && !PQsendQueryPrepared(w->conn, name, nk + 3, vals, NULL, NULL, 0))
+        if (!failed && !PQsendQueryPrepared(l->conn, name, nk + 3, vals, NULL, NULL, 0))
             failed = 1;
         for (int k = 0; k < nk + 2; k++)
-            gd_buf_clear(&w->arr[t][k]);
-        w->rows[t] = 0;
+            gd_buf_clear(&l->arr[t][k]);
+        l->rows[t] = 0;
         sent++;
     }
     return failed ? -1 : sent;
@@ -750,12 +837,12 @@ static void set_aside(gd_dbw *w, const gd_jrec *r, const char *sqlstate, const c
     close(fd);
 }
 
-static int flush_out(gd_dbw *w)
+static int flush_out(lane *l)
 {
-    int f = PQflush(w->conn);
+    int f = PQflush(l->conn);
     if (f < 0)
         return -1;
-    set_poll(w, UV_READABLE | (f ? UV_WRITABLE : 0));
+    set_poll(l, UV_READABLE | (f ? UV_WRITABLE : 0));
     return 0;
 }
 
@@ -763,72 +850,88 @@ static int flush_out(gd_dbw *w)
  * failure (a table gone, a timeout) rolls back no record and is not taken
  * for a record's refusal. A role that does not own the tables gets a
  * warning from the server, not an error. */
-static int send_analyze(gd_dbw *w)
+static int send_analyze(lane *l)
 {
-    batch *a = &w->inflight[(w->head + w->count) % MAX_INFLIGHT];
+    batch *a = &l->inflight[(l->head + l->count) % MAX_INFLIGHT];
     memset(a, 0, sizeof *a);
     a->analyze = 1;
     a->sent_ms = gd_mono_ms();
     a->queries = 1;
-    if (!PQsendQueryParams(w->conn, analyze_sql, 0, NULL, NULL, NULL, NULL, 0) || !PQpipelineSync(w->conn)) {
-        conn_error(w, "send");
+    if (!PQsendQueryParams(l->conn, analyze_sql, 0, NULL, NULL, NULL, NULL, 0) || !PQpipelineSync(l->conn)) {
+        conn_error(l, "send");
         return -1;
     }
-    w->count++;
-    w->analyze_at = w->sent_n * 2;
+    l->count++;
+    l->analyze_at = l->sent_n * 2;
     return 0;
 }
 
 /* Sends batches while there is room and work. */
-static void send_batches(gd_dbw *w)
+static void send_batches(lane *l)
 {
-    while (w->state == ST_READY && !w->rewinding && w->count < w->inflight_max) {
+    gd_dbw *w = l->w;
+    /* A lane after the first goes no further than the one before it. */
+    uint64_t limit = l->id ? w->lanes[l->id - 1]->done : UINT64_MAX;
+    while (l->state == ST_READY && !l->rewinding && l->count < w->inflight_max && l->sent < limit) {
         uint32_t max = w->batch_max;
-        if (w->sent < w->single_until)
+        if (l->sent < l->single_until)
             max = 1;
-        size_t n = gd_journal_read(w->j, w->sent, w->recs, max);
+        size_t n = gd_journal_read(w->j, l->sent, l->recs, max);
+        while (n && l->recs[n - 1].seq > limit)
+            n--;
         if (n == 0)
             break;
-        batch *b = &w->inflight[(w->head + w->count) % MAX_INFLIGHT];
+        batch *b = &l->inflight[(l->head + l->count) % MAX_INFLIGHT];
         memset(b, 0, sizeof *b);
-        b->first = w->recs[0].seq;
-        b->fresh = b->first > w->seen;
+        b->first = l->recs[0].seq;
+        b->fresh = b->first > l->seen;
         b->sent_ms = gd_mono_ms();
         for (size_t i = 0; i < n; i++) {
+            const gd_jrec *r = &l->recs[i];
             char why[160];
             /* A session's statement runs first in its batch: it must not
              * share one with the records before it. */
-            if (w->recs[i].type == GD_REC_SESSION && i > 0) {
-                n = i;
+            if (r->type == GD_REC_SESSION && i > 0)
                 break;
+            b->last = r->seq;
+            if (r->type == 0 || r->type >= GD_REC__COUNT) {
+                /* Unknown: the last lane, which marks it applied, sets it aside. */
+                if (l->last) {
+                    snprintf(why, sizeof why, "unknown record type %u", (unsigned)r->type);
+                    set_aside(w, r, "", why);
+                }
+                continue;
             }
+            if (!l->st[r->type])
+                continue; /* the other lane's */
+            b->records++;
+            if (r->seq <= l->replay_upto)
+                b->replayed++;
             /* Unusable on its face (no statement could take it): set aside
              * now; the batch's sync still marks it applied in order. */
-            if (add_record(w, &w->recs[i], why, sizeof why) != 0)
-                set_aside(w, &w->recs[i], "", why);
-            b->last = w->recs[i].seq;
+            if (add_record(l, r, why, sizeof why) != 0)
+                set_aside(w, r, "", why);
         }
-        int sent = send_arrays(w, b->fresh);
+        int sent = send_arrays(l, b->fresh);
         if (sent < 0) {
-            conn_error(w, "send");
+            conn_error(l, "send");
             return;
         }
-        w->sent_n += n;
+        l->sent_n += b->records;
         b->queries = (uint32_t)sent;
-        b->records = (uint32_t)n;
-        if (!PQpipelineSync(w->conn)) {
-            conn_error(w, "sync");
+        if (!PQpipelineSync(l->conn)) {
+            conn_error(l, "sync");
             return;
         }
-        w->sent = b->last;
-        if (w->seen < b->last)
-            w->seen = b->last;
-        w->count++;
-        if (w->sent_n >= w->analyze_at && w->count < MAX_INFLIGHT && send_analyze(w) != 0)
+        l->sent = b->last;
+        if (l->seen < b->last)
+            l->seen = b->last;
+        l->count++;
+        if (l->analyzes && l->sent_n >= l->analyze_at && l->count < MAX_INFLIGHT && send_analyze(l) != 0)
             return;
     }
-    if (w->state >= ST_PREPARING && flush_out(w) != 0)
-        conn_error(w, "flush");
+    if (l->state >= ST_PREPARING && flush_out(l) != 0)
+        conn_error(l, "flush");
 }
 
 /* ------------------------------------------------------------ results */
@@ -838,8 +941,9 @@ static int sqlstate_is_data(const char *s)
     return (s[0] == '2' && (s[1] == '2' || s[1] == '3')) || (s[0] == '4' && s[1] == '2');
 }
 
-static void batch_done(gd_dbw *w, batch *b)
+static void batch_done(lane *l, batch *b)
 {
+    gd_dbw *w = l->w;
     int64_t now = gd_mono_ms();
     if (b->prepare) {
         if (b->failed) {
@@ -849,18 +953,20 @@ static void batch_done(gd_dbw *w, batch *b)
                    "has `gordon migrate` run?", b->sqlstate, b->error);
             /* A schema that does not match (migrations not run) is not cured by
              * retrying fast; the backoff still bounds it. */
-            disconnect(w, why);
+            disconnect(l, why);
             return;
         }
-        w->state = ST_READY;
-        w->st.connected = 1;
-        w->st.connects++;
-        w->backoff_ms = w->backoff_min_ms;
-        w->st.last_error[0] = '\0';
-        w->deadline_ms = 0;
-        schedule(w, 1000);
-        gd_log(GD_LOG_INFO, "db", NULL, "database connected; %" PRIu64 " journal records to apply",
-               gd_journal_last_seq(w->j) - gd_journal_applied_seq(w->j));
+        l->state = ST_READY;
+        l->backoff_ms = w->backoff_min_ms;
+        l->deadline_ms = 0;
+        schedule(l, 1000);
+        if (all_ready(w)) {
+            w->st.connected = 1;
+            w->st.connects++;
+            w->st.last_error[0] = '\0';
+            gd_log(GD_LOG_INFO, "db", NULL, "database connected; %" PRIu64 " journal records to apply",
+                   gd_journal_last_seq(w->j) - gd_journal_applied_seq(w->j));
+        }
         return;
     }
     if (b->analyze) {
@@ -870,13 +976,13 @@ static void batch_done(gd_dbw *w, batch *b)
         }
         return;
     }
-    if (w->rewinding)
+    if (l->rewinding)
         return; /* an earlier batch failed: this one is sent again */
     if (b->failed) {
         if (!sqlstate_is_data(b->sqlstate)) {
             char why[260];
             snprintf(why, sizeof why, "%s %s", b->sqlstate, b->error);
-            disconnect(w, why);
+            disconnect(l, why);
             return;
         }
         if (b->fresh && !strcmp(b->sqlstate, "23505")) {
@@ -885,7 +991,7 @@ static void batch_done(gd_dbw *w, batch *b)
              * again, the duplicates are skipped as for any replayed record. */
             gd_log(GD_LOG_WARN, "db", NULL, "records %" PRIu64 "..%" PRIu64 " met rows already in the database "
                    "(%s); sending them again with duplicates skipped", b->first, b->last, b->error);
-            w->rewinding = 1;
+            l->rewinding = 1;
             return;
         }
         if (b->first == b->last) {
@@ -893,46 +999,39 @@ static void batch_done(gd_dbw *w, batch *b)
             gd_jrec r;
             if (gd_journal_read(w->j, b->first - 1, &r, 1) == 1 && r.seq == b->first)
                 set_aside(w, &r, b->sqlstate, b->error);
-            gd_err err;
-            if (gd_journal_mark_applied(w->j, b->last, 0, &err) != 0)
-                gd_log(GD_LOG_ERROR, "db", NULL, "journal: %s", err.msg);
+            lane_mark(l, b->last);
             return;
         }
         /* Which record broke it is known (error_seq) but the batch rolled
          * back whole: go again one by one through it. */
-        w->single_until = b->last;
-        w->rewinding = 1;
+        l->single_until = b->last;
+        l->rewinding = 1;
         return;
     }
-    double s = (double)(now - b->sent_ms) / 1000.0;
-    size_t k = 0;
-    while (k < GD_DBW_LAT_BUCKETS && s > gd_dbw_lat_bounds[k])
-        k++;
-    w->st.lat_le[k]++;
-    w->st.lat_sum += s;
-    w->st.batches++;
-    uint64_t n = b->last - b->first + 1;
-    w->st.applied += b->records;
-    if (b->first <= w->replay_upto) {
-        uint64_t upto = b->last < w->replay_upto ? b->last : w->replay_upto;
-        w->st.replayed += upto - b->first + 1;
+    if (b->queries) { /* a batch of only the other lane's records is a sync, not a write */
+        double s = (double)(now - b->sent_ms) / 1000.0;
+        size_t k = 0;
+        while (k < GD_DBW_LAT_BUCKETS && s > gd_dbw_lat_bounds[k])
+            k++;
+        w->st.lat_le[k]++;
+        w->st.lat_sum += s;
+        w->st.batches++;
     }
-    (void)n;
+    w->st.applied += b->records;
+    w->st.replayed += b->replayed;
     w->st.last_ok_ms = gd_wall_ms();
-    gd_err err;
-    if (gd_journal_mark_applied(w->j, b->last, 0, &err) != 0)
-        gd_log(GD_LOG_ERROR, "db", NULL, "journal: %s", err.msg);
+    lane_mark(l, b->last);
 }
 
-static void read_results(gd_dbw *w)
+static void read_results(lane *l)
 {
-    if (!PQconsumeInput(w->conn)) {
-        conn_error(w, "read");
+    if (!PQconsumeInput(l->conn)) {
+        conn_error(l, "read");
         return;
     }
-    while (w->count && w->conn && !PQisBusy(w->conn)) {
-        batch *b = &w->inflight[w->head];
-        PGresult *r = PQgetResult(w->conn);
+    while (l->count && l->conn && !PQisBusy(l->conn)) {
+        batch *b = &l->inflight[l->head];
+        PGresult *r = PQgetResult(l->conn);
         if (!r) {
             if (b->await_null) {
                 b->await_null = 0;
@@ -943,9 +1042,9 @@ static void read_results(gd_dbw *w)
         ExecStatusType st = PQresultStatus(r);
         if (st == PGRES_PIPELINE_SYNC) {
             PQclear(r);
-            w->head = (w->head + 1) % MAX_INFLIGHT;
-            w->count--;
-            batch_done(w, b);
+            l->head = (l->head + 1) % MAX_INFLIGHT;
+            l->count--;
+            batch_done(l, b);
             continue;
         }
         if ((st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR) && !b->failed) {
@@ -963,62 +1062,62 @@ static void read_results(gd_dbw *w)
         b->got++;
         b->await_null = 1;
     }
-    if (!w->conn)
+    if (!l->conn)
         return;
-    if (w->rewinding && w->count == 0) {
-        w->rewinding = 0;
-        w->sent = gd_journal_applied_seq(w->j);
+    if (l->rewinding && l->count == 0) {
+        l->rewinding = 0;
+        l->sent = lane_applied(l);
     }
 }
 
-static void pump(gd_dbw *w)
+static void pump(lane *l)
 {
-    if (!w->conn)
+    if (!l->conn)
         return;
-    read_results(w);
-    if (!w->conn)
+    read_results(l);
+    if (!l->conn)
         return;
-    send_batches(w);
+    send_batches(l);
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
 {
-    gd_dbw *w = ((pollbox *)h->data)->w;
+    lane *l = ((pollbox *)h->data)->l;
     (void)events;
-    if (w->stopping)
+    if (l->w->stopping)
         return;
     if (status < 0) {
         /* libuv reports an error on the socket (a refused connection, a
          * reset) as EBADF and stops the handle: libpq reads the socket's
          * own error and says what it was, so it is asked first. Only if
          * it carries on with the same socket is the poll error the cause. */
-        const pollbox *box = w->poll;
-        int state = w->state;
-        w->poll_events = 0;
+        const pollbox *box = l->poll;
+        int state = l->state;
+        l->poll_events = 0;
         if (state == ST_CONNECTING) {
-            connect_step(w);
+            connect_step(l);
         } else {
             /* What the server sent last (a FATAL on its way down) is read,
              * then the end of the stream, which libpq names. A failure
              * disconnects: the state is ST_DOWN from then on. */
-            for (int i = 0; i < 4 && w->state == state; i++)
-                if (!PQconsumeInput(w->conn))
-                    conn_error(w, "read");
-            if (w->state == state)
-                pump(w);
+            for (int i = 0; i < 4 && l->state == state; i++)
+                if (!PQconsumeInput(l->conn))
+                    conn_error(l, "read");
+            if (l->state == state)
+                pump(l);
         }
         /* Still on the socket that failed (a new one has a new box). */
-        if (!w->stopping && w->state == state && w->poll == box) {
+        if (!l->w->stopping && l->state == state && l->poll == box) {
             char why[80];
             snprintf(why, sizeof why, "poll: %s", uv_strerror(status));
-            disconnect(w, why);
+            disconnect(l, why);
         }
         return;
     }
-    if (w->state == ST_CONNECTING)
-        connect_step(w);
+    if (l->state == ST_CONNECTING)
+        connect_step(l);
     else
-        pump(w);
+        pump(l);
 }
 
 /* ------------------------------------------------------------ timer */
@@ -1029,54 +1128,107 @@ static void on_poll(uv_poll_t *h, int status, int events)
 
 static void on_timer(uv_timer_t *t)
 {
-    gd_dbw *w = t->data;
-    if (w->stopping)
+    lane *l = t->data;
+    if (l->w->stopping)
         return;
     int64_t now = gd_mono_ms();
-    switch (w->state) {
+    switch (l->state) {
     case ST_DOWN:
-        connect_now(w);
+        connect_now(l);
         break;
     case ST_CONNECTING:
     case ST_PREPARING:
-        if (now >= w->deadline_ms)
-            disconnect(w, "timed out connecting");
+        if (now >= l->deadline_ms)
+            disconnect(l, "timed out connecting");
         else
-            schedule(w, (double)(w->deadline_ms - now));
+            schedule(l, (double)(l->deadline_ms - now));
         break;
     default:
-        if (w->count && now - w->inflight[w->head].sent_ms > STALL_MS) {
-            disconnect(w, "no answer in 60 s");
+        if (l->count && now - l->inflight[l->head].sent_ms > STALL_MS) {
+            disconnect(l, "no answer in 60 s");
             break;
         }
-        pump(w);
-        schedule(w, 1000);
+        pump(l);
+        schedule(l, 1000);
         break;
     }
 }
 
-static void schedule(gd_dbw *w, double ms)
+static void schedule(lane *l, double ms)
 {
-    uv_timer_start(&w->timer, on_timer, (uint64_t)(ms < 1 ? 1 : ms), 0);
+    uv_timer_start(&l->timer, on_timer, (uint64_t)(ms < 1 ? 1 : ms), 0);
 }
 
 /* ------------------------------------------------------------ lifecycle */
 
+static void free_lane(lane *l)
+{
+    if (!l)
+        return;
+    for (int t = 0; t < GD_REC__COUNT; t++) {
+        free(l->sql[t]);
+        free(l->sql_fresh[t]);
+        for (int k = 0; k < MAX_KEYS + 2; k++)
+            gd_buf_free(&l->arr[t][k]);
+    }
+    free(l->recs);
+    free(l);
+}
+
 static void free_writer(gd_dbw *w)
 {
-    for (int t = 0; t < GD_REC__COUNT; t++) {
-        free(w->sql[t]);
-        free(w->sql_fresh[t]);
-        for (int k = 0; k < MAX_KEYS + 2; k++)
-            gd_buf_free(&w->arr[t][k]);
-    }
+    for (int i = 0; i < MAX_LANES; i++)
+        free_lane(w->lanes[i]);
     free(w->dsn);
     free(w->reject_path);
-    free(w->recs);
     free(w);
 }
 
-static void timer_closed(uv_handle_t *h) { free_writer(h->data); }
+static void timer_closed(uv_handle_t *h)
+{
+    gd_dbw *w = ((lane *)h->data)->w;
+    if (--w->open_timers == 0)
+        free_writer(w);
+}
+
+/* Lane id of n: its statements and buffers. 0, or -1 out of memory. */
+static int lane_setup(gd_dbw *w, int id, int n)
+{
+    lane *l = calloc(1, sizeof *l);
+    if (!l)
+        return -1;
+    w->lanes[id] = l;
+    l->w = w;
+    l->id = id;
+    l->last = id == n - 1;
+    l->analyzes = id == 0;
+    l->pq_fd = -1;
+    l->backoff_ms = w->backoff_min_ms;
+    l->done = gd_journal_applied_seq(w->j);
+    l->sent = l->done;
+    for (int t = 1; t < GD_REC__COUNT; t++) {
+        if (n == 1)
+            l->st[t] = &stmts[t];
+        else if (t == GD_REC_SESSION)
+            l->st[t] = id == 0 ? &session_orders : &session_positions;
+        else if (lane_of[t] == id)
+            l->st[t] = &stmts[t];
+    }
+    if (!(l->recs = calloc(w->batch_max, sizeof *l->recs)))
+        return -1;
+    for (int t = 1; t < GD_REC__COUNT; t++) {
+        if (!l->st[t])
+            continue;
+        if (!(l->sql[t] = build_sql(l->st[t], 0)) || !(l->sql_fresh[t] = build_sql(l->st[t], 1)))
+            return -1;
+        if (!strcmp(l->sql[t], l->sql_fresh[t])) {
+            free(l->sql_fresh[t]);
+            l->sql_fresh[t] = NULL;
+        }
+        snprintf(l->name_fresh[t], sizeof l->name_fresh[t], "%s_fresh", l->st[t]->name);
+    }
+    return 0;
+}
 
 int gd_dbw_start(const gd_dbw_opts *o, gd_dbw **out, gd_err *err)
 {
@@ -1084,6 +1236,8 @@ int gd_dbw_start(const gd_dbw_opts *o, gd_dbw **out, gd_err *err)
     if (!o->loop || !o->journal || !o->dsn || !o->dsn[0] || !o->reject_path || !o->source ||
         strlen(o->source) != 16)
         return gd_err_set(err, GD_EINVAL, "db writer: loop, journal, dsn, reject path and a 16-hex source are required");
+    if (o->connections > MAX_LANES)
+        return gd_err_set(err, GD_EINVAL, "db writer: at most %d connections", MAX_LANES);
     gd_dbw *w = calloc(1, sizeof *w);
     if (!w)
         return gd_err_set(err, GD_ENOMEM, "db writer: out of memory");
@@ -1093,43 +1247,49 @@ int gd_dbw_start(const gd_dbw_opts *o, gd_dbw **out, gd_err *err)
     w->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
     w->backoff_min_ms = o->reconnect_min_ms > 0 ? o->reconnect_min_ms : 250;
     w->backoff_max_ms = o->reconnect_max_ms > w->backoff_min_ms ? o->reconnect_max_ms : w->backoff_min_ms;
-    w->backoff_ms = w->backoff_min_ms;
     w->batch_max = o->batch_max ? o->batch_max : 512;
     w->inflight_max = o->inflight_max ? o->inflight_max : 4;
     if (w->inflight_max > MAX_INFLIGHT)
         w->inflight_max = MAX_INFLIGHT;
+    w->n_lanes = o->connections ? (int)o->connections : MAX_LANES;
     w->dsn = strdup(o->dsn);
     w->reject_path = strdup(o->reject_path);
-    w->recs = calloc(w->batch_max, sizeof *w->recs);
-    w->pq_fd = -1;
-    int sql_ok = 1;
-    for (int t = 1; t < GD_REC__COUNT && sql_ok; t++) {
-        sql_ok &= (w->sql[t] = build_sql(&stmts[t], 0)) != NULL && (w->sql_fresh[t] = build_sql(&stmts[t], 1)) != NULL;
-        if (sql_ok && !strcmp(w->sql[t], w->sql_fresh[t])) {
-            free(w->sql_fresh[t]);
-            w->sql_fresh[t] = NULL;
-        }
-        snprintf(w->name_fresh[t], sizeof w->name_fresh[t], "%s_fresh", stmts[t].name);
-    }
-    if (!w->dsn || !w->reject_path || !w->recs || !sql_ok) {
+    int ok = w->dsn && w->reject_path;
+    for (int i = 0; i < w->n_lanes && ok; i++)
+        ok = lane_setup(w, i, w->n_lanes) == 0;
+    if (!ok) {
         free_writer(w);
         return gd_err_set(err, GD_ENOMEM, "db writer: out of memory");
     }
-    if (uv_timer_init(w->loop, &w->timer) != 0) {
-        free_writer(w);
-        return gd_err_set(err, GD_EIO, "db writer: timer");
+    for (int i = 0; i < w->n_lanes; i++) {
+        lane *l = w->lanes[i];
+        if (uv_timer_init(w->loop, &l->timer) != 0) {
+            /* The timers made so far close first; the writer goes with the last. */
+            w->stopping = 1;
+            if (w->open_timers == 0) {
+                free_writer(w);
+            } else {
+                for (int k = 0; k < i; k++)
+                    uv_close((uv_handle_t *)&w->lanes[k]->timer, timer_closed);
+            }
+            return gd_err_set(err, GD_EIO, "db writer: timer");
+        }
+        l->timer.data = l;
+        w->open_timers++;
     }
-    w->timer.data = w;
-    w->sent = gd_journal_applied_seq(w->j);
-    connect_now(w);
+    for (int i = 0; i < w->n_lanes; i++)
+        connect_now(w->lanes[i]);
     *out = w;
     return 0;
 }
 
 void gd_dbw_kick(gd_dbw *w)
 {
-    if (w && w->state == ST_READY)
-        send_batches(w);
+    if (!w)
+        return;
+    for (int i = 0; i < w->n_lanes; i++)
+        if (w->lanes[i]->state == ST_READY)
+            send_batches(w->lanes[i]);
 }
 
 void gd_dbw_stop(gd_dbw *w)
@@ -1137,16 +1297,23 @@ void gd_dbw_stop(gd_dbw *w)
     if (!w)
         return;
     w->stopping = 1;
-    disconnect(w, NULL);
-    uv_timer_stop(&w->timer);
-    uv_close((uv_handle_t *)&w->timer, timer_closed);
+    int n = w->n_lanes;
+    for (int i = 0; i < n; i++)
+        disconnect(w->lanes[i], NULL);
+    for (int i = 0; i < n; i++) {
+        uv_timer_stop(&w->lanes[i]->timer);
+        uv_close((uv_handle_t *)&w->lanes[i]->timer, timer_closed);
+    }
 }
 
 const gd_dbw_stats *gd_dbw_stats_get(const gd_dbw *w) { return &w->st; }
 
 int gd_dbw_caught_up(const gd_dbw *w)
 {
-    return w->count == 0 && gd_journal_applied_seq(w->j) >= gd_journal_durable_seq(w->j);
+    for (int i = 0; i < w->n_lanes; i++)
+        if (w->lanes[i]->count)
+            return 0;
+    return gd_journal_applied_seq(w->j) >= gd_journal_durable_seq(w->j);
 }
 
 /* ------------------------------------------------------------ the latch at start-up */

@@ -12,7 +12,15 @@
  * 22 and 23) is retried one record at a time; a record refused on its own is
  * set aside in reject_path (JSON lines, fsync'd), logged and counted, never
  * dropped silently. Any other failure (connection lost, server shutting
- * down) closes the connection and reconnects with exponential backoff. */
+ * down) closes the connection and reconnects with exponential backoff.
+ *
+ * With two connections (the default), the work is split in two stages,
+ * each a server process: the first writes intents, orders and order
+ * events; the second positions, fills, fee corrections, equity points, risk
+ * events and the latch, sending a record only once the first has applied
+ * every record up to it (so what a row refers to is there). The second
+ * marks the journal applied. A reader may see an order a moment before its
+ * fill, as it may between two batches of one connection. */
 #ifndef GD_WRITER_H
 #define GD_WRITER_H
 
@@ -54,6 +62,7 @@ typedef struct gd_dbw_opts {
     double reconnect_max_ms;
     uint32_t batch_max;       /* records per batch (0: 512) */
     uint32_t inflight_max;    /* batches in flight (0: 4) */
+    uint32_t connections;     /* 1, or 2 (0: 2): intents and orders on one, the rest on the other */
 } gd_dbw_opts;
 
 typedef struct gd_dbw gd_dbw;
