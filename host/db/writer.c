@@ -548,8 +548,22 @@ static int prepare_all(lane *l)
     return 0;
 }
 
+/* What the server says besides results (a WARNING that ANALYZE skipped a
+ * table autovacuum holds, a NOTICE): into the log, not libpq's default of
+ * raw lines on stderr among the JSON ones. */
+static void on_notice(void *arg, const PGresult *r)
+{
+    (void)arg;
+    const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    int warn = sev && strcmp(sev, "NOTICE") && strcmp(sev, "INFO") && strcmp(sev, "LOG") && strncmp(sev, "DEBUG", 5);
+    gd_log(warn ? GD_LOG_INFO : GD_LOG_DEBUG, "db", NULL, "server %s: %.*s", sev ? sev : "message",
+           m ? (int)strcspn(m, "\n") : 0, m ? m : "");
+}
+
 static void connected(lane *l)
 {
+    PQsetNoticeReceiver(l->conn, on_notice, NULL);
     if (PQsetnonblocking(l->conn, 1) != 0 || !PQenterPipelineMode(l->conn) || prepare_all(l) != 0) {
         conn_error(l, "pipeline");
         return;
