@@ -15,9 +15,14 @@
  * Needs a database with the trading schema: GORDON_DB_DSN (bench/db.sh
  * starts a throwaway cluster, migrates it and runs this).
  * usage: bench_db [--fills N] [--bars N] [--rounds N (1..61, 7)] [--pin CPU] [--rt PRIO]
- *                 [--connections 1|2 (2)] [--phase loop|writer|both]
+ *                 [--connections 1|2 (2)] [--phase loop|writer|both] [--repeat K (1..64, 8)]
  *   --connections: the writer's connections ([db] connections); --phase:
- *   part 1 or 2 alone (bench/db.sh gives the server other CPUs for each).
+ *   part 1 or 2 alone (bench/db.sh gives the server other CPUs for each);
+ *   --repeat: part 1's series K times over in each round. With K = 1 a
+ *   round is ~10 ms and its ~9k records fit in the queue between the loop
+ *   and the database thread: the loop never waits for that thread, and the
+ *   figure says nothing of a run that lasts (K = 8: ~73k records a round,
+ *   more than the queue holds).
  *   --pin: the loop thread on that CPU and the database thread on the
  *   others, as [isolation] pin_cpu runs a live daemon; --rt: the loop
  *   thread SCHED_FIFO at PRIO, as [gordon] realtime_priority runs it (the
@@ -99,6 +104,7 @@ typedef struct loop_run {
     double t0, t_fed, t_applied;
     double cpu0, cpu_fed;
     long ivcsw0, ivcsw_fed; /* the loop thread's involuntary context switches */
+    uint64_t room_waits, room_wait_ns; /* the loop waited for the database thread's queue */
     uint64_t batches, records;
     double lat_sum;
     int use_db;
@@ -175,6 +181,8 @@ static void feed(uv_idle_t *h)
         return;
     uv_idle_stop(h);
     r->t_fed = now_us();
+    r->room_waits = r->db.room_waits;
+    r->room_wait_ns = r->db.room_wait_ns;
     r->cpu_fed = thread_cpu_s();
     r->ivcsw_fed = thread_ivcsw();
     if (!r->use_db) {
@@ -187,8 +195,9 @@ static void feed(uv_idle_t *h)
 }
 
 typedef struct loop_result {
-    double bars_per_s, p50, p99, applied_after_s, in_bars_s, total_s, cpu_s;
+    double bars_per_s, p50, p99, applied_after_s, in_bars_s, total_s, cpu_s, waited_s;
     long preempted;
+    uint64_t waits;
     uint64_t signals, fills, records, batches;
     double lat_sum;
 } loop_result;
@@ -297,6 +306,8 @@ static int run_loop(gd_config *cfg, const char *dsn, const gordon_bar *bars, siz
     out->total_s = (r.t_fed - r.t0) / 1e6;
     out->cpu_s = r.cpu_fed - r.cpu0;
     out->preempted = r.ivcsw_fed - r.ivcsw0;
+    out->waits = r.room_waits;
+    out->waited_s = (double)r.room_wait_ns / 1e9;
     out->in_bars_s = 0;
     for (size_t i = 0; i < n; i++)
         out->in_bars_s += r.lat[i] / 1e6;
@@ -533,7 +544,7 @@ int main(int argc, char **argv)
 {
     size_t n_bars = 0;
     uint64_t n_fills = 100000;
-    int rounds = 7, pin = -1, rt = 0, conns = 2, loop_part = 1, writer_part = 1;
+    int rounds = 7, pin = -1, rt = 0, conns = 2, loop_part = 1, writer_part = 1, repeat = 8;
     for (int i = 1; i < argc; i += 2) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (v && strcmp(argv[i], "--bars") == 0)
@@ -548,6 +559,8 @@ int main(int argc, char **argv)
             rt = atoi(v);
         else if (v && strcmp(argv[i], "--connections") == 0)
             conns = atoi(v);
+        else if (v && strcmp(argv[i], "--repeat") == 0)
+            repeat = atoi(v);
         else if (v && strcmp(argv[i], "--phase") == 0 && !strcmp(v, "loop"))
             writer_part = 0;
         else if (v && strcmp(argv[i], "--phase") == 0 && !strcmp(v, "writer"))
@@ -555,9 +568,9 @@ int main(int argc, char **argv)
         else if (!(v && strcmp(argv[i], "--phase") == 0 && !strcmp(v, "both")))
             rounds = 0; /* said below */
     }
-    if (rounds < 1 || rounds > GD_BENCH_ROUNDS_MAX || conns < 1 || conns > 2) {
+    if (rounds < 1 || rounds > GD_BENCH_ROUNDS_MAX || conns < 1 || conns > 2 || repeat < 1 || repeat > 64) {
         fprintf(stderr, "usage: bench_db [--fills N] [--bars N] [--rounds 1..%d] [--pin CPU] [--rt PRIO] "
-                "[--connections 1|2] [--phase loop|writer|both]\n", GD_BENCH_ROUNDS_MAX);
+                "[--connections 1|2] [--phase loop|writer|both] [--repeat 1..64]\n", GD_BENCH_ROUNDS_MAX);
         return 2;
     }
     const char *dsn = getenv("GORDON_DB_DSN");
@@ -579,6 +592,25 @@ int main(int argc, char **argv)
     }
     if (n_bars == 0 || n_bars > real.n)
         n_bars = real.n;
+    /* --repeat K: the series K times over in one round, each copy later by
+     * the series' span (one gap in prices at each seam), so a round lasts
+     * K times longer and a scheduler hiccup weighs K times less. */
+    gordon_bar *bars = real.bars;
+    if (repeat > 1) {
+        if (!(bars = malloc((size_t)repeat * n_bars * sizeof *bars))) {
+            fprintf(stderr, "bench_db: out of memory\n");
+            return 1;
+        }
+        int64_t span = real.bars[n_bars - 1].close_time_ms - real.bars[0].open_time_ms;
+        for (int k = 0; k < repeat; k++)
+            for (size_t i = 0; i < n_bars; i++) {
+                gordon_bar b = real.bars[i];
+                b.open_time_ms += (int64_t)k * span;
+                b.close_time_ms += (int64_t)k * span;
+                bars[(size_t)k * n_bars + i] = b;
+            }
+        n_bars *= (size_t)repeat;
+    }
     if (pin >= 0) {
         /* As a live daemon runs ([isolation] pin_cpu): the loop on one CPU,
          * the database thread on the others. */
@@ -605,12 +637,12 @@ int main(int argc, char **argv)
      * both, alternating which goes first, after one warm-up pass; each
      * figure is the median round's. */
     loop_result warm, offs[GD_BENCH_ROUNDS_MAX], ons[GD_BENCH_ROUNDS_MAX];
-    if (run_loop(&cfg, NULL, real.bars, n_bars, &warm) != 0)
+    if (run_loop(&cfg, NULL, bars, n_bars, &warm) != 0)
         return 1;
     for (int k = 0; k < rounds; k++) {
         int off_first = k % 2 == 0;
-        if (run_loop(&cfg, off_first ? NULL : dsn, real.bars, n_bars, off_first ? &offs[k] : &ons[k]) != 0 ||
-            run_loop(&cfg, off_first ? dsn : NULL, real.bars, n_bars, off_first ? &ons[k] : &offs[k]) != 0)
+        if (run_loop(&cfg, off_first ? NULL : dsn, bars, n_bars, off_first ? &offs[k] : &ons[k]) != 0 ||
+            run_loop(&cfg, off_first ? dsn : NULL, bars, n_bars, off_first ? &ons[k] : &offs[k]) != 0)
             return 1;
     }
     double walls[GD_BENCH_ROUNDS_MAX] = {0}, cpus[GD_BENCH_ROUNDS_MAX] = {0};
@@ -637,9 +669,10 @@ int main(int argc, char **argv)
     printf("  per round, the cost by wall clock ranged %.1f%% .. %.1f%% (median %.1f%%), by the loop's CPU %.1f%% .. "
            "%.1f%% (median %.1f%%)\n", walls[0], walls[rounds - 1], walls[rounds / 2], cpus[0], cpus[rounds - 1],
            cpus[rounds / 2]);
-    printf("  the loop thread's own CPU: %.3f s off, %.3f s on; wall: %.3f s off, %.3f s on (the difference is the "
-           "machine's other work preempting the loop: %ld times off, %ld on)\n", off.cpu_s, on.cpu_s, off.total_s,
-           on.total_s, off.preempted, on.preempted);
+    printf("  the loop thread's own CPU: %.3f s off, %.3f s on; wall: %.3f s off, %.3f s on (the difference: the loop "
+           "waiting for the database thread to make room in its queue, %" PRIu64 " times, %.3f s; the machine's other "
+           "work preempting the loop, %ld times off, %ld on)\n", off.cpu_s, on.cpu_s, off.total_s, on.total_s, on.waits,
+           on.waited_s, off.preempted, on.preempted);
     /* The verdict from the rounds' paired costs (each pair run back to back),
      * with an interval: a busy machine moves a round by tens of percent. */
     long lo;
@@ -669,6 +702,8 @@ writer:
     printf("  %.0f records/s, %.0f fills/s sustained (batch round trip p99 <= %.1f ms); goal 10k fills/s -> %s\n",
            rec_s, fill_s, p99_ms, fill_s >= 10000 ? "met" : "NOT met");
 done:
+    if (bars != real.bars)
+        free(bars);
     gd_series_free(&real);
     gd_config_free(&cfg);
     return 0;

@@ -310,6 +310,8 @@ static int queue_full(void *arg)
         uv_cond_timedwait(&d->cv, &d->mu, deadline - now);
     }
     uv_mutex_unlock(&d->mu);
+    d->room_waits++;
+    d->room_wait_ns += uv_hrtime() - (deadline - GD_DB_ROOM_WAIT_NS);
     /* A thread that took nothing for that long (a disk stalled in
      * fdatasync) is not waited for again until a record gets in. */
     d->room_gave_up = gd_jq_used(d->q) * 2 > gd_jq_cap(d->q) && !atomic_load(&d->pub.full);

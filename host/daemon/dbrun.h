@@ -52,6 +52,8 @@ typedef struct gd_dbrun {
     double window_ms;
     int stopped;
     int room_gave_up;         /* the last wait for room in the queue timed out */
+    uint64_t room_waits;      /* times the loop waited for room in the queue (the thread lagging) */
+    uint64_t room_wait_ns;    /* ... and for how long in all */
     int finished;             /* the last equity point is journaled */
     char pad_pub[64];
     gd_jpub pub;
