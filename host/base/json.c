@@ -187,10 +187,13 @@ int gd_json_number(char *buf, size_t cap, double v)
         return (int)n;
     }
     int n = (int)short_decimal(tmp, v);
+    /* From 1 up, short_decimal tried every form of 15 significant digits
+     * or fewer (they have at most 14 decimals): printf starts at 16. */
+    double a = fabs(v);
     if (n)
         tmp[n] = '\0';
     else
-        for (int prec = 15; prec <= 17; prec++) {
+        for (int prec = a >= 1.0 && a < 1e15 ? 16 : 15; prec <= 17; prec++) {
             n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
             if (prec == 17 || strtod(tmp, NULL) == v)
                 break;
