@@ -592,25 +592,7 @@ int main(int argc, char **argv)
     }
     if (n_bars == 0 || n_bars > real.n)
         n_bars = real.n;
-    /* --repeat K: the series K times over in one round, each copy later by
-     * the series' span (one gap in prices at each seam), so a round lasts
-     * K times longer and a scheduler hiccup weighs K times less. */
-    gordon_bar *bars = real.bars;
-    if (repeat > 1) {
-        if (!(bars = malloc((size_t)repeat * n_bars * sizeof *bars))) {
-            fprintf(stderr, "bench_db: out of memory\n");
-            return 1;
-        }
-        int64_t span = real.bars[n_bars - 1].close_time_ms - real.bars[0].open_time_ms;
-        for (int k = 0; k < repeat; k++)
-            for (size_t i = 0; i < n_bars; i++) {
-                gordon_bar b = real.bars[i];
-                b.open_time_ms += (int64_t)k * span;
-                b.close_time_ms += (int64_t)k * span;
-                bars[(size_t)k * n_bars + i] = b;
-            }
-        n_bars *= (size_t)repeat;
-    }
+    gordon_bar *bars = real.bars; /* part 1's bars: the series, --repeat times over */
     if (pin >= 0) {
         /* As a live daemon runs ([isolation] pin_cpu): the loop on one CPU,
          * the database thread on the others. */
@@ -629,6 +611,24 @@ int main(int argc, char **argv)
     cfg.db_connections = conns;
     if (!loop_part)
         goto writer;
+    /* --repeat K: the series K times over in one round, each copy later by
+     * the series' span (one gap in prices at each seam), so a round lasts
+     * K times longer and a scheduler hiccup weighs K times less. */
+    if (repeat > 1) {
+        if (!(bars = malloc((size_t)repeat * n_bars * sizeof *bars))) {
+            fprintf(stderr, "bench_db: out of memory\n");
+            return 1;
+        }
+        int64_t span = real.bars[n_bars - 1].close_time_ms - real.bars[0].open_time_ms;
+        for (int k = 0; k < repeat; k++)
+            for (size_t i = 0; i < n_bars; i++) {
+                gordon_bar b = real.bars[i];
+                b.open_time_ms += (int64_t)k * span;
+                b.close_time_ms += (int64_t)k * span;
+                bars[(size_t)k * n_bars + i] = b;
+            }
+        n_bars *= (size_t)repeat;
+    }
     printf("bench_db: 1. the trading loop (ema_cross + 3 overlays + drawdown, real USD/CHF 30m, %zu bars, "
            "batches of %d on a libuv loop); latency = one bar in to its intents recorded\n", n_bars, BATCH);
     printf("  loop thread: %s, %s scheduling\n", pin >= 0 ? "pinned to one CPU" : "on any CPU",

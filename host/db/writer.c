@@ -292,7 +292,6 @@ typedef struct batch {
 typedef struct lane {
     struct gd_dbw *w;
     int id;
-    int last;               /* the lane that marks the journal applied */
     int state;
     PGconn *conn;
     int pq_fd;              /* PQsocket as last seen */
@@ -315,7 +314,6 @@ typedef struct lane {
     uint64_t analyze_at;    /* ... when the referenced tables' statistics are refreshed next */
     uint64_t seen;          /* no record above this was ever sent by anyone: the journal's last
                              * record when a connection starts, the highest sent since */
-    int analyzes;           /* this lane refreshes the statistics (the first) */
 
     const stmt *st[GD_REC__COUNT];            /* the statement for each type it writes; NULL: none */
     gd_jrec *recs;          /* batch_max */
@@ -363,10 +361,14 @@ static void schedule(lane *l, double ms);
 static void pump(lane *l);
 static void send_batches(lane *l);
 
+/* The last lane marks the journal applied; the first refreshes the
+ * statistics. */
+static int lane_is_last(const lane *l) { return l->id == l->w->n_lanes - 1; }
+
 /* What this lane has applied: every record up to the returned sequence. */
 static uint64_t lane_applied(const lane *l)
 {
-    return l->last ? gd_journal_applied_seq(l->w->j) : l->done;
+    return lane_is_last(l) ? gd_journal_applied_seq(l->w->j) : l->done;
 }
 
 /* The records up to seq are applied by this lane. The next lane may now
@@ -374,7 +376,7 @@ static uint64_t lane_applied(const lane *l)
 static void lane_mark(lane *l, uint64_t seq)
 {
     gd_dbw *w = l->w;
-    if (l->last) {
+    if (lane_is_last(l)) {
         gd_err err;
         if (gd_journal_mark_applied(w->j, seq, 0, &err) != 0)
             gd_log(GD_LOG_ERROR, "db", NULL, "journal: %s", err.msg);
@@ -917,7 +919,7 @@ static void send_batches(lane *l)
             b->last = r->seq;
             if (r->type == 0 || r->type >= GD_REC__COUNT) {
                 /* Unknown: the last lane, which marks it applied, sets it aside. */
-                if (l->last) {
+                if (lane_is_last(l)) {
                     snprintf(why, sizeof why, "unknown record type %u", (unsigned)r->type);
                     set_aside(w, r, "", why);
                 }
@@ -948,7 +950,7 @@ static void send_batches(lane *l)
         if (l->seen < b->last)
             l->seen = b->last;
         l->count++;
-        if (l->analyzes && l->sent_n >= l->analyze_at && l->count < MAX_INFLIGHT && send_analyze(l) != 0)
+        if (l->id == 0 && l->sent_n >= l->analyze_at && l->count < MAX_INFLIGHT && send_analyze(l) != 0)
             return;
     }
     if (l->state >= ST_PREPARING && flush_out(l) != 0)
@@ -1221,8 +1223,6 @@ static int lane_setup(gd_dbw *w, int id, int n)
     w->lanes[id] = l;
     l->w = w;
     l->id = id;
-    l->last = id == n - 1;
-    l->analyzes = id == 0;
     l->pq_fd = -1;
     l->backoff_ms = w->backoff_min_ms;
     l->done = gd_journal_applied_seq(w->j);
