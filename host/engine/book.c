@@ -88,8 +88,9 @@ static void track_drawdown(gd_book *b, int64_t now_ms)
     }
 }
 
-/* Recomputes one symbol's aggregates: O(owners), only when it has positions. */
-static void resum_symbol(gd_book *b, uint32_t s)
+/* Recomputes one symbol's aggregates: O(owners), only when it has positions
+ * (inline: a mark runs it on most bars, and a call cost a fifth of it). */
+static inline __attribute__((always_inline)) void resum_symbol(gd_book *b, uint32_t s)
 {
     double u = 0.0, g = 0.0, m = b->mark[s];
     if (b->sym_open[s]) {

@@ -528,27 +528,20 @@ static inline __attribute__((always_inline)) void breaker_input(const gd_engine 
     in->last_venue_ms = 0;
 }
 
-/* Breaker b's verdict, as its evaluate (returning rc) left it in b->scratch. */
-static inline __attribute__((always_inline)) void breaker_verdict(gd_engine *e, gd_inst *b, int rc)
+/* Breaker b's verdict when it is not a steady OK: the reason is read when
+ * the state changes (the SDK's contract: a breaker writes it then),
+ * terminated here and made valid UTF-8 where it is shown (views, the
+ * latch), not on every bar. */
+static __attribute__((noinline, cold)) void breaker_change(gd_engine *e, gd_inst *b, int rc, int state)
 {
-    /* Field by field, as the plugin wrote them: one wide load across two
-     * of its stores would wait for them to reach the cache, every bar. */
-    volatile gordon_breaker_result *out = b->scratch;
     gordon_breaker_result *r = &b->last;
     int before = r->state;
-    r->state = out->state;
-    r->value = out->value;
-    r->threshold = out->threshold;
-    if (rc == 0 && r->state == GORDON_BREAKER_OK)
-        return;
-    /* The reason is read when the state changes (the SDK's contract: a
-     * breaker writes it then), terminated here and made valid UTF-8
-     * where it is shown (views, the latch), not on every bar. */
-    if (r->state != before || rc != 0) {
+    r->state = state;
+    if (state != before || rc != 0) {
         memcpy(r->reason, b->scratch->reason, sizeof r->reason);
         r->reason[sizeof r->reason - 1] = '\0';
     }
-    if (rc != 0 || r->state < GORDON_BREAKER_OK || r->state > GORDON_BREAKER_TRIPPED) {
+    if (rc != 0 || state < GORDON_BREAKER_OK || state > GORDON_BREAKER_TRIPPED) {
         r->state = GORDON_BREAKER_TRIPPED;
         snprintf(r->reason, sizeof r->reason, "evaluate failed (rc %d)", rc);
     }
@@ -566,11 +559,24 @@ static inline __attribute__((always_inline)) void breaker_verdict(gd_engine *e, 
     }
 }
 
-/* Breaker b's scratch made ready for an evaluate. */
-static inline __attribute__((always_inline)) void breaker_scratch(gd_inst *b)
+/* Breaker b's verdict, as its evaluate (returning rc) left it in b->scratch:
+ * read field by field, as the plugin wrote them (one wide load across two
+ * of its stores would wait for them to reach the cache, every bar). */
+static inline __attribute__((always_inline)) void breaker_verdict(gd_engine *e, gd_inst *b, int rc)
 {
     volatile gordon_breaker_result *out = b->scratch;
-    out->struct_size = sizeof *b->scratch;
+    int state = out->state;
+    b->last.value = out->value;
+    b->last.threshold = out->threshold;
+    if (__builtin_expect(rc != 0 || state != GORDON_BREAKER_OK || b->last.state != GORDON_BREAKER_OK, 0))
+        breaker_change(e, b, rc, state);
+}
+
+/* Breaker b's scratch made ready for an evaluate (its struct_size is set
+ * once: the host never reads it back). */
+static inline __attribute__((always_inline)) void breaker_scratch(gd_inst *b)
+{
+    gordon_breaker_result *out = b->scratch;
     out->state = GORDON_BREAKER_OK;
     out->value = 0.0;
     out->threshold = 0.0;
@@ -612,7 +618,7 @@ void gd_engine_breaker_verdict(gd_engine *e, uint32_t i, int rc) { breaker_verdi
 /* ------------------------------------------------------------ hot path */
 
 /* One intent and one log line for a flood's dropped signals. */
-static void summarise_dropped(gd_engine *e, gd_inst *in, uint32_t s)
+static __attribute__((noinline, cold)) void summarise_dropped(gd_engine *e, gd_inst *in, uint32_t s)
 {
     gd_intent it;
     memset(&it, 0, sizeof it);

@@ -153,11 +153,10 @@ static void check_protective(simexec *x, uint32_t owner, uint32_t sym, simslot *
     s->stop = s->tp = 0.0;
 }
 
-static void sim_on_bar(void *self, uint32_t sym, const gordon_bar *b)
+/* A bar meets the symbol's orders and positions (sim_on_bar has checked
+ * there are some: apart, so a quiet bar does not pay this one's frame). */
+static __attribute__((noinline)) void sim_bar_active(simexec *x, uint32_t sym, const gordon_bar *b)
 {
-    simexec *x = self;
-    if (x->active[sym] == 0)
-        return;
     double slip = x->c.slippage_bps / 1e4;
     for (uint32_t o = 0; o < x->c.n_owners; o++) {
         simslot *s = slot_of(x, o, sym);
@@ -195,6 +194,13 @@ static void sim_on_bar(void *self, uint32_t sym, const gordon_bar *b)
         if (!slot_busy(s))
             x->active[sym]--;
     }
+}
+
+static void sim_on_bar(void *self, uint32_t sym, const gordon_bar *b)
+{
+    simexec *x = self;
+    if (x->active[sym] != 0)
+        sim_bar_active(x, sym, b);
 }
 
 static int sim_grow(void *self, uint32_t n_owners)
