@@ -305,6 +305,97 @@ tests:
         eval_time: 5m
         exp_samples:
           - {labels: '{alertname="GordonDown"}', value: 1}
+
+  # The database and the journal: e1 cannot reach PostgreSQL (down, backlog,
+  # breaker open, flapping), e2 is connected but applies nothing, had records
+  # refused and a failed fdatasync, e3 writes slowly, replays a large backlog
+  # and makes the trading loop wait for the database thread; e4 is healthy
+  # (a few short waits of the loop stay under the alert's bar).
+  - interval: 1m
+    input_series:
+      - {series: 'up{job="gordon",instance="e1"}', values: '1x40'}
+      - {series: 'gordon_up{job="gordon",instance="e1"}', values: '1x40'}
+      - {series: 'gordon_db_connected{job="gordon",instance="e1"}', values: '0x40'}
+      - {series: 'gordon_db_journal_depth{job="gordon",instance="e1"}', values: '500x40'}
+      - {series: 'gordon_db_journal_age_seconds{job="gordon",instance="e1"}', values: '0+60x40'}
+      - {series: 'gordon_db_breaker_open{job="gordon",instance="e1"}', values: '0x20 1x20'}
+      - {series: 'gordon_db_reconnects_total{job="gordon",instance="e1"}', values: '0+1x40'}
+      - {series: 'gordon_db_applied_records_total{job="gordon",instance="e1"}', values: '1000x40'}
+      - {series: 'gordon_db_replayed_records_total{job="gordon",instance="e1"}', values: '0x40'}
+      - {series: 'gordon_db_rejected_records_total{job="gordon",instance="e1"}', values: '0x40'}
+      - {series: 'gordon_db_journal_sync_failures_total{job="gordon",instance="e1"}', values: '0x40'}
+      - {series: 'gordon_db_journal_lost_records_total{job="gordon",instance="e1"}', values: '0x40'}
+      - {series: 'gordon_db_queue_waits_total{job="gordon",instance="e1"}', values: '0+1x40'}
+      - {series: 'gordon_db_queue_wait_seconds_total{job="gordon",instance="e1"}', values: '0+0.001x40'}
+      - {series: 'gordon_db_write_latency_seconds_bucket{job="gordon",instance="e1",le="0.1"}', values: '0+10x40'}
+      - {series: 'gordon_db_write_latency_seconds_bucket{job="gordon",instance="e1",le="1"}', values: '0+10x40'}
+      - {series: 'gordon_db_write_latency_seconds_bucket{job="gordon",instance="e1",le="+Inf"}', values: '0+10x40'}
+      - {series: 'up{job="gordon",instance="e2"}', values: '1x40'}
+      - {series: 'gordon_up{job="gordon",instance="e2"}', values: '1x40'}
+      - {series: 'gordon_db_connected{job="gordon",instance="e2"}', values: '1x40'}
+      - {series: 'gordon_db_journal_depth{job="gordon",instance="e2"}', values: '50x40'}
+      - {series: 'gordon_db_journal_age_seconds{job="gordon",instance="e2"}', values: '30x40'}
+      - {series: 'gordon_db_breaker_open{job="gordon",instance="e2"}', values: '0x40'}
+      - {series: 'gordon_db_reconnects_total{job="gordon",instance="e2"}', values: '0x40'}
+      - {series: 'gordon_db_applied_records_total{job="gordon",instance="e2"}', values: '1000x40'}
+      - {series: 'gordon_db_replayed_records_total{job="gordon",instance="e2"}', values: '0x40'}
+      - {series: 'gordon_db_rejected_records_total{job="gordon",instance="e2"}', values: '0x30 3x10'}
+      - {series: 'gordon_db_journal_sync_failures_total{job="gordon",instance="e2"}', values: '0x35 1x5'}
+      - {series: 'gordon_db_journal_lost_records_total{job="gordon",instance="e2"}', values: '0x40'}
+      - {series: 'gordon_db_queue_waits_total{job="gordon",instance="e2"}', values: '0+1x40'}
+      - {series: 'gordon_db_queue_wait_seconds_total{job="gordon",instance="e2"}', values: '0+0.001x40'}
+      - {series: 'gordon_db_write_latency_seconds_bucket{job="gordon",instance="e2",le="0.1"}', values: '0+10x40'}
+      - {series: 'gordon_db_write_latency_seconds_bucket{job="gordon",instance="e2",le="1"}', values: '0+10x40'}
+      - {series: 'gordon_db_write_latency_seconds_bucket{job="gordon",instance="e2",le="+Inf"}', values: '0+10x40'}
+      - {series: 'up{job="gordon",instance="e3"}', values: '1x40'}
+      - {series: 'gordon_up{job="gordon",instance="e3"}', values: '1x40'}
+      - {series: 'gordon_db_connected{job="gordon",instance="e3"}', values: '1x40'}
+      - {series: 'gordon_db_journal_depth{job="gordon",instance="e3"}', values: '10x40'}
+      - {series: 'gordon_db_journal_age_seconds{job="gordon",instance="e3"}', values: '1x40'}
+      - {series: 'gordon_db_breaker_open{job="gordon",instance="e3"}', values: '0x40'}
+      - {series: 'gordon_db_reconnects_total{job="gordon",instance="e3"}', values: '0x40'}
+      - {series: 'gordon_db_applied_records_total{job="gordon",instance="e3"}', values: '0+30000x40'}
+      - {series: 'gordon_db_replayed_records_total{job="gordon",instance="e3"}', values: '0+20000x40'}
+      - {series: 'gordon_db_rejected_records_total{job="gordon",instance="e3"}', values: '0x40'}
+      - {series: 'gordon_db_journal_sync_failures_total{job="gordon",instance="e3"}', values: '0x40'}
+      - {series: 'gordon_db_journal_lost_records_total{job="gordon",instance="e3"}', values: '0x40'}
+      - {series: 'gordon_db_queue_waits_total{job="gordon",instance="e3"}', values: '0+3x40'}
+      - {series: 'gordon_db_queue_wait_seconds_total{job="gordon",instance="e3"}', values: '0+0.5x40'}
+      - {series: 'gordon_db_write_latency_seconds_bucket{job="gordon",instance="e3",le="0.1"}', values: '0x40'}
+      - {series: 'gordon_db_write_latency_seconds_bucket{job="gordon",instance="e3",le="1"}', values: '0x40'}
+      - {series: 'gordon_db_write_latency_seconds_bucket{job="gordon",instance="e3",le="2.5"}', values: '0+100x40'}
+      - {series: 'gordon_db_write_latency_seconds_bucket{job="gordon",instance="e3",le="+Inf"}', values: '0+100x40'}
+      - {series: 'up{job="gordon",instance="e4"}', values: '1x40'}
+      - {series: 'gordon_up{job="gordon",instance="e4"}', values: '1x40'}
+      - {series: 'gordon_db_connected{job="gordon",instance="e4"}', values: '1x40'}
+      - {series: 'gordon_db_journal_depth{job="gordon",instance="e4"}', values: '5x40'}
+      - {series: 'gordon_db_journal_age_seconds{job="gordon",instance="e4"}', values: '1x40'}
+      - {series: 'gordon_db_breaker_open{job="gordon",instance="e4"}', values: '0x40'}
+      - {series: 'gordon_db_reconnects_total{job="gordon",instance="e4"}', values: '0x40'}
+      - {series: 'gordon_db_applied_records_total{job="gordon",instance="e4"}', values: '0+100x40'}
+      - {series: 'gordon_db_replayed_records_total{job="gordon",instance="e4"}', values: '0x40'}
+      - {series: 'gordon_db_rejected_records_total{job="gordon",instance="e4"}', values: '0x40'}
+      - {series: 'gordon_db_journal_sync_failures_total{job="gordon",instance="e4"}', values: '0x40'}
+      - {series: 'gordon_db_journal_lost_records_total{job="gordon",instance="e4"}', values: '0x40'}
+      - {series: 'gordon_db_queue_waits_total{job="gordon",instance="e4"}', values: '0+1x40'}
+      - {series: 'gordon_db_queue_wait_seconds_total{job="gordon",instance="e4"}', values: '0+0.001x40'}
+      - {series: 'gordon_db_write_latency_seconds_bucket{job="gordon",instance="e4",le="0.1"}', values: '0+10x40'}
+      - {series: 'gordon_db_write_latency_seconds_bucket{job="gordon",instance="e4",le="1"}', values: '0+10x40'}
+      - {series: 'gordon_db_write_latency_seconds_bucket{job="gordon",instance="e4",le="+Inf"}', values: '0+10x40'}
+    promql_expr_test:
+      - expr: 'count by (alertname, instance) (ALERTS{alertstate="firing"})'
+        eval_time: 40m
+        exp_samples:
+          - {labels: '{alertname="GordonDatabaseDown", instance="e1"}', value: 1}
+          - {labels: '{alertname="GordonJournalBacklog", instance="e1"}', value: 1}
+          - {labels: '{alertname="GordonDbBreakerOpen", instance="e1"}', value: 1}
+          - {labels: '{alertname="GordonDbReconnecting", instance="e1"}', value: 1}
+          - {labels: '{alertname="GordonDbNotApplying", instance="e2"}', value: 1}
+          - {labels: '{alertname="GordonDbRecordsRejected", instance="e2"}', value: 1}
+          - {labels: '{alertname="GordonJournalFailing", instance="e2"}', value: 1}
+          - {labels: '{alertname="GordonDbWritesSlow", instance="e3"}', value: 1}
+          - {labels: '{alertname="GordonDbReplayingBacklog", instance="e3"}', value: 1}
+          - {labels: '{alertname="GordonDbThreadLagging", instance="e3"}', value: 1}
 EOF
 promtool test rules "$tmp/alerts_test.yml" || fail "promtool test rules: an alert scenario did not fire as expected"
 

@@ -199,6 +199,11 @@ static void test_db_thread_full_journal_refuses_entry(void **state)
     gd_dbrun_snap snap;
     gd_dbrun_snapshot(&r.db, &snap);
     assert_int_equal(snap.w.connected, 0);
+    /* Before the journal was full the loop outran the thread (a record is
+     * packed in tens of nanoseconds, formatted in microseconds) and waited
+     * for room in the queue: counted, for gordon_db_queue_wait*_total. */
+    assert_true(snap.room_waits > 0);
+    assert_true(snap.room_wait_ns > 0);
     rig_close(&r);
 }
 

@@ -218,6 +218,8 @@ static void db_metrics(const gd_api *a, gd_buf *b)
     DB_G(gordon_db_journal_sync_failures_total, "%llu", (unsigned long long)snap.sync_failures);
     DB_G(gordon_db_journal_lost_records_total, "%llu",
          d ? (unsigned long long)(gd_engine_rec_lost(a->eng) + snap.lost) : 0ull);
+    DB_G(gordon_db_queue_waits_total, "%llu", (unsigned long long)snap.room_waits);
+    DB_G(gordon_db_queue_wait_seconds_total, "%.6f", (double)snap.room_wait_ns / 1e9);
 #undef DB_G
 }
 

@@ -385,6 +385,8 @@ void gd_dbrun_snapshot(gd_dbrun *d, gd_dbrun_snap *out)
     uv_mutex_lock(&d->mu);
     *out = d->snap;
     uv_mutex_unlock(&d->mu);
+    out->room_waits = d->room_waits;
+    out->room_wait_ns = d->room_wait_ns;
 }
 
 /* The latch: the state file's (already in the engine) and the database's;

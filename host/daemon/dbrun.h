@@ -32,6 +32,8 @@ typedef struct gd_dbrun_snap {
     uint64_t syncs, sync_failures;
     double sync_seconds_sum;  /* time spent in write + fdatasync */
     uint64_t lost;            /* records the thread could not journal */
+    uint64_t room_waits;      /* the loop's (gd_dbrun.room_waits): snapshots are taken on the loop */
+    uint64_t room_wait_ns;
 } gd_dbrun_snap;
 
 typedef struct gd_dbrun {
@@ -113,7 +115,8 @@ void gd_dbrun_stop(gd_dbrun *d);
  * journal. */
 void gd_dbrun_close(gd_dbrun *d);
 
-/* What the thread last published (zeros when inactive). */
+/* What the thread last published, and the loop's waits for it (zeros when
+ * inactive). On the loop's thread. */
 void gd_dbrun_snapshot(gd_dbrun *d, gd_dbrun_snap *out);
 
 #endif

@@ -93,6 +93,10 @@
     X(gordon_db_journal_sync_failures_total, counter, "Journal write or fdatasync failures", "")    \
     X(gordon_db_journal_lost_records_total, counter,                                               \
       "Records that could not be journaled at all (the journal was full)", "")                         \
+    X(gordon_db_queue_waits_total, counter,                                                        \
+      "Times the trading loop waited for the database thread (its queue to the journal was full)", "") \
+    X(gordon_db_queue_wait_seconds_total, counter,                                                 \
+      "Seconds the trading loop spent waiting for the database thread", "")                        \
     X(gordon_venue_ready, gauge, "1 once the venue's start-up checks passed ([executor] kind = venue)", "") \
     X(gordon_venue_used_weight_1m, gauge, "The venue's X-MBX-USED-WEIGHT-1M on its last reply", "") \
     X(gordon_venue_requests_total, counter,                                                        \
