@@ -28,6 +28,7 @@
 #include "base/log.h"
 #include "daemon/run.h"
 #include "db/journal.h"
+#include "db/record.h"
 #include "db/migrate.h"
 #include "db/record_run.h"
 #include "db/backup.h"
@@ -608,7 +609,8 @@ static void print_base64(const unsigned char *p, size_t n)
 }
 
 /* Each record as {"seq","time_ms","type","len","data"}: data is the
- * payload itself when it is JSON text, else "data_b64" holds it. */
+ * payload itself when it is JSON text, its JSON text when it is a binary
+ * record ("binary":true), else "data_b64" holds it. */
 static int print_journal_record(void *arg, const gd_jrec *r)
 {
     jdump *d = arg;
@@ -616,11 +618,18 @@ static int print_journal_record(void *arg, const gd_jrec *r)
         d->first = r->seq;
     if (!d->dump)
         return 0;
-    memcpy(d->text, r->data, r->len);
-    d->text[r->len] = '\0';
     printf("{\"seq\":%llu,\"time_ms\":%lld,\"type\":%u,\"len\":%u,", (unsigned long long)r->seq, (long long)r->time_ms,
            (unsigned)r->type, (unsigned)r->len);
-    if (r->len && !memchr(d->text, '\0', r->len) && journal_is_json(d->text, r->len)) {
+    int binary = gd_rec_is_binary(r->data, r->len);
+    size_t jn = binary ? gd_rec_format_binary(d->text, GD_JOURNAL_MAX_RECORD + 1, r->type, r->data, r->len) : 0;
+    if (!binary) {
+        memcpy(d->text, r->data, r->len);
+        d->text[r->len] = '\0';
+    }
+    if (jn > 0 && jn <= GD_JOURNAL_MAX_RECORD) {
+        fputs("\"binary\":true,\"data\":", stdout);
+        fwrite(d->text, 1, jn, stdout);
+    } else if (!binary && r->len && !memchr(d->text, '\0', r->len) && journal_is_json(d->text, r->len)) {
         fputs("\"data\":", stdout);
         for (uint32_t i = 0; i < r->len; i++)
             putchar(d->text[i] == '\n' || d->text[i] == '\r' || d->text[i] == '\t' ? ' ' : d->text[i]);

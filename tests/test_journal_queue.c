@@ -181,6 +181,33 @@ static void same_text(int type, const void *args)
     size_t n2 = gd_rec_format_packed(later, sizeof later, type, p, sz);
     assert_int_equal(n1, n2);
     assert_string_equal(direct, later);
+    /* as the database thread journals it (binary) and the writer formats it */
+    unsigned char *bin = malloc(GD_REC_BIN_MAX + 1);
+    assert_non_null(bin);
+    size_t bn = gd_rec_encode_packed(bin, GD_REC_BIN_MAX, type, p, sz);
+    assert_true(bn > 2);
+    assert_true(gd_rec_is_binary(bin, bn));
+    assert_false(gd_rec_is_binary(direct, n1));
+    assert_int_equal(gd_rec_encode_packed(bin, bn - 1, type, p, sz), 0); /* a byte short: refused */
+    assert_int_equal(gd_rec_encode_packed(bin, GD_REC_BIN_MAX, type, p, sz), bn);
+    char frombin[GD_REC_MAX];
+    assert_int_equal(gd_rec_format_binary(frombin, sizeof frombin, type, bin, bn), n1);
+    assert_string_equal(direct, frombin);
+    /* a damaged binary payload: refused, never read past its end */
+    for (size_t cut = 0; cut < bn; cut++) {
+        unsigned char *q = malloc(cut ? cut : 1);
+        assert_non_null(q);
+        memcpy(q, bin, cut);
+        assert_int_equal(gd_rec_format_binary(frombin, sizeof frombin, type, q, cut), 0);
+        free(q);
+    }
+    bin[bn] = 0; /* a byte past the last field */
+    assert_int_equal(gd_rec_format_binary(frombin, sizeof frombin, type, bin, bn + 1), 0);
+    bin[1] = GD_REC_BIN_VERSION + 1; /* a version this build does not know */
+    assert_int_equal(gd_rec_format_binary(frombin, sizeof frombin, type, bin, bn), 0);
+    bin[1] = GD_REC_BIN_VERSION;
+    assert_int_equal(gd_rec_format_binary(frombin, sizeof frombin, type == 1 ? 2 : 1, bin, bn), 0);
+    free(bin);
     /* cut short anywhere: refused, never read past the end */
     for (size_t cut = 0; cut < sz; cut += (sz / 13) + 1) {
         unsigned char *q = malloc(cut ? cut : 1);

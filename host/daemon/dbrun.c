@@ -39,13 +39,17 @@ static void lost_one(gd_dbrun *d, uint16_t type, const char *why)
     gd_log(GD_LOG_ERROR, "journal", NULL, "%s record not journaled: %s", gd_rec_type_name(type), why);
 }
 
-/* One packed record formatted and journaled (or counted lost). 1 when the
- * journal has no room and there is a later: the record is to go again. */
-static int journal_one(gd_dbrun *d, uint16_t type, int64_t t, const void *p, size_t len, int final, char *buf)
+/* One packed record journaled in its binary form (or counted lost): a copy
+ * of its fields, not its JSON text, which the writer makes at the
+ * database's pace (formatting here capped a full-speed replay at what this
+ * thread could format, sharing a CPU with the server). 1 when the journal
+ * has no room and there is a later: the record is to go again. */
+static int journal_one(gd_dbrun *d, uint16_t type, int64_t t, const void *p, size_t len, int final,
+                       unsigned char *buf)
 {
-    size_t n = gd_rec_format_packed(buf, GD_REC_MAX, type, p, len);
-    if (n == 0 || n >= GD_REC_MAX) {
-        lost_one(d, type, n ? "too long" : "not a packed record");
+    size_t n = gd_rec_encode_packed(buf, GD_REC_BIN_MAX, type, p, len);
+    if (n == 0) {
+        lost_one(d, type, "not a packed record");
         return 0;
     }
     gd_err err;
@@ -61,7 +65,7 @@ static int journal_one(gd_dbrun *d, uint16_t type, int64_t t, const void *p, siz
 /* One group's records (db/record.h, GD_REC_GROUP), from where an earlier
  * pass stopped for want of room (d->group_at): none is journaled twice. 1
  * when the journal is full, as drain. */
-static int drain_group(gd_dbrun *d, const unsigned char *p, size_t len, int final, char *buf)
+static int drain_group(gd_dbrun *d, const unsigned char *p, size_t len, int final, unsigned char *buf)
 {
     while (d->group_at < len) {
         gd_rec_sub h;
@@ -92,7 +96,7 @@ static int drain(gd_dbrun *d, int final)
     int64_t t;
     size_t len;
     const void *p;
-    char buf[GD_REC_MAX];
+    unsigned char buf[GD_REC_BIN_MAX];
     while ((p = gd_jq_peek(d->q, &type, &t, &len)) != NULL) {
         int full = type == GD_REC_GROUP ? drain_group(d, p, len, final, buf)
                                         : journal_one(d, type, t, p, len, final, buf);

@@ -526,39 +526,281 @@ size_t gd_rec_pack(void *dst, size_t room, int type, const void *args)
 }
 #undef PACK_COPY
 
-size_t gd_rec_format_packed(char *buf, size_t cap, int type, const void *p, size_t len)
+/* A packed record's arguments, its copied strings pointed at where they
+ * lie in p. 0, or -1 when p is not a packed record of that type. */
+static int unpack(int type, const void *p, size_t len, anyargs *a)
 {
     const packdesc *d = desc(type);
     size_t n = d ? (d->size + 7) & ~(size_t)7 : 0;
-    if (cap)
-        buf[0] = '\0';
     if (!d || len < n)
-        return 0;
-    anyargs a;
-    memcpy(&a, p, d->size);
+        return -1;
+    memcpy(a, p, d->size);
     const char *bytes = p;
     for (unsigned i = 0; i < d->n_str; i++) {
-        if (!str_field(&a, d->str_at[i]) || (d->stable >> i & 1u))
+        if (!str_field(a, d->str_at[i]) || (d->stable >> i & 1u))
             continue;
         const char *s = bytes + n;
         const char *nul = n < len ? memchr(s, '\0', len - n) : NULL;
         if (!nul)
-            return 0;
-        memcpy((char *)&a + d->str_at[i], &s, sizeof s);
+            return -1;
+        memcpy((char *)a + d->str_at[i], &s, sizeof s);
         n += (size_t)(nul - s) + 1;
     }
+    return 0;
+}
+
+/* Formats the arguments as unpacked (an intent's as packed_intent). */
+static size_t format_args(char *buf, size_t cap, int type, const anyargs *a)
+{
     if (type == GD_REC_INTENT) {
         gd_rec_intent_args ia;
         memset(&ia, 0, sizeof ia);
-        memcpy(&ia.it, a.intent.it, PACKED_INTENT_FIXED);
-        if (a.intent.tag)
-            snprintf(ia.it.tag, sizeof ia.it.tag, "%s", a.intent.tag);
-        if (a.intent.detail)
-            snprintf(ia.it.detail, sizeof ia.it.detail, "%s", a.intent.detail);
-        ia.strategy = a.intent.strategy;
-        ia.symbol = a.intent.symbol;
-        ia.stop_required = a.intent.stop_required;
+        memcpy(&ia.it, a->intent.it, PACKED_INTENT_FIXED);
+        if (a->intent.tag)
+            snprintf(ia.it.tag, sizeof ia.it.tag, "%s", a->intent.tag);
+        if (a->intent.detail)
+            snprintf(ia.it.detail, sizeof ia.it.detail, "%s", a->intent.detail);
+        ia.strategy = a->intent.strategy;
+        ia.symbol = a->intent.symbol;
+        ia.stop_required = a->intent.stop_required;
         return gd_rec_format(buf, cap, type, &ia);
     }
-    return gd_rec_format(buf, cap, type, &a);
+    return gd_rec_format(buf, cap, type, a);
+}
+
+size_t gd_rec_format_packed(char *buf, size_t cap, int type, const void *p, size_t len)
+{
+    anyargs a;
+    if (cap)
+        buf[0] = '\0';
+    if (unpack(type, p, len, &a) != 0)
+        return 0;
+    return format_args(buf, cap, type, &a);
+}
+
+/* ------------------------------------------------------------ binary */
+
+/* Each type's arguments as the binary payload holds them: the fields in
+ * this order, each fixed-width little endian (a string: u16 length, 0xFFFF
+ * for none, then its bytes). The tables are the format: a field is never
+ * moved or removed from one, only added at its end under a new version. */
+enum { FK_U64 = 1, FK_I64, FK_U32, FK_I32, FK_F64, FK_STR, FK_CID };
+typedef struct bfield {
+    unsigned char kind;
+    unsigned short off;
+} bfield;
+
+#define F(k, t, f) {FK_##k, (unsigned short)offsetof(t, f)}
+#define FI(k, f) {FK_##k, (unsigned short)(offsetof(packed_intent, it) + offsetof(gd_intent, f))}
+static const bfield b_intent[] = {
+    FI(U64, id),          FI(I64, time_ms),     FI(U32, strategy),      FI(U32, symbol),
+    FI(I32, action),      FI(I32, side),        FI(F64, entry),         FI(F64, entry_claim),
+    FI(F64, stop),        FI(F64, orig_stop),   FI(F64, take_profit),   FI(F64, risk_scale),
+    FI(F64, qty),         FI(F64, notional),    FI(I32, result),        FI(I32, capped_by),
+    F(STR, packed_intent, strategy), F(STR, packed_intent, symbol), F(STR, packed_intent, tag),
+    F(STR, packed_intent, detail),   F(I32, packed_intent, stop_required),
+};
+static const bfield b_order[] = {
+    F(STR, gd_rec_order, client_id), F(U64, gd_rec_order, intent_id), F(STR, gd_rec_order, kind),
+    F(STR, gd_rec_order, strategy),  F(STR, gd_rec_order, symbol),    F(I32, gd_rec_order, side),
+    F(F64, gd_rec_order, qty),       F(F64, gd_rec_order, price),     F(I32, gd_rec_order, reduce_only),
+    F(CID, gd_rec_order, cid),
+};
+static const bfield b_event[] = {
+    F(STR, gd_rec_order_event_args, client_id), F(STR, gd_rec_order_event_args, status),
+    F(STR, gd_rec_order_event_args, detail),    F(STR, gd_rec_order_event_args, venue_id),
+    F(CID, gd_rec_order_event_args, cid),
+};
+static const bfield b_position[] = {
+    F(U64, gd_rec_position, id),          F(STR, gd_rec_position, strategy),  F(STR, gd_rec_position, symbol),
+    F(I32, gd_rec_position, side),        F(F64, gd_rec_position, qty),       F(F64, gd_rec_position, open_qty),
+    F(F64, gd_rec_position, entry),       F(F64, gd_rec_position, stop),      F(F64, gd_rec_position, take_profit),
+    F(I32, gd_rec_position, stop_required), F(I32, gd_rec_position, closed),  F(I64, gd_rec_position, opened_ms),
+    F(I64, gd_rec_position, closed_ms),   F(F64, gd_rec_position, exit_price), F(F64, gd_rec_position, realized_pnl),
+    F(F64, gd_rec_position, fees),
+};
+static const bfield b_fill[] = {
+    F(STR, gd_rec_fill, client_id), F(U64, gd_rec_fill, intent_id),    F(U64, gd_rec_fill, position_id),
+    F(STR, gd_rec_fill, venue_trade_id), F(STR, gd_rec_fill, strategy), F(STR, gd_rec_fill, symbol),
+    F(I32, gd_rec_fill, side),      F(STR, gd_rec_fill, reason),       F(F64, gd_rec_fill, qty),
+    F(F64, gd_rec_fill, price),     F(F64, gd_rec_fill, fee),          F(F64, gd_rec_fill, realized_pnl),
+    F(F64, gd_rec_fill, ref_price), F(F64, gd_rec_fill, slippage_bps), F(CID, gd_rec_fill, cid),
+};
+static const bfield b_equity[] = {
+    F(STR, gd_rec_equity, cause),      F(F64, gd_rec_equity, equity), F(F64, gd_rec_equity, cash),
+    F(F64, gd_rec_equity, unrealized), F(F64, gd_rec_equity, gross),  F(F64, gd_rec_equity, drawdown_pct),
+    F(U32, gd_rec_equity, open_positions),
+};
+static const bfield b_risk[] = {
+    F(STR, gd_rec_risk_args, kind),   F(STR, gd_rec_risk_args, who),
+    F(STR, gd_rec_risk_args, reason), F(STR, gd_rec_risk_args, detail_json),
+};
+static const bfield b_latch[] = {
+    F(I32, gd_rec_latch_args, halted), F(STR, gd_rec_latch_args, who), F(STR, gd_rec_latch_args, reason),
+    F(I64, gd_rec_latch_args, since_ms),
+};
+static const bfield b_session[] = {F(STR, gd_rec_session_args, executor), F(I32, gd_rec_session_args, simulated)};
+static const bfield b_fee[] = {
+    F(STR, gd_rec_fee, client_id), F(U64, gd_rec_fee, intent_id), F(U64, gd_rec_fee, position_id),
+    F(STR, gd_rec_fee, strategy),  F(STR, gd_rec_fee, symbol),    F(STR, gd_rec_fee, asset),
+    F(F64, gd_rec_fee, estimated), F(F64, gd_rec_fee, charged),   F(F64, gd_rec_fee, applied),
+    F(I32, gd_rec_fee, in_position),
+};
+#undef F
+#undef FI
+
+typedef struct bdesc {
+    const bfield *f;
+    unsigned n;
+} bdesc;
+#define BD(a) {a, (unsigned)(sizeof a / sizeof a[0])}
+static const bdesc bdescs[GD_REC__COUNT] = {
+    [GD_REC_INTENT] = BD(b_intent),   [GD_REC_ORDER] = BD(b_order),     [GD_REC_ORDER_EVENT] = BD(b_event),
+    [GD_REC_POSITION] = BD(b_position), [GD_REC_FILL] = BD(b_fill),     [GD_REC_EQUITY] = BD(b_equity),
+    [GD_REC_RISK] = BD(b_risk),       [GD_REC_LATCH] = BD(b_latch),     [GD_REC_SESSION] = BD(b_session),
+    [GD_REC_FEE] = BD(b_fee),
+};
+#undef BD
+
+static void put_le(unsigned char *o, uint64_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        o[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le(const unsigned char *p, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+int gd_rec_is_binary(const void *p, size_t len)
+{
+    return len >= 2 && ((const unsigned char *)p)[0] == GD_REC_BIN_MAGIC;
+}
+
+size_t gd_rec_encode_packed(void *out, size_t cap, int type, const void *p, size_t len)
+{
+    anyargs a;
+    if (type <= 0 || type >= GD_REC__COUNT || !bdescs[type].f || unpack(type, p, len, &a) != 0)
+        return 0;
+    const bdesc *d = &bdescs[type];
+    unsigned char *o = out, *end = o + cap;
+    if (cap < 2)
+        return 0;
+    *o++ = GD_REC_BIN_MAGIC;
+    *o++ = GD_REC_BIN_VERSION;
+    for (unsigned i = 0; i < d->n; i++) {
+        const char *at = (const char *)&a + d->f[i].off;
+        uint64_t v = 0;
+        unsigned w = 8;
+        switch (d->f[i].kind) {
+        case FK_U64: case FK_I64: case FK_F64: memcpy(&v, at, 8); break;
+        case FK_U32: case FK_I32: {
+            uint32_t x;
+            memcpy(&x, at, 4);
+            v = x;
+            w = 4;
+            break;
+        }
+        case FK_CID: {
+            gd_rec_cid c;
+            memcpy(&c, at, sizeof c);
+            if (end - o < 9)
+                return 0;
+            put_le(o, c.intent_id, 8);
+            o[8] = (unsigned char)c.kind;
+            o += 9;
+            continue;
+        }
+        default: { /* FK_STR */
+            const char *s = str_field(&a, d->f[i].off);
+            size_t n = s ? strnlen(s, GD_REC_PACK_STR) : 0;
+            if ((size_t)(end - o) < 2 + n)
+                return 0;
+            put_le(o, s ? n : 0xFFFFu, 2);
+            if (n)
+                memcpy(o + 2, s, n);
+            o += 2 + n;
+            continue;
+        }
+        }
+        if ((size_t)(end - o) < w)
+            return 0;
+        put_le(o, v, w);
+        o += w;
+    }
+    return (size_t)(o - (unsigned char *)out);
+}
+
+size_t gd_rec_format_binary(char *buf, size_t cap, int type, const void *p, size_t len)
+{
+    if (cap)
+        buf[0] = '\0';
+    if (type <= 0 || type >= GD_REC__COUNT || !bdescs[type].f || len < 2)
+        return 0;
+    const unsigned char *q = p, *end = q + len;
+    if (q[0] != GD_REC_BIN_MAGIC || q[1] != GD_REC_BIN_VERSION)
+        return 0;
+    q += 2;
+    const bdesc *d = &bdescs[type];
+    anyargs a;
+    memset(&a, 0, sizeof a);
+    /* The strings, terminated: a record holds six at most. */
+    static _Thread_local char strs[6][GD_REC_PACK_STR + 1];
+    unsigned ns = 0;
+    for (unsigned i = 0; i < d->n; i++) {
+        char *at = (char *)&a + d->f[i].off;
+        switch (d->f[i].kind) {
+        case FK_U64: case FK_I64: case FK_F64: {
+            if (end - q < 8)
+                return 0;
+            uint64_t v = get_le(q, 8);
+            memcpy(at, &v, 8);
+            q += 8;
+            break;
+        }
+        case FK_U32: case FK_I32: {
+            if (end - q < 4)
+                return 0;
+            uint32_t v = (uint32_t)get_le(q, 4);
+            memcpy(at, &v, 4);
+            q += 4;
+            break;
+        }
+        case FK_CID: {
+            if (end - q < 9)
+                return 0;
+            gd_rec_cid c;
+            memset(&c, 0, sizeof c);
+            c.intent_id = get_le(q, 8);
+            c.kind = (char)q[8];
+            memcpy(at, &c, sizeof c);
+            q += 9;
+            break;
+        }
+        default: { /* FK_STR */
+            if (end - q < 2)
+                return 0;
+            size_t n = (size_t)get_le(q, 2);
+            q += 2;
+            const char *s = NULL;
+            if (n != 0xFFFFu) {
+                if (n > GD_REC_PACK_STR || (size_t)(end - q) < n || ns >= 6 || memchr(q, '\0', n))
+                    return 0;
+                memcpy(strs[ns], q, n);
+                strs[ns][n] = '\0';
+                s = strs[ns++];
+                q += n;
+            }
+            memcpy(at, &s, sizeof s);
+            break;
+        }
+        }
+    }
+    if (q != end)
+        return 0; /* bytes past the last field: not this version's record */
+    return format_args(buf, cap, type, &a);
 }

@@ -1,6 +1,8 @@
 /* Journal records: what the host tells PostgreSQL, one type per kind of row.
  * A payload is a flat JSON object whose members are the row's columns (the
- * writer binds them by name, db/writer.c); the record's sequence number and
+ * writer binds them by name, db/writer.c), or the binary form of the same
+ * (below) that the database thread journals and the writer turns into that
+ * object before binding it; the record's sequence number and
  * time come from the journal header. Ids are fixed here, before anything is
  * written, so applying a record twice changes nothing: intents by intent id,
  * orders by client order id, positions by their entry intent, and fills,
@@ -186,5 +188,27 @@ size_t gd_rec_pack(void *dst, size_t room, int type, const void *args);
  * payload's length like gd_rec_format, or 0 when p is not a packed record
  * of that type (too short, a string not terminated within len). */
 size_t gd_rec_format_packed(char *buf, size_t cap, int type, const void *p, size_t len);
+
+/* ---- Binary payloads: what the database thread journals. A packed
+ * record's arguments, every string copied, in a portable form (db/record.c
+ * lists each type's fields): the thread journals a record for the cost of a
+ * copy, and the writer formats it (gd_rec_format_binary) at the database's
+ * pace. The journal holds both kinds; a JSON payload starts with '{'. ---- */
+#define GD_REC_BIN_MAGIC   0x01u
+#define GD_REC_BIN_VERSION 1u
+/* Large enough for any record gd_rec_encode_packed writes. */
+#define GD_REC_BIN_MAX (GD_REC_PACK_FIXED_MAX + 6 * (GD_REC_PACK_STR + 2) + 2)
+/* 1 when the payload is binary (its first byte). */
+int gd_rec_is_binary(const void *p, size_t len);
+/* A packed record (len bytes at p, as gd_rec_pack wrote it) as a binary
+ * payload in cap bytes at out: its length, or 0 when p is not a packed
+ * record of that type or cap is too small. */
+size_t gd_rec_encode_packed(void *out, size_t cap, int type, const void *p, size_t len);
+/* A binary payload formatted as its JSON payload (the text
+ * gd_rec_format_packed gives for the packed record it came from): the
+ * length like gd_rec_format, or 0 when it is not a valid binary payload of
+ * that type (every length bounded, nothing left over). Its strings are
+ * copied into a scratch of the calling thread's. */
+size_t gd_rec_format_binary(char *buf, size_t cap, int type, const void *p, size_t len);
 
 #endif

@@ -318,6 +318,7 @@ typedef struct lane {
     const stmt *st[GD_REC__COUNT];            /* the statement for each type it writes; NULL: none */
     gd_jrec *recs;          /* batch_max */
     char scratch[GD_JOURNAL_MAX_RECORD + 64]; /* one payload's values, unescaped */
+    char json[GD_REC_MAX];                    /* a binary payload as its JSON text */
     char *sql[GD_REC__COUNT];                 /* owned: the statements' text */
     char *sql_fresh[GD_REC__COUNT];           /* owned: ... for fresh batches; NULL: the same */
     char name_fresh[GD_REC__COUNT][40];       /* their prepared statements' names */
@@ -848,15 +849,42 @@ static void set_aside(gd_dbw *w, const gd_jrec *r, const char *sqlstate, const c
         return;
     }
     char head[600], esc[400];
+    /* Kept as JSON text: a binary payload formatted, or its bytes in hex
+     * when it cannot be read. */
+    char *text = NULL;
+    const char *data = r->data;
+    size_t len = r->len;
+    if (gd_rec_is_binary(r->data, r->len)) {
+        size_t cap = GD_REC_MAX > 2 * (size_t)r->len + 3 ? GD_REC_MAX : 2 * (size_t)r->len + 3;
+        if (!(text = malloc(cap))) {
+            gd_log(GD_LOG_ERROR, "db", NULL, "%s: out of memory", w->reject_path);
+            close(fd);
+            return;
+        }
+        len = gd_rec_format_binary(text, cap, r->type, r->data, r->len);
+        if (len == 0 || len >= cap) {
+            static const char hex[] = "0123456789abcdef";
+            const unsigned char *b = (const unsigned char *)r->data;
+            len = 0;
+            text[len++] = '"';
+            for (uint32_t i = 0; i < r->len; i++) {
+                text[len++] = hex[b[i] >> 4];
+                text[len++] = hex[b[i] & 15];
+            }
+            text[len++] = '"';
+        }
+        data = text;
+    }
     gd_json_escape(esc, sizeof esc, why);
     int n = snprintf(head, sizeof head,
                      "{\"seq\":%" PRIu64 ",\"time_ms\":%" PRId64 ",\"type\":\"%s\",\"sqlstate\":\"%s\","
                      "\"error\":\"%s\",\"payload\":",
                      r->seq, r->time_ms, gd_rec_type_name(r->type), sqlstate, esc);
-    int bad = n < 0 || write(fd, head, (size_t)n) != n || write(fd, r->data, r->len) != (ssize_t)r->len ||
+    int bad = n < 0 || write(fd, head, (size_t)n) != n || write(fd, data, len) != (ssize_t)len ||
               write(fd, "}\n", 2) != 2 || fdatasync(fd) != 0;
     if (bad)
         gd_log(GD_LOG_ERROR, "db", NULL, "%s: %s", w->reject_path, strerror(errno));
+    free(text);
     close(fd);
 }
 
@@ -930,6 +958,20 @@ static void send_batches(lane *l)
             b->records++;
             if (r->seq <= l->replay_upto)
                 b->replayed++;
+            /* A binary payload (what the database thread journals) is
+             * formatted here, at the database's pace. */
+            gd_jrec jr;
+            if (gd_rec_is_binary(r->data, r->len)) {
+                size_t jn = gd_rec_format_binary(l->json, sizeof l->json, r->type, r->data, r->len);
+                if (jn == 0 || jn >= sizeof l->json) {
+                    set_aside(w, r, "", jn ? "a binary record too long to format" : "a binary record that cannot be read");
+                    continue;
+                }
+                jr = *r;
+                jr.data = l->json;
+                jr.len = (uint32_t)jn;
+                r = &jr;
+            }
             /* Unusable on its face (no statement could take it): set aside
              * now; the batch's sync still marks it applied in order. */
             if (add_record(l, r, why, sizeof why) != 0)

@@ -17,7 +17,9 @@
  * the directory is good; an open that fails changes no file; one that
  * succeeds reports what the scan saw, gives back the unapplied records in
  * order, takes one more record, and opens again with no torn tail and the
- * seq after it. */
+ * seq after it. Each record's payload also goes through the writer's reader
+ * of binary records (gd_rec_format_binary), as it is and framed as one:
+ * refused, or one JSON object that cJSON parses. */
 #include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,10 +28,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cjson/cJSON.h>
+
 #include "base/hash.h"
 #include "base/log.h"
 #include "db/journal.h"
 #include "db/journal_int.h" /* the encoder and the record check */
+#include "db/record.h"
 #include "fuzz_tmp.h"
 
 static char jdir[300];
@@ -79,11 +84,42 @@ typedef struct seen {
     uint64_t n, last;
 } seen;
 
+/* A payload as the writer reads it (db/record.c gd_rec_format_binary),
+ * as it is and behind a binary record's two first bytes (so the field
+ * decoding is reached): refused, or one JSON object within the buffer. */
+static void read_binary(const gd_jrec *r)
+{
+    static unsigned char p[GD_JOURNAL_MAX_RECORD + 2];
+    static char out[GD_REC_MAX];
+    int type = r->type % (GD_REC__COUNT + 1);
+    for (int framed = 0; framed < 2; framed++) {
+        size_t len = r->len;
+        const unsigned char *q = (const unsigned char *)r->data;
+        if (framed) {
+            p[0] = GD_REC_BIN_MAGIC;
+            p[1] = GD_REC_BIN_VERSION;
+            memcpy(p + 2, r->data, r->len);
+            q = p;
+            len += 2;
+        }
+        size_t n = gd_rec_format_binary(out, sizeof out, type, q, len);
+        if (n == 0)
+            continue;
+        if (n >= sizeof out || strlen(out) != n || out[0] != '{' || out[n - 1] != '}')
+            abort();
+        cJSON *j = cJSON_ParseWithLength(out, n);
+        if (!j || !cJSON_IsObject(j))
+            abort();
+        cJSON_Delete(j);
+    }
+}
+
 static int on_record(void *arg, const gd_jrec *r)
 {
     seen *s = arg;
     if (r->len > GD_JOURNAL_MAX_RECORD || (r->len && !r->data) || (s->n && r->seq != s->last + 1))
         abort();
+    read_binary(r);
     s->n++;
     s->last = r->seq;
     return 0;

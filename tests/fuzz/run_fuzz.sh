@@ -41,8 +41,9 @@ state)
     srcs="$h/risk/state.c $h/risk/audit.c $h/base/file.c $h/base/dates.c"
     libs="-lcjson -lcrypto -luv"; max_len=8192 ;; # uv: audit syncs off the loop
 journal)
-    srcs="$h/db/journal.c $h/db/journal_file.c $h/base/file.c $h/base/dates.c"
-    libs=""; max_len=16384 ;;
+    srcs="$h/db/journal.c $h/db/journal_file.c $h/db/record.c $h/risk/pipeline.c $h/risk/instr.c $h/base/file.c
+          $h/base/dates.c $h/base/names.c"
+    libs="-lcjson -lm"; max_len=16384 ;;
 wire)
     srcs="$h/plugin/wire.c $h/plugin/worker.c $h/plugin/loader.c $h/plugin/libcache.c $h/plugin/path.c
           $h/plugin/sandbox.c $h/plugin/objmem.c $h/plugin/lint.c $h/base/file.c $h/base/names.c
