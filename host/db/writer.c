@@ -964,7 +964,8 @@ static void send_batches(lane *l)
             if (gd_rec_is_binary(r->data, r->len)) {
                 size_t jn = gd_rec_format_binary(l->json, sizeof l->json, r->type, r->data, r->len);
                 if (jn == 0 || jn >= sizeof l->json) {
-                    set_aside(w, r, "", jn ? "a binary record too long to format" : "a binary record that cannot be read");
+                    set_aside(w, r, "",
+                              jn ? "a binary record too long to format" : "a binary record that cannot be read");
                     continue;
                 }
                 jr = *r;
