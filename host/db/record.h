@@ -193,7 +193,10 @@ size_t gd_rec_format_packed(char *buf, size_t cap, int type, const void *p, size
  * record's arguments, every string copied, in a portable form (db/record.c
  * lists each type's fields): the thread journals a record for the cost of a
  * copy, and the writer formats it (gd_rec_format_binary) at the database's
- * pace. The journal holds both kinds; a JSON payload starts with '{'. ---- */
+ * pace. The journal holds both kinds; a JSON payload starts with '{'. A
+ * field added to one of the argument structs above (or to gd_intent) goes
+ * at the end of its type's table, under a new GD_REC_BIN_VERSION whose
+ * reader still takes the old one: a journal outlives an upgrade. ---- */
 #define GD_REC_BIN_MAGIC   0x01u
 #define GD_REC_BIN_VERSION 1u
 /* Large enough for any record gd_rec_encode_packed writes. */
