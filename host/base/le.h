@@ -1,10 +1,19 @@
 /* Little-endian integers and doubles in byte buffers: the on-disk formats
- * (the bar store, ablation shards) read the same on any host. */
+ * (the bar store, ablation shards, the journal and its binary records) read
+ * the same on any host. */
 #ifndef GD_LE_H
 #define GD_LE_H
 
 #include <stdint.h>
 #include <string.h>
+
+static inline uint16_t gd_rd16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+static inline void gd_wr16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+}
 
 static inline uint32_t gd_rd32(const unsigned char *p)
 {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/file.h"
+#include "base/le.h"
 
 /* CRC-32C, reflected polynomial 0x82F63B78 (iSCSI, ext4, LevelDB): better
  * error detection than zlib's CRC-32 for short records and no dependency.
@@ -86,32 +87,6 @@ uint32_t gd_crc32c(uint32_t crc, const void *p, size_t n)
 uint32_t gd_crc32c(uint32_t crc, const void *p, size_t n) { return gd_crc32c_portable(crc, p, n); }
 #endif
 
-static void put16(unsigned char *p, uint16_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint16_t get16(const unsigned char *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-
-static uint32_t get32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const unsigned char *p) { return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32; }
 
 /* The header's CRC field sits at 28: everything before it, then the payload. */
 static uint32_t rec_crc(const unsigned char *p, const void *data, uint32_t len)
@@ -122,24 +97,24 @@ static uint32_t rec_crc(const unsigned char *p, const void *data, uint32_t len)
 void gd_jrec_encode(unsigned char *dst, uint64_t seq, int64_t time_ms, uint16_t type, const void *data, uint32_t len)
 {
     size_t size = gd_jrec_size(len);
-    put32(dst, GD_JMAGIC);
-    put32(dst + 4, len);
-    put64(dst + 8, seq);
-    put64(dst + 16, (uint64_t)time_ms);
-    put16(dst + 24, type);
-    put16(dst + 26, 0);
+    gd_wr32(dst, GD_JMAGIC);
+    gd_wr32(dst + 4, len);
+    gd_wr64(dst + 8, seq);
+    gd_wr64(dst + 16, (uint64_t)time_ms);
+    gd_wr16(dst + 24, type);
+    gd_wr16(dst + 26, 0);
     if (len)
         memcpy(dst + GD_JHDR, data, len);
     memset(dst + GD_JHDR + len, 0, size - GD_JHDR - len);
-    put32(dst + 28, rec_crc(dst, dst + GD_JHDR, len));
+    gd_wr32(dst + 28, rec_crc(dst, dst + GD_JHDR, len));
 }
 
 void gd_jrec_decode(const unsigned char *p, gd_jrec *r)
 {
-    r->len = get32(p + 4);
-    r->seq = get64(p + 8);
-    r->time_ms = (int64_t)get64(p + 16);
-    r->type = get16(p + 24);
+    r->len = gd_rd32(p + 4);
+    r->seq = gd_rd64(p + 8);
+    r->time_ms = (int64_t)gd_rd64(p + 16);
+    r->type = gd_rd16(p + 24);
     r->data = (const char *)p + GD_JHDR;
 }
 
@@ -150,7 +125,7 @@ size_t gd_jrec_check(const unsigned char *p, size_t avail, gd_jrec *r, const cha
         *why = "short header";
         return 0;
     }
-    if (get32(p) != GD_JMAGIC) {
+    if (gd_rd32(p) != GD_JMAGIC) {
         *why = "bad magic";
         return 0;
     }
@@ -159,7 +134,7 @@ size_t gd_jrec_check(const unsigned char *p, size_t avail, gd_jrec *r, const cha
         *why = "length past the largest record";
         return 0;
     }
-    if (get16(p + 26) != 0) {
+    if (gd_rd16(p + 26) != 0) {
         *why = "reserved field not zero";
         return 0;
     }
@@ -167,7 +142,7 @@ size_t gd_jrec_check(const unsigned char *p, size_t avail, gd_jrec *r, const cha
         *why = "short payload";
         return 0;
     }
-    if (rec_crc(p, p + GD_JHDR, r->len) != get32(p + 28)) {
+    if (rec_crc(p, p + GD_JHDR, r->len) != gd_rd32(p + 28)) {
         *why = "crc mismatch";
         return 0;
     }

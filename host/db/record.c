@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "base/le.h"
 #include "base/names.h"
 
 /* A payload under construction; n counts what the whole text needs, so an
@@ -662,20 +663,6 @@ static const bdesc bdescs[GD_REC__COUNT] = {
 };
 #undef BD
 
-static void put_le(unsigned char *o, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        o[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_le(const unsigned char *p, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 int gd_rec_is_binary(const void *p, size_t len)
 {
     return len >= 2 && ((const unsigned char *)p)[0] == GD_REC_BIN_MAGIC;
@@ -710,7 +697,7 @@ size_t gd_rec_encode_packed(void *out, size_t cap, int type, const void *p, size
             memcpy(&c, at, sizeof c);
             if (end - o < 9)
                 return 0;
-            put_le(o, c.intent_id, 8);
+            gd_wr64(o, c.intent_id);
             o[8] = (unsigned char)c.kind;
             o += 9;
             continue;
@@ -720,7 +707,7 @@ size_t gd_rec_encode_packed(void *out, size_t cap, int type, const void *p, size
             size_t n = s ? strnlen(s, GD_REC_PACK_STR) : 0;
             if ((size_t)(end - o) < 2 + n)
                 return 0;
-            put_le(o, s ? n : 0xFFFFu, 2);
+            gd_wr16(o, s ? (uint16_t)n : 0xFFFFu);
             if (n)
                 memcpy(o + 2, s, n);
             o += 2 + n;
@@ -729,7 +716,10 @@ size_t gd_rec_encode_packed(void *out, size_t cap, int type, const void *p, size
         }
         if ((size_t)(end - o) < w)
             return 0;
-        put_le(o, v, w);
+        if (w == 8)
+            gd_wr64(o, v);
+        else
+            gd_wr32(o, (uint32_t)v);
         o += w;
     }
     return (size_t)(o - (unsigned char *)out);
@@ -748,8 +738,9 @@ size_t gd_rec_format_binary(char *buf, size_t cap, int type, const void *p, size
     const bdesc *d = &bdescs[type];
     anyargs a;
     memset(&a, 0, sizeof a);
-    /* The strings, terminated: a record holds six at most. */
-    static _Thread_local char strs[6][GD_REC_PACK_STR + 1];
+    /* The strings, terminated: a record holds six at most (the database
+     * thread's and the command line's stacks, not every thread's TLS). */
+    char strs[6][GD_REC_PACK_STR + 1];
     unsigned ns = 0;
     for (unsigned i = 0; i < d->n; i++) {
         char *at = (char *)&a + d->f[i].off;
@@ -757,7 +748,7 @@ size_t gd_rec_format_binary(char *buf, size_t cap, int type, const void *p, size
         case FK_U64: case FK_I64: case FK_F64: {
             if (end - q < 8)
                 return 0;
-            uint64_t v = get_le(q, 8);
+            uint64_t v = gd_rd64(q);
             memcpy(at, &v, 8);
             q += 8;
             break;
@@ -765,7 +756,7 @@ size_t gd_rec_format_binary(char *buf, size_t cap, int type, const void *p, size
         case FK_U32: case FK_I32: {
             if (end - q < 4)
                 return 0;
-            uint32_t v = (uint32_t)get_le(q, 4);
+            uint32_t v = gd_rd32(q);
             memcpy(at, &v, 4);
             q += 4;
             break;
@@ -775,7 +766,7 @@ size_t gd_rec_format_binary(char *buf, size_t cap, int type, const void *p, size
                 return 0;
             gd_rec_cid c;
             memset(&c, 0, sizeof c);
-            c.intent_id = get_le(q, 8);
+            c.intent_id = gd_rd64(q);
             c.kind = (char)q[8];
             memcpy(at, &c, sizeof c);
             q += 9;
@@ -784,7 +775,7 @@ size_t gd_rec_format_binary(char *buf, size_t cap, int type, const void *p, size
         default: { /* FK_STR */
             if (end - q < 2)
                 return 0;
-            size_t n = (size_t)get_le(q, 2);
+            size_t n = gd_rd16(q);
             q += 2;
             const char *s = NULL;
             if (n != 0xFFFFu) {

@@ -211,7 +211,7 @@ size_t gd_rec_encode_packed(void *out, size_t cap, int type, const void *p, size
  * gd_rec_format_packed gives for the packed record it came from): the
  * length like gd_rec_format, or 0 when it is not a valid binary payload of
  * that type (every length bounded, nothing left over). Its strings are
- * copied into a scratch of the calling thread's. */
+ * copied onto the caller's stack (~25 KB). */
 size_t gd_rec_format_binary(char *buf, size_t cap, int type, const void *p, size_t len);
 
 #endif
