@@ -242,28 +242,31 @@ static void test_journal_queue_formats_the_same(void **state)
     long_detail[sizeof long_detail - 1] = '\0';
     memcpy(long_detail + 1000, "\"\\\n\xc3\xa9", 6); /* escapes and UTF-8 across the cut */
 
+    gd_intent it;
     gd_rec_intent_args ia;
+    memset(&it, 0, sizeof it);
     memset(&ia, 0, sizeof ia);
-    ia.it.id = 42;
-    ia.it.action = GORDON_ACTION_ENTRY;
-    ia.it.side = -1;
-    ia.it.entry = 1.23456789012345;
-    ia.it.entry_claim = 1.2345;
-    ia.it.stop = 1.3;
-    ia.it.orig_stop = 1.31;
-    ia.it.take_profit = 0.9;
-    ia.it.risk_scale = 0.5;
-    ia.it.qty = 1234.5678901234567;
-    ia.it.notional = 1524.1;
-    ia.it.capped_by = 1;
-    snprintf(ia.it.tag, sizeof ia.it.tag, "tag-\xc3\xa9");
-    memset(ia.it.detail, 'd', sizeof ia.it.detail - 1);
+    ia.it = &it;
+    it.id = 42;
+    it.action = GORDON_ACTION_ENTRY;
+    it.side = -1;
+    it.entry = 1.23456789012345;
+    it.entry_claim = 1.2345;
+    it.stop = 1.3;
+    it.orig_stop = 1.31;
+    it.take_profit = 0.9;
+    it.risk_scale = 0.5;
+    it.qty = 1234.5678901234567;
+    it.notional = 1524.1;
+    it.capped_by = 1;
+    snprintf(it.tag, sizeof it.tag, "tag-\xc3\xa9");
+    memset(it.detail, 'd', sizeof it.detail - 1);
     ia.strategy = "ema_cross";
     ia.symbol = "BTCUSDT";
     ia.stop_required = 1;
     same_text(GD_REC_INTENT, &ia);
-    ia.it.result = 3;
-    ia.it.tag[0] = ia.it.detail[0] = '\0';
+    it.result = 3;
+    it.tag[0] = it.detail[0] = '\0';
     ia.strategy = NULL;
     same_text(GD_REC_INTENT, &ia);
 

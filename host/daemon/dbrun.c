@@ -19,10 +19,12 @@
 #include "risk/latch.h"
 
 /* The queue between the loop and the thread: a burst of records (a replay
- * at full speed makes a million a second) waits here while the thread
- * formats; it is woken early once an eighth of it is used. Small enough to
- * stay in cache (a push into cold memory costs eight times a warm one). */
-#define GD_DBQ_BYTES       ((size_t)4 << 20)
+ * at full speed makes two million a second, ~150 bytes each) waits here
+ * while the thread journals; it is woken early once an eighth of it is
+ * used. 16 MB: with 4 MB the loop caught up with the thread within a
+ * bench round and wrote into lines the thread had just read, which cost it
+ * 13-26% of its throughput against ~12% (bench/db.sh, 41-61 rounds). */
+#define GD_DBQ_BYTES       ((size_t)16 << 20)
 #define GD_DB_TICK_BUSY_MS 10
 #define GD_DB_TICK_WRITER_MS 50
 #define GD_DB_TICK_IDLE_MS 250

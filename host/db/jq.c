@@ -38,6 +38,10 @@ struct gd_jq {
     int hint;
     _Alignas(64) _Atomic uint64_t head;
     _Atomic uint64_t popped;
+    /* The consumer's own: the producer's tail as last read. Reading tail
+     * for every record kept its line moving between the cores: each
+     * commit then had to take it back before its store could complete. */
+    uint64_t tail_seen;
 };
 
 static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
@@ -124,7 +128,13 @@ void gd_jq_commit(gd_jq *q, uint16_t type, int64_t time_ms, size_t len)
      * per line) was most of a push's cost. Each line is asked for once. */
     if (q->pf_at < tail)
         q->pf_at = tail & ~(uint64_t)63;
-    for (; q->pf_at < tail + GD_JQ_PREFETCH; q->pf_at += 64)
+    /* Never a line the consumer may not have read yet (its head as last
+     * seen is at or behind its real one): taking that from it mid-read
+     * would move it back and forth between the cores. */
+    uint64_t pf_end = tail + GD_JQ_PREFETCH, free_end = q->head_seen + q->cap;
+    if (pf_end > free_end)
+        pf_end = free_end;
+    for (; q->pf_at + 64 <= pf_end; q->pf_at += 64)
         __builtin_prefetch(q->buf + (size_t)(q->pf_at & q->mask), 1, 3);
     if (tail - q->hint_at >= q->cap / 8) {
         q->hint_at = tail;
@@ -166,8 +176,12 @@ uint64_t gd_jq_popped(const gd_jq *q) { return atomic_load_explicit(&q->popped, 
 static const jq_hdr *at_head(gd_jq *q, uint64_t *head_out)
 {
     uint64_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
-    uint64_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
-    for (int pass = 0; pass < 2 && head < tail; pass++) {
+    for (int pass = 0; pass < 2; pass++) {
+        if (head >= q->tail_seen) {
+            q->tail_seen = atomic_load_explicit(&q->tail, memory_order_acquire);
+            if (head >= q->tail_seen)
+                break;
+        }
         size_t off = (size_t)(head & q->mask), to_end = q->cap - off;
         if (to_end < GD_JQ_HDR) {
             head += to_end;

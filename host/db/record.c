@@ -415,7 +415,7 @@ size_t gd_rec_format(char *buf, size_t cap, int type, const void *args)
     switch (type) {
     case GD_REC_INTENT: {
         const gd_rec_intent_args *a = args;
-        return gd_rec_intent(buf, cap, &a->it, a->strategy, a->symbol, a->stop_required);
+        return gd_rec_intent(buf, cap, a->it, a->strategy, a->symbol, a->stop_required);
     }
     case GD_REC_ORDER: return gd_rec_order_fmt(buf, cap, args);
     case GD_REC_ORDER_EVENT: {
@@ -454,11 +454,11 @@ size_t gd_rec_format(char *buf, size_t cap, int type, const void *args)
  * out of the struct's bytes that are copied (see gd_rec_pack). */
 static void intent_to_packed(const gd_rec_intent_args *a, packed_intent *p)
 {
-    memcpy(p->it, &a->it, PACKED_INTENT_FIXED);
+    memcpy(p->it, a->it, PACKED_INTENT_FIXED);
     p->strategy = a->strategy;
     p->symbol = a->symbol;
-    p->tag = a->it.tag;
-    p->detail = a->it.detail;
+    p->tag = a->it->tag;
+    p->detail = a->it->detail;
     p->stop_required = a->stop_required;
 }
 
@@ -554,13 +554,16 @@ static int unpack(int type, const void *p, size_t len, anyargs *a)
 static size_t format_args(char *buf, size_t cap, int type, const anyargs *a)
 {
     if (type == GD_REC_INTENT) {
+        gd_intent it;
         gd_rec_intent_args ia;
+        memset(&it, 0, sizeof it);
         memset(&ia, 0, sizeof ia);
-        memcpy(&ia.it, a->intent.it, PACKED_INTENT_FIXED);
+        memcpy(&it, a->intent.it, PACKED_INTENT_FIXED);
         if (a->intent.tag)
-            snprintf(ia.it.tag, sizeof ia.it.tag, "%s", a->intent.tag);
+            snprintf(it.tag, sizeof it.tag, "%s", a->intent.tag);
         if (a->intent.detail)
-            snprintf(ia.it.detail, sizeof ia.it.detail, "%s", a->intent.detail);
+            snprintf(it.detail, sizeof it.detail, "%s", a->intent.detail);
+        ia.it = &it;
         ia.strategy = a->intent.strategy;
         ia.symbol = a->intent.symbol;
         ia.stop_required = a->intent.stop_required;

@@ -148,7 +148,7 @@ size_t gd_rec_latch(char *buf, size_t cap, int halted, const char *who, const ch
 
 /* The arguments of the records whose formatter takes loose ones. */
 typedef struct gd_rec_intent_args {
-    gd_intent it;
+    const gd_intent *it; /* read while packed: not copied whole (most of its bytes are unused text) */
     const char *strategy, *symbol;
     int stop_required;
 } gd_rec_intent_args;

@@ -198,7 +198,7 @@ void gd_engine_rec_intent(gd_engine *e, const gd_intent *it)
 {
     if (!e->rec.j)
         return;
-    gd_rec_intent_args a = {*it, slot_name(e, it->strategy), sym_name(e, it->symbol), e->pipe.lim.sl_required};
+    gd_rec_intent_args a = {it, slot_name(e, it->strategy), sym_name(e, it->symbol), e->pipe.lim.sl_required};
     emit(e, GD_REC_INTENT, &a);
 }
 
