@@ -19,11 +19,11 @@
  *                 [--connections 1|2 (2)] [--phase loop|writer|both] [--repeat K (1..64, 8)]
  *   --connections: the writer's connections ([db] connections); --phase:
  *   part 1 or 2 alone (bench/db.sh gives the server other CPUs for each);
- *   --repeat: part 1's series K times over in each round. With K = 1 a
- *   round is ~10 ms and its ~9k records fit in the queue between the loop
- *   and the database thread: the loop never waits for that thread, and the
- *   figure says nothing of a run that lasts (K = 8: ~73k records a round,
- *   more than the queue holds).
+ *   --repeat: part 1's series K times over in each round. K = 8 (a
+ *   round ~35 ms, ~73k records, ~11 MB packed) is a burst the 16 MB queue
+ *   between the loop and the database thread holds; K = 24 is not, and
+ *   shows what a run that lasts costs: the loop then waits for the
+ *   thread (counted), which journals ~0.8 M records a second.
  *   --pin: the loop thread on that CPU and the database thread on the
  *   others, as [isolation] pin_cpu runs a live daemon; --rt: the loop
  *   thread SCHED_FIFO at PRIO, as [gordon] realtime_priority runs it (the
