@@ -347,6 +347,66 @@ static void test_journal_queue_names_referenced_details_copied(void **state)
     assert_non_null(strstr(out, "\"strategy\":\"ema_cross\""));
 }
 
+/* The sub-record at *at of a group: its type, time, text as formatted. */
+static void next_sub(const unsigned char *g, size_t len, size_t *at, int type, int64_t t, const void *args)
+{
+    gd_rec_sub h;
+    assert_true(len - *at >= sizeof h);
+    memcpy(&h, g + *at, sizeof h);
+    assert_int_equal(h.type, type);
+    assert_int_equal(h.time_ms, t);
+    char want[GD_REC_MAX], got[GD_REC_MAX];
+    size_t n1 = gd_rec_format(want, sizeof want, type, args);
+    size_t n2 = gd_rec_format_packed(got, sizeof got, type, g + *at + sizeof h, h.len);
+    assert_int_equal(n1, n2);
+    assert_string_equal(want, got);
+    *at += sizeof h + ((h.len + 7) & ~(size_t)7);
+}
+
+/* A fill's entry expands into the records it stands for, in order: status
+ * changes, position, fill, equity point; what does not fit is refused. */
+static void test_journal_queue_fill_entry_expands(void **state)
+{
+    (void)state;
+    gd_rec_fillev ev;
+    memset(&ev, 0, sizeof ev);
+    ev.n_status = 2;
+    ev.st[0] = (gd_rec_evstatus){42, 'x', "filled", NULL};
+    ev.st[1] = (gd_rec_evstatus){41, 's', "canceled", "the position is closed"};
+    ev.has_pos = ev.has_fill = ev.has_eq = 1;
+    ev.pos = (gd_rec_position){41, "ema_cross", "BTCUSDT", 1, 0.5, 0.0, 100.0, 95.0, 0.0, 1, 1, 1000, 2000,
+                               101.5, 0.7, 0.05};
+    ev.fill = (gd_rec_fill){NULL, 42, 41, NULL, "ema_cross", "BTCUSDT", -1, "exit", 0.5, 101.5, 0.02, 0.75,
+                            101.4, 9.86, {42, 'x'}};
+    ev.eq = (gd_rec_equity){"fill", 10000.7, 10000.7, 0.0, 0.0, 0.0, 0};
+    static unsigned char g[8192];
+    size_t n = gd_rec_fillev_expand(g, sizeof g, &ev, 1234);
+    assert_true(n > 0);
+    size_t at = 0;
+    gd_rec_order_event_args a0 = {NULL, "filled", NULL, NULL, {42, 'x'}};
+    gd_rec_order_event_args a1 = {NULL, "canceled", "the position is closed", NULL, {41, 's'}};
+    next_sub(g, n, &at, GD_REC_ORDER_EVENT, 1234, &a0);
+    next_sub(g, n, &at, GD_REC_ORDER_EVENT, 1234, &a1);
+    next_sub(g, n, &at, GD_REC_POSITION, 1234, &ev.pos);
+    next_sub(g, n, &at, GD_REC_FILL, 1234, &ev.fill);
+    next_sub(g, n, &at, GD_REC_EQUITY, 1234, &ev.eq);
+    assert_int_equal(at, n);
+    /* room for some of it: refused whole, never half a fill */
+    assert_int_equal(gd_rec_fillev_expand(g, n - 8, &ev, 1234), 0);
+    assert_int_equal(gd_rec_fillev_expand(g, 16, &ev, 1234), 0);
+    ev.n_status = GD_REC_FILLEV_STATUS + 1;
+    assert_int_equal(gd_rec_fillev_expand(g, sizeof g, &ev, 1234), 0);
+    /* an entry fill: no status but its own, no equity point */
+    ev.n_status = 1;
+    ev.has_eq = 0;
+    n = gd_rec_fillev_expand(g, sizeof g, &ev, 5);
+    at = 0;
+    next_sub(g, n, &at, GD_REC_ORDER_EVENT, 5, &a0);
+    next_sub(g, n, &at, GD_REC_POSITION, 5, &ev.pos);
+    next_sub(g, n, &at, GD_REC_FILL, 5, &ev.fill);
+    assert_int_equal(at, n);
+}
+
 static void test_journal_queue_client_id(void **state)
 {
     (void)state;
@@ -367,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_journal_queue_threads),
         cmocka_unit_test(test_journal_queue_formats_the_same),
         cmocka_unit_test(test_journal_queue_names_referenced_details_copied),
+        cmocka_unit_test(test_journal_queue_fill_entry_expands),
         cmocka_unit_test(test_journal_queue_client_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

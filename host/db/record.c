@@ -527,6 +527,40 @@ size_t gd_rec_pack(void *dst, size_t room, int type, const void *args)
 }
 #undef PACK_COPY
 
+/* One record packed behind its gd_rec_sub at dst + *at. */
+static int put_sub(unsigned char *dst, size_t room, size_t *at, int type, const void *args, int64_t t)
+{
+    if (room - *at < sizeof(gd_rec_sub))
+        return 0;
+    size_t n = gd_rec_pack(dst + *at + sizeof(gd_rec_sub), room - *at - sizeof(gd_rec_sub), type, args);
+    size_t adv = sizeof(gd_rec_sub) + ((n + 7) & ~(size_t)7);
+    if (!n || adv > room - *at)
+        return 0;
+    gd_rec_sub h = {(uint32_t)n, (uint16_t)type, 0, t};
+    memcpy(dst + *at, &h, sizeof h);
+    *at += adv;
+    return 1;
+}
+
+size_t gd_rec_fillev_expand(void *dst, size_t room, const gd_rec_fillev *ev, int64_t t)
+{
+    size_t at = 0;
+    room &= ~(size_t)7;
+    if (ev->n_status > GD_REC_FILLEV_STATUS)
+        return 0;
+    for (uint32_t i = 0; i < ev->n_status; i++) {
+        const gd_rec_evstatus *s = &ev->st[i];
+        gd_rec_order_event_args a = {NULL, s->status, s->detail, NULL, {s->intent_id, s->kind}};
+        if (!put_sub(dst, room, &at, GD_REC_ORDER_EVENT, &a, t))
+            return 0;
+    }
+    if ((ev->has_pos && !put_sub(dst, room, &at, GD_REC_POSITION, &ev->pos, t)) ||
+        (ev->has_fill && !put_sub(dst, room, &at, GD_REC_FILL, &ev->fill, t)) ||
+        (ev->has_eq && !put_sub(dst, room, &at, GD_REC_EQUITY, &ev->eq, t)))
+        return 0;
+    return at;
+}
+
 /* A packed record's arguments, its copied strings pointed at where they
  * lie in p. 0, or -1 when p is not a packed record of that type. */
 static int unpack(int type, const void *p, size_t len, anyargs *a)

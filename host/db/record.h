@@ -44,6 +44,23 @@ typedef struct gd_rec_sub {
     int64_t time_ms;
 } gd_rec_sub;
 
+/* A fill's records as one queue entry (never journaled): its status
+ * changes, position, fill and equity point, as the loop decided them,
+ * written in place in the queue with no string copied (every string a fill
+ * records is a name the engine owns or a literal, as packing's stable
+ * strings). The database thread expands it (gd_rec_fillev_expand) into the
+ * group those records would have made, in the same order: the journal holds
+ * the same records. A fill made 5 of a full-speed replay's 7 records a
+ * trade; packed one by one they were most of the loop's cost of the
+ * database. */
+#define GD_REC_FILLEV 0x7F01u
+#define GD_REC_FILLEV_STATUS 6 /* a fill changes 4 orders' status at most */
+typedef struct gd_rec_evstatus {
+    uint64_t intent_id;
+    char kind;
+    const char *status, *detail;
+} gd_rec_evstatus;
+
 /* The largest payload the formatters write; a buffer this size always fits. */
 #define GD_REC_MAX 2048
 
@@ -131,6 +148,18 @@ typedef struct gd_rec_equity {
     uint32_t open_positions;
 } gd_rec_equity;
 size_t gd_rec_equity_fmt(char *buf, size_t cap, const gd_rec_equity *q);
+
+typedef struct gd_rec_fillev {
+    uint32_t n_status;
+    int has_pos, has_fill, has_eq;
+    gd_rec_position pos;
+    gd_rec_fill fill;
+    gd_rec_equity eq;
+    gd_rec_evstatus st[GD_REC_FILLEV_STATUS]; /* last: the lines of those unused are never written */
+} gd_rec_fillev;
+/* ev as the GD_REC_GROUP payload its records make (each at time t) in room
+ * bytes at dst (a multiple of 8); its size, or 0 when it does not fit. */
+size_t gd_rec_fillev_expand(void *dst, size_t room, const gd_rec_fillev *ev, int64_t t);
 
 /* detail_json: a JSON object's text, or NULL for {}. */
 size_t gd_rec_risk(char *buf, size_t cap, const char *kind, const char *who, const char *reason,

@@ -186,6 +186,7 @@ typedef struct gd_rec {
     unsigned char *g_at;
     size_t g_len;
     int g_depth;                 /* gd_engine_rec_group_begin calls not yet ended */
+    struct gd_rec_fillev *ev;    /* the fill being recorded in place in the queue (GD_REC_FILLEV), or NULL */
     void (*appended)(void *arg);
     int (*sync_now)(void *arg, gd_err *err);
     /* The queue is full: wait (a bounded time, not at all when the thread

@@ -80,10 +80,40 @@ static unsigned char *group_slot(gd_engine *e)
     return e->rec.g_at + e->rec.g_len;
 }
 
+/* A fill's records as one entry written in place (db/record.h,
+ * GD_REC_FILLEV): after what is already queued; NULL without a queue or
+ * without room (its records then go one by one, which may wait for it). */
+static gd_rec_fillev *fillev_open(gd_engine *e)
+{
+    if (!e->rec.q)
+        return NULL;
+    group_close(e);
+    gd_rec_fillev *ev = gd_jq_reserve(e->rec.q, sizeof *ev);
+    if (!ev)
+        return NULL;
+    ev->n_status = 0;
+    ev->has_pos = ev->has_fill = ev->has_eq = 0;
+    e->rec.ev = ev;
+    return ev;
+}
+
+static void fillev_commit(gd_engine *e)
+{
+    e->rec.ev = NULL;
+    /* Before the first bar a replay has no clock of its own: the wall's. */
+    gd_jq_commit(e->rec.q, GD_REC_FILLEV, e->now_ms ? e->now_ms : gd_wall_ms(), sizeof(gd_rec_fillev));
+    if (e->rec.appended)
+        e->rec.appended(e->rec.arg);
+}
+
 /* One record: packed for the database thread, or formatted and appended
  * here when the engine holds the journal itself. */
 static void emit(gd_engine *e, int type, const void *args)
 {
+    if (e->rec.ev) { /* the queue's room is the fill's until it is committed */
+        lost(e, type, "recorded while a fill's entry was open");
+        return;
+    }
     /* Before the first bar a replay has no clock of its own: the wall's. */
     int64_t t = e->now_ms ? e->now_ms : gd_wall_ms();
     unsigned char *g;
@@ -213,6 +243,15 @@ static void rec_order(gd_engine *e, uint64_t iid, char k, const char *kind, uint
 
 static void rec_status(gd_engine *e, uint64_t iid, char k, const char *status, const char *detail)
 {
+    gd_rec_fillev *ev = e->rec.ev;
+    if (ev) {
+        /* Its records go in this order: status changes, position, fill. */
+        if (ev->n_status < GD_REC_FILLEV_STATUS && !ev->has_pos)
+            ev->st[ev->n_status++] = (gd_rec_evstatus){iid, k, status, detail};
+        else
+            lost(e, GD_REC_ORDER_EVENT, "a fill's status changes out of order");
+        return;
+    }
     gd_rec_order_event_args a = {NULL, status, detail, NULL, {iid, k}};
     emit(e, GD_REC_ORDER_EVENT, &a);
 }
@@ -355,6 +394,11 @@ static void rec_position(gd_engine *e, const gd_recslot *r, uint32_t owner, uint
     q.exit_price = exit_price;
     q.realized_pnl = r->realized;
     q.fees = r->fees;
+    if (e->rec.ev) {
+        e->rec.ev->pos = q;
+        e->rec.ev->has_pos = 1;
+        return;
+    }
     emit(e, GD_REC_POSITION, &q);
 }
 
@@ -387,8 +431,11 @@ void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, doub
     gd_recslot *r = e->rec.j ? rslot(e, owner, f->symbol) : NULL;
     if (!r)
         return;
-    /* Its status changes, position, fill and equity point: one entry. */
-    gd_engine_rec_group_begin(e);
+    /* Its status changes, position, fill and equity point: one entry, in
+     * place in the queue, or a group of records. */
+    gd_rec_fillev *ev = fillev_open(e);
+    if (!ev)
+        gd_engine_rec_group_begin(e);
     const gd_position *p = gd_book_pos(&e->book, owner, f->symbol);
     gd_rec_cid cid;
     uint64_t pos_id;
@@ -441,9 +488,17 @@ void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, doub
     gd_rec_fill rf = {NULL, f->intent_id, pos_id, NULL, slot_name(e, owner), sym_name(e, f->symbol), f->side,
                       fill_reason(f->reason), f->qty, f->price, f->fee, f->realized_pnl,
                       ref > 0.0 ? ref : 0.0, ref > 0.0 ? f->side * (f->price - ref) / ref * 1e4 : 0.0, cid};
-    emit(e, GD_REC_FILL, &rf);
+    if (ev) {
+        ev->fill = rf;
+        ev->has_fill = 1;
+    } else {
+        emit(e, GD_REC_FILL, &rf);
+    }
     gd_engine_equity_point(e, "fill");
-    gd_engine_rec_group_end(e);
+    if (ev)
+        fillev_commit(e);
+    else
+        gd_engine_rec_group_end(e);
 }
 
 void gd_engine_fee(gd_engine *e, uint32_t owner, uint32_t symbol, const char *client_id, uint64_t intent_id,
@@ -480,6 +535,11 @@ void gd_engine_equity_point(gd_engine *e, const char *cause)
     const gd_book *b = &e->book;
     double dd = b->peak > 0.0 && b->equity < b->peak ? (b->peak - b->equity) / b->peak * 100.0 : 0.0;
     gd_rec_equity q = {cause, b->equity, b->cash, b->unreal, b->gross, dd, b->open_count};
+    if (e->rec.ev) {
+        e->rec.ev->eq = q;
+        e->rec.ev->has_eq = 1;
+        return;
+    }
     emit(e, GD_REC_EQUITY, &q);
 }
 
