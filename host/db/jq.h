@@ -3,8 +3,9 @@
  * (db/record.h) and commits; one consumer (the database thread) peeks and
  * pops them in order, formats them and appends them to the journal. So the
  * loop pays a copy per record, not the formatting, the journal's CRC or the
- * writer. An event's records may share one entry (GD_REC_GROUP, db/record.h):
- * the counts here are of entries.
+ * writer. An event's records may share one entry (GD_REC_GROUP, and a
+ * fill's records are one, GD_REC_FILLEV, db/record.h): the counts here are
+ * of entries.
  *
  * A byte ring of fixed size, faulted in at creation: pushing allocates
  * nothing, takes no lock and makes no system call (the two positions are
