@@ -91,6 +91,20 @@ static int drain_group(gd_dbrun *d, const unsigned char *p, size_t len, int fina
     return 0;
 }
 
+/* A fill's entry (GD_REC_FILLEV) as the group of records it stands for;
+ * expanded the same way again when the journal filled midway, and
+ * drain_group resumes where it stopped. 1 when the journal is full. */
+static int drain_fillev(gd_dbrun *d, const void *p, size_t len, int64_t t, int final, unsigned char *buf)
+{
+    _Alignas(8) unsigned char grp[GD_DB_FILLEV_GROUP];
+    size_t n = len == sizeof(gd_rec_fillev) ? gd_rec_fillev_expand(grp, sizeof grp, p, t) : 0;
+    if (n == 0) {
+        lost_one(d, GD_REC_FILL, "a fill's entry does not expand");
+        return 0;
+    }
+    return drain_group(d, grp, n, final, buf);
+}
+
 /* Queue to journal, in order. A full journal (the database away long
  * enough) leaves the rest queued until the writer makes room; at the end
  * there is no later. 1 when records are left for want of room. */
@@ -101,23 +115,10 @@ static int drain(gd_dbrun *d, int final)
     size_t len;
     const void *p;
     unsigned char buf[GD_REC_BIN_MAX];
-    _Alignas(8) unsigned char grp[GD_DB_FILLEV_GROUP];
     while ((p = gd_jq_peek(d->q, &type, &t, &len)) != NULL) {
-        int full;
-        if (type == GD_REC_FILLEV) {
-            /* Expanded the same way again if the journal is full midway:
-             * drain_group resumes where it stopped. */
-            size_t n = len == sizeof(gd_rec_fillev) ? gd_rec_fillev_expand(grp, sizeof grp, p, t) : 0;
-            if (n == 0) {
-                lost_one(d, GD_REC_FILL, "a fill's entry does not expand");
-                full = 0;
-            } else {
-                full = drain_group(d, grp, n, final, buf);
-            }
-        } else {
-            full = type == GD_REC_GROUP ? drain_group(d, p, len, final, buf)
-                                        : journal_one(d, type, t, p, len, final, buf);
-        }
+        int full = type == GD_REC_FILLEV  ? drain_fillev(d, p, len, t, final, buf)
+                   : type == GD_REC_GROUP ? drain_group(d, p, len, final, buf)
+                                          : journal_one(d, type, t, p, len, final, buf);
         if (full)
             return 1;
         gd_jq_pop(d->q);

@@ -80,6 +80,10 @@ static unsigned char *group_slot(gd_engine *e)
     return e->rec.g_at + e->rec.g_len;
 }
 
+/* A record's time. Before the first bar a replay has no clock of its own:
+ * the wall's. */
+static int64_t rec_time(const gd_engine *e) { return e->now_ms ? e->now_ms : gd_wall_ms(); }
+
 /* A fill's records as one entry written in place (db/record.h,
  * GD_REC_FILLEV): after what is already queued; NULL without a queue or
  * without room (its records then go one by one, which may wait for it). */
@@ -100,22 +104,49 @@ static gd_rec_fillev *fillev_open(gd_engine *e)
 static void fillev_commit(gd_engine *e)
 {
     e->rec.ev = NULL;
-    /* Before the first bar a replay has no clock of its own: the wall's. */
-    gd_jq_commit(e->rec.q, GD_REC_FILLEV, e->now_ms ? e->now_ms : gd_wall_ms(), sizeof(gd_rec_fillev));
+    gd_jq_commit(e->rec.q, GD_REC_FILLEV, rec_time(e), sizeof(gd_rec_fillev));
     if (e->rec.appended)
         e->rec.appended(e->rec.arg);
 }
 
-/* One record: packed for the database thread, or formatted and appended
- * here when the engine holds the journal itself. */
+/* A record of the open fill's entry kept in it, in the order it expands
+ * in (status changes, position, fill, equity point): a record of another
+ * type, out of that order, or with a string of its own (a client or venue
+ * id: the entry copies none, and the database thread reads it later) is
+ * lost (the queue's room is the entry's until it is committed: nothing
+ * else may be reserved meanwhile). rec_fill's strings are literals and the
+ * engine's names. */
+static void fillev_keep(gd_engine *e, gd_rec_fillev *ev, int type, const void *args)
+{
+    int later = ev->has_pos + ev->has_fill * 2 + ev->has_eq * 4; /* what follows must come after */
+    const gd_rec_order_event_args *a = args;
+    const gd_rec_fill *f = args;
+    if (type == GD_REC_ORDER_EVENT && !later && ev->n_status < GD_REC_FILLEV_STATUS && !a->client_id &&
+        !a->venue_id) {
+        ev->st[ev->n_status++] = (gd_rec_evstatus){a->cid.intent_id, a->cid.kind, a->status, a->detail};
+    } else if (type == GD_REC_POSITION && later < 1) {
+        ev->pos = *(const gd_rec_position *)args;
+        ev->has_pos = 1;
+    } else if (type == GD_REC_FILL && later < 2 && !f->client_id && !f->venue_trade_id) {
+        ev->fill = *f;
+        ev->has_fill = 1;
+    } else if (type == GD_REC_EQUITY && later < 4) {
+        ev->eq = *(const gd_rec_equity *)args;
+        ev->has_eq = 1;
+    } else {
+        lost(e, type, "not part of a fill's entry, or out of its order");
+    }
+}
+
+/* One record: into the open fill's entry, packed for the database thread,
+ * or formatted and appended here when the engine holds the journal itself. */
 static void emit(gd_engine *e, int type, const void *args)
 {
-    if (e->rec.ev) { /* the queue's room is the fill's until it is committed */
-        lost(e, type, "recorded while a fill's entry was open");
+    if (e->rec.ev) {
+        fillev_keep(e, e->rec.ev, type, args);
         return;
     }
-    /* Before the first bar a replay has no clock of its own: the wall's. */
-    int64_t t = e->now_ms ? e->now_ms : gd_wall_ms();
+    int64_t t = rec_time(e);
     unsigned char *g;
     if (e->rec.q && e->rec.g_depth && (g = group_slot(e)) != NULL) {
         size_t n = gd_rec_pack(g + SUB_HDR, GD_REC_PACK_MAX, type, args);
@@ -243,15 +274,6 @@ static void rec_order(gd_engine *e, uint64_t iid, char k, const char *kind, uint
 
 static void rec_status(gd_engine *e, uint64_t iid, char k, const char *status, const char *detail)
 {
-    gd_rec_fillev *ev = e->rec.ev;
-    if (ev) {
-        /* Its records go in this order: status changes, position, fill. */
-        if (ev->n_status < GD_REC_FILLEV_STATUS && !ev->has_pos)
-            ev->st[ev->n_status++] = (gd_rec_evstatus){iid, k, status, detail};
-        else
-            lost(e, GD_REC_ORDER_EVENT, "a fill's status changes out of order");
-        return;
-    }
     gd_rec_order_event_args a = {NULL, status, detail, NULL, {iid, k}};
     emit(e, GD_REC_ORDER_EVENT, &a);
 }
@@ -394,11 +416,6 @@ static void rec_position(gd_engine *e, const gd_recslot *r, uint32_t owner, uint
     q.exit_price = exit_price;
     q.realized_pnl = r->realized;
     q.fees = r->fees;
-    if (e->rec.ev) {
-        e->rec.ev->pos = q;
-        e->rec.ev->has_pos = 1;
-        return;
-    }
     emit(e, GD_REC_POSITION, &q);
 }
 
@@ -488,12 +505,7 @@ void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, doub
     gd_rec_fill rf = {NULL, f->intent_id, pos_id, NULL, slot_name(e, owner), sym_name(e, f->symbol), f->side,
                       fill_reason(f->reason), f->qty, f->price, f->fee, f->realized_pnl,
                       ref > 0.0 ? ref : 0.0, ref > 0.0 ? f->side * (f->price - ref) / ref * 1e4 : 0.0, cid};
-    if (ev) {
-        ev->fill = rf;
-        ev->has_fill = 1;
-    } else {
-        emit(e, GD_REC_FILL, &rf);
-    }
+    emit(e, GD_REC_FILL, &rf);
     gd_engine_equity_point(e, "fill");
     if (ev)
         fillev_commit(e);
@@ -535,11 +547,6 @@ void gd_engine_equity_point(gd_engine *e, const char *cause)
     const gd_book *b = &e->book;
     double dd = b->peak > 0.0 && b->equity < b->peak ? (b->peak - b->equity) / b->peak * 100.0 : 0.0;
     gd_rec_equity q = {cause, b->equity, b->cash, b->unreal, b->gross, dd, b->open_count};
-    if (e->rec.ev) {
-        e->rec.ev->eq = q;
-        e->rec.ev->has_eq = 1;
-        return;
-    }
     emit(e, GD_REC_EQUITY, &q);
 }
 
