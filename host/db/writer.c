@@ -346,16 +346,25 @@ struct gd_dbw {
  * database, before any ANALYZE, the checks of a fill against its order and
  * intent chose an index on source alone and read every row of the source:
  * 1 ms a check at 9k rows, growing with the tables (bench_db: 1.6k fills/s
- * instead of 11k). Statistics refreshed each time this connection's writing
- * doubles make them plan again with the primary keys; autovacuum would too,
- * but a minute late and only where it runs. The refresh invalidates the
- * plans of every connection: one lane makes it for both. */
+ * instead of 11k). So each time this connection's writing doubles, the
+ * tables the checks read whose size doubled since their statistics were
+ * taken (by anyone: this host, another, autovacuum) get them again; that
+ * makes every connection plan again. Only those: on tables of millions of
+ * rows an unconditional ANALYZE of all three held the lane up ~0.3 s each
+ * time (2.5 s of a 12 s bench_db writer run), for statistics autovacuum
+ * keeps current there anyway. */
 #define GD_DBW_ANALYZE_FIRST 1000
 /* The key columns only: what the checks' plans need. SKIP_LOCKED: a table
  * autovacuum is at is left to it (waiting would hold the batch up to the
- * server's deadlock_timeout, when autovacuum gives way). */
-static const char analyze_sql[] = "ANALYZE (SKIP_LOCKED) trading.intents (source, id),"
-                                  " trading.orders (source, client_id, intent_id), trading.positions (source, id)";
+ * server's deadlock_timeout, when autovacuum gives way). A table never
+ * analyzed has relpages 0. */
+static const char analyze_sql[] =
+    "DO $gd$ DECLARE t record; BEGIN"
+    " FOR t IN SELECT k.rel, k.cols FROM (VALUES ('trading.intents'::regclass, 'source, id'),"
+    " ('trading.orders'::regclass, 'source, client_id, intent_id'), ('trading.positions'::regclass, 'source, id'))"
+    " AS k(rel, cols) JOIN pg_class c ON c.oid = k.rel"
+    " WHERE pg_relation_size(k.rel) / current_setting('block_size')::int8 > 2 * greatest(c.relpages, 0)"
+    " LOOP EXECUTE format('ANALYZE (SKIP_LOCKED) %s (%s)', t.rel, t.cols); END LOOP; END $gd$";
 
 static void set_poll(lane *l, int events);
 static void schedule(lane *l, double ms);
