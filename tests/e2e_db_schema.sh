@@ -56,6 +56,13 @@ check "a halt without a reason: refused" 'refused x "UPDATE trading.halt_latch S
 check "promotion to production without a soak and an ablation on record: refused" 'refused x "INSERT INTO trading.promotions (strategy, plugin_sha256, from_mode, to_mode, approved_by) VALUES ('"'"'ema'"'"', repeat('"'"'a'"'"', 64), '"'"'testnet'"'"', '"'"'production'"'"', '"'"'op'"'"')" promotions_check'
 check "a risk event without who: refused" 'refused x "INSERT INTO trading.risk_events (source, id, at, kind, who) VALUES ('"'"'00000000000000aa'"'"', 1, now(), '"'"'halt'"'"', '"'"''"'"')" risk_events_who_check'
 check "a source id that is not 16 hex digits: refused" 'refused x "INSERT INTO trading.intents (source, id, at, strategy, symbol, action, side, result, stop_required, journal_seq) VALUES ('"'"'host-1'"'"', 90, now(), '"'"'ema'"'"', '"'"'X'"'"', '"'"'exit'"'"', 0, '"'"'halted'"'"', true, 90)" intents_source_check'
+# 010 rewrote the two checks every row runs: the same strings refused.
+src_refused() { refused x "INSERT INTO trading.intents (source, id, at, strategy, symbol, action, side, result, stop_required, journal_seq) VALUES ('$1', 90, now(), 'ema', 'X', 'exit', 0, 'halted', true, 90)" intents_source_check; }
+check "a source of 15 or 17 hex digits, in upper case, or with a two-byte character: refused" 'src_refused 000000000000000 && src_refused 00000000000000aaa && src_refused 00000000000000AA && src_refused 00000000000000é && src_refused ""'
+cid() { echo "INSERT INTO trading.orders (source, client_id, intent_id, kind, strategy, symbol, side, qty, price, reduce_only, status, created_at, updated_at, last_seq) VALUES ('00000000000000aa', '$1', 1, 'entry', 'ema', 'BTCUSDT', 1, 2, NULL, false, 'new', now(), now(), 13)"; }
+cid37=$(printf 'a%.0s' $(seq 37))
+check "a client id empty, of 37 characters or with a character outside Binance's set: refused" 'refused x "$(cid "")" client_id_check && refused x "$(cid "$cid37")" client_id_check && refused x "$(cid "g1-é")" client_id_check && refused x "$(cid "g1:e+")" client_id_check'
+check "a client id of 36 characters of every allowed kind: accepted" 'accepted "$(cid "A.z:9/_-${cid37:0:28}")"'
 check "the same ids from another source are other rows" 'accepted "INSERT INTO trading.intents (source, id, at, strategy, symbol, action, side, result, stop_required, journal_seq) VALUES ('"'"'00000000000000bb'"'"', 1, now(), '"'"'ema'"'"', '"'"'X'"'"', '"'"'exit'"'"', 0, '"'"'halted'"'"', true, 1)"'
 check "re-running the migrations is a no-op" '"$GORDON" migrate --dsn "$PG_DSN" --migrations "$here/../migrations" >"$T/out" 2>&1 && grep -q "up to date\|nothing to apply\|0 applied" "$T/out" || { cat "$T/out"; false; }'
 echo "1..$n"
