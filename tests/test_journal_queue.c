@@ -380,7 +380,7 @@ static void test_journal_queue_fill_entry_expands(void **state)
                             101.4, 9.86, {42, 'x'}};
     ev.eq = (gd_rec_equity){"fill", 10000.7, 10000.7, 0.0, 0.0, 0.0, 0};
     static unsigned char g[8192];
-    size_t n = gd_rec_fillev_expand(g, sizeof g, &ev, 1234);
+    size_t n = gd_rec_fillev_expand(g, sizeof g, &ev, gd_rec_fillev_size(ev.n_status), 1234);
     assert_true(n > 0);
     size_t at = 0;
     gd_rec_order_event_args a0 = {NULL, "filled", NULL, NULL, {42, 'x'}};
@@ -392,14 +392,18 @@ static void test_journal_queue_fill_entry_expands(void **state)
     next_sub(g, n, &at, GD_REC_EQUITY, 1234, &ev.eq);
     assert_int_equal(at, n);
     /* room for some of it: refused whole, never half a fill */
-    assert_int_equal(gd_rec_fillev_expand(g, n - 8, &ev, 1234), 0);
-    assert_int_equal(gd_rec_fillev_expand(g, 16, &ev, 1234), 0);
+    assert_int_equal(gd_rec_fillev_expand(g, n - 8, &ev, gd_rec_fillev_size(2), 1234), 0);
+    assert_int_equal(gd_rec_fillev_expand(g, 16, &ev, gd_rec_fillev_size(2), 1234), 0);
+    /* an entry of another size than its status changes make: refused */
+    assert_int_equal(gd_rec_fillev_expand(g, sizeof g, &ev, sizeof ev, 1234), 0);
+    assert_int_equal(gd_rec_fillev_expand(g, sizeof g, &ev, gd_rec_fillev_size(1), 1234), 0);
+    assert_int_equal(gd_rec_fillev_expand(g, sizeof g, &ev, 8, 1234), 0);
     ev.n_status = GD_REC_FILLEV_STATUS + 1;
-    assert_int_equal(gd_rec_fillev_expand(g, sizeof g, &ev, 1234), 0);
+    assert_int_equal(gd_rec_fillev_expand(g, sizeof g, &ev, gd_rec_fillev_size(ev.n_status), 1234), 0);
     /* an entry fill: no status but its own, no equity point */
     ev.n_status = 1;
     ev.has_eq = 0;
-    n = gd_rec_fillev_expand(g, sizeof g, &ev, 5);
+    n = gd_rec_fillev_expand(g, sizeof g, &ev, gd_rec_fillev_size(1), 5);
     at = 0;
     next_sub(g, n, &at, GD_REC_ORDER_EVENT, 5, &a0);
     next_sub(g, n, &at, GD_REC_POSITION, 5, &ev.pos);

@@ -97,7 +97,7 @@ static int drain_group(gd_dbrun *d, const unsigned char *p, size_t len, int fina
 static int drain_fillev(gd_dbrun *d, const void *p, size_t len, int64_t t, int final, unsigned char *buf)
 {
     _Alignas(8) unsigned char grp[GD_DB_FILLEV_GROUP];
-    size_t n = len == sizeof(gd_rec_fillev) ? gd_rec_fillev_expand(grp, sizeof grp, p, t) : 0;
+    size_t n = gd_rec_fillev_expand(grp, sizeof grp, p, len, t);
     if (n == 0) {
         lost_one(d, GD_REC_FILL, "a fill's entry does not expand");
         return 0;

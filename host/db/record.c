@@ -542,11 +542,11 @@ static int put_sub(unsigned char *dst, size_t room, size_t *at, int type, const 
     return 1;
 }
 
-size_t gd_rec_fillev_expand(void *dst, size_t room, const gd_rec_fillev *ev, int64_t t)
+size_t gd_rec_fillev_expand(void *dst, size_t room, const gd_rec_fillev *ev, size_t len, int64_t t)
 {
     size_t at = 0;
     room &= ~(size_t)7;
-    if (ev->n_status > GD_REC_FILLEV_STATUS)
+    if (len < gd_rec_fillev_size(0) || ev->n_status > GD_REC_FILLEV_STATUS || len != gd_rec_fillev_size(ev->n_status))
         return 0;
     for (uint32_t i = 0; i < ev->n_status; i++) {
         const gd_rec_evstatus *s = &ev->st[i];

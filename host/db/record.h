@@ -155,11 +155,14 @@ typedef struct gd_rec_fillev {
     gd_rec_position pos;
     gd_rec_fill fill;
     gd_rec_equity eq;
-    gd_rec_evstatus st[GD_REC_FILLEV_STATUS]; /* last: the lines of those unused are never written */
+    gd_rec_evstatus st[GD_REC_FILLEV_STATUS]; /* last: only those used are queued */
 } gd_rec_fillev;
-/* ev as the GD_REC_GROUP payload its records make (each at time t) in room
- * bytes at dst (a multiple of 8); its size, or 0 when it does not fit. */
-size_t gd_rec_fillev_expand(void *dst, size_t room, const gd_rec_fillev *ev, int64_t t);
+/* An entry's size in the queue: up to its last status change used. */
+#define gd_rec_fillev_size(n_status) (offsetof(gd_rec_fillev, st) + (size_t)(n_status) * sizeof(gd_rec_evstatus))
+/* The entry of len bytes at ev as the GD_REC_GROUP payload its records make
+ * (each at time t) in room bytes at dst (a multiple of 8); its size, or 0
+ * when it does not fit or is not an entry of its own size. */
+size_t gd_rec_fillev_expand(void *dst, size_t room, const gd_rec_fillev *ev, size_t len, int64_t t);
 
 /* detail_json: a JSON object's text, or NULL for {}. */
 size_t gd_rec_risk(char *buf, size_t cap, const char *kind, const char *who, const char *reason,

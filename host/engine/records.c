@@ -101,10 +101,14 @@ static gd_rec_fillev *fillev_open(gd_engine *e)
     return ev;
 }
 
+/* Up to its last status change used: a fill makes one to three of the six
+ * it has room for, and the queue's bytes are lines the loop writes and the
+ * database thread reads. */
 static void fillev_commit(gd_engine *e)
 {
+    uint32_t n = e->rec.ev->n_status;
     e->rec.ev = NULL;
-    gd_jq_commit(e->rec.q, GD_REC_FILLEV, rec_time(e), sizeof(gd_rec_fillev));
+    gd_jq_commit(e->rec.q, GD_REC_FILLEV, rec_time(e), gd_rec_fillev_size(n));
     if (e->rec.appended)
         e->rec.appended(e->rec.arg);
 }
