@@ -158,7 +158,10 @@ typedef struct gd_rec_fillev {
     gd_rec_evstatus st[GD_REC_FILLEV_STATUS]; /* last: only those used are queued */
 } gd_rec_fillev;
 /* An entry's size in the queue: up to its last status change used. */
-#define gd_rec_fillev_size(n_status) (offsetof(gd_rec_fillev, st) + (size_t)(n_status) * sizeof(gd_rec_evstatus))
+static inline size_t gd_rec_fillev_size(uint32_t n_status)
+{
+    return offsetof(gd_rec_fillev, st) + (size_t)n_status * sizeof(gd_rec_evstatus);
+}
 /* The entry of len bytes at ev as the GD_REC_GROUP payload its records make
  * (each at time t) in room bytes at dst (a multiple of 8); its size, or 0
  * when it does not fit or is not an entry of its own size. */

@@ -116,8 +116,10 @@ static void fillev_commit(gd_engine *e)
 /* Where a record of this type goes in the open fill's entry, in the order
  * it expands in (status changes, position, fill, equity point), taken; NULL
  * when none is open or the record would be out of that order. The fill's
- * own records are written there directly: building each as arguments and
- * copying them in was a third of a fill's cost on the loop (callgrind). */
+ * own records are written there directly (building each as arguments and
+ * copying them in was a sixth of a fill's cost on the loop, callgrind);
+ * none carries a string of its own (literals and the engine's names: the
+ * entry copies none, the database thread reads them later). */
 static void *fillev_slot(gd_engine *e, int type)
 {
     gd_rec_fillev *ev = e->rec.ev;
@@ -138,32 +140,12 @@ static void *fillev_slot(gd_engine *e, int type)
     }
 }
 
-/* A record emitted while a fill's entry is open: kept in it if it is one of
- * the entry's, in order, and carries no string of its own (a client or
- * venue id: the entry copies none, and the database thread reads it
- * later); otherwise lost (the queue's room is the entry's until it is
- * committed: nothing else may be reserved meanwhile). rec_fill's strings
- * are literals and the engine's names. */
-static void fillev_keep(gd_engine *e, int type, const void *args)
+/* Where a record's arguments are built: in the open fill's entry when it
+ * takes the type there (nothing more to do), else in own, to be emitted. */
+static void *rec_dst(gd_engine *e, int type, void *own)
 {
-    const gd_rec_order_event_args *a = args;
-    const gd_rec_fill *f = args;
-    void *slot = NULL;
-    if (!(type == GD_REC_ORDER_EVENT && (a->client_id || a->venue_id)) &&
-        !(type == GD_REC_FILL && (f->client_id || f->venue_trade_id)))
-        slot = fillev_slot(e, type);
-    if (!slot) {
-        lost(e, type, "not part of a fill's entry, or out of its order");
-        return;
-    }
-    switch (type) {
-    case GD_REC_ORDER_EVENT:
-        *(gd_rec_evstatus *)slot = (gd_rec_evstatus){a->cid.intent_id, a->cid.kind, a->status, a->detail};
-        break;
-    case GD_REC_POSITION: *(gd_rec_position *)slot = *(const gd_rec_position *)args; break;
-    case GD_REC_FILL: *(gd_rec_fill *)slot = *f; break;
-    default: *(gd_rec_equity *)slot = *(const gd_rec_equity *)args; break;
-    }
+    void *slot = fillev_slot(e, type);
+    return slot ? slot : own;
 }
 
 /* One record: into the open fill's entry, packed for the database thread,
@@ -171,7 +153,11 @@ static void fillev_keep(gd_engine *e, int type, const void *args)
 static void emit(gd_engine *e, int type, const void *args)
 {
     if (e->rec.ev) {
-        fillev_keep(e, type, args);
+        /* A fill's entry owns the queue's room until it is committed, and
+         * its records are written into it (fillev_slot): anything else
+         * emitted meanwhile, or out of its order, is lost, never written
+         * over that room. */
+        lost(e, type, "not part of a fill's entry, or out of its order");
         return;
     }
     int64_t t = rec_time(e);
@@ -431,10 +417,7 @@ static const char *fill_reason(int reason)
 static void rec_position(gd_engine *e, const gd_recslot *r, uint32_t owner, uint32_t sym, const gd_position *p,
                          int closed, int64_t t, double exit_price)
 {
-    gd_rec_position own;
-    gd_rec_position *q = fillev_slot(e, GD_REC_POSITION), *dst = q;
-    if (!dst)
-        dst = &own;
+    gd_rec_position own, *dst = rec_dst(e, GD_REC_POSITION, &own);
     *dst = (gd_rec_position){.id = r->pos_id,
                              .strategy = slot_name(e, owner),
                              .symbol = sym_name(e, sym),
@@ -451,7 +434,7 @@ static void rec_position(gd_engine *e, const gd_recslot *r, uint32_t owner, uint
                              .exit_price = exit_price,
                              .realized_pnl = r->realized,
                              .fees = r->fees};
-    if (!q)
+    if (dst == &own)
         emit(e, GD_REC_POSITION, dst);
 }
 
@@ -538,14 +521,11 @@ void gd_engine_rec_fill(gd_engine *e, uint32_t owner, const gordon_fill *f, doub
         if (closed)
             r->pos_id = 0;
     }
-    gd_rec_fill own;
-    gd_rec_fill *rf = fillev_slot(e, GD_REC_FILL), *dst = rf;
-    if (!dst)
-        dst = &own;
+    gd_rec_fill own, *dst = rec_dst(e, GD_REC_FILL, &own);
     *dst = (gd_rec_fill){NULL, f->intent_id, pos_id, NULL, slot_name(e, owner), sym_name(e, f->symbol), f->side,
                          fill_reason(f->reason), f->qty, f->price, f->fee, f->realized_pnl,
                          ref > 0.0 ? ref : 0.0, ref > 0.0 ? f->side * (f->price - ref) / ref * 1e4 : 0.0, cid};
-    if (!rf)
+    if (dst == &own)
         emit(e, GD_REC_FILL, dst);
     gd_engine_equity_point(e, "fill");
     if (ev)
@@ -587,12 +567,9 @@ void gd_engine_equity_point(gd_engine *e, const char *cause)
         return;
     const gd_book *b = &e->book;
     double dd = b->peak > 0.0 && b->equity < b->peak ? (b->peak - b->equity) / b->peak * 100.0 : 0.0;
-    gd_rec_equity own;
-    gd_rec_equity *q = fillev_slot(e, GD_REC_EQUITY), *dst = q;
-    if (!dst)
-        dst = &own;
+    gd_rec_equity own, *dst = rec_dst(e, GD_REC_EQUITY, &own);
     *dst = (gd_rec_equity){cause, b->equity, b->cash, b->unreal, b->gross, dd, b->open_count};
-    if (!q)
+    if (dst == &own)
         emit(e, GD_REC_EQUITY, dst);
 }
 
