@@ -411,6 +411,95 @@ static void test_journal_queue_fill_entry_expands(void **state)
     assert_int_equal(at, n);
 }
 
+/* An entry of an intent and its orders as the engine writes it: n orders,
+ * the detail ending it. */
+static size_t make_intev(unsigned char *buf, const gd_intent *it, const gd_rec_evorder *ord, uint32_t n)
+{
+    gd_rec_intev *ev = (gd_rec_intev *)(void *)buf;
+    memset(buf, 0xA5, GD_REC_INTEV_MAX); /* nothing read that was not written */
+    ev->strategy = "ema_cross";
+    ev->symbol = "BTCUSDT";
+    ev->stop_required = 1;
+    memcpy(ev->it, it, sizeof ev->it);
+    memcpy(ev->tag, it->tag, sizeof ev->tag);
+    memcpy(ev->ord, ord, n * sizeof *ord);
+    ev->n_orders = n;
+    size_t dl = strlen(it->detail);
+    memcpy((char *)(ev->ord + n), it->detail, dl + 1);
+    return gd_rec_intev_size(n, dl);
+}
+
+/* An intent's entry expands into its intent and its orders, in order, the
+ * same records the engine made one by one; a malformed one is refused. */
+static void test_journal_queue_intent_entry_expands(void **state)
+{
+    (void)state;
+    gd_intent it;
+    memset(&it, 0, sizeof it);
+    it.id = 77;
+    it.time_ms = 1700000000000;
+    it.strategy = 0;
+    it.symbol = 0;
+    it.action = GORDON_ACTION_ENTRY;
+    it.side = 1;
+    it.entry = it.entry_claim = 100.0;
+    it.stop = it.orig_stop = 95.0;
+    it.take_profit = 110.0;
+    it.risk_scale = 1.0;
+    it.qty = 0.25;
+    it.notional = 25.0;
+    snprintf(it.tag, sizeof it.tag, "cross-up");
+    snprintf(it.detail, sizeof it.detail, "quantity capped by max_order_notional_usd");
+    gd_rec_evorder ord[3] = {{0.25, 0.0, 1, 'e', 0}, {0.0, 95.0, -1, 's', 1}, {0.0, 110.0, -1, 't', 1}};
+    _Alignas(8) static unsigned char buf[GD_REC_INTEV_MAX], g[8192];
+    const gd_rec_intev *ev = (const gd_rec_intev *)(const void *)buf;
+    size_t len = make_intev(buf, &it, ord, 3);
+    size_t n = gd_rec_intev_expand(g, sizeof g, ev, len, 99);
+    assert_true(n > 0);
+    size_t at = 0;
+    gd_rec_intent_args ia = {&it, "ema_cross", "BTCUSDT", 1};
+    gd_rec_order o0 = {NULL, 77, "entry", "ema_cross", "BTCUSDT", 1, 0.25, 0.0, 0, {77, 'e'}};
+    gd_rec_order o1 = {NULL, 77, "stop", "ema_cross", "BTCUSDT", -1, 0.0, 95.0, 1, {77, 's'}};
+    gd_rec_order o2 = {NULL, 77, "take_profit", "ema_cross", "BTCUSDT", -1, 0.0, 110.0, 1, {77, 't'}};
+    next_sub(g, n, &at, GD_REC_INTENT, 99, &ia);
+    next_sub(g, n, &at, GD_REC_ORDER, 99, &o0);
+    next_sub(g, n, &at, GD_REC_ORDER, 99, &o1);
+    next_sub(g, n, &at, GD_REC_ORDER, 99, &o2);
+    assert_int_equal(at, n);
+    /* room for some of it: refused whole */
+    assert_int_equal(gd_rec_intev_expand(g, n - 8, ev, len, 99), 0);
+    /* a length its orders and detail do not make: refused */
+    assert_int_equal(gd_rec_intev_expand(g, sizeof g, ev, len - 1, 99), 0);
+    assert_int_equal(gd_rec_intev_expand(g, sizeof g, ev, len + 1, 99), 0);
+    assert_int_equal(gd_rec_intev_expand(g, sizeof g, ev, 8, 99), 0);
+    /* too many orders, an order of no kind, a tag without its end */
+    ((gd_rec_intev *)(void *)buf)->n_orders = GD_REC_INTEV_ORDERS + 1;
+    assert_int_equal(gd_rec_intev_expand(g, sizeof g, ev, gd_rec_intev_size(4, strlen(it.detail)), 99), 0);
+    ord[1].k = 'q';
+    len = make_intev(buf, &it, ord, 3);
+    assert_int_equal(gd_rec_intev_expand(g, sizeof g, ev, len, 99), 0);
+    ord[1].k = 's';
+    len = make_intev(buf, &it, ord, 3);
+    memset(((gd_rec_intev *)(void *)buf)->tag, 'x', sizeof it.tag);
+    assert_int_equal(gd_rec_intev_expand(g, sizeof g, ev, len, 99), 0);
+    /* a rejected intent alone, with an empty detail; an exit's one order */
+    it.result = GORDON_REJECT_BAD_SIGNAL;
+    it.detail[0] = '\0';
+    len = make_intev(buf, &it, ord, 0);
+    n = gd_rec_intev_expand(g, sizeof g, ev, len, 5);
+    at = 0;
+    next_sub(g, n, &at, GD_REC_INTENT, 5, &ia);
+    assert_int_equal(at, n);
+    gd_rec_evorder x = {0.0, 0.0, -1, 'x', 1};
+    gd_rec_order ox = {NULL, 77, "exit", "ema_cross", "BTCUSDT", -1, 0.0, 0.0, 1, {77, 'x'}};
+    len = make_intev(buf, &it, &x, 1);
+    n = gd_rec_intev_expand(g, sizeof g, ev, len, 5);
+    at = 0;
+    next_sub(g, n, &at, GD_REC_INTENT, 5, &ia);
+    next_sub(g, n, &at, GD_REC_ORDER, 5, &ox);
+    assert_int_equal(at, n);
+}
+
 static void test_journal_queue_client_id(void **state)
 {
     (void)state;
@@ -432,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_journal_queue_formats_the_same),
         cmocka_unit_test(test_journal_queue_names_referenced_details_copied),
         cmocka_unit_test(test_journal_queue_fill_entry_expands),
+        cmocka_unit_test(test_journal_queue_intent_entry_expands),
         cmocka_unit_test(test_journal_queue_client_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

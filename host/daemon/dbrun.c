@@ -25,7 +25,7 @@
  * bench round and wrote into lines the thread had just read, which cost it
  * 13-26% of its throughput against ~12% (bench/db.sh, 41-61 rounds). */
 #define GD_DBQ_BYTES       ((size_t)16 << 20)
-/* A fill's entry as its records (its strings are literals and names). */
+/* A fill's or an intent's entry as its records (a few hundred bytes). */
 #define GD_DB_FILLEV_GROUP 8192
 #define GD_DB_TICK_BUSY_MS 10
 #define GD_DB_TICK_WRITER_MS 50
@@ -105,6 +105,19 @@ static int drain_fillev(gd_dbrun *d, const void *p, size_t len, int64_t t, int f
     return drain_group(d, grp, n, final, buf);
 }
 
+/* An intent's entry (GD_REC_INTEV) as the group of its records, as
+ * drain_fillev. */
+static int drain_intev(gd_dbrun *d, const void *p, size_t len, int64_t t, int final, unsigned char *buf)
+{
+    _Alignas(8) unsigned char grp[GD_DB_FILLEV_GROUP];
+    size_t n = gd_rec_intev_expand(grp, sizeof grp, p, len, t);
+    if (n == 0) {
+        lost_one(d, GD_REC_INTENT, "an intent's entry does not expand");
+        return 0;
+    }
+    return drain_group(d, grp, n, final, buf);
+}
+
 /* Queue to journal, in order. A full journal (the database away long
  * enough) leaves the rest queued until the writer makes room; at the end
  * there is no later. 1 when records are left for want of room. */
@@ -117,6 +130,7 @@ static int drain(gd_dbrun *d, int final)
     unsigned char buf[GD_REC_BIN_MAX];
     while ((p = gd_jq_peek(d->q, &type, &t, &len)) != NULL) {
         int full = type == GD_REC_FILLEV  ? drain_fillev(d, p, len, t, final, buf)
+                   : type == GD_REC_INTEV ? drain_intev(d, p, len, t, final, buf)
                    : type == GD_REC_GROUP ? drain_group(d, p, len, final, buf)
                                           : journal_one(d, type, t, p, len, final, buf);
         if (full)

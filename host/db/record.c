@@ -561,6 +561,55 @@ size_t gd_rec_fillev_expand(void *dst, size_t room, const gd_rec_fillev *ev, siz
     return at;
 }
 
+static const char *order_kind(char k)
+{
+    switch (k) {
+    case 'e': return "entry";
+    case 's': return "stop";
+    case 't': return "take_profit";
+    case 'x': return "exit";
+    case 'f':
+    case 'c': return "flatten";
+    default: return NULL;
+    }
+}
+
+_Static_assert(offsetof(gd_rec_intev, it) % 8 == 0 && sizeof(((gd_rec_intev *)0)->it) == PACKED_INTENT_FIXED,
+               "an intent entry holds gd_intent up to its tag");
+
+size_t gd_rec_intev_expand(void *dst, size_t room, const gd_rec_intev *ev, size_t len, int64_t t)
+{
+    size_t at = 0, base = offsetof(gd_rec_intev, ord);
+    room &= ~(size_t)7;
+    if (len < gd_rec_intev_size(0, 0) || ev->n_orders > GD_REC_INTEV_ORDERS ||
+        len < gd_rec_intev_size(ev->n_orders, 0) || !memchr(ev->tag, '\0', sizeof ev->tag))
+        return 0;
+    /* The detail ends the entry: its NUL is its last byte. */
+    const char *detail = (const char *)ev + base + (size_t)ev->n_orders * sizeof(gd_rec_evorder);
+    size_t dmax = len - (size_t)(detail - (const char *)ev);
+    gd_intent it;
+    if (strnlen(detail, dmax) != dmax - 1 || dmax > sizeof it.detail)
+        return 0;
+    memset(&it, 0, sizeof it);
+    memcpy(&it, ev->it, PACKED_INTENT_FIXED);
+    memcpy(it.tag, ev->tag, sizeof it.tag);
+    memcpy(it.detail, detail, dmax);
+    gd_rec_intent_args ia = {&it, ev->strategy, ev->symbol, ev->stop_required};
+    if (!put_sub(dst, room, &at, GD_REC_INTENT, &ia, t))
+        return 0;
+    for (uint32_t i = 0; i < ev->n_orders; i++) {
+        const gd_rec_evorder *o = &ev->ord[i];
+        const char *kind = order_kind(o->k);
+        if (!kind)
+            return 0;
+        gd_rec_order r = {NULL, it.id, kind, ev->strategy, ev->symbol, o->side, o->qty, o->price, o->reduce_only,
+                          {it.id, o->k}};
+        if (!put_sub(dst, room, &at, GD_REC_ORDER, &r, t))
+            return 0;
+    }
+    return at;
+}
+
 /* A packed record's arguments, its copied strings pointed at where they
  * lie in p. 0, or -1 when p is not a packed record of that type. */
 static int unpack(int type, const void *p, size_t len, anyargs *a)

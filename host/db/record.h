@@ -167,6 +167,44 @@ static inline size_t gd_rec_fillev_size(uint32_t n_status)
  * when it does not fit or is not an entry of its own size. */
 size_t gd_rec_fillev_expand(void *dst, size_t room, const gd_rec_fillev *ev, size_t len, int64_t t);
 
+/* An intent and the orders it submits as one queue entry (never
+ * journaled), written in place: its fixed fields, tag and detail as the
+ * pipeline left them, and each order's kind, side, quantity, price and
+ * reduce-only flag (the strategy and symbol are the engine's names; an
+ * order's kind and client id follow from its letter and the intent's id).
+ * The database thread expands it (gd_rec_intev_expand) into the group of
+ * records it stands for: the intent, then its orders. Packed record by
+ * record, an intent and its orders were most of the rest of the loop's
+ * cost of the database. */
+#define GD_REC_INTEV 0x7F02u
+#define GD_REC_INTEV_ORDERS 3 /* an entry, its stop and its take profit */
+typedef struct gd_rec_evorder {
+    double qty, price;
+    int32_t side;
+    char k;              /* e, s, t, x, f, c (db/record.h's client id letters) */
+    unsigned char reduce_only;
+} gd_rec_evorder;
+typedef struct gd_rec_intev {
+    const char *strategy, *symbol;
+    int32_t stop_required;
+    uint32_t n_orders;
+    _Alignas(8) unsigned char it[offsetof(gd_intent, tag)]; /* gd_intent up to its tag */
+    char tag[sizeof(((gd_intent *)0)->tag)];
+    gd_rec_evorder ord[GD_REC_INTEV_ORDERS]; /* only those used are queued */
+    /* then the detail, NUL-terminated (at most gd_intent's detail), padded to 8 */
+} gd_rec_intev;
+/* The most an entry takes; its size with n orders and a detail of dlen
+ * bytes. */
+#define GD_REC_INTEV_MAX (sizeof(gd_rec_intev) + sizeof(((gd_intent *)0)->detail))
+static inline size_t gd_rec_intev_size(uint32_t n_orders, size_t dlen)
+{
+    return offsetof(gd_rec_intev, ord) + (size_t)n_orders * sizeof(gd_rec_evorder) + dlen + 1;
+}
+/* The entry of len bytes at ev as the GD_REC_GROUP payload its records
+ * make (each at time t) in room bytes at dst (a multiple of 8); its size,
+ * or 0 when it does not fit or is not a well-formed entry of that length. */
+size_t gd_rec_intev_expand(void *dst, size_t room, const gd_rec_intev *ev, size_t len, int64_t t);
+
 /* detail_json: a JSON object's text, or NULL for {}. */
 size_t gd_rec_risk(char *buf, size_t cap, const char *kind, const char *who, const char *reason,
                    const char *detail_json);

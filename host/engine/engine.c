@@ -37,7 +37,7 @@ void gd_engine_record(gd_engine *e, const gd_intent *it)
     /* Journaled already before its order went out, unless the executor
      * then refused it (the record is written again, as it ended). */
     if (e->rec.j && (e->rec.pre_iid != it->id || it->result != GORDON_ACCEPTED))
-        gd_engine_rec_intent(e, it);
+        gd_engine_rec_intent(e, it, NULL);
     if (e->log.ops) {
         const char *strat = it->strategy < e->n_slots ? e->slot_names[it->strategy] : "?";
         const char *sym = it->symbol < e->n_symbols ? e->symbols[it->symbol] : "?";
@@ -56,10 +56,7 @@ static int rec_sync(gd_engine *e, gd_err *err)
 int gd_engine_submit(gd_engine *e, const gd_order *o, const gd_intent *it, gd_err *err)
 {
     if (e->rec.j) {
-        gd_engine_rec_group_begin(e);
-        gd_engine_rec_intent(e, it);
-        gd_engine_rec_submit(e, o);
-        gd_engine_rec_group_end(e);
+        gd_engine_rec_intent(e, it, o);
         e->rec.pre_iid = it->id;
         /* An order that leaves the process is on disk first; an entry that
          * cannot be is not sent, an exit goes all the same (less risk). */

@@ -360,8 +360,9 @@ int gd_engine_submit(gd_engine *e, const gd_order *o, const gd_intent *it, gd_er
 
 /* records.c: the journal for the database (no-ops without one). */
 int gd_engine_rec_grow(gd_engine *e, uint32_t n_owners, gd_err *err);
-void gd_engine_rec_intent(gd_engine *e, const gd_intent *it);
-void gd_engine_rec_submit(gd_engine *e, const gd_order *o);                 /* before submit */
+/* An intent and the orders o submits for it (before submit; NULL: the
+ * intent alone). */
+void gd_engine_rec_intent(gd_engine *e, const gd_intent *it, const gd_order *o);
 /* The records emitted between begin and end go to the database thread as
  * one queue entry (nested pairs: the outermost end commits it). end before
  * anything waits for the records to be durable. */

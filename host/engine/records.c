@@ -269,13 +269,6 @@ int gd_engine_rec_grow(gd_engine *e, uint32_t n_owners, gd_err *err)
     return 0;
 }
 
-void gd_engine_rec_intent(gd_engine *e, const gd_intent *it)
-{
-    if (!e->rec.j)
-        return;
-    gd_rec_intent_args a = {it, slot_name(e, it->strategy), sym_name(e, it->symbol), e->pipe.lim.sl_required};
-    emit(e, GD_REC_INTENT, &a);
-}
 
 static void rec_order(gd_engine *e, uint64_t iid, char k, const char *kind, uint32_t owner, uint32_t sym,
                       int side, double qty, double price, int reduce_only)
@@ -345,7 +338,8 @@ void gd_engine_rec_adopted_stop(gd_engine *e, uint32_t owner, uint32_t sym, int 
         rec_order(e, intent_id, 's', "stop", owner, sym, -side, 0.0, stop, 1);
 }
 
-void gd_engine_rec_submit(gd_engine *e, const gd_order *o)
+/* The orders o submits, one by one. */
+static void rec_submit(gd_engine *e, const gd_order *o)
 {
     gd_recslot *r = e->rec.j ? rslot(e, o->owner, o->symbol) : NULL;
     if (!r)
@@ -363,6 +357,70 @@ void gd_engine_rec_submit(gd_engine *e, const gd_order *o)
         char k = o->kind == GD_ORDER_FLATTEN ? 'f' : 'x';
         rec_order(e, o->intent_id, k, k == 'f' ? "flatten" : "exit", o->owner, o->symbol, -p->side, 0.0, 0.0, 1);
     }
+}
+
+/* The orders o submits, as an intent's entry holds them (the same as
+ * rec_submit's records); their count. */
+static uint32_t intev_orders(gd_engine *e, const gd_order *o, gd_rec_evorder *ord)
+{
+    uint32_t n = 0;
+    if (!rslot(e, o->owner, o->symbol))
+        return 0;
+    if (o->kind == GD_ORDER_ENTRY) {
+        ord[n++] = (gd_rec_evorder){o->qty, 0.0, o->side, 'e', 0};
+        if (o->stop > 0.0)
+            ord[n++] = (gd_rec_evorder){0.0, o->stop, -o->side, 's', 1};
+        if (o->take_profit > 0.0)
+            ord[n++] = (gd_rec_evorder){0.0, o->take_profit, -o->side, 't', 1};
+        return n;
+    }
+    const gd_position *p = gd_book_pos(&e->book, o->owner, o->symbol);
+    if (p->side != GORDON_SIDE_NONE)
+        ord[n++] = (gd_rec_evorder){0.0, 0.0, -p->side, o->kind == GD_ORDER_FLATTEN ? 'f' : 'x', 1};
+    return n;
+}
+
+/* An intent and its orders as one entry written in place in the queue
+ * (db/record.h, GD_REC_INTEV); 0 when it cannot be (no queue, a group or a
+ * fill's entry open, an order not the intent's own, no room): then they
+ * go record by record. */
+static int intev(gd_engine *e, const gd_intent *it, const gd_order *o)
+{
+    if (!e->rec.q || e->rec.ev || e->rec.g_depth ||
+        (o && (o->intent_id != it->id || o->owner != it->strategy || o->symbol != it->symbol)))
+        return 0;
+    group_close(e); /* what was queued before comes first */
+    gd_rec_intev *ev = gd_jq_reserve(e->rec.q, GD_REC_INTEV_MAX);
+    if (!ev)
+        return 0;
+    ev->strategy = slot_name(e, it->strategy);
+    ev->symbol = sym_name(e, it->symbol);
+    ev->stop_required = e->pipe.lim.sl_required;
+    memcpy(ev->it, it, sizeof ev->it);
+    memcpy(ev->tag, it->tag, sizeof ev->tag);
+    ev->tag[sizeof ev->tag - 1] = '\0';
+    uint32_t n = o ? intev_orders(e, o, ev->ord) : 0;
+    ev->n_orders = n;
+    char *detail = (char *)(ev->ord + n);
+    size_t dlen = strnlen(it->detail, sizeof it->detail - 1);
+    memcpy(detail, it->detail, dlen);
+    detail[dlen] = '\0';
+    gd_jq_commit(e->rec.q, GD_REC_INTEV, rec_time(e), gd_rec_intev_size(n, dlen));
+    if (e->rec.appended)
+        e->rec.appended(e->rec.arg);
+    return 1;
+}
+
+void gd_engine_rec_intent(gd_engine *e, const gd_intent *it, const gd_order *o)
+{
+    if (!e->rec.j || intev(e, it, o))
+        return;
+    gd_engine_rec_group_begin(e);
+    gd_rec_intent_args a = {it, slot_name(e, it->strategy), sym_name(e, it->symbol), e->pipe.lim.sl_required};
+    emit(e, GD_REC_INTENT, &a);
+    if (o)
+        rec_submit(e, o);
+    gd_engine_rec_group_end(e);
 }
 
 void gd_engine_rec_submitted(gd_engine *e, const gd_order *o, int ok, const char *why)
