@@ -9,7 +9,9 @@
 # BENCH_PG_WRITER_CPUS=LIST (default: every CPU) is where the server runs
 # for part 2, where nothing else is measured: a database server has more
 # than one CPU, and each of the writer's connections is one server process.
-# With --phase in the arguments, bench_db runs once, as asked.
+# With --phase in the arguments, bench_db runs once, as asked. Between the
+# two parts (or alone, with --instructions) the loop's instructions with the
+# database off and on, by callgrind (valgrind), when it is installed.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -28,10 +30,39 @@ pg_psql -c "ALTER SYSTEM SET wal_init_zero = off" >/dev/null && pg_psql -c "SELE
 "$build/gordon" migrate --dsn "$PG_DSN" --migrations "$root/migrations" >/dev/null || exit 1
 # The cluster runs with fsync=off (a test cluster): the figures measure the
 # host's side, its journal fsyncs included, not the server's disk.
+# --instructions: the loop's instructions by callgrind, one round with the
+# database off and one on (after a warm-up pass), counted on the loop
+# thread from each batch's start to its end (bench_db's feed(): the bars,
+# their records, the flushes): the same every run, where a round's wall
+# clock moves by tens of percent on a shared machine. What the records cost
+# in instructions, not in cache misses: wall clock says the rest.
+instructions() {
+  command -v valgrind >/dev/null || { echo "bench/db.sh: valgrind is not installed (apt-get install -y valgrind): the loop's instruction counts are not measured" >&2; return 1; }
+  local args=() a cg=$T/cg.out off on
+  for a in "$@"; do case "$a" in --instructions) ;; *) args+=("$a") ;; esac; done
+  echo "bench_db: the loop's instructions (callgrind, the loop thread in feed(): bars, records, flushes; one round each after a warm-up pass)"
+  GORDON_DB_DSN=$PG_DSN valgrind -q --tool=callgrind --separate-threads=yes --toggle-collect=feed \
+    --callgrind-out-file="$cg" "$build/bench/bench_db" "${args[@]}" --phase loop --rounds 1 >/dev/null || return 1
+  count() { # the loop thread's count in the dump the bench named $1
+    local f
+    f=$(grep -l "^desc: Trigger: Client Request: round $1\$" "$cg".*-01 2>/dev/null | head -1)
+    [ -n "$f" ] && awk '/^summary:/ {print $2}' "$f"
+  }
+  off=$(count off); on=$(count on)
+  rm -f "$cg"*
+  if [ -z "$off" ] || [ -z "$on" ] || [ "$off" = 0 ]; then
+    echo "bench/db.sh: no round's counts from callgrind (bench_db built without valgrind/callgrind.h?)" >&2; return 1
+  fi
+  awk -v off="$off" -v on="$on" 'BEGIN { printf "  database off %d instructions a round, on %d: the database adds %.2f%% to the loop'"'"'s instructions (the goal, < 5%% of its throughput, is judged by wall clock above; this is the part of it no other work on the machine moves)\n", off, on, (on - off) / off * 100 }'
+}
+case " $* " in *" --instructions "*)
+  instructions "$@"; exit $? ;;
+esac
 case " $* " in *" --phase "*)
   GORDON_DB_DSN=$PG_DSN "$build/bench/bench_db" "$@"; exit $? ;;
 esac
 GORDON_DB_DSN=$PG_DSN "$build/bench/bench_db" "$@" --phase loop || exit $?
+instructions "$@" # needs valgrind; said and skipped without it
 # Every process of the cluster (the postmaster, its background workers; new
 # backends inherit the postmaster's CPUs) moves to the writer's CPUs.
 pm=$(head -1 "$T/pg/data/postmaster.pid")
