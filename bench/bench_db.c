@@ -8,6 +8,8 @@
  *    bar from its arrival to its intents recorded (journal appends
  *    included), p50/p99 of one bar in 64 (timing them all would slow
  *    the loop by half). Goal: the database costs under 5% of throughput.
+ *    Rounds of each alone, paired, and interleaved rounds: each batch on
+ *    an engine without the database and on one with it, back to back.
  * 2. The writer: N synthetic fills, each with what a fill brings (its
  *    intent, entry order, position, fill and equity point: 5 records),
  *    appended and synced in batches, applied to PostgreSQL; records/s and
@@ -126,6 +128,8 @@ typedef struct loop_run {
     uint64_t batches, records;
     double lat_sum;
     double in_feed_us; /* in feed(): the bars, their appends, the batch's flushes */
+    gd_engine *twin;   /* interleaved rounds: the same bars on an engine without the database */
+    double twin_us, main_us; /* ... each batch on it and on the one with the database, summed */
     double *batch_us;  /* each batch's share of the round: from the last one's end to its own */
     double t_batch;    /* where the last batch ended */
     size_t n_batch;
@@ -184,11 +188,43 @@ static void wait_applied(uv_timer_t *t)
     }
 }
 
+/* One batch on e (and its flushes), untimed bar by bar: its time. */
+static double twin_batch(gd_engine *e, gd_dbrun *db, const gordon_bar *bars, size_t from, size_t end, size_t n)
+{
+    gd_err err;
+    double t0 = now_us();
+    for (size_t i = from; i < end; i++) {
+        if (i + GD_FEED_AHEAD < n)
+            __builtin_prefetch(&bars[i + GD_FEED_AHEAD]);
+        gd_engine_on_bar(e, 0, &bars[i]);
+    }
+    gd_engine_flush(e, &err);
+    if (db)
+        gd_dbrun_flush(db);
+    return now_us() - t0;
+}
+
 static void feed(uv_idle_t *h)
 {
     loop_run *r = h->data;
     size_t end = r->pos + BATCH < r->n ? r->pos + BATCH : r->n;
     double f0 = now_us();
+    if (r->twin) {
+        /* Each batch on both engines, one right after the other, which
+         * goes first alternating: whatever the machine does meanwhile
+         * weighs on both alike. */
+        if (r->n_batch++ % 2 == 0) {
+            r->twin_us += twin_batch(r->twin, NULL, r->bars, r->pos, end, r->n);
+            r->main_us += twin_batch(r->e, r->use_db ? &r->db : NULL, r->bars, r->pos, end, r->n);
+        } else {
+            r->main_us += twin_batch(r->e, r->use_db ? &r->db : NULL, r->bars, r->pos, end, r->n);
+            r->twin_us += twin_batch(r->twin, NULL, r->bars, r->pos, end, r->n);
+        }
+        r->pos = end;
+        if (r->pos < r->n)
+            return;
+        goto fed;
+    }
     for (size_t i = r->pos; i < end; i++) {
         if (i + GD_FEED_AHEAD < r->n) /* as gordon run's feed does */
             __builtin_prefetch(&r->bars[i + GD_FEED_AHEAD]);
@@ -210,6 +246,7 @@ static void feed(uv_idle_t *h)
     r->t_batch = f1;
     if (r->pos < r->n)
         return;
+fed:
     uv_idle_stop(h);
     r->t_fed = now_us();
     r->room_waits = r->db.room_waits;
@@ -233,6 +270,8 @@ typedef struct loop_result {
     double lat_sum;
     double *batch_us; /* owned: each batch's time, from the end of the one before (the round's time in all) */
     size_t n_batch;
+    double twin_s, main_s; /* interleaved: the engine without the database, the one with it */
+    uint64_t twin_fills;
 } loop_result;
 
 #define GD_BENCH_ROUNDS_MAX 61
@@ -328,7 +367,9 @@ static double batch_cost_ci(const loop_result *offs, const loop_result *ons, int
     return cost;
 }
 
-static int run_loop(gd_config *cfg, const char *dsn, const gordon_bar *bars, size_t n, loop_result *out)
+/* A round: the bars on an engine with the database (dsn) or without;
+ * with twin, interleaved: each batch also on a second engine without it. */
+static int run_loop(gd_config *cfg, const char *dsn, const gordon_bar *bars, size_t n, int twin, loop_result *out)
 {
     const char *syms[1] = {"USDCHF"};
     loop_run r;
@@ -351,7 +392,7 @@ static int run_loop(gd_config *cfg, const char *dsn, const gordon_bar *bars, siz
     o.symbols = syms;
     o.n_symbols = 1;
     o.plugin_dirs.last = GD_BENCH_PLUGIN_DIR;
-    if (gd_engine_new(&o, &r.e, &err) != 0)
+    if (gd_engine_new(&o, &r.e, &err) != 0 || (twin && gd_engine_new(&o, &r.twin, &err) != 0))
         goto fail;
     if (uv_loop_init(&r.loop) != 0)
         goto out;
@@ -434,6 +475,9 @@ static int run_loop(gd_config *cfg, const char *dsn, const gordon_bar *bars, siz
     out->lat_sum = r.lat_sum;
     out->batch_us = r.batch_us;
     out->n_batch = r.n_batch;
+    out->twin_s = r.twin_us / 1e6;
+    out->main_s = r.main_us / 1e6;
+    out->twin_fills = r.twin ? gd_engine_book(r.twin)->fills : 0;
     r.batch_us = NULL;
     rc = 0;
     goto out;
@@ -451,6 +495,7 @@ out:
     }
     gd_dbrun_close(&r.db);
     gd_engine_free(r.e);
+    gd_engine_free(r.twin);
     if (have_state)
         gd_state_close(&st);
     free(r.lat);
@@ -753,15 +798,15 @@ int main(int argc, char **argv)
      * both, alternating which goes first, after one warm-up pass; each
      * figure is the median round's. */
     loop_result warm, offs[GD_BENCH_ROUNDS_MAX], ons[GD_BENCH_ROUNDS_MAX];
-    if (run_loop(&cfg, NULL, bars, n_bars, &warm) != 0)
+    if (run_loop(&cfg, NULL, bars, n_bars, 0, &warm) != 0)
         return 1;
     CALLGRIND_ZERO_STATS;
     for (int k = 0; k < rounds; k++) {
         int off_first = k % 2 == 0;
-        if (run_loop(&cfg, off_first ? NULL : dsn, bars, n_bars, off_first ? &offs[k] : &ons[k]) != 0)
+        if (run_loop(&cfg, off_first ? NULL : dsn, bars, n_bars, 0, off_first ? &offs[k] : &ons[k]) != 0)
             return 1;
         CALLGRIND_DUMP_STATS_AT(off_first ? "round off" : "round on");
-        if (run_loop(&cfg, off_first ? dsn : NULL, bars, n_bars, off_first ? &ons[k] : &offs[k]) != 0)
+        if (run_loop(&cfg, off_first ? dsn : NULL, bars, n_bars, 0, off_first ? &ons[k] : &offs[k]) != 0)
             return 1;
         CALLGRIND_DUMP_STATS_AT(off_first ? "round on" : "round off");
     }
@@ -815,6 +860,37 @@ int main(int argc, char **argv)
            "throughput (95%% interval by resampling the rounds %.1f%% .. %.1f%%); goal < 5%% -> %s\n",
            offs[0].n_batch, (double)n_bars / (b_off / 1e6), (double)n_bars / (b_on / 1e6), b_cost, b_lo, b_hi,
            b_hi < 5.0 ? "met" : b_lo >= 5.0 ? "NOT met" : "not shown: too close");
+    /* Rounds that compare like with like: each batch on an engine without
+     * the database and on one with it, back to back. Rounds of each alone
+     * run seconds apart, and on this VM a round runs ~35% faster or slower
+     * from one to the next whatever it does (rounds without the database
+     * alone show it): their medians say which way the machine happened to
+     * be. The engine without the database shares the loop with the one
+     * with it, and so with its thread's work. */
+    double ils[GD_BENCH_ROUNDS_MAX] = {0}, il_off = 0, il_on = 0;
+    for (int k = 0; k < rounds; k++) {
+        loop_result il;
+        if (run_loop(&cfg, dsn, bars, n_bars, 1, &il) != 0)
+            return 1;
+        free(il.batch_us);
+        if (il.twin_fills != il.fills) {
+            fprintf(stderr, "bench_db: the interleaved engines differ (%" PRIu64 " fills against %" PRIu64 ")\n",
+                    il.twin_fills, il.fills);
+            return 1;
+        }
+        ils[k] = (1.0 - il.twin_s / il.main_s) * 100.0;
+        il_off += il.twin_s / rounds;
+        il_on += il.main_s / rounds;
+    }
+    qsort(ils, (size_t)rounds, sizeof *ils, cmp_double);
+    const char *il_verdict = gd_bench_verdict(ils, (size_t)rounds, lo, hi, 5.0);
+    char il_ci[96] = "";
+    if (lo >= 0 && hi < (size_t)rounds)
+        snprintf(il_ci, sizeof il_ci, " (95%% interval %.1f%% .. %.1f%%)", ils[lo], ils[hi]);
+    printf("  interleaved, %d rounds (each batch on an engine without the database and on one with it, back to back, "
+           "alternating which first; the loop's turns between batches not counted): the bars took %.4f s off, %.4f s "
+           "on a round on average; the rounds' cost ranged %.1f%% .. %.1f%%, median %.1f%%%s; goal < 5%% -> %s\n",
+           rounds, il_off, il_on, ils[0], ils[rounds - 1], ils[rounds / 2], il_ci, il_verdict);
     free(warm.batch_us);
     for (int k = 0; k < rounds; k++) {
         free(offs[k].batch_us);
