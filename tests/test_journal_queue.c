@@ -434,20 +434,9 @@ static size_t make_intev(unsigned char *buf, const gd_intent *it, const gd_rec_e
 static void test_journal_queue_intent_entry_expands(void **state)
 {
     (void)state;
-    gd_intent it;
-    memset(&it, 0, sizeof it);
-    it.id = 77;
-    it.time_ms = 1700000000000;
-    it.strategy = 0;
-    it.symbol = 0;
-    it.action = GORDON_ACTION_ENTRY;
-    it.side = 1;
-    it.entry = it.entry_claim = 100.0;
-    it.stop = it.orig_stop = 95.0;
-    it.take_profit = 110.0;
-    it.risk_scale = 1.0;
-    it.qty = 0.25;
-    it.notional = 25.0;
+    gd_intent it = {.id = 77, .time_ms = 1700000000000, .action = GORDON_ACTION_ENTRY, .side = 1, .entry = 100.0,
+                    .entry_claim = 100.0, .stop = 95.0, .orig_stop = 95.0, .take_profit = 110.0, .risk_scale = 1.0,
+                    .qty = 0.25, .notional = 25.0};
     snprintf(it.tag, sizeof it.tag, "cross-up");
     snprintf(it.detail, sizeof it.detail, "quantity capped by max_order_notional_usd");
     gd_rec_evorder ord[3] = {{0.25, 0.0, 1, 'e', 0}, {0.0, 95.0, -1, 's', 1}, {0.0, 110.0, -1, 't', 1}};

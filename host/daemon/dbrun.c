@@ -91,28 +91,19 @@ static int drain_group(gd_dbrun *d, const unsigned char *p, size_t len, int fina
     return 0;
 }
 
-/* A fill's entry (GD_REC_FILLEV) as the group of records it stands for;
- * expanded the same way again when the journal filled midway, and
- * drain_group resumes where it stopped. 1 when the journal is full. */
-static int drain_fillev(gd_dbrun *d, const void *p, size_t len, int64_t t, int final, unsigned char *buf)
+/* A fill's entry (GD_REC_FILLEV) or an intent's (GD_REC_INTEV) as the
+ * group of records it stands for; expanded the same way again when the
+ * journal filled midway, and drain_group resumes where it stopped. 1 when
+ * the journal is full. */
+static int drain_entry(gd_dbrun *d, uint16_t type, const void *p, size_t len, int64_t t, int final,
+                       unsigned char *buf)
 {
     _Alignas(8) unsigned char grp[GD_DB_FILLEV_GROUP];
-    size_t n = gd_rec_fillev_expand(grp, sizeof grp, p, len, t);
+    size_t n = type == GD_REC_FILLEV ? gd_rec_fillev_expand(grp, sizeof grp, p, len, t)
+                                     : gd_rec_intev_expand(grp, sizeof grp, p, len, t);
     if (n == 0) {
-        lost_one(d, GD_REC_FILL, "a fill's entry does not expand");
-        return 0;
-    }
-    return drain_group(d, grp, n, final, buf);
-}
-
-/* An intent's entry (GD_REC_INTEV) as the group of its records, as
- * drain_fillev. */
-static int drain_intev(gd_dbrun *d, const void *p, size_t len, int64_t t, int final, unsigned char *buf)
-{
-    _Alignas(8) unsigned char grp[GD_DB_FILLEV_GROUP];
-    size_t n = gd_rec_intev_expand(grp, sizeof grp, p, len, t);
-    if (n == 0) {
-        lost_one(d, GD_REC_INTENT, "an intent's entry does not expand");
+        lost_one(d, type == GD_REC_FILLEV ? GD_REC_FILL : GD_REC_INTENT,
+                 type == GD_REC_FILLEV ? "a fill's entry does not expand" : "an intent's entry does not expand");
         return 0;
     }
     return drain_group(d, grp, n, final, buf);
@@ -129,10 +120,9 @@ static int drain(gd_dbrun *d, int final)
     const void *p;
     unsigned char buf[GD_REC_BIN_MAX];
     while ((p = gd_jq_peek(d->q, &type, &t, &len)) != NULL) {
-        int full = type == GD_REC_FILLEV  ? drain_fillev(d, p, len, t, final, buf)
-                   : type == GD_REC_INTEV ? drain_intev(d, p, len, t, final, buf)
-                   : type == GD_REC_GROUP ? drain_group(d, p, len, final, buf)
-                                          : journal_one(d, type, t, p, len, final, buf);
+        int full = type == GD_REC_FILLEV || type == GD_REC_INTEV ? drain_entry(d, type, p, len, t, final, buf)
+                   : type == GD_REC_GROUP                         ? drain_group(d, p, len, final, buf)
+                                                                  : journal_one(d, type, t, p, len, final, buf);
         if (full)
             return 1;
         gd_jq_pop(d->q);
