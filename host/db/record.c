@@ -561,7 +561,7 @@ size_t gd_rec_fillev_expand(void *dst, size_t room, const gd_rec_fillev *ev, siz
     return at;
 }
 
-static const char *order_kind(char k)
+const char *gd_rec_order_kind(char k)
 {
     switch (k) {
     case 'e': return "entry";
@@ -599,7 +599,7 @@ size_t gd_rec_intev_expand(void *dst, size_t room, const gd_rec_intev *ev, size_
         return 0;
     for (uint32_t i = 0; i < ev->n_orders; i++) {
         const gd_rec_evorder *o = &ev->ord[i];
-        const char *kind = order_kind(o->k);
+        const char *kind = gd_rec_order_kind(o->k);
         if (!kind)
             return 0;
         gd_rec_order r = {NULL, it.id, kind, ev->strategy, ev->symbol, o->side, o->qty, o->price, o->reduce_only,

@@ -71,6 +71,9 @@ const char *gd_rec_type_name(int type); /* "intent", ...; "unknown" */
  * (Binance's clientOrderId). */
 #define GD_CLIENT_ID_MAX 40
 void gd_client_id(char out[GD_CLIENT_ID_MAX], uint64_t intent_id, char kind);
+/* An order's kind by its client id letter ("entry", "stop", "take_profit",
+ * "exit", "flatten" for f and c); NULL for any other letter. */
+const char *gd_rec_order_kind(char k);
 
 /* A client id as its parts, for a record whose client_id is NULL: written
  * out where the record is formatted (off the trading loop). kind 0: none. */

@@ -269,7 +269,6 @@ int gd_engine_rec_grow(gd_engine *e, uint32_t n_owners, gd_err *err)
     return 0;
 }
 
-
 static void rec_order(gd_engine *e, uint64_t iid, char k, const char *kind, uint32_t owner, uint32_t sym,
                       int side, double qty, double price, int reduce_only)
 {
@@ -338,29 +337,9 @@ void gd_engine_rec_adopted_stop(gd_engine *e, uint32_t owner, uint32_t sym, int 
         rec_order(e, intent_id, 's', "stop", owner, sym, -side, 0.0, stop, 1);
 }
 
-/* The orders o submits, one by one. */
-static void rec_submit(gd_engine *e, const gd_order *o)
-{
-    gd_recslot *r = e->rec.j ? rslot(e, o->owner, o->symbol) : NULL;
-    if (!r)
-        return;
-    if (o->kind == GD_ORDER_ENTRY) {
-        rec_order(e, o->intent_id, 'e', "entry", o->owner, o->symbol, o->side, o->qty, 0.0, 0);
-        if (o->stop > 0.0)
-            rec_order(e, o->intent_id, 's', "stop", o->owner, o->symbol, -o->side, 0.0, o->stop, 1);
-        if (o->take_profit > 0.0)
-            rec_order(e, o->intent_id, 't', "take_profit", o->owner, o->symbol, -o->side, 0.0, o->take_profit, 1);
-        return;
-    }
-    const gd_position *p = gd_book_pos(&e->book, o->owner, o->symbol);
-    if (p->side != GORDON_SIDE_NONE) {
-        char k = o->kind == GD_ORDER_FLATTEN ? 'f' : 'x';
-        rec_order(e, o->intent_id, k, k == 'f' ? "flatten" : "exit", o->owner, o->symbol, -p->side, 0.0, 0.0, 1);
-    }
-}
-
-/* The orders o submits, as an intent's entry holds them (the same as
- * rec_submit's records); their count. */
+/* The orders o submits (an entry: itself, its stop, its take profit; an
+ * exit or a flatten: one, when there is a position), as an intent's entry
+ * holds them; their count. */
 static uint32_t intev_orders(gd_engine *e, const gd_order *o, gd_rec_evorder *ord)
 {
     uint32_t n = 0;
@@ -378,6 +357,16 @@ static uint32_t intev_orders(gd_engine *e, const gd_order *o, gd_rec_evorder *or
     if (p->side != GORDON_SIDE_NONE)
         ord[n++] = (gd_rec_evorder){0.0, 0.0, -p->side, o->kind == GD_ORDER_FLATTEN ? 'f' : 'x', 1};
     return n;
+}
+
+/* The same orders one by one (when they cannot go as one entry). */
+static void rec_submit(gd_engine *e, const gd_order *o)
+{
+    gd_rec_evorder ord[GD_REC_INTEV_ORDERS];
+    uint32_t n = e->rec.j ? intev_orders(e, o, ord) : 0;
+    for (uint32_t i = 0; i < n; i++)
+        rec_order(e, o->intent_id, ord[i].k, gd_rec_order_kind(ord[i].k), o->owner, o->symbol, ord[i].side,
+                  ord[i].qty, ord[i].price, ord[i].reduce_only);
 }
 
 /* An intent and its orders as one entry written in place in the queue
