@@ -43,7 +43,7 @@ static void write_two(const char *path, int durable)
     it.entry = 100;
     it.stop = 95;
     it.qty = 2;
-    assert_int_equal(gd_intentlog_jsonl_open(path, durable, &log, &err), 0);
+    assert_int_equal(gd_intentlog_jsonl_open(path, durable, NULL, &log, &err), 0);
     assert_int_equal(log.ops->record(log.self, &it, "s", "X"), 0);
     it.id = 2;
     it.result = GORDON_REJECT_NO_STOP;

@@ -67,6 +67,9 @@ typedef struct run_state {
     int64_t watchdog_warned_ms; /* last "cannot ping" log line */
     uint64_t house_ticks;
     int64_t latch_warned_ms; /* last "latch still not durable" log line */
+    uv_work_t probe;      /* the state store's probe, on the threadpool */
+    int probe_busy, probe_ok;
+    gd_err probe_err;
     const gd_config *cfg;
     const gd_run_opts *opts;
     gd_engine *eng;
@@ -476,7 +479,7 @@ static int open_intent_log(run_state *st)
         }
     }
     gd_intentlog log;
-    int rc = gd_intentlog_jsonl_open(ilog, st->cfg->mode != GD_MODE_BACKTEST, &log, &st->err);
+    int rc = gd_intentlog_jsonl_open(ilog, st->cfg->mode != GD_MODE_BACKTEST, &st->loop, &log, &st->err);
     if (rc)
         return rc;
     gd_engine_set_intentlog(st->eng, log);
@@ -632,6 +635,28 @@ static void on_sighup(uv_signal_t *h, int signum)
     }
 }
 
+/* The store's probe writes and fsyncs a file: on the threadpool, since
+ * under write load that takes longer than the operator API may wait. It
+ * reads only st->state.dir, which the loop never changes. */
+static void probe_work(uv_work_t *w)
+{
+    run_state *st = w->data;
+    st->probe_ok = gd_state_probe(&st->state, &st->probe_err) == 0;
+}
+
+static void probe_done(uv_work_t *w, int status)
+{
+    run_state *st = w->data;
+    st->probe_busy = 0;
+    if (status != 0)
+        return; /* cancelled: the loop is closing */
+    int ok = st->probe_ok;
+    if (ok != st->api.store_writable)
+        gd_log(ok ? GD_LOG_WARN : GD_LOG_ERROR, "state", NULL, "state store %s: %s",
+               ok ? "writable again" : "cannot be written", ok ? st->state.dir : st->probe_err.msg);
+    st->api.store_writable = ok;
+}
+
 /* Every second: a latch the store fell behind on is written again, and
  * every few seconds the store is probed with a real write, so a full or
  * read-only disk shows in /readyz and the metrics before it matters. */
@@ -654,12 +679,13 @@ static void housekeeping(uv_timer_t *h)
                    err.msg);
         }
     }
-    if (st->house_ticks++ % 5 == 0 || !st->api.store_writable) {
-        int ok = gd_state_probe(&st->state, &err) == 0;
-        if (ok != st->api.store_writable)
-            gd_log(ok ? GD_LOG_WARN : GD_LOG_ERROR, "state", NULL, "state store %s: %s",
-                   ok ? "writable again" : "cannot be written", ok ? st->state.dir : err.msg);
-        st->api.store_writable = ok;
+    if ((st->house_ticks++ % 5 == 0 || !st->api.store_writable) && !st->probe_busy) {
+        st->probe.data = st;
+        int rc = uv_queue_work(&st->loop, &st->probe, probe_work, probe_done);
+        if (rc == 0)
+            st->probe_busy = 1;
+        else
+            gd_log(GD_LOG_ERROR, "state", NULL, "the state store's probe cannot be queued: %s", uv_strerror(rc));
     }
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/bgsync.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/names.h"
@@ -16,7 +17,8 @@
 
 typedef struct jsonl {
     int fd;
-    int fsync_on_flush;
+    gd_bgsync *sync; /* owned, when durable: it closes fd */
+    int written;     /* lines written since the last sync was asked for */
     char *path;    /* owned */
     char *buf;     /* owned, JSONL_BUF bytes */
     size_t len;
@@ -92,6 +94,7 @@ static int write_all(jsonl *j, gd_err *err)
         }
         off += (size_t)w;
     }
+    j->written |= j->len > 0;
     j->len = 0;
     return 0;
 }
@@ -103,9 +106,13 @@ static int jsonl_flush(void *self, gd_err *err)
         return gd_err_set(err, GD_EIO, "%s: an earlier write failed", j->path);
     if (write_all(j, err) != 0)
         return GD_EIO;
-    if (j->fsync_on_flush && fdatasync(j->fd) != 0) {
+    /* Nothing new, nothing to sync: a flush comes after every bar batch. */
+    if (!j->sync || !j->written)
+        return 0;
+    j->written = 0;
+    if (gd_bgsync_kick(j->sync, err) != 0) {
         j->failed = 1;
-        return gd_err_set(err, GD_EIO, "%s: fdatasync: %s", j->path, strerror(errno));
+        return GD_EIO;
     }
     return 0;
 }
@@ -130,12 +137,17 @@ static void jsonl_close(void *self)
     jsonl *j = self;
     if (!j)
         return;
-    if (j->len) {
-        gd_err e;
-        if (jsonl_flush(j, &e) != 0)
-            gd_log(GD_LOG_ERROR, "intentlog", NULL, "%s", e.msg);
-    }
-    if (j->fd >= 0)
+    /* The last lines written, not kicked: the loop may be closed by now;
+     * gd_bgsync_close syncs in the call. */
+    gd_err e;
+    if (j->len && j->failed)
+        gd_log(GD_LOG_ERROR, "intentlog", NULL, "%s: %zu bytes of intents not written: an earlier write failed",
+               j->path, j->len);
+    else if (j->len && write_all(j, &e) != 0)
+        gd_log(GD_LOG_ERROR, "intentlog", NULL, "%s", e.msg);
+    if (j->sync)
+        gd_bgsync_close(j->sync); /* syncs what is left, closes fd */
+    else if (j->fd >= 0)
         close(j->fd);
     free(j->buf);
     free(j->path);
@@ -144,13 +156,12 @@ static void jsonl_close(void *self)
 
 static const gd_intentlog_ops jsonl_ops = {jsonl_record, jsonl_flush, jsonl_close};
 
-int gd_intentlog_jsonl_open(const char *path, int durable, gd_intentlog *out, gd_err *err)
+int gd_intentlog_jsonl_open(const char *path, int durable, uv_loop_t *loop, gd_intentlog *out, gd_err *err)
 {
     jsonl *j = calloc(1, sizeof *j);
     if (!j)
         return gd_err_set(err, GD_ENOMEM, "out of memory");
     j->fd = -1;
-    j->fsync_on_flush = durable;
     j->path = strdup(path);
     j->buf = malloc(JSONL_BUF);
     if (!j->path || !j->buf) {
@@ -162,6 +173,13 @@ int gd_intentlog_jsonl_open(const char *path, int durable, gd_intentlog *out, gd
         int e = errno;
         jsonl_close(j);
         return gd_err_set(err, e == ENOENT ? GD_ENOENT : GD_EIO, "intent log %s: %s", path, strerror(e));
+    }
+    if (durable) {
+        int rc = gd_bgsync_new(loop, j->fd, "intentlog", path, &j->sync, err);
+        if (rc) {
+            jsonl_close(j);
+            return rc;
+        }
     }
     out->ops = &jsonl_ops;
     out->self = j;

@@ -18,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/bgsync.h"
 #include "base/dates.h"
 #include "base/file.h"
 #include "base/json.h"
@@ -417,85 +418,29 @@ done:
 
 /* ------------------------------------------------------------ audit syncs off the loop */
 
-struct gd_state_sync {
-    uv_work_t work;
-    uv_loop_t *loop;
-    int fd;
-    int in_flight; /* a fdatasync is on the threadpool */
-    int dirty;     /* lines appended since the last one started */
-    int err;       /* errno of the last one, 0 if it worked */
-    uint64_t failures;
-    char *dir;     /* owned: for messages */
-};
-
-static void sync_work(uv_work_t *w)
-{
-    struct gd_state_sync *s = w->data;
-    s->err = fdatasync(s->fd) == 0 ? 0 : errno;
-}
-
-static void sync_kick(struct gd_state_sync *s);
-
-static void sync_done(uv_work_t *w, int status)
-{
-    struct gd_state_sync *s = w->data;
-    s->in_flight = 0;
-    if (status == 0 && s->err) {
-        s->failures++;
-        gd_log(GD_LOG_ERROR, "state", NULL, "%s/" AUDIT_NAME ": fdatasync: %s", s->dir, strerror(s->err));
-        s->dirty = 1; /* try again with the next line, or at close */
-    }
-    if (s->dirty && status == 0 && !s->err)
-        sync_kick(s);
-}
-
-static void sync_kick(struct gd_state_sync *s)
-{
-    if (s->in_flight)
-        return;
-    s->dirty = 0;
-    s->in_flight = 1;
-    if (uv_queue_work(s->loop, &s->work, sync_work, sync_done) != 0) {
-        s->in_flight = 0;
-        if (fdatasync(s->fd) != 0) { /* no pool: in the call, as before */
-            s->failures++;
-            gd_log(GD_LOG_ERROR, "state", NULL, "%s/" AUDIT_NAME ": fdatasync: %s", s->dir, strerror(errno));
-        }
-    }
-}
-
 int gd_state_sync_on_loop(gd_state *st, uv_loop_t *loop, gd_err *err)
 {
     if (st->audit_fd < 0 || st->sync)
         return 0;
-    struct gd_state_sync *s = calloc(1, sizeof *s);
-    if (!s || !(s->dir = strdup(st->dir))) {
-        free(s);
-        return gd_err_set(err, GD_ENOMEM, "out of memory");
-    }
-    s->loop = loop;
-    s->fd = st->audit_fd;
-    s->work.data = s;
-    st->sync = s;
-    return 0;
+    char what[4096];
+    snprintf(what, sizeof what, "%s/" AUDIT_NAME, st->dir);
+    return gd_bgsync_new(loop, st->audit_fd, "state", what, &st->sync, err);
 }
 
-uint64_t gd_state_sync_failures(const gd_state *st) { return st->sync ? st->sync->failures : 0; }
+uint64_t gd_state_sync_failures(const gd_state *st) { return gd_bgsync_failures(st->sync); }
 
 void gd_state_close(gd_state *st)
 {
     if (!st)
         return;
     if (st->sync) {
-        /* The loop has finished (its work with it): what is left goes now. */
-        if ((st->sync->dirty || st->sync->err) && st->audit_fd >= 0 && fdatasync(st->audit_fd) != 0)
-            gd_log(GD_LOG_ERROR, "state", NULL, "%s/" AUDIT_NAME ": fdatasync: %s", st->dir, strerror(errno));
-        free(st->sync->dir);
-        free(st->sync);
+        /* The loop has finished (its work with it): what is left is synced
+         * now, and the file closed. */
+        gd_bgsync_close(st->sync);
         st->sync = NULL;
-    }
-    if (st->audit_fd >= 0)
+    } else if (st->audit_fd >= 0) {
         close(st->audit_fd);
+    }
     if (st->lock_fd >= 0)
         close(st->lock_fd); /* releases the flock */
     free(st->dir);
@@ -764,8 +709,7 @@ int gd_state_audit(gd_state *st, const char *event, const char *who, const char 
                event, st->audit.prev);
     }
     if (st->sync) {
-        st->sync->dirty = 1;
-        sync_kick(st->sync);
+        (void)gd_bgsync_kick(st->sync, NULL); /* a failure is logged and counted there */
     } else if (fdatasync(st->audit_fd) != 0) {
         rc = gd_err_set(err, GD_EIO, "%s/" AUDIT_NAME ": fdatasync: %s", st->dir, strerror(errno));
         goto fail;

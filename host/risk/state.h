@@ -30,7 +30,7 @@ typedef struct gd_state {
      * on (kept current by gd_state_audit). audit.break_line stays what
      * opening found: non-zero means the chain was broken there. */
     gd_audit_tail audit;
-    struct gd_state_sync *sync; /* owned: audit fdatasyncs off the loop (NULL: in the call) */
+    struct gd_bgsync *sync; /* owned: audit fdatasyncs off the loop (NULL: in the call) */
 } gd_state;
 
 enum {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/bgsync.h"
 #include "base/file.h"
 #include "base/log.h"
 
@@ -19,46 +20,8 @@ struct gd_vledger {
     uv_loop_t *loop;
     gd_vledger_rec *recs; /* owned: the records not flat */
     size_t n, cap;
-    /* fdatasync on the threadpool: one at a time, another when lines came
-     * while it ran */
-    uv_fs_t req;
-    int busy, again, orphan, sync_failed;
+    gd_bgsync *sync; /* owned: fdatasyncs off the loop; it closes fd */
 };
-
-static void sync_cb(uv_fs_t *req);
-
-static void sync_start(gd_vledger *l)
-{
-    if (l->busy) {
-        l->again = 1;
-        return;
-    }
-    if (uv_fs_fdatasync(l->loop, &l->req, l->fd, sync_cb) == 0) {
-        l->busy = 1;
-        l->again = 0;
-    } else if (fdatasync(l->fd) != 0) {
-        l->sync_failed = 1;
-    }
-}
-
-static void sync_cb(uv_fs_t *req)
-{
-    gd_vledger *l = req->data;
-    ssize_t res = req->result;
-    uv_fs_req_cleanup(req);
-    l->busy = 0;
-    if (l->orphan) {
-        l->orphan = 0;
-        gd_vledger_free(l);
-        return;
-    }
-    if (res < 0 && !l->sync_failed) {
-        l->sync_failed = 1;
-        gd_log(GD_LOG_ERROR, "venue", NULL, "%s: fdatasync: %s", l->path, uv_strerror((int)res));
-    }
-    if (l->again)
-        sync_start(l);
-}
 
 /* ------------------------------------------------------------ reading */
 
@@ -355,11 +318,10 @@ static int put(gd_vledger *l, const char *line, size_t n, gd_err *err)
             gd_log(GD_LOG_ERROR, "venue", NULL, "%s: a partial line could not be cut off", l->path);
         return gd_err_set(err, GD_EIO, "%s: short write (%zd of %zu bytes)", l->path, w, n);
     }
-    if (l->loop)
-        sync_start(l);
-    else if (fdatasync(l->fd) != 0)
-        return gd_err_set(err, GD_EIO, "%s: fdatasync: %s", l->path, strerror(errno));
-    return 0;
+    /* On the loop a failed sync is logged there, and the line is in the
+     * file all the same; with no loop the caller is told. */
+    int rc = gd_bgsync_kick(l->sync, err);
+    return l->loop ? 0 : rc;
 }
 
 int gd_vledger_open(const char *path, uv_loop_t *loop, gd_vledger **out, gd_err *err)
@@ -372,7 +334,6 @@ int gd_vledger_open(const char *path, uv_loop_t *loop, gd_vledger **out, gd_err 
     }
     l->fd = -1;
     l->loop = loop;
-    l->req.data = l;
     if ((rc = load(l, err)) != 0 || (rc = compact(l, err)) != 0)
         goto fail;
     l->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
@@ -380,6 +341,8 @@ int gd_vledger_open(const char *path, uv_loop_t *loop, gd_vledger **out, gd_err 
         rc = gd_err_set(err, GD_EIO, "%s: open: %s", path, strerror(errno));
         goto fail;
     }
+    if ((rc = gd_bgsync_new(loop, l->fd, "venue", path, &l->sync, err)) != 0)
+        goto fail;
     *out = l;
     return 0;
 fail:
@@ -391,16 +354,10 @@ void gd_vledger_free(gd_vledger *l)
 {
     if (!l)
         return;
-    if (l->busy) {
-        /* The threadpool has the fd: the callback finishes the job. */
-        l->orphan = 1;
-        return;
-    }
-    if (l->fd >= 0) {
-        if (fdatasync(l->fd) != 0)
-            gd_log(GD_LOG_ERROR, "venue", NULL, "%s: fdatasync: %s", l->path, strerror(errno));
+    if (l->sync)
+        gd_bgsync_close(l->sync); /* syncs what is left (after the one in flight), closes fd */
+    else if (l->fd >= 0)
         close(l->fd);
-    }
     free(l->recs);
     free(l->path);
     free(l);

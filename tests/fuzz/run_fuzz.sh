@@ -38,7 +38,7 @@ shard)
     srcs="$h/ablate/shard.c $h/ablate/runs.c $h/ablate/stats.c $h/base/file.c $h/base/dates.c"
     libs="-lcrypto -lm"; max_len=16384 ;;
 state)
-    srcs="$h/risk/state.c $h/risk/audit.c $h/base/file.c $h/base/dates.c"
+    srcs="$h/risk/state.c $h/risk/audit.c $h/base/bgsync.c $h/base/file.c $h/base/dates.c"
     libs="-lcjson -lcrypto -luv"; max_len=8192 ;; # uv: audit syncs off the loop
 journal)
     srcs="$h/db/journal.c $h/db/journal_file.c $h/db/record.c $h/risk/pipeline.c $h/risk/instr.c $h/base/file.c
@@ -69,7 +69,7 @@ venue)
     srcs="$h/venue/reply.c $h/venue/rest.c $h/venue/rules.c $h/risk/instr.c $h/venue/sign.c $h/net/curluv.c $h/base/dates.c $h/base/file.c"
     libs="-lcjson -luv -lcurl -lcrypto -lm"; max_len=8192 ;;
 ledger)
-    srcs="$h/venue/ledger.c $h/base/file.c $h/base/names.c"
+    srcs="$h/venue/ledger.c $h/base/bgsync.c $h/base/file.c $h/base/names.c"
     libs="-lcjson -luv"; max_len=8192 ;;
 jscan)
     srcs=""
