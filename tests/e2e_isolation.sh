@@ -285,6 +285,7 @@ PY
     ok "$n: /healthz and emergency-flatten answered within $LIMIT ms every time (max $HZ ms and $FL ms, $ROUNDS rounds$([ "$EXCUSED" = 0 ] || echo "; $EXCUSED probe(s) held up with the whole machine: raw max $HZRAW ms and $FLRAW ms"))"
   else
     bad "$n: the operator API was slow or failed: max /healthz $HZ ms, flatten $FL ms (raw $HZRAW, $FLRAW; $EXCUSED excused, $STALLS machine stalls) over $ROUNDS rounds; over $LIMIT ms (t in s from the first probe, what, ms, ms the prober was stalled): $SLOW; failures: $BADLIST"
+    python3 "$TOOLS" around "$T/$n.poll.json" "$T/$n.log" | head -60
   fi
   check "$n: every worker's environment is empty, the secret in none ($WSEEN workers, $ENVREAD reads of /proc/PID/environ)" \
     '[ "$WSEEN" -ge 1 ] && [ "$ENVREAD" -ge 1 ] && [ "$ENVBYTES" = 0 ] && [ "$ENVSECRET" = 0 ]'

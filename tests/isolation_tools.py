@@ -13,6 +13,9 @@
       plugin workers (its children running gordon-worker) and whether their
       /proc/PID/environ holds SECRET. Writes a JSON summary to OUT; probes over
       LIMIT_MS (100) are listed, and excused when the stall accounts for it.
+  around POLL_JSON LOG
+      The daemon's log lines from 300 ms before each slow probe that poll
+      listed to its answer, but the probes' own: what the loop was doing.
   drive WORKER PLUGIN.so OUT [key=value]...
       Runs a plugin in a gordon-worker directly, speaking the worker
       protocol (host/plugin/wire.h) as the host would, but WITHOUT the host's
@@ -89,7 +92,7 @@ def poll(url, token, out, daemon_pid, secret, interval_ms=50, limit_ms=100):
     port = int(port)
     st = {"n": 0, "healthz_max_ms": 0.0, "flatten_max_ms": 0.0, "healthz_net_max_ms": 0.0,
           "flatten_net_max_ms": 0.0, "excused": 0, "healthz_bad": [], "flatten_bad": [],
-          "slow": [], "workers_seen": [], "environ_read": 0, "environ_unreadable": 0, "secret_in_environ": [],
+          "slow": [], "slow_wall": [], "workers_seen": [], "environ_read": 0, "environ_unreadable": 0, "secret_in_environ": [],
           "secret_bytes": 0}
     stop = [False]
     signal.signal(signal.SIGTERM, lambda *a: stop.__setitem__(0, True))
@@ -120,6 +123,7 @@ def poll(url, token, out, daemon_pid, secret, interval_ms=50, limit_ms=100):
 
     def req(method, path, what):
         t0 = time.monotonic()
+        w0 = time.time()
         code = None
         try:
             c = http.client.HTTPConnection(host, port, timeout=2.0)
@@ -142,6 +146,7 @@ def poll(url, token, out, daemon_pid, secret, interval_ms=50, limit_ms=100):
                 st["excused"] += 1
             if len(st["slow"]) < 20:
                 st["slow"].append([round(t1 - t_start, 3), what, round(ms, 1), round(away, 1)])
+                st["slow_wall"].append([w0, w0 + (t1 - t0)])
 
     def children():
         kids = []
@@ -402,6 +407,35 @@ def audit_extends(before, after):
     return 0
 
 
+def around(poll_json, log, before_ms=300):
+    """The daemon's log lines from before_ms ahead of each slow probe to its
+    answer: what held the loop."""
+    import datetime
+    slow = json.load(open(poll_json)).get("slow_wall", [])
+
+    def own(line):  # the probes' own lines: the flatten, its audit record, the access log
+        return '"component":"http"' in line or '"msg":"flatten by operator' in line or \
+            ('"msg":"audit record' in line and "(flatten)" in line)
+
+    lines = []
+    for line in open(log, errors="replace"):
+        try:
+            ts = json.loads(line)["ts"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        t = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+        lines.append((t, line.rstrip()))
+    for w0, w1 in slow:
+        print("  the log from %.0f ms before the slow probe (%.1f ms) to its answer:" % (before_ms, (w1 - w0) * 1000))
+        shown = 0
+        for t, line in lines:
+            if w0 - before_ms / 1000.0 <= t <= w1 + 0.002 and not own(line) and shown < 20:
+                print("    " + line[:300])
+                shown += 1
+        if not shown:
+            print("    (nothing but the probes' own lines)")
+
+
 def main():
     a = sys.argv[1:]
     if not a:
@@ -417,6 +451,8 @@ def main():
         patch(a[1], a[2], dict(x.split("=", 1) for x in a[3:]))
     elif cmd == "zero-shdr":
         zero_shdr(a[1], a[2])
+    elif cmd == "around":
+        around(a[1], a[2])
     elif cmd == "audit-extends":
         sys.exit(audit_extends(a[1], a[2]))
     else:

@@ -107,6 +107,7 @@ typedef struct run_state {
     double eq_mean, eq_m2;
     int n_handles;
     uint64_t lag_expected;
+    uint64_t lag_held, lag_warned; /* times the loop was held 100 ms or more; the last said (uv_hrtime) */
     uint64_t t0;
     uint64_t t1;
 } run_state;
@@ -729,8 +730,19 @@ static void lag_probe(uv_timer_t *h)
 {
     run_state *st = h->data;
     uint64_t now = uv_hrtime();
-    if (st->lag_expected && now > st->lag_expected)
+    if (st->lag_expected && now > st->lag_expected) {
         st->api.loop_lag_s = (double)(now - st->lag_expected) / 1e9;
+        /* Held as long as the operator API may take: said, with what came
+         * just before it in the log (at most one line in 10 s). */
+        if (st->api.loop_lag_s >= 0.1) {
+            st->lag_held++;
+            if (now - st->lag_warned >= 10000000000ull) {
+                gd_log(GD_LOG_WARN, "run", NULL, "the event loop was held %.0f ms (%llu time(s) over 100 ms so far)",
+                       st->api.loop_lag_s * 1e3, (unsigned long long)st->lag_held);
+                st->lag_warned = now;
+            }
+        }
+    }
     st->lag_expected = now + 100 * 1000000ull;
 }
 
