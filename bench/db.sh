@@ -27,6 +27,19 @@ fi
 # creates and zero-fills each 16 MB one as the writer fills it (7% of the
 # server's CPU in this bench, perf): the steady state is measured.
 pg_psql -c "ALTER SYSTEM SET wal_init_zero = off" >/dev/null && pg_psql -c "SELECT pg_reload_conf()" >/dev/null || exit 1
+# BENCH_PG_SETTINGS="name=value ...": the server as configured for its
+# tables (PostgreSQL's defaults, shared_buffers = 128 MB among them, are
+# for a small machine); set, the server restarted, and said.
+if [ -n "${BENCH_PG_SETTINGS:-}" ]; then
+  for kv in $BENCH_PG_SETTINGS; do
+    pg_psql -c "ALTER SYSTEM SET ${kv%%=*} = '${kv#*=}'" >/dev/null || { echo "bench/db.sh: cannot set $kv" >&2; exit 1; }
+  done
+  pg_crash && pg_restart || { cat "$T/pg/server.log" >&2; exit 1; }
+  if [ -n "${BENCH_PG_CPUS:-}" ]; then
+    taskset -a -p -c "$BENCH_PG_CPUS" "$(head -1 "$T/pg/data/postmaster.pid")" >/dev/null || exit 1
+  fi
+fi
+echo "bench/db.sh: server settings: $(pg_psql -c "SELECT string_agg(name || '=' || current_setting(name), ' ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'fsync', 'synchronous_commit', 'wal_init_zero')")"
 "$build/gordon" migrate --dsn "$PG_DSN" --migrations "$root/migrations" >/dev/null || exit 1
 # The cluster runs with fsync=off (a test cluster): the figures measure the
 # host's side, its journal fsyncs included, not the server's disk.

@@ -118,6 +118,14 @@ static int parse_body(const gd_http_request *req, char *reason, size_t cap, int 
     return rc;
 }
 
+/* The store takes writes: its last probe (a real write and fsync, off the
+ * loop every few seconds) worked, and no write to it has failed since (a
+ * full disk says no at once, without the loop waiting for a disk). */
+static int store_writable(const gd_api *a)
+{
+    return a->store_writable && gd_engine_halt_state(a->eng)->write_failures == a->store_failures_seen;
+}
+
 static void readyz(gd_api *a, gd_http_response *resp)
 {
     cJSON *o = cJSON_CreateObject(), *c = cJSON_AddObjectToObject(o, "checks");
@@ -129,14 +137,15 @@ static void readyz(gd_api *a, gd_http_response *resp)
     cJSON_AddBoolToObject(c, "data_fresh", a->replay_started && !a->market_stale);
     ok &= a->replay_started && !a->market_stale;
     if (a->state) {
-        /* A real write and fsync, not access(W_OK): a full disk says no here. */
-        gd_err perr;
-        a->store_writable = gd_state_probe(a->state, &perr) == 0;
-        cJSON_AddBoolToObject(c, "state_store_writable", a->store_writable);
-        if (!a->store_writable)
-            cJSON_AddStringToObject(o, "state_store_error", perr.msg);
-        ok &= a->store_writable;
         const gd_halt *h = gd_engine_halt_state(a->eng);
+        int writable = store_writable(a);
+        cJSON_AddBoolToObject(c, "state_store_writable", writable);
+        if (!writable)
+            cJSON_AddStringToObject(o, "state_store_error",
+                                    !a->store_writable ? a->store_error
+                                    : h->store_error[0] ? h->store_error
+                                                        : "a write to the store failed since its last probe");
+        ok &= writable;
         int durable = !h->halted || h->persisted;
         cJSON_AddBoolToObject(c, "halt_latch_durable", durable);
         ok &= durable;
@@ -298,7 +307,7 @@ static char *daemon_metrics(const gd_api *a)
     gd_buf_printf(&b, "gordon_loop_lag_seconds %.6f\n", a->loop_lag_s);
     gd_prom_head(&b, "gordon_state_store_writable");
     if (a->state) /* nothing to write without a store: no sample, no alert */
-        gd_buf_printf(&b, "gordon_state_store_writable %d\n", a->store_writable);
+        gd_buf_printf(&b, "gordon_state_store_writable %d\n", store_writable(a));
     db_metrics(a, &b);
     venue_metrics(a, &b);
     market_metrics(a, &b);

@@ -33,6 +33,8 @@ typedef struct gd_api {
     double loop_lag_s;
     uint32_t series_rounds;
     int store_writable;         /* the last probe of the state store succeeded */
+    uint64_t store_failures_seen; /* the latch's write failures when it ended: more since, not writable */
+    char store_error[256];      /* why the last probe failed */
     /* counters */
     uint64_t http_by_code[600]; /* by status, counted by the HTTP server */
 } gd_api;

@@ -656,6 +656,8 @@ static void probe_done(uv_work_t *w, int status)
         gd_log(ok ? GD_LOG_WARN : GD_LOG_ERROR, "state", NULL, "state store %s: %s",
                ok ? "writable again" : "cannot be written", ok ? st->state.dir : st->probe_err.msg);
     st->api.store_writable = ok;
+    st->api.store_failures_seen = gd_engine_halt_state(st->eng)->write_failures;
+    snprintf(st->api.store_error, sizeof st->api.store_error, "%s", ok ? "" : st->probe_err.msg);
 }
 
 /* Every second: a latch the store fell behind on is written again, and
@@ -680,7 +682,8 @@ static void housekeeping(uv_timer_t *h)
                    err.msg);
         }
     }
-    if ((st->house_ticks++ % 5 == 0 || !st->api.store_writable) && !st->probe_busy) {
+    int failed_since = gd_engine_halt_state(st->eng)->write_failures != st->api.store_failures_seen;
+    if ((st->house_ticks++ % 5 == 0 || !st->api.store_writable || failed_since) && !st->probe_busy) {
         st->probe.data = st;
         int rc = uv_queue_work(&st->loop, &st->probe, probe_work, probe_done);
         if (rc == 0)
@@ -865,6 +868,7 @@ static int open_records(run_state *st, gd_err *err)
         st->api.store_writable = gd_state_probe(&st->state, &perr) == 0;
         if (!st->api.store_writable)
             return gd_err_set(err, GD_EIO, "state store cannot be written: %s", perr.msg);
+        st->api.store_failures_seen = gd_engine_halt_state(st->eng)->write_failures;
         if (gd_engine_halted(st->eng))
             gd_log(GD_LOG_WARN, "risk", NULL, "halt latch restored from %s: %s", cfg->state_dir,
                    st->state.latch.why);
