@@ -53,20 +53,14 @@ static int rec_sync(gd_engine *e, gd_err *err)
     return e->rec.sync_now ? e->rec.sync_now(e->rec.arg, err) : gd_journal_sync(e->rec.j, err);
 }
 
-int gd_engine_submit(gd_engine *e, const gd_order *o, const gd_intent *it, gd_err *err)
+/* An order whose records are journaled goes out. sync_rc says whether they
+ * are on disk (serr why not): an entry that cannot be is not sent, an exit
+ * goes all the same (less risk). */
+static int submit_send(gd_engine *e, const gd_order *o, int sync_rc, const gd_err *serr, gd_err *err)
 {
-    if (e->rec.j) {
-        gd_engine_rec_intent(e, it, o);
-        e->rec.pre_iid = it->id;
-        /* An order that leaves the process is on disk first; an entry that
-         * cannot be is not sent, an exit goes all the same (less risk). */
-        if (e->exec.ops->remote && rec_sync(e, err) != 0) {
-            gd_log(GD_LOG_ERROR, "journal", NULL, "journal sync failed before an order: %s", err->msg);
-            if (o->kind == GD_ORDER_ENTRY) {
-                gd_engine_rec_submitted(e, o, 0, "the journal could not be synced");
-                return GD_EIO;
-            }
-        }
+    if (sync_rc != 0 && o->kind == GD_ORDER_ENTRY) {
+        gd_engine_rec_submitted(e, o, 0, "the journal could not be synced");
+        return gd_err_set(err, GD_EIO, "%s", serr->msg);
     }
     if (e->exec.ops->remote) {
         e->sent[e->sent_head].intent_id = o->intent_id;
@@ -76,6 +70,39 @@ int gd_engine_submit(gd_engine *e, const gd_order *o, const gd_intent *it, gd_er
     int rc = e->exec.ops->submit(e->exec.self, o, err);
     gd_engine_rec_submitted(e, o, rc == 0, rc ? err->msg : NULL);
     return rc;
+}
+
+/* An order that leaves the process is on disk first: journaled, then the
+ * journal synced, for an executor whose orders leave it. */
+static int submit_sync(gd_engine *e, gd_err *serr)
+{
+    if (!e->rec.j || !e->exec.ops->remote)
+        return 0;
+    int rc = rec_sync(e, serr);
+    if (rc)
+        gd_log(GD_LOG_ERROR, "journal", NULL, "journal sync failed before an order: %s", serr->msg);
+    return rc;
+}
+
+int gd_engine_submit(gd_engine *e, const gd_order *o, const gd_intent *it, gd_err *err)
+{
+    gd_err serr;
+    if (e->rec.j) {
+        gd_engine_rec_intent(e, it, o);
+        e->rec.pre_iid = it->id;
+    }
+    int src = submit_sync(e, &serr);
+    return submit_send(e, o, src, &serr, err);
+}
+
+void gd_engine_submit_all(gd_engine *e, const gd_order *o, const gd_intent *it, uint32_t n, int *rcs, gd_err *errs)
+{
+    gd_err serr;
+    for (uint32_t k = 0; e->rec.j && k < n; k++)
+        gd_engine_rec_intent(e, &it[k], &o[k]);
+    int src = submit_sync(e, &serr);
+    for (uint32_t k = 0; k < n; k++)
+        rcs[k] = submit_send(e, &o[k], src, &serr, &errs[k]);
 }
 
 int gd_engine_emit(gd_engine *e, gd_inst *in, const gordon_signal *sig)

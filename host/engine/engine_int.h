@@ -357,6 +357,11 @@ void gd_series_free_all(gd_engine *e);
 /* engine.c: journals the intent and its orders, then submits (syncing the
  * journal first for an executor whose orders leave the process). */
 int gd_engine_submit(gd_engine *e, const gd_order *o, const gd_intent *it, gd_err *err);
+/* n orders at once (an emergency flatten): every one's records journaled,
+ * one sync for them all (not one per order: each is a disk's flush), then
+ * each submitted; rcs[k] and errs[k] as gd_engine_submit's. The caller
+ * sets rec.pre_iid to it[k].id before recording it[k] as it ended. */
+void gd_engine_submit_all(gd_engine *e, const gd_order *o, const gd_intent *it, uint32_t n, int *rcs, gd_err *errs);
 
 /* records.c: the journal for the database (no-ops without one). */
 int gd_engine_rec_grow(gd_engine *e, uint32_t n_owners, gd_err *err);
