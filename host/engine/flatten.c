@@ -3,7 +3,6 @@
 #include "engine/engine_int.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -12,24 +11,16 @@
 
 /* Positions are closed a chunk at a time: one journal sync for the chunk
  * (a flatten must not wait for a disk flush per position), then each order
- * sent and recorded as it ended. */
-#define FLATTEN_CHUNK 32
-
-typedef struct flat_arrays {
-    gd_order o[FLATTEN_CHUNK];
-    gd_intent it[FLATTEN_CHUNK];
-    uint32_t pos[FLATTEN_CHUNK];
-    int rcs[FLATTEN_CHUNK];
-    gd_err errs[FLATTEN_CHUNK];
-} flat_arrays;
+ * sent and recorded as it ended. On the stack (~25 KB): a flatten needs no
+ * memory it may not get. */
+#define FLATTEN_CHUNK 16
 
 typedef struct flat_chunk {
-    gd_order *o;
-    gd_intent *it;
-    uint32_t *pos; /* slot * n_symbols + symbol */
-    int *rcs;
-    gd_err *errs;
-    uint32_t n, cap;
+    gd_order o[FLATTEN_CHUNK];
+    gd_intent it[FLATTEN_CHUNK];
+    int rcs[FLATTEN_CHUNK];
+    gd_err errs[FLATTEN_CHUNK];
+    uint32_t n;
 } flat_chunk;
 
 static int send_chunk(gd_engine *e, flat_chunk *c, const char *who, cJSON *sent, cJSON *errs)
@@ -38,7 +29,7 @@ static int send_chunk(gd_engine *e, flat_chunk *c, const char *who, cJSON *sent,
     gd_engine_submit_all(e, c->o, c->it, c->n, c->rcs, c->errs);
     for (uint32_t i = 0; i < c->n; i++) {
         gd_intent *it = &c->it[i];
-        uint32_t k = c->pos[i] / e->n_symbols, s = c->pos[i] % e->n_symbols;
+        uint32_t k = it->strategy, s = it->symbol;
         cJSON *x = cJSON_CreateObject();
         cJSON_AddStringToObject(x, "strategy", e->slot_names[k]);
         cJSON_AddStringToObject(x, "symbol", e->symbols[s]);
@@ -54,7 +45,7 @@ static int send_chunk(gd_engine *e, flat_chunk *c, const char *who, cJSON *sent,
         } else {
             e->ctr.orders[GD_ORDER_FLATTEN]++;
             e->ctr.flatten_ok++;
-            e->slot_ref[c->pos[i]] = e->book.mark[s];
+            e->slot_ref[(size_t)k * e->n_symbols + s] = e->book.mark[s];
             snprintf(it->detail, sizeof it->detail, "emergency flatten by %.100s", who);
             cJSON_AddStringToObject(x, "order", it->side ? "reduce-only market" : "pending entry cancelled");
             cJSON_AddItemToArray(sent, x);
@@ -75,16 +66,8 @@ int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **jso
     cJSON *root = cJSON_CreateObject();
     cJSON *sent = cJSON_AddArrayToObject(root, "closed");
     cJSON *errs = cJSON_AddArrayToObject(root, "errors");
-    /* Out of memory, a chunk of one on the stack: the flatten goes on. */
-    gd_order o1;
-    gd_intent it1;
-    uint32_t pos1;
-    int rc1;
-    gd_err err1;
-    flat_arrays *a = malloc(sizeof *a);
-    flat_chunk chunk = a ? (flat_chunk){a->o, a->it, a->pos, a->rcs, a->errs, 0, FLATTEN_CHUNK}
-                         : (flat_chunk){&o1, &it1, &pos1, &rc1, &err1, 0, 1};
-    flat_chunk *c = &chunk;
+    flat_chunk chunk, *c = &chunk;
+    c->n = 0;
     for (uint32_t k = 0; k < e->n_slots; k++)
         for (uint32_t s = 0; s < e->n_symbols; s++) {
             const gd_position *p;
@@ -112,13 +95,11 @@ int gd_engine_flatten(gd_engine *e, const char *who, const char *why, char **jso
             o->kind = GD_ORDER_FLATTEN;
             o->ref_price = e->book.mark[s];
             o->time_ms = e->now_ms;
-            c->pos[c->n++] = k * e->n_symbols + s;
-            if (c->n == c->cap)
+            if (++c->n == FLATTEN_CHUNK)
                 failures += send_chunk(e, c, who, sent, errs);
         }
     if (c->n)
         failures += send_chunk(e, c, who, sent, errs);
-    free(a);
     char f[64];
     snprintf(f, sizeof f, "\"orders\":%d,\"failures\":%d", cJSON_GetArraySize(sent), failures);
     gd_halt_audit(&e->halt, "flatten", who, why, e->now_ms, f);
